@@ -1,0 +1,46 @@
+import type { ExpectedRevision } from './event-store';
+
+export enum EventStoreErrorCode {
+  WrongExpectedRevision = 'WRONG_EXPECTED_REVISION',
+  IdempotencyConflict = 'IDEMPOTENCY_CONFLICT',
+  InvalidStreamName = 'INVALID_STREAM_NAME',
+}
+
+export class EventStoreError extends Error {
+  constructor(
+    readonly code: EventStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EventStoreError';
+  }
+}
+
+/** Optimistic concurrency failure: the stream is not at the revision the caller expected (HTTP 409). */
+export class WrongExpectedRevisionError extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(
+      EventStoreErrorCode.WrongExpectedRevision,
+      `stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`,
+    );
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/**
+ * A retry that overlaps an earlier append only in part (some ids already recorded, others new, or the same
+ * ids at other places): it cannot be an idempotent replay, so it is refused rather than half-applied.
+ */
+export class IdempotencyConflictError extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    detail: string,
+  ) {
+    super(EventStoreErrorCode.IdempotencyConflict, `stream ${stream}: ${detail}`);
+    this.name = 'IdempotencyConflictError';
+  }
+}

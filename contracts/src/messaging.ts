@@ -1,0 +1,50 @@
+import type { Actor } from './envelope';
+
+/**
+ * Who asks and on whose behalf. Every command and query over NATS carries it, so the correlation id of the
+ * HTTP request reaches the events the command appends (DESIGN.md section 7).
+ */
+export interface RequestContext {
+  correlationId: string;
+  actor?: Actor;
+  organizationId?: string;
+  projectId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface RequestEnvelope<TPayload> {
+  context: RequestContext;
+  payload: TPayload;
+}
+
+/** A coded error that crosses the wire; the gateway maps it to problem+json once. */
+export interface ErrorReply {
+  /** Module-scoped code, e.g. `PROJECT_NOT_FOUND`, `VALIDATION_FAILED`, `CONCURRENCY_CONFLICT`. */
+  code: string;
+  /** HTTP status the gateway answers with. */
+  status: number;
+  /** Safe for clients: never a stack trace or an internal message. */
+  message: string;
+  /** JSON pointer-ish location of the bad input, e.g. `/events/3/model`. */
+  errors?: { field: string; message: string }[];
+}
+
+export type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorReply };
+
+/**
+ * A request/reply subject declared once, typed end to end: `client.request(subjects.auth.createProject, payload)`.
+ * The phantom fields carry the types; they are never set at run time.
+ */
+export interface Subject<TRequest, TResponse> {
+  readonly subject: string;
+  readonly __request?: TRequest;
+  readonly __response?: TResponse;
+}
+
+export function defineSubject<TRequest, TResponse>(subject: string): Subject<TRequest, TResponse> {
+  return { subject };
+}
+
+export type RequestOf<S> = S extends Subject<infer R, unknown> ? R : never;
+export type ResponseOf<S> = S extends Subject<unknown, infer R> ? R : never;

@@ -16,7 +16,9 @@ const swc = [
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(content-disposition)/.+\\.js$': swc },
+  // Jest's CommonJS sandbox cannot require ES modules; these ESM-only dependencies are compiled to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@llmlab/contracts$': '<rootDir>/contracts/src',

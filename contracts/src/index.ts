@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './messaging';
 export * from './services';
+export * from './health';

@@ -4,6 +4,7 @@ export enum EventStoreErrorCode {
   WrongExpectedRevision = 'WRONG_EXPECTED_REVISION',
   IdempotencyConflict = 'IDEMPOTENCY_CONFLICT',
   InvalidStreamName = 'INVALID_STREAM_NAME',
+  InvalidAppend = 'INVALID_APPEND',
 }
 
 export class EventStoreError extends Error {
@@ -42,5 +43,27 @@ export class IdempotencyConflictError extends EventStoreError {
   ) {
     super(EventStoreErrorCode.IdempotencyConflict, `stream ${stream}: ${detail}`);
     this.name = 'IdempotencyConflictError';
+  }
+}
+
+/** A stream id the store refuses: empty, too long, with whitespace, or in EventStoreDB's `$` system namespace. */
+export class InvalidStreamNameError extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    reason: string,
+  ) {
+    super(EventStoreErrorCode.InvalidStreamName, `stream ${JSON.stringify(stream)}: ${reason}`);
+    this.name = 'InvalidStreamNameError';
+  }
+}
+
+/** An append that could never be written (no events, a malformed id or version, an id twice in one batch). */
+export class InvalidAppendError extends EventStoreError {
+  constructor(
+    readonly stream: string,
+    detail: string,
+  ) {
+    super(EventStoreErrorCode.InvalidAppend, `stream ${stream}: ${detail}`);
+    this.name = 'InvalidAppendError';
   }
 }

@@ -34,6 +34,7 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/** Both lists narrow the subscription; an absent or empty list does not filter. */
 export interface SubscriptionFilter {
   /** Keep only events whose stream id starts with one of these prefixes. */
   streamPrefixes?: string[];

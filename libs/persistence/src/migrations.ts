@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runner } from 'node-pg-migrate';
 
 /**
  * One set of SQL migrations that owns one PostgreSQL schema. Each set keeps its own history table inside its
@@ -43,6 +42,9 @@ export function discoverMigrationSets(root = repositoryRoot()): MigrationSet[] {
 
 /** Applies pending migrations of one set. node-pg-migrate holds an advisory lock, so concurrent starts are safe. */
 export async function migrate(databaseUrl: string, set: MigrationSet, log: (msg: string) => void = () => {}) {
+  // node-pg-migrate is ESM-only: loaded on first use, so code that merely imports this library (and Jest's
+  // CommonJS sandbox) never has to load it.
+  const { runner } = await import('node-pg-migrate');
   return runner({
     databaseUrl,
     dir: set.dir,

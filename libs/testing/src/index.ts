@@ -1,2 +1,4 @@
 export * from './test-env';
 export * from './test-database';
+export * from './prisma-models';
+export * from './platform';

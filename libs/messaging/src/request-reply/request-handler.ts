@@ -1,0 +1,69 @@
+import type { ErrorReply, Reply, RequestContext, RequestEnvelope, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
+import { EventStoreError, EventStoreErrorCode } from '@llmlab/event-store';
+import { Logger } from '@nestjs/common';
+import { CodedError, MessagingErrorCode } from '../coded-error';
+
+const logger = new Logger('RequestHandler');
+
+/**
+ * Runs the logic behind one subject and always answers a `Reply`: a controller stays one line
+ * (`return handleRequest(subjects.auth.createProject, envelope, (p, ctx) => this.projects.create(p, ctx))`)
+ * and nothing it throws reaches Nest's own exception filter, whose answer the gateway could not map.
+ */
+export async function handleRequest<S extends Subject<unknown, unknown>>(
+  subject: S,
+  envelope: RequestEnvelope<RequestOf<S>>,
+  handler: (payload: RequestOf<S>, context: RequestContext) => Promise<ResponseOf<S>> | ResponseOf<S>,
+): Promise<Reply<ResponseOf<S>>> {
+  try {
+    return { ok: true, data: await handler(envelope.payload, envelope.context) };
+  } catch (err) {
+    // The envelope comes off the wire: a malformed one must still get an answer, not a second throw.
+    return { ok: false, error: toErrorReply(err, subject.subject, envelope?.context?.correlationId) };
+  }
+}
+
+/**
+ * A coded error answers with its own code and message; anything else is a bug or an outage, so the client gets
+ * a bare 500 and the details (stack included) go to the log, under the correlation id it can quote.
+ */
+export function toErrorReply(err: unknown, subject: string, correlationId?: string): ErrorReply {
+  if (err instanceof CodedError) return err.toErrorReply();
+  const mapped = err instanceof EventStoreError ? eventStoreErrorReply(err) : undefined;
+  if (mapped) return mapped;
+  logger.error(
+    `${subject} failed (correlation id ${correlationId ?? 'none'}): ${err instanceof Error ? err.message : String(err)}`,
+    err instanceof Error ? err.stack : undefined,
+  );
+  return { code: MessagingErrorCode.InternalError, status: 500, message: 'internal error' };
+}
+
+/**
+ * Command handlers let the store's concurrency errors through once their retries are spent: both are 409s.
+ * A malformed stream name or append is a bug in the service, so it stays a 500.
+ */
+function eventStoreErrorReply(err: EventStoreError): ErrorReply | undefined {
+  switch (err.code) {
+    case EventStoreErrorCode.WrongExpectedRevision:
+      return {
+        code: MessagingErrorCode.ConcurrencyConflict,
+        status: 409,
+        message: 'the resource was changed by another request: read it again and retry',
+      };
+    case EventStoreErrorCode.IdempotencyConflict:
+      return {
+        code: MessagingErrorCode.IdempotencyConflict,
+        status: 409,
+        message: 'the request repeats part of an earlier, different request',
+      };
+    case EventStoreErrorCode.InvalidStreamName:
+    case EventStoreErrorCode.InvalidAppend:
+      return undefined;
+    default:
+      return assertUnreachable(err.code);
+  }
+}
+
+function assertUnreachable(value: never): never {
+  throw new Error(`unhandled event-store error code ${String(value)}`);
+}

@@ -1,0 +1,77 @@
+import { defineSubject, type RequestContext } from '@llmlab/contracts';
+import { IdempotencyConflictError, WrongExpectedRevisionError } from '@llmlab/event-store';
+import { Logger } from '@nestjs/common';
+import { CodedError, MessagingErrorCode } from '../coded-error';
+import { serviceOf } from './messaging.client';
+import { handleRequest } from './request-handler';
+
+const rename = defineSubject<{ name: string }, { id: string; name: string }>('auth.cmd.rename-project');
+const context: RequestContext = { correlationId: 'c-1' };
+
+enum ProjectErrorCode {
+  NotFound = 'PROJECT_NOT_FOUND',
+}
+class ProjectError extends CodedError<ProjectErrorCode> {}
+
+describe('handleRequest', () => {
+  let logged: jest.SpyInstance;
+  beforeEach(() => {
+    logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => logged.mockRestore());
+
+  it('wraps the result and hands the handler the payload and the context', async () => {
+    const reply = await handleRequest(rename, { context, payload: { name: 'n' } }, (p, ctx) => ({
+      id: ctx.correlationId,
+      name: p.name,
+    }));
+    expect(reply).toEqual({ ok: true, data: { id: 'c-1', name: 'n' } });
+  });
+
+  it('answers a coded error with its own code, status, message and field errors', async () => {
+    const reply = await handleRequest(rename, { context, payload: { name: '' } }, async () => {
+      throw new ProjectError(ProjectErrorCode.NotFound, 404, 'project p-1 not found', [{ field: '/id', message: 'unknown' }]);
+    });
+    expect(reply).toEqual({
+      ok: false,
+      error: { code: 'PROJECT_NOT_FOUND', status: 404, message: 'project p-1 not found', errors: [{ field: '/id', message: 'unknown' }] },
+    });
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it('maps the event store concurrency errors to 409s', async () => {
+    const conflict = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
+      throw new WrongExpectedRevisionError('auth.project-1', 3, 4);
+    });
+    expect(conflict).toMatchObject({ ok: false, error: { code: MessagingErrorCode.ConcurrencyConflict, status: 409 } });
+    const replay = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
+      throw new IdempotencyConflictError('auth.project-1', 'partial overlap');
+    });
+    expect(replay).toMatchObject({ ok: false, error: { code: MessagingErrorCode.IdempotencyConflict, status: 409 } });
+  });
+
+  it('hides an unexpected error behind a bare 500 and logs it with the correlation id', async () => {
+    const reply = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
+      throw new Error('connection to 10.0.0.7 refused');
+    });
+    expect(reply).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', status: 500, message: 'internal error' } });
+    expect(JSON.stringify(reply)).not.toContain('10.0.0.7');
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('c-1'), expect.stringContaining('connection to 10.0.0.7 refused'));
+  });
+});
+
+describe('serviceOf', () => {
+  it('names the owning service, with or without a deployment prefix', () => {
+    expect(serviceOf('ingestion.query.cost-breakdown')).toBe('ingestion');
+    expect(serviceOf('ci42.provider-sync.cmd.sync-now')).toBe('provider-sync');
+  });
+});
+
+describe('handleRequest with a malformed envelope', () => {
+  it('still answers a 500 rather than throwing', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const reply = await handleRequest(rename, undefined as never, (p) => ({ id: '1', name: p.name }));
+    expect(reply).toMatchObject({ ok: false, error: { status: 500 } });
+    logged.mockRestore();
+  });
+});

@@ -1,0 +1,8 @@
+/** Injection tokens of what the service kit provides to every service module. */
+export const RUNTIME = Symbol('RUNTIME');
+export const PG_POOL = Symbol('PG_POOL');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const REDIS = Symbol('REDIS');
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const LOGGER = Symbol('LOGGER');
+export const METRICS = Symbol('METRICS');

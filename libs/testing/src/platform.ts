@@ -1,0 +1,156 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
+import { testEnv, uniqueSuffix } from './test-env';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface PlatformOptions {
+  /** A migrated database (createTestDatabase()). */
+  databaseUrl: string;
+  /** Which services to boot; all seven by default. */
+  services?: ServiceName[];
+  /** Extra environment for every service. */
+  env?: Record<string, string>;
+}
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * The platform booted for an end-to-end test: each service a separate process run from its TypeScript source,
+ * on a NATS prefix and database of its own, so tests never see another run's traffic.
+ */
+export class TestPlatform {
+  readonly natsPrefix = `t${uniqueSuffix(4)}`;
+  readonly ports = new Map<ServiceName, number>();
+  private readonly running = new Map<ServiceName, Running>();
+
+  private constructor(private readonly options: PlatformOptions) {}
+
+  static async start(options: PlatformOptions): Promise<TestPlatform> {
+    const platform = new TestPlatform(options);
+    const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
+    for (const s of services) platform.ports.set(s, await freePort());
+    await Promise.all(services.map((s) => platform.startService(s)));
+    return platform;
+  }
+
+  get gatewayUrl(): string {
+    return `http://127.0.0.1:${this.ports.get('gateway')}`;
+  }
+
+  serviceUrl(service: ServiceName): string {
+    return `http://127.0.0.1:${this.ports.get(service)}`;
+  }
+
+  /** Starts one service and resolves when its own /health answers (its readiness is the test's business). */
+  async startService(service: ServiceName, timeoutMs = 60_000): Promise<void> {
+    const port = this.ports.get(service) ?? (await freePort());
+    this.ports.set(service, port);
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        DATABASE_URL: this.options.databaseUrl,
+        NATS_URL: testEnv.natsUrl,
+        REDIS_URL: testEnv.redisUrl,
+        NATS_PREFIX: this.natsPrefix,
+        MIGRATE_ON_START: 'false',
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        PORT: String(port),
+        HTTP_PORT: String(port),
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    this.running.set(service, { child, output, exit });
+
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output.join('')}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/health`);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${service} did not answer /health within ${timeoutMs} ms:\n${output.join('')}`);
+  }
+
+  /** Sends a signal to one service and resolves with how it exited. */
+  async stopService(service: ServiceName, signal: NodeJS.Signals = 'SIGTERM') {
+    const r = this.running.get(service);
+    if (!r) throw new Error(`${service} is not running`);
+    r.child.kill(signal);
+    const result = await r.exit;
+    this.running.delete(service);
+    return result;
+  }
+
+  logs(service: ServiceName): string {
+    return this.running.get(service)?.output.join('') ?? '';
+  }
+
+  /** Waits until the gateway's /health/ready answers the given status; returns its body. */
+  async waitForReadiness(status: 200 | 503, timeoutMs = 30_000): Promise<{ status: string; down: string[] }> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.gatewayUrl}/health/ready`);
+        last = await res.json();
+        if (res.status === status) return last as { status: string; down: string[] };
+      } catch (err) {
+        last = err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`readiness never answered ${status}; last: ${JSON.stringify(last)}`);
+  }
+
+  /** Stops every service, then deletes this run's JetStream streams (their names end with the prefix). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((s) => this.stopService(s).catch(() => undefined)));
+    const nc = await connect({ servers: testEnv.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for await (const name of jsm.streams.names()) {
+        if (name.endsWith(`_${this.natsPrefix}`)) await jsm.streams.delete(name);
+      }
+    } finally {
+      await nc.close();
+    }
+  }
+}

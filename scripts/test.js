@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing, then type-checks, checks module boundaries, lints the OpenAPI document,
+// and runs the unit, integration and end-to-end tiers against the real PostgreSQL, NATS and Redis.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { root, run, ensureInstalled, ensurePrismaClients, checkDependencies, DEFAULTS } = require('./lib');
+
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const step = (title) => process.stdout.write(`\n▶ ${title}\n`);
+
+function jestTier(tier, extra, totals) {
+  const dir = mkdtempSync(join(tmpdir(), 'llmlab-jest-'));
+  const out = join(dir, 'result.json');
+  const res = spawnSync(bin('jest'), ['--selectProjects', tier, '--ci', '--json', `--outputFile=${out}`, ...extra], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
+  });
+  try {
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  } catch {
+    totals.failed += 1;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return res.status === 0;
+}
+
+async function main() {
+  ensureInstalled();
+  await checkDependencies({ ...DEFAULTS, ...process.env });
+  ensurePrismaClients();
+
+  step('Type check');
+  run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  step('Module boundaries (dependency-cruiser)');
+  run('npm', ['run', '--silent', 'lint:deps']);
+  step('OpenAPI document lint (Redocly)');
+  run('npm', ['run', '--silent', 'lint:openapi']);
+
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  let ok = true;
+  step('Unit tests');
+  ok = jestTier('unit', [], totals) && ok;
+  step('Integration tests (PostgreSQL, NATS, Redis)');
+  ok = jestTier('int', ['--maxWorkers=2'], totals) && ok;
+  step('End-to-end tests (services booted, HTTP in)');
+  ok = jestTier('e2e', ['--runInBand'], totals) && ok;
+
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  process.exit(ok && totals.failed === 0 ? 0 : 1);
+}
+
+main().catch((err) => {
+  process.stderr.write(`npm test failed: ${err && err.message ? err.message : err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+import 'reflect-metadata';
+import { bootstrapDomainService } from '@llmlab/service-kit';
+import { AuditModule } from './audit.module';
+
+void bootstrapDomainService({ name: 'audit', modules: () => [AuditModule] });

@@ -1,0 +1,19 @@
+import { commonEnv, configHelpers, z } from '@llmlab/config';
+
+/** The gateway's environment: no database, by design (DESIGN.md section 1). */
+export const gatewayEnv = {
+  ...commonEnv,
+  PORT: configHelpers.port(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** How long the gateway waits for a service's reply before answering 503. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** Largest request body accepted, in bytes (413 beyond). */
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Comma-separated origins allowed by CORS; empty allows none. */
+  CORS_ORIGINS: z.string().default(''),
+  /** The public URL of the API, printed at start so operators know where it answers. */
+  PUBLIC_URL: configHelpers.url(["http", "https"]).default("http://localhost:3000"),
+};
+
+export type GatewayConfig = ReturnType<typeof import('@llmlab/config').loadConfig<typeof gatewayEnv>>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

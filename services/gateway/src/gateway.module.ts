@@ -1,0 +1,46 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Metrics } from '@llmlab/health';
+import type { MessagingClient } from '@llmlab/messaging';
+import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
+import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_NATS, GATEWAY_REDIS } from './gateway.tokens';
+import { HealthController } from './health/health.controller';
+import { ReadinessService } from './health/readiness.service';
+import { ProblemFilter } from './http/problem';
+import { ServiceClient } from './messaging/service-client';
+import { MetricsController } from './metrics/metrics.controller';
+
+export interface GatewayDependencies {
+  config: GatewayConfig;
+  logger: Logger;
+  metrics: Metrics;
+  nats: NatsConnection;
+  redis: Redis;
+  messaging: MessagingClient;
+}
+
+/** The stateless edge: authenticates, validates, forwards to the owning service, renders problems. */
+@Module({})
+export class GatewayModule {
+  static forRoot(deps: GatewayDependencies): DynamicModule {
+    return {
+      module: GatewayModule,
+      global: true,
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: deps.config },
+        { provide: GATEWAY_LOGGER, useValue: deps.logger },
+        { provide: GATEWAY_METRICS, useValue: deps.metrics },
+        { provide: GATEWAY_NATS, useValue: deps.nats },
+        { provide: GATEWAY_REDIS, useValue: deps.redis },
+        { provide: ServiceClient, useValue: new ServiceClient(deps.messaging, deps.config.REQUEST_TIMEOUT_MS) },
+        { provide: APP_FILTER, useValue: new ProblemFilter(deps.logger) },
+        ReadinessService,
+      ],
+      exports: [GATEWAY_CONFIG, GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_NATS, GATEWAY_REDIS, ServiceClient],
+    };
+  }
+}

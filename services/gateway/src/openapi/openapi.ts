@@ -1,0 +1,88 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export const API_VERSION = '0.1.0';
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 7807 problem details. `code` is stable; `errors` names each bad field as a JSON pointer.',
+  required: ['type', 'title', 'status', 'detail', 'code', 'requestId'],
+  properties: {
+    type: { type: 'string', format: 'uri', example: 'https://llmlab.dev/problems/validation-failed' },
+    title: { type: 'string', example: 'Bad Request' },
+    status: { type: 'integer', example: 400 },
+    detail: { type: 'string', example: '/events/3/model: must be a string' },
+    instance: { type: 'string', example: '/v1/usage' },
+    code: { type: 'string', example: 'VALIDATION_FAILED' },
+    requestId: { type: 'string', example: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', example: '/events/3/model' }, message: { type: 'string', example: 'must be a string' } },
+      },
+    },
+  },
+} as const;
+
+/** Paths that need no credentials; everything else requires a bearer JWT or an API key. */
+const PUBLIC_PATH = /^\/(health|\.well-known)(\/|$)/;
+
+/**
+ * The OpenAPI 3 document of the gateway, built from the controllers' decorators, with the problem+json schema,
+ * the security schemes, and on every operation the error answers it can give.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('LLMLab API')
+    .setDescription(
+      'Know, explain and cut what LLM applications cost: usage ingestion, exact pricing, cost analytics, provider ' +
+        'reconciliation, budgets and alerts, recommendations, and a verifiable audit log. Errors are ' +
+        'application/problem+json (RFC 7807).',
+    )
+    .setVersion(API_VERSION)
+    .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+    .setContact('LLMLab', 'https://llmlab.dev', 'maintainers@llmlab.dev')
+    // Relative: the document describes whichever deployment serves it, and Swagger UI calls the same origin.
+    .addServer('/', 'This deployment')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /v1/auth/login' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Project API key (llm_<env>_...)' }, 'apiKey')
+    .addSecurityRequirements('bearer')
+    .addSecurityRequirements('apiKey')
+    .addTag('health', 'Liveness and readiness of the platform')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never } };
+
+  const problemResponse = (description: string) => ({
+    description,
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  });
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const op = item[method];
+      if (!op) continue;
+      op.responses ??= {};
+      if (PUBLIC_PATH.test(path)) {
+        op.security = [];
+      } else {
+        op.responses['401'] ??= problemResponse('Missing, invalid or expired credentials');
+        op.responses['404'] ??= problemResponse('Not found, or owned by another organization');
+      }
+      op.responses['429'] ??= problemResponse('Rate limit exceeded; see Retry-After and RateLimit-* headers');
+      op.responses['500'] ??= problemResponse('Internal error; quote the request id');
+    }
+  }
+  return document;
+}
+
+export function mountSwagger(app: INestApplication, document: OpenAPIObject) {
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    customSiteTitle: 'LLMLab API',
+  });
+}

@@ -1,0 +1,9 @@
+-- Up Migration
+CREATE TABLE recommendations.projection_checkpoints (
+  projection text PRIMARY KEY,
+  position bigint NOT NULL,
+  updated_at timestamptz(3) NOT NULL DEFAULT now()
+);
+
+-- Down Migration
+DROP TABLE recommendations.projection_checkpoints;

@@ -6,3 +6,4 @@ export * from './jetstream/streams';
 export * from './relay/event-relay';
 export * from './consumer/run-consumer';
 export * from './projection/apply-in-transaction';
+export * from './nats-subject';

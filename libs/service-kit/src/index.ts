@@ -1,6 +1,5 @@
 export * from './bootstrap';
 export * from './event-metadata';
-export * from './nats-subject';
 export * from './runtime';
 export * from './service-kit.module';
 export * from './tokens';

@@ -20,7 +20,7 @@ import { from, Observable, of } from 'rxjs';
 import { finalize, tap } from 'rxjs/operators';
 import { healthSubject, type Reply, type RequestEnvelope, type ServiceHealth } from '@llmlab/contracts';
 import { runWithContext } from '@llmlab/logging';
-import { natsSubject } from './nats-subject';
+import { natsSubject } from '@llmlab/messaging';
 import type { ServiceRuntime } from './runtime';
 import { EVENT_STORE, LOGGER, METRICS, NATS_CONNECTION, PG_POOL, REDIS, RUNTIME } from './tokens';
 

@@ -5,7 +5,7 @@ export const gatewayEnv = {
   ...commonEnv,
   PORT: configHelpers.port(3000),
   HOST: z.string().default('0.0.0.0'),
-  /** How long the gateway waits for a service's reply before answering 503. */
+  /** How long the gateway waits for a service's reply before answering 504. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** Largest request body accepted, in bytes (413 beyond). */
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),

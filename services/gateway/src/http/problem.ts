@@ -109,7 +109,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (exception instanceof ServiceReplyError) {
       const { status, code, message, errors } = exception.reply;
-      return problem(status, code, status >= 500 && status !== 503 ? 'internal error' : message, req, errors);
+      // 503 (nobody answered) and 504 (no answer in time) say which service; other 5xx messages stay in the logs.
+      return problem(status, code, status >= 500 && status !== 503 && status !== 504 ? 'internal error' : message, req, errors);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

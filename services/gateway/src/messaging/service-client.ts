@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Reply, RequestContext, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
-import { MessagingClient } from '@llmlab/messaging';
-import { natsSubject } from '@llmlab/service-kit';
+import { MessagingClient, natsSubject } from '@llmlab/messaging';
 import { ServiceReplyError } from '../http/problem';
 
 /**

@@ -67,7 +67,7 @@ export const domainServiceEnv = {
   MIGRATE_ON_START: bool(true),
   EVENTSTORE_CONNECTION_STRING: z.string().optional(),
   /** Replicas of each JetStream stream: 3 on a NATS cluster (Kubernetes), 1 on a single server. */
-  JETSTREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };
 
 export const configHelpers = { url, port, bool };

@@ -89,7 +89,7 @@ export async function bootstrapDomainService(options: DomainServiceOptions): Pro
 async function startRelay(runtime: ServiceRuntime) {
   const topology = await ensureStreams(await jetstreamManager(runtime.nats), {
     prefix: runtime.config.NATS_PREFIX || undefined,
-    replicas: runtime.config.JETSTREAM_REPLICAS,
+    replicas: runtime.config.NATS_STREAM_REPLICAS,
   });
   runtime.topology = topology;
   const relay = new EventRelay({ store: runtime.eventStore, databaseUrl: runtime.config.DATABASE_URL, js: jetstream(runtime.nats), topology });

@@ -25,7 +25,7 @@ export interface DomainServiceConfig {
   DATABASE_URL: string;
   MIGRATE_ON_START: boolean;
   EVENTSTORE_CONNECTION_STRING?: string;
-  JETSTREAM_REPLICAS: number;
+  NATS_STREAM_REPLICAS: number;
   HTTP_PORT: number;
   HOST: string;
 }

@@ -1,0 +1,274 @@
+/**
+ * The Helm chart, checked offline: Chart.yaml, values.yaml against values.schema.json, every `.Values` path the
+ * templates read, the template helpers they include. Where a helm binary is on PATH (or named by HELM_BIN), the
+ * chart is also linted and rendered with several value sets, and every rendered object is validated like the
+ * kustomize manifests; elsewhere that part is skipped and the file-level checks still run.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { SERVICE_NAMES, DEFAULT_HTTP_PORTS } from '@llmlab/contracts';
+import {
+  crossReferenceErrors,
+  findBinary,
+  K8sObject,
+  parseYamlDocuments,
+  run,
+  schemaErrors,
+  unknownFieldErrors,
+} from '../../k8s/manifest-validation';
+
+// ajv comes with the toolchain (@nestjs/cli, @redocly/cli); the chart itself declares JSON Schema draft-07.
+const Ajv = require('ajv');
+
+const CHART = __dirname;
+const ROOT = join(CHART, '..', '..');
+type Values = Record<string, any>;
+const read = (file: string) => readFileSync(join(CHART, file), 'utf8');
+const chart = parse(read('Chart.yaml')) as Values;
+const values = parse(read('values.yaml')) as Values;
+const schema = JSON.parse(read('values.schema.json'));
+const exampleValues = parse(read('ci/example-values.yaml')) as Values;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const path = join(dir, f);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+const templates = filesUnder(join(CHART, 'templates')).map((file) => ({ file: relative(CHART, file), text: readFileSync(file, 'utf8') }));
+const allTemplateText = templates.map((t) => t.text).join('\n');
+
+function merge(base: Values, override: Values): Values {
+  const out: Values = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? merge(out[k], v) : v;
+  }
+  return out;
+}
+
+function hasPath(obj: Values, path: string[]): boolean {
+  let cur: unknown = obj;
+  for (const key of path) {
+    if (!cur || typeof cur !== 'object' || !(key in (cur as Values))) return false;
+    cur = (cur as Values)[key];
+  }
+  return true;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateValues = ajv.compile(schema);
+const schemaProblems = (v: Values) => (validateValues(v) ? [] : validateValues.errors.map((e: { instancePath: string; message: string }) => `${e.instancePath} ${e.message}`));
+
+describe('helm/llmlab', () => {
+  describe('Chart.yaml', () => {
+    it('is a v2 application chart with versions in SemVer', () => {
+      expect(chart.apiVersion).toBe('v2');
+      expect(chart.name).toBe('llmlab');
+      expect(chart.type).toBe('application');
+      expect(chart.version).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+      expect(String(chart.appVersion)).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+      expect(typeof chart.description).toBe('string');
+      expect(chart.kubeVersion).toMatch(/^>=\s*1\.\d+/);
+    });
+
+    it('has only fields Helm knows', () => {
+      const known = ['apiVersion', 'name', 'version', 'kubeVersion', 'description', 'type', 'keywords', 'home', 'sources', 'dependencies', 'maintainers', 'icon', 'appVersion', 'deprecated', 'annotations'];
+      expect(Object.keys(chart).filter((k) => !known.includes(k))).toEqual([]);
+      for (const m of chart.maintainers ?? []) expect(typeof m.name).toBe('string');
+    });
+
+    it('deploys the version of the application in package.json', () => {
+      // The default image tag of every service is the appVersion: a release of the code is a release of the chart.
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+      expect(String(chart.appVersion)).toBe(pkg.version);
+    });
+  });
+
+  describe('values', () => {
+    it('declares JSON Schema draft-07 and rejects unknown keys at the top level', () => {
+      expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+      expect(schema.additionalProperties).toBe(false);
+    });
+
+    it('validates values.yaml and the chart-testing example values against the schema', () => {
+      expect(schemaProblems(values)).toEqual([]);
+      expect(schemaProblems(merge(values, exampleValues))).toEqual([]);
+    });
+
+    it('rejects misspelt keys, wrong types and unknown enum values', () => {
+      expect(schemaProblems(merge(values, { nats: { replica: 3 } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { services: { gateway: { prot: 3000 } } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { nats: { replicas: '3' } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { nats: { antiAffinity: 'strict' } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { nats: { jetstream: { syncInterval: 'sometimes' } } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { externalDatabase: { url: 'mysql://x' } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { networkPolicy: { gatewayIngressFrom: [{}] } }))).not.toEqual([]);
+      expect(schemaProblems(merge(values, { services: { auth: { resources: { limits: { memory: 'lots' } } } } }))).not.toEqual([]);
+    });
+
+    it('has every service on the port the code defaults to', () => {
+      expect(Object.keys(values.services).sort()).toEqual([...SERVICE_NAMES].sort());
+      for (const name of SERVICE_NAMES) expect({ name, port: values.services[name].port }).toEqual({ name, port: DEFAULT_HTTP_PORTS[name] });
+    });
+
+    it('defaults to HA NATS with JetStream fsync on every write, external PostgreSQL and migrations as a hook', () => {
+      expect(values.nats.enabled).toBe(true);
+      expect(values.nats.replicas).toBe(3);
+      expect(values.nats.jetstream.syncInterval).toBe('always');
+      expect(values.config.natsStreamReplicas).toBe(values.nats.replicas);
+      expect(values.externalDatabase).toHaveProperty('url');
+      expect(values.migrations.enabled).toBe(true);
+      expect(values.config.migrateOnStart).toBe(false);
+      expect(values.secrets).toHaveProperty('existingSecret');
+      expect(values.networkPolicy.enabled).toBe(true);
+      expect(values.serviceDefaults.autoscaling.enabled).toBe(true);
+      expect(values.serviceDefaults.podDisruptionBudget.enabled).toBe(true);
+    });
+
+    it('holds no secret material', () => {
+      for (const key of ['jwtPrivateKey', 'jwtPublicKey', 'masterEncryptionKey', 'existingSecret']) expect(values.secrets[key]).toBe('');
+      expect(values.externalDatabase.url).toBe('');
+      expect(values.eventstore.connectionString).toBe('');
+    });
+  });
+
+  describe('templates', () => {
+    const referenced = [...allTemplateText.matchAll(/\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)/g)].map((m) => m[1].slice(1));
+
+    it('read only values that values.yaml defines', () => {
+      expect(referenced.length).toBeGreaterThan(50);
+      const missing = [...new Set(referenced)].filter((path) => !hasPath(values, path.split('.')));
+      expect(missing).toEqual([]);
+    });
+
+    it('use every knob values.yaml defines', () => {
+      const used = new Set(referenced);
+      const isUsed = (path: string) => [...used].some((u) => u === path || u.startsWith(path + '.') || path.startsWith(u + '.'));
+      const unused: string[] = [];
+      const walk = (obj: Values, prefix: string) => {
+        for (const [k, v] of Object.entries(obj)) {
+          const path = prefix ? `${prefix}.${k}` : k;
+          if (path === 'services' || path === 'serviceDefaults') continue; // merged per service, checked below
+          if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) walk(v, path);
+          else if (!isUsed(path)) unused.push(path);
+        }
+      };
+      walk(values, '');
+      expect(unused).toEqual([]);
+      // serviceDefaults and services.<name> are merged into $svc, which the templates read key by key.
+      const svcKeys = new Set([...allTemplateText.matchAll(/\$svc\.([A-Za-z_]+)/g)].map((m) => m[1]));
+      const perService = new Set([...Object.keys(values.serviceDefaults), ...Object.values(values.services).flatMap((s) => Object.keys(s as Values))]);
+      expect([...perService].filter((k) => !svcKeys.has(k))).toEqual([]);
+    });
+
+    it('include only helpers that are defined, and define each once', () => {
+      const defines = [...allTemplateText.matchAll(/\{\{-?\s*define\s+"([^"]+)"/g)].map((m) => m[1]);
+      expect(new Set(defines).size).toBe(defines.length);
+      const included = new Set([...allTemplateText.matchAll(/\b(?:include|template)\s+"([^"]+)"/g)].map((m) => m[1]));
+      expect([...included].filter((n) => !defines.includes(n))).toEqual([]);
+      expect(defines.filter((n) => !included.has(n))).toEqual([]);
+    });
+
+    it('have balanced template delimiters and control blocks', () => {
+      for (const { file, text } of templates) {
+        const code = text.replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, '');
+        expect({ file, open: (code.match(/\{\{/g) ?? []).length }).toEqual({ file, open: (code.match(/\}\}/g) ?? []).length });
+        const actions = [...code.matchAll(/\{\{-?\s*(\w+)/g)].map((m) => m[1]);
+        const opens = actions.filter((a) => ['if', 'range', 'with', 'define'].includes(a)).length;
+        expect({ file, blocks: opens }).toEqual({ file, blocks: actions.filter((a) => a === 'end').length });
+      }
+    });
+
+    it('render the objects the chart promises', () => {
+      const kinds = (file: string) => [...(templates.find((t) => t.file === file)?.text ?? '').matchAll(/^kind: (\w+)/gm)].map((m) => m[1]);
+      expect(kinds('templates/deployments.yaml')).toEqual(['Deployment']);
+      expect(kinds('templates/hpa.yaml')).toEqual(['HorizontalPodAutoscaler']);
+      expect(kinds('templates/pdb.yaml')).toEqual(['PodDisruptionBudget', 'PodDisruptionBudget']);
+      expect(kinds('templates/nats.yaml')).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);
+      expect(kinds('templates/migrations-job.yaml')).toEqual(['Secret', 'Job']);
+      expect(kinds('templates/networkpolicies.yaml').every((k) => k === 'NetworkPolicy')).toBe(true);
+      expect(kinds('templates/eventstore.yaml')).toEqual(['Service', 'StatefulSet', 'PodDisruptionBudget']);
+      const job = templates.find((t) => t.file === 'templates/migrations-job.yaml')!.text;
+      expect(job).toContain('helm.sh/hook: pre-install,pre-upgrade');
+      expect(job).toContain('dist/libs/persistence/src/migrate.main.js');
+      expect(templates.some((t) => t.file === 'templates/NOTES.txt')).toBe(true);
+    });
+  });
+
+  const helm = findBinary('helm', 'HELM_BIN');
+  const withHelm = helm ? it : it.skip;
+  const exampleFile = join(CHART, 'ci', 'example-values.yaml');
+  const render = (args: string[]) => parseYamlDocuments(run(helm!, ['template', 'rel', CHART, '--namespace', 'llmlab', ...args]), 'helm template');
+  const check = (docs: K8sObject[], externalSecrets: string[] = []) => [
+    ...docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]),
+    ...crossReferenceErrors(docs, { externalSecrets }),
+  ];
+
+  describe('rendered with helm', () => {
+    withHelm('lints cleanly', () => {
+      expect(() => run(helm!, ['lint', '--strict', CHART, '-f', exampleFile])).not.toThrow();
+    });
+
+    withHelm('refuses to render without a database URL and keys, naming what is missing', () => {
+      expect(() => run(helm!, ['template', 'rel', CHART])).toThrow(/externalDatabase\.url is required/);
+    });
+
+    withHelm('renders valid, consistent objects with the example values', () => {
+      const docs = render(['-f', exampleFile]);
+      expect(check(docs)).toEqual([]);
+      expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual(
+        [...SERVICE_NAMES.map((n) => `rel-llmlab-${n}`), 'rel-llmlab-redis'].sort(),
+      );
+      const nats = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'rel-llmlab-nats-config')!.data['nats.conf'];
+      expect(nats).toContain('sync_interval: always');
+      expect([...nats.matchAll(/nats:\/\/rel-llmlab-nats-\d\.rel-llmlab-nats-headless:6222/g)]).toHaveLength(3);
+      const job = docs.find((d) => d.kind === 'Job')!;
+      expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
+      const gatewayEnv = gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+      expect(gatewayEnv).toEqual(['PORT', 'JWT_PUBLIC_KEY', 'PUBLIC_URL']);
+      expect(gateway.spec.template.spec.containers[0].env[2].value).toBe('https://llmlab.example.com');
+    });
+
+    withHelm('renders with an existing Secret, external NATS and Redis, EventStoreDB and no autoscaling', () => {
+      const docs = render([
+        '--set', 'secrets.existingSecret=llmlab-prod',
+        '--set', 'nats.enabled=false',
+        '--set', 'externalNats.url=nats://nats.messaging:4222',
+        '--set', 'redis.enabled=false',
+        '--set', 'eventstore.enabled=true',
+        '--set', 'serviceDefaults.autoscaling.enabled=false',
+        '--set', 'metrics.serviceMonitor.enabled=true',
+      ]);
+      expect(check(docs, ['llmlab-prod'])).toEqual([]);
+      expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+      expect(docs.filter((d) => d.kind === 'StatefulSet' || d.kind === 'HorizontalPodAutoscaler')).toEqual([]);
+      const auth = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-auth')!;
+      expect(auth.spec.replicas).toBe(2);
+      const env = auth.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
+      expect(env).toEqual(expect.arrayContaining(['EVENTSTORE_CONNECTION_STRING', 'REDIS_URL', 'DATABASE_URL']));
+    });
+
+    withHelm('renders a bundled three-member EventStoreDB the services point at', () => {
+      const docs = render(['-f', exampleFile, '--set', 'eventstore.enabled=true', '--set', 'eventstore.bundled.enabled=true', '--set', 'eventstore.bundled.replicas=3']);
+      expect(check(docs)).toEqual([]);
+      const sts = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'rel-llmlab-eventstore')!;
+      expect(sts.spec.replicas).toBe(3);
+      const audit = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-audit')!;
+      const url = audit.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === 'EVENTSTORE_CONNECTION_STRING');
+      expect(url.value).toBe(
+        'esdb://rel-llmlab-eventstore-0.rel-llmlab-eventstore-headless:2113,rel-llmlab-eventstore-1.rel-llmlab-eventstore-headless:2113,rel-llmlab-eventstore-2.rel-llmlab-eventstore-headless:2113?tls=false',
+      );
+      expect(docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!.stringData.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+    });
+
+    withHelm('renders a single-member NATS and hard anti-affinity without network policies', () => {
+      const docs = render(['-f', exampleFile, '--set', 'nats.replicas=1', '--set', 'config.natsStreamReplicas=1', '--set', 'networkPolicy.enabled=false', '--set', 'nats.antiAffinity=hard']);
+      expect(check(docs)).toEqual([]);
+      expect(docs.filter((d) => d.kind === 'NetworkPolicy')).toEqual([]);
+      const conf = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'rel-llmlab-nats-config')!.data['nats.conf'];
+      expect(conf).not.toContain('cluster {');
+    });
+  });
+});

@@ -1,0 +1,185 @@
+import type { Decimal } from 'decimal.js';
+import { Money, sumMoney, toMoneyString } from './money';
+import type { Currency, PriceEntry } from './price-entry';
+import { PricingError, PricingErrorCode } from './pricing.errors';
+
+/**
+ * Token counts of one model call in the platform's convention, which is OpenAI's: `inputTokens` counts every
+ * input token, cached ones included, and every other input field says how many of those were of one kind;
+ * `outputTokens` counts every output token, reasoning included, and the other output fields are parts of it.
+ * So nothing is ever counted twice: uncached text input is what is left once the parts are taken out.
+ */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Part of `inputTokens` read from the prompt cache. */
+  readonly cachedInputTokens?: number;
+  /** Part of `inputTokens` written to the prompt cache. */
+  readonly cacheWriteTokens?: number;
+  /** Part of `cacheWriteTokens` written to a 1-hour cache entry (Anthropic). */
+  readonly cacheWrite1hTokens?: number;
+  /** Part of `outputTokens` spent on reasoning. */
+  readonly reasoningTokens?: number;
+  /** Part of `inputTokens` that is audio; cached audio included. */
+  readonly inputAudioTokens?: number;
+  /** Part of both `cachedInputTokens` and `inputAudioTokens`. */
+  readonly cachedInputAudioTokens?: number;
+  /** Part of `outputTokens` that is audio. */
+  readonly outputAudioTokens?: number;
+  /** Part of `inputTokens` that is image; cached image tokens included. */
+  readonly inputImageTokens?: number;
+  /** Part of both `cachedInputTokens` and `inputImageTokens`. */
+  readonly cachedInputImageTokens?: number;
+  /** Part of `outputTokens` that is image. */
+  readonly outputImageTokens?: number;
+}
+
+export const USAGE_FIELDS = [
+  'inputTokens',
+  'outputTokens',
+  'cachedInputTokens',
+  'cacheWriteTokens',
+  'cacheWrite1hTokens',
+  'reasoningTokens',
+  'inputAudioTokens',
+  'cachedInputAudioTokens',
+  'outputAudioTokens',
+  'inputImageTokens',
+  'cachedInputImageTokens',
+  'outputImageTokens',
+] as const satisfies readonly (keyof Usage)[];
+
+/** Decimal strings with `MONEY_SCALE` decimals. Audio and image hold every token of their modality. */
+export interface CostBreakdown {
+  readonly input: string;
+  readonly cachedInput: string;
+  readonly cacheWrite: string;
+  readonly output: string;
+  readonly reasoning: string;
+  readonly audio: string;
+  readonly image: string;
+  readonly request: string;
+}
+
+export interface Cost {
+  /** The exact sum of the breakdown. */
+  readonly amount: string;
+  readonly currency: Currency;
+  readonly breakdown: CostBreakdown;
+  /** The `aboveInputTokens` of the long-context tier that priced the call, or `null` for the base rates. */
+  readonly tierAboveInputTokens: number | null;
+}
+
+const PER_MILLION = 1_000_000;
+
+/**
+ * Prices one call. Every token lands in exactly one bucket, priced at its own rate, or, when the entry has no
+ * such rate, at the rate it would have without the distinction (cached input at the input rate, reasoning at
+ * the output rate...). Each bucket is rounded half-even to `MONEY_SCALE` decimals and `amount` is their sum,
+ * so a breakdown always adds up to its total. Throws `PricingError` (`INVALID_USAGE`) for impossible usage.
+ */
+export function computeCost(usage: Usage, price: PriceEntry): Cost {
+  const u = checkUsage(usage);
+  const tier = [...(price.tiers ?? [])].reverse().find((t) => u.inputTokens > t.aboveInputTokens);
+  const r = tier?.rates ?? price.rates;
+
+  const uncachedAudio = u.inputAudioTokens - u.cachedInputAudioTokens;
+  const uncachedImage = u.inputImageTokens - u.cachedInputImageTokens;
+  const cachedText = u.cachedInputTokens - u.cachedInputAudioTokens - u.cachedInputImageTokens;
+  const uncachedText = u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens - uncachedAudio - uncachedImage;
+  const textOutput = u.outputTokens - u.reasoningTokens - u.outputAudioTokens - u.outputImageTokens;
+  const cachedRate = r.cachedInput ?? r.input;
+  const cacheWriteRate = r.cacheWrite ?? r.input;
+
+  const breakdown: CostBreakdown = {
+    input: toMoneyString(tokens(uncachedText, r.input)),
+    cachedInput: toMoneyString(tokens(cachedText, cachedRate)),
+    cacheWrite: toMoneyString(
+      tokens(u.cacheWriteTokens - u.cacheWrite1hTokens, cacheWriteRate).plus(
+        tokens(u.cacheWrite1hTokens, r.cacheWrite1h ?? cacheWriteRate),
+      ),
+    ),
+    output: toMoneyString(tokens(textOutput, r.output)),
+    reasoning: toMoneyString(tokens(u.reasoningTokens, r.reasoning ?? r.output)),
+    // A cached audio or image token without a rate of its own gets the cache discount before the modality
+    // rate: genai-prices requires that combined rate whenever both exist, so this only decides for overrides.
+    audio: toMoneyString(
+      tokens(uncachedAudio, r.inputAudio ?? r.input)
+        .plus(tokens(u.cachedInputAudioTokens, r.cachedInputAudio ?? r.cachedInput ?? r.inputAudio ?? r.input))
+        .plus(tokens(u.outputAudioTokens, r.outputAudio ?? r.output)),
+    ),
+    image: toMoneyString(
+      tokens(uncachedImage, r.inputImage ?? r.input)
+        .plus(tokens(u.cachedInputImageTokens, r.cachedInputImage ?? r.cachedInput ?? r.inputImage ?? r.input))
+        .plus(tokens(u.outputImageTokens, r.outputImage ?? r.output)),
+    ),
+    request: toMoneyString(r.perRequest ?? 0),
+  };
+  return {
+    amount: sumMoney(Object.values(breakdown)),
+    currency: price.currency,
+    breakdown,
+    tierAboveInputTokens: tier?.aboveInputTokens ?? null,
+  };
+}
+
+/**
+ * Checks usage against the convention and fills absent parts with 0. Throws `PricingError` naming the first
+ * field that is not a non-negative integer, or the part that makes the parts exceed their whole.
+ */
+export function checkUsage(usage: Usage): Required<Usage> {
+  if (typeof usage !== 'object' || usage === null) invalidUsage('usage', 'must be an object');
+  const u = {} as Record<keyof Usage, number>;
+  for (const field of USAGE_FIELDS) {
+    const value: unknown = usage[field];
+    if (value === undefined && field !== 'inputTokens' && field !== 'outputTokens') {
+      u[field] = 0;
+      continue;
+    }
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      invalidUsage(field, 'must be a non-negative integer');
+    }
+    u[field] = value;
+  }
+
+  notMore(u.cacheWrite1hTokens, u.cacheWriteTokens, 'cacheWrite1hTokens', 'cacheWriteTokens');
+  notMore(u.cachedInputAudioTokens, u.inputAudioTokens, 'cachedInputAudioTokens', 'inputAudioTokens');
+  notMore(u.cachedInputImageTokens, u.inputImageTokens, 'cachedInputImageTokens', 'inputImageTokens');
+  const cachedMedia = u.cachedInputAudioTokens + u.cachedInputImageTokens;
+  if (cachedMedia > u.cachedInputTokens) {
+    invalidUsage(
+      'cachedInputTokens',
+      `(${u.cachedInputTokens}) is less than cachedInputAudioTokens + cachedInputImageTokens (${cachedMedia})`,
+    );
+  }
+
+  // Input: cached, cache-write, uncached audio and uncached image tokens are disjoint parts of inputTokens.
+  let inputParts = u.cachedInputTokens;
+  notMore(inputParts, u.inputTokens, 'cachedInputTokens', 'inputTokens');
+  inputParts += u.cacheWriteTokens;
+  notMore(inputParts, u.inputTokens, 'cacheWriteTokens', 'inputTokens (with cachedInputTokens)');
+  inputParts += u.inputAudioTokens - u.cachedInputAudioTokens;
+  notMore(inputParts, u.inputTokens, 'inputAudioTokens', 'inputTokens (with the cached and cache-write tokens)');
+  inputParts += u.inputImageTokens - u.cachedInputImageTokens;
+  notMore(inputParts, u.inputTokens, 'inputImageTokens', 'inputTokens (with the other input parts)');
+
+  let outputParts = u.reasoningTokens;
+  notMore(outputParts, u.outputTokens, 'reasoningTokens', 'outputTokens');
+  outputParts += u.outputAudioTokens;
+  notMore(outputParts, u.outputTokens, 'outputAudioTokens', 'outputTokens (with reasoningTokens)');
+  outputParts += u.outputImageTokens;
+  notMore(outputParts, u.outputTokens, 'outputImageTokens', 'outputTokens (with the other output parts)');
+  return u;
+}
+
+function notMore(part: number, whole: number, field: string, wholeName: string): void {
+  if (part > whole) invalidUsage(field, `(${part}) exceeds ${wholeName} (${whole})`);
+}
+
+function invalidUsage(field: string, message: string): never {
+  throw new PricingError(PricingErrorCode.InvalidUsage, field, message);
+}
+
+function tokens(count: number, ratePerMillion: string): Decimal {
+  return new Money(count).times(ratePerMillion).dividedBy(PER_MILLION);
+}

@@ -1,0 +1,336 @@
+import { isDecimalString } from './money';
+import type { ModelPattern, PriceEntry, PriceRates, PriceTier, TimeOfDayWindow } from './price-entry';
+import { RATE_FIELDS } from './price-entry';
+import { PricingError, PricingErrorCode } from './pricing.errors';
+import { normalizeProvider } from './provider-names';
+
+export interface PriceCatalogOptions {
+  /**
+   * Providers searched, in order, when a provider has no price for a model: Azure serves OpenAI's models at
+   * OpenAI's prices, Vertex AI serves Anthropic's. Keys and values are provider ids.
+   */
+  readonly providerFallbacks?: Readonly<Record<string, readonly string[]>>;
+}
+
+const INDEX: unique symbol = Symbol('price-catalog-index');
+
+/** Validated entries with a lookup index. Build it once with `createPriceCatalog`, resolve against it often. */
+export interface PriceCatalog {
+  readonly entries: readonly PriceEntry[];
+  readonly providerFallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly [INDEX]: ReadonlyMap<string, ProviderIndex>;
+}
+
+export interface PriceQuery {
+  readonly provider: string;
+  readonly model: string;
+  /** The usage event's own timestamp: the price in force then applies, whenever the event is priced. */
+  readonly at: Date;
+  /** The organization's own prices; they win over the catalog. */
+  readonly organizationOverrides?: PriceCatalog;
+}
+
+export interface ResolvedPrice {
+  readonly entry: PriceEntry;
+  readonly origin: 'override' | 'catalog';
+  readonly matchedBy: 'id' | 'alias' | 'pattern';
+}
+
+interface CompiledEntry {
+  readonly entry: PriceEntry;
+  readonly position: number;
+  readonly from: number;
+  readonly to: number;
+  readonly window?: { readonly from: number; readonly to: number };
+}
+
+interface ModelGroup {
+  readonly entries: CompiledEntry[];
+  readonly matchers: ((modelId: string) => boolean)[];
+}
+
+interface ProviderIndex {
+  readonly byId: Map<string, ModelGroup>;
+  readonly byAlias: Map<string, ModelGroup[]>;
+  /** In catalog order: among patterns, the first model that matches wins, as in genai-prices. */
+  readonly withPatterns: ModelGroup[];
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
+const SECONDS_PER_DAY = 86_400;
+const MS_PER_DAY = SECONDS_PER_DAY * 1000;
+
+/**
+ * Validates entries and indexes them by provider and model. Throws a `PricingError` naming the first bad
+ * field (`entries/3/rates/input`), or the two entries of one model that would both apply at some instant.
+ */
+export function createPriceCatalog(entries: readonly PriceEntry[], options: PriceCatalogOptions = {}): PriceCatalog {
+  const providers = new Map<string, ProviderIndex>();
+  const groups = new Map<string, ModelGroup & { readonly aliases: Set<string> }>();
+  const ids = new Set<string>();
+
+  entries.forEach((entry, i) => {
+    const path = `entries/${i}`;
+    const compiled = compileEntry(entry, i, path);
+    if (ids.has(entry.id)) invalid(`${path}/id`, `duplicate id ${JSON.stringify(entry.id)}`);
+    ids.add(entry.id);
+
+    const provider = normalizeProvider(entry.provider);
+    const modelKey = normalizeModelId(entry.model);
+    let index = providers.get(provider);
+    if (!index) {
+      index = { byId: new Map(), byAlias: new Map(), withPatterns: [] };
+      providers.set(provider, index);
+    }
+    const groupKey = `${provider}\u0000${modelKey}`;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { entries: [], matchers: [], aliases: new Set() };
+      groups.set(groupKey, group);
+      index.byId.set(modelKey, group);
+    }
+    for (const other of group.entries) assertNoOverlap(other, compiled, path);
+    group.entries.push(compiled);
+
+    (entry.aliases ?? []).forEach((alias, j) => {
+      if (typeof alias !== 'string' || alias.trim() === '') {
+        invalid(`${path}/aliases/${j}`, 'must be a non-empty string');
+      }
+      const key = normalizeModelId(alias);
+      if (group.aliases.has(key)) return;
+      group.aliases.add(key);
+      const list = index.byAlias.get(key) ?? [];
+      list.push(group);
+      index.byAlias.set(key, list);
+    });
+    const patterns = entry.patterns ?? [];
+    if (patterns.length > 0 && group.matchers.length === 0) index.withPatterns.push(group);
+    patterns.forEach((pattern, j) => group.matchers.push(compilePattern(pattern, `${path}/patterns/${j}`)));
+  });
+
+  const providerFallbacks = Object.fromEntries(
+    Object.entries(options.providerFallbacks ?? {}).map(([from, to]) => [
+      normalizeProvider(from),
+      to.map(normalizeProvider),
+    ]),
+  );
+  return Object.freeze({ entries: Object.freeze([...entries]), providerFallbacks, [INDEX]: providers });
+}
+
+/**
+ * The price in force for a model at an instant, or `undefined` when nothing prices it (the usage record is
+ * then kept with cost status `unpriced`, never priced at zero).
+ *
+ * Order: the organization's overrides for the requested provider, then the catalog for that provider, then
+ * the catalog of each of its fallback providers. Within one of these, the model whose id equals the query
+ * beats a model with that alias, which beats the first model with a matching pattern; a model with no price
+ * in force at `at` is skipped. Within a model, an entry whose daily window contains `at` beats one without.
+ * In each of them, a dated id that finds nothing (`gpt-x-20250514`) is tried again as `gpt-x-2025-05-14`.
+ */
+export function resolvePrice(catalog: PriceCatalog, query: PriceQuery): ResolvedPrice | undefined {
+  const at = query.at.getTime();
+  if (Number.isNaN(at)) throw new RangeError('at: invalid date');
+  const provider = normalizeProvider(query.provider);
+  const sources: [PriceCatalog, string, ResolvedPrice['origin']][] = [];
+  if (query.organizationOverrides) sources.push([query.organizationOverrides, provider, 'override']);
+  sources.push([catalog, provider, 'catalog']);
+  const fallbacks = Object.hasOwn(catalog.providerFallbacks, provider) ? catalog.providerFallbacks[provider] : [];
+  for (const fallback of fallbacks) sources.push([catalog, fallback, 'catalog']);
+
+  const modelIds = modelIdCandidates(provider, query.model);
+  for (const [source, sourceProvider, origin] of sources) {
+    const index = source[INDEX].get(sourceProvider);
+    if (!index) continue;
+    for (const modelId of modelIds) {
+      const found = findInProvider(index, modelId, at);
+      if (found) return { entry: found.entry.entry, origin, matchedBy: found.matchedBy };
+    }
+  }
+  return undefined;
+}
+
+/** Model ids are compared without case or surrounding blanks, as genai-prices compares them. */
+export function normalizeModelId(model: string): string {
+  return model.trim().toLowerCase();
+}
+
+const COMPACT_DATE = /-(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?=-|:|$)/g;
+
+function modelIdCandidates(provider: string, model: string): string[] {
+  let id = normalizeModelId(model);
+  // The Gemini API names models `models/gemini-2.5-pro` in requests and `gemini-2.5-pro` in prices.
+  if (provider === 'google' && id.startsWith('models/')) id = id.slice('models/'.length);
+  const dashed = id.replace(COMPACT_DATE, (whole, y: string, m: string, d: string) => {
+    const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+    return date.getUTCDate() === Number(d) ? `-${y}-${m}-${d}` : whole;
+  });
+  return dashed === id ? [id] : [id, dashed];
+}
+
+function findInProvider(
+  index: ProviderIndex,
+  modelId: string,
+  at: number,
+): { entry: CompiledEntry; matchedBy: ResolvedPrice['matchedBy'] } | undefined {
+  const byId = index.byId.get(modelId);
+  const exact = byId && entryAt(byId, at);
+  if (exact) return { entry: exact, matchedBy: 'id' };
+  for (const group of index.byAlias.get(modelId) ?? []) {
+    const entry = entryAt(group, at);
+    if (entry) return { entry, matchedBy: 'alias' };
+  }
+  for (const group of index.withPatterns) {
+    if (!group.matchers.some((matches) => matches(modelId))) continue;
+    const entry = entryAt(group, at);
+    if (entry) return { entry, matchedBy: 'pattern' };
+  }
+  return undefined;
+}
+
+function entryAt(group: ModelGroup, at: number): CompiledEntry | undefined {
+  const secondOfDay = (((at % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / 1000;
+  let windowless: CompiledEntry | undefined;
+  for (const candidate of group.entries) {
+    if (at < candidate.from || at >= candidate.to) continue;
+    if (!candidate.window) windowless ??= candidate;
+    else if (inWindow(candidate.window, secondOfDay)) return candidate;
+  }
+  return windowless;
+}
+
+function inWindow(window: { from: number; to: number }, second: number): boolean {
+  return window.from < window.to
+    ? second >= window.from && second < window.to
+    : second >= window.from || second < window.to;
+}
+
+function compileEntry(entry: PriceEntry, position: number, path: string): CompiledEntry {
+  if (typeof entry !== 'object' || entry === null) invalid(path, 'must be an object');
+  for (const field of ['id', 'provider', 'model'] as const) {
+    if (typeof entry[field] !== 'string' || entry[field].trim() === '') {
+      invalid(`${path}/${field}`, 'must be a non-empty string');
+    }
+  }
+  if (entry.currency !== 'USD') invalid(`${path}/currency`, 'must be USD');
+  assertRates(entry.rates, `${path}/rates`);
+  assertTiers(entry.tiers ?? [], `${path}/tiers`);
+  if (entry.aliases !== undefined && !Array.isArray(entry.aliases)) invalid(`${path}/aliases`, 'must be an array');
+  if (entry.patterns !== undefined && !Array.isArray(entry.patterns)) invalid(`${path}/patterns`, 'must be an array');
+
+  const from = parseInstant(entry.effectiveFrom, `${path}/effectiveFrom`, -Infinity);
+  const to = parseInstant(entry.effectiveTo, `${path}/effectiveTo`, Infinity);
+  if (from >= to) invalid(`${path}/effectiveTo`, 'must be after effectiveFrom');
+  const window = entry.timeOfDay === undefined ? undefined : parseWindow(entry.timeOfDay, `${path}/timeOfDay`);
+  return { entry, position, from, to, ...(window ? { window } : {}) };
+}
+
+function assertRates(rates: PriceRates, path: string): void {
+  if (typeof rates !== 'object' || rates === null) invalid(path, 'must be an object');
+  const known = new Set<string>(RATE_FIELDS);
+  for (const [field, value] of Object.entries(rates)) {
+    if (!known.has(field)) invalid(`${path}/${field}`, `unknown rate (known: ${RATE_FIELDS.join(', ')})`);
+    if (value !== undefined && !isDecimalString(value)) {
+      invalid(`${path}/${field}`, 'must be a non-negative decimal string such as "0.075"');
+    }
+  }
+  if (rates.input === undefined) invalid(`${path}/input`, 'is required');
+  if (rates.output === undefined) invalid(`${path}/output`, 'is required');
+}
+
+function assertTiers(tiers: readonly PriceTier[], path: string): void {
+  if (!Array.isArray(tiers)) invalid(path, 'must be an array');
+  let previous = -1;
+  tiers.forEach((tier, i) => {
+    const threshold = tier?.aboveInputTokens;
+    if (!Number.isSafeInteger(threshold) || threshold < 0) {
+      invalid(`${path}/${i}/aboveInputTokens`, 'must be a non-negative integer');
+    }
+    if (threshold <= previous) invalid(`${path}/${i}/aboveInputTokens`, 'tiers must be in increasing order');
+    previous = threshold;
+    assertRates(tier.rates, `${path}/${i}/rates`);
+  });
+}
+
+function parseInstant(value: string | null, path: string, open: number): number {
+  if (value === null) return open;
+  if (typeof value !== 'string' || !RFC3339.test(value)) invalid(path, 'must be an RFC 3339 instant or null');
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) invalid(path, 'is not a valid date');
+  return ms;
+}
+
+function parseWindow(window: TimeOfDayWindow, path: string): { from: number; to: number } {
+  const from = parseTimeOfDay(window?.from, `${path}/from`);
+  const to = parseTimeOfDay(window?.to, `${path}/to`);
+  if (from === to) invalid(`${path}/to`, 'must differ from "from" (an all-day price needs no window)');
+  return { from, to };
+}
+
+function parseTimeOfDay(value: unknown, path: string): number {
+  const match = typeof value === 'string' ? TIME_OF_DAY.exec(value) : null;
+  if (!match) invalid(path, 'must be HH:MM:SS (UTC)');
+  return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+}
+
+function compilePattern(pattern: ModelPattern, path: string): (modelId: string) => boolean {
+  if (typeof pattern !== 'object' || pattern === null) invalid(path, 'must be an object');
+  switch (pattern.kind) {
+    case 'exact':
+    case 'prefix':
+    case 'suffix':
+    case 'contains': {
+      if (typeof pattern.value !== 'string' || pattern.value === '') {
+        invalid(`${path}/value`, 'must be a non-empty string');
+      }
+      const value = pattern.value.toLowerCase();
+      if (pattern.kind === 'exact') return (id) => id === value;
+      if (pattern.kind === 'prefix') return (id) => id.startsWith(value);
+      if (pattern.kind === 'suffix') return (id) => id.endsWith(value);
+      return (id) => id.includes(value);
+    }
+    case 'regex': {
+      let regex: RegExp;
+      try {
+        regex = new RegExp(pattern.value);
+      } catch (error) {
+        invalid(`${path}/value`, `is not a valid regular expression (${(error as Error).message})`);
+      }
+      return (id) => regex.test(id);
+    }
+    case 'all':
+    case 'any': {
+      if (!Array.isArray(pattern.patterns) || pattern.patterns.length === 0) {
+        invalid(`${path}/patterns`, 'must be a non-empty array');
+      }
+      const parts = pattern.patterns.map((part, i) => compilePattern(part, `${path}/patterns/${i}`));
+      return pattern.kind === 'all' ? (id) => parts.every((m) => m(id)) : (id) => parts.some((m) => m(id));
+    }
+    default: {
+      const unknown: never = pattern;
+      return invalid(`${path}/kind`, `unknown pattern kind ${JSON.stringify((unknown as { kind: unknown }).kind)}`);
+    }
+  }
+}
+
+function assertNoOverlap(a: CompiledEntry, b: CompiledEntry, path: string): void {
+  if (Math.max(a.from, b.from) >= Math.min(a.to, b.to)) return;
+  const clash = a.window && b.window ? windowsOverlap(a.window, b.window) : !a.window && !b.window;
+  if (clash) {
+    throw new PricingError(
+      PricingErrorCode.OverlappingPriceEntries,
+      path,
+      `overlaps entries/${a.position} (${a.entry.id}) for model ${a.entry.model}: both would apply at the same instant`,
+    );
+  }
+}
+
+function windowsOverlap(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
+  const spans = (w: { from: number; to: number }): [number, number][] =>
+    w.from < w.to ? [[w.from, w.to]] : [[w.from, SECONDS_PER_DAY], [0, w.to]];
+  return spans(a).some(([af, at]) => spans(b).some(([bf, bt]) => Math.max(af, bf) < Math.min(at, bt)));
+}
+
+function invalid(field: string, message: string): never {
+  throw new PricingError(PricingErrorCode.InvalidPriceEntry, field, message);
+}

@@ -1,0 +1,360 @@
+import { createPriceCatalog, resolvePrice, type PriceCatalog } from './price-catalog';
+import type { PriceEntry } from './price-entry';
+import { PricingError, PricingErrorCode } from './pricing.errors';
+import { normalizeProvider } from './provider-names';
+
+let sequence = 0;
+function entry(fields: Partial<PriceEntry> & Pick<PriceEntry, 'provider' | 'model'>): PriceEntry {
+  sequence += 1;
+  return {
+    id: `e${sequence}`,
+    effectiveFrom: null,
+    effectiveTo: null,
+    currency: 'USD',
+    rates: rates('1', '2'),
+    ...fields,
+  };
+}
+
+/** Input and output rates, for short entries. */
+const rates = (input: string, output = input): PriceEntry['rates'] => ({ input, output });
+const at = (iso: string): Date => new Date(iso);
+const JAN_1 = '2025-01-01T00:00:00Z';
+const resolveAt = (catalog: PriceCatalog, provider: string, model: string, when = JAN_1, overrides?: PriceCatalog) =>
+  resolvePrice(catalog, { provider, model, at: at(when), organizationOverrides: overrides });
+const inputRate = (catalog: PriceCatalog, provider: string, model: string, when = JAN_1): string | undefined =>
+  resolveAt(catalog, provider, model, when)?.entry.rates.input;
+
+describe('resolvePrice', () => {
+  describe('effective dating', () => {
+    const catalog = createPriceCatalog([
+      entry({ provider: 'openai', model: 'o3', effectiveTo: '2025-06-10T00:00:00Z', rates: rates('10', '40') }),
+      entry({ provider: 'openai', model: 'o3', effectiveFrom: '2025-06-10T00:00:00Z', rates: rates('2', '8') }),
+    ]);
+
+    it('gives the old price one second before a change and the new price one second after', () => {
+      expect(inputRate(catalog, 'openai', 'o3', '2025-06-09T23:59:59Z')).toBe('10');
+      expect(inputRate(catalog, 'openai', 'o3', '2025-06-10T00:00:01Z')).toBe('2');
+    });
+
+    it('treats [effectiveFrom, effectiveTo) as half-open: the change instant already has the new price', () => {
+      expect(inputRate(catalog, 'openai', 'o3', '2025-06-10T00:00:00.000Z')).toBe('2');
+      expect(inputRate(catalog, 'openai', 'o3', '2025-06-09T23:59:59.999Z')).toBe('10');
+    });
+
+    it('leaves an instant after the last price closed unpriced', () => {
+      const closed = createPriceCatalog([
+        entry({ provider: 'openai', model: 'gpt-3', effectiveTo: '2024-01-04T00:00:00+00:00' }),
+      ]);
+      expect(inputRate(closed, 'openai', 'gpt-3', '2024-01-03T23:59:59Z')).toBe('1');
+      expect(resolveAt(closed, 'openai', 'gpt-3', '2024-01-04T00:00:00Z')).toBeUndefined();
+    });
+
+    it('applies a daily window inside it and the plain price outside it', () => {
+      const deepseek = createPriceCatalog([
+        entry({ provider: 'deepseek', model: 'deepseek-chat', rates: rates('0.135', '0.55') }),
+        entry({
+          provider: 'deepseek',
+          model: 'deepseek-chat',
+          timeOfDay: { from: '00:30:00', to: '16:30:00' },
+          rates: rates('0.27', '1.1'),
+        }),
+      ]);
+      expect(inputRate(deepseek, 'deepseek', 'deepseek-chat', '2025-03-01T00:29:59Z')).toBe('0.135');
+      expect(inputRate(deepseek, 'deepseek', 'deepseek-chat', '2025-03-01T00:30:00Z')).toBe('0.27');
+      expect(inputRate(deepseek, 'deepseek', 'deepseek-chat', '2025-03-01T16:29:59Z')).toBe('0.27');
+      expect(inputRate(deepseek, 'deepseek', 'deepseek-chat', '2025-03-01T16:30:00Z')).toBe('0.135');
+    });
+
+    it('wraps a window that ends after midnight', () => {
+      const night = createPriceCatalog([
+        entry({ provider: 'p', model: 'm', rates: rates('1') }),
+        entry({ provider: 'p', model: 'm', timeOfDay: { from: '22:00:00', to: '02:00:00' }, rates: rates('0.5') }),
+      ]);
+      expect(inputRate(night, 'p', 'm', '2025-03-01T21:59:59Z')).toBe('1');
+      expect(inputRate(night, 'p', 'm', '2025-03-01T23:00:00Z')).toBe('0.5');
+      expect(inputRate(night, 'p', 'm', '2025-03-02T01:59:59Z')).toBe('0.5');
+      expect(inputRate(night, 'p', 'm', '2025-03-02T02:00:00Z')).toBe('1');
+    });
+
+    it('refuses an invalid instant', () => {
+      const query = { provider: 'openai', model: 'o3', at: new Date('nope') };
+      expect(() => resolvePrice(catalog, query)).toThrow(RangeError);
+    });
+  });
+
+  describe('matching model ids', () => {
+    const catalog = createPriceCatalog([
+      entry({
+        provider: 'openai',
+        model: 'gpt-4o',
+        aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
+        rates: rates('2.5', '10'),
+      }),
+      entry({ provider: 'openai', model: 'gpt-4o-2024-05-13', rates: rates('5', '15') }),
+      entry({
+        provider: 'anthropic',
+        model: 'claude-3-5-sonnet',
+        patterns: [
+          { kind: 'prefix', value: 'claude-3-5-sonnet' },
+          { kind: 'prefix', value: 'claude-3.5-sonnet' },
+        ],
+        rates: rates('3', '15'),
+      }),
+      entry({
+        provider: 'openai',
+        model: 'gpt-5.4',
+        patterns: [{ kind: 'regex', value: '^gpt-5\\.4-\\d{4}-\\d{2}-\\d{2}$' }],
+        rates: rates('2.5', '15'),
+      }),
+      entry({
+        provider: 'google',
+        model: 'gemini-2.5-pro',
+        patterns: [
+          {
+            kind: 'all',
+            patterns: [
+              { kind: 'prefix', value: 'gemini-2.5-pro' },
+              { kind: 'regex', value: '^(?!.*-tts(?:$|-))' },
+            ],
+          },
+        ],
+        rates: rates('1.25', '10'),
+      }),
+    ]);
+
+    it.each([
+      ['openai', 'gpt-4o-2024-08-06', 'gpt-4o', 'alias'],
+      ['openai', 'GPT-4o-2024-11-20 ', 'gpt-4o', 'alias'],
+      ['openai', 'gpt-4o-2024-05-13', 'gpt-4o-2024-05-13', 'id'],
+      ['anthropic', 'claude-3-5-sonnet-20241022', 'claude-3-5-sonnet', 'pattern'],
+      ['anthropic', 'claude-3.5-sonnet-latest', 'claude-3-5-sonnet', 'pattern'],
+      ['openai', 'gpt-5.4-2026-03-05', 'gpt-5.4', 'pattern'],
+      // A compact date that matches nothing is retried in dashed form.
+      ['openai', 'gpt-5.4-20260305', 'gpt-5.4', 'pattern'],
+      ['google', 'gemini-2.5-pro-preview-06-05', 'gemini-2.5-pro', 'pattern'],
+      // The Gemini API's resource name.
+      ['gemini', 'models/gemini-2.5-pro', 'gemini-2.5-pro', 'id'],
+    ])('%s %s finds %s by %s', (provider, model, expected, matchedBy) => {
+      const resolved = resolveAt(catalog, provider, model);
+      expect(resolved).toMatchObject({ entry: { model: expected }, matchedBy, origin: 'catalog' });
+    });
+
+    it.each([
+      ['openai', 'gpt-4.5-preview'],
+      ['openai', 'gpt-5.4-20261399'],
+      ['google', 'gemini-2.5-pro-preview-tts'],
+      ['anthropic', 'gpt-4o'],
+      ['mistral', 'mistral-large'],
+      ['constructor', 'gpt-4o'],
+    ])('leaves %s %s unpriced', (provider, model) => {
+      expect(resolveAt(catalog, provider, model)).toBeUndefined();
+    });
+
+    it('prefers the exact model id over an alias, and an alias over a pattern', () => {
+      const ranked = createPriceCatalog([
+        entry({ provider: 'p', model: 'family', patterns: [{ kind: 'prefix', value: 'family' }], rates: rates('1') }),
+        entry({ provider: 'p', model: 'family-large', aliases: ['family-large-v2'], rates: rates('2') }),
+        entry({ provider: 'p', model: 'family-large-v2', rates: rates('3') }),
+      ]);
+      expect(resolveAt(ranked, 'p', 'family-large-v2')).toMatchObject(
+        { entry: { model: 'family-large-v2' }, matchedBy: 'id' },
+      );
+      expect(inputRate(ranked, 'p', 'family-large')).toBe('2');
+      expect(inputRate(ranked, 'p', 'family-large-v3')).toBe('1');
+
+      const withoutId = createPriceCatalog(ranked.entries.slice(0, 2));
+      expect(resolveAt(withoutId, 'p', 'family-large-v2')).toMatchObject(
+        { entry: { model: 'family-large' }, matchedBy: 'alias' },
+      );
+    });
+
+    it('takes the first model in catalog order among matching patterns', () => {
+      const ordered = createPriceCatalog([
+        entry({ provider: 'p', model: 'mini', patterns: [{ kind: 'prefix', value: 'x-mini' }], rates: rates('1') }),
+        entry({ provider: 'p', model: 'any', patterns: [{ kind: 'prefix', value: 'x-' }], rates: rates('9') }),
+      ]);
+      expect(inputRate(ordered, 'p', 'x-mini-2025')).toBe('1');
+      expect(inputRate(ordered, 'p', 'x-large')).toBe('9');
+    });
+
+    it('skips a better match that has no price in force and takes the next one', () => {
+      const later = createPriceCatalog([
+        entry({ provider: 'p', model: 'm', patterns: [{ kind: 'prefix', value: 'm' }], rates: rates('1') }),
+        entry({ provider: 'p', model: 'm-2', effectiveFrom: '2026-01-01T00:00:00Z', rates: rates('2') }),
+      ]);
+      expect(inputRate(later, 'p', 'm-2', '2025-12-31T23:59:59Z')).toBe('1');
+      expect(inputRate(later, 'p', 'm-2', '2026-01-01T00:00:00Z')).toBe('2');
+    });
+  });
+
+  describe('providers', () => {
+    const catalog = createPriceCatalog(
+      [
+        entry({ provider: 'openai', model: 'gpt-4o', rates: rates('2.5', '10') }),
+        entry({ provider: 'azure', model: 'o1', rates: rates('16.5', '66') }),
+        entry({ provider: 'openai', model: 'o1', rates: rates('15', '60') }),
+        entry({ provider: 'google', model: 'gemini-2.0-flash', rates: rates('0.1', '0.4') }),
+        entry({ provider: 'aws', model: 'amazon.nova-pro-v1:0', rates: rates('0.8', '3.2') }),
+      ],
+      { providerFallbacks: { azure: ['openai'] } },
+    );
+
+    it.each([
+      ['OpenAI', 'gpt-4o', '2.5'],
+      ['gemini', 'gemini-2.0-flash', '0.1'],
+      ['vertex_ai', 'gemini-2.0-flash', '0.1'],
+      ['gcp.gemini', 'gemini-2.0-flash', '0.1'],
+      ['bedrock', 'amazon.nova-pro-v1:0', '0.8'],
+      ['aws.bedrock', 'amazon.nova-pro-v1:0', '0.8'],
+    ])('accepts the provider name %s', (provider, model, rate) => {
+      expect(inputRate(catalog, provider, model)).toBe(rate);
+    });
+
+    it('prices a model a provider resells at its fallback provider price, unless it has its own', () => {
+      expect(resolveAt(catalog, 'azure.ai.openai', 'gpt-4o')).toMatchObject({
+        entry: { provider: 'openai', model: 'gpt-4o' },
+      });
+      expect(inputRate(catalog, 'azure', 'o1')).toBe('16.5');
+    });
+
+    it('keeps unknown provider names, lower-cased, so they can be priced by an override', () => {
+      expect(normalizeProvider('  My-LLM ')).toBe('my-llm');
+      expect(normalizeProvider('constructor')).toBe('constructor');
+    });
+  });
+
+  describe('organization overrides', () => {
+    const catalog = createPriceCatalog([
+      entry({ provider: 'openai', model: 'gpt-4o', aliases: ['gpt-4o-2024-08-06'], rates: rates('2.5', '10') }),
+      entry({ provider: 'openai', model: 'gpt-4o-mini', rates: rates('0.15', '0.6') }),
+    ]);
+    const overrides = createPriceCatalog([
+      entry({ provider: 'openai', model: 'gpt-4o', effectiveFrom: '2025-07-01T00:00:00Z', rates: rates('2', '8') }),
+      entry({
+        provider: 'openai',
+        model: 'negotiated',
+        patterns: [{ kind: 'prefix', value: 'gpt-4o-mini' }],
+        rates: rates('0.1', '0.4'),
+      }),
+      entry({ provider: 'my-llm', model: 'house-model', rates: rates('0.01', '0.02') }),
+    ]);
+    const price = (provider: string, model: string, when = JAN_1) =>
+      resolveAt(catalog, provider, model, when, overrides);
+
+    it('win over the catalog, even a pattern override over an exact catalog id', () => {
+      expect(price('openai', 'gpt-4o', '2025-07-01T00:00:00Z')).toMatchObject({
+        origin: 'override',
+        entry: { rates: { input: '2' } },
+      });
+      expect(price('openai', 'gpt-4o-mini')).toMatchObject({
+        origin: 'override',
+        matchedBy: 'pattern',
+        entry: { model: 'negotiated' },
+      });
+    });
+
+    it('apply only while in force: before its effectiveFrom the catalog price applies', () => {
+      expect(price('openai', 'gpt-4o', '2025-06-30T23:59:59Z')).toMatchObject({
+        origin: 'catalog',
+        entry: { rates: { input: '2.5' } },
+      });
+    });
+
+    it('apply only to the provider they name, not through its fallbacks', () => {
+      const withFallback = createPriceCatalog(catalog.entries, { providerFallbacks: { azure: ['openai'] } });
+      const resolved = resolveAt(withFallback, 'azure', 'gpt-4o', '2025-08-01T00:00:00Z', overrides);
+      expect(resolved).toMatchObject({ origin: 'catalog', entry: { provider: 'openai', rates: { input: '2.5' } } });
+    });
+
+    it('price models the catalog does not know', () => {
+      expect(price('My-LLM', 'house-model')).toMatchObject({ origin: 'override' });
+      expect(resolveAt(catalog, 'my-llm', 'house-model')).toBeUndefined();
+    });
+  });
+});
+
+describe('createPriceCatalog', () => {
+  const base = { provider: 'p', model: 'm' };
+  const failure = (entries: PriceEntry[]): PricingError => {
+    try {
+      createPriceCatalog(entries);
+    } catch (error) {
+      return error as PricingError;
+    }
+    throw new Error('expected createPriceCatalog to throw');
+  };
+
+  it.each([
+    ['a rate in exponent notation', [entry({ ...base, rates: rates('1e-7', '1') })], 'entries/0/rates/input'],
+    ['a negative rate', [entry({ ...base, rates: { input: '-1', output: '1' } })], 'entries/0/rates/input'],
+    ['a numeric rate', [entry({ ...base, rates: { input: 1, output: '1' } as never })], 'entries/0/rates/input'],
+    ['a missing output rate', [entry({ ...base, rates: { input: '1' } as never })], 'entries/0/rates/output'],
+    ['an unknown rate', [entry({ ...base, rates: { ...rates('1'), cached: '1' } as never })], 'entries/0/rates/cached'],
+    ['another currency', [entry({ ...base, currency: 'EUR' as never })], 'entries/0/currency'],
+    ['a date without a zone', [entry({ ...base, effectiveFrom: '2025-01-01T00:00:00' })], 'entries/0/effectiveFrom'],
+    [
+      'an end before the start',
+      [entry({ ...base, effectiveFrom: '2025-01-02T00:00:00Z', effectiveTo: '2025-01-01T00:00:00Z' })],
+      'entries/0/effectiveTo',
+    ],
+    ['a bad window', [entry({ ...base, timeOfDay: { from: '24:00:00', to: '01:00:00' } })], 'entries/0/timeOfDay/from'],
+    [
+      'an empty window',
+      [entry({ ...base, timeOfDay: { from: '01:00:00', to: '01:00:00' } })],
+      'entries/0/timeOfDay/to',
+    ],
+    ['a bad regex', [entry({ ...base, patterns: [{ kind: 'regex', value: '(' }] })], 'entries/0/patterns/0/value'],
+    ['an unknown pattern', [entry({ ...base, patterns: [{ kind: 'glob' } as never] })], 'entries/0/patterns/0/kind'],
+    ['an empty alias', [entry({ ...base, aliases: [' '] })], 'entries/0/aliases/0'],
+    [
+      'tiers out of order',
+      [
+        entry({
+          ...base,
+          tiers: [
+            { aboveInputTokens: 200_000, rates: rates('2') },
+            { aboveInputTokens: 100_000, rates: rates('3') },
+          ],
+        }),
+      ],
+      'entries/0/tiers/1/aboveInputTokens',
+    ],
+    ['a duplicate id', [entry({ ...base, id: 'x' }), entry({ provider: 'p', model: 'n', id: 'x' })], 'entries/1/id'],
+  ])('refuses %s, naming the field', (_, entries, field) => {
+    const error = failure(entries);
+    expect(error).toBeInstanceOf(PricingError);
+    expect(error.code).toBe(PricingErrorCode.InvalidPriceEntry);
+    expect(error.field).toBe(field);
+  });
+
+  it('refuses two entries of a model that would apply at the same instant', () => {
+    const error = failure([
+      entry({ ...base, effectiveTo: '2025-06-01T00:00:00Z' }),
+      entry({ ...base, model: 'M', effectiveFrom: '2025-05-31T00:00:00Z' }),
+    ]);
+    expect(error.code).toBe(PricingErrorCode.OverlappingPriceEntries);
+    expect(error.field).toBe('entries/1');
+  });
+
+  it('refuses overlapping daily windows of a model, but accepts a window over a plain price', () => {
+    expect(
+      failure([
+        entry({ ...base, timeOfDay: { from: '22:00:00', to: '02:00:00' } }),
+        entry({ ...base, timeOfDay: { from: '01:00:00', to: '03:00:00' } }),
+      ]).code,
+    ).toBe(PricingErrorCode.OverlappingPriceEntries);
+    expect(() =>
+      createPriceCatalog([entry(base), entry({ ...base, timeOfDay: { from: '01:00:00', to: '03:00:00' } })]),
+    ).not.toThrow();
+  });
+
+  it('accepts back-to-back periods', () => {
+    expect(() =>
+      createPriceCatalog([
+        entry({ ...base, effectiveTo: '2025-06-01T00:00:00Z' }),
+        entry({ ...base, effectiveFrom: '2025-06-01T00:00:00Z' }),
+      ]),
+    ).not.toThrow();
+  });
+});

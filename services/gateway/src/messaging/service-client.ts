@@ -12,10 +12,11 @@ export class ServiceClient {
   constructor(
     private readonly messaging: MessagingClient,
     private readonly defaultTimeoutMs: number,
+    private readonly natsPrefix: string,
   ) {}
 
   ask<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: RequestContext, timeoutMs = this.defaultTimeoutMs) {
-    const wire = { subject: natsSubject(subject) } as S;
+    const wire = { subject: natsSubject(subject, this.natsPrefix) } as S;
     return this.messaging.request(wire, payload, context, { timeoutMs }) as Promise<Reply<ResponseOf<S>>>;
   }
 

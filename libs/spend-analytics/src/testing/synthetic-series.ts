@@ -1,0 +1,69 @@
+import { Decimal } from 'decimal.js';
+import type { HourlySpend } from '../anomaly';
+import { localDateTime } from '../calendar';
+
+/** mulberry32: a small seeded generator, so every run sees the same "random" series. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function normal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export interface SeriesShape {
+  start: Date;
+  days: number;
+  timeZone: string;
+  seed: number;
+  /** Spend at the quietest hours and at the 14:00 peak, before weekend and noise. */
+  quiet: number;
+  peak: number;
+  /** Multiplier of Saturdays and Sundays. */
+  weekend: number;
+  /** Standard deviations of the log-normal noise of each day as a whole and of each hour. */
+  dayNoise: number;
+  hourNoise: number;
+}
+
+export const TYPICAL: Omit<SeriesShape, 'seed'> = {
+  start: new Date('2025-06-02T00:00:00Z'),
+  days: 28,
+  timeZone: 'UTC',
+  quiet: 2,
+  peak: 20,
+  weekend: 0.6,
+  dayNoise: 0.1,
+  hourNoise: 0.25,
+};
+
+/**
+ * Hourly spend with a strong daily cycle (a bell around 14:00 local, ten times the night), quieter weekends, a
+ * level that varies from day to day and independent noise on every hour. Amounts are whole cents.
+ */
+export function syntheticHourlySpend(shape: SeriesShape): HourlySpend[] {
+  const random = seededRandom(shape.seed);
+  const points: HourlySpend[] = [];
+  let dayFactor = 1;
+  let lastDay = -1;
+  for (let i = 0; i < shape.days * 24; i++) {
+    const hourStart = new Date(shape.start.getTime() + i * 3_600_000);
+    const local = localDateTime(hourStart, shape.timeZone);
+    if (local.day !== lastDay) {
+      dayFactor = Math.exp(shape.dayNoise * normal(random));
+      lastDay = local.day;
+    }
+    const cycle = shape.quiet + (shape.peak - shape.quiet) * Math.exp(-((local.hour - 14) ** 2) / (2 * 3 ** 2));
+    const weekend = local.weekday === 0 || local.weekday === 6 ? shape.weekend : 1;
+    const value = cycle * weekend * dayFactor * Math.exp(shape.hourNoise * normal(random));
+    points.push({ hourStart, amount: new Decimal(Math.round(value * 100)).div(100).toFixed(2) });
+  }
+  return points;
+}

@@ -2,3 +2,5 @@ export * from './envelope';
 export * from './messaging';
 export * from './services';
 export * from './health';
+export * from './auth';
+export * from './ingestion';

@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './test-database';
 export * from './prisma-models';
 export * from './platform';
+export * from './session';

@@ -10,6 +10,7 @@ import { createMessagingClient } from '@llmlab/messaging';
 import { gatewayEnv, type GatewayConfig } from './gateway.config';
 import { GatewayDependencies, GatewayModule } from './gateway.module';
 import { createValidationPipe } from './http/validation';
+import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
 
 /** A caller's request id is kept when it looks like one; otherwise the gateway makes one. */
@@ -39,7 +40,7 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   const deps = await connectGatewayDependencies(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: trustProxySetting(config.TRUST_PROXY),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -66,7 +67,12 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
     );
   });
   app.useGlobalPipes(createValidationPipe());
-  if (config.CORS_ORIGINS) app.enableCors({ origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()), exposedHeaders: ['x-request-id'] });
+  if (config.CORS_ORIGINS) {
+    app.enableCors({
+      origin: config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+      exposedHeaders: ['x-request-id', 'etag', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    });
+  }
   mountSwagger(app, buildOpenApiDocument(app));
   await app.init();
 

@@ -1,4 +1,5 @@
 import { commonEnv, configHelpers, z } from '@llmlab/config';
+import { identityEnv } from './identity/identity.config';
 
 /** The gateway's environment: no database, by design (DESIGN.md section 1). */
 export const gatewayEnv = {
@@ -13,6 +14,7 @@ export const gatewayEnv = {
   CORS_ORIGINS: z.string().default(''),
   /** The public URL of the API, printed at start so operators know where it answers. */
   PUBLIC_URL: configHelpers.url(["http", "https"]).default("http://localhost:3000"),
+  ...identityEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof import('@llmlab/config').loadConfig<typeof gatewayEnv>>;

@@ -5,11 +5,13 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '@llmlab/health';
 import type { MessagingClient } from '@llmlab/messaging';
+import { AuthRoutesModule } from './auth-routes/auth-routes.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_NATS, GATEWAY_REDIS } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { ProblemFilter } from './http/problem';
+import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 
@@ -29,6 +31,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
+      imports: [IdentityModule.forRoot(deps), AuthRoutesModule],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },

@@ -26,8 +26,15 @@ const PROBLEM_SCHEMA = {
   },
 } as const;
 
-/** Paths that need no credentials; everything else requires a bearer JWT or an API key. */
-const PUBLIC_PATH = /^\/(health|\.well-known)(\/|$)/;
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until a request may succeed', schema: { type: 'integer' } },
+  'RateLimit-Limit': { description: 'Requests allowed in the window (one hour)', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'Requests left in the window', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+};
+
+/** Paths that need no credentials (the routes marked @Public); everything else requires a bearer JWT or an API key. */
+export const PUBLIC_PATH = /^\/(health|\.well-known|v1\/auth\/(signup|login|refresh|logout))(\/|$)/;
 
 /**
  * The OpenAPI 3 document of the gateway, built from the controllers' decorators, with the problem+json schema,
@@ -51,6 +58,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('apiKey')
     .addTag('health', 'Liveness and readiness of the platform')
+    .addTag('auth', 'Accounts and sessions: signup, login, refresh-token rotation, logout, and the keys that verify access tokens')
+    .addTag('me', 'Who the credentials belong to')
+    .addTag('organizations', 'Organizations (tenants): everything else belongs to one')
+    .addTag('members', 'Members of an organization and their roles (owner, admin, member, viewer), and pending invitations')
+    .addTag('projects', 'Projects of an organization; DELETE archives')
+    .addTag('api-keys', 'Project API keys with scopes (ingest, read, admin), expiry and revocation')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
@@ -72,7 +85,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         op.responses['401'] ??= problemResponse('Missing, invalid or expired credentials');
         op.responses['404'] ??= problemResponse('Not found, or owned by another organization');
       }
-      op.responses['429'] ??= problemResponse('Rate limit exceeded; see Retry-After and RateLimit-* headers');
+      op.responses['429'] ??= { ...problemResponse('Rate limit exceeded; see Retry-After and RateLimit-* headers'), headers: RATE_LIMIT_HEADERS };
       op.responses['500'] ??= problemResponse('Internal error; quote the request id');
     }
   }

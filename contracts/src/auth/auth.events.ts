@@ -1,0 +1,112 @@
+import { streamName } from '../envelope';
+import type { ApiKeyScope, Role } from './roles';
+
+/**
+ * Events of the auth service (DESIGN.md section 2). Personal data never appears in clear: emails and names are
+ * `Ciphertext` under the subject's own key (erasing a person deletes the key), and emails are found by a keyed
+ * `emailHash`. Passwords, refresh tokens and API keys are never in an event; an API key's SHA-256 is.
+ */
+
+/** AES-256-GCM under a per-subject key: base64url of iv (12 bytes) | tag (16 bytes) | ciphertext. */
+export type Ciphertext = string;
+
+/** Per-organization overrides of the platform's rate limits; null means the platform default. */
+export interface RateLimitOverrides {
+  managementPerHour: number | null;
+  ingestPerHour: number | null;
+}
+
+export type EmailClaimEvent = { type: 'EmailClaimed'; data: { emailHash: string; userId: string; claimedAt: string } };
+
+export type UserEvent = {
+  type: 'UserRegistered';
+  data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; registeredAt: string };
+};
+
+export type OrganizationEvent =
+  | { type: 'OrganizationCreated'; data: { organizationId: string; name: string; createdBy: string; createdAt: string } }
+  | {
+      type: 'OrganizationUpdated';
+      data: { organizationId: string; name?: string; rateLimits?: RateLimitOverrides; updatedBy: string; updatedAt: string };
+    }
+  | { type: 'MemberAdded'; data: { organizationId: string; userId: string; role: Role; addedBy: string; addedAt: string } }
+  | {
+      type: 'MemberRoleChanged';
+      data: { organizationId: string; userId: string; role: Role; previousRole: Role; changedBy: string; changedAt: string };
+    }
+  | { type: 'MemberRemoved'; data: { organizationId: string; userId: string; role: Role; removedBy: string; removedAt: string } }
+  | {
+      type: 'MemberInvited';
+      data: {
+        organizationId: string;
+        invitationId: string;
+        emailHash: string;
+        /** Under the invitation's own key, destroyed once the invitation is accepted or revoked. */
+        email: Ciphertext;
+        role: Role;
+        invitedBy: string;
+        invitedAt: string;
+      };
+    }
+  | { type: 'InvitationAccepted'; data: { organizationId: string; invitationId: string; userId: string; acceptedAt: string } }
+  | { type: 'InvitationRevoked'; data: { organizationId: string; invitationId: string; revokedBy: string; revokedAt: string } };
+
+export type ProjectEvent =
+  | {
+      type: 'ProjectCreated';
+      data: { projectId: string; organizationId: string; name: string; description: string | null; createdBy: string; createdAt: string };
+    }
+  | {
+      type: 'ProjectUpdated';
+      data: { projectId: string; organizationId: string; name?: string; description?: string | null; updatedBy: string; updatedAt: string };
+    }
+  | { type: 'ProjectArchived'; data: { projectId: string; organizationId: string; archivedBy: string; archivedAt: string } };
+
+export type ApiKeyEvent =
+  | {
+      type: 'ApiKeyCreated';
+      data: {
+        apiKeyId: string;
+        organizationId: string;
+        projectId: string;
+        name: string;
+        prefix: string;
+        /** SHA-256 of the whole key, hex: enough to check a key, useless to forge one. */
+        hash: string;
+        scopes: ApiKeyScope[];
+        expiresAt: string | null;
+        createdBy: string;
+        createdAt: string;
+      };
+    }
+  | {
+      type: 'ApiKeyRevoked';
+      data: { apiKeyId: string; organizationId: string; projectId: string; prefix: string; revokedBy: string; revokedAt: string };
+    };
+
+/** A session is a refresh-token family: the tokens themselves live (hashed) in a table, never in events. */
+export type SessionEvent =
+  | { type: 'SessionStarted'; data: { sessionId: string; userId: string; method: 'signup' | 'login'; startedAt: string } }
+  | { type: 'SessionRefreshed'; data: { sessionId: string; userId: string; refreshedAt: string } }
+  | {
+      type: 'SessionRevoked';
+      data: { sessionId: string; userId: string; reason: 'logout' | 'refresh_token_reuse'; revokedAt: string };
+    };
+
+export type SigningKeyEvent = {
+  type: 'SigningKeyRotated';
+  data: { kid: string; algorithm: 'RS256'; previousKid: string | null; rotatedAt: string };
+};
+
+export type AuthEvent = EmailClaimEvent | UserEvent | OrganizationEvent | ProjectEvent | ApiKeyEvent | SessionEvent | SigningKeyEvent;
+
+/** Stream names of the auth aggregates (`auth.<aggregate>-<id>`). */
+export const authStreams = {
+  emailClaim: (emailHash: string) => streamName('auth', 'email', emailHash),
+  user: (id: string) => streamName('auth', 'user', id),
+  organization: (id: string) => streamName('auth', 'organization', id),
+  project: (id: string) => streamName('auth', 'project', id),
+  apiKey: (id: string) => streamName('auth', 'api-key', id),
+  session: (id: string) => streamName('auth', 'session', id),
+  signingKeys: () => 'auth.signing-keys',
+};

@@ -1,0 +1,220 @@
+import type { RateLimitOverrides } from './auth.events';
+import type { ApiKeyScope, Role } from './roles';
+
+/**
+ * Requests and replies of the auth subjects. Times are RFC 3339 strings; ids are UUIDs. The organization or
+ * project a request is about is never in its payload: it is the one the gateway resolved and authorized, in
+ * the request context (`organizationId`, `projectId`).
+ */
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface OrganizationView {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** The caller's role in it. */
+  role: Role;
+  rateLimits: RateLimitOverrides;
+  /** Revision of the organization's stream: its ETag, and what If-Match states. */
+  revision: number;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+export interface SignupRequest {
+  email: string;
+  password: string;
+  name: string;
+  organizationName?: string;
+}
+
+export interface SignupResult extends TokenPair {
+  user: UserView;
+  organization: OrganizationView;
+}
+
+export interface LoginRequest {
+  email: string;
+  password: string;
+}
+
+/** A throttled login is an answer, not an error: the edge turns it into 429 with Retry-After. */
+export type LoginResult = { throttled: false; tokens: TokenPair } | { throttled: true; retryAfterSeconds: number };
+
+export interface RefreshRequest {
+  refreshToken: string;
+}
+
+export interface MembershipView {
+  organizationId: string;
+  organizationName: string;
+  role: Role;
+}
+
+export interface MeView {
+  user: UserView;
+  memberships: MembershipView[];
+}
+
+export interface Page<T> {
+  data: T[];
+}
+
+export interface CreateOrganizationRequest {
+  name: string;
+}
+
+export interface UpdateOrganizationRequest {
+  name?: string;
+  rateLimits?: Partial<RateLimitOverrides>;
+  /** From If-Match: the update applies only at this revision. */
+  expectedRevision?: number;
+}
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  joinedAt: string;
+}
+
+export interface InvitationView {
+  invitationId: string;
+  email: string;
+  role: Role;
+  invitedBy: string;
+  invitedAt: string;
+}
+
+export interface MemberList {
+  data: MemberView[];
+  invitations: InvitationView[];
+}
+
+export interface AddMemberRequest {
+  email: string;
+  role: Role;
+}
+
+/** An email of a registered user becomes a member at once; any other is recorded as a pending invitation. */
+export type AddMemberResult = { status: 'added'; member: MemberView } | { status: 'invited'; invitation: InvitationView };
+
+export interface MemberRef {
+  /** A member's user id, or a pending invitation's id (to revoke it). */
+  userId: string;
+}
+
+export interface UpdateMemberRequest extends MemberRef {
+  role: Role;
+}
+
+export interface ProjectView {
+  id: string;
+  organizationId: string;
+  name: string;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+  revision: number;
+}
+
+export interface CreateProjectRequest {
+  name: string;
+  description?: string;
+}
+
+export interface ListProjectsRequest {
+  includeArchived?: boolean;
+}
+
+export interface UpdateProjectRequest {
+  name?: string;
+  description?: string | null;
+  expectedRevision?: number;
+}
+
+export interface ApiKeyView {
+  id: string;
+  organizationId: string;
+  projectId: string;
+  name: string;
+  /** Public start of the key (`llm_live_AbCd1234`), to recognise it. */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CreatedApiKey extends ApiKeyView {
+  /** The secret, returned this once and never stored. */
+  key: string;
+}
+
+export interface CreateApiKeyRequest {
+  name: string;
+  scopes: ApiKeyScope[];
+  expiresAt?: string;
+}
+
+export interface ApiKeyRef {
+  apiKeyId: string;
+}
+
+/** Public signing keys, current first (RFC 7517). */
+export interface JwksView {
+  keys: { kty: string; kid: string; alg: string; use: string; n?: string; e?: string }[];
+}
+
+/** The gateway asks which role a user holds where a route points: an organization or a project. */
+export type ResolveAccessRequest = { userId: string; organizationId: string } | { userId: string; projectId: string };
+
+export interface AccessGrant {
+  organizationId: string;
+  projectId?: string;
+  role: Role;
+  rateLimits: RateLimitOverrides;
+}
+
+/** `grant` is null when the resource does not exist or the user is not a member: the edge answers 404 either way. */
+export interface ResolveAccessResult {
+  grant: AccessGrant | null;
+}
+
+export interface ApiKeyLookupRequest {
+  prefix: string;
+}
+
+/** A usable key (not revoked, project not archived) with the hash the gateway compares in constant time. */
+export interface ApiKeyCandidate {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  organizationId: string;
+  projectId: string;
+  scopes: ApiKeyScope[];
+  expiresAt: string | null;
+  rateLimits: RateLimitOverrides;
+}
+
+export interface ApiKeyLookupResult {
+  candidates: ApiKeyCandidate[];
+}
+
+export type Empty = Record<string, never>;

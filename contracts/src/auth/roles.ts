@@ -1,0 +1,44 @@
+/** Roles of a member in an organization, strongest first (docs/security.md has the permission matrix). */
+export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What an API key may do inside its project; `admin` includes the two others. */
+export const API_KEY_SCOPES = ['ingest', 'read', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };
+
+/** True when `role` is `minimum` or stronger. */
+export function hasRole(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}
+
+export function scopesAllow(granted: readonly ApiKeyScope[], required: ApiKeyScope): boolean {
+  return granted.includes(required) || granted.includes('admin');
+}
+
+/**
+ * What each route needs. The gateway checks the caller's role in the route's organization (users) or the
+ * key's scopes (API keys; `apiKeyScope: null` means users only). The auth service enforces the finer rules
+ * itself (only owners touch owners, the last owner stays, a member may remove only itself).
+ */
+export const PERMISSIONS = {
+  'organization:read': { minRole: 'viewer', apiKeyScope: null, description: 'read the organization' },
+  'organization:manage': { minRole: 'owner', apiKeyScope: null, description: 'rename the organization, set its rate limits' },
+  'members:read': { minRole: 'viewer', apiKeyScope: null, description: 'list members and pending invitations' },
+  'members:manage': { minRole: 'admin', apiKeyScope: null, description: 'add, invite and change members (owners only for owners)' },
+  'members:remove': {
+    minRole: 'viewer',
+    apiKeyScope: null,
+    description: 'remove a member: anyone may leave; admins remove members, owners remove owners',
+  },
+  'projects:create': { minRole: 'admin', apiKeyScope: null, description: 'create projects' },
+  'project:read': { minRole: 'viewer', apiKeyScope: 'read', description: 'read a project' },
+  'project:manage': { minRole: 'admin', apiKeyScope: null, description: 'rename or archive a project' },
+  'api-keys:manage': { minRole: 'admin', apiKeyScope: null, description: 'list, create and revoke API keys' },
+  'project-data:read': { minRole: 'viewer', apiKeyScope: 'read', description: "read a project's data (usage, costs, ...)" },
+  'project-data:write': { minRole: 'member', apiKeyScope: 'admin', description: "change a project's data (budgets, alerts, ...)" },
+  ingest: { minRole: 'member', apiKeyScope: 'ingest', description: 'send usage events' },
+} as const satisfies Record<string, { minRole: Role; apiKeyScope: ApiKeyScope | null; description: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,119 @@
+import type { UsageEventInput } from './usage-event';
+import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
+
+/**
+ * Events of the ingestion service (DESIGN.md section 2). Streams:
+ * - `ingestion.usage-<projectId>`: `UsageRecorded`, `UsageRepriced` (the usage ledger of a project);
+ * - `ingestion.pricing-overrides-<organizationId>`: `PriceOverrideSet`, `PriceOverrideRemoved`;
+ * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`.
+ * They carry ids, counts and prices, never prompts or completions.
+ */
+export const ingestionStreams = {
+  usage: (projectId: string) => `ingestion.usage-${projectId}`,
+  priceOverrides: (organizationId: string) => `ingestion.pricing-overrides-${organizationId}`,
+  priceCatalog: 'ingestion.price-catalog-genai-prices',
+} as const;
+
+/**
+ * One usage event as the ledger keeps it: what the client sent, and its cost when it was recorded (a client's
+ * explicit `cost` becomes a cost of status `override`).
+ */
+export interface UsageRecordData extends Omit<UsageEventInput, 'cost'> {
+  /** Provider id as prices are filed under (`normalizeProvider`: `bedrock` → `aws`). */
+  readonly provider: string;
+  readonly cost: RecordCostData;
+}
+
+/**
+ * The records of one accepted HTTP batch (or one part of it: a large batch is split so that no event exceeds
+ * what a NATS message holds). Ids are derived from `batchId` and `part`, so a redelivered batch appends nothing.
+ * Every copy of an event id is in the ledger; the projection counts the first one per project.
+ */
+export interface UsageRecordedData {
+  readonly batchId: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly apiKeyId: string;
+  readonly receivedAt: string;
+  /** Revisions of the catalog and of the organization's overrides the records were priced with (-1: none). */
+  readonly pricing: { readonly catalogRevision: number; readonly overridesRevision: number };
+  readonly records: readonly UsageRecordData[];
+}
+
+export interface UsageCorrection {
+  /** The usage event's id (the client's). */
+  readonly eventId: string;
+  readonly timestamp: string;
+  readonly previous: RecordCostData;
+  readonly current: RecordCostData;
+}
+
+/**
+ * A correction of recorded costs: a price arrived or changed for the period the records are in. History is never
+ * rewritten: the original `UsageRecorded` stays, and read models apply the difference.
+ */
+export interface UsageRepricedData {
+  readonly organizationId: string;
+  readonly projectId: string;
+  /** `price-change`: the pricing event that triggered the run; `stale-pricing`: records priced while it arrived. */
+  readonly reason: { readonly kind: 'price-change'; readonly pricingEventId: string } | { readonly kind: 'stale-pricing' };
+  readonly corrections: readonly UsageCorrection[];
+}
+
+export interface PriceOverrideSetData {
+  readonly organizationId: string;
+  readonly override: PriceOverrideData;
+}
+
+export interface PriceOverrideRemovedData {
+  readonly organizationId: string;
+  readonly overrideId: string;
+  /** The override as it was, so a reader knows what stopped applying without replaying the stream. */
+  readonly override: PriceOverrideData;
+  readonly removedAt: string;
+}
+
+/**
+ * One part of a catalog refresh (all parts of a refresh are appended together). Entries are never edited in
+ * place: a changed price closes the stored entry (`closed`) and opens a new version (`opened`); an entry that had
+ * not started yet when the data changed is `withdrawn`.
+ */
+export interface PriceCatalogRefreshedData {
+  readonly refreshId: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly refreshedAt: string;
+  readonly source: { readonly kind: 'bundled' | 'remote'; readonly url?: string };
+  readonly attribution: PriceDataAttribution;
+  /** SHA-256 of the dataset's entries and fallbacks as seeded: equal hashes, equal catalogs. */
+  readonly contentHash: string;
+  /** Providers searched, in order, when a provider has no price for a model (Azure → OpenAI...). */
+  readonly providerFallbacks: Readonly<Record<string, readonly string[]>>;
+  /** Source ids of the dataset in its order (part 0 only): among pattern matches, the first model wins. */
+  readonly order?: readonly string[];
+  readonly opened: readonly CatalogEntryData[];
+  /** Entries whose period now ends elsewhere: the price changed, or the dataset dated (or undated) its end. */
+  readonly closed: readonly {
+    readonly id: string;
+    readonly provider: string;
+    readonly effectiveTo: string | null;
+    readonly previousEffectiveTo: string | null;
+  }[];
+  readonly withdrawn: readonly {
+    readonly id: string;
+    readonly provider: string;
+    readonly effectiveFrom: string | null;
+    readonly effectiveTo: string | null;
+  }[];
+}
+
+export type IngestionEvent =
+  | { type: 'UsageRecorded'; data: UsageRecordedData }
+  | { type: 'UsageRepriced'; data: UsageRepricedData }
+  | { type: 'PriceOverrideSet'; data: PriceOverrideSetData }
+  | { type: 'PriceOverrideRemoved'; data: PriceOverrideRemovedData }
+  | { type: 'PriceCatalogRefreshed'; data: PriceCatalogRefreshedData };
+
+export type IngestionEventType = IngestionEvent['type'];

@@ -1,0 +1,180 @@
+import type {
+  ModelPatternData,
+  PriceDataAttribution,
+  PriceEntryData,
+  PriceOverrideData,
+  PriceRatesData,
+  PriceTierData,
+  RecordCostData,
+  TimeOfDayWindowData,
+} from './pricing';
+import type { Money, UsageCounts, UsageStatus } from './usage-event';
+
+/**
+ * Requests and replies of the ingestion subjects. The gateway has checked that the caller may reach the
+ * organization (and project) named in the payload; every query is scoped by them and sees nothing else.
+ * Instants are RFC 3339 strings, ranges are `[from, to)`, amounts are decimal strings with a currency.
+ */
+
+/** A project of an organization, or (no `projectId`) the whole organization. */
+export interface CostScope {
+  organizationId: string;
+  projectId?: string;
+}
+
+export interface CostRange {
+  from: string;
+  to: string;
+}
+
+export interface TokenTotals {
+  input: number;
+  output: number;
+  cachedInput: number;
+  cacheWrite: number;
+  reasoning: number;
+  /** input + output (cached and reasoning tokens are parts of those). */
+  total: number;
+}
+
+export interface CostTotals {
+  /** Sum of priced and explicit costs; unpriced records add nothing and are counted in `unpriced`. */
+  cost: Money;
+  requests: number;
+  errors: number;
+  unpriced: number;
+  tokens: TokenTotals;
+}
+
+export type CostSummaryRequest = CostScope & CostRange;
+
+export interface CostSummary {
+  from: string;
+  to: string;
+  current: CostTotals;
+  /** The period of the same length just before `from`. */
+  previous: CostTotals & CostRange;
+}
+
+export type CostGroupBy = 'provider' | 'model' | 'day' | 'hour' | 'user' | 'project' | `tag:${string}`;
+
+export interface CostBreakdownRequest extends CostScope, CostRange {
+  /** `project` only for an organization scope; `tag:<name>` groups by that tag's values. */
+  groupBy: CostGroupBy;
+  /** Rows returned, 1 to 1,000; 100 when absent. */
+  limit?: number;
+}
+
+export interface CostBreakdownRow extends CostTotals {
+  /**
+   * The group: a provider id, a model, a project id, a user id, a tag value, or the start of a day or hour (UTC,
+   * RFC 3339). `null` gathers the records without a user (`user`).
+   */
+  key: string | null;
+}
+
+export interface CostBreakdown {
+  groupBy: CostGroupBy;
+  from: string;
+  to: string;
+  /** By cost, descending, then by key. */
+  rows: CostBreakdownRow[];
+}
+
+export interface UsageRecordsRequest extends CostRange {
+  organizationId: string;
+  projectId: string;
+  model?: string;
+  userId?: string;
+  status?: UsageStatus;
+  /** From the previous page's `nextCursor`; opaque. */
+  cursor?: string;
+  /** 1 to 1,000; 100 when absent. */
+  limit?: number;
+}
+
+export interface UsageRecordView {
+  id: string;
+  timestamp: string;
+  provider: string;
+  model: string;
+  usage: Required<UsageCounts>;
+  latencyMs: number;
+  status: UsageStatus;
+  errorType: string | null;
+  userId: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  tags: Record<string, string>;
+  metadata: Record<string, unknown>;
+  cost: RecordCostData;
+  receivedAt: string;
+}
+
+/** Newest first. `nextCursor` is null on the last page. */
+export interface UsageRecordsPage {
+  data: UsageRecordView[];
+  nextCursor: string | null;
+}
+
+export interface PricingModelsRequest {
+  /** Part of a model id or alias, case-insensitive. */
+  search?: string;
+  provider?: string;
+  /** Prices in force at this instant; now when absent. */
+  at?: string;
+  cursor?: string;
+  /** 1 to 1,000; 100 when absent. */
+  limit?: number;
+}
+
+export interface PricingModelsPage {
+  data: PriceEntryData[];
+  nextCursor: string | null;
+  attribution: PriceDataAttribution;
+}
+
+export interface PriceOverridesRequest {
+  organizationId: string;
+}
+
+export interface PriceOverrideList {
+  data: PriceOverrideData[];
+}
+
+/** A new organization price. Currency, when given, must be USD. */
+export interface CreatePriceOverrideRequest {
+  organizationId: string;
+  provider: string;
+  model: string;
+  aliases?: string[];
+  patterns?: ModelPatternData[];
+  /** Null or absent: since always; a past instant reprices what it covers. */
+  effectiveFrom?: string | null;
+  effectiveTo?: string | null;
+  timeOfDay?: TimeOfDayWindowData;
+  currency?: 'USD';
+  rates: PriceRatesData;
+  tiers?: PriceTierData[];
+}
+
+export interface PriceOverrideRef {
+  organizationId: string;
+  overrideId: string;
+}
+
+/** `bundled`: the dataset shipped with the installed `@pydantic/genai-prices`; `remote`: its latest published data. */
+export interface RefreshPricingRequest {
+  source?: 'bundled' | 'remote';
+}
+
+export interface RefreshPricingResult {
+  /** Null when the data equals the stored catalog: nothing was appended. */
+  refreshId: string | null;
+  contentHash: string;
+  opened: number;
+  closed: number;
+  withdrawn: number;
+  /** Entries in the catalog after the refresh, including closed periods. */
+  entries: number;
+}

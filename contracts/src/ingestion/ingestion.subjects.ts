@@ -1,0 +1,34 @@
+import { defineSubject } from '../messaging';
+import type {
+  CostBreakdown,
+  CostBreakdownRequest,
+  CostSummary,
+  CostSummaryRequest,
+  CreatePriceOverrideRequest,
+  PriceOverrideList,
+  PriceOverrideRef,
+  PriceOverridesRequest,
+  PricingModelsPage,
+  PricingModelsRequest,
+  RefreshPricingRequest,
+  RefreshPricingResult,
+  UsageRecordsPage,
+  UsageRecordsRequest,
+} from './ingestion.messages';
+import type { PriceOverrideData } from './pricing';
+
+/**
+ * Request/reply subjects of the ingestion service. Usage itself does not come this way: the gateway publishes
+ * `UsageBatchAccepted` to JetStream (`INGEST_USAGE_SUBJECT`), which is durable before it answers 202.
+ */
+export const ingestionSubjects = {
+  costSummary: defineSubject<CostSummaryRequest, CostSummary>('ingestion.query.cost-summary'),
+  costBreakdown: defineSubject<CostBreakdownRequest, CostBreakdown>('ingestion.query.cost-breakdown'),
+  usageRecords: defineSubject<UsageRecordsRequest, UsageRecordsPage>('ingestion.query.usage-records'),
+  pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),
+  listPriceOverrides: defineSubject<PriceOverridesRequest, PriceOverrideList>('ingestion.query.list-price-overrides'),
+  createPriceOverride: defineSubject<CreatePriceOverrideRequest, PriceOverrideData>('ingestion.cmd.create-price-override'),
+  deletePriceOverride: defineSubject<PriceOverrideRef, Record<string, never>>('ingestion.cmd.delete-price-override'),
+  /** Platform administrators only (the gateway checks); also sent by `npm run pricing:refresh`. */
+  refreshPricing: defineSubject<RefreshPricingRequest, RefreshPricingResult>('ingestion.cmd.refresh-pricing'),
+};

@@ -1,0 +1,382 @@
+import {
+  USAGE_COUNT_ALIASES,
+  USAGE_COUNT_FIELDS,
+  USAGE_LIMITS,
+  type Money,
+  type UsageCounts,
+  type UsageEventInput,
+  type UsageStatus,
+} from './usage-event';
+
+/** Where an input is wrong, as a JSON pointer into the request body (`/events/3/model`), and what is wrong. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type UsageEventValidation = { ok: true; event: UsageEventInput } | { ok: false; errors: FieldError[] };
+
+export interface UsageBatchValidation {
+  /** The valid events with their index in the request, in request order. */
+  accepted: { index: number; event: UsageEventInput }[];
+  /** The invalid ones: the whole batch is not refused for them (issue 4: "the valid ones are accepted"). */
+  rejected: { index: number; id?: string; errors: FieldError[] }[];
+}
+
+const EVENT_FIELDS = new Set([
+  'id',
+  'timestamp',
+  'provider',
+  'model',
+  'usage',
+  'latencyMs',
+  'status',
+  'errorType',
+  'userId',
+  'traceId',
+  'spanId',
+  'tags',
+  'metadata',
+  'cost',
+]);
+const USAGE_FIELDS = new Set<string>([...USAGE_COUNT_FIELDS, ...Object.keys(USAGE_COUNT_ALIASES)]);
+const STATUSES: readonly UsageStatus[] = ['success', 'error'];
+
+/** Visible ASCII only: ids end up in URLs, logs and CSV exports. */
+const EVENT_ID = /^[\x21-\x7e]+$/;
+const PROVIDER = /^[a-z0-9][a-z0-9._:/-]*$/i;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
+const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * Validates one usage event of `POST /v1/usage` against the contract of issue 4 and the token convention of
+ * `docs/pricing.md`, and returns it normalized (`UsageEventInput`). `now` is the instant the batch was received:
+ * a timestamp more than 5 minutes after it, or more than 35 days before it, is refused. Every problem is
+ * reported, each with its JSON pointer under `pointer` (pass `/events/3` to get `/events/3/model`).
+ *
+ * Pure and dependency-free, so the gateway and the ingestion service run exactly the same rules.
+ */
+export function validateUsageEvent(raw: unknown, now: Date, pointer = ''): UsageEventValidation {
+  const errors: FieldError[] = [];
+  const fail = (field: string, message: string) => {
+    errors.push({ field: `${pointer}${field}`, message });
+  };
+  if (!isPlainObject(raw)) return { ok: false, errors: [{ field: pointer || '/', message: 'must be an object' }] };
+
+  for (const key of Object.keys(raw)) if (!EVENT_FIELDS.has(key)) fail(`/${escapePointer(key)}`, 'is not a known field');
+
+  const id = requiredString(raw.id, '/id', USAGE_LIMITS.maxIdLength, fail);
+  if (id !== undefined && !EVENT_ID.test(id)) fail('/id', 'must be visible ASCII characters without spaces');
+  const timestamp = checkTimestamp(raw.timestamp, now, fail);
+  const provider = requiredString(raw.provider, '/provider', USAGE_LIMITS.maxProviderLength, fail);
+  if (provider !== undefined && !PROVIDER.test(provider)) {
+    fail('/provider', "must be letters, digits, '.', '_', ':', '/' or '-' (e.g. openai, anthropic, aws.bedrock)");
+  }
+  const model = requiredString(raw.model, '/model', USAGE_LIMITS.maxModelLength, fail);
+  if (model !== undefined && CONTROL.test(model)) fail('/model', 'must not contain control characters');
+  const usage = checkUsage(raw.usage, fail);
+  const latencyMs = checkCount(raw.latencyMs, '/latencyMs', fail);
+  if (latencyMs !== undefined && latencyMs > USAGE_LIMITS.maxLatencyMs) {
+    fail('/latencyMs', `must be at most ${USAGE_LIMITS.maxLatencyMs} (one day, in milliseconds)`);
+  }
+  const status = raw.status;
+  if (!STATUSES.includes(status as UsageStatus)) fail('/status', `must be one of ${STATUSES.join(', ')}`);
+  const errorType = optionalString(raw.errorType, '/errorType', USAGE_LIMITS.maxStringLength, fail);
+  if (errorType !== undefined && status !== 'error') fail('/errorType', 'is only allowed with status "error"');
+  const userId = optionalString(raw.userId, '/userId', USAGE_LIMITS.maxStringLength, fail);
+  const traceId = optionalString(raw.traceId, '/traceId', USAGE_LIMITS.maxStringLength, fail);
+  const spanId = optionalString(raw.spanId, '/spanId', USAGE_LIMITS.maxStringLength, fail);
+  const tags = checkTags(raw.tags, fail);
+  const metadata = checkMetadata(raw.metadata, fail);
+  const cost = checkCost(raw.cost, fail);
+
+  if (errors.length > 0) return { ok: false, errors };
+  const event: UsageEventInput = {
+    id: id!,
+    timestamp: timestamp!,
+    provider: provider!,
+    model: model!,
+    usage: usage!,
+    latencyMs: latencyMs!,
+    status: status as UsageStatus,
+    ...(errorType !== undefined ? { errorType } : {}),
+    ...(userId !== undefined ? { userId } : {}),
+    ...(traceId !== undefined ? { traceId } : {}),
+    ...(spanId !== undefined ? { spanId } : {}),
+    tags: tags!,
+    metadata: metadata!,
+    ...(cost !== undefined ? { cost } : {}),
+  };
+  return { ok: true, event };
+}
+
+/**
+ * Validates the body of `POST /v1/usage` event by event. Throws nothing: a body that is not `{ events: [...] }`
+ * with 1 to 1,000 events comes back as one rejection at index -1, which the gateway answers with 400 (the byte
+ * limit is the gateway's, from Content-Length, before parsing).
+ */
+export function validateUsageBatch(body: unknown, now: Date): UsageBatchValidation {
+  const refuse = (field: string, message: string): UsageBatchValidation => ({
+    accepted: [],
+    rejected: [{ index: -1, errors: [{ field, message }] }],
+  });
+  if (!isPlainObject(body)) return refuse('/', 'must be an object with an "events" array');
+  const unknown = Object.keys(body).filter((key) => key !== 'events');
+  if (unknown.length > 0) return refuse(`/${escapePointer(unknown[0])}`, 'is not a known field');
+  const events = body.events;
+  if (!Array.isArray(events)) return refuse('/events', 'must be an array');
+  if (events.length === 0) return refuse('/events', 'must contain at least one event');
+  if (events.length > USAGE_LIMITS.maxEventsPerBatch) {
+    return refuse('/events', `must contain at most ${USAGE_LIMITS.maxEventsPerBatch} events`);
+  }
+  const result: UsageBatchValidation = { accepted: [], rejected: [] };
+  events.forEach((raw: unknown, index) => {
+    const checked = validateUsageEvent(raw, now, `/events/${index}`);
+    if (checked.ok) result.accepted.push({ index, event: checked.event });
+    else {
+      const id = isPlainObject(raw) && typeof raw.id === 'string' ? raw.id : undefined;
+      result.rejected.push({ index, ...(id !== undefined ? { id } : {}), errors: checked.errors });
+    }
+  });
+  return result;
+}
+
+type Fail = (field: string, message: string) => void;
+
+function checkTimestamp(value: unknown, now: Date, fail: Fail): string | undefined {
+  if (typeof value !== 'string') {
+    fail('/timestamp', 'must be an RFC 3339 date-time string, e.g. 2025-06-01T12:00:00.000Z');
+    return undefined;
+  }
+  const instant = parseRfc3339(value);
+  if (instant === undefined) {
+    fail('/timestamp', `${JSON.stringify(value)} is not an RFC 3339 date-time, e.g. 2025-06-01T12:00:00.000Z`);
+    return undefined;
+  }
+  const skew = instant - now.getTime();
+  if (skew > USAGE_LIMITS.maxFutureSkewMs) {
+    fail('/timestamp', `is more than 5 minutes in the future (received at ${now.toISOString()}): check the client's clock`);
+    return undefined;
+  }
+  if (-skew > USAGE_LIMITS.maxAgeMs) {
+    fail('/timestamp', `is more than 35 days old (received at ${now.toISOString()}): events that old are not accepted`);
+    return undefined;
+  }
+  return new Date(instant).toISOString();
+}
+
+/** Milliseconds since the epoch, or undefined when the text is not a real RFC 3339 instant (no 30 February). */
+export function parseRfc3339(value: string): number | undefined {
+  const m = RFC3339.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[9] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59)) return undefined;
+  const ms = Date.parse(value.toUpperCase());
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function checkUsage(value: unknown, fail: Fail): UsageCounts | undefined {
+  if (!isPlainObject(value)) {
+    fail('/usage', 'must be an object with at least inputTokens and outputTokens');
+    return undefined;
+  }
+  let valid = true;
+  const counts: Partial<Record<keyof UsageCounts, number>> = {};
+  for (const key of Object.keys(value)) {
+    if (!USAGE_FIELDS.has(key)) {
+      fail(`/usage/${escapePointer(key)}`, 'is not a known token count');
+      valid = false;
+    }
+  }
+  for (const field of USAGE_COUNT_FIELDS) {
+    const raw = value[field];
+    if (raw === undefined || raw === null) {
+      if (field === 'inputTokens' || field === 'outputTokens') {
+        fail(`/usage/${field}`, 'is required');
+        valid = false;
+      }
+      continue;
+    }
+    const count = checkCount(raw, `/usage/${field}`, fail);
+    if (count === undefined) valid = false;
+    else counts[field] = count;
+  }
+  for (const [alias, field] of Object.entries(USAGE_COUNT_ALIASES)) {
+    const raw = value[alias];
+    if (raw === undefined || raw === null) continue;
+    const count = checkCount(raw, `/usage/${alias}`, fail);
+    if (count === undefined) valid = false;
+    else if (counts[field] !== undefined && counts[field] !== count) {
+      fail(`/usage/${alias}`, `is another name for ${field}, which says ${counts[field]}`);
+      valid = false;
+    } else counts[field] = count;
+  }
+  if (!valid) return undefined;
+  return checkConvention(counts as UsageCounts, fail) ? (counts as UsageCounts) : undefined;
+}
+
+/**
+ * The parts never exceed their whole (`docs/pricing.md`): the same rules, in the same order and naming the same
+ * field, as the pricing engine's `checkUsage`, so an event the gateway accepts can always be priced.
+ */
+function checkConvention(usage: UsageCounts, fail: Fail): boolean {
+  const u = (field: keyof UsageCounts) => usage[field] ?? 0;
+  const problems: [string, string][] = [];
+  const notMore = (part: number, whole: number, field: string, wholeName: string) => {
+    if (part > whole) problems.push([field, `(${part}) exceeds ${wholeName} (${whole})`]);
+    return part <= whole;
+  };
+  notMore(u('cacheWrite1hTokens'), u('cacheWriteTokens'), 'cacheWrite1hTokens', 'cacheWriteTokens');
+  notMore(u('cachedInputAudioTokens'), u('inputAudioTokens'), 'cachedInputAudioTokens', 'inputAudioTokens');
+  notMore(u('cachedInputImageTokens'), u('inputImageTokens'), 'cachedInputImageTokens', 'inputImageTokens');
+  const cachedMedia = u('cachedInputAudioTokens') + u('cachedInputImageTokens');
+  if (cachedMedia > u('cachedInputTokens')) {
+    problems.push([
+      'cachedInputTokens',
+      `(${u('cachedInputTokens')}) is less than cachedInputAudioTokens + cachedInputImageTokens (${cachedMedia})`,
+    ]);
+  }
+  // Input: cached, cache-write, uncached audio and uncached image tokens are disjoint parts of inputTokens.
+  const input = u('inputTokens');
+  let parts = u('cachedInputTokens');
+  if (notMore(parts, input, 'cachedInputTokens', 'inputTokens')) {
+    parts += u('cacheWriteTokens');
+    if (notMore(parts, input, 'cacheWriteTokens', 'inputTokens (with cachedInputTokens)')) {
+      parts += u('inputAudioTokens') - u('cachedInputAudioTokens');
+      if (notMore(parts, input, 'inputAudioTokens', 'inputTokens (with the cached and cache-write tokens)')) {
+        parts += u('inputImageTokens') - u('cachedInputImageTokens');
+        notMore(parts, input, 'inputImageTokens', 'inputTokens (with the other input parts)');
+      }
+    }
+  }
+  const output = u('outputTokens');
+  let outputParts = u('reasoningTokens');
+  if (notMore(outputParts, output, 'reasoningTokens', 'outputTokens')) {
+    outputParts += u('outputAudioTokens');
+    if (notMore(outputParts, output, 'outputAudioTokens', 'outputTokens (with reasoningTokens)')) {
+      outputParts += u('outputImageTokens');
+      notMore(outputParts, output, 'outputImageTokens', 'outputTokens (with the other output parts)');
+    }
+  }
+  for (const [field, message] of problems) fail(`/usage/${field}`, message);
+  return problems.length === 0;
+}
+
+function checkCount(value: unknown, field: string, fail: Fail): number | undefined {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(field, 'must be a non-negative integer');
+    return undefined;
+  }
+  return value;
+}
+
+function requiredString(value: unknown, field: string, maxLength: number, fail: Fail): string | undefined {
+  if (typeof value !== 'string' || value.trim() === '') {
+    fail(field, 'must be a non-empty string');
+    return undefined;
+  }
+  if (value.length > maxLength) {
+    fail(field, `must be at most ${maxLength} characters`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Absent and `null` both mean "not set": JSON clients send either. */
+function optionalString(value: unknown, field: string, maxLength: number, fail: Fail): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = requiredString(value, field, maxLength, fail);
+  if (text !== undefined && CONTROL.test(text)) {
+    fail(field, 'must not contain control characters');
+    return undefined;
+  }
+  return text;
+}
+
+function checkTags(value: unknown, fail: Fail): Record<string, string> | undefined {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) {
+    fail('/tags', 'must be an object of string values');
+    return undefined;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > USAGE_LIMITS.maxTags) {
+    fail('/tags', `must have at most ${USAGE_LIMITS.maxTags} tags`);
+    return undefined;
+  }
+  let valid = true;
+  for (const [key, tagValue] of entries) {
+    const field = `/tags/${escapePointer(key)}`;
+    if (key.length === 0 || key.length > USAGE_LIMITS.maxTagKeyLength || CONTROL.test(key)) {
+      fail(field, `tag names must be 1 to ${USAGE_LIMITS.maxTagKeyLength} characters without control characters`);
+      valid = false;
+    } else if (typeof tagValue !== 'string') {
+      fail(field, 'must be a string');
+      valid = false;
+    } else if (tagValue.length > USAGE_LIMITS.maxTagValueLength || CONTROL.test(tagValue)) {
+      fail(field, `must be at most ${USAGE_LIMITS.maxTagValueLength} characters without control characters`);
+      valid = false;
+    }
+  }
+  return valid ? (value as Record<string, string>) : undefined;
+}
+
+function checkMetadata(value: unknown, fail: Fail): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) {
+    fail('/metadata', 'must be an object');
+    return undefined;
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  if (bytes > USAGE_LIMITS.maxMetadataBytes) {
+    fail('/metadata', `must be at most ${USAGE_LIMITS.maxMetadataBytes} bytes as JSON (it is ${bytes})`);
+    return undefined;
+  }
+  return value;
+}
+
+function checkCost(value: unknown, fail: Fail): Money | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    fail('/cost', 'must be an object { amount, currency }');
+    return undefined;
+  }
+  let valid = true;
+  for (const key of Object.keys(value)) {
+    if (key !== 'amount' && key !== 'currency') {
+      fail(`/cost/${escapePointer(key)}`, 'is not a known field');
+      valid = false;
+    }
+  }
+  const { amount, currency } = value;
+  const { maxAmountIntegerDigits: whole, maxAmountFractionDigits: fraction } = USAGE_LIMITS;
+  const decimal = new RegExp(`^\\d{1,${whole}}(\\.\\d{1,${fraction}})?$`);
+  if (typeof amount !== 'string' || !decimal.test(amount)) {
+    fail('/cost/amount', `must be a non-negative decimal string with at most ${fraction} decimals, e.g. "0.0123"`);
+    valid = false;
+  }
+  if (typeof currency !== 'string' || !CURRENCY.test(currency)) {
+    fail('/cost/currency', 'must be an ISO 4217 currency code, e.g. USD');
+    valid = false;
+  } else if (currency !== 'USD') {
+    fail('/cost/currency', 'must be USD: costs are accounted in US dollars');
+    valid = false;
+  }
+  return valid ? { amount: amount as string, currency: 'USD' } : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** RFC 6901: `~` and `/` inside a key are escaped so the pointer still names it. */
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,126 @@
+import { uniqueSuffix } from './test-env';
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * A fetch wrapper bound to a base URL and a set of headers (credentials, request id...): `agent.get('/v1/me')`.
+ * Bodies are JSON both ways; an empty answer gives `body: undefined`.
+ */
+export class Agent {
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  /** The same agent with more (or replaced) headers. */
+  with(headers: Record<string, string>): Agent {
+    return new Agent(this.baseUrl, { ...this.headers, ...headers });
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers, ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body ?? {}, headers);
+  }
+  patch<T = any>(path: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PATCH', path, body ?? {}, headers);
+  }
+  delete<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('DELETE', path, undefined, headers);
+  }
+}
+
+export interface SignedUpUser {
+  id: string;
+  email: string;
+  name: string;
+  password: string;
+  organizationId: string;
+  accessToken: string;
+  refreshToken: string;
+  /** Sends the user's access token. */
+  agent: Agent;
+}
+
+export interface TestSession extends SignedUpUser {
+  projectId: string;
+  apiKey: { id: string; key: string; prefix: string };
+  /** Sends the project's API key (`X-API-Key`). */
+  keyAgent: Agent;
+  /** Sends no credentials. */
+  anonymous: Agent;
+}
+
+export interface SignUpOptions {
+  email?: string;
+  password?: string;
+  name?: string;
+  organizationName?: string;
+}
+
+function expectStatus(res: HttpResult, status: number, what: string): void {
+  if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+}
+
+/** Signs a new user up through the gateway (with their first organization) and returns an agent for them. */
+export async function signUp(gatewayUrl: string, options: SignUpOptions = {}): Promise<SignedUpUser> {
+  const suffix = uniqueSuffix(6);
+  const email = options.email ?? `user-${suffix}@example.com`;
+  const password = options.password ?? `pw-${suffix}-long-enough`;
+  const name = options.name ?? `User ${suffix}`;
+  const res = await new Agent(gatewayUrl).post('/v1/auth/signup', {
+    email,
+    password,
+    name,
+    ...(options.organizationName ? { organizationName: options.organizationName } : {}),
+  });
+  expectStatus(res, 201, `signup of ${email}`);
+  const { user, organization, accessToken, refreshToken } = res.body;
+  return {
+    id: user.id,
+    email,
+    name,
+    password,
+    organizationId: organization.id,
+    accessToken,
+    refreshToken,
+    agent: new Agent(gatewayUrl, { authorization: `Bearer ${accessToken}` }),
+  };
+}
+
+/**
+ * A ready tenant (novu's UserSession): a user who owns an organization with one project and an API key of that
+ * project, and agents that call the gateway as the user, as the key, and anonymously.
+ */
+export async function createSession(
+  gatewayUrl: string,
+  options: SignUpOptions & { projectName?: string; apiKeyScopes?: ('ingest' | 'read' | 'admin')[] } = {},
+): Promise<TestSession> {
+  const user = await signUp(gatewayUrl, options);
+  const project = await user.agent.post(`/v1/organizations/${user.organizationId}/projects`, { name: options.projectName ?? 'Test project' });
+  expectStatus(project, 201, 'project creation');
+  const key = await user.agent.post(`/v1/projects/${project.body.id}/api-keys`, { name: 'test key', scopes: options.apiKeyScopes ?? ['admin'] });
+  expectStatus(key, 201, 'API key creation');
+  return {
+    ...user,
+    projectId: project.body.id,
+    apiKey: { id: key.body.id, key: key.body.key, prefix: key.body.prefix },
+    keyAgent: new Agent(gatewayUrl, { 'x-api-key': key.body.key }),
+    anonymous: new Agent(gatewayUrl),
+  };
+}

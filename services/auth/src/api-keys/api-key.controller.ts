@@ -1,0 +1,30 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
+import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { projectScope } from '../shared/tenancy';
+import { ApiKeyHandler } from './api-key.handler';
+import { ApiKeyQueries } from './api-key.queries';
+
+@Controller()
+export class ApiKeyController {
+  constructor(
+    private readonly apiKeys: ApiKeyHandler,
+    private readonly queries: ApiKeyQueries,
+  ) {}
+
+  @MessagePattern(natsSubject(s.createApiKey))
+  create(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createApiKey>>) {
+    return handleRequest(s.createApiKey, envelope, (p, ctx) => this.apiKeys.create(p, ctx));
+  }
+
+  @MessagePattern(natsSubject(s.listApiKeys))
+  list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listApiKeys>>) {
+    return handleRequest(s.listApiKeys, envelope, (_p, ctx) => this.queries.list(projectScope(ctx)));
+  }
+
+  @MessagePattern(natsSubject(s.revokeApiKey))
+  revoke(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.revokeApiKey>>) {
+    return handleRequest(s.revokeApiKey, envelope, (p, ctx) => this.apiKeys.revoke(p, ctx));
+  }
+}

@@ -1,0 +1,44 @@
+import { API_KEY_ENVIRONMENTS } from '@llmlab/contracts';
+import { z } from '@llmlab/config';
+import type { DomainServiceConfig, ServiceRuntime } from '@llmlab/service-kit';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The auth service's own environment, validated with the common variables at start. */
+export const authEnv = {
+  /**
+   * 32 bytes, base64: wraps every per-subject key and the signing keys. Required in production; in development
+   * and tests one is generated once into `.llmlab/master.key` when it is unset.
+   */
+  MASTER_ENCRYPTION_KEY: z.string().optional(),
+  /** `iss` and `aud` of access tokens; the gateway must be given the same values. */
+  JWT_ISSUER: z.string().min(1).default('llmlab'),
+  JWT_AUDIENCE: z.string().min(1).default('llmlab-api'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt(30 * 24 * 3600),
+  /**
+   * A new signing key is made when the newest is older than this; the previous one stays in the JWKS. 0 makes a
+   * new key at start (the runbook for a leaked key).
+   */
+  SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).default(30),
+  /** Failed logins allowed per account and per client IP within the window, then 429 until it ends. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(10),
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
+  LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
+  /** The highest rate limit an organization owner may set for the organization (requests per hour). */
+  RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: positiveInt(1_000_000),
+  /** The `<env>` of new API keys (`llm_live_...`); `live` in production, `test` elsewhere when unset. */
+  API_KEY_ENVIRONMENT: z.enum(API_KEY_ENVIRONMENTS).optional(),
+  /** How long a command waits for its events to reach the read models before answering anyway. */
+  READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5_000),
+};
+
+type AuthEnv = { [K in keyof typeof authEnv]: z.infer<(typeof authEnv)[K]> };
+export type AuthConfig = DomainServiceConfig & AuthEnv;
+
+/** The runtime's configuration was validated against `authEnv` by the service kit: this only narrows the type. */
+export function authConfig(runtime: ServiceRuntime): AuthConfig {
+  return runtime.config as AuthConfig;
+}
+
+export const AUTH_CONFIG = Symbol('AUTH_CONFIG');

@@ -1,0 +1,186 @@
+import { hasRole, type Ciphertext, type OrganizationEvent, type RateLimitOverrides, type Role } from '@llmlab/contracts';
+import { assertUnreachable, type Decider } from '../shared/decider';
+import { OrganizationError, OrganizationErrorCode, organizationNotFound } from './organization.errors';
+
+const ORGANIZATION_NAME_MAX = 100;
+
+/** Every command names its actor: the decider reads the actor's role from the organization itself. */
+export type OrganizationCommand =
+  | { type: 'CreateOrganization'; data: { organizationId: string; name: string; actorId: string; at: string } }
+  | {
+      type: 'UpdateOrganization';
+      data: { name?: string; rateLimits?: Partial<RateLimitOverrides>; maxRateLimitPerHour: number; actorId: string; at: string };
+    }
+  | { type: 'AddMember'; data: { userId: string; role: Role; actorId: string; at: string } }
+  | { type: 'InviteMember'; data: { invitationId: string; emailHash: string; email: Ciphertext; role: Role; actorId: string; at: string } }
+  | { type: 'AcceptInvitation'; data: { invitationId: string; userId: string; at: string } }
+  | { type: 'ChangeMemberRole'; data: { userId: string; role: Role; actorId: string; at: string } }
+  /** `userId` may also name a pending invitation, which is then revoked. */
+  | { type: 'RemoveMember'; data: { userId: string; actorId: string; at: string } };
+
+export interface OrganizationState {
+  id: string | null;
+  name: string;
+  createdAt: string | null;
+  rateLimits: RateLimitOverrides;
+  members: Readonly<Record<string, Role>>;
+  /** Pending invitations by id. */
+  invitations: Readonly<Record<string, { emailHash: string; role: Role }>>;
+}
+
+const initialState = (): OrganizationState => ({
+  id: null,
+  name: '',
+  createdAt: null,
+  rateLimits: { managementPerHour: null, ingestPerHour: null },
+  members: {},
+  invitations: {},
+});
+
+function invalid(field: string, message: string): OrganizationError {
+  return new OrganizationError(OrganizationErrorCode.Invalid, `${field}: ${message}`, [{ field, message }]);
+}
+
+/** The organization name as it will be stored; exported so signup can refuse a bad one before writing anything. */
+export function validOrganizationName(name: string, field = '/name'): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > ORGANIZATION_NAME_MAX) throw invalid(field, `must have 1 to ${ORGANIZATION_NAME_MAX} characters`);
+  return trimmed;
+}
+
+/** A caller who is not a member learns nothing, not even that the organization exists. */
+function actorRole(state: OrganizationState, actorId: string): Role {
+  const role = state.id ? state.members[actorId] : undefined;
+  if (!role) throw organizationNotFound();
+  return role;
+}
+
+function require(role: Role, minimum: Role, what: string): void {
+  if (!hasRole(role, minimum)) throw new OrganizationError(OrganizationErrorCode.Forbidden, `${what} needs the ${minimum} role`);
+}
+
+function owners(state: OrganizationState): string[] {
+  return Object.entries(state.members)
+    .filter(([, role]) => role === 'owner')
+    .map(([userId]) => userId);
+}
+
+function decide(command: OrganizationCommand, state: OrganizationState): OrganizationEvent[] {
+  const organizationId = state.id ?? '';
+  switch (command.type) {
+    case 'CreateOrganization': {
+      if (state.id) throw new OrganizationError(OrganizationErrorCode.AlreadyExists, `organization ${command.data.organizationId} exists`);
+      const { organizationId: id, actorId, at } = command.data;
+      return [
+        { type: 'OrganizationCreated', data: { organizationId: id, name: validOrganizationName(command.data.name), createdBy: actorId, createdAt: at } },
+        { type: 'MemberAdded', data: { organizationId: id, userId: actorId, role: 'owner', addedBy: actorId, addedAt: at } },
+      ];
+    }
+    case 'UpdateOrganization': {
+      const { name, rateLimits, maxRateLimitPerHour, actorId, at } = command.data;
+      require(actorRole(state, actorId), 'owner', 'changing the organization');
+      const changes: { name?: string; rateLimits?: RateLimitOverrides } = {};
+      if (name !== undefined && validOrganizationName(name) !== state.name) changes.name = validOrganizationName(name);
+      if (rateLimits !== undefined) {
+        const next = { ...state.rateLimits, ...rateLimits };
+        for (const [field, value] of Object.entries(rateLimits)) {
+          if (value !== null && (!Number.isInteger(value) || value < 1 || value > maxRateLimitPerHour)) {
+            throw invalid(`/rateLimits/${field}`, `must be null or an integer from 1 to ${maxRateLimitPerHour}`);
+          }
+        }
+        if (next.managementPerHour !== state.rateLimits.managementPerHour || next.ingestPerHour !== state.rateLimits.ingestPerHour) {
+          changes.rateLimits = next;
+        }
+      }
+      if (!Object.keys(changes).length) return [];
+      return [{ type: 'OrganizationUpdated', data: { organizationId, ...changes, updatedBy: actorId, updatedAt: at } }];
+    }
+    case 'AddMember': {
+      const { userId, role, actorId, at } = command.data;
+      const mine = actorRole(state, actorId);
+      require(mine, 'admin', 'adding members');
+      if (role === 'owner') require(mine, 'owner', 'making an owner');
+      if (state.members[userId]) throw new OrganizationError(OrganizationErrorCode.MemberAlreadyExists, 'this user is already a member');
+      return [{ type: 'MemberAdded', data: { organizationId, userId, role, addedBy: actorId, addedAt: at } }];
+    }
+    case 'InviteMember': {
+      const { invitationId, emailHash, email, role, actorId, at } = command.data;
+      const mine = actorRole(state, actorId);
+      require(mine, 'admin', 'inviting members');
+      if (role === 'owner') require(mine, 'owner', 'inviting an owner');
+      if (Object.values(state.invitations).some((i) => i.emailHash === emailHash)) {
+        throw new OrganizationError(OrganizationErrorCode.InvitationPending, 'an invitation for this email is already pending');
+      }
+      return [{ type: 'MemberInvited', data: { organizationId, invitationId, emailHash, email, role, invitedBy: actorId, invitedAt: at } }];
+    }
+    case 'AcceptInvitation': {
+      const { invitationId, userId, at } = command.data;
+      const invitation = state.invitations[invitationId];
+      if (!invitation) return [];
+      const accepted: OrganizationEvent = { type: 'InvitationAccepted', data: { organizationId, invitationId, userId, acceptedAt: at } };
+      // Already a member some other way: the invitation is settled, the existing role stays.
+      if (state.members[userId]) return [accepted];
+      return [accepted, { type: 'MemberAdded', data: { organizationId, userId, role: invitation.role, addedBy: userId, addedAt: at } }];
+    }
+    case 'ChangeMemberRole': {
+      const { userId, role, actorId, at } = command.data;
+      const mine = actorRole(state, actorId);
+      require(mine, 'admin', 'changing roles');
+      const previousRole = state.members[userId];
+      if (!previousRole) throw new OrganizationError(OrganizationErrorCode.MemberNotFound, 'member not found');
+      if (previousRole === role) return [];
+      if (previousRole === 'owner' || role === 'owner') require(mine, 'owner', 'granting or taking the owner role');
+      if (previousRole === 'owner' && owners(state).length === 1) {
+        throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the last owner cannot be demoted: make another member owner first');
+      }
+      return [{ type: 'MemberRoleChanged', data: { organizationId, userId, role, previousRole, changedBy: actorId, changedAt: at } }];
+    }
+    case 'RemoveMember': {
+      const { userId, actorId, at } = command.data;
+      const mine = actorRole(state, actorId);
+      if (state.invitations[userId]) {
+        require(mine, 'admin', 'revoking invitations');
+        return [{ type: 'InvitationRevoked', data: { organizationId, invitationId: userId, revokedBy: actorId, revokedAt: at } }];
+      }
+      const role = state.members[userId];
+      if (!role) throw new OrganizationError(OrganizationErrorCode.MemberNotFound, 'member not found');
+      if (userId !== actorId) require(mine, role === 'owner' ? 'owner' : 'admin', role === 'owner' ? 'removing an owner' : 'removing members');
+      if (role === 'owner' && owners(state).length === 1) {
+        throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the last owner cannot leave: make another member owner first');
+      }
+      return [{ type: 'MemberRemoved', data: { organizationId, userId, role, removedBy: actorId, removedAt: at } }];
+    }
+    default:
+      return assertUnreachable(command);
+  }
+}
+
+function evolve(state: OrganizationState, event: OrganizationEvent): OrganizationState {
+  switch (event.type) {
+    case 'OrganizationCreated':
+      return { ...state, id: event.data.organizationId, name: event.data.name, createdAt: event.data.createdAt };
+    case 'OrganizationUpdated':
+      return { ...state, name: event.data.name ?? state.name, rateLimits: event.data.rateLimits ?? state.rateLimits };
+    case 'MemberAdded':
+    case 'MemberRoleChanged':
+      return { ...state, members: { ...state.members, [event.data.userId]: event.data.role } };
+    case 'MemberRemoved': {
+      const { [event.data.userId]: _removed, ...members } = state.members;
+      return { ...state, members };
+    }
+    case 'MemberInvited':
+      return {
+        ...state,
+        invitations: { ...state.invitations, [event.data.invitationId]: { emailHash: event.data.emailHash, role: event.data.role } },
+      };
+    case 'InvitationAccepted':
+    case 'InvitationRevoked': {
+      const { [event.data.invitationId]: _settled, ...invitations } = state.invitations;
+      return { ...state, invitations };
+    }
+    default:
+      return assertUnreachable(event);
+  }
+}
+
+export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = { decide, evolve, initialState };

@@ -1,0 +1,150 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  authStreams,
+  type AddMemberRequest,
+  type AddMemberResult,
+  type CreateOrganizationRequest,
+  type MemberRef,
+  type MemberView,
+  type OrganizationView,
+  type RequestContext,
+  type UpdateMemberRequest,
+  type UpdateOrganizationRequest,
+} from '@llmlab/contracts';
+import { metadataFromContext } from '@llmlab/service-kit';
+import { v7 as uuidv7 } from 'uuid';
+import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
+import { EmailLookup } from '../crypto/field-cipher';
+import { sealField, SubjectKeys } from '../crypto/subject-keys';
+import { CommandRunner } from '../shared/command-runner';
+import { actingUser, organizationScope } from '../shared/tenancy';
+import { WriteEffects } from '../shared/write-effects';
+import { EmailClaims } from '../users/email-claims';
+import { organizationDecider, type OrganizationState } from './organization.decider';
+import { OrganizationQueries } from './organization.queries';
+
+/** Organizations and their members: every change goes through the organization's decider. */
+@Injectable()
+export class OrganizationHandler {
+  constructor(
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly runner: CommandRunner,
+    private readonly effects: WriteEffects,
+    private readonly lookup: EmailLookup,
+    private readonly subjectKeys: SubjectKeys,
+    private readonly queries: OrganizationQueries,
+    private readonly claims: EmailClaims,
+  ) {}
+
+  async create(request: CreateOrganizationRequest, context: RequestContext): Promise<OrganizationView> {
+    const created = await this.createOwned(actingUser(context), request.name, new Date());
+    await this.effects.settle(created.position, created.events);
+    return created.view;
+  }
+
+  /** A new organization owned by `userId`; the caller settles the effects (signup does it once for all). */
+  async createOwned(userId: string, name: string, now: Date) {
+    const organizationId = uuidv7();
+    const result = await this.runner.run(
+      authStreams.organization(organizationId),
+      organizationDecider,
+      { type: 'CreateOrganization', data: { organizationId, name, actorId: userId, at: now.toISOString() } },
+      { metadata: metadataFromContext({ actor: { type: 'user', id: userId }, organizationId }) },
+    );
+    return { view: view(result.state, userId, result.revision), position: result.position, events: result.events };
+  }
+
+  async update(request: UpdateOrganizationRequest, context: RequestContext): Promise<OrganizationView> {
+    const scope = organizationScope(context);
+    const actorId = actingUser(context);
+    const result = await this.runner.run(
+      authStreams.organization(scope.organizationId),
+      organizationDecider,
+      {
+        type: 'UpdateOrganization',
+        data: {
+          name: request.name,
+          rateLimits: request.rateLimits,
+          maxRateLimitPerHour: this.config.RATE_LIMIT_OVERRIDE_MAX_PER_HOUR,
+          actorId,
+          at: new Date().toISOString(),
+        },
+      },
+      { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
+    );
+    await this.effects.settle(result.position, result.events);
+    return view(result.state, actorId, result.revision);
+  }
+
+  /** A registered user becomes a member at once; any other email gets a pending invitation. */
+  async addMember(request: AddMemberRequest, context: RequestContext): Promise<AddMemberResult> {
+    const scope = organizationScope(context);
+    const actorId = actingUser(context);
+    const at = new Date().toISOString();
+    const stream = authStreams.organization(scope.organizationId);
+    const userId = await this.claims.registeredUser(this.lookup.hash(request.email));
+    if (userId) {
+      const result = await this.runner.run(stream, organizationDecider, { type: 'AddMember', data: { userId, role: request.role, actorId, at } }, {
+        metadata: metadataFromContext(),
+      });
+      await this.effects.settle(result.position, result.events);
+      return { status: 'added', member: await this.queries.member(scope, userId) };
+    }
+    const invitationId = uuidv7();
+    const email = request.email.trim();
+    const key = await this.subjectKeys.ensure(invitationId);
+    let result;
+    try {
+      result = await this.runner.run(
+        stream,
+        organizationDecider,
+        {
+          type: 'InviteMember',
+          data: { invitationId, emailHash: this.lookup.hash(email), email: sealField(key, invitationId, 'email', email), role: request.role, actorId, at },
+        },
+        { metadata: metadataFromContext() },
+      );
+    } catch (err) {
+      await this.subjectKeys.destroy(invitationId);
+      throw err;
+    }
+    await this.effects.settle(result.position, result.events);
+    return { status: 'invited', invitation: { invitationId, email, role: request.role, invitedBy: actorId, invitedAt: at } };
+  }
+
+  async updateMember(request: UpdateMemberRequest, context: RequestContext): Promise<MemberView> {
+    const scope = organizationScope(context);
+    const result = await this.runner.run(
+      authStreams.organization(scope.organizationId),
+      organizationDecider,
+      { type: 'ChangeMemberRole', data: { userId: request.userId, role: request.role, actorId: actingUser(context), at: new Date().toISOString() } },
+      { metadata: metadataFromContext() },
+    );
+    await this.effects.settle(result.position, result.events);
+    return this.queries.member(scope, request.userId);
+  }
+
+  async removeMember(request: MemberRef, context: RequestContext): Promise<Record<string, never>> {
+    const scope = organizationScope(context);
+    const result = await this.runner.run(
+      authStreams.organization(scope.organizationId),
+      organizationDecider,
+      { type: 'RemoveMember', data: { userId: request.userId, actorId: actingUser(context), at: new Date().toISOString() } },
+      { metadata: metadataFromContext() },
+    );
+    await this.effects.settle(result.position, result.events);
+    for (const event of result.events) if (event.type === 'InvitationRevoked') await this.subjectKeys.destroy(event.data.invitationId);
+    return {};
+  }
+}
+
+function view(state: OrganizationState, userId: string, revision: number): OrganizationView {
+  return {
+    id: state.id!,
+    name: state.name,
+    createdAt: state.createdAt!,
+    role: state.members[userId],
+    rateLimits: state.rateLimits,
+    revision,
+  };
+}

@@ -1,0 +1,40 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
+import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { organizationScope, projectScope } from '../shared/tenancy';
+import { ProjectHandler } from './project.handler';
+import { ProjectQueries } from './project.queries';
+
+@Controller()
+export class ProjectController {
+  constructor(
+    private readonly projects: ProjectHandler,
+    private readonly queries: ProjectQueries,
+  ) {}
+
+  @MessagePattern(natsSubject(s.createProject))
+  create(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createProject>>) {
+    return handleRequest(s.createProject, envelope, (p, ctx) => this.projects.create(p, ctx));
+  }
+
+  @MessagePattern(natsSubject(s.listProjects))
+  list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listProjects>>) {
+    return handleRequest(s.listProjects, envelope, (p, ctx) => this.queries.list(organizationScope(ctx), p));
+  }
+
+  @MessagePattern(natsSubject(s.getProject))
+  get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getProject>>) {
+    return handleRequest(s.getProject, envelope, (_p, ctx) => this.queries.get(projectScope(ctx)));
+  }
+
+  @MessagePattern(natsSubject(s.updateProject))
+  update(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateProject>>) {
+    return handleRequest(s.updateProject, envelope, (p, ctx) => this.projects.update(p, ctx));
+  }
+
+  @MessagePattern(natsSubject(s.archiveProject))
+  archive(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.archiveProject>>) {
+    return handleRequest(s.archiveProject, envelope, (_p, ctx) => this.projects.archive(ctx));
+  }
+}

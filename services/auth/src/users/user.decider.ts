@@ -1,0 +1,55 @@
+import type { Ciphertext, UserEvent } from '@llmlab/contracts';
+import type { Decider } from '../shared/decider';
+import { UserError, UserErrorCode } from './user.errors';
+
+export type RegisterUser = {
+  type: 'RegisterUser';
+  data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; at: string };
+};
+
+export interface UserState {
+  registered: boolean;
+  emailHash: string | null;
+}
+
+export const userDecider: Decider<RegisterUser, UserEvent, UserState> = {
+  initialState: () => ({ registered: false, emailHash: null }),
+
+  decide({ data }, state) {
+    if (state.registered) throw new UserError(UserErrorCode.AlreadyRegistered, `user ${data.userId} is already registered`);
+    return [
+      {
+        type: 'UserRegistered',
+        data: { userId: data.userId, emailHash: data.emailHash, email: data.email, name: data.name, registeredAt: data.at },
+      },
+    ];
+  },
+
+  evolve: (_state, event) => ({ registered: true, emailHash: event.data.emailHash }),
+};
+
+const PASSWORD_MIN_LENGTH = 12;
+/** argon2 hashes any length, but hashing megabytes per request is a denial of service. */
+const PASSWORD_MAX_LENGTH = 256;
+
+/** The password rule (OWASP ASVS 2.1): length, counted in characters, is what matters; no composition rules. */
+export function assertPasswordPolicy(password: string): void {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH || password.trim().length === 0) {
+    throw new UserError(UserErrorCode.PasswordPolicy, `the password must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`, [
+      { field: '/password', message: `must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters` },
+    ]);
+  }
+}
+
+const DISPLAY_NAME_MAX = 100;
+
+export function assertDisplayName(name: string): string {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > DISPLAY_NAME_MAX) {
+    throw new UserError(UserErrorCode.Invalid, `the name must have 1 to ${DISPLAY_NAME_MAX} characters`, [
+      { field: '/name', message: `must have 1 to ${DISPLAY_NAME_MAX} characters` },
+    ]);
+  }
+  return trimmed;
+}

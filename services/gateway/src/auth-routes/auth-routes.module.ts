@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { ApiKeysController } from './api-keys.controller';
+import { AuthController } from './auth.controller';
+import { JwksController } from './jwks.controller';
+import { MeController } from './me.controller';
+import { MembersController } from './members.controller';
+import { OrganizationsController } from './organizations.controller';
+import { OrganizationProjectsController, ProjectsController } from './projects.controller';
+
+/** The routes of the auth service: accounts, sessions, organizations, members, projects and API keys. */
+@Module({
+  controllers: [
+    AuthController,
+    JwksController,
+    MeController,
+    OrganizationsController,
+    MembersController,
+    OrganizationProjectsController,
+    ProjectsController,
+    ApiKeysController,
+  ],
+})
+export class AuthRoutesModule {}

@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ROLES, type Role } from '@llmlab/contracts';
+import { OrganizationDto } from './auth.dto';
+
+export class CreateOrganizationDto {
+  @ApiProperty({ example: 'Analytical Engines', minLength: 1, maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+}
+
+export class RateLimitsUpdateDto {
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: 'Requests per hour; null restores the platform default.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  managementPerHour?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: 'Ingest requests per hour per key; null restores the default.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  ingestPerHour?: number | null;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: RateLimitsUpdateDto, description: 'Owners only, up to the platform maximum.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RateLimitsUpdateDto)
+  rateLimits?: RateLimitsUpdateDto;
+}
+
+export class OrganizationListDto {
+  @ApiProperty({ type: OrganizationDto, isArray: true }) data!: OrganizationDto[];
+}
+
+export class MemberDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ format: 'date-time' }) joinedAt!: string;
+}
+
+export class InvitationDto {
+  @ApiProperty({ format: 'uuid', description: 'Pass it as `userId` to DELETE .../members/{userId} to revoke the invitation.' })
+  invitationId!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ROLES }) role!: Role;
+  @ApiProperty({ format: 'uuid' }) invitedBy!: string;
+  @ApiProperty({ format: 'date-time' }) invitedAt!: string;
+}
+
+export class MemberListDto {
+  @ApiProperty({ type: MemberDto, isArray: true }) data!: MemberDto[];
+  @ApiProperty({ type: InvitationDto, isArray: true, description: 'Pending invitations of emails without an account yet.' })
+  invitations!: InvitationDto[];
+}
+
+export class AddMemberDto {
+  @ApiProperty({ example: 'grace@example.com', maxLength: 254 })
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ enum: ROLES, description: 'Only owners may add owners.' })
+  @IsIn(ROLES)
+  role!: Role;
+}
+
+export class AddMemberResultDto {
+  @ApiProperty({ enum: ['added', 'invited'], description: '`added` for a registered email, `invited` (pending until signup) otherwise.' })
+  status!: 'added' | 'invited';
+  @ApiPropertyOptional({ type: MemberDto }) member?: MemberDto;
+  @ApiPropertyOptional({ type: InvitationDto }) invitation?: InvitationDto;
+}
+
+export class UpdateMemberDto {
+  @ApiProperty({ enum: ROLES, description: 'Only owners grant or take the owner role; the last owner keeps it.' })
+  @IsIn(ROLES)
+  role!: Role;
+}

@@ -1,0 +1,58 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { authCacheKeys, authSubjects, parseApiKey, type ApiKeyCandidate } from '@llmlab/contracts';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ServiceReplyError } from '../http/problem';
+import type { ServiceClient } from '../messaging/service-client';
+import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
+
+/**
+ * API keys: the checksum first (a mistyped or invented key costs no lookup), then the candidates sharing the
+ * key's public prefix, from memory, Redis, or the auth service, compared with the key's SHA-256 in constant
+ * time, then the expiry. Revocation deletes the Redis entry, and memory keeps an answer for at most `memoryMs`.
+ */
+export class ApiKeyAuthenticator {
+  private readonly memory: TtlCache<ApiKeyCandidate | null>;
+
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly redis: Redis,
+    private readonly settings: IdentityCacheSettings,
+    private readonly logger: Logger,
+  ) {
+    this.memory = new TtlCache(settings.memoryMs);
+  }
+
+  /** `beforeLookup` runs before a key unknown to this replica is looked up, and may refuse the request. */
+  async authenticate(key: string, correlationId: string, beforeLookup: () => Promise<void>): Promise<ApiKeyCandidate | null> {
+    const parsed = parseApiKey(key);
+    if (!parsed) return null;
+    const hash = createHash('sha256').update(key).digest();
+    const memoryKey = hash.toString('hex');
+    let match = this.memory.get(memoryKey);
+    if (match === undefined) {
+      await beforeLookup();
+      const candidates = await this.candidates(parsed.prefix, correlationId);
+      match = candidates.find((c) => c.hash.length === 64 && timingSafeEqual(Buffer.from(c.hash, 'hex'), hash)) ?? null;
+      this.memory.set(memoryKey, match);
+    }
+    if (!match || (match.expiresAt !== null && Date.parse(match.expiresAt) <= Date.now())) return null;
+    return match;
+  }
+
+  private async candidates(prefix: string, correlationId: string): Promise<ApiKeyCandidate[]> {
+    const redisKey = authCacheKeys.apiKeyPrefix(this.settings.namespace, prefix);
+    try {
+      const cached = await this.redis.get(redisKey);
+      if (cached !== null) return JSON.parse(cached) as ApiKeyCandidate[];
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'API key cache unavailable (Redis): asking the auth service');
+    }
+    const reply = await this.client.ask(authSubjects.lookupApiKey, { prefix }, { correlationId });
+    if (!reply.ok) throw new ServiceReplyError(reply.error);
+    if (this.settings.redisMs > 0) {
+      await this.redis.set(redisKey, JSON.stringify(reply.data.candidates), 'PX', this.settings.redisMs).catch(() => undefined);
+    }
+    return reply.data.candidates;
+  }
+}

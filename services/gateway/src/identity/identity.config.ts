@@ -1,0 +1,42 @@
+import { z } from '@llmlab/config';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The gateway's identity settings (authentication, authorization, rate limits). */
+export const identityEnv = {
+  /** Must equal the auth service's: tokens with another `iss` or `aud` are refused. */
+  JWT_ISSUER: z.string().min(1).default('llmlab'),
+  JWT_AUDIENCE: z.string().min(1).default('llmlab-api'),
+  /** Leeway for `exp` and `nbf` between the clocks of the auth service and the gateway. */
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  /** An unknown `kid` refreshes the JWKS at most this often, so forged kids cannot flood the auth service. */
+  JWKS_REFRESH_MIN_INTERVAL_MS: positiveInt(5_000),
+  /** Management API requests per hour, per user (per organization) and per API key, unless an organization sets its own. */
+  RATE_LIMIT_MANAGEMENT_PER_HOUR: positiveInt(1_000),
+  /** Ingest requests per hour per API key, unless its organization sets its own. */
+  RATE_LIMIT_INGEST_PER_HOUR: positiveInt(360_000),
+  /**
+   * Anonymous requests per hour per client IP: the public auth routes (signup, login, refresh, logout) and
+   * failed authentications. Past it, unknown API keys from that IP are not even looked up.
+   */
+  RATE_LIMIT_ANONYMOUS_PER_HOUR: positiveInt(300),
+  /**
+   * How long resolved identities (API keys, a user's role) are kept in memory and in Redis. Changes delete the
+   * Redis entries; the two together bound how long a revoked key or a removed member can still act, so their
+   * sum may not exceed 5 seconds.
+   */
+  IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(2_000),
+  IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(3_000),
+  /**
+   * Which proxies are believed when they say who the client is (X-Forwarded-For), for per-IP limits and the IP
+   * in event metadata: `true`, `false`, a hop count, or addresses, CIDRs and the names `loopback`, `linklocal`,
+   * `uniquelocal`. The default trusts private networks (an ingress in the cluster), not the internet.
+   */
+  TRUST_PROXY: z.string().min(1).default('loopback,linklocal,uniquelocal'),
+};
+
+/** TRUST_PROXY as Fastify's `trustProxy` option. */
+export function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

@@ -1,0 +1,53 @@
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { PERMISSIONS, type Permission, type RequestContext } from '@llmlab/contracts';
+import type { FastifyRequest } from 'fastify';
+
+export const ROUTE_ACCESS = 'llmlab:route-access';
+
+/**
+ * How a route is reached. Routes without a declaration need credentials and get the default permission for
+ * their method (`project-data:read` for GET and HEAD, `project-data:write` otherwise), so forgetting one
+ * never opens a route.
+ */
+export type RouteAccess =
+  /** No credentials; `anonymousRateLimit` counts the request against the caller's IP. */
+  | { kind: 'public'; anonymousRateLimit: boolean }
+  /** Any signed-in user (and any API key when `apiKeys`): routes about the caller itself. */
+  | { kind: 'authenticated'; apiKeys: boolean }
+  /** The permission, checked in the organization or project the route's `{orgId}` or `{projectId}` names. */
+  | { kind: 'permission'; permission: Permission };
+
+/** No credentials needed (health, docs, JWKS, signup, login...). */
+export function Public(options: { anonymousRateLimit?: boolean } = {}) {
+  return SetMetadata(ROUTE_ACCESS, { kind: 'public', anonymousRateLimit: options.anonymousRateLimit ?? false } satisfies RouteAccess);
+}
+
+/** Any signed-in user; with `apiKeys`, any API key too. */
+export function Authenticated(options: { apiKeys?: boolean } = {}) {
+  const apiKeys = options.apiKeys ?? false;
+  return applyDecorators(
+    SetMetadata(ROUTE_ACCESS, { kind: 'authenticated', apiKeys } satisfies RouteAccess),
+    ApiBearerAuth('bearer'),
+    ...(apiKeys ? [ApiSecurity('apiKey')] : []),
+  );
+}
+
+/**
+ * The permission the route needs (contracts' PERMISSIONS: a minimum role for users, a scope for API keys; a
+ * permission without a scope is for users only).
+ */
+export function Access(permission: Permission) {
+  const apiKeys = PERMISSIONS[permission].apiKeyScope !== null;
+  return applyDecorators(
+    SetMetadata(ROUTE_ACCESS, { kind: 'permission', permission } satisfies RouteAccess),
+    ApiBearerAuth('bearer'),
+    ...(apiKeys ? [ApiSecurity('apiKey')] : []),
+  );
+}
+
+/** The request context to forward to a service: correlation id, actor, organization, project, IP, user agent. */
+export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestContext => {
+  const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+  return req.identity?.context ?? { correlationId: String(req.id) };
+});

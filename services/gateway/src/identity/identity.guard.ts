@@ -1,0 +1,193 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import passport from 'passport';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  hasRole,
+  looksLikeApiKey,
+  PERMISSIONS,
+  scopesAllow,
+  type AccessGrant,
+  type Permission,
+  type RateLimitOverrides,
+  type RequestContext,
+} from '@llmlab/contracts';
+import { GatewayProblem } from '../http/problem';
+import type { AccessResolver } from './access.resolver';
+import type { ApiKeyAuthenticator } from './api-key.authenticator';
+import { forbidden, notFound, unauthenticated } from './identity.errors';
+import { ROUTE_ACCESS, type RouteAccess } from './identity.decorators';
+import type { JwksCache } from './jwks.cache';
+import { JWT_STRATEGY } from './jwt.strategy';
+import type { Principal } from './principal';
+import type { RateLimiter, RateLimitResult } from './rate-limiter';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface RateLimitDefaults {
+  managementPerHour: number;
+  ingestPerHour: number;
+  anonymousPerHour: number;
+}
+
+export interface IdentityDependencies {
+  jwks: JwksCache;
+  apiKeys: ApiKeyAuthenticator;
+  access: AccessResolver;
+  limiter: RateLimiter;
+  limits: RateLimitDefaults;
+}
+
+/**
+ * Every request passes here before its controller: authentication (JWT or API key), tenancy (the route's
+ * `{orgId}`/`{projectId}` resolved to the caller's role, or checked against the key's project; another
+ * tenant's resource is a 404 like a missing one), the route's permission (403 in the caller's own tenant), the
+ * rate limit (429 with headers), and finally the request context forwarded to the owning service.
+ */
+@Injectable()
+export class IdentityGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly deps: IdentityDependencies,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const reply = ctx.switchToHttp().getResponse<FastifyReply>();
+    const route =
+      this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]) ?? defaultAccess(req.method);
+    const base: RequestContext = { correlationId: String(req.id), ip: req.ip, userAgent: headerValue(req.headers['user-agent']) };
+    const anonymousBucket = `anonymous:ip:${req.ip}`;
+
+    if (route.kind === 'public') {
+      if (route.anonymousRateLimit) await this.limit(reply, anonymousBucket, this.deps.limits.anonymousPerHour);
+      req.identity = { context: base };
+      return true;
+    }
+
+    const principal = await this.authenticate(req, reply, base.correlationId, anonymousBucket).catch(async (err: unknown) => {
+      // Failed authentications count against the caller's IP like anonymous requests: past the limit the
+      // answer is 429, and unknown API keys are no longer looked up (no flooding the auth service).
+      if (err instanceof GatewayProblem && err.status === 401) await this.limit(reply, anonymousBucket, this.deps.limits.anonymousPerHour);
+      throw err;
+    });
+    const keysAllowed = route.kind === 'authenticated' ? route.apiKeys : PERMISSIONS[route.permission].apiKeyScope !== null;
+    if (principal.type === 'api_key' && !keysAllowed) {
+      // Another tenant's id answers 404 first, as for anyone; only inside its own tenant does a key learn more.
+      this.assertKeyTenancy(req, principal);
+      throw forbidden('this operation needs a signed-in user, not an API key');
+    }
+
+    const actor = principal.type === 'user' ? { type: 'user' as const, id: principal.userId } : { type: 'api_key' as const, id: principal.key.id };
+    const context: RequestContext = { ...base, actor };
+    const permission = route.kind === 'permission' ? route.permission : undefined;
+    let overrides: RateLimitOverrides | undefined;
+    if (principal.type === 'user') {
+      const grant = await this.resolveTenancy(req, principal.userId, base.correlationId);
+      if (grant) {
+        if (permission && !hasRole(grant.role, PERMISSIONS[permission].minRole)) {
+          throw forbidden(`this operation needs the ${PERMISSIONS[permission].minRole} role or higher`);
+        }
+        Object.assign(context, { organizationId: grant.organizationId, ...(grant.projectId ? { projectId: grant.projectId } : {}) });
+        overrides = grant.rateLimits;
+      } else if (permission) {
+        throw forbidden('this operation needs an organization or a project in its path');
+      }
+    } else {
+      this.assertKeyTenancy(req, principal);
+      const scope = permission ? PERMISSIONS[permission].apiKeyScope : null;
+      if (scope && !scopesAllow(principal.key.scopes, scope)) throw forbidden(`this API key lacks the ${scope} scope`);
+      Object.assign(context, { organizationId: principal.key.organizationId, projectId: principal.key.projectId });
+      overrides = principal.key.rateLimits;
+    }
+
+    const ingest = permission === 'ingest';
+    const subject = principal.type === 'user' ? `user:${principal.userId}:${context.organizationId ?? '-'}` : `key:${principal.key.id}`;
+    const limit = ingest
+      ? (overrides?.ingestPerHour ?? this.deps.limits.ingestPerHour)
+      : (overrides?.managementPerHour ?? this.deps.limits.managementPerHour);
+    await this.limit(reply, `${ingest ? 'ingest' : 'management'}:${subject}`, limit);
+
+    req.identity = { principal, context };
+    return true;
+  }
+
+  private async authenticate(req: FastifyRequest, reply: FastifyReply, correlationId: string, anonymousBucket: string): Promise<Principal> {
+    const header = headerValue(req.headers['x-api-key']);
+    const bearer = /^Bearer ([^\s]+)$/i.exec(headerValue(req.headers.authorization) ?? '')?.[1];
+    const apiKey = header ?? (bearer && looksLikeApiKey(bearer) ? bearer : undefined);
+    if (apiKey) {
+      const key = await this.deps.apiKeys.authenticate(apiKey, correlationId, async () => {
+        const state = await this.deps.limiter.peek(anonymousBucket, this.deps.limits.anonymousPerHour);
+        if (!state.allowed) throw tooManyRequests(state);
+      });
+      if (!key) throw unauthenticated();
+      return { type: 'api_key', key };
+    }
+    if (!bearer) throw unauthenticated();
+    await this.deps.jwks.ready(correlationId);
+    const principal = await new Promise<Principal | false>((resolve, reject) =>
+      passport.authenticate(JWT_STRATEGY, { session: false }, (err: unknown, user: Principal | false) => (err ? reject(err) : resolve(user)))(
+        req,
+        reply,
+        reject,
+      ),
+    );
+    if (!principal) throw unauthenticated();
+    return principal;
+  }
+
+  /** The role of the user in the organization or project the route names; 404 when none (or not a member). */
+  private async resolveTenancy(req: FastifyRequest, userId: string, correlationId: string): Promise<AccessGrant | null> {
+    const { orgId, projectId } = tenancyParams(req);
+    if (projectId === undefined && orgId === undefined) return null;
+    const what = projectId !== undefined ? 'project' : 'organization';
+    const id = projectId ?? orgId!;
+    if (!UUID.test(id)) throw notFound(what);
+    const grant = await this.deps.access.resolve(userId, projectId !== undefined ? { projectId } : { organizationId: orgId! }, correlationId);
+    if (!grant || (orgId !== undefined && grant.organizationId !== orgId)) throw notFound(what);
+    return grant;
+  }
+
+  /** A key lives in one project: any other project or organization in the path is not found. */
+  private assertKeyTenancy(req: FastifyRequest, principal: Extract<Principal, { type: 'api_key' }>): void {
+    const { orgId, projectId } = tenancyParams(req);
+    if (projectId !== undefined && projectId !== principal.key.projectId) throw notFound('project');
+    if (orgId !== undefined && orgId !== principal.key.organizationId) throw notFound('organization');
+  }
+
+  private async limit(reply: FastifyReply, bucket: string, limit: number): Promise<void> {
+    const result = await this.deps.limiter.hit(bucket, limit);
+    if (!result.allowed) throw tooManyRequests(result);
+    void reply.headers(rateLimitHeaders(result));
+  }
+}
+
+function tooManyRequests(result: RateLimitResult): GatewayProblem {
+  return new GatewayProblem(429, 'RATE_LIMITED', `rate limit of ${result.limit} requests per hour exceeded; retry in ${result.resetSeconds} s`, undefined, {
+    ...rateLimitHeaders(result),
+    'Retry-After': String(result.resetSeconds),
+  });
+}
+
+function defaultAccess(method: string): RouteAccess {
+  const permission: Permission = method === 'GET' || method === 'HEAD' ? 'project-data:read' : 'project-data:write';
+  return { kind: 'permission', permission };
+}
+
+function tenancyParams(req: FastifyRequest): { orgId?: string; projectId?: string } {
+  const params = (req.params ?? {}) as Record<string, string | undefined>;
+  return { orgId: params.orgId, projectId: params.projectId };
+}
+
+function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(result.limit),
+    'RateLimit-Remaining': String(result.remaining),
+    'RateLimit-Reset': String(result.resetSeconds),
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

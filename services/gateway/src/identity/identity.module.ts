@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { MessagingClient } from '@llmlab/messaging';
+import type { GatewayConfig } from '../gateway.config';
+import { ServiceClient } from '../messaging/service-client';
+import { AccessResolver } from './access.resolver';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { IdentityGuard } from './identity.guard';
+import { JwksCache } from './jwks.cache';
+import { JwtStrategy } from './jwt.strategy';
+import { RateLimiter } from './rate-limiter';
+
+export interface IdentityModuleDependencies {
+  config: GatewayConfig;
+  redis: Redis;
+  logger: Logger;
+  messaging: MessagingClient;
+}
+
+/** Authentication, authorization and rate limiting of every route, as one global guard. */
+@Module({})
+export class IdentityModule {
+  static forRoot(deps: IdentityModuleDependencies): DynamicModule {
+    const { config, redis, logger } = deps;
+    const client = new ServiceClient(deps.messaging, config.REQUEST_TIMEOUT_MS, config.NATS_PREFIX);
+    const cache = { namespace: config.NATS_PREFIX, memoryMs: config.IDENTITY_MEMORY_CACHE_MS, redisMs: config.IDENTITY_REDIS_CACHE_MS };
+    const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger);
+    // Constructing the strategy registers it with passport under its name.
+    new JwtStrategy(jwks, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS });
+    const identity = {
+      jwks,
+      apiKeys: new ApiKeyAuthenticator(client, redis, cache, logger),
+      access: new AccessResolver(client, redis, cache, logger),
+      limiter: new RateLimiter(redis, config.NATS_PREFIX, logger),
+      limits: {
+        managementPerHour: config.RATE_LIMIT_MANAGEMENT_PER_HOUR,
+        ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
+        anonymousPerHour: config.RATE_LIMIT_ANONYMOUS_PER_HOUR,
+      },
+    };
+    return {
+      module: IdentityModule,
+      providers: [{ provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new IdentityGuard(reflector, identity) }],
+    };
+  }
+}

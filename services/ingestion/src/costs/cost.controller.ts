@@ -1,0 +1,31 @@
+import {
+  ingestionSubjects,
+  type CostBreakdownRequest,
+  type CostSummaryRequest,
+  type RequestEnvelope,
+  type UsageRecordsRequest,
+} from '@llmlab/contracts';
+import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { CostQueries } from './cost.queries';
+
+@Controller()
+export class CostController {
+  constructor(private readonly costs: CostQueries) {}
+
+  @MessagePattern(natsSubject(ingestionSubjects.costSummary))
+  summary(@Payload() envelope: RequestEnvelope<CostSummaryRequest>) {
+    return handleRequest(ingestionSubjects.costSummary, envelope, (p) => this.costs.summary(p));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.costBreakdown))
+  breakdown(@Payload() envelope: RequestEnvelope<CostBreakdownRequest>) {
+    return handleRequest(ingestionSubjects.costBreakdown, envelope, (p) => this.costs.breakdown(p));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.usageRecords))
+  usageRecords(@Payload() envelope: RequestEnvelope<UsageRecordsRequest>) {
+    return handleRequest(ingestionSubjects.usageRecords, envelope, (p) => this.costs.usageRecords(p));
+  }
+}

@@ -1,0 +1,133 @@
+import {
+  parseRfc3339,
+  type CostBreakdown,
+  type CostBreakdownRequest,
+  type CostGroupBy,
+  type CostSummary,
+  type CostSummaryRequest,
+  type FieldError,
+  type UsageRecordsPage,
+  type UsageRecordsRequest,
+} from '@llmlab/contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
+import type { Pool } from 'pg';
+import { validationFailed } from '../ingestion.errors';
+import { PrismaClient } from '../read-models/prisma';
+import { previousPeriod, type Interval } from './cost-range';
+import { CostRepository, type Scope } from './cost.repository';
+import { decodeUsageCursor, encodeUsageCursor } from './usage-cursor';
+import { UsageRecordRepository } from './usage-record.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project'];
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/**
+ * Cost and usage queries of a project or an organization. The gateway checked the caller's access to the scope;
+ * this checks the input again (it may come from elsewhere on the bus) and never reads outside the scope.
+ */
+@Injectable()
+export class CostQueries {
+  private readonly costs: CostRepository;
+  private readonly records: UsageRecordRepository;
+
+  constructor(@Inject(PG_POOL) pool: Pool, prisma: PrismaClient) {
+    this.costs = new CostRepository(pool);
+    this.records = new UsageRecordRepository(prisma);
+  }
+
+  async summary(request: CostSummaryRequest): Promise<CostSummary> {
+    const errors: FieldError[] = [];
+    const scope = checkScope(request, errors);
+    const range = checkRange(request, errors);
+    if (errors.length > 0) throw validationFailed(errors);
+    const previous = previousPeriod(range.from, range.to);
+    const [current, before] = await Promise.all([this.costs.totals(scope, range), this.costs.totals(scope, previous)]);
+    return {
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      current,
+      previous: { ...before, from: previous.from.toISOString(), to: previous.to.toISOString() },
+    };
+  }
+
+  async breakdown(request: CostBreakdownRequest): Promise<CostBreakdown> {
+    const errors: FieldError[] = [];
+    const scope = checkScope(request, errors);
+    const range = checkRange(request, errors);
+    const groupBy = checkGroupBy(request, errors);
+    const limit = checkLimit(request.limit, errors);
+    if (errors.length > 0) throw validationFailed(errors);
+    const rows = await this.costs.breakdown(scope, range, groupBy, limit);
+    return { groupBy, from: range.from.toISOString(), to: range.to.toISOString(), rows };
+  }
+
+  /** Newest first, keyset-paginated on (timestamp, event id), so pages stay stable while records arrive. */
+  async usageRecords(request: UsageRecordsRequest): Promise<UsageRecordsPage> {
+    const errors: FieldError[] = [];
+    const scope = checkScope(request, errors);
+    if (scope.projectId === undefined) errors.push({ field: '/projectId', message: 'must be a UUID' });
+    const range = checkRange(request, errors);
+    const limit = checkLimit(request.limit, errors);
+    if (request.status !== undefined && request.status !== 'success' && request.status !== 'error') {
+      errors.push({ field: '/status', message: 'must be success or error' });
+    }
+    if (errors.length > 0) throw validationFailed(errors);
+    const cursor = request.cursor ? decodeUsageCursor(request.cursor) : undefined;
+    const filters = { model: request.model, userId: request.userId, status: request.status };
+    const rows = await this.records.list(scope.organizationId, scope.projectId!, range, filters, cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      data: page,
+      nextCursor: rows.length > limit && last ? encodeUsageCursor({ occurredAt: last.timestamp, eventId: last.id }) : null,
+    };
+  }
+}
+
+function checkScope(request: { organizationId: string; projectId?: string }, errors: FieldError[]): Scope {
+  if (typeof request.organizationId !== 'string' || !UUID.test(request.organizationId)) {
+    errors.push({ field: '/organizationId', message: 'must be a UUID' });
+  }
+  if (request.projectId !== undefined && (typeof request.projectId !== 'string' || !UUID.test(request.projectId))) {
+    errors.push({ field: '/projectId', message: 'must be a UUID' });
+  }
+  return {
+    organizationId: String(request.organizationId).toLowerCase(),
+    ...(request.projectId !== undefined ? { projectId: String(request.projectId).toLowerCase() } : {}),
+  };
+}
+
+function checkRange(request: { from: string; to: string }, errors: FieldError[]): Interval {
+  const from = typeof request.from === 'string' ? parseRfc3339(request.from) : undefined;
+  const to = typeof request.to === 'string' ? parseRfc3339(request.to) : undefined;
+  if (from === undefined) errors.push({ field: '/from', message: 'must be an RFC 3339 date-time' });
+  if (to === undefined) errors.push({ field: '/to', message: 'must be an RFC 3339 date-time' });
+  if (from !== undefined && to !== undefined && from >= to) errors.push({ field: '/to', message: 'must be after from' });
+  return { from: new Date(from ?? 0), to: new Date(to ?? 0) };
+}
+
+function checkGroupBy(request: CostBreakdownRequest, errors: FieldError[]): CostGroupBy {
+  const { groupBy } = request;
+  if (typeof groupBy === 'string' && groupBy.startsWith('tag:')) {
+    const tag = groupBy.slice('tag:'.length);
+    if (tag.length === 0 || tag.length > 64) errors.push({ field: '/groupBy', message: 'tag:<name> needs a tag name of 1 to 64 characters' });
+    return groupBy;
+  }
+  if (!FIXED_GROUPS.includes(groupBy)) {
+    errors.push({ field: '/groupBy', message: `must be one of ${FIXED_GROUPS.join(', ')} or tag:<name>` });
+  } else if (groupBy === 'project' && request.projectId !== undefined) {
+    errors.push({ field: '/groupBy', message: 'project is only for an organization-wide breakdown' });
+  }
+  return groupBy;
+}
+
+function checkLimit(limit: number | undefined, errors: FieldError[]): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    errors.push({ field: '/limit', message: `must be an integer from 1 to ${MAX_LIMIT}` });
+  }
+  return limit;
+}

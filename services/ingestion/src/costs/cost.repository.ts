@@ -1,0 +1,145 @@
+import type { CostBreakdownRow, CostGroupBy, CostTotals } from '@llmlab/contracts';
+import type { Pool } from 'pg';
+import { toMoneyString } from '../pricing';
+import { splitRange, type Grain, type Interval } from './cost-range';
+
+/** An organization, or one of its projects: every query names the organization, so no query crosses tenants. */
+export interface Scope {
+  organizationId: string;
+  projectId?: string;
+}
+
+type Source = Grain | 'records';
+
+/** How one grouping reads each source: which rollup table, the key expression, and an extra filter. */
+interface GroupSpec {
+  grains: Grain[];
+  tables: Partial<Record<Grain, string>>;
+  key: Partial<Record<Source, string>>;
+  filter?: Partial<Record<Source, string>>;
+}
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const isoOf = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', ${ISO})`;
+const MAIN_TABLES = { day: 'usage_rollups_daily', hour: 'usage_rollups_hourly' };
+
+interface SumRow {
+  key: string | null;
+  cost: string | null;
+  requests: string | null;
+  errors: string | null;
+  unpriced: string | null;
+  input_tokens: string | null;
+  output_tokens: string | null;
+  cached_input_tokens: string | null;
+  cache_write_tokens: string | null;
+  reasoning_tokens: string | null;
+}
+
+/** Sums over the rollups and, at the edges of a range, the records (see `splitRange`). */
+export class CostRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async totals(scope: Scope, range: Interval): Promise<CostTotals> {
+    const [row] = await this.sum(scope, range, { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: 'NULL::text', hour: 'NULL::text', records: 'NULL::text' } });
+    return toTotals(row);
+  }
+
+  async breakdown(scope: Scope, range: Interval, groupBy: CostGroupBy, limit: number): Promise<CostBreakdownRow[]> {
+    const params: unknown[] = [];
+    const spec = groupSpec(groupBy, (value) => `$${params.push(value)}`);
+    const rows = await this.sum(scope, range, spec, limit, params);
+    return rows.map((row) => ({ key: row.key, ...toTotals(row) }));
+  }
+
+  private async sum(scope: Scope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
+    const params = [...extra];
+    const add = (value: unknown) => `$${params.push(value)}`;
+    const tenant = [`organization_id = ${add(scope.organizationId)}::uuid`];
+    if (scope.projectId !== undefined) tenant.push(`project_id = ${add(scope.projectId)}::uuid`);
+    const within = (column: string, intervals: Interval[]) =>
+      `(${intervals.map((i) => `(${column} >= ${add(i.from)}::timestamptz AND ${column} < ${add(i.to)}::timestamptz)`).join(' OR ')})`;
+    const where = (source: Source, column: string, intervals: Interval[]) =>
+      [...tenant, within(column, intervals), ...(spec.filter?.[source] ? [spec.filter[source]] : [])].join(' AND ');
+
+    const split = splitRange(range.from, range.to, spec.grains);
+    const parts: string[] = [];
+    for (const grain of spec.grains) {
+      if (split[grain].length === 0) continue;
+      parts.push(
+        `SELECT ${spec.key[grain]} AS key, cost, requests, errors, unpriced, input_tokens, output_tokens, cached_input_tokens,
+           cache_write_tokens, reasoning_tokens
+         FROM ingestion.${spec.tables[grain]} WHERE ${where(grain, 'bucket', split[grain])}`,
+      );
+    }
+    if (split.records.length > 0) {
+      parts.push(
+        `SELECT ${spec.key.records} AS key, coalesce(cost, 0) AS cost, 1::bigint AS requests, (status = 'error')::int::bigint AS errors,
+           (cost_status = 'unpriced')::int::bigint AS unpriced, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,
+           reasoning_tokens
+         FROM ingestion.usage_records WHERE ${where('records', 'occurred_at', split.records)}`,
+      );
+    }
+    const { rows } = await this.pool.query<SumRow>(
+      `SELECT key, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
+         sum(unpriced)::text AS unpriced, sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
+         sum(cached_input_tokens)::text AS cached_input_tokens, sum(cache_write_tokens)::text AS cache_write_tokens,
+         sum(reasoning_tokens)::text AS reasoning_tokens
+       FROM (${parts.join('\nUNION ALL\n')}) s
+       GROUP BY key ORDER BY sum(cost) DESC, key ASC NULLS LAST${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`,
+      params,
+    );
+    return rows;
+  }
+}
+
+function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): GroupSpec {
+  switch (groupBy) {
+    case 'provider':
+    case 'model':
+      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: groupBy, hour: groupBy, records: groupBy } };
+    case 'project':
+      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: 'project_id::text', hour: 'project_id::text', records: 'project_id::text' } };
+    case 'day': {
+      const day = (column: string) => isoOf(`date_trunc('day', ${column}, 'UTC')`);
+      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: day('bucket'), hour: day('bucket'), records: day('occurred_at') } };
+    }
+    case 'hour':
+      return {
+        grains: ['hour'],
+        tables: MAIN_TABLES,
+        key: { hour: isoOf('bucket'), records: isoOf(`date_trunc('hour', occurred_at, 'UTC')`) },
+      };
+    case 'user':
+      return { grains: ['day'], tables: { day: 'usage_rollups_daily_users' }, key: { day: "nullif(user_id, '')", records: 'user_id' } };
+    default: {
+      const tag = add(groupBy.slice('tag:'.length));
+      return {
+        grains: ['day'],
+        tables: { day: 'usage_rollups_daily_tags' },
+        key: { day: 'tag_value', records: `tags ->> ${tag}::text` },
+        filter: { day: `tag_key = ${tag}::text`, records: `tags ? ${tag}::text` },
+      };
+    }
+  }
+}
+
+function toTotals(row: SumRow | undefined): CostTotals {
+  const n = (value: string | null | undefined) => Number(value ?? 0);
+  const input = n(row?.input_tokens);
+  const output = n(row?.output_tokens);
+  return {
+    cost: { amount: toMoneyString(row?.cost ?? 0), currency: 'USD' },
+    requests: n(row?.requests),
+    errors: n(row?.errors),
+    unpriced: n(row?.unpriced),
+    tokens: {
+      input,
+      output,
+      cachedInput: n(row?.cached_input_tokens),
+      cacheWrite: n(row?.cache_write_tokens),
+      reasoning: n(row?.reasoning_tokens),
+      total: input + output,
+    },
+  };
+}

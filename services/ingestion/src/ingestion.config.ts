@@ -1,0 +1,39 @@
+import { REMOTE_DATA_JSON_URL } from '@pydantic/genai-prices';
+import { z } from '@llmlab/config';
+import type { DomainServiceConfig, ServiceRuntime } from '@llmlab/service-kit';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** The ingestion service's own environment, validated with the common variables at start. */
+export const ingestionEnv = {
+  /** Usage batches priced and appended at once by one process. */
+  INGEST_CONCURRENCY: positiveInt(8),
+  /** Deliveries of a batch before it goes to the dead-letter subject. */
+  INGEST_MAX_DELIVER: positiveInt(5),
+  /** JetStream redelivers a message not acknowledged within this time (a process that died mid-batch). */
+  CONSUMER_ACK_WAIT_MS: positiveInt(30_000),
+  /**
+   * Days a claimed event id is remembered per project. More than the 35 days an event may be old when it
+   * arrives, so a copy the gateway still accepts always finds the first one's claim (docs/ingestion.md).
+   */
+  DEDUP_WINDOW_DAYS: z.coerce.number().int().min(36).default(40),
+  /** How often a replica looks for a catalog refresh made by another one. */
+  PRICING_POLL_INTERVAL_MS: positiveInt(5_000),
+  /** How long an organization's overrides are reused before the stream is read again. */
+  OVERRIDES_CACHE_TTL_MS: positiveInt(2_000),
+  /** How often the repricer looks for work when it found none. */
+  REPRICE_INTERVAL_MS: positiveInt(1_000),
+  /** Partition creation ahead and pruning of expired claims. */
+  MAINTENANCE_INTERVAL_MS: positiveInt(3_600_000),
+  PARTITION_MONTHS_AHEAD: positiveInt(2),
+  /** Where `ingestion.cmd.refresh-pricing` with `source: remote` fetches the genai-prices data. */
+  PRICING_DATA_URL: z.string().url().default(REMOTE_DATA_JSON_URL),
+};
+
+type IngestionEnv = { [K in keyof typeof ingestionEnv]: z.infer<(typeof ingestionEnv)[K]> };
+export type IngestionConfig = DomainServiceConfig & IngestionEnv;
+
+/** The runtime's configuration was validated against `ingestionEnv` by the service kit: this only narrows the type. */
+export function ingestionConfig(runtime: ServiceRuntime): IngestionConfig {
+  return runtime.config as IngestionConfig;
+}

@@ -1,0 +1,50 @@
+import {
+  ingestionSubjects,
+  type CreatePriceOverrideRequest,
+  type PriceOverrideRef,
+  type PriceOverridesRequest,
+  type PricingModelsRequest,
+  type RefreshPricingRequest,
+  type RequestEnvelope,
+} from '@llmlab/contracts';
+import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { metadataFromContext } from '@llmlab/service-kit';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { PriceOverrideHandler } from '../price-overrides/price-override.handler';
+import { PriceCatalogHandler } from './price-catalog.handler';
+import { PricingModelsQueries } from './pricing-models.queries';
+
+@Controller()
+export class PricingController {
+  constructor(
+    private readonly models: PricingModelsQueries,
+    private readonly catalog: PriceCatalogHandler,
+    private readonly overrides: PriceOverrideHandler,
+  ) {}
+
+  @MessagePattern(natsSubject(ingestionSubjects.pricingModels))
+  pricingModels(@Payload() envelope: RequestEnvelope<PricingModelsRequest>) {
+    return handleRequest(ingestionSubjects.pricingModels, envelope, (p) => this.models.list(p));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.refreshPricing))
+  refresh(@Payload() envelope: RequestEnvelope<RefreshPricingRequest>) {
+    return handleRequest(ingestionSubjects.refreshPricing, envelope, (p) => this.catalog.refresh(p, metadataFromContext()));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.listPriceOverrides))
+  listOverrides(@Payload() envelope: RequestEnvelope<PriceOverridesRequest>) {
+    return handleRequest(ingestionSubjects.listPriceOverrides, envelope, (p) => this.overrides.list(p.organizationId));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.createPriceOverride))
+  createOverride(@Payload() envelope: RequestEnvelope<CreatePriceOverrideRequest>) {
+    return handleRequest(ingestionSubjects.createPriceOverride, envelope, (p, ctx) => this.overrides.create(p, ctx));
+  }
+
+  @MessagePattern(natsSubject(ingestionSubjects.deletePriceOverride))
+  deleteOverride(@Payload() envelope: RequestEnvelope<PriceOverrideRef>) {
+    return handleRequest(ingestionSubjects.deletePriceOverride, envelope, (p) => this.overrides.remove(p));
+  }
+}

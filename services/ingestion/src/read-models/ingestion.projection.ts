@@ -1,0 +1,88 @@
+import type {
+  PriceCatalogRefreshedData,
+  PriceOverrideRemovedData,
+  PriceOverrideSetData,
+  RecordedEvent,
+  UsageRecordData,
+  UsageRecordedData,
+  UsageRepricedData,
+} from '@llmlab/contracts';
+import { applyInTransaction } from '@llmlab/messaging';
+import type { Pool, PoolClient } from 'pg';
+import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/repricing.decider';
+import type { UsagePartitions } from '../usage/usage-partitions';
+import { overridesScope, UsageProjectionRepository } from './usage-projection.repository';
+
+const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
+
+/**
+ * Projects the ingestion events, in order, into the read models: usage records and rollups (deduplicated by event
+ * id per project), the catalog's current entries, and the repricing work a price change leaves behind. Each event
+ * commits with the projection checkpoint, so a redelivered event changes nothing.
+ */
+export class IngestionProjection {
+  private readonly repository = new UsageProjectionRepository();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly partitions: UsagePartitions,
+  ) {}
+
+  apply(event: RecordedEvent): Promise<boolean> {
+    return applyInTransaction(this.pool, PROJECTION, event, (tx) => this.write(tx, event));
+  }
+
+  private async write(tx: PoolClient, event: RecordedEvent): Promise<void> {
+    switch (event.type) {
+      case 'UsageRecorded':
+        return this.recordUsage(tx, event as RecordedEvent<'UsageRecorded', UsageRecordedData>);
+      case 'UsageRepriced':
+        await this.repository.reprice(tx, event.data as UsageRepricedData);
+        return;
+      case 'PriceCatalogRefreshed': {
+        const data = event.data as PriceCatalogRefreshedData;
+        await this.repository.applyCatalogChange(tx, data);
+        await this.repository.setRevision(tx, 'catalog', event.revision);
+        await this.repository.addRepriceJob(tx, { id: event.id, organizationId: null, requiredRevision: event.revision, scopes: catalogRepriceScopes(data) });
+        return;
+      }
+      case 'PriceOverrideSet':
+      case 'PriceOverrideRemoved': {
+        const typed = event as
+          | RecordedEvent<'PriceOverrideSet', PriceOverrideSetData>
+          | RecordedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
+        const { organizationId } = typed.data;
+        await this.repository.setRevision(tx, overridesScope(organizationId), event.revision);
+        await this.repository.addRepriceJob(tx, { id: event.id, organizationId, requiredRevision: event.revision, scopes: overrideRepriceScopes(typed) });
+        return;
+      }
+      default:
+        // Events of other kinds in the ingestion context (traces, later) belong to other projections.
+        return;
+    }
+  }
+
+  private async recordUsage(tx: PoolClient, event: RecordedEvent<'UsageRecorded', UsageRecordedData>): Promise<void> {
+    const data = event.data;
+    const records = firstOfEachId(data.records);
+    await this.partitions.ensure(tx, records.map((r) => r.timestamp));
+    const revisions = await this.repository.pricingRevisions(tx, data.organizationId);
+    await this.repository.recordUsage(tx, {
+      organizationId: data.organizationId,
+      projectId: data.projectId,
+      receivedAt: data.receivedAt,
+      batchId: data.batchId,
+      apiKeyId: data.apiKeyId,
+      position: event.position,
+      records,
+      stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,
+      revisions,
+    });
+  }
+}
+
+/** A batch that repeats an id counts its first occurrence, as a later batch repeating it would. */
+function firstOfEachId(records: readonly UsageRecordData[]): UsageRecordData[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
+}

@@ -1,0 +1,338 @@
+import type {
+  CatalogEntryData,
+  PriceCatalogRefreshedData,
+  UsageRecordData,
+  UsageRepricedData,
+} from '@llmlab/contracts';
+import type { PoolClient } from 'pg';
+import type { RepriceScope } from '../repricing/repricing.decider';
+
+/** Sums every rollup keeps, in this order. */
+const METRICS = [
+  'requests',
+  'errors',
+  'unpriced',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost',
+  'latency_ms_sum',
+] as const;
+
+interface Rollup {
+  table: string;
+  bucket: string;
+  /** Dimension column → expression over the source rows. */
+  dimensions: [string, string][];
+  conflict: string;
+  /** FROM clause when the source rows must be expanded (one row per tag). */
+  from?: (source: string) => string;
+}
+
+const HOUR = "date_trunc('hour', occurred_at, 'UTC')";
+const DAY = "date_trunc('day', occurred_at, 'UTC')";
+
+const ROLLUPS: Rollup[] = [
+  { table: 'usage_rollups_hourly', bucket: HOUR, dimensions: [['provider', 'provider'], ['model', 'model']], conflict: 'project_id, bucket, provider, model' },
+  { table: 'usage_rollups_daily', bucket: DAY, dimensions: [['provider', 'provider'], ['model', 'model']], conflict: 'project_id, bucket, provider, model' },
+  { table: 'usage_rollups_daily_users', bucket: DAY, dimensions: [['user_id', "coalesce(user_id, '')"]], conflict: 'project_id, bucket, user_id' },
+  {
+    table: 'usage_rollups_daily_tags',
+    bucket: DAY,
+    dimensions: [['tag_key', 'tag.key'], ['tag_value', 'tag.value']],
+    conflict: 'project_id, tag_key, bucket, tag_value',
+    from: (source) => `${source} CROSS JOIN LATERAL jsonb_each_text(${source}.tags) AS tag(key, value)`,
+  },
+];
+
+/**
+ * Data-modifying CTEs adding the rows of `source` to every rollup. `source` has organization_id, project_id,
+ * occurred_at, provider, model, user_id, tags and the metrics as deltas (a new record: 1 request and its counts; a
+ * correction: only the cost and unpriced differences), so recording and repricing share one statement shape.
+ */
+function rollupCtes(source: string): string {
+  return ROLLUPS.map((rollup, i) => {
+    const dimensionColumns = rollup.dimensions.map(([column]) => column);
+    const columns = ['organization_id', 'project_id', 'bucket', ...dimensionColumns, ...METRICS].join(', ');
+    const selects = [
+      'organization_id',
+      'project_id',
+      rollup.bucket,
+      ...rollup.dimensions.map(([, expr]) => expr),
+      ...METRICS.map((m) => `sum(${m === 'latency_ms_sum' ? 'latency_ms' : m})`),
+    ].join(', ');
+    const groupBy = Array.from({ length: 3 + dimensionColumns.length }, (_, n) => n + 1).join(', ');
+    const updates = METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ');
+    return `rollup_${i} AS (
+      INSERT INTO ingestion.${rollup.table} AS target (${columns})
+      SELECT ${selects} FROM ${rollup.from ? rollup.from(source) : source} GROUP BY ${groupBy}
+      ON CONFLICT (${rollup.conflict}) DO UPDATE SET ${updates}
+    )`;
+  }).join(',\n');
+}
+
+const COUNT_COLUMNS = [
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'cache_write_1h_tokens',
+  'reasoning_tokens',
+  'input_audio_tokens',
+  'cached_input_audio_tokens',
+  'output_audio_tokens',
+  'input_image_tokens',
+  'cached_input_image_tokens',
+  'output_image_tokens',
+] as const;
+
+const RECORD_COLUMNS = [
+  'event_id text',
+  'occurred_at timestamptz',
+  'provider text',
+  'model text',
+  'status text',
+  'error_type text',
+  'latency_ms integer',
+  'user_id text',
+  'trace_id text',
+  'span_id text',
+  'tags jsonb',
+  'metadata jsonb',
+  ...COUNT_COLUMNS.map((c) => `${c} bigint`),
+  'cost numeric',
+  'cost_status text',
+  'price_entry_id text',
+  'price_origin text',
+];
+
+const INPUT_NAMES = RECORD_COLUMNS.map((c) => c.split(' ')[0]);
+
+/**
+ * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream),
+ * insert the records that won their claim, add them to every rollup, and queue them for repricing when they were
+ * priced with prices older than the projection has seen. Everything commits with the projection checkpoint.
+ */
+const RECORD_USAGE_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS.join(', ')})
+),
+claimed AS (
+  INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at)
+  SELECT $3::uuid, event_id, occurred_at FROM input
+  ON CONFLICT DO NOTHING
+  RETURNING event_id
+),
+src AS (
+  INSERT INTO ingestion.usage_records (organization_id, project_id, received_at, batch_id, api_key_id, recorded_position, ${INPUT_NAMES.join(', ')})
+  SELECT $2::uuid, $3::uuid, $4::timestamptz, $5::uuid, $6::uuid, $7::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
+  FROM input i JOIN claimed c ON c.event_id = i.event_id
+  RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags,
+    1::bigint AS requests, (status = 'error')::int::bigint AS errors, (cost_status = 'unpriced')::int::bigint AS unpriced,
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+    coalesce(cost, 0) AS cost, latency_ms::bigint AS latency_ms
+),
+${rollupCtes('src')},
+queued AS (
+  INSERT INTO ingestion.reprice_queue (project_id, event_id, occurred_at, organization_id, catalog_revision, overrides_revision)
+  SELECT project_id, event_id, occurred_at, organization_id, $9::bigint, $10::bigint FROM src WHERE $8::boolean
+  ON CONFLICT DO NOTHING
+)
+SELECT count(*)::int AS recorded FROM src`;
+
+/**
+ * Applies corrections: each record takes its new cost, and the rollups take the difference with its cost as the
+ * read model holds it (not as the event says it was), so a correction applied twice, or overtaken by another,
+ * adds nothing.
+ */
+const REPRICE_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS c(event_id text, occurred_at timestamptz, cost numeric, cost_status text, price_entry_id text, price_origin text)
+),
+old AS (
+  SELECT r.organization_id, r.project_id, r.occurred_at, r.event_id, r.provider, r.model, r.user_id, r.tags,
+    r.cost AS old_cost, r.cost_status AS old_status,
+    i.cost AS new_cost, i.cost_status AS new_status, i.price_entry_id, i.price_origin
+  FROM input i
+  JOIN ingestion.usage_records r ON r.project_id = $2::uuid AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
+  WHERE r.cost_status <> 'override'
+    AND (r.cost IS DISTINCT FROM i.cost OR r.cost_status <> i.cost_status
+      OR r.price_entry_id IS DISTINCT FROM i.price_entry_id OR r.price_origin IS DISTINCT FROM i.price_origin)
+),
+updated AS (
+  UPDATE ingestion.usage_records r
+  SET cost = o.new_cost, cost_status = o.new_status, price_entry_id = o.price_entry_id, price_origin = o.price_origin
+  FROM old o
+  WHERE r.project_id = o.project_id AND r.occurred_at = o.occurred_at AND r.event_id = o.event_id
+),
+src AS (
+  SELECT organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags,
+    0::bigint AS requests, 0::bigint AS errors,
+    ((new_status = 'unpriced')::int - (old_status = 'unpriced')::int)::bigint AS unpriced,
+    0::bigint AS input_tokens, 0::bigint AS output_tokens, 0::bigint AS cached_input_tokens,
+    0::bigint AS cache_write_tokens, 0::bigint AS reasoning_tokens,
+    coalesce(new_cost, 0) - coalesce(old_cost, 0) AS cost, 0::bigint AS latency_ms
+  FROM old
+),
+${rollupCtes('src')}
+SELECT count(*)::int AS corrected FROM old`;
+
+export interface PricingRevisions {
+  catalog: number;
+  overrides: number;
+}
+
+export interface RecordUsageArgs {
+  organizationId: string;
+  projectId: string;
+  receivedAt: string;
+  batchId: string;
+  apiKeyId: string;
+  position: number;
+  records: readonly UsageRecordData[];
+  /** Set when the records were priced with older prices than `revisions`: they are queued for repricing. */
+  stale: boolean;
+  revisions: PricingRevisions;
+}
+
+/** The projection's writes, each inside the transaction `applyInTransaction` opened. */
+export class UsageProjectionRepository {
+  async pricingRevisions(tx: PoolClient, organizationId: string): Promise<PricingRevisions> {
+    const { rows } = await tx.query<{ scope: string; revision: string }>(
+      'SELECT scope, revision FROM ingestion.pricing_revisions WHERE scope = ANY($1::text[])',
+      [['catalog', overridesScope(organizationId)]],
+    );
+    const revision = (scope: string) => Number(rows.find((r) => r.scope === scope)?.revision ?? -1);
+    return { catalog: revision('catalog'), overrides: revision(overridesScope(organizationId)) };
+  }
+
+  async recordUsage(tx: PoolClient, args: RecordUsageArgs): Promise<number> {
+    const rows = args.records.map(toRecordRow);
+    const { rows: result } = await tx.query<{ recorded: number }>(RECORD_USAGE_SQL, [
+      JSON.stringify(rows),
+      args.organizationId,
+      args.projectId,
+      args.receivedAt,
+      args.batchId,
+      args.apiKeyId,
+      args.position,
+      args.stale,
+      args.revisions.catalog,
+      args.revisions.overrides,
+    ]);
+    return result[0].recorded;
+  }
+
+  async reprice(tx: PoolClient, data: UsageRepricedData): Promise<number> {
+    const rows = data.corrections.map((c) => ({
+      event_id: c.eventId,
+      occurred_at: c.timestamp,
+      cost: c.current.amount,
+      cost_status: c.current.status,
+      price_entry_id: c.current.priceEntryId,
+      price_origin: c.current.priceOrigin,
+    }));
+    const { rows: result } = await tx.query<{ corrected: number }>(REPRICE_SQL, [JSON.stringify(rows), data.projectId]);
+    return result[0].corrected;
+  }
+
+  async applyCatalogChange(tx: PoolClient, data: PriceCatalogRefreshedData): Promise<void> {
+    if (data.withdrawn.length > 0) {
+      await tx.query('DELETE FROM ingestion.price_entries WHERE id = ANY($1::text[])', [data.withdrawn.map((w) => w.id)]);
+    }
+    if (data.closed.length > 0) {
+      await tx.query(
+        `UPDATE ingestion.price_entries p SET effective_to = c.effective_to
+         FROM jsonb_to_recordset($1::jsonb) AS c(id text, effective_to timestamptz) WHERE p.id = c.id`,
+        [JSON.stringify(data.closed.map((c) => ({ id: c.id, effective_to: c.effectiveTo })))],
+      );
+    }
+    if (data.opened.length > 0) {
+      await tx.query(
+        `INSERT INTO ingestion.price_entries
+           (id, source_id, provider, model, aliases, patterns, effective_from, effective_to, time_of_day, currency, rates, tiers, refresh_id)
+         SELECT id, source_id, provider, model, coalesce(aliases, '{}'), coalesce(patterns, '[]'), effective_from, effective_to,
+           time_of_day, currency, rates, coalesce(tiers, '[]'), $2::uuid
+         FROM jsonb_to_recordset($1::jsonb) AS e(id text, source_id text, provider text, model text, aliases text[], patterns jsonb,
+           effective_from timestamptz, effective_to timestamptz, time_of_day jsonb, currency text, rates jsonb, tiers jsonb)
+         ON CONFLICT (id) DO NOTHING`,
+        [JSON.stringify(data.opened.map(toEntryRow)), data.refreshId],
+      );
+    }
+  }
+
+  async setRevision(tx: PoolClient, scope: string, revision: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO ingestion.pricing_revisions (scope, revision) VALUES ($1, $2)
+       ON CONFLICT (scope) DO UPDATE SET revision = GREATEST(ingestion.pricing_revisions.revision, EXCLUDED.revision)`,
+      [scope, revision],
+    );
+  }
+
+  async addRepriceJob(tx: PoolClient, job: { id: string; organizationId: string | null; requiredRevision: number; scopes: RepriceScope[] }): Promise<void> {
+    if (job.scopes.length === 0) return;
+    await tx.query(
+      `INSERT INTO ingestion.reprice_jobs (id, organization_id, required_revision, scopes) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (id) DO NOTHING`,
+      [job.id, job.organizationId, job.requiredRevision, JSON.stringify(job.scopes)],
+    );
+  }
+}
+
+export function overridesScope(organizationId: string): string {
+  return `org:${organizationId}`;
+}
+
+function toRecordRow(record: UsageRecordData): Record<string, unknown> {
+  const u = record.usage;
+  return {
+    event_id: record.id,
+    occurred_at: record.timestamp,
+    provider: record.provider,
+    model: record.model,
+    status: record.status,
+    error_type: record.errorType ?? null,
+    latency_ms: record.latencyMs,
+    user_id: record.userId ?? null,
+    trace_id: record.traceId ?? null,
+    span_id: record.spanId ?? null,
+    tags: record.tags,
+    metadata: record.metadata,
+    input_tokens: u.inputTokens,
+    output_tokens: u.outputTokens,
+    cached_input_tokens: u.cachedInputTokens ?? 0,
+    cache_write_tokens: u.cacheWriteTokens ?? 0,
+    cache_write_1h_tokens: u.cacheWrite1hTokens ?? 0,
+    reasoning_tokens: u.reasoningTokens ?? 0,
+    input_audio_tokens: u.inputAudioTokens ?? 0,
+    cached_input_audio_tokens: u.cachedInputAudioTokens ?? 0,
+    output_audio_tokens: u.outputAudioTokens ?? 0,
+    input_image_tokens: u.inputImageTokens ?? 0,
+    cached_input_image_tokens: u.cachedInputImageTokens ?? 0,
+    output_image_tokens: u.outputImageTokens ?? 0,
+    cost: record.cost.amount,
+    cost_status: record.cost.status,
+    price_entry_id: record.cost.priceEntryId,
+    price_origin: record.cost.priceOrigin,
+  };
+}
+
+function toEntryRow(entry: CatalogEntryData): Record<string, unknown> {
+  return {
+    id: entry.id,
+    source_id: entry.sourceId,
+    provider: entry.provider,
+    model: entry.model,
+    aliases: entry.aliases ?? [],
+    patterns: entry.patterns ?? [],
+    effective_from: entry.effectiveFrom,
+    effective_to: entry.effectiveTo,
+    time_of_day: entry.timeOfDay ?? null,
+    currency: entry.currency,
+    rates: entry.rates,
+    tiers: entry.tiers ?? [],
+  };
+}

@@ -1,0 +1,71 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { UsagePartitions } from './usage-partitions';
+
+export interface UsageMaintenanceOptions {
+  dedupWindowDays: number;
+  monthsAhead: number;
+  intervalMs: number;
+}
+
+/** Claims deleted per statement: short transactions, so pruning never holds up the projection for long. */
+const PRUNE_BATCH = 10_000;
+
+/**
+ * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, and event-id
+ * claims older than the dedup window deleted. Running it on several replicas at once is harmless.
+ */
+export class UsageMaintenance {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly partitions: UsagePartitions,
+    private readonly logger: Logger,
+    private readonly options: UsageMaintenanceOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  runOnce(now = new Date()): Promise<void> {
+    this.running ??= this.work(now).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async work(now: Date): Promise<void> {
+    try {
+      // Two months back: events may be 35 days old, and the previous month must exist when it is still written to.
+      await this.partitions.ensureAround(this.pool, now, 2, this.options.monthsAhead);
+      const pruned = await this.pruneClaims(now);
+      if (pruned > 0) this.logger.info({ pruned }, 'expired usage event claims deleted');
+    } catch (err) {
+      this.logger.error({ err }, 'usage maintenance failed; next run retries');
+    }
+  }
+
+  /** Deletes claims older than the window: no copy of those events can be accepted any more (docs/ingestion.md). */
+  async pruneClaims(now: Date): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.options.dedupWindowDays * 86_400_000);
+    let total = 0;
+    for (;;) {
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM ingestion.usage_event_claims WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM ingestion.usage_event_claims WHERE claimed_at < $1 LIMIT ${PRUNE_BATCH}))`,
+        [cutoff],
+      );
+      total += rowCount ?? 0;
+      if ((rowCount ?? 0) < PRUNE_BATCH) return total;
+    }
+  }
+}

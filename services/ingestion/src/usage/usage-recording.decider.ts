@@ -1,0 +1,125 @@
+import {
+  parseRfc3339,
+  USAGE_LIMITS,
+  validateUsageEvent,
+  type FieldError,
+  type UsageBatchAccepted,
+  type UsageEventInput,
+  type UsageRecordData,
+  type UsageRecordedData,
+} from '@llmlab/contracts';
+import { IngestionError, IngestionErrorCode } from '../ingestion.errors';
+import { normalizeProvider } from '../pricing';
+import { derivedEventId, type DecidedEvent } from '../decided-event';
+import { priceUsage, type PricingSnapshot } from './record-pricing';
+
+/**
+ * A part of a batch stays well under the 1 MiB a NATS message holds once the relay publishes it: the input's
+ * size bounds it, and pricing adds about 200 bytes a record.
+ */
+export const USAGE_PART_MAX_EVENTS = 500;
+export const USAGE_PART_MAX_BYTES = 256 * 1024;
+
+export interface RecordUsage {
+  type: 'RecordUsage';
+  batch: UsageBatchAccepted;
+  pricing: PricingSnapshot;
+}
+
+/**
+ * Prices every event of an accepted batch and writes the records as `UsageRecorded` events, one per part. Parts
+ * are cut from the input alone and ids derive from the batch id and part number, so a redelivered batch yields
+ * the same ids (even if prices changed meanwhile) and the store appends nothing.
+ */
+export function decideRecordUsage(command: RecordUsage): DecidedEvent<'UsageRecorded', UsageRecordedData>[] {
+  const { batch, pricing } = command;
+  const parts = splitIntoParts(batch.events);
+  return parts.map((events, part) => ({
+    id: derivedEventId(batch.batchId, 'UsageRecorded', part),
+    type: 'UsageRecorded',
+    data: {
+      batchId: batch.batchId,
+      part,
+      parts: parts.length,
+      organizationId: batch.organizationId,
+      projectId: batch.projectId,
+      apiKeyId: batch.apiKeyId,
+      receivedAt: batch.receivedAt,
+      pricing: { catalogRevision: pricing.catalogRevision, overridesRevision: pricing.overridesRevision },
+      records: events.map((event) => toRecord(event, pricing)),
+    },
+  }));
+}
+
+function toRecord(event: UsageEventInput, pricing: PricingSnapshot): UsageRecordData {
+  const { cost, ...rest } = event;
+  const provider = normalizeProvider(event.provider);
+  return { ...rest, provider, cost: priceUsage({ ...event, provider }, pricing) };
+}
+
+export function splitIntoParts(events: readonly UsageEventInput[]): UsageEventInput[][] {
+  const parts: UsageEventInput[][] = [];
+  let current: UsageEventInput[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event));
+    if (current.length > 0 && (current.length >= USAGE_PART_MAX_EVENTS || bytes + size > USAGE_PART_MAX_BYTES)) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads a message of the ingest stream. The gateway validated every event already; this checks again, against
+ * the batch's own `receivedAt` (so a late delivery is not mistaken for a stale event), because a message that
+ * breaks the contract must stop here, in the dead-letter stream, rather than half-enter the ledger.
+ */
+export function parseUsageBatch(raw: unknown): UsageBatchAccepted {
+  const errors: FieldError[] = [];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidBatch([{ field: '/', message: 'must be an object' }]);
+  const message = raw as Record<string, unknown>;
+  for (const field of ['batchId', 'organizationId', 'projectId', 'apiKeyId'] as const) {
+    if (typeof message[field] !== 'string' || !UUID.test(message[field] as string)) errors.push({ field: `/${field}`, message: 'must be a UUID' });
+  }
+  const receivedAt = typeof message.receivedAt === 'string' ? parseRfc3339(message.receivedAt) : undefined;
+  if (receivedAt === undefined) errors.push({ field: '/receivedAt', message: 'must be an RFC 3339 date-time' });
+  if (message.correlationId !== undefined && typeof message.correlationId !== 'string') {
+    errors.push({ field: '/correlationId', message: 'must be a string' });
+  }
+  const rawEvents = message.events;
+  if (!Array.isArray(rawEvents) || rawEvents.length === 0 || rawEvents.length > USAGE_LIMITS.maxEventsPerBatch) {
+    errors.push({ field: '/events', message: `must be an array of 1 to ${USAGE_LIMITS.maxEventsPerBatch} events` });
+  }
+  if (errors.length > 0) throw invalidBatch(errors);
+
+  const at = new Date(receivedAt!);
+  const events = (rawEvents as unknown[]).map((event, index) => {
+    const checked = validateUsageEvent(event, at, `/events/${index}`);
+    if (!checked.ok) errors.push(...checked.errors);
+    return checked.ok ? checked.event : undefined;
+  });
+  if (errors.length > 0) throw invalidBatch(errors);
+  return {
+    batchId: (message.batchId as string).toLowerCase(),
+    organizationId: (message.organizationId as string).toLowerCase(),
+    projectId: (message.projectId as string).toLowerCase(),
+    apiKeyId: (message.apiKeyId as string).toLowerCase(),
+    receivedAt: at.toISOString(),
+    ...(typeof message.correlationId === 'string' ? { correlationId: message.correlationId } : {}),
+    events: events as UsageEventInput[],
+  };
+}
+
+function invalidBatch(errors: FieldError[]): IngestionError {
+  const shown = errors.slice(0, 5).map((e) => `${e.field}: ${e.message}`);
+  const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : '';
+  return new IngestionError(IngestionErrorCode.InvalidUsageBatch, `invalid usage batch: ${shown.join('; ')}${more}`, errors);
+}

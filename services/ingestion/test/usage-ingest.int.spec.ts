@@ -1,0 +1,189 @@
+import { ingestionSubjects, ingestionStreams, type UsageRecordedData } from '@llmlab/contracts';
+import { DeadLetterHeaders } from '@llmlab/messaging';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { recordUsageBatch } from '../src/usage/usage-ingest.consumer';
+import { IngestionHarness } from './ingestion.harness';
+import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
+
+// The path from the ingest stream to the read models, on real PostgreSQL and NATS JetStream, with batches
+// published the way the gateway publishes them.
+describe('usage ingestion', () => {
+  let h: IngestionHarness;
+
+  beforeAll(async () => {
+    // Two deliveries: a batch that breaks the contract reaches the dead-letter subject within a second.
+    h = await IngestionHarness.start({ env: { INGEST_MAX_DELIVER: '2' } });
+  }, 60_000);
+  afterAll(() => h?.stop());
+
+  const records = (t: Tenant) => h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [t.projectId]);
+  const rolledUp = async (t: Tenant) => ({
+    hourly: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1', [t.projectId]),
+    daily: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily WHERE project_id = $1', [t.projectId]),
+    users: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily_users WHERE project_id = $1', [t.projectId]),
+  });
+  const ledger = (t: Tenant) => h.runtime.eventStore.readStream(ingestionStreams.usage(t.projectId));
+
+  it('records an accepted batch in the ledger and the read models', async () => {
+    const tenant = newTenant();
+    const events = [
+      usageEvent({ userId: 'user-1', tags: { feature: 'search' } }),
+      usageEvent({ status: 'error', errorType: 'RateLimitError', usage: { inputTokens: 10, outputTokens: 0 } }),
+    ];
+    const batch = usageBatch(tenant, events, { correlationId: 'req-123' });
+    const ack = await h.publish(batch);
+    expect(ack.duplicate).toBe(false);
+    await h.until(async () => (await records(tenant)) === 2, 'the records');
+
+    const [recorded] = await ledger(tenant);
+    expect(recorded).toMatchObject({
+      type: 'UsageRecorded',
+      data: { batchId: batch.batchId, part: 0, parts: 1, organizationId: tenant.organizationId, apiKeyId: tenant.apiKeyId },
+      metadata: {
+        actor: { type: 'api_key', id: tenant.apiKeyId },
+        organizationId: tenant.organizationId,
+        projectId: tenant.projectId,
+        correlationId: 'req-123',
+        causationId: batch.batchId,
+      },
+    });
+    expect((recorded.data as UsageRecordedData).records.map((r) => r.cost.status)).toEqual(['priced', 'priced']);
+    expect(await rolledUp(tenant)).toEqual({ hourly: 2, daily: 2, users: 2 });
+
+    const now = new Date();
+    const summary = await h.request(ingestionSubjects.costSummary, {
+      organizationId: tenant.organizationId,
+      projectId: tenant.projectId,
+      from: new Date(now.getTime() - 3_600_000).toISOString(),
+      to: now.toISOString(),
+    });
+    expect(summary.current).toMatchObject({ requests: 2, errors: 1, unpriced: 0, tokens: { input: 1010, output: 200, total: 1210 } });
+    // gpt-4o-mini: $0.15 input and $0.60 output per million tokens.
+    expect(summary.current.cost).toEqual({ amount: '0.000271500000', currency: 'USD' });
+  });
+
+  it('counts an event id sent twice once, though the ledger keeps both copies', async () => {
+    const tenant = newTenant();
+    const event = usageEvent();
+    await h.publish(usageBatch(tenant, [event]));
+    await h.publish(usageBatch(tenant, [event, usageEvent()]));
+    await h.until(async () => (await ledger(tenant)).length === 2, 'both ledger events');
+    await h.settled();
+    expect(await records(tenant)).toBe(2);
+    expect(await rolledUp(tenant)).toEqual({ hourly: 2, daily: 2, users: 2 });
+  });
+
+  it('takes ten parallel resends of one batch once: JetStream drops the copies, the ledger has one event', async () => {
+    const tenant = newTenant();
+    const batch = usageBatch(tenant, [usageEvent(), usageEvent(), usageEvent()]);
+    const acks = await Promise.all(Array.from({ length: 10 }, () => h.publish(batch)));
+    expect(acks.filter((a) => !a.duplicate)).toHaveLength(1);
+    await h.until(async () => (await records(tenant)) === 3, 'the records');
+    await h.settled();
+    expect(await ledger(tenant)).toHaveLength(1);
+    expect(await rolledUp(tenant)).toEqual({ hourly: 3, daily: 3, users: 3 });
+  });
+
+  it('counts ten parallel resends under new batch ids once (a client retrying after a lost 202)', async () => {
+    const tenant = newTenant();
+    const events = Array.from({ length: 20 }, () => usageEvent());
+    await Promise.all(Array.from({ length: 10 }, () => h.publish(usageBatch(tenant, events))));
+    await h.until(async () => (await ledger(tenant)).length === 10, 'ten ledger events');
+    await h.settled();
+    expect(await records(tenant)).toBe(20);
+    expect(await rolledUp(tenant)).toEqual({ hourly: 20, daily: 20, users: 20 });
+    expect(await h.count('SELECT count(*) AS n FROM ingestion.usage_event_claims WHERE project_id = $1', [tenant.projectId])).toBe(20);
+  });
+
+  it('keeps the first copy of an id whose body changed', async () => {
+    const tenant = newTenant();
+    const first = usageEvent({ model: 'gpt-4o-mini', usage: { inputTokens: 100, outputTokens: 10 } });
+    await h.publish(usageBatch(tenant, [first]));
+    await h.until(async () => (await records(tenant)) === 1, 'the first copy');
+    const changed = { ...first, model: 'gpt-4o', usage: { inputTokens: 999_999, outputTokens: 999 }, timestamp: new Date().toISOString() };
+    await h.publish(usageBatch(tenant, [changed]));
+    await h.until(async () => (await ledger(tenant)).length === 2, 'the second copy in the ledger');
+    await h.settled();
+    const { rows } = await h.sql.query('SELECT model, input_tokens::int FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId]);
+    expect(rows).toEqual([{ model: 'gpt-4o-mini', input_tokens: 100 }]);
+    expect(await rolledUp(tenant)).toEqual({ hourly: 1, daily: 1, users: 1 });
+  });
+
+  it('counts an id repeated inside one batch once', async () => {
+    const tenant = newTenant();
+    const event = usageEvent();
+    await h.publish(usageBatch(tenant, [event, { ...event, model: 'gpt-4o' }, usageEvent()]));
+    await h.until(async () => (await ledger(tenant)).length === 1, 'the ledger event');
+    await h.settled();
+    expect(await records(tenant)).toBe(2);
+  });
+
+  it('appends nothing when a batch is delivered again after its append (a crash before the ack)', async () => {
+    const tenant = newTenant();
+    const batch = usageBatch(tenant, [usageEvent(), usageEvent()]);
+    const msg = { json: <T>() => JSON.parse(JSON.stringify(batch)) as T };
+    await recordUsageBatch(msg, h.runtime.eventStore, h.core.priceBook);
+    await recordUsageBatch(msg, h.runtime.eventStore, h.core.priceBook);
+    expect(await ledger(tenant)).toHaveLength(1);
+  });
+
+  it('splits a large batch into parts that each stay far below a NATS message', async () => {
+    const tenant = newTenant();
+    // About 1 MiB, the most an HTTP batch may be.
+    const metadata = { note: 'x'.repeat(760) };
+    const batch = usageBatch(tenant, Array.from({ length: 1000 }, () => usageEvent({ metadata })));
+    expect(Buffer.byteLength(JSON.stringify(batch))).toBeGreaterThan(900 * 1024);
+    await h.publish(batch);
+    await h.until(async () => (await records(tenant)) === 1000, 'a thousand records');
+    const parts = await ledger(tenant);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const part of parts) expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(512 * 1024);
+  });
+
+  it('forgets claims older than the dedup window, and keeps months partitioned ahead', async () => {
+    const tenant = newTenant();
+    await h.sql.query(
+      `INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at, claimed_at)
+       VALUES ($1, 'old', now() - interval '41 days', now() - interval '41 days'), ($1, 'recent', now(), now() - interval '39 days')`,
+      [tenant.projectId],
+    );
+    expect(await h.core.maintenance.pruneClaims(new Date())).toBeGreaterThanOrEqual(1);
+    const { rows } = await h.sql.query('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1', [tenant.projectId]);
+    expect(rows).toEqual([{ event_id: 'recent' }]);
+
+    const inTwoMonths = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 2, 1));
+    const partition = `usage_records_${inTwoMonths.toISOString().slice(0, 7).replace('-', '_')}`;
+    expect(await h.count(`SELECT count(*) AS n FROM pg_class WHERE relname = $1`, [partition])).toBe(1);
+  });
+
+  it('puts an event of a month nobody created into its own partition', async () => {
+    const tenant = newTenant();
+    const event = usageEvent({ timestamp: '2025-02-10T08:00:00.000Z' });
+    await h.publish(usageBatch(tenant, [event], { receivedAt: '2025-02-10T08:00:01.000Z' }));
+    await h.until(async () => (await records(tenant)) === 1, 'the record');
+    const { rows } = await h.sql.query('SELECT tableoid::regclass::text AS partition FROM ingestion.usage_records WHERE project_id = $1', [
+      tenant.projectId,
+    ]);
+    expect(rows).toEqual([{ partition: 'ingestion.usage_records_2025_02' }]);
+  });
+
+  it('dead-letters a message that breaks the contract, and goes on with the next ones', async () => {
+    const tenant = newTenant();
+    const broken = usageBatch(tenant, [usageEvent({ model: '' })]);
+    await h.publish(broken);
+    const good = usageBatch(tenant, [usageEvent()]);
+    await h.publish(good);
+    await h.until(async () => (await records(tenant)) === 1, 'the good batch');
+
+    const jsm = await jetstreamManager(h.runtime.nats);
+    const subject = h.topology.subject('dlq.ingestion-usage');
+    let dead: Awaited<ReturnType<typeof jsm.streams.getMessage>> = null;
+    await h.until(async () => {
+      dead = await jsm.streams.getMessage(h.topology.deadLetter.name, { last_by_subj: subject }).catch(() => null);
+      return dead !== null;
+    }, 'the dead letter');
+    expect(dead!.json<{ batchId: string }>().batchId).toBe(broken.batchId);
+    expect(dead!.header.get(DeadLetterHeaders.Error)).toMatch(/invalid usage batch: \/events\/0\/model/);
+    expect(await ledger(tenant)).toHaveLength(1);
+  });
+});

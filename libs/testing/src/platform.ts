@@ -49,7 +49,13 @@ export class TestPlatform {
     const platform = new TestPlatform(options);
     const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
     for (const s of services) platform.ports.set(s, await freePort());
-    await Promise.all(services.map((s) => platform.startService(s)));
+    const started = await Promise.allSettled(services.map((s) => platform.startService(s)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // Left running, the others would keep Jest alive after the failure.
+      await platform.stop();
+      throw failed.reason;
+    }
     return platform;
   }
 

@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_HTTP_PORTS, SERVICE_NAMES } from '@llmlab/contracts';
+import { findBinary } from './manifest-validation';
+import { codeDefault, natsBytes, natsConfigErrors, needsMasterKey, PROVISIONED_AHEAD, reads, RETIRED_VARIABLES, SAMPLE_SECRETS, validateEnv } from './service-env';
 
 const ROOT = join(__dirname, '..');
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -113,25 +115,88 @@ describe('docker-compose.yml', () => {
       expect(env.NODE_ENV).toBe('production');
       if (name === 'gateway') {
         expect(env.DATABASE_URL).toBeUndefined();
+        expect(env.NATS_STREAM_REPLICAS).toBeUndefined();
       } else {
         expect(env.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
         expect(env.MIGRATE_ON_START).toBe('false');
+        // One NATS server: streams with more replicas than servers cannot be created.
+        expect(env.NATS_STREAM_REPLICAS).toBe('1');
         // Passed through from the shell or .env, and unset when absent: an empty string would count as "set".
         expect(env).toHaveProperty('EVENTSTORE_CONNECTION_STRING', null);
       }
     }
-    expect(services.auth.environment).toMatchObject({ JWT_PRIVATE_KEY: null, JWT_PUBLIC_KEY: null });
-    expect(services.gateway.environment).toMatchObject({ JWT_PUBLIC_KEY: null });
-    expect(services.gateway.environment).not.toHaveProperty('JWT_PRIVATE_KEY');
-    for (const name of ['provider-sync', 'alerts']) expect(services[name].environment).toHaveProperty('MASTER_ENCRYPTION_KEY', null);
     expect(services.migrate.environment.MIGRATION_DATABASE_URL).toMatch(/^postgres:\/\//);
   });
 
-  it('runs JetStream on a persisted volume, and an insecure single-node EventStoreDB for opt-in use', () => {
-    expect(services.nats.command).toEqual(expect.arrayContaining(['-js', '-sd', '/data']));
+  it('gives each service only variables its code reads', () => {
+    for (const name of SERVICE_NAMES) {
+      const known = reads(name);
+      const extra = Object.keys(services[name].environment).filter((v) => !known.has(v) && !(PROVISIONED_AHEAD[name] ?? []).includes(v));
+      expect({ name, extra }).toEqual({ name, extra: [] });
+    }
+    // The migration runner reads these three and nothing else (libs/persistence/src/migrate.main.ts).
+    expect(Object.keys(services.migrate.environment).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'MIGRATION_DATABASE_URL']);
+    for (const retired of RETIRED_VARIABLES) expect(composeText).not.toContain(retired);
+  });
+
+  it('starts every service with an environment its code accepts in production', () => {
+    for (const name of SERVICE_NAMES) {
+      // Interpolation as Compose does it with nothing in the shell; pass-through keys come from .env.
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(services[name].environment as Record<string, string | null>)) {
+        if (v === null) {
+          if (k in SAMPLE_SECRETS && k !== 'EVENTSTORE_CONNECTION_STRING') env[k] = SAMPLE_SECRETS[k];
+          continue;
+        }
+        env[k] = String(v).replace(/\$\{([A-Z_]+):-([^}]*)\}/g, (_, _n, fallback) => fallback);
+      }
+      expect(() => validateEnv(name, env)).not.toThrow();
+    }
+  });
+
+  it('passes MASTER_ENCRYPTION_KEY through to every service that encrypts with it, and nowhere else', () => {
+    for (const name of SERVICE_NAMES) {
+      const env = services[name].environment;
+      if (needsMasterKey(name)) expect({ name, key: env.MASTER_ENCRYPTION_KEY }).toEqual({ name, key: null });
+      else expect({ name, has: 'MASTER_ENCRYPTION_KEY' in env }).toEqual({ name, has: false });
+    }
+    expect(['auth', 'alerts', 'provider-sync'].every((n) => needsMasterKey(n as never))).toBe(true);
+  });
+
+  it('gives auth and the gateway the same token issuer and audience', () => {
+    for (const v of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+      expect(services.auth.environment[v]).toBeDefined();
+      expect(services.gateway.environment[v]).toBe(services.auth.environment[v]);
+      expect(services.gateway.environment[v]).toBe(codeDefault('gateway', v));
+    }
+  });
+
+  it('links notifications and the API docs to the published gateway port', () => {
+    expect(services.gateway.environment.PUBLIC_URL).toBe('http://localhost:${GATEWAY_PORT:-3000}');
+    expect(services.alerts.environment.ALERTS_APP_URL).toBe(services.gateway.environment.PUBLIC_URL);
+    // Nothing proxies the published port, so no client-supplied X-Forwarded-For is believed by default.
+    expect(services.gateway.environment.TRUST_PROXY).toBe('${TRUST_PROXY:-false}');
+  });
+
+  it('runs JetStream on a persisted volume with room for the largest ingest batch, and an insecure single-node EventStoreDB for opt-in use', () => {
+    const target = services.nats.configs?.find((c: { source: string }) => c.source === 'nats-conf')?.target;
+    expect(services.nats.command).toEqual(['--config', target]);
+    const conf: string = compose.configs['nats-conf'].content;
+    expect(conf).toMatch(/jetstream \{\s*store_dir: \/data\s*\}/);
+    expect(conf).toMatch(/^http_port: 8222$/m);
+    expect(services.nats.healthcheck.test.join(' ')).toContain('http://127.0.0.1:8222/healthz');
+    const maxPayload = /^max_payload: (\S+)$/m.exec(conf)?.[1];
+    expect(maxPayload).toBe('4MB');
+    // The gateway accepts bodies up to BODY_LIMIT_BYTES and publishes them as one message with an envelope.
+    expect(natsBytes(maxPayload!)).toBeGreaterThanOrEqual(2 * Number(codeDefault('gateway', 'BODY_LIMIT_BYTES')));
     expect(services.nats.volumes).toContain('nats-data:/data');
     expect(services.eventstoredb.environment).toMatchObject({ KURRENTDB_INSECURE: 'true', KURRENTDB_CLUSTER_SIZE: '1' });
     expect(composeText).toMatch(/Used only when EVENTSTORE_CONNECTION_STRING is set/);
+  });
+
+  const natsServer = findBinary('nats-server', 'NATS_SERVER_BIN');
+  (natsServer ? it : it.skip)('has a NATS configuration that nats-server accepts', () => {
+    expect(natsConfigErrors(natsServer!, compose.configs['nats-conf'].content)).toEqual([]);
   });
 
   it('declares every named volume and config it mounts', () => {

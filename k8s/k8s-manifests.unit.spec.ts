@@ -4,9 +4,9 @@
  * objects. Where a kubectl with its built-in kustomize is on PATH, the real `kubectl kustomize` output of each
  * kustomization is checked the same way; elsewhere that part is skipped and the file-level checks still run.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_HTTP_PORTS, SERVICE_NAMES } from '@llmlab/contracts';
+import { DEFAULT_HTTP_PORTS, SERVICE_NAMES, type ServiceName } from '@llmlab/contracts';
 import {
   crossReferenceErrors,
   declarationReaderWorks,
@@ -20,6 +20,20 @@ import {
   selects,
   unknownFieldErrors,
 } from './manifest-validation';
+import {
+  codeDefault,
+  deploymentEnv,
+  DOMAIN,
+  loadsMasterKey,
+  masterKeyAccepted,
+  natsBytes,
+  natsConfigErrors,
+  needsMasterKey,
+  resolvedEnv,
+  RETIRED_VARIABLES,
+  SAMPLE_SECRETS,
+  serviceEnvironmentErrors,
+} from './service-env';
 
 const K8S = __dirname;
 const BASE = join(K8S, 'base');
@@ -29,6 +43,9 @@ const production = loadKustomization(PRODUCTION);
 const baseDocs = base.resources.map((r) => r.doc);
 const find = (docs: K8sObject[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
 const kubectl = findBinary('kubectl', 'KUBECTL');
+const natsServer = findBinary('nats-server', 'NATS_SERVER_BIN');
+const containerEnv = (docs: K8sObject[], name: string) => deploymentEnv(docs, name);
+const environmentErrors = (docs: K8sObject[]) => serviceEnvironmentErrors(docs, (name) => name);
 
 describe('k8s manifests', () => {
   it('reads the fields of the API from kubernetes-models (or the unknown-field check would be blind)', () => {
@@ -104,10 +121,9 @@ describe('k8s manifests', () => {
         .spec.template.spec.containers[0].env.filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef)
         .map((e: { name: string }) => e.name)
         .sort();
-    expect(secretEnv('gateway')).toEqual(['JWT_PUBLIC_KEY']);
-    expect(secretEnv('auth')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY']);
-    expect(secretEnv('provider-sync')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
-    expect(secretEnv('alerts')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
+    // The gateway verifies tokens with the public keys auth publishes over NATS: no secret at all.
+    expect(secretEnv('gateway')).toEqual([]);
+    for (const name of ['auth', 'provider-sync', 'alerts']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
     for (const name of ['ingestion', 'recommendations', 'audit']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
     // The event store switch is optional: absent from the Secret means PostgreSQL.
     const eventstore = find(baseDocs, 'Deployment', 'auth')!.spec.template.spec.containers[0].env.find(
@@ -116,13 +132,85 @@ describe('k8s manifests', () => {
     expect(eventstore.valueFrom.secretKeyRef.optional).toBe(true);
   });
 
+  it('gives MASTER_ENCRYPTION_KEY from the Secret, never optional, to every service that encrypts with it', () => {
+    // auth and alerts load it at start and, with NODE_ENV=production, refuse to start without it.
+    expect(SERVICE_NAMES.filter(loadsMasterKey)).toEqual(expect.arrayContaining(['auth', 'alerts']));
+    expect(find(baseDocs, 'ConfigMap', 'llmlab-config')!.data.NODE_ENV).toBe('production');
+    for (const name of SERVICE_NAMES) {
+      const source = containerEnv(baseDocs, name).env.get('MASTER_ENCRYPTION_KEY');
+      if (needsMasterKey(name)) {
+        expect({ name, source }).toEqual({
+          name,
+          source: { secret: 'llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY', optional: false, from: 'Secret llmlab-secrets' },
+        });
+      } else {
+        expect({ name, source }).toEqual({ name, source: undefined });
+      }
+    }
+  });
+
+  it('gives each service only variables its code reads, with values its code accepts in production', () => {
+    expect(environmentErrors(baseDocs)).toEqual([]);
+  });
+
+  it('mentions the retired signing-key variables nowhere', () => {
+    const files = [
+      ...readdirSync(BASE).map((f) => join(BASE, f)),
+      ...readdirSync(PRODUCTION).map((f) => join(PRODUCTION, f)),
+    ];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const retired of RETIRED_VARIABLES) expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
+    }
+  });
+
+  it('gives auth and the gateway the token issuer and audience from one ConfigMap, at the code defaults', () => {
+    const jwt = find(baseDocs, 'ConfigMap', 'llmlab-jwt-config')!;
+    expect(Object.keys(jwt.data).sort()).toEqual(['JWT_AUDIENCE', 'JWT_ISSUER']);
+    for (const name of ['auth', 'gateway'] as ServiceName[]) {
+      const { env } = containerEnv(baseDocs, name);
+      for (const v of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+        expect({ name, v, from: env.get(v)?.from }).toEqual({ name, v, from: 'ConfigMap llmlab-jwt-config' });
+        expect({ name, v, value: jwt.data[v] }).toEqual({ name, v, value: codeDefault(name, v) });
+      }
+    }
+    for (const name of SERVICE_NAMES.filter((n) => n !== 'auth' && n !== 'gateway')) expect(containerEnv(baseDocs, name).env.has('JWT_ISSUER')).toBe(false);
+  });
+
+  it('ships the code defaults of the per-service settings, so the docs and the manifests tell the same story', () => {
+    const readers: Record<string, ServiceName> = { 'llmlab-gateway-config': 'gateway', 'llmlab-auth-config': 'auth', 'llmlab-alerts-config': 'alerts' };
+    for (const [configMap, reader] of Object.entries(readers)) {
+      const data = find(baseDocs, 'ConfigMap', configMap)!.data as Record<string, string>;
+      expect(Object.keys(data).length).toBeGreaterThan(0);
+      for (const [k, v] of Object.entries(data)) expect({ configMap, k, v }).toEqual({ configMap, k, v: codeDefault(reader, k) });
+      expect(containerEnv(baseDocs, reader).env.get(Object.keys(data)[0])?.from).toBe(`ConfigMap ${configMap}`);
+    }
+    // The rate limits and the proxy trust are there to be tuned per deployment.
+    expect(Object.keys(find(baseDocs, 'ConfigMap', 'llmlab-gateway-config')!.data)).toEqual(
+      expect.arrayContaining(['TRUST_PROXY', 'RATE_LIMIT_MANAGEMENT_PER_HOUR', 'RATE_LIMIT_INGEST_PER_HOUR', 'RATE_LIMIT_ANONYMOUS_PER_HOUR']),
+    );
+  });
+
+  it('lets the drain finish before Kubernetes kills a pod', () => {
+    for (const name of SERVICE_NAMES) {
+      const spec = find(baseDocs, 'Deployment', name)!.spec.template.spec;
+      const preStop = Number(spec.containers[0].lifecycle.preStop.exec.command[1]);
+      const env = resolvedEnv(containerEnv(baseDocs, name).env);
+      const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? codeDefault(name, 'SHUTDOWN_TIMEOUT_MS'));
+      expect({ name, fits: preStop + shutdownMs / 1000 < spec.terminationGracePeriodSeconds }).toEqual({ name, fits: true });
+    }
+  });
+
   it('ships a Secret template with placeholders only', () => {
     const secret = find(baseDocs, 'Secret', 'llmlab-secrets')!;
     for (const [key, value] of Object.entries(secret.stringData as Record<string, string>)) {
       expect({ key, placeholder: value.includes('CHANGE_ME') }).toEqual({ key, placeholder: true });
     }
     expect(Object.keys(secret.data ?? {})).toEqual([]);
-    expect(secret.stringData.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+    expect(Object.keys(secret.stringData).sort()).toEqual(['DATABASE_URL', 'MASTER_ENCRYPTION_KEY', 'MIGRATION_DATABASE_URL']);
+    // The placeholder key is one the services refuse, so an unedited template can never run in production.
+    expect(masterKeyAccepted(secret.stringData.MASTER_ENCRYPTION_KEY)).toBe(false);
+    expect(masterKeyAccepted(SAMPLE_SECRETS.MASTER_ENCRYPTION_KEY)).toBe(true);
   });
 
   it('runs migrations as a Job with the schema owner, and the services without migrating', () => {
@@ -130,8 +218,9 @@ describe('k8s manifests', () => {
     const [container] = job.spec.template.spec.containers;
     expect(container.command).toEqual(['node', 'dist/libs/persistence/src/migrate.main.js']);
     expect(container.env.find((e: { name: string }) => e.name === 'MIGRATION_DATABASE_URL').valueFrom.secretKeyRef.key).toBe('MIGRATION_DATABASE_URL');
+    expect(container.env.map((e: { name: string }) => e.name).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'MIGRATION_DATABASE_URL']);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
-    expect(find(baseDocs, 'ConfigMap', 'llmlab-config')!.data.MIGRATE_ON_START).toBe('false');
+    for (const name of DOMAIN) expect({ name, migrate: resolvedEnv(containerEnv(baseDocs, name).env).MIGRATE_ON_START }).toEqual({ name, migrate: 'false' });
   });
 
   it('runs NATS as a 3-member JetStream cluster that fsyncs every write', () => {
@@ -146,7 +235,25 @@ describe('k8s manifests', () => {
     expect(find(baseDocs, 'Service', 'nats-headless')!.spec.publishNotReadyAddresses).toBe(true);
     expect(find(baseDocs, 'PodDisruptionBudget', 'nats')!.spec.maxUnavailable).toBe(1);
     expect(find(baseDocs, 'ConfigMap', 'llmlab-config')!.data.NATS_URL).toBe('nats://nats:4222');
-    expect(find(baseDocs, 'ConfigMap', 'llmlab-config')!.data.NATS_STREAM_REPLICAS).toBe(String(sts.spec.replicas));
+    // Every service that creates streams makes them as replicated as the cluster; the gateway creates none.
+    for (const name of SERVICE_NAMES) {
+      const replicas = resolvedEnv(containerEnv(baseDocs, name).env).NATS_STREAM_REPLICAS;
+      expect({ name, replicas }).toEqual({ name, replicas: name === 'gateway' ? undefined : String(sts.spec.replicas) });
+    }
+  });
+
+  it('lets NATS carry the largest ingest batch the gateway accepts', () => {
+    const conf: string = find(baseDocs, 'ConfigMap', 'nats-config')!.data['nats.conf'];
+    const maxPayload = /^max_payload: (\S+)$/m.exec(conf)?.[1];
+    expect(maxPayload).toBe('4MB');
+    const bodyLimit = Number(resolvedEnv(containerEnv(baseDocs, 'gateway').env).BODY_LIMIT_BYTES);
+    expect(bodyLimit).toBe(Number(codeDefault('gateway', 'BODY_LIMIT_BYTES')));
+    // A batch travels as one message, its envelope around it.
+    expect(natsBytes(maxPayload!)).toBeGreaterThanOrEqual(2 * bodyLimit);
+  });
+
+  (natsServer ? it : it.skip)('has a NATS configuration that nats-server accepts', () => {
+    expect(natsConfigErrors(natsServer!, find(baseDocs, 'ConfigMap', 'nats-config')!.data['nats.conf'])).toEqual([]);
   });
 
   it('denies all traffic by default and allows the flows the services need', () => {
@@ -209,6 +316,12 @@ describe('k8s manifests', () => {
       for (const i of images) expect(i.newTag).toMatch(/^\d+\.\d+\.\d+/);
     });
 
+    it('sets the public address of the API and of alert links to the Ingress host', () => {
+      const host = find(production.resources.map((r) => r.doc), 'Ingress', 'gateway')!.spec.rules[0].host;
+      expect(patched('ConfigMap', 'llmlab-gateway-config')!.data.PUBLIC_URL).toBe(`https://${host}`);
+      expect(patched('ConfigMap', 'llmlab-alerts-config')!.data.ALERTS_APP_URL).toBe(`https://${host}`);
+    });
+
     it('requires NATS members on distinct nodes', () => {
       expect(patched('StatefulSet', 'nats')!.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
     });
@@ -224,6 +337,7 @@ describe('k8s manifests', () => {
       const errors = docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]);
       errors.push(...crossReferenceErrors(docs, { externalSecrets: [...external] }));
       for (const d of docs) if (d.kind !== 'Namespace' && d.metadata.namespace !== 'llmlab') errors.push(`${describeObject(d)} is not in namespace llmlab`);
+      errors.push(...environmentErrors(docs));
       expect(errors).toEqual([]);
       if (label === 'overlays/production') {
         expect(docs.find((d) => d.kind === 'Secret')).toBeUndefined();

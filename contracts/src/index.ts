@@ -4,3 +4,4 @@ export * from './services';
 export * from './health';
 export * from './auth';
 export * from './ingestion';
+export * from './alerts';

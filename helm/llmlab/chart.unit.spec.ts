@@ -4,10 +4,11 @@
  * chart is also linted and rendered with several value sets, and every rendered object is validated like the
  * kustomize manifests; elsewhere that part is skipped and the file-level checks still run.
  */
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { SERVICE_NAMES, DEFAULT_HTTP_PORTS } from '@llmlab/contracts';
+import { SERVICE_NAMES, DEFAULT_HTTP_PORTS, type ServiceName } from '@llmlab/contracts';
 import {
   crossReferenceErrors,
   findBinary,
@@ -17,6 +18,17 @@ import {
   schemaErrors,
   unknownFieldErrors,
 } from '../../k8s/manifest-validation';
+import {
+  codeDefault,
+  deploymentEnv,
+  masterKeyAccepted,
+  natsBytes,
+  natsConfigErrors,
+  needsMasterKey,
+  resolvedEnv,
+  RETIRED_VARIABLES,
+  serviceEnvironmentErrors,
+} from '../../k8s/service-env';
 
 // ajv comes with the toolchain (@nestjs/cli, @redocly/cli); the chart itself declares JSON Schema draft-07.
 const Ajv = require('ajv');
@@ -127,9 +139,64 @@ describe('helm/llmlab', () => {
     });
 
     it('holds no secret material', () => {
-      for (const key of ['jwtPrivateKey', 'jwtPublicKey', 'masterEncryptionKey', 'existingSecret']) expect(values.secrets[key]).toBe('');
+      expect(Object.keys(values.secrets).sort()).toEqual(['existingSecret', 'masterEncryptionKey']);
+      for (const key of ['masterEncryptionKey', 'existingSecret']) expect(values.secrets[key]).toBe('');
       expect(values.externalDatabase.url).toBe('');
       expect(values.eventstore.connectionString).toBe('');
+    });
+
+    it('ships the code defaults of the settings it exposes', () => {
+      const { jwt, gateway, auth } = values.config;
+      // One value for both: the gateway refuses tokens whose iss or aud differ from what auth issues.
+      for (const name of ['auth', 'gateway'] as ServiceName[]) {
+        expect(jwt.issuer).toBe(codeDefault(name, 'JWT_ISSUER'));
+        expect(jwt.audience).toBe(codeDefault(name, 'JWT_AUDIENCE'));
+      }
+      const expected: Array<[ServiceName, string, unknown]> = [
+        ['gateway', 'TRUST_PROXY', gateway.trustProxy],
+        ['gateway', 'BODY_LIMIT_BYTES', gateway.bodyLimitBytes],
+        ['gateway', 'RATE_LIMIT_MANAGEMENT_PER_HOUR', gateway.rateLimits.managementPerHour],
+        ['gateway', 'RATE_LIMIT_INGEST_PER_HOUR', gateway.rateLimits.ingestPerHour],
+        ['gateway', 'RATE_LIMIT_ANONYMOUS_PER_HOUR', gateway.rateLimits.anonymousPerHour],
+        ['gateway', 'RATE_LIMIT_PRICING_REFRESH_PER_HOUR', gateway.rateLimits.pricingRefreshPerHour],
+        ['gateway', 'PRICING_ADMIN_ORGANIZATIONS', gateway.pricingAdminOrganizations.join(',')],
+        ['auth', 'RATE_LIMIT_OVERRIDE_MAX_PER_HOUR', auth.rateLimitOverrideMaxPerHour],
+        ['auth', 'LOGIN_MAX_FAILURES_PER_ACCOUNT', auth.loginMaxFailuresPerAccount],
+        ['auth', 'LOGIN_MAX_FAILURES_PER_IP', auth.loginMaxFailuresPerIp],
+        ['auth', 'LOGIN_THROTTLE_WINDOW_SECONDS', auth.loginThrottleWindowSeconds],
+        ['alerts', 'ALERTS_TRUSTED_ORIGINS', values.config.alerts.trustedOrigins.join(',')],
+      ];
+      for (const [name, variable, value] of expected) expect({ variable, value: String(value) }).toEqual({ variable, value: codeDefault(name, variable) });
+    });
+
+    it('lets NATS carry the largest ingest batch the gateway accepts', () => {
+      expect(values.nats.maxPayload).toBe('4MB');
+      expect(natsBytes(values.nats.maxPayload)).toBeGreaterThanOrEqual(2 * values.config.gateway.bodyLimitBytes);
+    });
+
+    it('accepts exactly the master keys the services accept', () => {
+      const schemaAccepts = (key: string) => schemaProblems(merge(values, { secrets: { masterEncryptionKey: key } })).length === 0;
+      const templateRegex = new RegExp(/regexMatch "([^"]+)" \$masterKey/.exec(read('templates/secret.yaml'))![1]);
+      const samples = [
+        ...Array.from({ length: 200 }, () => randomBytes(32).toString('base64')),
+        ...Array.from({ length: 20 }, () => randomBytes(31).toString('base64')),
+        ...Array.from({ length: 20 }, () => randomBytes(33).toString('base64')),
+        ...Array.from({ length: 20 }, () => randomBytes(32).toString('base64url')),
+        ...Array.from({ length: 20 }, () => randomBytes(32).toString('hex')),
+        // The same 32 bytes with non-zero padding bits: Node decodes them, the services refuse them.
+        ...Array.from({ length: 20 }, () => randomBytes(32).toString('base64').replace(/(.)=$/, (_, c) => (c === 'B' ? 'C' : 'B') + '=')),
+        'CHANGE_ME',
+        'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        exampleValues.secrets.masterEncryptionKey,
+      ];
+      for (const key of samples) {
+        const accepted = masterKeyAccepted(key);
+        expect({ key, schema: schemaAccepts(key), template: templateRegex.test(key.trim()) }).toEqual({ key, schema: accepted, template: accepted });
+      }
+      expect(samples.filter(masterKeyAccepted).length).toBeGreaterThan(200);
+      // What `openssl rand -base64 32 > key` and `--set-file` give: the services trim it too.
+      expect(schemaAccepts(samples[0] + '\n')).toBe(true);
+      expect(masterKeyAccepted(samples[0] + '\n')).toBe(true);
     });
   });
 
@@ -170,6 +237,23 @@ describe('helm/llmlab', () => {
       expect(defines.filter((n) => !included.has(n))).toEqual([]);
     });
 
+    it('never mention the retired signing-key variables or values', () => {
+      const files = [...templates, { file: 'values.yaml', text: read('values.yaml') }, { file: 'values.schema.json', text: read('values.schema.json') }, { file: 'ci/example-values.yaml', text: read('ci/example-values.yaml') }];
+      for (const { file, text } of files) {
+        for (const retired of [...RETIRED_VARIABLES, 'jwtPrivateKey', 'jwtPublicKey']) expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
+      }
+    });
+
+    it('print numbers from values through int64 (Helm reads them as floats: 1000000 would render as 1e+06)', () => {
+      const configMaps = templates.find((t) => t.file === 'templates/configmap.yaml')!.text;
+      const numeric = [...configMaps.matchAll(/^\s*[A-Z][A-Z0-9_]*: \{\{\s*\.Values\.(config(?:\.[A-Za-z]+)+)([^}]*)\}\}/gm)].filter(([, path]) => {
+        const value = path.split('.').reduce((o: Values, k) => o?.[k], values);
+        return typeof value === 'number';
+      });
+      expect(numeric.length).toBeGreaterThanOrEqual(8);
+      for (const [, path, pipeline] of numeric) expect({ path, int64: /\|\s*int64\b/.test(pipeline) }).toEqual({ path, int64: true });
+    });
+
     it('have balanced template delimiters and control blocks', () => {
       for (const { file, text } of templates) {
         const code = text.replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, '');
@@ -200,10 +284,15 @@ describe('helm/llmlab', () => {
   const withHelm = helm ? it : it.skip;
   const exampleFile = join(CHART, 'ci', 'example-values.yaml');
   const render = (args: string[]) => parseYamlDocuments(run(helm!, ['template', 'rel', CHART, '--namespace', 'llmlab', ...args]), 'helm template');
+  const deployment = (name: string) => `rel-llmlab-${name}`;
   const check = (docs: K8sObject[], externalSecrets: string[] = []) => [
     ...docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]),
     ...crossReferenceErrors(docs, { externalSecrets }),
+    // Each service gets only what its code reads, in values its code accepts, and the master key where needed.
+    ...serviceEnvironmentErrors(docs, deployment),
+    ...docs.flatMap((d) => RETIRED_VARIABLES.filter((v) => JSON.stringify(d).includes(v)).map((v) => `${d.kind}/${d.metadata.name} mentions ${v}`)),
   ];
+  const natsServer = findBinary('nats-server', 'NATS_SERVER_BIN');
 
   describe('rendered with helm', () => {
     withHelm('lints cleanly', () => {
@@ -212,6 +301,14 @@ describe('helm/llmlab', () => {
 
     withHelm('refuses to render without a database URL and keys, naming what is missing', () => {
       expect(() => run(helm!, ['template', 'rel', CHART])).toThrow(/externalDatabase\.url is required/);
+      const url = ['--set', `externalDatabase.url=${exampleValues.externalDatabase.url}`];
+      expect(() => run(helm!, ['template', 'rel', CHART, ...url])).toThrow(/secrets\.masterEncryptionKey is required[\s\S]*openssl rand -base64 32/);
+      // Well-formed for the schema's eyes is not enough: the template applies the services' own rule.
+      const nonCanonical = Buffer.alloc(32).toString('base64').replace(/A=$/, 'B=');
+      expect(masterKeyAccepted(nonCanonical)).toBe(false);
+      expect(() => run(helm!, ['template', 'rel', CHART, ...url, '--set', `secrets.masterEncryptionKey=${nonCanonical}`])).toThrow(/masterEncryptionKey/);
+      // An existing Secret carries the key instead.
+      expect(() => run(helm!, ['template', 'rel', CHART, '--set', 'secrets.existingSecret=llmlab-prod'])).not.toThrow();
     });
 
     withHelm('renders valid, consistent objects with the example values', () => {
@@ -225,10 +322,56 @@ describe('helm/llmlab', () => {
       expect([...nats.matchAll(/nats:\/\/rel-llmlab-nats-\d\.rel-llmlab-nats-headless:6222/g)]).toHaveLength(3);
       const job = docs.find((d) => d.kind === 'Job')!;
       expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      expect(nats).toMatch(/^max_payload: 4MB$/m);
+      if (natsServer) expect(natsConfigErrors(natsServer, nats)).toEqual([]);
       const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
-      const gatewayEnv = gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
-      expect(gatewayEnv).toEqual(['PORT', 'JWT_PUBLIC_KEY', 'PUBLIC_URL']);
-      expect(gateway.spec.template.spec.containers[0].env[2].value).toBe('https://llmlab.example.com');
+      // No secret at all: the gateway verifies tokens with the keys auth publishes over NATS.
+      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT']);
+      const env = (name: string) => resolvedEnv(deploymentEnv(docs, deployment(name)).env);
+      expect(env('gateway').PUBLIC_URL).toBe('https://llmlab.example.com');
+      expect(env('alerts').ALERTS_APP_URL).toBe('https://llmlab.example.com');
+      for (const name of ['auth', 'gateway']) expect(env(name)).toMatchObject({ JWT_ISSUER: 'llmlab', JWT_AUDIENCE: 'llmlab-api' });
+      for (const name of SERVICE_NAMES) {
+        const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY');
+        expect({ name, key: key && 'secret' in key ? `${key.secret}/${key.key}` : undefined }).toEqual({
+          name,
+          key: needsMasterKey(name) ? 'rel-llmlab-secrets/MASTER_ENCRYPTION_KEY' : undefined,
+        });
+        expect({ name, replicas: env(name).NATS_STREAM_REPLICAS }).toEqual({ name, replicas: name === 'gateway' ? undefined : '3' });
+      }
+      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(Object.keys(secret.stringData).sort()).toEqual(['DATABASE_URL', 'MASTER_ENCRYPTION_KEY', 'MIGRATION_DATABASE_URL']);
+    });
+
+    withHelm('renders large numbers and per-deployment settings as the services read them', () => {
+      const docs = render([
+        '-f', exampleFile,
+        '--set', 'config.gateway.rateLimits.ingestPerHour=2000000',
+        '--set', 'config.auth.rateLimitOverrideMaxPerHour=10000000',
+        '--set', 'config.gateway.trustProxy=false',
+        '--set', 'config.alerts.appUrl=https://app.example.com',
+        '--set', 'config.alerts.trustedOrigins={http://mattermost.internal:8065,https://relay.internal}',
+        '--set', 'config.jwt.issuer=https://auth.example.com',
+        '--set', 'config.gateway.pricingAdminOrganizations={0192f3a4-5b6c-7d8e-9f00-112233445566}',
+        // JSON numbers arrive as floats, like numbers in a values file.
+        '--set-json', 'services.gateway.extraEnv={"REQUEST_TIMEOUT_MS":10000000}',
+        '--set-json', 'config.extraEnv={"SHUTDOWN_TIMEOUT_MS":20000}',
+      ]);
+      expect(check(docs)).toEqual([]);
+      const env = (name: string) => resolvedEnv(deploymentEnv(docs, deployment(name)).env);
+      expect(env('gateway')).toMatchObject({
+        RATE_LIMIT_INGEST_PER_HOUR: '2000000',
+        TRUST_PROXY: 'false',
+        JWT_ISSUER: 'https://auth.example.com',
+        REQUEST_TIMEOUT_MS: '10000000',
+        PRICING_ADMIN_ORGANIZATIONS: '0192f3a4-5b6c-7d8e-9f00-112233445566',
+        SHUTDOWN_TIMEOUT_MS: '20000',
+      });
+      expect(env('auth')).toMatchObject({ RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: '10000000', JWT_ISSUER: 'https://auth.example.com' });
+      expect(env('alerts')).toMatchObject({
+        ALERTS_APP_URL: 'https://app.example.com',
+        ALERTS_TRUSTED_ORIGINS: 'http://mattermost.internal:8065,https://relay.internal',
+      });
     });
 
     withHelm('renders with an existing Secret, external NATS and Redis, EventStoreDB and no autoscaling', () => {
@@ -247,7 +390,9 @@ describe('helm/llmlab', () => {
       const auth = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-auth')!;
       expect(auth.spec.replicas).toBe(2);
       const env = auth.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
-      expect(env).toEqual(expect.arrayContaining(['EVENTSTORE_CONNECTION_STRING', 'REDIS_URL', 'DATABASE_URL']));
+      expect(env).toEqual(expect.arrayContaining(['EVENTSTORE_CONNECTION_STRING', 'REDIS_URL', 'DATABASE_URL', 'MASTER_ENCRYPTION_KEY']));
+      const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
+      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT', 'REDIS_URL']);
     });
 
     withHelm('renders a bundled three-member EventStoreDB the services point at', () => {

@@ -39,6 +39,20 @@ export const PERMISSIONS = {
   'project-data:read': { minRole: 'viewer', apiKeyScope: 'read', description: "read a project's data (usage, costs, ...)" },
   'project-data:write': { minRole: 'member', apiKeyScope: 'admin', description: "change a project's data (budgets, alerts, ...)" },
   ingest: { minRole: 'member', apiKeyScope: 'ingest', description: 'send usage events' },
+  // Budgets, alerts and channels belong to the organization, and a key to one project: users only.
+  'alerts:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's budgets, alerts, deliveries, channels and alert settings" },
+  'alerts:write': { minRole: 'member', apiKeyScope: null, description: 'create, change and delete budgets; acknowledge alerts' },
+  'alerts:configure': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'add, test and remove notification channels (they hold outbound URLs and secrets); change the alert rules and time zone',
+  },
+  'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
+  'pricing:refresh': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'refresh the shared price catalog from its data source (rate-limited; only the operator organizations when configured)',
+  },
 } as const satisfies Record<string, { minRole: Role; apiKeyScope: ApiKeyScope | null; description: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -15,8 +15,14 @@ describe('roles and scopes', () => {
   });
 
   it('keeps management of members, keys and the organization to users', () => {
-    for (const p of ['organization:manage', 'members:manage', 'api-keys:manage', 'project:manage', 'projects:create'] as const) {
+    for (const p of ['organization:manage', 'members:manage', 'api-keys:manage', 'project:manage', 'projects:create', 'pricing:manage', 'pricing:refresh'] as const) {
       expect(PERMISSIONS[p].apiKeyScope).toBeNull();
     }
+  });
+
+  it('keeps the organization-wide budgets, alerts and channels to its users: members write, admins configure', () => {
+    const alerts = ['alerts:read', 'alerts:write', 'alerts:configure'] as const;
+    expect(alerts.map((p) => PERMISSIONS[p].apiKeyScope)).toEqual([null, null, null]);
+    expect(alerts.map((p) => PERMISSIONS[p].minRole)).toEqual(['viewer', 'member', 'admin']);
   });
 });

@@ -108,8 +108,48 @@ llmlab.io/tier: {{ .tier }}
 {{- default (printf "%s-secrets" (include "llmlab.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
+{{/*
+ConfigMaps by their readers (docs/operations.md): "common" for every process, "services" for the six domain
+services, "jwt" for auth and the gateway, and one per service for its own settings.
+  include "llmlab.configMapName" (dict "root" $ "part" "jwt")
+*/}}
 {{- define "llmlab.configMapName" -}}
-{{- printf "%s-config" (include "llmlab.fullname" .) -}}
+{{- $fullname := include "llmlab.fullname" .root -}}
+{{- if eq .part "common" -}}
+{{- printf "%s-config" $fullname -}}
+{{- else -}}
+{{- printf "%s-%s-config" $fullname .part -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMaps a service reads: each process gets only variables its code reads. */}}
+{{- define "llmlab.serviceConfigMaps" -}}
+{{- $parts := list "common" -}}
+{{- if ne .name "gateway" -}}{{- $parts = append $parts "services" -}}{{- end -}}
+{{- if has .name (list "auth" "gateway") -}}{{- $parts = append $parts "jwt" -}}{{- end -}}
+{{- if has .name (list "gateway" "auth" "alerts") -}}{{- $parts = append $parts .name -}}{{- end -}}
+{{- join " " $parts -}}
+{{- end -}}
+
+{{/*
+An environment value from values: YAML numbers arrive as floats, which toString prints as 1e+06; whole numbers
+are printed as integers, anything else as it is.
+*/}}
+{{- define "llmlab.envValue" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) -}}
+{{- int64 . | toString -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* PUBLIC_URL: config.publicUrl, else the Ingress's address, else nothing (the gateway's own default). */}}
+{{- define "llmlab.publicUrl" -}}
+{{- if .Values.config.publicUrl -}}
+{{- .Values.config.publicUrl -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "llmlab.natsName" -}}
@@ -129,15 +169,14 @@ llmlab.io/tier: {{ .tier }}
 {{- end -}}
 
 {{/*
-Secret keys each service reads, beyond its port: least privilege, the gateway never sees the database or the
-signing key.
+Secret keys each service reads: least privilege, the gateway sees no database and no key. MASTER_ENCRYPTION_KEY
+goes to auth and alerts, which refuse to start in production without it, and to provider-sync for the provider
+credentials it owns.
 */}}
 {{- define "llmlab.serviceSecretKeys" -}}
 {{- $keys := list -}}
 {{- if ne .name "gateway" -}}{{- $keys = append $keys "DATABASE_URL" -}}{{- end -}}
-{{- if eq .name "auth" -}}{{- $keys = append $keys "JWT_PRIVATE_KEY" -}}{{- end -}}
-{{- if or (eq .name "auth") (eq .name "gateway") -}}{{- $keys = append $keys "JWT_PUBLIC_KEY" -}}{{- end -}}
-{{- if or (eq .name "provider-sync") (eq .name "alerts") -}}{{- $keys = append $keys "MASTER_ENCRYPTION_KEY" -}}{{- end -}}
+{{- if has .name (list "auth" "provider-sync" "alerts") -}}{{- $keys = append $keys "MASTER_ENCRYPTION_KEY" -}}{{- end -}}
 {{- if and (include "llmlab.eventstoreExternal" .root) (ne .name "gateway") -}}{{- $keys = append $keys "EVENTSTORE_CONNECTION_STRING" -}}{{- end -}}
 {{- if not .root.Values.redis.enabled -}}{{- $keys = append $keys "REDIS_URL" -}}{{- end -}}
 {{- join " " $keys -}}

@@ -18,3 +18,12 @@ export {
   type UsageTransportResponse,
 } from './usage.transport';
 export { SDK_VERSION } from './version';
+export {
+  createApiClient,
+  type ApiClient,
+  type ApiClientOptions,
+  type ApiComponents,
+  type ApiOperations,
+  type ApiPaths,
+  type ApiSchemas,
+} from './api-client';

@@ -1,6 +1,6 @@
+import { createApiClient, type ApiClient } from './api-client';
 import { parseRetryAfterMs } from './retry.policy';
 import type { UsageEvent } from './usage-event';
-import { SDK_VERSION } from './version';
 
 /** The body of `POST /v1/usage`. */
 export interface UsageBatch {
@@ -30,41 +30,21 @@ export interface FetchUsageTransportOptions {
   baseUrl: string;
 }
 
+/** Sends batches with the typed API client, so the events' shape is checked against the API at compile time. */
 export class FetchUsageTransport implements UsageTransport {
-  private readonly url: string;
-  private readonly headers: Record<string, string>;
+  private readonly api: ApiClient;
 
   constructor(options: FetchUsageTransportOptions) {
     // A missing address must not throw in the host's constructor call: the first send reports it instead.
-    this.url = `${String(options.baseUrl ?? '').replace(/\/+$/, '')}/v1/usage`;
-    this.headers = {
-      authorization: `Bearer ${options.apiKey}`,
-      'content-type': 'application/json',
-      'user-agent': `llmlab-sdk-node/${SDK_VERSION}`,
-    };
+    this.api = createApiClient({ baseUrl: String(options.baseUrl ?? ''), apiKey: options.apiKey });
   }
 
   async send(batch: UsageBatch, signal: AbortSignal): Promise<UsageTransportResponse> {
-    const response = await fetch(this.url, {
-      method: 'POST',
-      headers: this.headers,
-      body: JSON.stringify(batch),
-      signal,
-    });
-    const text = await response.text();
+    const { response, data, error } = await this.api.POST('/v1/usage', { body: batch, signal });
     return {
       status: response.status,
       retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')),
-      body: parseBody(text),
+      body: data ?? error,
     };
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

@@ -12,6 +12,7 @@ import { GatewayDependencies, GatewayModule } from './gateway.module';
 import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
+import { limitIngestBody } from './usage/usage-ingest.service';
 
 /** A caller's request id is kept when it looks like one; otherwise the gateway makes one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -50,6 +51,8 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
     logger: new PinoNestLogger(deps.logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // Routes are registered by app.init() below, after this hook.
+  fastify.addHook('onRoute', limitIngestBody);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     runWithContext(

@@ -1,5 +1,7 @@
 import { commonEnv, configHelpers, z } from '@llmlab/config';
 import { identityEnv } from './identity/identity.config';
+import { pricingEnv } from './pricing/pricing.config';
+import { usageEnv } from './usage/usage.config';
 
 /** The gateway's environment: no database, by design (DESIGN.md section 1). */
 export const gatewayEnv = {
@@ -15,6 +17,8 @@ export const gatewayEnv = {
   /** The public URL of the API, printed at start so operators know where it answers. */
   PUBLIC_URL: configHelpers.url(["http", "https"]).default("http://localhost:3000"),
   ...identityEnv,
+  ...usageEnv,
+  ...pricingEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof import('@llmlab/config').loadConfig<typeof gatewayEnv>>;

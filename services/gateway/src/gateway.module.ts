@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Metrics } from '@llmlab/health';
 import type { MessagingClient } from '@llmlab/messaging';
+import { AlertsRoutesModule } from './alerts-routes/alerts-routes.module';
 import { AuthRoutesModule } from './auth-routes/auth-routes.module';
+import { CostsModule } from './costs/costs.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { GATEWAY_LOGGER, GATEWAY_METRICS, GATEWAY_NATS, GATEWAY_REDIS } from './gateway.tokens';
 import { HealthController } from './health/health.controller';
@@ -14,6 +16,8 @@ import { ProblemFilter } from './http/problem';
 import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
 import { MetricsController } from './metrics/metrics.controller';
+import { PricingModule } from './pricing/pricing.module';
+import { UsageModule } from './usage/usage.module';
 
 export interface GatewayDependencies {
   config: GatewayConfig;
@@ -31,7 +35,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      imports: [IdentityModule.forRoot(deps), AuthRoutesModule],
+      imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },

@@ -175,4 +175,26 @@ describe('cost queries', () => {
     const bad = await h.reply(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), cursor: 'not-a-cursor' });
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR', status: 400 } });
   });
+
+  it('cuts a page of large records short so that the reply fits in one NATS message, and the cursor goes on from there', async () => {
+    const heavy = newTenant();
+    const events = Array.from({ length: 120 }, (_, i) =>
+      usageEvent({ id: `big-${String(i).padStart(3, '0')}`, timestamp: at(1, `10:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}`), metadata: { blob: 'x'.repeat(15_000) } }),
+    );
+    for (let i = 0; i < events.length; i += 20) await h.publish(usageBatch(heavy, events.slice(i, i + 20)));
+    await h.until(async () => (await h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [heavy.projectId])) === 120, 'the heavy records');
+
+    const first = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000 });
+    expect(first.data.length).toBeGreaterThan(1);
+    expect(first.data.length).toBeLessThan(40);
+    expect(first.nextCursor).not.toBeNull();
+    const seen = first.data.map((r) => r.id);
+    for (let cursor = first.nextCursor; cursor; ) {
+      const page = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000, cursor });
+      seen.push(...page.data.map((r) => r.id));
+      cursor = page.nextCursor;
+    }
+    expect(seen).toHaveLength(120);
+    expect(new Set(seen)).toEqual(new Set(events.map((e) => e.id)));
+  });
 });

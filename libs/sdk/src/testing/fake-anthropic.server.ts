@@ -15,6 +15,9 @@ export interface FakeAnthropic extends TestServer {
 
 export const MESSAGE_MODEL = 'claude-haiku-4-5-20251001';
 
+/** What the next answer says instead of the constants: the model and Anthropic's usage object. The demo varies them. */
+export type AnthropicAnswer = (body: Record<string, unknown>) => { model?: string; usage?: typeof MESSAGE_USAGE };
+
 /** As Anthropic reports it: `input_tokens` excludes the cache reads and writes. */
 export const MESSAGE_USAGE = {
   input_tokens: 12,
@@ -27,7 +30,7 @@ export const MESSAGE_USAGE = {
 
 const TEXT = ['Hello', '! How can', ' I help?'];
 
-export async function startFakeAnthropic(): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(options: { answer?: AnthropicAnswer } = {}): Promise<FakeAnthropic> {
   const failures: Parameters<FakeAnthropic['failNext']>[0][] = [];
   const streamBreaks: { type: string; message: string }[] = [];
   let sequence = 0;
@@ -43,8 +46,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       return;
     }
     const body = (request.body ?? {}) as Record<string, unknown>;
-    if (body.stream === true) return stream(response, self, requestId, streamBreaks.shift());
-    sendJson(response, 200, message(), { 'request-id': requestId });
+    const { model = MESSAGE_MODEL, usage = MESSAGE_USAGE } = options.answer?.(body) ?? {};
+    if (body.stream === true) return stream(response, self, requestId, streamBreaks.shift(), model, usage);
+    sendJson(response, 200, message(model, usage), { 'request-id': requestId });
   });
   return {
     ...server,
@@ -53,16 +57,16 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   };
 }
 
-function message() {
+function message(model: string, usage: typeof MESSAGE_USAGE) {
   return {
     id: 'msg_01XFDUDYJgAACzvnptvVoYEL',
     type: 'message',
     role: 'assistant',
-    model: MESSAGE_MODEL,
+    model,
     content: [{ type: 'text', text: TEXT.join('') }],
     stop_reason: 'end_turn',
     stop_sequence: null,
-    usage: MESSAGE_USAGE,
+    usage,
   };
 }
 
@@ -71,13 +75,15 @@ async function stream(
   server: TestServer,
   requestId: string,
   breakWith: { type: string; message: string } | undefined,
+  model: string,
+  usage: typeof MESSAGE_USAGE,
 ) {
   const start = {
-    ...message(),
+    ...message(model, usage),
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: { ...MESSAGE_USAGE, output_tokens: 1 },
+    usage: { ...usage, output_tokens: 1 },
   };
   const events: Record<string, unknown>[] = [{ type: 'message_start', message: start }];
   if (breakWith) {
@@ -93,10 +99,10 @@ async function stream(
         delta: { stop_reason: 'end_turn', stop_sequence: null },
         // Cumulative counts for the whole message, as the API sends them.
         usage: {
-          input_tokens: MESSAGE_USAGE.input_tokens,
-          cache_creation_input_tokens: MESSAGE_USAGE.cache_creation_input_tokens,
-          cache_read_input_tokens: MESSAGE_USAGE.cache_read_input_tokens,
-          output_tokens: MESSAGE_USAGE.output_tokens,
+          input_tokens: usage.input_tokens,
+          cache_creation_input_tokens: usage.cache_creation_input_tokens,
+          cache_read_input_tokens: usage.cache_read_input_tokens,
+          output_tokens: usage.output_tokens,
         },
       },
       { type: 'message_stop' },

@@ -14,6 +14,15 @@ export interface FakeOpenAI extends TestServer {
   failNext(failure: OpenAIFailure): void;
 }
 
+/**
+ * What the next answer says instead of the constants below: the model and the usage object (in the wire format of
+ * the operation). The demo varies them; tests use the constants.
+ */
+export type OpenAIAnswer = (request: { operation: 'chat' | 'responses' | 'embeddings'; body: Record<string, unknown> }) => {
+  model?: string;
+  usage?: Record<string, unknown>;
+};
+
 export interface OpenAIFailure {
   status: number;
   type: string;
@@ -52,7 +61,8 @@ export const EMBEDDING_USAGE = { prompt_tokens: 8, total_tokens: 8 };
 const CREATED = 1_741_569_952;
 const TEXT = ['Hello', '! How', ' can I', ' help?'];
 
-export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(options: { answer?: OpenAIAnswer } = {}): Promise<FakeOpenAI> {
+  const answer: OpenAIAnswer = options.answer ?? (() => ({}));
   const failures: OpenAIFailure[] = [];
   let sequence = 0;
   const server = await startServer(async (request, response, self) => {
@@ -70,11 +80,11 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const body = (request.body ?? {}) as Record<string, unknown>;
     switch (request.url) {
       case '/v1/chat/completions':
-        return chatCompletion(body, response, self, requestId);
+        return chatCompletion(body, response, self, requestId, answer({ operation: 'chat', body }));
       case '/v1/responses':
-        return createResponse(body, response, self, requestId);
+        return createResponse(body, response, self, requestId, answer({ operation: 'responses', body }));
       case '/v1/embeddings':
-        return embeddings(body, response, requestId);
+        return embeddings(body, response, requestId, answer({ operation: 'embeddings', body }));
       default:
         sendJson(response, 404, {
           error: { message: `Unknown path ${request.url}`, type: 'invalid_request_error', param: null, code: null },
@@ -89,13 +99,14 @@ async function chatCompletion(
   response: ServerResponse,
   server: TestServer,
   requestId: string,
+  { model = CHAT_MODEL, usage = CHAT_USAGE }: ReturnType<OpenAIAnswer>,
 ) {
   const id = 'chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT';
   const base = {
     id,
     object: 'chat.completion',
     created: CREATED,
-    model: CHAT_MODEL,
+    model,
     service_tier: 'default',
     system_fingerprint: 'fp_06737a9306',
   };
@@ -113,7 +124,7 @@ async function chatCompletion(
             finish_reason: 'stop',
           },
         ],
-        usage: CHAT_USAGE,
+        usage,
       },
       { 'x-request-id': requestId },
     );
@@ -138,7 +149,7 @@ async function chatCompletion(
     frame([choice({}, 'stop')], 'Zk2'),
   ];
   if (includeUsage) {
-    frames.push({ data: JSON.stringify({ ...chunk, choices: [], usage: CHAT_USAGE, obfuscation: 'a' }) });
+    frames.push({ data: JSON.stringify({ ...chunk, choices: [], usage, obfuscation: 'a' }) });
   }
   frames.push({ data: '[DONE]' });
   await sendSse(response, server, frames, { 'x-request-id': requestId });
@@ -149,6 +160,7 @@ async function createResponse(
   response: ServerResponse,
   server: TestServer,
   requestId: string,
+  { model = RESPONSES_MODEL, usage = RESPONSES_USAGE }: ReturnType<OpenAIAnswer>,
 ) {
   const text = TEXT.join('');
   const message = { id: 'msg_67ccd3acc8d48190a77525dc6de64b4104becb25c7d53a45', type: 'message', role: 'assistant' };
@@ -162,7 +174,7 @@ async function createResponse(
     incomplete_details: null,
     instructions: null,
     max_output_tokens: null,
-    model: RESPONSES_MODEL,
+    model,
     parallel_tool_calls: true,
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
@@ -181,7 +193,7 @@ async function createResponse(
     ...skeleton,
     status: 'completed',
     output: [{ ...message, status: 'completed', content: [{ ...part, text }] }],
-    usage: RESPONSES_USAGE,
+    usage,
   };
   if (body.stream !== true) {
     sendJson(response, 200, completed, { 'x-request-id': requestId });
@@ -208,7 +220,12 @@ async function createResponse(
   );
 }
 
-function embeddings(body: Record<string, unknown>, response: ServerResponse, requestId: string) {
+function embeddings(
+  body: Record<string, unknown>,
+  response: ServerResponse,
+  requestId: string,
+  { model = EMBEDDING_MODEL, usage = EMBEDDING_USAGE }: ReturnType<OpenAIAnswer>,
+) {
   const vector = [0.0023064255, -0.009327292, -0.0028842222];
   // The client asks for base64 unless told otherwise, and decodes little-endian float32s.
   const embedding =
@@ -219,8 +236,8 @@ function embeddings(body: Record<string, unknown>, response: ServerResponse, req
     {
       object: 'list',
       data: [{ object: 'embedding', index: 0, embedding }],
-      model: EMBEDDING_MODEL,
-      usage: EMBEDDING_USAGE,
+      model,
+      usage,
     },
     { 'x-request-id': requestId },
   );

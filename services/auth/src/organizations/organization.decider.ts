@@ -55,7 +55,7 @@ function actorRole(state: OrganizationState, actorId: string): Role {
   return role;
 }
 
-function require(role: Role, minimum: Role, what: string): void {
+function requireRole(role: Role, minimum: Role, what: string): void {
   if (!hasRole(role, minimum)) throw new OrganizationError(OrganizationErrorCode.Forbidden, `${what} needs the ${minimum} role`);
 }
 
@@ -78,7 +78,7 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
     }
     case 'UpdateOrganization': {
       const { name, rateLimits, maxRateLimitPerHour, actorId, at } = command.data;
-      require(actorRole(state, actorId), 'owner', 'changing the organization');
+      requireRole(actorRole(state, actorId), 'owner', 'changing the organization');
       const changes: { name?: string; rateLimits?: RateLimitOverrides } = {};
       if (name !== undefined && validOrganizationName(name) !== state.name) changes.name = validOrganizationName(name);
       if (rateLimits !== undefined) {
@@ -98,16 +98,16 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
     case 'AddMember': {
       const { userId, role, actorId, at } = command.data;
       const mine = actorRole(state, actorId);
-      require(mine, 'admin', 'adding members');
-      if (role === 'owner') require(mine, 'owner', 'making an owner');
+      requireRole(mine, 'admin', 'adding members');
+      if (role === 'owner') requireRole(mine, 'owner', 'making an owner');
       if (state.members[userId]) throw new OrganizationError(OrganizationErrorCode.MemberAlreadyExists, 'this user is already a member');
       return [{ type: 'MemberAdded', data: { organizationId, userId, role, addedBy: actorId, addedAt: at } }];
     }
     case 'InviteMember': {
       const { invitationId, emailHash, email, role, actorId, at } = command.data;
       const mine = actorRole(state, actorId);
-      require(mine, 'admin', 'inviting members');
-      if (role === 'owner') require(mine, 'owner', 'inviting an owner');
+      requireRole(mine, 'admin', 'inviting members');
+      if (role === 'owner') requireRole(mine, 'owner', 'inviting an owner');
       if (Object.values(state.invitations).some((i) => i.emailHash === emailHash)) {
         throw new OrganizationError(OrganizationErrorCode.InvitationPending, 'an invitation for this email is already pending');
       }
@@ -125,11 +125,11 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
     case 'ChangeMemberRole': {
       const { userId, role, actorId, at } = command.data;
       const mine = actorRole(state, actorId);
-      require(mine, 'admin', 'changing roles');
+      requireRole(mine, 'admin', 'changing roles');
       const previousRole = state.members[userId];
       if (!previousRole) throw new OrganizationError(OrganizationErrorCode.MemberNotFound, 'member not found');
       if (previousRole === role) return [];
-      if (previousRole === 'owner' || role === 'owner') require(mine, 'owner', 'granting or taking the owner role');
+      if (previousRole === 'owner' || role === 'owner') requireRole(mine, 'owner', 'granting or taking the owner role');
       if (previousRole === 'owner' && owners(state).length === 1) {
         throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the last owner cannot be demoted: make another member owner first');
       }
@@ -139,12 +139,12 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       const { userId, actorId, at } = command.data;
       const mine = actorRole(state, actorId);
       if (state.invitations[userId]) {
-        require(mine, 'admin', 'revoking invitations');
+        requireRole(mine, 'admin', 'revoking invitations');
         return [{ type: 'InvitationRevoked', data: { organizationId, invitationId: userId, revokedBy: actorId, revokedAt: at } }];
       }
       const role = state.members[userId];
       if (!role) throw new OrganizationError(OrganizationErrorCode.MemberNotFound, 'member not found');
-      if (userId !== actorId) require(mine, role === 'owner' ? 'owner' : 'admin', role === 'owner' ? 'removing an owner' : 'removing members');
+      if (userId !== actorId) requireRole(mine, role === 'owner' ? 'owner' : 'admin', role === 'owner' ? 'removing an owner' : 'removing members');
       if (role === 'owner' && owners(state).length === 1) {
         throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the last owner cannot leave: make another member owner first');
       }

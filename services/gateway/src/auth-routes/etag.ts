@@ -20,11 +20,14 @@ export class EtagInterceptor implements NestInterceptor {
   }
 }
 
-/** The revision named by If-Match (`"3"`), undefined when absent or `*`; 400 when it is not one of ours. */
+/**
+ * The revision named by If-Match (`"3"`, or `"-1"` for a resource still at its defaults, never written), undefined
+ * when absent or `*`; 400 when it is not one of ours.
+ */
 export const IfMatch = createParamDecorator((_: unknown, ctx: ExecutionContext): number | undefined => {
   const header = ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match'];
   if (header === undefined || header === '*') return undefined;
-  const match = /^"(\d{1,9})"$/.exec(String(header).trim());
+  const match = /^"(-1|\d{1,9})"$/.exec(String(header).trim());
   if (!match) {
     throw new GatewayProblem(400, 'VALIDATION_FAILED', 'If-Match: must be an ETag of this API, e.g. "3"', [
       { field: '/headers/if-match', message: 'must be an ETag of this API, e.g. "3"' },

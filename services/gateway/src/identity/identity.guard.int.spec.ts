@@ -1,6 +1,7 @@
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AccessGrant, ApiKeyCandidate, Permission } from '@llmlab/contracts';
+import type { AccessGrant, ApiKeyCandidate, Permission, RequestContext } from '@llmlab/contracts';
 import { testEnv, uniqueSuffix } from '@llmlab/testing';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -10,7 +11,9 @@ import type { ApiKeyAuthenticator } from './api-key.authenticator';
 import { Access } from './identity.decorators';
 import { IdentityGuard } from './identity.guard';
 import type { JwksCache } from './jwks.cache';
+import { JwtStrategy } from './jwt.strategy';
 import { RateLimiter } from './rate-limiter';
+import { ResourceOwners } from './resource-owners';
 
 const ORG = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50';
 const PROJECT = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f51';
@@ -46,6 +49,7 @@ describe('identity guard: rate-limit classes and scopes (Redis)', () => {
       jwks: {} as JwksCache,
       apiKeys: { authenticate: async () => apiKey } as unknown as ApiKeyAuthenticator,
       access: { resolve: async () => grant } as unknown as AccessResolver,
+      owners: new ResourceOwners(0),
       limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
       limits: { managementPerHour: 3, ingestPerHour: 5, anonymousPerHour: 100 },
     });
@@ -94,5 +98,97 @@ describe('identity guard: rate-limit classes and scopes (Redis)', () => {
 
   it('refuses an unknown key with 401', async () => {
     expect((await call(guardFor(null), 'ingest')).status).toBe(401);
+  });
+});
+
+// Routes that name a budget, alert or channel by its own id: the guard finds the owning organization through the
+// lookup a route module registered, then treats the request as one on `{orgId}` of that organization.
+describe('identity guard: resources named by their own id', () => {
+  const redis = new Redis(testEnv.redisUrl);
+  afterAll(() => redis.quit());
+
+  const OTHER_ORG = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f60';
+  const OURS = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f61';
+  const THEIRS = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f62';
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwt = { issuer: 'llmlab-test', audience: 'llmlab-api', clockToleranceSeconds: 0 };
+  const jwks = { ready: async () => undefined, keyFor: async () => publicKey } as unknown as JwksCache;
+  new JwtStrategy(jwks, jwt);
+
+  function accessToken(userId: string): string {
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${part({ alg: 'RS256', typ: 'JWT', kid: 'k1' })}.${part({ sub: userId, iss: jwt.issuer, aud: jwt.audience, iat: now, exp: now + 60 })}`;
+    return `${unsigned}.${sign('sha256', Buffer.from(unsigned), privateKey).toString('base64url')}`;
+  }
+
+  /** A member of ORG (with `role`) who belongs to no other organization; budgets OURS in ORG, THEIRS in OTHER_ORG. */
+  function setup(options: { role?: AccessGrant['role']; apiKey?: ApiKeyCandidate } = {}) {
+    const lookups: string[] = [];
+    const owners = new ResourceOwners(60_000);
+    owners.register('budgetId', 'budget', async (id) => {
+      lookups.push(id);
+      return id === OURS ? ORG : id === THEIRS ? OTHER_ORG : null;
+    });
+    const grant: AccessGrant = { organizationId: ORG, role: options.role ?? 'member', rateLimits: { managementPerHour: null, ingestPerHour: null } };
+    const guard = new IdentityGuard(new Reflector(), {
+      jwks,
+      apiKeys: { authenticate: async () => options.apiKey ?? null } as unknown as ApiKeyAuthenticator,
+      access: { resolve: async (_user: string, target: { organizationId?: string }) => (target.organizationId === ORG ? grant : null) } as unknown as AccessResolver,
+      owners,
+      limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
+      limits: { managementPerHour: 100, ingestPerHour: 100, anonymousPerHour: 100 },
+    });
+    return { guard, lookups };
+  }
+
+  async function call(guard: IdentityGuard, permission: Permission, params: Record<string, string>, credentials: Record<string, string>) {
+    const req = { id: 'r-1', ip: '10.0.0.1', method: 'GET', headers: credentials, params } as { identity?: { context: RequestContext } };
+    const ctx = {
+      switchToHttp: () => ({ getRequest: () => req, getResponse: () => ({ headers: () => undefined }) }),
+      getHandler: () => handlerWith(permission),
+      getClass: () => Object,
+    } as unknown as ExecutionContext;
+    return guard.canActivate(ctx).then(
+      () => ({ status: 200, code: undefined, message: undefined, context: req.identity?.context }),
+      (err: GatewayProblem) => ({ status: err.status, code: err.code, message: err.message, context: undefined }),
+    );
+  }
+
+  const asUser = { authorization: `Bearer ${accessToken(randomUUID())}` };
+  const asKey = { 'x-api-key': 'llm_test_x' };
+
+  it("authorizes a member in the owning organization and forwards that organization in the context", async () => {
+    const { guard } = setup();
+    const res = await call(guard, 'alerts:read', { budgetId: OURS }, asUser);
+    expect(res).toMatchObject({ status: 200, context: { organizationId: ORG, actor: { type: 'user' } } });
+  });
+
+  it("answers another organization's id exactly as a missing one, and a malformed id without asking", async () => {
+    const { guard, lookups } = setup();
+    const foreign = await call(guard, 'alerts:read', { budgetId: THEIRS }, asUser);
+    const missing = await call(guard, 'alerts:read', { budgetId: randomUUID() }, asUser);
+    expect(foreign).toEqual({ status: 404, code: 'BUDGET_NOT_FOUND', message: 'budget not found', context: undefined });
+    expect(missing).toEqual(foreign);
+    expect(await call(guard, 'alerts:read', { budgetId: 'not-a-uuid' }, asUser)).toEqual(foreign);
+    expect(lookups).not.toContain('not-a-uuid');
+  });
+
+  it("checks the permission against the role in the owning organization", async () => {
+    const { guard } = setup({ role: 'viewer' });
+    expect((await call(guard, 'alerts:read', { budgetId: OURS }, asUser)).status).toBe(200);
+    expect(await call(guard, 'alerts:write', { budgetId: OURS }, asUser)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it("answers an API key 404 for another organization's resource, and 403 only inside its own", async () => {
+    const { guard } = setup({ apiKey: key(['admin']) });
+    expect(await call(guard, 'alerts:read', { budgetId: THEIRS }, asKey)).toMatchObject({ status: 404, code: 'BUDGET_NOT_FOUND' });
+    expect(await call(guard, 'alerts:read', { budgetId: randomUUID() }, asKey)).toMatchObject({ status: 404, code: 'BUDGET_NOT_FOUND' });
+    expect(await call(guard, 'alerts:read', { budgetId: OURS }, asKey)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('gives a parameter nobody registered no tenant, so a permission on it is refused', async () => {
+    const { guard } = setup();
+    expect(await call(guard, 'alerts:read', { channelId: randomUUID() }, asUser)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 });

@@ -21,6 +21,7 @@ import type { JwksCache } from './jwks.cache';
 import { JWT_STRATEGY } from './jwt.strategy';
 import type { Principal } from './principal';
 import type { RateLimiter, RateLimitResult } from './rate-limiter';
+import type { ResourceOwners } from './resource-owners';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,15 +35,17 @@ export interface IdentityDependencies {
   jwks: JwksCache;
   apiKeys: ApiKeyAuthenticator;
   access: AccessResolver;
+  owners: ResourceOwners;
   limiter: RateLimiter;
   limits: RateLimitDefaults;
 }
 
 /**
  * Every request passes here before its controller: authentication (JWT or API key), tenancy (the route's
- * `{orgId}`/`{projectId}` resolved to the caller's role, or checked against the key's project; another
- * tenant's resource is a 404 like a missing one), the route's permission (403 in the caller's own tenant), the
- * rate limit (429 with headers), and finally the request context forwarded to the owning service.
+ * `{orgId}`/`{projectId}`, or a resource id registered in `ResourceOwners`, resolved to the caller's role, or
+ * checked against the key's project; another tenant's resource is a 404 like a missing one), the route's
+ * permission (403 in the caller's own tenant), the rate limit (429 with headers), and finally the request context
+ * forwarded to the owning service.
  */
 @Injectable()
 export class IdentityGuard implements CanActivate {
@@ -74,7 +77,7 @@ export class IdentityGuard implements CanActivate {
     const keysAllowed = route.kind === 'authenticated' ? route.apiKeys : PERMISSIONS[route.permission].apiKeyScope !== null;
     if (principal.type === 'api_key' && !keysAllowed) {
       // Another tenant's id answers 404 first, as for anyone; only inside its own tenant does a key learn more.
-      this.assertKeyTenancy(req, principal);
+      await this.assertKeyTenancy(req, principal, base.correlationId);
       throw forbidden('this operation needs a signed-in user, not an API key');
     }
 
@@ -94,7 +97,7 @@ export class IdentityGuard implements CanActivate {
         throw forbidden('this operation needs an organization or a project in its path');
       }
     } else {
-      this.assertKeyTenancy(req, principal);
+      await this.assertKeyTenancy(req, principal, base.correlationId);
       const scope = permission ? PERMISSIONS[permission].apiKeyScope : null;
       if (scope && !scopesAllow(principal.key.scopes, scope)) throw forbidden(`this API key lacks the ${scope} scope`);
       Object.assign(context, { organizationId: principal.key.organizationId, projectId: principal.key.projectId });
@@ -137,8 +140,20 @@ export class IdentityGuard implements CanActivate {
     return principal;
   }
 
-  /** The role of the user in the organization or project the route names; 404 when none (or not a member). */
+  /**
+   * The role of the user in the organization or project the route names, directly or as the owner of a resource
+   * it names; 404 when none (or not a member).
+   */
   private async resolveTenancy(req: FastifyRequest, userId: string, correlationId: string): Promise<AccessGrant | null> {
+    const grant = await this.resolvePathTenant(req, userId, correlationId);
+    const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
+    if (!owned) return grant;
+    const ownerGrant = grant ?? (await this.deps.access.resolve(userId, { organizationId: owned.organizationId }, correlationId));
+    if (!ownerGrant || ownerGrant.organizationId !== owned.organizationId) throw notFound(owned.resource);
+    return ownerGrant;
+  }
+
+  private async resolvePathTenant(req: FastifyRequest, userId: string, correlationId: string): Promise<AccessGrant | null> {
     const { orgId, projectId } = tenancyParams(req);
     if (projectId === undefined && orgId === undefined) return null;
     const what = projectId !== undefined ? 'project' : 'organization';
@@ -149,11 +164,13 @@ export class IdentityGuard implements CanActivate {
     return grant;
   }
 
-  /** A key lives in one project: any other project or organization in the path is not found. */
-  private assertKeyTenancy(req: FastifyRequest, principal: Extract<Principal, { type: 'api_key' }>): void {
+  /** A key lives in one project: any other project or organization in the path, or their resources, are not found. */
+  private async assertKeyTenancy(req: FastifyRequest, principal: Extract<Principal, { type: 'api_key' }>, correlationId: string): Promise<void> {
     const { orgId, projectId } = tenancyParams(req);
     if (projectId !== undefined && projectId !== principal.key.projectId) throw notFound('project');
     if (orgId !== undefined && orgId !== principal.key.organizationId) throw notFound('organization');
+    const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
+    if (owned && owned.organizationId !== principal.key.organizationId) throw notFound(owned.resource);
   }
 
   private async limit(reply: FastifyReply, bucket: string, limit: number): Promise<void> {
@@ -175,8 +192,12 @@ function defaultAccess(method: string): RouteAccess {
   return { kind: 'permission', permission };
 }
 
+function pathParams(req: FastifyRequest): Record<string, string | undefined> {
+  return (req.params ?? {}) as Record<string, string | undefined>;
+}
+
 function tenancyParams(req: FastifyRequest): { orgId?: string; projectId?: string } {
-  const params = (req.params ?? {}) as Record<string, string | undefined>;
+  const params = pathParams(req);
   return { orgId: params.orgId, projectId: params.projectId };
 }
 

@@ -11,6 +11,7 @@ import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
 import { RateLimiter } from './rate-limiter';
+import { ResourceOwners } from './resource-owners';
 
 export interface IdentityModuleDependencies {
   config: GatewayConfig;
@@ -19,7 +20,10 @@ export interface IdentityModuleDependencies {
   messaging: MessagingClient;
 }
 
-/** Authentication, authorization and rate limiting of every route, as one global guard. */
+/**
+ * Authentication, authorization and rate limiting of every route, as one global guard. Route modules register
+ * the owners of their resource ids with the exported `ResourceOwners`.
+ */
 @Module({})
 export class IdentityModule {
   static forRoot(deps: IdentityModuleDependencies): DynamicModule {
@@ -29,10 +33,12 @@ export class IdentityModule {
     const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger);
     // Constructing the strategy registers it with passport under its name.
     new JwtStrategy(jwks, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS });
+    const owners = new ResourceOwners(config.IDENTITY_MEMORY_CACHE_MS);
     const identity = {
       jwks,
       apiKeys: new ApiKeyAuthenticator(client, redis, cache, logger),
       access: new AccessResolver(client, redis, cache, logger),
+      owners,
       limiter: new RateLimiter(redis, config.NATS_PREFIX, logger),
       limits: {
         managementPerHour: config.RATE_LIMIT_MANAGEMENT_PER_HOUR,
@@ -42,7 +48,12 @@ export class IdentityModule {
     };
     return {
       module: IdentityModule,
-      providers: [{ provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new IdentityGuard(reflector, identity) }],
+      global: true,
+      providers: [
+        { provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new IdentityGuard(reflector, identity) },
+        { provide: ResourceOwners, useValue: owners },
+      ],
+      exports: [ResourceOwners],
     };
   }
 }

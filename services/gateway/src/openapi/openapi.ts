@@ -64,6 +64,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('members', 'Members of an organization and their roles (owner, admin, member, viewer), and pending invitations')
     .addTag('projects', 'Projects of an organization; DELETE archives')
     .addTag('api-keys', 'Project API keys with scopes (ingest, read, admin), expiry and revocation')
+    .addTag('usage', 'Usage events in (idempotent, durable on 202) and usage records out (list, streamed export)')
+    .addTag('costs', 'What a project or an organization spent: summaries and breakdowns, amounts as decimal strings')
+    .addTag('pricing', 'The effective-dated price catalog (genai-prices), organization prices, catalog refreshes')
+    .addTag('budgets', 'Budgets of the organization, a project, a tag value or an end user, with live spend and forecast')
+    .addTag('alerts', 'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage), acknowledgement, deliveries, and the alert settings')
+    .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
@@ -79,6 +85,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       const op = item[method];
       if (!op) continue;
       op.responses ??= {};
+      // `@ApiParam({ format: 'uuid' })` names no type; path segments are strings, and typed clients need to know it.
+      for (const param of op.parameters ?? []) {
+        if ('in' in param && param.in === 'path' && param.schema && !('$ref' in param.schema) && !param.schema.type) param.schema.type = 'string';
+      }
       if (PUBLIC_PATH.test(path)) {
         op.security = [];
       } else {

@@ -8,6 +8,7 @@ import {
   type FieldError,
   type UsageRecordsPage,
   type UsageRecordsRequest,
+  type UsageRecordView,
 } from '@llmlab/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@llmlab/service-kit';
@@ -23,6 +24,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project'];
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** Half of NATS' default `max_payload`: room for the reply envelope and the rest of the page. */
+const REPLY_BUDGET_BYTES = 512 * 1024;
 
 /**
  * Cost and usage queries of a project or an organization. The gateway checked the caller's access to the scope;
@@ -78,13 +81,23 @@ export class CostQueries {
     const cursor = request.cursor ? decodeUsageCursor(request.cursor) : undefined;
     const filters = { model: request.model, userId: request.userId, status: request.status };
     const rows = await this.records.list(scope.organizationId, scope.projectId!, range, filters, cursor, limit + 1);
-    const page = rows.slice(0, limit);
+    const page = withinReplyBudget(rows.slice(0, limit));
     const last = page.at(-1);
     return {
       data: page,
-      nextCursor: rows.length > limit && last ? encodeUsageCursor({ occurredAt: last.timestamp, eventId: last.id }) : null,
+      nextCursor: rows.length > page.length && last ? encodeUsageCursor({ occurredAt: last.timestamp, eventId: last.id }) : null,
     };
   }
+}
+
+/**
+ * The records of a page that fit in one NATS reply: a record may carry 16 KiB of metadata, so 1,000 of them could
+ * exceed the server's 1 MiB `max_payload`, and a reply that does not fit is never delivered. At least one record.
+ */
+function withinReplyBudget(rows: UsageRecordView[]): UsageRecordView[] {
+  let bytes = 0;
+  const fits = rows.findIndex((row, i) => (bytes += Buffer.byteLength(JSON.stringify(row)) + 1) > REPLY_BUDGET_BYTES && i > 0);
+  return fits === -1 ? rows : rows.slice(0, fits);
 }
 
 function checkScope(request: { organizationId: string; projectId?: string }, errors: FieldError[]): Scope {

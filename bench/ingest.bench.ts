@@ -1,0 +1,352 @@
+// `npm run bench:ingest`: what the ingest path sustains end to end, on this machine. Boots the gateway, auth and
+// ingestion services as separate processes on a fresh database (PostgreSQL, Redis and NATS on localhost), signs a
+// user up with a project and an API key, then measures in one run:
+//   1. sustained events/s, HTTP 202 -> priced -> queryable: BENCH_CONNECTIONS clients post batches of BENCH_BATCH
+//      events as fast as they are answered for BENCH_SECONDS, then the clock stops when the last accepted event is
+//      in the read models (same transaction as the records, rollups and claims the queries read);
+//   2. at half that rate, paced (open loop, batches of 100 as the SDK sends them) for BENCH_LATENCY_SECONDS: ack
+//      latency p50/p99 (from each request's scheduled start to its 202) and freshness p95 (from each 202 until its
+//      events are queryable);
+//   3. the ceiling: PostgreSQL COPY of the same rows (read back from the usage records) into a scratch table with
+//      the same indexes, in the same run.
+// It also accounts the CPU each process spent per event in phase 1 (Linux /proc), which says where the time goes.
+// BENCH_INGESTION_REPLICAS (1) runs more ingestion processes: the ingest consumer is shared by replicas.
+// BENCH_PACED_RATE fixes phase 2's rate (events/s), to compare runs at the same load.
+// It stops by itself; every phase is bounded.
+import 'reflect-metadata';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import globalSetup from '../libs/testing/src/global-setup';
+import globalTeardown from '../libs/testing/src/global-teardown';
+import { createSession, createTestDatabase, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 20);
+const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
+const batchSize = Number(process.env.BENCH_BATCH ?? 500);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const replicas = Number(process.env.BENCH_INGESTION_REPLICAS ?? 1);
+/** Paces phase 2 at this rate instead of half the measured one: to compare two runs at the same load. */
+const pacedRate = process.env.BENCH_PACED_RATE ? Number(process.env.BENCH_PACED_RATE) : undefined;
+const PACED_BATCH = 100;
+const DRAIN_TIMEOUT_MS = 300_000;
+
+const MODELS = [
+  ['openai', 'gpt-4o-mini'],
+  ['openai', 'gpt-4.1'],
+  ['anthropic', 'claude-haiku-4-5'],
+  ['anthropic', 'claude-sonnet-4-6'],
+] as const;
+const FEATURES = ['search', 'chat', 'summaries', 'agents'];
+
+const run = randomUUID().slice(0, 8);
+let sequence = 0;
+
+/** Events as the SDK sends them: a priced model, cached tokens, a user, two tags, the usual metadata. */
+function events(n: number): Record<string, unknown>[] {
+  const timestamp = new Date(Date.now() - 1_000).toISOString();
+  return Array.from({ length: n }, () => {
+    const i = sequence++;
+    const [provider, model] = MODELS[i % MODELS.length];
+    return {
+      id: `${run}-${i}`,
+      timestamp,
+      provider,
+      model,
+      usage: { inputTokens: 1200 + (i % 800), outputTokens: 80 + (i % 300), cachedInputTokens: i % 3 === 0 ? 1024 : 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      latencyMs: 300 + (i % 900),
+      status: i % 50 === 0 ? 'error' : 'success',
+      ...(i % 50 === 0 ? { errorType: 'RateLimitError' } : {}),
+      userId: `user-${i % 200}`,
+      tags: { app: 'bench', feature: FEATURES[i % FEATURES.length] },
+      metadata: { operation: 'chat.completions.create', stream: i % 2 === 0, requestId: `req_${i}` },
+    };
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
+ * their NATS prefix), the PostgreSQL backends of this database and the server's own writers, NATS, Redis, and this
+ * driver. NATS, Redis, PostgreSQL's writers and its exited backends serve the whole machine: other work running at
+ * the same time shows there too.
+ */
+function cpuSeconds(prefix: string, database: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let component: string | undefined;
+    let stat: string;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd)?.[1];
+      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) component = service;
+      else if (Number(pid) === process.pid) component = 'bench driver';
+      else if (cmd.startsWith('postgres: ') && (cmd.includes(` ${database} `) || /postgres: (walwriter|checkpointer|background writer)/.test(cmd))) component = 'postgresql';
+      else if (/\/postgres -D /.test(cmd)) component = 'postgresql (exited backends)';
+      else if (cmd.includes('nats-server')) component = 'nats';
+      else if (cmd.includes('redis-server')) component = 'redis';
+    } catch {
+      continue;
+    }
+    if (!component) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // The postmaster's children's time: backends that closed during the phase (a pool's idle connections) count there.
+    const [user, system] = component === 'postgresql (exited backends)' ? [fields[13], fields[14]] : [fields[11], fields[12]];
+    out.set(component, (out.get(component) ?? 0) + (Number(user) + Number(system)) / 100);
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+async function post(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
+  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, { method: 'POST', headers: { ...s.keyAgent.headers, 'content-type': 'application/json' }, body });
+  const answer = (await res.json()) as { accepted?: number };
+  return { status: res.status, accepted: answer.accepted ?? 0 };
+}
+
+/** Events of the project in the read models: the hourly rollup is written in the same transaction as the records. */
+async function visible(sql: Client, projectId: string): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1', [projectId]);
+  return Number(rows[0].n);
+}
+
+async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, number>) {
+  const cpuBefore = cpu();
+  let accepted = 0;
+  let refused = 0;
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  const timeline: [number, number][] = [];
+  const sampler = setInterval(() => void visible(sql, s.projectId).then((n) => timeline.push([Date.now(), n])), 500);
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline) {
+        const res = await post(s, JSON.stringify({ events: events(batchSize) }));
+        if (res.status === 202) accepted += res.accepted;
+        else refused++;
+      }
+    }),
+  );
+  const postingEnded = Date.now();
+  while ((await visible(sql, s.projectId)) < accepted) {
+    if (Date.now() - postingEnded > DRAIN_TIMEOUT_MS) throw new Error('the pipeline did not catch up within 5 minutes');
+    await sleep(100);
+  }
+  const allVisible = Date.now();
+  clearInterval(sampler);
+  const cpuAfter = cpu();
+  const cpuPerEvent = [...cpuAfter].map(([component, total]) => [component, total - (cpuBefore.get(component) ?? 0)] as const).filter(([, spent]) => spent > 0);
+  // The projection's own pace while the buffer was full: the slope of visible events over the posting window's second half.
+  const window = timeline.filter(([t]) => t >= started + (postingEnded - started) / 2 && t <= postingEnded);
+  const [first, last] = [window[0], window.at(-1)];
+  const projectionRate = first && last && last[0] > first[0] ? ((last[1] - first[1]) * 1000) / (last[0] - first[0]) : NaN;
+  return {
+    accepted,
+    refused,
+    acceptRate: (accepted * 1000) / (postingEnded - started),
+    endToEndRate: (accepted * 1000) / (allVisible - started),
+    drainSeconds: (allVisible - postingEnded) / 1000,
+    wallSeconds: (allVisible - started) / 1000,
+    projectionRate,
+    cpuPerEvent,
+  };
+}
+
+async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
+  const intervalMs = (PACED_BATCH * 1000) / eventsPerSecond;
+  const requests = Math.floor((latencySeconds * 1000) / intervalMs);
+  const latencies: number[] = [];
+  const freshness: number[] = [];
+  const pending = new Map<string, number>();
+  let refused = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling || pending.size > 0) {
+      const ids = [...pending.keys()];
+      if (ids.length > 0) {
+        const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)', [
+          s.projectId,
+          ids,
+        ]);
+        const now = Date.now();
+        for (const { event_id } of rows) {
+          freshness.push(now - pending.get(event_id)!);
+          pending.delete(event_id);
+        }
+      }
+      await sleep(20);
+    }
+  })();
+  const started = Date.now() + 100;
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < requests; i++) {
+    const scheduled = started + i * intervalMs;
+    await sleep(scheduled - Date.now());
+    const batch = events(PACED_BATCH);
+    const body = JSON.stringify({ events: batch });
+    inflight.push(
+      post(s, body).then((res) => {
+        const acked = Date.now();
+        // From the scheduled start, so that a request the client could not send on time counts its wait too.
+        latencies.push(acked - scheduled);
+        if (res.status === 202) pending.set(String(batch.at(-1)!.id), acked);
+        else refused++;
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  const deadline = Date.now() + 60_000;
+  while (pending.size > 0 && Date.now() < deadline) await sleep(50);
+  polling = false;
+  await poller;
+  return {
+    requests,
+    refused,
+    rate: eventsPerSecond,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    freshnessP50: percentile(freshness, 50),
+    freshnessP95: percentile(freshness, 95),
+    lost: pending.size,
+  };
+}
+
+/** PostgreSQL COPY of the same rows into a scratch table shaped like the usage records, indexes included. */
+function copyCeiling(databaseUrl: string, projectId: string, rows: number): { rows: number; rate: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'llmlab-bench-'));
+  const file = join(dir, 'rows.tsv');
+  const psql = (command: string) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    psql(`\\copy (SELECT * FROM ingestion.usage_records WHERE project_id = '${projectId}' LIMIT ${rows}) TO '${file}'`);
+    psql('CREATE TABLE public.bench_copy (LIKE ingestion.usage_records INCLUDING ALL)');
+    const started = process.hrtime.bigint();
+    psql(`\\copy public.bench_copy FROM '${file}'`);
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    const copied = Number(execFileSync('psql', ['-X', '-At', '-d', databaseUrl, '-c', 'SELECT count(*) FROM public.bench_copy']).toString().trim());
+    psql('DROP TABLE public.bench_copy');
+    return { rows: copied, rate: copied / elapsed };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** More ingestion processes beside the platform's, as a deployment scales the service out. */
+async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, count: number): Promise<ChildProcess[]> {
+  const root = join(__dirname, '..');
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'services', 'ingestion', 'src', 'main.ts')], {
+      cwd: root,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        NATS_URL: testEnv.natsUrl,
+        REDIS_URL: testEnv.redisUrl,
+        NATS_PREFIX: platform.natsPrefix,
+        MIGRATE_ON_START: 'false',
+        SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
+        HTTP_PORT: String(port),
+      },
+    });
+    children.push(child);
+    for (let tries = 0; ; tries++) {
+      if ((await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok) break;
+      if (tries > 300) throw new Error('an extra ingestion replica did not start');
+      await sleep(200);
+    }
+  }
+  return children;
+}
+
+async function versions(sql: Client) {
+  const pg = (await sql.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const redis = execFileSync('redis-server', ['--version']).toString().match(/v=([\d.]+)/)?.[1] ?? '?';
+  const nats = execFileSync('nats-server', ['--version']).toString().trim().replace(/^nats-server: v?/, '');
+  return { pg, redis, nats };
+}
+
+async function main() {
+  await globalSetup();
+  const db = await createTestDatabase();
+  const platform = await TestPlatform.start({
+    databaseUrl: db.url,
+    services: ['gateway', 'auth', 'ingestion'],
+    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
+  });
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  const replicaProcesses = await extraIngestionReplicas(platform, db, replicas - 1);
+  try {
+    const s = await createSession(platform.gatewayUrl);
+    const load = loadavg()[0];
+    // Warm-up: JIT, connection pools, the first month's partition, the price book.
+    for (let i = 0; i < 20; i++) await post(s, JSON.stringify({ events: events(batchSize) }));
+    while ((await visible(sql, s.projectId)) < 20 * batchSize) await sleep(100);
+    const warm = await visible(sql, s.projectId);
+    process.stderr.write(`warmed up; sustained phase: ${connections} connections x batches of ${batchSize} for ${seconds} s\n`);
+
+    const high = await sustained(s, sql, () => cpuSeconds(platform.natsPrefix, db.name));
+    process.stderr.write(`sustained ${Math.round(high.endToEndRate)} events/s end to end; paced phase at half that rate\n`);
+    const half = await paced(s, sql, pacedRate ?? high.endToEndRate / 2);
+    const summary = await s.keyAgent.get(`/v1/projects/${s.projectId}/costs/summary?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`);
+    const copy = copyCeiling(db.url, s.projectId, Math.min(high.accepted, 500_000));
+    const v = await versions(sql);
+
+    const total = warm + high.accepted + half.requests * PACED_BATCH - half.refused * PACED_BATCH;
+    const ms = (value: number) => value.toFixed(1);
+    const lines = [
+      `ingest benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+        `Node ${process.version}, PostgreSQL ${v.pg}, NATS ${v.nats}, Redis ${v.redis}; load average before the run ${load.toFixed(2)}; ` +
+        `${replicas} ingestion process(es)`,
+      '',
+      '| measure | value |',
+      '|---|---|',
+      `| sustained end to end (HTTP 202 -> priced -> queryable), ${connections} connections, batches of ${batchSize} | **${Math.round(high.endToEndRate)} events/s** (${high.accepted} events in ${seconds} s of posting + ${high.drainSeconds.toFixed(1)} s to drain) |`,
+      `| accepted by the gateway (202/s x batch) in that phase | ${Math.round(high.acceptRate)} events/s |`,
+      `| projection pace while the buffer was full | ${Math.round(high.projectionRate)} events/s |`,
+      `| ack latency at ${pacedRate ? 'a fixed rate' : 'half that rate'} (${Math.round(half.rate)} events/s, batches of ${PACED_BATCH}, ${half.requests} requests) | p50 ${ms(half.p50)} ms, p99 ${ms(half.p99)} ms |`,
+      `| freshness at that rate (202 -> queryable) | p50 ${ms(half.freshnessP50)} ms, p95 ${ms(half.freshnessP95)} ms |`,
+      `| ceiling: PostgreSQL COPY of the same ${copy.rows} rows into a table shaped and indexed like usage_records | ${Math.round(copy.rate)} rows/s |`,
+      `| end to end / COPY | ${((high.endToEndRate / copy.rate) * 100).toFixed(1)} % |`,
+      `| refused requests (sustained, paced) | ${high.refused}, ${half.refused} |`,
+      '',
+      `CPU spent per event in the sustained phase (${high.wallSeconds.toFixed(1)} s wall, ${cpus().length} cores):`,
+      '',
+      '| process | CPU s | µs per event | share of the cores |',
+      '|---|---|---|---|',
+      ...high.cpuPerEvent
+        .sort((a, b) => b[1] - a[1])
+        .map(([component, spent]) => `| ${component} | ${spent.toFixed(1)} | ${Math.round((spent / high.accepted) * 1e6)} | ${((spent / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`),
+      `| total | ${high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0).toFixed(1)} | ${Math.round((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.accepted) * 1e6)} | ${((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`,
+      '',
+      `Queries agree: the project's summary counts ${summary.body.current.requests} requests (${total} accepted), ` +
+        `${summary.body.current.unpriced} unpriced, cost ${summary.body.current.cost.amount} USD.` +
+        (half.lost > 0 ? ` ${half.lost} paced batches were not visible within 60 s.` : ''),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    replicaProcesses.forEach((child) => child.kill('SIGTERM'));
+    await sql.end();
+    await platform.stop();
+    await db.drop();
+    await globalTeardown();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:ingest failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

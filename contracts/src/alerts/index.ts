@@ -1,0 +1,3 @@
+export * from './alerts.messages';
+export * from './alerts.events';
+export * from './alerts.subjects';

@@ -1,0 +1,57 @@
+import type { BudgetPeriod } from '@llmlab/contracts';
+import type { PrismaClient } from '../read-models/prisma';
+import type { OrganizationScope } from '../shared/tenancy';
+import { scopeFromColumns } from '../spend/scope';
+import type { BudgetFacts } from './budget-status';
+
+export interface BudgetRecord extends BudgetFacts {
+  createdAt: Date;
+  updatedAt: Date;
+  revision: number;
+}
+
+type BudgetRow = Awaited<ReturnType<PrismaClient['budget']['findFirstOrThrow']>>;
+
+function record(row: BudgetRow): BudgetRecord {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    name: row.name,
+    scope: scopeFromColumns(row),
+    period: row.period as BudgetPeriod,
+    amount: { amount: row.amount.toFixed(), currency: 'USD' },
+    thresholds: row.thresholds,
+    timeZone: row.timeZone,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    revision: row.revision,
+  };
+}
+
+/** Budgets as the read model has them; deleted budgets are not found. */
+export class BudgetRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async active(tenant: OrganizationScope): Promise<BudgetRecord[]> {
+    const rows = await this.prisma.budget.findMany({
+      where: { organizationId: tenant.organizationId, deletedAt: null },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(record);
+  }
+
+  async find(tenant: OrganizationScope, budgetId: string): Promise<BudgetRecord | undefined> {
+    const row = await this.prisma.budget.findFirst({ where: { id: budgetId, organizationId: tenant.organizationId, deletedAt: null } });
+    return row ? record(row) : undefined;
+  }
+
+  count(tenant: OrganizationScope): Promise<number> {
+    return this.prisma.budget.count({ where: { organizationId: tenant.organizationId, deletedAt: null } });
+  }
+
+  /** Organizations with at least one budget: the tick evaluates them even without new usage (forecasts move). */
+  async organizations(): Promise<string[]> {
+    const rows = await this.prisma.budget.findMany({ where: { deletedAt: null }, distinct: ['organizationId'], select: { organizationId: true } });
+    return rows.map((r) => r.organizationId);
+  }
+}

@@ -1,0 +1,274 @@
+import type { AlertKind, AlertNotificationData, AlertResolution, AlertRuleSettings, BudgetScope, BudgetStatusView } from '@llmlab/contracts';
+import {
+  Amount,
+  detectErrorRateSpike,
+  detectSpendAnomaly,
+  type HourlySpend,
+  type RequestCounts,
+} from '@llmlab/spend-analytics';
+import type { BudgetFacts } from '../budgets/budget-status';
+import { assertUnreachable } from '../shared/decider';
+import { scopeKey } from '../spend/scope';
+
+/**
+ * Which alerts the rules fire and when a fired alert is over, as pure functions of what the evaluator observed
+ * and what fired before. Time comes in the observation; ids come from the rule keys, so a decision taken twice
+ * (two replicas, a retry) names the same alert, and its stream (appended with `no_stream`) records it once.
+ */
+
+const HOUR_MS = 3_600_000;
+
+export type RuleObservation =
+  /** A budget's current period, with its live status (spend, thresholds reached, forecast). */
+  | { rule: 'budget'; budget: BudgetFacts; status: BudgetStatusView; now: Date }
+  /** Spend of one clock hour of a scope (the current one may be partial) and the 15 days before it. */
+  | { rule: 'anomaly'; organizationId: string; scope: BudgetScope; hourStart: Date; amount: string; history: readonly HourlySpend[]; timeZone: string; now: Date }
+  /** Calls and failures of one clock hour of a scope, and of the seven days before it. */
+  | { rule: 'error_rate'; organizationId: string; scope: BudgetScope; hourStart: Date; current: RequestCounts; baseline: RequestCounts; timeZone: string; now: Date }
+  /** Usage records that could not be priced in one local day of the organization. */
+  | { rule: 'unpriced'; organizationId: string; day: { key: string; start: Date; end: Date; timeZone: string }; records: number; models: string[]; now: Date };
+
+export interface RuleState {
+  rules: AlertRuleSettings;
+  /** Rule keys known to have fired: deciding again would only be refused by the store. */
+  fired: ReadonlySet<string>;
+  /** When this rule last fired on this scope (repeating rules' cooldown). */
+  lastFiredAt: Date | null;
+}
+
+type Facts<K extends AlertKind> = Omit<Extract<AlertNotificationData, { kind: K }>, keyof NotificationEnvelope>;
+type NotificationEnvelope = { alertId: string; organization: unknown; scope: unknown; period: unknown; link: string; firedAt: string; kind: AlertKind };
+type KindFacts = { [K in AlertKind]: { kind: K } & Facts<K> }[AlertKind];
+
+/** An alert to fire: the evaluator adds its id (from `ruleKey`), the organization's name, the link and the time. */
+export interface AlertCandidate {
+  ruleKey: string;
+  budgetId: string | null;
+  scope: BudgetScope;
+  periodKey: string;
+  period: { unit: 'daily' | 'weekly' | 'monthly' | 'hourly' | 'window'; start: string; end: string; timeZone: string };
+  threshold: number | null;
+  facts: KindFacts;
+}
+
+export const ruleKeys = {
+  threshold: (budgetId: string, periodKey: string, threshold: number) => `threshold:${budgetId}:${periodKey}:${threshold}`,
+  forecast: (budgetId: string, periodKey: string) => `forecast:${budgetId}:${periodKey}`,
+  anomaly: (organizationId: string, scope: BudgetScope, hourStart: Date) => `anomaly:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
+  errorRate: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
+    `error_rate:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
+  unpriced: (organizationId: string, dayKey: string) => `unpriced:${organizationId}:${dayKey}`,
+  /** Key of a repeating rule's cooldown: per rule and scope, whatever hour fired. */
+  cooldown: (rule: 'anomaly' | 'error_rate', scope: BudgetScope) => `${rule}:${scopeKey(scope)}`,
+};
+
+function percent(fraction: number): string {
+  return (Math.round(fraction * 10_000) / 100).toFixed(2);
+}
+
+function coolingDown(state: RuleState, minutes: number, now: Date): boolean {
+  return state.lastFiredAt !== null && now.getTime() - state.lastFiredAt.getTime() < minutes * 60_000;
+}
+
+function hourPeriod(hourStart: Date, timeZone: string): AlertCandidate['period'] {
+  return { unit: 'hourly', start: hourStart.toISOString(), end: new Date(hourStart.getTime() + HOUR_MS).toISOString(), timeZone };
+}
+
+/**
+ * Budget thresholds: the highest threshold reached fires, once per period, unless that or a higher one fired
+ * already (spend that jumps past 50 % and 80 % at once sends one message, not two). Forecast: once per period,
+ * when the projection passes the rule's percent of the amount while the spend has not (yet).
+ */
+function budgetAlerts(observation: Extract<RuleObservation, { rule: 'budget' }>, state: RuleState): AlertCandidate[] {
+  const { budget, status } = observation;
+  const periodKey = status.period.key;
+  const period = { unit: budget.period, start: status.period.start, end: status.period.end, timeZone: status.period.timeZone };
+  const base = { budgetId: budget.id, scope: budget.scope, periodKey, period };
+  const candidates: AlertCandidate[] = [];
+
+  const highest = status.thresholdsReached.at(-1);
+  if (state.rules.threshold.enabled && highest !== undefined) {
+    const firedAlready = budget.thresholds.some((t) => t >= highest && state.fired.has(ruleKeys.threshold(budget.id, periodKey, t)));
+    if (!firedAlready) {
+      candidates.push({
+        ...base,
+        ruleKey: ruleKeys.threshold(budget.id, periodKey, highest),
+        threshold: highest,
+        facts: { kind: 'threshold', spend: status.spend, budget: budget.amount, percentage: status.percentage, threshold: String(highest) },
+      });
+    }
+  }
+
+  const forecastKey = ruleKeys.forecast(budget.id, periodKey);
+  if (state.rules.forecast.enabled && !state.fired.has(forecastKey) && forecastOverrun(budget, status, state.rules)) {
+    candidates.push({
+      ...base,
+      ruleKey: forecastKey,
+      threshold: null,
+      facts: {
+        kind: 'forecast',
+        spend: status.spend,
+        projected: status.forecast.projected,
+        budget: budget.amount,
+        percentage: status.forecast.percentage,
+      },
+    });
+  }
+  return candidates;
+}
+
+/** A projection made from nothing but the spend so far (the first hours of a period) is not a forecast. */
+function forecastOverrun(budget: BudgetFacts, status: BudgetStatusView, rules: AlertRuleSettings): boolean {
+  if (status.forecast.method === 'spend-to-date') return false;
+  const limit = new Amount(budget.amount.amount).times(rules.forecast.percent).div(100);
+  return new Amount(status.forecast.projected.amount).gt(limit) && new Amount(status.spend.amount).lte(limit);
+}
+
+type HourObservation = Extract<RuleObservation, { rule: 'anomaly' | 'error_rate' }>;
+
+function anomalyDetection(observation: Extract<RuleObservation, { rule: 'anomaly' }>, rules: AlertRuleSettings) {
+  return detectSpendAnomaly({ hourStart: observation.hourStart, amount: observation.amount }, observation.history, {
+    timeZone: observation.timeZone,
+    sensitivity: rules.anomaly.sensitivity,
+    minIncrease: rules.anomaly.minIncrease,
+  });
+}
+
+function errorRateDetection(observation: Extract<RuleObservation, { rule: 'error_rate' }>, rules: AlertRuleSettings) {
+  return detectErrorRateSpike(observation.current, observation.baseline, {
+    minRequests: rules.errorRate.minRequests,
+    minErrorRate: rules.errorRate.minErrorRatePercent / 100,
+  });
+}
+
+/** Whether an hour is anomalous (spend) or spiking (errors) by the organization's rules, fired or not. */
+export function hourFires(observation: HourObservation, rules: AlertRuleSettings): boolean {
+  return observation.rule === 'anomaly' ? anomalyDetection(observation, rules).fires : errorRateDetection(observation, rules).fires;
+}
+
+function anomalyAlerts(observation: Extract<RuleObservation, { rule: 'anomaly' }>, state: RuleState): AlertCandidate[] {
+  const settings = state.rules.anomaly;
+  const ruleKey = ruleKeys.anomaly(observation.organizationId, observation.scope, observation.hourStart);
+  if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
+  const detection = anomalyDetection(observation, state.rules);
+  if (!detection.fires) return [];
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: observation.scope,
+      periodKey: observation.hourStart.toISOString(),
+      period: hourPeriod(observation.hourStart, observation.timeZone),
+      threshold: null,
+      facts: {
+        kind: 'anomaly',
+        spend: { amount: detection.amount, currency: 'USD' },
+        baseline: { amount: detection.baseline, currency: 'USD' },
+        score: detection.score.toFixed(1),
+      },
+    },
+  ];
+}
+
+function errorRateAlerts(observation: Extract<RuleObservation, { rule: 'error_rate' }>, state: RuleState): AlertCandidate[] {
+  const settings = state.rules.errorRate;
+  const ruleKey = ruleKeys.errorRate(observation.organizationId, observation.scope, observation.hourStart);
+  if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
+  const spike = errorRateDetection(observation, state.rules);
+  if (!spike.fires) return [];
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: observation.scope,
+      periodKey: observation.hourStart.toISOString(),
+      period: hourPeriod(observation.hourStart, observation.timeZone),
+      threshold: null,
+      facts: {
+        kind: 'error_rate',
+        requests: observation.current.requests,
+        errors: observation.current.errors,
+        errorRate: percent(spike.rate),
+        baselineRate: percent(spike.baselineRate),
+      },
+    },
+  ];
+}
+
+function unpricedAlerts(observation: Extract<RuleObservation, { rule: 'unpriced' }>, state: RuleState): AlertCandidate[] {
+  const ruleKey = ruleKeys.unpriced(observation.organizationId, observation.day.key);
+  if (!state.rules.unpriced.enabled || observation.records <= 0 || state.fired.has(ruleKey)) return [];
+  const { day } = observation;
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: { type: 'organization' },
+      periodKey: day.key,
+      period: { unit: 'daily', start: day.start.toISOString(), end: day.end.toISOString(), timeZone: day.timeZone },
+      threshold: null,
+      facts: { kind: 'unpriced', records: observation.records, models: [...observation.models].sort() },
+    },
+  ];
+}
+
+export function decideAlerts(observation: RuleObservation, state: RuleState): AlertCandidate[] {
+  switch (observation.rule) {
+    case 'budget':
+      return budgetAlerts(observation, state);
+    case 'anomaly':
+      return anomalyAlerts(observation, state);
+    case 'error_rate':
+      return errorRateAlerts(observation, state);
+    case 'unpriced':
+      return unpricedAlerts(observation, state);
+    default:
+      return assertUnreachable(observation);
+  }
+}
+
+/** A fired alert that is not resolved, as the resolution rules need it. */
+export interface OpenAlert {
+  kind: AlertKind;
+  periodKey: string;
+  periodEnd: Date;
+  threshold: number | null;
+}
+
+export type ResolutionObservation =
+  /** `budget` null: deleted. `fired`: the threshold alerts of the current period. */
+  | { about: 'budget'; budget: BudgetFacts | null; status: BudgetStatusView | null; firedThresholds: number[]; rules: AlertRuleSettings; now: Date }
+  /** Whether the scope's latest complete hour would fire the same rule. */
+  | { about: 'hour'; latestHourFires: boolean; now: Date }
+  | { about: 'unpriced'; records: number; now: Date };
+
+/**
+ * When a firing (or acknowledged) alert is over. Budget alerts: with their period, their budget, or their
+ * condition (spend corrected down, amount raised, a higher threshold taking over). Hourly alerts: once their hour
+ * is over and the latest complete hour is normal again. Unpriced: when the day's records are priced, or the day ends.
+ */
+export function decideResolution(alert: OpenAlert, observation: ResolutionObservation): AlertResolution | null {
+  switch (observation.about) {
+    case 'budget': {
+      const { budget, status, now } = observation;
+      if (!budget || !status) return 'budget-deleted';
+      if (now >= alert.periodEnd) return 'period-ended';
+      if (status.period.key !== alert.periodKey) return 'budget-changed';
+      if (alert.kind === 'threshold') {
+        const threshold = alert.threshold ?? 0;
+        if (observation.firedThresholds.some((t) => t > threshold)) return 'superseded';
+        return status.thresholdsReached.includes(threshold) ? null : 'condition-cleared';
+      }
+      const limit = new Amount(budget.amount.amount).times(observation.rules.forecast.percent).div(100);
+      if (new Amount(status.spend.amount).gt(limit)) return 'superseded';
+      return new Amount(status.forecast.projected.amount).gt(limit) ? null : 'condition-cleared';
+    }
+    case 'hour':
+      return observation.now >= alert.periodEnd && !observation.latestHourFires ? 'condition-cleared' : null;
+    case 'unpriced':
+      if (observation.records === 0) return 'condition-cleared';
+      return observation.now >= alert.periodEnd ? 'period-ended' : null;
+    default:
+      return assertUnreachable(observation);
+  }
+}

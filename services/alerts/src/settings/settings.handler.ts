@@ -1,0 +1,30 @@
+import { alertsStreams, type AlertSettingsView, type RequestContext, type UpdateAlertSettingsRequest } from '@llmlab/contracts';
+import { metadataFromContext } from '@llmlab/service-kit';
+import type { CommandRunner } from '../shared/command-runner';
+import { actorId, organizationScope } from '../shared/tenancy';
+import type { WriteEffects } from '../shared/write-effects';
+import { settingsDecider } from './settings.decider';
+import type { SettingsRepository } from './settings.repository';
+
+export class SettingsHandler {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly effects: WriteEffects,
+    private readonly settings: SettingsRepository,
+  ) {}
+
+  async update(request: UpdateAlertSettingsRequest, context: RequestContext): Promise<AlertSettingsView> {
+    const tenant = organizationScope(context);
+    const result = await this.runner.run(
+      alertsStreams.settings(tenant.organizationId),
+      settingsDecider,
+      {
+        type: 'UpdateSettings',
+        data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString(), timeZone: request.timeZone, rules: request.rules },
+      },
+      { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
+    );
+    await this.effects.settle(result.position);
+    return this.settings.get(tenant);
+  }
+}

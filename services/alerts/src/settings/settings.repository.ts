@@ -1,0 +1,29 @@
+import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsView } from '@llmlab/contracts';
+import type { PrismaClient } from '../read-models/prisma';
+import type { OrganizationScope } from '../shared/tenancy';
+
+/** An organization's alerting settings, the defaults until it changes them. */
+export class SettingsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(tenant: OrganizationScope): Promise<AlertSettingsView> {
+    const row = await this.prisma.alertSettings.findUnique({ where: { organizationId: tenant.organizationId } });
+    if (!row) {
+      return { organizationId: tenant.organizationId, timeZone: DEFAULT_ALERT_TIME_ZONE, rules: DEFAULT_ALERT_RULES, revision: -1, updatedAt: null };
+    }
+    return {
+      organizationId: row.organizationId,
+      timeZone: row.timeZone,
+      // Rules added in a later release take their defaults on organizations that saved settings before.
+      rules: mergeDefaults(row.rules as Partial<AlertRuleSettings>),
+      revision: row.revision,
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+function mergeDefaults(stored: Partial<AlertRuleSettings>): AlertRuleSettings {
+  const merged = structuredClone(DEFAULT_ALERT_RULES) as unknown as Record<string, Record<string, unknown>>;
+  for (const [rule, fields] of Object.entries(stored)) if (merged[rule]) Object.assign(merged[rule], fields);
+  return merged as unknown as AlertRuleSettings;
+}

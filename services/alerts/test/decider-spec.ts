@@ -1,0 +1,35 @@
+import type { Decider, DomainEvent } from '../src/shared/decider';
+
+/**
+ * Emmett-style decider tests: `spec.given([events]).when(command).then([events])`, `.thenNothing()`, or
+ * `.thenThrows({ code, status })`. The state is folded from the given events with the decider's own evolve.
+ */
+export function deciderSpec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) {
+  return {
+    given(events: E[]) {
+      const state = events.reduce(decider.evolve, decider.initialState());
+      return {
+        when(command: C) {
+          const run = () => decider.decide(command, state);
+          return {
+            then(expected: E[]) {
+              expect(run()).toEqual(expected);
+            },
+            thenNothing() {
+              expect(run()).toEqual([]);
+            },
+            thenThrows(error: { code: string; status?: number; errors?: unknown }) {
+              let thrown: unknown;
+              try {
+                run();
+              } catch (err) {
+                thrown = err;
+              }
+              expect(thrown).toMatchObject(error);
+            },
+          };
+        },
+      };
+    },
+  };
+}

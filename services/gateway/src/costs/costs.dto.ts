@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { DateRangeQueryDto } from './date-range.dto';
+
+/** Rows, records or entries per page: 1 to 1,000, 100 when absent (the ingestion service's bounds). */
+export const MAX_PAGE = 1000;
+
+export class MoneyDto {
+  @ApiProperty({ example: '12.345678901234', pattern: '^\\d+(\\.\\d+)?$', description: 'A decimal string, never a float.' }) amount!: string;
+  @ApiProperty({ enum: ['USD'] }) currency!: 'USD';
+}
+
+export class TokenTotalsDto {
+  @ApiProperty({ description: 'Every input token, cached ones included.' }) input!: number;
+  @ApiProperty({ description: 'Every output token, reasoning included.' }) output!: number;
+  @ApiProperty({ description: 'Part of input read from the prompt cache.' }) cachedInput!: number;
+  @ApiProperty({ description: 'Part of input written to the prompt cache.' }) cacheWrite!: number;
+  @ApiProperty({ description: 'Part of output spent on reasoning.' }) reasoning!: number;
+  @ApiProperty({ description: 'input + output.' }) total!: number;
+}
+
+export class CostTotalsDto {
+  @ApiProperty({ type: MoneyDto, description: 'Priced and explicit costs; unpriced records add nothing and are counted in `unpriced`.' })
+  cost!: MoneyDto;
+  @ApiProperty() requests!: number;
+  @ApiProperty({ description: 'Requests with status error.' }) errors!: number;
+  @ApiProperty({ description: 'Records no price covers yet: repriced when one arrives.' }) unpriced!: number;
+  @ApiProperty({ type: TokenTotalsDto }) tokens!: TokenTotalsDto;
+}
+
+export class PreviousPeriodDto extends CostTotalsDto {
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+}
+
+export class CostSummaryDto {
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ type: CostTotalsDto }) current!: CostTotalsDto;
+  @ApiProperty({ type: PreviousPeriodDto, description: 'The period of the same length just before `from`.' }) previous!: PreviousPeriodDto;
+}
+
+export class CostBreakdownRowDto extends CostTotalsDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user.',
+  })
+  key!: string | null;
+}
+
+export class CostBreakdownDto {
+  @ApiProperty({ example: 'model' }) groupBy!: string;
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
+  @ApiProperty({ type: CostBreakdownRowDto, isArray: true, description: 'By cost, descending, then by key.' }) rows!: CostBreakdownRowDto[];
+}
+
+export class CostSummaryQueryDto extends DateRangeQueryDto {}
+
+const TAG_GROUP = 'tag:[^\\u0000-\\u001f]{1,64}';
+
+export class ProjectCostBreakdownQueryDto extends DateRangeQueryDto {
+  @ApiProperty({ example: 'model', pattern: `^(provider|model|day|hour|user|${TAG_GROUP})$`, description: 'provider, model, day, hour, user or tag:<name>.' })
+  @Matches(new RegExp(`^(provider|model|day|hour|user|${TAG_GROUP})$`), { message: 'must be provider, model, day, hour, user or tag:<name>' })
+  groupBy!: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100, description: 'Rows returned.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  limit?: number;
+}
+
+export class OrganizationCostBreakdownQueryDto extends DateRangeQueryDto {
+  @ApiProperty({
+    example: 'project',
+    pattern: `^(project|provider|model|day|hour|user|${TAG_GROUP})$`,
+    description: 'project, provider, model, day, hour, user or tag:<name>.',
+  })
+  @Matches(new RegExp(`^(project|provider|model|day|hour|user|${TAG_GROUP})$`), {
+    message: 'must be project, provider, model, day, hour, user or tag:<name>',
+  })
+  groupBy!: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100, description: 'Rows returned.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  limit?: number;
+}

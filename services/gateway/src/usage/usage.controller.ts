@@ -1,0 +1,91 @@
+import { Readable } from 'node:stream';
+import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ingestionSubjects, type RequestContext, type UsageRecordsRequest } from '@llmlab/contracts';
+import { resolveRange } from '../costs/date-range.dto';
+import { tenant } from '../costs/tenant-scope';
+import { Access, Caller } from '../identity/identity.decorators';
+import { ServiceClient } from '../messaging/service-client';
+import { ApiProblems } from '../openapi/problem-responses';
+import { MAX_PAGE } from '../costs/costs.dto';
+import { EXPORT_CONTENT_TYPES, exportChunks } from './usage-export';
+import { UsageIngestService } from './usage-ingest.service';
+import { IngestUsageDto, IngestUsageResultDto, UsageExportQueryDto, UsageRecordPageDto, UsageRecordsQueryDto } from './usage.dto';
+
+@ApiTags('usage')
+@Controller('v1/usage')
+export class UsageIngestController {
+  constructor(private readonly usage: UsageIngestService) {}
+
+  @Post()
+  @HttpCode(202)
+  @Access('ingest')
+  @ApiOperation({
+    operationId: 'ingestUsage',
+    summary: "Send usage events (an API key with the ingest scope; its project receives them)",
+    description:
+      'At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted. 202 means ' +
+      'durable: the batch is on disk in the ingest buffer. An event id is counted once per project however often ' +
+      'it is sent (at least 40 days); `duplicates` counts the ones already accepted. On 429 or 503, retry the same ' +
+      'events after Retry-After.',
+  })
+  @ApiBody({ type: IngestUsageDto })
+  @ApiAcceptedResponse({ type: IngestUsageResultDto })
+  @ApiProblems(
+    [400, 'The body is not { events: [...] } with 1 to 1,000 events'],
+    [403, 'The API key lacks the ingest scope, or the caller is not an API key'],
+    [413, 'More than 1,000 events or 1 MiB'],
+    [503, 'The ingest buffer did not acknowledge the batch; retry after Retry-After'],
+  )
+  ingest(@Body() body: unknown, @Caller() caller: RequestContext) {
+    return this.usage.ingest(body, caller);
+  }
+}
+
+@ApiTags('usage')
+@ApiParam({ name: 'projectId', format: 'uuid' })
+@Controller('v1/projects/:projectId/usage')
+export class UsageRecordsController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('project-data:read')
+  @ApiOperation({
+    operationId: 'listUsageRecords',
+    summary: "The project's usage records, newest first, with cursor pagination",
+    description: 'The 30 days before now by default. A page may hold fewer records than `limit` when they are large: follow nextCursor.',
+  })
+  @ApiOkResponse({ type: UsageRecordPageDto })
+  @ApiProblems([400, 'Invalid range, filter, cursor or limit'], [403, 'The API key lacks the read scope'])
+  list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext) {
+    const { from, to, ...filters } = query;
+    return this.client.call(ingestionSubjects.usageRecords, { ...tenant(caller, 'project'), ...resolveRange({ from, to }), ...filters }, caller);
+  }
+
+  @Get('export')
+  @Access('project-data:read')
+  @ApiOperation({
+    operationId: 'exportUsageRecords',
+    summary: "Every usage record of the range as CSV or JSON Lines, streamed",
+    description:
+      'Newest first, produced page by page in constant memory. CSV cells a spreadsheet would run as a formula get a ' +
+      "leading '; JSON Lines has every value exactly. A failure mid-way aborts the transfer rather than end it early.",
+  })
+  @ApiProduces(EXPORT_CONTENT_TYPES.csv, EXPORT_CONTENT_TYPES.jsonl)
+  @ApiOkResponse({ description: 'The records', schema: { type: 'string' } })
+  @ApiProblems([400, 'Invalid range, format or filter'], [403, 'The API key lacks the read scope'])
+  async export(@Query() query: UsageExportQueryDto, @Caller() caller: RequestContext): Promise<StreamableFile> {
+    const { format = 'csv', from, to, ...filters } = query;
+    const range = resolveRange({ from, to });
+    const request: UsageRecordsRequest = { ...tenant(caller, 'project'), ...range, ...filters, limit: MAX_PAGE };
+    // The first page is read before answering, so that a bad request is still a problem+json answer.
+    const first = await this.client.call(ingestionSubjects.usageRecords, request, caller);
+    const chunks = exportChunks(format, first, (cursor) => this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller));
+    const filename = `usage-${request.projectId}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.${format}`;
+    // Readable.from buffers one chunk (one page) ahead of the socket; back-pressure stops the generator there.
+    return new StreamableFile(Readable.from(chunks), {
+      type: EXPORT_CONTENT_TYPES[format],
+      disposition: `attachment; filename="${filename}"`,
+    });
+  }
+}

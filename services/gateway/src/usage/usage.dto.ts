@@ -1,0 +1,179 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { USAGE_LIMITS } from '@llmlab/contracts';
+import { MAX_PAGE } from '../costs/costs.dto';
+import { DateRangeQueryDto } from '../costs/date-range.dto';
+
+// Request DTOs of POST /v1/usage document the body only: it is validated by `validateUsageBatch` from contracts,
+// the same rules the ingestion service applies, which report every invalid event by index instead of refusing all.
+
+export class UsageCountsDto {
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Every input token, cached ones included.' }) inputTokens!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Every output token, reasoning included.' }) outputTokens!: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens read from the prompt cache.' }) cachedInputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens written to the prompt cache.' }) cacheWriteTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of cacheWriteTokens written to a 1-hour cache entry.' }) cacheWrite1hTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of outputTokens spent on reasoning.' }) reasoningTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) inputAudioTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) cachedInputAudioTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) outputAudioTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) inputImageTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) cachedInputImageTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 }) outputImageTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputAudioTokens (SDK 0.x).' }) audioInputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of outputAudioTokens (SDK 0.x).' }) audioOutputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputImageTokens (SDK 0.x).' }) imageInputTokens?: number;
+}
+
+export class CostOverrideDto {
+  @ApiProperty({ example: '0.0123', description: 'Non-negative decimal string, at most 16 integer and 12 fraction digits.' }) amount!: string;
+  @ApiProperty({ example: 'USD', description: 'An ISO 4217 code; only USD is accounted.' }) currency!: string;
+}
+
+export class UsageEventDto {
+  @ApiProperty({ example: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e5f', maxLength: USAGE_LIMITS.maxIdLength, description: 'Chosen by the client: the idempotency key, unique per project.' })
+  id!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the call started; at most 5 minutes in the future, at most 35 days old.' }) timestamp!: string;
+  @ApiProperty({ example: 'openai', maxLength: USAGE_LIMITS.maxProviderLength }) provider!: string;
+  @ApiProperty({ example: 'gpt-4o-mini', maxLength: USAGE_LIMITS.maxModelLength }) model!: string;
+  @ApiProperty({ type: UsageCountsDto }) usage!: UsageCountsDto;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxLatencyMs }) latencyMs!: number;
+  @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
+  @ApiPropertyOptional({ example: 'RateLimitError', description: 'Only with status error.' }) errorType?: string;
+  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength, description: 'Your end user: a pseudonymous id, never personal data.' }) userId?: string;
+  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) traceId?: string;
+  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) spanId?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { feature: 'search' }, description: 'Up to 50.' })
+  tags?: Record<string, string>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON.' }) metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: CostOverrideDto, description: 'An explicit cost, recorded as such instead of the catalog price.' }) cost?: CostOverrideDto;
+}
+
+export class IngestUsageDto {
+  @ApiProperty({ type: UsageEventDto, isArray: true, minItems: 1, maxItems: USAGE_LIMITS.maxEventsPerBatch }) events!: UsageEventDto[];
+}
+
+export class FieldErrorDto {
+  @ApiProperty({ example: '/events/3/model' }) field!: string;
+  @ApiProperty({ example: 'must be a non-empty string' }) message!: string;
+}
+
+export class RejectedEventDto {
+  @ApiProperty({ description: "The event's position in `events`." }) index!: number;
+  @ApiPropertyOptional({ description: "The event's id, when it had one." }) id?: string;
+  @ApiProperty({ type: FieldErrorDto, isArray: true }) errors!: FieldErrorDto[];
+}
+
+export class IngestUsageResultDto {
+  @ApiProperty({ description: 'Events durably accepted by this request.' }) accepted!: number;
+  @ApiProperty({ description: 'Events whose id was already accepted (or repeated in this batch): not stored again.' }) duplicates!: number;
+  @ApiProperty({ type: RejectedEventDto, isArray: true, description: 'Invalid events, with every problem; the others were accepted.' })
+  rejected!: RejectedEventDto[];
+}
+
+export class UsageRecordsQueryDto extends DateRangeQueryDto {
+  @ApiPropertyOptional({ description: 'Only this model (exact id as recorded).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, USAGE_LIMITS.maxModelLength)
+  model?: string;
+
+  @ApiPropertyOptional({ description: 'Only this end user.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, USAGE_LIMITS.maxStringLength)
+  userId?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'error'] })
+  @IsOptional()
+  @IsIn(['success', 'error'])
+  status?: 'success' | 'error';
+
+  @ApiPropertyOptional({ description: "The previous page's nextCursor." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  cursor?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE)
+  limit?: number;
+}
+
+export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export class UsageExportQueryDto extends DateRangeQueryDto {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv', description: 'csv (one row per record, a header line) or jsonl (one record per line).' })
+  @IsOptional()
+  @IsIn(EXPORT_FORMATS)
+  format?: ExportFormat;
+
+  @ApiPropertyOptional({ description: 'Only this model.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, USAGE_LIMITS.maxModelLength)
+  model?: string;
+
+  @ApiPropertyOptional({ description: 'Only this end user.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, USAGE_LIMITS.maxStringLength)
+  userId?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'error'] })
+  @IsOptional()
+  @IsIn(['success', 'error'])
+  status?: 'success' | 'error';
+}
+
+export class RecordUsageCountsDto {
+  @ApiProperty() inputTokens!: number;
+  @ApiProperty() outputTokens!: number;
+  @ApiProperty() cachedInputTokens!: number;
+  @ApiProperty() cacheWriteTokens!: number;
+  @ApiProperty() cacheWrite1hTokens!: number;
+  @ApiProperty() reasoningTokens!: number;
+  @ApiProperty() inputAudioTokens!: number;
+  @ApiProperty() cachedInputAudioTokens!: number;
+  @ApiProperty() outputAudioTokens!: number;
+  @ApiProperty() inputImageTokens!: number;
+  @ApiProperty() cachedInputImageTokens!: number;
+  @ApiProperty() outputImageTokens!: number;
+}
+
+export class RecordCostDto {
+  @ApiProperty({ enum: ['priced', 'unpriced', 'override'], description: 'override: the client sent the cost.' }) status!: 'priced' | 'unpriced' | 'override';
+  @ApiProperty({ type: String, nullable: true, example: '0.000123000000', description: 'Decimal string; null when unpriced.' }) amount!: string | null;
+  @ApiProperty({ enum: ['USD'] }) currency!: 'USD';
+  @ApiProperty({ type: String, nullable: true, description: 'The price entry used.' }) priceEntryId!: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: ['catalog', 'override'] }) priceOrigin!: 'catalog' | 'override' | null;
+}
+
+export class UsageRecordDto {
+  @ApiProperty({ description: "The event's id." }) id!: string;
+  @ApiProperty({ format: 'date-time' }) timestamp!: string;
+  @ApiProperty() provider!: string;
+  @ApiProperty() model!: string;
+  @ApiProperty({ type: RecordUsageCountsDto }) usage!: RecordUsageCountsDto;
+  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
+  @ApiProperty({ type: String, nullable: true }) errorType!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) traceId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) spanId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) tags!: Record<string, string>;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty({ type: RecordCostDto }) cost!: RecordCostDto;
+  @ApiProperty({ format: 'date-time', description: 'When the gateway accepted it.' }) receivedAt!: string;
+}
+
+export class UsageRecordPageDto {
+  @ApiProperty({ type: UsageRecordDto, isArray: true, description: 'Newest first.' }) data!: UsageRecordDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last.' }) nextCursor!: string | null;
+}

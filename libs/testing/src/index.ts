@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './prisma-models';
 export * from './platform';
 export * from './session';
+export * from './decider-spec';

@@ -30,7 +30,7 @@ import { DirectoryRepository } from './read-models/directory.repository';
 import { createPrismaClient, type PrismaClient } from './read-models/prisma';
 import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
-import { CommandRunner } from './shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { WriteEffects } from './shared/write-effects';
 import { SpendProjection } from './spend/spend.projection';
 import { SpendRepository } from './spend/spend.repository';

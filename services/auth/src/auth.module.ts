@@ -24,7 +24,7 @@ import { RefreshTokens } from './sessions/refresh-tokens';
 import { SessionController } from './sessions/session.controller';
 import { SessionHandler } from './sessions/session.handler';
 import { SigningKeyRing } from './sessions/signing-keys';
-import { CommandRunner } from './shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { WriteEffects } from './shared/write-effects';
 import { EmailClaims } from './users/email-claims';
 import { Passwords } from './users/passwords';

@@ -1,5 +1,5 @@
 import type { AlertEvent, AlertResolution, AlertState } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { AlertError, AlertErrorCode, alertNotFound } from './alert.errors';
 
 type FiredData = Extract<AlertEvent, { type: 'AlertFired' }>['data'];

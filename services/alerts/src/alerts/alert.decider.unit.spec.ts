@@ -1,5 +1,5 @@
 import type { AlertEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { alertDecider, type AlertCommand } from './alert.decider';
 
 const spec = deciderSpec(alertDecider);

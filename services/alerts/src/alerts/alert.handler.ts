@@ -1,6 +1,6 @@
 import { alertsStreams, type AlertRef, type AlertView, type RequestContext } from '@llmlab/contracts';
 import { metadataFromContext } from '@llmlab/service-kit';
-import type { CommandRunner } from '../shared/command-runner';
+import type { CommandRunner } from '@llmlab/domain';
 import { actorId, organizationScope } from '../shared/tenancy';
 import { UUID } from '../shared/validation';
 import type { WriteEffects } from '../shared/write-effects';

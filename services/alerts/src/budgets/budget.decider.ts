@@ -1,5 +1,5 @@
 import { BUDGET_LIMITS, DEFAULT_BUDGET_THRESHOLDS, type BudgetEvent, type BudgetPeriod, type BudgetScope, type Money } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { FieldErrors } from '../shared/validation';
 import { BudgetError, BudgetErrorCode, budgetNotFound, invalidBudget } from './budget.errors';
 import { readAmount, readName, readPeriod, readScope, readThresholds, readTimeZone } from './budget.validation';

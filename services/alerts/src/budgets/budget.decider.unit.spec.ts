@@ -1,5 +1,5 @@
 import type { BudgetEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { budgetDecider, type BudgetCommand } from './budget.decider';
 
 const spec = deciderSpec(budgetDecider);

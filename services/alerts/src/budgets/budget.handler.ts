@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { alertsStreams, type BudgetRef, type BudgetView, type CreateBudgetRequest, type RequestContext, type UpdateBudgetRequest } from '@llmlab/contracts';
 import { metadataFromContext } from '@llmlab/service-kit';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '../shared/command-runner';
+import type { CommandRunner } from '@llmlab/domain';
 import { actorId, organizationScope } from '../shared/tenancy';
 import { UUID } from '../shared/validation';
 import type { WriteEffects } from '../shared/write-effects';

@@ -1,5 +1,5 @@
 import { CHANNEL_LIMITS, type ChannelEvent, type ChannelType, type SealedChannelConfig } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { ChannelError, ChannelErrorCode, channelNotFound, invalidChannel } from './channel.errors';
 
 interface Actor {

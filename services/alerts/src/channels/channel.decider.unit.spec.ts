@@ -1,5 +1,5 @@
 import type { ChannelEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { channelDecider, type ChannelCommand } from './channel.decider';
 
 const spec = deciderSpec(channelDecider);

@@ -14,7 +14,7 @@ import { metadataFromContext } from '@llmlab/service-kit';
 import type { ChannelConfigCipher } from '../crypto/channel-config.cipher';
 import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '../shared/command-runner';
+import type { CommandRunner } from '@llmlab/domain';
 import { actorId, organizationScope } from '../shared/tenancy';
 import { isRecord, UUID } from '../shared/validation';
 import type { WriteEffects } from '../shared/write-effects';

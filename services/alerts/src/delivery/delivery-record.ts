@@ -1,6 +1,6 @@
 import type { DeliveryEvent } from '@llmlab/contracts';
 import type { PoolClient } from 'pg';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 
 /** The state a delivery event leaves its row in; `pending` when another attempt follows. */
 function stateAfter(event: DeliveryEvent): 'pending' | 'delivered' | 'failed' | 'dead' {

@@ -7,7 +7,7 @@ import {
   type RequestCounts,
 } from '@llmlab/spend-analytics';
 import type { BudgetFacts } from '../budgets/budget-status';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 import { scopeKey } from '../spend/scope';
 
 /**

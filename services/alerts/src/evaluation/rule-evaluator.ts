@@ -17,7 +17,7 @@ import { budgetStatus, type BudgetFacts } from '../budgets/budget-status';
 import type { BudgetRecord, BudgetRepository } from '../budgets/budget.repository';
 import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '../shared/command-runner';
+import type { CommandRunner } from '@llmlab/domain';
 import { derivedId } from '../shared/derived-id';
 import { systemMetadata } from '../shared/system-metadata';
 import { trustedScope, type OrganizationScope } from '../shared/tenancy';

@@ -3,7 +3,7 @@ import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
 import { recordDeliveryAttempt } from '../delivery/delivery-record';
 import { ruleKeys } from '../evaluation/alert-rules.decider';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 import { READ_MODEL_PROJECTION } from '../shared/read-your-writes';
 import { scopeColumns } from '../spend/scope';
 

@@ -5,7 +5,7 @@ import {
   type AlertSettingsEvent,
 } from '@llmlab/contracts';
 import { Amount, isValidTimeZone } from '@llmlab/spend-analytics';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { FieldErrors, isRecord } from '../shared/validation';
 import { invalidSettings } from './settings.errors';
 

@@ -1,5 +1,5 @@
 import { DEFAULT_ALERT_RULES, type AlertSettingsEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { settingsDecider, type SettingsCommand } from './settings.decider';
 
 const spec = deciderSpec(settingsDecider);

@@ -1,6 +1,6 @@
 import { alertsStreams, type AlertSettingsView, type RequestContext, type UpdateAlertSettingsRequest } from '@llmlab/contracts';
 import { metadataFromContext } from '@llmlab/service-kit';
-import type { CommandRunner } from '../shared/command-runner';
+import type { CommandRunner } from '@llmlab/domain';
 import { actorId, organizationScope } from '../shared/tenancy';
 import type { WriteEffects } from '../shared/write-effects';
 import { settingsDecider } from './settings.decider';

@@ -2,7 +2,7 @@ import { authCacheKeys, type AuthEvent } from '@llmlab/contracts';
 import type { Redis } from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 

@@ -1,5 +1,5 @@
 import { API_KEY_SCOPES, hasRole, type ApiKeyEvent, type ApiKeyScope, type Role } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { ProjectError, ProjectErrorCode, projectNotFound } from '../projects/project.errors';
 import { ApiKeyError, ApiKeyErrorCode } from './api-key.errors';
 

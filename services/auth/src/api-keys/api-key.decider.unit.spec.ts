@@ -1,5 +1,5 @@
 import type { ApiKeyEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { apiKeyDecider, type ApiKeyCommand } from './api-key.decider';
 
 const spec = deciderSpec(apiKeyDecider);

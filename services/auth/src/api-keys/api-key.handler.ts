@@ -19,7 +19,7 @@ import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
 import { organizationDecider } from '../organizations/organization.decider';
 import { projectDecider } from '../projects/project.decider';
 import { projectNotFound } from '../projects/project.errors';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { actingUser, projectScope } from '../shared/tenancy';
 import { WriteEffects } from '../shared/write-effects';
 import { apiKeyDecider } from './api-key.decider';

@@ -3,7 +3,7 @@ import { authStreams, type OrganizationEvent } from '@llmlab/contracts';
 import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { SubjectKeys } from '../crypto/subject-keys';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { organizationDecider } from './organization.decider';
 
 /**

@@ -1,5 +1,5 @@
 import { hasRole, type Ciphertext, type OrganizationEvent, type RateLimitOverrides, type Role } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { OrganizationError, OrganizationErrorCode, organizationNotFound } from './organization.errors';
 
 const ORGANIZATION_NAME_MAX = 100;

@@ -1,5 +1,5 @@
 import type { OrganizationEvent, Role } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { organizationDecider } from './organization.decider';
 
 const spec = deciderSpec(organizationDecider);

@@ -1,5 +1,5 @@
 import { CodedError, type FieldError } from '@llmlab/messaging';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 
 export enum OrganizationErrorCode {
   NotFound = 'ORGANIZATION_NOT_FOUND',

@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
 import { EmailLookup } from '../crypto/field-cipher';
 import { sealField, SubjectKeys } from '../crypto/subject-keys';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { actingUser, organizationScope } from '../shared/tenancy';
 import { WriteEffects } from '../shared/write-effects';
 import { EmailClaims } from '../users/email-claims';

@@ -1,5 +1,5 @@
 import { hasRole, type ProjectEvent, type Role } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { ProjectError, ProjectErrorCode, projectNotFound } from './project.errors';
 
 const PROJECT_NAME_MAX = 100;

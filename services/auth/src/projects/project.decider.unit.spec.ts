@@ -1,5 +1,5 @@
 import type { ProjectEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { projectDecider } from './project.decider';
 
 const spec = deciderSpec(projectDecider);

@@ -3,7 +3,7 @@ import { authStreams, type CreateProjectRequest, type ProjectView, type RequestC
 import { metadataFromContext } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import { organizationDecider } from '../organizations/organization.decider';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { actingUser, organizationScope, projectScope } from '../shared/tenancy';
 import { WriteEffects } from '../shared/write-effects';
 import { projectDecider, type ProjectState } from './project.decider';

@@ -1,6 +1,6 @@
 import type { AuthEvent, RecordedEvent } from '@llmlab/contracts';
 import type { PoolClient } from 'pg';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 
 /**
  * Applies one auth event to the read models, inside the transaction that also moves the projection's

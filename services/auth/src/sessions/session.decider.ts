@@ -1,5 +1,5 @@
 import type { SessionEvent } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '../shared/decider';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { invalidRefreshToken } from './session.errors';
 
 /**

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { sessionDecider } from './session.decider';
 
 const spec = deciderSpec(sessionDecider);

@@ -1,5 +1,5 @@
 import { CodedError } from '@llmlab/messaging';
-import { assertUnreachable } from '../shared/decider';
+import { assertUnreachable } from '@llmlab/domain';
 
 export enum SessionErrorCode {
   /** Unknown email and wrong password alike: the answer never tells which. */

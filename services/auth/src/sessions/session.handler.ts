@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup } from '../crypto/field-cipher';
 import { InvitationAcceptance } from '../organizations/invitation-acceptance';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { WriteEffects } from '../shared/write-effects';
 import { Passwords } from '../users/passwords';
 import { AccessTokens } from './access-tokens';

@@ -1,5 +1,5 @@
 import type { EmailClaimEvent } from '@llmlab/contracts';
-import type { Decider } from '../shared/decider';
+import type { Decider } from '@llmlab/domain';
 import { UserError, UserErrorCode } from './user.errors';
 
 /**

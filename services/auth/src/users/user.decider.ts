@@ -1,5 +1,5 @@
 import type { Ciphertext, UserEvent } from '@llmlab/contracts';
-import type { Decider } from '../shared/decider';
+import type { Decider } from '@llmlab/domain';
 import { UserError, UserErrorCode } from './user.errors';
 
 export type RegisterUser = {

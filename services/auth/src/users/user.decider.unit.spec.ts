@@ -1,5 +1,5 @@
 import type { EmailClaimEvent, UserEvent } from '@llmlab/contracts';
-import { deciderSpec } from '../../test/decider-spec';
+import { deciderSpec } from '@llmlab/testing';
 import { ABANDONED_CLAIM_MS, emailClaimDecider } from './email-claim.decider';
 import { assertDisplayName, assertPasswordPolicy, userDecider } from './user.decider';
 

@@ -9,7 +9,7 @@ import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { validOrganizationName } from '../organizations/organization.decider';
 import { OrganizationHandler } from '../organizations/organization.handler';
 import { SessionHandler } from '../sessions/session.handler';
-import { CommandRunner } from '../shared/command-runner';
+import { CommandRunner } from '@llmlab/domain';
 import { WriteEffects } from '../shared/write-effects';
 import { emailClaimDecider } from './email-claim.decider';
 import { EmailClaims } from './email-claims';

@@ -1,4 +1,4 @@
-import type { Decider, DomainEvent } from '../src/shared/decider';
+import type { Decider, DomainEvent } from '@llmlab/domain';
 
 /**
  * Emmett-style decider tests: `spec.given([events]).when(command).then([events])`, `.thenNothing()`, or

@@ -3,3 +3,4 @@ export * from './event-metadata';
 export * from './runtime';
 export * from './service-kit.module';
 export * from './tokens';
+export * from './prisma-read-models.module';

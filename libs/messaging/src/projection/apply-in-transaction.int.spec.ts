@@ -10,6 +10,11 @@ describe('applyInTransaction', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     pool = new Pool({ connectionString: db.url, max: 4 });
+    // An idle client the server terminates (57P01, e.g. the database dropped with FORCE at teardown) must not
+    // crash the run; any other idle-client error still does.
+    pool.on('error', (err) => {
+      if ((err as { code?: string }).code !== '57P01') throw err;
+    });
     // What a service puts in its own migration (README), plus a read model to project into.
     await pool.query(`
       CREATE SCHEMA projection_test;

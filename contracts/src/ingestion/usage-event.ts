@@ -9,8 +9,8 @@ export type UsageStatus = 'success' | 'error';
 /**
  * Token counts in the platform's convention, which is OpenAI's: `inputTokens` counts every input token and the
  * other input fields say how many of those were of one kind; `outputTokens` counts every output token and the
- * other output fields are parts of it. The pricing engine's `Usage` has exactly these fields
- * (`docs/pricing.md`, "Token convention").
+ * other output fields are parts of it. The pricing engine prices exactly this type (its `Usage`; see
+ * `docs/pricing.md`, "Token convention").
  */
 export interface UsageCounts {
   readonly inputTokens: number;

@@ -1,3 +1,4 @@
+import type { UsageCounts } from '@llmlab/contracts';
 import type { Decimal } from 'decimal.js';
 import { Money, sumMoney, toMoneyString } from './money';
 import type { Currency, PriceEntry } from './price-entry';
@@ -9,30 +10,7 @@ import { PricingError, PricingErrorCode } from './pricing.errors';
  * `outputTokens` counts every output token, reasoning included, and the other output fields are parts of it.
  * So nothing is ever counted twice: uncached text input is what is left once the parts are taken out.
  */
-export interface Usage {
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  /** Part of `inputTokens` read from the prompt cache. */
-  readonly cachedInputTokens?: number;
-  /** Part of `inputTokens` written to the prompt cache. */
-  readonly cacheWriteTokens?: number;
-  /** Part of `cacheWriteTokens` written to a 1-hour cache entry (Anthropic). */
-  readonly cacheWrite1hTokens?: number;
-  /** Part of `outputTokens` spent on reasoning. */
-  readonly reasoningTokens?: number;
-  /** Part of `inputTokens` that is audio; cached audio included. */
-  readonly inputAudioTokens?: number;
-  /** Part of both `cachedInputTokens` and `inputAudioTokens`. */
-  readonly cachedInputAudioTokens?: number;
-  /** Part of `outputTokens` that is audio. */
-  readonly outputAudioTokens?: number;
-  /** Part of `inputTokens` that is image; cached image tokens included. */
-  readonly inputImageTokens?: number;
-  /** Part of both `cachedInputTokens` and `inputImageTokens`. */
-  readonly cachedInputImageTokens?: number;
-  /** Part of `outputTokens` that is image. */
-  readonly outputImageTokens?: number;
-}
+export type Usage = UsageCounts;
 
 export const USAGE_FIELDS = [
   'inputTokens',

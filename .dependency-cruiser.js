@@ -30,7 +30,9 @@ module.exports = {
       comment: 'A decider is pure domain logic: nothing from Nest, Prisma, NATS, PostgreSQL or Redis.',
       severity: 'error',
       from: { path: '\\.decider\\.ts$' },
-      to: { path: '(@nestjs|@prisma|@nats-io|node_modules/nats/|node_modules/pg/|ioredis|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository)\\.ts$)' },
+      to: {
+        path: '(@nestjs|@prisma|@nats-io|node_modules/nats/|node_modules/pg/|ioredis|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository)\\.ts$)',
+      },
     },
     {
       name: 'no-test-helpers-in-production',

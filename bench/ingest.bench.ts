@@ -56,7 +56,13 @@ function events(n: number): Record<string, unknown>[] {
       timestamp,
       provider,
       model,
-      usage: { inputTokens: 1200 + (i % 800), outputTokens: 80 + (i % 300), cachedInputTokens: i % 3 === 0 ? 1024 : 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      usage: {
+        inputTokens: 1200 + (i % 800),
+        outputTokens: 80 + (i % 300),
+        cachedInputTokens: i % 3 === 0 ? 1024 : 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+      },
       latencyMs: 300 + (i % 900),
       status: i % 50 === 0 ? 'error' : 'success',
       ...(i % 50 === 0 ? { errorType: 'RateLimitError' } : {}),
@@ -89,7 +95,11 @@ function cpuSeconds(prefix: string, database: string): Map<string, number> {
       const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd)?.[1];
       if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) component = service;
       else if (Number(pid) === process.pid) component = 'bench driver';
-      else if (cmd.startsWith('postgres: ') && (cmd.includes(` ${database} `) || /postgres: (walwriter|checkpointer|background writer)/.test(cmd))) component = 'postgresql';
+      else if (
+        cmd.startsWith('postgres: ') &&
+        (cmd.includes(` ${database} `) || /postgres: (walwriter|checkpointer|background writer)/.test(cmd))
+      )
+        component = 'postgresql';
       else if (/\/postgres -D /.test(cmd)) component = 'postgresql (exited backends)';
       else if (cmd.includes('nats-server')) component = 'nats';
       else if (cmd.includes('redis-server')) component = 'redis';
@@ -108,14 +118,21 @@ function cpuSeconds(prefix: string, database: string): Map<string, number> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 async function post(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
-  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, { method: 'POST', headers: { ...s.keyAgent.headers, 'content-type': 'application/json' }, body });
+  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
+    method: 'POST',
+    headers: { ...s.keyAgent.headers, 'content-type': 'application/json' },
+    body,
+  });
   const answer = (await res.json()) as { accepted?: number };
   return { status: res.status, accepted: answer.accepted ?? 0 };
 }
 
 /** Events of the project in the read models: the hourly rollup is written in the same transaction as the records. */
 async function visible(sql: Client, projectId: string): Promise<number> {
-  const { rows } = await sql.query<{ n: string }>('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1', [projectId]);
+  const { rows } = await sql.query<{ n: string }>(
+    'SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1',
+    [projectId],
+  );
   return Number(rows[0].n);
 }
 
@@ -144,7 +161,9 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
   const allVisible = Date.now();
   clearInterval(sampler);
   const cpuAfter = cpu();
-  const cpuPerEvent = [...cpuAfter].map(([component, total]) => [component, total - (cpuBefore.get(component) ?? 0)] as const).filter(([, spent]) => spent > 0);
+  const cpuPerEvent = [...cpuAfter]
+    .map(([component, total]) => [component, total - (cpuBefore.get(component) ?? 0)] as const)
+    .filter(([, spent]) => spent > 0);
   // The projection's own pace while the buffer was full: the slope of visible events over the posting window's second half.
   const window = timeline.filter(([t]) => t >= started + (postingEnded - started) / 2 && t <= postingEnded);
   const [first, last] = [window[0], window.at(-1)];
@@ -173,10 +192,10 @@ async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
     while (polling || pending.size > 0) {
       const ids = [...pending.keys()];
       if (ids.length > 0) {
-        const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)', [
-          s.projectId,
-          ids,
-        ]);
+        const { rows } = await sql.query<{ event_id: string }>(
+          'SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)',
+          [s.projectId, ids],
+        );
         const now = Date.now();
         for (const { event_id } of rows) {
           freshness.push(now - pending.get(event_id)!);
@@ -224,14 +243,17 @@ async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
 function copyCeiling(databaseUrl: string, projectId: string, rows: number): { rows: number; rate: number } {
   const dir = mkdtempSync(join(tmpdir(), 'llmlab-bench-'));
   const file = join(dir, 'rows.tsv');
-  const psql = (command: string) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const psql = (command: string) =>
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     psql(`\\copy (SELECT * FROM ingestion.usage_records WHERE project_id = '${projectId}' LIMIT ${rows}) TO '${file}'`);
     psql('CREATE TABLE public.bench_copy (LIKE ingestion.usage_records INCLUDING ALL)');
     const started = process.hrtime.bigint();
     psql(`\\copy public.bench_copy FROM '${file}'`);
     const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-    const copied = Number(execFileSync('psql', ['-X', '-At', '-d', databaseUrl, '-c', 'SELECT count(*) FROM public.bench_copy']).toString().trim());
+    const copied = Number(
+      execFileSync('psql', ['-X', '-At', '-d', databaseUrl, '-c', 'SELECT count(*) FROM public.bench_copy']).toString().trim(),
+    );
     psql('DROP TABLE public.bench_copy');
     return { rows: copied, rate: copied / elapsed };
   } finally {
@@ -273,8 +295,14 @@ async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, 
 
 async function versions(sql: Client) {
   const pg = (await sql.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-  const redis = execFileSync('redis-server', ['--version']).toString().match(/v=([\d.]+)/)?.[1] ?? '?';
-  const nats = execFileSync('nats-server', ['--version']).toString().trim().replace(/^nats-server: v?/, '');
+  const redis =
+    execFileSync('redis-server', ['--version'])
+      .toString()
+      .match(/v=([\d.]+)/)?.[1] ?? '?';
+  const nats = execFileSync('nats-server', ['--version'])
+    .toString()
+    .trim()
+    .replace(/^nats-server: v?/, '');
   return { pg, redis, nats };
 }
 
@@ -301,7 +329,9 @@ async function main() {
     const high = await sustained(s, sql, () => cpuSeconds(platform.natsPrefix, db.name));
     process.stderr.write(`sustained ${Math.round(high.endToEndRate)} events/s end to end; paced phase at half that rate\n`);
     const half = await paced(s, sql, pacedRate ?? high.endToEndRate / 2);
-    const summary = await s.keyAgent.get(`/v1/projects/${s.projectId}/costs/summary?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`);
+    const summary = await s.keyAgent.get(
+      `/v1/projects/${s.projectId}/costs/summary?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`,
+    );
     const copy = copyCeiling(db.url, s.projectId, Math.min(high.accepted, 500_000));
     const v = await versions(sql);
 
@@ -329,7 +359,10 @@ async function main() {
       '|---|---|---|---|',
       ...high.cpuPerEvent
         .sort((a, b) => b[1] - a[1])
-        .map(([component, spent]) => `| ${component} | ${spent.toFixed(1)} | ${Math.round((spent / high.accepted) * 1e6)} | ${((spent / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`),
+        .map(
+          ([component, spent]) =>
+            `| ${component} | ${spent.toFixed(1)} | ${Math.round((spent / high.accepted) * 1e6)} | ${((spent / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`,
+        ),
       `| total | ${high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0).toFixed(1)} | ${Math.round((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.accepted) * 1e6)} | ${((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`,
       '',
       `Queries agree: the project's summary counts ${summary.body.current.requests} requests (${total} accepted), ` +

@@ -20,14 +20,20 @@ interface Row {
 
 /** The `| variable | used by | default | meaning |` rows of the Configuration section. */
 function configurationRows(): Row[] {
-  const section = operations.slice(operations.indexOf('## Configuration'), operations.indexOf('\n## ', operations.indexOf('## Configuration') + 1));
+  const section = operations.slice(
+    operations.indexOf('## Configuration'),
+    operations.indexOf('\n## ', operations.indexOf('## Configuration') + 1),
+  );
   const aliases: Record<string, ServiceName[]> = { all: [...SERVICE_NAMES], 'domain services': [...DOMAIN] };
   const rows: Row[] = [];
   for (const line of section.split('\n')) {
     const cells = line.split(' | ').map((c) => c.replace(/^\|\s*|\s*\|$/g, '').trim());
     if (cells.length < 4 || !cells[0].startsWith('`')) continue;
     const usedBy = new Set<ServiceName>();
-    for (const part of cells[1].replace(/\([^)]*\)/g, '').split(/,| and /).map((p) => p.replace(/`/g, '').trim())) {
+    for (const part of cells[1]
+      .replace(/\([^)]*\)/g, '')
+      .split(/,| and /)
+      .map((p) => p.replace(/`/g, '').trim())) {
       for (const name of aliases[part] ?? (SERVICE_NAMES.includes(part as ServiceName) ? [part as ServiceName] : [])) usedBy.add(name);
     }
     rows.push({
@@ -43,7 +49,9 @@ function configurationRows(): Row[] {
 const rows = configurationRows();
 const documented = new Map(rows.flatMap((r) => r.variables.map((v) => [v, r] as const)));
 /** Read by processes other than the seven services: the migration runner and the standalone relay. */
-const relayVariables = [...readFileSync(join(ROOT, 'libs/messaging/src/relay/relay.main.ts'), 'utf8').matchAll(/^\s+(RELAY_[A-Z_]+):/gm)].map((m) => m[1]);
+const relayVariables = [
+  ...readFileSync(join(ROOT, 'libs/messaging/src/relay/relay.main.ts'), 'utf8').matchAll(/^\s+(RELAY_[A-Z_]+):/gm),
+].map((m) => m[1]);
 const OTHER_PROCESSES = ['MIGRATION_DATABASE_URL', ...relayVariables];
 
 describe('service-env.ts', () => {
@@ -95,7 +103,8 @@ describe('docs/operations.md configuration tables', () => {
 
 describe('docs/deployment.md', () => {
   it('asks for the keys the services read, and no retired one', () => {
-    for (const retired of [...RETIRED_VARIABLES, 'jwtPrivateKey', 'jwtPublicKey', 'jwt-private.pem']) expect({ retired, found: deployment.includes(retired) }).toEqual({ retired, found: false });
+    for (const retired of [...RETIRED_VARIABLES, 'jwtPrivateKey', 'jwtPublicKey', 'jwt-private.pem'])
+      expect({ retired, found: deployment.includes(retired) }).toEqual({ retired, found: false });
     expect(deployment).toContain('MASTER_ENCRYPTION_KEY');
     expect(deployment).toContain('openssl rand -base64 32');
     expect(deployment).toContain("require('crypto').randomBytes(32).toString('base64')");

@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_HTTP_PORTS, SERVICE_NAMES } from '@llmlab/contracts';
 import { findBinary } from './manifest-validation';
-import { codeDefault, natsBytes, natsConfigErrors, needsMasterKey, PROVISIONED_AHEAD, reads, RETIRED_VARIABLES, SAMPLE_SECRETS, validateEnv } from './service-env';
+import {
+  codeDefault,
+  natsBytes,
+  natsConfigErrors,
+  needsMasterKey,
+  PROVISIONED_AHEAD,
+  reads,
+  RETIRED_VARIABLES,
+  SAMPLE_SECRETS,
+  validateEnv,
+} from './service-env';
 
 const ROOT = join(__dirname, '..');
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -54,8 +64,14 @@ describe('docker-compose.yml', () => {
     }
     for (const name of Object.keys(services)) {
       for (const [target, { condition }] of Object.entries(dependsOn(name))) {
-        expect({ name, target, exists: target in services, condition: CONDITIONS.has(condition) }).toEqual({ name, target, exists: true, condition: true });
-        if (condition === 'service_healthy') expect({ name, target, disabled: services[target].healthcheck?.disable === true }).toEqual({ name, target, disabled: false });
+        expect({ name, target, exists: target in services, condition: CONDITIONS.has(condition) }).toEqual({
+          name,
+          target,
+          exists: true,
+          condition: true,
+        });
+        if (condition === 'service_healthy')
+          expect({ name, target, disabled: services[target].healthcheck?.disable === true }).toEqual({ name, target, disabled: false });
         if (condition === 'service_completed_successfully') expect(services[target].restart).toBe('no');
       }
     }
@@ -205,9 +221,11 @@ describe('docker-compose.yml', () => {
     for (const [name, svc] of Object.entries(services)) {
       for (const v of svc.volumes ?? []) {
         const source = String(v).split(':')[0];
-        if (!source.startsWith('.') && !source.startsWith('/')) expect({ name, source, declared: volumes.has(source) }).toEqual({ name, source, declared: true });
+        if (!source.startsWith('.') && !source.startsWith('/'))
+          expect({ name, source, declared: volumes.has(source) }).toEqual({ name, source, declared: true });
       }
-      for (const c of svc.configs ?? []) expect({ name, config: c.source, declared: configs.has(c.source) }).toEqual({ name, config: c.source, declared: true });
+      for (const c of svc.configs ?? [])
+        expect({ name, config: c.source, declared: configs.has(c.source) }).toEqual({ name, config: c.source, declared: true });
     }
   });
 
@@ -253,7 +271,10 @@ describe('Dockerfile', () => {
   });
 
   it('runs the scripts package.json defines, and keeps the migration runner', () => {
-    const build = stage(0).filter((i) => i.op === 'RUN').map((i) => i.args).join(' ; ');
+    const build = stage(0)
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join(' ; ');
     for (const script of [...build.matchAll(/npm run ([\w:-]+)/g)].map((m) => m[1]))
       expect({ script, defined: script in (packageJson.scripts ?? {}) }).toEqual({ script, defined: true });
     expect(build).toMatch(/npm ci/);
@@ -264,7 +285,10 @@ describe('Dockerfile', () => {
   });
 
   it('installs nothing in the runtime stage and copies only the assembled output', () => {
-    const runs = runtime.filter((i) => i.op === 'RUN').map((i) => i.args).join(' ; ');
+    const runs = runtime
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join(' ; ');
     expect(runs).not.toMatch(/npm (ci|install)|apt-get/);
     const copies = runtime.filter((i) => i.op === 'COPY');
     expect(copies.map((c) => c.args)).toEqual(['--from=build /out/ /app/']);
@@ -297,7 +321,17 @@ describe('.dockerignore', () => {
       .filter((l) => l && !l.startsWith('#'));
     expect(entries).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', '.git', 'services/*/src/generated']));
     // What the build needs must stay in the context.
-    for (const needed of ['package.json', 'package-lock.json', 'nest-cli.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'libs', 'services', 'contracts'])
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'nest-cli.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts',
+      'libs',
+      'services',
+      'contracts',
+    ])
       expect(entries).not.toContain(needed);
   });
 });

@@ -61,9 +61,7 @@ describe('k8s manifests', () => {
 
   it('lists every file of k8s/base in its kustomization', () => {
     const listed = new Set(base.spec.resources as string[]);
-    const files = require('node:fs')
-      .readdirSync(BASE)
-      .filter((f: string) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    const files = readdirSync(BASE).filter((f: string) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
     expect(files.filter((f: string) => !listed.has(f))).toEqual([]);
   });
 
@@ -82,7 +80,13 @@ describe('k8s manifests', () => {
         const errors: string[] = [];
         for (const { file, doc } of k.patches) {
           errors.push(...unknownFieldErrors(doc));
-          if (!find(k.resources.map((r) => r.doc), doc.kind, doc.metadata.name))
+          if (
+            !find(
+              k.resources.map((r) => r.doc),
+              doc.kind,
+              doc.metadata.name,
+            )
+          )
             errors.push(`${file}: patch target ${describeObject(doc)} is not among the resources`);
         }
         expect(errors).toEqual([]);
@@ -123,8 +127,10 @@ describe('k8s manifests', () => {
         .sort();
     // The gateway verifies tokens with the public keys auth publishes over NATS: no secret at all.
     expect(secretEnv('gateway')).toEqual([]);
-    for (const name of ['auth', 'provider-sync', 'alerts']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
-    for (const name of ['ingestion', 'recommendations', 'audit']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
+    for (const name of ['auth', 'provider-sync', 'alerts'])
+      expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
+    for (const name of ['ingestion', 'recommendations', 'audit'])
+      expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
     // The event store switch is optional: absent from the Secret means PostgreSQL.
     const eventstore = find(baseDocs, 'Deployment', 'auth')!.spec.template.spec.containers[0].env.find(
       (e: { name: string }) => e.name === 'EVENTSTORE_CONNECTION_STRING',
@@ -154,13 +160,11 @@ describe('k8s manifests', () => {
   });
 
   it('mentions the retired signing-key variables nowhere', () => {
-    const files = [
-      ...readdirSync(BASE).map((f) => join(BASE, f)),
-      ...readdirSync(PRODUCTION).map((f) => join(PRODUCTION, f)),
-    ];
+    const files = [...readdirSync(BASE).map((f) => join(BASE, f)), ...readdirSync(PRODUCTION).map((f) => join(PRODUCTION, f))];
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
-      for (const retired of RETIRED_VARIABLES) expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
+      for (const retired of RETIRED_VARIABLES)
+        expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
     }
   });
 
@@ -174,11 +178,16 @@ describe('k8s manifests', () => {
         expect({ name, v, value: jwt.data[v] }).toEqual({ name, v, value: codeDefault(name, v) });
       }
     }
-    for (const name of SERVICE_NAMES.filter((n) => n !== 'auth' && n !== 'gateway')) expect(containerEnv(baseDocs, name).env.has('JWT_ISSUER')).toBe(false);
+    for (const name of SERVICE_NAMES.filter((n) => n !== 'auth' && n !== 'gateway'))
+      expect(containerEnv(baseDocs, name).env.has('JWT_ISSUER')).toBe(false);
   });
 
   it('ships the code defaults of the per-service settings, so the docs and the manifests tell the same story', () => {
-    const readers: Record<string, ServiceName> = { 'llmlab-gateway-config': 'gateway', 'llmlab-auth-config': 'auth', 'llmlab-alerts-config': 'alerts' };
+    const readers: Record<string, ServiceName> = {
+      'llmlab-gateway-config': 'gateway',
+      'llmlab-auth-config': 'auth',
+      'llmlab-alerts-config': 'alerts',
+    };
     for (const [configMap, reader] of Object.entries(readers)) {
       const data = find(baseDocs, 'ConfigMap', configMap)!.data as Record<string, string>;
       expect(Object.keys(data).length).toBeGreaterThan(0);
@@ -187,7 +196,12 @@ describe('k8s manifests', () => {
     }
     // The rate limits and the proxy trust are there to be tuned per deployment.
     expect(Object.keys(find(baseDocs, 'ConfigMap', 'llmlab-gateway-config')!.data)).toEqual(
-      expect.arrayContaining(['TRUST_PROXY', 'RATE_LIMIT_MANAGEMENT_PER_HOUR', 'RATE_LIMIT_INGEST_PER_HOUR', 'RATE_LIMIT_ANONYMOUS_PER_HOUR']),
+      expect.arrayContaining([
+        'TRUST_PROXY',
+        'RATE_LIMIT_MANAGEMENT_PER_HOUR',
+        'RATE_LIMIT_INGEST_PER_HOUR',
+        'RATE_LIMIT_ANONYMOUS_PER_HOUR',
+      ]),
     );
   });
 
@@ -217,10 +231,13 @@ describe('k8s manifests', () => {
     const job = find(baseDocs, 'Job', 'llmlab-migrate')!;
     const [container] = job.spec.template.spec.containers;
     expect(container.command).toEqual(['node', 'dist/libs/persistence/src/migrate.main.js']);
-    expect(container.env.find((e: { name: string }) => e.name === 'MIGRATION_DATABASE_URL').valueFrom.secretKeyRef.key).toBe('MIGRATION_DATABASE_URL');
+    expect(container.env.find((e: { name: string }) => e.name === 'MIGRATION_DATABASE_URL').valueFrom.secretKeyRef.key).toBe(
+      'MIGRATION_DATABASE_URL',
+    );
     expect(container.env.map((e: { name: string }) => e.name).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'MIGRATION_DATABASE_URL']);
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
-    for (const name of DOMAIN) expect({ name, migrate: resolvedEnv(containerEnv(baseDocs, name).env).MIGRATE_ON_START }).toEqual({ name, migrate: 'false' });
+    for (const name of DOMAIN)
+      expect({ name, migrate: resolvedEnv(containerEnv(baseDocs, name).env).MIGRATE_ON_START }).toEqual({ name, migrate: 'false' });
   });
 
   it('runs NATS as a 3-member JetStream cluster that fsyncs every write', () => {
@@ -269,14 +286,16 @@ describe('k8s manifests', () => {
           selects(p.spec.podSelector, pods(from)) &&
           (p.spec.egress ?? []).some(
             (r: { to?: Array<{ podSelector?: object }>; ports?: Array<{ port: number }> }) =>
-              (r.ports ?? []).some((x) => x.port === port) && (r.to ?? []).some((peer) => peer.podSelector && selects(peer.podSelector, pods(to))),
+              (r.ports ?? []).some((x) => x.port === port) &&
+              (r.to ?? []).some((peer) => peer.podSelector && selects(peer.podSelector, pods(to))),
           ),
       );
       const ingressPolicies = policies.filter((p) => p.spec.policyTypes.includes('Ingress') && selects(p.spec.podSelector, pods(to)));
       const ingress = ingressPolicies.some((p) =>
         (p.spec.ingress ?? []).some(
           (r: { from?: Array<{ podSelector?: object }>; ports?: Array<{ port: number | string }> }) =>
-            (r.ports ?? []).some((x) => x.port === port || x.port === 'http') && (!r.from || r.from.some((peer) => peer.podSelector && selects(peer.podSelector, pods(from)))),
+            (r.ports ?? []).some((x) => x.port === port || x.port === 'http') &&
+            (!r.from || r.from.some((peer) => peer.podSelector && selects(peer.podSelector, pods(from)))),
         ),
       );
       return egress && ingress;
@@ -304,7 +323,8 @@ describe('k8s manifests', () => {
   });
 
   describe('overlays/production', () => {
-    const patched = (kind: string, name: string) => production.patches.find((p) => p.doc.kind === kind && p.doc.metadata.name === name)?.doc;
+    const patched = (kind: string, name: string) =>
+      production.patches.find((p) => p.doc.kind === kind && p.doc.metadata.name === name)?.doc;
 
     it('removes the placeholder Secret and expects the real one out of band', () => {
       expect(patched('Secret', 'llmlab-secrets')?.$patch).toBe('delete');
@@ -317,13 +337,19 @@ describe('k8s manifests', () => {
     });
 
     it('sets the public address of the API and of alert links to the Ingress host', () => {
-      const host = find(production.resources.map((r) => r.doc), 'Ingress', 'gateway')!.spec.rules[0].host;
+      const host = find(
+        production.resources.map((r) => r.doc),
+        'Ingress',
+        'gateway',
+      )!.spec.rules[0].host;
       expect(patched('ConfigMap', 'llmlab-gateway-config')!.data.PUBLIC_URL).toBe(`https://${host}`);
       expect(patched('ConfigMap', 'llmlab-alerts-config')!.data.ALERTS_APP_URL).toBe(`https://${host}`);
     });
 
     it('requires NATS members on distinct nodes', () => {
-      expect(patched('StatefulSet', 'nats')!.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+      expect(
+        patched('StatefulSet', 'nats')!.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+      ).toHaveLength(1);
     });
   });
 
@@ -336,7 +362,8 @@ describe('k8s manifests', () => {
       const docs = parseYamlDocuments(run(kubectl!, ['kustomize', dir]), `kubectl kustomize ${label}`);
       const errors = docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]);
       errors.push(...crossReferenceErrors(docs, { externalSecrets: [...external] }));
-      for (const d of docs) if (d.kind !== 'Namespace' && d.metadata.namespace !== 'llmlab') errors.push(`${describeObject(d)} is not in namespace llmlab`);
+      for (const d of docs)
+        if (d.kind !== 'Namespace' && d.metadata.namespace !== 'llmlab') errors.push(`${describeObject(d)} is not in namespace llmlab`);
       errors.push(...environmentErrors(docs));
       expect(errors).toEqual([]);
       if (label === 'overlays/production') {

@@ -156,11 +156,7 @@ export function schemaErrors(doc: K8sObject): string[] {
 // Unknown fields, from kubernetes-models' .d.ts declarations
 // ---------------------------------------------------------------------------------------------------------------
 
-type FieldType =
-  | { kind: 'leaf' }
-  | { kind: 'object'; file: string }
-  | { kind: 'array'; of: FieldType }
-  | { kind: 'map'; of: FieldType };
+type FieldType = { kind: 'leaf' } | { kind: 'object'; file: string } | { kind: 'array'; of: FieldType } | { kind: 'map'; of: FieldType };
 
 const MODELS_ROOT = dirname(require.resolve('kubernetes-models/package.json'));
 const declarationCache = new Map<string, Map<string, FieldType> | null>();
@@ -341,7 +337,11 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
     ]);
     if (w.spec?.serviceName && !docs.some((d) => d.kind === 'Service' && d.metadata.name === w.spec.serviceName))
       errors.push(`${name}: governing Service ${w.spec.serviceName} does not exist`);
-    if (spec.serviceAccountName && spec.serviceAccountName !== 'default' && !docs.some((d) => d.kind === 'ServiceAccount' && d.metadata.name === spec.serviceAccountName))
+    if (
+      spec.serviceAccountName &&
+      spec.serviceAccountName !== 'default' &&
+      !docs.some((d) => d.kind === 'ServiceAccount' && d.metadata.name === spec.serviceAccountName)
+    )
       errors.push(`${name}: ServiceAccount ${spec.serviceAccountName} does not exist`);
 
     const podSecurity = spec.securityContext ?? {};
@@ -361,7 +361,8 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
       }
       const envNames = (c.env ?? []).map((e: { name: string }) => e.name);
       if (new Set(envNames).size !== envNames.length) errors.push(`${name}: ${where} declares an env variable twice`);
-      for (const m of c.volumeMounts ?? []) if (!volumeNames.has(m.name)) errors.push(`${name}: ${where} mounts undeclared volume ${m.name}`);
+      for (const m of c.volumeMounts ?? [])
+        if (!volumeNames.has(m.name)) errors.push(`${name}: ${where} mounts undeclared volume ${m.name}`);
 
       // Probes point at ports the container declares.
       const ports: Array<{ name?: string; containerPort: number }> = c.ports ?? [];
@@ -385,7 +386,8 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
       if (uid === 0) errors.push(`${name}: ${where} runs as root`);
       if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory)
         errors.push(`${name}: ${where} needs cpu and memory requests and a memory limit`);
-      if (!c.image || /:latest$/.test(c.image) || !/:[^/]+$/.test(c.image)) errors.push(`${name}: ${where} image ${c.image} needs a pinned tag`);
+      if (!c.image || /:latest$/.test(c.image) || !/:[^/]+$/.test(c.image))
+        errors.push(`${name}: ${where} image ${c.image} needs a pinned tag`);
     }
   }
 
@@ -393,7 +395,9 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
   for (const svc of byKind('Service')) {
     const selector = svc.spec?.selector as Labels | undefined;
     if (!selector) continue;
-    const targets = workloads.filter((w) => w.kind !== 'Job' && w.kind !== 'Pod' && selects({ matchLabels: selector }, podTemplate(w)!.metadata?.labels));
+    const targets = workloads.filter(
+      (w) => w.kind !== 'Job' && w.kind !== 'Pod' && selects({ matchLabels: selector }, podTemplate(w)!.metadata?.labels),
+    );
     if (targets.length === 0) {
       errors.push(`${describe(svc)}: selects no Deployment or StatefulSet`);
       continue;
@@ -402,7 +406,9 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
       const target = p.targetPort ?? p.port;
       for (const w of targets) {
         const ok = containersOf(w).some((c) =>
-          (c.ports ?? []).some((cp: { name?: string; containerPort: number }) => (typeof target === 'number' ? cp.containerPort === target : cp.name === target)),
+          (c.ports ?? []).some((cp: { name?: string; containerPort: number }) =>
+            typeof target === 'number' ? cp.containerPort === target : cp.name === target,
+          ),
         );
         if (!ok) errors.push(`${describe(svc)}: port ${p.name ?? p.port} targets ${target}, which ${describe(w)} does not declare`);
       }
@@ -414,7 +420,8 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
     const ref = hpa.spec?.scaleTargetRef ?? {};
     const target = docs.find((d) => d.kind === ref.kind && d.metadata.name === ref.name);
     if (!target) errors.push(`${describe(hpa)}: scale target ${ref.kind}/${ref.name} does not exist`);
-    else if (target.spec?.replicas !== undefined) errors.push(`${describe(hpa)}: ${describe(target)} sets replicas, which every apply would reset`);
+    else if (target.spec?.replicas !== undefined)
+      errors.push(`${describe(hpa)}: ${describe(target)} sets replicas, which every apply would reset`);
     if ((hpa.spec?.minReplicas ?? 1) > hpa.spec?.maxReplicas) errors.push(`${describe(hpa)}: minReplicas above maxReplicas`);
   }
 
@@ -437,9 +444,14 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
       }
     }
     for (const rule of np.spec?.egress ?? []) {
-      for (const p of rule.ports ?? []) if (typeof p.port === 'string') errors.push(`${describe(np)}: egress port ${p.port} must be a number`);
+      for (const p of rule.ports ?? [])
+        if (typeof p.port === 'string') errors.push(`${describe(np)}: egress port ${p.port} must be a number`);
       for (const peer of rule.to ?? []) {
-        if (peer.podSelector && !peer.namespaceSelector && !workloads.some((w) => selects(peer.podSelector, podTemplate(w)!.metadata?.labels)))
+        if (
+          peer.podSelector &&
+          !peer.namespaceSelector &&
+          !workloads.some((w) => selects(peer.podSelector, podTemplate(w)!.metadata?.labels))
+        )
           errors.push(`${describe(np)}: egress peer selects no pod`);
       }
     }
@@ -452,7 +464,11 @@ export function crossReferenceErrors(docs: K8sObject[], options: CrossReferenceO
         const backend = path.backend?.service;
         const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === backend?.name);
         if (!svc) errors.push(`${describe(ing)}: backend Service ${backend?.name} does not exist`);
-        else if (!(svc.spec.ports ?? []).some((p: { name?: string; port: number }) => p.name === backend.port?.name || p.port === backend.port?.number))
+        else if (
+          !(svc.spec.ports ?? []).some(
+            (p: { name?: string; port: number }) => p.name === backend.port?.name || p.port === backend.port?.number,
+          )
+        )
           errors.push(`${describe(ing)}: backend port ${JSON.stringify(backend.port)} not on ${describe(svc)}`);
       }
     }

@@ -175,7 +175,8 @@ export function serviceEnvironmentErrors(docs: K8sObject[], deploymentName: (ser
     errors.push(...duplicates);
     const known = reads(name);
     for (const variable of env.keys()) {
-      if (!known.has(variable) && !(PROVISIONED_AHEAD[name] ?? []).includes(variable)) errors.push(`${name}: ${variable} is not read by its code`);
+      if (!known.has(variable) && !(PROVISIONED_AHEAD[name] ?? []).includes(variable))
+        errors.push(`${name}: ${variable} is not read by its code`);
     }
     const key = env.get('MASTER_ENCRYPTION_KEY');
     if (needsMasterKey(name) && !(key && 'secret' in key && key.key === 'MASTER_ENCRYPTION_KEY' && !key.optional))
@@ -197,11 +198,20 @@ const NATS_2_10_OPTIONS = ['sync_interval'];
 export function natsConfigErrors(natsServer: string, conf: string): string[] {
   const version = /v(\d+)\.(\d+)/.exec(execFileSync(natsServer, ['--version'], { encoding: 'utf8' }))!;
   const older = Number(version[1]) === 2 && Number(version[2]) < 10;
-  const text = older ? conf.split('\n').filter((l) => !NATS_2_10_OPTIONS.some((o) => l.trim().startsWith(`${o}:`))).join('\n') : conf;
+  const text = older
+    ? conf
+        .split('\n')
+        .filter((l) => !NATS_2_10_OPTIONS.some((o) => l.trim().startsWith(`${o}:`)))
+        .join('\n')
+    : conf;
   const dir = mkdtempSync(join(tmpdir(), 'llmlab-nats-'));
   try {
     writeFileSync(join(dir, 'nats.conf'), text);
-    execFileSync(natsServer, ['-t', '-c', join(dir, 'nats.conf')], { env: { ...process.env, POD_NAME: 'nats-0' }, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(natsServer, ['-t', '-c', join(dir, 'nats.conf')], {
+      env: { ...process.env, POD_NAME: 'nats-0' },
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
     return [];
   } catch (err) {
     return [String((err as { stderr?: string }).stderr ?? err)];

@@ -65,7 +65,12 @@ const openaiAnswer: OpenAIAnswer = ({ operation, body }) => {
       completion_tokens: output,
       total_tokens: input + output,
       prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: reasoning, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: reasoning,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     },
   };
 };
@@ -104,11 +109,17 @@ async function createDemoTenant(anonymous: ApiClient) {
   const user = createApiClient({ baseUrl, accessToken: signup.accessToken });
   const project = await must(
     'project creation',
-    user.POST('/v1/organizations/{orgId}/projects', { params: { path: { orgId: signup.organization.id } }, body: { name: 'Demo support bot' } }),
+    user.POST('/v1/organizations/{orgId}/projects', {
+      params: { path: { orgId: signup.organization.id } },
+      body: { name: 'Demo support bot' },
+    }),
   );
   const key = await must(
     'API key creation',
-    user.POST('/v1/projects/{projectId}/api-keys', { params: { path: { projectId: project.id } }, body: { name: 'demo', scopes: ['ingest', 'read'] } }),
+    user.POST('/v1/projects/{projectId}/api-keys', {
+      params: { path: { projectId: project.id } },
+      body: { name: 'demo', scopes: ['ingest', 'read'] },
+    }),
   );
   return { email, password, organizationId: signup.organization.id, project, key };
 }
@@ -122,8 +133,13 @@ interface Scenario {
 async function driveCalls(llmlab: LLMLab, openaiUrl: string, anthropicUrl: string, calls: number) {
   // No client retries: a refused call is recorded as the error it is.
   const openai = llmlab.instrument(new OpenAI({ baseURL: openaiUrl, apiKey: 'sk-demo', maxRetries: 0 }), { tags: { app: 'support-bot' } });
-  const deepseek = llmlab.instrument(new OpenAI({ baseURL: openaiUrl, apiKey: 'sk-demo', maxRetries: 0 }), { provider: 'deepseek', tags: { app: 'support-bot' } });
-  const anthropic = llmlab.instrument(new Anthropic({ baseURL: anthropicUrl, apiKey: 'sk-ant-demo', maxRetries: 0 }), { tags: { app: 'support-bot' } });
+  const deepseek = llmlab.instrument(new OpenAI({ baseURL: openaiUrl, apiKey: 'sk-demo', maxRetries: 0 }), {
+    provider: 'deepseek',
+    tags: { app: 'support-bot' },
+  });
+  const anthropic = llmlab.instrument(new Anthropic({ baseURL: anthropicUrl, apiKey: 'sk-ant-demo', maxRetries: 0 }), {
+    tags: { app: 'support-bot' },
+  });
   const messages = [{ role: 'user' as const, content: 'Where is my order?' }];
   const drain = async (stream: AsyncIterable<unknown>) => {
     for await (const chunk of stream) void chunk;
@@ -131,13 +147,25 @@ async function driveCalls(llmlab: LLMLab, openaiUrl: string, anthropicUrl: strin
 
   const scenarios: Scenario[] = [
     { weight: 30, feature: 'support-chat', run: () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages }) },
-    { weight: 12, feature: 'support-chat', run: async () => drain(await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })) },
+    {
+      weight: 12,
+      feature: 'support-chat',
+      run: async () => drain(await openai.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true })),
+    },
     { weight: 8, feature: 'research', run: () => openai.responses.create({ model: 'gpt-4.1', input: 'Summarise the refund policy' }) },
-    { weight: 5, feature: 'research', run: async () => drain(await openai.responses.create({ model: 'gpt-4.1', input: 'Compare plans', stream: true })) },
+    {
+      weight: 5,
+      feature: 'research',
+      run: async () => drain(await openai.responses.create({ model: 'gpt-4.1', input: 'Compare plans', stream: true })),
+    },
     { weight: 6, feature: 'planning', run: () => openai.chat.completions.create({ model: 'o4-mini', messages }) },
     { weight: 14, feature: 'search', run: () => openai.embeddings.create({ model: 'text-embedding-3-small', input: 'order status' }) },
     { weight: 8, feature: 'translation', run: () => deepseek.chat.completions.create({ model: 'deepseek-chat', messages }) },
-    { weight: 10, feature: 'coding-assistant', run: () => anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages }) },
+    {
+      weight: 10,
+      feature: 'coding-assistant',
+      run: () => anthropic.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 1024, messages }),
+    },
     {
       weight: 6,
       feature: 'coding-assistant',
@@ -160,15 +188,28 @@ async function driveCalls(llmlab: LLMLab, openaiUrl: string, anthropicUrl: strin
       if (scenario.feature === 'coding-assistant' || scenario.feature === 'summaries' || scenario.feature === 'escalations') {
         fakes.anthropic.failNext({ status: 529, type: 'overloaded_error', message: 'Overloaded' });
       } else {
-        fakes.openai.failNext(rng.chance(0.7) ? { status: 429, type: 'requests', message: 'Rate limit reached', code: 'rate_limit_exceeded' } : { status: 500, type: 'server_error', message: 'The server had an error' });
+        fakes.openai.failNext(
+          rng.chance(0.7)
+            ? { status: 429, type: 'requests', message: 'Rate limit reached', code: 'rate_limit_exceeded' }
+            : { status: 500, type: 'server_error', message: 'The server had an error' },
+        );
       }
     }
     outcome.calls++;
-    await withContext({ userId: someUser(), tags: { feature: scenario.feature, env: 'production' } }, scenario.run).catch(() => outcome.failures++);
+    await withContext({ userId: someUser(), tags: { feature: scenario.feature, env: 'production' } }, scenario.run).catch(
+      () => outcome.failures++,
+    );
   }
   // A model served in-house: no public price, so it is counted as unpriced until the organization sets one.
   for (let i = 0; i < 4; i++) {
-    llmlab.record({ provider: 'acme', model: 'acme-llm-7b', latencyMs: rng.int(200, 900), usage: { inputTokens: rng.int(500, 2_000), outputTokens: rng.int(50, 300) }, userId: someUser(), tags: { feature: 'experiments', env: 'production' } });
+    llmlab.record({
+      provider: 'acme',
+      model: 'acme-llm-7b',
+      latencyMs: rng.int(200, 900),
+      usage: { inputTokens: rng.int(500, 2_000), outputTokens: rng.int(50, 300) },
+      userId: someUser(),
+      tags: { feature: 'experiments', env: 'production' },
+    });
     outcome.calls++;
   }
   return outcome;
@@ -190,16 +231,18 @@ function breakdownTable(title: string, rows: (Totals & { key: string | null })[]
   return table(
     title,
     ['', 'cost', 'requests', 'errors', 'unpriced', 'input tok', 'cached', 'output tok'],
-    rows.slice(0, limit).map((r) => [
-      r.key ?? '(none)',
-      money(r.cost.amount),
-      count(r.requests),
-      count(r.errors),
-      count(r.unpriced),
-      count(r.tokens.input),
-      count(r.tokens.cachedInput),
-      count(r.tokens.output),
-    ]),
+    rows
+      .slice(0, limit)
+      .map((r) => [
+        r.key ?? '(none)',
+        money(r.cost.amount),
+        count(r.requests),
+        count(r.errors),
+        count(r.unpriced),
+        count(r.tokens.input),
+        count(r.tokens.cachedInput),
+        count(r.tokens.output),
+      ]),
   );
 }
 
@@ -221,15 +264,24 @@ async function main() {
   fakes.openai = await startFakeOpenAI({ answer: openaiAnswer });
   fakes.anthropic = await startFakeAnthropic({ answer: anthropicAnswer });
   const problems: string[] = [];
-  const llmlab = new LLMLab({ apiKey: tenant.key.key, baseUrl, flushIntervalMs: 200, flushOnExit: false, onError: (e) => problems.push(e.message) });
+  const llmlab = new LLMLab({
+    apiKey: tenant.key.key,
+    baseUrl,
+    flushIntervalMs: 200,
+    flushOnExit: false,
+    onError: (e) => problems.push(e.message),
+  });
   try {
     const calls = Number(process.env.DEMO_CALLS ?? 150);
-    process.stdout.write(`  driving ${calls} calls through the instrumented openai and @anthropic-ai/sdk clients (fake providers on ${fakes.openai.url}, ${fakes.anthropic.url})\n`);
+    process.stdout.write(
+      `  driving ${calls} calls through the instrumented openai and @anthropic-ai/sdk clients (fake providers on ${fakes.openai.url}, ${fakes.anthropic.url})\n`,
+    );
     const outcome = await driveCalls(llmlab, fakes.openai.baseURL, fakes.anthropic.url, calls);
     await llmlab.shutdown();
     const stats = llmlab.getStats();
     process.stdout.write(`  ${outcome.calls} calls (${outcome.failures} failed at the provider), ${stats.sent} usage events delivered\n`);
-    if (stats.sent !== outcome.calls || problems.length > 0) throw new Error(`the SDK could not deliver every event: ${problems.join('; ')}`);
+    if (stats.sent !== outcome.calls || problems.length > 0)
+      throw new Error(`the SDK could not deliver every event: ${problems.join('; ')}`);
 
     const api = createApiClient({ baseUrl, apiKey: tenant.key.key });
     const projectId = tenant.project.id;
@@ -237,30 +289,46 @@ async function main() {
     const waitStarted = Date.now();
     let summary: ApiSchemas['CostSummaryDto'] | undefined;
     while (Date.now() - waitStarted < 60_000) {
-      summary = await must('cost summary', api.GET('/v1/projects/{projectId}/costs/summary', { params: { path: { projectId }, query: range() } }));
+      summary = await must(
+        'cost summary',
+        api.GET('/v1/projects/{projectId}/costs/summary', { params: { path: { projectId }, query: range() } }),
+      );
       if (summary.current.requests >= stats.sent) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (!summary || summary.current.requests < stats.sent) throw new Error(`only ${summary?.current.requests ?? 0} of ${stats.sent} events became queryable within a minute`);
+    if (!summary || summary.current.requests < stats.sent)
+      throw new Error(`only ${summary?.current.requests ?? 0} of ${stats.sent} events became queryable within a minute`);
     process.stdout.write(`  queryable ${((Date.now() - waitStarted) / 1000).toFixed(1)} s after the last flush\n`);
 
     const breakdown = (groupBy: string) =>
-      must(`breakdown by ${groupBy}`, api.GET('/v1/projects/{projectId}/costs/breakdown', { params: { path: { projectId }, query: { ...range(), groupBy, limit: 10 } } }));
-    const [byModel, byProvider, byUser, byFeature] = await Promise.all([breakdown('model'), breakdown('provider'), breakdown('user'), breakdown('tag:feature')]);
+      must(
+        `breakdown by ${groupBy}`,
+        api.GET('/v1/projects/{projectId}/costs/breakdown', { params: { path: { projectId }, query: { ...range(), groupBy, limit: 10 } } }),
+      );
+    const [byModel, byProvider, byUser, byFeature] = await Promise.all([
+      breakdown('model'),
+      breakdown('provider'),
+      breakdown('user'),
+      breakdown('tag:feature'),
+    ]);
 
     const c = summary.current;
     process.stdout.write(
-      table('Cost summary', ['', 'this period', 'previous period'], [
-        ['cost', money(c.cost.amount), money(summary.previous.cost.amount)],
-        ['requests', count(c.requests), count(summary.previous.requests)],
-        ['errors', count(c.errors), count(summary.previous.errors)],
-        ['unpriced', count(c.unpriced), count(summary.previous.unpriced)],
-        ['input tokens', count(c.tokens.input), count(summary.previous.tokens.input)],
-        ['  cached', count(c.tokens.cachedInput), count(summary.previous.tokens.cachedInput)],
-        ['  cache writes', count(c.tokens.cacheWrite), count(summary.previous.tokens.cacheWrite)],
-        ['output tokens', count(c.tokens.output), count(summary.previous.tokens.output)],
-        ['  reasoning', count(c.tokens.reasoning), count(summary.previous.tokens.reasoning)],
-      ]) +
+      table(
+        'Cost summary',
+        ['', 'this period', 'previous period'],
+        [
+          ['cost', money(c.cost.amount), money(summary.previous.cost.amount)],
+          ['requests', count(c.requests), count(summary.previous.requests)],
+          ['errors', count(c.errors), count(summary.previous.errors)],
+          ['unpriced', count(c.unpriced), count(summary.previous.unpriced)],
+          ['input tokens', count(c.tokens.input), count(summary.previous.tokens.input)],
+          ['  cached', count(c.tokens.cachedInput), count(summary.previous.tokens.cachedInput)],
+          ['  cache writes', count(c.tokens.cacheWrite), count(summary.previous.tokens.cacheWrite)],
+          ['output tokens', count(c.tokens.output), count(summary.previous.tokens.output)],
+          ['  reasoning', count(c.tokens.reasoning), count(summary.previous.tokens.reasoning)],
+        ],
+      ) +
         '\n' +
         breakdownTable('Top models by cost', byModel.rows) +
         '\n' +

@@ -9,7 +9,9 @@ const { root, DEFAULTS } = require('./lib');
 const name = process.argv[2];
 const entry = name && join(root, 'dist', 'services', name, 'src', 'main.js');
 if (!entry || !existsSync(entry)) {
-  process.stderr.write('usage: npm run service -- <gateway|auth|ingestion|provider-sync|recommendations|alerts|audit>\n(run `npm start` or `npm run build` first)\n');
+  process.stderr.write(
+    'usage: npm run service -- <gateway|auth|ingestion|provider-sync|recommendations|alerts|audit>\n(run `npm start` or `npm run build` first)\n',
+  );
   process.exit(2);
 }
 const child = spawn(process.execPath, [entry], { cwd: root, env: { ...DEFAULTS, ...process.env }, stdio: 'inherit' });

@@ -40,6 +40,8 @@ async function main() {
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
   // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.build.json', '--incremental', 'false']);
+  step('Formatting (Prettier)');
+  run('npm', ['run', '--silent', 'format:check']);
   step('Module boundaries (dependency-cruiser)');
   run('npm', ['run', '--silent', 'lint:deps']);
   step('OpenAPI document lint (Redocly)');

@@ -70,7 +70,8 @@ function hasPath(obj: Values, path: string[]): boolean {
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateValues = ajv.compile(schema);
-const schemaProblems = (v: Values) => (validateValues(v) ? [] : validateValues.errors.map((e: { instancePath: string; message: string }) => `${e.instancePath} ${e.message}`));
+const schemaProblems = (v: Values) =>
+  validateValues(v) ? [] : validateValues.errors.map((e: { instancePath: string; message: string }) => `${e.instancePath} ${e.message}`);
 
 describe('helm/llmlab', () => {
   describe('Chart.yaml', () => {
@@ -85,7 +86,23 @@ describe('helm/llmlab', () => {
     });
 
     it('has only fields Helm knows', () => {
-      const known = ['apiVersion', 'name', 'version', 'kubeVersion', 'description', 'type', 'keywords', 'home', 'sources', 'dependencies', 'maintainers', 'icon', 'appVersion', 'deprecated', 'annotations'];
+      const known = [
+        'apiVersion',
+        'name',
+        'version',
+        'kubeVersion',
+        'description',
+        'type',
+        'keywords',
+        'home',
+        'sources',
+        'dependencies',
+        'maintainers',
+        'icon',
+        'appVersion',
+        'deprecated',
+        'annotations',
+      ];
       expect(Object.keys(chart).filter((k) => !known.includes(k))).toEqual([]);
       for (const m of chart.maintainers ?? []) expect(typeof m.name).toBe('string');
     });
@@ -121,7 +138,8 @@ describe('helm/llmlab', () => {
 
     it('has every service on the port the code defaults to', () => {
       expect(Object.keys(values.services).sort()).toEqual([...SERVICE_NAMES].sort());
-      for (const name of SERVICE_NAMES) expect({ name, port: values.services[name].port }).toEqual({ name, port: DEFAULT_HTTP_PORTS[name] });
+      for (const name of SERVICE_NAMES)
+        expect({ name, port: values.services[name].port }).toEqual({ name, port: DEFAULT_HTTP_PORTS[name] });
     });
 
     it('defaults to HA NATS with JetStream fsync on every write, external PostgreSQL and migrations as a hook', () => {
@@ -166,7 +184,8 @@ describe('helm/llmlab', () => {
         ['auth', 'LOGIN_THROTTLE_WINDOW_SECONDS', auth.loginThrottleWindowSeconds],
         ['alerts', 'ALERTS_TRUSTED_ORIGINS', values.config.alerts.trustedOrigins.join(',')],
       ];
-      for (const [name, variable, value] of expected) expect({ variable, value: String(value) }).toEqual({ variable, value: codeDefault(name, variable) });
+      for (const [name, variable, value] of expected)
+        expect({ variable, value: String(value) }).toEqual({ variable, value: codeDefault(name, variable) });
     });
 
     it('lets NATS carry the largest ingest batch the gateway accepts', () => {
@@ -184,14 +203,22 @@ describe('helm/llmlab', () => {
         ...Array.from({ length: 20 }, () => randomBytes(32).toString('base64url')),
         ...Array.from({ length: 20 }, () => randomBytes(32).toString('hex')),
         // The same 32 bytes with non-zero padding bits: Node decodes them, the services refuse them.
-        ...Array.from({ length: 20 }, () => randomBytes(32).toString('base64').replace(/(.)=$/, (_, c) => (c === 'B' ? 'C' : 'B') + '=')),
+        ...Array.from({ length: 20 }, () =>
+          randomBytes(32)
+            .toString('base64')
+            .replace(/(.)=$/, (_, c) => (c === 'B' ? 'C' : 'B') + '='),
+        ),
         'CHANGE_ME',
         'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
         exampleValues.secrets.masterEncryptionKey,
       ];
       for (const key of samples) {
         const accepted = masterKeyAccepted(key);
-        expect({ key, schema: schemaAccepts(key), template: templateRegex.test(key.trim()) }).toEqual({ key, schema: accepted, template: accepted });
+        expect({ key, schema: schemaAccepts(key), template: templateRegex.test(key.trim()) }).toEqual({
+          key,
+          schema: accepted,
+          template: accepted,
+        });
       }
       expect(samples.filter(masterKeyAccepted).length).toBeGreaterThan(200);
       // What `openssl rand -base64 32 > key` and `--set-file` give: the services trim it too.
@@ -225,7 +252,10 @@ describe('helm/llmlab', () => {
       expect(unused).toEqual([]);
       // serviceDefaults and services.<name> are merged into $svc, which the templates read key by key.
       const svcKeys = new Set([...allTemplateText.matchAll(/\$svc\.([A-Za-z_]+)/g)].map((m) => m[1]));
-      const perService = new Set([...Object.keys(values.serviceDefaults), ...Object.values(values.services).flatMap((s) => Object.keys(s as Values))]);
+      const perService = new Set([
+        ...Object.keys(values.serviceDefaults),
+        ...Object.values(values.services).flatMap((s) => Object.keys(s as Values)),
+      ]);
       expect([...perService].filter((k) => !svcKeys.has(k))).toEqual([]);
     });
 
@@ -238,18 +268,26 @@ describe('helm/llmlab', () => {
     });
 
     it('never mention the retired signing-key variables or values', () => {
-      const files = [...templates, { file: 'values.yaml', text: read('values.yaml') }, { file: 'values.schema.json', text: read('values.schema.json') }, { file: 'ci/example-values.yaml', text: read('ci/example-values.yaml') }];
+      const files = [
+        ...templates,
+        { file: 'values.yaml', text: read('values.yaml') },
+        { file: 'values.schema.json', text: read('values.schema.json') },
+        { file: 'ci/example-values.yaml', text: read('ci/example-values.yaml') },
+      ];
       for (const { file, text } of files) {
-        for (const retired of [...RETIRED_VARIABLES, 'jwtPrivateKey', 'jwtPublicKey']) expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
+        for (const retired of [...RETIRED_VARIABLES, 'jwtPrivateKey', 'jwtPublicKey'])
+          expect({ file, retired, found: text.includes(retired) }).toEqual({ file, retired, found: false });
       }
     });
 
     it('print numbers from values through int64 (Helm reads them as floats: 1000000 would render as 1e+06)', () => {
       const configMaps = templates.find((t) => t.file === 'templates/configmap.yaml')!.text;
-      const numeric = [...configMaps.matchAll(/^\s*[A-Z][A-Z0-9_]*: \{\{\s*\.Values\.(config(?:\.[A-Za-z]+)+)([^}]*)\}\}/gm)].filter(([, path]) => {
-        const value = path.split('.').reduce((o: Values, k) => o?.[k], values);
-        return typeof value === 'number';
-      });
+      const numeric = [...configMaps.matchAll(/^\s*[A-Z][A-Z0-9_]*: \{\{\s*\.Values\.(config(?:\.[A-Za-z]+)+)([^}]*)\}\}/gm)].filter(
+        ([, path]) => {
+          const value = path.split('.').reduce((o: Values, k) => o?.[k], values);
+          return typeof value === 'number';
+        },
+      );
       expect(numeric.length).toBeGreaterThanOrEqual(8);
       for (const [, path, pipeline] of numeric) expect({ path, int64: /\|\s*int64\b/.test(pipeline) }).toEqual({ path, int64: true });
     });
@@ -283,14 +321,17 @@ describe('helm/llmlab', () => {
   const helm = findBinary('helm', 'HELM_BIN');
   const withHelm = helm ? it : it.skip;
   const exampleFile = join(CHART, 'ci', 'example-values.yaml');
-  const render = (args: string[]) => parseYamlDocuments(run(helm!, ['template', 'rel', CHART, '--namespace', 'llmlab', ...args]), 'helm template');
+  const render = (args: string[]) =>
+    parseYamlDocuments(run(helm!, ['template', 'rel', CHART, '--namespace', 'llmlab', ...args]), 'helm template');
   const deployment = (name: string) => `rel-llmlab-${name}`;
   const check = (docs: K8sObject[], externalSecrets: string[] = []) => [
     ...docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]),
     ...crossReferenceErrors(docs, { externalSecrets }),
     // Each service gets only what its code reads, in values its code accepts, and the master key where needed.
     ...serviceEnvironmentErrors(docs, deployment),
-    ...docs.flatMap((d) => RETIRED_VARIABLES.filter((v) => JSON.stringify(d).includes(v)).map((v) => `${d.kind}/${d.metadata.name} mentions ${v}`)),
+    ...docs.flatMap((d) =>
+      RETIRED_VARIABLES.filter((v) => JSON.stringify(d).includes(v)).map((v) => `${d.kind}/${d.metadata.name} mentions ${v}`),
+    ),
   ];
   const natsServer = findBinary('nats-server', 'NATS_SERVER_BIN');
 
@@ -302,11 +343,15 @@ describe('helm/llmlab', () => {
     withHelm('refuses to render without a database URL and keys, naming what is missing', () => {
       expect(() => run(helm!, ['template', 'rel', CHART])).toThrow(/externalDatabase\.url is required/);
       const url = ['--set', `externalDatabase.url=${exampleValues.externalDatabase.url}`];
-      expect(() => run(helm!, ['template', 'rel', CHART, ...url])).toThrow(/secrets\.masterEncryptionKey is required[\s\S]*openssl rand -base64 32/);
+      expect(() => run(helm!, ['template', 'rel', CHART, ...url])).toThrow(
+        /secrets\.masterEncryptionKey is required[\s\S]*openssl rand -base64 32/,
+      );
       // Well-formed for the schema's eyes is not enough: the template applies the services' own rule.
       const nonCanonical = Buffer.alloc(32).toString('base64').replace(/A=$/, 'B=');
       expect(masterKeyAccepted(nonCanonical)).toBe(false);
-      expect(() => run(helm!, ['template', 'rel', CHART, ...url, '--set', `secrets.masterEncryptionKey=${nonCanonical}`])).toThrow(/masterEncryptionKey/);
+      expect(() => run(helm!, ['template', 'rel', CHART, ...url, '--set', `secrets.masterEncryptionKey=${nonCanonical}`])).toThrow(
+        /masterEncryptionKey/,
+      );
       // An existing Secret carries the key instead.
       expect(() => run(helm!, ['template', 'rel', CHART, '--set', 'secrets.existingSecret=llmlab-prod'])).not.toThrow();
     });
@@ -314,9 +359,12 @@ describe('helm/llmlab', () => {
     withHelm('renders valid, consistent objects with the example values', () => {
       const docs = render(['-f', exampleFile]);
       expect(check(docs)).toEqual([]);
-      expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name).sort()).toEqual(
-        [...SERVICE_NAMES.map((n) => `rel-llmlab-${n}`), 'rel-llmlab-redis'].sort(),
-      );
+      expect(
+        docs
+          .filter((d) => d.kind === 'Deployment')
+          .map((d) => d.metadata.name)
+          .sort(),
+      ).toEqual([...SERVICE_NAMES.map((n) => `rel-llmlab-${n}`), 'rel-llmlab-redis'].sort());
       const nats = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'rel-llmlab-nats-config')!.data['nats.conf'];
       expect(nats).toContain('sync_interval: always');
       expect([...nats.matchAll(/nats:\/\/rel-llmlab-nats-\d\.rel-llmlab-nats-headless:6222/g)]).toHaveLength(3);
@@ -345,17 +393,27 @@ describe('helm/llmlab', () => {
 
     withHelm('renders large numbers and per-deployment settings as the services read them', () => {
       const docs = render([
-        '-f', exampleFile,
-        '--set', 'config.gateway.rateLimits.ingestPerHour=2000000',
-        '--set', 'config.auth.rateLimitOverrideMaxPerHour=10000000',
-        '--set', 'config.gateway.trustProxy=false',
-        '--set', 'config.alerts.appUrl=https://app.example.com',
-        '--set', 'config.alerts.trustedOrigins={http://mattermost.internal:8065,https://relay.internal}',
-        '--set', 'config.jwt.issuer=https://auth.example.com',
-        '--set', 'config.gateway.pricingAdminOrganizations={0192f3a4-5b6c-7d8e-9f00-112233445566}',
+        '-f',
+        exampleFile,
+        '--set',
+        'config.gateway.rateLimits.ingestPerHour=2000000',
+        '--set',
+        'config.auth.rateLimitOverrideMaxPerHour=10000000',
+        '--set',
+        'config.gateway.trustProxy=false',
+        '--set',
+        'config.alerts.appUrl=https://app.example.com',
+        '--set',
+        'config.alerts.trustedOrigins={http://mattermost.internal:8065,https://relay.internal}',
+        '--set',
+        'config.jwt.issuer=https://auth.example.com',
+        '--set',
+        'config.gateway.pricingAdminOrganizations={0192f3a4-5b6c-7d8e-9f00-112233445566}',
         // JSON numbers arrive as floats, like numbers in a values file.
-        '--set-json', 'services.gateway.extraEnv={"REQUEST_TIMEOUT_MS":10000000}',
-        '--set-json', 'config.extraEnv={"SHUTDOWN_TIMEOUT_MS":20000}',
+        '--set-json',
+        'services.gateway.extraEnv={"REQUEST_TIMEOUT_MS":10000000}',
+        '--set-json',
+        'config.extraEnv={"SHUTDOWN_TIMEOUT_MS":20000}',
       ]);
       expect(check(docs)).toEqual([]);
       const env = (name: string) => resolvedEnv(deploymentEnv(docs, deployment(name)).env);
@@ -376,13 +434,20 @@ describe('helm/llmlab', () => {
 
     withHelm('renders with an existing Secret, external NATS and Redis, EventStoreDB and no autoscaling', () => {
       const docs = render([
-        '--set', 'secrets.existingSecret=llmlab-prod',
-        '--set', 'nats.enabled=false',
-        '--set', 'externalNats.url=nats://nats.messaging:4222',
-        '--set', 'redis.enabled=false',
-        '--set', 'eventstore.enabled=true',
-        '--set', 'serviceDefaults.autoscaling.enabled=false',
-        '--set', 'metrics.serviceMonitor.enabled=true',
+        '--set',
+        'secrets.existingSecret=llmlab-prod',
+        '--set',
+        'nats.enabled=false',
+        '--set',
+        'externalNats.url=nats://nats.messaging:4222',
+        '--set',
+        'redis.enabled=false',
+        '--set',
+        'eventstore.enabled=true',
+        '--set',
+        'serviceDefaults.autoscaling.enabled=false',
+        '--set',
+        'metrics.serviceMonitor.enabled=true',
       ]);
       expect(check(docs, ['llmlab-prod'])).toEqual([]);
       expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
@@ -396,7 +461,16 @@ describe('helm/llmlab', () => {
     });
 
     withHelm('renders a bundled three-member EventStoreDB the services point at', () => {
-      const docs = render(['-f', exampleFile, '--set', 'eventstore.enabled=true', '--set', 'eventstore.bundled.enabled=true', '--set', 'eventstore.bundled.replicas=3']);
+      const docs = render([
+        '-f',
+        exampleFile,
+        '--set',
+        'eventstore.enabled=true',
+        '--set',
+        'eventstore.bundled.enabled=true',
+        '--set',
+        'eventstore.bundled.replicas=3',
+      ]);
       expect(check(docs)).toEqual([]);
       const sts = docs.find((d) => d.kind === 'StatefulSet' && d.metadata.name === 'rel-llmlab-eventstore')!;
       expect(sts.spec.replicas).toBe(3);
@@ -405,11 +479,24 @@ describe('helm/llmlab', () => {
       expect(url.value).toBe(
         'esdb://rel-llmlab-eventstore-0.rel-llmlab-eventstore-headless:2113,rel-llmlab-eventstore-1.rel-llmlab-eventstore-headless:2113,rel-llmlab-eventstore-2.rel-llmlab-eventstore-headless:2113?tls=false',
       );
-      expect(docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!.stringData.EVENTSTORE_CONNECTION_STRING).toBeUndefined();
+      expect(
+        docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!.stringData.EVENTSTORE_CONNECTION_STRING,
+      ).toBeUndefined();
     });
 
     withHelm('renders a single-member NATS and hard anti-affinity without network policies', () => {
-      const docs = render(['-f', exampleFile, '--set', 'nats.replicas=1', '--set', 'config.natsStreamReplicas=1', '--set', 'networkPolicy.enabled=false', '--set', 'nats.antiAffinity=hard']);
+      const docs = render([
+        '-f',
+        exampleFile,
+        '--set',
+        'nats.replicas=1',
+        '--set',
+        'config.natsStreamReplicas=1',
+        '--set',
+        'networkPolicy.enabled=false',
+        '--set',
+        'nats.antiAffinity=hard',
+      ]);
       expect(check(docs)).toEqual([]);
       expect(docs.filter((d) => d.kind === 'NetworkPolicy')).toEqual([]);
       const conf = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'rel-llmlab-nats-config')!.data['nats.conf'];

@@ -127,7 +127,11 @@ export type DeliveryEvent =
   /** `retryable`: another attempt follows after `retryInMs`; `permanent`: sending again cannot help. */
   | {
       type: 'DeliveryFailed';
-      data: DeliveryEventBase & { outcome: Extract<DeliveryAttemptOutcome, 'retryable' | 'permanent'>; reason: string; retryInMs: number | null };
+      data: DeliveryEventBase & {
+        outcome: Extract<DeliveryAttemptOutcome, 'retryable' | 'permanent'>;
+        reason: string;
+        retryInMs: number | null;
+      };
     }
   /** Still failing after the last attempt the retry policy allows. */
   | { type: 'DeliveryDead'; data: DeliveryEventBase & { reason: string } };

@@ -40,7 +40,11 @@ export const PERMISSIONS = {
   'project-data:write': { minRole: 'member', apiKeyScope: 'admin', description: "change a project's data (budgets, alerts, ...)" },
   ingest: { minRole: 'member', apiKeyScope: 'ingest', description: 'send usage events' },
   // Budgets, alerts and channels belong to the organization, and a key to one project: users only.
-  'alerts:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's budgets, alerts, deliveries, channels and alert settings" },
+  'alerts:read': {
+    minRole: 'viewer',
+    apiKeyScope: null,
+    description: "read the organization's budgets, alerts, deliveries, channels and alert settings",
+  },
   'alerts:write': { minRole: 'member', apiKeyScope: null, description: 'create, change and delete budgets; acknowledge alerts' },
   'alerts:configure': {
     minRole: 'admin',

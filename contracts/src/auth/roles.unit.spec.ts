@@ -15,7 +15,15 @@ describe('roles and scopes', () => {
   });
 
   it('keeps management of members, keys and the organization to users', () => {
-    for (const p of ['organization:manage', 'members:manage', 'api-keys:manage', 'project:manage', 'projects:create', 'pricing:manage', 'pricing:refresh'] as const) {
+    for (const p of [
+      'organization:manage',
+      'members:manage',
+      'api-keys:manage',
+      'project:manage',
+      'projects:create',
+      'pricing:manage',
+      'pricing:refresh',
+    ] as const) {
       expect(PERMISSIONS[p].apiKeyScope).toBeNull();
     }
   });

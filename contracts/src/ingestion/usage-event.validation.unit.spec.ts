@@ -66,7 +66,10 @@ describe('validateUsageEvent', () => {
 
   it('refuses a value that is not an object', () => {
     expect(errorsOf([1, 2])).toEqual([{ field: '/', message: 'must be an object' }]);
-    expect(validateUsageEvent('x', now, '/events/0')).toEqual({ ok: false, errors: [{ field: '/events/0', message: 'must be an object' }] });
+    expect(validateUsageEvent('x', now, '/events/0')).toEqual({
+      ok: false,
+      errors: [{ field: '/events/0', message: 'must be an object' }],
+    });
   });
 
   it('refuses unknown fields, escaping them as JSON pointers', () => {
@@ -121,8 +124,12 @@ describe('validateUsageEvent', () => {
       expect(errorsOf(event({ usage: { inputTokens: 100, outputTokens: 1, cachedInputTokens: 60, cacheWriteTokens: 41 } }))).toEqual([
         { field: '/usage/cacheWriteTokens', message: '(101) exceeds inputTokens (with cachedInputTokens) (100)' },
       ]);
-      expect(fieldsOf(event({ usage: { inputTokens: 100, outputTokens: 1, cachedInputTokens: 101 } }))).toEqual(['/usage/cachedInputTokens']);
-      expect(validateUsageEvent(event({ usage: { inputTokens: 100, outputTokens: 1, cachedInputTokens: 60, cacheWriteTokens: 40 } }), now).ok).toBe(true);
+      expect(fieldsOf(event({ usage: { inputTokens: 100, outputTokens: 1, cachedInputTokens: 101 } }))).toEqual([
+        '/usage/cachedInputTokens',
+      ]);
+      expect(
+        validateUsageEvent(event({ usage: { inputTokens: 100, outputTokens: 1, cachedInputTokens: 60, cacheWriteTokens: 40 } }), now).ok,
+      ).toBe(true);
     });
 
     it('applies every part-of-a-whole rule of the token convention', () => {
@@ -157,7 +164,9 @@ describe('validateUsageEvent', () => {
       expect(errorsOf(event({ usage: { inputTokens: 100, outputTokens: 10, audioInputTokens: 20, inputAudioTokens: 21 } }))).toEqual([
         { field: '/usage/audioInputTokens', message: 'is another name for inputAudioTokens, which says 21' },
       ]);
-      expect(fieldsOf(event({ usage: { inputTokens: 100, outputTokens: 10, imageInputTokens: 101 } }))).toEqual(['/usage/inputImageTokens']);
+      expect(fieldsOf(event({ usage: { inputTokens: 100, outputTokens: 10, imageInputTokens: 101 } }))).toEqual([
+        '/usage/inputImageTokens',
+      ]);
     });
   });
 

@@ -27,13 +27,16 @@ const url = (protocols: string[]) =>
   z
     .string()
     .min(1)
-    .refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol.replace(':', ''));
-      } catch {
-        return false;
-      }
-    }, `must be a URL with scheme ${protocols.join(' or ')}`);
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol.replace(':', ''));
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL with scheme ${protocols.join(' or ')}`,
+    );
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 

@@ -10,11 +10,14 @@ describe('loadConfig', () => {
 
   it('fails fast naming every bad variable', () => {
     const load = () =>
-      loadConfig({ ...domainServiceEnv, HTTP_PORT: configHelpers.port(1) }, {
-        DATABASE_URL: 'mysql://x',
-        HTTP_PORT: 'seventy',
-        LOG_LEVEL: 'loud',
-      });
+      loadConfig(
+        { ...domainServiceEnv, HTTP_PORT: configHelpers.port(1) },
+        {
+          DATABASE_URL: 'mysql://x',
+          HTTP_PORT: 'seventy',
+          LOG_LEVEL: 'loud',
+        },
+      );
     expect(load).toThrow(ConfigError);
     try {
       load();

@@ -24,7 +24,9 @@ describe('loadMasterKeyBytes', () => {
 
   it('refuses to start in production without it, naming the variable', () => {
     expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(ConfigError);
-    expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(/MASTER_ENCRYPTION_KEY: is required in production/);
+    expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(
+      /MASTER_ENCRYPTION_KEY: is required in production/,
+    );
   });
 
   it('refuses a key that is not 32 bytes of base64', () => {

@@ -24,10 +24,7 @@ export class WrongExpectedRevisionError extends EventStoreError {
     readonly expected: ExpectedRevision,
     readonly actual: number | 'no_stream',
   ) {
-    super(
-      EventStoreErrorCode.WrongExpectedRevision,
-      `stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`,
-    );
+    super(EventStoreErrorCode.WrongExpectedRevision, `stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
     this.name = 'WrongExpectedRevisionError';
   }
 }

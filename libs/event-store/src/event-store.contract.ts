@@ -2,12 +2,7 @@
 import type { EventMetadata, NewEvent, RecordedEvent } from '@llmlab/contracts';
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7, version as uuidVersion } from 'uuid';
-import {
-  IdempotencyConflictError,
-  InvalidAppendError,
-  InvalidStreamNameError,
-  WrongExpectedRevisionError,
-} from './errors';
+import { IdempotencyConflictError, InvalidAppendError, InvalidStreamNameError, WrongExpectedRevisionError } from './errors';
 import type { EventStore, EventSubscription } from './event-store';
 
 /** What an adapter's spec hands the contract: a ready store, and how to release it afterwards. */
@@ -107,11 +102,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const stream = uniquePrefix('basic');
         const result = await store.appendToStream(
           stream,
-          [
-            newEvent('ThingCreated', { a: 1 }),
-            newEvent('ThingRenamed', { name: 'x' }),
-            newEvent('ThingClosed', [1, 2]),
-          ],
+          [newEvent('ThingCreated', { a: 1 }), newEvent('ThingRenamed', { name: 'x' }), newEvent('ThingClosed', [1, 2])],
           { expectedRevision: 'no_stream' },
         );
         expect(result).toMatchObject({ nextExpectedRevision: 2, written: true });
@@ -138,11 +129,9 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
       it('gives events a UUID v7 id unless one is given, and keeps schema versions', async () => {
         const stream = uniquePrefix('ids');
         const given = uuidv7();
-        await store.appendToStream(
-          stream,
-          [newEvent('ThingCreated'), { ...newEvent('ThingUpgraded', { v: 2 }, given), version: 3 }],
-          { expectedRevision: 'any' },
-        );
+        await store.appendToStream(stream, [newEvent('ThingCreated'), { ...newEvent('ThingUpgraded', { v: 2 }, given), version: 3 }], {
+          expectedRevision: 'any',
+        });
         const [generated, kept] = await store.readStream(stream);
         expect(uuidVersion(generated.id)).toBe(7);
         expect(generated.version).toBe(1);
@@ -151,26 +140,20 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
       });
 
       it('refuses malformed appends before touching the store', async () => {
-        await expect(store.appendToStream('', [newEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-          InvalidStreamNameError,
-        );
+        await expect(store.appendToStream('', [newEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(InvalidStreamNameError);
         await expect(store.appendToStream('$system', [newEvent()], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
           InvalidStreamNameError,
         );
         const stream = uniquePrefix('invalid');
-        await expect(store.appendToStream(stream, [], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-          InvalidAppendError,
-        );
+        await expect(store.appendToStream(stream, [], { expectedRevision: 'any' })).rejects.toBeInstanceOf(InvalidAppendError);
         const id = uuidv7();
         await expect(
           store.appendToStream(stream, [newEvent('A', {}, id), newEvent('B', {}, id)], { expectedRevision: 'any' }),
         ).rejects.toBeInstanceOf(InvalidAppendError);
-        await expect(
-          store.appendToStream(stream, [newEvent('A', {}, 'not-a-uuid')], { expectedRevision: 'any' }),
-        ).rejects.toBeInstanceOf(InvalidAppendError);
-        await expect(store.appendToStream(stream, [newEvent()], { expectedRevision: -1 })).rejects.toBeInstanceOf(
+        await expect(store.appendToStream(stream, [newEvent('A', {}, 'not-a-uuid')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
           InvalidAppendError,
         );
+        await expect(store.appendToStream(stream, [newEvent()], { expectedRevision: -1 })).rejects.toBeInstanceOf(InvalidAppendError);
         expect(await store.readStream(stream)).toEqual([]);
       });
     });
@@ -186,9 +169,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
 
       it('stream_exists: refuses a missing stream, writes to an existing one', async () => {
         const stream = uniquePrefix('exists');
-        const error = await rejectionOf(
-          store.appendToStream(stream, [newEvent()], { expectedRevision: 'stream_exists' }),
-        );
+        const error = await rejectionOf(store.appendToStream(stream, [newEvent()], { expectedRevision: 'stream_exists' }));
         expect(error).toBeInstanceOf(WrongExpectedRevisionError);
         expect(error).toMatchObject({ expected: 'stream_exists', actual: 'no_stream' });
         await store.appendToStream(stream, [newEvent()], { expectedRevision: 'no_stream' });
@@ -226,9 +207,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const stream = uniquePrefix('race');
         await store.appendToStream(stream, [newEvent('RaceStarted')], { expectedRevision: 'no_stream' });
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 50 }, (_, i) =>
-            store.appendToStream(stream, [newEvent('RaceRun', { i })], { expectedRevision: 0 }),
-          ),
+          Array.from({ length: 50 }, (_, i) => store.appendToStream(stream, [newEvent('RaceRun', { i })], { expectedRevision: 0 })),
         );
         const won = outcomes.filter((o) => o.status === 'fulfilled');
         const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
@@ -241,9 +220,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
       it('50 concurrent appends with any: all land, one revision each, no gap', async () => {
         const stream = uniquePrefix('pile');
         await Promise.all(
-          Array.from({ length: 50 }, (_, i) =>
-            store.appendToStream(stream, [newEvent('PileGrown', { i })], { expectedRevision: 'any' }),
-          ),
+          Array.from({ length: 50 }, (_, i) => store.appendToStream(stream, [newEvent('PileGrown', { i })], { expectedRevision: 'any' })),
         );
         const events = await store.readStream(stream);
         expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -309,9 +286,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
       it('reads backwards from the end or from a revision', async () => {
         expect(revisions(await store.readStream(stream, { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
         expect(revisions(await store.readStream(stream, { direction: 'backwards', maxCount: 2 }))).toEqual([4, 3]);
-        expect(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 2 }))).toEqual([
-          2, 1, 0,
-        ]);
+        expect(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 2 }))).toEqual([2, 1, 0]);
       });
 
       it('returns nothing for a stream that does not exist', async () => {

@@ -1,12 +1,7 @@
 /** Rules every adapter applies the same way, kept pure so they are tested without a database. */
 import type { EventMetadata, NewEvent } from '@llmlab/contracts';
 import { validate as isUuid, v7 as uuidv7 } from 'uuid';
-import {
-  IdempotencyConflictError,
-  InvalidAppendError,
-  InvalidStreamNameError,
-  WrongExpectedRevisionError,
-} from './errors';
+import { IdempotencyConflictError, InvalidAppendError, InvalidStreamNameError, WrongExpectedRevisionError } from './errors';
 import type { ExpectedRevision } from './event-store';
 
 const MAX_STREAM_NAME_LENGTH = 256;
@@ -104,8 +99,7 @@ export function checkReplay(stream: string, ids: string[], recorded: RecordedPla
   if (missing > 0) {
     throw new IdempotencyConflictError(
       stream,
-      `${ids.length - missing} of ${ids.length} event ids are already recorded: ` +
-        'a retry must resend exactly the same events',
+      `${ids.length - missing} of ${ids.length} event ids are already recorded: ` + 'a retry must resend exactly the same events',
     );
   }
   const found = placements as RecordedPlacement[];

@@ -1,11 +1,6 @@
 import type { EventMetadata } from '@llmlab/contracts';
 import { v7 as uuidv7, version as uuidVersion } from 'uuid';
-import {
-  IdempotencyConflictError,
-  InvalidAppendError,
-  InvalidStreamNameError,
-  WrongExpectedRevisionError,
-} from './errors';
+import { IdempotencyConflictError, InvalidAppendError, InvalidStreamNameError, WrongExpectedRevisionError } from './errors';
 import { assertStreamName, checkExpectedRevision, checkReplay, prepareAppend } from './event-store.rules';
 
 const metadata: EventMetadata = { actor: { type: 'user', id: 'u1' }, correlationId: 'c1' };
@@ -58,9 +53,7 @@ describe('prepareAppend', () => {
   });
 
   it.each([-1, 1.5, Number.NaN, 'latest'])('refuses expectedRevision %p', (expected) => {
-    expect(() => prepareAppend('s-1', [{ type: 'A', data: {}, metadata }], expected as never)).toThrow(
-      InvalidAppendError,
-    );
+    expect(() => prepareAppend('s-1', [{ type: 'A', data: {}, metadata }], expected as never)).toThrow(InvalidAppendError);
   });
 });
 

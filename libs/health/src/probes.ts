@@ -33,13 +33,21 @@ async function timed(name: string, timeoutMs: number, fn: () => Promise<unknown>
 }
 
 export const probes = {
-  postgres: (pool: Pool, timeoutMs = 2000): Probe => () => timed('postgres', timeoutMs, () => pool.query('SELECT 1')),
-  redis: (redis: Redis, timeoutMs = 2000): Probe => () => timed('redis', timeoutMs, () => redis.ping()),
-  nats: (nc: NatsConnection, timeoutMs = 2000): Probe => () =>
-    timed('nats', timeoutMs, async () => {
-      if (nc.isClosed()) throw new Error('connection closed');
-      await nc.flush();
-    }),
+  postgres:
+    (pool: Pool, timeoutMs = 2000): Probe =>
+    () =>
+      timed('postgres', timeoutMs, () => pool.query('SELECT 1')),
+  redis:
+    (redis: Redis, timeoutMs = 2000): Probe =>
+    () =>
+      timed('redis', timeoutMs, () => redis.ping()),
+  nats:
+    (nc: NatsConnection, timeoutMs = 2000): Probe =>
+    () =>
+      timed('nats', timeoutMs, async () => {
+        if (nc.isClosed()) throw new Error('connection closed');
+        await nc.flush();
+      }),
 };
 
 export async function runProbes(list: Probe[]): Promise<ProbeResult[]> {

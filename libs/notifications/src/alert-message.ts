@@ -110,8 +110,7 @@ export function describeAlert(alert: AlertNotification): AlertMessage {
       return {
         title: 'Unusual spend',
         summary:
-          `${scope} spent ${formatMoney(alert.spend)} in one hour, where that hour usually costs ` +
-          `${formatMoney(alert.baseline)}.`,
+          `${scope} spent ${formatMoney(alert.spend)} in one hour, where that hour usually costs ` + `${formatMoney(alert.baseline)}.`,
         facts: [
           { label: 'Spend in the hour', value: formatMoney(alert.spend) },
           { label: 'Usual for this hour', value: formatMoney(alert.baseline) },

@@ -23,12 +23,7 @@ export {
   type ResolvedAddress,
 } from './outbound/outbound-policy';
 export { checkUrl, MAX_URL_LENGTH, type DestinationRule, type UrlCheckResult, type UrlRefusalReason } from './outbound/url-check';
-export {
-  OutboundClient,
-  type OutboundRequest,
-  type OutboundResponse,
-  type OutboundResult,
-} from './outbound/outbound-client';
+export { OutboundClient, type OutboundRequest, type OutboundResponse, type OutboundResult } from './outbound/outbound-client';
 export {
   ConfigReader,
   HttpNotificationChannel,
@@ -64,10 +59,4 @@ export {
   type PermanentReason,
   type RetryableReason,
 } from './delivery/deliver';
-export {
-  DEFAULT_RETRY_POLICY,
-  nextRetryDelay,
-  parseRetryAfter,
-  retryAfterFrom,
-  type RetryPolicy,
-} from './delivery/retry.policy';
+export { DEFAULT_RETRY_POLICY, nextRetryDelay, parseRetryAfter, retryAfterFrom, type RetryPolicy } from './delivery/retry.policy';

@@ -19,9 +19,7 @@ export function signWebhook(secret: string, timestamp: number, rawBody: string |
   return `v1=${mac}`;
 }
 
-export type WebhookHeaders =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | undefined>;
+export type WebhookHeaders = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 function header(headers: WebhookHeaders, name: string): string | undefined {
   if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name) ?? undefined;
@@ -63,7 +61,5 @@ export function verifyWebhookSignature(
     .split(',')
     .map((candidate) => Buffer.from(candidate.trim()))
     .some((candidate) => candidate.length === expected.length && timingSafeEqual(candidate, expected));
-  return matches
-    ? { ok: true, timestamp, deliveryId: header(headers, DELIVERY_HEADER) }
-    : { ok: false, reason: 'bad-signature' };
+  return matches ? { ok: true, timestamp, deliveryId: header(headers, DELIVERY_HEADER) } : { ok: false, reason: 'bad-signature' };
 }

@@ -27,7 +27,15 @@ describe('verifyWebhookSignature', () => {
   it('accepts a genuine request, from Node headers or a fetch Headers object', () => {
     expect(verifyWebhookSignature(secret, headers(), body, 300, now)).toEqual({ ok: true, timestamp, deliveryId: 'd1' });
     expect(verifyWebhookSignature(secret, new Headers(headers()), Buffer.from(body), 300, now).ok).toBe(true);
-    expect(verifyWebhookSignature(secret, { 'X-LLMLab-Signature': headers()['x-llmlab-signature'], 'X-LLMLab-Timestamp': String(timestamp) }, body, 300, now).ok).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        secret,
+        { 'X-LLMLab-Signature': headers()['x-llmlab-signature'], 'X-LLMLab-Timestamp': String(timestamp) },
+        body,
+        300,
+        now,
+      ).ok,
+    ).toBe(true);
   });
 
   it('refuses a changed body, a changed timestamp, another secret', () => {

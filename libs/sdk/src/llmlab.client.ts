@@ -176,9 +176,7 @@ export class LLMLab {
       bytes = Buffer.byteLength(JSON.stringify(event));
     } catch (cause) {
       this.counters.dropped++;
-      this.report(
-        new LLMLabError('invalid_event', 'an event could not be serialized and was dropped', { eventCount: 1, cause }),
-      );
+      this.report(new LLMLabError('invalid_event', 'an event could not be serialized and was dropped', { eventCount: 1, cause }));
       return;
     }
     if (bytes > MAX_BATCH_BYTES) {

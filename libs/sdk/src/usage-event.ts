@@ -87,11 +87,7 @@ export function normalizeUsage(usage: Partial<TokenUsage> = {}): TokenUsage {
  * Fills in what the caller left out. Precedence, weakest first: the client's default tags, the context,
  * the event itself.
  */
-export function buildEvent(
-  input: UsageEventInput,
-  context: LLMLabContext,
-  defaultTags: Record<string, string>,
-): UsageEvent {
+export function buildEvent(input: UsageEventInput, context: LLMLabContext, defaultTags: Record<string, string>): UsageEvent {
   const timestamp = input.timestamp ?? new Date();
   return {
     id: input.id ?? uuidv7(),

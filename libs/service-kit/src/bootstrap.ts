@@ -92,7 +92,12 @@ async function startRelay(runtime: ServiceRuntime) {
     replicas: runtime.config.NATS_STREAM_REPLICAS,
   });
   runtime.topology = topology;
-  const relay = new EventRelay({ store: runtime.eventStore, databaseUrl: runtime.config.DATABASE_URL, js: jetstream(runtime.nats), topology });
+  const relay = new EventRelay({
+    store: runtime.eventStore,
+    databaseUrl: runtime.config.DATABASE_URL,
+    js: jetstream(runtime.nats),
+    topology,
+  });
   relay.start();
   runtime.onShutdown({ name: 'event relay', stop: () => relay.stop() });
 }

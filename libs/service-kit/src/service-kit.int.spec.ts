@@ -53,9 +53,12 @@ describe('service kit', () => {
     @Module({ imports: [ServiceKitModule.forRoot(runtime)], controllers: [AppendController] })
     class TestModule {}
     app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
-    app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-audit`, gracePeriodMs: 100 }), {
-      inheritAppConfig: true,
-    });
+    app.connectMicroservice<MicroserviceOptions>(
+      natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-audit`, gracePeriodMs: 100 }),
+      {
+        inheritAppConfig: true,
+      },
+    );
     await app.startAllMicroservices();
     await app.init();
     client = createMessagingClient({ servers: testEnv.natsUrl, defaultTimeoutMs: 3000 });

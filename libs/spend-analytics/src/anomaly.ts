@@ -82,11 +82,7 @@ function sameLocalHour(a: LocalDateTime, date: { year: number; month: number; da
  * with earlier nights), summarised by its median and MAD. Hours missing from `history` after its first entry
  * count as zero spend; before it, as no history.
  */
-export function detectSpendAnomaly(
-  current: HourlySpend,
-  history: readonly HourlySpend[],
-  options: SpendAnomalyOptions = {},
-): SpendAnomaly {
+export function detectSpendAnomaly(current: HourlySpend, history: readonly HourlySpend[], options: SpendAnomalyOptions = {}): SpendAnomaly {
   const o = { ...DEFAULTS, ...options };
   const amount = parseAmount(current.amount, 'current/amount');
   const at = current.hourStart.getTime();

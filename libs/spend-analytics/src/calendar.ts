@@ -146,12 +146,7 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): Date {
 }
 
 /** The daily, weekly or monthly budget period, on the calendar of `timeZone`, that contains `instant`. */
-export function periodContaining(
-  instant: Date,
-  unit: BudgetPeriodUnit,
-  timeZone: string,
-  options: PeriodOptions = {},
-): BudgetPeriod {
+export function periodContaining(instant: Date, unit: BudgetPeriodUnit, timeZone: string, options: PeriodOptions = {}): BudgetPeriod {
   const today = localDateTime(instant, timeZone);
   let first: LocalDate;
   let next: LocalDate;

@@ -1,12 +1,4 @@
-import {
-  addDays,
-  isValidTimeZone,
-  localDateTime,
-  localDayKey,
-  periodContaining,
-  startOfLocalDay,
-  type BudgetPeriodUnit,
-} from './calendar';
+import { addDays, isValidTimeZone, localDateTime, localDayKey, periodContaining, startOfLocalDay, type BudgetPeriodUnit } from './calendar';
 
 const iso = (d: Date) => d.toISOString();
 const hours = (p: { start: Date; end: Date }) => (p.end.getTime() - p.start.getTime()) / 3_600_000;
@@ -18,7 +10,14 @@ describe('periodContaining', () => {
     ['2025-06-18T09:15:00Z', 'weekly', 'UTC', '2025-06-16T00:00:00.000Z', '2025-06-23T00:00:00.000Z', 'weekly:2025-06-16'],
     // Local calendar, not UTC's: 23:30 UTC on May 31st is already June 1st in Paris.
     ['2025-05-31T23:30:00Z', 'monthly', 'Europe/Paris', '2025-05-31T22:00:00.000Z', '2025-06-30T22:00:00.000Z', 'monthly:2025-06-01'],
-    ['2025-06-01T03:00:00Z', 'monthly', 'America/Los_Angeles', '2025-05-01T07:00:00.000Z', '2025-06-01T07:00:00.000Z', 'monthly:2025-05-01'],
+    [
+      '2025-06-01T03:00:00Z',
+      'monthly',
+      'America/Los_Angeles',
+      '2025-05-01T07:00:00.000Z',
+      '2025-06-01T07:00:00.000Z',
+      'monthly:2025-05-01',
+    ],
     // A month across the spring change starts at +01:00 and ends at +02:00.
     ['2025-03-15T12:00:00Z', 'monthly', 'Europe/Paris', '2025-02-28T23:00:00.000Z', '2025-03-31T22:00:00.000Z', 'monthly:2025-03-01'],
     ['2025-12-31T23:30:00Z', 'monthly', 'Asia/Tokyo', '2025-12-31T15:00:00.000Z', '2026-01-31T15:00:00.000Z', 'monthly:2026-01-01'],

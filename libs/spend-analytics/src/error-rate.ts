@@ -49,21 +49,14 @@ function checkCounts(counts: RequestCounts, field: string): void {
  * baseline window's (e.g. the previous 7 days). Fires only when the rate clears all three bars: a binomial
  * z-test against the baseline rate, a multiple of it, and an absolute floor, with enough requests in both.
  */
-export function detectErrorRateSpike(
-  current: RequestCounts,
-  baseline: RequestCounts,
-  options: ErrorRateOptions = {},
-): ErrorRateSpike {
+export function detectErrorRateSpike(current: RequestCounts, baseline: RequestCounts, options: ErrorRateOptions = {}): ErrorRateSpike {
   const o = { ...DEFAULTS, ...options };
   checkCounts(current, 'current');
   checkCounts(baseline, 'baseline');
   const rate = current.requests ? current.errors / current.requests : 0;
   const baselineRate = Math.max(baseline.requests ? baseline.errors / baseline.requests : 0, o.baselineFloor);
   const standardError = Math.sqrt((baselineRate * (1 - baselineRate)) / Math.max(current.requests, 1));
-  const threshold = Math.min(
-    1,
-    Math.max(baselineRate + o.sensitivity * standardError, baselineRate * o.minRatio, o.minErrorRate),
-  );
+  const threshold = Math.min(1, Math.max(baselineRate + o.sensitivity * standardError, baselineRate * o.minRatio, o.minErrorRate));
   const score = standardError > 0 ? (rate - baselineRate) / standardError : 0;
   const base = { rate, baselineRate, threshold, score: Math.round(score * 100) / 100 };
   if (baseline.requests < o.minBaselineRequests) return { ...base, fires: false, reason: 'insufficient-history' };

@@ -106,7 +106,10 @@ function weekdayFactors(days: Day[]): Decimal[] {
   return Array.from({ length: 7 }, (_, weekday) => {
     const same = days.filter((d) => weekdayOf(d.date) === weekday);
     if (overall.isZero() || same.length === 0) return new Amount(1);
-    return same.reduce((sum, d) => sum.plus(d.amount), new Amount(0)).div(same.length).div(overall);
+    return same
+      .reduce((sum, d) => sum.plus(d.amount), new Amount(0))
+      .div(same.length)
+      .div(overall);
   });
 }
 
@@ -153,7 +156,10 @@ export function forecastPeriodEnd(input: ForecastInput, options: ForecastOptions
   }
 
   if (days.length < o.minSeasonalDays) {
-    const rate = weightedMean(days.map((d) => ({ age: d.age, value: d.amount })), o.halfLifeDays);
+    const rate = weightedMean(
+      days.map((d) => ({ age: d.age, value: d.amount })),
+      o.halfLifeDays,
+    );
     return result('weighted-average', rate, spendToDate.plus(rate.times(remainingDays)));
   }
 

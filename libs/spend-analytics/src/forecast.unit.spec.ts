@@ -55,7 +55,12 @@ describe('forecastPeriodEnd', () => {
   it('follows an accelerating spend sooner than a flat average would', () => {
     const today = { year: 2025, month: 6, day: 15 };
     const history = series(today, 14, (_d, i) => String(i + 1));
-    const input = { period: june, now: new Date('2025-06-15T00:00:00Z'), spendToDate: spendBetween(history, '2025-06-01', '2025-06-15'), history };
+    const input = {
+      period: june,
+      now: new Date('2025-06-15T00:00:00Z'),
+      spendToDate: spendBetween(history, '2025-06-01', '2025-06-15'),
+      history,
+    };
     const weighted = forecastPeriodEnd(input);
     const flat = forecastPeriodEnd(input, { halfLifeDays: 1e9 });
     near(flat.inputs.dailyRate, '7.5');
@@ -83,7 +88,13 @@ describe('forecastPeriodEnd', () => {
     near(seasonal.projected, new Decimal(spendToDate).plus(11 * 20 + 4 * 2).toFixed(), '0.000000001');
     expect(seasonal.method).toBe('weekday-seasonal');
     expect(seasonal.inputs.weekdayFactors?.map((f) => new Decimal(f).toDecimalPlaces(2).toFixed())).toEqual([
-      '0.13', '1.35', '1.35', '1.35', '1.35', '1.35', '0.13',
+      '0.13',
+      '1.35',
+      '1.35',
+      '1.35',
+      '1.35',
+      '1.35',
+      '0.13',
     ]);
     const unshaped = forecastPeriodEnd(input, { minSeasonalDays: 100 });
     expect(new Decimal(unshaped.projected).minus(seasonal.projected).abs().gt(5)).toBe(true);
@@ -118,7 +129,12 @@ describe('forecastPeriodEnd', () => {
       'now must fall inside the period',
     );
     expect(() =>
-      forecastPeriodEnd({ period: june, now: new Date('2025-06-02T00:00:00Z'), spendToDate: '0', history: [{ date: '2025-06-01', amount: '1e3' }] }),
+      forecastPeriodEnd({
+        period: june,
+        now: new Date('2025-06-02T00:00:00Z'),
+        spendToDate: '0',
+        history: [{ date: '2025-06-01', amount: '1e3' }],
+      }),
     ).toThrow('history/0/amount: "1e3" is not a decimal string');
   });
 });

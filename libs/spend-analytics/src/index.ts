@@ -23,11 +23,5 @@ export {
   type ForecastMethod,
   type ForecastOptions,
 } from './forecast';
-export {
-  detectSpendAnomaly,
-  robustBaseline,
-  type HourlySpend,
-  type SpendAnomaly,
-  type SpendAnomalyOptions,
-} from './anomaly';
+export { detectSpendAnomaly, robustBaseline, type HourlySpend, type SpendAnomaly, type SpendAnomalyOptions } from './anomaly';
 export { detectErrorRateSpike, type ErrorRateOptions, type ErrorRateSpike, type RequestCounts } from './error-rate';

@@ -112,9 +112,14 @@ export async function createSession(
   options: SignUpOptions & { projectName?: string; apiKeyScopes?: ('ingest' | 'read' | 'admin')[] } = {},
 ): Promise<TestSession> {
   const user = await signUp(gatewayUrl, options);
-  const project = await user.agent.post(`/v1/organizations/${user.organizationId}/projects`, { name: options.projectName ?? 'Test project' });
+  const project = await user.agent.post(`/v1/organizations/${user.organizationId}/projects`, {
+    name: options.projectName ?? 'Test project',
+  });
   expectStatus(project, 201, 'project creation');
-  const key = await user.agent.post(`/v1/projects/${project.body.id}/api-keys`, { name: 'test key', scopes: options.apiKeyScopes ?? ['admin'] });
+  const key = await user.agent.post(`/v1/projects/${project.body.id}/api-keys`, {
+    name: 'test key',
+    scopes: options.apiKeyScopes ?? ['admin'],
+  });
   expectStatus(key, 201, 'API key creation');
   return {
     ...user,

@@ -1,7 +1,13 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@llmlab/contracts';
 import { runConsumer, type StreamTopology } from '@llmlab/messaging';
-import { createChannelRegistry, createOutboundPolicy, DEFAULT_RETRY_POLICY, OutboundClient, type ChannelRegistry } from '@llmlab/notifications';
+import {
+  createChannelRegistry,
+  createOutboundPolicy,
+  DEFAULT_RETRY_POLICY,
+  OutboundClient,
+  type ChannelRegistry,
+} from '@llmlab/notifications';
 import type { ServiceRuntime } from '@llmlab/service-kit';
 import { Pool } from 'pg';
 import { AlertHandler } from './alerts/alert.handler';
@@ -80,7 +86,9 @@ export class AlertsCore {
     this.lockPool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client (locks) failed'));
     this.cipher = new ChannelConfigCipher(masterKey);
     this.registry = createChannelRegistry(
-      new OutboundClient(createOutboundPolicy({ trustedOrigins: config.ALERTS_TRUSTED_ORIGINS, timeoutMs: config.ALERTS_OUTBOUND_TIMEOUT_MS })),
+      new OutboundClient(
+        createOutboundPolicy({ trustedOrigins: config.ALERTS_TRUSTED_ORIGINS, timeoutMs: config.ALERTS_OUTBOUND_TIMEOUT_MS }),
+      ),
     );
     const runner = new CommandRunner(store);
     const effects = new WriteEffects(pool, config.ALERTS_READ_YOUR_WRITES_TIMEOUT_MS, logger);
@@ -107,7 +115,16 @@ export class AlertsCore {
     this.budgetHandler = new BudgetHandler(runner, effects, budgets, this.settingsRepository, this.budgetQueries);
     this.settingsHandler = new SettingsHandler(runner, effects, this.settingsRepository);
     this.channelQueries = new ChannelQueries(channels);
-    this.channelHandler = new ChannelHandler(runner, effects, channels, this.registry, this.cipher, this.settingsRepository, directory, config.ALERTS_APP_URL);
+    this.channelHandler = new ChannelHandler(
+      runner,
+      effects,
+      channels,
+      this.registry,
+      this.cipher,
+      this.settingsRepository,
+      directory,
+      config.ALERTS_APP_URL,
+    );
     this.alertQueries = new AlertQueries(this.prisma);
     this.alertHandler = new AlertHandler(runner, effects, this.alertQueries);
     this.ownerQueries = new OwnerQueries(this.prisma);
@@ -123,10 +140,21 @@ export class AlertsCore {
     const stream = await ensureDeliveryStream(await jetstreamManager(runtime.nats), topology, config.NATS_STREAM_REPLICAS);
     const publisher = new DeliveryPublisher(runtime.pool, js, stream.subject);
 
-    const worker = new DeliveryWorker(new DeliveryRepository(runtime.pool), runtime.eventStore, this.registry, this.cipher, runtime.logger, {
-      retryPolicy: { ...DEFAULT_RETRY_POLICY, maxAttempts: config.ALERTS_DELIVERY_MAX_ATTEMPTS, baseDelayMs: config.ALERTS_DELIVERY_BASE_DELAY_MS },
-      leaseMs: config.ALERTS_OUTBOUND_TIMEOUT_MS + LEASE_MARGIN_MS,
-    });
+    const worker = new DeliveryWorker(
+      new DeliveryRepository(runtime.pool),
+      runtime.eventStore,
+      this.registry,
+      this.cipher,
+      runtime.logger,
+      {
+        retryPolicy: {
+          ...DEFAULT_RETRY_POLICY,
+          maxAttempts: config.ALERTS_DELIVERY_MAX_ATTEMPTS,
+          baseDelayMs: config.ALERTS_DELIVERY_BASE_DELAY_MS,
+        },
+        leaseMs: config.ALERTS_OUTBOUND_TIMEOUT_MS + LEASE_MARGIN_MS,
+      },
+    );
     const deliveries = await runDeliveryConsumer({
       js,
       stream: stream.name,
@@ -146,11 +174,19 @@ export class AlertsCore {
       if (event.type === 'AlertFired') await publisher.publishForAlert((event.data as { alertId: string }).alertId);
     });
 
-    const scheduler = (this.scheduler = new EvaluationScheduler(this.evaluator, runtime.pool, this.lockPool, this.repositories, publisher, runtime.logger, {
-      debounceMs: config.ALERTS_EVALUATION_DEBOUNCE_MS,
-      intervalMs: config.ALERTS_EVALUATION_INTERVAL_MS,
-      retention: { dedupDays: config.ALERTS_USAGE_DEDUP_DAYS, aggregateDays: config.ALERTS_AGGREGATE_RETENTION_DAYS },
-    }));
+    const scheduler = (this.scheduler = new EvaluationScheduler(
+      this.evaluator,
+      runtime.pool,
+      this.lockPool,
+      this.repositories,
+      publisher,
+      runtime.logger,
+      {
+        debounceMs: config.ALERTS_EVALUATION_DEBOUNCE_MS,
+        intervalMs: config.ALERTS_EVALUATION_INTERVAL_MS,
+        retention: { dedupDays: config.ALERTS_USAGE_DEDUP_DAYS, aggregateDays: config.ALERTS_AGGREGATE_RETENTION_DAYS },
+      },
+    ));
     const spend = new SpendProjection(runtime.pool);
     await this.project(js, topology, CONSUMERS.spend, 'events.ingestion.>', async (event) => {
       const change = await spend.apply(event);

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { v7 as uuidv7 } from 'uuid';
 import { verifyWebhookSignature } from '@llmlab/notifications';
-import { createSession, createTestDatabase, signUp, TestPlatform, type Agent, type HttpResult, type TestDatabase, type TestSession } from '@llmlab/testing';
+import {
+  createSession,
+  createTestDatabase,
+  signUp,
+  TestPlatform,
+  type Agent,
+  type HttpResult,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
 import { discordMessageViolations, slackMessageViolations } from '../../../libs/notifications/src/testing/channel-fixtures';
 import { discordOk, Receiver, slackOk } from './receiver';
 
@@ -38,7 +47,11 @@ describe('budgets, alerts and channels through the gateway', () => {
   let b: TestSession;
   let orgPath: string;
 
-  const paths = { slack: '/services/T0001/B0001/slacktoken0123456789', discord: '/api/webhooks/1234567890/discordtoken0123456789', webhook: '/llmlab/hooks' };
+  const paths = {
+    slack: '/services/T0001/B0001/slacktoken0123456789',
+    discord: '/api/webhooks/1234567890/discordtoken0123456789',
+    webhook: '/llmlab/hooks',
+  };
   const ids = { budget: '', alert: '', slack: '', discord: '', webhook: '' };
   let signingSecret = '';
   let alertLink = '';
@@ -72,23 +85,44 @@ describe('budgets, alerts and channels through the gateway', () => {
   it('runs on the defaults, and takes a settings change only at the revision read', async () => {
     const read = await a.agent.get(`${orgPath}/alert-settings`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ organizationId: a.organizationId, timeZone: 'UTC', revision: -1, rules: { forecast: { enabled: true } } });
+    expect(read.body).toMatchObject({
+      organizationId: a.organizationId,
+      timeZone: 'UTC',
+      revision: -1,
+      rules: { forecast: { enabled: true } },
+    });
     expect(read.headers.get('etag')).toBe('"-1"');
     // The forecast rule is switched off so that the one message each channel gets is the threshold's.
     const changed = await a.agent.patch(`${orgPath}/alert-settings`, { rules: { forecast: { enabled: false } } }, { 'if-match': '"-1"' });
     expect(changed.status).toBe(200);
     expect(changed.body.rules.forecast).toEqual({ enabled: false, percent: 100 });
     expect(changed.headers.get('etag')).toBe('"0"');
-    expectProblem(await a.agent.patch(`${orgPath}/alert-settings`, { timeZone: 'Europe/Paris' }, { 'if-match': '"-1"' }), 409, 'CONCURRENCY_CONFLICT');
+    expectProblem(
+      await a.agent.patch(`${orgPath}/alert-settings`, { timeZone: 'Europe/Paris' }, { 'if-match': '"-1"' }),
+      409,
+      'CONCURRENCY_CONFLICT',
+    );
     const bad = await a.agent.patch(`${orgPath}/alert-settings`, { rules: { anomaly: { sensitivity: 0 } } });
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.body.errors).toEqual([{ field: '/rules/anomaly/sensitivity', message: expect.any(String) }]);
   });
 
   it('adds Slack, Discord and webhook channels, shows the webhook secret once and no secret ever after', async () => {
-    const slack = await a.agent.post(`${orgPath}/channels`, { type: 'slack', name: 'ops-slack', config: { url: receiver.origin + paths.slack } });
-    const discord = await a.agent.post(`${orgPath}/channels`, { type: 'discord', name: 'ops-discord', config: { url: receiver.origin + paths.discord } });
-    const webhook = await a.agent.post(`${orgPath}/channels`, { type: 'webhook', name: 'ops-webhook', config: { url: receiver.origin + paths.webhook } });
+    const slack = await a.agent.post(`${orgPath}/channels`, {
+      type: 'slack',
+      name: 'ops-slack',
+      config: { url: receiver.origin + paths.slack },
+    });
+    const discord = await a.agent.post(`${orgPath}/channels`, {
+      type: 'discord',
+      name: 'ops-discord',
+      config: { url: receiver.origin + paths.discord },
+    });
+    const webhook = await a.agent.post(`${orgPath}/channels`, {
+      type: 'webhook',
+      name: 'ops-webhook',
+      config: { url: receiver.origin + paths.webhook },
+    });
     expect([slack.status, discord.status, webhook.status]).toEqual([201, 201, 201]);
     expect(webhook.body.signingSecret).toMatch(/^whsec_/);
     expect(slack.body.signingSecret).toBeUndefined();
@@ -111,7 +145,11 @@ describe('budgets, alerts and channels through the gateway', () => {
     const loopback = await a.agent.post(`${orgPath}/channels`, { type: 'webhook', name: 'x', config: { url: 'https://127.1/hook' } });
     expectProblem(loopback, 400, 'CHANNEL_INVALID');
     expect(loopback.body.errors).toEqual([{ field: '/config/url', message: expect.any(String) }]);
-    const secret = await a.agent.post(`${orgPath}/channels`, { type: 'slack', name: 'x', config: { url: receiver.origin + paths.slack, secret: 'x'.repeat(30) } });
+    const secret = await a.agent.post(`${orgPath}/channels`, {
+      type: 'slack',
+      name: 'x',
+      config: { url: receiver.origin + paths.slack, secret: 'x'.repeat(30) },
+    });
     expectProblem(secret, 400, 'VALIDATION_FAILED');
     expect(secret.body.errors.map((e: { field: string }) => e.field)).toEqual(['/config']);
   });
@@ -123,7 +161,11 @@ describe('budgets, alerts and channels through the gateway', () => {
     const [sample] = receiver.hits(paths.webhook);
     expect(verifyWebhookSignature(signingSecret, sample.headers, sample.body)).toMatchObject({ ok: true });
 
-    const spare = await a.agent.post(`${orgPath}/channels`, { type: 'slack', name: 'spare', config: { url: `${receiver.origin}/services/T0002/B0002/spare` } });
+    const spare = await a.agent.post(`${orgPath}/channels`, {
+      type: 'slack',
+      name: 'spare',
+      config: { url: `${receiver.origin}/services/T0002/B0002/spare` },
+    });
     expect((await a.agent.delete(`/v1/channels/${spare.body.id}`)).status).toBe(204);
     expectProblem(await a.agent.delete(`/v1/channels/${spare.body.id}`), 404, 'CHANNEL_NOT_FOUND');
     expect((await a.agent.get(`${orgPath}/channels`)).body.data).toHaveLength(3);
@@ -138,7 +180,12 @@ describe('budgets, alerts and channels through the gateway', () => {
       thresholds: [50, 80, 100],
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ scope: { type: 'project', projectId: a.projectId }, thresholds: [50, 80, 100], timeZone: 'UTC', revision: 0 });
+    expect(created.body).toMatchObject({
+      scope: { type: 'project', projectId: a.projectId },
+      thresholds: [50, 80, 100],
+      timeZone: 'UTC',
+      revision: 0,
+    });
     expect(created.body.current).toMatchObject({ spend: { currency: 'USD' }, thresholdsReached: [] });
     ids.budget = created.body.id;
 
@@ -150,13 +197,24 @@ describe('budgets, alerts and channels through the gateway', () => {
     expectProblem(await a.agent.patch(`/v1/budgets/${ids.budget}`, { name: 'stale' }, { 'if-match': '"0"' }), 409, 'CONCURRENCY_CONFLICT');
     expect((await a.agent.get(`${orgPath}/budgets`)).body.data.map((x: { name: string }) => x.name)).toEqual(['Checkout bot, monthly']);
 
-    const bad = await a.agent.post(`${orgPath}/budgets`, { name: 'x', scope: { type: 'organization', projectId: a.projectId }, period: 'yearly', amount: { amount: '-1', currency: 'EUR' } });
+    const bad = await a.agent.post(`${orgPath}/budgets`, {
+      name: 'x',
+      scope: { type: 'organization', projectId: a.projectId },
+      period: 'yearly',
+      amount: { amount: '-1', currency: 'EUR' },
+    });
     expectProblem(bad, 400, 'VALIDATION_FAILED');
-    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['/scope/projectId', '/period', '/amount/amount', '/amount/currency']));
+    expect(new Set(bad.body.errors.map((e: { field: string }) => e.field))).toEqual(
+      new Set(['/scope/projectId', '/period', '/amount/amount', '/amount/currency']),
+    );
   });
 
   it('alerts every channel once within 60 s of usage crossing a threshold, in the shapes Slack, Discord and webhooks document', async () => {
-    const before = { slack: receiver.hits(paths.slack).length, discord: receiver.hits(paths.discord).length, webhook: receiver.hits(paths.webhook).length };
+    const before = {
+      slack: receiver.hits(paths.slack).length,
+      discord: receiver.hits(paths.discord).length,
+      webhook: receiver.hits(paths.webhook).length,
+    };
     const sent = Date.now();
     const usage = await a.keyAgent.post('/v1/usage', {
       events: [
@@ -186,7 +244,12 @@ describe('budgets, alerts and channels through the gateway', () => {
     expect(alerts.status).toBe(200);
     expect(alerts.body.data).toHaveLength(1);
     const alert = alerts.body.data[0];
-    expect(alert).toMatchObject({ kind: 'threshold', state: 'firing', budgetId: ids.budget, scope: { type: 'project', projectId: a.projectId } });
+    expect(alert).toMatchObject({
+      kind: 'threshold',
+      state: 'firing',
+      budgetId: ids.budget,
+      scope: { type: 'project', projectId: a.projectId },
+    });
     ids.alert = alert.id;
     alertLink = alert.notification.link;
     expect(alertLink).toBe(`${APP_URL}/orgs/${a.organizationId}/alerts/${alert.id}`);
@@ -194,17 +257,36 @@ describe('budgets, alerts and channels through the gateway', () => {
     const slackBody = JSON.parse(slack.body);
     expect(slackMessageViolations(slackBody)).toEqual([]);
     expect(slackBody.text).toContain('checkout-bot');
-    expect(slackBody.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text', text: `Budget ${alert.notification.threshold}% reached` } });
-    expect(slackBody.blocks.find((block: { type: string }) => block.type === 'actions').elements[0]).toMatchObject({ type: 'button', url: alertLink });
+    expect(slackBody.blocks[0]).toMatchObject({
+      type: 'header',
+      text: { type: 'plain_text', text: `Budget ${alert.notification.threshold}% reached` },
+    });
+    expect(slackBody.blocks.find((block: { type: string }) => block.type === 'actions').elements[0]).toMatchObject({
+      type: 'button',
+      url: alertLink,
+    });
 
     const discordBody = JSON.parse(discord.body);
     expect(discordMessageViolations(discordBody)).toEqual([]);
     expect(discordBody).toMatchObject({ username: 'LLMLab', allowed_mentions: { parse: [] } });
     expect(discordBody.embeds).toHaveLength(1);
-    expect(discordBody.embeds[0]).toMatchObject({ title: `Budget ${alert.notification.threshold}% reached`, url: alertLink, footer: { text: expect.stringContaining(alert.id) } });
+    expect(discordBody.embeds[0]).toMatchObject({
+      title: `Budget ${alert.notification.threshold}% reached`,
+      url: alertLink,
+      footer: { text: expect.stringContaining(alert.id) },
+    });
 
-    expect(verifyWebhookSignature(signingSecret, webhook.headers, webhook.body)).toEqual({ ok: true, timestamp: expect.any(Number), deliveryId: `${alert.id}:${ids.webhook}` });
-    expect(JSON.parse(webhook.body)).toEqual({ version: 1, type: 'alert.threshold', deliveryId: `${alert.id}:${ids.webhook}`, alert: alert.notification });
+    expect(verifyWebhookSignature(signingSecret, webhook.headers, webhook.body)).toEqual({
+      ok: true,
+      timestamp: expect.any(Number),
+      deliveryId: `${alert.id}:${ids.webhook}`,
+    });
+    expect(JSON.parse(webhook.body)).toEqual({
+      version: 1,
+      type: 'alert.threshold',
+      deliveryId: `${alert.id}:${ids.webhook}`,
+      alert: alert.notification,
+    });
   });
 
   it("shows the budget's live spend, thresholds reached and period-end forecast", async () => {
@@ -232,9 +314,17 @@ describe('budgets, alerts and channels through the gateway', () => {
   it('records every delivery as succeeded, and takes the acknowledgement', async () => {
     const deliveries = await eventually(async () => {
       const res = await a.agent.get(`/v1/alerts/${ids.alert}/deliveries`);
-      return res.body.data?.length === 3 && res.body.data.every((d: { state: string }) => d.state === 'delivered') ? res.body.data : undefined;
+      return res.body.data?.length === 3 && res.body.data.every((d: { state: string }) => d.state === 'delivered')
+        ? res.body.data
+        : undefined;
     }, 'three delivered deliveries');
-    expect(deliveries.map((d: { channelId: string; attempts: number; log: { outcome: string }[] }) => [d.channelId, d.attempts, d.log.map((l) => l.outcome)])).toEqual(
+    expect(
+      deliveries.map((d: { channelId: string; attempts: number; log: { outcome: string }[] }) => [
+        d.channelId,
+        d.attempts,
+        d.log.map((l) => l.outcome),
+      ]),
+    ).toEqual(
       expect.arrayContaining([
         [ids.slack, 1, ['delivered']],
         [ids.discord, 1, ['delivered']],
@@ -272,7 +362,11 @@ describe('budgets, alerts and channels through the gateway', () => {
         const res = await call(agent);
         expectProblem(res, 404, code);
         const absent = await missing[i][1](agent);
-        expect({ ...res.body, instance: undefined, requestId: undefined }).toEqual({ ...absent.body, instance: undefined, requestId: undefined });
+        expect({ ...res.body, instance: undefined, requestId: undefined }).toEqual({
+          ...absent.body,
+          instance: undefined,
+          requestId: undefined,
+        });
       }
     }
     expect(receiver.received.length).toBe(hitsBefore);
@@ -299,7 +393,10 @@ describe('budgets, alerts and channels through the gateway', () => {
     const created = await memberAgent.post(`${orgPath}/budgets`, budget);
     expect(created.status).toBe(201);
     expect((await memberAgent.delete(`/v1/budgets/${created.body.id}`)).status).toBe(204);
-    expect((await memberAgent.post(`/v1/alerts/${ids.alert}/acknowledge`)).body).toMatchObject({ state: 'acknowledged', acknowledgedBy: `user:${a.id}` });
+    expect((await memberAgent.post(`/v1/alerts/${ids.alert}/acknowledge`)).body).toMatchObject({
+      state: 'acknowledged',
+      acknowledgedBy: `user:${a.id}`,
+    });
     expectProblem(await memberAgent.get(`/v1/budgets/${created.body.id}`), 404, 'BUDGET_NOT_FOUND');
     expectProblem(await memberAgent.post(`${orgPath}/channels`, channel), 403, 'FORBIDDEN');
     expectProblem(await memberAgent.patch(`${orgPath}/alert-settings`, { timeZone: 'Europe/Paris' }), 403, 'FORBIDDEN');

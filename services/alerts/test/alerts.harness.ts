@@ -18,7 +18,14 @@ import {
 } from '@llmlab/contracts';
 import { configHelpers, domainServiceEnv, loadConfig, z } from '@llmlab/config';
 import { createLogger } from '@llmlab/logging';
-import { createMessagingClient, ensureStreams, EventRelay, natsMicroserviceOptions, natsSubject, type MessagingClient } from '@llmlab/messaging';
+import {
+  createMessagingClient,
+  ensureStreams,
+  EventRelay,
+  natsMicroserviceOptions,
+  natsSubject,
+  type MessagingClient,
+} from '@llmlab/messaging';
 import { ServiceKitModule, ServiceRuntime, type DomainServiceConfig } from '@llmlab/service-kit';
 import { createTestDatabase, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 import type { AlertsCore } from '../src/alerts.core';
@@ -90,9 +97,12 @@ export class AlertsHarness {
     @Module({ imports: [ServiceKitModule.forRoot(runtime), AlertsModule.forRoot(core)] })
     class TestModule {}
     const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
-    app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-alerts`, gracePeriodMs: 100 }), {
-      inheritAppConfig: true,
-    });
+    app.connectMicroservice<MicroserviceOptions>(
+      natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-alerts`, gracePeriodMs: 100 }),
+      {
+        inheritAppConfig: true,
+      },
+    );
     await app.startAllMicroservices();
     await app.init();
     await core.start();
@@ -104,12 +114,23 @@ export class AlertsHarness {
   }
 
   /** A request as the gateway sends it; resolves with the reply, whatever it is. */
-  reply<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: Partial<RequestContext> = {}): Promise<Reply<ResponseOf<S>>> {
-    return this.client.request({ subject: natsSubject(subject, this.prefix) } as S, payload, { correlationId: `test-${uniqueSuffix(3)}`, ...context });
+  reply<S extends Subject<unknown, unknown>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext> = {},
+  ): Promise<Reply<ResponseOf<S>>> {
+    return this.client.request({ subject: natsSubject(subject, this.prefix) } as S, payload, {
+      correlationId: `test-${uniqueSuffix(3)}`,
+      ...context,
+    });
   }
 
   /** A request that must succeed. */
-  async request<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: Partial<RequestContext> = {}): Promise<ResponseOf<S>> {
+  async request<S extends Subject<unknown, unknown>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext> = {},
+  ): Promise<ResponseOf<S>> {
     const reply = await this.reply(subject, payload, context);
     if (!reply.ok) throw new Error(`${subject.subject} failed: ${JSON.stringify(reply.error)}`);
     return reply.data;
@@ -119,7 +140,13 @@ export class AlertsHarness {
   async appendUsage(data: UsageRecordedData): Promise<void> {
     await this.runtime.eventStore.appendToStream(
       ingestionStreams.usage(data.projectId),
-      [{ type: 'UsageRecorded', data, metadata: { actor: { type: 'api_key', id: data.apiKeyId }, organizationId: data.organizationId, correlationId: 'usage' } }],
+      [
+        {
+          type: 'UsageRecorded',
+          data,
+          metadata: { actor: { type: 'api_key', id: data.apiKeyId }, organizationId: data.organizationId, correlationId: 'usage' },
+        },
+      ],
       { expectedRevision: 'any' },
     );
   }
@@ -127,7 +154,13 @@ export class AlertsHarness {
   async appendRepricing(data: UsageRepricedData): Promise<void> {
     await this.runtime.eventStore.appendToStream(
       ingestionStreams.usage(data.projectId),
-      [{ type: 'UsageRepriced', data, metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' } }],
+      [
+        {
+          type: 'UsageRepriced',
+          data,
+          metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' },
+        },
+      ],
       { expectedRevision: 'any' },
     );
   }
@@ -163,7 +196,8 @@ export class AlertsHarness {
 
   /** Waits until the spend and read-model projections have applied every event appended so far. */
   async settled(timeoutMs = 20_000): Promise<void> {
-    const last = (context: string) => this.count(`SELECT coalesce(max(position), 0) AS n FROM event_store.events WHERE stream_id LIKE $1`, [`${context}.%`]);
+    const last = (context: string) =>
+      this.count(`SELECT coalesce(max(position), 0) AS n FROM event_store.events WHERE stream_id LIKE $1`, [`${context}.%`]);
     const applied = (projection: string) =>
       this.count(`SELECT coalesce(max(position), 0) AS n FROM alerts.projection_checkpoints WHERE projection = $1`, [projection]);
     await this.until(

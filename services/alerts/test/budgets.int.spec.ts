@@ -45,8 +45,17 @@ describe('budgets, settings and alerts', () => {
       timeZone: 'UTC',
       revision: 0,
     });
-    expect(created.current).toMatchObject({ spend: { amount: '0.000000000000', currency: 'USD' }, percentage: '0.00', thresholdsReached: [], unpricedRecords: 0 });
-    expect(created.current.period).toMatchObject({ unit: 'monthly', timeZone: 'UTC', key: expect.stringMatching(/^monthly:\d{4}-\d{2}-01$/) });
+    expect(created.current).toMatchObject({
+      spend: { amount: '0.000000000000', currency: 'USD' },
+      percentage: '0.00',
+      thresholdsReached: [],
+      unpricedRecords: 0,
+    });
+    expect(created.current.period).toMatchObject({
+      unit: 'monthly',
+      timeZone: 'UTC',
+      key: expect.stringMatching(/^monthly:\d{4}-\d{2}-01$/),
+    });
 
     // A record repeated in a later batch (a retry upstream) counts once; another project's usage not at all.
     const record = usageRecord({ cost: '3' });
@@ -59,7 +68,11 @@ describe('budgets, settings and alerts', () => {
     expect(read.current.forecast).toMatchObject({ projected: { currency: 'USD' }, method: expect.any(String) });
     expect((await h.request(s.listBudgets, {}, ctx)).data.map((b) => b.id)).toEqual([created.id]);
 
-    const updated = await h.request(s.updateBudget, { budgetId: created.id, amount: { amount: '20.50', currency: 'USD' }, period: 'weekly', expectedRevision: 0 }, ctx);
+    const updated = await h.request(
+      s.updateBudget,
+      { budgetId: created.id, amount: { amount: '20.50', currency: 'USD' }, period: 'weekly', expectedRevision: 0 },
+      ctx,
+    );
     expect(updated).toMatchObject({ amount: { amount: '20.5' }, period: 'weekly', revision: 1, current: { period: { unit: 'weekly' } } });
     expect(await h.reply(s.updateBudget, { budgetId: created.id, name: 'stale', expectedRevision: 0 }, ctx)).toMatchObject({
       ok: false,
@@ -67,7 +80,10 @@ describe('budgets, settings and alerts', () => {
     });
 
     await h.request(s.deleteBudget, { budgetId: created.id }, ctx);
-    expect(await h.reply(s.getBudget, { budgetId: created.id }, ctx)).toMatchObject({ ok: false, error: { code: 'BUDGET_NOT_FOUND', status: 404 } });
+    expect(await h.reply(s.getBudget, { budgetId: created.id }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'BUDGET_NOT_FOUND', status: 404 },
+    });
     expect(await h.reply(s.deleteBudget, { budgetId: created.id }, ctx)).toMatchObject({ ok: false, error: { code: 'BUDGET_NOT_FOUND' } });
     expect((await h.request(s.listBudgets, {}, ctx)).data).toEqual([]);
   });
@@ -106,9 +122,21 @@ describe('budgets, settings and alerts', () => {
     const tenant = newTenant();
     const ctx = contextOf(tenant);
     const defaults = await h.request(s.getSettings, {}, ctx);
-    expect(defaults).toMatchObject({ timeZone: 'UTC', revision: -1, rules: { threshold: { enabled: true }, forecast: { enabled: true, percent: 100 } } });
-    const updated = await h.request(s.updateSettings, { timeZone: 'Europe/Paris', rules: { anomaly: { sensitivity: 8 }, unpriced: { enabled: false } } }, ctx);
-    expect(updated).toMatchObject({ timeZone: 'Europe/Paris', revision: 0, rules: { anomaly: { sensitivity: 8, cooldownMinutes: 240 }, unpriced: { enabled: false } } });
+    expect(defaults).toMatchObject({
+      timeZone: 'UTC',
+      revision: -1,
+      rules: { threshold: { enabled: true }, forecast: { enabled: true, percent: 100 } },
+    });
+    const updated = await h.request(
+      s.updateSettings,
+      { timeZone: 'Europe/Paris', rules: { anomaly: { sensitivity: 8 }, unpriced: { enabled: false } } },
+      ctx,
+    );
+    expect(updated).toMatchObject({
+      timeZone: 'Europe/Paris',
+      revision: 0,
+      rules: { anomaly: { sensitivity: 8, cooldownMinutes: 240 }, unpriced: { enabled: false } },
+    });
     const budget = await h.request(s.createBudget, projectBudget(tenant), ctx);
     expect(budget).toMatchObject({ timeZone: 'Europe/Paris', current: { period: { timeZone: 'Europe/Paris' } } });
     const bad = await h.reply(s.updateSettings, { timeZone: 'Nowhere', rules: { anomaly: { sensitivity: 0 }, paging: {} } as never }, ctx);
@@ -127,7 +155,10 @@ describe('budgets, settings and alerts', () => {
 
     const acked = await h.request(s.acknowledgeAlert, { alertId: alert.id }, ctx);
     expect(acked).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'user:on-call', acknowledgedAt: expect.any(String) });
-    expect(await h.request(s.acknowledgeAlert, { alertId: alert.id }, ctx)).toMatchObject({ state: 'acknowledged', revision: acked.revision });
+    expect(await h.request(s.acknowledgeAlert, { alertId: alert.id }, ctx)).toMatchObject({
+      state: 'acknowledged',
+      revision: acked.revision,
+    });
     expect((await h.request(s.listAlerts, { state: 'firing' }, ctx)).data).toEqual([]);
 
     // The amount raised above the spend: the 50 % threshold no longer holds.
@@ -135,7 +166,10 @@ describe('budgets, settings and alerts', () => {
     await h.tick();
     const resolved = await h.request(s.getAlert, { alertId: alert.id }, ctx);
     expect(resolved).toMatchObject({ state: 'resolved', resolution: 'condition-cleared', resolvedAt: expect.any(String) });
-    expect(await h.reply(s.acknowledgeAlert, { alertId: alert.id }, ctx)).toMatchObject({ ok: false, error: { code: 'ALERT_ALREADY_RESOLVED', status: 409 } });
+    expect(await h.reply(s.acknowledgeAlert, { alertId: alert.id }, ctx)).toMatchObject({
+      ok: false,
+      error: { code: 'ALERT_ALREADY_RESOLVED', status: 409 },
+    });
 
     // A deleted budget's open alerts resolve too; a higher threshold supersedes a lower one.
     const second = await h.request(s.createBudget, { ...projectBudget(tenant, '8'), name: 'Second' }, ctx);
@@ -160,7 +194,11 @@ describe('budgets, settings and alerts', () => {
     await h.until(async () => (await h.request(s.listAlerts, {}, ctx)).data.length === 3, 'three alerts');
     const page1 = await h.request(s.listAlerts, { limit: 2, kind: 'threshold', state: 'firing', from: before }, ctx);
     expect(page1.data).toHaveLength(2);
-    const page2 = await h.request(s.listAlerts, { limit: 2, kind: 'threshold', state: 'firing', from: before, cursor: page1.nextCursor! }, ctx);
+    const page2 = await h.request(
+      s.listAlerts,
+      { limit: 2, kind: 'threshold', state: 'firing', from: before, cursor: page1.nextCursor! },
+      ctx,
+    );
     expect(page2).toMatchObject({ data: [expect.any(Object)], nextCursor: null });
     const all = [...page1.data, ...page2.data];
     expect(new Set(all.map((a) => a.id)).size).toBe(3);
@@ -179,7 +217,11 @@ describe('budgets, settings and alerts', () => {
     const mine = contextOf(owner);
     const theirs = contextOf(intruder);
     await h.request(s.updateSettings, { rules: { forecast: { enabled: false } } }, mine);
-    const channel = await h.request(s.createChannel, { type: 'webhook', name: 'ops', config: { url: receiver.on('/hooks/tenancy', { status: 204 }) } }, mine);
+    const channel = await h.request(
+      s.createChannel,
+      { type: 'webhook', name: 'ops', config: { url: receiver.on('/hooks/tenancy', { status: 204 }) } },
+      mine,
+    );
     const budget = await h.request(s.createBudget, projectBudget(owner), mine);
     await h.appendUsage(usageRecorded(owner, [usageRecord({ cost: '9' })]));
     const alert = await firstAlert(owner);

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { alertsSubjects as s, ingestionStreams, type RequestContext, type RequestOf, type ResponseOf, type Subject } from '@llmlab/contracts';
+import {
+  alertsSubjects as s,
+  ingestionStreams,
+  type RequestContext,
+  type RequestOf,
+  type ResponseOf,
+  type Subject,
+} from '@llmlab/contracts';
 import { createEventStore, type EventStore } from '@llmlab/event-store';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { verifyWebhookSignature } from '@llmlab/notifications';
@@ -49,8 +56,15 @@ describe('alerts killed between sending a delivery and recording it', () => {
     await db?.drop();
   }, 60_000);
 
-  async function request<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: Partial<RequestContext>): Promise<ResponseOf<S>> {
-    const reply = await client.request({ subject: natsSubject(subject, platform.natsPrefix) } as S, payload, { correlationId: 'crash-test', ...context });
+  async function request<S extends Subject<unknown, unknown>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext>,
+  ): Promise<ResponseOf<S>> {
+    const reply = await client.request({ subject: natsSubject(subject, platform.natsPrefix) } as S, payload, {
+      correlationId: 'crash-test',
+      ...context,
+    });
     if (!reply.ok) throw new Error(`${subject.subject} failed: ${JSON.stringify(reply.error)}\n${platform.logs('alerts')}`);
     return reply.data;
   }
@@ -84,7 +98,13 @@ describe('alerts killed between sending a delivery and recording it', () => {
     const usage = usageRecorded(tenant, [usageRecord({ cost: '2' })]);
     await store.appendToStream(
       ingestionStreams.usage(tenant.projectId),
-      [{ type: 'UsageRecorded', data: usage, metadata: { actor: { type: 'api_key', id: tenant.apiKeyId }, organizationId: tenant.organizationId, correlationId: 'crash' } }],
+      [
+        {
+          type: 'UsageRecorded',
+          data: usage,
+          metadata: { actor: { type: 'api_key', id: tenant.apiKeyId }, organizationId: tenant.organizationId, correlationId: 'crash' },
+        },
+      ],
       { expectedRevision: 'any' },
     );
 
@@ -104,10 +124,17 @@ describe('alerts killed between sending a delivery and recording it', () => {
     const [fired] = (await request(s.listAlerts, {}, ctx)).data;
     expect(fired).toMatchObject({ budgetId: budget.id, kind: 'threshold' });
     expect(resent.headers['x-llmlab-delivery']).toBe(`${fired.id}:${channel.id}`);
-    await until(async () => (await request(s.listDeliveries, { alertId: fired.id }, ctx)).data[0]?.state === 'delivered', 'the delivery to be recorded');
+    await until(
+      async () => (await request(s.listDeliveries, { alertId: fired.id }, ctx)).data[0]?.state === 'delivered',
+      'the delivery to be recorded',
+    );
     const [delivery] = (await request(s.listDeliveries, { alertId: fired.id }, ctx)).data;
     // Two attempts counted (the first was claimed before the kill), one recorded: the one that got an answer.
-    expect(delivery).toMatchObject({ state: 'delivered', attempts: 2, log: [expect.objectContaining({ attempt: 2, outcome: 'delivered', httpStatus: 204 })] });
+    expect(delivery).toMatchObject({
+      state: 'delivered',
+      attempts: 2,
+      log: [expect.objectContaining({ attempt: 2, outcome: 'delivered', httpStatus: 204 })],
+    });
 
     // After the success, nothing more: not on redelivery, not after another restart.
     await new Promise((resolve) => setTimeout(resolve, 4_000));

@@ -35,7 +35,12 @@ describe('alert delivery', () => {
     await h.request(s.updateSettings, { rules: { forecast: { enabled: false } } }, contextOf(tenant));
     await h.request(
       s.createBudget,
-      { name: 'Checkout monthly', scope: { type: 'project', projectId: tenant.projectId }, period: 'monthly', amount: { amount: '10', currency: 'USD' } },
+      {
+        name: 'Checkout monthly',
+        scope: { type: 'project', projectId: tenant.projectId },
+        period: 'monthly',
+        amount: { amount: '10', currency: 'USD' },
+      },
       contextOf(tenant),
     );
     await h.appendUsage(usageRecorded(tenant, [usageRecord({ cost: spend })]));
@@ -70,7 +75,11 @@ describe('alert delivery', () => {
       notification: { threshold: '80', percentage: '85.00', organization: { name: 'Acme' }, spend: { amount: '8.500000000000' } },
     });
 
-    await Promise.all([receiver.waitFor('/services/T0001/B0001/slack-secret', 1), receiver.waitFor('/api/webhooks/123456/discord-secret', 1), receiver.waitFor('/hooks/llmlab', 1)]);
+    await Promise.all([
+      receiver.waitFor('/services/T0001/B0001/slack-secret', 1),
+      receiver.waitFor('/api/webhooks/123456/discord-secret', 1),
+      receiver.waitFor('/hooks/llmlab', 1),
+    ]);
     const [slackRequest] = receiver.hits('/services/T0001/B0001/slack-secret');
     const slackBody = JSON.parse(slackRequest.body);
     expect(slackMessageViolations(slackBody)).toEqual([]);
@@ -86,8 +95,16 @@ describe('alert delivery', () => {
     const [webhookRequest] = receiver.hits('/hooks/llmlab');
     const verified = verifyWebhookSignature(webhook.signingSecret!, webhookRequest.headers, webhookRequest.body);
     expect(verified).toEqual({ ok: true, timestamp: expect.any(Number), deliveryId: `${alert.id}:${webhook.id}` });
-    expect(verifyWebhookSignature('whsec_not_the_secret_at_all_000000', webhookRequest.headers, webhookRequest.body)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(JSON.parse(webhookRequest.body)).toMatchObject({ version: 1, type: 'alert.threshold', deliveryId: `${alert.id}:${webhook.id}`, alert: { alertId: alert.id } });
+    expect(verifyWebhookSignature('whsec_not_the_secret_at_all_000000', webhookRequest.headers, webhookRequest.body)).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    expect(JSON.parse(webhookRequest.body)).toMatchObject({
+      version: 1,
+      type: 'alert.threshold',
+      deliveryId: `${alert.id}:${webhook.id}`,
+      alert: { alertId: alert.id },
+    });
 
     const list = await deliveries(tenant, alert.id, (d) => d.length === 3 && d.every((x) => x.state === 'delivered'), 'three deliveries');
     expect(list.map((d) => [d.channelId, d.channelType, d.attempts, d.log.map((l) => [l.outcome, l.httpStatus])])).toEqual([
@@ -105,11 +122,15 @@ describe('alert delivery', () => {
 
   it('never returns or records a channel secret in clear', async () => {
     const tenant = newTenant();
-    const created = await channel(tenant, 'webhook', receiver.on('/hooks/secretive', { status: 204 }), { secret: 'whsec_given_by_the_customer_0123456789' });
+    const created = await channel(tenant, 'webhook', receiver.on('/hooks/secretive', { status: 204 }), {
+      secret: 'whsec_given_by_the_customer_0123456789',
+    });
     expect(created.signingSecret).toBeUndefined();
     const listed = await h.request(s.listChannels, {}, contextOf(tenant));
     expect(JSON.stringify(listed)).not.toContain('whsec_given');
-    expect(listed.data).toEqual([expect.objectContaining<Partial<ChannelView>>({ id: created.id, type: 'webhook', description: `webhook ${receiver.origin}/hooks/…` })]);
+    expect(listed.data).toEqual([
+      expect.objectContaining<Partial<ChannelView>>({ id: created.id, type: 'webhook', description: `webhook ${receiver.origin}/hooks/…` }),
+    ]);
     const [added] = (await h.events('ChannelAdded')).filter((e) => (e.data as { channelId: string }).channelId === created.id);
     expect(JSON.stringify(added.data)).not.toMatch(/whsec_given|secretive/);
     const stored = await h.rows('SELECT config::text AS config FROM alerts.channels WHERE id = $1', [created.id]);
@@ -138,7 +159,13 @@ describe('alert delivery', () => {
     const list = await deliveries(tenant, alert.id, (d) => d.length === 2 && d.every((x) => x.state === 'delivered'), 'both deliveries');
     const [slackLog, discordLog] = list.map((d) => d.log);
     expect(slackLog).toEqual([
-      expect.objectContaining({ attempt: 1, outcome: 'retryable', reason: 'server-error', httpStatus: 500, detail: 'HTTP 500: rollup_error' }),
+      expect.objectContaining({
+        attempt: 1,
+        outcome: 'retryable',
+        reason: 'server-error',
+        httpStatus: 500,
+        detail: 'HTTP 500: rollup_error',
+      }),
       expect.objectContaining({ attempt: 2, outcome: 'delivered', httpStatus: 200 }),
     ]);
     expect(discordLog).toEqual([
@@ -171,7 +198,11 @@ describe('alert delivery', () => {
     await channel(tenant, 'slack', receiver.on(path, { status: 404, body: 'no_service' }));
     const alert = await overspend(tenant, '9');
     const [failed] = await deliveries(tenant, alert.id, (d) => d[0]?.state === 'failed', 'a failed delivery');
-    expect(failed).toMatchObject({ attempts: 1, lastError: 'HTTP 404: no_service', log: [expect.objectContaining({ outcome: 'permanent', reason: 'rejected' })] });
+    expect(failed).toMatchObject({
+      attempts: 1,
+      lastError: 'HTTP 404: no_service',
+      log: [expect.objectContaining({ outcome: 'permanent', reason: 'rejected' })],
+    });
     expect(receiver.hits(path)).toHaveLength(1);
   });
 
@@ -189,7 +220,11 @@ describe('alert delivery', () => {
     ];
     for (const [type, config] of attempts) {
       const reply = await h.reply(s.createChannel, { type: type as 'webhook', name: 'x', config }, contextOf(tenant));
-      expect([type, config, reply]).toEqual([type, config, { ok: false, error: expect.objectContaining({ code: 'CHANNEL_INVALID', status: 400 }) }]);
+      expect([type, config, reply]).toEqual([
+        type,
+        config,
+        { ok: false, error: expect.objectContaining({ code: 'CHANNEL_INVALID', status: 400 }) },
+      ]);
       if (!reply.ok) expect(reply.error.errors?.[0].field).toMatch(/^\/config\/(url|secret)$/);
     }
     const unknown = await h.reply(s.createChannel, { type: 'pager' as 'webhook', name: 'x', config: {} }, contextOf(tenant));
@@ -200,10 +235,22 @@ describe('alert delivery', () => {
   it('tests a channel with one attempt and says what the receiver answered', async () => {
     const tenant = newTenant();
     const ok = await channel(tenant, 'slack', receiver.on('/services/T0004/B0004/test', slackOk));
-    const broken = await channel(tenant, 'discord', receiver.on('/api/webhooks/444/broken', { status: 400, body: '{"code": 50035, "message": "Invalid Form Body"}' }));
-    expect(await h.request(s.testChannel, { channelId: ok.id }, contextOf(tenant))).toMatchObject({ outcome: 'delivered', httpStatus: 200, reason: null });
+    const broken = await channel(
+      tenant,
+      'discord',
+      receiver.on('/api/webhooks/444/broken', { status: 400, body: '{"code": 50035, "message": "Invalid Form Body"}' }),
+    );
+    expect(await h.request(s.testChannel, { channelId: ok.id }, contextOf(tenant))).toMatchObject({
+      outcome: 'delivered',
+      httpStatus: 200,
+      reason: null,
+    });
     expect(slackMessageViolations(JSON.parse(receiver.hits('/services/T0004/B0004/test')[0].body))).toEqual([]);
-    expect(await h.request(s.testChannel, { channelId: broken.id }, contextOf(tenant))).toMatchObject({ outcome: 'permanent', reason: 'rejected', httpStatus: 400 });
+    expect(await h.request(s.testChannel, { channelId: broken.id }, contextOf(tenant))).toMatchObject({
+      outcome: 'permanent',
+      reason: 'rejected',
+      httpStatus: 400,
+    });
   });
 
   it('sends nothing to a removed channel', async () => {
@@ -211,7 +258,10 @@ describe('alert delivery', () => {
     const kept = await channel(tenant, 'webhook', receiver.on('/hooks/kept', { status: 204 }));
     const removed = await channel(tenant, 'webhook', receiver.on('/hooks/removed', { status: 204 }));
     await h.request(s.deleteChannel, { channelId: removed.id }, contextOf(tenant));
-    expect(await h.reply(s.deleteChannel, { channelId: removed.id }, contextOf(tenant))).toMatchObject({ ok: false, error: { code: 'CHANNEL_NOT_FOUND', status: 404 } });
+    expect(await h.reply(s.deleteChannel, { channelId: removed.id }, contextOf(tenant))).toMatchObject({
+      ok: false,
+      error: { code: 'CHANNEL_NOT_FOUND', status: 404 },
+    });
     const alert = await overspend(tenant, '5');
     const list = await deliveries(tenant, alert.id, (d) => d.length === 1 && d[0].state === 'delivered', 'the one delivery');
     expect(list[0].channelId).toBe(kept.id);

@@ -8,7 +8,13 @@ export async function nameTenant(h: AlertsHarness, tenant: Tenant, organization:
   const at = new Date().toISOString();
   await h.runtime.eventStore.appendToStream(
     authStreams.organization(tenant.organizationId),
-    [{ type: 'OrganizationCreated', data: { organizationId: tenant.organizationId, name: organization, createdBy: 'user-1', createdAt: at }, metadata }],
+    [
+      {
+        type: 'OrganizationCreated',
+        data: { organizationId: tenant.organizationId, name: organization, createdBy: 'user-1', createdAt: at },
+        metadata,
+      },
+    ],
     { expectedRevision: 'any' },
   );
   await h.runtime.eventStore.appendToStream(
@@ -16,14 +22,22 @@ export async function nameTenant(h: AlertsHarness, tenant: Tenant, organization:
     [
       {
         type: 'ProjectCreated',
-        data: { projectId: tenant.projectId, organizationId: tenant.organizationId, name: project, description: null, createdBy: 'user-1', createdAt: at },
+        data: {
+          projectId: tenant.projectId,
+          organizationId: tenant.organizationId,
+          name: project,
+          description: null,
+          createdBy: 'user-1',
+          createdAt: at,
+        },
         metadata,
       },
     ],
     { expectedRevision: 'any' },
   );
   await h.until(
-    async () => (await h.count('SELECT count(*) AS n FROM alerts.directory_names WHERE organization_id = $1', [tenant.organizationId])) === 2,
+    async () =>
+      (await h.count('SELECT count(*) AS n FROM alerts.directory_names WHERE organization_id = $1', [tenant.organizationId])) === 2,
     'the directory names',
   );
 }

@@ -17,14 +17,22 @@ export function contextOf(tenant: Pick<Tenant, 'organizationId'>): Partial<Reque
 }
 
 /** One usage record as the ledger keeps it, priced (or explicitly costed) at `cost` USD, a minute old. */
-export function usageRecord(overrides: Omit<Partial<UsageRecordData>, 'cost'> & { cost?: UsageRecordData['cost'] | string | null } = {}): UsageRecordData {
+export function usageRecord(
+  overrides: Omit<Partial<UsageRecordData>, 'cost'> & { cost?: UsageRecordData['cost'] | string | null } = {},
+): UsageRecordData {
   const { cost, ...rest } = overrides;
   const recordCost: UsageRecordData['cost'] =
     cost === null
       ? { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null }
       : typeof cost === 'object' && cost !== undefined
         ? cost
-        : { status: 'priced', amount: Number(cost ?? '0.01').toFixed(12), currency: 'USD', priceEntryId: 'openai:gpt-4o-mini', priceOrigin: 'catalog' };
+        : {
+            status: 'priced',
+            amount: Number(cost ?? '0.01').toFixed(12),
+            currency: 'USD',
+            priceEntryId: 'openai:gpt-4o-mini',
+            priceOrigin: 'catalog',
+          };
   return {
     id: uuidv7(),
     timestamp: new Date(Date.now() - 60_000).toISOString(),
@@ -67,7 +75,13 @@ export function usageRepriced(tenant: Tenant, records: UsageRecordData[], amount
       current:
         amount === null
           ? { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null }
-          : { status: 'priced', amount: Number(amount).toFixed(12), currency: 'USD', priceEntryId: 'openai:late-price', priceOrigin: 'catalog' },
+          : {
+              status: 'priced',
+              amount: Number(amount).toFixed(12),
+              currency: 'USD',
+              priceEntryId: 'openai:late-price',
+              priceOrigin: 'catalog',
+            },
     })),
   };
 }

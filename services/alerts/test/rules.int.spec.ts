@@ -27,7 +27,10 @@ describe('alert rules', () => {
     const byDay = new Map<string, UsageRecordData[]>();
     for (const e of entries) {
       const day = e.at.toISOString().slice(0, 10);
-      byDay.set(day, [...(byDay.get(day) ?? []), usageRecord({ timestamp: e.at.toISOString(), cost: e.cost, status: e.status ?? 'success' })]);
+      byDay.set(day, [
+        ...(byDay.get(day) ?? []),
+        usageRecord({ timestamp: e.at.toISOString(), cost: e.cost, status: e.status ?? 'success' }),
+      ]);
     }
     for (const records of byDay.values()) await h.appendUsage(usageRecorded(tenant, records));
     await h.settled();
@@ -53,7 +56,10 @@ describe('alert rules', () => {
         period,
         now,
         spendToDate: toAmountString(spendToDate),
-        history: Array.from({ length: 14 }, (_, d) => ({ date: new Date(today.getTime() - (d + 1) * DAY).toISOString().slice(0, 10), amount: '10' })),
+        history: Array.from({ length: 14 }, (_, d) => ({
+          date: new Date(today.getTime() - (d + 1) * DAY).toISOString().slice(0, 10),
+          amount: '10',
+        })),
       });
       expect(expected.method).toBe('weighted-average');
       // Between what is spent and what is projected: only the forecast can see it coming.
@@ -81,7 +87,11 @@ describe('alert rules', () => {
       await h.tick();
 
       const [forecast] = await alerts(over, 'forecast');
-      expect(forecast).toMatchObject({ budgetId: budget.id, state: 'firing', notification: { kind: 'forecast', budget: { amount: new Amount(amount).toFixed() } } });
+      expect(forecast).toMatchObject({
+        budgetId: budget.id,
+        state: 'firing',
+        notification: { kind: 'forecast', budget: { amount: new Amount(amount).toFixed() } },
+      });
       const notification = forecast.notification as Extract<AlertView['notification'], { kind: 'forecast' }>;
       expect(new Amount(notification.projected.amount).minus(expected.projected).abs().toNumber()).toBeLessThan(0.01);
       expect(new Amount(notification.spend.amount).eq(spendToDate)).toBe(true);
@@ -110,17 +120,30 @@ describe('alert rules', () => {
       const thisHour = new Date(Math.floor(now.getTime() / HOUR) * HOUR);
       const timeZone = zoneAtPeak(now);
       // Fifteen days of hourly spend with a strong daily cycle (10x from night to the 14:00 peak), ending now.
-      const series = syntheticHourlySpend({ ...TYPICAL, weekend: 1, start: new Date(thisHour.getTime() - 15 * DAY), days: 16, timeZone, seed: 7 }).filter(
-        (p) => p.hourStart <= thisHour,
-      );
+      const series = syntheticHourlySpend({
+        ...TYPICAL,
+        weekend: 1,
+        start: new Date(thisHour.getTime() - 15 * DAY),
+        days: 16,
+        timeZone,
+        seed: 7,
+      }).filter((p) => p.hourStart <= thisHour);
       const past = series.slice(0, -1);
-      const usualNow = robustBaseline(past.filter((p) => (thisHour.getTime() - p.hourStart.getTime()) % DAY === 0).slice(-14).map((p) => p.amount)).median;
+      const usualNow = robustBaseline(
+        past
+          .filter((p) => (thisHour.getTime() - p.hourStart.getTime()) % DAY === 0)
+          .slice(-14)
+          .map((p) => p.amount),
+      ).median;
       const at = (p: { hourStart: Date }) => new Date(Math.min(p.hourStart.getTime() + 30 * 60_000, now.getTime() - 1_000));
 
       const steady = newTenant();
       const spiky = newTenant();
       for (const tenant of [steady, spiky]) await h.request(s.updateSettings, { timeZone }, contextOf(tenant));
-      await ingest(steady, series.map((p) => ({ at: at(p), cost: p.amount })));
+      await ingest(
+        steady,
+        series.map((p) => ({ at: at(p), cost: p.amount })),
+      );
       const spike = new Amount(usualNow).times(5).toFixed(2);
       await ingest(spiky, [...past.map((p) => ({ at: at(p), cost: p.amount })), { at: at({ hourStart: thisHour }), cost: spike }]);
       expect(Number(series.at(-1)!.amount)).toBeGreaterThan(10);
@@ -132,7 +155,10 @@ describe('alert rules', () => {
       expect(project).toMatchObject({
         state: 'firing',
         scope: { projectId: spiky.projectId },
-        notification: { period: { unit: 'hourly', start: thisHour.toISOString(), timeZone }, spend: { amount: new Amount(spike).toFixed(12) } },
+        notification: {
+          period: { unit: 'hourly', start: thisHour.toISOString(), timeZone },
+          spend: { amount: new Amount(spike).toFixed(12) },
+        },
       });
       const notification = project.notification as Extract<AlertView['notification'], { kind: 'anomaly' }>;
       expect(new Amount(notification.baseline.amount).eq(usualNow)).toBe(true);
@@ -140,7 +166,8 @@ describe('alert rules', () => {
 
       // Another spike an hour later is inside the cooldown (4 hours): no second alert. Four hours later it fires.
       const later = (hours: number) => new Date(thisHour.getTime() + hours * HOUR);
-      const nextSpike = (hours: number) => usageRecorded(spiky, [usageRecord({ timestamp: new Date(later(hours).getTime() + 60_000).toISOString(), cost: spike })]);
+      const nextSpike = (hours: number) =>
+        usageRecorded(spiky, [usageRecord({ timestamp: new Date(later(hours).getTime() + 60_000).toISOString(), cost: spike })]);
       await h.appendUsage(nextSpike(1));
       await h.settled();
       await h.core.evaluator.evaluate(spiky.organizationId, new Date(later(1).getTime() + 30 * 60_000), 'tick');
@@ -175,17 +202,36 @@ describe('alert rules', () => {
         status: (i % 100 === 0 ? 'error' : 'success') as 'error' | 'success',
       }));
       await ingest(tenant, baseline);
-      const current = Array.from({ length: 60 }, (_, i) => usageRecord({
-        timestamp: new Date(Math.max(thisHour.getTime(), now.getTime() - 60_000) + i).toISOString(),
-        cost: '0.001',
-        status: i % 3 === 0 ? 'error' : 'success',
-      }));
+      const current = Array.from({ length: 60 }, (_, i) =>
+        usageRecord({
+          timestamp: new Date(Math.max(thisHour.getTime(), now.getTime() - 60_000) + i).toISOString(),
+          cost: '0.001',
+          status: i % 3 === 0 ? 'error' : 'success',
+        }),
+      );
       await h.appendUsage(usageRecorded(tenant, current));
       let project: AlertView | undefined;
-      await h.until(async () => (project = (await alerts(tenant, 'error_rate')).find((a) => a.scope.type === 'project')) !== undefined, 'the error-rate alert (usage path)');
-      expect(project?.notification).toMatchObject({ requests: 60, errors: 20, errorRate: '33.33', baselineRate: '1.00', period: { unit: 'hourly', start: thisHour.toISOString() } });
+      await h.until(
+        async () => (project = (await alerts(tenant, 'error_rate')).find((a) => a.scope.type === 'project')) !== undefined,
+        'the error-rate alert (usage path)',
+      );
+      expect(project?.notification).toMatchObject({
+        requests: 60,
+        errors: 20,
+        errorRate: '33.33',
+        baselineRate: '1.00',
+        period: { unit: 'hourly', start: thisHour.toISOString() },
+      });
 
-      await h.appendUsage(usageRecorded(tenant, [usageRecord({ status: 'error', cost: '0.001', timestamp: new Date(Math.max(thisHour.getTime(), now.getTime() - 30_000)).toISOString() })]));
+      await h.appendUsage(
+        usageRecorded(tenant, [
+          usageRecord({
+            status: 'error',
+            cost: '0.001',
+            timestamp: new Date(Math.max(thisHour.getTime(), now.getTime() - 30_000)).toISOString(),
+          }),
+        ]),
+      );
       await h.tick();
       expect((await alerts(tenant, 'error_rate')).filter((a) => a.scope.type === 'project')).toHaveLength(1);
     });
@@ -204,14 +250,24 @@ describe('alert rules', () => {
       await h.appendUsage(usageRecorded(tenant, [...unpriced, usageRecord({ cost: '0.5' })]));
       let fired: AlertView[] = [];
       await h.until(async () => (fired = await alerts(tenant, 'unpriced')).length > 0, 'the unpriced alert');
-      expect(fired[0]).toMatchObject({ state: 'firing', scope: { type: 'organization' }, notification: { kind: 'unpriced', records: 3, models: ['acme/acme-llm-2'] } });
-      expect((await h.request(s.getBudget, { budgetId: budget.id }, ctx)).current).toMatchObject({ spend: { amount: '0.500000000000' }, unpricedRecords: 3 });
+      expect(fired[0]).toMatchObject({
+        state: 'firing',
+        scope: { type: 'organization' },
+        notification: { kind: 'unpriced', records: 3, models: ['acme/acme-llm-2'] },
+      });
+      expect((await h.request(s.getBudget, { budgetId: budget.id }, ctx)).current).toMatchObject({
+        spend: { amount: '0.500000000000' },
+        unpricedRecords: 3,
+      });
 
       // The repricing run prices them: the spend takes the difference, once, even if the correction comes twice.
       await h.appendRepricing(usageRepriced(tenant, unpriced, '0.25'));
       await h.appendRepricing(usageRepriced(tenant, unpriced, '0.25'));
       await h.tick();
-      expect((await h.request(s.getBudget, { budgetId: budget.id }, ctx)).current).toMatchObject({ spend: { amount: '1.250000000000' }, unpricedRecords: 0 });
+      expect((await h.request(s.getBudget, { budgetId: budget.id }, ctx)).current).toMatchObject({
+        spend: { amount: '1.250000000000' },
+        unpricedRecords: 0,
+      });
       expect(await alerts(tenant, 'unpriced')).toEqual([expect.objectContaining({ state: 'resolved', resolution: 'condition-cleared' })]);
     });
   });

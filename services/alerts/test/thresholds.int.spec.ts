@@ -34,20 +34,41 @@ describe('budget thresholds under concurrency', () => {
     const tenant = newTenant();
     const ctx = contextOf(tenant);
     await first.request(s.updateSettings, { rules: { forecast: { enabled: false } } }, ctx);
-    const hook = await first.request(s.createChannel, { type: 'webhook', name: 'ops', config: { url: receiver.on('/hooks/race', { status: 204 }) } }, ctx);
+    const hook = await first.request(
+      s.createChannel,
+      { type: 'webhook', name: 'ops', config: { url: receiver.on('/hooks/race', { status: 204 }) } },
+      ctx,
+    );
     const project = await first.request(
       s.createBudget,
-      { name: 'project', scope: { type: 'project', projectId: tenant.projectId }, period: 'daily', amount: { amount: '10', currency: 'USD' } },
+      {
+        name: 'project',
+        scope: { type: 'project', projectId: tenant.projectId },
+        period: 'daily',
+        amount: { amount: '10', currency: 'USD' },
+      },
       ctx,
     );
     const tag = await second.request(
       s.createBudget,
-      { name: 'search', scope: { type: 'tag', key: 'feature', value: 'search' }, period: 'weekly', amount: { amount: '3', currency: 'USD' }, thresholds: [25, 50, 75, 100] },
+      {
+        name: 'search',
+        scope: { type: 'tag', key: 'feature', value: 'search' },
+        period: 'weekly',
+        amount: { amount: '3', currency: 'USD' },
+        thresholds: [25, 50, 75, 100],
+      },
       ctx,
     );
     const user = await second.request(
       s.createBudget,
-      { name: 'u_1', scope: { type: 'end_user', userId: 'u_1' }, period: 'monthly', amount: { amount: '1', currency: 'USD' }, thresholds: [100] },
+      {
+        name: 'u_1',
+        scope: { type: 'end_user', userId: 'u_1' },
+        period: 'monthly',
+        amount: { amount: '1', currency: 'USD' },
+        thresholds: [100],
+      },
       ctx,
     );
 
@@ -55,13 +76,19 @@ describe('budget thresholds under concurrency', () => {
     const batches = Array.from({ length: 60 }, () =>
       usageRecorded(
         tenant,
-        Array.from({ length: 4 }, (_, j) => usageRecord({ cost: '0.05', tags: j % 2 === 0 ? { feature: 'search' } : {}, userId: j === 1 ? 'u_1' : undefined })),
+        Array.from({ length: 4 }, (_, j) =>
+          usageRecord({ cost: '0.05', tags: j % 2 === 0 ? { feature: 'search' } : {}, userId: j === 1 ? 'u_1' : undefined }),
+        ),
       ),
     );
-    const racing = Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'usage'));
+    const racing = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'usage'),
+    );
     await Promise.all([...batches.map((b, i) => (i % 2 ? first : second).appendUsage(b)), ...racing]);
     await first.settled();
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'tick')));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'tick')),
+    );
     await first.tick();
 
     const alerts = await fired(tenant.organizationId);

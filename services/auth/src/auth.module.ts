@@ -48,7 +48,11 @@ export class AuthModule {
       { provide: SigningKeyRing, useValue: keyRing },
       {
         provide: AccessTokens,
-        useValue: new AccessTokens(keyRing, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }),
+        useValue: new AccessTokens(keyRing, {
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+          ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        }),
       },
       { provide: RefreshTokens, useValue: new RefreshTokens(runtime.pool, config.REFRESH_TOKEN_TTL_SECONDS) },
       { provide: Passwords, useValue: new Passwords() },

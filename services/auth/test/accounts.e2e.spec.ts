@@ -21,7 +21,11 @@ describe('accounts', () => {
     platform = await TestPlatform.start({
       databaseUrl: db.url,
       services: ['gateway', 'auth'],
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_MAX_FAILURES_PER_IP: '6' },
+      env: {
+        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+        LOGIN_MAX_FAILURES_PER_IP: '6',
+      },
     });
     pool = new Pool({ connectionString: db.url, max: 2 });
     anonymous = new Agent(platform.gatewayUrl);
@@ -59,11 +63,18 @@ describe('accounts', () => {
     it('refuses a password shorter than 12 characters', async () => {
       const res = await anonymous.post('/v1/auth/signup', { email: 'short@example.com', password: 'elevenchars', name: 'S' });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: '/password', message: expect.stringContaining('12') }] });
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: '/password', message: expect.stringContaining('12') }],
+      });
     });
 
     it('refuses a second account for the same email, whatever its case', async () => {
-      const res = await anonymous.post('/v1/auth/signup', { email: ada.email.toUpperCase(), password: 'another long password', name: 'Impostor' });
+      const res = await anonymous.post('/v1/auth/signup', {
+        email: ada.email.toUpperCase(),
+        password: 'another long password',
+        name: 'Impostor',
+      });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ code: 'EMAIL_TAKEN', errors: [{ field: '/email' }] });
     });
@@ -88,7 +99,8 @@ describe('accounts', () => {
     it('refuses logins to an account after repeated failures, even with the right password', async () => {
       const victim = await signUp(platform.gatewayUrl);
       const from = (ip: string) => anonymous.with({ 'x-forwarded-for': ip });
-      for (let i = 0; i < 3; i++) expect((await from(`10.1.0.${i}`).post('/v1/auth/login', { email: victim.email, password: 'guess number ' + i })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await from(`10.1.0.${i}`).post('/v1/auth/login', { email: victim.email, password: 'guess number ' + i })).status).toBe(401);
       const locked = await from('10.1.0.9').post('/v1/auth/login', { email: victim.email, password: victim.password });
       expect(locked.status).toBe(429);
       expect(locked.body).toMatchObject({ code: 'LOGIN_THROTTLED', status: 429 });
@@ -98,9 +110,13 @@ describe('accounts', () => {
     it('refuses logins from an IP after repeated failures, and not from another IP', async () => {
       const user = await signUp(platform.gatewayUrl);
       const sprayer = anonymous.with({ 'x-forwarded-for': '10.2.0.1' });
-      for (let i = 0; i < 6; i++) expect((await sprayer.post('/v1/auth/login', { email: `spray-${i}@example.com`, password: 'password123456' })).status).toBe(401);
+      for (let i = 0; i < 6; i++)
+        expect((await sprayer.post('/v1/auth/login', { email: `spray-${i}@example.com`, password: 'password123456' })).status).toBe(401);
       expect((await sprayer.post('/v1/auth/login', { email: user.email, password: user.password })).status).toBe(429);
-      expect((await anonymous.with({ 'x-forwarded-for': '10.2.0.2' }).post('/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
+      expect(
+        (await anonymous.with({ 'x-forwarded-for': '10.2.0.2' }).post('/v1/auth/login', { email: user.email, password: user.password }))
+          .status,
+      ).toBe(200);
     });
   });
 
@@ -174,7 +190,10 @@ describe('accounts', () => {
         { email: `meta-${randomBytes(3).toString('hex')}@example.com`, password: 'a very long password', name: 'Meta Data' },
         { 'x-request-id': requestId, 'user-agent': 'signup-probe/2.0' },
       );
-      const { rows } = await pool.query(`SELECT type, metadata FROM event_store.events WHERE metadata->>'correlationId' = $1 ORDER BY position`, [requestId]);
+      const { rows } = await pool.query(
+        `SELECT type, metadata FROM event_store.events WHERE metadata->>'correlationId' = $1 ORDER BY position`,
+        [requestId],
+      );
       expect(rows.map((r) => r.type)).toEqual(['EmailClaimed', 'UserRegistered', 'OrganizationCreated', 'MemberAdded', 'SessionStarted']);
       for (const { metadata } of rows) {
         expect(metadata).toMatchObject({ actor: { type: 'user', id: res.body.user.id }, ip: '127.0.0.1', userAgent: 'signup-probe/2.0' });

@@ -45,7 +45,11 @@ describe('API keys', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const env = { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), API_KEY_ENVIRONMENT: 'live', RATE_LIMIT_ANONYMOUS_PER_HOUR: '40' };
+    const env = {
+      MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      API_KEY_ENVIRONMENT: 'live',
+      RATE_LIMIT_ANONYMOUS_PER_HOUR: '40',
+    };
     platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth'], env });
     // A second gateway on the same NATS prefix and Redis: another replica of the edge.
     replica = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway'], env: { ...env, NATS_PREFIX: platform.natsPrefix } });
@@ -68,7 +72,9 @@ describe('API keys', () => {
     expect(tenant.apiKey.key.startsWith(tenant.apiKey.prefix)).toBe(true);
     expect((await tenant.keyAgent.get(`/v1/projects/${tenant.projectId}`)).status).toBe(200);
     const listed = await tenant.agent.get(`/v1/projects/${tenant.projectId}/api-keys`);
-    expect(listed.body.data[0]).toEqual(expect.objectContaining({ id: tenant.apiKey.id, prefix: tenant.apiKey.prefix, scopes: ['admin'], revokedAt: null }));
+    expect(listed.body.data[0]).toEqual(
+      expect.objectContaining({ id: tenant.apiKey.id, prefix: tenant.apiKey.prefix, scopes: ['admin'], revokedAt: null }),
+    );
     expect(JSON.stringify(listed.body)).not.toContain(tenant.apiKey.key);
   });
 
@@ -119,7 +125,11 @@ describe('API keys', () => {
   });
 
   it('refuses an expiry in the past', async () => {
-    const res = await tenant.agent.post(`/v1/projects/${tenant.projectId}/api-keys`, { name: 'k', scopes: ['read'], expiresAt: '2020-01-01T00:00:00Z' });
+    const res = await tenant.agent.post(`/v1/projects/${tenant.projectId}/api-keys`, {
+      name: 'k',
+      scopes: ['read'],
+      expiresAt: '2020-01-01T00:00:00Z',
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ field: '/expiresAt', message: 'must be in the future' }]);
   });
@@ -145,7 +155,7 @@ describe('API keys', () => {
   });
 
   describe('acts only inside its project', () => {
-    it("answers another project of its own organization with 404", async () => {
+    it('answers another project of its own organization with 404', async () => {
       const sibling = await tenant.agent.post(`/v1/organizations/${tenant.organizationId}/projects`, { name: 'Sibling' });
       const res = await tenant.keyAgent.get(`/v1/projects/${sibling.body.id}`);
       expect(res.status).toBe(404);
@@ -181,15 +191,19 @@ describe('API keys', () => {
   it('stops looking keys up for an IP that keeps failing, and answers it 429', async () => {
     const guesser = (key: string) => new Agent(platform.gatewayUrl, { 'x-api-key': key, 'x-forwarded-for': '10.66.0.1' });
     let res = await guesser(formatApiKey('live', apiKeyBodyFrom(randomBytes(64)))).get('/v1/me');
-    for (let i = 0; i < 45 && res.status === 401; i++) res = await guesser(formatApiKey('live', apiKeyBodyFrom(randomBytes(64)))).get('/v1/me');
+    for (let i = 0; i < 45 && res.status === 401; i++)
+      res = await guesser(formatApiKey('live', apiKeyBodyFrom(randomBytes(64)))).get('/v1/me');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toEqual(expect.any(String));
     const before = await lookups();
-    for (let i = 0; i < 5; i++) expect((await guesser(formatApiKey('live', apiKeyBodyFrom(randomBytes(64)))).get('/v1/me')).status).toBe(429);
+    for (let i = 0; i < 5; i++)
+      expect((await guesser(formatApiKey('live', apiKeyBodyFrom(randomBytes(64)))).get('/v1/me')).status).toBe(429);
     expect(await lookups()).toBe(before);
     // Other IPs are not affected, and a key this replica has in memory still works from the blocked IP.
     expect((await tenant.keyAgent.get('/v1/me')).status).toBe(200);
-    expect((await new Agent(platform.gatewayUrl, { 'x-api-key': tenant.apiKey.key, 'x-forwarded-for': '10.66.0.1' }).get('/v1/me')).status).toBe(200);
+    expect(
+      (await new Agent(platform.gatewayUrl, { 'x-api-key': tenant.apiKey.key, 'x-forwarded-for': '10.66.0.1' }).get('/v1/me')).status,
+    ).toBe(200);
   });
 
   it('stores only the SHA-256 of each key: no table of any schema holds one in clear', async () => {

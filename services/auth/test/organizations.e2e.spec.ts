@@ -47,7 +47,13 @@ describe('organizations, members and projects', () => {
       const res = await users.viewer.agent.get(`/v1/organizations/${orgId}/members`);
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual(
-        ROLES.map((role) => ({ userId: users[role].id, email: users[role].email, name: users[role].name, role, joinedAt: expect.any(String) })),
+        ROLES.map((role) => ({
+          userId: users[role].id,
+          email: users[role].email,
+          name: users[role].name,
+          role,
+          joinedAt: expect.any(String),
+        })),
       );
     });
 
@@ -62,7 +68,9 @@ describe('organizations, members and projects', () => {
 
       const newcomer = await signUp(platform.gatewayUrl, { email });
       const me = await newcomer.agent.get('/v1/me');
-      expect(me.body.memberships).toEqual(expect.arrayContaining([{ organizationId: orgId, organizationName: 'Matrix Inc', role: 'member' }]));
+      expect(me.body.memberships).toEqual(
+        expect.arrayContaining([{ organizationId: orgId, organizationName: 'Matrix Inc', role: 'member' }]),
+      );
       const after = await owner.agent.get(`/v1/organizations/${orgId}/members`);
       expect(after.body.invitations).toEqual([]);
       expect(after.body.data).toContainEqual(expect.objectContaining({ userId: newcomer.id, email, role: 'member' }));
@@ -70,7 +78,9 @@ describe('organizations, members and projects', () => {
 
     it('revokes a pending invitation by its id', async () => {
       const invited = await addMember(users.admin.agent, newEmail(), 'viewer');
-      expect((await users.admin.agent.delete(`/v1/organizations/${orgId}/members/${invited.body.invitation.invitationId}`)).status).toBe(204);
+      expect((await users.admin.agent.delete(`/v1/organizations/${orgId}/members/${invited.body.invitation.invitationId}`)).status).toBe(
+        204,
+      );
       expect((await owner.agent.get(`/v1/organizations/${orgId}/members`)).body.invitations).toEqual([]);
     });
 
@@ -119,8 +129,18 @@ describe('organizations, members and projects', () => {
       ['read the organization', allowedFrom('viewer'), (a) => a.get(`/v1/organizations/${orgId}`), 200],
       ['rename the organization', allowedFrom('owner'), (a) => a.patch(`/v1/organizations/${orgId}`, { name: 'Matrix Inc' }), 200],
       ['list members', allowedFrom('viewer'), (a) => a.get(`/v1/organizations/${orgId}/members`), 200],
-      ['invite a member', allowedFrom('admin'), (a) => a.post(`/v1/organizations/${orgId}/members`, { email: newEmail(), role: 'viewer' }), 201],
-      ['change a member role', allowedFrom('admin'), async (a) => a.patch(`/v1/organizations/${orgId}/members/${await freshViewer()}`, { role: 'member' }), 200],
+      [
+        'invite a member',
+        allowedFrom('admin'),
+        (a) => a.post(`/v1/organizations/${orgId}/members`, { email: newEmail(), role: 'viewer' }),
+        201,
+      ],
+      [
+        'change a member role',
+        allowedFrom('admin'),
+        async (a) => a.patch(`/v1/organizations/${orgId}/members/${await freshViewer()}`, { role: 'member' }),
+        200,
+      ],
       ['remove a member', allowedFrom('admin'), async (a) => a.delete(`/v1/organizations/${orgId}/members/${await freshViewer()}`), 204],
       ['list projects', allowedFrom('viewer'), (a) => a.get(`/v1/organizations/${orgId}/projects`), 200],
       ['create a project', allowedFrom('admin'), (a) => a.post(`/v1/organizations/${orgId}/projects`, { name: 'new' }), 201],
@@ -128,7 +148,12 @@ describe('organizations, members and projects', () => {
       ['rename a project', allowedFrom('admin'), async (a) => a.patch(`/v1/projects/${await freshProject()}`, { name: 'renamed' }), 200],
       ['archive a project', allowedFrom('admin'), async (a) => a.delete(`/v1/projects/${await freshProject()}`), 204],
       ['list API keys', allowedFrom('admin'), async (a) => a.get(`/v1/projects/${await freshProject()}/api-keys`), 200],
-      ['create an API key', allowedFrom('admin'), async (a) => a.post(`/v1/projects/${await freshProject()}/api-keys`, { name: 'k', scopes: ['ingest'] }), 201],
+      [
+        'create an API key',
+        allowedFrom('admin'),
+        async (a) => a.post(`/v1/projects/${await freshProject()}/api-keys`, { name: 'k', scopes: ['ingest'] }),
+        201,
+      ],
       [
         'revoke an API key',
         allowedFrom('admin'),
@@ -140,7 +165,9 @@ describe('organizations, members and projects', () => {
       ],
     ];
 
-    const table = actions.flatMap(([action, rule, call, success]) => ROLES.map((role) => [action, role, rule(role), call, success] as const));
+    const table = actions.flatMap(([action, rule, call, success]) =>
+      ROLES.map((role) => [action, role, rule(role), call, success] as const),
+    );
     it.each(table)('%s as %s: %s', async (_action, role, outcome, call, success) => {
       const res = await call(users[role].agent);
       expect(res.status).toBe(outcome === 'allowed' ? success : 403);
@@ -230,7 +257,11 @@ describe('organizations, members and projects', () => {
 
     it('updates name and description, with If-Match', async () => {
       const project = await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Editable' });
-      const updated = await owner.agent.patch(`/v1/projects/${project.body.id}`, { description: 'now described' }, { 'if-match': `"${project.body.revision}"` });
+      const updated = await owner.agent.patch(
+        `/v1/projects/${project.body.id}`,
+        { description: 'now described' },
+        { 'if-match': `"${project.body.revision}"` },
+      );
       expect(updated.status).toBe(200);
       expect(updated.body).toMatchObject({ name: 'Editable', description: 'now described', revision: 1 });
       expect(updated.headers.get('etag')).toBe('"1"');
@@ -243,12 +274,48 @@ describe('organizations, members and projects', () => {
     type Row = [name: string, method: 'post' | 'patch', path: () => string, body: () => Record<string, unknown>, field: string];
     const body = (value: Record<string, unknown>) => () => value;
     it.each<Row>([
-      ['signup with a role', 'post', () => '/v1/auth/signup', body({ email: newEmail(), password: 'a long enough password', name: 'M', role: 'owner' }), '/role'],
-      ['an organization with an owner', 'post', () => '/v1/organizations', body({ name: 'Mine', ownerId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50' }), '/ownerId'],
-      ['a project in another organization', 'post', () => `/v1/organizations/${orgId}/projects`, () => ({ name: 'P', organizationId: users.admin.organizationId }), '/organizationId'],
-      ['a project moved by PATCH', 'patch', () => `/v1/projects/${projectId}`, () => ({ organizationId: users.admin.organizationId }), '/organizationId'],
-      ['a member with an organization', 'post', () => `/v1/organizations/${orgId}/members`, () => ({ email: newEmail(), role: 'viewer', organizationId: orgId }), '/organizationId'],
-      ['a member role change with an owner id', 'patch', () => `/v1/organizations/${orgId}/members/${users.viewer.id}`, () => ({ role: 'viewer', ownerId: owner.id }), '/ownerId'],
+      [
+        'signup with a role',
+        'post',
+        () => '/v1/auth/signup',
+        body({ email: newEmail(), password: 'a long enough password', name: 'M', role: 'owner' }),
+        '/role',
+      ],
+      [
+        'an organization with an owner',
+        'post',
+        () => '/v1/organizations',
+        body({ name: 'Mine', ownerId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50' }),
+        '/ownerId',
+      ],
+      [
+        'a project in another organization',
+        'post',
+        () => `/v1/organizations/${orgId}/projects`,
+        () => ({ name: 'P', organizationId: users.admin.organizationId }),
+        '/organizationId',
+      ],
+      [
+        'a project moved by PATCH',
+        'patch',
+        () => `/v1/projects/${projectId}`,
+        () => ({ organizationId: users.admin.organizationId }),
+        '/organizationId',
+      ],
+      [
+        'a member with an organization',
+        'post',
+        () => `/v1/organizations/${orgId}/members`,
+        () => ({ email: newEmail(), role: 'viewer', organizationId: orgId }),
+        '/organizationId',
+      ],
+      [
+        'a member role change with an owner id',
+        'patch',
+        () => `/v1/organizations/${orgId}/members/${users.viewer.id}`,
+        () => ({ role: 'viewer', ownerId: owner.id }),
+        '/ownerId',
+      ],
       ['a role through the organization', 'patch', () => `/v1/organizations/${orgId}`, body({ name: 'X', role: 'owner' }), '/role'],
     ])('refuses %s (400 naming the field)', async (_name, method, path, makeBody, field) => {
       const res = await (method === 'post' ? owner.agent.post(path(), makeBody()) : owner.agent.patch(path(), makeBody()));
@@ -258,7 +325,12 @@ describe('organizations, members and projects', () => {
 
     it('refuses keys, projects or organizations in API-key bodies', async () => {
       const project = await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Keys' });
-      const res = await owner.agent.post(`/v1/projects/${project.body.id}/api-keys`, { name: 'k', scopes: ['read'], projectId: project.body.id, organizationId: orgId });
+      const res = await owner.agent.post(`/v1/projects/${project.body.id}/api-keys`, {
+        name: 'k',
+        scopes: ['read'],
+        projectId: project.body.id,
+        organizationId: orgId,
+      });
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual(
         expect.arrayContaining([

@@ -24,7 +24,10 @@ describe('access and refresh tokens', () => {
   const me = (token: string) => fetch(`${platform.gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
 
   /** A token signed with the platform's real current key, with the claims given. */
-  async function forge(claims: { iss?: string; aud?: string; sub?: string; exp?: number; nbf?: number }, key?: { kid: string; privateKey: KeyLike }) {
+  async function forge(
+    claims: { iss?: string; aud?: string; sub?: string; exp?: number; nbf?: number },
+    key?: { kid: string; privateKey: KeyLike },
+  ) {
     const signing = key ?? (await keys.signingKey());
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({})
@@ -76,7 +79,10 @@ describe('access and refresh tokens', () => {
           const { kid } = await keys.signingKey();
           const jwks = (await (await fetch(`${platform.gatewayUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
           const { createPublicKey } = await import('node:crypto');
-          const pem = createPublicKey({ key: jwks.keys.find((k) => k.kid === kid) as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+          const pem = createPublicKey({ key: jwks.keys.find((k) => k.kid === kid) as never, format: 'jwk' }).export({
+            type: 'spki',
+            format: 'pem',
+          });
           const now = Math.floor(Date.now() / 1000);
           return new SignJWT({})
             .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
@@ -138,7 +144,11 @@ describe('access and refresh tokens', () => {
         body: JSON.stringify({ email: user.email, password: user.password }),
       }).then((r) => r.json() as Promise<{ refreshToken: string }>);
       const refresh = (refreshToken: string) =>
-        fetch(`${platform.gatewayUrl}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) });
+        fetch(`${platform.gatewayUrl}/v1/auth/refresh`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refreshToken }),
+        });
 
       const rotated = await refresh(login.refreshToken);
       expect(rotated.status).toBe(200);
@@ -155,7 +165,9 @@ describe('access and refresh tokens', () => {
         [createHash('sha256').update(second.refreshToken).digest('hex')],
       );
       expect(family.rows).toEqual([{ revoked_reason: 'refresh_token_reuse' }]);
-      const events = await pool.query(`SELECT data FROM event_store.events WHERE type = 'SessionRevoked' AND data->>'reason' = 'refresh_token_reuse'`);
+      const events = await pool.query(
+        `SELECT data FROM event_store.events WHERE type = 'SessionRevoked' AND data->>'reason' = 'refresh_token_reuse'`,
+      );
       expect(events.rows).toHaveLength(1);
       expect(events.rows[0].data.userId).toBe(user.id);
     });

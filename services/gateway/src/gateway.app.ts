@@ -29,7 +29,11 @@ export async function connectGatewayDependencies(config: GatewayConfig): Promise
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   await redis.connect();
   const nats = await connect({ servers: config.NATS_URL, name: 'llmlab-gateway', maxReconnectAttempts: -1 });
-  const messaging = createMessagingClient({ servers: config.NATS_URL, name: 'llmlab-gateway-rpc', defaultTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  const messaging = createMessagingClient({
+    servers: config.NATS_URL,
+    name: 'llmlab-gateway-rpc',
+    defaultTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  });
   return { config, logger, metrics: new Metrics('gateway'), nats, redis, messaging };
 }
 
@@ -55,10 +59,7 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   fastify.addHook('onRoute', limitIngestBody);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    runWithContext(
-      { correlationId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] },
-      done,
-    );
+    runWithContext({ correlationId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);
   });
   fastify.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions?.url ?? 'unmatched';

@@ -15,7 +15,7 @@ export const gatewayEnv = {
   /** Comma-separated origins allowed by CORS; empty allows none. */
   CORS_ORIGINS: z.string().default(''),
   /** The public URL of the API, printed at start so operators know where it answers. */
-  PUBLIC_URL: configHelpers.url(["http", "https"]).default("http://localhost:3000"),
+  PUBLIC_URL: configHelpers.url(['http', 'https']).default('http://localhost:3000'),
   ...identityEnv,
   ...usageEnv,
   ...pricingEnv,

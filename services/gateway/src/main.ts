@@ -9,7 +9,9 @@ async function main() {
   try {
     config = loadConfig(gatewayEnv);
   } catch (err) {
-    process.stderr.write(JSON.stringify({ level: 'fatal', service: 'gateway', msg: err instanceof ConfigError ? err.message : String(err) }) + '\n');
+    process.stderr.write(
+      JSON.stringify({ level: 'fatal', service: 'gateway', msg: err instanceof ConfigError ? err.message : String(err) }) + '\n',
+    );
     process.exit(1);
   }
   const gateway = await createGatewayApp(config);

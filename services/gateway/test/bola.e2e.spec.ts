@@ -105,25 +105,40 @@ describe('broken object-level authorization walk', () => {
     const agent = credential === 'access token' ? a.agent : a.keyAgent;
     const failures: string[] = [];
     for (const { path, method, op } of operations()) {
-      const res = await call(agent, method, fill(path, (name) => bIds[name] ?? randomUUID()), op);
+      const res = await call(
+        agent,
+        method,
+        fill(path, (name) => bIds[name] ?? randomUUID()),
+        op,
+      );
       const leaked = JSON.stringify(res.body ?? '').includes('B secret project') || JSON.stringify(res.body ?? '').includes(b.email);
-      if (res.status < 400 || res.status >= 500 || leaked) failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status < 400 || res.status >= 500 || leaked)
+        failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
     }
     expect(failures).toEqual([]);
   });
 
-  it.each(['access token', 'API key'] as const)("never lets A's %s reach B's sub-resources from inside A's own tenant", async (credential) => {
-    const agent = credential === 'access token' ? a.agent : a.keyAgent;
-    const aIds: Record<string, string> = { orgId: a.organizationId, projectId: a.projectId };
-    const failures: string[] = [];
-    for (const { path, method, op } of operations()) {
-      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      if (names.every((n) => TENANCY.includes(n))) continue;
-      const res = await call(agent, method, fill(path, (name) => (TENANCY.includes(name) ? aIds[name] : (bIds[name] ?? randomUUID()))), op);
-      if (res.status < 400 || res.status >= 500) failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    expect(failures).toEqual([]);
-  });
+  it.each(['access token', 'API key'] as const)(
+    "never lets A's %s reach B's sub-resources from inside A's own tenant",
+    async (credential) => {
+      const agent = credential === 'access token' ? a.agent : a.keyAgent;
+      const aIds: Record<string, string> = { orgId: a.organizationId, projectId: a.projectId };
+      const failures: string[] = [];
+      for (const { path, method, op } of operations()) {
+        const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        if (names.every((n) => TENANCY.includes(n))) continue;
+        const res = await call(
+          agent,
+          method,
+          fill(path, (name) => (TENANCY.includes(name) ? aIds[name] : (bIds[name] ?? randomUUID()))),
+          op,
+        );
+        if (res.status < 400 || res.status >= 500)
+          failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
+      }
+      expect(failures).toEqual([]);
+    },
+  );
 
   it("leaves B's resources as they were", async () => {
     expect(calls.length).toBeGreaterThan(20);

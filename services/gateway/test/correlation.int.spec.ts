@@ -40,10 +40,10 @@ describe('gateway request context and readiness', () => {
   beforeAll(async () => {
     @Module({ controllers: DOMAIN_SERVICES.map((s) => healthController(s, () => (s === 'alerts' ? alertsReady : true))) })
     class RespondersModule {}
-    responders = await NestFactory.createMicroservice<MicroserviceOptions>(
-      RespondersModule,
-      { ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-responders`, gracePeriodMs: 100 }), logger: false },
-    );
+    responders = await NestFactory.createMicroservice<MicroserviceOptions>(RespondersModule, {
+      ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-responders`, gracePeriodMs: 100 }),
+      logger: false,
+    });
     await responders.listen();
     gateway = await createGatewayApp(loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: prefix }));
   });

@@ -18,7 +18,11 @@ describe('ingestion killed with SIGKILL under load', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     // A short ack wait: what the killed process had fetched is redelivered quickly.
-    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth', 'ingestion'], env: { CONSUMER_ACK_WAIT_MS: '2000' } });
+    platform = await TestPlatform.start({
+      databaseUrl: db.url,
+      services: ['gateway', 'auth', 'ingestion'],
+      env: { CONSUMER_ACK_WAIT_MS: '2000' },
+    });
     sql = new Client({ connectionString: db.url });
     await sql.connect();
     s = await createSession(platform.gatewayUrl);
@@ -31,7 +35,9 @@ describe('ingestion killed with SIGKILL under load', () => {
   }, 60_000);
 
   const recorded = async () =>
-    (await sql.query<{ event_id: string }>('SELECT event_id FROM ingestion.usage_records WHERE project_id = $1', [s.projectId])).rows.map((r) => r.event_id);
+    (await sql.query<{ event_id: string }>('SELECT event_id FROM ingestion.usage_records WHERE project_id = $1', [s.projectId])).rows.map(
+      (r) => r.event_id,
+    );
 
   it('records every acknowledged event exactly once', async () => {
     const acknowledged = new Set<string>();
@@ -42,7 +48,8 @@ describe('ingestion killed with SIGKILL under load', () => {
       let previous: Record<string, unknown>[] | undefined;
       while (posting) {
         // Every third request resends the previous batch, as a client does after a lost answer.
-        const events = previous && batches % 3 === 0 ? previous : Array.from({ length: EVENTS_PER_BATCH }, () => usageEvent({ tags: { run: 'crash' } }));
+        const events =
+          previous && batches % 3 === 0 ? previous : Array.from({ length: EVENTS_PER_BATCH }, () => usageEvent({ tags: { run: 'crash' } }));
         batches++;
         try {
           const res = await s.keyAgent.post('/v1/usage', { events });
@@ -71,7 +78,11 @@ describe('ingestion killed with SIGKILL under load', () => {
 
     expect(refusals).toEqual([]);
     expect(acknowledged.size).toBeGreaterThan(atKill);
-    await eventually(async () => ((await recorded()).length >= acknowledged.size ? true : undefined), `${acknowledged.size} records`, 120_000);
+    await eventually(
+      async () => ((await recorded()).length >= acknowledged.size ? true : undefined),
+      `${acknowledged.size} records`,
+      120_000,
+    );
     await settledRequests(s.keyAgent, s.projectId, acknowledged.size, 30_000);
 
     const ids = await recorded();

@@ -12,7 +12,8 @@ describe('PricingRefreshPolicy', () => {
   const prefix = `prp${uniqueSuffix(4)}`;
   const logger = createLogger({ service: 'gateway', level: 'silent' });
   let redis: Redis;
-  const policy = (env: Record<string, string>) => new PricingRefreshPolicy(loadConfig(gatewayEnv, { NATS_PREFIX: prefix, ...env }), redis, logger);
+  const policy = (env: Record<string, string>) =>
+    new PricingRefreshPolicy(loadConfig(gatewayEnv, { NATS_PREFIX: prefix, ...env }), redis, logger);
 
   beforeAll(() => {
     redis = new Redis(testEnv.redisUrl);
@@ -28,7 +29,11 @@ describe('PricingRefreshPolicy', () => {
     const open = policy({ RATE_LIMIT_PRICING_REFRESH_PER_HOUR: '2' });
     await open.admit(organizationId);
     await open.admit(organizationId);
-    await expect(open.admit(organizationId)).rejects.toMatchObject({ status: 429, code: 'RATE_LIMITED', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
+    await expect(open.admit(organizationId)).rejects.toMatchObject({
+      status: 429,
+      code: 'RATE_LIMITED',
+      headers: { 'Retry-After': expect.stringMatching(/^\d+$/) },
+    });
     await expect(open.admit(uuidv7())).resolves.toBeUndefined();
   });
 

@@ -30,11 +30,15 @@ describe("the SDK's typed API client", () => {
       const live = join(dir, 'openapi.json');
       writeFileSync(live, JSON.stringify(buildOpenApiDocument(gateway.app)));
       // The generator runs in its own Node process: openapi-typescript needs ES modules Jest's sandbox cannot load.
-      const generated = execFileSync(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'scripts', 'sdk-generate.ts'), live, '--stdout'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
-      });
+      const generated = execFileSync(
+        process.execPath,
+        ['-r', '@swc-node/register', join(ROOT, 'scripts', 'sdk-generate.ts'), live, '--stdout'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+        },
+      );
       expect(generated).toBe(readFileSync(join(ROOT, 'libs', 'sdk', 'src', 'generated', 'api.ts'), 'utf8'));
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -34,7 +34,12 @@ describe('UsageIngestService', () => {
     new UsageIngestService(
       nats,
       client,
-      loadConfig(gatewayEnv, { NATS_PREFIX: natsPrefix, INGEST_INFLIGHT_WAIT_MS: String(WAIT_MS), INGEST_PUBLISH_TIMEOUT_MS: '1000', ...env }),
+      loadConfig(gatewayEnv, {
+        NATS_PREFIX: natsPrefix,
+        INGEST_INFLIGHT_WAIT_MS: String(WAIT_MS),
+        INGEST_PUBLISH_TIMEOUT_MS: '1000',
+        ...env,
+      }),
       logger,
     );
   const seenKey = (ctx: RequestContext, id: unknown) => `llmlab:${prefix}:usage-seen:{${ctx.projectId}}:${String(id)}`;
@@ -66,9 +71,17 @@ describe('UsageIngestService', () => {
 
   it("publishes one UsageBatchAccepted per request, on the caller's project, with the batch id as message id", async () => {
     const ctx = caller();
-    const events = [usageEvent({ timestamp: '2099-01-01T00:00:00Z' }), usageEvent(), usageEvent({ timestamp: new Date(Date.now() - 1000).toISOString().replace('Z', '+00:00') })];
+    const events = [
+      usageEvent({ timestamp: '2099-01-01T00:00:00Z' }),
+      usageEvent(),
+      usageEvent({ timestamp: new Date(Date.now() - 1000).toISOString().replace('Z', '+00:00') }),
+    ];
     const result = await service.ingest({ events }, ctx);
-    expect(result).toEqual({ accepted: 2, duplicates: 0, rejected: [{ index: 0, id: events[0].id, errors: [expect.objectContaining({ field: '/events/0/timestamp' })] }] });
+    expect(result).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      rejected: [{ index: 0, id: events[0].id, errors: [expect.objectContaining({ field: '/events/0/timestamp' })] }],
+    });
     const message = await lastMessage();
     expect(message).toEqual({
       batchId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-7/),
@@ -77,7 +90,10 @@ describe('UsageIngestService', () => {
       apiKeyId: ctx.actor!.id,
       receivedAt: expect.any(String),
       correlationId: ctx.correlationId,
-      events: [expect.objectContaining({ id: events[1].id }), expect.objectContaining({ id: events[2].id, timestamp: expect.stringMatching(/Z$/) })],
+      events: [
+        expect.objectContaining({ id: events[1].id }),
+        expect.objectContaining({ id: events[2].id, timestamp: expect.stringMatching(/Z$/) }),
+      ],
     });
     const stored = await jsm.streams.getMessage(topology.ingest.name, { last_by_subj: topology.subject('ingest.usage') });
     expect(stored?.header.get('Nats-Msg-Id')).toBe(message.batchId);
@@ -148,6 +164,10 @@ describe('UsageIngestService', () => {
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
     });
-    await expect(service.ingest({ items: [] }, caller())).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [{ field: '/items' }] });
+    await expect(service.ingest({ items: [] }, caller())).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      errors: [{ field: '/items' }],
+    });
   });
 });

@@ -37,7 +37,8 @@ describe('usage ingestion and cost analytics through the gateway', () => {
 
   const session = () => createSession(platform.gatewayUrl);
   const ingest = (s: TestSession, events: unknown[]) => s.keyAgent.post('/v1/usage', { events });
-  const range = () => `from=${encodeURIComponent(new Date(Date.now() - 40 * DAY).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 600_000).toISOString())}`;
+  const range = () =>
+    `from=${encodeURIComponent(new Date(Date.now() - 40 * DAY).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 600_000).toISOString())}`;
 
   describe('ingest, then read back', () => {
     let s: TestSession;
@@ -72,7 +73,12 @@ describe('usage ingestion and cost analytics through the gateway', () => {
         return r.body.current.requests === 3 ? r.body : undefined;
       }, 'the summary to count the batch');
       expect(Date.now() - started).toBeLessThan(5_000);
-      expect(body.current).toMatchObject({ requests: 3, errors: 1, unpriced: 0, tokens: { input: 3300, output: 300, cachedInput: 1024, total: 3600 } });
+      expect(body.current).toMatchObject({
+        requests: 3,
+        errors: 1,
+        unpriced: 0,
+        tokens: { input: 3300, output: 300, cachedInput: 1024, total: 3600 },
+      });
       expect(body.current.cost).toEqual({ amount: expect.stringMatching(/^\d+\.\d{12}$/), currency: 'USD' });
       expect(new Decimal(body.current.cost.amount).gt(0)).toBe(true);
       expect(body.previous).toMatchObject({ requests: 0, cost: { amount: '0.000000000000', currency: 'USD' } });
@@ -88,9 +94,15 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       const models = await breakdown('model');
       expect(models.rows.map((r: { key: string }) => r.key).sort()).toEqual(['claude-haiku-4-5', 'gpt-4o-mini']);
       const users = await breakdown('user');
-      expect(Object.fromEntries(users.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]))).toEqual({ 'u-1': 2, 'u-2': 1 });
+      expect(Object.fromEntries(users.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]))).toEqual({
+        'u-1': 2,
+        'u-2': 1,
+      });
       const tags = await breakdown('tag:feature');
-      expect(Object.fromEntries(tags.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]))).toEqual({ search: 1, chat: 2 });
+      expect(Object.fromEntries(tags.rows.map((r: { key: string; requests: number }) => [r.key, r.requests]))).toEqual({
+        search: 1,
+        chat: 2,
+      });
       expect((await breakdown('day')).rows.reduce((n: number, r: { requests: number }) => n + r.requests, 0)).toBe(3);
       expect((await breakdown('hour')).rows[0].key).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/);
       const sorted = models.rows.map((r: { cost: { amount: string } }) => new Decimal(r.cost.amount));
@@ -110,7 +122,12 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       const total = all.body.data.reduce((sum: Decimal, r: { cost: { amount: string } }) => sum.plus(r.cost.amount), new Decimal(0));
       expect(total.toFixed(12)).toBe((await summary(s.keyAgent, s.projectId)).body.current.cost.amount);
       const claude = all.body.data.find((r: { model: string }) => r.model === 'claude-haiku-4-5');
-      expect(claude).toMatchObject({ status: 'error', errorType: 'OverloadedError', userId: 'u-1', cost: { status: 'priced', currency: 'USD', priceOrigin: 'catalog' } });
+      expect(claude).toMatchObject({
+        status: 'error',
+        errorType: 'OverloadedError',
+        userId: 'u-1',
+        cost: { status: 'priced', currency: 'USD', priceOrigin: 'catalog' },
+      });
 
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -131,10 +148,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     });
 
     it('exports the records as CSV and JSON Lines', async () => {
-      const csv = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=csv&${range()}`, { headers: s.keyAgent.headers });
+      const csv = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=csv&${range()}`, {
+        headers: s.keyAgent.headers,
+      });
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-      expect(csv.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="usage-${s.projectId}-\\d{4}-\\d{2}-\\d{2}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`));
+      expect(csv.headers.get('content-disposition')).toMatch(
+        new RegExp(`^attachment; filename="usage-${s.projectId}-\\d{4}-\\d{2}-\\d{2}-\\d{4}-\\d{2}-\\d{2}\\.csv"$`),
+      );
       const lines = (await csv.text()).trimEnd().split('\r\n');
       expect(lines[0]).toMatch(/^id,timestamp,provider,model,status,error_type,user_id,/);
       expect(lines).toHaveLength(4);
@@ -143,9 +164,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       expect(line).toContain(`"'=HYPERLINK(""http://attacker.example"")"`);
       expect(line).toContain('"{""feature"":""chat""}"');
 
-      const jsonl = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, { headers: s.keyAgent.headers });
+      const jsonl = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, {
+        headers: s.keyAgent.headers,
+      });
       expect(jsonl.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-      const records = (await jsonl.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+      const records = (await jsonl.text())
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records.map((r) => r.id).sort()).toEqual(events.map((e) => e.id).sort());
       expect(records.find((r) => r.id === events[2].id).traceId).toBe(events[2].traceId);
     });
@@ -186,7 +212,11 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     it('counts a repeated id inside one batch once', async () => {
       const s = await session();
       const event = usageEvent();
-      expect((await ingest(s, [event, { ...event, model: 'gpt-4o' }, usageEvent()])).body).toEqual({ accepted: 2, duplicates: 1, rejected: [] });
+      expect((await ingest(s, [event, { ...event, model: 'gpt-4o' }, usageEvent()])).body).toEqual({
+        accepted: 2,
+        duplicates: 1,
+        rejected: [],
+      });
       await settledRequests(s.keyAgent, s.projectId, 2);
     });
 
@@ -216,7 +246,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
 
     it('accepts the valid events of a batch and lists the invalid ones with JSON pointers', async () => {
       const valid = [usageEvent(), usageEvent(), usageEvent()];
-      const res = await ingest(s, [valid[0], usageEvent({ id: 'bad-model', model: '' }), valid[1], 'junk', { ...valid[2], prompt: 'secret' }, valid[2]]);
+      const res = await ingest(s, [
+        valid[0],
+        usageEvent({ id: 'bad-model', model: '' }),
+        valid[1],
+        'junk',
+        { ...valid[2], prompt: 'secret' },
+        valid[2],
+      ]);
       expect(res.status).toBe(202);
       expect(res.body.accepted).toBe(3);
       expect(res.body.rejected).toEqual([
@@ -236,7 +273,11 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       const res = await ingest(s, [future, stale, nearFuture, old]);
       expect(res.body.accepted).toBe(2);
       expect(res.body.rejected).toEqual([
-        { index: 0, id: future.id, errors: [{ field: '/events/0/timestamp', message: expect.stringMatching(/more than 5 minutes in the future/) }] },
+        {
+          index: 0,
+          id: future.id,
+          errors: [{ field: '/events/0/timestamp', message: expect.stringMatching(/more than 5 minutes in the future/) }],
+        },
         { index: 1, id: stale.id, errors: [{ field: '/events/1/timestamp', message: expect.stringMatching(/more than 35 days old/) }] },
       ]);
       const records = await eventually(async () => {
@@ -260,10 +301,16 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     });
 
     it('refuses more than 1,000 events and more than 1 MiB with 413 problem+json', async () => {
-      const tooMany = await ingest(s, Array.from({ length: 1001 }, () => usageEvent()));
+      const tooMany = await ingest(
+        s,
+        Array.from({ length: 1001 }, () => usageEvent()),
+      );
       expect(tooMany.status).toBe(413);
       expect(tooMany.headers.get('content-type')).toContain('application/problem+json');
-      expect(tooMany.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', errors: [{ field: '/events', message: expect.stringMatching(/at most 1000 events/) }] });
+      expect(tooMany.body).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        errors: [{ field: '/events', message: expect.stringMatching(/at most 1000 events/) }],
+      });
 
       const heavy = Array.from({ length: 80 }, () => usageEvent({ metadata: { blob: 'x'.repeat(14_000) } }));
       expect(JSON.stringify({ events: heavy }).length).toBeGreaterThan(1024 * 1024);
@@ -279,7 +326,13 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       // so a body just under 1 MiB becomes a message over the server's 1 MiB max_payload.
       const pad = (n: number) => 'p'.repeat(n);
       const base = (fill: number) => {
-        const { tags, metadata, ...event } = usageEvent({ userId: pad(250), traceId: pad(250), status: 'error', errorType: pad(200), spanId: pad(fill) });
+        const { tags, metadata, ...event } = usageEvent({
+          userId: pad(250),
+          traceId: pad(250),
+          status: 'error',
+          errorType: pad(200),
+          spanId: pad(fill),
+        });
         return event;
       };
       const size = (fill: number) => JSON.stringify({ events: Array.from({ length: 1000 }, () => base(fill)) }).length;
@@ -315,7 +368,11 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       ];
       for (const [path, field] of cases) {
         const res = await s.keyAgent.get(path);
-        expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 400, expect.stringContaining('application/problem+json')]);
+        expect([path, res.status, res.headers.get('content-type')]).toEqual([
+          path,
+          400,
+          expect.stringContaining('application/problem+json'),
+        ]);
         if (field !== '/cursor') expect([path, res.body.errors?.map((e: { field: string }) => e.field)]).toEqual([path, [field]]);
         else expect(res.body.code).toBe('INVALID_CURSOR');
       }
@@ -336,7 +393,13 @@ describe('usage ingestion and cost analytics through the gateway', () => {
         rates: { input: '1', output: '2' },
       });
       expect(created.status).toBe(201);
-      expect(created.body).toMatchObject({ organizationId: s.organizationId, provider: 'acme', model: 'acme-llm-1', currency: 'USD', effectiveFrom: null });
+      expect(created.body).toMatchObject({
+        organizationId: s.organizationId,
+        provider: 'acme',
+        model: 'acme-llm-1',
+        currency: 'USD',
+        effectiveFrom: null,
+      });
 
       const priced = await eventually(async () => {
         const r = await summary(s.keyAgent, s.projectId);
@@ -344,15 +407,27 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       }, 'the repricing');
       expect(priced.cost).toEqual({ amount: '0.001400000000', currency: 'USD' });
       const record = (await s.keyAgent.get(`/v1/projects/${s.projectId}/usage?${range()}`)).body.data[0];
-      expect(record.cost).toEqual({ status: 'priced', amount: '0.001400000000', currency: 'USD', priceEntryId: created.body.id, priceOrigin: 'override' });
+      expect(record.cost).toEqual({
+        status: 'priced',
+        amount: '0.001400000000',
+        currency: 'USD',
+        priceEntryId: created.body.id,
+        priceOrigin: 'override',
+      });
 
       const list = await s.agent.get(`/v1/organizations/${s.organizationId}/pricing/overrides`);
       expect(list.body.data.map((o: { id: string }) => o.id)).toEqual([created.body.id]);
-      const overlap = await s.agent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, { provider: 'acme', model: 'acme-llm-1', rates: { input: '3', output: '4' } });
+      const overlap = await s.agent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, {
+        provider: 'acme',
+        model: 'acme-llm-1',
+        rates: { input: '3', output: '4' },
+      });
       expect(overlap).toMatchObject({ status: 409, body: { code: 'PRICE_OVERRIDE_OVERLAPS' } });
 
       expect((await s.agent.delete(`/v1/organizations/${s.organizationId}/pricing/overrides/${created.body.id}`)).status).toBe(204);
-      expect((await s.agent.delete(`/v1/organizations/${s.organizationId}/pricing/overrides/${created.body.id}`)).body.code).toBe('PRICE_OVERRIDE_NOT_FOUND');
+      expect((await s.agent.delete(`/v1/organizations/${s.organizationId}/pricing/overrides/${created.body.id}`)).body.code).toBe(
+        'PRICE_OVERRIDE_NOT_FOUND',
+      );
       const again = await eventually(async () => {
         const r = await summary(s.keyAgent, s.projectId);
         return r.body.current.unpriced === 1 ? r.body.current : undefined;
@@ -362,10 +437,18 @@ describe('usage ingestion and cost analytics through the gateway', () => {
 
     it('validates a price and keeps organization prices to signed-in admins', async () => {
       const s = await session();
-      const bad = await s.agent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, { provider: 'acme', model: 'm', rates: { input: '0.1', output: 1 } });
+      const bad = await s.agent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, {
+        provider: 'acme',
+        model: 'm',
+        rates: { input: '0.1', output: 1 },
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(['/rates/output']);
-      const byKey = await s.keyAgent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, { provider: 'acme', model: 'm', rates: { input: '1', output: '1' } });
+      const byKey = await s.keyAgent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, {
+        provider: 'acme',
+        model: 'm',
+        rates: { input: '1', output: '1' },
+      });
       expect(byKey.status).toBe(403);
       expect((await s.keyAgent.get(`/v1/organizations/${s.organizationId}/pricing/overrides`)).status).toBe(403);
     });
@@ -375,7 +458,11 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       const first = await s.keyAgent.get('/v1/pricing/models?search=gpt-4o&limit=3');
       expect(first.status).toBe(200);
       expect(first.body.data).toHaveLength(3);
-      expect(first.body.data.every((e: { model: string; aliases?: string[] }) => `${e.model} ${(e.aliases ?? []).join(' ')}`.toLowerCase().includes('gpt-4o'))).toBe(true);
+      expect(
+        first.body.data.every((e: { model: string; aliases?: string[] }) =>
+          `${e.model} ${(e.aliases ?? []).join(' ')}`.toLowerCase().includes('gpt-4o'),
+        ),
+      ).toBe(true);
       expect(first.body.attribution).toMatchObject({ name: expect.stringContaining('genai-prices'), license: 'MIT' });
       const second = await s.agent.get(`/v1/pricing/models?search=gpt-4o&limit=3&cursor=${encodeURIComponent(first.body.nextCursor)}`);
       expect(second.body.data.map((e: { id: string }) => e.id)).not.toContain(first.body.data[0].id);
@@ -413,7 +500,10 @@ describe('usage ingestion and cost analytics through the gateway', () => {
           expect([path, res.status, res.body.code]).toEqual([path, 404, 'PROJECT_NOT_FOUND']);
         }
       }
-      for (const path of [`/v1/organizations/${a.organizationId}/costs/summary`, `/v1/organizations/${a.organizationId}/pricing/overrides`]) {
+      for (const path of [
+        `/v1/organizations/${a.organizationId}/costs/summary`,
+        `/v1/organizations/${a.organizationId}/pricing/overrides`,
+      ]) {
         expect([path, (await b.agent.get(path)).status]).toEqual([path, 404]);
       }
       // B's read-only key cannot ingest; a signed-in user cannot either (usage comes with a project's key).
@@ -449,7 +539,9 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       }
       await settledRequests(s.keyAgent, s.projectId, 3000, 30_000);
 
-      const res = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, { headers: s.keyAgent.headers });
+      const res = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, {
+        headers: s.keyAgent.headers,
+      });
       expect(res.headers.get('transfer-encoding')).toBe('chunked');
       expect(res.headers.get('content-length')).toBeNull();
       let chunks = 0;
@@ -459,11 +551,16 @@ describe('usage ingestion and cost analytics through the gateway', () => {
         chunks++;
         text += decoder.decode(chunk, { stream: true });
       }
-      const exported = text.trimEnd().split('\n').map((line) => JSON.parse(line).id);
+      const exported = text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).id);
       expect(exported).toHaveLength(3000);
       expect(new Set(exported)).toEqual(ids);
       expect(chunks).toBeGreaterThan(3);
-      const csv = await (await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?${range()}`, { headers: s.keyAgent.headers })).text();
+      const csv = await (
+        await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?${range()}`, { headers: s.keyAgent.headers })
+      ).text();
       expect(csv.trimEnd().split('\r\n')).toHaveLength(3001);
     });
   });
@@ -472,8 +569,21 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     const s = await session();
     const errors: unknown[] = [];
     const llmlab = new LLMLab({ apiKey: s.apiKey.key, baseUrl: platform.gatewayUrl, flushOnExit: false, onError: (e) => errors.push(e) });
-    llmlab.record({ provider: 'openai', model: 'gpt-4o-mini', latencyMs: 250, usage: { inputTokens: 1000, outputTokens: 100 }, userId: 'sdk-user' });
-    llmlab.record({ provider: 'anthropic', model: 'claude-haiku-4-5', latencyMs: 900, usage: { inputTokens: 500, outputTokens: 50 }, status: 'error', errorType: 'OverloadedError' });
+    llmlab.record({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      latencyMs: 250,
+      usage: { inputTokens: 1000, outputTokens: 100 },
+      userId: 'sdk-user',
+    });
+    llmlab.record({
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+      latencyMs: 900,
+      usage: { inputTokens: 500, outputTokens: 50 },
+      status: 'error',
+      errorType: 'OverloadedError',
+    });
     await llmlab.shutdown();
     expect(errors).toEqual([]);
     expect(llmlab.getStats()).toMatchObject({ sent: 2, failed: 0, dropped: 0 });
@@ -484,7 +594,9 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       return data?.current.requests === 2 ? data.current : undefined;
     }, "the SDK's events");
     expect(current).toMatchObject({ errors: 1, unpriced: 0, tokens: { input: 1500, output: 150 } });
-    const { data: users } = await api.GET('/v1/projects/{projectId}/costs/breakdown', { params: { path: { projectId: s.projectId }, query: { groupBy: 'user' } } });
+    const { data: users } = await api.GET('/v1/projects/{projectId}/costs/breakdown', {
+      params: { path: { projectId: s.projectId }, query: { groupBy: 'user' } },
+    });
     expect(users?.rows.map((r) => r.key).sort()).toEqual(['sdk-user', null].sort());
   });
 
@@ -493,7 +605,13 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     const res = await s.keyAgent.post('/v1/usage', { events: [usageEvent()] }, { 'x-request-id': `req-usage-${uuidv7()}` });
     expect(res.status).toBe(202);
     await settledRequests(s.keyAgent, s.projectId, 1);
-    const { rows } = await sql.query(`SELECT metadata FROM event_store.events WHERE stream_id = $1 AND type = 'UsageRecorded'`, [ingestionStreams.usage(s.projectId)]);
-    expect(rows[0].metadata).toMatchObject({ correlationId: res.headers.get('x-request-id'), actor: { type: 'api_key', id: s.apiKey.id }, projectId: s.projectId });
+    const { rows } = await sql.query(`SELECT metadata FROM event_store.events WHERE stream_id = $1 AND type = 'UsageRecorded'`, [
+      ingestionStreams.usage(s.projectId),
+    ]);
+    expect(rows[0].metadata).toMatchObject({
+      correlationId: res.headers.get('x-request-id'),
+      actor: { type: 'api_key', id: s.apiKey.id },
+      projectId: s.projectId,
+    });
   });
 });

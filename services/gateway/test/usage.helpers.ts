@@ -42,9 +42,14 @@ export async function summary(agent: Agent, projectId: string): Promise<HttpResu
 
 /** Resolves once the summary counts `requests`, then checks it stays there a moment (a late copy would show). */
 export async function settledRequests(agent: Agent, projectId: string, requests: number, timeoutMs = 10_000): Promise<HttpResult> {
-  await eventually(async () => ((await summary(agent, projectId)).body?.current?.requests === requests ? true : undefined), `${requests} requests`, timeoutMs);
+  await eventually(
+    async () => ((await summary(agent, projectId)).body?.current?.requests === requests ? true : undefined),
+    `${requests} requests`,
+    timeoutMs,
+  );
   await new Promise((resolve) => setTimeout(resolve, 1_500));
   const settled = await summary(agent, projectId);
-  if (settled.body.current.requests !== requests) throw new Error(`expected ${requests} requests, then saw ${settled.body.current.requests}`);
+  if (settled.body.current.requests !== requests)
+    throw new Error(`expected ${requests} requests, then saw ${settled.body.current.requests}`);
   return settled;
 }

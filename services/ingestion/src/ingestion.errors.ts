@@ -34,9 +34,5 @@ export class IngestionError extends CodedError<IngestionErrorCode> {
 
 /** A 400 naming the fields at fault; the message lists them too, for clients that only show the message. */
 export function validationFailed(errors: FieldError[]): IngestionError {
-  return new IngestionError(
-    IngestionErrorCode.ValidationFailed,
-    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-    errors,
-  );
+  return new IngestionError(IngestionErrorCode.ValidationFailed, errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
 }

@@ -22,14 +22,24 @@ describe('cost queries', () => {
       ['m-a', '1'],
       ['m-b', '2'],
     ]) {
-      await h.request(ingestionSubjects.createPriceOverride, { organizationId: p1.organizationId, provider: 'acme', model, rates: { input, output: '0' } });
+      await h.request(ingestionSubjects.createPriceOverride, {
+        organizationId: p1.organizationId,
+        provider: 'acme',
+        model,
+        rates: { input, output: '0' },
+      });
     }
     const event = (id: string, timestamp: string, model: string, inputTokens: number, extra: object = {}) =>
       usageEvent({ id, timestamp, provider: 'acme', model, usage: { inputTokens, outputTokens: 0 }, ...extra });
     await h.publish(
       usageBatch(p1, [
         event('e1', at(0, '10:15:00'), 'm-a', 1_000_000, { userId: 'u1', tags: { feature: 'search' } }),
-        event('e2', at(0, '10:45:00'), 'm-b', 1_000_000, { userId: 'u2', tags: { feature: 'chat' }, status: 'error', errorType: 'Timeout' }),
+        event('e2', at(0, '10:45:00'), 'm-b', 1_000_000, {
+          userId: 'u2',
+          tags: { feature: 'chat' },
+          status: 'error',
+          errorType: 'Timeout',
+        }),
         event('e3', at(1, '00:30:00'), 'm-a', 500_000, { userId: 'u1', tags: { feature: 'search', team: 'x' } }),
         event('e4', at(2, '23:59:59.500'), 'm-unpriced', 10),
       ]),
@@ -40,7 +50,12 @@ describe('cost queries', () => {
   }, 60_000);
   afterAll(() => h?.stop());
 
-  const breakdown = async (scope: Tenant | { organizationId: string }, groupBy: CostBreakdownRequest['groupBy'], from = iso(0), to = iso(3)) => {
+  const breakdown = async (
+    scope: Tenant | { organizationId: string },
+    groupBy: CostBreakdownRequest['groupBy'],
+    from = iso(0),
+    to = iso(3),
+  ) => {
     const result = await h.request(ingestionSubjects.costBreakdown, { ...scope, groupBy, from, to });
     return result.rows.map((r) => [r.key, r.cost.amount, r.requests]);
   };
@@ -109,7 +124,13 @@ describe('cost queries', () => {
       ['chat', '2.000000000000', 1],
       ['search', '0.500000000000', 1],
     ]);
-    const limited = await h.request(ingestionSubjects.costBreakdown, { ...project(p1), groupBy: 'model', from: iso(0), to: iso(3), limit: 1 });
+    const limited = await h.request(ingestionSubjects.costBreakdown, {
+      ...project(p1),
+      groupBy: 'model',
+      from: iso(0),
+      to: iso(3),
+      limit: 1,
+    });
     expect(limited.rows.map((r) => r.key)).toEqual(['m-b']);
   });
 
@@ -139,12 +160,23 @@ describe('cost queries', () => {
   });
 
   it('refuses bad query input with the fields at fault', async () => {
-    const reply = await h.reply(ingestionSubjects.costBreakdown, { ...project(p1), groupBy: 'project', from: iso(3), to: iso(0), limit: 0 });
+    const reply = await h.reply(ingestionSubjects.costBreakdown, {
+      ...project(p1),
+      groupBy: 'project',
+      from: iso(3),
+      to: iso(0),
+      limit: 0,
+    });
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
     expect(reply.error.errors?.map((e) => e.field)).toEqual(['/to', '/groupBy', '/limit']);
-    const unknown = await h.reply(ingestionSubjects.costBreakdown, { ...project(p1), groupBy: 'colour' as 'model', from: iso(0), to: iso(3) });
+    const unknown = await h.reply(ingestionSubjects.costBreakdown, {
+      ...project(p1),
+      groupBy: 'colour' as 'model',
+      from: iso(0),
+      to: iso(3),
+    });
     expect(unknown).toMatchObject({ ok: false, error: { errors: [{ field: '/groupBy' }] } });
   });
 
@@ -152,7 +184,13 @@ describe('cost queries', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await h.request(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), limit: 3, ...(cursor ? { cursor } : {}) });
+      const page = await h.request(ingestionSubjects.usageRecords, {
+        ...project(p1),
+        from: iso(0),
+        to: iso(3),
+        limit: 3,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -179,17 +217,24 @@ describe('cost queries', () => {
   it('cuts a page of large records short so that the reply fits in one NATS message, and the cursor goes on from there', async () => {
     const heavy = newTenant();
     const events = Array.from({ length: 120 }, (_, i) =>
-      usageEvent({ id: `big-${String(i).padStart(3, '0')}`, timestamp: at(1, `10:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}`), metadata: { blob: 'x'.repeat(15_000) } }),
+      usageEvent({
+        id: `big-${String(i).padStart(3, '0')}`,
+        timestamp: at(1, `10:00:${String(i % 60).padStart(2, '0')}.${String(i).padStart(3, '0')}`),
+        metadata: { blob: 'x'.repeat(15_000) },
+      }),
     );
     for (let i = 0; i < events.length; i += 20) await h.publish(usageBatch(heavy, events.slice(i, i + 20)));
-    await h.until(async () => (await h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [heavy.projectId])) === 120, 'the heavy records');
+    await h.until(
+      async () => (await h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [heavy.projectId])) === 120,
+      'the heavy records',
+    );
 
     const first = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000 });
     expect(first.data.length).toBeGreaterThan(1);
     expect(first.data.length).toBeLessThan(40);
     expect(first.nextCursor).not.toBeNull();
     const seen = first.data.map((r) => r.id);
-    for (let cursor = first.nextCursor; cursor; ) {
+    for (let cursor = first.nextCursor; cursor;) {
       const page = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000, cursor });
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor;

@@ -49,12 +49,17 @@ describe('ingestion killed mid-stream', () => {
   it('records every published batch exactly once', async () => {
     const tenant = newTenant();
     const batches = Array.from({ length: BATCHES }, () =>
-      usageBatch(tenant, Array.from({ length: EVENTS_PER_BATCH }, () => usageEvent({ userId: 'u', tags: { run: 'crash' } }))),
+      usageBatch(
+        tenant,
+        Array.from({ length: EVENTS_PER_BATCH }, () => usageEvent({ userId: 'u', tags: { run: 'crash' } })),
+      ),
     );
     const total = BATCHES * EVENTS_PER_BATCH;
     const recorded = () => count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId]);
     const publish = (from: number, to: number) =>
-      Promise.all(batches.slice(from, to).map((b) => js.publish(topology.subject(INGEST_USAGE_SUBJECT), JSON.stringify(b), { msgID: b.batchId })));
+      Promise.all(
+        batches.slice(from, to).map((b) => js.publish(topology.subject(INGEST_USAGE_SUBJECT), JSON.stringify(b), { msgID: b.batchId })),
+      );
 
     await publish(0, BATCHES / 2);
     await until(async () => (await recorded()) > 0, 'the first records', 60_000);
@@ -71,16 +76,19 @@ describe('ingestion killed mid-stream', () => {
     await new Promise((resolve) => setTimeout(resolve, 3_000));
 
     expect(await recorded()).toBe(total);
-    expect(await count('SELECT count(DISTINCT event_id) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId])).toBe(total);
+    expect(await count('SELECT count(DISTINCT event_id) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId])).toBe(
+      total,
+    );
     for (const table of ['usage_rollups_hourly', 'usage_rollups_daily', 'usage_rollups_daily_users', 'usage_rollups_daily_tags']) {
-      expect([table, await count(`SELECT coalesce(sum(requests), 0) AS n FROM ingestion.${table} WHERE project_id = $1`, [tenant.projectId])]).toEqual([
+      expect([
         table,
-        total,
-      ]);
+        await count(`SELECT coalesce(sum(requests), 0) AS n FROM ingestion.${table} WHERE project_id = $1`, [tenant.projectId]),
+      ]).toEqual([table, total]);
     }
-    const ledger = await sql.query<{ data: UsageRecordedData }>(`SELECT data FROM event_store.events WHERE stream_id = $1 AND type = 'UsageRecorded'`, [
-      ingestionStreams.usage(tenant.projectId),
-    ]);
+    const ledger = await sql.query<{ data: UsageRecordedData }>(
+      `SELECT data FROM event_store.events WHERE stream_id = $1 AND type = 'UsageRecorded'`,
+      [ingestionStreams.usage(tenant.projectId)],
+    );
     expect(ledger.rows).toHaveLength(BATCHES);
     expect(new Set(ledger.rows.map((r) => r.data.batchId)).size).toBe(BATCHES);
   }, 240_000);

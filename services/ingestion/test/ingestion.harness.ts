@@ -89,9 +89,12 @@ export class IngestionHarness {
     @Module({ imports: [ServiceKitModule.forRoot(runtime), IngestionModule.forRoot(core)] })
     class TestModule {}
     const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
-    app.connectMicroservice<MicroserviceOptions>(natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-ingestion`, gracePeriodMs: 100 }), {
-      inheritAppConfig: true,
-    });
+    app.connectMicroservice<MicroserviceOptions>(
+      natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-ingestion`, gracePeriodMs: 100 }),
+      {
+        inheritAppConfig: true,
+      },
+    );
     await app.startAllMicroservices();
     await app.init();
     await core.start();
@@ -103,12 +106,20 @@ export class IngestionHarness {
   }
 
   /** A request as the gateway sends it; resolves with the reply, whatever it is. */
-  reply<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: Partial<RequestContext> = {}): Promise<Reply<ResponseOf<S>>> {
+  reply<S extends Subject<unknown, unknown>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext> = {},
+  ): Promise<Reply<ResponseOf<S>>> {
     return this.client.request({ subject: natsSubject(subject) } as S, payload, { correlationId: `test-${uniqueSuffix(3)}`, ...context });
   }
 
   /** A request that must succeed. */
-  async request<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: Partial<RequestContext> = {}): Promise<ResponseOf<S>> {
+  async request<S extends Subject<unknown, unknown>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext> = {},
+  ): Promise<ResponseOf<S>> {
     const reply = await this.reply(subject, payload, context);
     if (!reply.ok) throw new Error(`${subject.subject} failed: ${JSON.stringify(reply.error)}`);
     return reply.data;
@@ -138,7 +149,9 @@ export class IngestionHarness {
     await this.until(
       async () => {
         const last = await this.count(`SELECT coalesce(max(position), 0) AS n FROM event_store.events WHERE stream_id LIKE 'ingestion.%'`);
-        const applied = await this.count(`SELECT coalesce(max(position), 0) AS n FROM ingestion.projection_checkpoints WHERE projection = 'usage'`);
+        const applied = await this.count(
+          `SELECT coalesce(max(position), 0) AS n FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
+        );
         const pending = await this.count(
           'SELECT (SELECT count(*) FROM ingestion.reprice_jobs WHERE done_at IS NULL) + (SELECT count(*) FROM ingestion.reprice_queue) AS n',
         );

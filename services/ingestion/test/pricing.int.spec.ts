@@ -58,13 +58,19 @@ describe('pricing', () => {
     });
   };
   const override = (t: Tenant, request: Omit<CreatePriceOverrideRequest, 'organizationId'>) =>
-    h.request(ingestionSubjects.createPriceOverride, { organizationId: t.organizationId, ...request }, { actor: { type: 'user', id: 'admin-1' } });
+    h.request(
+      ingestionSubjects.createPriceOverride,
+      { organizationId: t.organizationId, ...request },
+      { actor: { type: 'user', id: 'admin-1' } },
+    );
 
   it('seeds the catalog once from genai-prices, with attribution', async () => {
     await h.settled();
     const all = await h.request(ingestionSubjects.pricingModels, { provider: 'openai', search: 'GPT-4o-mini' });
     expect(all.attribution).toMatchObject({ name: '@pydantic/genai-prices', license: 'MIT' });
-    expect(all.data.find((m) => m.model === 'gpt-4o-mini')).toMatchObject({ rates: { input: '0.15', output: '0.6', cachedInput: '0.075' } });
+    expect(all.data.find((m) => m.model === 'gpt-4o-mini')).toMatchObject({
+      rates: { input: '0.15', output: '0.6', cachedInput: '0.075' },
+    });
     expect(all.nextCursor).toBeNull();
     const first = await h.request(ingestionSubjects.pricingModels, { provider: 'openai', search: 'gpt-4o-mini', limit: 2 });
     const rest = await h.request(ingestionSubjects.pricingModels, { provider: 'openai', search: 'gpt-4o-mini', cursor: first.nextCursor! });
@@ -87,7 +93,11 @@ describe('pricing', () => {
     });
     await ingest(tenant, [openai, anthropic]);
     const recorded = await costs(tenant);
-    expect(recorded[openai.id]).toMatchObject({ cost: '0.001500000000', cost_status: 'priced', price_entry_id: 'genai-prices:openai:gpt-4o-mini@origin' });
+    expect(recorded[openai.id]).toMatchObject({
+      cost: '0.001500000000',
+      cost_status: 'priced',
+      price_entry_id: 'genai-prices:openai:gpt-4o-mini@origin',
+    });
     expect(recorded[anthropic.id]).toMatchObject({ cost: '0.035250000000', price_origin: 'catalog' });
   });
 
@@ -113,7 +123,12 @@ describe('pricing', () => {
       patterns: [{ kind: 'prefix', value: 'acme-large-' }],
       rates: { input: '2', output: '6' },
     });
-    expect(created).toMatchObject({ organizationId: tenant.organizationId, provider: 'acme', effectiveFrom: null, createdBy: 'user:admin-1' });
+    expect(created).toMatchObject({
+      organizationId: tenant.organizationId,
+      provider: 'acme',
+      effectiveFrom: null,
+      createdBy: 'user:admin-1',
+    });
     await h.until(async () => (await costs(tenant))[event.id].cost_status === 'priced', 'the repricing');
     expect((await costs(tenant))[event.id]).toMatchObject({ cost: '0.005000000000', price_entry_id: created.id, price_origin: 'override' });
     expect((await summary(tenant)).current).toMatchObject({ requests: 1, unpriced: 0, cost: { amount: '0.005000000000' } });
@@ -128,7 +143,10 @@ describe('pricing', () => {
         current: { status: 'priced', amount: '0.005000000000', currency: 'USD', priceEntryId: created.id, priceOrigin: 'override' },
       },
     ]);
-    expect(ledger[1].metadata).toMatchObject({ actor: { type: 'system', id: 'ingestion-repricer' }, organizationId: tenant.organizationId });
+    expect(ledger[1].metadata).toMatchObject({
+      actor: { type: 'system', id: 'ingestion-repricer' },
+      organizationId: tenant.organizationId,
+    });
 
     await h.request(ingestionSubjects.deletePriceOverride, { organizationId: tenant.organizationId, overrideId: created.id });
     await h.until(async () => (await costs(tenant))[event.id].cost_status === 'unpriced', 'the repricing back');
@@ -142,9 +160,22 @@ describe('pricing', () => {
     const after = usageEvent({ provider: 'acme', model: 'boundary-1', timestamp: new Date(change.getTime() + 1000).toISOString() });
     const at = usageEvent({ provider: 'acme', model: 'boundary-1', timestamp: change.toISOString() });
     const usage = { inputTokens: 1_000_000, outputTokens: 0 };
-    const old = await override(tenant, { provider: 'acme', model: 'boundary-1', effectiveTo: change.toISOString(), rates: { input: '1', output: '1' } });
-    const current = await override(tenant, { provider: 'acme', model: 'boundary-1', effectiveFrom: change.toISOString(), rates: { input: '2', output: '2' } });
-    await ingest(tenant, [before, after, at].map((e) => ({ ...e, usage })));
+    const old = await override(tenant, {
+      provider: 'acme',
+      model: 'boundary-1',
+      effectiveTo: change.toISOString(),
+      rates: { input: '1', output: '1' },
+    });
+    const current = await override(tenant, {
+      provider: 'acme',
+      model: 'boundary-1',
+      effectiveFrom: change.toISOString(),
+      rates: { input: '2', output: '2' },
+    });
+    await ingest(
+      tenant,
+      [before, after, at].map((e) => ({ ...e, usage })),
+    );
     const recorded = await costs(tenant);
     expect(recorded[before.id]).toMatchObject({ cost: '1.000000000000', price_entry_id: old.id });
     expect(recorded[at.id]).toMatchObject({ cost: '2.000000000000', price_entry_id: current.id });
@@ -212,7 +243,12 @@ describe('pricing', () => {
     const usage = { inputTokens: 1, outputTokens: 0 };
     await Promise.all(
       Array.from({ length: batches }, (_, b) =>
-        h.publish(usageBatch(tenant, Array.from({ length: perBatch }, (_, i) => usageEvent({ provider: 'acme', model: (b + i) % 2 ? 'tiny-b' : 'tiny-a', usage })))),
+        h.publish(
+          usageBatch(
+            tenant,
+            Array.from({ length: perBatch }, (_, i) => usageEvent({ provider: 'acme', model: (b + i) % 2 ? 'tiny-b' : 'tiny-a', usage })),
+          ),
+        ),
       ),
     );
     const total = batches * perBatch;
@@ -236,7 +272,11 @@ describe('pricing', () => {
     });
     expect(bad).toEqual({
       ok: false,
-      error: expect.objectContaining({ code: 'VALIDATION_FAILED', status: 400, errors: [{ field: '/rates/input', message: expect.any(String) }] }),
+      error: expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        status: 400,
+        errors: [{ field: '/rates/input', message: expect.any(String) }],
+      }),
     });
     await override(tenant, { provider: 'acme', model: 'x', rates: { input: '1', output: '1' } });
     const overlapping = await h.reply(ingestionSubjects.createPriceOverride, {
@@ -270,7 +310,12 @@ describe('pricing', () => {
           ? p
           : { ...p, models: p.models.map((m) => (m.id === 'gpt-4o-mini' ? { ...m, prices: { ...m.prices, input_mtok: 0.2 } } : m)) },
       ),
-      { id: 'newco', name: 'NewCo', api_pattern: 'newco', models: [{ id: 'newco-1', match: { equals: 'newco-1' }, prices: { input_mtok: 4, output_mtok: 8 } }] } as Provider,
+      {
+        id: 'newco',
+        name: 'NewCo',
+        api_pattern: 'newco',
+        models: [{ id: 'newco-1', match: { equals: 'newco-1' }, prices: { input_mtok: 4, output_mtok: 8 } }],
+      } as Provider,
     ];
     try {
       const result = await h.request(ingestionSubjects.refreshPricing, { source: 'bundled' });

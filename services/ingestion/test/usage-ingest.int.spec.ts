@@ -18,9 +18,13 @@ describe('usage ingestion', () => {
 
   const records = (t: Tenant) => h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [t.projectId]);
   const rolledUp = async (t: Tenant) => ({
-    hourly: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1', [t.projectId]),
+    hourly: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1', [
+      t.projectId,
+    ]),
     daily: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily WHERE project_id = $1', [t.projectId]),
-    users: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily_users WHERE project_id = $1', [t.projectId]),
+    users: await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily_users WHERE project_id = $1', [
+      t.projectId,
+    ]),
   });
   const ledger = (t: Tenant) => h.runtime.eventStore.readStream(ingestionStreams.usage(t.projectId));
 
@@ -104,7 +108,9 @@ describe('usage ingestion', () => {
     await h.publish(usageBatch(tenant, [changed]));
     await h.until(async () => (await ledger(tenant)).length === 2, 'the second copy in the ledger');
     await h.settled();
-    const { rows } = await h.sql.query('SELECT model, input_tokens::int FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId]);
+    const { rows } = await h.sql.query('SELECT model, input_tokens::int FROM ingestion.usage_records WHERE project_id = $1', [
+      tenant.projectId,
+    ]);
     expect(rows).toEqual([{ model: 'gpt-4o-mini', input_tokens: 100 }]);
     expect(await rolledUp(tenant)).toEqual({ hourly: 1, daily: 1, users: 1 });
   });
@@ -131,7 +137,10 @@ describe('usage ingestion', () => {
     const tenant = newTenant();
     // About 1 MiB, the most an HTTP batch may be.
     const metadata = { note: 'x'.repeat(760) };
-    const batch = usageBatch(tenant, Array.from({ length: 1000 }, () => usageEvent({ metadata })));
+    const batch = usageBatch(
+      tenant,
+      Array.from({ length: 1000 }, () => usageEvent({ metadata })),
+    );
     expect(Buffer.byteLength(JSON.stringify(batch))).toBeGreaterThan(900 * 1024);
     await h.publish(batch);
     await h.until(async () => (await records(tenant)) === 1000, 'a thousand records');

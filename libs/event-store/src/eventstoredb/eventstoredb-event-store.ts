@@ -22,13 +22,7 @@ import type {
   SubscribeToAllOptions,
   SubscriptionFilter,
 } from '../event-store';
-import {
-  assertNonNegativeInteger,
-  assertStreamName,
-  checkReplay,
-  prepareAppend,
-  type RecordedPlacement,
-} from '../event-store.rules';
+import { assertNonNegativeInteger, assertStreamName, checkReplay, prepareAppend, type RecordedPlacement } from '../event-store.rules';
 import {
   commitPosition,
   fromEsdbEvent,
@@ -137,9 +131,7 @@ export class EventStoreDbEventStore implements EventStore {
       fromPosition: from > 0 ? toEsdbPosition(from) : START,
       filter: toEsdbFilter(options.filter),
     });
-    const subscription = new EventStoreDbSubscription(source, from, options.filter, (s) =>
-      this.subscriptions.delete(s),
-    );
+    const subscription = new EventStoreDbSubscription(source, from, options.filter, (s) => this.subscriptions.delete(s));
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -93,8 +93,7 @@ export function matchesFilter(event: { streamId: string; type: string }, filter:
   const prefixes = filter.streamPrefixes ?? [];
   const types = filter.eventTypes ?? [];
   return (
-    (prefixes.length === 0 || prefixes.some((p) => event.streamId.startsWith(p))) &&
-    (types.length === 0 || types.includes(event.type))
+    (prefixes.length === 0 || prefixes.some((p) => event.streamId.startsWith(p))) && (types.length === 0 || types.includes(event.type))
   );
 }
 

@@ -89,9 +89,7 @@ describe('PostgresEventStore', () => {
       const batch = [newEvent('A', {}, uuidv7())];
       await store.appendToStream(uniquePrefix('home'), batch, { expectedRevision: 'no_stream' });
       const elsewhere = uniquePrefix('elsewhere');
-      await expect(store.appendToStream(elsewhere, batch, { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-        IdempotencyConflictError,
-      );
+      await expect(store.appendToStream(elsewhere, batch, { expectedRevision: 'any' })).rejects.toBeInstanceOf(IdempotencyConflictError);
       expect(await store.readStream(elsewhere)).toEqual([]);
     });
 
@@ -125,11 +123,9 @@ describe('PostgresEventStore', () => {
 
         // B: a normal append, attempted while A is open.
         let bDone = false;
-        const b = store
-          .appendToStream(`${prefix}.b`, [newEvent('AppendedMeanwhile')], { expectedRevision: 'no_stream' })
-          .finally(() => {
-            bDone = true;
-          });
+        const b = store.appendToStream(`${prefix}.b`, [newEvent('AppendedMeanwhile')], { expectedRevision: 'no_stream' }).finally(() => {
+          bDone = true;
+        });
         await sleep(300);
 
         expect(bDone).toBe(false);
@@ -206,11 +202,7 @@ describe('PostgresEventStore', () => {
       await store.appendToStream(uniquePrefix('kept'), [newEvent()], { expectedRevision: 'no_stream' });
       const app = await connect(APP_ROLE);
       try {
-        for (const sql of [
-          `UPDATE event_store.events SET data = '{}'`,
-          'DELETE FROM event_store.events',
-          'TRUNCATE event_store.events',
-        ]) {
+        for (const sql of [`UPDATE event_store.events SET data = '{}'`, 'DELETE FROM event_store.events', 'TRUNCATE event_store.events']) {
           expect(await failureOf(app, sql)).toMatchObject({
             code: '42501',
             message: 'permission denied for table events',
@@ -265,9 +257,7 @@ describe('PostgresEventStore', () => {
           expectedRevision: 'no_stream',
         });
         for (let i = 0; i < 100 && notifications.length === 0; i++) await sleep(10);
-        expect(notifications.map((n) => [n.channel, n.payload])).toEqual([
-          [EVENT_STORE_NOTIFY_CHANNEL, String(result.lastPosition)],
-        ]);
+        expect(notifications.map((n) => [n.channel, n.payload])).toEqual([[EVENT_STORE_NOTIFY_CHANNEL, String(result.lastPosition)]]);
       } finally {
         await listener.end();
       }

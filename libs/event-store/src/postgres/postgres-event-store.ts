@@ -9,13 +9,7 @@ import type {
   ReadStreamOptions,
   SubscribeToAllOptions,
 } from '../event-store';
-import {
-  assertNonNegativeInteger,
-  assertStreamName,
-  checkExpectedRevision,
-  checkReplay,
-  prepareAppend,
-} from '../event-store.rules';
+import { assertNonNegativeInteger, assertStreamName, checkExpectedRevision, checkReplay, prepareAppend } from '../event-store.rules';
 import { type EventRow, GENESIS_HASH, eventColumns, toRecordedEvent } from './postgres-rows';
 import { PostgresSubscription } from './postgres-subscription';
 
@@ -182,10 +176,7 @@ export class PostgresEventStore implements EventStore {
 
     let previousHash = GENESIS_HASH;
     if (fromPosition > 0) {
-      const anchor = await this.pool.query<{ hash: string }>(
-        'SELECT hash FROM event_store.events WHERE position = $1',
-        [fromPosition],
-      );
+      const anchor = await this.pool.query<{ hash: string }>('SELECT hash FROM event_store.events WHERE position = $1', [fromPosition]);
       if (anchor.rows.length === 0) {
         return { ok: false, firstBadPosition: fromPosition, reason: 'position_gap', checked: 0 };
       }
@@ -194,10 +185,10 @@ export class PostgresEventStore implements EventStore {
     let lastPosition = fromPosition;
     let checked = 0;
     for (;;) {
-      const { rows } = await this.pool.query<{ position: string; prev_hash: string; hash: string; computed: string }>(
-        VERIFY_SQL,
-        [lastPosition, batchSize],
-      );
+      const { rows } = await this.pool.query<{ position: string; prev_hash: string; hash: string; computed: string }>(VERIFY_SQL, [
+        lastPosition,
+        batchSize,
+      ]);
       for (const row of rows) {
         const position = Number(row.position);
         const reason: VerifyFailureReason | undefined =

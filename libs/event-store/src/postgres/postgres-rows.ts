@@ -6,18 +6,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Channel notified (payload: last position appended) when an append commits. */
 export const EVENT_STORE_NOTIFY_CHANNEL = 'event_store_appended';
 
-const COLUMNS = [
-  'position',
-  'stream_id',
-  'revision',
-  'event_id',
-  'type',
-  'version',
-  'data',
-  'metadata',
-  'recorded_at',
-  'hash',
-];
+const COLUMNS = ['position', 'stream_id', 'revision', 'event_id', 'type', 'version', 'data', 'metadata', 'recorded_at', 'hash'];
 
 /** The select list of an {@link EventRow}, optionally qualified by a table alias. */
 export function eventColumns(alias?: string): string {

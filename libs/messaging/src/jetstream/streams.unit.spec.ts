@@ -27,15 +27,11 @@ describe('streamTopology', () => {
 describe('eventSubject', () => {
   it('is events.<context>.<Type>, the context being the stream id before the first dot', () => {
     expect(eventSubject({ streamId: 'auth.project-0192f1', type: 'ProjectCreated' })).toBe('events.auth.ProjectCreated');
-    expect(eventSubject({ streamId: 'provider-sync.run-1.part', type: 'SyncRunStarted' })).toBe(
-      'events.provider-sync.SyncRunStarted',
-    );
+    expect(eventSubject({ streamId: 'provider-sync.run-1.part', type: 'SyncRunStarted' })).toBe('events.provider-sync.SyncRunStarted');
   });
 
   it('carries the topology prefix', () => {
-    expect(eventSubject({ streamId: 'alerts.budget-1', type: 'BudgetCreated' }, streamTopology('p'))).toBe(
-      'p.events.alerts.BudgetCreated',
-    );
+    expect(eventSubject({ streamId: 'alerts.budget-1', type: 'BudgetCreated' }, streamTopology('p'))).toBe('p.events.alerts.BudgetCreated');
   });
 
   it('refuses what would break the subject', () => {

@@ -274,10 +274,9 @@ export class EventRelay {
   }
 
   private async readCheckpoint(lock: Client): Promise<number> {
-    const { rows } = await lock.query<{ position: string }>(
-      `SELECT position FROM messaging.relay_checkpoints WHERE relay = $1`,
-      [this.name],
-    );
+    const { rows } = await lock.query<{ position: string }>(`SELECT position FROM messaging.relay_checkpoints WHERE relay = $1`, [
+      this.name,
+    ]);
     return rows.length ? Number(rows[0].position) : 0;
   }
 

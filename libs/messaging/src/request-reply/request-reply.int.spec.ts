@@ -48,10 +48,10 @@ function greeterModule(replica: string) {
 }
 
 async function startReplica(replica: string): Promise<INestMicroservice> {
-  const app = await NestFactory.createMicroservice(
-    greeterModule(replica),
-    { ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `auth-${suffix}`, gracePeriodMs: 50 }), logger: false },
-  );
+  const app = await NestFactory.createMicroservice(greeterModule(replica), {
+    ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `auth-${suffix}`, gracePeriodMs: 50 }),
+    logger: false,
+  });
   await app.listen();
   return app;
 }
@@ -112,9 +112,7 @@ describe('request/reply over core NATS', () => {
   });
 
   it('shares the requests between the replicas of one queue group, each answered once', async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => client.request(subjects.greet, { name: `n${i}` }, context)),
-    );
+    const replies = await Promise.all(Array.from({ length: 60 }, (_, i) => client.request(subjects.greet, { name: `n${i}` }, context)));
     const byReplica = new Map<string, number>();
     for (const reply of replies) {
       if (!reply.ok) throw new Error(reply.error.message);

@@ -37,9 +37,7 @@ describe('SlackChannel', () => {
 
   it('carries amount, budget, percentage, scope and a link, with a plain-text fallback', () => {
     const message = render(threshold);
-    expect(message.text).toBe(
-      'Budget 80% reached: project checkout-bot has spent 812.40 USD of its 1,000.00 USD monthly budget (81.2%).',
-    );
+    expect(message.text).toBe('Budget 80% reached: project checkout-bot has spent 812.40 USD of its 1,000.00 USD monthly budget (81.2%).');
     expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Budget 80% reached', emoji: true } });
     expect(message.blocks[2].fields.map((f: { text: string }) => f.text)).toEqual([
       '*Spend*\n812.40 USD',
@@ -196,8 +194,7 @@ describe('WebhookChannel', () => {
       errors: [
         {
           field: '/url',
-          message:
-            'internal.example.com resolves to 10.0.0.7, which is a private address; only public addresses may receive notifications',
+          message: 'internal.example.com resolves to 10.0.0.7, which is a private address; only public addresses may receive notifications',
         },
       ],
     });

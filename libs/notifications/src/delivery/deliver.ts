@@ -50,11 +50,7 @@ function answer(response: OutboundResponse): string {
  * One attempt to deliver one alert through one channel, classified. Never throws for anything the network or
  * the receiver does; the caller records the result and, for `retryable`, schedules attempt `attempt + 1`.
  */
-export async function deliver(
-  target: DeliveryTarget,
-  alert: AlertNotification,
-  options: DeliveryOptions,
-): Promise<DeliveryResult> {
+export async function deliver(target: DeliveryTarget, alert: AlertNotification, options: DeliveryOptions): Promise<DeliveryResult> {
   const { attempt } = options;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const parsed = target.channel.parseConfig(target.config);

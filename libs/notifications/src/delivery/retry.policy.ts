@@ -61,10 +61,7 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
  */
 export function retryAfterFrom(headers: IncomingHttpHeaders, body: string, now: number = Date.now()): number | undefined {
   const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const candidates = [
-    parseRetryAfter(single(headers['retry-after']), now),
-    seconds(single(headers['x-ratelimit-reset-after'])),
-  ];
+  const candidates = [parseRetryAfter(single(headers['retry-after']), now), seconds(single(headers['x-ratelimit-reset-after']))];
   try {
     const parsed: unknown = JSON.parse(body);
     const retryAfter = (parsed as { retry_after?: unknown } | null)?.retry_after;

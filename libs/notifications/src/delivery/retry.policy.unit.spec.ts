@@ -50,7 +50,9 @@ describe('parseRetryAfter', () => {
 
 describe('retryAfterFrom', () => {
   it('takes the longest of the Retry-After header, X-RateLimit-Reset-After and a JSON retry_after', () => {
-    expect(retryAfterFrom({ 'retry-after': '3' }, '{"message":"You are being rate limited.","retry_after":2.5,"global":false}')).toBe(3_000);
+    expect(retryAfterFrom({ 'retry-after': '3' }, '{"message":"You are being rate limited.","retry_after":2.5,"global":false}')).toBe(
+      3_000,
+    );
     expect(retryAfterFrom({ 'x-ratelimit-reset-after': '4.25' }, '{"retry_after":1.5}')).toBe(4_250);
     expect(retryAfterFrom({}, '{"retry_after":1.25}')).toBe(1_250);
     expect(retryAfterFrom({ 'retry-after': '7' }, 'rate_limited')).toBe(7_000);

@@ -76,13 +76,7 @@ export class OutboundClient {
     }
   }
 
-  private send(
-    url: URL,
-    pinned: ResolvedAddress,
-    request: OutboundRequest,
-    signal: AbortSignal,
-    started: number,
-  ): Promise<OutboundResult> {
+  private send(url: URL, pinned: ResolvedAddress, request: OutboundRequest, signal: AbortSignal, started: number): Promise<OutboundResult> {
     const hostname = stripBrackets(url.hostname.endsWith('.') ? url.hostname.slice(0, -1) : url.hostname);
     const body = Buffer.from(request.body, 'utf8');
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

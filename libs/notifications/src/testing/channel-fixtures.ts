@@ -153,11 +153,26 @@ export function discordMessageViolations(body: unknown): string[] {
     const at = `embeds/${i}`;
     if (!isObject(embed)) return problems.push(`${at}: not an object`);
     problems.push(
-      ...unknownKeys(at, embed, ['title', 'type', 'description', 'url', 'timestamp', 'color', 'footer', 'image', 'thumbnail', 'author', 'fields']),
+      ...unknownKeys(at, embed, [
+        'title',
+        'type',
+        'description',
+        'url',
+        'timestamp',
+        'color',
+        'footer',
+        'image',
+        'thumbnail',
+        'author',
+        'fields',
+      ]),
     );
     count(`${at}/title`, embed.title, 256);
     count(`${at}/description`, embed.description, 4096);
-    if (embed.color !== undefined && !(Number.isInteger(embed.color) && (embed.color as number) >= 0 && (embed.color as number) <= 0xffffff)) {
+    if (
+      embed.color !== undefined &&
+      !(Number.isInteger(embed.color) && (embed.color as number) >= 0 && (embed.color as number) <= 0xffffff)
+    ) {
       problems.push(`${at}/color: an integer 0 to 0xFFFFFF`);
     }
     if (embed.timestamp !== undefined && !(str(embed.timestamp) && new Date(embed.timestamp).toISOString() === embed.timestamp)) {

@@ -30,9 +30,7 @@ export function instrumentClient<T extends object>(client: T, sink: EventSink, o
       return resource && typeof resource.create === 'function' ? [{ spec, resource }] : [];
     });
     if (targets.length === 0) {
-      sink.report(
-        new LLMLabError('instrumentation', 'instrument() found no OpenAI or Anthropic client here; it was left as it is'),
-      );
+      sink.report(new LLMLabError('instrumentation', 'instrument() found no OpenAI or Anthropic client here; it was left as it is'));
     }
     for (const { spec, resource } of targets) patch(resource, spec, sink, options);
   } catch (cause) {
@@ -58,12 +56,7 @@ function resolve(root: unknown, path: readonly string[]): Record<string, unknown
  * proxy keeps the client's type and identity, and also covers the helpers built on `create`
  * (`chat.completions.stream()` and `.parse()`, `responses.stream()`, `messages.stream()`).
  */
-function patch(
-  resource: Record<string, unknown>,
-  spec: OperationSpec,
-  sink: EventSink,
-  options: InstrumentOptions,
-): void {
+function patch(resource: Record<string, unknown>, spec: OperationSpec, sink: EventSink, options: InstrumentOptions): void {
   const original = resource.create as (...args: unknown[]) => unknown;
   if (wrappers.has(original)) return;
   const create = function (this: unknown, ...args: unknown[]): unknown {
@@ -83,12 +76,7 @@ function patch(
   resource.create = create;
 }
 
-function begin(
-  params: unknown,
-  spec: OperationSpec,
-  sink: EventSink,
-  options: InstrumentOptions,
-): StartedCall | undefined {
+function begin(params: unknown, spec: OperationSpec, sink: EventSink, options: InstrumentOptions): StartedCall | undefined {
   try {
     const request = asRecord(params);
     // Arguments the client itself will refuse are left for it to refuse.
@@ -128,9 +116,7 @@ function begin(
 function observe(result: unknown, call: StartedCall, spec: OperationSpec, sink: EventSink): unknown {
   try {
     if (!isAPIPromise(result)) {
-      sink.report(
-        new LLMLabError('instrumentation', `${spec.operation} returned something other than an APIPromise; not recorded`),
-      );
+      sink.report(new LLMLabError('instrumentation', `${spec.operation} returned something other than an APIPromise; not recorded`));
       return result;
     }
     result.asResponse().then(undefined, (error: unknown) => call.recorder.fail(error));
@@ -182,9 +168,21 @@ function streamObserver(
       guard(() => collector.observe(value), undefined);
     },
     hides: (value: unknown) => guard(() => collector.hides(value), false),
-    end: () => recorder.succeed(guard(() => collector.outcome(), {}), aborted() ? { streamAborted: true } : {}),
-    fail: (error: unknown) => recorder.fail(error, guard(() => collector.outcome(), {})),
-    abandon: () => recorder.succeed(guard(() => collector.outcome(), {}), { streamAborted: true }),
+    end: () =>
+      recorder.succeed(
+        guard(() => collector.outcome(), {}),
+        aborted() ? { streamAborted: true } : {},
+      ),
+    fail: (error: unknown) =>
+      recorder.fail(
+        error,
+        guard(() => collector.outcome(), {}),
+      ),
+    abandon: () =>
+      recorder.succeed(
+        guard(() => collector.outcome(), {}),
+        { streamAborted: true },
+      ),
   };
 }
 

@@ -21,7 +21,10 @@ describe('instrumentClient, when things are not as expected', () => {
 
   it('returns a result that is not an APIPromise untouched, and says it could not record it', () => {
     const result = { not: 'an APIPromise' };
-    const client = instrumentClient(fakeOpenAI(() => result), sink);
+    const client = instrumentClient(
+      fakeOpenAI(() => result),
+      sink,
+    );
     expect(client.chat.completions.create({ model: 'gpt-4o' })).toBe(result);
     expect(reported.map((e) => e.code)).toEqual(['instrumentation']);
   });
@@ -33,7 +36,10 @@ describe('instrumentClient, when things are not as expected', () => {
         throw new Error('changed internals');
       },
     };
-    const client = instrumentClient(fakeOpenAI(() => result), sink);
+    const client = instrumentClient(
+      fakeOpenAI(() => result),
+      sink,
+    );
     expect(client.chat.completions.create({ model: 'gpt-4o' })).toBe(result);
     expect(reported.map((e) => e.code)).toEqual(['instrumentation']);
   });

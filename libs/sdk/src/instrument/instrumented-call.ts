@@ -44,11 +44,7 @@ export class InstrumentedCall {
    * The first outcome wins: a stream iterated twice, or an error after the end, records nothing more.
    * Everything runs inside the try, down to reading the error, since this also runs on the caller's path.
    */
-  private emit(
-    outcome: Outcome,
-    describeFailure: () => ErrorDescription | undefined,
-    extra: Record<string, unknown>,
-  ): void {
+  private emit(outcome: Outcome, describeFailure: () => ErrorDescription | undefined, extra: Record<string, unknown>): void {
     if (this.settled) return;
     this.settled = true;
     try {

@@ -2,13 +2,7 @@ import OpenAI from 'openai';
 import { withContext } from '../context';
 import type { LLMLabError } from '../errors';
 import { LLMLab } from '../llmlab.client';
-import {
-  CHAT_MODEL,
-  EMBEDDING_MODEL,
-  RESPONSES_MODEL,
-  startFakeOpenAI,
-  type FakeOpenAI,
-} from '../testing/fake-openai.server';
+import { CHAT_MODEL, EMBEDDING_MODEL, RESPONSES_MODEL, startFakeOpenAI, type FakeOpenAI } from '../testing/fake-openai.server';
 import { startFakeIngest, type FakeIngest } from '../testing/fake-ingest.server';
 import { refusedUrl } from '../testing/http-server';
 import type { UsageEvent } from '../usage-event';
@@ -64,9 +58,8 @@ describe('instrument(openai)', () => {
   describe('chat.completions.create', () => {
     it('returns exactly what the client returns, and records the call with its usage', async () => {
       const expected = await plain.chat.completions.create({ model: 'gpt-4o-mini', messages });
-      const completion = await withContext(
-        { userId: 'user-42', traceId: 'trace-1', tags: { feature: 'faq' } },
-        () => client.chat.completions.create({ model: 'gpt-4o-mini', messages }),
+      const completion = await withContext({ userId: 'user-42', traceId: 'trace-1', tags: { feature: 'faq' } }, () =>
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages }),
       );
       expect(completion).toEqual(expected);
       expect(completion._request_id).toBe('req_2');
@@ -182,9 +175,7 @@ describe('instrument(openai)', () => {
     });
 
     it('keeps withResponse() and asResponse() working', async () => {
-      const { data, response, request_id } = await client.chat.completions
-        .create({ model: 'gpt-4o-mini', messages })
-        .withResponse();
+      const { data, response, request_id } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse();
       expect(data.model).toBe(CHAT_MODEL);
       expect(response.status).toBe(200);
       expect(request_id).toBe('req_1');
@@ -212,14 +203,10 @@ describe('instrument(openai)', () => {
     });
 
     it('records a bad request and a connection failure by their error class', async () => {
-      provider.failNext({ status: 400, type: 'invalid_request_error', message: "Unrecognized request argument supplied: foo" });
-      await expect(client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toBeInstanceOf(
-        OpenAI.BadRequestError,
-      );
+      provider.failNext({ status: 400, type: 'invalid_request_error', message: 'Unrecognized request argument supplied: foo' });
+      await expect(client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
       const offline = lab.instrument(new OpenAI({ apiKey: 'sk-test', baseURL: `${await refusedUrl()}/v1`, maxRetries: 0 }));
-      await expect(offline.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toBeInstanceOf(
-        OpenAI.APIConnectionError,
-      );
+      await expect(offline.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toBeInstanceOf(OpenAI.APIConnectionError);
       const events = await recorded();
       expect(events.map((e) => [e.status, e.errorType])).toEqual([
         ['error', 'BadRequestError'],

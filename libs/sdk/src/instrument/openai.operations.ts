@@ -78,12 +78,7 @@ const chatCompletions: OperationSpec = {
       },
       hides(item) {
         const chunk = asRecord(item);
-        return (
-          hideUsageChunk &&
-          Array.isArray(chunk?.choices) &&
-          chunk.choices.length === 0 &&
-          asRecord(chunk.usage) !== undefined
-        );
+        return hideUsageChunk && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && asRecord(chunk.usage) !== undefined;
       },
       outcome: () => ({ model, usage }),
     };

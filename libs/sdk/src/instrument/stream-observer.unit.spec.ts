@@ -27,7 +27,12 @@ async function collect(iterable: AsyncIterable<number>): Promise<number[]> {
 
 describe('observeStream', () => {
   it('wraps an `iterator` field, passing every item on and seeing the end', async () => {
-    const stream = { iterator: () => numbers(3), [Symbol.asyncIterator]() { return this.iterator(); } };
+    const stream = {
+      iterator: () => numbers(3),
+      [Symbol.asyncIterator]() {
+        return this.iterator();
+      },
+    };
     const { calls, observer } = recordingObserver();
     expect(observeStream(stream, observer)).toBe(true);
     expect(await collect(stream)).toEqual([1, 2, 3]);

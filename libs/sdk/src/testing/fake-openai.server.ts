@@ -228,8 +228,7 @@ function embeddings(
 ) {
   const vector = [0.0023064255, -0.009327292, -0.0028842222];
   // The client asks for base64 unless told otherwise, and decodes little-endian float32s.
-  const embedding =
-    body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+  const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
   sendJson(
     response,
     200,
@@ -242,4 +241,3 @@ function embeddings(
     { 'x-request-id': requestId },
   );
 }
-

@@ -25,7 +25,8 @@ function decide(command: AlertCommand, state: AlertAggregate): AlertEvent[] {
     case 'AcknowledgeAlert': {
       const { organizationId, actorId, at } = command.data;
       if (!state.id || state.organizationId !== organizationId) throw alertNotFound();
-      if (state.state === 'resolved') throw new AlertError(AlertErrorCode.AlreadyResolved, 'the alert is resolved: there is nothing to acknowledge');
+      if (state.state === 'resolved')
+        throw new AlertError(AlertErrorCode.AlreadyResolved, 'the alert is resolved: there is nothing to acknowledge');
       if (state.state === 'acknowledged') return [];
       return [{ type: 'AlertAcknowledged', data: { alertId: state.id, organizationId, acknowledgedBy: actorId, acknowledgedAt: at } }];
     }

@@ -30,8 +30,14 @@ const firedData: Extract<AlertEvent, { type: 'AlertFired' }>['data'] = {
   firedAt: at,
 };
 const fired: AlertEvent = { type: 'AlertFired', data: firedData };
-const acknowledged: AlertEvent = { type: 'AlertAcknowledged', data: { alertId: ALERT, organizationId: ORG, acknowledgedBy: 'user:u1', acknowledgedAt: at } };
-const resolved: AlertEvent = { type: 'AlertResolved', data: { alertId: ALERT, organizationId: ORG, resolution: 'condition-cleared', resolvedAt: at } };
+const acknowledged: AlertEvent = {
+  type: 'AlertAcknowledged',
+  data: { alertId: ALERT, organizationId: ORG, acknowledgedBy: 'user:u1', acknowledgedAt: at },
+};
+const resolved: AlertEvent = {
+  type: 'AlertResolved',
+  data: { alertId: ALERT, organizationId: ORG, resolution: 'condition-cleared', resolvedAt: at },
+};
 const ack = (organizationId = ORG): AlertCommand => ({ type: 'AcknowledgeAlert', data: { organizationId, actorId: 'user:u1', at } });
 const resolve: AlertCommand = { type: 'ResolveAlert', data: { organizationId: ORG, resolution: 'condition-cleared', at } };
 

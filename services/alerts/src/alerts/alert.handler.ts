@@ -22,7 +22,10 @@ export class AlertHandler {
     const result = await this.runner.run(
       alertsStreams.alert(request.alertId),
       alertDecider,
-      { type: 'AcknowledgeAlert', data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString() } },
+      {
+        type: 'AcknowledgeAlert',
+        data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString() },
+      },
       { metadata: metadataFromContext() },
     );
     await this.effects.settle(result.position);

@@ -84,7 +84,8 @@ export class AlertQueries {
 
   async list(tenant: OrganizationScope, request: ListAlertsRequest): Promise<AlertList> {
     const errors = new FieldErrors();
-    if (request.state !== undefined && !ALERT_STATES.includes(request.state)) errors.add('/state', `must be one of ${ALERT_STATES.join(', ')}`);
+    if (request.state !== undefined && !ALERT_STATES.includes(request.state))
+      errors.add('/state', `must be one of ${ALERT_STATES.join(', ')}`);
     if (request.kind !== undefined && !ALERT_KINDS.includes(request.kind)) errors.add('/kind', `must be one of ${ALERT_KINDS.join(', ')}`);
     if (request.budgetId !== undefined && !UUID.test(String(request.budgetId))) errors.add('/budgetId', 'must be a budget id (UUID)');
     const from = instant(errors, '/from', request.from);
@@ -152,7 +153,9 @@ export class AlertQueries {
   }
 
   private async row(tenant: OrganizationScope, alertId: string): Promise<AlertRow> {
-    const row = UUID.test(String(alertId)) ? await this.prisma.alert.findFirst({ where: { id: alertId, organizationId: tenant.organizationId } }) : null;
+    const row = UUID.test(String(alertId))
+      ? await this.prisma.alert.findFirst({ where: { id: alertId, organizationId: tenant.organizationId } })
+      : null;
     if (!row) throw alertNotFound();
     return row;
   }

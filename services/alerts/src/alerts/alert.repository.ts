@@ -44,7 +44,11 @@ export class AlertRepository {
 
   /** Organizations with alerts that are not resolved: the tick looks at them even without new usage. */
   async organizationsWithOpenAlerts(): Promise<string[]> {
-    const rows = await this.prisma.alert.findMany({ where: { state: { not: 'resolved' } }, distinct: ['organizationId'], select: { organizationId: true } });
+    const rows = await this.prisma.alert.findMany({
+      where: { state: { not: 'resolved' } },
+      distinct: ['organizationId'],
+      select: { organizationId: true },
+    });
     return rows.map((r) => r.organizationId);
   }
 }

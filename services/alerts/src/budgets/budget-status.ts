@@ -31,7 +31,13 @@ export function budgetStatus(input: BudgetStatusInput): BudgetStatusView {
   const spend = new Amount(input.spend);
   const forecast = forecastPeriodEnd({ period, now, spendToDate: input.spend, history: input.history });
   return {
-    period: { unit: budget.period, start: period.start.toISOString(), end: period.end.toISOString(), key: period.key, timeZone: period.timeZone },
+    period: {
+      unit: budget.period,
+      start: period.start.toISOString(),
+      end: period.end.toISOString(),
+      key: period.key,
+      timeZone: period.timeZone,
+    },
     spend: { amount: forecast.spendToDate, currency: budget.amount.currency },
     percentage: percentOf(input.spend, amount),
     thresholdsReached: budget.thresholds.filter((t) => spend.times(100).gte(new Amount(amount).times(t))),

@@ -1,4 +1,11 @@
-import { BUDGET_LIMITS, DEFAULT_BUDGET_THRESHOLDS, type BudgetEvent, type BudgetPeriod, type BudgetScope, type Money } from '@llmlab/contracts';
+import {
+  BUDGET_LIMITS,
+  DEFAULT_BUDGET_THRESHOLDS,
+  type BudgetEvent,
+  type BudgetPeriod,
+  type BudgetScope,
+  type Money,
+} from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { FieldErrors } from '../shared/validation';
 import { BudgetError, BudgetErrorCode, budgetNotFound, invalidBudget } from './budget.errors';
@@ -84,7 +91,10 @@ function decide(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
       };
       if (!errors.empty) throw invalidBudget(errors.errors);
       if (existingBudgets >= BUDGET_LIMITS.maxBudgetsPerOrganization) {
-        throw new BudgetError(BudgetErrorCode.LimitReached, `an organization has at most ${BUDGET_LIMITS.maxBudgetsPerOrganization} budgets`);
+        throw new BudgetError(
+          BudgetErrorCode.LimitReached,
+          `an organization has at most ${BUDGET_LIMITS.maxBudgetsPerOrganization} budgets`,
+        );
       }
       return [{ type: 'BudgetCreated', data }];
     }

@@ -13,7 +13,12 @@ const create = (request: Record<string, unknown>, existingBudgets = 0): BudgetCo
   type: 'CreateBudget',
   data: { budgetId: BUDGET, organizationId: ORG, actorId: 'user:u1', at, request, defaultTimeZone: 'Europe/Paris', existingBudgets },
 });
-const valid = { name: ' Checkout ', scope: { type: 'project', projectId: PROJECT.toUpperCase() }, period: 'monthly', amount: { amount: '1000.50', currency: 'USD' } };
+const valid = {
+  name: ' Checkout ',
+  scope: { type: 'project', projectId: PROJECT.toUpperCase() },
+  period: 'monthly',
+  amount: { amount: '1000.50', currency: 'USD' },
+};
 
 const created: BudgetEvent = {
   type: 'BudgetCreated',
@@ -39,11 +44,23 @@ describe('budget decider', () => {
   it('takes thresholds (sorted, once each) and a time zone from the request', () => {
     spec
       .given([])
-      .when(create({ ...valid, thresholds: [100, 25, 100], timeZone: 'America/New_York', scope: { type: 'tag', key: 'feature', value: 'search' } }))
+      .when(
+        create({
+          ...valid,
+          thresholds: [100, 25, 100],
+          timeZone: 'America/New_York',
+          scope: { type: 'tag', key: 'feature', value: 'search' },
+        }),
+      )
       .then([
         {
           type: 'BudgetCreated',
-          data: { ...created.data, scope: { type: 'tag', key: 'feature', value: 'search' }, thresholds: [25, 100], timeZone: 'America/New_York' },
+          data: {
+            ...created.data,
+            scope: { type: 'tag', key: 'feature', value: 'search' },
+            thresholds: [25, 100],
+            timeZone: 'America/New_York',
+          },
         },
       ]);
   });
@@ -51,7 +68,16 @@ describe('budget decider', () => {
   it('names every invalid field', () => {
     spec
       .given([])
-      .when(create({ name: '', scope: { type: 'end_user' }, period: 'hourly', amount: { amount: '0', currency: 'USD' }, thresholds: [], timeZone: 'Moon/Base' }))
+      .when(
+        create({
+          name: '',
+          scope: { type: 'end_user' },
+          period: 'hourly',
+          amount: { amount: '0', currency: 'USD' },
+          thresholds: [],
+          timeZone: 'Moon/Base',
+        }),
+      )
       .thenThrows({
         code: 'BUDGET_INVALID',
         status: 400,
@@ -64,8 +90,14 @@ describe('budget decider', () => {
           { field: '/timeZone', message: 'must be an IANA time zone, e.g. Europe/Paris' },
         ],
       });
-    spec.given([]).when(create({ ...valid, amount: { amount: 10, currency: 'USD' } })).thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/amount/amount' }] });
-    spec.given([]).when(create({ ...valid, scope: { type: 'project', projectId: 'p1' } })).thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/scope/projectId' }] });
+    spec
+      .given([])
+      .when(create({ ...valid, amount: { amount: 10, currency: 'USD' } }))
+      .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/amount/amount' }] });
+    spec
+      .given([])
+      .when(create({ ...valid, scope: { type: 'project', projectId: 'p1' } }))
+      .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/scope/projectId' }] });
   });
 
   it('refuses a budget past the organization limit', () => {
@@ -80,9 +112,20 @@ describe('budget decider', () => {
     spec
       .given([created])
       .when(update({ name: 'Checkout', amount: { amount: '2000', currency: 'USD' }, thresholds: [100, 50, 80] }))
-      .then([{ type: 'BudgetUpdated', data: { budgetId: BUDGET, organizationId: ORG, amount: { amount: '2000', currency: 'USD' }, updatedBy: 'user:u2', updatedAt: at } }]);
-    spec.given([created]).when(update({ period: 'monthly', timeZone: 'Europe/Paris' })).thenNothing();
-    spec.given([created]).when(update({ thresholds: [5000] })).thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/thresholds/0' }] });
+      .then([
+        {
+          type: 'BudgetUpdated',
+          data: { budgetId: BUDGET, organizationId: ORG, amount: { amount: '2000', currency: 'USD' }, updatedBy: 'user:u2', updatedAt: at },
+        },
+      ]);
+    spec
+      .given([created])
+      .when(update({ period: 'monthly', timeZone: 'Europe/Paris' }))
+      .thenNothing();
+    spec
+      .given([created])
+      .when(update({ thresholds: [5000] }))
+      .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/thresholds/0' }] });
   });
 
   it("treats another organization's budget, a deleted one and a missing one alike: not found", () => {

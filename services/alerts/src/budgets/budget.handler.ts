@@ -1,5 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
-import { alertsStreams, type BudgetRef, type BudgetView, type CreateBudgetRequest, type RequestContext, type UpdateBudgetRequest } from '@llmlab/contracts';
+import {
+  alertsStreams,
+  type BudgetRef,
+  type BudgetView,
+  type CreateBudgetRequest,
+  type RequestContext,
+  type UpdateBudgetRequest,
+} from '@llmlab/contracts';
 import { metadataFromContext } from '@llmlab/service-kit';
 import type { SettingsRepository } from '../settings/settings.repository';
 import type { CommandRunner } from '@llmlab/domain';
@@ -51,7 +58,10 @@ export class BudgetHandler {
     const result = await this.runner.run(
       alertsStreams.budget(budgetId),
       budgetDecider,
-      { type: 'UpdateBudget', data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString(), changes } },
+      {
+        type: 'UpdateBudget',
+        data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString(), changes },
+      },
       { metadata: metadataFromContext(), expectedRevision },
     );
     await this.effects.settle(result.position);

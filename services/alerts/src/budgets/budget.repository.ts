@@ -51,7 +51,11 @@ export class BudgetRepository {
 
   /** Organizations with at least one budget: the tick evaluates them even without new usage (forecasts move). */
   async organizations(): Promise<string[]> {
-    const rows = await this.prisma.budget.findMany({ where: { deletedAt: null }, distinct: ['organizationId'], select: { organizationId: true } });
+    const rows = await this.prisma.budget.findMany({
+      where: { deletedAt: null },
+      distinct: ['organizationId'],
+      select: { organizationId: true },
+    });
     return rows.map((r) => r.organizationId);
   }
 }

@@ -7,9 +7,7 @@ import { FieldErrors, isRecord, UUID } from '../shared/validation';
  * returns the normalised value (trimmed name, canonical amount, sorted thresholds).
  */
 
-const AMOUNT = new RegExp(
-  `^\\d{1,${BUDGET_LIMITS.maxAmountIntegerDigits}}(\\.\\d{1,${BUDGET_LIMITS.maxAmountFractionDigits}})?$`,
-);
+const AMOUNT = new RegExp(`^\\d{1,${BUDGET_LIMITS.maxAmountIntegerDigits}}(\\.\\d{1,${BUDGET_LIMITS.maxAmountFractionDigits}})?$`);
 
 export function readName(errors: FieldErrors, name: unknown): string {
   const trimmed = typeof name === 'string' ? name.trim() : '';
@@ -66,7 +64,8 @@ export function readScope(errors: FieldErrors, scope: unknown): BudgetScope {
   }
   const text = (field: string, max: number): string => {
     const value = scope[field];
-    if (typeof value !== 'string' || value.length === 0 || value.length > max) errors.add(`/scope/${field}`, `must have 1 to ${max} characters`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > max)
+      errors.add(`/scope/${field}`, `must have 1 to ${max} characters`);
     return value as string;
   };
   switch (scope.type) {

@@ -46,7 +46,10 @@ function decide(command: ChannelCommand, state: ChannelState): ChannelEvent[] {
         throw invalidChannel([{ field: '/name', message: `must have 1 to ${CHANNEL_LIMITS.maxNameLength} characters` }]);
       }
       if (d.existingChannels >= CHANNEL_LIMITS.maxChannelsPerOrganization) {
-        throw new ChannelError(ChannelErrorCode.LimitReached, `an organization has at most ${CHANNEL_LIMITS.maxChannelsPerOrganization} channels`);
+        throw new ChannelError(
+          ChannelErrorCode.LimitReached,
+          `an organization has at most ${CHANNEL_LIMITS.maxChannelsPerOrganization} channels`,
+        );
       }
       return [
         {
@@ -77,7 +80,13 @@ function decide(command: ChannelCommand, state: ChannelState): ChannelEvent[] {
 function evolve(state: ChannelState, event: ChannelEvent): ChannelState {
   switch (event.type) {
     case 'ChannelAdded':
-      return { id: event.data.channelId, organizationId: event.data.organizationId, type: event.data.type, name: event.data.name, removed: false };
+      return {
+        id: event.data.channelId,
+        organizationId: event.data.organizationId,
+        type: event.data.type,
+        name: event.data.name,
+        removed: false,
+      };
     case 'ChannelRemoved':
       return { ...state, removed: true };
     default:

@@ -10,7 +10,17 @@ const sealed = { algorithm: 'aes-256-gcm' as const, wrappedKey: 'd3JhcHBlZA', ci
 
 const add = (name: unknown, existingChannels = 0): ChannelCommand => ({
   type: 'AddChannel',
-  data: { channelId: CHANNEL, organizationId: ORG, actorId: 'user:u1', at, channelType: 'slack', name, description: 'Slack incoming webhook https://hooks.slack.com/services/…', config: sealed, existingChannels },
+  data: {
+    channelId: CHANNEL,
+    organizationId: ORG,
+    actorId: 'user:u1',
+    at,
+    channelType: 'slack',
+    name,
+    description: 'Slack incoming webhook https://hooks.slack.com/services/…',
+    config: sealed,
+    existingChannels,
+  },
 });
 const added: ChannelEvent = {
   type: 'ChannelAdded',
@@ -33,12 +43,18 @@ describe('channel decider', () => {
   });
 
   it('refuses a nameless channel, and one past the limit', () => {
-    spec.given([]).when(add('  ')).thenThrows({ code: 'CHANNEL_INVALID', status: 400, errors: [{ field: '/name' }] });
+    spec
+      .given([])
+      .when(add('  '))
+      .thenThrows({ code: 'CHANNEL_INVALID', status: 400, errors: [{ field: '/name' }] });
     spec.given([]).when(add('#alerts', 50)).thenThrows({ code: 'CHANNEL_LIMIT_REACHED', status: 409 });
   });
 
   it('removes a channel once; another organization, or a second removal, is not found', () => {
-    spec.given([added]).when(remove()).then([{ type: 'ChannelRemoved', data: { channelId: CHANNEL, organizationId: ORG, removedBy: 'user:u2', removedAt: at } }]);
+    spec
+      .given([added])
+      .when(remove())
+      .then([{ type: 'ChannelRemoved', data: { channelId: CHANNEL, organizationId: ORG, removedBy: 'user:u2', removedAt: at } }]);
     spec.given([added]).when(remove('0192f3a1-0000-7000-8000-000000000002')).thenThrows({ code: 'CHANNEL_NOT_FOUND', status: 404 });
     spec
       .given([added, { type: 'ChannelRemoved', data: { channelId: CHANNEL, organizationId: ORG, removedBy: 'user:u2', removedAt: at } }])

@@ -51,7 +51,8 @@ export class ChannelHandler {
       config = { ...config, secret: signingSecret };
     }
     const checked = await channel.validateConfig(config);
-    if (!checked.ok) throw invalidChannel(checked.errors.map((e) => ({ field: `/config${e.field === '/' ? '' : e.field}`, message: e.message })));
+    if (!checked.ok)
+      throw invalidChannel(checked.errors.map((e) => ({ field: `/config${e.field === '/' ? '' : e.field}`, message: e.message })));
 
     const channelId = uuidv7();
     const result = await this.runner.run(
@@ -102,7 +103,13 @@ export class ChannelHandler {
     try {
       config = this.cipher.open(stored.id, stored.config);
     } catch {
-      return { outcome: 'permanent', reason: 'invalid-config', httpStatus: null, detail: 'the stored configuration cannot be decrypted with the master key', durationMs: null };
+      return {
+        outcome: 'permanent',
+        reason: 'invalid-config',
+        httpStatus: null,
+        detail: 'the stored configuration cannot be decrypted with the master key',
+        durationMs: null,
+      };
     }
     const now = new Date();
     const testId = uuidv7();

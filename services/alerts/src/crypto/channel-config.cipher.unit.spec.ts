@@ -48,7 +48,9 @@ describe('loadMasterKey', () => {
 
   it('fails fast in production without it, naming the variable', () => {
     expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(ConfigError);
-    expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(/MASTER_ENCRYPTION_KEY: is required in production/);
+    expect(() => loadMasterKey({ NODE_ENV: 'production' }, join(dir, 'k'), logger)).toThrow(
+      /MASTER_ENCRYPTION_KEY: is required in production/,
+    );
   });
 
   it('generates a development key once, loudly, keeps it private, and reuses it', () => {

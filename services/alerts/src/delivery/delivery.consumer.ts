@@ -47,7 +47,12 @@ export async function runDeliveryConsumer(options: DeliveryConsumerOptions): Pro
     await jsm.consumers.update(options.stream, options.durable, settings);
   } catch (err) {
     if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.ConsumerNotFound) throw err;
-    const config: Partial<ConsumerConfig> = { durable_name: options.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, ...settings };
+    const config: Partial<ConsumerConfig> = {
+      durable_name: options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...settings,
+    };
     await jsm.consumers.add(options.stream, config);
   }
   const consumer = await options.js.consumers.get(options.stream, options.durable);
@@ -130,7 +135,9 @@ class Loop {
 function parseJob(msg: JsMsg): AlertDeliveryJob | undefined {
   try {
     const job = msg.json<AlertDeliveryJob>();
-    return typeof job?.deliveryId === 'string' && typeof job.channelId === 'string' && typeof job.organizationId === 'string' ? job : undefined;
+    return typeof job?.deliveryId === 'string' && typeof job.channelId === 'string' && typeof job.organizationId === 'string'
+      ? job
+      : undefined;
   } catch {
     return undefined;
   }

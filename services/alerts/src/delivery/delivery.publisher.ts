@@ -30,7 +30,12 @@ export class DeliveryPublisher {
       params,
     );
     for (const row of rows) {
-      const job: AlertDeliveryJob = { deliveryId: row.id, alertId: row.alert_id, channelId: row.channel_id, organizationId: row.organization_id };
+      const job: AlertDeliveryJob = {
+        deliveryId: row.id,
+        alertId: row.alert_id,
+        channelId: row.channel_id,
+        organizationId: row.organization_id,
+      };
       await this.js.publish(this.subject, JSON.stringify(job), { msgID: row.id });
       await this.pool.query('UPDATE alerts.deliveries SET published_at = now() WHERE id = $1', [row.id]);
     }

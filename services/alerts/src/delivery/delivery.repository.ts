@@ -53,7 +53,13 @@ export class DeliveryRepository {
       [deliveryId],
     );
     const row = rows[0];
-    return row && { organizationId: row.organization_id, notification: row.notification, channel: { type: row.type, config: row.config, removed: row.removed_at !== null } };
+    return (
+      row && {
+        organizationId: row.organization_id,
+        notification: row.notification,
+        channel: { type: row.type, config: row.config, removed: row.removed_at !== null },
+      }
+    );
   }
 
   /** Records an attempt's event (with the id it was appended under) and frees the claim's lease. */
@@ -73,5 +79,4 @@ export class DeliveryRepository {
       client.release(broken);
     }
   }
-
 }

@@ -57,7 +57,10 @@ export class DeliveryWorker {
     const result = await this.attempt(job, claim.attempt);
     await this.append(job, toEvent(job, result, new Date()));
     if (result.outcome !== 'delivered') {
-      this.logger.warn({ deliveryId: job.deliveryId, attempt: result.attempt, outcome: result.outcome, detail: result.detail }, 'delivery attempt failed');
+      this.logger.warn(
+        { deliveryId: job.deliveryId, attempt: result.attempt, outcome: result.outcome, detail: result.detail },
+        'delivery attempt failed',
+      );
     }
     return result.outcome === 'retryable' ? { kind: 'retry', delayMs: result.retryInMs } : { kind: 'ack' };
   }
@@ -70,9 +73,13 @@ export class DeliveryWorker {
   /** The event is the record (the audit log's, and the one a later claim checks); the row follows it. */
   private async append(job: AlertDeliveryJob, event: DeliveryEvent): Promise<void> {
     const id = uuidv7();
-    await this.store.appendToStream(alertsStreams.delivery(job.deliveryId), [{ id, ...event, metadata: systemMetadata(job.organizationId) }], {
-      expectedRevision: 'any',
-    });
+    await this.store.appendToStream(
+      alertsStreams.delivery(job.deliveryId),
+      [{ id, ...event, metadata: systemMetadata(job.organizationId) }],
+      {
+        expectedRevision: 'any',
+      },
+    );
     await this.repository.record({ id, ...event });
   }
 
@@ -83,16 +90,26 @@ export class DeliveryWorker {
     }
     const target = await this.repository.target(job.deliveryId);
     const channel = target && this.channels.get(target.channel.type);
-    if (!target || !channel) return { outcome: 'permanent', reason: 'invalid-config', attempt, detail: 'the channel type is not supported' };
+    if (!target || !channel)
+      return { outcome: 'permanent', reason: 'invalid-config', attempt, detail: 'the channel type is not supported' };
     if (target.channel.removed) return { outcome: 'permanent', reason: 'channel-removed', attempt, detail: 'the channel was removed' };
     let config: unknown;
     try {
       config = this.cipher.open(job.channelId, target.channel.config);
     } catch {
       // Never the error's text: it could describe the ciphertext.
-      return { outcome: 'permanent', reason: 'invalid-config', attempt, detail: 'the stored configuration cannot be decrypted with the master key' };
+      return {
+        outcome: 'permanent',
+        reason: 'invalid-config',
+        attempt,
+        detail: 'the stored configuration cannot be decrypted with the master key',
+      };
     }
-    return deliver({ channel, config }, target.notification, { idempotencyKey: job.deliveryId, attempt, retryPolicy: this.options.retryPolicy });
+    return deliver({ channel, config }, target.notification, {
+      idempotencyKey: job.deliveryId,
+      attempt,
+      retryPolicy: this.options.retryPolicy,
+    });
   }
 }
 

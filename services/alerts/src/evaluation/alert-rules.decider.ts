@@ -1,11 +1,12 @@
-import type { AlertKind, AlertNotificationData, AlertResolution, AlertRuleSettings, BudgetScope, BudgetStatusView } from '@llmlab/contracts';
-import {
-  Amount,
-  detectErrorRateSpike,
-  detectSpendAnomaly,
-  type HourlySpend,
-  type RequestCounts,
-} from '@llmlab/spend-analytics';
+import type {
+  AlertKind,
+  AlertNotificationData,
+  AlertResolution,
+  AlertRuleSettings,
+  BudgetScope,
+  BudgetStatusView,
+} from '@llmlab/contracts';
+import { Amount, detectErrorRateSpike, detectSpendAnomaly, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { BudgetFacts } from '../budgets/budget-status';
 import { assertUnreachable } from '@llmlab/domain';
 import { scopeKey } from '../spend/scope';
@@ -22,11 +23,36 @@ export type RuleObservation =
   /** A budget's current period, with its live status (spend, thresholds reached, forecast). */
   | { rule: 'budget'; budget: BudgetFacts; status: BudgetStatusView; now: Date }
   /** Spend of one clock hour of a scope (the current one may be partial) and the 15 days before it. */
-  | { rule: 'anomaly'; organizationId: string; scope: BudgetScope; hourStart: Date; amount: string; history: readonly HourlySpend[]; timeZone: string; now: Date }
+  | {
+      rule: 'anomaly';
+      organizationId: string;
+      scope: BudgetScope;
+      hourStart: Date;
+      amount: string;
+      history: readonly HourlySpend[];
+      timeZone: string;
+      now: Date;
+    }
   /** Calls and failures of one clock hour of a scope, and of the seven days before it. */
-  | { rule: 'error_rate'; organizationId: string; scope: BudgetScope; hourStart: Date; current: RequestCounts; baseline: RequestCounts; timeZone: string; now: Date }
+  | {
+      rule: 'error_rate';
+      organizationId: string;
+      scope: BudgetScope;
+      hourStart: Date;
+      current: RequestCounts;
+      baseline: RequestCounts;
+      timeZone: string;
+      now: Date;
+    }
   /** Usage records that could not be priced in one local day of the organization. */
-  | { rule: 'unpriced'; organizationId: string; day: { key: string; start: Date; end: Date; timeZone: string }; records: number; models: string[]; now: Date };
+  | {
+      rule: 'unpriced';
+      organizationId: string;
+      day: { key: string; start: Date; end: Date; timeZone: string };
+      records: number;
+      models: string[];
+      now: Date;
+    };
 
 export interface RuleState {
   rules: AlertRuleSettings;
@@ -37,7 +63,15 @@ export interface RuleState {
 }
 
 type Facts<K extends AlertKind> = Omit<Extract<AlertNotificationData, { kind: K }>, keyof NotificationEnvelope>;
-type NotificationEnvelope = { alertId: string; organization: unknown; scope: unknown; period: unknown; link: string; firedAt: string; kind: AlertKind };
+type NotificationEnvelope = {
+  alertId: string;
+  organization: unknown;
+  scope: unknown;
+  period: unknown;
+  link: string;
+  firedAt: string;
+  kind: AlertKind;
+};
 type KindFacts = { [K in AlertKind]: { kind: K } & Facts<K> }[AlertKind];
 
 /** An alert to fire: the evaluator adds its id (from `ruleKey`), the organization's name, the link and the time. */
@@ -54,7 +88,8 @@ export interface AlertCandidate {
 export const ruleKeys = {
   threshold: (budgetId: string, periodKey: string, threshold: number) => `threshold:${budgetId}:${periodKey}:${threshold}`,
   forecast: (budgetId: string, periodKey: string) => `forecast:${budgetId}:${periodKey}`,
-  anomaly: (organizationId: string, scope: BudgetScope, hourStart: Date) => `anomaly:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
+  anomaly: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
+    `anomaly:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
   errorRate: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
     `error_rate:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
   unpriced: (organizationId: string, dayKey: string) => `unpriced:${organizationId}:${dayKey}`,
@@ -237,7 +272,14 @@ export interface OpenAlert {
 
 export type ResolutionObservation =
   /** `budget` null: deleted. `fired`: the threshold alerts of the current period. */
-  | { about: 'budget'; budget: BudgetFacts | null; status: BudgetStatusView | null; firedThresholds: number[]; rules: AlertRuleSettings; now: Date }
+  | {
+      about: 'budget';
+      budget: BudgetFacts | null;
+      status: BudgetStatusView | null;
+      firedThresholds: number[];
+      rules: AlertRuleSettings;
+      now: Date;
+    }
   /** Whether the scope's latest complete hour would fire the same rule. */
   | { about: 'hour'; latestHourFires: boolean; now: Date }
   | { about: 'unpriced'; records: number; now: Date };

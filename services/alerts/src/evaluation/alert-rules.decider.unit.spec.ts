@@ -66,21 +66,39 @@ describe('budget thresholds', () => {
           periodKey: 'monthly:2025-06-01',
           threshold: 80,
           period: { unit: 'monthly', start: '2025-05-31T22:00:00.000Z', end: '2025-06-30T22:00:00.000Z', timeZone: 'Europe/Paris' },
-          facts: { kind: 'threshold', spend: { amount: '812.400000000000', currency: 'USD' }, budget: budget.amount, percentage: '81.24', threshold: '80' },
+          facts: {
+            kind: 'threshold',
+            spend: { amount: '812.400000000000', currency: 'USD' },
+            budget: budget.amount,
+            percentage: '81.24',
+            threshold: '80',
+          },
         },
       ]);
   });
 
   it('fires each threshold once per period: not again, and not below one that fired', () => {
-    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(80)] }).when(observeBudget('812.4')).thenNothing();
-    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(100)] }).when(observeBudget('999')).thenNothing();
-    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(50)] }).when(observeBudget('812.4')).then([{ threshold: 80 }]);
-    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(80)] }).when(observeBudget('1000')).then([{ threshold: 100 }]);
+    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(80)] })
+      .when(observeBudget('812.4'))
+      .thenNothing();
+    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(100)] })
+      .when(observeBudget('999'))
+      .thenNothing();
+    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(50)] })
+      .when(observeBudget('812.4'))
+      .then([{ threshold: 80 }]);
+    given({ rules: { forecast: { enabled: false } }, fired: [thresholdKey(80)] })
+      .when(observeBudget('1000'))
+      .then([{ threshold: 100 }]);
   });
 
   it('stays silent below the first threshold, and when the rule is off', () => {
-    given({ rules: { forecast: { enabled: false } } }).when(observeBudget('499.999999')).thenNothing();
-    given({ rules: { threshold: { enabled: false }, forecast: { enabled: false } } }).when(observeBudget('900')).thenNothing();
+    given({ rules: { forecast: { enabled: false } } })
+      .when(observeBudget('499.999999'))
+      .thenNothing();
+    given({ rules: { threshold: { enabled: false }, forecast: { enabled: false } } })
+      .when(observeBudget('900'))
+      .thenNothing();
   });
 });
 
@@ -94,19 +112,36 @@ describe('forecast overrun', () => {
         {
           ruleKey: `forecast:${budget.id}:monthly:2025-06-01`,
           threshold: null,
-          facts: expect.objectContaining({ kind: 'forecast', spend: { amount: '600.000000000000', currency: 'USD' }, budget: budget.amount }),
+          facts: expect.objectContaining({
+            kind: 'forecast',
+            spend: { amount: '600.000000000000', currency: 'USD' },
+            budget: budget.amount,
+          }),
         },
       ]);
-    const [candidate] = decideAlerts(observation, { rules: rulesWith({ threshold: { enabled: false } }), fired: new Set(), lastFiredAt: null });
+    const [candidate] = decideAlerts(observation, {
+      rules: rulesWith({ threshold: { enabled: false } }),
+      fired: new Set(),
+      lastFiredAt: null,
+    });
     const facts = candidate.facts as Extract<AlertCandidate['facts'], { kind: 'forecast' }>;
-    expect(Number(facts.projected.amount)).toBeCloseTo(600 + 40 * ((DAY * 13 - (now.getTime() - Date.parse('2025-06-17T22:00:00Z'))) / DAY), 6);
+    expect(Number(facts.projected.amount)).toBeCloseTo(
+      600 + 40 * ((DAY * 13 - (now.getTime() - Date.parse('2025-06-17T22:00:00Z'))) / DAY),
+      6,
+    );
     expect(facts.percentage).toBe(new Amount(facts.projected.amount).div(10).toDecimalPlaces(2).toFixed(2));
-    given({ rules: { threshold: { enabled: false } }, fired: [candidate.ruleKey] }).when(observation).thenNothing();
+    given({ rules: { threshold: { enabled: false } }, fired: [candidate.ruleKey] })
+      .when(observation)
+      .thenNothing();
   });
 
   it('stays silent on a projection under the rule percent, on one made from nothing but the spend so far, and once the budget is spent', () => {
-    given({ rules: { threshold: { enabled: false }, forecast: { percent: 120 } } }).when(observeBudget('600', steadyHistory('40'))).thenNothing();
-    given({ rules: { threshold: { enabled: false } } }).when(observeBudget('600', steadyHistory('20'))).thenNothing();
+    given({ rules: { threshold: { enabled: false }, forecast: { percent: 120 } } })
+      .when(observeBudget('600', steadyHistory('40')))
+      .thenNothing();
+    given({ rules: { threshold: { enabled: false } } })
+      .when(observeBudget('600', steadyHistory('20')))
+      .thenNothing();
     const firstHours = new Date('2025-05-31T23:00:00Z');
     const early: RuleObservation = {
       rule: 'budget',
@@ -114,8 +149,12 @@ describe('forecast overrun', () => {
       status: budgetStatus({ budget, period, spend: '900', history: [], unpricedRecords: 0, now: firstHours }),
       now: firstHours,
     };
-    given({ rules: { threshold: { enabled: false } } }).when(early).thenNothing();
-    given({ rules: { threshold: { enabled: false } } }).when(observeBudget('1000.01', steadyHistory('40'))).thenNothing();
+    given({ rules: { threshold: { enabled: false } } })
+      .when(early)
+      .thenNothing();
+    given({ rules: { threshold: { enabled: false } } })
+      .when(observeBudget('1000.01', steadyHistory('40')))
+      .thenNothing();
   });
 });
 
@@ -124,9 +163,13 @@ describe('spend anomaly on a series with daily seasonality', () => {
   const series = syntheticHourlySpend({ ...TYPICAL, seed: 1 });
   const at = (day: number, hour: number) => new Date(TYPICAL.start.getTime() + day * DAY + hour * HOUR);
   const valueAt = (t: Date) => series.find((p) => p.hourStart.getTime() === t.getTime())!.amount;
-  const usual = (t: Date) =>
-    robustBaseline(Array.from({ length: 14 }, (_, d) => valueAt(new Date(t.getTime() - (d + 1) * DAY)))).median;
-  const observe = (hourStart: Date, amount: string, history: HourlySpend[] = series, observedAt = new Date(hourStart.getTime() + 30 * 60_000)): RuleObservation => ({
+  const usual = (t: Date) => robustBaseline(Array.from({ length: 14 }, (_, d) => valueAt(new Date(t.getTime() - (d + 1) * DAY)))).median;
+  const observe = (
+    hourStart: Date,
+    amount: string,
+    history: HourlySpend[] = series,
+    observedAt = new Date(hourStart.getTime() + 30 * 60_000),
+  ): RuleObservation => ({
     rule: 'anomaly',
     organizationId: ORG,
     scope: { type: 'project', projectId: PROJECT },
@@ -142,8 +185,12 @@ describe('spend anomaly on a series with daily seasonality', () => {
 
   it('stays silent on the normal daily peak and on a normal night', () => {
     expect(Number(valueAt(peak))).toBeGreaterThan(5 * Number(valueAt(night)));
-    given().when(observe(peak, valueAt(peak))).thenNothing();
-    given().when(observe(night, valueAt(night))).thenNothing();
+    given()
+      .when(observe(peak, valueAt(peak)))
+      .thenNothing();
+    given()
+      .when(observe(night, valueAt(night)))
+      .thenNothing();
   });
 
   it('fires on five times the usual spend of the hour, at the peak and at night', () => {
@@ -154,20 +201,36 @@ describe('spend anomaly on a series with daily seasonality', () => {
         {
           ruleKey: `anomaly:${ORG}:project:${PROJECT}:${peak.toISOString()}`,
           period: { unit: 'hourly', start: peak.toISOString(), end: new Date(peak.getTime() + HOUR).toISOString(), timeZone: 'UTC' },
-          facts: expect.objectContaining({ kind: 'anomaly', spend: { amount: new Amount(spike).toFixed(12), currency: 'USD' }, baseline: { amount: new Amount(usual(peak)).toFixed(12), currency: 'USD' } }),
+          facts: expect.objectContaining({
+            kind: 'anomaly',
+            spend: { amount: new Amount(spike).toFixed(12), currency: 'USD' },
+            baseline: { amount: new Amount(usual(peak)).toFixed(12), currency: 'USD' },
+          }),
         },
       ]);
-    given().when(observe(night, new Amount(usual(night)).times(5).toFixed(2))).then([{ periodKey: night.toISOString() }]);
+    given()
+      .when(observe(night, new Amount(usual(night)).times(5).toFixed(2)))
+      .then([{ periodKey: night.toISOString() }]);
   });
 
   it('repeats only after the cooldown, never for the same hour, and not without a week of history', () => {
     const spike = new Amount(usual(peak)).times(5).toFixed(2);
-    given({ lastFiredAt: new Date(peak.getTime() - 3 * HOUR) }).when(observe(peak, spike)).thenNothing();
-    given({ lastFiredAt: new Date(peak.getTime() - 4 * HOUR) }).when(observe(peak, spike)).then([{ periodKey: peak.toISOString() }]);
-    given({ fired: [ruleKeys.anomaly(ORG, { type: 'project', projectId: PROJECT }, peak)] }).when(observe(peak, spike)).thenNothing();
+    given({ lastFiredAt: new Date(peak.getTime() - 3 * HOUR) })
+      .when(observe(peak, spike))
+      .thenNothing();
+    given({ lastFiredAt: new Date(peak.getTime() - 4 * HOUR) })
+      .when(observe(peak, spike))
+      .then([{ periodKey: peak.toISOString() }]);
+    given({ fired: [ruleKeys.anomaly(ORG, { type: 'project', projectId: PROJECT }, peak)] })
+      .when(observe(peak, spike))
+      .thenNothing();
     const sixDays = series.filter((p) => p.hourStart >= new Date(peak.getTime() - 6 * DAY - HOUR));
-    given().when(observe(peak, spike, sixDays)).thenNothing();
-    given({ rules: { anomaly: { enabled: false } } }).when(observe(peak, spike)).thenNothing();
+    given()
+      .when(observe(peak, spike, sixDays))
+      .thenNothing();
+    given({ rules: { anomaly: { enabled: false } } })
+      .when(observe(peak, spike))
+      .thenNothing();
   });
 });
 
@@ -187,28 +250,54 @@ describe('error-rate spike', () => {
   it('fires when the hour fails far more often than the week before, with the rates in percent', () => {
     given()
       .when(observe(200, 40))
-      .then([{ ruleKey: `error_rate:${ORG}:organization:${hourStart.toISOString()}`, facts: { kind: 'error_rate', requests: 200, errors: 40, errorRate: '20.00', baselineRate: '1.00' } }]);
+      .then([
+        {
+          ruleKey: `error_rate:${ORG}:organization:${hourStart.toISOString()}`,
+          facts: { kind: 'error_rate', requests: 200, errors: 40, errorRate: '20.00', baselineRate: '1.00' },
+        },
+      ]);
   });
 
   it('stays silent on a usual rate, on too few calls, within the cooldown, and below the organization floor', () => {
     given().when(observe(200, 3)).thenNothing();
     given().when(observe(20, 10)).thenNothing();
-    given({ lastFiredAt: new Date('2025-06-18T08:30:00Z') }).when(observe(200, 40)).thenNothing();
-    given({ rules: { errorRate: { minErrorRatePercent: 25 } } }).when(observe(200, 40)).thenNothing();
+    given({ lastFiredAt: new Date('2025-06-18T08:30:00Z') })
+      .when(observe(200, 40))
+      .thenNothing();
+    given({ rules: { errorRate: { minErrorRatePercent: 25 } } })
+      .when(observe(200, 40))
+      .thenNothing();
   });
 });
 
 describe('unpriced usage', () => {
   const day = { key: 'daily:2025-06-18', start: new Date('2025-06-18T00:00:00Z'), end: new Date('2025-06-19T00:00:00Z'), timeZone: 'UTC' };
-  const observe = (records: number): RuleObservation => ({ rule: 'unpriced', organizationId: ORG, day, records, models: ['zeta/z-1', 'acme/a-2'], now });
+  const observe = (records: number): RuleObservation => ({
+    rule: 'unpriced',
+    organizationId: ORG,
+    day,
+    records,
+    models: ['zeta/z-1', 'acme/a-2'],
+    now,
+  });
 
   it('fires once per local day when unpriced records appear, naming their models', () => {
     given()
       .when(observe(3))
-      .then([{ ruleKey: `unpriced:${ORG}:daily:2025-06-18`, scope: { type: 'organization' }, facts: { kind: 'unpriced', records: 3, models: ['acme/a-2', 'zeta/z-1'] } }]);
-    given({ fired: [`unpriced:${ORG}:daily:2025-06-18`] }).when(observe(5)).thenNothing();
+      .then([
+        {
+          ruleKey: `unpriced:${ORG}:daily:2025-06-18`,
+          scope: { type: 'organization' },
+          facts: { kind: 'unpriced', records: 3, models: ['acme/a-2', 'zeta/z-1'] },
+        },
+      ]);
+    given({ fired: [`unpriced:${ORG}:daily:2025-06-18`] })
+      .when(observe(5))
+      .thenNothing();
     given().when(observe(0)).thenNothing();
-    given({ rules: { unpriced: { enabled: false } } }).when(observe(3)).thenNothing();
+    given({ rules: { unpriced: { enabled: false } } })
+      .when(observe(3))
+      .thenNothing();
   });
 });
 
@@ -222,7 +311,12 @@ describe('resolution', () => {
   it.each([
     ['keeps a threshold that still holds', threshold(80), onBudget(status('850'), [50, 80]), null],
     ['resolves a threshold a higher one superseded', threshold(80), onBudget(status('1001'), [80, 100]), 'superseded'],
-    ['resolves a threshold the spend fell under (a correction, a raised amount)', threshold(80), onBudget(status('700'), [80]), 'condition-cleared'],
+    [
+      'resolves a threshold the spend fell under (a correction, a raised amount)',
+      threshold(80),
+      onBudget(status('700'), [80]),
+      'condition-cleared',
+    ],
     ['resolves with the deleted budget', threshold(80), onBudget(null), 'budget-deleted'],
     ['resolves at the end of the period', threshold(80), onBudget(status('850'), [80], period.end), 'period-ended'],
     ['keeps a forecast still projected over', forecast, onBudget(status('600', steadyHistory('40'))), null],
@@ -234,19 +328,42 @@ describe('resolution', () => {
 
   it('resolves a budget alert about a period the budget no longer has', () => {
     const weekly = { ...budget, period: 'weekly' as const };
-    const weeklyStatus = budgetStatus({ budget: weekly, period: periodContaining(now, 'weekly', 'Europe/Paris'), spend: '900', history: [], unpricedRecords: 0, now });
-    expect(decideResolution(threshold(80), { about: 'budget', budget: weekly, status: weeklyStatus, firedThresholds: [], rules: DEFAULT_ALERT_RULES, now })).toBe('budget-changed');
+    const weeklyStatus = budgetStatus({
+      budget: weekly,
+      period: periodContaining(now, 'weekly', 'Europe/Paris'),
+      spend: '900',
+      history: [],
+      unpricedRecords: 0,
+      now,
+    });
+    expect(
+      decideResolution(threshold(80), {
+        about: 'budget',
+        budget: weekly,
+        status: weeklyStatus,
+        firedThresholds: [],
+        rules: DEFAULT_ALERT_RULES,
+        now,
+      }),
+    ).toBe('budget-changed');
   });
 
   it('resolves an hourly alert once its hour is over and the latest hour is normal', () => {
     const hourly: OpenAlert = { kind: 'anomaly', periodKey: 'h', periodEnd: new Date('2025-06-18T10:00:00Z'), threshold: null };
     expect(decideResolution(hourly, { about: 'hour', latestHourFires: false, now: new Date('2025-06-18T09:59:00Z') })).toBeNull();
     expect(decideResolution(hourly, { about: 'hour', latestHourFires: true, now: new Date('2025-06-18T11:10:00Z') })).toBeNull();
-    expect(decideResolution(hourly, { about: 'hour', latestHourFires: false, now: new Date('2025-06-18T11:10:00Z') })).toBe('condition-cleared');
+    expect(decideResolution(hourly, { about: 'hour', latestHourFires: false, now: new Date('2025-06-18T11:10:00Z') })).toBe(
+      'condition-cleared',
+    );
   });
 
   it('resolves unpriced usage once priced, or at the end of its day', () => {
-    const unpriced: OpenAlert = { kind: 'unpriced', periodKey: 'daily:2025-06-18', periodEnd: new Date('2025-06-19T00:00:00Z'), threshold: null };
+    const unpriced: OpenAlert = {
+      kind: 'unpriced',
+      periodKey: 'daily:2025-06-18',
+      periodEnd: new Date('2025-06-19T00:00:00Z'),
+      threshold: null,
+    };
     expect(decideResolution(unpriced, { about: 'unpriced', records: 2, now })).toBeNull();
     expect(decideResolution(unpriced, { about: 'unpriced', records: 0, now })).toBe('condition-cleared');
     expect(decideResolution(unpriced, { about: 'unpriced', records: 2, now: new Date('2025-06-19T00:00:00Z') })).toBe('period-ended');

@@ -124,7 +124,9 @@ export class EvaluationScheduler {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended('alerts-evaluation-tick', 0)) AS locked`);
+      const { rows } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtextextended('alerts-evaluation-tick', 0)) AS locked`,
+      );
       if (rows[0].locked) await work();
       await client.query('COMMIT');
       return rows[0].locked;

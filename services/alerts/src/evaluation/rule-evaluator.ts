@@ -127,7 +127,12 @@ export class RuleEvaluator {
 
     const day = localDay(now, timeZone);
     const unpriced = await this.deps.spend.unpriced(tenant, day.start, day.end);
-    await fire(decideAlerts({ rule: 'unpriced', organizationId, day, records: unpriced.records, models: unpriced.models, now }, { rules, fired, lastFiredAt: null }));
+    await fire(
+      decideAlerts(
+        { rule: 'unpriced', organizationId, day, records: unpriced.records, models: unpriced.models, now },
+        { rules, fired, lastFiredAt: null },
+      ),
+    );
 
     if (mode === 'tick') {
       const open = current.filter((a) => a.state !== 'resolved');
@@ -182,7 +187,9 @@ export class RuleEvaluator {
         const budget = context.budgets.find((b) => b.id === alert.budgetId) ?? null;
         const status = budget ? (context.statuses.get(budget.id) ?? null) : null;
         const firedThresholds = context.current
-          .filter((a) => a.kind === 'threshold' && a.budgetId === alert.budgetId && a.periodKey === status?.period.key && a.threshold !== null)
+          .filter(
+            (a) => a.kind === 'threshold' && a.budgetId === alert.budgetId && a.periodKey === status?.period.key && a.threshold !== null,
+          )
           .map((a) => a.threshold as number);
         return decideResolution(open, { about: 'budget', budget, status, firedThresholds, rules: context.rules, now });
       }

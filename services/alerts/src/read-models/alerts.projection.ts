@@ -41,8 +41,21 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
         `INSERT INTO alerts.budgets (id, organization_id, name, scope_type, scope_id, scope_value, period, amount, currency, thresholds,
            time_zone, created_at, updated_at, revision)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT (id) DO NOTHING`,
-        [d.budgetId, d.organizationId, d.name, scope.scopeType, scope.scopeId, scope.scopeValue, d.period, d.amount.amount, d.amount.currency,
-          d.thresholds, d.timeZone, d.createdAt, revision],
+        [
+          d.budgetId,
+          d.organizationId,
+          d.name,
+          scope.scopeType,
+          scope.scopeId,
+          scope.scopeValue,
+          d.period,
+          d.amount.amount,
+          d.amount.currency,
+          d.thresholds,
+          d.timeZone,
+          d.createdAt,
+          revision,
+        ],
       );
       return;
     }
@@ -52,7 +65,16 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
         `UPDATE alerts.budgets SET name = COALESCE($2, name), period = COALESCE($3, period), amount = COALESCE($4::numeric, amount),
            thresholds = COALESCE($5::integer[], thresholds), time_zone = COALESCE($6, time_zone), updated_at = $7, revision = $8
          WHERE id = $1`,
-        [d.budgetId, d.name ?? null, d.period ?? null, d.amount?.amount ?? null, d.thresholds ?? null, d.timeZone ?? null, d.updatedAt, revision],
+        [
+          d.budgetId,
+          d.name ?? null,
+          d.period ?? null,
+          d.amount?.amount ?? null,
+          d.thresholds ?? null,
+          d.timeZone ?? null,
+          d.updatedAt,
+          revision,
+        ],
       );
       return;
     }
@@ -106,8 +128,23 @@ async function fireAlert(tx: PoolClient, d: Extract<AlertsEvent, { type: 'AlertF
     `INSERT INTO alerts.alerts (id, organization_id, kind, rule_key, budget_id, scope_type, scope_id, scope_value, period_key, period_start,
        period_end, threshold, state, fired_at, notification, revision)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'firing', $13, $14, $15) ON CONFLICT (id) DO NOTHING`,
-    [d.alertId, d.organizationId, d.kind, d.ruleKey, d.budgetId, scope.scopeType, scope.scopeId, scope.scopeValue, d.periodKey,
-      d.notification.period.start, d.notification.period.end, d.threshold, d.firedAt, JSON.stringify(d.notification), revision],
+    [
+      d.alertId,
+      d.organizationId,
+      d.kind,
+      d.ruleKey,
+      d.budgetId,
+      scope.scopeType,
+      scope.scopeId,
+      scope.scopeValue,
+      d.periodKey,
+      d.notification.period.start,
+      d.notification.period.end,
+      d.threshold,
+      d.firedAt,
+      JSON.stringify(d.notification),
+      revision,
+    ],
   );
   if (inserted.rowCount === 0) return;
   await tx.query(

@@ -25,7 +25,8 @@ export class DirectoryProjection {
           await upsert('organization', event.data.organizationId, event.data.organizationId, event.data.name);
           return;
         case 'OrganizationUpdated':
-          if (event.data.name !== undefined) await upsert('organization', event.data.organizationId, event.data.organizationId, event.data.name);
+          if (event.data.name !== undefined)
+            await upsert('organization', event.data.organizationId, event.data.organizationId, event.data.name);
           return;
         case 'ProjectCreated':
           await upsert('project', event.data.projectId, event.data.organizationId, event.data.name);

@@ -1,9 +1,4 @@
-import {
-  DEFAULT_ALERT_RULES,
-  DEFAULT_ALERT_TIME_ZONE,
-  type AlertRuleSettings,
-  type AlertSettingsEvent,
-} from '@llmlab/contracts';
+import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsEvent } from '@llmlab/contracts';
 import { Amount, isValidTimeZone } from '@llmlab/spend-analytics';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { FieldErrors, isRecord } from '../shared/validation';
@@ -104,7 +99,12 @@ function decide(command: SettingsCommand, state: SettingsState): AlertSettingsEv
 function evolve(_state: SettingsState, event: AlertSettingsEvent): SettingsState {
   switch (event.type) {
     case 'AlertSettingsUpdated':
-      return { organizationId: event.data.organizationId, timeZone: event.data.timeZone, rules: event.data.rules, updatedAt: event.data.updatedAt };
+      return {
+        organizationId: event.data.organizationId,
+        timeZone: event.data.timeZone,
+        rules: event.data.rules,
+        updatedAt: event.data.updatedAt,
+      };
     default:
       return assertUnreachable(event.type);
   }

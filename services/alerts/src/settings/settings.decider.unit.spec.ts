@@ -5,7 +5,10 @@ import { settingsDecider, type SettingsCommand } from './settings.decider';
 const spec = deciderSpec(settingsDecider);
 const ORG = '0192f3a1-0000-7000-8000-000000000001';
 const at = '2025-06-18T09:00:00.000Z';
-const update = (data: { timeZone?: unknown; rules?: unknown }): SettingsCommand => ({ type: 'UpdateSettings', data: { organizationId: ORG, actorId: 'user:u1', at, ...data } });
+const update = (data: { timeZone?: unknown; rules?: unknown }): SettingsCommand => ({
+  type: 'UpdateSettings',
+  data: { organizationId: ORG, actorId: 'user:u1', at, ...data },
+});
 
 describe('alert settings decider', () => {
   it('starts from the defaults and records the settings as they are after a change', () => {
@@ -27,12 +30,18 @@ describe('alert settings decider', () => {
   });
 
   it('records nothing when nothing changes', () => {
-    spec.given([]).when(update({ timeZone: 'UTC', rules: { threshold: { enabled: true } } })).thenNothing();
+    spec
+      .given([])
+      .when(update({ timeZone: 'UTC', rules: { threshold: { enabled: true } } }))
+      .thenNothing();
     const changed: AlertSettingsEvent = {
       type: 'AlertSettingsUpdated',
       data: { organizationId: ORG, timeZone: 'Europe/Paris', rules: DEFAULT_ALERT_RULES, updatedBy: 'user:u1', updatedAt: at },
     };
-    spec.given([changed]).when(update({ timeZone: 'Europe/Paris' })).thenNothing();
+    spec
+      .given([changed])
+      .when(update({ timeZone: 'Europe/Paris' }))
+      .thenNothing();
   });
 
   it('refuses unknown rules and settings, and values out of range, by name', () => {
@@ -41,7 +50,12 @@ describe('alert settings decider', () => {
       .when(
         update({
           timeZone: 42,
-          rules: { sms: { enabled: true }, forecast: { percent: 0, colour: 'red' }, anomaly: { minIncrease: '-1', cooldownMinutes: 1.5 }, errorRate: 'off' },
+          rules: {
+            sms: { enabled: true },
+            forecast: { percent: 0, colour: 'red' },
+            anomaly: { minIncrease: '-1', cooldownMinutes: 1.5 },
+            errorRate: 'off',
+          },
         }),
       )
       .thenThrows({

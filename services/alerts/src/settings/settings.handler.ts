@@ -20,7 +20,13 @@ export class SettingsHandler {
       settingsDecider,
       {
         type: 'UpdateSettings',
-        data: { organizationId: tenant.organizationId, actorId: actorId(context), at: new Date().toISOString(), timeZone: request.timeZone, rules: request.rules },
+        data: {
+          organizationId: tenant.organizationId,
+          actorId: actorId(context),
+          at: new Date().toISOString(),
+          timeZone: request.timeZone,
+          rules: request.rules,
+        },
       },
       { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
     );

@@ -9,7 +9,13 @@ export class SettingsRepository {
   async get(tenant: OrganizationScope): Promise<AlertSettingsView> {
     const row = await this.prisma.alertSettings.findUnique({ where: { organizationId: tenant.organizationId } });
     if (!row) {
-      return { organizationId: tenant.organizationId, timeZone: DEFAULT_ALERT_TIME_ZONE, rules: DEFAULT_ALERT_RULES, revision: -1, updatedAt: null };
+      return {
+        organizationId: tenant.organizationId,
+        timeZone: DEFAULT_ALERT_TIME_ZONE,
+        rules: DEFAULT_ALERT_RULES,
+        revision: -1,
+        updatedAt: null,
+      };
     }
     return {
       organizationId: row.organizationId,

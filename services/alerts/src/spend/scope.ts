@@ -40,5 +40,7 @@ export function scopeFromColumns(columns: { scopeType: string; scopeId: string; 
 export function scopeKey(scope: BudgetScope): string {
   const { scopeType, scopeId, scopeValue } = scopeColumns(scope);
   if (scopeType === 'organization') return 'organization';
-  return scopeType === 'tag' ? `tag:${encodeURIComponent(scopeId)}=${encodeURIComponent(scopeValue)}` : `${scopeType}:${encodeURIComponent(scopeId)}`;
+  return scopeType === 'tag'
+    ? `tag:${encodeURIComponent(scopeId)}=${encodeURIComponent(scopeValue)}`
+    : `${scopeType}:${encodeURIComponent(scopeId)}`;
 }

@@ -13,7 +13,12 @@ export class AccessQueries {
 
   async resolve(request: ResolveAccessRequest): Promise<ResolveAccessResult> {
     const byProject = 'projectId' in request;
-    const { rows } = await this.pool.query<{ organization_id: string; role: Role; management_rate_limit: number | null; ingest_rate_limit: number | null }>(
+    const { rows } = await this.pool.query<{
+      organization_id: string;
+      role: Role;
+      management_rate_limit: number | null;
+      ingest_rate_limit: number | null;
+    }>(
       byProject
         ? `SELECT p.organization_id, m.role, o.management_rate_limit, o.ingest_rate_limit
              FROM auth.projects p
@@ -61,19 +66,17 @@ export class AccessQueries {
       [prefix],
     );
     return {
-      candidates: rows.map(
-        (r): ApiKeyCandidate => ({
-          id: r.id,
-          name: r.name,
-          prefix: r.prefix,
-          hash: r.key_hash,
-          organizationId: r.organization_id,
-          projectId: r.project_id,
-          scopes: r.scopes,
-          expiresAt: r.expires_at?.toISOString() ?? null,
-          rateLimits: { managementPerHour: r.management_rate_limit, ingestPerHour: r.ingest_rate_limit },
-        }),
-      ),
+      candidates: rows.map((r): ApiKeyCandidate => ({
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        hash: r.key_hash,
+        organizationId: r.organization_id,
+        projectId: r.project_id,
+        scopes: r.scopes,
+        expiresAt: r.expires_at?.toISOString() ?? null,
+        rateLimits: { managementPerHour: r.management_rate_limit, ingestPerHour: r.ingest_rate_limit },
+      })),
     };
   }
 }

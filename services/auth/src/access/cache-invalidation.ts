@@ -32,7 +32,10 @@ export class CacheInvalidation {
           db.query<{ user_id: string }>(`SELECT user_id FROM auth.memberships WHERE organization_id = $1`, [event.data.organizationId]),
           db.query<{ prefix: string }>(`SELECT prefix FROM auth.api_keys WHERE organization_id = $1`, [event.data.organizationId]),
         ]);
-        return [...members.rows.map((r) => authCacheKeys.access(ns, r.user_id)), ...keys.rows.map((r) => authCacheKeys.apiKeyPrefix(ns, r.prefix))];
+        return [
+          ...members.rows.map((r) => authCacheKeys.access(ns, r.user_id)),
+          ...keys.rows.map((r) => authCacheKeys.apiKeyPrefix(ns, r.prefix)),
+        ];
       }
       case 'ApiKeyCreated':
       case 'ApiKeyRevoked':

@@ -78,7 +78,14 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
       return [
         {
           type: 'ApiKeyRevoked',
-          data: { apiKeyId: state.id, organizationId: state.organizationId!, projectId, prefix: state.prefix!, revokedBy: actorId, revokedAt: at },
+          data: {
+            apiKeyId: state.id,
+            organizationId: state.organizationId!,
+            projectId,
+            prefix: state.prefix!,
+            revokedBy: actorId,
+            revokedAt: at,
+          },
         },
       ];
     }
@@ -90,7 +97,13 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
 function evolve(state: ApiKeyState, event: ApiKeyEvent): ApiKeyState {
   switch (event.type) {
     case 'ApiKeyCreated':
-      return { id: event.data.apiKeyId, projectId: event.data.projectId, organizationId: event.data.organizationId, prefix: event.data.prefix, revoked: false };
+      return {
+        id: event.data.apiKeyId,
+        projectId: event.data.projectId,
+        organizationId: event.data.organizationId,
+        prefix: event.data.prefix,
+        revoked: false,
+      };
     case 'ApiKeyRevoked':
       return { ...state, revoked: true };
     default:

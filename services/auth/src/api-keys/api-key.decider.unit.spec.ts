@@ -37,24 +37,48 @@ const created: ApiKeyEvent = {
     createdAt: at,
   },
 };
-const revoke = (projectId = 'p-1', actorRole: 'admin' | 'member' = 'admin'): ApiKeyCommand => ({ type: 'RevokeApiKey', data: { projectId, actorId: 'u-2', actorRole, at } });
+const revoke = (projectId = 'p-1', actorRole: 'admin' | 'member' = 'admin'): ApiKeyCommand => ({
+  type: 'RevokeApiKey',
+  data: { projectId, actorId: 'u-2', actorRole, at },
+});
 
 describe('API key decider', () => {
   it('records the key by prefix and hash, with its scopes once each', () => spec.given([]).when(create()).then([created]));
 
-  it('is for admins', () => spec.given([]).when(create({ actorRole: 'member' })).thenThrows({ code: 'API_KEY_FORBIDDEN', status: 403 }));
+  it('is for admins', () =>
+    spec
+      .given([])
+      .when(create({ actorRole: 'member' }))
+      .thenThrows({ code: 'API_KEY_FORBIDDEN', status: 403 }));
 
-  it('answers a non-member as if the project did not exist', () => spec.given([]).when(create({ actorRole: null })).thenThrows({ code: 'PROJECT_NOT_FOUND' }));
+  it('answers a non-member as if the project did not exist', () =>
+    spec
+      .given([])
+      .when(create({ actorRole: null }))
+      .thenThrows({ code: 'PROJECT_NOT_FOUND' }));
 
-  it('refuses keys for an archived project', () => spec.given([]).when(create({ projectArchived: true })).thenThrows({ code: 'PROJECT_ARCHIVED', status: 409 }));
+  it('refuses keys for an archived project', () =>
+    spec
+      .given([])
+      .when(create({ projectArchived: true }))
+      .thenThrows({ code: 'PROJECT_ARCHIVED', status: 409 }));
 
   it('refuses no scope, or an unknown one', () => {
-    spec.given([]).when(create({ scopes: [] })).thenThrows({ code: 'API_KEY_INVALID', errors: [{ field: '/scopes' }] });
-    spec.given([]).when(create({ scopes: ['write' as never] })).thenThrows({ code: 'API_KEY_INVALID' });
+    spec
+      .given([])
+      .when(create({ scopes: [] }))
+      .thenThrows({ code: 'API_KEY_INVALID', errors: [{ field: '/scopes' }] });
+    spec
+      .given([])
+      .when(create({ scopes: ['write' as never] }))
+      .thenThrows({ code: 'API_KEY_INVALID' });
   });
 
   it('refuses an expiry that is not in the future', () =>
-    spec.given([]).when(create({ expiresAt: at })).thenThrows({ code: 'API_KEY_INVALID', errors: [{ field: '/expiresAt', message: 'must be in the future' }] }));
+    spec
+      .given([])
+      .when(create({ expiresAt: at }))
+      .thenThrows({ code: 'API_KEY_INVALID', errors: [{ field: '/expiresAt', message: 'must be in the future' }] }));
 
   it('revokes, with the prefix so caches can be dropped; revoking again changes nothing', () => {
     const revoked: ApiKeyEvent = {
@@ -65,7 +89,7 @@ describe('API key decider', () => {
     spec.given([created, revoked]).when(revoke()).thenNothing();
   });
 
-  it("answers a key of another project as not found", () =>
+  it('answers a key of another project as not found', () =>
     spec.given([created]).when(revoke('p-2')).thenThrows({ code: 'API_KEY_NOT_FOUND', status: 404 }));
 
   it('does not let a member revoke', () => spec.given([created]).when(revoke('p-1', 'member')).thenThrows({ code: 'API_KEY_FORBIDDEN' }));

@@ -94,7 +94,12 @@ export class ApiKeyHandler {
       apiKeyDecider,
       {
         type: 'RevokeApiKey',
-        data: { projectId: scope.projectId, actorId, actorRole: await this.roleIn(scope.organizationId, actorId), at: new Date().toISOString() },
+        data: {
+          projectId: scope.projectId,
+          actorId,
+          actorRole: await this.roleIn(scope.organizationId, actorId),
+          at: new Date().toISOString(),
+        },
       },
       { metadata: metadataFromContext() },
     );

@@ -72,7 +72,10 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       if (state.id) throw new OrganizationError(OrganizationErrorCode.AlreadyExists, `organization ${command.data.organizationId} exists`);
       const { organizationId: id, actorId, at } = command.data;
       return [
-        { type: 'OrganizationCreated', data: { organizationId: id, name: validOrganizationName(command.data.name), createdBy: actorId, createdAt: at } },
+        {
+          type: 'OrganizationCreated',
+          data: { organizationId: id, name: validOrganizationName(command.data.name), createdBy: actorId, createdAt: at },
+        },
         { type: 'MemberAdded', data: { organizationId: id, userId: actorId, role: 'owner', addedBy: actorId, addedAt: at } },
       ];
     }
@@ -144,7 +147,8 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       }
       const role = state.members[userId];
       if (!role) throw new OrganizationError(OrganizationErrorCode.MemberNotFound, 'member not found');
-      if (userId !== actorId) requireRole(mine, role === 'owner' ? 'owner' : 'admin', role === 'owner' ? 'removing an owner' : 'removing members');
+      if (userId !== actorId)
+        requireRole(mine, role === 'owner' ? 'owner' : 'admin', role === 'owner' ? 'removing an owner' : 'removing members');
       if (role === 'owner' && owners(state).length === 1) {
         throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the last owner cannot leave: make another member owner first');
       }

@@ -7,8 +7,14 @@ const at = '2026-11-27T10:00:00.000Z';
 const org = 'org-1';
 const [ada, bob, cy, dee] = ['u-ada', 'u-bob', 'u-cy', 'u-dee'];
 
-const created: OrganizationEvent = { type: 'OrganizationCreated', data: { organizationId: org, name: 'Acme', createdBy: ada, createdAt: at } };
-const member = (userId: string, role: Role): OrganizationEvent => ({ type: 'MemberAdded', data: { organizationId: org, userId, role, addedBy: ada, addedAt: at } });
+const created: OrganizationEvent = {
+  type: 'OrganizationCreated',
+  data: { organizationId: org, name: 'Acme', createdBy: ada, createdAt: at },
+};
+const member = (userId: string, role: Role): OrganizationEvent => ({
+  type: 'MemberAdded',
+  data: { organizationId: org, userId, role, addedBy: ada, addedAt: at },
+});
 /** Ada owns Acme; Bob is admin, Cy member, Dee viewer. */
 const team = [created, member(ada, 'owner'), member(bob, 'admin'), member(cy, 'member'), member(dee, 'viewer')];
 const invited: OrganizationEvent = {
@@ -31,12 +37,17 @@ describe('organization decider', () => {
         .thenThrows({ code: 'ORGANIZATION_INVALID', status: 400, errors: [{ field: '/name' }] }));
 
     it('refuses to create it twice', () =>
-      spec.given(team).when({ type: 'CreateOrganization', data: { organizationId: org, name: 'Acme', actorId: ada, at } }).thenThrows({ code: 'ORGANIZATION_ALREADY_EXISTS' }));
+      spec
+        .given(team)
+        .when({ type: 'CreateOrganization', data: { organizationId: org, name: 'Acme', actorId: ada, at } })
+        .thenThrows({ code: 'ORGANIZATION_ALREADY_EXISTS' }));
   });
 
   describe('UpdateOrganization', () => {
-    const update = (actorId: string, data: { name?: string; rateLimits?: { managementPerHour?: number | null; ingestPerHour?: number | null } }) =>
-      ({ type: 'UpdateOrganization', data: { ...data, maxRateLimitPerHour: 10_000, actorId, at } }) as const;
+    const update = (
+      actorId: string,
+      data: { name?: string; rateLimits?: { managementPerHour?: number | null; ingestPerHour?: number | null } },
+    ) => ({ type: 'UpdateOrganization', data: { ...data, maxRateLimitPerHour: 10_000, actorId, at } }) as const;
 
     it('renames and sets rate limits for an owner', () =>
       spec
@@ -45,16 +56,33 @@ describe('organization decider', () => {
         .then([
           {
             type: 'OrganizationUpdated',
-            data: { organizationId: org, name: 'Acme 2', rateLimits: { managementPerHour: 5_000, ingestPerHour: null }, updatedBy: ada, updatedAt: at },
+            data: {
+              organizationId: org,
+              name: 'Acme 2',
+              rateLimits: { managementPerHour: 5_000, ingestPerHour: null },
+              updatedBy: ada,
+              updatedAt: at,
+            },
           },
         ]));
 
-    it('records nothing when nothing changes', () => spec.given(team).when(update(ada, { name: 'Acme', rateLimits: {} })).thenNothing());
+    it('records nothing when nothing changes', () =>
+      spec
+        .given(team)
+        .when(update(ada, { name: 'Acme', rateLimits: {} }))
+        .thenNothing());
 
-    it('is for owners only', () => spec.given(team).when(update(bob, { name: 'Mine now' })).thenThrows({ code: 'ORGANIZATION_FORBIDDEN', status: 403 }));
+    it('is for owners only', () =>
+      spec
+        .given(team)
+        .when(update(bob, { name: 'Mine now' }))
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN', status: 403 }));
 
     it('answers a stranger as if the organization did not exist', () =>
-      spec.given(team).when(update('u-stranger', { name: 'x' })).thenThrows({ code: 'ORGANIZATION_NOT_FOUND', status: 404 }));
+      spec
+        .given(team)
+        .when(update('u-stranger', { name: 'x' }))
+        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND', status: 404 }));
 
     it('refuses a rate limit above the platform maximum', () =>
       spec
@@ -71,24 +99,39 @@ describe('organization decider', () => {
         .then([{ type: 'MemberAdded', data: { organizationId: org, userId: 'u-new', role: 'viewer', addedBy: bob, addedAt: at } }]));
 
     it('does not let an admin add an owner', () =>
-      spec.given(team).when({ type: 'AddMember', data: { userId: 'u-new', role: 'owner', actorId: bob, at } }).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+      spec
+        .given(team)
+        .when({ type: 'AddMember', data: { userId: 'u-new', role: 'owner', actorId: bob, at } })
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
 
     it('does not let a member add anyone', () =>
-      spec.given(team).when({ type: 'AddMember', data: { userId: 'u-new', role: 'viewer', actorId: cy, at } }).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+      spec
+        .given(team)
+        .when({ type: 'AddMember', data: { userId: 'u-new', role: 'viewer', actorId: cy, at } })
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
 
     it('refuses a second membership', () =>
-      spec.given(team).when({ type: 'AddMember', data: { userId: dee, role: 'admin', actorId: ada, at } }).thenThrows({ code: 'MEMBER_ALREADY_EXISTS', status: 409 }));
+      spec
+        .given(team)
+        .when({ type: 'AddMember', data: { userId: dee, role: 'admin', actorId: ada, at } })
+        .thenThrows({ code: 'MEMBER_ALREADY_EXISTS', status: 409 }));
 
     it('records an invitation for an email without an account', () =>
       spec
         .given(team)
-        .when({ type: 'InviteMember', data: { invitationId: 'inv-1', emailHash: 'h-eve', email: 'cipher', role: 'member', actorId: ada, at } })
+        .when({
+          type: 'InviteMember',
+          data: { invitationId: 'inv-1', emailHash: 'h-eve', email: 'cipher', role: 'member', actorId: ada, at },
+        })
         .then([invited]));
 
     it('refuses a second pending invitation for the same email', () =>
       spec
         .given([...team, invited])
-        .when({ type: 'InviteMember', data: { invitationId: 'inv-2', emailHash: 'h-eve', email: 'cipher2', role: 'viewer', actorId: ada, at } })
+        .when({
+          type: 'InviteMember',
+          data: { invitationId: 'inv-2', emailHash: 'h-eve', email: 'cipher2', role: 'viewer', actorId: ada, at },
+        })
         .thenThrows({ code: 'INVITATION_ALREADY_PENDING' }));
 
     it('turns an accepted invitation into a membership with the invited role', () =>
@@ -101,43 +144,86 @@ describe('organization decider', () => {
         ]));
 
     it('ignores an invitation that is no longer pending', () =>
-      spec.given(team).when({ type: 'AcceptInvitation', data: { invitationId: 'inv-1', userId: 'u-eve', at } }).thenNothing());
+      spec
+        .given(team)
+        .when({ type: 'AcceptInvitation', data: { invitationId: 'inv-1', userId: 'u-eve', at } })
+        .thenNothing());
   });
 
   describe('ChangeMemberRole', () => {
-    const change = (actorId: string, userId: string, role: Role) => ({ type: 'ChangeMemberRole', data: { userId, role, actorId, at } }) as const;
+    const change = (actorId: string, userId: string, role: Role) =>
+      ({ type: 'ChangeMemberRole', data: { userId, role, actorId, at } }) as const;
 
     it('lets an admin change a non-owner role', () =>
       spec
         .given(team)
         .when(change(bob, dee, 'member'))
-        .then([{ type: 'MemberRoleChanged', data: { organizationId: org, userId: dee, role: 'member', previousRole: 'viewer', changedBy: bob, changedAt: at } }]));
+        .then([
+          {
+            type: 'MemberRoleChanged',
+            data: { organizationId: org, userId: dee, role: 'member', previousRole: 'viewer', changedBy: bob, changedAt: at },
+          },
+        ]));
 
-    it('lets only owners grant the owner role', () => spec.given(team).when(change(bob, cy, 'owner')).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+    it('lets only owners grant the owner role', () =>
+      spec
+        .given(team)
+        .when(change(bob, cy, 'owner'))
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
 
-    it('refuses to demote the last owner', () => spec.given(team).when(change(ada, ada, 'admin')).thenThrows({ code: 'LAST_OWNER', status: 409 }));
+    it('refuses to demote the last owner', () =>
+      spec
+        .given(team)
+        .when(change(ada, ada, 'admin'))
+        .thenThrows({ code: 'LAST_OWNER', status: 409 }));
 
     it('demotes an owner when another owner remains', () =>
       spec
-        .given([...team, { type: 'MemberRoleChanged', data: { organizationId: org, userId: bob, role: 'owner', previousRole: 'admin', changedBy: ada, changedAt: at } }])
+        .given([
+          ...team,
+          {
+            type: 'MemberRoleChanged',
+            data: { organizationId: org, userId: bob, role: 'owner', previousRole: 'admin', changedBy: ada, changedAt: at },
+          },
+        ])
         .when(change(bob, ada, 'viewer'))
-        .then([{ type: 'MemberRoleChanged', data: { organizationId: org, userId: ada, role: 'viewer', previousRole: 'owner', changedBy: bob, changedAt: at } }]));
+        .then([
+          {
+            type: 'MemberRoleChanged',
+            data: { organizationId: org, userId: ada, role: 'viewer', previousRole: 'owner', changedBy: bob, changedAt: at },
+          },
+        ]));
 
-    it('answers an unknown member with 404', () => spec.given(team).when(change(ada, 'u-nobody', 'viewer')).thenThrows({ code: 'MEMBER_NOT_FOUND', status: 404 }));
+    it('answers an unknown member with 404', () =>
+      spec
+        .given(team)
+        .when(change(ada, 'u-nobody', 'viewer'))
+        .thenThrows({ code: 'MEMBER_NOT_FOUND', status: 404 }));
 
-    it('records nothing for the same role', () => spec.given(team).when(change(ada, cy, 'member')).thenNothing());
+    it('records nothing for the same role', () =>
+      spec
+        .given(team)
+        .when(change(ada, cy, 'member'))
+        .thenNothing());
   });
 
   describe('RemoveMember', () => {
     const remove = (actorId: string, userId: string) => ({ type: 'RemoveMember', data: { userId, actorId, at } }) as const;
 
     it('lets anyone leave', () =>
-      spec.given(team).when(remove(dee, dee)).then([{ type: 'MemberRemoved', data: { organizationId: org, userId: dee, role: 'viewer', removedBy: dee, removedAt: at } }]));
+      spec
+        .given(team)
+        .when(remove(dee, dee))
+        .then([{ type: 'MemberRemoved', data: { organizationId: org, userId: dee, role: 'viewer', removedBy: dee, removedAt: at } }]));
 
-    it('does not let a viewer remove someone else', () => spec.given(team).when(remove(dee, cy)).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+    it('does not let a viewer remove someone else', () =>
+      spec.given(team).when(remove(dee, cy)).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
 
     it('lets an admin remove a member but not an owner', () => {
-      spec.given(team).when(remove(bob, cy)).then([{ type: 'MemberRemoved', data: { organizationId: org, userId: cy, role: 'member', removedBy: bob, removedAt: at } }]);
+      spec
+        .given(team)
+        .when(remove(bob, cy))
+        .then([{ type: 'MemberRemoved', data: { organizationId: org, userId: cy, role: 'member', removedBy: bob, removedAt: at } }]);
       spec.given(team).when(remove(bob, ada)).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
     });
 
@@ -148,12 +234,18 @@ describe('organization decider', () => {
         .given([...team, invited])
         .when(remove(bob, 'inv-1'))
         .then([{ type: 'InvitationRevoked', data: { organizationId: org, invitationId: 'inv-1', revokedBy: bob, revokedAt: at } }]);
-      spec.given([...team, invited]).when(remove(cy, 'inv-1')).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
+      spec
+        .given([...team, invited])
+        .when(remove(cy, 'inv-1'))
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
     });
 
     it('answers a removed member like a stranger afterwards', () =>
       spec
-        .given([...team, { type: 'MemberRemoved', data: { organizationId: org, userId: cy, role: 'member', removedBy: ada, removedAt: at } }])
+        .given([
+          ...team,
+          { type: 'MemberRemoved', data: { organizationId: org, userId: cy, role: 'member', removedBy: ada, removedAt: at } },
+        ])
         .when(remove(cy, dee))
         .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' }));
   });

@@ -84,9 +84,14 @@ export class OrganizationHandler {
     const stream = authStreams.organization(scope.organizationId);
     const userId = await this.claims.registeredUser(this.lookup.hash(request.email));
     if (userId) {
-      const result = await this.runner.run(stream, organizationDecider, { type: 'AddMember', data: { userId, role: request.role, actorId, at } }, {
-        metadata: metadataFromContext(),
-      });
+      const result = await this.runner.run(
+        stream,
+        organizationDecider,
+        { type: 'AddMember', data: { userId, role: request.role, actorId, at } },
+        {
+          metadata: metadataFromContext(),
+        },
+      );
       await this.effects.settle(result.position, result.events);
       return { status: 'added', member: await this.queries.member(scope, userId) };
     }
@@ -100,7 +105,14 @@ export class OrganizationHandler {
         organizationDecider,
         {
           type: 'InviteMember',
-          data: { invitationId, emailHash: this.lookup.hash(email), email: sealField(key, invitationId, 'email', email), role: request.role, actorId, at },
+          data: {
+            invitationId,
+            emailHash: this.lookup.hash(email),
+            email: sealField(key, invitationId, 'email', email),
+            role: request.role,
+            actorId,
+            at,
+          },
         },
         { metadata: metadataFromContext() },
       );
@@ -117,7 +129,10 @@ export class OrganizationHandler {
     const result = await this.runner.run(
       authStreams.organization(scope.organizationId),
       organizationDecider,
-      { type: 'ChangeMemberRole', data: { userId: request.userId, role: request.role, actorId: actingUser(context), at: new Date().toISOString() } },
+      {
+        type: 'ChangeMemberRole',
+        data: { userId: request.userId, role: request.role, actorId: actingUser(context), at: new Date().toISOString() },
+      },
       { metadata: metadataFromContext() },
     );
     await this.effects.settle(result.position, result.events);

@@ -56,21 +56,22 @@ export class OrganizationQueries {
   async members(scope: OrganizationScope): Promise<MemberList> {
     const [memberships, invitations] = await Promise.all([
       this.prisma.membership.findMany({ where: { organizationId: scope.organizationId }, orderBy: { joinedAt: 'asc' } }),
-      this.prisma.invitation.findMany({ where: { organizationId: scope.organizationId, status: 'pending' }, orderBy: { invitedAt: 'asc' } }),
+      this.prisma.invitation.findMany({
+        where: { organizationId: scope.organizationId, status: 'pending' },
+        orderBy: { invitedAt: 'asc' },
+      }),
     ]);
     const users = await this.users.views(await this.prisma.user.findMany({ where: { id: { in: memberships.map((m) => m.userId) } } }));
     const invitationKeys = await this.subjectKeys.getMany(invitations.map((i) => i.id));
     return {
       data: memberships.map((m) => memberView(m, users.get(m.userId))),
-      invitations: invitations.map(
-        (i): InvitationView => ({
-          invitationId: i.id,
-          email: openField(invitationKeys.get(i.id), i.id, 'email', i.emailCiphertext),
-          role: i.role as Role,
-          invitedBy: i.invitedBy,
-          invitedAt: i.invitedAt.toISOString(),
-        }),
-      ),
+      invitations: invitations.map((i): InvitationView => ({
+        invitationId: i.id,
+        email: openField(invitationKeys.get(i.id), i.id, 'email', i.emailCiphertext),
+        role: i.role as Role,
+        invitedBy: i.invitedBy,
+        invitedAt: i.invitedAt.toISOString(),
+      })),
     };
   }
 

@@ -54,7 +54,8 @@ function validName(name: string): string {
 
 function validDescription(description: string | null): string | null {
   if (description === null) return null;
-  if (description.length > PROJECT_DESCRIPTION_MAX) throw invalid('/description', `must have at most ${PROJECT_DESCRIPTION_MAX} characters`);
+  if (description.length > PROJECT_DESCRIPTION_MAX)
+    throw invalid('/description', `must have at most ${PROJECT_DESCRIPTION_MAX} characters`);
   return description.trim() || null;
 }
 
@@ -95,14 +96,24 @@ function decide(command: ProjectCommand, state: ProjectState): ProjectEvent[] {
         if (description !== state.description) changes.description = description;
       }
       if (!Object.keys(changes).length) return [];
-      return [{ type: 'ProjectUpdated', data: { projectId: state.id, organizationId: state.organizationId, ...changes, updatedBy: actorId, updatedAt: at } }];
+      return [
+        {
+          type: 'ProjectUpdated',
+          data: { projectId: state.id, organizationId: state.organizationId, ...changes, updatedBy: actorId, updatedAt: at },
+        },
+      ];
     }
     case 'ArchiveProject': {
       const { actorId, actorRole, at } = command.data;
       if (!state.id || state.organizationId !== command.data.organizationId) throw projectNotFound();
       requireAdmin(actorRole, 'archiving a project');
       if (state.archivedAt) return [];
-      return [{ type: 'ProjectArchived', data: { projectId: state.id, organizationId: state.organizationId, archivedBy: actorId, archivedAt: at } }];
+      return [
+        {
+          type: 'ProjectArchived',
+          data: { projectId: state.id, organizationId: state.organizationId, archivedBy: actorId, archivedAt: at },
+        },
+      ];
     }
     default:
       return assertUnreachable(command);

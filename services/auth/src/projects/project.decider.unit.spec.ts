@@ -10,7 +10,10 @@ const created: ProjectEvent = {
   type: 'ProjectCreated',
   data: { projectId: 'p-1', organizationId: 'org-1', name: 'Bot', description: null, createdBy: 'u-1', createdAt: at },
 };
-const archived: ProjectEvent = { type: 'ProjectArchived', data: { projectId: 'p-1', organizationId: 'org-1', archivedBy: 'u-1', archivedAt: later } };
+const archived: ProjectEvent = {
+  type: 'ProjectArchived',
+  data: { projectId: 'p-1', organizationId: 'org-1', archivedBy: 'u-1', archivedAt: later },
+};
 
 describe('project decider', () => {
   it('creates a project for an admin', () =>
@@ -26,19 +29,33 @@ describe('project decider', () => {
       .thenThrows({ code: 'PROJECT_FORBIDDEN', status: 403 }));
 
   it('answers a non-member as if the project did not exist', () =>
-    spec.given([created]).when({ type: 'UpdateProject', data: { ...actor, actorRole: null, name: 'x' } }).thenThrows({ code: 'PROJECT_NOT_FOUND', status: 404 }));
+    spec
+      .given([created])
+      .when({ type: 'UpdateProject', data: { ...actor, actorRole: null, name: 'x' } })
+      .thenThrows({ code: 'PROJECT_NOT_FOUND', status: 404 }));
 
   it("answers another organization's project as not found", () =>
-    spec.given([created]).when({ type: 'ArchiveProject', data: { ...actor, organizationId: 'org-2' } }).thenThrows({ code: 'PROJECT_NOT_FOUND' }));
+    spec
+      .given([created])
+      .when({ type: 'ArchiveProject', data: { ...actor, organizationId: 'org-2' } })
+      .thenThrows({ code: 'PROJECT_NOT_FOUND' }));
 
   it('renames and describes, recording only what changed', () =>
     spec
       .given([created])
       .when({ type: 'UpdateProject', data: { ...actor, name: 'Bot', description: 'answers tickets' } })
-      .then([{ type: 'ProjectUpdated', data: { projectId: 'p-1', organizationId: 'org-1', description: 'answers tickets', updatedBy: 'u-1', updatedAt: later } }]));
+      .then([
+        {
+          type: 'ProjectUpdated',
+          data: { projectId: 'p-1', organizationId: 'org-1', description: 'answers tickets', updatedBy: 'u-1', updatedAt: later },
+        },
+      ]));
 
   it('records nothing for an update that changes nothing', () =>
-    spec.given([created]).when({ type: 'UpdateProject', data: { ...actor, name: 'Bot', description: null } }).thenNothing());
+    spec
+      .given([created])
+      .when({ type: 'UpdateProject', data: { ...actor, name: 'Bot', description: null } })
+      .thenNothing());
 
   it('archives once; archiving again changes nothing', () => {
     spec.given([created]).when({ type: 'ArchiveProject', data: actor }).then([archived]);
@@ -46,8 +63,14 @@ describe('project decider', () => {
   });
 
   it('refuses changes to an archived project', () =>
-    spec.given([created, archived]).when({ type: 'UpdateProject', data: { ...actor, name: 'Back' } }).thenThrows({ code: 'PROJECT_ARCHIVED', status: 409 }));
+    spec
+      .given([created, archived])
+      .when({ type: 'UpdateProject', data: { ...actor, name: 'Back' } })
+      .thenThrows({ code: 'PROJECT_ARCHIVED', status: 409 }));
 
   it('refuses a name over 100 characters', () =>
-    spec.given([created]).when({ type: 'UpdateProject', data: { ...actor, name: 'x'.repeat(101) } }).thenThrows({ code: 'PROJECT_INVALID', errors: [{ field: '/name' }] }));
+    spec
+      .given([created])
+      .when({ type: 'UpdateProject', data: { ...actor, name: 'x'.repeat(101) } })
+      .thenThrows({ code: 'PROJECT_INVALID', errors: [{ field: '/name' }] }));
 });

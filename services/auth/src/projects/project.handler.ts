@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { authStreams, type CreateProjectRequest, type ProjectView, type RequestContext, type Role, type UpdateProjectRequest } from '@llmlab/contracts';
+import {
+  authStreams,
+  type CreateProjectRequest,
+  type ProjectView,
+  type RequestContext,
+  type Role,
+  type UpdateProjectRequest,
+} from '@llmlab/contracts';
 import { metadataFromContext } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import { organizationDecider } from '../organizations/organization.decider';
@@ -72,7 +79,12 @@ export class ProjectHandler {
       projectDecider,
       {
         type: 'ArchiveProject',
-        data: { organizationId: scope.organizationId, actorId, actorRole: await this.roleIn(scope.organizationId, actorId), at: new Date().toISOString() },
+        data: {
+          organizationId: scope.organizationId,
+          actorId,
+          actorRole: await this.roleIn(scope.organizationId, actorId),
+          at: new Date().toISOString(),
+        },
       },
       { metadata: metadataFromContext() },
     );

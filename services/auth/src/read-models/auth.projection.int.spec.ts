@@ -61,34 +61,64 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
       { type: 'OrganizationCreated', data: { organizationId: org, name: 'Acme', createdBy: owner, createdAt: at } },
       { type: 'MemberAdded', data: { organizationId: org, userId: owner, role: 'owner', addedBy: owner, addedAt: at } },
       { type: 'MemberAdded', data: { organizationId: org, userId: viewer, role: 'viewer', addedBy: owner, addedAt: at } },
-      { type: 'MemberRoleChanged', data: { organizationId: org, userId: viewer, role: 'member', previousRole: 'viewer', changedBy: owner, changedAt: at } },
+      {
+        type: 'MemberRoleChanged',
+        data: { organizationId: org, userId: viewer, role: 'member', previousRole: 'viewer', changedBy: owner, changedAt: at },
+      },
     );
-    expect(stale).toEqual([authCacheKeys.access(namespace, owner), authCacheKeys.access(namespace, viewer), authCacheKeys.access(namespace, viewer)]);
+    expect(stale).toEqual([
+      authCacheKeys.access(namespace, owner),
+      authCacheKeys.access(namespace, viewer),
+      authCacheKeys.access(namespace, viewer),
+    ]);
     const { rows } = await pool.query(`SELECT user_id, role FROM auth.memberships WHERE organization_id = $1 ORDER BY role`, [org]);
     expect(rows).toEqual([
       { user_id: viewer, role: 'member' },
       { user_id: owner, role: 'owner' },
     ]);
-    expect((await pool.query(`SELECT name, revision FROM auth.organizations WHERE id = $1`, [org])).rows).toEqual([{ name: 'Acme', revision: 3 }]);
+    expect((await pool.query(`SELECT name, revision FROM auth.organizations WHERE id = $1`, [org])).rows).toEqual([
+      { name: 'Acme', revision: 3 },
+    ]);
   });
 
   it('sets and clears rate-limit overrides, dropping every member and key cache entry of the organization', async () => {
-    await apply(`auth.project-${project}`, { type: 'ProjectCreated', data: { projectId: project, organizationId: org, name: 'Bot', description: null, createdBy: owner, createdAt: at } });
+    await apply(`auth.project-${project}`, {
+      type: 'ProjectCreated',
+      data: { projectId: project, organizationId: org, name: 'Bot', description: null, createdBy: owner, createdAt: at },
+    });
     await apply(`auth.api-key-${key}`, {
       type: 'ApiKeyCreated',
-      data: { apiKeyId: key, organizationId: org, projectId: project, name: 'k', prefix: 'llm_test_AbCd1234', hash: 'f'.repeat(64), scopes: ['read'], expiresAt: null, createdBy: owner, createdAt: at },
+      data: {
+        apiKeyId: key,
+        organizationId: org,
+        projectId: project,
+        name: 'k',
+        prefix: 'llm_test_AbCd1234',
+        hash: 'f'.repeat(64),
+        scopes: ['read'],
+        expiresAt: null,
+        createdBy: owner,
+        createdAt: at,
+      },
     });
     const stale = await apply(`auth.organization-${org}`, {
       type: 'OrganizationUpdated',
       data: { organizationId: org, rateLimits: { managementPerHour: 50, ingestPerHour: null }, updatedBy: owner, updatedAt: at },
     });
     expect(stale.sort()).toEqual(
-      [authCacheKeys.access(namespace, owner), authCacheKeys.access(namespace, viewer), authCacheKeys.apiKeyPrefix(namespace, 'llm_test_AbCd1234')].sort(),
+      [
+        authCacheKeys.access(namespace, owner),
+        authCacheKeys.access(namespace, viewer),
+        authCacheKeys.apiKeyPrefix(namespace, 'llm_test_AbCd1234'),
+      ].sort(),
     );
-    expect((await pool.query(`SELECT name, management_rate_limit, ingest_rate_limit FROM auth.organizations WHERE id = $1`, [org])).rows).toEqual([
-      { name: 'Acme', management_rate_limit: 50, ingest_rate_limit: null },
-    ]);
-    await apply(`auth.organization-${org}`, { type: 'OrganizationUpdated', data: { organizationId: org, name: 'Acme 2', updatedBy: owner, updatedAt: at } });
+    expect(
+      (await pool.query(`SELECT name, management_rate_limit, ingest_rate_limit FROM auth.organizations WHERE id = $1`, [org])).rows,
+    ).toEqual([{ name: 'Acme', management_rate_limit: 50, ingest_rate_limit: null }]);
+    await apply(`auth.organization-${org}`, {
+      type: 'OrganizationUpdated',
+      data: { organizationId: org, name: 'Acme 2', updatedBy: owner, updatedAt: at },
+    });
     expect((await pool.query(`SELECT name, management_rate_limit FROM auth.organizations WHERE id = $1`, [org])).rows).toEqual([
       { name: 'Acme 2', management_rate_limit: 50 },
     ]);
@@ -96,14 +126,19 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
 
   it('archives projects and revokes keys, naming the key caches to drop', async () => {
     await redis.set(authCacheKeys.apiKeyPrefix(namespace, 'llm_test_AbCd1234'), '[]');
-    const stale = await apply(`auth.project-${project}`, { type: 'ProjectArchived', data: { projectId: project, organizationId: org, archivedBy: owner, archivedAt: at } });
+    const stale = await apply(`auth.project-${project}`, {
+      type: 'ProjectArchived',
+      data: { projectId: project, organizationId: org, archivedBy: owner, archivedAt: at },
+    });
     await invalidation.drop(stale);
     expect(await redis.exists(authCacheKeys.apiKeyPrefix(namespace, 'llm_test_AbCd1234'))).toBe(0);
     await apply(`auth.api-key-${key}`, {
       type: 'ApiKeyRevoked',
       data: { apiKeyId: key, organizationId: org, projectId: project, prefix: 'llm_test_AbCd1234', revokedBy: owner, revokedAt: at },
     });
-    const { rows } = await pool.query(`SELECT p.archived_at IS NOT NULL AS archived, k.revoked_at IS NOT NULL AS revoked FROM auth.projects p JOIN auth.api_keys k ON k.project_id = p.id`);
+    const { rows } = await pool.query(
+      `SELECT p.archived_at IS NOT NULL AS archived, k.revoked_at IS NOT NULL AS revoked FROM auth.projects p JOIN auth.api_keys k ON k.project_id = p.id`,
+    );
     expect(rows).toEqual([{ archived: true, revoked: true }]);
   });
 
@@ -111,10 +146,23 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
     const invitation = uuidv7();
     await apply(`auth.organization-${org}`, {
       type: 'MemberInvited',
-      data: { organizationId: org, invitationId: invitation, emailHash: 'h', email: 'cipher', role: 'viewer', invitedBy: owner, invitedAt: at },
+      data: {
+        organizationId: org,
+        invitationId: invitation,
+        emailHash: 'h',
+        email: 'cipher',
+        role: 'viewer',
+        invitedBy: owner,
+        invitedAt: at,
+      },
     });
-    await apply(`auth.organization-${org}`, { type: 'InvitationAccepted', data: { organizationId: org, invitationId: invitation, userId: uuidv7(), acceptedAt: at } });
-    expect((await pool.query(`SELECT status, email_ciphertext FROM auth.invitations WHERE id = $1`, [invitation])).rows).toEqual([{ status: 'accepted', email_ciphertext: null }]);
+    await apply(`auth.organization-${org}`, {
+      type: 'InvitationAccepted',
+      data: { organizationId: org, invitationId: invitation, userId: uuidv7(), acceptedAt: at },
+    });
+    expect((await pool.query(`SELECT status, email_ciphertext FROM auth.invitations WHERE id = $1`, [invitation])).rows).toEqual([
+      { status: 'accepted', email_ciphertext: null },
+    ]);
   });
 
   it('skips a redelivered event, and lets writers wait for a position', async () => {

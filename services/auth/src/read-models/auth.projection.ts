@@ -59,7 +59,11 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
     }
     case 'MemberRoleChanged': {
       const d = event.data;
-      await tx.query(`UPDATE auth.memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2`, [d.organizationId, d.userId, d.role]);
+      await tx.query(`UPDATE auth.memberships SET role = $3 WHERE organization_id = $1 AND user_id = $2`, [
+        d.organizationId,
+        d.userId,
+        d.role,
+      ]);
       return touchOrganization(tx, d.organizationId, d.changedAt, revision);
     }
     case 'MemberRemoved': {
@@ -108,7 +112,11 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
     }
     case 'ProjectArchived': {
       const d = event.data;
-      await tx.query(`UPDATE auth.projects SET archived_at = $2, updated_at = $2, revision = $3 WHERE id = $1`, [d.projectId, d.archivedAt, revision]);
+      await tx.query(`UPDATE auth.projects SET archived_at = $2, updated_at = $2, revision = $3 WHERE id = $1`, [
+        d.projectId,
+        d.archivedAt,
+        revision,
+      ]);
       return;
     }
     case 'ApiKeyCreated': {
@@ -136,5 +144,7 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
 }
 
 function touchOrganization(tx: PoolClient, organizationId: string, at: string, revision: number) {
-  return tx.query(`UPDATE auth.organizations SET updated_at = $2, revision = $3 WHERE id = $1`, [organizationId, at, revision]).then(() => undefined);
+  return tx
+    .query(`UPDATE auth.organizations SET updated_at = $2, revision = $3 WHERE id = $1`, [organizationId, at, revision])
+    .then(() => undefined);
 }

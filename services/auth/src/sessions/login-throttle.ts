@@ -27,7 +27,8 @@ export class LoginThrottle {
     const { account, client, resetIn } = this.keys(emailHash, ip, now);
     try {
       const [a, c] = await this.redis.mget(account, client ?? account);
-      const blocked = Number(a ?? 0) >= this.settings.maxFailuresPerAccount || (client !== undefined && Number(c ?? 0) >= this.settings.maxFailuresPerIp);
+      const blocked =
+        Number(a ?? 0) >= this.settings.maxFailuresPerAccount || (client !== undefined && Number(c ?? 0) >= this.settings.maxFailuresPerIp);
       return blocked ? resetIn : 0;
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, 'login throttle unavailable (Redis): not enforced');
@@ -37,9 +38,14 @@ export class LoginThrottle {
 
   async recordFailure(emailHash: string, ip: string | undefined, now: Date): Promise<void> {
     const { account, client, resetIn } = this.keys(emailHash, ip, now);
-    const multi = this.redis.multi().incr(account).expire(account, resetIn + 1);
+    const multi = this.redis
+      .multi()
+      .incr(account)
+      .expire(account, resetIn + 1);
     if (client) multi.incr(client).expire(client, resetIn + 1);
-    await multi.exec().catch((err: Error) => this.logger.error({ err: err.message }, 'login throttle unavailable (Redis): failure not counted'));
+    await multi
+      .exec()
+      .catch((err: Error) => this.logger.error({ err: err.message }, 'login throttle unavailable (Redis): failure not counted'));
   }
 
   /** A successful login clears the account's count; the IP's stays (one good account must not reset a spray). */

@@ -30,7 +30,14 @@ export class RefreshTokens {
 
   async rotate(token: string, now: Date): Promise<Rotation> {
     return this.transaction(async (tx) => {
-      const { rows } = await tx.query<{ id: string; family_id: string; user_id: string; expires_at: Date; used_at: Date | null; revoked_at: Date | null }>(
+      const { rows } = await tx.query<{
+        id: string;
+        family_id: string;
+        user_id: string;
+        expires_at: Date;
+        used_at: Date | null;
+        revoked_at: Date | null;
+      }>(
         `SELECT t.id, t.family_id, f.user_id, t.expires_at, t.used_at, f.revoked_at
            FROM auth.refresh_tokens t JOIN auth.refresh_token_families f ON f.id = t.family_id
           WHERE t.token_hash = $1

@@ -31,7 +31,12 @@ function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
       return [{ type: 'SessionRefreshed', data: { sessionId: state.id, userId: state.userId!, refreshedAt: command.data.at } }];
     case 'RevokeSession':
       if (!state.id || state.revoked) return [];
-      return [{ type: 'SessionRevoked', data: { sessionId: state.id, userId: state.userId!, reason: command.data.reason, revokedAt: command.data.at } }];
+      return [
+        {
+          type: 'SessionRevoked',
+          data: { sessionId: state.id, userId: state.userId!, reason: command.data.reason, revokedAt: command.data.at },
+        },
+      ];
     default:
       return assertUnreachable(command);
   }

@@ -5,21 +5,39 @@ import { sessionDecider } from './session.decider';
 const spec = deciderSpec(sessionDecider);
 const at = '2026-11-27T10:00:00.000Z';
 const started: SessionEvent = { type: 'SessionStarted', data: { sessionId: 's-1', userId: 'u-1', method: 'login', startedAt: at } };
-const revoked: SessionEvent = { type: 'SessionRevoked', data: { sessionId: 's-1', userId: 'u-1', reason: 'refresh_token_reuse', revokedAt: at } };
+const revoked: SessionEvent = {
+  type: 'SessionRevoked',
+  data: { sessionId: 's-1', userId: 'u-1', reason: 'refresh_token_reuse', revokedAt: at },
+};
 
 describe('session decider', () => {
   it('starts a session once', () => {
-    spec.given([]).when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } }).then([started]);
-    spec.given([started]).when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } }).thenNothing();
+    spec
+      .given([])
+      .when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } })
+      .then([started]);
+    spec
+      .given([started])
+      .when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } })
+      .thenNothing();
   });
 
   it('records refreshes of a live session, and refuses them once revoked', () => {
-    spec.given([started]).when({ type: 'RecordRefresh', data: { at } }).then([{ type: 'SessionRefreshed', data: { sessionId: 's-1', userId: 'u-1', refreshedAt: at } }]);
+    spec
+      .given([started])
+      .when({ type: 'RecordRefresh', data: { at } })
+      .then([{ type: 'SessionRefreshed', data: { sessionId: 's-1', userId: 'u-1', refreshedAt: at } }]);
     spec.given([started, revoked]).when({ type: 'RecordRefresh', data: { at } }).thenThrows({ code: 'INVALID_REFRESH_TOKEN', status: 401 });
   });
 
   it('revokes with the reason, once', () => {
-    spec.given([started]).when({ type: 'RevokeSession', data: { reason: 'refresh_token_reuse', at } }).then([revoked]);
-    spec.given([started, revoked]).when({ type: 'RevokeSession', data: { reason: 'logout', at } }).thenNothing();
+    spec
+      .given([started])
+      .when({ type: 'RevokeSession', data: { reason: 'refresh_token_reuse', at } })
+      .then([revoked]);
+    spec
+      .given([started, revoked])
+      .when({ type: 'RevokeSession', data: { reason: 'logout', at } })
+      .thenNothing();
   });
 });

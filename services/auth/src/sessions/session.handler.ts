@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { authStreams, type LoginRequest, type LoginResult, type RefreshRequest, type RequestContext, type TokenPair } from '@llmlab/contracts';
+import {
+  authStreams,
+  type LoginRequest,
+  type LoginResult,
+  type RefreshRequest,
+  type RequestContext,
+  type TokenPair,
+} from '@llmlab/contracts';
 import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -42,7 +49,10 @@ export class SessionHandler {
       { metadata: asUser(userId) },
     );
     const access = await this.accessTokens.issue(userId, now);
-    return { tokens: { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn }, position: started.position };
+    return {
+      tokens: { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn },
+      position: started.position,
+    };
   }
 
   async login(request: LoginRequest, context: RequestContext): Promise<LoginResult> {
@@ -82,7 +92,12 @@ export class SessionHandler {
       }
       throw invalidRefreshToken();
     }
-    await this.runner.run(stream, sessionDecider, { type: 'RecordRefresh', data: { at: now.toISOString() } }, { metadata: asUser(rotation.userId) });
+    await this.runner.run(
+      stream,
+      sessionDecider,
+      { type: 'RecordRefresh', data: { at: now.toISOString() } },
+      { metadata: asUser(rotation.userId) },
+    );
     const access = await this.accessTokens.issue(rotation.userId, now);
     return { accessToken: access.token, refreshToken: rotation.refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
   }

@@ -65,7 +65,10 @@ describe('signing keys (PostgreSQL, as llmlab_app)', () => {
     const tokens = new AccessTokens(keys, { issuer: 'llmlab', audience: 'llmlab-api', ttlSeconds: 900 });
     const now = new Date();
     const { token, expiresIn } = await tokens.issue('0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50', now);
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()), { issuer: 'llmlab', audience: 'llmlab-api' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()), {
+      issuer: 'llmlab',
+      audience: 'llmlab-api',
+    });
     expect(protectedHeader).toMatchObject({ alg: 'RS256', kid: (await keys.signingKey()).kid });
     expect(payload).toMatchObject({ sub: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50', exp: Math.floor(now.getTime() / 1000) + 900 });
     expect(expiresIn).toBe(900);

@@ -57,7 +57,9 @@ export class SigningKeyRing {
   /** The current and the previous public key. */
   async jwks(): Promise<JwksView> {
     if (this.published && this.published.until > Date.now()) return this.published.jwks;
-    const { rows } = await this.pool.query<{ public_jwk: Jwk }>(`SELECT public_jwk FROM auth.signing_keys ORDER BY created_at DESC LIMIT 2`);
+    const { rows } = await this.pool.query<{ public_jwk: Jwk }>(
+      `SELECT public_jwk FROM auth.signing_keys ORDER BY created_at DESC LIMIT 2`,
+    );
     const jwks = { keys: rows.map((r) => r.public_jwk) };
     this.published = { jwks, until: Date.now() + CACHE_MS };
     return jwks;
@@ -92,7 +94,13 @@ export class SigningKeyRing {
       const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
       await client.query(
         `INSERT INTO auth.signing_keys (kid, algorithm, public_jwk, private_key_ciphertext, created_at) VALUES ($1, $2, $3, $4, $5)`,
-        [kid, SIGNING_ALGORITHM, { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' }, encrypt(this.cipherKey, pem, `signing-key:${kid}`), now],
+        [
+          kid,
+          SIGNING_ALGORITHM,
+          { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' },
+          encrypt(this.cipherKey, pem, `signing-key:${kid}`),
+          now,
+        ],
       );
       // Under the lock nobody else appends to the stream: its last revision is the one to expect.
       const stream = authStreams.signingKeys();

@@ -13,10 +13,9 @@ export async function waitForProjection(pool: Pool, position: number | undefined
   if (position === undefined) return true;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await pool.query<{ position: string }>(
-      `SELECT position FROM auth.projection_checkpoints WHERE projection = $1`,
-      [READ_MODEL_PROJECTION.projection],
-    );
+    const { rows } = await pool.query<{ position: string }>(`SELECT position FROM auth.projection_checkpoints WHERE projection = $1`, [
+      READ_MODEL_PROJECTION.projection,
+    ]);
     if (rows.length && Number(rows[0].position) >= position) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

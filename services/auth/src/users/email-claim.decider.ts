@@ -23,12 +23,16 @@ export const emailClaimDecider: Decider<ClaimEmail, EmailClaimEvent, EmailClaimS
   initialState: () => ({ holder: null, claimedAt: null }),
 
   decide({ data }, state) {
-    const claimed: EmailClaimEvent[] = [{ type: 'EmailClaimed', data: { emailHash: data.emailHash, userId: data.userId, claimedAt: data.at } }];
+    const claimed: EmailClaimEvent[] = [
+      { type: 'EmailClaimed', data: { emailHash: data.emailHash, userId: data.userId, claimedAt: data.at } },
+    ];
     if (state.holder === null) return claimed;
     if (state.holder === data.userId) return [];
     const abandoned = !data.holderRegistered && Date.parse(data.at) - Date.parse(state.claimedAt!) >= ABANDONED_CLAIM_MS;
     if (abandoned) return claimed;
-    throw new UserError(UserErrorCode.EmailTaken, 'an account with this email already exists', [{ field: '/email', message: 'already registered' }]);
+    throw new UserError(UserErrorCode.EmailTaken, 'an account with this email already exists', [
+      { field: '/email', message: 'already registered' },
+    ]);
   },
 
   evolve: (_state, event) => ({ holder: event.data.userId, claimedAt: event.data.claimedAt }),

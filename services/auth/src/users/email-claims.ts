@@ -15,7 +15,8 @@ export class EmailClaims {
 
   async current(emailHash: string): Promise<{ state: EmailClaimState; holderRegistered: boolean }> {
     const { state } = await this.runner.load(authStreams.emailClaim(emailHash), emailClaimDecider);
-    const holderRegistered = state.holder !== null && (await this.store.readStream(authStreams.user(state.holder), { maxCount: 1 })).length > 0;
+    const holderRegistered =
+      state.holder !== null && (await this.store.readStream(authStreams.user(state.holder), { maxCount: 1 })).length > 0;
     return { state, holderRegistered };
   }
 

@@ -36,9 +36,11 @@ const PASSWORD_MAX_LENGTH = 256;
 export function assertPasswordPolicy(password: string): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH || password.trim().length === 0) {
-    throw new UserError(UserErrorCode.PasswordPolicy, `the password must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`, [
-      { field: '/password', message: `must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters` },
-    ]);
+    throw new UserError(
+      UserErrorCode.PasswordPolicy,
+      `the password must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`,
+      [{ field: '/password', message: `must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters` }],
+    );
   }
 }
 

@@ -11,24 +11,45 @@ const claim = (userId: string, when: string, holderRegistered: boolean) =>
 describe('email claim decider', () => {
   const spec = deciderSpec(emailClaimDecider);
 
-  it('gives a free email to the first signup', () => spec.given([]).when(claim('u-1', at, false)).then([claimed]));
+  it('gives a free email to the first signup', () =>
+    spec
+      .given([])
+      .when(claim('u-1', at, false))
+      .then([claimed]));
 
   it('refuses an email held by a registered user', () =>
-    spec.given([claimed]).when(claim('u-2', '2027-01-01T00:00:00.000Z', true)).thenThrows({ code: 'EMAIL_TAKEN', status: 409, errors: [{ field: '/email' }] }));
+    spec
+      .given([claimed])
+      .when(claim('u-2', '2027-01-01T00:00:00.000Z', true))
+      .thenThrows({ code: 'EMAIL_TAKEN', status: 409, errors: [{ field: '/email' }] }));
 
-  it('refuses an email whose signup may still be completing', () => spec.given([claimed]).when(claim('u-2', at, false)).thenThrows({ code: 'EMAIL_TAKEN' }));
+  it('refuses an email whose signup may still be completing', () =>
+    spec
+      .given([claimed])
+      .when(claim('u-2', at, false))
+      .thenThrows({ code: 'EMAIL_TAKEN' }));
 
   it('takes over the claim of a signup that died half-way', () => {
     const later = new Date(Date.parse(at) + ABANDONED_CLAIM_MS).toISOString();
-    spec.given([claimed]).when(claim('u-2', later, false)).then([{ type: 'EmailClaimed', data: { emailHash: 'h', userId: 'u-2', claimedAt: later } }]);
+    spec
+      .given([claimed])
+      .when(claim('u-2', later, false))
+      .then([{ type: 'EmailClaimed', data: { emailHash: 'h', userId: 'u-2', claimedAt: later } }]);
   });
 
-  it('acknowledges its own holder again without a new event', () => spec.given([claimed]).when(claim('u-1', at, false)).thenNothing());
+  it('acknowledges its own holder again without a new event', () =>
+    spec
+      .given([claimed])
+      .when(claim('u-1', at, false))
+      .thenNothing());
 });
 
 describe('user decider', () => {
   const spec = deciderSpec(userDecider);
-  const registered: UserEvent = { type: 'UserRegistered', data: { userId: 'u-1', emailHash: 'h', email: 'c1', name: 'c2', registeredAt: at } };
+  const registered: UserEvent = {
+    type: 'UserRegistered',
+    data: { userId: 'u-1', emailHash: 'h', email: 'c1', name: 'c2', registeredAt: at },
+  };
   const register = { type: 'RegisterUser', data: { userId: 'u-1', emailHash: 'h', email: 'c1', name: 'c2', at } } as const;
 
   it('registers a user with ciphertexts only', () => spec.given([]).when(register).then([registered]));
@@ -40,7 +61,9 @@ describe('password policy', () => {
     expect(() => assertPasswordPolicy('elevenchars')).toThrow(expect.objectContaining({ code: 'PASSWORD_POLICY', status: 400 }));
     expect(() => assertPasswordPolicy('twelve chars')).not.toThrow();
     expect(() => assertPasswordPolicy('🔒'.repeat(12))).not.toThrow();
-    expect(() => assertPasswordPolicy('x'.repeat(257))).toThrow(expect.objectContaining({ errors: [{ field: '/password', message: expect.any(String) }] }));
+    expect(() => assertPasswordPolicy('x'.repeat(257))).toThrow(
+      expect.objectContaining({ errors: [{ field: '/password', message: expect.any(String) }] }),
+    );
     expect(() => assertPasswordPolicy(' '.repeat(20))).toThrow();
   });
 

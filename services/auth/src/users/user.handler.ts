@@ -51,15 +51,26 @@ export class UserHandler {
     const metadata = metadataFromContext({ actor: { type: 'user', id: userId } });
 
     const { holderRegistered } = await this.claims.current(emailHash);
-    await this.runner.run(authStreams.emailClaim(emailHash), emailClaimDecider, { type: 'ClaimEmail', data: { emailHash, userId, at, holderRegistered } }, {
-      metadata,
-    });
+    await this.runner.run(
+      authStreams.emailClaim(emailHash),
+      emailClaimDecider,
+      { type: 'ClaimEmail', data: { emailHash, userId, at, holderRegistered } },
+      {
+        metadata,
+      },
+    );
     const key = await this.subjectKeys.ensure(userId);
-    await this.pool.query(`INSERT INTO auth.credentials (user_id, password_hash) VALUES ($1, $2)`, [userId, await this.passwords.hash(request.password)]);
+    await this.pool.query(`INSERT INTO auth.credentials (user_id, password_hash) VALUES ($1, $2)`, [
+      userId,
+      await this.passwords.hash(request.password),
+    ]);
     const registered = await this.runner.run(
       authStreams.user(userId),
       userDecider,
-      { type: 'RegisterUser', data: { userId, emailHash, email: sealField(key, userId, 'email', email), name: sealField(key, userId, 'name', name), at } },
+      {
+        type: 'RegisterUser',
+        data: { userId, emailHash, email: sealField(key, userId, 'email', email), name: sealField(key, userId, 'name', name), at },
+      },
       { metadata },
     );
     const organization = await this.organizations.createOwned(userId, organizationName, now);

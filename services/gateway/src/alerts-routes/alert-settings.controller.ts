@@ -7,7 +7,9 @@ import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { AlertSettingsDto, UpdateAlertSettingsDto } from './alert-settings.dto';
 
-const ETAG = { ETag: { description: 'The revision, for If-Match ("-1" while on the defaults)', schema: { type: 'string', example: '"-1"' } } };
+const ETAG = {
+  ETag: { description: 'The revision, for If-Match ("-1" while on the defaults)', schema: { type: 'string', example: '"-1"' } },
+};
 
 @ApiTags('alerts')
 @ApiParam({ name: 'orgId', format: 'uuid' })
@@ -18,7 +20,10 @@ export class AlertSettingsController {
 
   @Get()
   @Access('alerts:read')
-  @ApiOperation({ operationId: 'getAlertSettings', summary: "The organization's alerting time zone and rules (every rule on, with defaults, until changed)" })
+  @ApiOperation({
+    operationId: 'getAlertSettings',
+    summary: "The organization's alerting time zone and rules (every rule on, with defaults, until changed)",
+  })
   @ApiOkResponse({ type: AlertSettingsDto, headers: ETAG })
   @ApiProblems([403, 'API keys cannot read alert settings'])
   get(@Caller() caller: RequestContext) {

@@ -17,7 +17,12 @@ export class RuleSwitchDto {
 }
 
 export class ForecastRuleDto extends RuleSwitchDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: defaults.forecast.percent, description: 'Fires when the projection exceeds this percent of the budget.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    default: defaults.forecast.percent,
+    description: 'Fires when the projection exceeds this percent of the budget.',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(1)
@@ -26,14 +31,23 @@ export class ForecastRuleDto extends RuleSwitchDto {
 }
 
 export class AnomalyRuleDto extends RuleSwitchDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: defaults.anomaly.sensitivity, description: 'Robust spreads above the usual spend of the hour.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 50,
+    default: defaults.anomaly.sensitivity,
+    description: 'Robust spreads above the usual spend of the hour.',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(1)
   @Max(50)
   sensitivity?: number;
 
-  @ApiPropertyOptional({ example: '1', default: defaults.anomaly.minIncrease, description: 'Least increase over the usual spend that counts, in USD (decimal string).' })
+  @ApiPropertyOptional({
+    example: '1',
+    default: defaults.anomaly.minIncrease,
+    description: 'Least increase over the usual spend that counts, in USD (decimal string).',
+  })
   @IsOptional()
   @Matches(POSITIVE_DECIMAL, { message: 'must be a positive decimal string' })
   minIncrease?: string;
@@ -54,7 +68,12 @@ export class ErrorRateRuleDto extends RuleSwitchDto {
   @Max(100)
   minErrorRatePercent?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: defaults.errorRate.minRequests, description: 'Calls in the hour before a rate is judged.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: defaults.errorRate.minRequests,
+    description: 'Calls in the hour before a rate is judged.',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -74,12 +93,19 @@ export class AlertRulesPatchDto {
   @ApiPropertyOptional({ type: RuleSwitchDto }) @IsOptional() @ValidateNested() @Type(() => RuleSwitchDto) threshold?: RuleSwitchDto;
   @ApiPropertyOptional({ type: ForecastRuleDto }) @IsOptional() @ValidateNested() @Type(() => ForecastRuleDto) forecast?: ForecastRuleDto;
   @ApiPropertyOptional({ type: AnomalyRuleDto }) @IsOptional() @ValidateNested() @Type(() => AnomalyRuleDto) anomaly?: AnomalyRuleDto;
-  @ApiPropertyOptional({ type: ErrorRateRuleDto }) @IsOptional() @ValidateNested() @Type(() => ErrorRateRuleDto) errorRate?: ErrorRateRuleDto;
+  @ApiPropertyOptional({ type: ErrorRateRuleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ErrorRateRuleDto)
+  errorRate?: ErrorRateRuleDto;
   @ApiPropertyOptional({ type: RuleSwitchDto }) @IsOptional() @ValidateNested() @Type(() => RuleSwitchDto) unpriced?: RuleSwitchDto;
 }
 
 export class UpdateAlertSettingsDto {
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: "IANA zone of the organization's calendar: new budgets' default, the day of the hourly rules." })
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    description: "IANA zone of the organization's calendar: new budgets' default, the day of the hourly rules.",
+  })
   @IsOptional()
   @IsTimeZone({ message: 'must be an IANA time zone, e.g. Europe/Paris' })
   timeZone?: string;

@@ -17,5 +17,6 @@ export function alertsOwnerLookup(client: ServiceClient, resource: AlertsResourc
 }
 
 export function registerAlertsOwners(owners: ResourceOwners, client: ServiceClient): void {
-  for (const [param, resource] of Object.entries(ALERTS_RESOURCE_PARAMS)) owners.register(param, resource, alertsOwnerLookup(client, resource));
+  for (const [param, resource] of Object.entries(ALERTS_RESOURCE_PARAMS))
+    owners.register(param, resource, alertsOwnerLookup(client, resource));
 }

@@ -18,14 +18,28 @@ describe('alerts routes input', () => {
     return outcome?.map((e) => e.field);
   }
 
-  const budget = { name: 'Checkout', scope: { type: 'project', projectId: PROJECT }, period: 'monthly', amount: { amount: '100.50', currency: 'USD' } };
+  const budget = {
+    name: 'Checkout',
+    scope: { type: 'project', projectId: PROJECT },
+    period: 'monthly',
+    amount: { amount: '100.50', currency: 'USD' },
+  };
 
   it('takes a budget per scope type with only the fields of that type', async () => {
     expect(await problems(CreateBudgetDto, budget)).toBeUndefined();
-    expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'tag', key: 'feature', value: 'search' }, thresholds: [50, 100], timeZone: 'Europe/Paris' })).toBeUndefined();
+    expect(
+      await problems(CreateBudgetDto, {
+        ...budget,
+        scope: { type: 'tag', key: 'feature', value: 'search' },
+        thresholds: [50, 100],
+        timeZone: 'Europe/Paris',
+      }),
+    ).toBeUndefined();
     expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'organization' } })).toBeUndefined();
     expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'project' } })).toEqual(['/scope/projectId']);
-    expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'organization', projectId: PROJECT } })).toEqual(['/scope/projectId']);
+    expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'organization', projectId: PROJECT } })).toEqual([
+      '/scope/projectId',
+    ]);
     expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'end_user', userId: 'u', key: 'k' } })).toEqual(['/scope/key']);
     expect(await problems(CreateBudgetDto, { ...budget, scope: { type: 'team' } })).toEqual(['/scope/type']);
   });
@@ -45,20 +59,35 @@ describe('alerts routes input', () => {
     const slack = { type: 'slack', name: 'ops', config: { url: 'https://hooks.slack.com/services/T0/B0/x' } };
     expect(await problems(CreateChannelDto, slack)).toBeUndefined();
     expect(await problems(CreateChannelDto, { ...slack, config: { ...slack.config, secret: 'x'.repeat(32) } })).toEqual(['/config']);
-    expect(await problems(CreateChannelDto, { ...slack, type: 'webhook', config: { ...slack.config, secret: 'short' } })).toEqual(['/config/secret']);
+    expect(await problems(CreateChannelDto, { ...slack, type: 'webhook', config: { ...slack.config, secret: 'short' } })).toEqual([
+      '/config/secret',
+    ]);
     expect(await problems(CreateChannelDto, { ...slack, type: 'email', config: { url: 1, extra: true } })).toEqual(
       expect.arrayContaining(['/type', '/config/url', '/config/extra']),
     );
   });
 
   it('reads the alert filters from the query string', async () => {
-    expect(await problems(ListAlertsQueryDto, { state: 'firing', kind: 'threshold', from: '2025-06-01T00:00:00Z', limit: '20' }, 'query')).toBeUndefined();
-    expect(await problems(ListAlertsQueryDto, { state: 'open', budgetId: 'b', limit: '500', to: 'yesterday' }, 'query')).toEqual(['/state', '/budgetId', '/to', '/limit']);
+    expect(
+      await problems(ListAlertsQueryDto, { state: 'firing', kind: 'threshold', from: '2025-06-01T00:00:00Z', limit: '20' }, 'query'),
+    ).toBeUndefined();
+    expect(await problems(ListAlertsQueryDto, { state: 'open', budgetId: 'b', limit: '500', to: 'yesterday' }, 'query')).toEqual([
+      '/state',
+      '/budgetId',
+      '/to',
+      '/limit',
+    ]);
   });
 
   it('names the rule setting that is wrong or unknown', async () => {
-    expect(await problems(UpdateAlertSettingsDto, { timeZone: 'UTC', rules: { forecast: { enabled: false, percent: 120 } } })).toBeUndefined();
-    const fields = await problems(UpdateAlertSettingsDto, { rules: { forecast: { percent: 0 }, anomaly: { minIncrease: '0', window: 3 }, sms: {} } });
-    expect(new Set(fields)).toEqual(new Set(['/rules/forecast/percent', '/rules/anomaly/minIncrease', '/rules/anomaly/window', '/rules/sms']));
+    expect(
+      await problems(UpdateAlertSettingsDto, { timeZone: 'UTC', rules: { forecast: { enabled: false, percent: 120 } } }),
+    ).toBeUndefined();
+    const fields = await problems(UpdateAlertSettingsDto, {
+      rules: { forecast: { percent: 0 }, anomaly: { minIncrease: '0', window: 3 }, sms: {} },
+    });
+    expect(new Set(fields)).toEqual(
+      new Set(['/rules/forecast/percent', '/rules/anomaly/minIncrease', '/rules/anomaly/window', '/rules/sms']),
+    );
   });
 });

@@ -102,7 +102,8 @@ export class AlertNotificationDto {
   @ApiProperty({ type: NotificationPeriodDto }) period!: NotificationPeriodDto;
   @ApiProperty({ format: 'uri', description: 'Where the alert is shown in LLMLab.' }) link!: string;
   @ApiProperty({ format: 'date-time' }) firedAt!: string;
-  @ApiPropertyOptional({ type: MoneyDto, description: 'threshold, forecast: spend in the period; anomaly: spend in the hour.' }) spend?: MoneyDto;
+  @ApiPropertyOptional({ type: MoneyDto, description: 'threshold, forecast: spend in the period; anomaly: spend in the hour.' })
+  spend?: MoneyDto;
   @ApiPropertyOptional({ type: MoneyDto, description: 'threshold, forecast: the budget amount.' }) budget?: MoneyDto;
   @ApiPropertyOptional({ example: '81.24', description: 'threshold: spend / budget; forecast: projected / budget.' }) percentage?: string;
   @ApiPropertyOptional({ example: '80', description: 'threshold: the percent crossed.' }) threshold?: string;
@@ -121,7 +122,8 @@ export class AlertDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
   @ApiProperty({ enum: ALERT_KINDS }) kind!: AlertKind;
-  @ApiProperty({ enum: ALERT_STATES, description: 'firing, then acknowledged (by a person) and/or resolved (by the rules).' }) state!: AlertState;
+  @ApiProperty({ enum: ALERT_STATES, description: 'firing, then acknowledged (by a person) and/or resolved (by the rules).' })
+  state!: AlertState;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Threshold and forecast alerts.' }) budgetId!: string | null;
   @ApiProperty({ type: AlertScopeDto }) scope!: AlertScopeDto;
   @ApiProperty({ format: 'date-time' }) firedAt!: string;
@@ -141,11 +143,22 @@ export class AlertListDto {
 export class DeliveryAttemptDto {
   @ApiProperty({ example: 1 }) attempt!: number;
   @ApiProperty({ enum: OUTCOMES }) outcome!: DeliveryAttemptOutcome;
-  @ApiProperty({ type: String, nullable: true, example: 'rate-limited', description: 'server-error, rate-limited, network, timeout, rejected, redirect, refused, …' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'rate-limited',
+    description: 'server-error, rate-limited, network, timeout, rejected, redirect, refused, …',
+  })
   reason!: string | null;
   @ApiProperty({ type: Number, nullable: true, example: 429 }) httpStatus!: number | null;
-  @ApiProperty({ example: '429 Too Many Requests', description: "The receiver's short answer or what failed; never the URL." }) detail!: string;
-  @ApiProperty({ type: Number, nullable: true, example: 4000, description: "The wait before the next attempt (a receiver's Retry-After included)." })
+  @ApiProperty({ example: '429 Too Many Requests', description: "The receiver's short answer or what failed; never the URL." })
+  detail!: string;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 4000,
+    description: "The wait before the next attempt (a receiver's Retry-After included).",
+  })
   retryInMs!: number | null;
   @ApiProperty({ format: 'date-time' }) at!: string;
 }
@@ -156,7 +169,8 @@ export class DeliveryDto {
   @ApiProperty({ format: 'uuid' }) channelId!: string;
   @ApiProperty({ enum: CHANNEL_TYPES }) channelType!: ChannelType;
   @ApiProperty({ example: 'ops' }) channelName!: string;
-  @ApiProperty({ enum: DELIVERY_STATES, description: 'failed: refused for good; dead: still failing after the last retry.' }) state!: DeliveryState;
+  @ApiProperty({ enum: DELIVERY_STATES, description: 'failed: refused for good; dead: still failing after the last retry.' })
+  state!: DeliveryState;
   @ApiProperty({ example: 1 }) attempts!: number;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastAttemptAt!: string | null;
@@ -166,5 +180,6 @@ export class DeliveryDto {
 }
 
 export class DeliveryListDto {
-  @ApiProperty({ type: DeliveryDto, isArray: true, description: 'One per channel the organization had when the alert fired.' }) data!: DeliveryDto[];
+  @ApiProperty({ type: DeliveryDto, isArray: true, description: 'One per channel the organization had when the alert fired.' })
+  data!: DeliveryDto[];
 }

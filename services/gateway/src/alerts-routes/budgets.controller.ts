@@ -1,5 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseInterceptors } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { alertsSubjects, type RequestContext } from '@llmlab/contracts';
 import { EtagInterceptor, IfMatch } from '../auth-routes/etag';
 import { Access, Caller } from '../identity/identity.decorators';
@@ -48,7 +57,10 @@ export class BudgetsController {
 
   @Get()
   @Access('alerts:read')
-  @ApiOperation({ operationId: 'getBudget', summary: "A budget, with the current period's spend, thresholds reached and period-end forecast" })
+  @ApiOperation({
+    operationId: 'getBudget',
+    summary: "A budget, with the current period's spend, thresholds reached and period-end forecast",
+  })
   @ApiOkResponse({ type: BudgetDto, headers: ETAG })
   @ApiProblems([403, 'API keys cannot read budgets'])
   get(@Param('budgetId') budgetId: string, @Caller() caller: RequestContext) {
@@ -65,8 +77,17 @@ export class BudgetsController {
   })
   @ApiBody({ type: UpdateBudgetDto })
   @ApiOkResponse({ type: BudgetDto, headers: ETAG })
-  @ApiProblems([400, 'Invalid body or If-Match'], [403, 'Members and above; API keys cannot manage budgets'], [409, 'Changed since the If-Match revision'])
-  update(@Param('budgetId') budgetId: string, @Body() body: UpdateBudgetDto, @IfMatch() expectedRevision: number | undefined, @Caller() caller: RequestContext) {
+  @ApiProblems(
+    [400, 'Invalid body or If-Match'],
+    [403, 'Members and above; API keys cannot manage budgets'],
+    [409, 'Changed since the If-Match revision'],
+  )
+  update(
+    @Param('budgetId') budgetId: string,
+    @Body() body: UpdateBudgetDto,
+    @IfMatch() expectedRevision: number | undefined,
+    @Caller() caller: RequestContext,
+  ) {
     return this.client.call(alertsSubjects.updateBudget, { ...body, budgetId, expectedRevision }, caller);
   }
 

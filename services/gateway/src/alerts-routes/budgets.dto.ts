@@ -19,7 +19,14 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { BUDGET_LIMITS, BUDGET_PERIODS, DEFAULT_BUDGET_THRESHOLDS, type BudgetPeriod, type BudgetScope, type BudgetScopeType } from '@llmlab/contracts';
+import {
+  BUDGET_LIMITS,
+  BUDGET_PERIODS,
+  DEFAULT_BUDGET_THRESHOLDS,
+  type BudgetPeriod,
+  type BudgetScope,
+  type BudgetScopeType,
+} from '@llmlab/contracts';
 // One money schema in the document: the costs routes' decimal string and currency.
 import { MoneyDto } from '../costs/costs.dto';
 
@@ -69,7 +76,7 @@ export class BudgetScopeDto {
   @ApiPropertyOptional({
     example: 'u_123',
     maxLength: BUDGET_LIMITS.maxUserIdLength,
-    description: "With `end_user`: the `userId` your usage events carry (your own, pseudonymous id of the end user).",
+    description: 'With `end_user`: the `userId` your usage events carry (your own, pseudonymous id of the end user).',
   })
   @ScopeField('end_user')
   @IsString()
@@ -130,7 +137,10 @@ export class CreateBudgetDto {
   @Thresholds()
   thresholds?: number[];
 
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: "IANA zone of the periods; the organization's alert settings' zone when absent." })
+  @ApiPropertyOptional({
+    example: 'Europe/Paris',
+    description: "IANA zone of the periods; the organization's alert settings' zone when absent.",
+  })
   @IsOptional()
   @IsTimeZone({ message: TIME_ZONE_MESSAGE })
   timeZone?: string;
@@ -175,7 +185,10 @@ export class BudgetPeriodDto {
 export class BudgetForecastDto {
   @ApiProperty({ type: MoneyDto, description: 'Projected spend at the end of the period.' }) projected!: MoneyDto;
   @ApiProperty({ example: '118.75', description: 'The projection as a percentage of the amount.' }) percentage!: string;
-  @ApiProperty({ enum: ['weighted-average', 'weekday-seasonal', 'period-run-rate', 'spend-to-date'], description: 'docs/alerting.md, "The forecast rule".' })
+  @ApiProperty({
+    enum: ['weighted-average', 'weekday-seasonal', 'period-run-rate', 'spend-to-date'],
+    description: 'docs/alerting.md, "The forecast rule".',
+  })
   method!: string;
   @ApiProperty({ example: '38.20', description: 'Expected spend per local day.' }) dailyRate!: string;
   @ApiProperty({ example: 14, description: 'Complete local days of history used.' }) historyDays!: number;
@@ -186,7 +199,8 @@ export class BudgetStatusDto {
   @ApiProperty({ type: BudgetPeriodDto, description: 'The current period.' }) period!: BudgetPeriodDto;
   @ApiProperty({ type: MoneyDto, description: 'Spend in the current period, live.' }) spend!: MoneyDto;
   @ApiProperty({ example: '81.24', description: 'Spend as a percentage of the amount.' }) percentage!: string;
-  @ApiProperty({ type: [Number], example: [50, 80], description: 'Thresholds the spend has reached in this period.' }) thresholdsReached!: number[];
+  @ApiProperty({ type: [Number], example: [50, 80], description: 'Thresholds the spend has reached in this period.' })
+  thresholdsReached!: number[];
   @ApiProperty({ type: BudgetForecastDto }) forecast!: BudgetForecastDto;
   @ApiProperty({ example: 0, description: 'Records in the period that could not be priced: the spend is incomplete until they are.' })
   unpricedRecords!: number;
@@ -205,7 +219,8 @@ export class BudgetDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ example: 0, description: 'Also the ETag; send it in If-Match to update only this version.' }) revision!: number;
-  @ApiProperty({ type: BudgetStatusDto, description: 'Live spend and forecast of the current period, computed when read.' }) current!: BudgetStatusDto;
+  @ApiProperty({ type: BudgetStatusDto, description: 'Live spend and forecast of the current period, computed when read.' })
+  current!: BudgetStatusDto;
 }
 
 export class BudgetListDto {

@@ -23,14 +23,21 @@ export class OrganizationChannelsController {
   })
   @ApiBody({ type: CreateChannelDto })
   @ApiCreatedResponse({ type: CreatedChannelDto })
-  @ApiProblems([400, 'Invalid body, or a URL the channel or the SSRF rules refuse'], [403, 'Admins only'], [409, 'The organization has 50 channels'])
+  @ApiProblems(
+    [400, 'Invalid body, or a URL the channel or the SSRF rules refuse'],
+    [403, 'Admins only'],
+    [409, 'The organization has 50 channels'],
+  )
   create(@Body() body: CreateChannelDto, @Caller() caller: RequestContext) {
     return this.client.call(alertsSubjects.createChannel, body, caller);
   }
 
   @Get()
   @Access('alerts:read')
-  @ApiOperation({ operationId: 'listChannels', summary: "The organization's channels, described without their URLs' secret parts or signing secrets" })
+  @ApiOperation({
+    operationId: 'listChannels',
+    summary: "The organization's channels, described without their URLs' secret parts or signing secrets",
+  })
   @ApiOkResponse({ type: ChannelListDto })
   @ApiProblems([403, 'API keys cannot read channels'])
   list(@Caller() caller: RequestContext) {

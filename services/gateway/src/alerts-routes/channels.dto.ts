@@ -87,7 +87,8 @@ export class ChannelListDto {
 
 export class ChannelTestResultDto {
   @ApiProperty({ enum: OUTCOMES, description: 'One attempt with a sample alert, not retried.' }) outcome!: DeliveryAttemptOutcome;
-  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it did not succeed: rejected, refused, network, …' }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why it did not succeed: rejected, refused, network, …' })
+  reason!: string | null;
   @ApiProperty({ type: Number, nullable: true, example: 200 }) httpStatus!: number | null;
   @ApiProperty({ example: '200 ok', description: "The receiver's short answer or what failed; never the URL." }) detail!: string;
   @ApiProperty({ type: Number, nullable: true, example: 182 }) durationMs!: number | null;

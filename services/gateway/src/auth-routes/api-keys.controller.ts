@@ -18,7 +18,11 @@ export class ApiKeysController {
   @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key for the project (admins); the secret is returned once' })
   @ApiBody({ type: CreateApiKeyDto })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiProblems([400, 'Invalid body, or expiresAt not in the future'], [403, 'Admins only, with an access token'], [409, 'The project is archived'])
+  @ApiProblems(
+    [400, 'Invalid body, or expiresAt not in the future'],
+    [403, 'Admins only, with an access token'],
+    [409, 'The project is archived'],
+  )
   create(@Body() body: CreateApiKeyDto, @Caller() caller: RequestContext) {
     return this.client.call(authSubjects.createApiKey, body, caller);
   }

@@ -68,7 +68,12 @@ export class UserDto {
 export class RateLimitsDto {
   @ApiProperty({ type: Number, nullable: true, example: null, description: 'Management requests per hour; null: the platform default.' })
   managementPerHour!: number | null;
-  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Ingest requests per hour per key; null: the platform default.' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description: 'Ingest requests per hour per key; null: the platform default.',
+  })
   ingestPerHour!: number | null;
 }
 

@@ -42,7 +42,11 @@ export class MembersController {
   @ApiOperation({ operationId: 'updateMember', summary: "Change a member's role" })
   @ApiBody({ type: UpdateMemberDto })
   @ApiOkResponse({ type: MemberDto })
-  @ApiProblems([400, 'Invalid body'], [403, 'Admins only; owners only to grant or take the owner role'], [409, 'The last owner cannot be demoted'])
+  @ApiProblems(
+    [400, 'Invalid body'],
+    [403, 'Admins only; owners only to grant or take the owner role'],
+    [409, 'The last owner cannot be demoted'],
+  )
   update(@Param('userId', uuidParam('userId')) userId: string, @Body() body: UpdateMemberDto, @Caller() caller: RequestContext) {
     return this.client.call(authSubjects.updateMember, { userId, role: body.role }, caller);
   }

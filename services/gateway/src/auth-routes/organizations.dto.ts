@@ -19,7 +19,12 @@ export class RateLimitsUpdateDto {
   @Max(1_000_000_000)
   managementPerHour?: number | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: 'Ingest requests per hour per key; null restores the default.' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    description: 'Ingest requests per hour per key; null restores the default.',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

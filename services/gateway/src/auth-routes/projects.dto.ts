@@ -1,6 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+} from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@llmlab/contracts';
 
 export class CreateProjectDto {
@@ -45,7 +57,8 @@ export class ProjectDto {
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set once DELETE archived the project.' }) archivedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set once DELETE archived the project.' }) archivedAt!:
+    string | null;
   @ApiProperty({ example: 0, description: 'Also the ETag; send it in If-Match to update only this version.' }) revision!: number;
 }
 

@@ -47,7 +47,12 @@ export class ProjectCostsController {
   breakdown(@Query() query: ProjectCostBreakdownQueryDto, @Caller() caller: RequestContext) {
     return this.client.call(
       ingestionSubjects.costBreakdown,
-      { ...tenant(caller, 'project'), ...resolveRange(query), groupBy: query.groupBy as CostGroupBy, ...(query.limit !== undefined ? { limit: query.limit } : {}) },
+      {
+        ...tenant(caller, 'project'),
+        ...resolveRange(query),
+        groupBy: query.groupBy as CostGroupBy,
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      },
       caller,
     );
   }

@@ -7,7 +7,8 @@ import { DateRangeQueryDto } from './date-range.dto';
 export const MAX_PAGE = 1000;
 
 export class MoneyDto {
-  @ApiProperty({ example: '12.345678901234', pattern: '^\\d+(\\.\\d+)?$', description: 'A decimal string, never a float.' }) amount!: string;
+  @ApiProperty({ example: '12.345678901234', pattern: '^\\d+(\\.\\d+)?$', description: 'A decimal string, never a float.' })
+  amount!: string;
   @ApiProperty({ enum: ['USD'] }) currency!: 'USD';
 }
 
@@ -45,7 +46,8 @@ export class CostBreakdownRowDto extends CostTotalsDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user.',
+    description:
+      'The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user.',
   })
   key!: string | null;
 }
@@ -62,8 +64,14 @@ export class CostSummaryQueryDto extends DateRangeQueryDto {}
 const TAG_GROUP = 'tag:[^\\u0000-\\u001f]{1,64}';
 
 export class ProjectCostBreakdownQueryDto extends DateRangeQueryDto {
-  @ApiProperty({ example: 'model', pattern: `^(provider|model|day|hour|user|${TAG_GROUP})$`, description: 'provider, model, day, hour, user or tag:<name>.' })
-  @Matches(new RegExp(`^(provider|model|day|hour|user|${TAG_GROUP})$`), { message: 'must be provider, model, day, hour, user or tag:<name>' })
+  @ApiProperty({
+    example: 'model',
+    pattern: `^(provider|model|day|hour|user|${TAG_GROUP})$`,
+    description: 'provider, model, day, hour, user or tag:<name>.',
+  })
+  @Matches(new RegExp(`^(provider|model|day|hour|user|${TAG_GROUP})$`), {
+    message: 'must be provider, model, day, hour, user or tag:<name>',
+  })
   groupBy!: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100, description: 'Rows returned.' })

@@ -44,7 +44,10 @@ function IsRangeBound(bound: 'from' | 'to') {
 
 /** `[from, to)`, both optional. */
 export class DateRangeQueryDto {
-  @ApiPropertyOptional({ format: 'date-time', description: `Start of the range, included. Default: ${DEFAULT_RANGE_DAYS} days before \`to\`.` })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: `Start of the range, included. Default: ${DEFAULT_RANGE_DAYS} days before \`to\`.`,
+  })
   @ValidateIf((o: DateRangeQueryDto) => o.from !== undefined)
   @IsInstant()
   @IsRangeBound('from')

@@ -10,5 +10,7 @@ export function tenant(caller: RequestContext, scope: 'project' | 'organization'
   if (!caller.organizationId || (scope === 'project' && !caller.projectId)) {
     throw new Error(`the identity guard resolved no ${scope} for this route`);
   }
-  return scope === 'project' ? { organizationId: caller.organizationId, projectId: caller.projectId! } : { organizationId: caller.organizationId };
+  return scope === 'project'
+    ? { organizationId: caller.organizationId, projectId: caller.projectId! }
+    : { organizationId: caller.organizationId };
 }

@@ -16,7 +16,12 @@ describe('validation pipe', () => {
   const run = (value: unknown) => pipe.transform(value, { type: 'body', metatype: Batch });
 
   it('names each bad field with a JSON pointer', async () => {
-    const err = await run({ events: [{ model: 'gpt', tokens: 1 }, { model: 3, tokens: -1 }] }).catch((e) => e);
+    const err = await run({
+      events: [
+        { model: 'gpt', tokens: 1 },
+        { model: 3, tokens: -1 },
+      ],
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(GatewayProblem);
     expect((err as GatewayProblem).status).toBe(400);
     expect((err as GatewayProblem).errors).toEqual(

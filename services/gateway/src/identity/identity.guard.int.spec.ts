@@ -130,11 +130,17 @@ describe('identity guard: resources named by their own id', () => {
       lookups.push(id);
       return id === OURS ? ORG : id === THEIRS ? OTHER_ORG : null;
     });
-    const grant: AccessGrant = { organizationId: ORG, role: options.role ?? 'member', rateLimits: { managementPerHour: null, ingestPerHour: null } };
+    const grant: AccessGrant = {
+      organizationId: ORG,
+      role: options.role ?? 'member',
+      rateLimits: { managementPerHour: null, ingestPerHour: null },
+    };
     const guard = new IdentityGuard(new Reflector(), {
       jwks,
       apiKeys: { authenticate: async () => options.apiKey ?? null } as unknown as ApiKeyAuthenticator,
-      access: { resolve: async (_user: string, target: { organizationId?: string }) => (target.organizationId === ORG ? grant : null) } as unknown as AccessResolver,
+      access: {
+        resolve: async (_user: string, target: { organizationId?: string }) => (target.organizationId === ORG ? grant : null),
+      } as unknown as AccessResolver,
       owners,
       limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
       limits: { managementPerHour: 100, ingestPerHour: 100, anonymousPerHour: 100 },
@@ -158,7 +164,7 @@ describe('identity guard: resources named by their own id', () => {
   const asUser = { authorization: `Bearer ${accessToken(randomUUID())}` };
   const asKey = { 'x-api-key': 'llm_test_x' };
 
-  it("authorizes a member in the owning organization and forwards that organization in the context", async () => {
+  it('authorizes a member in the owning organization and forwards that organization in the context', async () => {
     const { guard } = setup();
     const res = await call(guard, 'alerts:read', { budgetId: OURS }, asUser);
     expect(res).toMatchObject({ status: 200, context: { organizationId: ORG, actor: { type: 'user' } } });
@@ -174,7 +180,7 @@ describe('identity guard: resources named by their own id', () => {
     expect(lookups).not.toContain('not-a-uuid');
   });
 
-  it("checks the permission against the role in the owning organization", async () => {
+  it('checks the permission against the role in the owning organization', async () => {
     const { guard } = setup({ role: 'viewer' });
     expect((await call(guard, 'alerts:read', { budgetId: OURS }, asUser)).status).toBe(200);
     expect(await call(guard, 'alerts:write', { budgetId: OURS }, asUser)).toMatchObject({ status: 403, code: 'FORBIDDEN' });

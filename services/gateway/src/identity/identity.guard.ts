@@ -58,7 +58,8 @@ export class IdentityGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const reply = ctx.switchToHttp().getResponse<FastifyReply>();
     const route =
-      this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]) ?? defaultAccess(req.method);
+      this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]) ??
+      defaultAccess(req.method);
     const base: RequestContext = { correlationId: String(req.id), ip: req.ip, userAgent: headerValue(req.headers['user-agent']) };
     const anonymousBucket = `anonymous:ip:${req.ip}`;
 
@@ -81,7 +82,8 @@ export class IdentityGuard implements CanActivate {
       throw forbidden('this operation needs a signed-in user, not an API key');
     }
 
-    const actor = principal.type === 'user' ? { type: 'user' as const, id: principal.userId } : { type: 'api_key' as const, id: principal.key.id };
+    const actor =
+      principal.type === 'user' ? { type: 'user' as const, id: principal.userId } : { type: 'api_key' as const, id: principal.key.id };
     const context: RequestContext = { ...base, actor };
     const permission = route.kind === 'permission' ? route.permission : undefined;
     let overrides: RateLimitOverrides | undefined;
@@ -130,11 +132,9 @@ export class IdentityGuard implements CanActivate {
     if (!bearer) throw unauthenticated();
     await this.deps.jwks.ready(correlationId);
     const principal = await new Promise<Principal | false>((resolve, reject) =>
-      passport.authenticate(JWT_STRATEGY, { session: false }, (err: unknown, user: Principal | false) => (err ? reject(err) : resolve(user)))(
-        req,
-        reply,
-        reject,
-      ),
+      passport.authenticate(JWT_STRATEGY, { session: false }, (err: unknown, user: Principal | false) =>
+        err ? reject(err) : resolve(user),
+      )(req, reply, reject),
     );
     if (!principal) throw unauthenticated();
     return principal;
@@ -159,13 +159,21 @@ export class IdentityGuard implements CanActivate {
     const what = projectId !== undefined ? 'project' : 'organization';
     const id = projectId ?? orgId!;
     if (!UUID.test(id)) throw notFound(what);
-    const grant = await this.deps.access.resolve(userId, projectId !== undefined ? { projectId } : { organizationId: orgId! }, correlationId);
+    const grant = await this.deps.access.resolve(
+      userId,
+      projectId !== undefined ? { projectId } : { organizationId: orgId! },
+      correlationId,
+    );
     if (!grant || (orgId !== undefined && grant.organizationId !== orgId)) throw notFound(what);
     return grant;
   }
 
   /** A key lives in one project: any other project or organization in the path, or their resources, are not found. */
-  private async assertKeyTenancy(req: FastifyRequest, principal: Extract<Principal, { type: 'api_key' }>, correlationId: string): Promise<void> {
+  private async assertKeyTenancy(
+    req: FastifyRequest,
+    principal: Extract<Principal, { type: 'api_key' }>,
+    correlationId: string,
+  ): Promise<void> {
     const { orgId, projectId } = tenancyParams(req);
     if (projectId !== undefined && projectId !== principal.key.projectId) throw notFound('project');
     if (orgId !== undefined && orgId !== principal.key.organizationId) throw notFound('organization');
@@ -181,10 +189,16 @@ export class IdentityGuard implements CanActivate {
 }
 
 function tooManyRequests(result: RateLimitResult): GatewayProblem {
-  return new GatewayProblem(429, 'RATE_LIMITED', `rate limit of ${result.limit} requests per hour exceeded; retry in ${result.resetSeconds} s`, undefined, {
-    ...rateLimitHeaders(result),
-    'Retry-After': String(result.resetSeconds),
-  });
+  return new GatewayProblem(
+    429,
+    'RATE_LIMITED',
+    `rate limit of ${result.limit} requests per hour exceeded; retry in ${result.resetSeconds} s`,
+    undefined,
+    {
+      ...rateLimitHeaders(result),
+      'Retry-After': String(result.resetSeconds),
+    },
+  );
 }
 
 function defaultAccess(method: string): RouteAccess {

@@ -32,7 +32,11 @@ export class IdentityModule {
     const cache = { namespace: config.NATS_PREFIX, memoryMs: config.IDENTITY_MEMORY_CACHE_MS, redisMs: config.IDENTITY_REDIS_CACHE_MS };
     const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger);
     // Constructing the strategy registers it with passport under its name.
-    new JwtStrategy(jwks, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS });
+    new JwtStrategy(jwks, {
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+    });
     const owners = new ResourceOwners(config.IDENTITY_MEMORY_CACHE_MS);
     const identity = {
       jwks,

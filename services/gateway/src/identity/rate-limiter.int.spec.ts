@@ -42,7 +42,12 @@ describe('rate limiter (Redis)', () => {
   });
 
   it('lets requests through when Redis is unreachable', async () => {
-    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const down = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     down.on('error', () => undefined);
     const result = await new RateLimiter(down, 'x', pino({ level: 'silent' })).hit('b', 1);
     expect(result).toMatchObject({ allowed: true, limit: 1 });

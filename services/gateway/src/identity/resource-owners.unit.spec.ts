@@ -19,7 +19,11 @@ describe('ResourceOwners', () => {
     return { registry, asked };
   }
 
-  const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (err: GatewayProblem) => ({ status: err.status, code: err.code }));
+  const rejection = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (err: GatewayProblem) => ({ status: err.status, code: err.code }),
+    );
 
   it('names the owner of the registered parameter and ignores the others', async () => {
     const { registry } = owners({ [BUDGET]: ORG_A });

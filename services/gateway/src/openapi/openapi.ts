@@ -68,7 +68,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('costs', 'What a project or an organization spent: summaries and breakdowns, amounts as decimal strings')
     .addTag('pricing', 'The effective-dated price catalog (genai-prices), organization prices, catalog refreshes')
     .addTag('budgets', 'Budgets of the organization, a project, a tag value or an end user, with live spend and forecast')
-    .addTag('alerts', 'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage), acknowledgement, deliveries, and the alert settings')
+    .addTag(
+      'alerts',
+      'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage), acknowledgement, deliveries, and the alert settings',
+    )
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
@@ -87,7 +90,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       op.responses ??= {};
       // `@ApiParam({ format: 'uuid' })` names no type; path segments are strings, and typed clients need to know it.
       for (const param of op.parameters ?? []) {
-        if ('in' in param && param.in === 'path' && param.schema && !('$ref' in param.schema) && !param.schema.type) param.schema.type = 'string';
+        if ('in' in param && param.in === 'path' && param.schema && !('$ref' in param.schema) && !param.schema.type)
+          param.schema.type = 'string';
       }
       if (PUBLIC_PATH.test(path)) {
         op.security = [];
@@ -95,7 +99,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         op.responses['401'] ??= problemResponse('Missing, invalid or expired credentials');
         op.responses['404'] ??= problemResponse('Not found, or owned by another organization');
       }
-      op.responses['429'] ??= { ...problemResponse('Rate limit exceeded; see Retry-After and RateLimit-* headers'), headers: RATE_LIMIT_HEADERS };
+      op.responses['429'] ??= {
+        ...problemResponse('Rate limit exceeded; see Retry-After and RateLimit-* headers'),
+        headers: RATE_LIMIT_HEADERS,
+      };
       op.responses['500'] ??= problemResponse('Internal error; quote the request id');
     }
   }

@@ -12,7 +12,12 @@ export const pricingEnv = {
   PRICING_ADMIN_ORGANIZATIONS: z
     .string()
     .default('')
-    .transform((value) => value.split(',').map((id) => id.trim().toLowerCase()).filter((id) => id !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim().toLowerCase())
+        .filter((id) => id !== ''),
+    )
     .refine((ids) => ids.every((id) => UUID.test(id)), 'must be comma-separated organization UUIDs'),
   /** Catalog refreshes per hour per organization, on top of the management limit. */
   RATE_LIMIT_PRICING_REFRESH_PER_HOUR: z.coerce.number().int().positive().default(10),

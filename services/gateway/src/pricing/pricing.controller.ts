@@ -63,7 +63,8 @@ export class OrganizationPricingController {
   @ApiOperation({
     operationId: 'createPriceOverride',
     summary: 'Set an organization price for a provider model (admins); usage it covers is repriced',
-    description: 'Two prices of one model may not be in force at the same instant: remove the old one first, or end it where the new one starts.',
+    description:
+      'Two prices of one model may not be in force at the same instant: remove the old one first, or end it where the new one starts.',
   })
   @ApiBody({ type: CreatePriceOverrideDto })
   @ApiCreatedResponse({ type: PriceOverrideDto })

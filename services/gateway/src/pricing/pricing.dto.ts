@@ -115,7 +115,8 @@ export class PriceDataAttributionDto {
 export class PricingModelsPageDto {
   @ApiProperty({ type: PriceEntryDto, isArray: true, description: 'By provider, then model.' }) data!: PriceEntryDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-  @ApiProperty({ type: PriceDataAttributionDto, description: 'The dataset the catalog is seeded from.' }) attribution!: PriceDataAttributionDto;
+  @ApiProperty({ type: PriceDataAttributionDto, description: 'The dataset the catalog is seeded from.' })
+  attribution!: PriceDataAttributionDto;
 }
 
 export class PricingModelsQueryDto {
@@ -178,7 +179,12 @@ export class CreatePriceOverrideDto {
   @Type(() => ModelPatternDto)
   patterns?: ModelPatternDto[];
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'Absent or null: since always. A past instant reprices what it covers.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Absent or null: since always. A past instant reprices what it covers.',
+  })
   @IsOptional()
   @IsInstant()
   effectiveFrom?: string | null;
@@ -216,7 +222,8 @@ export class CreatePriceOverrideDto {
 export class PriceOverrideDto extends PriceEntryDto {
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ example: 'user:0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50', description: '<actor type>:<actor id> of whoever set it.' }) createdBy!: string;
+  @ApiProperty({ example: 'user:0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50', description: '<actor type>:<actor id> of whoever set it.' })
+  createdBy!: string;
 }
 
 export class PriceOverrideListDto {
@@ -227,7 +234,8 @@ export class RefreshPricingDto {
   @ApiPropertyOptional({
     enum: ['bundled', 'remote'],
     default: 'bundled',
-    description: "bundled: the data shipped with the installed @pydantic/genai-prices; remote: its latest published data (PRICING_DATA_URL).",
+    description:
+      'bundled: the data shipped with the installed @pydantic/genai-prices; remote: its latest published data (PRICING_DATA_URL).',
   })
   @IsOptional()
   @IsIn(['bundled', 'remote'])
@@ -235,7 +243,8 @@ export class RefreshPricingDto {
 }
 
 export class RefreshPricingResultDto {
-  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'null: the data equals the catalog, nothing changed.' }) refreshId!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'null: the data equals the catalog, nothing changed.' })
+  refreshId!: string | null;
   @ApiProperty() contentHash!: string;
   @ApiProperty({ description: 'Entries (or new versions) opened.' }) opened!: number;
   @ApiProperty({ description: 'Entries whose period now ends elsewhere.' }) closed!: number;

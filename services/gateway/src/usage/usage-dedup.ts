@@ -55,7 +55,13 @@ export class UsageDedupHints {
   async claim(projectId: string, ids: readonly string[], token: string): Promise<Map<string, SeenState> | null> {
     if (ids.length === 0) return new Map();
     try {
-      const codes = (await this.redis.eval(CLAIM, ids.length, ...this.keys(projectId, ids), this.inflight(token), INFLIGHT_TTL_SECONDS)) as number[];
+      const codes = (await this.redis.eval(
+        CLAIM,
+        ids.length,
+        ...this.keys(projectId, ids),
+        this.inflight(token),
+        INFLIGHT_TTL_SECONDS,
+      )) as number[];
       return new Map(ids.map((id, i) => [id, STATES[codes[i]]]));
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'usage dedup hints unavailable (Redis): publishing without them');

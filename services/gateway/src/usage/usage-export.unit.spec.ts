@@ -74,7 +74,10 @@ describe('usage export', () => {
     const source = pagedSource(3, 2);
     let out = '';
     for await (const chunk of exportChunks('jsonl', source.first, source.next)) out += chunk;
-    const records = out.trimEnd().split('\n').map((line) => JSON.parse(line) as UsageRecordView);
+    const records = out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as UsageRecordView);
     expect(records.map((r) => r.id)).toEqual(['evt-0', 'evt-1', 'evt-2', 'evt-3', 'evt-4', 'evt-5']);
     expect(records[0]).toEqual(record(0));
   });

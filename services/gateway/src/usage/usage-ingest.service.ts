@@ -55,7 +55,8 @@ export class UsageIngestService {
 
   async ingest(body: unknown, caller: RequestContext): Promise<IngestUsageResult> {
     const { organizationId, projectId, actor } = caller;
-    if (!organizationId || !projectId || actor?.type !== 'api_key') throw new Error('ingest reached without an API key resolved to its project');
+    if (!organizationId || !projectId || actor?.type !== 'api_key')
+      throw new Error('ingest reached without an API key resolved to its project');
     const receivedAt = new Date();
     refuseOversizedBatch(body);
     const { accepted, rejected } = validateUsageBatch(body, receivedAt);
@@ -71,7 +72,11 @@ export class UsageIngestService {
     let duplicates = accepted.length - events.length;
 
     const token = uuidv7();
-    const seen = await this.claim(projectId, events.map((e) => e.id), token);
+    const seen = await this.claim(
+      projectId,
+      events.map((e) => e.id),
+      token,
+    );
     const fresh = seen ? events.filter((e) => seen.get(e.id) !== 'acked') : events;
     duplicates += events.length - fresh.length;
     if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
@@ -128,7 +133,13 @@ export class UsageIngestService {
     const headers = { 'Retry-After': String(INGEST_RETRY_AFTER_SECONDS) };
     return refused
       ? new GatewayProblem(429, 'INGEST_BACKPRESSURE', 'the ingest buffer is full; retry the same events later', undefined, headers)
-      : new GatewayProblem(503, 'INGEST_UNAVAILABLE', 'the ingest buffer did not acknowledge the batch; retry the same events later', undefined, headers);
+      : new GatewayProblem(
+          503,
+          'INGEST_UNAVAILABLE',
+          'the ingest buffer did not acknowledge the batch; retry the same events later',
+          undefined,
+          headers,
+        );
   }
 }
 

@@ -20,7 +20,12 @@ export type BatchEnvelope = Omit<UsageBatchAccepted, 'batchId' | 'events'>;
  * (the NATS server's `max_payload`): usually one. Each part has its own batch id, its JetStream message id. Events
  * are serialized once; a part is its envelope with the events' JSON spliced in.
  */
-export function splitBatch(envelope: BatchEnvelope, events: readonly UsageEventInput[], maxPayload: number, newBatchId: () => string): BatchPart[] {
+export function splitBatch(
+  envelope: BatchEnvelope,
+  events: readonly UsageEventInput[],
+  maxPayload: number,
+  newBatchId: () => string,
+): BatchPart[] {
   const budget = maxPayload - HEADER_ALLOWANCE;
   const serialized = events.map((event) => JSON.stringify(event));
   const parts: BatchPart[] = [];
@@ -48,7 +53,16 @@ export function splitBatch(envelope: BatchEnvelope, events: readonly UsageEventI
 }
 
 /** Publishes every part to the INGEST stream at once and reports which JetStream acknowledged. */
-export async function publishParts(js: JetStreamClient, subject: string, parts: readonly BatchPart[], timeoutMs: number): Promise<PartOutcome[]> {
-  const settled = await Promise.allSettled(parts.map((part) => js.publish(subject, part.payload, { msgID: part.batchId, timeout: timeoutMs })));
-  return settled.map((result, i) => (result.status === 'fulfilled' ? { part: parts[i], ok: true } : { part: parts[i], ok: false, error: result.reason }));
+export async function publishParts(
+  js: JetStreamClient,
+  subject: string,
+  parts: readonly BatchPart[],
+  timeoutMs: number,
+): Promise<PartOutcome[]> {
+  const settled = await Promise.allSettled(
+    parts.map((part) => js.publish(subject, part.payload, { msgID: part.batchId, timeout: timeoutMs })),
+  );
+  return settled.map((result, i) =>
+    result.status === 'fulfilled' ? { part: parts[i], ok: true } : { part: parts[i], ok: false, error: result.reason },
+  );
 }

@@ -22,7 +22,7 @@ export class UsageIngestController {
   @Access('ingest')
   @ApiOperation({
     operationId: 'ingestUsage',
-    summary: "Send usage events (an API key with the ingest scope; its project receives them)",
+    summary: 'Send usage events (an API key with the ingest scope; its project receives them)',
     description:
       'At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted. 202 means ' +
       'durable: the batch is on disk in the ingest buffer. An event id is counted once per project however often ' +
@@ -59,14 +59,18 @@ export class UsageRecordsController {
   @ApiProblems([400, 'Invalid range, filter, cursor or limit'], [403, 'The API key lacks the read scope'])
   list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext) {
     const { from, to, ...filters } = query;
-    return this.client.call(ingestionSubjects.usageRecords, { ...tenant(caller, 'project'), ...resolveRange({ from, to }), ...filters }, caller);
+    return this.client.call(
+      ingestionSubjects.usageRecords,
+      { ...tenant(caller, 'project'), ...resolveRange({ from, to }), ...filters },
+      caller,
+    );
   }
 
   @Get('export')
   @Access('project-data:read')
   @ApiOperation({
     operationId: 'exportUsageRecords',
-    summary: "Every usage record of the range as CSV or JSON Lines, streamed",
+    summary: 'Every usage record of the range as CSV or JSON Lines, streamed',
     description:
       'Newest first, produced page by page in constant memory. CSV cells a spreadsheet would run as a formula get a ' +
       "leading '; JSON Lines has every value exactly. A failure mid-way aborts the transfer rather than end it early.",
@@ -80,7 +84,9 @@ export class UsageRecordsController {
     const request: UsageRecordsRequest = { ...tenant(caller, 'project'), ...range, ...filters, limit: MAX_PAGE };
     // The first page is read before answering, so that a bad request is still a problem+json answer.
     const first = await this.client.call(ingestionSubjects.usageRecords, request, caller);
-    const chunks = exportChunks(format, first, (cursor) => this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller));
+    const chunks = exportChunks(format, first, (cursor) =>
+      this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller),
+    );
     const filename = `usage-${request.projectId}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.${format}`;
     // Readable.from buffers one chunk (one page) ahead of the socket; back-pressure stops the generator there.
     return new StreamableFile(Readable.from(chunks), {

@@ -11,9 +11,12 @@ import { DateRangeQueryDto } from '../costs/date-range.dto';
 export class UsageCountsDto {
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Every input token, cached ones included.' }) inputTokens!: number;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Every output token, reasoning included.' }) outputTokens!: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens read from the prompt cache.' }) cachedInputTokens?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens written to the prompt cache.' }) cacheWriteTokens?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of cacheWriteTokens written to a 1-hour cache entry.' }) cacheWrite1hTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens read from the prompt cache.' })
+  cachedInputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of inputTokens written to the prompt cache.' })
+  cacheWriteTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of cacheWriteTokens written to a 1-hour cache entry.' })
+  cacheWrite1hTokens?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Part of outputTokens spent on reasoning.' }) reasoningTokens?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 0 }) inputAudioTokens?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 0 }) cachedInputAudioTokens?: number;
@@ -21,33 +24,52 @@ export class UsageCountsDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 0 }) inputImageTokens?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 0 }) cachedInputImageTokens?: number;
   @ApiPropertyOptional({ type: 'integer', minimum: 0 }) outputImageTokens?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputAudioTokens (SDK 0.x).' }) audioInputTokens?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of outputAudioTokens (SDK 0.x).' }) audioOutputTokens?: number;
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputImageTokens (SDK 0.x).' }) imageInputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputAudioTokens (SDK 0.x).' })
+  audioInputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of outputAudioTokens (SDK 0.x).' })
+  audioOutputTokens?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Another name of inputImageTokens (SDK 0.x).' })
+  imageInputTokens?: number;
 }
 
 export class CostOverrideDto {
-  @ApiProperty({ example: '0.0123', description: 'Non-negative decimal string, at most 16 integer and 12 fraction digits.' }) amount!: string;
+  @ApiProperty({ example: '0.0123', description: 'Non-negative decimal string, at most 16 integer and 12 fraction digits.' })
+  amount!: string;
   @ApiProperty({ example: 'USD', description: 'An ISO 4217 code; only USD is accounted.' }) currency!: string;
 }
 
 export class UsageEventDto {
-  @ApiProperty({ example: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e5f', maxLength: USAGE_LIMITS.maxIdLength, description: 'Chosen by the client: the idempotency key, unique per project.' })
+  @ApiProperty({
+    example: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e5f',
+    maxLength: USAGE_LIMITS.maxIdLength,
+    description: 'Chosen by the client: the idempotency key, unique per project.',
+  })
   id!: string;
-  @ApiProperty({ format: 'date-time', description: 'When the call started; at most 5 minutes in the future, at most 35 days old.' }) timestamp!: string;
+  @ApiProperty({ format: 'date-time', description: 'When the call started; at most 5 minutes in the future, at most 35 days old.' })
+  timestamp!: string;
   @ApiProperty({ example: 'openai', maxLength: USAGE_LIMITS.maxProviderLength }) provider!: string;
   @ApiProperty({ example: 'gpt-4o-mini', maxLength: USAGE_LIMITS.maxModelLength }) model!: string;
   @ApiProperty({ type: UsageCountsDto }) usage!: UsageCountsDto;
   @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxLatencyMs }) latencyMs!: number;
   @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
   @ApiPropertyOptional({ example: 'RateLimitError', description: 'Only with status error.' }) errorType?: string;
-  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength, description: 'Your end user: a pseudonymous id, never personal data.' }) userId?: string;
+  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength, description: 'Your end user: a pseudonymous id, never personal data.' })
+  userId?: string;
   @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) traceId?: string;
   @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) spanId?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { feature: 'search' }, description: 'Up to 50.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { feature: 'search' },
+    description: 'Up to 50.',
+  })
   tags?: Record<string, string>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON.' }) metadata?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: CostOverrideDto, description: 'An explicit cost, recorded as such instead of the catalog price.' }) cost?: CostOverrideDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'At most 16 KiB as JSON.' }) metadata?: Record<
+    string,
+    unknown
+  >;
+  @ApiPropertyOptional({ type: CostOverrideDto, description: 'An explicit cost, recorded as such instead of the catalog price.' })
+  cost?: CostOverrideDto;
 }
 
 export class IngestUsageDto {
@@ -109,7 +131,11 @@ export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export class UsageExportQueryDto extends DateRangeQueryDto {
-  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'csv', description: 'csv (one row per record, a header line) or jsonl (one record per line).' })
+  @ApiPropertyOptional({
+    enum: EXPORT_FORMATS,
+    default: 'csv',
+    description: 'csv (one row per record, a header line) or jsonl (one record per line).',
+  })
   @IsOptional()
   @IsIn(EXPORT_FORMATS)
   format?: ExportFormat;
@@ -148,8 +174,10 @@ export class RecordUsageCountsDto {
 }
 
 export class RecordCostDto {
-  @ApiProperty({ enum: ['priced', 'unpriced', 'override'], description: 'override: the client sent the cost.' }) status!: 'priced' | 'unpriced' | 'override';
-  @ApiProperty({ type: String, nullable: true, example: '0.000123000000', description: 'Decimal string; null when unpriced.' }) amount!: string | null;
+  @ApiProperty({ enum: ['priced', 'unpriced', 'override'], description: 'override: the client sent the cost.' }) status!:
+    'priced' | 'unpriced' | 'override';
+  @ApiProperty({ type: String, nullable: true, example: '0.000123000000', description: 'Decimal string; null when unpriced.' }) amount!:
+    string | null;
   @ApiProperty({ enum: ['USD'] }) currency!: 'USD';
   @ApiProperty({ type: String, nullable: true, description: 'The price entry used.' }) priceEntryId!: string | null;
   @ApiProperty({ type: String, nullable: true, enum: ['catalog', 'override'] }) priceOrigin!: 'catalog' | 'override' | null;
@@ -175,5 +203,6 @@ export class UsageRecordDto {
 
 export class UsageRecordPageDto {
   @ApiProperty({ type: UsageRecordDto, isArray: true, description: 'Newest first.' }) data!: UsageRecordDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last.' }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last.' }) nextCursor!:
+    string | null;
 }

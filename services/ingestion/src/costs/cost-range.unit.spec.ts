@@ -7,8 +7,14 @@ describe('splitRange', () => {
   it('reads whole days from the daily rollup, whole hours around them from the hourly one, the edges from the records', () => {
     const split = splitRange(d('2025-06-01T10:30:00Z'), d('2025-06-04T02:15:00Z'), ['day', 'hour']);
     expect(show(split.day)).toEqual(['2025-06-02T00:00:00.000Z 2025-06-04T00:00:00.000Z']);
-    expect(show(split.hour)).toEqual(['2025-06-01T11:00:00.000Z 2025-06-02T00:00:00.000Z', '2025-06-04T00:00:00.000Z 2025-06-04T02:00:00.000Z']);
-    expect(show(split.records)).toEqual(['2025-06-01T10:30:00.000Z 2025-06-01T11:00:00.000Z', '2025-06-04T02:00:00.000Z 2025-06-04T02:15:00.000Z']);
+    expect(show(split.hour)).toEqual([
+      '2025-06-01T11:00:00.000Z 2025-06-02T00:00:00.000Z',
+      '2025-06-04T00:00:00.000Z 2025-06-04T02:00:00.000Z',
+    ]);
+    expect(show(split.records)).toEqual([
+      '2025-06-01T10:30:00.000Z 2025-06-01T11:00:00.000Z',
+      '2025-06-04T02:00:00.000Z 2025-06-04T02:15:00.000Z',
+    ]);
   });
 
   it('needs no records for an aligned range, and no hours for whole days', () => {
@@ -30,14 +36,23 @@ describe('splitRange', () => {
   it('uses only the grains a grouping has rollups for', () => {
     const daysOnly = splitRange(d('2025-06-01T10:30:00Z'), d('2025-06-03T02:00:00Z'), ['day']);
     expect(daysOnly.hour).toEqual([]);
-    expect(show(daysOnly.records)).toEqual(['2025-06-01T10:30:00.000Z 2025-06-02T00:00:00.000Z', '2025-06-03T00:00:00.000Z 2025-06-03T02:00:00.000Z']);
+    expect(show(daysOnly.records)).toEqual([
+      '2025-06-01T10:30:00.000Z 2025-06-02T00:00:00.000Z',
+      '2025-06-03T00:00:00.000Z 2025-06-03T02:00:00.000Z',
+    ]);
     const hoursOnly = splitRange(d('2025-06-01T10:30:00Z'), d('2025-06-03T02:00:00Z'), ['hour']);
     expect(hoursOnly.day).toEqual([]);
     expect(show(hoursOnly.hour)).toEqual(['2025-06-01T11:00:00.000Z 2025-06-03T02:00:00.000Z']);
   });
 
   it('covers the range exactly, without overlap, whatever its bounds', () => {
-    const bounds = ['2025-06-01T00:00:00.000Z', '2025-06-01T00:00:00.001Z', '2025-06-01T10:59:59.999Z', '2025-06-02T00:00:00Z', '2025-06-09T23:30:00Z'];
+    const bounds = [
+      '2025-06-01T00:00:00.000Z',
+      '2025-06-01T00:00:00.001Z',
+      '2025-06-01T10:59:59.999Z',
+      '2025-06-02T00:00:00Z',
+      '2025-06-09T23:30:00Z',
+    ];
     for (const grains of [['day', 'hour'], ['day'], ['hour'], []] as const) {
       for (const from of bounds) {
         for (const to of bounds) {

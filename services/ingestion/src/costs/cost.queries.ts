@@ -126,7 +126,8 @@ function checkGroupBy(request: CostBreakdownRequest, errors: FieldError[]): Cost
   const { groupBy } = request;
   if (typeof groupBy === 'string' && groupBy.startsWith('tag:')) {
     const tag = groupBy.slice('tag:'.length);
-    if (tag.length === 0 || tag.length > 64) errors.push({ field: '/groupBy', message: 'tag:<name> needs a tag name of 1 to 64 characters' });
+    if (tag.length === 0 || tag.length > 64)
+      errors.push({ field: '/groupBy', message: 'tag:<name> needs a tag name of 1 to 64 characters' });
     return groupBy;
   }
   if (!FIXED_GROUPS.includes(groupBy)) {

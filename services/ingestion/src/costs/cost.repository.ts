@@ -41,7 +41,11 @@ export class CostRepository {
   constructor(private readonly pool: Pool) {}
 
   async totals(scope: Scope, range: Interval): Promise<CostTotals> {
-    const [row] = await this.sum(scope, range, { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: 'NULL::text', hour: 'NULL::text', records: 'NULL::text' } });
+    const [row] = await this.sum(scope, range, {
+      grains: ['day', 'hour'],
+      tables: MAIN_TABLES,
+      key: { day: 'NULL::text', hour: 'NULL::text', records: 'NULL::text' },
+    });
     return toTotals(row);
   }
 
@@ -99,10 +103,18 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
     case 'model':
       return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: groupBy, hour: groupBy, records: groupBy } };
     case 'project':
-      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: 'project_id::text', hour: 'project_id::text', records: 'project_id::text' } };
+      return {
+        grains: ['day', 'hour'],
+        tables: MAIN_TABLES,
+        key: { day: 'project_id::text', hour: 'project_id::text', records: 'project_id::text' },
+      };
     case 'day': {
       const day = (column: string) => isoOf(`date_trunc('day', ${column}, 'UTC')`);
-      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: day('bucket'), hour: day('bucket'), records: day('occurred_at') } };
+      return {
+        grains: ['day', 'hour'],
+        tables: MAIN_TABLES,
+        key: { day: day('bucket'), hour: day('bucket'), records: day('occurred_at') },
+      };
     }
     case 'hour':
       return {

@@ -38,7 +38,14 @@ const refresh = (entries: PriceEntry[], at: string, refreshId = `refresh-${at}`)
 
 /** The catalog after a sequence of snapshots, each refreshed at its instant. */
 function after(...snapshots: [PriceEntry[], string][]): CatalogState {
-  return snapshots.reduce((state, [entries, at]) => apply(state, decideCatalogRefresh(refresh(entries, at), state).map((e) => e.data)), initialCatalogState);
+  return snapshots.reduce(
+    (state, [entries, at]) =>
+      apply(
+        state,
+        decideCatalogRefresh(refresh(entries, at), state).map((e) => e.data),
+      ),
+    initialCatalogState,
+  );
 }
 
 function apply(state: CatalogState, events: PriceCatalogRefreshedData[]): CatalogState {
@@ -86,7 +93,9 @@ describe('catalog refresh decider', () => {
     const next = after([[entry('a')], T1], [[entry('a', { rates: { input: '5', output: '2' } })], T2]);
     expect([priceAt(next, 'a', '2026-02-28T23:59:59.999Z'), priceAt(next, 'a', T2)]).toEqual(['1', '5']);
     // The next refresh compares the data with the latest version, not the first: nothing changed.
-    expect(decideCatalogRefresh(refresh([entry('a', { rates: { input: '5', output: '2' } }), entry('b')], '2026-04-01T00:00:00Z'), next)).toHaveLength(1);
+    expect(
+      decideCatalogRefresh(refresh([entry('a', { rates: { input: '5', output: '2' } }), entry('b')], '2026-04-01T00:00:00Z'), next),
+    ).toHaveLength(1);
     expect(changes(next, [entry('a', { rates: { input: '5', output: '2' } }), entry('b')], '2026-04-01T00:00:00Z')).toEqual({
       opened: [['genai-prices:openai:b@origin', null, null, '1']],
       closed: [],
@@ -132,12 +141,18 @@ describe('catalog refresh decider', () => {
     const D = '2025-12-01T00:00:00.000Z';
     // Changed without a date at T1 (version from T1), then the data dates a change before T1.
     const state = after([[entry('a')], '2025-11-01T00:00:00.000Z'], [[entry('a', { rates: { input: '2', output: '2' } })], T1]);
-    const backDated = [entry('a', { effectiveTo: D, rates: { input: '2', output: '2' } }), entry('a', { effectiveFrom: D, rates: { input: '3', output: '2' } })];
+    const backDated = [
+      entry('a', { effectiveTo: D, rates: { input: '2', output: '2' } }),
+      entry('a', { effectiveFrom: D, rates: { input: '3', output: '2' } }),
+    ];
     const result = changes(state, backDated, T2);
     expect(result.withdrawn).toEqual([`genai-prices:openai:a@origin@refresh:${T1}`]);
     expect(result.opened).toEqual([[`genai-prices:openai:a@${D}`, D, null, '3']]);
     expect(result.closed).toEqual([['genai-prices:openai:a@origin', D, T1]]);
-    const next = apply(state, decideCatalogRefresh(refresh(backDated, T2), state).map((e) => e.data));
+    const next = apply(
+      state,
+      decideCatalogRefresh(refresh(backDated, T2), state).map((e) => e.data),
+    );
     expect([priceAt(next, 'a', '2025-11-15T00:00:00Z'), priceAt(next, 'a', '2026-02-01T00:00:00Z')]).toEqual(['1', '3']);
   });
 

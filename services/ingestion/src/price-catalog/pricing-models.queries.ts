@@ -17,7 +17,8 @@ export class PricingModelsQueries {
     const at = request.at === undefined ? Date.now() : parseRfc3339(request.at);
     if (at === undefined) errors.push({ field: '/at', message: 'must be an RFC 3339 date-time' });
     const limit = request.limit ?? DEFAULT_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) errors.push({ field: '/limit', message: `must be an integer from 1 to ${MAX_LIMIT}` });
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      errors.push({ field: '/limit', message: `must be an integer from 1 to ${MAX_LIMIT}` });
     if (request.search !== undefined && (typeof request.search !== 'string' || request.search.length > 256)) {
       errors.push({ field: '/search', message: 'must be a string of at most 256 characters' });
     }
@@ -33,7 +34,17 @@ export class PricingModelsQueries {
           { OR: [{ effectiveTo: null }, { effectiveTo: { gt: instant } }] },
           ...(request.provider ? [{ provider: normalizeProvider(request.provider) }] : []),
           ...(search ? [{ OR: [{ model: { contains: search, mode: 'insensitive' as const } }, { aliases: { has: search } }] }] : []),
-          ...(after ? [{ OR: [{ provider: { gt: after.provider } }, { provider: after.provider, model: { gt: after.model } }, { provider: after.provider, model: after.model, id: { gt: after.id } }] }] : []),
+          ...(after
+            ? [
+                {
+                  OR: [
+                    { provider: { gt: after.provider } },
+                    { provider: after.provider, model: { gt: after.model } },
+                    { provider: after.provider, model: after.model, id: { gt: after.id } },
+                  ],
+                },
+              ]
+            : []),
         ],
       },
       orderBy: [{ provider: 'asc' }, { model: 'asc' }, { id: 'asc' }],
@@ -42,21 +53,19 @@ export class PricingModelsQueries {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      data: page.map(
-        (row): PriceEntryData => ({
-          id: row.id,
-          provider: row.provider,
-          model: row.model,
-          ...(row.aliases.length > 0 ? { aliases: row.aliases } : {}),
-          ...((row.patterns as unknown[]).length > 0 ? { patterns: row.patterns as unknown as PriceEntryData['patterns'] } : {}),
-          effectiveFrom: row.effectiveFrom?.toISOString() ?? null,
-          effectiveTo: row.effectiveTo?.toISOString() ?? null,
-          ...(row.timeOfDay ? { timeOfDay: row.timeOfDay as unknown as PriceEntryData['timeOfDay'] } : {}),
-          currency: 'USD',
-          rates: row.rates as unknown as PriceEntryData['rates'],
-          ...((row.tiers as unknown[]).length > 0 ? { tiers: row.tiers as unknown as PriceEntryData['tiers'] } : {}),
-        }),
-      ),
+      data: page.map((row): PriceEntryData => ({
+        id: row.id,
+        provider: row.provider,
+        model: row.model,
+        ...(row.aliases.length > 0 ? { aliases: row.aliases } : {}),
+        ...((row.patterns as unknown[]).length > 0 ? { patterns: row.patterns as unknown as PriceEntryData['patterns'] } : {}),
+        effectiveFrom: row.effectiveFrom?.toISOString() ?? null,
+        effectiveTo: row.effectiveTo?.toISOString() ?? null,
+        ...(row.timeOfDay ? { timeOfDay: row.timeOfDay as unknown as PriceEntryData['timeOfDay'] } : {}),
+        currency: 'USD',
+        rates: row.rates as unknown as PriceEntryData['rates'],
+        ...((row.tiers as unknown[]).length > 0 ? { tiers: row.tiers as unknown as PriceEntryData['tiers'] } : {}),
+      })),
       nextCursor: rows.length > limit && last ? encodeCursor({ provider: last.provider, model: last.model, id: last.id }) : null,
       attribution: GENAI_PRICES_ATTRIBUTION,
     };

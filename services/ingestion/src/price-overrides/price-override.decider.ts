@@ -31,8 +31,7 @@ export type PriceOverrideCommand =
   | { type: 'RemovePriceOverride'; organizationId: string; overrideId: string; at: Date };
 
 export type PriceOverrideEvent =
-  | DecidedEvent<'PriceOverrideSet', PriceOverrideSetData>
-  | DecidedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
+  DecidedEvent<'PriceOverrideSet', PriceOverrideSetData> | DecidedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
 
 /**
  * Sets or removes one organization price. A new price must be a valid catalog entry and must not apply at an

@@ -125,7 +125,9 @@ describe('price override decider', () => {
   });
 
   it('refuses to remove a price that does not exist', () => {
-    given().when({ type: 'RemovePriceOverride', organizationId: ORG, overrideId: 'o-9', at }).thenThrows(IngestionErrorCode.PriceOverrideNotFound);
+    given()
+      .when({ type: 'RemovePriceOverride', organizationId: ORG, overrideId: 'o-9', at })
+      .thenThrows(IngestionErrorCode.PriceOverrideNotFound);
   });
 
   it('evolves: set adds, removed drops, the revision follows the stream', () => {

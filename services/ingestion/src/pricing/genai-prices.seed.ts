@@ -40,23 +40,22 @@ export async function loadGenaiPricesProviders(): Promise<readonly Provider[]> {
 }
 
 /** genai-prices price keys the platform's usage can bill, with the rate they become. */
-const RATE_OF_PRICE_KEY: ReadonlyMap<string, { readonly field: keyof PriceRates; readonly perUnits: number }> =
-  new Map([
-    ['input_mtok', { field: 'input', perUnits: 1 }],
-    ['output_mtok', { field: 'output', perUnits: 1 }],
-    ['cache_read_mtok', { field: 'cachedInput', perUnits: 1 }],
-    ['cache_write_mtok', { field: 'cacheWrite', perUnits: 1 }],
-    ['cache_write_1h_mtok', { field: 'cacheWrite1h', perUnits: 1 }],
-    ['output_reasoning_mtok', { field: 'reasoning', perUnits: 1 }],
-    ['input_audio_mtok', { field: 'inputAudio', perUnits: 1 }],
-    ['cache_audio_read_mtok', { field: 'cachedInputAudio', perUnits: 1 }],
-    ['output_audio_mtok', { field: 'outputAudio', perUnits: 1 }],
-    ['input_image_mtok', { field: 'inputImage', perUnits: 1 }],
-    ['cache_image_read_mtok', { field: 'cachedInputImage', perUnits: 1 }],
-    ['output_image_mtok', { field: 'outputImage', perUnits: 1 }],
-    // Priced per thousand requests in the dataset, per request here.
-    ['requests_kcount', { field: 'perRequest', perUnits: 1000 }],
-  ]);
+const RATE_OF_PRICE_KEY: ReadonlyMap<string, { readonly field: keyof PriceRates; readonly perUnits: number }> = new Map([
+  ['input_mtok', { field: 'input', perUnits: 1 }],
+  ['output_mtok', { field: 'output', perUnits: 1 }],
+  ['cache_read_mtok', { field: 'cachedInput', perUnits: 1 }],
+  ['cache_write_mtok', { field: 'cacheWrite', perUnits: 1 }],
+  ['cache_write_1h_mtok', { field: 'cacheWrite1h', perUnits: 1 }],
+  ['output_reasoning_mtok', { field: 'reasoning', perUnits: 1 }],
+  ['input_audio_mtok', { field: 'inputAudio', perUnits: 1 }],
+  ['cache_audio_read_mtok', { field: 'cachedInputAudio', perUnits: 1 }],
+  ['output_audio_mtok', { field: 'outputAudio', perUnits: 1 }],
+  ['input_image_mtok', { field: 'inputImage', perUnits: 1 }],
+  ['cache_image_read_mtok', { field: 'cachedInputImage', perUnits: 1 }],
+  ['output_image_mtok', { field: 'outputImage', perUnits: 1 }],
+  // Priced per thousand requests in the dataset, per request here.
+  ['requests_kcount', { field: 'perRequest', perUnits: 1000 }],
+]);
 
 /**
  * Converts genai-prices data into catalog entries, deterministically: the same data gives the same entries,
@@ -184,7 +183,10 @@ function convertPeriods(model: ModelInfo, dropped: Set<string>, path: string): P
       if (condition.kind === 'daily') windows.push({ item: list[i], window: condition.window });
       else if (condition.kind === 'always' || (from !== null && condition.instant <= from)) plain = list[i];
     }
-    assertDisjointWindows(windows.map((w) => w.window), path);
+    assertDisjointWindows(
+      windows.map((w) => w.window),
+      path,
+    );
     for (const { item, window } of [{ item: plain ?? list[0], window: undefined }, ...windows]) {
       const converted = convertPrices(item.prices, dropped, path);
       if (!converted) continue;
@@ -244,7 +246,12 @@ function assertDisjointWindows(windows: readonly TimeOfDayWindow[], path: string
   const seconds = (time: string): number => time.split(':').reduce((sum, part) => sum * 60 + Number(part), 0);
   const spans = windows.flatMap((w) => {
     const [from, to] = [seconds(w.from), seconds(w.to)];
-    return from < to ? [[from, to]] : [[from, 86_400], [0, to]];
+    return from < to
+      ? [[from, to]]
+      : [
+          [from, 86_400],
+          [0, to],
+        ];
   });
   for (let i = 0; i < spans.length; i += 1) {
     for (let j = i + 1; j < spans.length; j += 1) {
@@ -259,11 +266,7 @@ function assertDisjointWindows(windows: readonly TimeOfDayWindow[], path: string
  * One price set to rates and tiers, or `undefined` when it only has keys the usage cannot bill. An empty set
  * is the dataset saying the model is free (`:free` variants, models included in a subscription).
  */
-function convertPrices(
-  prices: ModelPrice,
-  dropped: Set<string>,
-  path: string,
-): Pick<Period, 'rates' | 'tiers'> | undefined {
+function convertPrices(prices: ModelPrice, dropped: Set<string>, path: string): Pick<Period, 'rates' | 'tiers'> | undefined {
   const supported = new Map<keyof PriceRates, { perUnits: number; price: DatasetPrice }>();
   let unsupportedKeys = 0;
   for (const [key, value] of Object.entries(prices)) {

@@ -2,12 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { calcPrice, type MatchLogic, type Provider } from '@pydantic/genai-prices';
 import { computeCost } from './cost-calculator';
-import {
-  GENAI_PRICES_ATTRIBUTION,
-  loadGenaiPricesProviders,
-  seedFromGenaiPrices,
-  type GenaiPricesSeed,
-} from './genai-prices.seed';
+import { GENAI_PRICES_ATTRIBUTION, loadGenaiPricesProviders, seedFromGenaiPrices, type GenaiPricesSeed } from './genai-prices.seed';
 import { createPriceCatalog, resolvePrice, type PriceCatalog } from './price-catalog';
 import type { PriceEntry } from './price-entry';
 import { PricingErrorCode } from './pricing.errors';
@@ -25,8 +20,7 @@ beforeAll(async () => {
 
 const entriesOf = (provider: string, model: string): PriceEntry[] =>
   seed.entries.filter((e) => e.provider === provider && e.model === model);
-const resolve = (provider: string, model: string, iso: string) =>
-  resolvePrice(catalog, { provider, model, at: new Date(iso) });
+const resolve = (provider: string, model: string, iso: string) => resolvePrice(catalog, { provider, model, at: new Date(iso) });
 
 describe('seedFromGenaiPrices on the bundled dataset', () => {
   it('credits the dataset as its package.json states it', () => {
@@ -320,7 +314,13 @@ describe('seedFromGenaiPrices conversion rules', () => {
           id: 'm',
           match: { equals: 'm' },
           prices: {
-            input_mtok: { base: 1, tiers: [{ start: 100, price: 2 }, { start: 10, price: 1.5 }] },
+            input_mtok: {
+              base: 1,
+              tiers: [
+                { start: 100, price: 2 },
+                { start: 10, price: 1.5 },
+              ],
+            },
             output_mtok: { base: 4, tiers: [{ start: 100, price: 8 }] },
             cache_read_mtok: 0.1,
           },
@@ -353,9 +353,7 @@ describe('seedFromGenaiPrices conversion rules', () => {
     ['a negative price', [{ prices: { input_mtok: -1 } }]],
   ])('refuses %s rather than guess', (_, prices) => {
     const models = [{ id: 'm', match: { equals: 'm' }, prices: prices as never }];
-    expect(() => seedFromGenaiPrices(provider(models))).toThrow(
-      expect.objectContaining({ code: PricingErrorCode.InvalidDataset }),
-    );
+    expect(() => seedFromGenaiPrices(provider(models))).toThrow(expect.objectContaining({ code: PricingErrorCode.InvalidDataset }));
   });
 });
 

@@ -110,10 +110,7 @@ export function createPriceCatalog(entries: readonly PriceEntry[], options: Pric
   });
 
   const providerFallbacks = Object.fromEntries(
-    Object.entries(options.providerFallbacks ?? {}).map(([from, to]) => [
-      normalizeProvider(from),
-      to.map(normalizeProvider),
-    ]),
+    Object.entries(options.providerFallbacks ?? {}).map(([from, to]) => [normalizeProvider(from), to.map(normalizeProvider)]),
   );
   return Object.freeze({ entries: Object.freeze([...entries]), providerFallbacks, [INDEX]: providers });
 }
@@ -200,9 +197,7 @@ function entryAt(group: ModelGroup, at: number): CompiledEntry | undefined {
 }
 
 function inWindow(window: { from: number; to: number }, second: number): boolean {
-  return window.from < window.to
-    ? second >= window.from && second < window.to
-    : second >= window.from || second < window.to;
+  return window.from < window.to ? second >= window.from && second < window.to : second >= window.from || second < window.to;
 }
 
 function compileEntry(entry: PriceEntry, position: number, path: string): CompiledEntry {
@@ -327,7 +322,12 @@ function assertNoOverlap(a: CompiledEntry, b: CompiledEntry, path: string): void
 
 function windowsOverlap(a: { from: number; to: number }, b: { from: number; to: number }): boolean {
   const spans = (w: { from: number; to: number }): [number, number][] =>
-    w.from < w.to ? [[w.from, w.to]] : [[w.from, SECONDS_PER_DAY], [0, w.to]];
+    w.from < w.to
+      ? [[w.from, w.to]]
+      : [
+          [w.from, SECONDS_PER_DAY],
+          [0, w.to],
+        ];
   return spans(a).some(([af, at]) => spans(b).some(([bf, bt]) => Math.max(af, bf) < Math.min(at, bt)));
 }
 

@@ -43,9 +43,7 @@ describe('resolvePrice', () => {
     });
 
     it('leaves an instant after the last price closed unpriced', () => {
-      const closed = createPriceCatalog([
-        entry({ provider: 'openai', model: 'gpt-3', effectiveTo: '2024-01-04T00:00:00+00:00' }),
-      ]);
+      const closed = createPriceCatalog([entry({ provider: 'openai', model: 'gpt-3', effectiveTo: '2024-01-04T00:00:00+00:00' })]);
       expect(inputRate(closed, 'openai', 'gpt-3', '2024-01-03T23:59:59Z')).toBe('1');
       expect(resolveAt(closed, 'openai', 'gpt-3', '2024-01-04T00:00:00Z')).toBeUndefined();
     });
@@ -157,16 +155,12 @@ describe('resolvePrice', () => {
         entry({ provider: 'p', model: 'family-large', aliases: ['family-large-v2'], rates: rates('2') }),
         entry({ provider: 'p', model: 'family-large-v2', rates: rates('3') }),
       ]);
-      expect(resolveAt(ranked, 'p', 'family-large-v2')).toMatchObject(
-        { entry: { model: 'family-large-v2' }, matchedBy: 'id' },
-      );
+      expect(resolveAt(ranked, 'p', 'family-large-v2')).toMatchObject({ entry: { model: 'family-large-v2' }, matchedBy: 'id' });
       expect(inputRate(ranked, 'p', 'family-large')).toBe('2');
       expect(inputRate(ranked, 'p', 'family-large-v3')).toBe('1');
 
       const withoutId = createPriceCatalog(ranked.entries.slice(0, 2));
-      expect(resolveAt(withoutId, 'p', 'family-large-v2')).toMatchObject(
-        { entry: { model: 'family-large' }, matchedBy: 'alias' },
-      );
+      expect(resolveAt(withoutId, 'p', 'family-large-v2')).toMatchObject({ entry: { model: 'family-large' }, matchedBy: 'alias' });
     });
 
     it('takes the first model in catalog order among matching patterns', () => {
@@ -239,8 +233,7 @@ describe('resolvePrice', () => {
       }),
       entry({ provider: 'my-llm', model: 'house-model', rates: rates('0.01', '0.02') }),
     ]);
-    const price = (provider: string, model: string, when = JAN_1) =>
-      resolveAt(catalog, provider, model, when, overrides);
+    const price = (provider: string, model: string, when = JAN_1) => resolveAt(catalog, provider, model, when, overrides);
 
     it('win over the catalog, even a pattern override over an exact catalog id', () => {
       expect(price('openai', 'gpt-4o', '2025-07-01T00:00:00Z')).toMatchObject({
@@ -299,11 +292,7 @@ describe('createPriceCatalog', () => {
       'entries/0/effectiveTo',
     ],
     ['a bad window', [entry({ ...base, timeOfDay: { from: '24:00:00', to: '01:00:00' } })], 'entries/0/timeOfDay/from'],
-    [
-      'an empty window',
-      [entry({ ...base, timeOfDay: { from: '01:00:00', to: '01:00:00' } })],
-      'entries/0/timeOfDay/to',
-    ],
+    ['an empty window', [entry({ ...base, timeOfDay: { from: '01:00:00', to: '01:00:00' } })], 'entries/0/timeOfDay/to'],
     ['a bad regex', [entry({ ...base, patterns: [{ kind: 'regex', value: '(' }] })], 'entries/0/patterns/0/value'],
     ['an unknown pattern', [entry({ ...base, patterns: [{ kind: 'glob' } as never] })], 'entries/0/patterns/0/kind'],
     ['an empty alias', [entry({ ...base, aliases: [' '] })], 'entries/0/aliases/0'],
@@ -344,9 +333,7 @@ describe('createPriceCatalog', () => {
         entry({ ...base, timeOfDay: { from: '01:00:00', to: '03:00:00' } }),
       ]).code,
     ).toBe(PricingErrorCode.OverlappingPriceEntries);
-    expect(() =>
-      createPriceCatalog([entry(base), entry({ ...base, timeOfDay: { from: '01:00:00', to: '03:00:00' } })]),
-    ).not.toThrow();
+    expect(() => createPriceCatalog([entry(base), entry({ ...base, timeOfDay: { from: '01:00:00', to: '03:00:00' } })])).not.toThrow();
   });
 
   it('accepts back-to-back periods', () => {

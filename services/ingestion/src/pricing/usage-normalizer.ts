@@ -102,13 +102,11 @@ const DIALECTS: Record<UsageDialect, (raw: RawObject) => Counts> = {
     return counts({
       inputTokens: read(raw, 'promptTokenCount') + read(raw, 'toolUsePromptTokenCount'),
       cachedInputTokens: read(raw, 'cachedContentTokenCount'),
-      inputAudioTokens:
-        modality(raw, 'promptTokensDetails', 'AUDIO') + modality(raw, 'toolUsePromptTokensDetails', 'AUDIO'),
+      inputAudioTokens: modality(raw, 'promptTokensDetails', 'AUDIO') + modality(raw, 'toolUsePromptTokensDetails', 'AUDIO'),
       cachedInputAudioTokens: modality(raw, 'cacheTokensDetails', 'AUDIO'),
       // Gemini bills a document page as image input, which is how genai-prices maps DOCUMENT too.
       inputImageTokens:
-        modality(raw, 'promptTokensDetails', 'IMAGE', 'DOCUMENT') +
-        modality(raw, 'toolUsePromptTokensDetails', 'IMAGE', 'DOCUMENT'),
+        modality(raw, 'promptTokensDetails', 'IMAGE', 'DOCUMENT') + modality(raw, 'toolUsePromptTokensDetails', 'IMAGE', 'DOCUMENT'),
       cachedInputImageTokens: modality(raw, 'cacheTokensDetails', 'IMAGE', 'DOCUMENT'),
       outputTokens: read(raw, 'candidatesTokenCount') + thoughts,
       reasoningTokens: thoughts,

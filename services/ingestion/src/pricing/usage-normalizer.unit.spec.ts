@@ -39,9 +39,7 @@ describe('normalizeUsage', () => {
         prompt_tokens_details: { cached_tokens: 1_536 },
       });
       // 464 × $2.50/M + 1536 × $1.25/M + 300 × $10/M = 0.00116 + 0.00192 + 0.003
-      expect(computeCost(usage, price({ input: '2.5', output: '10', cachedInput: '1.25' })).amount).toBe(
-        '0.006080000000',
-      );
+      expect(computeCost(usage, price({ input: '2.5', output: '10', cachedInput: '1.25' })).amount).toBe('0.006080000000');
     });
 
     it('reads the same format from OpenAI-compatible providers', () => {
@@ -253,9 +251,7 @@ describe('normalizeUsage', () => {
         'promptTokensDetails.0.tokenCount',
       ],
     ])('%s as INVALID_PROVIDER_USAGE at the raw field', (_, provider, raw, field) => {
-      expect(() => normalizeUsage(provider, raw)).toThrow(
-        expect.objectContaining({ code: PricingErrorCode.InvalidProviderUsage, field }),
-      );
+      expect(() => normalizeUsage(provider, raw)).toThrow(expect.objectContaining({ code: PricingErrorCode.InvalidProviderUsage, field }));
     });
 
     it('counts that contradict each other as INVALID_USAGE at the platform field', () => {

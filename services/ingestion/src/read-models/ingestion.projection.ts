@@ -43,17 +43,26 @@ export class IngestionProjection {
         const data = event.data as PriceCatalogRefreshedData;
         await this.repository.applyCatalogChange(tx, data);
         await this.repository.setRevision(tx, 'catalog', event.revision);
-        await this.repository.addRepriceJob(tx, { id: event.id, organizationId: null, requiredRevision: event.revision, scopes: catalogRepriceScopes(data) });
+        await this.repository.addRepriceJob(tx, {
+          id: event.id,
+          organizationId: null,
+          requiredRevision: event.revision,
+          scopes: catalogRepriceScopes(data),
+        });
         return;
       }
       case 'PriceOverrideSet':
       case 'PriceOverrideRemoved': {
         const typed = event as
-          | RecordedEvent<'PriceOverrideSet', PriceOverrideSetData>
-          | RecordedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
+          RecordedEvent<'PriceOverrideSet', PriceOverrideSetData> | RecordedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
         const { organizationId } = typed.data;
         await this.repository.setRevision(tx, overridesScope(organizationId), event.revision);
-        await this.repository.addRepriceJob(tx, { id: event.id, organizationId, requiredRevision: event.revision, scopes: overrideRepriceScopes(typed) });
+        await this.repository.addRepriceJob(tx, {
+          id: event.id,
+          organizationId,
+          requiredRevision: event.revision,
+          scopes: overrideRepriceScopes(typed),
+        });
         return;
       }
       default:
@@ -65,7 +74,10 @@ export class IngestionProjection {
   private async recordUsage(tx: PoolClient, event: RecordedEvent<'UsageRecorded', UsageRecordedData>): Promise<void> {
     const data = event.data;
     const records = firstOfEachId(data.records);
-    await this.partitions.ensure(tx, records.map((r) => r.timestamp));
+    await this.partitions.ensure(
+      tx,
+      records.map((r) => r.timestamp),
+    );
     const revisions = await this.repository.pricingRevisions(tx, data.organizationId);
     await this.repository.recordUsage(tx, {
       organizationId: data.organizationId,

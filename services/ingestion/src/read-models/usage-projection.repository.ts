@@ -1,9 +1,4 @@
-import type {
-  CatalogEntryData,
-  PriceCatalogRefreshedData,
-  UsageRecordData,
-  UsageRepricedData,
-} from '@llmlab/contracts';
+import type { CatalogEntryData, PriceCatalogRefreshedData, UsageRecordData, UsageRepricedData } from '@llmlab/contracts';
 import type { PoolClient } from 'pg';
 import type { RepriceScope } from '../repricing/repricing.decider';
 
@@ -35,13 +30,37 @@ const HOUR = "date_trunc('hour', occurred_at, 'UTC')";
 const DAY = "date_trunc('day', occurred_at, 'UTC')";
 
 const ROLLUPS: Rollup[] = [
-  { table: 'usage_rollups_hourly', bucket: HOUR, dimensions: [['provider', 'provider'], ['model', 'model']], conflict: 'project_id, bucket, provider, model' },
-  { table: 'usage_rollups_daily', bucket: DAY, dimensions: [['provider', 'provider'], ['model', 'model']], conflict: 'project_id, bucket, provider, model' },
-  { table: 'usage_rollups_daily_users', bucket: DAY, dimensions: [['user_id', "coalesce(user_id, '')"]], conflict: 'project_id, bucket, user_id' },
+  {
+    table: 'usage_rollups_hourly',
+    bucket: HOUR,
+    dimensions: [
+      ['provider', 'provider'],
+      ['model', 'model'],
+    ],
+    conflict: 'project_id, bucket, provider, model',
+  },
+  {
+    table: 'usage_rollups_daily',
+    bucket: DAY,
+    dimensions: [
+      ['provider', 'provider'],
+      ['model', 'model'],
+    ],
+    conflict: 'project_id, bucket, provider, model',
+  },
+  {
+    table: 'usage_rollups_daily_users',
+    bucket: DAY,
+    dimensions: [['user_id', "coalesce(user_id, '')"]],
+    conflict: 'project_id, bucket, user_id',
+  },
   {
     table: 'usage_rollups_daily_tags',
     bucket: DAY,
-    dimensions: [['tag_key', 'tag.key'], ['tag_value', 'tag.value']],
+    dimensions: [
+      ['tag_key', 'tag.key'],
+      ['tag_value', 'tag.value'],
+    ],
     conflict: 'project_id, tag_key, bucket, tag_value',
     from: (source) => `${source} CROSS JOIN LATERAL jsonb_each_text(${source}.tags) AS tag(key, value)`,
   },
@@ -272,7 +291,10 @@ export class UsageProjectionRepository {
     );
   }
 
-  async addRepriceJob(tx: PoolClient, job: { id: string; organizationId: string | null; requiredRevision: number; scopes: RepriceScope[] }): Promise<void> {
+  async addRepriceJob(
+    tx: PoolClient,
+    job: { id: string; organizationId: string | null; requiredRevision: number; scopes: RepriceScope[] },
+  ): Promise<void> {
     if (job.scopes.length === 0) return;
     await tx.query(
       `INSERT INTO ingestion.reprice_jobs (id, organization_id, required_revision, scopes) VALUES ($1, $2, $3, $4::jsonb)

@@ -106,7 +106,9 @@ export class Repricer {
 
   private async drainQueue(): Promise<boolean> {
     return this.inTransaction(async (tx) => {
-      const { rows } = await tx.query<RecordRow & { q_project_id: string; q_event_id: string; q_occurred_at: Date; catalog_revision: string; overrides_revision: string }>(
+      const { rows } = await tx.query<
+        RecordRow & { q_project_id: string; q_event_id: string; q_occurred_at: Date; catalog_revision: string; overrides_revision: string }
+      >(
         `SELECT q.project_id AS q_project_id, q.event_id AS q_event_id, q.occurred_at AS q_occurred_at,
            q.catalog_revision, q.overrides_revision, ${RECORD_COLUMNS}
          FROM ingestion.reprice_queue q
@@ -152,7 +154,9 @@ export class Repricer {
       const minimum = new Map(
         [...new Set(page.map((r) => r.organization_id))].map((org) => [
           org,
-          job.organization_id === null ? { catalogRevision: required, overridesRevision: -1 } : { catalogRevision: -1, overridesRevision: required },
+          job.organization_id === null
+            ? { catalogRevision: required, overridesRevision: -1 }
+            : { catalogRevision: -1, overridesRevision: required },
         ]),
       );
       await this.correct(page, minimum, { kind: 'price-change', pricingEventId: job.id }, job.id);
@@ -160,7 +164,10 @@ export class Repricer {
       const next =
         page.length < PAGE_SIZE || !last
           ? { scopeIndex: job.scope_index + 1, cursor: null }
-          : { scopeIndex: job.scope_index, cursor: { occurredAt: last.occurred_at.toISOString(), projectId: last.project_id, eventId: last.event_id } };
+          : {
+              scopeIndex: job.scope_index,
+              cursor: { occurredAt: last.occurred_at.toISOString(), projectId: last.project_id, eventId: last.event_id },
+            };
       await tx.query('UPDATE ingestion.reprice_jobs SET scope_index = $2, cursor = $3::jsonb WHERE id = $1', [
         job.id,
         next.scopeIndex,
@@ -198,9 +205,13 @@ export class Repricer {
     correlationId: string,
   ): Promise<void> {
     const snapshots = new Map<string, PricingSnapshot>();
-    for (const [organizationId, revisions] of minimum) snapshots.set(organizationId, await this.priceBook.snapshot(organizationId, revisions));
+    for (const [organizationId, revisions] of minimum)
+      snapshots.set(organizationId, await this.priceBook.snapshot(organizationId, revisions));
     const groups = decideCorrections(rows.map(toRecord), (record) =>
-      priceUsage({ provider: record.provider, model: record.model, timestamp: record.timestamp, usage: record.usage }, snapshots.get(record.organizationId)!),
+      priceUsage(
+        { provider: record.provider, model: record.model, timestamp: record.timestamp, usage: record.usage },
+        snapshots.get(record.organizationId)!,
+      ),
     );
     for (const group of groups) {
       const event = decideRepricing(group, reason);

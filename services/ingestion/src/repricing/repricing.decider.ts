@@ -48,11 +48,25 @@ export function catalogRepriceScopes(change: PriceCatalogRefreshedData): Reprice
   const scopes: RepriceScope[] = [];
   for (const entry of change.opened) {
     const statuses: RepriceStatus[] = entry.effectiveFrom === null ? ['unpriced'] : ['unpriced', 'priced'];
-    scopes.push({ organizationId: null, providers: users(entry.provider), from: entry.effectiveFrom, to: entry.effectiveTo, statuses, priceEntryIds: null });
+    scopes.push({
+      organizationId: null,
+      providers: users(entry.provider),
+      from: entry.effectiveFrom,
+      to: entry.effectiveTo,
+      statuses,
+      priceEntryIds: null,
+    });
   }
   for (const entry of change.closed) {
     const [from, to] = [entry.effectiveTo, entry.previousEffectiveTo].sort(byInstant);
-    scopes.push({ organizationId: null, providers: users(entry.provider), from, to, statuses: ['unpriced', 'priced'], priceEntryIds: null });
+    scopes.push({
+      organizationId: null,
+      providers: users(entry.provider),
+      from,
+      to,
+      statuses: ['unpriced', 'priced'],
+      priceEntryIds: null,
+    });
   }
   for (const entry of change.withdrawn) {
     scopes.push({
@@ -95,7 +109,12 @@ export function mergeScopes(scopes: readonly RepriceScope[]): RepriceScope[] {
       const key = [scope.organizationId, provider, [...scope.statuses].sort().join(','), scope.priceEntryIds ? 'ids' : 'all'].join('|');
       const known = merged.get(key);
       if (!known) {
-        merged.set(key, { ...scope, providers: [provider], statuses: [...scope.statuses].sort(), priceEntryIds: scope.priceEntryIds && [...scope.priceEntryIds] });
+        merged.set(key, {
+          ...scope,
+          providers: [provider],
+          statuses: [...scope.statuses].sort(),
+          priceEntryIds: scope.priceEntryIds && [...scope.priceEntryIds],
+        });
         continue;
       }
       known.from = known.from === null || scope.from === null ? null : [known.from, scope.from].sort(byInstant)[0];
@@ -130,7 +149,10 @@ export interface ProjectCorrections {
  * Re-resolves each record at its own timestamp and keeps those whose cost would now differ. A client's explicit
  * cost is never repriced: it is what the client says it paid.
  */
-export function decideCorrections(records: readonly RecordToReprice[], price: (record: RecordToReprice) => RecordCostData): ProjectCorrections[] {
+export function decideCorrections(
+  records: readonly RecordToReprice[],
+  price: (record: RecordToReprice) => RecordCostData,
+): ProjectCorrections[] {
   const byProject = new Map<string, ProjectCorrections>();
   for (const record of records) {
     if (record.cost.status === 'override') continue;

@@ -72,38 +72,93 @@ describe('repricing scopes', () => {
       }),
     );
     expect(scopes).toEqual([
-      { organizationId: null, providers: ['mistral'], from: '2026-03-01T00:00:00.000Z', to: null, statuses: ['priced', 'unpriced'], priceEntryIds: null },
-      { organizationId: null, providers: ['mistral'], from: '2026-04-01T00:00:00.000Z', to: null, statuses: ['priced'], priceEntryIds: ['w'] },
+      {
+        organizationId: null,
+        providers: ['mistral'],
+        from: '2026-03-01T00:00:00.000Z',
+        to: null,
+        statuses: ['priced', 'unpriced'],
+        priceEntryIds: null,
+      },
+      {
+        organizationId: null,
+        providers: ['mistral'],
+        from: '2026-04-01T00:00:00.000Z',
+        to: null,
+        statuses: ['priced'],
+        priceEntryIds: ['w'],
+      },
     ]);
   });
 
   it('merges scopes of one provider and kind into the span of their periods', () => {
     const merged = mergeScopes([
-      { organizationId: null, providers: ['openai'], from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', statuses: ['unpriced', 'priced'], priceEntryIds: null },
-      { organizationId: null, providers: ['openai'], from: '2025-06-01T00:00:00Z', to: '2025-07-01T00:00:00Z', statuses: ['priced', 'unpriced'], priceEntryIds: null },
+      {
+        organizationId: null,
+        providers: ['openai'],
+        from: '2026-01-01T00:00:00Z',
+        to: '2026-02-01T00:00:00Z',
+        statuses: ['unpriced', 'priced'],
+        priceEntryIds: null,
+      },
+      {
+        organizationId: null,
+        providers: ['openai'],
+        from: '2025-06-01T00:00:00Z',
+        to: '2025-07-01T00:00:00Z',
+        statuses: ['priced', 'unpriced'],
+        priceEntryIds: null,
+      },
       { organizationId: null, providers: ['openai'], from: null, to: '2025-01-01T00:00:00Z', statuses: ['priced'], priceEntryIds: ['a'] },
       { organizationId: null, providers: ['openai'], from: '2025-03-01T00:00:00Z', to: null, statuses: ['priced'], priceEntryIds: ['b'] },
     ]);
     expect(merged).toEqual([
-      { organizationId: null, providers: ['openai'], from: '2025-06-01T00:00:00Z', to: '2026-02-01T00:00:00Z', statuses: ['priced', 'unpriced'], priceEntryIds: null },
+      {
+        organizationId: null,
+        providers: ['openai'],
+        from: '2025-06-01T00:00:00Z',
+        to: '2026-02-01T00:00:00Z',
+        statuses: ['priced', 'unpriced'],
+        priceEntryIds: null,
+      },
       { organizationId: null, providers: ['openai'], from: null, to: null, statuses: ['priced'], priceEntryIds: ['a', 'b'] },
     ]);
   });
 
   it("limits an override's scope to its organization, its provider and its period", () => {
     expect(overrideRepriceScopes({ type: 'PriceOverrideSet', data: { organizationId: ORG, override } })).toEqual([
-      { organizationId: ORG, providers: ['openai'], from: '2026-01-01T00:00:00.000Z', to: null, statuses: ['unpriced', 'priced'], priceEntryIds: null },
+      {
+        organizationId: ORG,
+        providers: ['openai'],
+        from: '2026-01-01T00:00:00.000Z',
+        to: null,
+        statuses: ['unpriced', 'priced'],
+        priceEntryIds: null,
+      },
     ]);
     const removed = { organizationId: ORG, overrideId: 'o-1', override, removedAt: '2026-03-02T00:00:00.000Z' };
     expect(overrideRepriceScopes({ type: 'PriceOverrideRemoved', data: removed })).toEqual([
-      { organizationId: ORG, providers: ['openai'], from: '2026-01-01T00:00:00.000Z', to: null, statuses: ['priced'], priceEntryIds: ['o-1'] },
+      {
+        organizationId: ORG,
+        providers: ['openai'],
+        from: '2026-01-01T00:00:00.000Z',
+        to: null,
+        statuses: ['priced'],
+        priceEntryIds: ['o-1'],
+      },
     ]);
   });
 });
 
 describe('corrections', () => {
   const unpriced: RecordCostData = { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null };
-  const priced = (amount: string, priceEntryId = 'e-1'): RecordCostData => ({ status: 'priced', amount, currency: 'USD', priceEntryId, priceOrigin: 'catalog' });
+  const priced = (amount: string, priceEntryId = 'e-1'): RecordCostData => ({
+    status: 'priced',
+    amount,
+    currency: 'USD',
+    priceEntryId,
+    priceOrigin: 'catalog',
+  });
   const record = (eventId: string, projectId: string, cost: RecordCostData): RecordToReprice => ({
     organizationId: ORG,
     projectId,
@@ -116,17 +171,34 @@ describe('corrections', () => {
   });
 
   it('corrects only what would now differ, never an explicit cost, grouped by project', () => {
-    const explicit: RecordCostData = { status: 'override', amount: '1.000000000000', currency: 'USD', priceEntryId: null, priceOrigin: null };
+    const explicit: RecordCostData = {
+      status: 'override',
+      amount: '1.000000000000',
+      currency: 'USD',
+      priceEntryId: null,
+      priceOrigin: null,
+    };
     const groups = decideCorrections(
-      [record('a', 'p1', unpriced), record('b', 'p1', priced('0.000002000000')), record('c', 'p2', priced('0.000001000000')), record('d', 'p1', explicit)],
+      [
+        record('a', 'p1', unpriced),
+        record('b', 'p1', priced('0.000002000000')),
+        record('c', 'p2', priced('0.000001000000')),
+        record('d', 'p1', explicit),
+      ],
       () => priced('0.000002000000'),
     );
     expect(groups).toEqual([
-      { organizationId: ORG, projectId: 'p1', corrections: [{ eventId: 'a', timestamp: '2026-02-01T00:00:00.000Z', previous: unpriced, current: priced('0.000002000000') }] },
+      {
+        organizationId: ORG,
+        projectId: 'p1',
+        corrections: [{ eventId: 'a', timestamp: '2026-02-01T00:00:00.000Z', previous: unpriced, current: priced('0.000002000000') }],
+      },
       {
         organizationId: ORG,
         projectId: 'p2',
-        corrections: [{ eventId: 'c', timestamp: '2026-02-01T00:00:00.000Z', previous: priced('0.000001000000'), current: priced('0.000002000000') }],
+        corrections: [
+          { eventId: 'c', timestamp: '2026-02-01T00:00:00.000Z', previous: priced('0.000001000000'), current: priced('0.000002000000') },
+        ],
       },
     ]);
   });

@@ -87,7 +87,8 @@ export function parseUsageBatch(raw: unknown): UsageBatchAccepted {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidBatch([{ field: '/', message: 'must be an object' }]);
   const message = raw as Record<string, unknown>;
   for (const field of ['batchId', 'organizationId', 'projectId', 'apiKeyId'] as const) {
-    if (typeof message[field] !== 'string' || !UUID.test(message[field] as string)) errors.push({ field: `/${field}`, message: 'must be a UUID' });
+    if (typeof message[field] !== 'string' || !UUID.test(message[field] as string))
+      errors.push({ field: `/${field}`, message: 'must be a UUID' });
   }
   const receivedAt = typeof message.receivedAt === 'string' ? parseRfc3339(message.receivedAt) : undefined;
   if (receivedAt === undefined) errors.push({ field: '/receivedAt', message: 'must be an RFC 3339 date-time' });

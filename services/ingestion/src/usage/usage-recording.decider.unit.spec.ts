@@ -16,7 +16,10 @@ const entry = (overrides: Partial<PriceEntry>): PriceEntry => ({
 });
 
 const pricing: PricingSnapshot = {
-  catalog: createPriceCatalog([entry({}), entry({ id: 'catalog:aws:claude', provider: 'aws', model: 'claude-y', rates: { input: '3', output: '15' } })]),
+  catalog: createPriceCatalog([
+    entry({}),
+    entry({ id: 'catalog:aws:claude', provider: 'aws', model: 'claude-y', rates: { input: '3', output: '15' } }),
+  ]),
   catalogRevision: 4,
   overrides: createPriceCatalog([entry({ id: 'override-1', provider: 'openai', model: 'gpt-cheap', rates: { input: '1', output: '1' } })]),
   overridesRevision: 2,
@@ -61,9 +64,21 @@ describe('recording a usage batch', () => {
     expect(recorded.data).toMatchObject({ part: 0, parts: 1, pricing: { catalogRevision: 4, overridesRevision: 2 } });
     expect(recorded.data.records.map((r) => [r.id, r.provider, r.cost])).toEqual([
       // 400 × $2 + 600 × $0.50 + 100 × $8, per million: cached tokens are not charged as input too.
-      ['evt-1', 'openai', { status: 'priced', amount: '0.001900000000', currency: 'USD', priceEntryId: 'catalog:openai:gpt-x', priceOrigin: 'catalog' }],
-      ['evt-2', 'openai', { status: 'priced', amount: '0.001100000000', currency: 'USD', priceEntryId: 'override-1', priceOrigin: 'override' }],
-      ['evt-3', 'aws', { status: 'priced', amount: '0.000030000000', currency: 'USD', priceEntryId: 'catalog:aws:claude', priceOrigin: 'catalog' }],
+      [
+        'evt-1',
+        'openai',
+        { status: 'priced', amount: '0.001900000000', currency: 'USD', priceEntryId: 'catalog:openai:gpt-x', priceOrigin: 'catalog' },
+      ],
+      [
+        'evt-2',
+        'openai',
+        { status: 'priced', amount: '0.001100000000', currency: 'USD', priceEntryId: 'override-1', priceOrigin: 'override' },
+      ],
+      [
+        'evt-3',
+        'aws',
+        { status: 'priced', amount: '0.000030000000', currency: 'USD', priceEntryId: 'catalog:aws:claude', priceOrigin: 'catalog' },
+      ],
       ['evt-4', 'openai', { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null }],
       ['evt-5', 'openai', { status: 'override', amount: '0.250000000000', currency: 'USD', priceEntryId: null, priceOrigin: null }],
     ]);
@@ -72,9 +87,13 @@ describe('recording a usage batch', () => {
   it('derives event ids from the batch id and the part, whatever the prices', () => {
     const command = { type: 'RecordUsage' as const, batch: batch([event()]), pricing };
     const first = decideRecordUsage(command).map((e) => e.id);
-    const repriced = decideRecordUsage({ ...command, pricing: { ...pricing, overrides: undefined, overridesRevision: -1 } }).map((e) => e.id);
+    const repriced = decideRecordUsage({ ...command, pricing: { ...pricing, overrides: undefined, overridesRevision: -1 } }).map(
+      (e) => e.id,
+    );
     expect(repriced).toEqual(first);
-    expect(decideRecordUsage({ ...command, batch: { ...command.batch, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' } })[0].id).not.toBe(first[0]);
+    expect(decideRecordUsage({ ...command, batch: { ...command.batch, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' } })[0].id).not.toBe(
+      first[0],
+    );
   });
 
   it('cuts parts from the input alone, by count and by size', () => {
@@ -109,7 +128,9 @@ describe('reading a message of the ingest stream', () => {
         ],
       }),
     );
-    expect(() => parseUsageBatch(message({ events: [event({ timestamp: '2025-04-01T00:00:00Z' })] }))).toThrow(/\/events\/0\/timestamp: is more than 35 days old/);
+    expect(() => parseUsageBatch(message({ events: [event({ timestamp: '2025-04-01T00:00:00Z' })] }))).toThrow(
+      /\/events\/0\/timestamp: is more than 35 days old/,
+    );
     expect(() => parseUsageBatch('[]')).toThrow(/invalid usage batch/);
   });
 });

@@ -2,6 +2,17 @@
  * Module boundaries of the monorepo (DESIGN.md section 1, STYLE.md rule 12), checked in `npm test`.
  * A wrong import fails the build instead of waiting for a reviewer.
  */
+/**
+ * What must stay pure: every decider and every domain module's coded errors (the gateway's are HTTP errors), the
+ * domain kernel itself, and the spend arithmetic deciders use.
+ */
+const PURE = '(^services/(?!gateway/).*(\\.decider|\\.errors)\\.ts$|^libs/(domain|spend-analytics)/src/)';
+/** Being made pure (their ids and hashes move into their commands); this list only shrinks. */
+const NOT_YET_PURE =
+  '^services/ingestion/src/(price-catalog/price-catalog|price-overrides/price-override|repricing/repricing|usage/usage-recording)\\.decider\\.ts$';
+/** Packages a pure module may reach: exact decimals, and the price dataset (plain data, read by the pricing engine). */
+const PURE_PACKAGES = ['decimal\\.js', '@pydantic/genai-prices'];
+
 module.exports = {
   forbidden: [
     {
@@ -26,13 +37,23 @@ module.exports = {
       to: { path: '^(libs|services)/|node_modules' },
     },
     {
-      name: 'deciders-are-pure',
-      comment: 'A decider is pure domain logic: nothing from Nest, Prisma, NATS, PostgreSQL or Redis.',
+      name: 'domain-is-pure',
+      comment:
+        'Deciders, coded errors and the domain kernel are pure however deep the imports go: they reach the kernel, ' +
+        'contracts, their own pure helpers and decimal.js, never a framework, a driver, a Node built-in or I/O code.',
       severity: 'error',
-      from: { path: '\\.decider\\.ts$' },
+      from: { path: PURE, pathNot: `(\\.spec\\.ts$|${NOT_YET_PURE})` },
       to: {
-        path: '(@nestjs|@prisma|@nats-io|node_modules/nats/|node_modules/pg/|ioredis|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository)\\.ts$)',
+        reachable: true,
+        path: `(node_modules/(?!(${PURE_PACKAGES.join('|')})/)|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository|consumer)\\.ts$|^libs/(?!(domain|spend-analytics)/)[^/]+/|^services/[^/]+/src/[^/]+\\.(core|config)\\.ts$)`,
       },
+    },
+    {
+      name: 'domain-uses-no-node-built-ins',
+      comment: 'Time, randomness and I/O come into a decider with its command; the kernel and deciders use no Node built-in.',
+      severity: 'error',
+      from: { path: PURE, pathNot: `(\\.spec\\.ts$|${NOT_YET_PURE})` },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'no-test-helpers-in-production',

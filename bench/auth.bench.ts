@@ -29,6 +29,7 @@ type Autocannon = (options: {
   on(event: 'response', listener: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): void;
 };
 // autocannon ships no types; this is the part used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped CommonJS package, typed just above
 const autocannon: Autocannon = require('autocannon');
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

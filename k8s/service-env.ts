@@ -66,9 +66,9 @@ export function validateEnv(name: ServiceName, env: Record<string, string>): voi
   loadConfig(envShape(name), env);
 }
 
-/** Whether a service's main.ts loads the master key (and so refuses to start in production without one). */
+/** Whether a service reads the master key (and so refuses to start in production without one): its env declares it. */
 export function loadsMasterKey(name: ServiceName): boolean {
-  return readFileSync(join(ROOT, 'services', name, 'src', 'main.ts'), 'utf8').includes('loadMasterKey(');
+  return name !== 'gateway' && 'MASTER_ENCRYPTION_KEY' in (OWN_ENV[name]?.shape ?? {});
 }
 
 /**

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing, then type-checks, checks module boundaries, lints the OpenAPI document,
+// `npm test`: installs what is missing, then type-checks, checks formatting, lint and module boundaries, lints the OpenAPI document,
 // and runs the unit, integration and end-to-end tiers against the real PostgreSQL, NATS and Redis.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -42,6 +42,8 @@ async function main() {
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.build.json', '--incremental', 'false']);
   step('Formatting (Prettier)');
   run('npm', ['run', '--silent', 'format:check']);
+  step('Lint (ESLint, typescript-eslint)');
+  run('npm', ['run', '--silent', 'lint']);
   step('Module boundaries (dependency-cruiser)');
   run('npm', ['run', '--silent', 'lint:deps']);
   step('OpenAPI document lint (Redocly)');

@@ -1,5 +1,7 @@
 export * from './envelope';
 export * from './messaging';
+export * from './errors';
+export * from './error-codes';
 export * from './services';
 export * from './health';
 export * from './auth';

@@ -18,12 +18,13 @@ export interface RequestEnvelope<TPayload> {
   payload: TPayload;
 }
 
-/** A coded error that crosses the wire; the gateway maps it to problem+json once. */
+/**
+ * A coded error that crosses the wire. It carries no HTTP status: the gateway maps the code to one, and renders
+ * problem+json, once.
+ */
 export interface ErrorReply {
-  /** Module-scoped code, e.g. `PROJECT_NOT_FOUND`, `VALIDATION_FAILED`, `CONCURRENCY_CONFLICT`. */
+  /** Declared in contracts (`ErrorCode`), e.g. `PROJECT_NOT_FOUND`, `VALIDATION_FAILED`, `CONCURRENCY_CONFLICT`. */
   code: string;
-  /** HTTP status the gateway answers with. */
-  status: number;
   /** Safe for clients: never a stack trace or an internal message. */
   message: string;
   /** JSON pointer-ish location of the bad input, e.g. `/events/3/model`. */

@@ -7,6 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+// ajv: the chart declares its values schema in JSON Schema draft-07.
+import Ajv from 'ajv';
 import { parse } from 'yaml';
 import { SERVICE_NAMES, DEFAULT_HTTP_PORTS, type ServiceName } from '@llmlab/contracts';
 import {
@@ -29,9 +31,6 @@ import {
   RETIRED_VARIABLES,
   serviceEnvironmentErrors,
 } from '../../k8s/service-env';
-
-// ajv comes with the toolchain (@nestjs/cli, @redocly/cli); the chart itself declares JSON Schema draft-07.
-const Ajv = require('ajv');
 
 const CHART = __dirname;
 const ROOT = join(CHART, '..', '..');
@@ -71,7 +70,7 @@ function hasPath(obj: Values, path: string[]): boolean {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateValues = ajv.compile(schema);
 const schemaProblems = (v: Values) =>
-  validateValues(v) ? [] : validateValues.errors.map((e: { instancePath: string; message: string }) => `${e.instancePath} ${e.message}`);
+  validateValues(v) ? [] : (validateValues.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 
 describe('helm/llmlab', () => {
   describe('Chart.yaml', () => {

@@ -1,5 +1,5 @@
 import { streamName } from '../envelope';
-import type { Money } from '../ingestion/usage-event';
+import type { MoneyAmount } from '../ingestion/usage-event';
 import type {
   AlertKind,
   AlertNotificationData,
@@ -36,7 +36,7 @@ export type BudgetEvent =
         name: string;
         scope: BudgetScope;
         period: BudgetPeriod;
-        amount: Money;
+        amount: MoneyAmount;
         thresholds: number[];
         timeZone: string;
         createdBy: string;
@@ -50,7 +50,7 @@ export type BudgetEvent =
         organizationId: string;
         name?: string;
         period?: BudgetPeriod;
-        amount?: Money;
+        amount?: MoneyAmount;
         thresholds?: number[];
         timeZone?: string;
         updatedBy: string;

@@ -1,4 +1,4 @@
-import type { Money } from '../ingestion/usage-event';
+import type { MoneyAmount } from '../ingestion/usage-event';
 
 /**
  * Requests and replies of the alerts subjects. The tenant is the organization of the request context, which the
@@ -44,7 +44,7 @@ export interface CreateBudgetRequest {
   scope: BudgetScope;
   period: BudgetPeriod;
   /** Positive; `USD`, the currency usage is accounted in. */
-  amount: Money;
+  amount: MoneyAmount;
   /** Whole percents, 1 to 1,000, at most 10; `DEFAULT_BUDGET_THRESHOLDS` when absent. */
   thresholds?: number[];
   /** IANA zone whose calendar the periods follow; the organization's alert settings' zone when absent. */
@@ -59,7 +59,7 @@ export interface BudgetRef {
 export interface UpdateBudgetRequest extends BudgetRef {
   name?: string;
   period?: BudgetPeriod;
-  amount?: Money;
+  amount?: MoneyAmount;
   thresholds?: number[];
   timeZone?: string;
   /** From If-Match: apply only at this revision (409 otherwise). */
@@ -78,7 +78,7 @@ export interface BudgetPeriodView {
 
 /** The period-end projection (docs/alerting.md, "The forecast rule"). */
 export interface BudgetForecastView {
-  projected: Money;
+  projected: MoneyAmount;
   /** Projection as a percentage of the amount. */
   percentage: string;
   method: 'weighted-average' | 'weekday-seasonal' | 'period-run-rate' | 'spend-to-date';
@@ -92,7 +92,7 @@ export interface BudgetForecastView {
 /** Live figures of the current period, computed when the budget is read. */
 export interface BudgetStatusView {
   period: BudgetPeriodView;
-  spend: Money;
+  spend: MoneyAmount;
   percentage: string;
   /** Thresholds the spend has reached in this period. */
   thresholdsReached: number[];
@@ -108,7 +108,7 @@ export interface BudgetView {
   name: string;
   scope: BudgetScope;
   period: BudgetPeriod;
-  amount: Money;
+  amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
   createdAt: string;
@@ -345,8 +345,8 @@ export interface AlertNotificationBase {
 }
 
 export type AlertNotificationData =
-  | (AlertNotificationBase & { kind: 'threshold'; spend: Money; budget: Money; percentage: string; threshold: string })
-  | (AlertNotificationBase & { kind: 'forecast'; spend: Money; projected: Money; budget: Money; percentage: string })
-  | (AlertNotificationBase & { kind: 'anomaly'; spend: Money; baseline: Money; score: string })
+  | (AlertNotificationBase & { kind: 'threshold'; spend: MoneyAmount; budget: MoneyAmount; percentage: string; threshold: string })
+  | (AlertNotificationBase & { kind: 'forecast'; spend: MoneyAmount; projected: MoneyAmount; budget: MoneyAmount; percentage: string })
+  | (AlertNotificationBase & { kind: 'anomaly'; spend: MoneyAmount; baseline: MoneyAmount; score: string })
   | (AlertNotificationBase & { kind: 'error_rate'; requests: number; errors: number; errorRate: string; baselineRate: string })
   | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] });

@@ -4,3 +4,4 @@ export * from './auth.events';
 export * from './auth.messages';
 export * from './auth.subjects';
 export * from './auth.cache';
+export * from './auth.errors';

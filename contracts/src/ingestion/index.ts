@@ -4,3 +4,4 @@ export * from './pricing';
 export * from './ingestion.events';
 export * from './ingestion.messages';
 export * from './ingestion.subjects';
+export * from './ingestion.errors';

@@ -8,7 +8,7 @@ import type {
   RecordCostData,
   TimeOfDayWindowData,
 } from './pricing';
-import type { Money, UsageCounts, UsageStatus } from './usage-event';
+import type { MoneyAmount, UsageCounts, UsageStatus } from './usage-event';
 
 /**
  * Requests and replies of the ingestion subjects. The gateway has checked that the caller may reach the
@@ -39,7 +39,7 @@ export interface TokenTotals {
 
 export interface CostTotals {
   /** Sum of priced and explicit costs; unpriced records add nothing and are counted in `unpriced`. */
-  cost: Money;
+  cost: MoneyAmount;
   requests: number;
   errors: number;
   unpriced: number;

@@ -66,7 +66,7 @@ export const USAGE_COUNT_ALIASES = {
 export type Currency = 'USD';
 
 /** An amount of money: a decimal string in plain notation (`"0.000123"`), never a float. */
-export interface Money {
+export interface MoneyAmount {
   readonly amount: string;
   readonly currency: Currency;
 }
@@ -92,7 +92,7 @@ export interface UsageEventInput {
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** An explicit cost: recorded as is (cost status `override`), never priced by the catalog. */
-  readonly cost?: Money;
+  readonly cost?: MoneyAmount;
 }
 
 /**

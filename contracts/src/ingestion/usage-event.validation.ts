@@ -2,7 +2,7 @@ import {
   USAGE_COUNT_ALIASES,
   USAGE_COUNT_FIELDS,
   USAGE_LIMITS,
-  type Money,
+  type MoneyAmount,
   type UsageCounts,
   type UsageEventInput,
   type UsageStatus,
@@ -45,6 +45,7 @@ const STATUSES: readonly UsageStatus[] = ['success', 'error'];
 /** Visible ASCII only: ids end up in URLs, logs and CSV exports. */
 const EVENT_ID = /^[\x21-\x7e]+$/;
 const PROVIDER = /^[a-z0-9][a-z0-9._:/-]*$/i;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 const CURRENCY = /^[A-Z]{3}$/;
@@ -342,7 +343,7 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, unknown> | un
   return value;
 }
 
-function checkCost(value: unknown, fail: Fail): Money | undefined {
+function checkCost(value: unknown, fail: Fail): MoneyAmount | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
     fail('/cost', 'must be an object { amount, currency }');

@@ -1,2 +1,5 @@
 export * from './decider';
-export * from './command-runner';
+export * from './errors';
+export * from './ids';
+export * from './money';
+export * from './tenancy';

@@ -1,4 +1,3 @@
-export * from './coded-error';
 export * from './request-reply/messaging.client';
 export * from './request-reply/request-handler';
 export * from './request-reply/nats-microservice.options';
@@ -7,3 +6,4 @@ export * from './relay/event-relay';
 export * from './consumer/run-consumer';
 export * from './projection/apply-in-transaction';
 export * from './nats-subject';
+export * from './projection/read-your-writes';

@@ -1,6 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions } from '@nestjs/microservices';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -10,17 +9,34 @@ import { ConfigError, configHelpers, domainServiceEnv, loadConfig, z } from '@ll
 import { createLogger, PinoNestLogger } from '@llmlab/logging';
 import { EventRelay, ensureStreams, natsMicroserviceOptions } from '@llmlab/messaging';
 import { discoverMigrationSets, migrate, repositoryRoot } from '@llmlab/persistence';
+import { BACKGROUND_WORKERS, type BackgroundWorker } from './background-worker';
 import { DomainServiceConfig, ServiceRuntime } from './runtime';
 import { ServiceKitModule } from './service-kit.module';
 
-export interface DomainServiceOptions {
+/** What a domain service is: its name, its own environment variables, and its root Nest module. */
+export interface DomainServiceDefinition {
   name: DomainServiceName;
-  /** The service's feature modules; they inject the kit's tokens (PG_POOL, EVENT_STORE, ...). */
-  modules?: (runtime: ServiceRuntime) => (Type | DynamicModule)[];
+  /** The service's root module: its controllers, providers and `backgroundWorkers(...)`. */
+  module: Type | DynamicModule;
   /** Extra environment variables of this service, validated with the common ones. */
   env?: ZodRawShape;
-  /** Runs after the service listens: start relays, consumers, schedulers; register them with runtime.onShutdown. */
-  afterStart?: (runtime: ServiceRuntime) => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where the configuration is read from: the process environment, or a test's own values. */
+  env?: Record<string, string | undefined>;
+  /** Nest's own log lines (bootstrap, route mapping); the service's JSON logs go through LOG_LEVEL. */
+  nestLogs?: boolean;
+  /** How long the NATS handlers keep answering in-flight requests after unsubscribing on shutdown (5 s). */
+  natsGracePeriodMs?: number;
+}
+
+/** A domain service running in this process. */
+export interface RunningDomainService {
+  runtime: ServiceRuntime;
+  app: NestFastifyApplication;
+  /** Stops it gracefully: workers, in-flight requests, Nest, connections (no process exit). */
+  stop(): Promise<void>;
 }
 
 /** The migration sets a service applies at start: the shared libraries' schemas and its own. */
@@ -29,29 +45,23 @@ function migrationSetsFor(name: DomainServiceName) {
   return discoverMigrationSets(root).filter((s) => s.dir.startsWith(`${root}/libs/`) || s.dir.startsWith(`${root}/services/${name}/`));
 }
 
-function exitOnConfigError(name: string, err: unknown): never {
-  const message = err instanceof ConfigError ? err.message : String(err);
-  process.stderr.write(JSON.stringify({ level: 'fatal', service: name, msg: message }) + '\n');
-  process.exit(1);
-}
-
 /**
- * Boots one domain service as its own process: validated config, migrations, connections, HTTP health and
- * metrics, NATS request handlers in the service's queue group, and a graceful SIGTERM.
+ * Starts one domain service in this process exactly as production runs it: validated configuration, migrations,
+ * connections, JetStream topology, HTTP health and metrics, NATS handlers in the service's queue group (under
+ * its NATS_PREFIX), the event relay, then its background workers in order. `main.ts` and the test harness both
+ * come through here. Throws `ConfigError` naming the variable when the configuration is wrong.
  */
-export async function bootstrapDomainService(options: DomainServiceOptions): Promise<ServiceRuntime> {
-  const { name } = options;
-  let config: DomainServiceConfig;
-  try {
-    config = loadConfig({
+export async function startDomainService(definition: DomainServiceDefinition, options: StartOptions = {}): Promise<RunningDomainService> {
+  const { name } = definition;
+  const config = loadConfig(
+    {
       ...domainServiceEnv,
       HTTP_PORT: configHelpers.port(DEFAULT_HTTP_PORTS[name]),
       HOST: z.string().default('0.0.0.0'),
-      ...(options.env ?? {}),
-    }) as DomainServiceConfig;
-  } catch (err) {
-    exitOnConfigError(name, err);
-  }
+      ...(definition.env ?? {}),
+    },
+    options.env ?? process.env,
+  ) as DomainServiceConfig;
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
 
   if (config.MIGRATE_ON_START) {
@@ -60,46 +70,96 @@ export async function bootstrapDomainService(options: DomainServiceOptions): Pro
   }
 
   const runtime = await ServiceRuntime.connect(name, config, logger);
+  let app: NestFastifyApplication | undefined;
+  try {
+    runtime.topology = await ensureStreams(await jetstreamManager(runtime.nats), {
+      prefix: config.NATS_PREFIX || undefined,
+      replicas: config.NATS_STREAM_REPLICAS,
+    });
 
-  @Module({ imports: [ServiceKitModule.forRoot(runtime), ...(options.modules?.(runtime) ?? [])] })
-  class RootModule {}
+    @Module({ imports: [ServiceKitModule.forRoot(runtime), definition.module] })
+    class RootModule {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(RootModule, new FastifyAdapter(), {
-    logger: new PinoNestLogger(logger),
-  });
-  instrumentHttp(app, runtime);
-  app.connectMicroservice<MicroserviceOptions>(
-    natsMicroserviceOptions({ servers: config.NATS_URL, queue: name, name: `llmlab-${name}-rpc` }),
-    { inheritAppConfig: true },
-  );
-  await app.startAllMicroservices();
-  await app.listen(config.HTTP_PORT, config.HOST);
-  await startRelay(runtime);
-  if (options.afterStart) await options.afterStart(runtime);
+    app = await NestFactory.create<NestFastifyApplication>(RootModule, new FastifyAdapter(), {
+      logger: options.nestLogs === false ? false : new PinoNestLogger(logger),
+      // Errors reach the caller (which reports them and exits, or fails the test) instead of aborting the process.
+      abortOnError: false,
+    });
+    instrumentHttp(app, runtime);
+    app.connectMicroservice(
+      natsMicroserviceOptions({
+        servers: config.NATS_URL,
+        queue: name,
+        name: `llmlab-${name}-rpc`,
+        prefix: config.NATS_PREFIX,
+        gracePeriodMs: options.natsGracePeriodMs,
+      }),
+      { inheritAppConfig: true },
+    );
+    await app.startAllMicroservices();
+    await app.listen(config.HTTP_PORT, config.HOST);
+    startRelay(runtime);
+    await startWorkers(app, runtime);
+  } catch (err) {
+    // Whatever started is stopped, so a failed start leaves no consumer or connection behind.
+    await stopGracefully(runtime, app);
+    throw err;
+  }
   logger.info({ port: config.HTTP_PORT, instance: runtime.instance }, `${name} ready`);
+  const started = app;
+  return { runtime, app: started, stop: () => stopGracefully(runtime, started) };
+}
 
-  installShutdown(runtime, logger, () => app.close());
-  return runtime;
+/**
+ * `main.ts` of every domain service: starts it from the process environment and stops it gracefully on SIGTERM.
+ * A configuration error exits 1 with one JSON line naming the variable; any other start failure too.
+ */
+export async function bootstrapDomainService(definition: DomainServiceDefinition): Promise<void> {
+  try {
+    const service = await startDomainService(definition);
+    installShutdown(service.runtime, service.runtime.logger, () => service.app.close());
+  } catch (err) {
+    const message =
+      err instanceof ConfigError ? err.message : `${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(JSON.stringify({ level: 'fatal', service: definition.name, msg: message }) + '\n');
+    process.exit(1);
+  }
 }
 
 /**
  * Every service runs a relay; the PostgreSQL advisory lock makes exactly one of them active and the others
  * standbys, so events keep flowing to JetStream as long as any service is up.
  */
-async function startRelay(runtime: ServiceRuntime) {
-  const topology = await ensureStreams(await jetstreamManager(runtime.nats), {
-    prefix: runtime.config.NATS_PREFIX || undefined,
-    replicas: runtime.config.NATS_STREAM_REPLICAS,
-  });
-  runtime.topology = topology;
+function startRelay(runtime: ServiceRuntime) {
   const relay = new EventRelay({
     store: runtime.eventStore,
     databaseUrl: runtime.config.DATABASE_URL,
     js: jetstream(runtime.nats),
-    topology,
+    topology: runtime.streams,
   });
   relay.start();
   runtime.onShutdown({ name: 'event relay', stop: () => relay.stop() });
+}
+
+async function startWorkers(app: NestFastifyApplication, runtime: ServiceRuntime): Promise<void> {
+  let workers: BackgroundWorker[] = [];
+  try {
+    workers = app.get<BackgroundWorker[]>(BACKGROUND_WORKERS, { strict: false });
+  } catch {
+    // A service without background work declares none.
+  }
+  for (const worker of workers) {
+    await worker.start();
+    runtime.onShutdown({ name: worker.name, stop: () => worker.stop() });
+  }
+}
+
+async function stopGracefully(runtime: ServiceRuntime, app: NestFastifyApplication | undefined): Promise<void> {
+  runtime.shuttingDown = true;
+  await runtime.stopComponents();
+  await runtime.waitUntilIdle();
+  await app?.close();
+  await runtime.closeConnections();
 }
 
 export function instrumentHttp(app: NestFastifyApplication, runtime: { metrics: ServiceRuntime['metrics'] }) {

@@ -4,3 +4,5 @@ export * from './runtime';
 export * from './service-kit.module';
 export * from './tokens';
 export * from './prisma-read-models.module';
+export * from './background-worker';
+export * from './command-runner';

@@ -39,7 +39,7 @@ export class ServiceRuntime<C extends DomainServiceConfig = DomainServiceConfig>
   readonly startedAt = Date.now();
   readonly metrics: Metrics;
   shuttingDown = false;
-  /** JetStream streams of this deployment (prefixed by NATS_PREFIX), known once the service has started. */
+  /** JetStream streams of this deployment (prefixed by NATS_PREFIX), ensured before the service's modules boot. */
   topology?: StreamTopology;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -68,6 +68,12 @@ export class ServiceRuntime<C extends DomainServiceConfig = DomainServiceConfig>
     const nats = await connect({ servers: config.NATS_URL, name: `llmlab-${name}`, maxReconnectAttempts: -1 });
     const eventStore = createEventStore({ pool, eventStoreConnectionString: config.EVENTSTORE_CONNECTION_STRING });
     return new ServiceRuntime(name, config, logger, pool, redis, nats, eventStore);
+  }
+
+  /** The JetStream streams; a worker that asks before they are ensured is a wiring bug. */
+  get streams(): StreamTopology {
+    if (!this.topology) throw new Error(`${this.name}: the JetStream topology is not known yet`);
+    return this.topology;
   }
 
   /** Components started after boot (relay, consumers) register here and are stopped in reverse order. */

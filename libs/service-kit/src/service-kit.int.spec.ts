@@ -6,7 +6,7 @@ import { defineSubject, healthSubject, type RequestEnvelope } from '@llmlab/cont
 import { domainServiceEnv, loadConfig, configHelpers, z } from '@llmlab/config';
 import type { EventStore } from '@llmlab/event-store';
 import { createLogger } from '@llmlab/logging';
-import { createMessagingClient, handleRequest, MessagingClient, natsMicroserviceOptions } from '@llmlab/messaging';
+import { createMessagingClient, handleRequest, MessagingClient, natsMicroserviceOptions, natsSubject } from '@llmlab/messaging';
 import { createTestDatabase, testEnv, TestDatabase, uniqueSuffix } from '@llmlab/testing';
 import { metadataFromContext } from './event-metadata';
 import { DomainServiceConfig, ServiceRuntime } from './runtime';
@@ -14,7 +14,9 @@ import { ServiceKitModule } from './service-kit.module';
 import { EVENT_STORE } from './tokens';
 
 const prefix = `sk${uniqueSuffix(3)}`;
-const appendSubject = defineSubject<{ id: string }, { position: number }>(`${prefix}.audit.cmd.test-append`);
+const appendSubject = defineSubject<{ id: string }, { position: number }>('audit.cmd.test-append');
+/** The same subject as a caller in this deployment names it on the wire. */
+const appendOnWire = { subject: natsSubject(appendSubject, prefix) } as typeof appendSubject;
 
 @Controller()
 class AppendController {
@@ -43,7 +45,6 @@ describe('service kit', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    process.env.NATS_PREFIX = prefix;
     const config = loadConfig(
       { ...domainServiceEnv, HTTP_PORT: configHelpers.port(0), HOST: z.string().default('127.0.0.1') },
       { DATABASE_URL: db.url, NATS_URL: testEnv.natsUrl, REDIS_URL: testEnv.redisUrl, NATS_PREFIX: prefix },
@@ -54,7 +55,7 @@ describe('service kit', () => {
     class TestModule {}
     app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
     app.connectMicroservice<MicroserviceOptions>(
-      natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-audit`, gracePeriodMs: 100 }),
+      natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-audit`, prefix, gracePeriodMs: 100 }),
       {
         inheritAppConfig: true,
       },
@@ -68,7 +69,6 @@ describe('service kit', () => {
     await client?.close();
     await app?.close();
     await runtime?.closeConnections();
-    delete process.env.NATS_PREFIX;
     await db?.drop();
   });
 
@@ -81,7 +81,7 @@ describe('service kit', () => {
       ip: '203.0.113.7',
       userAgent: 'kit-test/1.0',
     };
-    const reply = await client.request(appendSubject, { id }, context);
+    const reply = await client.request(appendOnWire, { id }, context);
     expect(reply.ok).toBe(true);
 
     const [event] = await runtime.eventStore.readStream(`audit.probe-${id}`);
@@ -108,8 +108,8 @@ describe('service kit', () => {
   it('refuses new requests once shutting down, and reports not ready', async () => {
     runtime.shuttingDown = true;
     try {
-      const reply = await client.request(appendSubject, { id: uniqueSuffix() }, { correlationId: 'late' });
-      expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'SHUTTING_DOWN', status: 503 }) });
+      const reply = await client.request(appendOnWire, { id: uniqueSuffix() }, { correlationId: 'late' });
+      expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'SHUTTING_DOWN' }) });
       expect((await runtime.health()).ready).toBe(false);
     } finally {
       runtime.shuttingDown = false;

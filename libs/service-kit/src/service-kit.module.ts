@@ -18,11 +18,11 @@ import { MessagePattern } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import { from, Observable, of } from 'rxjs';
 import { finalize, tap } from 'rxjs/operators';
-import { healthSubject, type Reply, type RequestEnvelope, type ServiceHealth } from '@llmlab/contracts';
+import { healthSubject, MessagingErrorCode, type Reply, type RequestEnvelope, type ServiceHealth } from '@llmlab/contracts';
 import { runWithContext } from '@llmlab/logging';
-import { natsSubject } from '@llmlab/messaging';
+import { CommandRunner } from './command-runner';
 import type { ServiceRuntime } from './runtime';
-import { EVENT_STORE, LOGGER, METRICS, NATS_CONNECTION, PG_POOL, REDIS, RUNTIME } from './tokens';
+import { EVENT_STORE, LOGGER, METRICS, NATS_CONNECTION, PG_POOL, REDIS, RUNTIME, SERVICE_CONFIG } from './tokens';
 
 @Controller('health')
 class HealthController {
@@ -78,7 +78,7 @@ class RpcInterceptor implements NestInterceptor {
     if (this.runtime.shuttingDown) {
       const reply: Reply<never> = {
         ok: false,
-        error: { code: 'SHUTTING_DOWN', status: 503, message: `${this.runtime.name} is shutting down; retry` },
+        error: { code: MessagingErrorCode.ShuttingDown, message: `${this.runtime.name} is shutting down; retry` },
       };
       return of(reply);
     }
@@ -107,7 +107,7 @@ class RpcInterceptor implements NestInterceptor {
 function healthMessageController(runtime: ServiceRuntime): Type {
   @Controller()
   class HealthMessageController {
-    @MessagePattern(natsSubject(healthSubject(runtime.name)))
+    @MessagePattern(healthSubject(runtime.name).subject)
     check(): Observable<Reply<ServiceHealth>> {
       return from(runtime.health().then((data) => ({ ok: true as const, data })));
     }
@@ -121,12 +121,14 @@ export class ServiceKitModule {
   static forRoot(runtime: ServiceRuntime): DynamicModule {
     const providers = [
       { provide: RUNTIME, useValue: runtime },
+      { provide: SERVICE_CONFIG, useValue: runtime.config },
       { provide: PG_POOL, useValue: runtime.pool },
       { provide: EVENT_STORE, useValue: runtime.eventStore },
       { provide: REDIS, useValue: runtime.redis },
       { provide: NATS_CONNECTION, useValue: runtime.nats },
       { provide: LOGGER, useValue: runtime.logger },
       { provide: METRICS, useValue: runtime.metrics },
+      { provide: CommandRunner, useValue: new CommandRunner(runtime.eventStore) },
     ];
     return {
       module: ServiceKitModule,

@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { Amount, parseAmount, toAmountString } from './amount';
+import { Money, parseMoney, toMoneyString } from '@llmlab/domain';
 import { addDays, localDateTime, type LocalDateTime } from './calendar';
 
 /** Spend of one clock hour, as the hourly rollups hold it (`hourStart` on a whole UTC hour). */
@@ -66,10 +66,10 @@ function median(sorted: Decimal[]): Decimal {
  */
 export function robustBaseline(amounts: readonly string[]): { median: string; spread: string } {
   if (amounts.length === 0) throw new RangeError('robustBaseline needs at least one value');
-  const values = amounts.map((a, i) => parseAmount(a, `amounts/${i}`)).sort((a, b) => a.comparedTo(b));
+  const values = amounts.map((a, i) => parseMoney(a, `amounts/${i}`)).sort((a, b) => a.comparedTo(b));
   const m = median(values);
   const deviations = values.map((v) => v.minus(m).abs()).sort((a, b) => a.comparedTo(b));
-  return { median: toAmountString(m), spread: toAmountString(median(deviations).times(MAD_TO_SIGMA)) };
+  return { median: toMoneyString(m), spread: toMoneyString(median(deviations).times(MAD_TO_SIGMA)) };
 }
 
 function sameLocalHour(a: LocalDateTime, date: { year: number; month: number; day: number }, hour: number): boolean {
@@ -84,7 +84,7 @@ function sameLocalHour(a: LocalDateTime, date: { year: number; month: number; da
  */
 export function detectSpendAnomaly(current: HourlySpend, history: readonly HourlySpend[], options: SpendAnomalyOptions = {}): SpendAnomaly {
   const o = { ...DEFAULTS, ...options };
-  const amount = parseAmount(current.amount, 'current/amount');
+  const amount = parseMoney(current.amount, 'current/amount');
   const at = current.hourStart.getTime();
   // Only the sampled hours are parsed: a call reads about fourteen of the hundreds of hours it is handed.
   const byHour = new Map<number, number[]>();
@@ -96,7 +96,7 @@ export function detectSpendAnomaly(current: HourlySpend, history: readonly Hourl
     byHour.set(t, [...(byHour.get(t) ?? []), i]);
   });
   const spendAt = (t: number) =>
-    (byHour.get(t) ?? []).reduce((sum, i) => sum.plus(parseAmount(history[i].amount, `history/${i}/amount`)), new Amount(0));
+    (byHour.get(t) ?? []).reduce((sum, i) => sum.plus(parseMoney(history[i].amount, `history/${i}/amount`)), new Money(0));
 
   const local = localDateTime(current.hourStart, o.timeZone);
   const sample: Decimal[] = [];
@@ -112,22 +112,22 @@ export function detectSpendAnomaly(current: HourlySpend, history: readonly Hourl
     sample.push(spendAt(t));
   }
 
-  const minIncrease = new Amount(o.minIncrease);
+  const minIncrease = new Money(o.minIncrease);
   // The increase floor also floors the spread, which keeps the score finite on an all-zero baseline.
   if (minIncrease.lte(0)) throw new RangeError('minIncrease must be positive');
   const base = sample.length ? robustBaseline(sample.map((s) => s.toFixed())) : { median: '0', spread: '0' };
-  const baseline = new Amount(base.median);
-  const spread = Amount.max(base.spread, baseline.times(o.relativeNoise), minIncrease.div(o.sensitivity));
-  const threshold = Amount.max(baseline.plus(spread.times(o.sensitivity)), baseline.times(o.minRatio));
+  const baseline = new Money(base.median);
+  const spread = Money.max(base.spread, baseline.times(o.relativeNoise), minIncrease.div(o.sensitivity));
+  const threshold = Money.max(baseline.plus(spread.times(o.sensitivity)), baseline.times(o.minRatio));
   const enough = sample.length >= o.minHistoryDays;
   const fires = enough && amount.gt(threshold);
   return {
     fires,
     reason: !enough ? 'insufficient-history' : fires ? 'spike' : 'normal',
-    amount: toAmountString(amount),
-    baseline: toAmountString(baseline),
-    spread: toAmountString(spread),
-    threshold: toAmountString(threshold),
+    amount: toMoneyString(amount),
+    baseline: toMoneyString(baseline),
+    spread: toMoneyString(spread),
+    threshold: toMoneyString(threshold),
     score: amount.minus(baseline).div(spread).toDecimalPlaces(2).toNumber(),
     historyDays: sample.length,
   };

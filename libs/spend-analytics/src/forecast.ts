@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { Amount, parseAmount, toAmountString } from './amount';
+import { Money, parseMoney, toMoneyString } from '@llmlab/domain';
 import { addDays, formatLocalDate, localDateTime, startOfLocalDay, weekdayOf, type BudgetPeriod, type LocalDate } from './calendar';
 
 /** Spend of one complete local day (the organization's calendar), e.g. summed from hourly rollups. */
@@ -74,8 +74,8 @@ function historyWindow(input: ForecastInput, today: LocalDate, lookbackDays: num
   const byDate = new Map<string, Decimal>();
   input.history.forEach((entry, i) => {
     if (!DATE.test(entry.date)) throw new RangeError(`history/${i}/date: "${entry.date}" is not YYYY-MM-DD`);
-    const amount = parseAmount(entry.amount, `history/${i}/amount`);
-    byDate.set(entry.date, (byDate.get(entry.date) ?? new Amount(0)).plus(amount));
+    const amount = parseMoney(entry.amount, `history/${i}/amount`);
+    byDate.set(entry.date, (byDate.get(entry.date) ?? new Money(0)).plus(amount));
   });
   const first = [...byDate.keys()].sort()[0];
   const days: Day[] = [];
@@ -83,31 +83,31 @@ function historyWindow(input: ForecastInput, today: LocalDate, lookbackDays: num
     const date = addDays(today, -age);
     const key = formatLocalDate(date);
     if (first === undefined || key < first) break;
-    days.push({ date, age, amount: byDate.get(key) ?? new Amount(0) });
+    days.push({ date, age, amount: byDate.get(key) ?? new Money(0) });
   }
   return days;
 }
 
 function weightedMean(values: { age: number; value: Decimal }[], halfLifeDays: number): Decimal {
-  let weighted = new Amount(0);
-  let weights = new Amount(0);
+  let weighted = new Money(0);
+  let weights = new Money(0);
   for (const { age, value } of values) {
-    const weight = new Amount(0.5).pow((age - 1) / halfLifeDays);
+    const weight = new Money(0.5).pow((age - 1) / halfLifeDays);
     weighted = weighted.plus(value.times(weight));
     weights = weights.plus(weight);
   }
-  return weights.isZero() ? new Amount(0) : weighted.div(weights);
+  return weights.isZero() ? new Money(0) : weighted.div(weights);
 }
 
 /** Average spend of each weekday over the window, divided by the average day; 1 where there is no spend at all. */
 function weekdayFactors(days: Day[]): Decimal[] {
-  const total = days.reduce((sum, d) => sum.plus(d.amount), new Amount(0));
+  const total = days.reduce((sum, d) => sum.plus(d.amount), new Money(0));
   const overall = total.div(days.length);
   return Array.from({ length: 7 }, (_, weekday) => {
     const same = days.filter((d) => weekdayOf(d.date) === weekday);
-    if (overall.isZero() || same.length === 0) return new Amount(1);
+    if (overall.isZero() || same.length === 0) return new Money(1);
     return same
-      .reduce((sum, d) => sum.plus(d.amount), new Amount(0))
+      .reduce((sum, d) => sum.plus(d.amount), new Money(0))
       .div(same.length)
       .div(overall);
   });
@@ -122,12 +122,12 @@ export function forecastPeriodEnd(input: ForecastInput, options: ForecastOptions
   const o = { ...DEFAULTS, ...options };
   const { start, end, timeZone } = input.period;
   if (!(input.now >= start && input.now < end)) throw new RangeError('now must fall inside the period');
-  const spendToDate = parseAmount(input.spendToDate, 'spendToDate');
+  const spendToDate = parseMoney(input.spendToDate, 'spendToDate');
 
   const today = localDateTime(input.now, timeZone);
   const tomorrowStart = startOfLocalDay(addDays(today, 1), timeZone);
   const todayStart = startOfLocalDay(today, timeZone);
-  const todayLeft = new Amount(Math.min(tomorrowStart.getTime(), end.getTime()) - input.now.getTime()).div(
+  const todayLeft = new Money(Math.min(tomorrowStart.getTime(), end.getTime()) - input.now.getTime()).div(
     tomorrowStart.getTime() - todayStart.getTime(),
   );
   const futureDays: LocalDate[] = [];
@@ -136,12 +136,12 @@ export function forecastPeriodEnd(input: ForecastInput, options: ForecastOptions
 
   const days = historyWindow(input, today, o.lookbackDays);
   const result = (method: ForecastMethod, dailyRate: Decimal, projected: Decimal, factors?: Decimal[]): Forecast => ({
-    projected: toAmountString(projected),
-    spendToDate: toAmountString(spendToDate),
+    projected: toMoneyString(projected),
+    spendToDate: toMoneyString(spendToDate),
     method,
     inputs: {
       historyDays: days.length,
-      dailyRate: toAmountString(dailyRate),
+      dailyRate: toMoneyString(dailyRate),
       remainingDays: remainingDays.toDecimalPlaces(6).toFixed(),
       halfLifeDays: o.halfLifeDays,
       ...(factors ? { weekdayFactors: factors.map((f) => f.toDecimalPlaces(6).toFixed()) } : {}),
@@ -150,7 +150,7 @@ export function forecastPeriodEnd(input: ForecastInput, options: ForecastOptions
 
   if (days.length === 0) {
     const elapsed = input.now.getTime() - start.getTime();
-    if (elapsed < o.minRunRateHours * 3_600_000) return result('spend-to-date', new Amount(0), spendToDate);
+    if (elapsed < o.minRunRateHours * 3_600_000) return result('spend-to-date', new Money(0), spendToDate);
     const rate = spendToDate.times(DAY_MS).div(elapsed);
     return result('period-run-rate', rate, spendToDate.plus(rate.times(remainingDays)));
   }
@@ -175,7 +175,7 @@ export function forecastPeriodEnd(input: ForecastInput, options: ForecastOptions
 
 /** `amount` as a percentage of `budget`, two decimals: `"81.24"`. What threshold and forecast alerts carry. */
 export function percentOf(amount: string, budget: string): string {
-  const total = parseAmount(budget, 'budget');
+  const total = parseMoney(budget, 'budget');
   if (total.lte(0)) throw new RangeError('budget: must be positive');
-  return parseAmount(amount, 'amount').times(100).div(total).toDecimalPlaces(2).toFixed(2);
+  return parseMoney(amount, 'amount').times(100).div(total).toDecimalPlaces(2).toFixed(2);
 }

@@ -1,4 +1,3 @@
-export { Amount, AMOUNT_SCALE, parseAmount, toAmountString } from './amount';
 export {
   addDays,
   formatLocalDate,

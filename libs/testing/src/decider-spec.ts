@@ -2,7 +2,7 @@ import type { Decider, DomainEvent } from '@llmlab/domain';
 
 /**
  * Emmett-style decider tests: `spec.given([events]).when(command).then([events])`, `.thenNothing()`, or
- * `.thenThrows({ code, status })`. The state is folded from the given events with the decider's own evolve.
+ * `.thenThrows({ code, errors })`. The state is folded from the given events with the decider's own evolve.
  */
 export function deciderSpec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>) {
   return {
@@ -18,7 +18,7 @@ export function deciderSpec<C, E extends DomainEvent, S>(decider: Decider<C, E, 
             thenNothing() {
               expect(run()).toEqual([]);
             },
-            thenThrows(error: { code: string; status?: number; errors?: unknown }) {
+            thenThrows(error: { code: string; errors?: unknown }) {
               let thrown: unknown;
               try {
                 run();

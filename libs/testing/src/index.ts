@@ -4,3 +4,4 @@ export * from './prisma-models';
 export * from './platform';
 export * from './session';
 export * from './decider-spec';
+export * from './service-harness';

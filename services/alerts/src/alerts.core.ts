@@ -8,7 +8,7 @@ import {
   OutboundClient,
   type ChannelRegistry,
 } from '@llmlab/notifications';
-import type { ServiceRuntime } from '@llmlab/service-kit';
+import { type ServiceRuntime, CommandRunner } from '@llmlab/service-kit';
 import { Pool } from 'pg';
 import { AlertHandler } from './alerts/alert.handler';
 import { AlertQueries } from './alerts/alert.queries';
@@ -30,14 +30,13 @@ import { DeliveryWorker } from './delivery/delivery.worker';
 import { EvaluationScheduler } from './evaluation/evaluation.scheduler';
 import { RuleEvaluator } from './evaluation/rule-evaluator';
 import { OwnerQueries } from './owners/owner.queries';
-import { AlertsProjection } from './read-models/alerts.projection';
+import { ALERTS_READ_MODELS, AlertsProjection } from './read-models/alerts.projection';
 import { DirectoryProjection } from './read-models/directory.projection';
 import { DirectoryRepository } from './read-models/directory.repository';
 import { createPrismaClient, type PrismaClient } from './read-models/prisma';
 import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
-import { CommandRunner } from '@llmlab/domain';
-import { WriteEffects } from './shared/write-effects';
+import { WriteEffects } from '@llmlab/messaging';
 import { SpendProjection } from './spend/spend.projection';
 import { SpendRepository } from './spend/spend.repository';
 
@@ -91,7 +90,7 @@ export class AlertsCore {
       ),
     );
     const runner = new CommandRunner(store);
-    const effects = new WriteEffects(pool, config.ALERTS_READ_YOUR_WRITES_TIMEOUT_MS, logger);
+    const effects = new WriteEffects(pool, ALERTS_READ_MODELS, config.ALERTS_READ_YOUR_WRITES_TIMEOUT_MS, logger);
     const budgets = new BudgetRepository(this.prisma);
     const alerts = new AlertRepository(this.prisma);
     const spend = new SpendRepository(pool);

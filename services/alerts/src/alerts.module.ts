@@ -1,46 +1,65 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { join } from 'node:path';
+import { Injectable, Module } from '@nestjs/common';
+import { repositoryRoot } from '@llmlab/persistence';
+import { backgroundWorkers, RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { AlertController } from './alerts/alert.controller';
 import { AlertHandler } from './alerts/alert.handler';
 import { AlertQueries } from './alerts/alert.queries';
 import { AlertsCore } from './alerts.core';
+import { alertsConfig } from './alerts.config';
 import { BudgetController } from './budgets/budget.controller';
 import { BudgetHandler } from './budgets/budget.handler';
 import { BudgetQueries } from './budgets/budget.queries';
 import { ChannelController } from './channels/channel.controller';
 import { ChannelHandler } from './channels/channel.handler';
 import { ChannelQueries } from './channels/channel.queries';
+import { loadMasterKey } from './crypto/master-key';
 import { OwnerController } from './owners/owner.controller';
 import { OwnerQueries } from './owners/owner.queries';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsHandler } from './settings/settings.handler';
 import { SettingsRepository } from './settings/settings.repository';
 
-/** The alerts service: owns budgets, alert rules, channels, fired alerts and deliveries. */
-@Module({})
-export class AlertsModule implements OnApplicationShutdown {
-  static forRoot(core: AlertsCore): DynamicModule {
-    return {
-      module: AlertsModule,
-      controllers: [BudgetController, SettingsController, ChannelController, AlertController, OwnerController],
-      providers: [
-        { provide: AlertsCore, useValue: core },
-        { provide: BudgetHandler, useValue: core.budgetHandler },
-        { provide: BudgetQueries, useValue: core.budgetQueries },
-        { provide: SettingsHandler, useValue: core.settingsHandler },
-        { provide: SettingsRepository, useValue: core.settingsRepository },
-        { provide: ChannelHandler, useValue: core.channelHandler },
-        { provide: ChannelQueries, useValue: core.channelQueries },
-        { provide: AlertHandler, useValue: core.alertHandler },
-        { provide: AlertQueries, useValue: core.alertQueries },
-        { provide: OwnerQueries, useValue: core.ownerQueries },
-      ],
-    };
+@Injectable()
+class AlertsCoreWorker implements BackgroundWorker {
+  readonly name = 'alerts core';
+  constructor(private readonly core: AlertsCore) {}
+  start(): Promise<void> {
+    return this.core.start();
   }
-
-  constructor(@Inject(AlertsCore) private readonly core: AlertsCore) {}
-
-  /** After the last request has been answered: the read-model client goes last. */
-  async onApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
+    // The core's parts registered their own stops with the runtime when they started; the read-model client goes last.
     await this.core.prisma.$disconnect();
   }
 }
+
+const fromCore = <T>(provide: abstract new (...args: never[]) => T, pick: (core: AlertsCore) => T) => ({
+  provide,
+  inject: [AlertsCore],
+  useFactory: pick,
+});
+
+/** The alerts service: owns budgets, alert rules, channels, fired alerts and deliveries. */
+@Module({
+  controllers: [BudgetController, SettingsController, ChannelController, AlertController, OwnerController],
+  providers: [
+    {
+      provide: AlertsCore,
+      inject: [RUNTIME],
+      useFactory: (runtime: ServiceRuntime) =>
+        new AlertsCore(runtime, loadMasterKey(alertsConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger)),
+    },
+    fromCore(BudgetHandler, (core) => core.budgetHandler),
+    fromCore(BudgetQueries, (core) => core.budgetQueries),
+    fromCore(SettingsHandler, (core) => core.settingsHandler),
+    fromCore(SettingsRepository, (core) => core.settingsRepository),
+    fromCore(ChannelHandler, (core) => core.channelHandler),
+    fromCore(ChannelQueries, (core) => core.channelQueries),
+    fromCore(AlertHandler, (core) => core.alertHandler),
+    fromCore(AlertQueries, (core) => core.alertQueries),
+    fromCore(OwnerQueries, (core) => core.ownerQueries),
+    AlertsCoreWorker,
+    backgroundWorkers(AlertsCoreWorker),
+  ],
+})
+export class AlertsModule {}

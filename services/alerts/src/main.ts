@@ -1,26 +1,6 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { ConfigError } from '@llmlab/config';
-import { repositoryRoot } from '@llmlab/persistence';
 import { bootstrapDomainService } from '@llmlab/service-kit';
-import { AlertsCore } from './alerts.core';
-import { alertsConfig, alertsEnv } from './alerts.config';
+import { alertsEnv } from './alerts.config';
 import { AlertsModule } from './alerts.module';
-import { loadMasterKey } from './crypto/master-key';
 
-let core: AlertsCore | undefined;
-
-bootstrapDomainService({
-  name: 'alerts',
-  env: alertsEnv,
-  modules: (runtime) => {
-    const masterKey = loadMasterKey(alertsConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger);
-    core = new AlertsCore(runtime, masterKey);
-    return [AlertsModule.forRoot(core)];
-  },
-  afterStart: () => core!.start(),
-}).catch((err: unknown) => {
-  const msg = err instanceof ConfigError ? err.message : `alerts failed to start: ${err instanceof Error ? err.message : String(err)}`;
-  process.stderr.write(JSON.stringify({ level: 'fatal', service: 'alerts', msg }) + '\n');
-  process.exit(1);
-});
+void bootstrapDomainService({ name: 'alerts', env: alertsEnv, module: AlertsModule });

@@ -220,11 +220,7 @@ describe('alert delivery', () => {
     ];
     for (const [type, config] of attempts) {
       const reply = await h.reply(s.createChannel, { type: type as 'webhook', name: 'x', config }, contextOf(tenant));
-      expect([type, config, reply]).toEqual([
-        type,
-        config,
-        { ok: false, error: expect.objectContaining({ code: 'CHANNEL_INVALID', status: 400 }) },
-      ]);
+      expect([type, config, reply]).toEqual([type, config, { ok: false, error: expect.objectContaining({ code: 'CHANNEL_INVALID' }) }]);
       if (!reply.ok) expect(reply.error.errors?.[0].field).toMatch(/^\/config\/(url|secret)$/);
     }
     const unknown = await h.reply(s.createChannel, { type: 'pager' as 'webhook', name: 'x', config: {} }, contextOf(tenant));
@@ -260,7 +256,7 @@ describe('alert delivery', () => {
     await h.request(s.deleteChannel, { channelId: removed.id }, contextOf(tenant));
     expect(await h.reply(s.deleteChannel, { channelId: removed.id }, contextOf(tenant))).toMatchObject({
       ok: false,
-      error: { code: 'CHANNEL_NOT_FOUND', status: 404 },
+      error: { code: 'CHANNEL_NOT_FOUND' },
     });
     const alert = await overspend(tenant, '5');
     const list = await deliveries(tenant, alert.id, (d) => d.length === 1 && d[0].state === 'delivered', 'the one delivery');

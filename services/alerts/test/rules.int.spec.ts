@@ -1,8 +1,9 @@
 import { alertsSubjects as s, type AlertView, type UsageRecordData } from '@llmlab/contracts';
-import { Amount, forecastPeriodEnd, periodContaining, robustBaseline, toAmountString } from '@llmlab/spend-analytics';
+import { forecastPeriodEnd, periodContaining, robustBaseline } from '@llmlab/spend-analytics';
 import { syntheticHourlySpend, TYPICAL } from '../../../libs/spend-analytics/src/testing/synthetic-series';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded, usageRepriced, type Tenant } from './fixtures';
+import { Money, toMoneyString } from '@llmlab/domain';
 
 jest.setTimeout(90_000);
 
@@ -51,11 +52,11 @@ describe('alert rules', () => {
         { at: new Date(Math.max(today.getTime(), now.getTime() - 60_000)), cost: '1' },
       ];
       const period = periodContaining(now, 'monthly', 'UTC');
-      const spendToDate = series.filter((e) => e.at >= period.start).reduce((sum, e) => sum.plus(e.cost), new Amount(0));
+      const spendToDate = series.filter((e) => e.at >= period.start).reduce((sum, e) => sum.plus(e.cost), new Money(0));
       const expected = forecastPeriodEnd({
         period,
         now,
-        spendToDate: toAmountString(spendToDate),
+        spendToDate: toMoneyString(spendToDate),
         history: Array.from({ length: 14 }, (_, d) => ({
           date: new Date(today.getTime() - (d + 1) * DAY).toISOString().slice(0, 10),
           amount: '10',
@@ -80,7 +81,7 @@ describe('alert rules', () => {
           name: 'month',
           scope: { type: 'project', projectId: under.projectId },
           period: 'monthly',
-          amount: { amount: new Amount(expected.projected).times(1.2).toFixed(2), currency: 'USD' },
+          amount: { amount: new Money(expected.projected).times(1.2).toFixed(2), currency: 'USD' },
         },
         contextOf(under),
       );
@@ -90,17 +91,17 @@ describe('alert rules', () => {
       expect(forecast).toMatchObject({
         budgetId: budget.id,
         state: 'firing',
-        notification: { kind: 'forecast', budget: { amount: new Amount(amount).toFixed() } },
+        notification: { kind: 'forecast', budget: { amount: new Money(amount).toFixed() } },
       });
       const notification = forecast.notification as Extract<AlertView['notification'], { kind: 'forecast' }>;
-      expect(new Amount(notification.projected.amount).minus(expected.projected).abs().toNumber()).toBeLessThan(0.01);
-      expect(new Amount(notification.spend.amount).eq(spendToDate)).toBe(true);
+      expect(new Money(notification.projected.amount).minus(expected.projected).abs().toNumber()).toBeLessThan(0.01);
+      expect(new Money(notification.spend.amount).eq(spendToDate)).toBe(true);
       expect(Number(notification.percentage)).toBeGreaterThan(100);
       expect(await alerts(under, 'forecast')).toEqual([]);
 
       const read = await h.request(s.getBudget, { budgetId: budget.id }, contextOf(over));
       expect(read.current.forecast).toMatchObject({ method: 'weighted-average', historyDays: 14 });
-      expect(new Amount(read.current.forecast.projected.amount).minus(expected.projected).abs().toNumber()).toBeLessThan(0.01);
+      expect(new Money(read.current.forecast.projected.amount).minus(expected.projected).abs().toNumber()).toBeLessThan(0.01);
 
       await h.tick();
       expect(await alerts(over, 'forecast')).toHaveLength(1);
@@ -144,7 +145,7 @@ describe('alert rules', () => {
         steady,
         series.map((p) => ({ at: at(p), cost: p.amount })),
       );
-      const spike = new Amount(usualNow).times(5).toFixed(2);
+      const spike = new Money(usualNow).times(5).toFixed(2);
       await ingest(spiky, [...past.map((p) => ({ at: at(p), cost: p.amount })), { at: at({ hourStart: thisHour }), cost: spike }]);
       expect(Number(series.at(-1)!.amount)).toBeGreaterThan(10);
 
@@ -157,11 +158,11 @@ describe('alert rules', () => {
         scope: { projectId: spiky.projectId },
         notification: {
           period: { unit: 'hourly', start: thisHour.toISOString(), timeZone },
-          spend: { amount: new Amount(spike).toFixed(12) },
+          spend: { amount: new Money(spike).toFixed(12) },
         },
       });
       const notification = project.notification as Extract<AlertView['notification'], { kind: 'anomaly' }>;
-      expect(new Amount(notification.baseline.amount).eq(usualNow)).toBe(true);
+      expect(new Money(notification.baseline.amount).eq(usualNow)).toBe(true);
       expect(Number(notification.score)).toBeGreaterThan(6);
 
       // Another spike an hour later is inside the cooldown (4 hours): no second alert. Four hours later it fires.

@@ -1,6 +1,6 @@
 import { API_KEY_ENVIRONMENTS } from '@llmlab/contracts';
 import { z } from '@llmlab/config';
-import type { DomainServiceConfig, ServiceRuntime } from '@llmlab/service-kit';
+import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -34,11 +34,5 @@ export const authEnv = {
 };
 
 type AuthEnv = { [K in keyof typeof authEnv]: z.infer<(typeof authEnv)[K]> };
+/** The auth service's configuration, injected as `SERVICE_CONFIG` (validated against `authEnv` at start). */
 export type AuthConfig = DomainServiceConfig & AuthEnv;
-
-/** The runtime's configuration was validated against `authEnv` by the service kit: this only narrows the type. */
-export function authConfig(runtime: ServiceRuntime): AuthConfig {
-  return runtime.config as AuthConfig;
-}
-
-export const AUTH_CONFIG = Symbol('AUTH_CONFIG');

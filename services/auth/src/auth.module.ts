@@ -1,13 +1,22 @@
-import { DynamicModule, Module, type Provider } from '@nestjs/common';
-import type { ServiceRuntime } from '@llmlab/service-kit';
+import { join } from 'node:path';
+import { Module } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { AuthEvent } from '@llmlab/contracts';
+import type { EventStore } from '@llmlab/event-store';
+import { WriteEffects } from '@llmlab/messaging';
+import { repositoryRoot } from '@llmlab/persistence';
+import { backgroundWorkers, EVENT_STORE, LOGGER, PG_POOL, REDIS, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { AccessController } from './access/access.controller';
 import { AccessQueries } from './access/access.queries';
 import { CacheInvalidation } from './access/cache-invalidation';
 import { ApiKeyController } from './api-keys/api-key.controller';
 import { ApiKeyHandler } from './api-keys/api-key.handler';
 import { ApiKeyQueries } from './api-keys/api-key.queries';
-import { AUTH_CONFIG, authConfig } from './auth.config';
-import { EmailLookup, type MasterKey } from './crypto/field-cipher';
+import type { AuthConfig } from './auth.config';
+import { EmailLookup, MasterKey } from './crypto/field-cipher';
+import { loadMasterKey } from './crypto/master-key';
 import { SubjectKeys } from './crypto/subject-keys';
 import { InvitationAcceptance } from './organizations/invitation-acceptance';
 import { OrganizationController } from './organizations/organization.controller';
@@ -16,16 +25,16 @@ import { OrganizationQueries } from './organizations/organization.queries';
 import { ProjectController } from './projects/project.controller';
 import { ProjectHandler } from './projects/project.handler';
 import { ProjectQueries } from './projects/project.queries';
+import { AUTH_READ_MODELS } from './read-models/auth.projection';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { ReadModelsWorker } from './read-models/read-models.worker';
 import { AccessTokens } from './sessions/access-tokens';
-import { KeyRotationScheduler } from './sessions/key-rotation.scheduler';
+import { KeyRotationWorker } from './sessions/key-rotation.worker';
 import { LoginThrottle } from './sessions/login-throttle';
 import { RefreshTokens } from './sessions/refresh-tokens';
 import { SessionController } from './sessions/session.controller';
 import { SessionHandler } from './sessions/session.handler';
 import { SigningKeyRing } from './sessions/signing-keys';
-import { CommandRunner } from '@llmlab/domain';
-import { WriteEffects } from './shared/write-effects';
 import { EmailClaims } from './users/email-claims';
 import { Passwords } from './users/passwords';
 import { UserController } from './users/user.controller';
@@ -33,63 +42,81 @@ import { UserHandler } from './users/user.handler';
 import { UserQueries } from './users/user.queries';
 
 /** The auth service: owns users, organizations, memberships, projects, API keys and refresh-token families. */
-@Module({})
-export class AuthModule {
-  static forRoot(runtime: ServiceRuntime, masterKey: MasterKey): DynamicModule {
-    const config = authConfig(runtime);
-    const keyRing = new SigningKeyRing(runtime.pool, runtime.eventStore, masterKey, config.SIGNING_KEY_ROTATION_DAYS);
-    const invalidation = new CacheInvalidation(runtime.redis, config.NATS_PREFIX, runtime.logger);
-    const values: Provider[] = [
-      { provide: AUTH_CONFIG, useValue: config },
-      { provide: SubjectKeys, useValue: new SubjectKeys(runtime.pool, masterKey) },
-      { provide: EmailLookup, useValue: new EmailLookup(masterKey) },
-      { provide: CommandRunner, useValue: new CommandRunner(runtime.eventStore) },
-      { provide: WriteEffects, useValue: new WriteEffects(runtime.pool, invalidation, config.READ_YOUR_WRITES_TIMEOUT_MS, runtime.logger) },
-      { provide: SigningKeyRing, useValue: keyRing },
-      {
-        provide: AccessTokens,
-        useValue: new AccessTokens(keyRing, {
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+@Module({
+  imports: [ReadModelsModule],
+  controllers: [UserController, SessionController, OrganizationController, ProjectController, ApiKeyController, AccessController],
+  providers: [
+    {
+      provide: MasterKey,
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: (config: AuthConfig, logger: Logger) => loadMasterKey(config, join(repositoryRoot(), '.llmlab', 'master.key'), logger),
+    },
+    { provide: SubjectKeys, inject: [PG_POOL, MasterKey], useFactory: (pool: Pool, master: MasterKey) => new SubjectKeys(pool, master) },
+    { provide: EmailLookup, inject: [MasterKey], useFactory: (master: MasterKey) => new EmailLookup(master) },
+    {
+      provide: CacheInvalidation,
+      inject: [REDIS, SERVICE_CONFIG, LOGGER],
+      useFactory: (redis: Redis, config: AuthConfig, logger: Logger) => new CacheInvalidation(redis, config.NATS_PREFIX, logger),
+    },
+    {
+      provide: WriteEffects,
+      inject: [PG_POOL, CacheInvalidation, SERVICE_CONFIG, LOGGER],
+      useFactory: (pool: Pool, invalidation: CacheInvalidation, config: AuthConfig, logger: Logger) =>
+        // The projection drops the entries too, after its own commit: whichever comes last wins, and a cache
+        // refilled from a read model that was not yet up to date is dropped again.
+        new WriteEffects<AuthEvent>(pool, AUTH_READ_MODELS, config.READ_YOUR_WRITES_TIMEOUT_MS, logger, async (events) => {
+          const stale = (await Promise.all(events.map((e) => invalidation.staleKeys(pool, e)))).flat();
+          await invalidation.drop(stale);
         }),
-      },
-      { provide: RefreshTokens, useValue: new RefreshTokens(runtime.pool, config.REFRESH_TOKEN_TTL_SECONDS) },
-      { provide: Passwords, useValue: new Passwords() },
-      {
-        provide: LoginThrottle,
-        useValue: new LoginThrottle(
-          runtime.redis,
+    },
+    {
+      provide: SigningKeyRing,
+      inject: [PG_POOL, EVENT_STORE, MasterKey, SERVICE_CONFIG],
+      useFactory: (pool: Pool, store: EventStore, master: MasterKey, config: AuthConfig) =>
+        new SigningKeyRing(pool, store, master, config.SIGNING_KEY_ROTATION_DAYS),
+    },
+    {
+      provide: AccessTokens,
+      inject: [SigningKeyRing, SERVICE_CONFIG],
+      useFactory: (keys: SigningKeyRing, config: AuthConfig) =>
+        new AccessTokens(keys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }),
+    },
+    {
+      provide: RefreshTokens,
+      inject: [PG_POOL, SERVICE_CONFIG],
+      useFactory: (pool: Pool, config: AuthConfig) => new RefreshTokens(pool, config.REFRESH_TOKEN_TTL_SECONDS),
+    },
+    { provide: Passwords, useFactory: () => new Passwords() },
+    {
+      provide: LoginThrottle,
+      inject: [REDIS, SERVICE_CONFIG, LOGGER],
+      useFactory: (redis: Redis, config: AuthConfig, logger: Logger) =>
+        new LoginThrottle(
+          redis,
           {
             namespace: config.NATS_PREFIX,
             maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
             maxFailuresPerIp: config.LOGIN_MAX_FAILURES_PER_IP,
             windowSeconds: config.LOGIN_THROTTLE_WINDOW_SECONDS,
           },
-          runtime.logger,
+          logger,
         ),
-      },
-    ];
-    return {
-      module: AuthModule,
-      imports: [ReadModelsModule],
-      controllers: [UserController, SessionController, OrganizationController, ProjectController, ApiKeyController, AccessController],
-      providers: [
-        ...values,
-        KeyRotationScheduler,
-        EmailClaims,
-        InvitationAcceptance,
-        SessionHandler,
-        UserHandler,
-        UserQueries,
-        OrganizationHandler,
-        OrganizationQueries,
-        ProjectHandler,
-        ProjectQueries,
-        ApiKeyHandler,
-        ApiKeyQueries,
-        AccessQueries,
-      ],
-    };
-  }
-}
+    },
+    EmailClaims,
+    InvitationAcceptance,
+    SessionHandler,
+    UserHandler,
+    UserQueries,
+    OrganizationHandler,
+    OrganizationQueries,
+    ProjectHandler,
+    ProjectQueries,
+    ApiKeyHandler,
+    ApiKeyQueries,
+    AccessQueries,
+    KeyRotationWorker,
+    ReadModelsWorker,
+    backgroundWorkers(KeyRotationWorker, ReadModelsWorker),
+  ],
+})
+export class AuthModule {}

@@ -1,22 +1,6 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
-import { ConfigError } from '@llmlab/config';
-import { repositoryRoot } from '@llmlab/persistence';
 import { bootstrapDomainService } from '@llmlab/service-kit';
-import { authConfig, authEnv } from './auth.config';
+import { authEnv } from './auth.config';
 import { AuthModule } from './auth.module';
-import { loadMasterKey } from './crypto/master-key';
-import { startReadModelConsumer } from './read-models/read-model.consumer';
 
-bootstrapDomainService({
-  name: 'auth',
-  env: authEnv,
-  modules: (runtime) => [
-    AuthModule.forRoot(runtime, loadMasterKey(authConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger)),
-  ],
-  afterStart: startReadModelConsumer,
-}).catch((err: unknown) => {
-  const msg = err instanceof ConfigError ? err.message : `auth failed to start: ${err instanceof Error ? err.message : String(err)}`;
-  process.stderr.write(JSON.stringify({ level: 'fatal', service: 'auth', msg }) + '\n');
-  process.exit(1);
-});
+void bootstrapDomainService({ name: 'auth', env: authEnv, module: AuthModule });

@@ -14,7 +14,7 @@ const seen: RequestEnvelope<unknown>[] = [];
 function healthController(service: (typeof DOMAIN_SERVICES)[number], ready: () => boolean) {
   @Controller()
   class HealthResponder {
-    @MessagePattern(`${prefix}.${healthSubject(service).subject}`)
+    @MessagePattern(healthSubject(service).subject)
     health(envelope: RequestEnvelope<unknown>) {
       seen.push(envelope);
       const data: ServiceHealth = {
@@ -41,7 +41,7 @@ describe('gateway request context and readiness', () => {
     @Module({ controllers: DOMAIN_SERVICES.map((s) => healthController(s, () => (s === 'alerts' ? alertsReady : true))) })
     class RespondersModule {}
     responders = await NestFactory.createMicroservice<MicroserviceOptions>(RespondersModule, {
-      ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-responders`, gracePeriodMs: 100 }),
+      ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `${prefix}-responders`, prefix, gracePeriodMs: 100 }),
       logger: false,
     });
     await responders.listen();

@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   });
   try {
     const reply = await client.request(
-      { subject: natsSubject(ingestionSubjects.refreshPricing) } as typeof ingestionSubjects.refreshPricing,
+      { subject: natsSubject(ingestionSubjects.refreshPricing, process.env.NATS_PREFIX ?? '') } as typeof ingestionSubjects.refreshPricing,
       { source },
       { correlationId: randomUUID(), actor: { type: 'system', id: 'pricing-refresh-cli' } },
     );

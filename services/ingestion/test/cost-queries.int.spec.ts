@@ -169,7 +169,7 @@ describe('cost queries', () => {
     });
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
-    expect(reply.error).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect(reply.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(reply.error.errors?.map((e) => e.field)).toEqual(['/to', '/groupBy', '/limit']);
     const unknown = await h.reply(ingestionSubjects.costBreakdown, {
       ...project(p1),
@@ -211,7 +211,7 @@ describe('cost queries', () => {
     expect(unpriced.data[0].cost).toEqual({ status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null });
 
     const bad = await h.reply(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), cursor: 'not-a-cursor' });
-    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR', status: 400 } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR' } });
   });
 
   it('cuts a page of large records short so that the reply fits in one NATS message, and the cursor goes on from there', async () => {

@@ -2,4 +2,4 @@ import 'reflect-metadata';
 import { bootstrapDomainService } from '@llmlab/service-kit';
 import { RecommendationsModule } from './recommendations.module';
 
-void bootstrapDomainService({ name: 'recommendations', modules: () => [RecommendationsModule] });
+void bootstrapDomainService({ name: 'recommendations', module: RecommendationsModule });

@@ -1,4 +1,5 @@
 import {
+  MessagingErrorCode,
   SERVICE_NAMES,
   type ErrorReply,
   type Reply,
@@ -11,7 +12,6 @@ import {
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { MessagingErrorCode } from '../coded-error';
 
 export interface RequestOptions {
   /** How long to wait for the reply; defaults to the client's `defaultTimeoutMs`. */
@@ -47,27 +47,25 @@ export class MessagingClient implements OnApplicationShutdown {
         this.logger.warn(`${subject.subject} timed out after ${timeoutMs} ms (correlation id ${context.correlationId})`);
         return failure({
           code: MessagingErrorCode.ServiceTimeout,
-          status: 504,
           message: `the ${service} service did not answer within ${timeoutMs} ms`,
         });
       }
       // Nest's own exception filter answered: a handler threw outside handleRequest, so it did run.
       if (typeof err === 'object' && err !== null && !(err instanceof Error)) {
         this.logger.error(`${subject.subject} failed in the service (correlation id ${context.correlationId}): ${describe(err)}`);
-        return failure({ code: MessagingErrorCode.InternalError, status: 500, message: 'internal error' });
+        return failure({ code: MessagingErrorCode.InternalError, message: 'internal error' });
       }
       // No responder, a subscriber without a handler for the subject (a string), or no NATS connection: nothing
       // ran, and the caller can only retry later.
       this.logger.warn(`${subject.subject} unavailable (correlation id ${context.correlationId}): ${describe(err)}`);
       return failure({
         code: MessagingErrorCode.ServiceUnavailable,
-        status: 503,
         message: `the ${service} service is unavailable`,
       });
     }
     if (!isReply(reply)) {
       this.logger.error(`${subject.subject} answered something that is not a Reply (correlation id ${context.correlationId})`);
-      return failure({ code: MessagingErrorCode.InternalError, status: 502, message: `the ${service} service answered badly` });
+      return failure({ code: MessagingErrorCode.BadServiceReply, message: `the ${service} service answered badly` });
     }
     return reply as Reply<ResponseOf<S>>;
   }

@@ -1,7 +1,16 @@
-import type { ErrorReply, Reply, RequestContext, RequestEnvelope, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
+import {
+  MessagingErrorCode,
+  type ErrorReply,
+  type Reply,
+  type RequestContext,
+  type RequestEnvelope,
+  type RequestOf,
+  type ResponseOf,
+  type Subject,
+} from '@llmlab/contracts';
+import { assertUnreachable, CodedError } from '@llmlab/domain';
 import { EventStoreError, EventStoreErrorCode } from '@llmlab/event-store';
 import { Logger } from '@nestjs/common';
-import { CodedError, MessagingErrorCode } from '../coded-error';
 
 const logger = new Logger('RequestHandler');
 
@@ -28,18 +37,20 @@ export async function handleRequest<S extends Subject<unknown, unknown>>(
  * a bare 500 and the details (stack included) go to the log, under the correlation id it can quote.
  */
 export function toErrorReply(err: unknown, subject: string, correlationId?: string): ErrorReply {
-  if (err instanceof CodedError) return err.toErrorReply();
+  if (err instanceof CodedError) {
+    return { code: err.code, message: err.message, ...(err.errors?.length ? { errors: [...err.errors] } : {}) };
+  }
   const mapped = err instanceof EventStoreError ? eventStoreErrorReply(err) : undefined;
   if (mapped) return mapped;
   logger.error(
     `${subject} failed (correlation id ${correlationId ?? 'none'}): ${err instanceof Error ? err.message : String(err)}`,
     err instanceof Error ? err.stack : undefined,
   );
-  return { code: MessagingErrorCode.InternalError, status: 500, message: 'internal error' };
+  return { code: MessagingErrorCode.InternalError, message: 'internal error' };
 }
 
 /**
- * Command handlers let the store's concurrency errors through once their retries are spent: both are 409s.
+ * Command handlers let the store's concurrency errors through once their retries are spent: both are conflicts.
  * A malformed stream name or append is a bug in the service, so it stays a 500.
  */
 function eventStoreErrorReply(err: EventStoreError): ErrorReply | undefined {
@@ -47,13 +58,11 @@ function eventStoreErrorReply(err: EventStoreError): ErrorReply | undefined {
     case EventStoreErrorCode.WrongExpectedRevision:
       return {
         code: MessagingErrorCode.ConcurrencyConflict,
-        status: 409,
         message: 'the resource was changed by another request: read it again and retry',
       };
     case EventStoreErrorCode.IdempotencyConflict:
       return {
         code: MessagingErrorCode.IdempotencyConflict,
-        status: 409,
         message: 'the request repeats part of an earlier, different request',
       };
     case EventStoreErrorCode.InvalidStreamName:
@@ -62,8 +71,4 @@ function eventStoreErrorReply(err: EventStoreError): ErrorReply | undefined {
     default:
       return assertUnreachable(err.code);
   }
-}
-
-function assertUnreachable(value: never): never {
-  throw new Error(`unhandled event-store error code ${String(value)}`);
 }

@@ -1,7 +1,7 @@
-import { defineSubject, type RequestContext } from '@llmlab/contracts';
+import { defineSubject, MessagingErrorCode, type RequestContext } from '@llmlab/contracts';
+import { CodedError } from '@llmlab/domain';
 import { IdempotencyConflictError, WrongExpectedRevisionError } from '@llmlab/event-store';
 import { Logger } from '@nestjs/common';
-import { CodedError, MessagingErrorCode } from '../coded-error';
 import { serviceOf } from './messaging.client';
 import { handleRequest } from './request-handler';
 
@@ -28,33 +28,33 @@ describe('handleRequest', () => {
     expect(reply).toEqual({ ok: true, data: { id: 'c-1', name: 'n' } });
   });
 
-  it('answers a coded error with its own code, status, message and field errors', async () => {
+  it('answers a coded error with its own code, message and field errors', async () => {
     const reply = await handleRequest(rename, { context, payload: { name: '' } }, async () => {
-      throw new ProjectError(ProjectErrorCode.NotFound, 404, 'project p-1 not found', [{ field: '/id', message: 'unknown' }]);
+      throw new ProjectError(ProjectErrorCode.NotFound, 'project p-1 not found', [{ field: '/id', message: 'unknown' }]);
     });
     expect(reply).toEqual({
       ok: false,
-      error: { code: 'PROJECT_NOT_FOUND', status: 404, message: 'project p-1 not found', errors: [{ field: '/id', message: 'unknown' }] },
+      error: { code: 'PROJECT_NOT_FOUND', message: 'project p-1 not found', errors: [{ field: '/id', message: 'unknown' }] },
     });
     expect(logged).not.toHaveBeenCalled();
   });
 
-  it('maps the event store concurrency errors to 409s', async () => {
+  it('maps the event store concurrency errors to conflict codes', async () => {
     const conflict = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
       throw new WrongExpectedRevisionError('auth.project-1', 3, 4);
     });
-    expect(conflict).toMatchObject({ ok: false, error: { code: MessagingErrorCode.ConcurrencyConflict, status: 409 } });
+    expect(conflict).toMatchObject({ ok: false, error: { code: MessagingErrorCode.ConcurrencyConflict } });
     const replay = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
       throw new IdempotencyConflictError('auth.project-1', 'partial overlap');
     });
-    expect(replay).toMatchObject({ ok: false, error: { code: MessagingErrorCode.IdempotencyConflict, status: 409 } });
+    expect(replay).toMatchObject({ ok: false, error: { code: MessagingErrorCode.IdempotencyConflict } });
   });
 
-  it('hides an unexpected error behind a bare 500 and logs it with the correlation id', async () => {
+  it('hides an unexpected error behind a bare internal error and logs it with the correlation id', async () => {
     const reply = await handleRequest(rename, { context, payload: { name: 'n' } }, () => {
       throw new Error('connection to 10.0.0.7 refused');
     });
-    expect(reply).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', status: 500, message: 'internal error' } });
+    expect(reply).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } });
     expect(JSON.stringify(reply)).not.toContain('10.0.0.7');
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('c-1'), expect.stringContaining('connection to 10.0.0.7 refused'));
   });
@@ -68,10 +68,10 @@ describe('serviceOf', () => {
 });
 
 describe('handleRequest with a malformed envelope', () => {
-  it('still answers a 500 rather than throwing', async () => {
+  it('still answers an internal error rather than throwing', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const reply = await handleRequest(rename, undefined as never, (p) => ({ id: '1', name: p.name }));
-    expect(reply).toMatchObject({ ok: false, error: { status: 500 } });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'INTERNAL_ERROR' } });
     logged.mockRestore();
   });
 });

@@ -3,7 +3,7 @@ import { testEnv, uniqueSuffix } from '@llmlab/testing';
 import { Controller, Logger, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { CodedError } from '../coded-error';
+import { CodedError } from '@llmlab/domain';
 import { createMessagingClient, type MessagingClient } from './messaging.client';
 import { natsMicroserviceOptions } from './nats-microservice.options';
 import { handleRequest } from './request-handler';
@@ -24,7 +24,7 @@ function greeterModule(replica: string) {
     @MessagePattern(subjects.greet.subject)
     greet(@Payload() envelope: RequestEnvelope<{ name: string }>) {
       return handleRequest(subjects.greet, envelope, ({ name }, context) => {
-        if (!name) throw new GreetingError('NAME_MISSING', 422, 'a name is required', [{ field: '/name', message: 'empty' }]);
+        if (!name) throw new GreetingError('NAME_MISSING', 'a name is required', [{ field: '/name', message: 'empty' }]);
         return { greeting: `hello ${name} (${context.correlationId})`, replica };
       });
     }
@@ -49,7 +49,7 @@ function greeterModule(replica: string) {
 
 async function startReplica(replica: string): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(greeterModule(replica), {
-    ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `auth-${suffix}`, gracePeriodMs: 50 }),
+    ...natsMicroserviceOptions({ servers: testEnv.natsUrl, queue: `auth-${suffix}`, prefix: '', gracePeriodMs: 50 }),
     logger: false,
   });
   await app.listen();
@@ -84,13 +84,13 @@ describe('request/reply over core NATS', () => {
     const reply = await client.request(subjects.greet, { name: '' }, context);
     expect(reply).toEqual({
       ok: false,
-      error: { code: 'NAME_MISSING', status: 422, message: 'a name is required', errors: [{ field: '/name', message: 'empty' }] },
+      error: { code: 'NAME_MISSING', message: 'a name is required', errors: [{ field: '/name', message: 'empty' }] },
     });
   });
 
   it('answers a bare 500 when a handler threw outside handleRequest', async () => {
     const reply = await client.request(subjects.unwrapped, {}, context);
-    expect(reply).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', status: 500, message: 'internal error' } });
+    expect(reply).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'internal error' } });
   });
 
   it('turns no responder into SERVICE_UNAVAILABLE naming the service, at once', async () => {
@@ -98,7 +98,7 @@ describe('request/reply over core NATS', () => {
     const reply = await client.request(subjects.nobody, {}, context, { timeoutMs: 1_500 });
     expect(reply).toEqual({
       ok: false,
-      error: { code: 'SERVICE_UNAVAILABLE', status: 503, message: 'the alerts service is unavailable' },
+      error: { code: 'SERVICE_UNAVAILABLE', message: 'the alerts service is unavailable' },
     });
     expect(Date.now() - started).toBeLessThan(1_000);
   });
@@ -107,7 +107,7 @@ describe('request/reply over core NATS', () => {
     const reply = await client.request(subjects.slow, { ms: 1_000 }, context, { timeoutMs: 200 });
     expect(reply).toEqual({
       ok: false,
-      error: { code: 'SERVICE_TIMEOUT', status: 504, message: 'the auth service did not answer within 200 ms' },
+      error: { code: 'SERVICE_TIMEOUT', message: 'the auth service did not answer within 200 ms' },
     });
   });
 

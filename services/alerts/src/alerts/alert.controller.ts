@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { alertsSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
-import { organizationScope } from '../shared/tenancy';
+import { handleRequest } from '@llmlab/messaging';
 import { AlertHandler } from './alert.handler';
 import { AlertQueries } from './alert.queries';
+import { organizationScope } from '@llmlab/domain';
 
 @Controller()
 export class AlertController {
@@ -13,22 +13,22 @@ export class AlertController {
     private readonly queries: AlertQueries,
   ) {}
 
-  @MessagePattern(natsSubject(s.listAlerts))
+  @MessagePattern(s.listAlerts.subject)
   list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listAlerts>>) {
     return handleRequest(s.listAlerts, envelope, (p, ctx) => this.queries.list(organizationScope(ctx), p));
   }
 
-  @MessagePattern(natsSubject(s.getAlert))
+  @MessagePattern(s.getAlert.subject)
   get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getAlert>>) {
     return handleRequest(s.getAlert, envelope, (p, ctx) => this.queries.get(organizationScope(ctx), p.alertId));
   }
 
-  @MessagePattern(natsSubject(s.acknowledgeAlert))
+  @MessagePattern(s.acknowledgeAlert.subject)
   acknowledge(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.acknowledgeAlert>>) {
     return handleRequest(s.acknowledgeAlert, envelope, (p, ctx) => this.handler.acknowledge(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.listDeliveries))
+  @MessagePattern(s.listDeliveries.subject)
   deliveries(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listDeliveries>>) {
     return handleRequest(s.listDeliveries, envelope, (p, ctx) => this.queries.deliveries(organizationScope(ctx), p.alertId));
   }

@@ -1,6 +1,6 @@
-import type { AlertEvent, AlertResolution, AlertState } from '@llmlab/contracts';
+import { type AlertEvent, type AlertResolution, type AlertState, AlertErrorCode } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { AlertError, AlertErrorCode, alertNotFound } from './alert.errors';
+import { AlertError, alertNotFound } from './alert.errors';
 
 type FiredData = Extract<AlertEvent, { type: 'AlertFired' }>['data'];
 

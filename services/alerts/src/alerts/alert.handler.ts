@@ -1,12 +1,11 @@
 import { alertsStreams, type AlertRef, type AlertView, type RequestContext } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
-import type { CommandRunner } from '@llmlab/domain';
-import { actorId, organizationScope } from '../shared/tenancy';
-import { UUID } from '../shared/validation';
-import type { WriteEffects } from '../shared/write-effects';
+import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
+import { actorId } from '../shared/actor-id';
+import type { WriteEffects } from '@llmlab/messaging';
 import { alertDecider } from './alert.decider';
 import { alertNotFound } from './alert.errors';
 import type { AlertQueries } from './alert.queries';
+import { organizationScope, isUuid } from '@llmlab/domain';
 
 export class AlertHandler {
   constructor(
@@ -18,7 +17,7 @@ export class AlertHandler {
   /** Someone is on it: the alert stops counting as firing; it still resolves when its condition ends. */
   async acknowledge(request: AlertRef, context: RequestContext): Promise<AlertView> {
     const tenant = organizationScope(context);
-    if (!UUID.test(String(request.alertId))) throw alertNotFound();
+    if (!isUuid(request.alertId)) throw alertNotFound();
     const result = await this.runner.run(
       alertsStreams.alert(request.alertId),
       alertDecider,

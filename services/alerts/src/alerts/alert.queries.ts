@@ -13,13 +13,13 @@ import {
   type DeliveryList,
   type DeliveryState,
   type ListAlertsRequest,
+  AlertErrorCode,
 } from '@llmlab/contracts';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
-import { FieldErrors, UUID } from '../shared/validation';
 import { scopeFromColumns } from '../spend/scope';
-import { AlertError, AlertErrorCode, alertNotFound } from './alert.errors';
+import { AlertError, alertNotFound } from './alert.errors';
+import { type OrganizationScope, FieldErrors, isUuid } from '@llmlab/domain';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -68,7 +68,7 @@ function encodeCursor(row: AlertRow): string {
 function decodeCursor(cursor: string): { firedAt: Date; id: string } | undefined {
   const [firedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const at = new Date(firedAt ?? '');
-  return Number.isNaN(at.getTime()) || !UUID.test(id ?? '') ? undefined : { firedAt: at, id };
+  return Number.isNaN(at.getTime()) || !isUuid(id ?? '') ? undefined : { firedAt: at, id };
 }
 
 function instant(errors: FieldErrors, field: string, value: string | undefined): Date | undefined {
@@ -87,7 +87,7 @@ export class AlertQueries {
     if (request.state !== undefined && !ALERT_STATES.includes(request.state))
       errors.add('/state', `must be one of ${ALERT_STATES.join(', ')}`);
     if (request.kind !== undefined && !ALERT_KINDS.includes(request.kind)) errors.add('/kind', `must be one of ${ALERT_KINDS.join(', ')}`);
-    if (request.budgetId !== undefined && !UUID.test(String(request.budgetId))) errors.add('/budgetId', 'must be a budget id (UUID)');
+    if (request.budgetId !== undefined && !isUuid(request.budgetId)) errors.add('/budgetId', 'must be a budget id (UUID)');
     const from = instant(errors, '/from', request.from);
     const to = instant(errors, '/to', request.to);
     const limit = request.limit ?? DEFAULT_LIMIT;
@@ -153,7 +153,7 @@ export class AlertQueries {
   }
 
   private async row(tenant: OrganizationScope, alertId: string): Promise<AlertRow> {
-    const row = UUID.test(String(alertId))
+    const row = isUuid(alertId)
       ? await this.prisma.alert.findFirst({ where: { id: alertId, organizationId: tenant.organizationId } })
       : null;
     if (!row) throw alertNotFound();

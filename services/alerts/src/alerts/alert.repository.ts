@@ -1,7 +1,7 @@
 import type { AlertKind, AlertNotificationData, AlertState, BudgetScope } from '@llmlab/contracts';
 import type { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
 import { scopeFromColumns } from '../spend/scope';
+import { type OrganizationScope } from '@llmlab/domain';
 
 /** A fired alert as the evaluator needs it. */
 export interface AlertRecord {

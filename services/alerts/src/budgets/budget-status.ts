@@ -1,5 +1,6 @@
-import type { BudgetPeriod, BudgetScope, BudgetStatusView, Money } from '@llmlab/contracts';
-import { Amount, forecastPeriodEnd, percentOf, type BudgetPeriod as Period, type DailySpend } from '@llmlab/spend-analytics';
+import type { BudgetPeriod, BudgetScope, BudgetStatusView, MoneyAmount } from '@llmlab/contracts';
+import { forecastPeriodEnd, percentOf, type BudgetPeriod as Period, type DailySpend } from '@llmlab/spend-analytics';
+import { Money } from '@llmlab/domain';
 
 /** A budget as the rules and the queries need it. */
 export interface BudgetFacts {
@@ -8,7 +9,7 @@ export interface BudgetFacts {
   name: string;
   scope: BudgetScope;
   period: BudgetPeriod;
-  amount: Money;
+  amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
 }
@@ -28,7 +29,7 @@ export interface BudgetStatusInput {
 export function budgetStatus(input: BudgetStatusInput): BudgetStatusView {
   const { budget, period, now } = input;
   const amount = budget.amount.amount;
-  const spend = new Amount(input.spend);
+  const spend = new Money(input.spend);
   const forecast = forecastPeriodEnd({ period, now, spendToDate: input.spend, history: input.history });
   return {
     period: {
@@ -40,7 +41,7 @@ export function budgetStatus(input: BudgetStatusInput): BudgetStatusView {
     },
     spend: { amount: forecast.spendToDate, currency: budget.amount.currency },
     percentage: percentOf(input.spend, amount),
-    thresholdsReached: budget.thresholds.filter((t) => spend.times(100).gte(new Amount(amount).times(t))),
+    thresholdsReached: budget.thresholds.filter((t) => spend.times(100).gte(new Money(amount).times(t))),
     forecast: {
       projected: { amount: forecast.projected, currency: budget.amount.currency },
       percentage: percentOf(forecast.projected, amount),

@@ -4,11 +4,11 @@ import {
   type BudgetEvent,
   type BudgetPeriod,
   type BudgetScope,
-  type Money,
+  type MoneyAmount,
+  BudgetErrorCode,
 } from '@llmlab/contracts';
-import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { FieldErrors } from '../shared/validation';
-import { BudgetError, BudgetErrorCode, budgetNotFound, invalidBudget } from './budget.errors';
+import { assertUnreachable, type Decider, FieldErrors } from '@llmlab/domain';
+import { BudgetError, budgetNotFound, invalidBudget } from './budget.errors';
 import { readAmount, readName, readPeriod, readScope, readThresholds, readTimeZone } from './budget.validation';
 
 interface Actor {
@@ -43,7 +43,7 @@ export interface BudgetState {
   name: string;
   scope: BudgetScope;
   period: BudgetPeriod;
-  amount: Money;
+  amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
   createdAt: string | null;
@@ -102,7 +102,7 @@ function decide(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
       const { organizationId, actorId, at, changes } = command.data;
       liveBudget(state, organizationId);
       const errors = new FieldErrors();
-      const update: { name?: string; period?: BudgetPeriod; amount?: Money; thresholds?: number[]; timeZone?: string } = {};
+      const update: { name?: string; period?: BudgetPeriod; amount?: MoneyAmount; thresholds?: number[]; timeZone?: string } = {};
       if (changes.name !== undefined) {
         const name = readName(errors, changes.name);
         if (name !== state.name) update.name = name;

@@ -7,16 +7,15 @@ import {
   type RequestContext,
   type UpdateBudgetRequest,
 } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '@llmlab/domain';
-import { actorId, organizationScope } from '../shared/tenancy';
-import { UUID } from '../shared/validation';
-import type { WriteEffects } from '../shared/write-effects';
+import { actorId } from '../shared/actor-id';
+import type { WriteEffects } from '@llmlab/messaging';
 import { budgetDecider } from './budget.decider';
 import { budgetNotFound } from './budget.errors';
 import type { BudgetQueries } from './budget.queries';
 import type { BudgetRepository } from './budget.repository';
+import { organizationScope, isUuid } from '@llmlab/domain';
 
 export class BudgetHandler {
   constructor(
@@ -54,7 +53,7 @@ export class BudgetHandler {
   async update(request: UpdateBudgetRequest, context: RequestContext): Promise<BudgetView> {
     const tenant = organizationScope(context);
     const { budgetId, expectedRevision, ...changes } = request;
-    if (!UUID.test(String(budgetId))) throw budgetNotFound();
+    if (!isUuid(budgetId)) throw budgetNotFound();
     const result = await this.runner.run(
       alertsStreams.budget(budgetId),
       budgetDecider,
@@ -70,7 +69,7 @@ export class BudgetHandler {
 
   async delete(request: BudgetRef, context: RequestContext): Promise<Record<string, never>> {
     const tenant = organizationScope(context);
-    if (!UUID.test(String(request.budgetId))) throw budgetNotFound();
+    if (!isUuid(request.budgetId)) throw budgetNotFound();
     const result = await this.runner.run(
       alertsStreams.budget(request.budgetId),
       budgetDecider,

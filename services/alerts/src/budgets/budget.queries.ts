@@ -1,9 +1,8 @@
 import type { BudgetList, BudgetStatusView, BudgetView } from '@llmlab/contracts';
 import type { RuleEvaluator } from '../evaluation/rule-evaluator';
-import type { OrganizationScope } from '../shared/tenancy';
-import { UUID } from '../shared/validation';
 import { budgetNotFound } from './budget.errors';
 import type { BudgetRecord, BudgetRepository } from './budget.repository';
+import { type OrganizationScope, isUuid } from '@llmlab/domain';
 
 export function budgetView(record: BudgetRecord, current: BudgetStatusView): BudgetView {
   return {
@@ -36,7 +35,7 @@ export class BudgetQueries {
   }
 
   async get(tenant: OrganizationScope, budgetId: string): Promise<BudgetView> {
-    const record = UUID.test(String(budgetId)) ? await this.budgets.find(tenant, budgetId) : undefined;
+    const record = isUuid(budgetId) ? await this.budgets.find(tenant, budgetId) : undefined;
     if (!record) throw budgetNotFound();
     return budgetView(record, await this.evaluator.budgetStatus(tenant, record, new Date()));
   }

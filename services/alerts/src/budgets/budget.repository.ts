@@ -1,8 +1,8 @@
 import type { BudgetPeriod } from '@llmlab/contracts';
 import type { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
 import { scopeFromColumns } from '../spend/scope';
 import type { BudgetFacts } from './budget-status';
+import { type OrganizationScope } from '@llmlab/domain';
 
 export interface BudgetRecord extends BudgetFacts {
   createdAt: Date;

@@ -1,6 +1,7 @@
-import { BUDGET_LIMITS, BUDGET_PERIODS, type BudgetPeriod, type BudgetScope, type Money } from '@llmlab/contracts';
-import { Amount, isValidTimeZone } from '@llmlab/spend-analytics';
-import { FieldErrors, isRecord, UUID } from '../shared/validation';
+import { BUDGET_LIMITS, BUDGET_PERIODS, type BudgetPeriod, type BudgetScope, type MoneyAmount } from '@llmlab/contracts';
+import { isValidTimeZone } from '@llmlab/spend-analytics';
+import { isRecord } from '../shared/validation';
+import { FieldErrors, isUuid, Money } from '@llmlab/domain';
 
 /**
  * Field rules of budgets, shared by create and update. Each reader records what is wrong at its JSON pointer and
@@ -23,20 +24,20 @@ export function readPeriod(errors: FieldErrors, period: unknown): BudgetPeriod {
 }
 
 /** Usage is accounted in USD only (the price data is in USD, rollups never mix currencies). */
-export function readAmount(errors: FieldErrors, amount: unknown): Money {
+export function readAmount(errors: FieldErrors, amount: unknown): MoneyAmount {
   if (!isRecord(amount)) {
     errors.add('/amount', 'must be { amount, currency }');
     return { amount: '0', currency: 'USD' };
   }
   const value = amount.amount;
-  if (typeof value !== 'string' || !AMOUNT.test(value) || new Amount(value).lte(0)) {
+  if (typeof value !== 'string' || !AMOUNT.test(value) || new Money(value).lte(0)) {
     errors.add(
       '/amount/amount',
       `must be a positive decimal string with at most ${BUDGET_LIMITS.maxAmountIntegerDigits} digits before the point and ${BUDGET_LIMITS.maxAmountFractionDigits} after`,
     );
   }
   if (amount.currency !== 'USD') errors.add('/amount/currency', 'must be USD, the currency usage is accounted in');
-  return { amount: typeof value === 'string' && AMOUNT.test(value) ? new Amount(value).toFixed() : '0', currency: 'USD' };
+  return { amount: typeof value === 'string' && AMOUNT.test(value) ? new Money(value).toFixed() : '0', currency: 'USD' };
 }
 
 export function readThresholds(errors: FieldErrors, thresholds: unknown): number[] {
@@ -72,7 +73,7 @@ export function readScope(errors: FieldErrors, scope: unknown): BudgetScope {
     case 'organization':
       return { type: 'organization' };
     case 'project': {
-      if (typeof scope.projectId !== 'string' || !UUID.test(scope.projectId)) errors.add('/scope/projectId', 'must be a project id (UUID)');
+      if (typeof scope.projectId !== 'string' || !isUuid(scope.projectId)) errors.add('/scope/projectId', 'must be a project id (UUID)');
       return { type: 'project', projectId: String(scope.projectId).toLowerCase() };
     }
     case 'tag':

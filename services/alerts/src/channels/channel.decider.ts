@@ -1,6 +1,6 @@
-import { CHANNEL_LIMITS, type ChannelEvent, type ChannelType, type SealedChannelConfig } from '@llmlab/contracts';
+import { CHANNEL_LIMITS, type ChannelEvent, type ChannelType, type SealedChannelConfig, ChannelErrorCode } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { ChannelError, ChannelErrorCode, channelNotFound, invalidChannel } from './channel.errors';
+import { ChannelError, channelNotFound, invalidChannel } from './channel.errors';
 
 interface Actor {
   organizationId: string;

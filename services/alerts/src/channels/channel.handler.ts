@@ -10,18 +10,18 @@ import {
   type RequestContext,
 } from '@llmlab/contracts';
 import { deliver, generateWebhookSecret, type ChannelRegistry } from '@llmlab/notifications';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
 import type { ChannelConfigCipher } from '../crypto/channel-config.cipher';
 import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '@llmlab/domain';
-import { actorId, organizationScope } from '../shared/tenancy';
-import { isRecord, UUID } from '../shared/validation';
-import type { WriteEffects } from '../shared/write-effects';
+import { actorId } from '../shared/actor-id';
+import { isRecord } from '../shared/validation';
+import type { WriteEffects } from '@llmlab/messaging';
 import { channelDecider } from './channel.decider';
 import { channelNotFound, invalidChannel } from './channel.errors';
 import { channelView, type ChannelRepository } from './channel.repository';
 import { testNotification } from './test-notification';
+import { organizationScope, isUuid } from '@llmlab/domain';
 
 export class ChannelHandler {
   constructor(
@@ -82,7 +82,7 @@ export class ChannelHandler {
 
   async delete(request: ChannelRef, context: RequestContext): Promise<Record<string, never>> {
     const tenant = organizationScope(context);
-    if (!UUID.test(String(request.channelId))) throw channelNotFound();
+    if (!isUuid(request.channelId)) throw channelNotFound();
     const result = await this.runner.run(
       alertsStreams.channel(request.channelId),
       channelDecider,

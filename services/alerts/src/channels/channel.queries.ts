@@ -1,6 +1,6 @@
 import type { ChannelList } from '@llmlab/contracts';
-import type { OrganizationScope } from '../shared/tenancy';
 import { channelView, type ChannelRepository } from './channel.repository';
+import { type OrganizationScope } from '@llmlab/domain';
 
 export class ChannelQueries {
   constructor(private readonly channels: ChannelRepository) {}

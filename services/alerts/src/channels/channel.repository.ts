@@ -1,7 +1,6 @@
 import type { ChannelType, ChannelView, SealedChannelConfig } from '@llmlab/contracts';
 import type { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
-import { UUID } from '../shared/validation';
+import { type OrganizationScope, isUuid } from '@llmlab/domain';
 
 export interface ChannelRecord extends ChannelView {
   config: SealedChannelConfig;
@@ -34,7 +33,7 @@ export class ChannelRepository {
   }
 
   async find(tenant: OrganizationScope, channelId: string): Promise<ChannelRecord | undefined> {
-    if (!UUID.test(String(channelId))) return undefined;
+    if (!isUuid(channelId)) return undefined;
     const row = await this.prisma.channel.findFirst({ where: { id: channelId, organizationId: tenant.organizationId, removedAt: null } });
     return row ? record(row) : undefined;
   }

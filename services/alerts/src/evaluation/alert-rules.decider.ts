@@ -6,9 +6,9 @@ import type {
   BudgetScope,
   BudgetStatusView,
 } from '@llmlab/contracts';
-import { Amount, detectErrorRateSpike, detectSpendAnomaly, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
+import { detectErrorRateSpike, detectSpendAnomaly, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { BudgetFacts } from '../budgets/budget-status';
-import { assertUnreachable } from '@llmlab/domain';
+import { assertUnreachable, Money } from '@llmlab/domain';
 import { scopeKey } from '../spend/scope';
 
 /**
@@ -155,8 +155,8 @@ function budgetAlerts(observation: Extract<RuleObservation, { rule: 'budget' }>,
 /** A projection made from nothing but the spend so far (the first hours of a period) is not a forecast. */
 function forecastOverrun(budget: BudgetFacts, status: BudgetStatusView, rules: AlertRuleSettings): boolean {
   if (status.forecast.method === 'spend-to-date') return false;
-  const limit = new Amount(budget.amount.amount).times(rules.forecast.percent).div(100);
-  return new Amount(status.forecast.projected.amount).gt(limit) && new Amount(status.spend.amount).lte(limit);
+  const limit = new Money(budget.amount.amount).times(rules.forecast.percent).div(100);
+  return new Money(status.forecast.projected.amount).gt(limit) && new Money(status.spend.amount).lte(limit);
 }
 
 type HourObservation = Extract<RuleObservation, { rule: 'anomaly' | 'error_rate' }>;
@@ -301,9 +301,9 @@ export function decideResolution(alert: OpenAlert, observation: ResolutionObserv
         if (observation.firedThresholds.some((t) => t > threshold)) return 'superseded';
         return status.thresholdsReached.includes(threshold) ? null : 'condition-cleared';
       }
-      const limit = new Amount(budget.amount.amount).times(observation.rules.forecast.percent).div(100);
-      if (new Amount(status.spend.amount).gt(limit)) return 'superseded';
-      return new Amount(status.forecast.projected.amount).gt(limit) ? null : 'condition-cleared';
+      const limit = new Money(budget.amount.amount).times(observation.rules.forecast.percent).div(100);
+      if (new Money(status.spend.amount).gt(limit)) return 'superseded';
+      return new Money(status.forecast.projected.amount).gt(limit) ? null : 'condition-cleared';
     }
     case 'hour':
       return observation.now >= alert.periodEnd && !observation.latestHourFires ? 'condition-cleared' : null;

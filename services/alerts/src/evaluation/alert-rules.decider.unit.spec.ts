@@ -1,8 +1,9 @@
 import { DEFAULT_ALERT_RULES, type AlertRuleSettings, type AlertRuleSettingsPatch } from '@llmlab/contracts';
-import { Amount, periodContaining, robustBaseline, type DailySpend, type HourlySpend } from '@llmlab/spend-analytics';
+import { periodContaining, robustBaseline, type DailySpend, type HourlySpend } from '@llmlab/spend-analytics';
 import { syntheticHourlySpend, TYPICAL } from '../../../../libs/spend-analytics/src/testing/synthetic-series';
 import { budgetStatus, type BudgetFacts } from '../budgets/budget-status';
 import { decideAlerts, decideResolution, ruleKeys, type AlertCandidate, type OpenAlert, type RuleObservation } from './alert-rules.decider';
+import { Money } from '@llmlab/domain';
 
 const ORG = '0192f3a1-0000-7000-8000-000000000001';
 const PROJECT = '0192f3a1-0000-7000-8000-0000000000aa';
@@ -129,7 +130,7 @@ describe('forecast overrun', () => {
       600 + 40 * ((DAY * 13 - (now.getTime() - Date.parse('2025-06-17T22:00:00Z'))) / DAY),
       6,
     );
-    expect(facts.percentage).toBe(new Amount(facts.projected.amount).div(10).toDecimalPlaces(2).toFixed(2));
+    expect(facts.percentage).toBe(new Money(facts.projected.amount).div(10).toDecimalPlaces(2).toFixed(2));
     given({ rules: { threshold: { enabled: false } }, fired: [candidate.ruleKey] })
       .when(observation)
       .thenNothing();
@@ -194,7 +195,7 @@ describe('spend anomaly on a series with daily seasonality', () => {
   });
 
   it('fires on five times the usual spend of the hour, at the peak and at night', () => {
-    const spike = new Amount(usual(peak)).times(5).toFixed(2);
+    const spike = new Money(usual(peak)).times(5).toFixed(2);
     given()
       .when(observe(peak, spike))
       .then([
@@ -203,18 +204,18 @@ describe('spend anomaly on a series with daily seasonality', () => {
           period: { unit: 'hourly', start: peak.toISOString(), end: new Date(peak.getTime() + HOUR).toISOString(), timeZone: 'UTC' },
           facts: expect.objectContaining({
             kind: 'anomaly',
-            spend: { amount: new Amount(spike).toFixed(12), currency: 'USD' },
-            baseline: { amount: new Amount(usual(peak)).toFixed(12), currency: 'USD' },
+            spend: { amount: new Money(spike).toFixed(12), currency: 'USD' },
+            baseline: { amount: new Money(usual(peak)).toFixed(12), currency: 'USD' },
           }),
         },
       ]);
     given()
-      .when(observe(night, new Amount(usual(night)).times(5).toFixed(2)))
+      .when(observe(night, new Money(usual(night)).times(5).toFixed(2)))
       .then([{ periodKey: night.toISOString() }]);
   });
 
   it('repeats only after the cooldown, never for the same hour, and not without a week of history', () => {
-    const spike = new Amount(usual(peak)).times(5).toFixed(2);
+    const spike = new Money(usual(peak)).times(5).toFixed(2);
     given({ lastFiredAt: new Date(peak.getTime() - 3 * HOUR) })
       .when(observe(peak, spike))
       .thenNothing();

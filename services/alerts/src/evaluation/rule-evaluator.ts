@@ -17,12 +17,12 @@ import { budgetStatus, type BudgetFacts } from '../budgets/budget-status';
 import type { BudgetRecord, BudgetRepository } from '../budgets/budget.repository';
 import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
-import type { CommandRunner } from '@llmlab/domain';
 import { derivedId } from '../shared/derived-id';
 import { systemMetadata } from '../shared/system-metadata';
-import { trustedScope, type OrganizationScope } from '../shared/tenancy';
 import { hourStart, type SpendRepository } from '../spend/spend.repository';
 import { decideAlerts, decideResolution, hourFires, ruleKeys, type AlertCandidate, type RuleObservation } from './alert-rules.decider';
+import { type CommandRunner } from '@llmlab/service-kit';
+import { trustedScope, type OrganizationScope } from '@llmlab/domain';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -3,7 +3,7 @@ import { alertNotFound } from '../alerts/alert.errors';
 import { budgetNotFound } from '../budgets/budget.errors';
 import { channelNotFound } from '../channels/channel.errors';
 import type { PrismaClient } from '../read-models/prisma';
-import { UUID } from '../shared/validation';
+import { isUuid } from '@llmlab/domain';
 
 /**
  * The one lookup by id alone: which organization a budget, alert or channel belongs to, so the gateway can check
@@ -14,7 +14,7 @@ export class OwnerQueries {
   constructor(private readonly prisma: PrismaClient) {}
 
   async resolve(request: ResolveAlertsOwnerRequest): Promise<AlertsOwner> {
-    const id = UUID.test(String(request.id)) ? request.id : undefined;
+    const id = isUuid(request.id) ? request.id : undefined;
     const select = { organizationId: true } as const;
     switch (request.resource) {
       case 'budget': {

@@ -1,11 +1,13 @@
 import type { AlertsEvent, RecordedEvent } from '@llmlab/contracts';
-import { applyInTransaction } from '@llmlab/messaging';
+import { applyInTransaction, type ProjectionRef } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
 import { recordDeliveryAttempt } from '../delivery/delivery-record';
 import { ruleKeys } from '../evaluation/alert-rules.decider';
 import { assertUnreachable } from '@llmlab/domain';
-import { READ_MODEL_PROJECTION } from '../shared/read-your-writes';
 import { scopeColumns } from '../spend/scope';
+
+/** The projection that builds the budgets, settings, channels, alerts and deliveries read models. */
+export const ALERTS_READ_MODELS: ProjectionRef = { schema: 'alerts', projection: 'read-models' };
 
 /**
  * Applies the alerts service's own events, in order, to its read models: settings, budgets, channels, alerts and
@@ -16,7 +18,7 @@ export class AlertsProjection {
   constructor(private readonly pool: Pool) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
-    return applyInTransaction(this.pool, READ_MODEL_PROJECTION, event, (tx) => write(tx, event));
+    return applyInTransaction(this.pool, ALERTS_READ_MODELS, event, (tx) => write(tx, event));
   }
 }
 

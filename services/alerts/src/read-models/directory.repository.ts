@@ -1,6 +1,6 @@
 import type { BudgetScope } from '@llmlab/contracts';
 import type { PrismaClient } from './prisma';
-import type { OrganizationScope } from '../shared/tenancy';
+import { type OrganizationScope } from '@llmlab/domain';
 
 /** Names from the auth events; an id stands in for a name the service has not seen (yet). */
 export class DirectoryRepository {

@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { alertsSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
-import { organizationScope } from '../shared/tenancy';
+import { handleRequest } from '@llmlab/messaging';
 import { SettingsHandler } from './settings.handler';
 import { SettingsRepository } from './settings.repository';
+import { organizationScope } from '@llmlab/domain';
 
 @Controller()
 export class SettingsController {
@@ -13,12 +13,12 @@ export class SettingsController {
     private readonly settings: SettingsRepository,
   ) {}
 
-  @MessagePattern(natsSubject(s.getSettings))
+  @MessagePattern(s.getSettings.subject)
   get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getSettings>>) {
     return handleRequest(s.getSettings, envelope, (_p, ctx) => this.settings.get(organizationScope(ctx)));
   }
 
-  @MessagePattern(natsSubject(s.updateSettings))
+  @MessagePattern(s.updateSettings.subject)
   update(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateSettings>>) {
     return handleRequest(s.updateSettings, envelope, (p, ctx) => this.handler.update(p, ctx));
   }

@@ -1,7 +1,7 @@
 import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsEvent } from '@llmlab/contracts';
-import { Amount, isValidTimeZone } from '@llmlab/spend-analytics';
-import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { FieldErrors, isRecord } from '../shared/validation';
+import { isValidTimeZone } from '@llmlab/spend-analytics';
+import { assertUnreachable, type Decider, FieldErrors, Money } from '@llmlab/domain';
+import { isRecord } from '../shared/validation';
 import { invalidSettings } from './settings.errors';
 
 export type SettingsCommand = {
@@ -33,7 +33,7 @@ const number =
       ? null
       : `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
 const positiveDecimal: FieldRule = (v) =>
-  typeof v === 'string' && /^\d{1,16}(\.\d{1,12})?$/.test(v) && new Amount(v).gt(0) ? null : 'must be a positive decimal string';
+  typeof v === 'string' && /^\d{1,16}(\.\d{1,12})?$/.test(v) && new Money(v).gt(0) ? null : 'must be a positive decimal string';
 
 /** Every setting a patch may change, with its rule: anything else in a patch is refused by name. */
 const RULE_FIELDS: { [K in keyof AlertRuleSettings]: { [F in keyof AlertRuleSettings[K]]: FieldRule } } = {

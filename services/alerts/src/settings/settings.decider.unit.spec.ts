@@ -60,7 +60,6 @@ describe('alert settings decider', () => {
       )
       .thenThrows({
         code: 'ALERT_SETTINGS_INVALID',
-        status: 400,
         errors: [
           { field: '/timeZone', message: expect.any(String) },
           { field: '/rules/sms', message: 'is not a rule' },

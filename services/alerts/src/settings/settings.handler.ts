@@ -1,10 +1,10 @@
 import { alertsStreams, type AlertSettingsView, type RequestContext, type UpdateAlertSettingsRequest } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
-import type { CommandRunner } from '@llmlab/domain';
-import { actorId, organizationScope } from '../shared/tenancy';
-import type { WriteEffects } from '../shared/write-effects';
+import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
+import { actorId } from '../shared/actor-id';
+import type { WriteEffects } from '@llmlab/messaging';
 import { settingsDecider } from './settings.decider';
 import type { SettingsRepository } from './settings.repository';
+import { organizationScope } from '@llmlab/domain';
 
 export class SettingsHandler {
   constructor(

@@ -1,6 +1,6 @@
 import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsView } from '@llmlab/contracts';
 import type { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
+import { type OrganizationScope } from '@llmlab/domain';
 
 /** An organization's alerting settings, the defaults until it changes them. */
 export class SettingsRepository {

@@ -1,8 +1,8 @@
 import type { BudgetScope } from '@llmlab/contracts';
-import { localDayKey, toAmountString, Amount, type DailySpend, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
+import { localDayKey, type DailySpend, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { Pool } from 'pg';
-import type { OrganizationScope } from '../shared/tenancy';
 import { scopeColumns } from './scope';
+import { type OrganizationScope, toMoneyString, Money } from '@llmlab/domain';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -23,18 +23,18 @@ export class SpendRepository {
        WHERE organization_id = $1 AND scope_type = $2 AND scope_id = $3 AND scope_value = $4 AND hour >= $5 AND hour < $6`,
       [...this.scopeArgs(tenant, scope), from, to],
     );
-    return { cost: toAmountString(new Amount(rows[0].cost ?? 0)), unpriced: Number(rows[0].unpriced ?? 0) };
+    return { cost: toMoneyString(new Money(rows[0].cost ?? 0)), unpriced: Number(rows[0].unpriced ?? 0) };
   }
 
   /** Spend per local day of `timeZone` over the `days` days before `before` (the forecast's history). */
   async dailyHistory(tenant: OrganizationScope, scope: BudgetScope, before: Date, days: number, timeZone: string): Promise<DailySpend[]> {
     const hours = await this.hourly(tenant, scope, new Date(before.getTime() - days * DAY_MS), before);
-    const byDay = new Map<string, Amount>();
+    const byDay = new Map<string, Money>();
     for (const h of hours) {
       const day = localDayKey(h.hourStart, timeZone);
-      byDay.set(day, (byDay.get(day) ?? new Amount(0)).plus(h.amount));
+      byDay.set(day, (byDay.get(day) ?? new Money(0)).plus(h.amount));
     }
-    return [...byDay].map(([date, amount]) => ({ date, amount: toAmountString(amount) }));
+    return [...byDay].map(([date, amount]) => ({ date, amount: toMoneyString(amount) }));
   }
 
   /** Hourly spend of a scope in `[from, to)`; hours without usage are absent. */

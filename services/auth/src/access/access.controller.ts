@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { handleRequest } from '@llmlab/messaging';
 import { AccessQueries } from './access.queries';
 
 /** Answers the gateway: which role a user holds where a route points, and which keys share a prefix. */
@@ -9,12 +9,12 @@ import { AccessQueries } from './access.queries';
 export class AccessController {
   constructor(private readonly access: AccessQueries) {}
 
-  @MessagePattern(natsSubject(s.resolveAccess))
+  @MessagePattern(s.resolveAccess.subject)
   resolve(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.resolveAccess>>) {
     return handleRequest(s.resolveAccess, envelope, (p) => this.access.resolve(p));
   }
 
-  @MessagePattern(natsSubject(s.lookupApiKey))
+  @MessagePattern(s.lookupApiKey.subject)
   lookup(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.lookupApiKey>>) {
     return handleRequest(s.lookupApiKey, envelope, (p) => this.access.lookupApiKey(p.prefix));
   }

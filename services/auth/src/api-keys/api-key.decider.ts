@@ -1,7 +1,15 @@
-import { API_KEY_SCOPES, hasRole, type ApiKeyEvent, type ApiKeyScope, type Role } from '@llmlab/contracts';
+import {
+  API_KEY_SCOPES,
+  hasRole,
+  type ApiKeyEvent,
+  type ApiKeyScope,
+  type Role,
+  ProjectErrorCode,
+  ApiKeyErrorCode,
+} from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { ProjectError, ProjectErrorCode, projectNotFound } from '../projects/project.errors';
-import { ApiKeyError, ApiKeyErrorCode } from './api-key.errors';
+import { ProjectError, projectNotFound } from '../projects/project.errors';
+import { ApiKeyError } from './api-key.errors';
 
 const API_KEY_NAME_MAX = 100;
 

@@ -12,26 +12,27 @@ import {
   type CreatedApiKey,
   type RequestContext,
   type Role,
+  type AuthEvent,
 } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
-import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
+import type { AuthConfig } from '../auth.config';
 import { organizationDecider } from '../organizations/organization.decider';
 import { projectDecider } from '../projects/project.decider';
 import { projectNotFound } from '../projects/project.errors';
-import { CommandRunner } from '@llmlab/domain';
-import { actingUser, projectScope } from '../shared/tenancy';
-import { WriteEffects } from '../shared/write-effects';
+import { actingUser } from '../shared/acting-user';
+import { WriteEffects } from '@llmlab/messaging';
 import { apiKeyDecider } from './api-key.decider';
+import { projectScope } from '@llmlab/domain';
 
 @Injectable()
 export class ApiKeyHandler {
   private readonly environment: ApiKeyEnvironment;
 
   constructor(
-    @Inject(AUTH_CONFIG) config: AuthConfig,
+    @Inject(SERVICE_CONFIG) config: AuthConfig,
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects,
+    private readonly effects: WriteEffects<AuthEvent>,
   ) {
     this.environment = config.API_KEY_ENVIRONMENT ?? (config.NODE_ENV === 'production' ? 'live' : 'test');
   }

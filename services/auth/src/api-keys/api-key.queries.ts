@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiKeyScope, ApiKeyView, Page } from '@llmlab/contracts';
 import { PrismaClient } from '../read-models/prisma';
-import type { ProjectScope } from '../shared/tenancy';
+import { type ProjectScope } from '@llmlab/domain';
 
 @Injectable()
 export class ApiKeyQueries {

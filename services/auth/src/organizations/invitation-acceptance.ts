@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { authStreams, type OrganizationEvent } from '@llmlab/contracts';
-import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
+import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { SubjectKeys } from '../crypto/subject-keys';
-import { CommandRunner } from '@llmlab/domain';
 import { organizationDecider } from './organization.decider';
 
 /**

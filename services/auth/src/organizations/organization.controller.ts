@@ -1,10 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
-import { actingUser, organizationScope } from '../shared/tenancy';
+import { handleRequest } from '@llmlab/messaging';
+import { actingUser } from '../shared/acting-user';
 import { OrganizationHandler } from './organization.handler';
 import { OrganizationQueries } from './organization.queries';
+import { organizationScope } from '@llmlab/domain';
 
 @Controller()
 export class OrganizationController {
@@ -13,42 +14,42 @@ export class OrganizationController {
     private readonly queries: OrganizationQueries,
   ) {}
 
-  @MessagePattern(natsSubject(s.createOrganization))
+  @MessagePattern(s.createOrganization.subject)
   create(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createOrganization>>) {
     return handleRequest(s.createOrganization, envelope, (p, ctx) => this.organizations.create(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.listOrganizations))
+  @MessagePattern(s.listOrganizations.subject)
   list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listOrganizations>>) {
     return handleRequest(s.listOrganizations, envelope, (_p, ctx) => this.queries.listFor(actingUser(ctx)));
   }
 
-  @MessagePattern(natsSubject(s.getOrganization))
+  @MessagePattern(s.getOrganization.subject)
   get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getOrganization>>) {
     return handleRequest(s.getOrganization, envelope, (_p, ctx) => this.queries.get(organizationScope(ctx), actingUser(ctx)));
   }
 
-  @MessagePattern(natsSubject(s.updateOrganization))
+  @MessagePattern(s.updateOrganization.subject)
   update(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateOrganization>>) {
     return handleRequest(s.updateOrganization, envelope, (p, ctx) => this.organizations.update(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.listMembers))
+  @MessagePattern(s.listMembers.subject)
   members(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listMembers>>) {
     return handleRequest(s.listMembers, envelope, (_p, ctx) => this.queries.members(organizationScope(ctx)));
   }
 
-  @MessagePattern(natsSubject(s.addMember))
+  @MessagePattern(s.addMember.subject)
   addMember(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.addMember>>) {
     return handleRequest(s.addMember, envelope, (p, ctx) => this.organizations.addMember(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.updateMember))
+  @MessagePattern(s.updateMember.subject)
   updateMember(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateMember>>) {
     return handleRequest(s.updateMember, envelope, (p, ctx) => this.organizations.updateMember(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.removeMember))
+  @MessagePattern(s.removeMember.subject)
   removeMember(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.removeMember>>) {
     return handleRequest(s.removeMember, envelope, (p, ctx) => this.organizations.removeMember(p, ctx));
   }

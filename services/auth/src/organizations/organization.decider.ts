@@ -1,6 +1,13 @@
-import { hasRole, type Ciphertext, type OrganizationEvent, type RateLimitOverrides, type Role } from '@llmlab/contracts';
+import {
+  hasRole,
+  type Ciphertext,
+  type OrganizationEvent,
+  type RateLimitOverrides,
+  type Role,
+  OrganizationErrorCode,
+} from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { OrganizationError, OrganizationErrorCode, organizationNotFound } from './organization.errors';
+import { OrganizationError, organizationNotFound } from './organization.errors';
 
 const ORGANIZATION_NAME_MAX = 100;
 

@@ -34,7 +34,7 @@ describe('organization decider', () => {
       spec
         .given([])
         .when({ type: 'CreateOrganization', data: { organizationId: org, name: '  ', actorId: ada, at } })
-        .thenThrows({ code: 'ORGANIZATION_INVALID', status: 400, errors: [{ field: '/name' }] }));
+        .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/name' }] }));
 
     it('refuses to create it twice', () =>
       spec
@@ -76,13 +76,13 @@ describe('organization decider', () => {
       spec
         .given(team)
         .when(update(bob, { name: 'Mine now' }))
-        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN', status: 403 }));
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
 
     it('answers a stranger as if the organization did not exist', () =>
       spec
         .given(team)
         .when(update('u-stranger', { name: 'x' }))
-        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND', status: 404 }));
+        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' }));
 
     it('refuses a rate limit above the platform maximum', () =>
       spec
@@ -114,7 +114,7 @@ describe('organization decider', () => {
       spec
         .given(team)
         .when({ type: 'AddMember', data: { userId: dee, role: 'admin', actorId: ada, at } })
-        .thenThrows({ code: 'MEMBER_ALREADY_EXISTS', status: 409 }));
+        .thenThrows({ code: 'MEMBER_ALREADY_EXISTS' }));
 
     it('records an invitation for an email without an account', () =>
       spec
@@ -175,7 +175,7 @@ describe('organization decider', () => {
       spec
         .given(team)
         .when(change(ada, ada, 'admin'))
-        .thenThrows({ code: 'LAST_OWNER', status: 409 }));
+        .thenThrows({ code: 'LAST_OWNER' }));
 
     it('demotes an owner when another owner remains', () =>
       spec
@@ -198,7 +198,7 @@ describe('organization decider', () => {
       spec
         .given(team)
         .when(change(ada, 'u-nobody', 'viewer'))
-        .thenThrows({ code: 'MEMBER_NOT_FOUND', status: 404 }));
+        .thenThrows({ code: 'MEMBER_NOT_FOUND' }));
 
     it('records nothing for the same role', () =>
       spec

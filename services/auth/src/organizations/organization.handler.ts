@@ -10,26 +10,27 @@ import {
   type RequestContext,
   type UpdateMemberRequest,
   type UpdateOrganizationRequest,
+  type AuthEvent,
 } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
-import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
+import type { AuthConfig } from '../auth.config';
 import { EmailLookup } from '../crypto/field-cipher';
 import { sealField, SubjectKeys } from '../crypto/subject-keys';
-import { CommandRunner } from '@llmlab/domain';
-import { actingUser, organizationScope } from '../shared/tenancy';
-import { WriteEffects } from '../shared/write-effects';
+import { actingUser } from '../shared/acting-user';
+import { WriteEffects } from '@llmlab/messaging';
 import { EmailClaims } from '../users/email-claims';
 import { organizationDecider, type OrganizationState } from './organization.decider';
 import { OrganizationQueries } from './organization.queries';
+import { organizationScope } from '@llmlab/domain';
 
 /** Organizations and their members: every change goes through the organization's decider. */
 @Injectable()
 export class OrganizationHandler {
   constructor(
-    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: AuthConfig,
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects,
+    private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
     private readonly subjectKeys: SubjectKeys,
     private readonly queries: OrganizationQueries,

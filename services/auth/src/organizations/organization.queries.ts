@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { InvitationView, MemberList, MemberView, OrganizationView, Page, Role } from '@llmlab/contracts';
+import {
+  type InvitationView,
+  type MemberList,
+  type MemberView,
+  type OrganizationView,
+  type Page,
+  type Role,
+  OrganizationErrorCode,
+} from '@llmlab/contracts';
 import { openField, SubjectKeys } from '../crypto/subject-keys';
 import { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope } from '../shared/tenancy';
 import { UserQueries } from '../users/user.queries';
-import { OrganizationError, OrganizationErrorCode, organizationNotFound } from './organization.errors';
+import { OrganizationError, organizationNotFound } from './organization.errors';
+import { type OrganizationScope } from '@llmlab/domain';
 
 interface OrganizationRow {
   id: string;

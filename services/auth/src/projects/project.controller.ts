@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
-import { organizationScope, projectScope } from '../shared/tenancy';
+import { handleRequest } from '@llmlab/messaging';
 import { ProjectHandler } from './project.handler';
 import { ProjectQueries } from './project.queries';
+import { organizationScope, projectScope } from '@llmlab/domain';
 
 @Controller()
 export class ProjectController {
@@ -13,27 +13,27 @@ export class ProjectController {
     private readonly queries: ProjectQueries,
   ) {}
 
-  @MessagePattern(natsSubject(s.createProject))
+  @MessagePattern(s.createProject.subject)
   create(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createProject>>) {
     return handleRequest(s.createProject, envelope, (p, ctx) => this.projects.create(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.listProjects))
+  @MessagePattern(s.listProjects.subject)
   list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listProjects>>) {
     return handleRequest(s.listProjects, envelope, (p, ctx) => this.queries.list(organizationScope(ctx), p));
   }
 
-  @MessagePattern(natsSubject(s.getProject))
+  @MessagePattern(s.getProject.subject)
   get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getProject>>) {
     return handleRequest(s.getProject, envelope, (_p, ctx) => this.queries.get(projectScope(ctx)));
   }
 
-  @MessagePattern(natsSubject(s.updateProject))
+  @MessagePattern(s.updateProject.subject)
   update(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateProject>>) {
     return handleRequest(s.updateProject, envelope, (p, ctx) => this.projects.update(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.archiveProject))
+  @MessagePattern(s.archiveProject.subject)
   archive(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.archiveProject>>) {
     return handleRequest(s.archiveProject, envelope, (_p, ctx) => this.projects.archive(ctx));
   }

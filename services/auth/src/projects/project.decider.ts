@@ -1,6 +1,6 @@
-import { hasRole, type ProjectEvent, type Role } from '@llmlab/contracts';
+import { hasRole, type ProjectEvent, type Role, ProjectErrorCode } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { ProjectError, ProjectErrorCode, projectNotFound } from './project.errors';
+import { ProjectError, projectNotFound } from './project.errors';
 
 const PROJECT_NAME_MAX = 100;
 const PROJECT_DESCRIPTION_MAX = 1_000;

@@ -6,20 +6,21 @@ import {
   type RequestContext,
   type Role,
   type UpdateProjectRequest,
+  type AuthEvent,
 } from '@llmlab/contracts';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import { organizationDecider } from '../organizations/organization.decider';
-import { CommandRunner } from '@llmlab/domain';
-import { actingUser, organizationScope, projectScope } from '../shared/tenancy';
-import { WriteEffects } from '../shared/write-effects';
+import { actingUser } from '../shared/acting-user';
+import { WriteEffects } from '@llmlab/messaging';
 import { projectDecider, type ProjectState } from './project.decider';
+import { organizationScope, projectScope } from '@llmlab/domain';
 
 @Injectable()
 export class ProjectHandler {
   constructor(
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects,
+    private readonly effects: WriteEffects<AuthEvent>,
   ) {}
 
   async create(request: CreateProjectRequest, context: RequestContext): Promise<ProjectView> {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ListProjectsRequest, Page, ProjectView } from '@llmlab/contracts';
 import { PrismaClient } from '../read-models/prisma';
-import type { OrganizationScope, ProjectScope } from '../shared/tenancy';
 import { projectNotFound } from './project.errors';
+import { type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 
 interface ProjectRow {
   id: string;

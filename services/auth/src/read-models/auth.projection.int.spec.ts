@@ -7,8 +7,8 @@ import { Pool } from 'pg';
 import pino from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { CacheInvalidation } from '../access/cache-invalidation';
-import { READ_MODEL_PROJECTION, waitForProjection } from '../shared/read-your-writes';
-import { applyAuthEvent } from './auth.projection';
+import { waitForProjection } from '@llmlab/messaging';
+import { applyAuthEvent, AUTH_READ_MODELS } from './auth.projection';
 
 describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
   let db: TestDatabase;
@@ -37,7 +37,7 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
         position: ++position,
         recordedAt: at,
       } as RecordedEvent;
-      await applyInTransaction(pool, READ_MODEL_PROJECTION, recorded, async (tx) => {
+      await applyInTransaction(pool, AUTH_READ_MODELS, recorded, async (tx) => {
         await applyAuthEvent(tx, recorded);
         stale.push(...(await invalidation.staleKeys(tx, event)));
       });
@@ -178,9 +178,9 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
       position: 2,
       recordedAt: at,
     } as RecordedEvent;
-    expect(await applyInTransaction(pool, READ_MODEL_PROJECTION, redelivered, (tx) => applyAuthEvent(tx, redelivered))).toBe(false);
+    expect(await applyInTransaction(pool, AUTH_READ_MODELS, redelivered, (tx) => applyAuthEvent(tx, redelivered))).toBe(false);
     expect((await pool.query(`SELECT count(*)::int AS n FROM auth.memberships`)).rows[0].n).toBe(before);
-    expect(await waitForProjection(pool, position, 100)).toBe(true);
-    expect(await waitForProjection(pool, position + 1, 100)).toBe(false);
+    expect(await waitForProjection(pool, AUTH_READ_MODELS, position, 100)).toBe(true);
+    expect(await waitForProjection(pool, AUTH_READ_MODELS, position + 1, 100)).toBe(false);
   });
 });

@@ -1,6 +1,10 @@
 import type { AuthEvent, RecordedEvent } from '@llmlab/contracts';
 import type { PoolClient } from 'pg';
 import { assertUnreachable } from '@llmlab/domain';
+import type { ProjectionRef } from '@llmlab/messaging';
+
+/** The projection that builds every auth read model, and the name of its checkpoint row. */
+export const AUTH_READ_MODELS: ProjectionRef = { schema: 'auth', projection: 'read-models' };
 
 /**
  * Applies one auth event to the read models, inside the transaction that also moves the projection's

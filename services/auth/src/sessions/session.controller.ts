@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { handleRequest } from '@llmlab/messaging';
 import { SessionHandler } from './session.handler';
 import { SigningKeyRing } from './signing-keys';
 
@@ -12,22 +12,22 @@ export class SessionController {
     private readonly keys: SigningKeyRing,
   ) {}
 
-  @MessagePattern(natsSubject(s.login))
+  @MessagePattern(s.login.subject)
   login(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.login>>) {
     return handleRequest(s.login, envelope, (p, ctx) => this.sessions.login(p, ctx));
   }
 
-  @MessagePattern(natsSubject(s.refresh))
+  @MessagePattern(s.refresh.subject)
   refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refresh>>) {
     return handleRequest(s.refresh, envelope, (p) => this.sessions.refresh(p));
   }
 
-  @MessagePattern(natsSubject(s.logout))
+  @MessagePattern(s.logout.subject)
   logout(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.logout>>) {
     return handleRequest(s.logout, envelope, (p) => this.sessions.logout(p));
   }
 
-  @MessagePattern(natsSubject(s.jwks))
+  @MessagePattern(s.jwks.subject)
   jwks(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.jwks>>) {
     return handleRequest(s.jwks, envelope, () => this.keys.jwks());
   }

@@ -6,14 +6,14 @@ import {
   type RefreshRequest,
   type RequestContext,
   type TokenPair,
+  type AuthEvent,
 } from '@llmlab/contracts';
-import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
+import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup } from '../crypto/field-cipher';
 import { InvitationAcceptance } from '../organizations/invitation-acceptance';
-import { CommandRunner } from '@llmlab/domain';
-import { WriteEffects } from '../shared/write-effects';
+import { WriteEffects } from '@llmlab/messaging';
 import { Passwords } from '../users/passwords';
 import { AccessTokens } from './access-tokens';
 import { LoginThrottle } from './login-throttle';
@@ -29,7 +29,7 @@ export class SessionHandler {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects,
+    private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
     private readonly passwords: Passwords,
     private readonly throttle: LoginThrottle,

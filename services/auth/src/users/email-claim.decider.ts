@@ -1,6 +1,6 @@
-import type { EmailClaimEvent } from '@llmlab/contracts';
+import { type EmailClaimEvent, UserErrorCode } from '@llmlab/contracts';
 import type { Decider } from '@llmlab/domain';
-import { UserError, UserErrorCode } from './user.errors';
+import { UserError } from './user.errors';
 
 /**
  * One account per email, enforced on the write side: the stream `auth.email-<keyed hash>` is claimed by the

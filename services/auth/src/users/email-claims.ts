@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { authStreams } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
-import { EVENT_STORE } from '@llmlab/service-kit';
-import { CommandRunner } from '@llmlab/domain';
+import { EVENT_STORE, CommandRunner } from '@llmlab/service-kit';
 import { emailClaimDecider, type EmailClaimState } from './email-claim.decider';
 
 /** Who holds an email, read from the write side (the claim stream), so there is no projection lag. */

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
-import { actingUser } from '../shared/tenancy';
+import { handleRequest } from '@llmlab/messaging';
+import { actingUser } from '../shared/acting-user';
 import { UserHandler } from './user.handler';
 import { UserQueries } from './user.queries';
 
@@ -13,12 +13,12 @@ export class UserController {
     private readonly queries: UserQueries,
   ) {}
 
-  @MessagePattern(natsSubject(s.signup))
+  @MessagePattern(s.signup.subject)
   signup(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.signup>>) {
     return handleRequest(s.signup, envelope, (p) => this.users.signup(p));
   }
 
-  @MessagePattern(natsSubject(s.me))
+  @MessagePattern(s.me.subject)
   me(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.me>>) {
     return handleRequest(s.me, envelope, (_p, ctx) => this.queries.me(actingUser(ctx)));
   }

@@ -1,6 +1,6 @@
-import type { Ciphertext, UserEvent } from '@llmlab/contracts';
+import { type Ciphertext, type UserEvent, UserErrorCode } from '@llmlab/contracts';
 import type { Decider } from '@llmlab/domain';
-import { UserError, UserErrorCode } from './user.errors';
+import { UserError } from './user.errors';
 
 export type RegisterUser = {
   type: 'RegisterUser';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { authStreams, type SignupRequest, type SignupResult } from '@llmlab/contracts';
-import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
+import { authStreams, type SignupRequest, type SignupResult, type AuthEvent } from '@llmlab/contracts';
+import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup } from '../crypto/field-cipher';
@@ -9,8 +9,7 @@ import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { validOrganizationName } from '../organizations/organization.decider';
 import { OrganizationHandler } from '../organizations/organization.handler';
 import { SessionHandler } from '../sessions/session.handler';
-import { CommandRunner } from '@llmlab/domain';
-import { WriteEffects } from '../shared/write-effects';
+import { WriteEffects } from '@llmlab/messaging';
 import { emailClaimDecider } from './email-claim.decider';
 import { EmailClaims } from './email-claims';
 import { Passwords } from './passwords';
@@ -24,7 +23,7 @@ export class UserHandler {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects,
+    private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
     private readonly claims: EmailClaims,
     private readonly subjectKeys: SubjectKeys,

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { MembershipView, MeView, UserView } from '@llmlab/contracts';
+import { type MembershipView, type MeView, type UserView, UserErrorCode } from '@llmlab/contracts';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { openField, SubjectKeys } from '../crypto/subject-keys';
-import { UserError, UserErrorCode } from './user.errors';
+import { UserError } from './user.errors';
 
 interface UserRow {
   id: string;

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ErrorReply } from '@llmlab/contracts';
+import { httpStatusOfWireCode } from './error-status';
 
 export interface FieldError {
   field: string;
@@ -108,7 +109,8 @@ export class ProblemFilter implements ExceptionFilter {
       return problem(exception.status, exception.code, exception.message, req, exception.errors);
     }
     if (exception instanceof ServiceReplyError) {
-      const { status, code, message, errors } = exception.reply;
+      const { code, message, errors } = exception.reply;
+      const status = httpStatusOfWireCode(code);
       // 503 (nobody answered) and 504 (no answer in time) say which service; other 5xx messages stay in the logs.
       return problem(status, code, status >= 500 && status !== 503 && status !== 504 ? 'internal error' : message, req, errors);
     }

@@ -22,8 +22,7 @@ import { JWT_STRATEGY } from './jwt.strategy';
 import type { Principal } from './principal';
 import type { RateLimiter, RateLimitResult } from './rate-limiter';
 import type { ResourceOwners } from './resource-owners';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@llmlab/domain';
 
 export interface RateLimitDefaults {
   managementPerHour: number;
@@ -158,7 +157,7 @@ export class IdentityGuard implements CanActivate {
     if (projectId === undefined && orgId === undefined) return null;
     const what = projectId !== undefined ? 'project' : 'organization';
     const id = projectId ?? orgId!;
-    if (!UUID.test(id)) throw notFound(what);
+    if (!isUuid(id)) throw notFound(what);
     const grant = await this.deps.access.resolve(
       userId,
       projectId !== undefined ? { projectId } : { organizationId: orgId! },

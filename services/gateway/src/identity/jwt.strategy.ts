@@ -3,9 +3,9 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from './principal';
 import type { JwksCache } from './jwks.cache';
+import { isUuid } from '@llmlab/domain';
 
 export const JWT_STRATEGY = 'jwt';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface JwtSettings {
   issuer: string;
@@ -50,7 +50,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
 
   /** A verified payload still needs a subject and an expiry of its own: no token lives forever. */
   validate(payload: { sub?: unknown; exp?: unknown }): Principal | false {
-    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || typeof payload.exp !== 'number') return false;
+    if (typeof payload.sub !== 'string' || !isUuid(payload.sub) || typeof payload.exp !== 'number') return false;
     return { type: 'user', userId: payload.sub };
   }
 }

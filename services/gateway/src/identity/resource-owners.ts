@@ -1,7 +1,6 @@
 import { notFound } from './identity.errors';
 import { TtlCache } from './ttl-cache';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@llmlab/domain';
 
 /** The organization that owns the resource an id names, or null when there is none (missing or deleted). */
 export type OwnerLookup = (id: string, correlationId: string) => Promise<string | null>;
@@ -42,7 +41,7 @@ export class ResourceOwners {
     for (const [param, id] of Object.entries(params)) {
       const entry = this.lookups.get(param);
       if (!entry || id === undefined) continue;
-      const organizationId = UUID.test(id) ? await this.ownerOf(param, id, entry.lookup, correlationId) : null;
+      const organizationId = isUuid(id) ? await this.ownerOf(param, id, entry.lookup, correlationId) : null;
       if (!organizationId || (owner && owner.organizationId !== organizationId)) throw notFound(entry.resource);
       owner ??= { resource: entry.resource, organizationId };
     }

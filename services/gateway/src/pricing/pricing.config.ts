@@ -1,6 +1,5 @@
 import { z } from '@llmlab/config';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '@llmlab/domain';
 
 /** Who may refresh the shared price catalog, and how often (docs/security.md). */
 export const pricingEnv = {
@@ -18,7 +17,7 @@ export const pricingEnv = {
         .map((id) => id.trim().toLowerCase())
         .filter((id) => id !== ''),
     )
-    .refine((ids) => ids.every((id) => UUID.test(id)), 'must be comma-separated organization UUIDs'),
+    .refine((ids) => ids.every((id) => isUuid(id)), 'must be comma-separated organization UUIDs'),
   /** Catalog refreshes per hour per organization, on top of the management limit. */
   RATE_LIMIT_PRICING_REFRESH_PER_HOUR: z.coerce.number().int().positive().default(10),
 };

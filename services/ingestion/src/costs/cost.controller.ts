@@ -5,7 +5,7 @@ import {
   type RequestEnvelope,
   type UsageRecordsRequest,
 } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { handleRequest } from '@llmlab/messaging';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CostQueries } from './cost.queries';
@@ -14,17 +14,17 @@ import { CostQueries } from './cost.queries';
 export class CostController {
   constructor(private readonly costs: CostQueries) {}
 
-  @MessagePattern(natsSubject(ingestionSubjects.costSummary))
+  @MessagePattern(ingestionSubjects.costSummary.subject)
   summary(@Payload() envelope: RequestEnvelope<CostSummaryRequest>) {
     return handleRequest(ingestionSubjects.costSummary, envelope, (p) => this.costs.summary(p));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.costBreakdown))
+  @MessagePattern(ingestionSubjects.costBreakdown.subject)
   breakdown(@Payload() envelope: RequestEnvelope<CostBreakdownRequest>) {
     return handleRequest(ingestionSubjects.costBreakdown, envelope, (p) => this.costs.breakdown(p));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.usageRecords))
+  @MessagePattern(ingestionSubjects.usageRecords.subject)
   usageRecords(@Payload() envelope: RequestEnvelope<UsageRecordsRequest>) {
     return handleRequest(ingestionSubjects.usageRecords, envelope, (p) => this.costs.usageRecords(p));
   }

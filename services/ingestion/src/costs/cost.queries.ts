@@ -19,8 +19,8 @@ import { previousPeriod, type Interval } from './cost-range';
 import { CostRepository, type Scope } from './cost.repository';
 import { decodeUsageCursor, encodeUsageCursor } from './usage-cursor';
 import { UsageRecordRepository } from './usage-record.repository';
+import { isUuid } from '@llmlab/domain';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project'];
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -101,10 +101,10 @@ function withinReplyBudget(rows: UsageRecordView[]): UsageRecordView[] {
 }
 
 function checkScope(request: { organizationId: string; projectId?: string }, errors: FieldError[]): Scope {
-  if (typeof request.organizationId !== 'string' || !UUID.test(request.organizationId)) {
+  if (typeof request.organizationId !== 'string' || !isUuid(request.organizationId)) {
     errors.push({ field: '/organizationId', message: 'must be a UUID' });
   }
-  if (request.projectId !== undefined && (typeof request.projectId !== 'string' || !UUID.test(request.projectId))) {
+  if (request.projectId !== undefined && (typeof request.projectId !== 'string' || !isUuid(request.projectId))) {
     errors.push({ field: '/projectId', message: 'must be a UUID' });
   }
   return {

@@ -1,6 +1,6 @@
 import type { CostBreakdownRow, CostGroupBy, CostTotals } from '@llmlab/contracts';
 import type { Pool } from 'pg';
-import { toMoneyString } from '../pricing';
+import { toMoneyString } from '@llmlab/domain';
 import { splitRange, type Grain, type Interval } from './cost-range';
 
 /** An organization, or one of its projects: every query names the organization, so no query crosses tenants. */

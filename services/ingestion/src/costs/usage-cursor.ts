@@ -1,4 +1,5 @@
-import { IngestionError, IngestionErrorCode } from '../ingestion.errors';
+import { IngestionError } from '../ingestion.errors';
+import { IngestionErrorCode } from '@llmlab/contracts';
 
 /** Where a page of usage records ended: records are listed newest first, ties broken by event id. */
 export interface UsageCursor {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { CatalogEntryData, PriceCatalogRefreshedData, PriceDataAttribution } from '@llmlab/contracts';
+import { type CatalogEntryData, type PriceCatalogRefreshedData, type PriceDataAttribution, IngestionErrorCode } from '@llmlab/contracts';
 import { derivedEventId, type DecidedEvent } from '../decided-event';
-import { IngestionError, IngestionErrorCode } from '../ingestion.errors';
+import { IngestionError } from '../ingestion.errors';
 import { createPriceCatalog, normalizeModelId, normalizeProvider, PricingError, type PriceCatalog, type PriceEntry } from '../pricing';
 
 /**

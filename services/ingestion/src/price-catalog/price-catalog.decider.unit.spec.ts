@@ -1,6 +1,5 @@
-import type { PriceCatalogRefreshedData } from '@llmlab/contracts';
+import { type PriceCatalogRefreshedData, IngestionErrorCode } from '@llmlab/contracts';
 import { derivedEventId } from '../decided-event';
-import { IngestionErrorCode } from '../ingestion.errors';
 import { GENAI_PRICES_ATTRIBUTION, resolvePrice, type PriceEntry } from '../pricing';
 import {
   catalogOf,
@@ -160,7 +159,7 @@ describe('catalog refresh decider', () => {
     const state = after([[entry('a')], T1]);
     const ambiguous = [entry('a'), { ...entry('a'), id: 'genai-prices:openai:a@copy' }];
     expect(() => decideCatalogRefresh(refresh(ambiguous, T2), state)).toThrow(
-      expect.objectContaining({ code: IngestionErrorCode.PricingRefreshConflict, status: 409 }),
+      expect.objectContaining({ code: IngestionErrorCode.PricingRefreshConflict }),
     );
   });
 

@@ -1,8 +1,14 @@
-import { ingestionStreams, type EventMetadata, type RefreshPricingRequest, type RefreshPricingResult } from '@llmlab/contracts';
+import {
+  ingestionStreams,
+  type EventMetadata,
+  type RefreshPricingRequest,
+  type RefreshPricingResult,
+  IngestionErrorCode,
+} from '@llmlab/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@llmlab/event-store';
 import type { Provider } from '@pydantic/genai-prices';
 import { v7 as uuidv7 } from 'uuid';
-import { IngestionError, IngestionErrorCode } from '../ingestion.errors';
+import { IngestionError } from '../ingestion.errors';
 import { GENAI_PRICES_ATTRIBUTION, loadGenaiPricesProviders, PricingError, seedFromGenaiPrices } from '../pricing';
 import type { PriceBook } from './price-book';
 import { decideCatalogRefresh } from './price-catalog.decider';

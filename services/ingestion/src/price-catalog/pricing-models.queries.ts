@@ -1,6 +1,13 @@
-import { parseRfc3339, type FieldError, type PriceEntryData, type PricingModelsPage, type PricingModelsRequest } from '@llmlab/contracts';
+import {
+  parseRfc3339,
+  type FieldError,
+  type PriceEntryData,
+  type PricingModelsPage,
+  type PricingModelsRequest,
+  IngestionErrorCode,
+} from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
-import { IngestionError, IngestionErrorCode, validationFailed } from '../ingestion.errors';
+import { IngestionError, validationFailed } from '../ingestion.errors';
 import { GENAI_PRICES_ATTRIBUTION, normalizeProvider } from '../pricing';
 import { PrismaClient } from '../read-models/prisma';
 

@@ -7,7 +7,7 @@ import {
   type RefreshPricingRequest,
   type RequestEnvelope,
 } from '@llmlab/contracts';
-import { handleRequest, natsSubject } from '@llmlab/messaging';
+import { handleRequest } from '@llmlab/messaging';
 import { metadataFromContext } from '@llmlab/service-kit';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
@@ -23,27 +23,27 @@ export class PricingController {
     private readonly overrides: PriceOverrideHandler,
   ) {}
 
-  @MessagePattern(natsSubject(ingestionSubjects.pricingModels))
+  @MessagePattern(ingestionSubjects.pricingModels.subject)
   pricingModels(@Payload() envelope: RequestEnvelope<PricingModelsRequest>) {
     return handleRequest(ingestionSubjects.pricingModels, envelope, (p) => this.models.list(p));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.refreshPricing))
+  @MessagePattern(ingestionSubjects.refreshPricing.subject)
   refresh(@Payload() envelope: RequestEnvelope<RefreshPricingRequest>) {
     return handleRequest(ingestionSubjects.refreshPricing, envelope, (p) => this.catalog.refresh(p, metadataFromContext()));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.listPriceOverrides))
+  @MessagePattern(ingestionSubjects.listPriceOverrides.subject)
   listOverrides(@Payload() envelope: RequestEnvelope<PriceOverridesRequest>) {
     return handleRequest(ingestionSubjects.listPriceOverrides, envelope, (p) => this.overrides.list(p.organizationId));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.createPriceOverride))
+  @MessagePattern(ingestionSubjects.createPriceOverride.subject)
   createOverride(@Payload() envelope: RequestEnvelope<CreatePriceOverrideRequest>) {
     return handleRequest(ingestionSubjects.createPriceOverride, envelope, (p, ctx) => this.overrides.create(p, ctx));
   }
 
-  @MessagePattern(natsSubject(ingestionSubjects.deletePriceOverride))
+  @MessagePattern(ingestionSubjects.deletePriceOverride.subject)
   deleteOverride(@Payload() envelope: RequestEnvelope<PriceOverrideRef>) {
     return handleRequest(ingestionSubjects.deletePriceOverride, envelope, (p) => this.overrides.remove(p));
   }

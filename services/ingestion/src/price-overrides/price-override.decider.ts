@@ -1,12 +1,13 @@
-import type {
-  CreatePriceOverrideRequest,
-  FieldError,
-  PriceOverrideData,
-  PriceOverrideRemovedData,
-  PriceOverrideSetData,
+import {
+  type CreatePriceOverrideRequest,
+  type FieldError,
+  type PriceOverrideData,
+  type PriceOverrideRemovedData,
+  type PriceOverrideSetData,
+  IngestionErrorCode,
 } from '@llmlab/contracts';
 import { derivedEventId, type DecidedEvent } from '../decided-event';
-import { IngestionError, IngestionErrorCode, validationFailed } from '../ingestion.errors';
+import { IngestionError, validationFailed } from '../ingestion.errors';
 import { createPriceCatalog, normalizeProvider, PricingError, PricingErrorCode, type PriceEntry } from '../pricing';
 
 /** An organization's prices, as its stream `ingestion.pricing-overrides-<organizationId>` describes them. */

@@ -1,6 +1,5 @@
-import type { CreatePriceOverrideRequest, PriceOverrideData } from '@llmlab/contracts';
+import { type CreatePriceOverrideRequest, type PriceOverrideData, IngestionErrorCode } from '@llmlab/contracts';
 import { derivedEventId } from '../decided-event';
-import { IngestionErrorCode } from '../ingestion.errors';
 import {
   decidePriceOverride,
   evolveOverrides,

@@ -1,6 +1,6 @@
 import type { UsageCounts } from '@llmlab/contracts';
 import type { Decimal } from 'decimal.js';
-import { Money, sumMoney, toMoneyString } from './money';
+import { Money, sumMoney, toMoneyString } from '@llmlab/domain';
 import type { Currency, PriceEntry } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
 

@@ -1,5 +1,5 @@
 import { computeCost, type Usage } from './cost-calculator';
-import { sumMoney } from './money';
+import { sumMoney } from '@llmlab/domain';
 import type { PriceEntry, PriceRates, PriceTier } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
 

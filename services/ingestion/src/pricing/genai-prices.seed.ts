@@ -1,6 +1,6 @@
 import type { MatchLogic, ModelInfo, ModelPrice, Provider } from '@pydantic/genai-prices';
 import { waitForUpdate } from '@pydantic/genai-prices';
-import { Money } from './money';
+import { Money } from '@llmlab/domain';
 import type { ModelPattern, PriceEntry, PriceRates, PriceTier, TimeOfDayWindow } from './price-entry';
 import { RATE_FIELDS } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';

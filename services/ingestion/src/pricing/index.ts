@@ -1,5 +1,4 @@
 export * from './pricing.errors';
-export * from './money';
 export * from './price-entry';
 export * from './provider-names';
 export * from './price-catalog';

@@ -1,4 +1,4 @@
-import { isDecimalString } from './money';
+import { isDecimalString } from '@llmlab/domain';
 import type { ModelPattern, PriceEntry, PriceRates, PriceTier, TimeOfDayWindow } from './price-entry';
 import { RATE_FIELDS } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';

@@ -1,5 +1,6 @@
-import type { Money, RecordCostData, UsageCounts } from '@llmlab/contracts';
-import { computeCost, resolvePrice, toMoneyString, type PriceCatalog } from '../pricing';
+import type { MoneyAmount, RecordCostData, UsageCounts } from '@llmlab/contracts';
+import { toMoneyString } from '@llmlab/domain';
+import { computeCost, resolvePrice, type PriceCatalog } from '../pricing';
 
 /**
  * The prices a batch is priced with, and the revisions they were read at: the projection compares those with
@@ -20,7 +21,7 @@ export interface PricedUsage {
   readonly timestamp: string;
   readonly usage: UsageCounts;
   /** The client's explicit cost, which wins over any price. */
-  readonly cost?: Money;
+  readonly cost?: MoneyAmount;
 }
 
 /**

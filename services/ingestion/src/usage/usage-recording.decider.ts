@@ -7,11 +7,13 @@ import {
   type UsageEventInput,
   type UsageRecordData,
   type UsageRecordedData,
+  IngestionErrorCode,
 } from '@llmlab/contracts';
-import { IngestionError, IngestionErrorCode } from '../ingestion.errors';
+import { IngestionError } from '../ingestion.errors';
 import { normalizeProvider } from '../pricing';
 import { derivedEventId, type DecidedEvent } from '../decided-event';
 import { priceUsage, type PricingSnapshot } from './record-pricing';
+import { isUuid } from '@llmlab/domain';
 
 /**
  * A part of a batch stays well under the 1 MiB a NATS message holds once the relay publishes it: the input's
@@ -75,8 +77,6 @@ export function splitIntoParts(events: readonly UsageEventInput[]): UsageEventIn
   return parts;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Reads a message of the ingest stream. The gateway validated every event already; this checks again, against
  * the batch's own `receivedAt` (so a late delivery is not mistaken for a stale event), because a message that
@@ -87,8 +87,7 @@ export function parseUsageBatch(raw: unknown): UsageBatchAccepted {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidBatch([{ field: '/', message: 'must be an object' }]);
   const message = raw as Record<string, unknown>;
   for (const field of ['batchId', 'organizationId', 'projectId', 'apiKeyId'] as const) {
-    if (typeof message[field] !== 'string' || !UUID.test(message[field] as string))
-      errors.push({ field: `/${field}`, message: 'must be a UUID' });
+    if (typeof message[field] !== 'string' || !isUuid(message[field])) errors.push({ field: `/${field}`, message: 'must be a UUID' });
   }
   const receivedAt = typeof message.receivedAt === 'string' ? parseRfc3339(message.receivedAt) : undefined;
   if (receivedAt === undefined) errors.push({ field: '/receivedAt', message: 'must be an RFC 3339 date-time' });

@@ -1,5 +1,4 @@
-import type { UsageBatchAccepted, UsageEventInput } from '@llmlab/contracts';
-import { IngestionErrorCode } from '../ingestion.errors';
+import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } from '@llmlab/contracts';
 import { createPriceCatalog, type PriceEntry } from '../pricing';
 import type { PricingSnapshot } from './record-pricing';
 import { decideRecordUsage, parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-recording.decider';

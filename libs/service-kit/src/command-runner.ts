@@ -1,6 +1,6 @@
 import type { EventMetadata, RecordedEvent } from '@llmlab/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@llmlab/event-store';
-import type { Decider, DomainEvent } from './decider';
+import type { Decider, DomainEvent } from '@llmlab/domain';
 
 const ATTEMPTS = 4;
 

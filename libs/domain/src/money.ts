@@ -1,6 +1,9 @@
 import { Decimal } from 'decimal.js';
 
-/** Decimal places of every amount the pricing engine hands out, and of the `NUMERIC` columns that store them. */
+/**
+ * Decimal places of every amount the platform hands out, and of the `NUMERIC` columns that store them, so that
+ * results can be stored and compared without another rounding.
+ */
 export const MONEY_SCALE = 12;
 
 /**
@@ -9,12 +12,23 @@ export const MONEY_SCALE = 12;
  * A clone, so the global `Decimal` settings of other code cannot change how money is computed.
  */
 export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+export type Money = Decimal;
 
 /** A non-negative decimal in plain notation, as rates are written in the catalog: `3`, `0.075`, `1.25`. */
 const PLAIN_DECIMAL = /^\d+(\.\d+)?$/;
+/** A signed decimal in plain notation, as amounts travel on the wire: `-0.5`, `12.000000000000`. */
+const SIGNED_DECIMAL = /^-?\d+(\.\d+)?$/;
 
 export function isDecimalString(value: unknown): value is string {
   return typeof value === 'string' && PLAIN_DECIMAL.test(value);
+}
+
+/** Reads an amount given as a decimal string; `field` names it in the error, as callers' 4xx answers need. */
+export function parseMoney(value: string, field: string): Money {
+  if (typeof value !== 'string' || !SIGNED_DECIMAL.test(value)) {
+    throw new RangeError(`${field}: "${String(value)}" is not a decimal string`);
+  }
+  return new Money(value);
 }
 
 /** The one text form of an amount: exactly `MONEY_SCALE` decimals, as PostgreSQL prints `NUMERIC(p, 12)`. */

@@ -1,0 +1,97 @@
+import {
+  AlertErrorCode,
+  ApiKeyErrorCode,
+  BudgetErrorCode,
+  ChannelErrorCode,
+  IngestionErrorCode,
+  isErrorCode,
+  MessagingErrorCode,
+  OrganizationErrorCode,
+  ProjectErrorCode,
+  ScopeErrorCode,
+  SessionErrorCode,
+  SettingsErrorCode,
+  UserErrorCode,
+  type ErrorCode,
+} from '@llmlab/contracts';
+import { assertUnreachable } from '@llmlab/domain';
+
+/**
+ * The one place where a service's error code becomes an HTTP status (services speak codes, never HTTP). The switch
+ * is exhaustive over every code contracts/ declares, so a new code does not compile until it is mapped here.
+ */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case MessagingErrorCode.ServiceUnavailable:
+    case MessagingErrorCode.ShuttingDown:
+      return 503;
+    case MessagingErrorCode.ServiceTimeout:
+      return 504;
+    case MessagingErrorCode.BadServiceReply:
+    case IngestionErrorCode.PricingSourceUnavailable:
+      return 502;
+    case MessagingErrorCode.InternalError:
+      return 500;
+    case MessagingErrorCode.ConcurrencyConflict:
+    case MessagingErrorCode.IdempotencyConflict:
+    case OrganizationErrorCode.AlreadyExists:
+    case OrganizationErrorCode.MemberAlreadyExists:
+    case OrganizationErrorCode.InvitationPending:
+    case OrganizationErrorCode.LastOwner:
+    case ProjectErrorCode.AlreadyExists:
+    case ProjectErrorCode.Archived:
+    case ApiKeyErrorCode.AlreadyExists:
+    case ApiKeyErrorCode.ProjectArchived:
+    case UserErrorCode.EmailTaken:
+    case UserErrorCode.AlreadyRegistered:
+    case IngestionErrorCode.PriceOverrideOverlaps:
+    case IngestionErrorCode.PricingRefreshConflict:
+    case BudgetErrorCode.LimitReached:
+    case BudgetErrorCode.AlreadyExists:
+    case ChannelErrorCode.LimitReached:
+    case ChannelErrorCode.AlreadyExists:
+    case AlertErrorCode.AlreadyResolved:
+    case AlertErrorCode.AlreadyFired:
+      return 409;
+    case ScopeErrorCode.OrganizationNotFound:
+    case ScopeErrorCode.ProjectNotFound:
+    case OrganizationErrorCode.NotFound:
+    case OrganizationErrorCode.MemberNotFound:
+    case ProjectErrorCode.NotFound:
+    case ApiKeyErrorCode.NotFound:
+    case UserErrorCode.NotFound:
+    case IngestionErrorCode.PriceOverrideNotFound:
+    case BudgetErrorCode.NotFound:
+    case ChannelErrorCode.NotFound:
+    case AlertErrorCode.NotFound:
+      return 404;
+    case OrganizationErrorCode.Forbidden:
+    case ProjectErrorCode.Forbidden:
+    case ApiKeyErrorCode.Forbidden:
+      return 403;
+    case SessionErrorCode.InvalidCredentials:
+    case SessionErrorCode.InvalidRefreshToken:
+    case SessionErrorCode.Unauthenticated:
+      return 401;
+    case OrganizationErrorCode.Invalid:
+    case ProjectErrorCode.Invalid:
+    case ApiKeyErrorCode.Invalid:
+    case UserErrorCode.Invalid:
+    case UserErrorCode.PasswordPolicy:
+    case IngestionErrorCode.ValidationFailed:
+    case IngestionErrorCode.InvalidCursor:
+    case IngestionErrorCode.InvalidUsageBatch:
+    case BudgetErrorCode.Invalid:
+    case ChannelErrorCode.Invalid:
+    case AlertErrorCode.InvalidQuery:
+    case SettingsErrorCode.Invalid:
+      return 400;
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** A code off the wire: one this gateway does not know (a newer service) is an internal error, not a guess. */
+export function httpStatusOfWireCode(code: string): number {
+  return isErrorCode(code) ? httpStatusOf(code) : 500;
+}

@@ -44,9 +44,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('LLMLab API')
     .setDescription(
-      'Know, explain and cut what LLM applications cost: usage ingestion, exact pricing, cost analytics, provider ' +
-        'reconciliation, budgets and alerts, recommendations, and a verifiable audit log. Errors are ' +
-        'application/problem+json (RFC 7807).',
+      'Know, explain and cut what LLM applications cost: usage ingestion, exact effective-dated pricing, cost ' +
+        'analytics, budgets and alerts. Errors are application/problem+json (RFC 7807). Provider reconciliation, ' +
+        'traces, recommendations and the audit log are being built; their operations appear here when they exist.',
     )
     .setVersion(API_VERSION)
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')

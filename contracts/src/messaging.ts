@@ -18,6 +18,12 @@ export interface RequestEnvelope<TPayload> {
   payload: TPayload;
 }
 
+/** Where an input is wrong, as a JSON pointer into the request body (`/events/3/model`), and what is wrong. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 /**
  * A coded error that crosses the wire. It carries no HTTP status: the gateway maps the code to one, and renders
  * problem+json, once.
@@ -28,7 +34,7 @@ export interface ErrorReply {
   /** Safe for clients: never a stack trace or an internal message. */
   message: string;
   /** JSON pointer-ish location of the bad input, e.g. `/events/3/model`. */
-  errors?: { field: string; message: string }[];
+  errors?: FieldError[];
 }
 
 export type Reply<T> = { ok: true; data: T } | { ok: false; error: ErrorReply };

@@ -7,12 +7,7 @@ import {
   type UsageEventInput,
   type UsageStatus,
 } from './usage-event';
-
-/** Where an input is wrong, as a JSON pointer into the request body (`/events/3/model`), and what is wrong. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { FieldError } from '../messaging';
 
 export type UsageEventValidation = { ok: true; event: UsageEventInput } | { ok: false; errors: FieldError[] };
 

@@ -1,5 +1,6 @@
 import { USAGE_LIMITS } from './usage-event';
-import { parseRfc3339, validateUsageBatch, validateUsageEvent, type FieldError } from './usage-event.validation';
+import type { FieldError } from '../messaging';
+import { parseRfc3339, validateUsageBatch, validateUsageEvent } from './usage-event.validation';
 
 const now = new Date('2025-06-01T12:00:00.000Z');
 

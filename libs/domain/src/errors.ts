@@ -1,8 +1,7 @@
+import type { FieldError } from '@llmlab/contracts';
+
 /** Where a request was wrong and what was wrong there: `{ field: '/events/3/model', message: 'unknown provider' }`. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 /**
  * The base of every module's coded error (`class ProjectError extends CodedError<ProjectErrorCode>`). It says

@@ -30,7 +30,6 @@ export {
   truncate,
   describeUrl,
   type ConfigValidation,
-  type FieldError,
   type NotificationChannel,
   type RenderContext,
   type RenderedRequest,

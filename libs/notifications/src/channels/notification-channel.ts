@@ -1,12 +1,7 @@
 import type { AlertNotification } from '../alert-notification';
 import type { OutboundClient, OutboundRequest, OutboundResult } from '../outbound/outbound-client';
 import type { DestinationRule } from '../outbound/url-check';
-
-/** Same shape as `ErrorReply.errors` in `@llmlab/contracts`, so a service can answer with it as is. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { FieldError } from '@llmlab/domain';
 
 export type ConfigValidation<TConfig> = { ok: true; config: TConfig } | { ok: false; errors: FieldError[] };
 

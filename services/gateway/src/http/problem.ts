@@ -1,13 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ErrorReply } from '@llmlab/contracts';
+import type { ErrorReply, FieldError } from '@llmlab/contracts';
 import { httpStatusOfWireCode } from './error-status';
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 /** RFC 7807 body. `code` is the stable machine-readable reason; `errors` names each bad field. */
 export interface Problem {

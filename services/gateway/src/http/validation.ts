@@ -1,5 +1,6 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldError, GatewayProblem } from './problem';
+import type { FieldError } from '@llmlab/contracts';
+import { GatewayProblem } from './problem';
 
 /** class-validator's nested errors as a flat list of JSON-pointer fields: `/events/3/model: must be a string`. */
 export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError } from '@llmlab/config';
+import { loadMasterKey } from '@llmlab/crypto';
 import { repositoryRoot } from '@llmlab/persistence';
 import { bootstrapDomainService } from '@llmlab/service-kit';
 import { AlertsCore } from './alerts.core';
 import { alertsConfig, alertsEnv } from './alerts.config';
 import { AlertsModule } from './alerts.module';
-import { loadMasterKey } from './crypto/master-key';
 
 let core: AlertsCore | undefined;
 
@@ -14,8 +14,8 @@ bootstrapDomainService({
   name: 'alerts',
   env: alertsEnv,
   modules: (runtime) => {
-    const masterKey = loadMasterKey(alertsConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger);
-    core = new AlertsCore(runtime, masterKey);
+    const masterKeys = loadMasterKey(alertsConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger);
+    core = new AlertsCore(runtime, masterKeys);
     return [AlertsModule.forRoot(core)];
   },
   afterStart: () => core!.start(),

@@ -17,6 +17,7 @@ import {
   type UsageRepricedData,
 } from '@llmlab/contracts';
 import { configHelpers, domainServiceEnv, loadConfig, z } from '@llmlab/config';
+import { MasterKeyRing } from '@llmlab/crypto';
 import { createLogger } from '@llmlab/logging';
 import {
   createMessagingClient,
@@ -65,7 +66,6 @@ export class AlertsHarness {
     const { alertsEnv } = require('../src/alerts.config') as typeof import('../src/alerts.config');
     const { AlertsCore } = require('../src/alerts.core') as typeof import('../src/alerts.core');
     const { AlertsModule } = require('../src/alerts.module') as typeof import('../src/alerts.module');
-    const { MasterKey } = require('../src/crypto/master-key') as typeof import('../src/crypto/master-key');
 
     const config = loadConfig(
       { ...domainServiceEnv, HTTP_PORT: configHelpers.port(0), HOST: z.string().default('127.0.0.1'), ...alertsEnv },
@@ -93,7 +93,7 @@ export class AlertsHarness {
     relay.start();
     runtime.onShutdown({ name: 'event relay', stop: () => relay.stop() });
 
-    const core = new AlertsCore(runtime, new MasterKey(Buffer.from(TEST_MASTER_KEY, 'base64')));
+    const core = new AlertsCore(runtime, MasterKeyRing.of(Buffer.from(TEST_MASTER_KEY, 'base64')));
     @Module({ imports: [ServiceKitModule.forRoot(runtime), AlertsModule.forRoot(core)] })
     class TestModule {}
     const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });

@@ -7,8 +7,8 @@ import { ApiKeyController } from './api-keys/api-key.controller';
 import { ApiKeyHandler } from './api-keys/api-key.handler';
 import { ApiKeyQueries } from './api-keys/api-key.queries';
 import { AUTH_CONFIG, authConfig } from './auth.config';
-import { EmailLookup, type MasterKey } from './crypto/field-cipher';
-import { SubjectKeys } from './crypto/subject-keys';
+import { EmailLookup, SubjectKeyStore, type MasterKeyRing } from '@llmlab/crypto';
+import { loadServiceKeys, type ServiceKeys } from './crypto/service-keys';
 import { InvitationAcceptance } from './organizations/invitation-acceptance';
 import { OrganizationController } from './organizations/organization.controller';
 import { OrganizationHandler } from './organizations/organization.handler';
@@ -35,24 +35,33 @@ import { UserQueries } from './users/user.queries';
 /** The auth service: owns users, organizations, memberships, projects, API keys and refresh-token families. */
 @Module({})
 export class AuthModule {
-  static forRoot(runtime: ServiceRuntime, masterKey: MasterKey): DynamicModule {
+  static forRoot(runtime: ServiceRuntime, masterKeys: MasterKeyRing): DynamicModule {
     const config = authConfig(runtime);
-    const keyRing = new SigningKeyRing(runtime.pool, runtime.eventStore, masterKey, config.SIGNING_KEY_ROTATION_DAYS);
+    // Loaded (and created at the first start) before the service takes requests: a master key that cannot read
+    // the existing data stops the start here, naming the variable to set.
+    let loading: Promise<ServiceKeys> | undefined;
+    const serviceKeys = () => (loading ??= loadServiceKeys(runtime.pool, masterKeys));
     const invalidation = new CacheInvalidation(runtime.redis, config.NATS_PREFIX, runtime.logger);
     const values: Provider[] = [
       { provide: AUTH_CONFIG, useValue: config },
-      { provide: SubjectKeys, useValue: new SubjectKeys(runtime.pool, masterKey) },
-      { provide: EmailLookup, useValue: new EmailLookup(masterKey) },
+      { provide: SubjectKeyStore, useValue: new SubjectKeyStore(runtime.pool, masterKeys, 'auth.subject_keys') },
+      { provide: EmailLookup, useFactory: async () => (await serviceKeys()).emailLookup },
       { provide: CommandRunner, useValue: new CommandRunner(runtime.eventStore) },
       { provide: WriteEffects, useValue: new WriteEffects(runtime.pool, invalidation, config.READ_YOUR_WRITES_TIMEOUT_MS, runtime.logger) },
-      { provide: SigningKeyRing, useValue: keyRing },
+      {
+        provide: SigningKeyRing,
+        useFactory: async () =>
+          new SigningKeyRing(runtime.pool, runtime.eventStore, (await serviceKeys()).signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS),
+      },
       {
         provide: AccessTokens,
-        useValue: new AccessTokens(keyRing, {
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-        }),
+        inject: [SigningKeyRing],
+        useFactory: (keyRing: SigningKeyRing) =>
+          new AccessTokens(keyRing, {
+            issuer: config.JWT_ISSUER,
+            audience: config.JWT_AUDIENCE,
+            ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+          }),
       },
       { provide: RefreshTokens, useValue: new RefreshTokens(runtime.pool, config.REFRESH_TOKEN_TTL_SECONDS) },
       { provide: Passwords, useValue: new Passwords() },

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError } from '@llmlab/config';
+import { loadMasterKey } from '@llmlab/crypto';
 import { repositoryRoot } from '@llmlab/persistence';
 import { bootstrapDomainService } from '@llmlab/service-kit';
 import { authConfig, authEnv } from './auth.config';
 import { AuthModule } from './auth.module';
-import { loadMasterKey } from './crypto/master-key';
 import { startReadModelConsumer } from './read-models/read-model.consumer';
 
 bootstrapDomainService({

@@ -14,8 +14,7 @@ import {
 import { metadataFromContext } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import { AUTH_CONFIG, type AuthConfig } from '../auth.config';
-import { EmailLookup } from '../crypto/field-cipher';
-import { sealField, SubjectKeys } from '../crypto/subject-keys';
+import { EmailLookup, sealField, SubjectKeyStore } from '@llmlab/crypto';
 import { CommandRunner } from '@llmlab/domain';
 import { actingUser, organizationScope } from '../shared/tenancy';
 import { WriteEffects } from '../shared/write-effects';
@@ -31,7 +30,7 @@ export class OrganizationHandler {
     private readonly runner: CommandRunner,
     private readonly effects: WriteEffects,
     private readonly lookup: EmailLookup,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
     private readonly queries: OrganizationQueries,
     private readonly claims: EmailClaims,
   ) {}

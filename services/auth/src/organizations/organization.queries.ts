@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { InvitationView, MemberList, MemberView, OrganizationView, Page, Role } from '@llmlab/contracts';
-import { openField, SubjectKeys } from '../crypto/subject-keys';
+import { openField, SubjectKeyStore } from '@llmlab/crypto';
 import { PrismaClient } from '../read-models/prisma';
 import type { OrganizationScope } from '../shared/tenancy';
 import { UserQueries } from '../users/user.queries';
@@ -32,7 +32,7 @@ export class OrganizationQueries {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly users: UserQueries,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
   ) {}
 
   async listFor(userId: string): Promise<Page<OrganizationView>> {

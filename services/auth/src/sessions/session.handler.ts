@@ -10,7 +10,7 @@ import {
 import { metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { EmailLookup } from '../crypto/field-cipher';
+import { EmailLookup } from '@llmlab/crypto';
 import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { CommandRunner } from '@llmlab/domain';
 import { WriteEffects } from '../shared/write-effects';

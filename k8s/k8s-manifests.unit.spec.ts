@@ -127,8 +127,14 @@ describe('k8s manifests', () => {
         .sort();
     // The gateway verifies tokens with the public keys auth publishes over NATS: no secret at all.
     expect(secretEnv('gateway')).toEqual([]);
-    for (const name of ['auth', 'provider-sync', 'alerts'])
-      expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
+    for (const name of ['auth', 'alerts'])
+      expect(secretEnv(name)).toEqual([
+        'DATABASE_URL',
+        'EVENTSTORE_CONNECTION_STRING',
+        'MASTER_ENCRYPTION_KEY',
+        'MASTER_ENCRYPTION_KEY_PREVIOUS',
+      ]);
+    expect(secretEnv('provider-sync')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
     for (const name of ['ingestion', 'recommendations', 'audit'])
       expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
     // The event store switch is optional: absent from the Secret means PostgreSQL.
@@ -136,6 +142,12 @@ describe('k8s manifests', () => {
       (e: { name: string }) => e.name === 'EVENTSTORE_CONNECTION_STRING',
     );
     expect(eventstore.valueFrom.secretKeyRef.optional).toBe(true);
+    // So is the previous master key: the Secret holds it only during a rotation.
+    for (const name of ['auth', 'alerts'])
+      expect(containerEnv(baseDocs, name).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS')).toMatchObject({
+        key: 'MASTER_ENCRYPTION_KEY_PREVIOUS',
+        optional: true,
+      });
   });
 
   it('gives MASTER_ENCRYPTION_KEY from the Secret, never optional, to every service that encrypts with it', () => {

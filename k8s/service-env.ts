@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ZodRawShape, ZodTypeAny } from 'zod';
 import { configHelpers, domainServiceEnv, loadConfig, z } from '@llmlab/config';
+import { loadMasterKey } from '@llmlab/crypto';
 import { DEFAULT_HTTP_PORTS, SERVICE_NAMES, type ServiceName } from '@llmlab/contracts';
 import { gatewayEnv } from '../services/gateway/src/gateway.config';
 import { authEnv } from '../services/auth/src/auth.config';
 import { ingestionEnv } from '../services/ingestion/src/ingestion.config';
 import { alertsEnv } from '../services/alerts/src/alerts.config';
-import { loadMasterKey } from '../services/auth/src/crypto/master-key';
 import type { K8sObject } from './manifest-validation';
 
 export const ROOT = join(__dirname, '..');

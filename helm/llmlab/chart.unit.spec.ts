@@ -156,8 +156,8 @@ describe('helm/llmlab', () => {
     });
 
     it('holds no secret material', () => {
-      expect(Object.keys(values.secrets).sort()).toEqual(['existingSecret', 'masterEncryptionKey']);
-      for (const key of ['masterEncryptionKey', 'existingSecret']) expect(values.secrets[key]).toBe('');
+      expect(Object.keys(values.secrets).sort()).toEqual(['existingSecret', 'masterEncryptionKey', 'masterEncryptionKeyPrevious']);
+      for (const key of ['masterEncryptionKey', 'masterEncryptionKeyPrevious', 'existingSecret']) expect(values.secrets[key]).toBe('');
       expect(values.externalDatabase.url).toBe('');
       expect(values.eventstore.connectionString).toBe('');
     });
@@ -353,6 +353,27 @@ describe('helm/llmlab', () => {
       );
       // An existing Secret carries the key instead.
       expect(() => run(helm!, ['template', 'rel', CHART, '--set', 'secrets.existingSecret=llmlab-prod'])).not.toThrow();
+    });
+
+    withHelm('gives auth and alerts the previous master key during a rotation, and only then puts it in the Secret', () => {
+      const previous = Buffer.alloc(32, 9).toString('base64');
+      const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
+      expect(check(docs)).toEqual([]);
+      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(secret.stringData.MASTER_ENCRYPTION_KEY_PREVIOUS).toBe(previous);
+      for (const name of SERVICE_NAMES) {
+        const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS');
+        expect({ name, key }).toEqual({
+          name,
+          key: ['auth', 'alerts'].includes(name)
+            ? { secret: 'rel-llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY_PREVIOUS', optional: true, from: 'Secret rel-llmlab-secrets' }
+            : undefined,
+        });
+      }
+      const nonCanonical = Buffer.alloc(32).toString('base64').replace(/A=$/, 'B=');
+      expect(() => render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${nonCanonical}`])).toThrow(
+        /masterEncryptionKeyPrevious/,
+      );
     });
 
     withHelm('renders valid, consistent objects with the example values', () => {

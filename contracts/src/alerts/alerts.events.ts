@@ -17,13 +17,18 @@ import type {
  */
 
 /**
- * AES-256-GCM envelope encryption: a fresh data key per channel encrypts the configuration (bound to the channel
- * id), and the master key (`MASTER_ENCRYPTION_KEY`) wraps the data key. Both base64url of iv (12 bytes) | tag
- * (16 bytes) | ciphertext.
+ * AES-256-GCM envelope encryption: the channel's own data key encrypts the configuration (bound to the channel id);
+ * the data key is kept in the alerts service's key table, wrapped by the master key (`MASTER_ENCRYPTION_KEY`), so
+ * a master-key rotation never has to change an event. `ciphertext` is base64url of iv (12 bytes) | tag (16 bytes)
+ * | ciphertext.
  */
 export interface SealedChannelConfig {
   algorithm: 'aes-256-gcm';
-  wrappedKey: string;
+  /**
+   * Only in channels added before the key table existed: their data key, wrapped by the master key of the time
+   * (same layout). The service moves it into the key table at start; new seals never carry one.
+   */
+  wrappedKey?: string;
   ciphertext: string;
 }
 

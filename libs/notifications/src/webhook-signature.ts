@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { generateSecret } from '@llmlab/crypto';
 
 export const SIGNATURE_HEADER = 'x-llmlab-signature';
 export const TIMESTAMP_HEADER = 'x-llmlab-timestamp';
@@ -7,7 +8,7 @@ export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 /** 32 random bytes; the prefix makes a leaked secret recognisable to secret scanners. */
 export function generateWebhookSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
+  return generateSecret('whsec');
 }
 
 /**

@@ -1,6 +1,6 @@
 export * from './test-env';
 export * from './test-database';
-export * from './prisma-models';
+export * from './read-model-drift';
 export * from './platform';
 export * from './session';
 export * from './decider-spec';

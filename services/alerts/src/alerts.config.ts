@@ -25,10 +25,13 @@ const trustedOrigins = z
 /** The alerts service's own environment, validated with the common variables at start. */
 export const alertsEnv = {
   /**
-   * 32 bytes, base64: wraps the data keys of channel configurations. Required in production; in development and
-   * tests one is generated once into `.llmlab/master.key` (shared with the auth service) when it is unset.
+   * 32 bytes, base64: wraps the data keys of channel configurations (`alerts.channel_keys`). Required in
+   * production; in development and tests one is generated once into `.llmlab/master.key` (shared with the auth
+   * service) when it is unset.
    */
   MASTER_ENCRYPTION_KEY: z.string().optional(),
+  /** The master key being retired during a rotation: still unwraps, never wraps (`npm run keys:rotate`). */
+  MASTER_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
   /**
    * Origins exempt from the outbound SSRF address, scheme and official-host rules (docs/alerting.md): local
    * receivers in tests, a Slack-compatible Mattermost or an internal relay on premises. Empty by default.

@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@llmlab/contracts';
+import { SubjectKeyStore, type MasterKeyRing } from '@llmlab/crypto';
 import { runConsumer, type StreamTopology } from '@llmlab/messaging';
 import {
   createChannelRegistry,
@@ -21,7 +22,6 @@ import { ChannelHandler } from './channels/channel.handler';
 import { ChannelQueries } from './channels/channel.queries';
 import { ChannelRepository } from './channels/channel.repository';
 import { ChannelConfigCipher } from './crypto/channel-config.cipher';
-import type { MasterKey } from './crypto/master-key';
 import { runDeliveryConsumer } from './delivery/delivery.consumer';
 import { DeliveryPublisher } from './delivery/delivery.publisher';
 import { DeliveryRepository } from './delivery/delivery.repository';
@@ -76,14 +76,14 @@ export class AlertsCore {
 
   constructor(
     private readonly runtime: ServiceRuntime,
-    masterKey: MasterKey,
+    masterKeys: MasterKeyRing,
   ) {
     const config = (this.config = alertsConfig(runtime));
     const { pool, eventStore: store, logger } = runtime;
     this.prisma = createPrismaClient(config.DATABASE_URL);
     this.lockPool = new Pool({ connectionString: config.DATABASE_URL, max: 4, application_name: 'llmlab-alerts-locks' });
     this.lockPool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client (locks) failed'));
-    this.cipher = new ChannelConfigCipher(masterKey);
+    this.cipher = new ChannelConfigCipher(new SubjectKeyStore(pool, masterKeys, 'alerts.channel_keys'), masterKeys, pool);
     this.registry = createChannelRegistry(
       new OutboundClient(
         createOutboundPolicy({ trustedOrigins: config.ALERTS_TRUSTED_ORIGINS, timeoutMs: config.ALERTS_OUTBOUND_TIMEOUT_MS }),
@@ -135,6 +135,9 @@ export class AlertsCore {
     const topology = runtime.topology;
     if (!topology) throw new Error('the JetStream topology is not known yet: start the alerts core after the service kit');
     runtime.onShutdown({ name: 'lock pool', stop: () => this.lockPool.end() });
+    const unreadable = await this.cipher.adoptLegacyKeys();
+    if (unreadable.length)
+      runtime.logger.error({ channels: unreadable }, 'channel keys that no configured master key opens: those channels cannot deliver');
     const js = jetstream(runtime.nats);
     const stream = await ensureDeliveryStream(await jetstreamManager(runtime.nats), topology, config.NATS_STREAM_REPLICAS);
     const publisher = new DeliveryPublisher(runtime.pool, js, stream.subject);

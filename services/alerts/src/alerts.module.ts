@@ -1,19 +1,16 @@
-import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
-import { repositoryRoot } from '@llmlab/persistence';
-import { backgroundWorkers, RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { MasterKeyRing } from '@llmlab/crypto';
+import { backgroundWorkers, masterKeyProvider, RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { AlertController } from './alerts/alert.controller';
 import { AlertHandler } from './alerts/alert.handler';
 import { AlertQueries } from './alerts/alert.queries';
 import { AlertsCore } from './alerts.core';
-import { alertsConfig } from './alerts.config';
 import { BudgetController } from './budgets/budget.controller';
 import { BudgetHandler } from './budgets/budget.handler';
 import { BudgetQueries } from './budgets/budget.queries';
 import { ChannelController } from './channels/channel.controller';
 import { ChannelHandler } from './channels/channel.handler';
 import { ChannelQueries } from './channels/channel.queries';
-import { loadMasterKey } from './crypto/master-key';
 import { OwnerController } from './owners/owner.controller';
 import { OwnerQueries } from './owners/owner.queries';
 import { SettingsController } from './settings/settings.controller';
@@ -43,11 +40,11 @@ const fromCore = <T>(provide: abstract new (...args: never[]) => T, pick: (core:
 @Module({
   controllers: [BudgetController, SettingsController, ChannelController, AlertController, OwnerController],
   providers: [
+    masterKeyProvider,
     {
       provide: AlertsCore,
-      inject: [RUNTIME],
-      useFactory: (runtime: ServiceRuntime) =>
-        new AlertsCore(runtime, loadMasterKey(alertsConfig(runtime), join(repositoryRoot(), '.llmlab', 'master.key'), runtime.logger)),
+      inject: [RUNTIME, MasterKeyRing],
+      useFactory: (runtime: ServiceRuntime, masterKeys: MasterKeyRing) => new AlertsCore(runtime, masterKeys),
     },
     fromCore(BudgetHandler, (core) => core.budgetHandler),
     fromCore(BudgetQueries, (core) => core.budgetQueries),

@@ -7,10 +7,12 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 /** The auth service's own environment, validated with the common variables at start. */
 export const authEnv = {
   /**
-   * 32 bytes, base64: wraps every per-subject key and the signing keys. Required in production; in development
-   * and tests one is generated once into `.llmlab/master.key` when it is unset.
+   * 32 bytes, base64: wraps every per-subject key and the service keys (email lookup, signing-key encryption).
+   * Required in production; in development and tests one is generated once into `.llmlab/master.key` when unset.
    */
   MASTER_ENCRYPTION_KEY: z.string().optional(),
+  /** The master key being retired during a rotation: still unwraps, never wraps (`npm run keys:rotate`). */
+  MASTER_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
   /** `iss` and `aud` of access tokens; the gateway must be given the same values. */
   JWT_ISSUER: z.string().min(1).default('llmlab'),
   JWT_AUDIENCE: z.string().min(1).default('llmlab-api'),

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -6,8 +5,8 @@ import type { Logger } from 'pino';
 import type { AuthEvent } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
 import { WriteEffects } from '@llmlab/messaging';
-import { repositoryRoot } from '@llmlab/persistence';
-import { backgroundWorkers, EVENT_STORE, LOGGER, PG_POOL, REDIS, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { EmailLookup, MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
+import { backgroundWorkers, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, REDIS, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { AccessController } from './access/access.controller';
 import { AccessQueries } from './access/access.queries';
 import { CacheInvalidation } from './access/cache-invalidation';
@@ -15,9 +14,7 @@ import { ApiKeyController } from './api-keys/api-key.controller';
 import { ApiKeyHandler } from './api-keys/api-key.handler';
 import { ApiKeyQueries } from './api-keys/api-key.queries';
 import type { AuthConfig } from './auth.config';
-import { EmailLookup, MasterKey } from './crypto/field-cipher';
-import { loadMasterKey } from './crypto/master-key';
-import { SubjectKeys } from './crypto/subject-keys';
+import { loadServiceKeys, type ServiceKeys } from './crypto/service-keys';
 import { InvitationAcceptance } from './organizations/invitation-acceptance';
 import { OrganizationController } from './organizations/organization.controller';
 import { OrganizationHandler } from './organizations/organization.handler';
@@ -41,18 +38,28 @@ import { UserController } from './users/user.controller';
 import { UserHandler } from './users/user.handler';
 import { UserQueries } from './users/user.queries';
 
+/** The auth service's stable secrets (`auth.service_keys`), read once at start. */
+const SERVICE_KEYS = Symbol('SERVICE_KEYS');
+
 /** The auth service: owns users, organizations, memberships, projects, API keys and refresh-token families. */
 @Module({
   imports: [ReadModelsModule],
   controllers: [UserController, SessionController, OrganizationController, ProjectController, ApiKeyController, AccessController],
   providers: [
+    masterKeyProvider,
     {
-      provide: MasterKey,
-      inject: [SERVICE_CONFIG, LOGGER],
-      useFactory: (config: AuthConfig, logger: Logger) => loadMasterKey(config, join(repositoryRoot(), '.llmlab', 'master.key'), logger),
+      provide: SubjectKeyStore,
+      inject: [PG_POOL, MasterKeyRing],
+      useFactory: (pool: Pool, ring: MasterKeyRing) => new SubjectKeyStore(pool, ring, 'auth.subject_keys'),
     },
-    { provide: SubjectKeys, inject: [PG_POOL, MasterKey], useFactory: (pool: Pool, master: MasterKey) => new SubjectKeys(pool, master) },
-    { provide: EmailLookup, inject: [MasterKey], useFactory: (master: MasterKey) => new EmailLookup(master) },
+    // Loaded (and made at the first start) before the service takes requests: a master key that cannot read the
+    // existing data stops the start here, naming the variable to set.
+    {
+      provide: SERVICE_KEYS,
+      inject: [PG_POOL, MasterKeyRing],
+      useFactory: (pool: Pool, ring: MasterKeyRing) => loadServiceKeys(pool, ring),
+    },
+    { provide: EmailLookup, inject: [SERVICE_KEYS], useFactory: (keys: ServiceKeys) => keys.emailLookup },
     {
       provide: CacheInvalidation,
       inject: [REDIS, SERVICE_CONFIG, LOGGER],
@@ -71,9 +78,9 @@ import { UserQueries } from './users/user.queries';
     },
     {
       provide: SigningKeyRing,
-      inject: [PG_POOL, EVENT_STORE, MasterKey, SERVICE_CONFIG],
-      useFactory: (pool: Pool, store: EventStore, master: MasterKey, config: AuthConfig) =>
-        new SigningKeyRing(pool, store, master, config.SIGNING_KEY_ROTATION_DAYS),
+      inject: [PG_POOL, EVENT_STORE, SERVICE_KEYS, SERVICE_CONFIG],
+      useFactory: (pool: Pool, store: EventStore, keys: ServiceKeys, config: AuthConfig) =>
+        new SigningKeyRing(pool, store, keys.signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS),
     },
     {
       provide: AccessTokens,

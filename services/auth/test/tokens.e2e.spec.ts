@@ -1,9 +1,10 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { MasterKeyRing } from '@llmlab/crypto';
 import { createEventStore } from '@llmlab/event-store';
 import { createTestDatabase, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
 import { base64url, SignJWT, type KeyLike } from 'jose';
 import { Pool } from 'pg';
-import { MasterKey } from '../src/crypto/field-cipher';
+import { loadServiceKeys } from '../src/crypto/service-keys';
 import { SigningKeyRing } from '../src/sessions/signing-keys';
 
 jest.setTimeout(120_000);
@@ -49,7 +50,8 @@ describe('access and refresh tokens', () => {
       env: { MASTER_ENCRYPTION_KEY: masterKey.toString('base64'), JWKS_REFRESH_MIN_INTERVAL_MS: '500' },
     });
     pool = new Pool({ connectionString: db.url, max: 3 });
-    keys = new SigningKeyRing(pool, createEventStore({ pool }), new MasterKey(masterKey), 30);
+    const { signingKeyCipher } = await loadServiceKeys(pool, MasterKeyRing.of(masterKey));
+    keys = new SigningKeyRing(pool, createEventStore({ pool }), signingKeyCipher, 30);
     user = await signUp(platform.gatewayUrl);
   });
   afterAll(async () => {

@@ -1,22 +1,3 @@
-import { createTestDatabase, expectEveryModelQueries, TestDatabase } from '@llmlab/testing';
-import { Prisma } from '../src/generated/prisma/client';
-import { createPrismaClient } from '../src/read-models/prisma';
+import { describeReadModelDrift } from '@llmlab/testing';
 
-// Drift guard: the Prisma schema is kept in step with the SQL migrations by hand; a model whose table or
-// columns differ from the migrated database fails here.
-describe('provider-sync read models', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
-
-  it('queries every Prisma model on a freshly migrated database', async () => {
-    const prisma = createPrismaClient(db.url);
-    try {
-      await expectEveryModelQueries(prisma, Object.values(Prisma.ModelName));
-    } finally {
-      await prisma.$disconnect();
-    }
-  });
-});
+describeReadModelDrift('provider-sync');

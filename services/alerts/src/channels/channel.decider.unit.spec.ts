@@ -6,7 +6,7 @@ const spec = deciderSpec(channelDecider);
 const ORG = '0192f3a1-0000-7000-8000-000000000001';
 const CHANNEL = '0192f3a1-0000-7000-8000-0000000000cc';
 const at = '2025-06-18T09:00:00.000Z';
-const sealed = { algorithm: 'aes-256-gcm' as const, wrappedKey: 'd3JhcHBlZA', ciphertext: 'c2VhbGVk' };
+const sealed = { algorithm: 'aes-256-gcm' as const, ciphertext: 'c2VhbGVk' };
 
 const add = (name: unknown, existingChannels = 0): ChannelCommand => ({
   type: 'AddChannel',

@@ -68,7 +68,7 @@ export class ChannelHandler {
           channelType: type,
           name: request.name,
           description: channel.describe(checked.config),
-          config: this.cipher.seal(channelId, checked.config),
+          config: await this.cipher.seal(channelId, checked.config),
           existingChannels: await this.channels.count(tenant),
         },
       },
@@ -99,10 +99,8 @@ export class ChannelHandler {
     const stored = await this.channels.find(tenant, request.channelId);
     const channel = stored && this.registry.get(stored.type);
     if (!stored || !channel) throw channelNotFound();
-    let config: unknown;
-    try {
-      config = this.cipher.open(stored.id, stored.config);
-    } catch {
+    const opened = await this.cipher.open(stored.id, stored.config);
+    if (!opened.ok) {
       return {
         outcome: 'permanent',
         reason: 'invalid-config',
@@ -121,7 +119,11 @@ export class ChannelHandler {
       now,
       testId,
     });
-    const result = await deliver({ channel, config }, notification, { idempotencyKey: `test-${testId}:${stored.id}`, attempt: 1, now });
+    const result = await deliver({ channel, config: opened.config }, notification, {
+      idempotencyKey: `test-${testId}:${stored.id}`,
+      attempt: 1,
+      now,
+    });
     return {
       outcome: result.outcome,
       reason: result.outcome === 'delivered' ? null : result.reason,

@@ -1,31 +1,71 @@
-import { randomBytes } from 'node:crypto';
 import type { SealedChannelConfig } from '@llmlab/contracts';
-import { decrypt, encrypt, KEY_BYTES, type MasterKey } from './master-key';
+import { openText, sealText, type MasterKeyRing, type SubjectKeyStore } from '@llmlab/crypto';
+import type { Pool } from 'pg';
+
+export type OpenedChannelConfig = { ok: true; config: unknown } | { ok: false };
 
 /**
  * Envelope encryption of channel configurations (URLs of Slack and Discord webhooks are secrets, and so is a
- * webhook's signing secret): a fresh data key per seal, bound with the configuration to its channel id, and
- * wrapped by the master key. A rotated master key only has to re-wrap data keys.
+ * webhook's signing secret): each channel has its own data key in `alerts.channel_keys`, wrapped by the master
+ * key, and its configuration is sealed under it, bound to the channel id. The event and the read model carry only
+ * the ciphertext, so rotating the master key re-wraps the key table and never has to touch an immutable event.
  */
 export class ChannelConfigCipher {
-  constructor(private readonly master: MasterKey) {}
+  constructor(
+    private readonly keys: SubjectKeyStore,
+    private readonly ring: MasterKeyRing,
+    private readonly pool: Pool,
+  ) {}
 
-  seal(channelId: string, config: unknown): SealedChannelConfig {
-    const dataKey = randomBytes(KEY_BYTES);
-    return {
-      algorithm: 'aes-256-gcm',
-      wrappedKey: this.master.wrap(dataKey, label(channelId)),
-      ciphertext: encrypt(dataKey, JSON.stringify(config), label(channelId)),
-    };
+  async seal(channelId: string, config: unknown): Promise<SealedChannelConfig> {
+    const key = await this.keys.ensure(channelId);
+    return { algorithm: 'aes-256-gcm', ciphertext: sealText(key, JSON.stringify(config), label(channelId)) };
   }
 
-  /** Throws when the key, the channel id or a byte does not match: the configuration is then unusable. */
-  open(channelId: string, sealed: SealedChannelConfig): unknown {
-    const dataKey = this.master.unwrap(sealed.wrappedKey, label(channelId));
-    return JSON.parse(decrypt(dataKey, sealed.ciphertext, label(channelId)).toString('utf8'));
+  /**
+   * The configuration, or `ok: false` when it cannot be decrypted (no key, a master key that is not configured,
+   * another channel's ciphertext, a changed byte): the channel is unusable. Throws only when the database cannot
+   * be read, which is worth a retry.
+   */
+  async open(channelId: string, sealed: SealedChannelConfig): Promise<OpenedChannelConfig> {
+    const key = (await this.keys.getMany([channelId], () => undefined)).get(channelId) ?? (await this.adopt(channelId, sealed));
+    if (!key) return { ok: false };
+    try {
+      return { ok: true, config: JSON.parse(openText(key, sealed.ciphertext, label(channelId))) };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /**
+   * Moves the data keys of channels sealed before `alerts.channel_keys` existed (their key wrapped inside the
+   * sealed configuration) into the key table, so that `npm run keys:rotate` reaches them. Runs at start, while the
+   * master key that wrapped them is configured (current, or previous during a rotation); idempotent. Returns the
+   * channels whose key no configured master key opens.
+   */
+  async adoptLegacyKeys(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string; config: SealedChannelConfig }>(
+      `SELECT c.id, c.config FROM alerts.channels c
+        WHERE c.config ? 'wrappedKey' AND NOT EXISTS (SELECT 1 FROM alerts.channel_keys k WHERE k.subject_id = c.id)`,
+    );
+    const unreadable: string[] = [];
+    for (const row of rows) if (!(await this.adopt(row.id, row.config))) unreadable.push(row.id);
+    return unreadable;
+  }
+
+  private async adopt(channelId: string, sealed: SealedChannelConfig): Promise<Buffer | undefined> {
+    if (!sealed.wrappedKey) return undefined;
+    let dataKey: Buffer;
+    try {
+      dataKey = this.ring.unwrap(Buffer.from(sealed.wrappedKey, 'base64url'), label(channelId));
+    } catch {
+      return undefined;
+    }
+    return this.keys.ensure(channelId, () => dataKey);
   }
 }
 
+/** The associated data of a channel's configuration (and, before key tables, of its wrapped key). */
 function label(channelId: string): string {
   return `alerts:channel-config:${channelId}`;
 }

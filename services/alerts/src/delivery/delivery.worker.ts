@@ -93,11 +93,9 @@ export class DeliveryWorker {
     if (!target || !channel)
       return { outcome: 'permanent', reason: 'invalid-config', attempt, detail: 'the channel type is not supported' };
     if (target.channel.removed) return { outcome: 'permanent', reason: 'channel-removed', attempt, detail: 'the channel was removed' };
-    let config: unknown;
-    try {
-      config = this.cipher.open(job.channelId, target.channel.config);
-    } catch {
-      // Never the error's text: it could describe the ciphertext.
+    // A database error throws (the message is retried); a configuration that cannot be decrypted is final.
+    const opened = await this.cipher.open(job.channelId, target.channel.config);
+    if (!opened.ok) {
       return {
         outcome: 'permanent',
         reason: 'invalid-config',
@@ -105,7 +103,7 @@ export class DeliveryWorker {
         detail: 'the stored configuration cannot be decrypted with the master key',
       };
     }
-    return deliver({ channel, config }, target.notification, {
+    return deliver({ channel, config: opened.config }, target.notification, {
       idempotencyKey: job.deliveryId,
       attempt,
       retryPolicy: this.options.retryPolicy,

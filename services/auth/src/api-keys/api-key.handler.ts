@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomSecretBytes } from '@llmlab/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiKeyBodyFrom,
@@ -43,7 +44,7 @@ export class ApiKeyHandler {
     const actorId = actingUser(context);
     const { state: project } = await this.runner.load(authStreams.project(scope.projectId), projectDecider);
     if (project.organizationId !== scope.organizationId) throw projectNotFound();
-    const key = formatApiKey(this.environment, apiKeyBodyFrom(randomBytes(64)));
+    const key = formatApiKey(this.environment, apiKeyBodyFrom(randomSecretBytes(64)));
     const prefix = parseApiKey(key)!.prefix;
     const apiKeyId = uuidv7();
     const at = new Date().toISOString();

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { authStreams, type OrganizationEvent } from '@llmlab/contracts';
 import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
-import { SubjectKeys } from '../crypto/subject-keys';
+import { SubjectKeyStore } from '@llmlab/crypto';
 import { organizationDecider } from './organization.decider';
 
 /**
@@ -14,7 +14,7 @@ export class InvitationAcceptance {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly runner: CommandRunner,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
   ) {}
 
   async acceptPending(userId: string, emailHash: string, now: Date): Promise<{ position?: number; events: OrganizationEvent[] }> {

@@ -15,8 +15,7 @@ import {
 import { metadataFromContext, CommandRunner, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthConfig } from '../auth.config';
-import { EmailLookup } from '../crypto/field-cipher';
-import { sealField, SubjectKeys } from '../crypto/subject-keys';
+import { EmailLookup, sealField, SubjectKeyStore } from '@llmlab/crypto';
 import { actingUser } from '../shared/acting-user';
 import { WriteEffects } from '@llmlab/messaging';
 import { EmailClaims } from '../users/email-claims';
@@ -32,7 +31,7 @@ export class OrganizationHandler {
     private readonly runner: CommandRunner,
     private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
     private readonly queries: OrganizationQueries,
     private readonly claims: EmailClaims,
   ) {}

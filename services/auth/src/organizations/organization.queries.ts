@@ -8,7 +8,7 @@ import {
   type Role,
   OrganizationErrorCode,
 } from '@llmlab/contracts';
-import { openField, SubjectKeys } from '../crypto/subject-keys';
+import { openField, SubjectKeyStore } from '@llmlab/crypto';
 import { PrismaClient } from '../read-models/prisma';
 import { UserQueries } from '../users/user.queries';
 import { OrganizationError, organizationNotFound } from './organization.errors';
@@ -40,7 +40,7 @@ export class OrganizationQueries {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly users: UserQueries,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
   ) {}
 
   async listFor(userId: string): Promise<Page<OrganizationView>> {

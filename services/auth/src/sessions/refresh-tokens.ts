@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { generateSecret } from '@llmlab/crypto';
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -80,7 +81,7 @@ export class RefreshTokens {
   }
 
   private async insertToken(tx: PoolClient, familyId: string, now: Date): Promise<string> {
-    const token = `rt_${randomBytes(32).toString('base64url')}`;
+    const token = generateSecret('rt');
     await tx.query(`INSERT INTO auth.refresh_tokens (id, family_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
       uuidv7(),
       familyId,

@@ -11,7 +11,7 @@ import {
 import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { EmailLookup } from '../crypto/field-cipher';
+import { EmailLookup } from '@llmlab/crypto';
 import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { WriteEffects } from '@llmlab/messaging';
 import { Passwords } from '../users/passwords';

@@ -3,7 +3,6 @@ import { createEventStore } from '@llmlab/event-store';
 import { createTestDatabase, TestDatabase } from '@llmlab/testing';
 import { jwtVerify, createLocalJWKSet } from 'jose';
 import { Pool } from 'pg';
-import { MasterKey } from '../crypto/field-cipher';
 import { AccessTokens } from './access-tokens';
 import { SigningKeyRing } from './signing-keys';
 
@@ -12,8 +11,8 @@ const DAY = 86_400_000;
 describe('signing keys (PostgreSQL, as llmlab_app)', () => {
   let db: TestDatabase;
   let pool: Pool;
-  const master = new MasterKey(randomBytes(32));
-  const ring = () => new SigningKeyRing(pool, createEventStore({ pool }), master, 30);
+  const cipherKey = randomBytes(32);
+  const ring = () => new SigningKeyRing(pool, createEventStore({ pool }), cipherKey, 30);
 
   beforeAll(async () => {
     db = await createTestDatabase();

@@ -5,7 +5,7 @@ import type { EventStore } from '@llmlab/event-store';
 import { metadataFromContext } from '@llmlab/service-kit';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import type { Pool } from 'pg';
-import { decrypt, encrypt, type MasterKey } from '../crypto/field-cipher';
+import { openText, sealText } from '@llmlab/crypto';
 
 const generateRsa = promisify(generateKeyPair);
 export const SIGNING_ALGORITHM = 'RS256';
@@ -23,21 +23,19 @@ export interface SigningKey {
 /**
  * The access-token signing keys: RSA 2048 (RS256) with a `kid` (the key's RFC 7638 thumbprint). The newest key
  * signs; the JWKS publishes it and the one before, so tokens signed just before a rotation stay valid. Private
- * keys are stored encrypted under a key derived from the master key. Replicas rotate under an advisory lock.
+ * keys are stored encrypted under the service key `signing-keys` (crypto/service-keys.ts), which the master key
+ * wraps. Replicas rotate under an advisory lock.
  */
 export class SigningKeyRing {
-  private readonly cipherKey: Buffer;
   private current?: { key: SigningKey; until: number };
   private published?: { jwks: JwksView; until: number };
 
   constructor(
     private readonly pool: Pool,
     private readonly store: EventStore,
-    master: MasterKey,
+    private readonly cipherKey: Buffer,
     private readonly rotationDays: number,
-  ) {
-    this.cipherKey = master.derive('signing-keys');
-  }
+  ) {}
 
   async signingKey(): Promise<SigningKey> {
     if (this.current && this.current.until > Date.now()) return this.current.key;
@@ -49,7 +47,7 @@ export class SigningKeyRing {
       ({ rows } = await this.pool.query(`SELECT kid, private_key_ciphertext FROM auth.signing_keys ORDER BY created_at DESC LIMIT 1`));
     }
     const { kid, private_key_ciphertext } = rows[0];
-    const key = { kid, privateKey: createPrivateKey(decrypt(this.cipherKey, private_key_ciphertext, `signing-key:${kid}`)) };
+    const key = { kid, privateKey: createPrivateKey(openText(this.cipherKey, private_key_ciphertext, `signing-key:${kid}`)) };
     this.current = { key, until: Date.now() + CACHE_MS };
     return key;
   }
@@ -98,7 +96,7 @@ export class SigningKeyRing {
           kid,
           SIGNING_ALGORITHM,
           { ...jwk, kid, alg: SIGNING_ALGORITHM, use: 'sig' },
-          encrypt(this.cipherKey, pem, `signing-key:${kid}`),
+          sealText(this.cipherKey, pem, `signing-key:${kid}`),
           now,
         ],
       );

@@ -3,8 +3,7 @@ import { authStreams, type SignupRequest, type SignupResult, type AuthEvent } fr
 import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { EmailLookup } from '../crypto/field-cipher';
-import { sealField, SubjectKeys } from '../crypto/subject-keys';
+import { EmailLookup, sealField, SubjectKeyStore } from '@llmlab/crypto';
 import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { validOrganizationName } from '../organizations/organization.decider';
 import { OrganizationHandler } from '../organizations/organization.handler';
@@ -26,7 +25,7 @@ export class UserHandler {
     private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
     private readonly claims: EmailClaims,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
     private readonly passwords: Passwords,
     private readonly organizations: OrganizationHandler,
     private readonly invitations: InvitationAcceptance,

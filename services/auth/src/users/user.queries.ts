@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type MembershipView, type MeView, type UserView, UserErrorCode } from '@llmlab/contracts';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
-import { openField, SubjectKeys } from '../crypto/subject-keys';
+import { openField, SubjectKeyStore } from '@llmlab/crypto';
 import { UserError } from './user.errors';
 
 interface UserRow {
@@ -17,7 +17,7 @@ interface UserRow {
 export class UserQueries {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly subjectKeys: SubjectKeys,
+    private readonly subjectKeys: SubjectKeyStore,
   ) {}
 
   async views(rows: UserRow[]): Promise<Map<string, UserView>> {

@@ -6,3 +6,4 @@ export * from './tokens';
 export * from './prisma-read-models.module';
 export * from './background-worker';
 export * from './command-runner';
+export * from './derived-id';

@@ -1,12 +1,14 @@
+import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { SealedChannelConfig } from '@llmlab/contracts';
-import { decrypt, encrypt, KEY_BYTES, type MasterKey } from './master-key';
+import { decrypt, encrypt, KEY_BYTES, MasterKey } from './master-key';
 
 /**
  * Envelope encryption of channel configurations (URLs of Slack and Discord webhooks are secrets, and so is a
  * webhook's signing secret): a fresh data key per seal, bound with the configuration to its channel id, and
  * wrapped by the master key. A rotated master key only has to re-wrap data keys.
  */
+@Injectable()
 export class ChannelConfigCipher {
   constructor(private readonly master: MasterKey) {}
 

@@ -7,3 +7,4 @@ export * from './prisma-read-models.module';
 export * from './background-worker';
 export * from './command-runner';
 export * from './master-key.provider';
+export * from './derived-id';

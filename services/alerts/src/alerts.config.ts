@@ -1,6 +1,6 @@
 import { z } from '@llmlab/config';
 import { createOutboundPolicy } from '@llmlab/notifications';
-import type { DomainServiceConfig, ServiceRuntime } from '@llmlab/service-kit';
+import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -64,9 +64,5 @@ export const alertsEnv = {
 };
 
 type AlertsEnv = { [K in keyof typeof alertsEnv]: z.infer<(typeof alertsEnv)[K]> };
+/** The alerts service's configuration, injected as `SERVICE_CONFIG` (validated against `alertsEnv` at start). */
 export type AlertsConfig = DomainServiceConfig & AlertsEnv;
-
-/** The runtime's configuration was validated against `alertsEnv` by the service kit: this only narrows the type. */
-export function alertsConfig(runtime: ServiceRuntime): AlertsConfig {
-  return runtime.config as AlertsConfig;
-}

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ingestionStreams, type UsageRecordedData, type UsageRepricedData } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { alertsEnv } from '../src/alerts.config';
-import { AlertsCore } from '../src/alerts.core';
 import { AlertsModule } from '../src/alerts.module';
+import { EvaluationScheduler } from '../src/evaluation/evaluation.scheduler';
 
 export interface HarnessOptions {
   /** Extra environment of the service (alerts variables). */
@@ -54,10 +54,7 @@ export class AlertsHarness {
   get sql() {
     return this.service.sql;
   }
-  get core(): AlertsCore {
-    return this.service.get(AlertsCore);
-  }
-
+  get: ServiceHarness['get'] = (token) => this.service.get(token);
   reply: ServiceHarness['reply'] = (subject, payload, context) => this.service.reply(subject, payload, context);
   request: ServiceHarness['request'] = (subject, payload, context) => this.service.request(subject, payload, context);
   rows: ServiceHarness['rows'] = (query, params) => this.service.rows(query, params);
@@ -104,7 +101,7 @@ export class AlertsHarness {
   async tick(): Promise<void> {
     await this.settled();
     // A tick already running, here or on a replica, refuses a second one: wait for a turn.
-    await this.until(() => this.core.scheduler!.tick(), 'a turn to tick');
+    await this.until(() => this.get(EvaluationScheduler).tick(), 'a turn to tick');
     await this.settled();
   }
 

@@ -1,6 +1,7 @@
 import { alertsSubjects as s, type AlertView, type UsageRecordData } from '@llmlab/contracts';
 import { forecastPeriodEnd, periodContaining, robustBaseline } from '@llmlab/spend-analytics';
 import { syntheticHourlySpend, TYPICAL } from '../../../libs/spend-analytics/src/testing/synthetic-series';
+import { RuleEvaluator } from '../src/evaluation/rule-evaluator';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded, usageRepriced, type Tenant } from './fixtures';
 import { Money, toMoneyString } from '@llmlab/domain';
@@ -171,19 +172,19 @@ describe('alert rules', () => {
         usageRecorded(spiky, [usageRecord({ timestamp: new Date(later(hours).getTime() + 60_000).toISOString(), cost: spike })]);
       await h.appendUsage(nextSpike(1));
       await h.settled();
-      await h.core.evaluator.evaluate(spiky.organizationId, new Date(later(1).getTime() + 30 * 60_000), 'tick');
+      await h.get(RuleEvaluator).evaluate(spiky.organizationId, new Date(later(1).getTime() + 30 * 60_000), 'tick');
       await h.settled();
       expect((await alerts(spiky, 'anomaly')).filter((a) => a.scope.type === 'project')).toHaveLength(1);
       await h.appendUsage(nextSpike(5));
       await h.settled();
-      await h.core.evaluator.evaluate(spiky.organizationId, new Date(later(5).getTime() + 30 * 60_000), 'tick');
+      await h.get(RuleEvaluator).evaluate(spiky.organizationId, new Date(later(5).getTime() + 30 * 60_000), 'tick');
       await h.settled();
       const afterCooldown = (await alerts(spiky, 'anomaly')).filter((a) => a.scope.type === 'project');
       expect(afterCooldown.map((a) => a.notification.period.start)).toEqual([later(5).toISOString(), thisHour.toISOString()]);
 
       // Once its hour is over and the latest complete hour is normal, an alert resolves (the first one already did
       // at the second spike's evaluation: its next hours were normal).
-      const result = await h.core.evaluator.evaluate(spiky.organizationId, new Date(later(7).getTime() + 30 * 60_000), 'tick');
+      const result = await h.get(RuleEvaluator).evaluate(spiky.organizationId, new Date(later(7).getTime() + 30 * 60_000), 'tick');
       expect(result.resolved).toContain(afterCooldown[0].id);
       await h.settled();
       const all = await alerts(spiky, 'anomaly');

@@ -1,4 +1,5 @@
 import { alertsSubjects as s, type AlertEvent } from '@llmlab/contracts';
+import { RuleEvaluator } from '../src/evaluation/rule-evaluator';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded } from './fixtures';
 import { Receiver } from './receiver';
@@ -82,12 +83,12 @@ describe('budget thresholds under concurrency', () => {
       ),
     );
     const racing = Array.from({ length: 20 }, (_, i) =>
-      (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'usage'),
+      (i % 2 ? first : second).get(RuleEvaluator).evaluate(tenant.organizationId, new Date(), 'usage'),
     );
     await Promise.all([...batches.map((b, i) => (i % 2 ? first : second).appendUsage(b)), ...racing]);
     await first.settled();
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'tick')),
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).get(RuleEvaluator).evaluate(tenant.organizationId, new Date(), 'tick')),
     );
     await first.tick();
 
@@ -125,7 +126,9 @@ describe('budget thresholds under concurrency', () => {
     await first.appendUsage(usageRecorded(tenant, [usageRecord({ cost: '1.25' })]));
     await first.settled();
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? first : second).core.evaluator.evaluate(tenant.organizationId, new Date(), 'usage')),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? first : second).get(RuleEvaluator).evaluate(tenant.organizationId, new Date(), 'usage'),
+      ),
     );
     const alerts = (await fired(tenant.organizationId)).filter((a) => a.budgetId === budget.id);
     expect(alerts).toHaveLength(1);

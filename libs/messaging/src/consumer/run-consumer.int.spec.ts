@@ -153,6 +153,67 @@ describe('runConsumer', () => {
     expect(calls).toEqual([]);
   });
 
+  it('puts a message back for the delay its handler chose, without counting it as a failure', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const deliveries: { count: number; at: number }[] = [];
+    const { subject, durable } = await start({
+      // Longer than any backoff step, so only the handler's own delay can explain the wait.
+      handler: async (msg) => {
+        deliveries.push({ count: msg.info.deliveryCount, at: Date.now() });
+        return msg.info.deliveryCount === 1 ? { retryInMs: 600 } : undefined;
+      },
+    });
+    const { seq } = await js.publish(subject, '{}');
+    await eventually(async () => (await jsm.consumers.info(topology.ingest.name, durable)).ack_floor.stream_seq === seq);
+    expect(deliveries.map((d) => d.count)).toEqual([1, 2]);
+    expect(deliveries[1].at - deliveries[0].at).toBeGreaterThanOrEqual(550);
+    expect(warn.mock.calls.flat().join('\n')).not.toContain(subject);
+    warn.mockRestore();
+  });
+
+  it('runs the dead-letter hook once, before the message reaches the dead-letter subject', async () => {
+    const hooked: { delivery: number; reason: string; alreadyDead: number }[] = [];
+    const { subject, durable } = await start({
+      handler: async () => {
+        throw new Error('cannot parse');
+      },
+      beforeDeadLetter: async (msg, reason) => {
+        const alreadyDead = await countMessages(topology.deadLetter.name, topology.subject(`dlq.${durable}`));
+        hooked.push({ delivery: msg.info.deliveryCount, reason, alreadyDead });
+      },
+    });
+    await js.publish(subject, JSON.stringify({ poison: true }));
+    const dead = await deadLetterOf(durable);
+    expect(dead.json()).toEqual({ poison: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hooked).toEqual([{ delivery: 3, reason: 'cannot parse', alreadyDead: 0 }]);
+  });
+
+  it('dead-letters, through the hook, a message its handler keeps putting back, and retries a hook that failed', async () => {
+    const hooked: [number, string][] = [];
+    let handled = 0;
+    const { subject, durable } = await start({
+      handler: async () => {
+        handled += 1;
+        return { retryInMs: 20 };
+      },
+      beforeDeadLetter: async (msg, reason) => {
+        hooked.push([msg.info.deliveryCount, reason]);
+        if (hooked.length === 1) throw new Error('event store unavailable');
+      },
+    });
+    await js.publish(subject, 'never done');
+    const dead = await deadLetterOf(durable);
+    expect(dead.string()).toBe('never done');
+    // The third delivery is the last one the handler gets; the extra one only dead-letters.
+    expect(dead.header.get(DeadLetterHeaders.Deliveries)).toBe('4');
+    expect(handled).toBe(3);
+    expect(hooked).toEqual([
+      [3, 'still to be retried after 3 deliveries'],
+      [4, 'the last allowed delivery ended without an answer'],
+    ]);
+  });
+
   it('never runs more handlers at once than its concurrency, and uses all of it', async () => {
     let running = 0;
     let peak = 0;

@@ -22,6 +22,14 @@ export const DeadLetterHeaders = {
   Error: 'Dlq-Error',
 } as const;
 
+/**
+ * What a handler resolves with to put its message back for a delay of its own choosing (a receiver's
+ * `Retry-After`, another replica's lease): the message is not acknowledged, and this is not a failure.
+ */
+export interface RetryLater {
+  retryInMs: number;
+}
+
 export interface ConsumerOptions {
   js: JetStreamClient;
   stream: string;
@@ -29,17 +37,26 @@ export interface ConsumerOptions {
   durable: string;
   filterSubject?: string;
   /**
-   * Does the work and resolves once it is committed; the message is acknowledged only then. Throwing (or
-   * rejecting) schedules a redelivery after the next backoff step.
+   * Does the work and resolves once it is committed; the message is acknowledged only then, unless the handler
+   * resolves with `RetryLater`. Throwing (or rejecting) schedules a redelivery after the next backoff step.
    */
-  handler: (msg: JsMsg) => Promise<void>;
+  handler: (msg: JsMsg) => Promise<void | RetryLater>;
   /** Handlers running at once in this process. */
   concurrency: number;
-  /** Deliveries before a failing message goes to the dead-letter subject. */
+  /**
+   * Deliveries of a message, every one counted (failures, and retries a handler asked for), before it goes to the
+   * dead-letter subject.
+   */
   maxDeliver: number;
-  /** Redelivery delay after the n-th failure (the last entry repeats). */
+  /** Redelivery delay after a failure on the n-th delivery (the last entry repeats). */
   backoffMs: number[];
   deadLetterSubject: string;
+  /**
+   * Runs before a message is dead-lettered, with the reason, so the service can record that it gave the message
+   * up. If it throws (or the dead-letter publish fails) the message is not dead-lettered yet: it comes back once
+   * more and the hook runs again then, so it must be idempotent.
+   */
+  beforeDeadLetter?: (msg: JsMsg, reason: string) => Promise<void>;
   /**
    * Unacknowledged messages the server hands out across all replicas. Set 1 for a projection that must see
    * events in order: the next message waits until this one is acknowledged or dead-lettered.
@@ -78,7 +95,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<ConsumerHan
 
 /**
  * The server allows one delivery more than `maxDeliver`: if the process died during the last attempt, or the
- * dead-letter publish failed, that extra delivery dead-letters the message instead of leaving it stuck
+ * dead-letter hook or publish failed, that extra delivery dead-letters the message instead of leaving it stuck
  * unacknowledged forever.
  */
 async function upsertConsumer(jsm: JetStreamManager, options: ConsumerOptions, ackWaitMs: number): Promise<void> {
@@ -150,15 +167,22 @@ class ConsumerLoop {
       return;
     }
     const keepAlive = setInterval(() => msg.working(), Math.max(this.ackWaitMs / 2, 100));
+    let outcome: void | RetryLater = undefined;
     let failure: unknown;
     let failed = false;
     try {
-      await this.options.handler(msg);
+      outcome = await this.options.handler(msg);
     } catch (err) {
       failed = true;
       failure = err;
     } finally {
       clearInterval(keepAlive);
+    }
+    if (!failed && outcome) {
+      // Put back as the handler asked, unless that would take the delivery the server keeps for dead-lettering.
+      if (delivery >= this.options.maxDeliver) await this.deadLetter(msg, `still to be retried after ${delivery} deliveries`);
+      else msg.nak(outcome.retryInMs);
+      return;
     }
     if (!failed) {
       // Awaiting the server's confirmation means stop() returns with every finished message settled, and a
@@ -178,6 +202,15 @@ class ConsumerLoop {
   }
 
   private async deadLetter(msg: JsMsg, reason: string): Promise<void> {
+    if (this.options.beforeDeadLetter) {
+      try {
+        await this.options.beforeDeadLetter(msg, reason);
+      } catch (err) {
+        this.logger.error(`${msg.subject} #${msg.seq}: not dead-lettered yet, its hook failed: ${errorMessage(err)}`);
+        msg.nak(backoffDelay(this.options.backoffMs, msg.info.deliveryCount));
+        return;
+      }
+    }
     const h = natsHeaders();
     for (const [key, values] of msg.headers ?? []) {
       if (!key.startsWith('Nats-')) for (const value of values) h.append(key, value);

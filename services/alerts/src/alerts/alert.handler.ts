@@ -1,12 +1,14 @@
+import { Injectable } from '@nestjs/common';
 import { alertsStreams, type AlertRef, type AlertView, type RequestContext } from '@llmlab/contracts';
-import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner } from '@llmlab/service-kit';
 import { actorId } from '../shared/actor-id';
-import type { WriteEffects } from '@llmlab/messaging';
+import { WriteEffects } from '@llmlab/messaging';
 import { alertDecider } from './alert.decider';
 import { alertNotFound } from './alert.errors';
-import type { AlertQueries } from './alert.queries';
+import { AlertQueries } from './alert.queries';
 import { organizationScope, isUuid } from '@llmlab/domain';
 
+@Injectable()
 export class AlertHandler {
   constructor(
     private readonly runner: CommandRunner,

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import {
   ALERT_KINDS,
   ALERT_STATES,
@@ -16,7 +17,7 @@ import {
   AlertErrorCode,
 } from '@llmlab/contracts';
 import type { Prisma } from '../generated/prisma/client';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { scopeFromColumns } from '../spend/scope';
 import { AlertError, alertNotFound } from './alert.errors';
 import { type OrganizationScope, FieldErrors, isUuid } from '@llmlab/domain';
@@ -79,6 +80,7 @@ function instant(errors: FieldErrors, field: string, value: string | undefined):
 }
 
 /** Fired alerts and their deliveries, always within the caller's organization. */
+@Injectable()
 export class AlertQueries {
   constructor(private readonly prisma: PrismaClient) {}
 

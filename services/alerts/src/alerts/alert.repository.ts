@@ -1,5 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import type { AlertKind, AlertNotificationData, AlertState, BudgetScope } from '@llmlab/contracts';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { scopeFromColumns } from '../spend/scope';
 import { type OrganizationScope } from '@llmlab/domain';
 
@@ -19,6 +20,7 @@ export interface AlertRecord {
 }
 
 /** The evaluator's reads of fired alerts. */
+@Injectable()
 export class AlertRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

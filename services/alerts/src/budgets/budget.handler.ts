@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import {
   alertsStreams,
@@ -7,16 +8,17 @@ import {
   type RequestContext,
   type UpdateBudgetRequest,
 } from '@llmlab/contracts';
-import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
-import type { SettingsRepository } from '../settings/settings.repository';
+import { metadataFromContext, CommandRunner } from '@llmlab/service-kit';
+import { SettingsRepository } from '../settings/settings.repository';
 import { actorId } from '../shared/actor-id';
-import type { WriteEffects } from '@llmlab/messaging';
+import { WriteEffects } from '@llmlab/messaging';
 import { budgetDecider } from './budget.decider';
 import { budgetNotFound } from './budget.errors';
-import type { BudgetQueries } from './budget.queries';
-import type { BudgetRepository } from './budget.repository';
+import { BudgetQueries } from './budget.queries';
+import { BudgetRepository } from './budget.repository';
 import { organizationScope, isUuid } from '@llmlab/domain';
 
+@Injectable()
 export class BudgetHandler {
   constructor(
     private readonly runner: CommandRunner,

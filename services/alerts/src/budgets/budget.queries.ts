@@ -1,7 +1,8 @@
+import { Injectable } from '@nestjs/common';
 import type { BudgetList, BudgetStatusView, BudgetView } from '@llmlab/contracts';
-import type { RuleEvaluator } from '../evaluation/rule-evaluator';
+import { RuleEvaluator } from '../evaluation/rule-evaluator';
 import { budgetNotFound } from './budget.errors';
-import type { BudgetRecord, BudgetRepository } from './budget.repository';
+import { BudgetRepository, type BudgetRecord } from './budget.repository';
 import { type OrganizationScope, isUuid } from '@llmlab/domain';
 
 export function budgetView(record: BudgetRecord, current: BudgetStatusView): BudgetView {
@@ -22,6 +23,7 @@ export function budgetView(record: BudgetRecord, current: BudgetStatusView): Bud
 }
 
 /** Budgets with their live figures, computed from the service's own aggregates when they are read. */
+@Injectable()
 export class BudgetQueries {
   constructor(
     private readonly budgets: BudgetRepository,

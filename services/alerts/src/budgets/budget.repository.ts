@@ -1,5 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import type { BudgetPeriod } from '@llmlab/contracts';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { scopeFromColumns } from '../spend/scope';
 import type { BudgetFacts } from './budget-status';
 import { type OrganizationScope } from '@llmlab/domain';
@@ -29,6 +30,7 @@ function record(row: BudgetRow): BudgetRecord {
 }
 
 /** Budgets as the read model has them; deleted budgets are not found. */
+@Injectable()
 export class BudgetRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

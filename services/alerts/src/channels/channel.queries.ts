@@ -1,7 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import type { ChannelList } from '@llmlab/contracts';
-import { channelView, type ChannelRepository } from './channel.repository';
+import { channelView, ChannelRepository } from './channel.repository';
 import { type OrganizationScope } from '@llmlab/domain';
 
+@Injectable()
 export class ChannelQueries {
   constructor(private readonly channels: ChannelRepository) {}
 

@@ -1,5 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import type { ChannelType, ChannelView, SealedChannelConfig } from '@llmlab/contracts';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { type OrganizationScope, isUuid } from '@llmlab/domain';
 
 export interface ChannelRecord extends ChannelView {
@@ -21,6 +22,7 @@ function record(row: ChannelRow): ChannelRecord {
 }
 
 /** Channels that were not removed, with their sealed configuration (never handed to the API as is). */
+@Injectable()
 export class ChannelRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

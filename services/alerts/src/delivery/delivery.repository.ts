@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { AlertNotificationData, ChannelType, DeliveryEvent, SealedChannelConfig } from '@llmlab/contracts';
 import type { Pool } from 'pg';
 import { recordDeliveryAttempt } from './delivery-record';
@@ -16,8 +18,9 @@ export interface DeliveryTargetRow {
 }
 
 /** The delivery consumer's operational writes on its rows. */
+@Injectable()
 export class DeliveryRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /**
    * Counts the attempt and takes a lease in one committed statement, before anything is sent: the attempt bound

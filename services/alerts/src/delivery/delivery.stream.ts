@@ -6,6 +6,9 @@ import type { StreamTopology } from '@llmlab/messaging';
 /** JetStream's answer when a stream exists with another configuration. */
 const STREAM_NAME_IN_USE = 10058;
 
+/** Injection token of the ensured `DeliveryStream`. */
+export const DELIVERY_STREAM = Symbol('DELIVERY_STREAM');
+
 export interface DeliveryStream {
   name: string;
   /** Where jobs are published (prefixed). */

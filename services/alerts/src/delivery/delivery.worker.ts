@@ -1,135 +1,76 @@
-import { v7 as uuidv7 } from 'uuid';
-import { alertsStreams, type AlertDeliveryJob, type DeliveryEvent } from '@llmlab/contracts';
-import type { EventStore } from '@llmlab/event-store';
-import { deliver, type ChannelRegistry, type DeliveryResult, type RetryPolicy } from '@llmlab/notifications';
-import type { Logger } from 'pino';
-import type { ChannelConfigCipher } from '../crypto/channel-config.cipher';
-import { systemMetadata } from '../shared/system-metadata';
-import { isFinal } from './delivery-record';
-import type { DeliveryRepository } from './delivery.repository';
+import { Inject, Injectable } from '@nestjs/common';
+import { jetstream, type JsMsg } from '@nats-io/jetstream';
+import type { AlertDeliveryJob } from '@llmlab/contracts';
+import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
+import { RUNTIME, SERVICE_CONFIG, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import type { AlertsConfig } from '../alerts.config';
+import { DeliverySender } from './delivery.sender';
+import { DELIVERY_STREAM, type DeliveryStream } from './delivery.stream';
 
-/** What the consumer does with the job's message once the worker is done. */
-export type Settlement = { kind: 'ack' } | { kind: 'retry'; delayMs: number };
-
-type Outcome =
-  | DeliveryResult
-  /** Decided here, without sending: the channel is gone, its configuration unreadable, or the attempts spent. */
-  | { outcome: 'permanent' | 'dead'; reason: string; attempt: number; detail: string; httpStatus?: undefined };
-
-export interface DeliveryWorkerOptions {
-  retryPolicy: RetryPolicy;
-  /** How long a claim keeps other consumers off: longer than one attempt can take. */
-  leaseMs: number;
-}
+const DURABLE = 'alerts-deliveries';
+/**
+ * Deliveries of a job beyond its attempts: this service's own failures on it (a database outage, say), waits for
+ * another consumer's lease, restarts. Past them the job is given up as `DeliveryDead` and dead-lettered.
+ */
+const SPARE_DELIVERIES = 10;
 
 /**
- * One delivery job: claim the delivery (attempt counted, lease taken, committed), send once through its channel,
- * record the attempt as an event and in the read model, then let the consumer ack, or nak with the retry delay
- * (a receiver's `Retry-After` included). A delivery whose stream already ends in a final event is only brought up
- * to date: after a success nothing is sent again. The window that remains (docs/alerting.md): a crash after the
- * receiver took the request and before the event is appended sends it again, with the same idempotency key.
+ * The pull consumer of delivery jobs (`ALERT_DELIVERIES`): each job goes to the sender, and comes back after the
+ * delay the retry policy (or the receiver's `Retry-After`) chose. JetStream bounds a job's deliveries (its attempts
+ * and `SPARE_DELIVERIES`); within that bound, the row's attempt count bounds what is sent.
  */
-export class DeliveryWorker {
+@Injectable()
+export class DeliveryWorker implements BackgroundWorker {
+  readonly name = 'delivery consumer';
+  private handle?: ConsumerHandle;
+
   constructor(
-    private readonly repository: DeliveryRepository,
-    private readonly store: EventStore,
-    private readonly channels: ChannelRegistry,
-    private readonly cipher: ChannelConfigCipher,
-    private readonly logger: Logger,
-    private readonly options: DeliveryWorkerOptions,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SERVICE_CONFIG) private readonly config: AlertsConfig,
+    @Inject(DELIVERY_STREAM) private readonly stream: DeliveryStream,
+    private readonly sender: DeliverySender,
   ) {}
 
-  async handle(job: AlertDeliveryJob): Promise<Settlement> {
-    const claim = await this.repository.claim(job.deliveryId, this.options.leaseMs);
-    if (claim.kind === 'settled') return { kind: 'ack' };
-    if (claim.kind === 'leased') return { kind: 'retry', delayMs: claim.retryInMs };
-
-    const stream = alertsStreams.delivery(job.deliveryId);
-    const [last] = await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 });
-    if (last) {
-      const recorded = { id: last.id, type: last.type, data: last.data } as DeliveryEvent & { id: string };
-      if (isFinal(recorded)) {
-        await this.repository.record(recorded);
-        return { kind: 'ack' };
-      }
-    }
-
-    const result = await this.attempt(job, claim.attempt);
-    await this.append(job, toEvent(job, result, new Date()));
-    if (result.outcome !== 'delivered') {
-      this.logger.warn(
-        { deliveryId: job.deliveryId, attempt: result.attempt, outcome: result.outcome, detail: result.detail },
-        'delivery attempt failed',
-      );
-    }
-    return result.outcome === 'retryable' ? { kind: 'retry', delayMs: result.retryInMs } : { kind: 'ack' };
-  }
-
-  /** Gives a job up after this service (not the receiver) failed on it every time: recorded as dead, visibly. */
-  async giveUp(job: AlertDeliveryJob, reason: string): Promise<void> {
-    await this.append(job, toEvent(job, { outcome: 'dead', reason: 'internal-error', attempt: 0, detail: reason }, new Date()));
-  }
-
-  /** The event is the record (the audit log's, and the one a later claim checks); the row follows it. */
-  private async append(job: AlertDeliveryJob, event: DeliveryEvent): Promise<void> {
-    const id = uuidv7();
-    await this.store.appendToStream(
-      alertsStreams.delivery(job.deliveryId),
-      [{ id, ...event, metadata: systemMetadata(job.organizationId) }],
-      {
-        expectedRevision: 'any',
+  async start(): Promise<void> {
+    const { config } = this;
+    this.handle = await runConsumer({
+      js: jetstream(this.runtime.nats),
+      stream: this.stream.name,
+      durable: DURABLE,
+      concurrency: config.ALERTS_DELIVERY_CONCURRENCY,
+      // Jobs put back for a later retry stay pending: room for many of them besides the ones running.
+      maxAckPending: config.ALERTS_DELIVERY_CONCURRENCY * 64,
+      ackWaitMs: config.ALERTS_DELIVERY_ACK_WAIT_MS,
+      maxDeliver: config.ALERTS_DELIVERY_MAX_ATTEMPTS + SPARE_DELIVERIES,
+      backoffMs: [1_000, 5_000, 30_000, 120_000],
+      deadLetterSubject: this.runtime.streams.subject(`dlq.${DURABLE}`),
+      handler: (msg) => this.sender.handle(jobOf(msg)),
+      beforeDeadLetter: async (msg) => {
+        // A malformed job has no delivery to record; the dead-letter subject keeps it.
+        const job = tryJobOf(msg);
+        if (job) await this.sender.giveUp(job, `the alerts service failed to process the delivery in ${msg.info.deliveryCount} deliveries`);
       },
-    );
-    await this.repository.record({ id, ...event });
+    });
   }
 
-  private async attempt(job: AlertDeliveryJob, attempt: number): Promise<Outcome> {
-    const { maxAttempts } = this.options.retryPolicy;
-    if (attempt > maxAttempts) {
-      return { outcome: 'dead', reason: 'attempts-exhausted', attempt, detail: `no attempt left (${maxAttempts} allowed)` };
-    }
-    const target = await this.repository.target(job.deliveryId);
-    const channel = target && this.channels.get(target.channel.type);
-    if (!target || !channel)
-      return { outcome: 'permanent', reason: 'invalid-config', attempt, detail: 'the channel type is not supported' };
-    if (target.channel.removed) return { outcome: 'permanent', reason: 'channel-removed', attempt, detail: 'the channel was removed' };
-    // A database error throws (the message is retried); a configuration that cannot be decrypted is final.
-    const opened = await this.cipher.open(job.channelId, target.channel.config);
-    if (!opened.ok) {
-      return {
-        outcome: 'permanent',
-        reason: 'invalid-config',
-        attempt,
-        detail: 'the stored configuration cannot be decrypted with the master key',
-      };
-    }
-    return deliver({ channel, config: opened.config }, target.notification, {
-      idempotencyKey: job.deliveryId,
-      attempt,
-      retryPolicy: this.options.retryPolicy,
-    });
+  async stop(): Promise<void> {
+    await this.handle?.stop();
   }
 }
 
-function toEvent(job: AlertDeliveryJob, result: Outcome, at: Date): DeliveryEvent {
-  const base = {
-    deliveryId: job.deliveryId,
-    alertId: job.alertId,
-    channelId: job.channelId,
-    organizationId: job.organizationId,
-    attempt: result.attempt,
-    httpStatus: result.httpStatus ?? null,
-    detail: result.detail,
-    at: at.toISOString(),
-  };
-  switch (result.outcome) {
-    case 'delivered':
-      return { type: 'DeliverySucceeded', data: { ...base, durationMs: result.durationMs } };
-    case 'retryable':
-      return { type: 'DeliveryFailed', data: { ...base, outcome: 'retryable', reason: result.reason, retryInMs: result.retryInMs } };
-    case 'permanent':
-      return { type: 'DeliveryFailed', data: { ...base, outcome: 'permanent', reason: result.reason, retryInMs: null } };
-    case 'dead':
-      return { type: 'DeliveryDead', data: { ...base, reason: result.reason } };
+function tryJobOf(msg: JsMsg): AlertDeliveryJob | undefined {
+  try {
+    const job = msg.json<AlertDeliveryJob>();
+    return typeof job?.deliveryId === 'string' && typeof job.channelId === 'string' && typeof job.organizationId === 'string'
+      ? job
+      : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+function jobOf(msg: JsMsg): AlertDeliveryJob {
+  const job = tryJobOf(msg);
+  if (!job) throw new Error('malformed delivery job');
+  return job;
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { BackgroundWorker } from '@llmlab/service-kit';
 import type { AlertRepository } from '../alerts/alert.repository';
 import type { BudgetRepository } from '../budgets/budget.repository';
 import type { DeliveryPublisher } from '../delivery/delivery.publisher';
@@ -24,7 +25,8 @@ const OUTBOX_GRACE_MS = 10_000;
  * default), and for every organization with recent usage, budgets or open alerts on each tick (30 s by default),
  * on one replica at a time. Both keep usage-to-alert well inside the 60 s the issue asks for.
  */
-export class EvaluationScheduler {
+export class EvaluationScheduler implements BackgroundWorker {
+  readonly name = 'rule evaluation';
   private readonly dirty = new Set<string>();
   private timers: NodeJS.Timeout[] = [];
   private flushing?: Promise<void>;
@@ -42,7 +44,7 @@ export class EvaluationScheduler {
     private readonly options: EvaluationSchedulerOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.timers = [
       setInterval(() => void this.flush(), this.options.debounceMs),
       setInterval(() => void this.tick(), this.options.intervalMs),

@@ -17,11 +17,10 @@ import { budgetStatus, type BudgetFacts } from '../budgets/budget-status';
 import type { BudgetRecord, BudgetRepository } from '../budgets/budget.repository';
 import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
-import { derivedId } from '../shared/derived-id';
 import { systemMetadata } from '../shared/system-metadata';
 import { hourStart, type SpendRepository } from '../spend/spend.repository';
 import { decideAlerts, decideResolution, hourFires, ruleKeys, type AlertCandidate, type RuleObservation } from './alert-rules.decider';
-import { type CommandRunner } from '@llmlab/service-kit';
+import { derivedId, type CommandRunner } from '@llmlab/service-kit';
 import { trustedScope, type OrganizationScope } from '@llmlab/domain';
 
 const HOUR_MS = 3_600_000;
@@ -30,6 +29,8 @@ const DAY_MS = 86_400_000;
 const ANOMALY_HISTORY_DAYS = 15;
 const ERROR_RATE_BASELINE_DAYS = 7;
 const FORECAST_HISTORY_DAYS = 28;
+/** Where alert ids derive from their rule keys (a random UUID, fixed once: the ids of past alerts depend on it). */
+const ALERT_ID_NAMESPACE = '8e3f1c52-6a0d-4b8e-9c1a-2f5d7b9e4a36';
 
 /** `usage`: right after usage was applied (budgets, error rate, unpriced). `tick`: everything, and resolution. */
 export type EvaluationMode = 'usage' | 'tick';
@@ -211,7 +212,7 @@ export class RuleEvaluator {
 
   /** Appends `AlertFired` to a stream that must not exist yet. Resolves with the alert id, or undefined if it fired before. */
   private async fire(tenant: OrganizationScope, candidate: AlertCandidate, now: Date): Promise<string | undefined> {
-    const alertId = derivedId(candidate.ruleKey);
+    const alertId = derivedId(ALERT_ID_NAMESPACE, candidate.ruleKey);
     const { organizationId } = tenant;
     const notification = {
       alertId,

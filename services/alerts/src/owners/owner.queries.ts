@@ -1,8 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import type { AlertsOwner, ResolveAlertsOwnerRequest } from '@llmlab/contracts';
 import { alertNotFound } from '../alerts/alert.errors';
 import { budgetNotFound } from '../budgets/budget.errors';
 import { channelNotFound } from '../channels/channel.errors';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { isUuid } from '@llmlab/domain';
 
 /**
@@ -10,6 +11,7 @@ import { isUuid } from '@llmlab/domain';
  * the caller's role there before it forwards `/v1/budgets/{id}` and the like (another tenant's id then answers
  * 404 at the edge). It returns nothing but the organization id; the forwarded request is scoped again.
  */
+@Injectable()
 export class OwnerQueries {
   constructor(private readonly prisma: PrismaClient) {}
 

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { AlertsEvent, RecordedEvent } from '@llmlab/contracts';
 import { applyInTransaction, type ProjectionRef } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
@@ -14,8 +16,9 @@ export const ALERTS_READ_MODELS: ProjectionRef = { schema: 'alerts', projection:
  * deliveries. An alert's deliveries are created with it, one per channel the organization has at that point of
  * the event order, so a rebuild makes the same rows.
  */
+@Injectable()
 export class AlertsProjection {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
     return applyInTransaction(this.pool, ALERTS_READ_MODELS, event, (tx) => write(tx, event));

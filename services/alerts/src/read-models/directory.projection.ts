@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { OrganizationEvent, ProjectEvent, RecordedEvent } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool } from 'pg';
@@ -8,8 +10,9 @@ export const DIRECTORY_PROJECTION = { schema: 'alerts', projection: 'directory' 
  * Names of organizations and projects from the auth service's events, so a notification says "project
  * checkout-bot" rather than an id. Everything else in `events.auth.>` is ignored (and checkpointed).
  */
+@Injectable()
 export class DirectoryProjection {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   apply(recorded: RecordedEvent): Promise<boolean> {
     const event = { type: recorded.type, data: recorded.data } as OrganizationEvent | ProjectEvent;

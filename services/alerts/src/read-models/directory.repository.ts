@@ -1,8 +1,10 @@
+import { Injectable } from '@nestjs/common';
 import type { BudgetScope } from '@llmlab/contracts';
-import type { PrismaClient } from './prisma';
+import { PrismaClient } from './prisma';
 import { type OrganizationScope } from '@llmlab/domain';
 
 /** Names from the auth events; an id stands in for a name the service has not seen (yet). */
+@Injectable()
 export class DirectoryRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

@@ -1,11 +1,13 @@
+import { Injectable } from '@nestjs/common';
 import { alertsStreams, type AlertSettingsView, type RequestContext, type UpdateAlertSettingsRequest } from '@llmlab/contracts';
-import { metadataFromContext, type CommandRunner } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner } from '@llmlab/service-kit';
 import { actorId } from '../shared/actor-id';
-import type { WriteEffects } from '@llmlab/messaging';
+import { WriteEffects } from '@llmlab/messaging';
 import { settingsDecider } from './settings.decider';
-import type { SettingsRepository } from './settings.repository';
+import { SettingsRepository } from './settings.repository';
 import { organizationScope } from '@llmlab/domain';
 
+@Injectable()
 export class SettingsHandler {
   constructor(
     private readonly runner: CommandRunner,

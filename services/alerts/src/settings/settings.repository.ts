@@ -1,8 +1,10 @@
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsView } from '@llmlab/contracts';
-import type { PrismaClient } from '../read-models/prisma';
+import { PrismaClient } from '../read-models/prisma';
 import { type OrganizationScope } from '@llmlab/domain';
 
 /** An organization's alerting settings, the defaults until it changes them. */
+@Injectable()
 export class SettingsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 

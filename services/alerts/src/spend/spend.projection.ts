@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { RecordedEvent, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
@@ -93,8 +95,9 @@ export interface SpendChange {
  * unpriced records per organization, project, tag value and end user. Each event commits with the projection's
  * checkpoint (a redelivery changes nothing); it never reads the ingestion schema.
  */
+@Injectable()
 export class SpendProjection {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /** Resolves with what changed, or undefined for an event at or below the checkpoint, or of another kind. */
   async apply(event: RecordedEvent): Promise<SpendChange | undefined> {

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { BudgetScope } from '@llmlab/contracts';
 import { localDayKey, type DailySpend, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { Pool } from 'pg';
@@ -8,8 +10,9 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /** Reads of the hourly aggregates, every one scoped to an organization. Hours are UTC clock hours `[from, to)`. */
+@Injectable()
 export class SpendRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   private scopeArgs(tenant: OrganizationScope, scope: BudgetScope): [string, string, string, string] {
     const c = scopeColumns(scope);

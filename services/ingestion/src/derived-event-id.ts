@@ -1,18 +1,12 @@
 import { v5 as uuidv5 } from 'uuid';
 
-/** What a decider returns: the event without its metadata, which the handler adds from the request. */
-export interface DecidedEvent<TType extends string, TData> {
-  id: string;
-  type: TType;
-  data: TData;
-}
-
 /** Namespace of the ingestion service's derived event ids (a random UUID, fixed once). */
 const INGESTION_NAMESPACE = '4f0c6f53-1d0e-4a4b-9f2c-7f1d3c2b8e61';
 
 /**
  * An event id that is a function of what the event stands for (a batch part, a refresh part, a correction), so
- * that doing the same work again appends an event the store recognises as already written.
+ * that doing the same work again appends an event the store recognises as already written. Handlers compute it and
+ * pass it in the command: deciders never mint ids.
  */
 export function derivedEventId(...parts: (string | number)[]): string {
   return uuidv5(parts.join('\u0000'), INGESTION_NAMESPACE);

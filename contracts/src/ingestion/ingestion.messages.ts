@@ -11,16 +11,11 @@ import type {
 import type { MoneyAmount, UsageCounts, UsageStatus } from './usage-event';
 
 /**
- * Requests and replies of the ingestion subjects. The gateway has checked that the caller may reach the
- * organization (and project) named in the payload; every query is scoped by them and sees nothing else.
+ * Requests and replies of the ingestion subjects. The organization (and project) a request is about is the one its
+ * context names, resolved by the gateway from the route, never a payload field: the cost queries read the context's
+ * project, or the whole organization when the context names none; prices are the context's organization's.
  * Instants are RFC 3339 strings, ranges are `[from, to)`, amounts are decimal strings with a currency.
  */
-
-/** A project of an organization, or (no `projectId`) the whole organization. */
-export interface CostScope {
-  organizationId: string;
-  projectId?: string;
-}
 
 export interface CostRange {
   from: string;
@@ -46,7 +41,7 @@ export interface CostTotals {
   tokens: TokenTotals;
 }
 
-export type CostSummaryRequest = CostScope & CostRange;
+export type CostSummaryRequest = CostRange;
 
 export interface CostSummary {
   from: string;
@@ -58,8 +53,8 @@ export interface CostSummary {
 
 export type CostGroupBy = 'provider' | 'model' | 'day' | 'hour' | 'user' | 'project' | `tag:${string}`;
 
-export interface CostBreakdownRequest extends CostScope, CostRange {
-  /** `project` only for an organization scope; `tag:<name>` groups by that tag's values. */
+export interface CostBreakdownRequest extends CostRange {
+  /** `project` only for an organization-wide request; `tag:<name>` groups by that tag's values. */
   groupBy: CostGroupBy;
   /** Rows returned, 1 to 1,000; 100 when absent. */
   limit?: number;
@@ -81,9 +76,8 @@ export interface CostBreakdown {
   rows: CostBreakdownRow[];
 }
 
+/** The records of the context's project. */
 export interface UsageRecordsRequest extends CostRange {
-  organizationId: string;
-  projectId: string;
   model?: string;
   userId?: string;
   status?: UsageStatus;
@@ -134,17 +128,12 @@ export interface PricingModelsPage {
   attribution: PriceDataAttribution;
 }
 
-export interface PriceOverridesRequest {
-  organizationId: string;
-}
-
 export interface PriceOverrideList {
   data: PriceOverrideData[];
 }
 
-/** A new organization price. Currency, when given, must be USD. */
+/** A new price of the context's organization. Currency, when given, must be USD. */
 export interface CreatePriceOverrideRequest {
-  organizationId: string;
   provider: string;
   model: string;
   aliases?: string[];
@@ -158,8 +147,8 @@ export interface CreatePriceOverrideRequest {
   tiers?: PriceTierData[];
 }
 
+/** A price of the context's organization. */
 export interface PriceOverrideRef {
-  organizationId: string;
   overrideId: string;
 }
 

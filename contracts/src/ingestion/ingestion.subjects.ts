@@ -7,7 +7,6 @@ import type {
   CreatePriceOverrideRequest,
   PriceOverrideList,
   PriceOverrideRef,
-  PriceOverridesRequest,
   PricingModelsPage,
   PricingModelsRequest,
   RefreshPricingRequest,
@@ -26,7 +25,7 @@ export const ingestionSubjects = {
   costBreakdown: defineSubject<CostBreakdownRequest, CostBreakdown>('ingestion.query.cost-breakdown'),
   usageRecords: defineSubject<UsageRecordsRequest, UsageRecordsPage>('ingestion.query.usage-records'),
   pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),
-  listPriceOverrides: defineSubject<PriceOverridesRequest, PriceOverrideList>('ingestion.query.list-price-overrides'),
+  listPriceOverrides: defineSubject<Record<string, never>, PriceOverrideList>('ingestion.query.list-price-overrides'),
   createPriceOverride: defineSubject<CreatePriceOverrideRequest, PriceOverrideData>('ingestion.cmd.create-price-override'),
   deletePriceOverride: defineSubject<PriceOverrideRef, Record<string, never>>('ingestion.cmd.delete-price-override'),
   /** Platform administrators only (the gateway checks); also sent by `npm run pricing:refresh`. */

@@ -1,5 +1,10 @@
-/** An event as a decider emits it: the handler adds metadata when it appends. */
+/**
+ * An event as a decider emits it: the handler adds metadata when it appends. An `id`, when the decider gives one,
+ * comes from its command (derived from what the event stands for), so that deciding the same command again appends
+ * an event the store recognises as already written; without one the store assigns a fresh id.
+ */
 export interface DomainEvent<TType extends string = string, TData = unknown> {
+  id?: string;
   type: TType;
   data: TData;
 }

@@ -53,7 +53,7 @@ export class CommandRunner {
       try {
         const appended = await this.store.appendToStream(
           stream,
-          events.map((e) => ({ type: e.type, data: e.data, metadata: options.metadata })),
+          events.map((e) => ({ ...(e.id === undefined ? {} : { id: e.id }), type: e.type, data: e.data, metadata: options.metadata })),
           { expectedRevision: revision < 0 ? 'no_stream' : revision },
         );
         return {

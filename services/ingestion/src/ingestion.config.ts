@@ -1,6 +1,6 @@
 import { REMOTE_DATA_JSON_URL } from '@pydantic/genai-prices';
 import { z } from '@llmlab/config';
-import type { DomainServiceConfig, ServiceRuntime } from '@llmlab/service-kit';
+import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -31,9 +31,5 @@ export const ingestionEnv = {
 };
 
 type IngestionEnv = { [K in keyof typeof ingestionEnv]: z.infer<(typeof ingestionEnv)[K]> };
+/** What `SERVICE_CONFIG` holds in this service: the common variables and its own, validated at start. */
 export type IngestionConfig = DomainServiceConfig & IngestionEnv;
-
-/** The runtime's configuration was validated against `ingestionEnv` by the service kit: this only narrows the type. */
-export function ingestionConfig(runtime: ServiceRuntime): IngestionConfig {
-  return runtime.config as IngestionConfig;
-}

@@ -1,46 +1,85 @@
-import { Injectable, Module } from '@nestjs/common';
-import { backgroundWorkers, RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { Module } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { EventStore } from '@llmlab/event-store';
+import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { CostController } from './costs/cost.controller';
 import { CostQueries } from './costs/cost.queries';
-import { IngestionCore } from './ingestion.core';
-import { PriceCatalogHandler, type PriceCatalogHandlerOptions } from './price-catalog/price-catalog.handler';
+import { CostRepository } from './costs/cost.repository';
+import { UsageRecordRepository } from './costs/usage-record.repository';
+import type { IngestionConfig } from './ingestion.config';
+import { CatalogPollWorker } from './price-catalog/catalog-poll.worker';
+import { CatalogSeedWorker } from './price-catalog/catalog-seed.worker';
+import { PriceBook } from './price-catalog/price-book';
+import { PriceCatalogHandler } from './price-catalog/price-catalog.handler';
 import { PricingController } from './price-catalog/pricing.controller';
 import { PricingModelsQueries } from './price-catalog/pricing-models.queries';
 import { PriceOverrideHandler } from './price-overrides/price-override.handler';
+import { PriceOverrideQueries } from './price-overrides/price-override.queries';
+import { IngestionProjection } from './read-models/ingestion.projection';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { ReadModelsWorker } from './read-models/read-models.worker';
+import { UsageProjectionRepository } from './read-models/usage-projection.repository';
+import { Repricer } from './repricing/repricer';
+import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
+import { UsageMaintenance } from './usage/usage-maintenance';
+import { UsagePartitions } from './usage/usage-partitions';
+import { UsageRecordingHandler } from './usage/usage-recording.handler';
 
-/** Where a price refresh reads the genai-prices data; tests provide their own dataset. */
-export const PRICE_DATA_LOADER = Symbol('PRICE_DATA_LOADER');
-
-@Injectable()
-class IngestionCoreWorker implements BackgroundWorker {
-  readonly name = 'ingestion core';
-  constructor(private readonly core: IngestionCore) {}
-  start(): Promise<void> {
-    return this.core.start();
-  }
-  async stop(): Promise<void> {
-    // The core's parts registered their own stops with the runtime when they started.
-  }
-}
-
-/** The ingestion service: owns the usage ledger, the pricing catalog and traces. */
+/** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
   controllers: [CostController, PricingController],
   providers: [
     {
-      provide: IngestionCore,
-      inject: [RUNTIME, { token: PRICE_DATA_LOADER, optional: true }],
-      useFactory: (runtime: ServiceRuntime, loadProviders?: PriceCatalogHandlerOptions['loadProviders']) =>
-        new IngestionCore(runtime, { loadProviders }),
+      provide: PriceBook,
+      inject: [EVENT_STORE, SERVICE_CONFIG],
+      useFactory: (store: EventStore, config: IngestionConfig) => new PriceBook(store, { overridesTtlMs: config.OVERRIDES_CACHE_TTL_MS }),
     },
-    CostQueries,
+    {
+      provide: PriceCatalogHandler,
+      inject: [CommandRunner, PriceBook, SERVICE_CONFIG],
+      useFactory: (runner: CommandRunner, priceBook: PriceBook, config: IngestionConfig) =>
+        new PriceCatalogHandler(runner, priceBook, config.PRICING_DATA_URL),
+    },
+    PriceOverrideHandler,
+    PriceOverrideQueries,
     PricingModelsQueries,
-    { provide: PriceCatalogHandler, inject: [IngestionCore], useFactory: (core: IngestionCore) => core.catalog },
-    { provide: PriceOverrideHandler, inject: [IngestionCore], useFactory: (core: IngestionCore) => core.overrides },
-    IngestionCoreWorker,
-    backgroundWorkers(IngestionCoreWorker),
+    CostRepository,
+    UsageRecordRepository,
+    CostQueries,
+    UsageRecordingHandler,
+    UsagePartitions,
+    UsageProjectionRepository,
+    IngestionProjection,
+    {
+      provide: Repricer,
+      inject: [PG_POOL, EVENT_STORE, PriceBook, LOGGER, SERVICE_CONFIG],
+      useFactory: (pool: Pool, store: EventStore, priceBook: PriceBook, logger: Logger, config: IngestionConfig) =>
+        new Repricer(pool, store, priceBook, logger, config.REPRICE_INTERVAL_MS),
+    },
+    {
+      provide: UsageMaintenance,
+      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG],
+      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig) =>
+        new UsageMaintenance(pool, partitions, logger, {
+          dedupWindowDays: config.DEDUP_WINDOW_DAYS,
+          monthsAhead: config.PARTITION_MONTHS_AHEAD,
+          intervalMs: config.MAINTENANCE_INTERVAL_MS,
+        }),
+    },
+    {
+      provide: CatalogPollWorker,
+      inject: [PriceBook, LOGGER, SERVICE_CONFIG],
+      useFactory: (priceBook: PriceBook, logger: Logger, config: IngestionConfig) =>
+        new CatalogPollWorker(priceBook, logger, config.PRICING_POLL_INTERVAL_MS),
+    },
+    CatalogSeedWorker,
+    ReadModelsWorker,
+    UsageIngestConsumer,
+    // In this order: prices before anything is priced, the months around now before records arrive, then the
+    // projection, the repricer and, last, the intake. Shutdown stops them in reverse.
+    backgroundWorkers(CatalogSeedWorker, UsageMaintenance, CatalogPollWorker, ReadModelsWorker, Repricer, UsageIngestConsumer),
   ],
 })
 export class IngestionModule {}

@@ -12,6 +12,9 @@ describe('cost queries', () => {
   let d0: number;
   const at = (day: number, time: string) => new Date(d0 + day * DAY + Date.parse(`1970-01-01T${time}Z`)).toISOString();
   const iso = (day: number) => new Date(d0 + day * DAY).toISOString();
+  /** The request context the gateway sends for a project route, and for an organization route. */
+  const project = (t: Tenant) => ({ organizationId: t.organizationId, projectId: t.projectId });
+  const org = (t: Tenant) => ({ organizationId: t.organizationId });
 
   beforeAll(async () => {
     h = await IngestionHarness.start();
@@ -22,12 +25,7 @@ describe('cost queries', () => {
       ['m-a', '1'],
       ['m-b', '2'],
     ]) {
-      await h.request(ingestionSubjects.createPriceOverride, {
-        organizationId: p1.organizationId,
-        provider: 'acme',
-        model,
-        rates: { input, output: '0' },
-      });
+      await h.request(ingestionSubjects.createPriceOverride, { provider: 'acme', model, rates: { input, output: '0' } }, org(p1));
     }
     const event = (id: string, timestamp: string, model: string, inputTokens: number, extra: object = {}) =>
       usageEvent({ id, timestamp, provider: 'acme', model, usage: { inputTokens, outputTokens: 0 }, ...extra });
@@ -51,18 +49,17 @@ describe('cost queries', () => {
   afterAll(() => h?.stop());
 
   const breakdown = async (
-    scope: Tenant | { organizationId: string },
+    scope: { organizationId: string; projectId?: string },
     groupBy: CostBreakdownRequest['groupBy'],
     from = iso(0),
     to = iso(3),
   ) => {
-    const result = await h.request(ingestionSubjects.costBreakdown, { ...scope, groupBy, from, to });
+    const result = await h.request(ingestionSubjects.costBreakdown, { groupBy, from, to }, scope);
     return result.rows.map((r) => [r.key, r.cost.amount, r.requests]);
   };
-  const project = (t: Tenant) => ({ organizationId: t.organizationId, projectId: t.projectId });
 
   it('sums a project, with the previous period of the same length', async () => {
-    const summary = await h.request(ingestionSubjects.costSummary, { ...project(p1), from: iso(1), to: iso(3) });
+    const summary = await h.request(ingestionSubjects.costSummary, { from: iso(1), to: iso(3) }, project(p1));
     expect(summary.current).toEqual({
       cost: { amount: '0.500000000000', currency: 'USD' },
       requests: 2,
@@ -82,7 +79,7 @@ describe('cost queries', () => {
       [iso(0), iso(3), '3.500000000000', 4],
     ];
     for (const [from, to, amount, requests] of cases) {
-      const { current } = await h.request(ingestionSubjects.costSummary, { ...project(p1), from, to });
+      const { current } = await h.request(ingestionSubjects.costSummary, { from, to }, project(p1));
       expect([from, to, current.cost.amount, current.requests]).toEqual([from, to, amount, requests]);
     }
   });
@@ -124,59 +121,42 @@ describe('cost queries', () => {
       ['chat', '2.000000000000', 1],
       ['search', '0.500000000000', 1],
     ]);
-    const limited = await h.request(ingestionSubjects.costBreakdown, {
-      ...project(p1),
-      groupBy: 'model',
-      from: iso(0),
-      to: iso(3),
-      limit: 1,
-    });
+    const limited = await h.request(ingestionSubjects.costBreakdown, { groupBy: 'model', from: iso(0), to: iso(3), limit: 1 }, project(p1));
     expect(limited.rows.map((r) => r.key)).toEqual(['m-b']);
   });
 
   it('sums and breaks down a whole organization, by project too', async () => {
-    const summary = await h.request(ingestionSubjects.costSummary, { organizationId: p1.organizationId, from: iso(0), to: iso(3) });
+    const summary = await h.request(ingestionSubjects.costSummary, { from: iso(0), to: iso(3) }, org(p1));
     expect(summary.current).toMatchObject({ requests: 5, errors: 1, unpriced: 1, cost: { amount: '9.500000000000' } });
-    expect(await breakdown({ organizationId: p1.organizationId }, 'project')).toEqual([
+    expect(await breakdown(org(p1), 'project')).toEqual([
       [p2.projectId, '6.000000000000', 1],
       [p1.projectId, '3.500000000000', 4],
     ]);
-    expect(await breakdown({ organizationId: p1.organizationId }, 'user')).toEqual([
+    expect(await breakdown(org(p1), 'user')).toEqual([
       ['u3', '6.000000000000', 1],
       ['u2', '2.000000000000', 1],
       ['u1', '1.500000000000', 2],
       [null, '0.000000000000', 1],
     ]);
-    const other = await h.request(ingestionSubjects.costSummary, { organizationId: newTenant().organizationId, from: iso(0), to: iso(3) });
+    const other = await h.request(ingestionSubjects.costSummary, { from: iso(0), to: iso(3) }, org(newTenant()));
     expect(other.current).toMatchObject({ requests: 0, cost: { amount: '0.000000000000' } });
   });
 
   it('never reads another organization, even with a project id of it', async () => {
     const stranger = { organizationId: newTenant().organizationId, projectId: p1.projectId };
-    const summary = await h.request(ingestionSubjects.costSummary, { ...stranger, from: iso(0), to: iso(3) });
+    const summary = await h.request(ingestionSubjects.costSummary, { from: iso(0), to: iso(3) }, stranger);
     expect(summary.current.requests).toBe(0);
-    const records = await h.request(ingestionSubjects.usageRecords, { ...stranger, from: iso(0), to: iso(3) });
+    const records = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3) }, stranger);
     expect(records.data).toEqual([]);
   });
 
   it('refuses bad query input with the fields at fault', async () => {
-    const reply = await h.reply(ingestionSubjects.costBreakdown, {
-      ...project(p1),
-      groupBy: 'project',
-      from: iso(3),
-      to: iso(0),
-      limit: 0,
-    });
+    const reply = await h.reply(ingestionSubjects.costBreakdown, { groupBy: 'project', from: iso(3), to: iso(0), limit: 0 }, project(p1));
     expect(reply.ok).toBe(false);
     if (reply.ok) return;
     expect(reply.error).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(reply.error.errors?.map((e) => e.field)).toEqual(['/to', '/groupBy', '/limit']);
-    const unknown = await h.reply(ingestionSubjects.costBreakdown, {
-      ...project(p1),
-      groupBy: 'colour' as 'model',
-      from: iso(0),
-      to: iso(3),
-    });
+    const unknown = await h.reply(ingestionSubjects.costBreakdown, { groupBy: 'colour' as 'model', from: iso(0), to: iso(3) }, project(p1));
     expect(unknown).toMatchObject({ ok: false, error: { errors: [{ field: '/groupBy' }] } });
   });
 
@@ -184,19 +164,17 @@ describe('cost queries', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await h.request(ingestionSubjects.usageRecords, {
-        ...project(p1),
-        from: iso(0),
-        to: iso(3),
-        limit: 3,
-        ...(cursor ? { cursor } : {}),
-      });
+      const page = await h.request(
+        ingestionSubjects.usageRecords,
+        { from: iso(0), to: iso(3), limit: 3, ...(cursor ? { cursor } : {}) },
+        project(p1),
+      );
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(['e4', 'e3', 'e2', 'e1']);
 
-    const page = await h.request(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), userId: 'u1', model: 'm-a' });
+    const page = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), userId: 'u1', model: 'm-a' }, project(p1));
     expect(page.data.map((r) => r.id)).toEqual(['e3', 'e1']);
     expect(page.data[0]).toMatchObject({
       provider: 'acme',
@@ -205,12 +183,12 @@ describe('cost queries', () => {
       cost: { status: 'priced', amount: '0.500000000000', currency: 'USD', priceOrigin: 'override' },
       errorType: null,
     });
-    const errors = await h.request(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), status: 'error' });
+    const errors = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), status: 'error' }, project(p1));
     expect(errors.data.map((r) => [r.id, r.errorType])).toEqual([['e2', 'Timeout']]);
-    const unpriced = await h.request(ingestionSubjects.usageRecords, { ...project(p1), from: iso(2), to: iso(3) });
+    const unpriced = await h.request(ingestionSubjects.usageRecords, { from: iso(2), to: iso(3) }, project(p1));
     expect(unpriced.data[0].cost).toEqual({ status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null });
 
-    const bad = await h.reply(ingestionSubjects.usageRecords, { ...project(p1), from: iso(0), to: iso(3), cursor: 'not-a-cursor' });
+    const bad = await h.reply(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), cursor: 'not-a-cursor' }, project(p1));
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR' } });
   });
 
@@ -229,13 +207,13 @@ describe('cost queries', () => {
       'the heavy records',
     );
 
-    const first = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000 });
+    const first = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), limit: 1000 }, project(heavy));
     expect(first.data.length).toBeGreaterThan(1);
     expect(first.data.length).toBeLessThan(40);
     expect(first.nextCursor).not.toBeNull();
     const seen = first.data.map((r) => r.id);
     for (let cursor = first.nextCursor; cursor;) {
-      const page = await h.request(ingestionSubjects.usageRecords, { ...project(heavy), from: iso(0), to: iso(3), limit: 1000, cursor });
+      const page = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), limit: 1000, cursor }, project(heavy));
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor;
     }

@@ -1,17 +1,13 @@
+import type { Type } from '@nestjs/common';
 import { jetstream, type PubAck } from '@nats-io/jetstream';
-import type { Provider } from '@pydantic/genai-prices';
 import { INGEST_USAGE_SUBJECT, type UsageBatchAccepted } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { ingestionEnv } from '../src/ingestion.config';
-import { IngestionCore } from '../src/ingestion.core';
-import { IngestionModule, PRICE_DATA_LOADER } from '../src/ingestion.module';
-import type { PriceDataSource } from '../src/price-catalog/price-catalog.handler';
+import { IngestionModule } from '../src/ingestion.module';
 
 export interface HarnessOptions {
-  /** Extra environment of the service (ingestion variables). */
+  /** Extra environment of the service (ingestion variables, e.g. PRICING_DATA_URL for a test's own price data). */
   env?: Record<string, string>;
-  /** The genai-prices data a refresh reads; the bundled snapshot when absent. */
-  loadProviders?: (source: PriceDataSource) => Promise<readonly Provider[]>;
 }
 
 /**
@@ -32,7 +28,6 @@ export class IngestionHarness {
           CONSUMER_ACK_WAIT_MS: '5000',
           ...options.env,
         },
-        providers: options.loadProviders ? [{ provide: PRICE_DATA_LOADER, useValue: options.loadProviders }] : undefined,
       },
     );
     return new IngestionHarness(service);
@@ -53,8 +48,9 @@ export class IngestionHarness {
   get topology() {
     return this.runtime.streams;
   }
-  get core(): IngestionCore {
-    return this.service.get(IngestionCore);
+  /** A provider of the running service, e.g. `h.get(PriceBook)`. */
+  get<T>(token: Type<T>): T {
+    return this.service.get(token);
   }
 
   reply: ServiceHarness['reply'] = (subject, payload, context) => this.service.reply(subject, payload, context);

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ingestionStreams,
   ingestionSubjects,
@@ -5,9 +7,11 @@ import {
   type UsageEventInput,
   type UsageRepricedData,
 } from '@llmlab/contracts';
+import { trustedScope } from '@llmlab/domain';
 import type { Provider } from '@pydantic/genai-prices';
+import { PriceBook } from '../src/price-catalog/price-book';
 import { loadGenaiPricesProviders } from '../src/pricing';
-import { decideRecordUsage } from '../src/usage/usage-recording.decider';
+import { usageRecordedEvents } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
 
@@ -24,14 +28,26 @@ interface RecordCostRow {
 describe('pricing', () => {
   let h: IngestionHarness;
   let bundled: readonly Provider[];
+  /** What the remote source (PRICING_DATA_URL) serves: genai-prices' published data, as a test makes it. */
   let providers: readonly Provider[];
+  let dataServer: Server;
 
   beforeAll(async () => {
     bundled = await loadGenaiPricesProviders();
     providers = bundled;
-    h = await IngestionHarness.start({ loadProviders: async () => providers });
+    dataServer = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(providers));
+    });
+    await new Promise<void>((resolve) => dataServer.listen(0, '127.0.0.1', resolve));
+    const { port } = dataServer.address() as AddressInfo;
+    h = await IngestionHarness.start({ env: { PRICING_DATA_URL: `http://127.0.0.1:${port}/data.json` } });
   }, 60_000);
-  afterAll(() => h?.stop());
+  afterAll(async () => {
+    await h?.stop();
+    dataServer?.closeAllConnections();
+    await new Promise((resolve) => dataServer?.close(resolve));
+  }, 30_000);
 
   const costs = async (t: Tenant): Promise<Record<string, RecordCostRow>> => {
     const { rows } = await h.sql.query<RecordCostRow>(
@@ -50,19 +66,14 @@ describe('pricing', () => {
   };
   const summary = (t: Tenant, hours = 2) => {
     const now = Date.now();
-    return h.request(ingestionSubjects.costSummary, {
-      organizationId: t.organizationId,
-      projectId: t.projectId,
-      from: new Date(now - hours * 3_600_000).toISOString(),
-      to: new Date(now + 600_000).toISOString(),
-    });
-  };
-  const override = (t: Tenant, request: Omit<CreatePriceOverrideRequest, 'organizationId'>) =>
-    h.request(
-      ingestionSubjects.createPriceOverride,
-      { organizationId: t.organizationId, ...request },
-      { actor: { type: 'user', id: 'admin-1' } },
+    return h.request(
+      ingestionSubjects.costSummary,
+      { from: new Date(now - hours * 3_600_000).toISOString(), to: new Date(now + 600_000).toISOString() },
+      { organizationId: t.organizationId, projectId: t.projectId },
     );
+  };
+  const override = (t: Tenant, request: CreatePriceOverrideRequest) =>
+    h.request(ingestionSubjects.createPriceOverride, request, { organizationId: t.organizationId, actor: { type: 'user', id: 'admin-1' } });
 
   it('seeds the catalog once from genai-prices, with attribution', async () => {
     await h.settled();
@@ -148,7 +159,7 @@ describe('pricing', () => {
       organizationId: tenant.organizationId,
     });
 
-    await h.request(ingestionSubjects.deletePriceOverride, { organizationId: tenant.organizationId, overrideId: created.id });
+    await h.request(ingestionSubjects.deletePriceOverride, { overrideId: created.id }, { organizationId: tenant.organizationId });
     await h.until(async () => (await costs(tenant))[event.id].cost_status === 'unpriced', 'the repricing back');
     expect((await summary(tenant)).current).toMatchObject({ unpriced: 1, cost: { amount: '0.000000000000' } });
   });
@@ -213,12 +224,12 @@ describe('pricing', () => {
 
   it('reprices a batch that was priced while an override arrived', async () => {
     const tenant = newTenant();
-    const stale = await h.core.priceBook.snapshot(tenant.organizationId);
+    const stale = await h.get(PriceBook).snapshot(trustedScope(tenant.organizationId));
     const created = await override(tenant, { provider: 'acme', model: 'race-1', rates: { input: '1', output: '0' } });
     await h.settled();
     // Priced with the prices from before the override (as a consumer whose cache was a moment old would).
     const event = usageEvent({ provider: 'acme', model: 'race-1', usage: { inputTokens: 2_000_000, outputTokens: 0 } });
-    const [recorded] = decideRecordUsage({ type: 'RecordUsage', batch: usageBatch(tenant, [event]), pricing: stale });
+    const [recorded] = usageRecordedEvents(usageBatch(tenant, [event]), stale);
     expect(recorded.data.records[0].cost.status).toBe('unpriced');
     await h.runtime.eventStore.appendToStream(
       ingestionStreams.usage(tenant.projectId),
@@ -264,12 +275,12 @@ describe('pricing', () => {
 
   it('refuses an invalid or overlapping override with the field at fault', async () => {
     const tenant = newTenant();
-    const bad = await h.reply(ingestionSubjects.createPriceOverride, {
-      organizationId: tenant.organizationId,
-      provider: 'acme',
-      model: 'x',
-      rates: { input: '-1', output: '1' },
-    });
+    const org = { organizationId: tenant.organizationId };
+    const bad = await h.reply(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'x', rates: { input: '-1', output: '1' } },
+      org,
+    );
     expect(bad).toEqual({
       ok: false,
       error: expect.objectContaining({
@@ -278,22 +289,17 @@ describe('pricing', () => {
       }),
     });
     await override(tenant, { provider: 'acme', model: 'x', rates: { input: '1', output: '1' } });
-    const overlapping = await h.reply(ingestionSubjects.createPriceOverride, {
-      organizationId: tenant.organizationId,
-      provider: 'acme',
-      model: 'x',
-      effectiveFrom: '2026-01-01T00:00:00Z',
-      rates: { input: '2', output: '2' },
-    });
+    const overlapping = await h.reply(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'x', effectiveFrom: '2026-01-01T00:00:00Z', rates: { input: '2', output: '2' } },
+      org,
+    );
     expect(overlapping).toMatchObject({ ok: false, error: { code: 'PRICE_OVERRIDE_OVERLAPS' } });
-    const missing = await h.reply(ingestionSubjects.deletePriceOverride, {
-      organizationId: tenant.organizationId,
-      overrideId: '0190a000-0000-7000-8000-000000000000',
-    });
+    const missing = await h.reply(ingestionSubjects.deletePriceOverride, { overrideId: '0190a000-0000-7000-8000-000000000000' }, org);
     expect(missing).toMatchObject({ ok: false, error: { code: 'PRICE_OVERRIDE_NOT_FOUND' } });
-    const list = await h.request(ingestionSubjects.listPriceOverrides, { organizationId: tenant.organizationId });
+    const list = await h.request(ingestionSubjects.listPriceOverrides, {}, org);
     expect(list.data.map((o) => o.model)).toEqual(['x']);
-    expect((await h.request(ingestionSubjects.listPriceOverrides, { organizationId: newTenant().organizationId })).data).toEqual([]);
+    expect((await h.request(ingestionSubjects.listPriceOverrides, {}, { organizationId: newTenant().organizationId })).data).toEqual([]);
   });
 
   it('refreshes the catalog without a deploy: new models reprice their unpriced usage, a changed price applies from then on', async () => {
@@ -317,7 +323,7 @@ describe('pricing', () => {
       } as Provider,
     ];
     try {
-      const result = await h.request(ingestionSubjects.refreshPricing, { source: 'bundled' });
+      const result = await h.request(ingestionSubjects.refreshPricing, { source: 'remote' });
       expect(result).toMatchObject({ opened: 2, closed: 1, withdrawn: 0 });
       expect(result.refreshId).toEqual(expect.any(String));
     } finally {

@@ -1,7 +1,8 @@
 import { ingestionSubjects, ingestionStreams, type UsageRecordedData } from '@llmlab/contracts';
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { recordUsageBatch } from '../src/usage/usage-ingest.consumer';
+import { UsageMaintenance } from '../src/usage/usage-maintenance';
+import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
 
@@ -55,12 +56,11 @@ describe('usage ingestion', () => {
     expect(await rolledUp(tenant)).toEqual({ hourly: 2, daily: 2, users: 2 });
 
     const now = new Date();
-    const summary = await h.request(ingestionSubjects.costSummary, {
-      organizationId: tenant.organizationId,
-      projectId: tenant.projectId,
-      from: new Date(now.getTime() - 3_600_000).toISOString(),
-      to: now.toISOString(),
-    });
+    const summary = await h.request(
+      ingestionSubjects.costSummary,
+      { from: new Date(now.getTime() - 3_600_000).toISOString(), to: now.toISOString() },
+      { organizationId: tenant.organizationId, projectId: tenant.projectId },
+    );
     expect(summary.current).toMatchObject({ requests: 2, errors: 1, unpriced: 0, tokens: { input: 1010, output: 200, total: 1210 } });
     // gpt-4o-mini: $0.15 input and $0.60 output per million tokens.
     expect(summary.current.cost).toEqual({ amount: '0.000271500000', currency: 'USD' });
@@ -127,9 +127,9 @@ describe('usage ingestion', () => {
   it('appends nothing when a batch is delivered again after its append (a crash before the ack)', async () => {
     const tenant = newTenant();
     const batch = usageBatch(tenant, [usageEvent(), usageEvent()]);
-    const msg = { json: <T>() => JSON.parse(JSON.stringify(batch)) as T };
-    await recordUsageBatch(msg, h.runtime.eventStore, h.core.priceBook);
-    await recordUsageBatch(msg, h.runtime.eventStore, h.core.priceBook);
+    const message = () => JSON.parse(JSON.stringify(batch)) as unknown;
+    await h.get(UsageRecordingHandler).record(message());
+    await h.get(UsageRecordingHandler).record(message());
     expect(await ledger(tenant)).toHaveLength(1);
   });
 
@@ -156,7 +156,7 @@ describe('usage ingestion', () => {
        VALUES ($1, 'old', now() - interval '41 days', now() - interval '41 days'), ($1, 'recent', now(), now() - interval '39 days')`,
       [tenant.projectId],
     );
-    expect(await h.core.maintenance.pruneClaims(new Date())).toBeGreaterThanOrEqual(1);
+    expect(await h.get(UsageMaintenance).pruneClaims(new Date())).toBeGreaterThanOrEqual(1);
     const { rows } = await h.sql.query('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1', [tenant.projectId]);
     expect(rows).toEqual([{ event_id: 'recent' }]);
 

@@ -12,7 +12,6 @@ import {
   ProjectCostBreakdownQueryDto,
 } from './costs.dto';
 import { resolveRange } from './date-range.dto';
-import { tenant } from './tenant-scope';
 
 const RANGE = 'Ranges are `[from, to)`, the 30 days before now by default.';
 
@@ -32,7 +31,7 @@ export class ProjectCostsController {
   @ApiOkResponse({ type: CostSummaryDto })
   @ApiProblems([400, 'Invalid range'], [403, 'The API key lacks the read scope'])
   summary(@Query() query: CostSummaryQueryDto, @Caller() caller: RequestContext) {
-    return this.client.call(ingestionSubjects.costSummary, { ...tenant(caller, 'project'), ...resolveRange(query) }, caller);
+    return this.client.call(ingestionSubjects.costSummary, resolveRange(query), caller);
   }
 
   @Get('breakdown')
@@ -48,7 +47,6 @@ export class ProjectCostsController {
     return this.client.call(
       ingestionSubjects.costBreakdown,
       {
-        ...tenant(caller, 'project'),
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
@@ -74,7 +72,7 @@ export class OrganizationCostsController {
   @ApiOkResponse({ type: CostSummaryDto })
   @ApiProblems([400, 'Invalid range'], [403, 'API keys cannot read organization-wide costs'])
   summary(@Query() query: CostSummaryQueryDto, @Caller() caller: RequestContext) {
-    return this.client.call(ingestionSubjects.costSummary, { ...tenant(caller, 'organization'), ...resolveRange(query) }, caller);
+    return this.client.call(ingestionSubjects.costSummary, resolveRange(query), caller);
   }
 
   @Get('breakdown')
@@ -90,7 +88,6 @@ export class OrganizationCostsController {
     return this.client.call(
       ingestionSubjects.costBreakdown,
       {
-        ...tenant(caller, 'organization'),
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),

@@ -55,7 +55,7 @@ export class OrganizationPricingController {
   @ApiOkResponse({ type: PriceOverrideListDto })
   @ApiProblems([403, 'API keys cannot read organization prices'])
   listOverrides(@Caller() caller: RequestContext) {
-    return this.client.call(ingestionSubjects.listPriceOverrides, tenant(caller, 'organization'), caller);
+    return this.client.call(ingestionSubjects.listPriceOverrides, {}, caller);
   }
 
   @Post('overrides')
@@ -72,7 +72,7 @@ export class OrganizationPricingController {
   createOverride(@Body() body: CreatePriceOverrideDto, @Caller() caller: RequestContext) {
     // The DTO checks each pattern's shape; which kinds take `value` and which `patterns` is the pricing engine's rule.
     const patterns = body.patterns as ModelPatternData[] | undefined;
-    return this.client.call(ingestionSubjects.createPriceOverride, { ...body, patterns, ...tenant(caller, 'organization') }, caller);
+    return this.client.call(ingestionSubjects.createPriceOverride, { ...body, patterns }, caller);
   }
 
   @Delete('overrides/:overrideId')
@@ -83,7 +83,7 @@ export class OrganizationPricingController {
   @ApiNoContentResponse({ description: 'Removed' })
   @ApiProblems([400, 'Invalid override id'], [403, 'Admins only, with an access token'])
   async deleteOverride(@Param('overrideId', uuidParam('overrideId')) overrideId: string, @Caller() caller: RequestContext): Promise<void> {
-    await this.client.call(ingestionSubjects.deletePriceOverride, { ...tenant(caller, 'organization'), overrideId }, caller);
+    await this.client.call(ingestionSubjects.deletePriceOverride, { overrideId }, caller);
   }
 
   @Post('refresh')

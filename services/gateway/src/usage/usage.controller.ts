@@ -59,11 +59,7 @@ export class UsageRecordsController {
   @ApiProblems([400, 'Invalid range, filter, cursor or limit'], [403, 'The API key lacks the read scope'])
   list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext) {
     const { from, to, ...filters } = query;
-    return this.client.call(
-      ingestionSubjects.usageRecords,
-      { ...tenant(caller, 'project'), ...resolveRange({ from, to }), ...filters },
-      caller,
-    );
+    return this.client.call(ingestionSubjects.usageRecords, { ...resolveRange({ from, to }), ...filters }, caller);
   }
 
   @Get('export')
@@ -81,13 +77,13 @@ export class UsageRecordsController {
   async export(@Query() query: UsageExportQueryDto, @Caller() caller: RequestContext): Promise<StreamableFile> {
     const { format = 'csv', from, to, ...filters } = query;
     const range = resolveRange({ from, to });
-    const request: UsageRecordsRequest = { ...tenant(caller, 'project'), ...range, ...filters, limit: MAX_PAGE };
+    const request: UsageRecordsRequest = { ...range, ...filters, limit: MAX_PAGE };
     // The first page is read before answering, so that a bad request is still a problem+json answer.
     const first = await this.client.call(ingestionSubjects.usageRecords, request, caller);
     const chunks = exportChunks(format, first, (cursor) =>
       this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller),
     );
-    const filename = `usage-${request.projectId}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.${format}`;
+    const filename = `usage-${tenant(caller, 'project').projectId}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.${format}`;
     // Readable.from buffers one chunk (one page) ahead of the socket; back-pressure stops the generator there.
     return new StreamableFile(Readable.from(chunks), {
       type: EXPORT_CONTENT_TYPES[format],

@@ -1,31 +1,31 @@
-import {
-  ingestionSubjects,
-  type CostBreakdownRequest,
-  type CostSummaryRequest,
-  type RequestEnvelope,
-  type UsageRecordsRequest,
-} from '@llmlab/contracts';
+import { ingestionSubjects as s, type RequestContext, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
+import { organizationScope, projectScope, type OrganizationScope } from '@llmlab/domain';
 import { handleRequest } from '@llmlab/messaging';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CostQueries } from './cost.queries';
 
+/** A project route's context names its project; an organization route's names none: the whole organization. */
+function costScope(context: RequestContext): OrganizationScope {
+  return context.projectId !== undefined ? projectScope(context) : organizationScope(context);
+}
+
 @Controller()
 export class CostController {
   constructor(private readonly costs: CostQueries) {}
 
-  @MessagePattern(ingestionSubjects.costSummary.subject)
-  summary(@Payload() envelope: RequestEnvelope<CostSummaryRequest>) {
-    return handleRequest(ingestionSubjects.costSummary, envelope, (p) => this.costs.summary(p));
+  @MessagePattern(s.costSummary.subject)
+  summary(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.costSummary>>) {
+    return handleRequest(s.costSummary, envelope, (p, ctx) => this.costs.summary(costScope(ctx), p));
   }
 
-  @MessagePattern(ingestionSubjects.costBreakdown.subject)
-  breakdown(@Payload() envelope: RequestEnvelope<CostBreakdownRequest>) {
-    return handleRequest(ingestionSubjects.costBreakdown, envelope, (p) => this.costs.breakdown(p));
+  @MessagePattern(s.costBreakdown.subject)
+  breakdown(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.costBreakdown>>) {
+    return handleRequest(s.costBreakdown, envelope, (p, ctx) => this.costs.breakdown(costScope(ctx), p));
   }
 
-  @MessagePattern(ingestionSubjects.usageRecords.subject)
-  usageRecords(@Payload() envelope: RequestEnvelope<UsageRecordsRequest>) {
-    return handleRequest(ingestionSubjects.usageRecords, envelope, (p) => this.costs.usageRecords(p));
+  @MessagePattern(s.usageRecords.subject)
+  usageRecords(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.usageRecords>>) {
+    return handleRequest(s.usageRecords, envelope, (p, ctx) => this.costs.usageRecords(projectScope(ctx), p));
   }
 }

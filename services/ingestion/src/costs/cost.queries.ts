@@ -10,16 +10,13 @@ import {
   type UsageRecordsRequest,
   type UsageRecordView,
 } from '@llmlab/contracts';
-import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@llmlab/service-kit';
-import type { Pool } from 'pg';
+import { Injectable } from '@nestjs/common';
+import type { OrganizationScope, ProjectScope } from '@llmlab/domain';
 import { validationFailed } from '../ingestion.errors';
-import { PrismaClient } from '../read-models/prisma';
 import { previousPeriod, type Interval } from './cost-range';
-import { CostRepository, type Scope } from './cost.repository';
+import { CostRepository, isProjectScope } from './cost.repository';
 import { decodeUsageCursor, encodeUsageCursor } from './usage-cursor';
 import { UsageRecordRepository } from './usage-record.repository';
-import { isUuid } from '@llmlab/domain';
 
 const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project'];
 const DEFAULT_LIMIT = 100;
@@ -28,22 +25,19 @@ const MAX_LIMIT = 1000;
 const REPLY_BUDGET_BYTES = 512 * 1024;
 
 /**
- * Cost and usage queries of a project or an organization. The gateway checked the caller's access to the scope;
- * this checks the input again (it may come from elsewhere on the bus) and never reads outside the scope.
+ * Cost and usage queries of a project or an organization: the scope the gateway resolved and checked the caller's
+ * access to, from the request's context. This checks the input again (it may come from elsewhere on the bus) and
+ * never reads outside the scope.
  */
 @Injectable()
 export class CostQueries {
-  private readonly costs: CostRepository;
-  private readonly records: UsageRecordRepository;
+  constructor(
+    private readonly costs: CostRepository,
+    private readonly records: UsageRecordRepository,
+  ) {}
 
-  constructor(@Inject(PG_POOL) pool: Pool, prisma: PrismaClient) {
-    this.costs = new CostRepository(pool);
-    this.records = new UsageRecordRepository(prisma);
-  }
-
-  async summary(request: CostSummaryRequest): Promise<CostSummary> {
+  async summary(scope: OrganizationScope, request: CostSummaryRequest): Promise<CostSummary> {
     const errors: FieldError[] = [];
-    const scope = checkScope(request, errors);
     const range = checkRange(request, errors);
     if (errors.length > 0) throw validationFailed(errors);
     const previous = previousPeriod(range.from, range.to);
@@ -56,11 +50,10 @@ export class CostQueries {
     };
   }
 
-  async breakdown(request: CostBreakdownRequest): Promise<CostBreakdown> {
+  async breakdown(scope: OrganizationScope, request: CostBreakdownRequest): Promise<CostBreakdown> {
     const errors: FieldError[] = [];
-    const scope = checkScope(request, errors);
     const range = checkRange(request, errors);
-    const groupBy = checkGroupBy(request, errors);
+    const groupBy = checkGroupBy(scope, request, errors);
     const limit = checkLimit(request.limit, errors);
     if (errors.length > 0) throw validationFailed(errors);
     const rows = await this.costs.breakdown(scope, range, groupBy, limit);
@@ -68,10 +61,8 @@ export class CostQueries {
   }
 
   /** Newest first, keyset-paginated on (timestamp, event id), so pages stay stable while records arrive. */
-  async usageRecords(request: UsageRecordsRequest): Promise<UsageRecordsPage> {
+  async usageRecords(scope: ProjectScope, request: UsageRecordsRequest): Promise<UsageRecordsPage> {
     const errors: FieldError[] = [];
-    const scope = checkScope(request, errors);
-    if (scope.projectId === undefined) errors.push({ field: '/projectId', message: 'must be a UUID' });
     const range = checkRange(request, errors);
     const limit = checkLimit(request.limit, errors);
     if (request.status !== undefined && request.status !== 'success' && request.status !== 'error') {
@@ -80,7 +71,7 @@ export class CostQueries {
     if (errors.length > 0) throw validationFailed(errors);
     const cursor = request.cursor ? decodeUsageCursor(request.cursor) : undefined;
     const filters = { model: request.model, userId: request.userId, status: request.status };
-    const rows = await this.records.list(scope.organizationId, scope.projectId!, range, filters, cursor, limit + 1);
+    const rows = await this.records.list(scope, range, filters, cursor, limit + 1);
     const page = withinReplyBudget(rows.slice(0, limit));
     const last = page.at(-1);
     return {
@@ -100,19 +91,6 @@ function withinReplyBudget(rows: UsageRecordView[]): UsageRecordView[] {
   return fits === -1 ? rows : rows.slice(0, fits);
 }
 
-function checkScope(request: { organizationId: string; projectId?: string }, errors: FieldError[]): Scope {
-  if (typeof request.organizationId !== 'string' || !isUuid(request.organizationId)) {
-    errors.push({ field: '/organizationId', message: 'must be a UUID' });
-  }
-  if (request.projectId !== undefined && (typeof request.projectId !== 'string' || !isUuid(request.projectId))) {
-    errors.push({ field: '/projectId', message: 'must be a UUID' });
-  }
-  return {
-    organizationId: String(request.organizationId).toLowerCase(),
-    ...(request.projectId !== undefined ? { projectId: String(request.projectId).toLowerCase() } : {}),
-  };
-}
-
 function checkRange(request: { from: string; to: string }, errors: FieldError[]): Interval {
   const from = typeof request.from === 'string' ? parseRfc3339(request.from) : undefined;
   const to = typeof request.to === 'string' ? parseRfc3339(request.to) : undefined;
@@ -122,7 +100,7 @@ function checkRange(request: { from: string; to: string }, errors: FieldError[])
   return { from: new Date(from ?? 0), to: new Date(to ?? 0) };
 }
 
-function checkGroupBy(request: CostBreakdownRequest, errors: FieldError[]): CostGroupBy {
+function checkGroupBy(scope: OrganizationScope, request: CostBreakdownRequest, errors: FieldError[]): CostGroupBy {
   const { groupBy } = request;
   if (typeof groupBy === 'string' && groupBy.startsWith('tag:')) {
     const tag = groupBy.slice('tag:'.length);
@@ -132,7 +110,7 @@ function checkGroupBy(request: CostBreakdownRequest, errors: FieldError[]): Cost
   }
   if (!FIXED_GROUPS.includes(groupBy)) {
     errors.push({ field: '/groupBy', message: `must be one of ${FIXED_GROUPS.join(', ')} or tag:<name>` });
-  } else if (groupBy === 'project' && request.projectId !== undefined) {
+  } else if (groupBy === 'project' && isProjectScope(scope)) {
     errors.push({ field: '/groupBy', message: 'project is only for an organization-wide breakdown' });
   }
   return groupBy;

@@ -1,12 +1,13 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { CostBreakdownRow, CostGroupBy, CostTotals } from '@llmlab/contracts';
+import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
-import { toMoneyString } from '@llmlab/domain';
 import { splitRange, type Grain, type Interval } from './cost-range';
 
-/** An organization, or one of its projects: every query names the organization, so no query crosses tenants. */
-export interface Scope {
-  organizationId: string;
-  projectId?: string;
+/** Whether a scope is one project's (a project scope is its organization's scope narrowed to the project). */
+export function isProjectScope(scope: OrganizationScope): scope is ProjectScope {
+  return 'projectId' in scope;
 }
 
 type Source = Grain | 'records';
@@ -36,11 +37,15 @@ interface SumRow {
   reasoning_tokens: string | null;
 }
 
-/** Sums over the rollups and, at the edges of a range, the records (see `splitRange`). */
+/**
+ * Sums over the rollups and, at the edges of a range, the records (see `splitRange`), of an organization or one of
+ * its projects: every query names the organization, so no query crosses tenants.
+ */
+@Injectable()
 export class CostRepository {
-  constructor(private readonly pool: Pool) {}
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async totals(scope: Scope, range: Interval): Promise<CostTotals> {
+  async totals(scope: OrganizationScope, range: Interval): Promise<CostTotals> {
     const [row] = await this.sum(scope, range, {
       grains: ['day', 'hour'],
       tables: MAIN_TABLES,
@@ -49,18 +54,18 @@ export class CostRepository {
     return toTotals(row);
   }
 
-  async breakdown(scope: Scope, range: Interval, groupBy: CostGroupBy, limit: number): Promise<CostBreakdownRow[]> {
+  async breakdown(scope: OrganizationScope, range: Interval, groupBy: CostGroupBy, limit: number): Promise<CostBreakdownRow[]> {
     const params: unknown[] = [];
     const spec = groupSpec(groupBy, (value) => `$${params.push(value)}`);
     const rows = await this.sum(scope, range, spec, limit, params);
     return rows.map((row) => ({ key: row.key, ...toTotals(row) }));
   }
 
-  private async sum(scope: Scope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
+  private async sum(scope: OrganizationScope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
     const params = [...extra];
     const add = (value: unknown) => `$${params.push(value)}`;
     const tenant = [`organization_id = ${add(scope.organizationId)}::uuid`];
-    if (scope.projectId !== undefined) tenant.push(`project_id = ${add(scope.projectId)}::uuid`);
+    if (isProjectScope(scope)) tenant.push(`project_id = ${add(scope.projectId)}::uuid`);
     const within = (column: string, intervals: Interval[]) =>
       `(${intervals.map((i) => `(${column} >= ${add(i.from)}::timestamptz AND ${column} < ${add(i.to)}::timestamptz)`).join(' OR ')})`;
     const where = (source: Source, column: string, intervals: Interval[]) =>

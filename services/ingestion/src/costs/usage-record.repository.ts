@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import type { UsageRecordView, UsageStatus } from '@llmlab/contracts';
-import type { PrismaClient } from '../read-models/prisma';
+import type { ProjectScope } from '@llmlab/domain';
+import { PrismaClient } from '../read-models/prisma';
 import type { Interval } from './cost-range';
 import type { UsageCursor } from './usage-cursor';
 
@@ -12,12 +14,12 @@ export interface UsageRecordFilters {
 type UsageRecordRow = Awaited<ReturnType<PrismaClient['usageRecord']['findMany']>>[number];
 
 /** Usage records of one project, newest first; the organization id is part of every query. */
+@Injectable()
 export class UsageRecordRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   async list(
-    organizationId: string,
-    projectId: string,
+    scope: ProjectScope,
     range: Interval,
     filters: UsageRecordFilters,
     after: UsageCursor | undefined,
@@ -25,8 +27,8 @@ export class UsageRecordRepository {
   ): Promise<UsageRecordView[]> {
     const rows = await this.prisma.usageRecord.findMany({
       where: {
-        organizationId,
-        projectId,
+        organizationId: scope.organizationId,
+        projectId: scope.projectId,
         occurredAt: { gte: range.from, lt: range.to },
         ...(filters.model !== undefined ? { model: filters.model } : {}),
         ...(filters.userId !== undefined ? { userId: filters.userId } : {}),

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type CatalogEntryData, type PriceCatalogRefreshedData, type PriceDataAttribution, IngestionErrorCode } from '@llmlab/contracts';
-import { derivedEventId, type DecidedEvent } from '../decided-event';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { IngestionError } from '../ingestion.errors';
 import { createPriceCatalog, normalizeModelId, normalizeProvider, PricingError, type PriceCatalog, type PriceEntry } from '../pricing';
+import { stableJson } from './stable-json';
 
 /**
  * The price catalog as its event stream (`ingestion.price-catalog-genai-prices`) describes it: every entry ever
@@ -10,54 +10,82 @@ import { createPriceCatalog, normalizeModelId, normalizeProvider, PricingError, 
  * was in force then.
  */
 export interface CatalogState {
-  /** Revision of the catalog stream; -1 before the first refresh. */
-  readonly revision: number;
   readonly entries: ReadonlyMap<string, CatalogEntryData>;
   /** Source ids in the dataset's order, which decides between two models whose patterns both match. */
   readonly order: readonly string[];
+  /** Of the data last refreshed from; null before the first refresh. */
   readonly contentHash: string | null;
   readonly providerFallbacks: Readonly<Record<string, readonly string[]>>;
 }
 
-export const initialCatalogState: CatalogState = {
-  revision: -1,
-  entries: new Map(),
-  order: [],
-  contentHash: null,
-  providerFallbacks: {},
-};
-
+/**
+ * Merge a snapshot of the genai-prices data into the catalog. The handler computes what is not a decision: the
+ * data's content hash (`catalogContentHash`), and the ids of the events, derived from the refresh id and the part
+ * (`catalogPartCount(entries.length)` of them, the most the entries can fill).
+ */
 export interface RefreshPriceCatalog {
   type: 'RefreshPriceCatalog';
   refreshId: string;
+  /** The refresh instant: where a changed undated price closes and its new version opens. */
   at: Date;
   source: PriceCatalogRefreshedData['source'];
   attribution: PriceDataAttribution;
   /** The dataset as `seedFromGenaiPrices` converted it: ids are stable source ids. */
   entries: readonly PriceEntry[];
   providerFallbacks: Readonly<Record<string, readonly string[]>>;
+  contentHash: string;
+  eventIds: readonly string[];
 }
+
+export type PriceCatalogCommand = RefreshPriceCatalog;
+
+export interface PriceCatalogRefreshed {
+  id: string;
+  type: 'PriceCatalogRefreshed';
+  data: PriceCatalogRefreshedData;
+}
+
+export type PriceCatalogEvent = PriceCatalogRefreshed;
 
 /** Opened entries per event: a refresh of the whole dataset stays in a handful of events well under 1 MiB each. */
 export const CATALOG_PART_MAX_ENTRIES = 400;
 
-export function evolveCatalog(state: CatalogState, event: { revision: number; data: PriceCatalogRefreshedData }): CatalogState {
-  const { data } = event;
-  const entries = new Map(state.entries);
-  for (const gone of data.withdrawn) entries.delete(gone.id);
-  for (const change of data.closed) {
-    const entry = entries.get(change.id);
-    if (entry) entries.set(change.id, { ...entry, effectiveTo: change.effectiveTo });
-  }
-  for (const entry of data.opened) entries.set(entry.id, entry);
-  return {
-    revision: event.revision,
-    entries,
-    order: data.order ?? state.order,
-    contentHash: data.contentHash,
-    providerFallbacks: data.providerFallbacks,
-  };
+/** The most parts a refresh of `entries` entries can take: it opens at most one entry per entry of the data. */
+export function catalogPartCount(entries: number): number {
+  return Math.max(1, Math.ceil(entries / CATALOG_PART_MAX_ENTRIES));
 }
+
+const initialState = (): CatalogState => ({ entries: new Map(), order: [], contentHash: null, providerFallbacks: {} });
+
+function evolve(state: CatalogState, event: PriceCatalogEvent): CatalogState {
+  switch (event.type) {
+    case 'PriceCatalogRefreshed': {
+      const { data } = event;
+      const entries = new Map(state.entries);
+      for (const gone of data.withdrawn) entries.delete(gone.id);
+      for (const change of data.closed) {
+        const entry = entries.get(change.id);
+        if (entry) entries.set(change.id, { ...entry, effectiveTo: change.effectiveTo });
+      }
+      for (const entry of data.opened) entries.set(entry.id, entry);
+      return { entries, order: data.order ?? state.order, contentHash: data.contentHash, providerFallbacks: data.providerFallbacks };
+    }
+    default:
+      return assertUnreachable(event.type);
+  }
+}
+
+function decide(command: PriceCatalogCommand, state: CatalogState): PriceCatalogEvent[] {
+  switch (command.type) {
+    case 'RefreshPriceCatalog':
+      return decideRefresh(command, state);
+    default:
+      return assertUnreachable(command.type);
+  }
+}
+
+/** The catalog stream: refreshes from the genai-prices data, which open, close and withdraw entries. */
+export const priceCatalogDecider: Decider<PriceCatalogCommand, PriceCatalogEvent, CatalogState> = { decide, evolve, initialState };
 
 /**
  * Merges a snapshot of the dataset into the stored catalog, never editing a stored price:
@@ -72,11 +100,8 @@ export function evolveCatalog(state: CatalogState, event: { revision: number; da
  * Returns no event when the snapshot is the one stored. A result that would still be ambiguous (two prices of a
  * model at one instant) is refused, not guessed.
  */
-export function decideCatalogRefresh(
-  command: RefreshPriceCatalog,
-  state: CatalogState,
-): DecidedEvent<'PriceCatalogRefreshed', PriceCatalogRefreshedData>[] {
-  const contentHash = catalogContentHash(command.entries, command.providerFallbacks);
+function decideRefresh(command: RefreshPriceCatalog, state: CatalogState): PriceCatalogEvent[] {
+  const { contentHash } = command;
   if (contentHash === state.contentHash) return [];
   const at = command.at.toISOString();
   const plan = new CatalogPlan(state.entries);
@@ -133,8 +158,11 @@ export function decideCatalogRefresh(
   }
 
   const parts = Math.max(1, Math.ceil(result.opened.length / CATALOG_PART_MAX_ENTRIES));
+  if (parts > command.eventIds.length) {
+    throw new Error(`a refresh of ${parts} parts needs as many event ids, the command has ${command.eventIds.length}`);
+  }
   return Array.from({ length: parts }, (_, part) => ({
-    id: derivedEventId(command.refreshId, 'PriceCatalogRefreshed', part),
+    id: command.eventIds[part],
     type: 'PriceCatalogRefreshed' as const,
     data: {
       refreshId: command.refreshId,
@@ -156,11 +184,6 @@ export function decideCatalogRefresh(
 /** The engine's catalog of a state: every stored entry, in the dataset's order. */
 export function catalogOf(state: CatalogState): PriceCatalog {
   return createPriceCatalog(orderedEntries(state.entries, state.order), { providerFallbacks: state.providerFallbacks });
-}
-
-/** SHA-256 over the seeded entries and fallbacks, keys sorted: the same data always gives the same hash. */
-export function catalogContentHash(entries: readonly PriceEntry[], providerFallbacks: Readonly<Record<string, readonly string[]>>): string {
-  return createHash('sha256').update(stableJson({ entries, providerFallbacks })).digest('hex');
 }
 
 function orderedEntries(entries: ReadonlyMap<string, CatalogEntryData>, order: readonly string[]): CatalogEntryData[] {
@@ -253,12 +276,4 @@ function instant(value: string | null): number {
 
 function end(value: string | null): number {
   return value === null ? Infinity : Date.parse(value);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
 }

@@ -1,17 +1,11 @@
-import {
-  ingestionSubjects,
-  type CreatePriceOverrideRequest,
-  type PriceOverrideRef,
-  type PriceOverridesRequest,
-  type PricingModelsRequest,
-  type RefreshPricingRequest,
-  type RequestEnvelope,
-} from '@llmlab/contracts';
+import { ingestionSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
+import { organizationScope } from '@llmlab/domain';
 import { handleRequest } from '@llmlab/messaging';
 import { metadataFromContext } from '@llmlab/service-kit';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { PriceOverrideHandler } from '../price-overrides/price-override.handler';
+import { PriceOverrideQueries } from '../price-overrides/price-override.queries';
 import { PriceCatalogHandler } from './price-catalog.handler';
 import { PricingModelsQueries } from './pricing-models.queries';
 
@@ -21,30 +15,31 @@ export class PricingController {
     private readonly models: PricingModelsQueries,
     private readonly catalog: PriceCatalogHandler,
     private readonly overrides: PriceOverrideHandler,
+    private readonly overrideQueries: PriceOverrideQueries,
   ) {}
 
-  @MessagePattern(ingestionSubjects.pricingModels.subject)
-  pricingModels(@Payload() envelope: RequestEnvelope<PricingModelsRequest>) {
-    return handleRequest(ingestionSubjects.pricingModels, envelope, (p) => this.models.list(p));
+  @MessagePattern(s.pricingModels.subject)
+  pricingModels(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.pricingModels>>) {
+    return handleRequest(s.pricingModels, envelope, (p) => this.models.list(p));
   }
 
-  @MessagePattern(ingestionSubjects.refreshPricing.subject)
-  refresh(@Payload() envelope: RequestEnvelope<RefreshPricingRequest>) {
-    return handleRequest(ingestionSubjects.refreshPricing, envelope, (p) => this.catalog.refresh(p, metadataFromContext()));
+  @MessagePattern(s.refreshPricing.subject)
+  refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refreshPricing>>) {
+    return handleRequest(s.refreshPricing, envelope, (p) => this.catalog.refresh(p, metadataFromContext()));
   }
 
-  @MessagePattern(ingestionSubjects.listPriceOverrides.subject)
-  listOverrides(@Payload() envelope: RequestEnvelope<PriceOverridesRequest>) {
-    return handleRequest(ingestionSubjects.listPriceOverrides, envelope, (p) => this.overrides.list(p.organizationId));
+  @MessagePattern(s.listPriceOverrides.subject)
+  listOverrides(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listPriceOverrides>>) {
+    return handleRequest(s.listPriceOverrides, envelope, (_p, ctx) => this.overrideQueries.list(organizationScope(ctx)));
   }
 
-  @MessagePattern(ingestionSubjects.createPriceOverride.subject)
-  createOverride(@Payload() envelope: RequestEnvelope<CreatePriceOverrideRequest>) {
-    return handleRequest(ingestionSubjects.createPriceOverride, envelope, (p, ctx) => this.overrides.create(p, ctx));
+  @MessagePattern(s.createPriceOverride.subject)
+  createOverride(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createPriceOverride>>) {
+    return handleRequest(s.createPriceOverride, envelope, (p, ctx) => this.overrides.create(p, ctx));
   }
 
-  @MessagePattern(ingestionSubjects.deletePriceOverride.subject)
-  deleteOverride(@Payload() envelope: RequestEnvelope<PriceOverrideRef>) {
-    return handleRequest(ingestionSubjects.deletePriceOverride, envelope, (p) => this.overrides.remove(p));
+  @MessagePattern(s.deletePriceOverride.subject)
+  deleteOverride(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.deletePriceOverride>>) {
+    return handleRequest(s.deletePriceOverride, envelope, (p, ctx) => this.overrides.remove(p, ctx));
   }
 }

@@ -6,48 +6,52 @@ import {
   type PriceOverrideSetData,
   IngestionErrorCode,
 } from '@llmlab/contracts';
-import { derivedEventId, type DecidedEvent } from '../decided-event';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { IngestionError, validationFailed } from '../ingestion.errors';
 import { createPriceCatalog, normalizeProvider, PricingError, PricingErrorCode, type PriceEntry } from '../pricing';
 
 /** An organization's prices, as its stream `ingestion.pricing-overrides-<organizationId>` describes them. */
 export interface OverridesState {
-  /** Revision of the stream; -1 when the organization never set a price. */
-  readonly revision: number;
   /** In the order they were set, which is the order patterns are tried in. */
   readonly overrides: ReadonlyMap<string, PriceOverrideData>;
 }
 
-export const initialOverridesState: OverridesState = { revision: -1, overrides: new Map() };
-
+/**
+ * `organizationId` is the tenant the request was authorized for; `eventId` is derived by the handler from the
+ * override id, so a command decided again after its append appends nothing new.
+ */
 export type PriceOverrideCommand =
   | {
       type: 'SetPriceOverride';
+      eventId: string;
+      organizationId: string;
       overrideId: string;
       at: Date;
       /** `<actor type>:<actor id>` of the caller. */
       actor: string;
       request: CreatePriceOverrideRequest;
     }
-  | { type: 'RemovePriceOverride'; organizationId: string; overrideId: string; at: Date };
+  | { type: 'RemovePriceOverride'; eventId: string; organizationId: string; overrideId: string; at: Date };
 
 export type PriceOverrideEvent =
-  DecidedEvent<'PriceOverrideSet', PriceOverrideSetData> | DecidedEvent<'PriceOverrideRemoved', PriceOverrideRemovedData>;
+  | { id: string; type: 'PriceOverrideSet'; data: PriceOverrideSetData }
+  | { id: string; type: 'PriceOverrideRemoved'; data: PriceOverrideRemovedData };
+
+const initialState = (): OverridesState => ({ overrides: new Map() });
 
 /**
  * Sets or removes one organization price. A new price must be a valid catalog entry and must not apply at an
  * instant where another of the organization's prices for the same model already does (resolution would be
- * ambiguous): end the old one first, by removing it and setting its successor. Event ids derive from the
- * override id, so a command retried after a lost reply appends nothing new.
+ * ambiguous): end the old one first, by removing it and setting its successor. A price already set under the
+ * command's override id is answered with the event that set it.
  */
-export function decidePriceOverride(command: PriceOverrideCommand, state: OverridesState): PriceOverrideEvent[] {
+function decide(command: PriceOverrideCommand, state: OverridesState): PriceOverrideEvent[] {
   switch (command.type) {
     case 'SetPriceOverride': {
       const stored = state.overrides.get(command.overrideId);
       const override = stored ?? toOverride(command);
       if (!stored) checkAgainst([...state.overrides.values()], override);
-      const id = derivedEventId(override.id, 'PriceOverrideSet');
-      return [{ id, type: 'PriceOverrideSet', data: { organizationId: override.organizationId, override } }];
+      return [{ id: command.eventId, type: 'PriceOverrideSet', data: { organizationId: override.organizationId, override } }];
     }
     case 'RemovePriceOverride': {
       const override = state.overrides.get(command.overrideId);
@@ -56,20 +60,18 @@ export function decidePriceOverride(command: PriceOverrideCommand, state: Overri
       }
       return [
         {
-          id: derivedEventId(command.overrideId, 'PriceOverrideRemoved'),
+          id: command.eventId,
           type: 'PriceOverrideRemoved',
           data: { organizationId: command.organizationId, overrideId: command.overrideId, override, removedAt: command.at.toISOString() },
         },
       ];
     }
-    default: {
-      const unknown: never = command;
-      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return assertUnreachable(command);
   }
 }
 
-export function evolveOverrides(state: OverridesState, event: PriceOverrideEvent & { revision: number }): OverridesState {
+function evolve(state: OverridesState, event: PriceOverrideEvent): OverridesState {
   const overrides = new Map(state.overrides);
   switch (event.type) {
     case 'PriceOverrideSet':
@@ -78,13 +80,14 @@ export function evolveOverrides(state: OverridesState, event: PriceOverrideEvent
     case 'PriceOverrideRemoved':
       overrides.delete(event.data.overrideId);
       break;
-    default: {
-      const unknown: never = event;
-      throw new Error(`unknown event ${JSON.stringify(unknown)}`);
-    }
+    default:
+      return assertUnreachable(event);
   }
-  return { revision: event.revision, overrides };
+  return { overrides };
 }
+
+/** An organization's prices: `PriceOverrideSet` and `PriceOverrideRemoved` on its own stream. */
+export const priceOverrideDecider: Decider<PriceOverrideCommand, PriceOverrideEvent, OverridesState> = { decide, evolve, initialState };
 
 function toOverride(command: Extract<PriceOverrideCommand, { type: 'SetPriceOverride' }>): PriceOverrideData {
   const r = command.request;
@@ -96,7 +99,7 @@ function toOverride(command: Extract<PriceOverrideCommand, { type: 'SetPriceOver
   }
   return {
     id: command.overrideId,
-    organizationId: r.organizationId,
+    organizationId: command.organizationId,
     provider: normalizeProvider(r.provider),
     model: r.model,
     ...(r.aliases?.length ? { aliases: r.aliases } : {}),

@@ -1,26 +1,25 @@
 import { type CreatePriceOverrideRequest, type PriceOverrideData, IngestionErrorCode } from '@llmlab/contracts';
-import { derivedEventId } from '../decided-event';
-import {
-  decidePriceOverride,
-  evolveOverrides,
-  initialOverridesState,
-  type PriceOverrideCommand,
-  type PriceOverrideEvent,
-} from './price-override.decider';
+import { deciderSpec } from '@llmlab/testing';
+import { derivedEventId } from '../derived-event-id';
+import { priceOverrideDecider, type PriceOverrideCommand, type PriceOverrideEvent } from './price-override.decider';
+
+const spec = deciderSpec(priceOverrideDecider);
 
 const ORG = '0197a1c2-0000-7000-8000-000000000001';
 const at = new Date('2025-06-01T12:00:00.000Z');
 
 const request = (overrides: Partial<CreatePriceOverrideRequest> = {}): CreatePriceOverrideRequest => ({
-  organizationId: ORG,
   provider: 'OpenAI',
   model: 'gpt-4o',
   rates: { input: '2', output: '8' },
   ...overrides,
 });
 
+/** As the handler makes it: the tenant from the request's context, the event id derived from the override id. */
 const set = (overrideId: string, overrides: Partial<CreatePriceOverrideRequest> = {}): PriceOverrideCommand => ({
   type: 'SetPriceOverride',
+  eventId: derivedEventId(overrideId, 'PriceOverrideSet'),
+  organizationId: ORG,
   overrideId,
   at,
   actor: 'user:u-1',
@@ -47,21 +46,18 @@ const overrideSet = (override: PriceOverrideData): PriceOverrideEvent => ({
   data: { organizationId: ORG, override },
 });
 
-/** Emmett-style: the stream so far, a command, and the events it must yield or the error it must raise. */
-function given(...history: PriceOverrideEvent[]) {
-  const state = history.reduce((s, e, revision) => evolveOverrides(s, { ...e, revision }), initialOverridesState);
-  return {
-    when: (command: PriceOverrideCommand) => ({
-      then: (expected: PriceOverrideEvent[]) => expect(decidePriceOverride(command, state)).toEqual(expected),
-      thenThrows: (code: IngestionErrorCode, errors?: { field: string; message: unknown }[]) =>
-        expect(() => decidePriceOverride(command, state)).toThrow(expect.objectContaining({ code, ...(errors ? { errors } : {}) })),
-    }),
-  };
-}
+const remove = (overrideId: string, removedAt = at): PriceOverrideCommand => ({
+  type: 'RemovePriceOverride',
+  eventId: derivedEventId(overrideId, 'PriceOverrideRemoved'),
+  organizationId: ORG,
+  overrideId,
+  at: removedAt,
+});
 
 describe('price override decider', () => {
   it('sets a price under the normalized provider id', () => {
-    given()
+    spec
+      .given([])
       .when(set('o-1'))
       .then([overrideSet(stored('o-1'))]);
   });
@@ -75,45 +71,56 @@ describe('price override decider', () => {
       timeOfDay: { from: '22:00:00', to: '06:00:00' },
       tiers: [{ aboveInputTokens: 200_000, rates: { input: '4', output: '16' } }],
     };
-    given()
+    spec
+      .given([])
       .when(set('o-1', full))
       .then([overrideSet(stored('o-1', full))]);
   });
 
   it('sets prices of one model for periods that follow each other', () => {
-    given(overrideSet(stored('o-1', { effectiveTo: '2025-06-01T00:00:00.000Z' })))
+    spec
+      .given([overrideSet(stored('o-1', { effectiveTo: '2025-06-01T00:00:00.000Z' }))])
       .when(set('o-2', { effectiveFrom: '2025-06-01T00:00:00.000Z' }))
       .then([overrideSet(stored('o-2', { effectiveFrom: '2025-06-01T00:00:00.000Z' }))]);
   });
 
   it('refuses a price in force at the same instant as another for the model', () => {
-    given(overrideSet(stored('o-1')))
+    spec
+      .given([overrideSet(stored('o-1'))])
       .when(set('o-2', { effectiveFrom: '2025-06-01T00:00:00Z' }))
-      .thenThrows(IngestionErrorCode.PriceOverrideOverlaps);
+      .thenThrows({ code: IngestionErrorCode.PriceOverrideOverlaps });
   });
 
   it('names the field of an invalid price as a request pointer', () => {
-    given()
+    spec
+      .given([])
       .when(set('o-1', { rates: { input: '1e-3', output: '1' } }))
-      .thenThrows(IngestionErrorCode.ValidationFailed, [{ field: '/rates/input', message: expect.stringMatching(/decimal string/) }]);
-    given()
+      .thenThrows({
+        code: IngestionErrorCode.ValidationFailed,
+        errors: [{ field: '/rates/input', message: expect.stringMatching(/decimal string/) }],
+      });
+    spec
+      .given([])
       .when(set('o-1', { effectiveFrom: 'yesterday' }))
-      .thenThrows(IngestionErrorCode.ValidationFailed, [{ field: '/effectiveFrom', message: expect.any(String) }]);
-    given()
+      .thenThrows({ code: IngestionErrorCode.ValidationFailed, errors: [{ field: '/effectiveFrom', message: expect.any(String) }] });
+    spec
+      .given([])
       .when(set('o-1', { currency: 'EUR' as 'USD' }))
-      .thenThrows(IngestionErrorCode.ValidationFailed, [{ field: '/currency', message: expect.any(String) }]);
+      .thenThrows({ code: IngestionErrorCode.ValidationFailed, errors: [{ field: '/currency', message: expect.any(String) }] });
   });
 
   it('answers a retried command with the event already recorded', () => {
-    given(overrideSet(stored('o-1')))
+    spec
+      .given([overrideSet(stored('o-1'))])
       .when(set('o-1', { rates: { input: '9', output: '9' } }))
       .then([overrideSet(stored('o-1'))]);
   });
 
   it('removes a price, keeping what it was in the event', () => {
     const removedAt = new Date('2025-07-01T00:00:00.000Z');
-    given(overrideSet(stored('o-1')))
-      .when({ type: 'RemovePriceOverride', organizationId: ORG, overrideId: 'o-1', at: removedAt })
+    spec
+      .given([overrideSet(stored('o-1'))])
+      .when(remove('o-1', removedAt))
       .then([
         {
           id: derivedEventId('o-1', 'PriceOverrideRemoved'),
@@ -124,23 +131,19 @@ describe('price override decider', () => {
   });
 
   it('refuses to remove a price that does not exist', () => {
-    given()
-      .when({ type: 'RemovePriceOverride', organizationId: ORG, overrideId: 'o-9', at })
-      .thenThrows(IngestionErrorCode.PriceOverrideNotFound);
+    spec.given([]).when(remove('o-9')).thenThrows({ code: IngestionErrorCode.PriceOverrideNotFound });
   });
 
-  it('evolves: set adds, removed drops, the revision follows the stream', () => {
-    const state = [overrideSet(stored('o-1')), overrideSet(stored('o-2', { model: 'gpt-4.1' }))].reduce(
-      (s, e, revision) => evolveOverrides(s, { ...e, revision }),
-      initialOverridesState,
-    );
-    const after = evolveOverrides(state, {
-      id: 'x',
-      type: 'PriceOverrideRemoved',
-      data: { organizationId: ORG, overrideId: 'o-1', override: stored('o-1'), removedAt: at.toISOString() },
-      revision: 2,
-    });
-    expect([...after.overrides.keys()]).toEqual(['o-2']);
-    expect(after.revision).toBe(2);
+  it('evolves: set adds, removed drops', () => {
+    const state = [
+      overrideSet(stored('o-1')),
+      overrideSet(stored('o-2', { model: 'gpt-4.1' })),
+      {
+        id: 'x',
+        type: 'PriceOverrideRemoved' as const,
+        data: { organizationId: ORG, overrideId: 'o-1', override: stored('o-1'), removedAt: at.toISOString() },
+      },
+    ].reduce(priceOverrideDecider.evolve, priceOverrideDecider.initialState());
+    expect([...state.overrides.keys()]).toEqual(['o-2']);
   });
 });

@@ -1,61 +1,63 @@
+import { Injectable } from '@nestjs/common';
 import {
   ingestionStreams,
   type CreatePriceOverrideRequest,
   type PriceOverrideData,
-  type PriceOverrideList,
   type PriceOverrideRef,
   type RequestContext,
 } from '@llmlab/contracts';
-import { WrongExpectedRevisionError, type EventStore } from '@llmlab/event-store';
-import { metadataFromContext } from '@llmlab/service-kit';
+import { organizationScope, type OrganizationScope } from '@llmlab/domain';
+import { CommandRunner, metadataFromContext } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
-import type { PriceBook } from '../price-catalog/price-book';
-import { decidePriceOverride, type PriceOverrideCommand } from './price-override.decider';
+import { derivedEventId } from '../derived-event-id';
+import { PriceBook } from '../price-catalog/price-book';
+import { priceOverrideDecider, type PriceOverrideCommand } from './price-override.decider';
 
-const ATTEMPTS = 3;
-
-/** Organization prices: load the organization's stream, decide, append at the revision read (retry on conflict). */
+/** Prices of the context's organization, on its own stream, through the command runner. */
+@Injectable()
 export class PriceOverrideHandler {
   constructor(
-    private readonly store: EventStore,
+    private readonly runner: CommandRunner,
     private readonly priceBook: PriceBook,
   ) {}
 
   async create(request: CreatePriceOverrideRequest, context: RequestContext): Promise<PriceOverrideData> {
-    const actor = context.actor ? `${context.actor.type}:${context.actor.id}` : 'system:system';
-    const command: PriceOverrideCommand = { type: 'SetPriceOverride', overrideId: uuidv7(), at: new Date(), actor, request };
-    const [event] = await this.execute(request.organizationId, command);
-    return (event.data as { override: PriceOverrideData }).override;
+    const scope = organizationScope(context);
+    const overrideId = uuidv7();
+    const { events } = await this.execute(scope, {
+      type: 'SetPriceOverride',
+      eventId: derivedEventId(overrideId, 'PriceOverrideSet'),
+      organizationId: scope.organizationId,
+      overrideId,
+      at: new Date(),
+      actor: context.actor ? `${context.actor.type}:${context.actor.id}` : 'system:system',
+      request,
+    });
+    const [set] = events;
+    if (set.type !== 'PriceOverrideSet') throw new Error(`setting a price decided ${set.type}`);
+    return set.data.override;
   }
 
-  async remove(ref: PriceOverrideRef): Promise<Record<string, never>> {
-    await this.execute(ref.organizationId, { type: 'RemovePriceOverride', ...ref, at: new Date() });
+  async remove(ref: PriceOverrideRef, context: RequestContext): Promise<Record<string, never>> {
+    const scope = organizationScope(context);
+    await this.execute(scope, {
+      type: 'RemovePriceOverride',
+      eventId: derivedEventId(ref.overrideId, 'PriceOverrideRemoved'),
+      organizationId: scope.organizationId,
+      overrideId: ref.overrideId,
+      at: new Date(),
+    });
     return {};
   }
 
-  async list(organizationId: string): Promise<PriceOverrideList> {
-    const state = await this.priceBook.overridesState(organizationId);
-    return { data: [...state.overrides.values()] };
-  }
-
-  private async execute(organizationId: string, command: PriceOverrideCommand) {
-    const stream = ingestionStreams.priceOverrides(organizationId);
-    for (let attempt = 1; ; attempt++) {
-      const state = await this.priceBook.overridesState(organizationId);
-      const events = decidePriceOverride(command, state);
-      try {
-        await this.store.appendToStream(
-          stream,
-          events.map((e) => ({ ...e, metadata: metadataFromContext({ organizationId }) })),
-          { expectedRevision: state.revision < 0 ? 'no_stream' : state.revision },
-        );
-        return events;
-      } catch (err) {
-        if (err instanceof WrongExpectedRevisionError && attempt < ATTEMPTS) continue;
-        throw err;
-      } finally {
-        this.priceBook.invalidate(organizationId);
-      }
+  private async execute(scope: OrganizationScope, command: PriceOverrideCommand) {
+    try {
+      return await this.runner.run(ingestionStreams.priceOverrides(scope.organizationId), priceOverrideDecider, command, {
+        metadata: metadataFromContext(),
+      });
+    } finally {
+      // Whatever happened, this process reads the organization's prices again before it prices with them.
+      this.priceBook.invalidate(scope);
     }
   }
 }

@@ -7,10 +7,12 @@ import type {
   UsageRecordedData,
   UsageRepricedData,
 } from '@llmlab/contracts';
+import { Inject, Injectable } from '@nestjs/common';
 import { applyInTransaction } from '@llmlab/messaging';
+import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
-import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/repricing.decider';
-import type { UsagePartitions } from '../usage/usage-partitions';
+import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
+import { UsagePartitions } from '../usage/usage-partitions';
 import { overridesScope, UsageProjectionRepository } from './usage-projection.repository';
 
 const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
@@ -20,12 +22,12 @@ const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
  * id per project), the catalog's current entries, and the repricing work a price change leaves behind. Each event
  * commits with the projection checkpoint, so a redelivered event changes nothing.
  */
+@Injectable()
 export class IngestionProjection {
-  private readonly repository = new UsageProjectionRepository();
-
   constructor(
-    private readonly pool: Pool,
+    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly partitions: UsagePartitions,
+    private readonly repository: UsageProjectionRepository,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { CatalogEntryData, PriceCatalogRefreshedData, UsageRecordData, UsageRepricedData } from '@llmlab/contracts';
+import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { RepriceScope } from '../repricing/repricing.decider';
+import type { RepriceScope } from '../repricing/reprice-scopes';
 
 /** Sums every rollup keeps, in this order. */
 const METRICS = [
@@ -218,6 +219,7 @@ export interface RecordUsageArgs {
 }
 
 /** The projection's writes, each inside the transaction `applyInTransaction` opened. */
+@Injectable()
 export class UsageProjectionRepository {
   async pricingRevisions(tx: PoolClient, organizationId: string): Promise<PricingRevisions> {
     const { rows } = await tx.query<{ scope: string; revision: string }>(

@@ -1,10 +1,15 @@
-import { ingestionStreams, type EventMetadata, type RecordCostData, type UsageRepricedData } from '@llmlab/contracts';
+import { createHash } from 'node:crypto';
+import { ingestionStreams, type EventMetadata, type NewEvent, type RecordCostData, type UsageRepricedData } from '@llmlab/contracts';
+import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
+import type { BackgroundWorker } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import { derivedEventId } from '../derived-event-id';
 import type { PriceBook } from '../price-catalog/price-book';
 import { priceUsage, type PricingSnapshot } from '../usage/record-pricing';
-import { decideCorrections, decideRepricing, type RecordToReprice, type RepriceScope } from './repricing.decider';
+import type { RepriceScope } from './reprice-scopes';
+import { correctionsFor, type ProjectCorrections, type RecordToReprice } from './usage-corrections';
 
 /** Records read and corrected per transaction. */
 const PAGE_SIZE = 500;
@@ -56,7 +61,8 @@ interface JobRow {
  * was changing. Replicas share the work through `FOR UPDATE SKIP LOCKED`; corrections have content-derived ids and
  * the projection applies them against the current read model, so work done twice appends and changes nothing.
  */
-export class Repricer {
+export class Repricer implements BackgroundWorker {
+  readonly name = 'repricer';
   private stopped = false;
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -69,7 +75,7 @@ export class Repricer {
     private readonly intervalMs: number,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.loop = this.run();
   }
 
@@ -80,7 +86,7 @@ export class Repricer {
   }
 
   /** One unit of work, if there is any: a page of the queue or of the oldest job. */
-  async runOnce(): Promise<boolean> {
+  private async runOnce(): Promise<boolean> {
     return (await this.drainQueue()) || (await this.advanceJob());
   }
 
@@ -205,16 +211,16 @@ export class Repricer {
     correlationId: string,
   ): Promise<void> {
     const snapshots = new Map<string, PricingSnapshot>();
-    for (const [organizationId, revisions] of minimum)
-      snapshots.set(organizationId, await this.priceBook.snapshot(organizationId, revisions));
-    const groups = decideCorrections(rows.map(toRecord), (record) =>
+    for (const [organizationId, revisions] of minimum) {
+      snapshots.set(organizationId, await this.priceBook.snapshot(trustedScope(organizationId), revisions));
+    }
+    const groups = correctionsFor(rows.map(toRecord), (record) =>
       priceUsage(
         { provider: record.provider, model: record.model, timestamp: record.timestamp, usage: record.usage },
         snapshots.get(record.organizationId)!,
       ),
     );
     for (const group of groups) {
-      const event = decideRepricing(group, reason);
       const metadata: EventMetadata = {
         actor: { type: 'system', id: 'ingestion-repricer' },
         organizationId: group.organizationId,
@@ -222,7 +228,10 @@ export class Repricer {
         correlationId,
         ...(reason.kind === 'price-change' ? { causationId: reason.pricingEventId } : {}),
       };
-      await this.store.appendToStream(ingestionStreams.usage(group.projectId), [{ ...event, metadata }], { expectedRevision: 'any' });
+      // The ledger, not an aggregate: appended at any revision, idempotent by the correction's content-derived id.
+      await this.store.appendToStream(ingestionStreams.usage(group.projectId), [correctionEvent(group, reason, metadata)], {
+        expectedRevision: 'any',
+      });
       this.logger.info({ projectId: group.projectId, corrections: group.corrections.length, reason: reason.kind }, 'usage repriced');
     }
   }
@@ -244,6 +253,24 @@ export class Repricer {
       tx.release(broken);
     }
   }
+}
+
+/**
+ * The correction event of one project. Its id is a hash of the corrections themselves: a run that stops after
+ * appending and computes the same corrections again appends nothing new.
+ */
+export function correctionEvent(
+  group: ProjectCorrections,
+  reason: UsageRepricedData['reason'],
+  metadata: EventMetadata,
+): NewEvent<'UsageRepriced', UsageRepricedData> {
+  const digest = createHash('sha256').update(JSON.stringify(group.corrections)).digest('hex');
+  return {
+    id: derivedEventId('UsageRepriced', group.projectId, digest),
+    type: 'UsageRepriced',
+    data: { organizationId: group.organizationId, projectId: group.projectId, reason, corrections: group.corrections },
+    metadata,
+  };
 }
 
 function toRecord(row: RecordRow): RecordToReprice {

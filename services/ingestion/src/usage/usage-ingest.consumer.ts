@@ -1,60 +1,47 @@
-import { ingestionStreams, INGEST_USAGE_SUBJECT, type EventMetadata } from '@llmlab/contracts';
-import type { EventStore } from '@llmlab/event-store';
-import { runConsumer, type ConsumerHandle, type StreamTopology } from '@llmlab/messaging';
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { PriceBook } from '../price-catalog/price-book';
-import { decideRecordUsage, parseUsageBatch } from './usage-recording.decider';
+import { Inject, Injectable } from '@nestjs/common';
+import { jetstream } from '@nats-io/jetstream';
+import { INGEST_USAGE_SUBJECT } from '@llmlab/contracts';
+import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
+import { RUNTIME, SERVICE_CONFIG, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import type { IngestionConfig } from '../ingestion.config';
+import { UsageRecordingHandler } from './usage-recording.handler';
 
 const INGEST_CONSUMER = 'ingestion-usage';
 
-export interface UsageIngestOptions {
-  js: JetStreamClient;
-  topology: StreamTopology;
-  store: EventStore;
-  priceBook: PriceBook;
-  concurrency: number;
-  maxDeliver: number;
-  ackWaitMs: number;
-}
-
 /**
- * Records one accepted batch: read it, price it with the organization's prices, append its `UsageRecorded`
- * events to the project's ledger. Acknowledged only after the append (the consumer loop does that), and
- * idempotent, since a redelivered batch yields the same event ids.
+ * The durable pull consumer on `INGEST`: replicas share it, each records INGEST_CONCURRENCY batches at once and
+ * acknowledges one after its append; a batch that keeps failing goes to `dlq.ingestion-usage`.
  */
-export async function recordUsageBatch(msg: Pick<JsMsg, 'json'>, store: EventStore, priceBook: PriceBook): Promise<void> {
-  const batch = parseUsageBatch(msg.json());
-  const pricing = await priceBook.snapshot(batch.organizationId);
-  const events = decideRecordUsage({ type: 'RecordUsage', batch, pricing });
-  const metadata: EventMetadata = {
-    actor: { type: 'api_key', id: batch.apiKeyId },
-    organizationId: batch.organizationId,
-    projectId: batch.projectId,
-    correlationId: batch.correlationId ?? batch.batchId,
-    causationId: batch.batchId,
-  };
-  await store.appendToStream(
-    ingestionStreams.usage(batch.projectId),
-    events.map((event) => ({ ...event, metadata })),
-    { expectedRevision: 'any' },
-  );
-}
+@Injectable()
+export class UsageIngestConsumer implements BackgroundWorker {
+  readonly name = 'usage ingest';
+  private handle?: ConsumerHandle;
 
-/** The durable pull consumer on `INGEST`: replicas share it, a batch that keeps failing goes to `dlq.ingestion-usage`. */
-export function startUsageIngest(options: UsageIngestOptions): Promise<ConsumerHandle> {
-  const { topology } = options;
-  return runConsumer({
-    js: options.js,
-    stream: topology.ingest.name,
-    durable: INGEST_CONSUMER,
-    filterSubject: topology.subject(INGEST_USAGE_SUBJECT),
-    concurrency: options.concurrency,
-    // Enough messages in flight to keep every replica's slots busy, few enough that a crash redelivers little.
-    maxAckPending: options.concurrency * 8,
-    maxDeliver: options.maxDeliver,
-    backoffMs: [1_000, 5_000, 30_000],
-    ackWaitMs: options.ackWaitMs,
-    deadLetterSubject: topology.subject(`dlq.${INGEST_CONSUMER}`),
-    handler: (msg) => recordUsageBatch(msg, options.store, options.priceBook),
-  });
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
+    private readonly recording: UsageRecordingHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    const topology = this.runtime.streams;
+    this.handle = await runConsumer({
+      js: jetstream(this.runtime.nats),
+      stream: topology.ingest.name,
+      durable: INGEST_CONSUMER,
+      filterSubject: topology.subject(INGEST_USAGE_SUBJECT),
+      concurrency: this.config.INGEST_CONCURRENCY,
+      // Enough messages in flight to keep every replica's slots busy, few enough that a crash redelivers little.
+      maxAckPending: this.config.INGEST_CONCURRENCY * 8,
+      maxDeliver: this.config.INGEST_MAX_DELIVER,
+      backoffMs: [1_000, 5_000, 30_000],
+      ackWaitMs: this.config.CONSUMER_ACK_WAIT_MS,
+      deadLetterSubject: topology.subject(`dlq.${INGEST_CONSUMER}`),
+      handler: (msg) => this.recording.record(msg.json()),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.handle?.stop();
+  }
 }

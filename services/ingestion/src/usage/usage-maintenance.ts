@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { BackgroundWorker } from '@llmlab/service-kit';
 import type { UsagePartitions } from './usage-partitions';
 
 export interface UsageMaintenanceOptions {
@@ -13,9 +14,11 @@ const PRUNE_BATCH = 10_000;
 
 /**
  * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, and event-id
- * claims older than the dedup window deleted. Running it on several replicas at once is harmless.
+ * claims older than the dedup window deleted. It runs once when it starts (before the consumers, so the months
+ * around now exist), then every `intervalMs`. Running it on several replicas at once is harmless.
  */
-export class UsageMaintenance {
+export class UsageMaintenance implements BackgroundWorker {
+  readonly name = 'usage maintenance';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -26,7 +29,8 @@ export class UsageMaintenance {
     private readonly options: UsageMaintenanceOptions,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
+    await this.runOnce();
     this.timer = setInterval(() => void this.runOnce(), this.options.intervalMs);
     this.timer.unref();
   }
@@ -36,7 +40,7 @@ export class UsageMaintenance {
     await this.running;
   }
 
-  runOnce(now = new Date()): Promise<void> {
+  private runOnce(now = new Date()): Promise<void> {
     this.running ??= this.work(now).finally(() => {
       this.running = undefined;
     });

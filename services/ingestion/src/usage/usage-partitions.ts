@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 
 /**
@@ -6,6 +7,7 @@ import type { Pool, PoolClient } from 'pg';
  * costs a query only the first time this process sees the month. A month the function could not create lands in
  * the default partition, from which the next creation moves it.
  */
+@Injectable()
 export class UsagePartitions {
   private readonly known = new Set<string>();
 

@@ -9,11 +9,10 @@ import {
   type UsageRecordedData,
   IngestionErrorCode,
 } from '@llmlab/contracts';
+import { isUuid } from '@llmlab/domain';
 import { IngestionError } from '../ingestion.errors';
 import { normalizeProvider } from '../pricing';
-import { derivedEventId, type DecidedEvent } from '../decided-event';
 import { priceUsage, type PricingSnapshot } from './record-pricing';
-import { isUuid } from '@llmlab/domain';
 
 /**
  * A part of a batch stays well under the 1 MiB a NATS message holds once the relay publishes it: the input's
@@ -22,34 +21,26 @@ import { isUuid } from '@llmlab/domain';
 export const USAGE_PART_MAX_EVENTS = 500;
 export const USAGE_PART_MAX_BYTES = 256 * 1024;
 
-export interface RecordUsage {
-  type: 'RecordUsage';
-  batch: UsageBatchAccepted;
-  pricing: PricingSnapshot;
-}
-
 /**
- * Prices every event of an accepted batch and writes the records as `UsageRecorded` events, one per part. Parts
- * are cut from the input alone and ids derive from the batch id and part number, so a redelivered batch yields
- * the same ids (even if prices changed meanwhile) and the store appends nothing.
+ * Prices every event of an accepted batch, each at its own timestamp, into the data of its `UsageRecorded` events:
+ * one per part. Parts are cut from the input alone, so a batch delivered again has the same parts (even if prices
+ * changed meanwhile), which the handler's ids derive from.
+ *
+ * A pure function, not a decider: recording usage decides nothing on the ledger's state. The ledger keeps every copy
+ * it is sent (the projection deduplicates), so its parts are appended at any revision, idempotent by their ids.
  */
-export function decideRecordUsage(command: RecordUsage): DecidedEvent<'UsageRecorded', UsageRecordedData>[] {
-  const { batch, pricing } = command;
+export function priceUsageBatch(batch: UsageBatchAccepted, pricing: PricingSnapshot): UsageRecordedData[] {
   const parts = splitIntoParts(batch.events);
   return parts.map((events, part) => ({
-    id: derivedEventId(batch.batchId, 'UsageRecorded', part),
-    type: 'UsageRecorded',
-    data: {
-      batchId: batch.batchId,
-      part,
-      parts: parts.length,
-      organizationId: batch.organizationId,
-      projectId: batch.projectId,
-      apiKeyId: batch.apiKeyId,
-      receivedAt: batch.receivedAt,
-      pricing: { catalogRevision: pricing.catalogRevision, overridesRevision: pricing.overridesRevision },
-      records: events.map((event) => toRecord(event, pricing)),
-    },
+    batchId: batch.batchId,
+    part,
+    parts: parts.length,
+    organizationId: batch.organizationId,
+    projectId: batch.projectId,
+    apiKeyId: batch.apiKeyId,
+    receivedAt: batch.receivedAt,
+    pricing: { catalogRevision: pricing.catalogRevision, overridesRevision: pricing.overridesRevision },
+    records: events.map((event) => toRecord(event, pricing)),
   }));
 }
 

@@ -1,16 +1,5 @@
-import { createHash } from 'node:crypto';
-import type {
-  PriceCatalogRefreshedData,
-  PriceOverrideRemovedData,
-  PriceOverrideSetData,
-  RecordCostData,
-  UsageCorrection,
-  UsageCounts,
-  UsageRepricedData,
-} from '@llmlab/contracts';
-import { derivedEventId, type DecidedEvent } from '../decided-event';
+import type { PriceCatalogRefreshedData, PriceOverrideRemovedData, PriceOverrideSetData } from '@llmlab/contracts';
 import { normalizeProvider } from '../pricing';
-import { sameCost } from '../usage/record-pricing';
 
 export type RepriceStatus = 'priced' | 'unpriced';
 
@@ -125,63 +114,6 @@ export function mergeScopes(scopes: readonly RepriceScope[]): RepriceScope[] {
     }
   }
   return [...merged.values()];
-}
-
-/** A usage record as the repricer reads it back from the read model. */
-export interface RecordToReprice {
-  organizationId: string;
-  projectId: string;
-  eventId: string;
-  timestamp: string;
-  provider: string;
-  model: string;
-  usage: UsageCounts;
-  cost: RecordCostData;
-}
-
-export interface ProjectCorrections {
-  organizationId: string;
-  projectId: string;
-  corrections: UsageCorrection[];
-}
-
-/**
- * Re-resolves each record at its own timestamp and keeps those whose cost would now differ. A client's explicit
- * cost is never repriced: it is what the client says it paid.
- */
-export function decideCorrections(
-  records: readonly RecordToReprice[],
-  price: (record: RecordToReprice) => RecordCostData,
-): ProjectCorrections[] {
-  const byProject = new Map<string, ProjectCorrections>();
-  for (const record of records) {
-    if (record.cost.status === 'override') continue;
-    const current = price(record);
-    if (sameCost(record.cost, current)) continue;
-    let group = byProject.get(record.projectId);
-    if (!group) {
-      group = { organizationId: record.organizationId, projectId: record.projectId, corrections: [] };
-      byProject.set(record.projectId, group);
-    }
-    group.corrections.push({ eventId: record.eventId, timestamp: record.timestamp, previous: record.cost, current });
-  }
-  return [...byProject.values()];
-}
-
-/**
- * The correction events of one project. The id is a hash of the corrections themselves: a run that stops after
- * appending and computes the same corrections again appends nothing new.
- */
-export function decideRepricing(
-  group: ProjectCorrections,
-  reason: UsageRepricedData['reason'],
-): DecidedEvent<'UsageRepriced', UsageRepricedData> {
-  const digest = createHash('sha256').update(JSON.stringify(group.corrections)).digest('hex');
-  return {
-    id: derivedEventId('UsageRepriced', group.projectId, digest),
-    type: 'UsageRepriced',
-    data: { organizationId: group.organizationId, projectId: group.projectId, reason, corrections: group.corrections },
-  };
 }
 
 function byInstant(a: string | null, b: string | null): number {

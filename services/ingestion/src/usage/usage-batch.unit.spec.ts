@@ -1,7 +1,8 @@
 import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } from '@llmlab/contracts';
 import { createPriceCatalog, type PriceEntry } from '../pricing';
 import type { PricingSnapshot } from './record-pricing';
-import { decideRecordUsage, parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-recording.decider';
+import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-batch';
+import { usageRecordedEvents } from './usage-recording.handler';
 
 const entry = (overrides: Partial<PriceEntry>): PriceEntry => ({
   id: 'catalog:openai:gpt-x',
@@ -48,9 +49,8 @@ const batch = (events: UsageEventInput[]): UsageBatchAccepted => ({
 
 describe('recording a usage batch', () => {
   it('prices each event at its timestamp, with the price entry and its origin', () => {
-    const [recorded] = decideRecordUsage({
-      type: 'RecordUsage',
-      batch: batch([
+    const [recorded] = usageRecordedEvents(
+      batch([
         event(),
         event({ id: 'evt-2', model: 'gpt-cheap' }),
         event({ id: 'evt-3', provider: 'bedrock', model: 'claude-y', usage: { inputTokens: 10, outputTokens: 0 } }),
@@ -58,7 +58,7 @@ describe('recording a usage batch', () => {
         event({ id: 'evt-5', model: 'unknown-9', cost: { amount: '0.25', currency: 'USD' } }),
       ]),
       pricing,
-    });
+    );
     expect(recorded.type).toBe('UsageRecorded');
     expect(recorded.data).toMatchObject({ part: 0, parts: 1, pricing: { catalogRevision: 4, overridesRevision: 2 } });
     expect(recorded.data.records.map((r) => [r.id, r.provider, r.cost])).toEqual([
@@ -84,15 +84,11 @@ describe('recording a usage batch', () => {
   });
 
   it('derives event ids from the batch id and the part, whatever the prices', () => {
-    const command = { type: 'RecordUsage' as const, batch: batch([event()]), pricing };
-    const first = decideRecordUsage(command).map((e) => e.id);
-    const repriced = decideRecordUsage({ ...command, pricing: { ...pricing, overrides: undefined, overridesRevision: -1 } }).map(
-      (e) => e.id,
-    );
+    const accepted = batch([event()]);
+    const first = usageRecordedEvents(accepted, pricing).map((e) => e.id);
+    const repriced = usageRecordedEvents(accepted, { ...pricing, overrides: undefined, overridesRevision: -1 }).map((e) => e.id);
     expect(repriced).toEqual(first);
-    expect(decideRecordUsage({ ...command, batch: { ...command.batch, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' } })[0].id).not.toBe(
-      first[0],
-    );
+    expect(usageRecordedEvents({ ...accepted, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' }, pricing)[0].id).not.toBe(first[0]);
   });
 
   it('cuts parts from the input alone, by count and by size', () => {
@@ -100,7 +96,7 @@ describe('recording a usage batch', () => {
     expect(splitIntoParts(many).map((p) => p.length)).toEqual([USAGE_PART_MAX_EVENTS, USAGE_PART_MAX_EVENTS, 1]);
     const heavy = Array.from({ length: 10 }, (_, i) => event({ id: `h${i}`, metadata: { blob: 'x'.repeat(100_000) } }));
     expect(splitIntoParts(heavy).map((p) => p.length)).toEqual([2, 2, 2, 2, 2]);
-    const events = decideRecordUsage({ type: 'RecordUsage', batch: batch(heavy), pricing });
+    const events = usageRecordedEvents(batch(heavy), pricing);
     expect(events.map((e) => [e.data.part, e.data.parts])).toEqual([0, 1, 2, 3, 4].map((p) => [p, 5]));
     expect(new Set(events.map((e) => e.id)).size).toBe(5);
   });

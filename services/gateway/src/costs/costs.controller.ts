@@ -16,6 +16,15 @@ import { tenant } from './tenant-scope';
 
 const RANGE = 'Ranges are `[from, to)`, the 30 days before now by default.';
 
+/** The optional second dimension and filters, passed on only when given. */
+function refinements(query: ProjectCostBreakdownQueryDto | OrganizationCostBreakdownQueryDto) {
+  return {
+    ...(query.splitBy !== undefined ? { splitBy: query.splitBy } : {}),
+    ...(query.provider !== undefined ? { provider: query.provider } : {}),
+    ...(query.model !== undefined ? { model: query.model } : {}),
+  };
+}
+
 @ApiTags('costs')
 @ApiParam({ name: 'projectId', format: 'uuid' })
 @Controller('v1/projects/:projectId/costs')
@@ -52,6 +61,7 @@ export class ProjectCostsController {
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...refinements(query),
       },
       caller,
     );
@@ -94,6 +104,7 @@ export class OrganizationCostsController {
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...refinements(query),
       },
       caller,
     );

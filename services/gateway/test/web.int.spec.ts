@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
 import { loadConfig } from '@llmlab/config';
 import { createGatewayApp, type GatewayApp } from '../src/gateway.app';
 import { gatewayEnv } from '../src/gateway.config';
@@ -20,6 +21,7 @@ describe('the dashboard at /', () => {
       '<!doctype html><title>LLMLab</title><script type="module" src="/assets/index-AbC123.js"></script>',
     );
     writeFileSync(join(dir, 'assets', 'index-AbC123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'assets', 'index-AbC123.js.br'), brotliCompressSync('console.log(1)'));
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     gateway = await createGatewayApp(
       loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir }),
@@ -67,6 +69,12 @@ describe('the dashboard at /', () => {
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(asset.headers['content-type']).toMatch(/javascript/);
+    // Compressed at build time: served as is to a browser that accepts it.
+    const compressed = await inject('/assets/index-AbC123.js', { 'accept-encoding': 'br, gzip' });
+    expect([compressed.headers['content-encoding'], compressed.headers['cache-control']]).toEqual([
+      'br',
+      'public, max-age=31536000, immutable',
+    ]);
     expect((await inject('/favicon.svg')).headers['cache-control']).toBe('no-cache');
     for (const url of ['/assets/missing-123.js', '/robots.txt']) {
       const res = await inject(url);

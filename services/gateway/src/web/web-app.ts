@@ -63,6 +63,8 @@ export async function mountWebApp(app: NestFastifyApplication, distDir: string, 
       root,
       prefix: '/',
       wildcard: false,
+      // The build writes .br and .gz beside each file (web/vite.config.ts): served to browsers that accept them.
+      preCompressed: true,
       index: false,
       cacheControl: false,
       setHeaders(reply, path) {

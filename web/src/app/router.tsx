@@ -2,11 +2,15 @@ import { createBrowserRouter, Navigate, type RouteObject } from 'react-router';
 import { RequireAuth } from '../shared/auth/AuthProvider';
 import { AppLayout } from './AppLayout';
 import { HomeRedirect, NotFound } from '../shared/layout/Redirects';
+import { Loading } from '../shared/ui/ui';
 import { PAGES } from './pages';
 
+/** Shown while the first page's chunk loads. */
+const HydrateFallback = () => <Loading />;
+
 export const routes: RouteObject[] = [
-  { path: '/login', lazy: async () => ({ Component: (await import('../features/auth/LoginPage')).default }) },
-  { path: '/signup', lazy: async () => ({ Component: (await import('../features/auth/SignupPage')).default }) },
+  { path: '/login', HydrateFallback, lazy: async () => ({ Component: (await import('../features/auth/LoginPage')).default }) },
+  { path: '/signup', HydrateFallback, lazy: async () => ({ Component: (await import('../features/auth/SignupPage')).default }) },
   {
     path: '/',
     element: (
@@ -17,6 +21,7 @@ export const routes: RouteObject[] = [
   },
   {
     path: '/orgs/:orgId',
+    HydrateFallback,
     element: (
       <RequireAuth>
         <AppLayout />

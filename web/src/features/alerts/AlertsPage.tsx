@@ -5,13 +5,14 @@ import { unwrap } from '../../shared/api/problem';
 import { formatDateTime } from '../../shared/dates';
 import { scopedPath, useScope } from '../../shared/scope';
 import { Card, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
-import { useUrlState } from '../../shared/url-state';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
 import { alertKind, alertSummary } from './alert-text';
 
 export default function AlertsPage() {
   const scope = useScope();
-  const [state, setState] = useUrlState<'' | 'firing' | 'acknowledged' | 'resolved'>('state', '');
-  const [kind, setKind] = useUrlState('kind', '');
+  const [state] = useUrlState<'' | 'firing' | 'acknowledged' | 'resolved'>('state', '');
+  const [kind] = useUrlState('kind', '');
+  const patch = useUrlPatch();
   const [cursor, setCursor] = useUrlState('cursor', '');
   const query = { limit: 50, ...(state ? { state } : {}), ...(kind ? { kind: kind as 'threshold' } : {}), ...(cursor ? { cursor } : {}) };
   const alerts = useQuery({
@@ -31,10 +32,7 @@ export default function AlertsPage() {
           <SelectField
             label="State"
             value={state}
-            onChange={(e) => {
-              setCursor('');
-              setState(e.target.value as typeof state);
-            }}
+            onChange={(e) => patch({ state: e.target.value, cursor: '' })}
             options={[
               { value: '', label: 'Any' },
               { value: 'firing', label: 'Firing' },
@@ -45,10 +43,7 @@ export default function AlertsPage() {
           <SelectField
             label="Kind"
             value={kind}
-            onChange={(e) => {
-              setCursor('');
-              setKind(e.target.value);
-            }}
+            onChange={(e) => patch({ kind: e.target.value, cursor: '' })}
             options={[
               { value: '', label: 'Any' },
               { value: 'threshold', label: 'Budget threshold' },

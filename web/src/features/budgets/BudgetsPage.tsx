@@ -25,6 +25,8 @@ export default function BudgetsPage() {
     onSuccess: refresh,
   });
   const canWrite = atLeast(role, 'member');
+  const projects = useProjects(orgId);
+  const projectName = (id: string | undefined) => projects.data?.find((p) => p.id === id)?.name ?? id;
 
   return (
     <>
@@ -54,7 +56,7 @@ export default function BudgetsPage() {
                       {b.scope.type === 'organization'
                         ? 'Whole organization'
                         : b.scope.type === 'project'
-                          ? `Project ${b.scope.projectId}`
+                          ? `Project ${projectName(b.scope.projectId)}`
                           : b.scope.type === 'tag'
                             ? `Tag ${b.scope.key} = ${b.scope.value}`
                             : `End user ${b.scope.userId}`}{' '}

@@ -6,7 +6,7 @@ import { presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates
 import { formatCount, formatMoney, percentOf, sumMoney } from '../../shared/money';
 import { useScope } from '../../shared/scope';
 import { Card, ErrorNotice, Field, Loading, PageHeader, SelectField } from '../../shared/ui/ui';
-import { useUrlState } from '../../shared/url-state';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
 import { ExportButtons } from './ExportButtons';
 
 const GROUPS = [
@@ -21,9 +21,10 @@ const GROUPS = [
 /** Any range, grouped by provider, model, day, hour, user or a tag, filtered by provider and model: chart, table, export. */
 export default function CostExplorerPage() {
   const scope = useScope();
-  const [preset, setPreset] = useUrlState<RangePreset | 'custom'>('range', '30d');
+  const [preset] = useUrlState<RangePreset | 'custom'>('range', '30d');
   const [fromParam, setFrom] = useUrlState('from', '');
   const [toParam, setTo] = useUrlState('to', '');
+  const patch = useUrlPatch();
   const [group, setGroup] = useUrlState('group', 'model');
   const [tag, setTag] = useUrlState('tag', 'feature');
   const [provider, setProvider] = useUrlState('provider', '');
@@ -73,11 +74,8 @@ export default function CostExplorerPage() {
             value={preset}
             onChange={(e) => {
               const next = e.target.value as RangePreset | 'custom';
-              if (next === 'custom') {
-                setFrom(range.from.slice(0, 16));
-                setTo(range.to.slice(0, 16));
-              }
-              setPreset(next);
+              if (next === 'custom') patch({ range: 'custom', from: range.from.slice(0, 16), to: range.to.slice(0, 16) });
+              else patch({ range: next === '30d' ? '' : next, from: '', to: '' });
             }}
             options={[...RANGE_PRESETS, { value: 'custom', label: 'Custom…' }]}
           />

@@ -8,7 +8,7 @@ import { formatDateTime } from '../../shared/dates';
 import { formatMoney } from '../../shared/money';
 import { useScope } from '../../shared/scope';
 import { Card, ErrorNotice, Field, PageHeader, QueryView } from '../../shared/ui/ui';
-import { useUrlState } from '../../shared/url-state';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
 
 type Rates = Schemas['PriceRatesDto'];
 const RATE = /^\d{1,12}(\.\d{1,12})?$/;
@@ -29,8 +29,9 @@ export default function PricingPage() {
 }
 
 function Catalog() {
-  const [search, setSearch] = useUrlState('q', '');
-  const [provider, setProvider] = useUrlState('provider', '');
+  const [search] = useUrlState('q', '');
+  const [provider] = useUrlState('provider', '');
+  const patch = useUrlPatch();
   const [cursor, setCursor] = useState('');
   const query = { limit: 50, ...(search ? { search } : {}), ...(provider ? { provider } : {}), ...(cursor ? { cursor } : {}) };
   const page = useQuery({
@@ -48,8 +49,7 @@ function Catalog() {
           e.preventDefault();
           const form = new FormData(e.currentTarget);
           setCursor('');
-          setSearch(String(form.get('q')).trim());
-          setProvider(String(form.get('provider')).trim());
+          patch({ q: String(form.get('q')).trim(), provider: String(form.get('provider')).trim() });
         }}
       >
         <Field label="Model" name="q" type="search" defaultValue={search} placeholder="gpt-4o, claude…" />

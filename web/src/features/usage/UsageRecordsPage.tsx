@@ -7,7 +7,7 @@ import { formatDateTime, presetRange, RANGE_PRESETS, type RangePreset } from '..
 import { RequireProject } from '../../shared/layout/RequireProject';
 import { formatCount, formatMoney } from '../../shared/money';
 import { Card, ErrorNotice, Field, Loading, PageHeader, SelectField } from '../../shared/ui/ui';
-import { useUrlState } from '../../shared/url-state';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
 
 type UsageRecord = Schemas['UsageRecordDto'];
 
@@ -21,10 +21,11 @@ export default function UsageRecordsPage() {
 }
 
 function Records({ projectId }: { projectId: string }) {
-  const [preset, setPreset] = useUrlState<RangePreset>('range', '30d');
-  const [model, setModel] = useUrlState('model', '');
-  const [userId, setUserId] = useUrlState('user', '');
-  const [status, setStatus] = useUrlState<'' | 'success' | 'error'>('status', '');
+  const [preset] = useUrlState<RangePreset>('range', '30d');
+  const [model] = useUrlState('model', '');
+  const [userId] = useUrlState('user', '');
+  const [status] = useUrlState<'' | 'success' | 'error'>('status', '');
+  const patch = useUrlPatch();
   const [cursor, setCursor] = useUrlState('cursor', '');
   const [selected, setSelected] = useUrlState('record', '');
   const range = useMemo(() => presetRange(preset), [preset]);
@@ -41,40 +42,34 @@ function Records({ projectId }: { projectId: string }) {
     queryFn: async () => unwrap(await api.GET('/v1/projects/{projectId}/usage', { params: { path: { projectId }, query } })),
     placeholderData: keepPreviousData,
   });
-  const filterChanged = (set: (v: string) => void) => (value: string) => {
-    setCursor('');
-    set(value);
-  };
+  // A filter changes the result set: paging starts again, and the detail shown may not be in it.
+  const filter = (key: string) => (value: string) =>
+    patch({ [key]: value === '30d' && key === 'range' ? '' : value, cursor: '', record: '' });
   const record = page.data?.data.find((r) => r.id === selected);
 
   return (
     <>
       <Card>
         <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
-          <SelectField
-            label="Range"
-            value={preset}
-            onChange={(e) => filterChanged(setPreset as (v: string) => void)(e.target.value)}
-            options={RANGE_PRESETS}
-          />
+          <SelectField label="Range" value={preset} onChange={(e) => filter('range')(e.target.value)} options={RANGE_PRESETS} />
           <Field
             label="Model"
             placeholder="any"
             defaultValue={model}
-            onBlur={(e) => filterChanged(setModel)(e.target.value.trim())}
+            onBlur={(e) => filter('model')(e.target.value.trim())}
             onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
           />
           <Field
             label="End user"
             placeholder="any"
             defaultValue={userId}
-            onBlur={(e) => filterChanged(setUserId)(e.target.value.trim())}
+            onBlur={(e) => filter('user')(e.target.value.trim())}
             onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
           />
           <SelectField
             label="Status"
             value={status}
-            onChange={(e) => filterChanged(setStatus as (v: string) => void)(e.target.value)}
+            onChange={(e) => filter('status')(e.target.value)}
             options={[
               { value: '', label: 'Any' },
               { value: 'success', label: 'Success' },

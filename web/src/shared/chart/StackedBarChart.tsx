@@ -49,6 +49,8 @@ export function StackedBarChart({ buckets, series, currency, label, height = 260
     const colors = series.map((_, i) => PALETTE[i % PALETTE.length]);
     const bars = uPlot.paths.bars!({ size: [0.7, 48], gap: 1 });
     const money = (amount: string) => formatMoney({ amount, currency });
+    // Off the bars, the legend shows each series' total over the window.
+    const totals = series.map((s) => money(s.values.reduce((sum, v) => sum.plus(v), new Decimal(0)).toFixed()));
 
     const plot = new uPlot(
       {
@@ -76,7 +78,10 @@ export function StackedBarChart({ buckets, series, currency, label, height = 260
           },
         ],
         series: [
-          { label: hourly ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v) => (v == null ? '—' : formatDay(new Date(v * 1000).toISOString())) },
+          {
+            label: hourly ? 'Hour (UTC)' : 'Day (UTC)',
+            value: (_u, v) => (v == null ? 'Total' : formatDay(new Date(v * 1000).toISOString())),
+          },
           ...order.map((i) => ({
             label: series[i].label,
             fill: colors[i],
@@ -85,7 +90,7 @@ export function StackedBarChart({ buckets, series, currency, label, height = 260
             paths: bars,
             points: { show: false },
             value: (_u: uPlot, _v: number | null, _s: number, idx: number | null) =>
-              idx == null ? '—' : money(series[i].values[idx] ?? '0'),
+              idx == null ? totals[i] : money(series[i].values[idx] ?? '0'),
           })),
         ],
         hooks: {

@@ -115,6 +115,10 @@ async function sessionCookie(s: TestSession): Promise<string> {
 
 interface Load {
   chartMs: number;
+  /** When the last script, the session refresh and the last API answer of the page arrived. */
+  scriptsMs: number;
+  refreshMs: number;
+  apiMs: number;
   scripts: string[];
   transferredBytes: number;
   slowestApi: { path: string; ms: number };
@@ -143,8 +147,13 @@ async function firstLoad(browser: Browser, s: TestSession, projectId: string): P
       const scripts = resources.filter((r) => new URL(r.name).pathname.endsWith('.js'));
       const api = resources.filter((r) => new URL(r.name).pathname.startsWith('/v1/'));
       const slowest = api.sort((a, b) => b.duration - a.duration)[0];
+      const refresh = api.find((r) => new URL(r.name).pathname === '/v1/auth/session/refresh');
+      const end = (list) => Math.max(0, ...list.map((r) => r.responseEnd));
       return {
         chartMs: mark.startTime,
+        scriptsMs: end(scripts),
+        refreshMs: refresh ? refresh.responseEnd : 0,
+        apiMs: end(api.filter((r) => r.startTime < mark.startTime)),
         scripts: scripts.map((r) => new URL(r.name).pathname),
         transferredBytes: scripts.reduce((n, r) => n + r.transferSize, 0),
         slowestApi: slowest ? { path: new URL(slowest.name).pathname + new URL(slowest.name).search, ms: slowest.duration } : { path: '', ms: 0 },
@@ -212,12 +221,15 @@ async function main() {
       `| overview, first load in a cold browser context (median of ${RUNS}, min to max) | ${RECORDS.toLocaleString('en-US')} records over 30 days | baseline: 1 record |`,
       '|---|---|---|',
       `| time to the chart drawn (navigation start to first draw) | **${ms(busy.map((l) => l.chartMs))}** | ${ms(quiet.map((l) => l.chartMs))} |`,
+      `| last script loaded | ${ms(busy.map((l) => l.scriptsMs))} | ${ms(quiet.map((l) => l.scriptsMs))} |`,
+      `| session refreshed (access token from the cookie) | ${ms(busy.map((l) => l.refreshMs))} | ${ms(quiet.map((l) => l.refreshMs))} |`,
+      `| last API answer before the draw | ${ms(busy.map((l) => l.apiMs))} | ${ms(quiet.map((l) => l.apiMs))} |`,
       `| slowest API answer during the load | ${ms(busy.map((l) => l.slowestApi.ms))} | ${ms(quiet.map((l) => l.slowestApi.ms))} |`,
       `| JavaScript files loaded | ${scripts.length} | ${new Set(quiet[0].scripts).size} |`,
       `| JavaScript shipped, gzip -9 | **${kb(gzipBytes)} KB** | ${kb(gzipOf(quiet[0].scripts))} KB |`,
       `| JavaScript transferred (brotli, precompressed) | ${kb(median(busy.map((l) => l.transferredBytes)))} KB | ${kb(median(quiet.map((l) => l.transferredBytes)))} KB |`,
       '',
-      `The slowest API call of the busy overview: ${busy.map((l) => l.slowestApi.path.split('?')[0] + '?' + new URLSearchParams(l.slowestApi.path.split('?')[1]).get('groupBy')).join(', ')}.`,
+      `The slowest API call of each busy load: ${busy.map((l) => `${l.slowestApi.path.split('?')[0].replace(/[0-9a-f-]{36}/g, '{id}')}${l.slowestApi.path.includes('groupBy=') ? ` (groupBy=${new URLSearchParams(l.slowestApi.path.split('?')[1]).get('groupBy')})` : ''}`).join(', ')}.`,
       `The whole build holds ${allScripts.count} JavaScript files, ${kb(allScripts.gzip)} KB gzip: the first route loads ${scripts.map((p) => basename(p)).join(', ')}.`,
       `Seeding took ${seedSeconds.toFixed(0)} s through POST /v1/usage (batches of ${BATCH}, ${CONNECTIONS} connections).`,
     ];

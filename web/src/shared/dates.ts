@@ -67,6 +67,13 @@ export function formatDateTime(iso: string | null | undefined): string {
   return iso ? `${dateTime.format(new Date(iso))} UTC` : '—';
 }
 
+const compact = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+
+/** `4 Dec, 07:58` (UTC): for table cells, where the column says UTC. */
+export function formatShortDateTime(iso: string): string {
+  return compact.format(new Date(iso));
+}
+
 /** `4 Dec` (UTC) */
 export function formatDay(iso: string): string {
   return dayOnly.format(new Date(iso));

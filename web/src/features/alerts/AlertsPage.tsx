@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
-import { formatDateTime } from '../../shared/dates';
+import { formatShortDateTime } from '../../shared/dates';
 import { scopedPath, useScope } from '../../shared/scope';
 import { Card, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
@@ -76,8 +76,8 @@ export default function AlertsPage() {
                     <tbody>
                       {page.data.map((a) => (
                         <tr key={a.id}>
-                          <th scope="row">
-                            <Link to={scopedPath(scope, `alerts/${a.id}`)}>{formatDateTime(a.firedAt).replace(' UTC', '')}</Link>
+                          <th scope="row" className="nowrap">
+                            <Link to={scopedPath(scope, `alerts/${a.id}`)}>{formatShortDateTime(a.firedAt)}</Link>
                           </th>
                           <td>{alertKind(a)}</td>
                           <td>{alertSummary(a)}</td>

@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
-import { formatDateTime, presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
+import { formatDateTime, formatShortDateTime, presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
 import { RequireProject } from '../../shared/layout/RequireProject';
 import { formatCount, formatMoney } from '../../shared/money';
 import { Card, ErrorNotice, Field, Loading, PageHeader, SelectField } from '../../shared/ui/ui';
@@ -110,14 +110,14 @@ function Records({ projectId }: { projectId: string }) {
                   <tbody>
                     {page.data.data.map((r) => (
                       <tr key={r.id} aria-selected={r.id === selected || undefined}>
-                        <th scope="row">
+                        <th scope="row" className="nowrap">
                           <button
                             type="button"
                             className="btn-link"
                             onClick={() => setSelected(r.id === selected ? '' : r.id)}
                             aria-expanded={r.id === selected}
                           >
-                            {formatDateTime(r.timestamp).replace(' UTC', '')}
+                            {formatShortDateTime(r.timestamp)}
                           </button>
                         </th>
                         <td>
@@ -178,7 +178,9 @@ function RecordDetail({ record, onClose }: { record: UsageRecord; onClose: () =>
     ['Price entry', record.cost.priceEntryId ?? '—'],
     ['End user', record.userId ?? '—'],
     ['Trace / span', `${record.traceId ?? '—'} / ${record.spanId ?? '—'}`],
-    ...Object.entries(record.usage).map(([k, v]): [string, string] => [k.replace(/([A-Z])/g, ' $1').toLowerCase(), formatCount(Number(v))]),
+    ...Object.entries(record.usage)
+      .filter(([, v]) => Number(v) > 0)
+      .map(([k, v]): [string, string] => [k.replace(/([A-Z])/g, ' $1').toLowerCase(), formatCount(Number(v))]),
   ];
   return (
     <Card

@@ -56,7 +56,10 @@ export default function OverviewPage() {
     });
   }, [summary.data, daily.data, w]);
 
-  if (windowEmpty && hasUsage.data === false) return <GettingStarted scope={scope} />;
+  // Nothing in 30 days: the getting-started steps if there never was usage, else the overview of an idle month.
+  if (windowEmpty && !hasUsage.isError && hasUsage.data !== true) {
+    return hasUsage.data === false ? <GettingStarted scope={scope} /> : <Loading label="Loading the overview" />;
+  }
   if (summary.isError) return <ErrorNotice error={summary.error} />;
   if (!summary.data || !daily.data) return <Loading label="Loading the overview" />;
 

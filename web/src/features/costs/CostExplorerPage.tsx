@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useCostBreakdown } from '../../shared/api/costs';
+import { useProjects } from '../../shared/api/tenancy';
 import { dayBuckets, hourBuckets, stackSeries } from '../../shared/chart/stack';
 import { StackedBarChart } from '../../shared/chart/StackedBarChart';
 import { presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
@@ -25,7 +26,7 @@ export default function CostExplorerPage() {
   const [fromParam, setFrom] = useUrlState('from', '');
   const [toParam, setTo] = useUrlState('to', '');
   const patch = useUrlPatch();
-  const [group, setGroup] = useUrlState('group', 'model');
+  const [groupParam, setGroup] = useUrlState('group', 'model');
   const [tag, setTag] = useUrlState('tag', 'feature');
   const [provider, setProvider] = useUrlState('provider', '');
   const [model, setModel] = useUrlState('model', '');
@@ -37,6 +38,8 @@ export default function CostExplorerPage() {
       return { from: new Date(`${fromParam}Z`).toISOString(), to: new Date(`${toParam}Z`).toISOString() };
     return presetRange(preset === 'custom' ? '30d' : preset);
   }, [preset, fromParam, toParam]);
+  // Group by project only over the whole organization.
+  const group = groupParam === 'project' && scope.projectId ? 'model' : groupParam;
   const groupBy = group === 'tag' ? `tag:${tag || 'feature'}` : group;
   const timeGrouped = group === 'day' || group === 'hour';
   const filters = { provider: provider || undefined, model: model || undefined };
@@ -51,10 +54,14 @@ export default function CostExplorerPage() {
     const to = new Date(range.to);
     return group === 'hour' ? hourBuckets(from, to).slice(-24 * 62) : dayBuckets(from, to);
   }, [timeGrouped, group, range.from, range.to]);
-  const series = useMemo(
-    () => (timeGrouped && table.data && split.data ? stackSeries(buckets, table.data.rows, split.data.rows, 8) : []),
-    [timeGrouped, buckets, table.data, split.data],
-  );
+  const projects = useProjects(scope.orgId);
+  const series = useMemo(() => {
+    if (!timeGrouped || !table.data || !split.data) return [];
+    const stacked = stackSeries(buckets, table.data.rows, split.data.rows, 8);
+    if (effectiveStack !== 'project') return stacked;
+    const names = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
+    return stacked.map((s) => ({ ...s, label: names.get(s.label) ?? s.label }));
+  }, [timeGrouped, buckets, table.data, split.data, effectiveStack, projects.data]);
 
   const rows = (table.data?.rows ?? []).filter((r) => !search || (r.key ?? '').toLowerCase().includes(search.toLowerCase()));
   const total = sumMoney((table.data?.rows ?? []).map((r) => r.cost.amount));
@@ -85,7 +92,12 @@ export default function CostExplorerPage() {
               <Field label="To (UTC)" type="datetime-local" value={toParam} onChange={(e) => setTo(e.target.value)} />
             </>
           )}
-          <SelectField label="Group by" value={group} onChange={(e) => setGroup(e.target.value)} options={GROUPS} />
+          <SelectField
+            label="Group by"
+            value={group}
+            onChange={(e) => setGroup(e.target.value)}
+            options={scope.projectId ? GROUPS : [...GROUPS, { value: 'project', label: 'Project' }]}
+          />
           {group === 'tag' && (
             <Field
               label="Tag name"
@@ -156,7 +168,9 @@ export default function CostExplorerPage() {
                 <table className="table">
                   <thead>
                     <tr>
-                      <th scope="col">{GROUPS.find((g) => g.value === group)?.label.replace('…', ` “${tag}”`)}</th>
+                      <th scope="col">
+                        {group === 'project' ? 'Project' : GROUPS.find((g) => g.value === group)?.label.replace('…', ` “${tag}”`)}
+                      </th>
                       <th scope="col" className="num">
                         Cost (USD)
                       </th>
@@ -185,7 +199,13 @@ export default function CostExplorerPage() {
                       <tr key={r.key ?? '∅'}>
                         <th scope="row">
                           <span className="truncate" title={r.key ?? ''}>
-                            {r.key === null ? '(none)' : timeGrouped ? r.key.replace('T', ' ').slice(0, group === 'day' ? 10 : 16) : r.key}
+                            {r.key === null
+                              ? '(none)'
+                              : timeGrouped
+                                ? r.key.replace('T', ' ').slice(0, group === 'day' ? 10 : 16)
+                                : group === 'project'
+                                  ? (projects.data?.find((p) => p.id === r.key)?.name ?? r.key)
+                                  : r.key}
                           </span>
                         </th>
                         <td className="num">{formatMoney(r.cost, { exact: true })}</td>

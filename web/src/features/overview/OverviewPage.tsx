@@ -2,7 +2,7 @@ import { useMemo, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { forecastPeriodEnd } from '../../../../libs/spend-analytics/src/forecast';
 import { useCostBreakdown, useCostSummary } from '../../shared/api/costs';
-import type { Schemas } from '../../shared/api/schema';
+import { useProjects } from '../../shared/api/tenancy';
 import { dayBuckets, stackSeries } from '../../shared/chart/stack';
 import { StackedBarChart } from '../../shared/chart/StackedBarChart';
 import { isoDay } from '../../shared/dates';
@@ -20,7 +20,10 @@ import { TopList } from './TopList';
 export default function OverviewPage() {
   const scope = useScope();
   const w = useOverviewWindows();
-  const [stackBy, setStackBy] = useUrlState<'model' | 'provider'>('stack', 'model');
+  const [stackParam, setStackBy] = useUrlState<'model' | 'provider' | 'project'>('stack', 'model');
+  // By project only over the whole organization.
+  const stackBy = stackParam === 'project' && scope.projectId ? 'model' : stackParam;
+  const projects = useProjects(scope.orgId);
   const [tagKey, setTagKey] = useUrlState('tag', 'feature');
   const mtd = { from: w.monthStart.toISOString(), to: w.to.toISOString() };
   const chart = { from: w.chartFrom.toISOString(), to: w.to.toISOString() };
@@ -37,10 +40,13 @@ export default function OverviewPage() {
   const hasUsage = useHasUsage(scope, windowEmpty);
 
   const buckets = useMemo(() => dayBuckets(w.chartFrom, w.to), [w.chartFrom, w.to]);
-  const series = useMemo(
-    () => (daily.data && split.data ? stackSeries(buckets, daily.data.rows, split.data.rows) : []),
-    [buckets, daily.data, split.data],
-  );
+  const series = useMemo(() => {
+    if (!daily.data || !split.data) return [];
+    const stacked = stackSeries(buckets, daily.data.rows, split.data.rows);
+    if (stackBy !== 'project') return stacked;
+    const names = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
+    return stacked.map((s) => ({ ...s, label: names.get(s.label) ?? s.label }));
+  }, [buckets, daily.data, split.data, stackBy, projects.data]);
 
   const forecast = useMemo(() => {
     if (!summary.data || !daily.data) return null;
@@ -120,10 +126,11 @@ export default function OverviewPage() {
           <SelectField
             label="Stack by"
             value={stackBy}
-            onChange={(e) => setStackBy(e.target.value as 'model' | 'provider')}
+            onChange={(e) => setStackBy(e.target.value as 'model' | 'provider' | 'project')}
             options={[
               { value: 'model', label: 'Model' },
               { value: 'provider', label: 'Provider' },
+              ...(scope.projectId ? [] : [{ value: 'project', label: 'Project' }]),
             ]}
           />
         }
@@ -190,5 +197,3 @@ const FORECAST_NOTES: Record<string, string> = {
 function forecastNote(method: string): string {
   return FORECAST_NOTES[method] ?? '';
 }
-
-export type BudgetList = Schemas['BudgetDto'][];

@@ -95,4 +95,23 @@ describe('the dashboard at /', () => {
     }
     expect((await inject('/docs')).body).toContain('swagger');
   });
+
+  it('sends security headers with every HTML answer: Swagger UI too, inline scripts still refused', async () => {
+    const docs = await inject('/docs');
+    expect(docs.headers['content-type']).toMatch(/^text\/html/);
+    const csp = String(docs.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect([docs.headers['x-content-type-options'], docs.headers['referrer-policy'], docs.headers['x-frame-options']]).toEqual([
+      'nosniff',
+      'strict-origin-when-cross-origin',
+      'DENY',
+    ]);
+    expect((await inject('/docs', { 'x-forwarded-proto': 'https' })).headers['strict-transport-security']).toBe(
+      'max-age=31536000; includeSubDomains',
+    );
+    // One policy per answer: the dashboard's own is not doubled.
+    expect(String((await inject('/')).headers['content-security-policy'])).not.toContain('unsafe-inline');
+  });
 });

@@ -41,12 +41,48 @@ function headers(tls: boolean) {
 }
 
 /**
+ * The same headers for the gateway's other HTML, Swagger UI at /docs: its scripts are files of its own, but its page
+ * carries an inline <style> and style attributes, so styles (not scripts) may be inline there.
+ */
+function docsHeaders(tls: boolean): Record<string, string> {
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    ...(tls ? ['upgrade-insecure-requests'] : []),
+  ].join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'x-frame-options': 'DENY',
+    ...(tls ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+}
+
+/**
  * Serves the dashboard (`web/dist`) at `/`, same origin as the API: hashed assets cached for a year and immutable,
  * `index.html` revalidated on every load, any other GET that is not an API path answered with `index.html` so that
  * client-side routes survive a reload. Every answer of this plugin carries the security headers; the API's answers
  * are untouched. Without a build, the dashboard's paths answer what they answered before: a 404 problem.
  */
 export async function mountWebApp(app: NestFastifyApplication, distDir: string, logger: Logger): Promise<void> {
+  // Every HTML answer gets security headers: the dashboard's below, any other (Swagger UI) these.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
+      if (html && !reply.raw.hasHeader('content-security-policy')) reply.headers(docsHeaders(request.protocol === 'https'));
+      return payload;
+    });
   const root = resolve(distDir);
   if (!distDir || !existsSync(resolve(root, 'index.html'))) {
     logger.warn({ dir: root }, 'no dashboard build found (run `npm run build`): / answers 404');

@@ -60,6 +60,26 @@ module.exports = {
       to: { path: '^libs/testing/' },
     },
     {
+      name: 'web-stays-in-web',
+      comment:
+        'The dashboard is a client of the public API: it imports its own code, npm packages, the API types generated ' +
+        'for the SDK and the pure spend-analytics functions (the forecast), never a service or a server library.',
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: {
+        pathNot: '(^web/src/|node_modules|^libs/sdk/src/generated/|^libs/spend-analytics/src/(forecast|calendar|amount)\\.ts$)',
+        // Node's own modules: only the drift test (run by Vitest in Node) uses them.
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'web-shared-is-shared',
+      comment: 'web/src/shared holds what every page uses; it never reaches into a page (features/) or the route table (app/).',
+      severity: 'error',
+      from: { path: '^web/src/shared/' },
+      to: { path: '^web/src/(features|app)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

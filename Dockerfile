@@ -36,9 +36,11 @@ RUN npm run prisma:generate \
 # Only what runs in production goes on: dev dependencies pruned from the tree that was just built (no second
 # install, so native modules are the ones compiled above), the compiled code, and the SQL migrations, which the
 # runner discovers from the repository root, marked by nest-cli.json, at libs/*/migrations and services/*/migrations.
+# The dashboard's static build (web/dist, served by the gateway at /) goes along in every image: a few hundred KB.
 RUN npm prune --omit=dev --no-audit --no-fund \
- && mkdir -p /out \
+ && mkdir -p /out/web \
  && cp -R package.json nest-cli.json node_modules dist /out/ \
+ && cp -R web/dist /out/web/dist \
  && for dir in libs/*/migrations services/*/migrations; do \
       if [ -d "$dir" ]; then mkdir -p "/out/$dir" && cp -R "$dir/." "/out/$dir/"; fi; \
     done

@@ -44,5 +44,13 @@ module.exports = {
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
     },
+    {
+      // The dashboard in Debian's Chromium (playwright-core) against the whole platform.
+      ...shared,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/web/e2e/**/*.browser.spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+    },
   ],
 };

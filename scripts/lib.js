@@ -77,4 +77,23 @@ async function checkDependencies(env) {
   process.exit(1);
 }
 
-module.exports = { root, run, ensureInstalled, ensurePrismaClients, checkDependencies, canConnect, DEFAULTS, mtime };
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/**
+ * The browser tests drive Debian's Chromium (Playwright's own downloads are not reachable). When it is missing and
+ * this runs as root with apt-get (CI, a fresh machine), it is installed; otherwise the way to install it is printed.
+ */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || !existsSync('/usr/bin/apt-get')) {
+    process.stderr.write(`✗ Chromium is not installed at ${CHROMIUM}: run  sudo apt-get install -y chromium  (or set CHROMIUM_PATH)\n`);
+    process.exit(1);
+  }
+  process.stdout.write('Installing Chromium for the browser tests (apt-get install chromium)...\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], { env });
+}
+
+module.exports = { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, canConnect, DEFAULTS, mtime };

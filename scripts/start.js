@@ -100,6 +100,7 @@ async function main() {
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `\nLLMLab is running (ready in ${seconds}s).\n` +
+        `  Dashboard: ${publicUrl}/\n` +
         `  API:     ${publicUrl}/v1\n` +
         `  Docs:    ${publicUrl}/docs   (OpenAPI: ${publicUrl}/docs-json)\n` +
         `  Health:  ${publicUrl}/health/ready\n` +

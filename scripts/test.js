@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm test`: installs what is missing, then type-checks, checks formatting, lint and module boundaries, lints the OpenAPI document,
-// and runs the unit, integration and end-to-end tiers against the real PostgreSQL, NATS and Redis.
+// `npm test`: installs what is missing, then type-checks, checks formatting, lint and module boundaries, lints the
+// OpenAPI document, runs the unit, integration and end-to-end tiers against the real PostgreSQL, NATS and Redis,
+// then the dashboard's component tests (Vitest) and its browser tests (Debian's Chromium, on the booted platform).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { root, run, ensureInstalled, ensurePrismaClients, checkDependencies, DEFAULTS } = require('./lib');
+const { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const step = (title) => process.stdout.write(`\n▶ ${title}\n`);
@@ -31,6 +32,29 @@ function jestTier(tier, extra, totals) {
   return res.status === 0;
 }
 
+function vitestTier(totals) {
+  const dir = mkdtempSync(join(tmpdir(), 'llmlab-vitest-'));
+  const out = join(dir, 'result.json');
+  const res = spawnSync(
+    bin('vitest'),
+    ['run', '--config', 'web/vite.config.mts', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  try {
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+  } catch {
+    totals.failed += 1;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return res.status === 0;
+}
+
 async function main() {
   ensureInstalled();
   await checkDependencies({ ...DEFAULTS, ...process.env });
@@ -38,6 +62,7 @@ async function main() {
 
   step('Type check');
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+  run(bin('tsc'), ['--noEmit', '-p', 'web/tsconfig.json']);
   // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.build.json', '--incremental', 'false']);
   step('Formatting (Prettier)');
@@ -57,6 +82,12 @@ async function main() {
   ok = jestTier('int', ['--maxWorkers=2'], totals) && ok;
   step('End-to-end tests (services booted, HTTP in)');
   ok = jestTier('e2e', ['--runInBand'], totals) && ok;
+  step('Dashboard component tests (Vitest, Testing Library)');
+  ok = vitestTier(totals) && ok;
+  step('Dashboard in a browser (Chromium, playwright-core, axe-core)');
+  ensureChromium();
+  run('npm', ['run', '--silent', 'build:web']);
+  ok = jestTier('browser', ['--runInBand'], totals) && ok;
 
   process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
   process.exit(ok && totals.failed === 0 ? 0 : 1);

@@ -53,11 +53,20 @@ export interface CostSummary {
 
 export type CostGroupBy = 'provider' | 'model' | 'day' | 'hour' | 'user' | 'project' | `tag:${string}`;
 
+/** A second dimension of a breakdown (a day split by model, for a stacked chart); `project` only for an organization. */
+export type CostSplitBy = 'provider' | 'model' | 'project';
+
 export interface CostBreakdownRequest extends CostRange {
   /** `project` only for an organization-wide request; `tag:<name>` groups by that tag's values. */
   groupBy: CostGroupBy;
   /** Rows returned, 1 to 1,000; 100 when absent. */
   limit?: number;
+  /** Each group is split by this dimension too: one row per (key, split). */
+  splitBy?: CostSplitBy;
+  /** Only the records of this provider. */
+  provider?: string;
+  /** Only the records of this model (exact id as recorded). */
+  model?: string;
 }
 
 export interface CostBreakdownRow extends CostTotals {
@@ -66,10 +75,13 @@ export interface CostBreakdownRow extends CostTotals {
    * RFC 3339). `null` gathers the records without a user (`user`).
    */
   key: string | null;
+  /** With `splitBy`: the value of the second dimension. */
+  split?: string;
 }
 
 export interface CostBreakdown {
   groupBy: CostGroupBy;
+  splitBy?: CostSplitBy;
   from: string;
   to: string;
   /** By cost, descending, then by key. */

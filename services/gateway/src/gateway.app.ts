@@ -13,6 +13,7 @@ import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
 import { limitIngestBody } from './usage/usage-ingest.service';
+import { mountWebApp } from './web/web-app';
 
 /** A caller's request id is kept when it looks like one; otherwise the gateway makes one. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -78,6 +79,7 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
     });
   }
   mountSwagger(app, buildOpenApiDocument(app));
+  await mountWebApp(app, config.WEB_DIST_DIR, deps.logger);
   await app.init();
 
   return {

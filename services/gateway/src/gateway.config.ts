@@ -2,6 +2,7 @@ import { commonEnv, configHelpers, z } from '@llmlab/config';
 import { identityEnv } from './identity/identity.config';
 import { pricingEnv } from './pricing/pricing.config';
 import { usageEnv } from './usage/usage.config';
+import { webEnv } from './web/web.config';
 
 /** The gateway's environment: no database, by design (DESIGN.md section 1). */
 export const gatewayEnv = {
@@ -19,6 +20,7 @@ export const gatewayEnv = {
   ...identityEnv,
   ...usageEnv,
   ...pricingEnv,
+  ...webEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof import('@llmlab/config').loadConfig<typeof gatewayEnv>>;

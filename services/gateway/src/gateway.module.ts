@@ -18,6 +18,7 @@ import { ServiceClient } from './messaging/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PricingModule } from './pricing/pricing.module';
 import { UsageModule } from './usage/usage.module';
+import { WebModule } from './web/web.module';
 
 export interface GatewayDependencies {
   config: GatewayConfig;
@@ -35,7 +36,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule],
+      imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule, WebModule],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },

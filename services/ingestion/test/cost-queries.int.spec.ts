@@ -125,6 +125,48 @@ describe('cost queries', () => {
     expect(limited.rows.map((r) => r.key)).toEqual(['m-b']);
   });
 
+  it('splits groups by a second dimension and filters by provider and model, on rollups or records', async () => {
+    const split = async (request: Partial<CostBreakdownRequest> & Pick<CostBreakdownRequest, 'groupBy'>, from = iso(0), to = iso(3)) => {
+      const result = await h.request(ingestionSubjects.costBreakdown, { from, to, ...request }, project(p1));
+      return result.rows.map((r) => [r.key, r.split, r.cost.amount, r.requests]);
+    };
+    expect(await split({ groupBy: 'day', splitBy: 'model' })).toEqual([
+      [iso(0), 'm-b', '2.000000000000', 1],
+      [iso(0), 'm-a', '1.000000000000', 1],
+      [iso(1), 'm-a', '0.500000000000', 1],
+      [iso(2), 'm-unpriced', '0.000000000000', 1],
+    ]);
+    // Cut days: the hourly rollup and the records answer the edges with the same split.
+    expect(await split({ groupBy: 'day', splitBy: 'model' }, at(0, '10:30:00'), at(1, '00:45:00'))).toEqual([
+      [iso(0), 'm-b', '2.000000000000', 1],
+      [iso(1), 'm-a', '0.500000000000', 1],
+    ]);
+    expect(await split({ groupBy: 'model', model: 'm-a' })).toEqual([['m-a', undefined, '1.500000000000', 2]]);
+    expect(await split({ groupBy: 'day', provider: 'other' })).toEqual([]);
+    // The user and tag rollups know no model: such a breakdown is summed from the records.
+    expect(await split({ groupBy: 'user', model: 'm-a' })).toEqual([['u1', undefined, '1.500000000000', 2]]);
+    expect(await split({ groupBy: 'tag:feature', splitBy: 'model' })).toEqual([
+      ['chat', 'm-b', '2.000000000000', 1],
+      ['search', 'm-a', '1.500000000000', 2],
+    ]);
+    for (const [groupBy, splitBy] of [
+      ['model', 'model'],
+      ['day', 'project'],
+    ] as const) {
+      const refused = await h.reply(ingestionSubjects.costBreakdown, { from: iso(0), to: iso(3), groupBy, splitBy }, project(p1));
+      expect(refused).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', errors: [{ field: '/splitBy' }] } });
+    }
+    const byProject = await h.request(
+      ingestionSubjects.costBreakdown,
+      { from: iso(0), to: iso(3), groupBy: 'model', splitBy: 'project', model: 'm-b' },
+      { organizationId: p1.organizationId },
+    );
+    expect(byProject.rows.map((r) => [r.key, r.split, r.cost.amount])).toEqual([
+      ['m-b', p2.projectId, '6.000000000000'],
+      ['m-b', p1.projectId, '2.000000000000'],
+    ]);
+  });
+
   it('sums and breaks down a whole organization, by project too', async () => {
     const summary = await h.request(ingestionSubjects.costSummary, { from: iso(0), to: iso(3) }, org(p1));
     expect(summary.current).toMatchObject({ requests: 5, errors: 1, unpriced: 1, cost: { amount: '9.500000000000' } });

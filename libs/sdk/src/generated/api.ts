@@ -711,6 +711,86 @@ export interface paths {
         patch: operations["updateAlertSettings"];
         trace?: never;
     };
+    "/v1/auth/session/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an account and sign the browser in
+         * @description For browsers: the refresh token is set as an httpOnly, SameSite=Strict cookie scoped to /v1/auth/session (Secure over TLS) and never appears in the body. API clients use /v1/auth/login and /v1/auth/refresh instead.
+         */
+        post: operations["signupBrowserSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign the browser in with email and password
+         * @description For browsers: the refresh token is set as an httpOnly, SameSite=Strict cookie scoped to /v1/auth/session (Secure over TLS) and never appears in the body. API clients use /v1/auth/login and /v1/auth/refresh instead.
+         */
+        post: operations["loginBrowserSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the session cookie's refresh token for a new access token
+         * @description For browsers: the refresh token is set as an httpOnly, SameSite=Strict cookie scoped to /v1/auth/session (Secure over TLS) and never appears in the body. API clients use /v1/auth/login and /v1/auth/refresh instead. No body. A missing, used or revoked cookie answers 401 and is cleared.
+         */
+        post: operations["refreshBrowserSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/session/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the browser's session and clear its cookie
+         * @description For browsers: the refresh token is set as an httpOnly, SameSite=Strict cookie scoped to /v1/auth/session (Secure over TLS) and never appears in the body. API clients use /v1/auth/login and /v1/auth/refresh instead.
+         */
+        post: operations["logoutBrowserSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1306,10 +1386,20 @@ export interface components {
             tokens: components["schemas"]["TokenTotalsDto"];
             /** @description The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user. */
             key: string | null;
+            /**
+             * @description With `splitBy`: the value of the second dimension.
+             * @example gpt-4o-mini
+             */
+            split?: string;
         };
         CostBreakdownDto: {
             /** @example model */
             groupBy: string;
+            /**
+             * @description The second dimension, when asked for.
+             * @enum {string}
+             */
+            splitBy?: "provider" | "model" | "project";
             /** Format: date-time */
             from: string;
             /** Format: date-time */
@@ -2139,6 +2229,24 @@ export interface components {
              */
             timeZone?: string;
             rules?: components["schemas"]["AlertRulesPatchDto"];
+        };
+        BrowserSignupDto: {
+            /** @description JWT (RS256), valid for `expiresIn` seconds; keep it in memory, send as `Authorization: Bearer`. */
+            accessToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            /** @example 900 */
+            expiresIn: number;
+            user: components["schemas"]["UserDto"];
+            organization: components["schemas"]["OrganizationDto"];
+        };
+        BrowserSessionDto: {
+            /** @description JWT (RS256), valid for `expiresIn` seconds; keep it in memory, send as `Authorization: Bearer`. */
+            accessToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            /** @example 900 */
+            expiresIn: number;
         };
         /** @description RFC 7807 problem details. `code` is stable; `errors` names each bad field as a JSON pointer. */
         Problem: {
@@ -4403,6 +4511,12 @@ export interface operations {
                 from?: string;
                 /** @description End of the range, excluded. Default: now. */
                 to?: string;
+                /** @description Only the records of this provider. */
+                provider?: string;
+                /** @description Only the records of this model (exact id as recorded). */
+                model?: string;
+                /** @description Split each group by this too (e.g. groupBy=day&splitBy=model for a stacked chart): one row per pair. */
+                splitBy?: "provider" | "model";
                 /** @description provider, model, day, hour, user or tag:<name>. */
                 groupBy: string;
                 /** @description Rows returned. */
@@ -4583,6 +4697,12 @@ export interface operations {
                 from?: string;
                 /** @description End of the range, excluded. Default: now. */
                 to?: string;
+                /** @description Only the records of this provider. */
+                provider?: string;
+                /** @description Only the records of this model (exact id as recorded). */
+                model?: string;
+                /** @description Split each group by this too (e.g. groupBy=day&splitBy=project for a stacked chart): one row per pair. */
+                splitBy?: "provider" | "model" | "project";
                 /** @description project, provider, model, day, hour, user or tag:<name>. */
                 groupBy: string;
                 /** @description Rows returned. */
@@ -6312,6 +6432,286 @@ export interface operations {
             };
             /** @description Changed since the If-Match revision */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signupBrowserSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Any value, e.g. `1`: proves the request is not a cross-site form. */
+                "x-llmlab-csrf": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSignupDto"];
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An account with this email exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    loginBrowserSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Any value, e.g. `1`: proves the request is not a cross-site form. */
+                "x-llmlab-csrf": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSessionDto"];
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong email or password (one answer for both) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshBrowserSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Any value, e.g. `1`: proves the request is not a cross-site form. */
+                "x-llmlab-csrf": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowserSessionDto"];
+                };
+            };
+            /** @description No session cookie, or its token is unknown, expired, already used or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The CSRF header is missing */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logoutBrowserSession: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Any value, e.g. `1`: proves the request is not a cross-site form. */
+                "x-llmlab-csrf": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session is over (also when there was none). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The CSRF header is missing */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

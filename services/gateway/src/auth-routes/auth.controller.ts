@@ -8,7 +8,7 @@ import { ApiProblems } from '../openapi/problem-responses';
 import { LoginDto, RefreshDto, SignupDto, SignupResultDto, TokenPairDto } from './auth.dto';
 
 /** The auth service throttles login attempts per account and per IP; its answer becomes a 429 here. */
-function tokensOrTooMany(result: LoginResult): TokenPair {
+export function tokensOrTooMany(result: LoginResult): TokenPair {
   if (!result.throttled) return result.tokens;
   throw new GatewayProblem(429, 'LOGIN_THROTTLED', `too many failed logins; retry in ${result.retryAfterSeconds} s`, undefined, {
     'Retry-After': String(result.retryAfterSeconds),

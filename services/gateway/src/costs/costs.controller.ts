@@ -15,6 +15,15 @@ import { resolveRange } from './date-range.dto';
 
 const RANGE = 'Ranges are `[from, to)`, the 30 days before now by default.';
 
+/** The optional second dimension and filters, passed on only when given. */
+function refinements(query: ProjectCostBreakdownQueryDto | OrganizationCostBreakdownQueryDto) {
+  return {
+    ...(query.splitBy !== undefined ? { splitBy: query.splitBy } : {}),
+    ...(query.provider !== undefined ? { provider: query.provider } : {}),
+    ...(query.model !== undefined ? { model: query.model } : {}),
+  };
+}
+
 @ApiTags('costs')
 @ApiParam({ name: 'projectId', format: 'uuid' })
 @Controller('v1/projects/:projectId/costs')
@@ -50,6 +59,7 @@ export class ProjectCostsController {
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...refinements(query),
       },
       caller,
     );
@@ -91,6 +101,7 @@ export class OrganizationCostsController {
         ...resolveRange(query),
         groupBy: query.groupBy as CostGroupBy,
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
+        ...refinements(query),
       },
       caller,
     );

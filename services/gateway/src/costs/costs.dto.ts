@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { DateRangeQueryDto } from './date-range.dto';
 
 /** Rows, records or entries per page: 1 to 1,000, 100 when absent (the ingestion service's bounds). */
@@ -50,10 +50,15 @@ export class CostBreakdownRowDto extends CostTotalsDto {
       'The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user.',
   })
   key!: string | null;
+
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'With `splitBy`: the value of the second dimension.' })
+  split?: string;
 }
 
 export class CostBreakdownDto {
   @ApiProperty({ example: 'model' }) groupBy!: string;
+  @ApiPropertyOptional({ enum: ['provider', 'model', 'project'], description: 'The second dimension, when asked for.' })
+  splitBy?: string;
   @ApiProperty({ format: 'date-time' }) from!: string;
   @ApiProperty({ format: 'date-time' }) to!: string;
   @ApiProperty({ type: CostBreakdownRowDto, isArray: true, description: 'By cost, descending, then by key.' }) rows!: CostBreakdownRowDto[];
@@ -63,7 +68,30 @@ export class CostSummaryQueryDto extends DateRangeQueryDto {}
 
 const TAG_GROUP = 'tag:[^\\u0000-\\u001f]{1,64}';
 
-export class ProjectCostBreakdownQueryDto extends DateRangeQueryDto {
+/** The second dimension and the filters both breakdowns take. */
+class BreakdownRefinementsDto extends DateRangeQueryDto {
+  @ApiPropertyOptional({ type: String, maxLength: 200, description: 'Only the records of this provider.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  provider?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 200, description: 'Only the records of this model (exact id as recorded).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  model?: string;
+}
+
+export class ProjectCostBreakdownQueryDto extends BreakdownRefinementsDto {
+  @ApiPropertyOptional({
+    enum: ['provider', 'model'],
+    description: 'Split each group by this too (e.g. groupBy=day&splitBy=model for a stacked chart): one row per pair.',
+  })
+  @IsOptional()
+  @IsIn(['provider', 'model'])
+  splitBy?: 'provider' | 'model';
+
   @ApiProperty({
     example: 'model',
     pattern: `^(provider|model|day|hour|user|${TAG_GROUP})$`,
@@ -83,7 +111,15 @@ export class ProjectCostBreakdownQueryDto extends DateRangeQueryDto {
   limit?: number;
 }
 
-export class OrganizationCostBreakdownQueryDto extends DateRangeQueryDto {
+export class OrganizationCostBreakdownQueryDto extends BreakdownRefinementsDto {
+  @ApiPropertyOptional({
+    enum: ['provider', 'model', 'project'],
+    description: 'Split each group by this too (e.g. groupBy=day&splitBy=project for a stacked chart): one row per pair.',
+  })
+  @IsOptional()
+  @IsIn(['provider', 'model', 'project'])
+  splitBy?: 'provider' | 'model' | 'project';
+
   @ApiProperty({
     example: 'project',
     pattern: `^(project|provider|model|day|hour|user|${TAG_GROUP})$`,

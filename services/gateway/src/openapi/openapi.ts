@@ -34,7 +34,7 @@ const RATE_LIMIT_HEADERS = {
 };
 
 /** Paths that need no credentials (the routes marked @Public); everything else requires a bearer JWT or an API key. */
-export const PUBLIC_PATH = /^\/(health|\.well-known|v1\/auth\/(signup|login|refresh|logout))(\/|$)/;
+export const PUBLIC_PATH = /^\/(health|\.well-known|v1\/auth\/(signup|login|refresh|logout|session))(\/|$)/;
 
 /**
  * The OpenAPI 3 document of the gateway, built from the controllers' decorators, with the problem+json schema,

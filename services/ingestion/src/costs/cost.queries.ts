@@ -3,6 +3,7 @@ import {
   type CostBreakdown,
   type CostBreakdownRequest,
   type CostGroupBy,
+  type CostSplitBy,
   type CostSummary,
   type CostSummaryRequest,
   type FieldError,
@@ -55,9 +56,12 @@ export class CostQueries {
     const range = checkRange(request, errors);
     const groupBy = checkGroupBy(scope, request, errors);
     const limit = checkLimit(request.limit, errors);
+    const splitBy = checkSplitBy(scope, request, errors);
+    const provider = checkFilter(request.provider, '/provider', errors);
+    const model = checkFilter(request.model, '/model', errors);
     if (errors.length > 0) throw validationFailed(errors);
-    const rows = await this.costs.breakdown(scope, range, groupBy, limit);
-    return { groupBy, from: range.from.toISOString(), to: range.to.toISOString(), rows };
+    const rows = await this.costs.breakdown(scope, range, groupBy, limit, { splitBy, provider, model });
+    return { groupBy, ...(splitBy ? { splitBy } : {}), from: range.from.toISOString(), to: range.to.toISOString(), rows };
   }
 
   /** Newest first, keyset-paginated on (timestamp, event id), so pages stay stable while records arrive. */
@@ -114,6 +118,27 @@ function checkGroupBy(scope: OrganizationScope, request: CostBreakdownRequest, e
     errors.push({ field: '/groupBy', message: 'project is only for an organization-wide breakdown' });
   }
   return groupBy;
+}
+
+const SPLITS: readonly string[] = ['provider', 'model', 'project'];
+
+function checkSplitBy(scope: OrganizationScope, request: CostBreakdownRequest, errors: FieldError[]): CostSplitBy | undefined {
+  const { splitBy } = request;
+  if (splitBy === undefined) return undefined;
+  if (!SPLITS.includes(splitBy)) errors.push({ field: '/splitBy', message: `must be one of ${SPLITS.join(', ')}` });
+  else if (splitBy === request.groupBy) errors.push({ field: '/splitBy', message: 'must differ from groupBy' });
+  else if (splitBy === 'project' && isProjectScope(scope)) {
+    errors.push({ field: '/splitBy', message: 'project is only for an organization-wide breakdown' });
+  }
+  return splitBy;
+}
+
+function checkFilter(value: string | undefined, field: string, errors: FieldError[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
+    errors.push({ field, message: 'must be a string of 1 to 200 characters' });
+  }
+  return value;
 }
 
 function checkLimit(limit: number | undefined, errors: FieldError[]): number {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CostBreakdownRow, CostGroupBy, CostTotals } from '@llmlab/contracts';
+import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals } from '@llmlab/contracts';
 import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
@@ -18,6 +18,15 @@ interface GroupSpec {
   tables: Partial<Record<Grain, string>>;
   key: Partial<Record<Source, string>>;
   filter?: Partial<Record<Source, string>>;
+  /** The second dimension (`splitBy`), per source. */
+  split?: Partial<Record<Source, string>>;
+}
+
+/** A breakdown's second dimension and filters. */
+export interface BreakdownOptions {
+  splitBy?: CostSplitBy;
+  provider?: string;
+  model?: string;
 }
 
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -26,6 +35,7 @@ const MAIN_TABLES = { day: 'usage_rollups_daily', hour: 'usage_rollups_hourly' }
 
 interface SumRow {
   key: string | null;
+  split: string | null;
   cost: string | null;
   requests: string | null;
   errors: string | null;
@@ -54,11 +64,18 @@ export class CostRepository {
     return toTotals(row);
   }
 
-  async breakdown(scope: OrganizationScope, range: Interval, groupBy: CostGroupBy, limit: number): Promise<CostBreakdownRow[]> {
+  async breakdown(
+    scope: OrganizationScope,
+    range: Interval,
+    groupBy: CostGroupBy,
+    limit: number,
+    options: BreakdownOptions = {},
+  ): Promise<CostBreakdownRow[]> {
     const params: unknown[] = [];
-    const spec = groupSpec(groupBy, (value) => `$${params.push(value)}`);
+    const add = (value: unknown) => `$${params.push(value)}`;
+    const spec = refine(groupSpec(groupBy, add), options, add);
     const rows = await this.sum(scope, range, spec, limit, params);
-    return rows.map((row) => ({ key: row.key, ...toTotals(row) }));
+    return rows.map((row) => ({ key: row.key, ...(options.splitBy ? { split: row.split ?? '' } : {}), ...toTotals(row) }));
   }
 
   private async sum(scope: OrganizationScope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
@@ -76,26 +93,26 @@ export class CostRepository {
     for (const grain of spec.grains) {
       if (split[grain].length === 0) continue;
       parts.push(
-        `SELECT ${spec.key[grain]} AS key, cost, requests, errors, unpriced, input_tokens, output_tokens, cached_input_tokens,
+        `SELECT ${spec.key[grain]} AS key, ${spec.split?.[grain] ?? 'NULL::text'} AS split, cost, requests, errors, unpriced, input_tokens, output_tokens, cached_input_tokens,
            cache_write_tokens, reasoning_tokens
          FROM ingestion.${spec.tables[grain]} WHERE ${where(grain, 'bucket', split[grain])}`,
       );
     }
     if (split.records.length > 0) {
       parts.push(
-        `SELECT ${spec.key.records} AS key, coalesce(cost, 0) AS cost, 1::bigint AS requests, (status = 'error')::int::bigint AS errors,
+        `SELECT ${spec.key.records} AS key, ${spec.split?.records ?? 'NULL::text'} AS split, coalesce(cost, 0) AS cost, 1::bigint AS requests, (status = 'error')::int::bigint AS errors,
            (cost_status = 'unpriced')::int::bigint AS unpriced, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,
            reasoning_tokens
          FROM ingestion.usage_records WHERE ${where('records', 'occurred_at', split.records)}`,
       );
     }
     const { rows } = await this.pool.query<SumRow>(
-      `SELECT key, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
+      `SELECT key, split, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
          sum(unpriced)::text AS unpriced, sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
          sum(cached_input_tokens)::text AS cached_input_tokens, sum(cache_write_tokens)::text AS cache_write_tokens,
          sum(reasoning_tokens)::text AS reasoning_tokens
        FROM (${parts.join('\nUNION ALL\n')}) s
-       GROUP BY key ORDER BY sum(cost) DESC, key ASC NULLS LAST${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`,
+       GROUP BY key, split ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`,
       params,
     );
     return rows;
@@ -139,6 +156,30 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
       };
     }
   }
+}
+
+const DIMENSION: Record<CostSplitBy, string> = { provider: 'provider', model: 'model', project: 'project_id::text' };
+
+/**
+ * Adds a second dimension and filters to a grouping. The main rollups and the records have provider, model and
+ * project; the user and tag rollups have neither provider nor model, so such a grouping split or filtered by them is
+ * summed from the records alone (exact, and slower over long ranges).
+ */
+function refine(spec: GroupSpec, options: BreakdownOptions, add: (value: unknown) => string): GroupSpec {
+  const conditions: string[] = [];
+  if (options.provider !== undefined) conditions.push(`provider = ${add(options.provider)}::text`);
+  if (options.model !== undefined) conditions.push(`model = ${add(options.model)}::text`);
+  if (options.splitBy === undefined && conditions.length === 0) return spec;
+  const onMainTables = spec.grains.every((grain) => spec.tables[grain] === MAIN_TABLES[grain]);
+  const grains = onMainTables ? spec.grains : [];
+  const sources: Source[] = [...grains, 'records'];
+  const both = (a: string | undefined, b: string[]) => [...(a ? [a] : []), ...b].join(' AND ') || undefined;
+  return {
+    ...spec,
+    grains,
+    filter: Object.fromEntries(sources.map((s) => [s, both(spec.filter?.[s], conditions)])),
+    ...(options.splitBy ? { split: Object.fromEntries(sources.map((s) => [s, DIMENSION[options.splitBy!]])) } : {}),
+  };
 }
 
 function toTotals(row: SumRow | undefined): CostTotals {

@@ -1,0 +1,33 @@
+import type { Schemas } from '../../shared/api/schema';
+import { formatMoney } from '../../shared/money';
+
+type Alert = Schemas['AlertDto'];
+
+const KINDS: Record<Alert['kind'], string> = {
+  threshold: 'Budget threshold',
+  forecast: 'Budget forecast',
+  anomaly: 'Spend anomaly',
+  error_rate: 'Error rate',
+  unpriced: 'Unpriced usage',
+};
+
+export function alertKind(alert: Alert): string {
+  return KINDS[alert.kind];
+}
+
+/** One line that says what happened, from the alert's notification. */
+export function alertSummary(alert: Alert): string {
+  const n = alert.notification;
+  switch (alert.kind) {
+    case 'threshold':
+      return `${n.spend ? formatMoney(n.spend) : ''} spent: ${n.percentage}% of ${n.budget ? formatMoney(n.budget) : 'the budget'} (threshold ${n.threshold}%)`;
+    case 'forecast':
+      return `Projected ${n.projected ? formatMoney(n.projected) : ''}, ${n.percentage}% of ${n.budget ? formatMoney(n.budget) : 'the budget'}`;
+    case 'anomaly':
+      return `${n.spend ? formatMoney(n.spend) : ''} against a usual ${n.baseline ? formatMoney(n.baseline) : ''}`;
+    case 'error_rate':
+      return `${n.errors} errors in ${n.requests} requests (${n.errorRate}%, usually ${n.baselineRate}%)`;
+    case 'unpriced':
+      return `${n.records} records without a price${n.models?.length ? `: ${n.models.join(', ')}` : ''}`;
+  }
+}

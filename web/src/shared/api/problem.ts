@@ -1,0 +1,29 @@
+import type { Problem } from './schema';
+
+/** An answer of the API that was not a success: its problem+json body, typed. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Partial<Problem> | undefined,
+  ) {
+    super(problem?.detail ?? problem?.title ?? `request failed (${status})`);
+  }
+
+  get code(): string | undefined {
+    return this.problem?.code;
+  }
+
+  /** What went wrong, for a person: the problem's detail, and the fields it names. */
+  describe(): string {
+    const fields = (this.problem?.errors ?? []).map((e) => `${e.field.replace(/^\//, '') || 'body'}: ${e.message}`);
+    return [this.message, ...fields].join('; ');
+  }
+}
+
+/** The data of an openapi-fetch answer, or an ApiError with its problem. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.error !== undefined || !result.response.ok) {
+    throw new ApiError(result.response.status, result.error as Partial<Problem> | undefined);
+  }
+  return result.data as T;
+}

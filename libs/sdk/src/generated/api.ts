@@ -4230,14 +4230,14 @@ export interface operations {
                 from?: string;
                 /** @description End of the range, excluded. Default: now. */
                 to?: string;
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
                 /** @description Only this model (exact id as recorded). */
                 model?: string;
                 /** @description Only this end user. */
                 userId?: string;
                 status?: "success" | "error";
-                /** @description The previous page's nextCursor. */
-                cursor?: string;
-                limit?: number;
             };
             header?: never;
             path: {
@@ -4515,12 +4515,12 @@ export interface operations {
                 provider?: string;
                 /** @description Only the records of this model (exact id as recorded). */
                 model?: string;
+                /** @description Rows returned. */
+                limit?: number;
                 /** @description Split each group by this too (e.g. groupBy=day&splitBy=model for a stacked chart): one row per pair. */
                 splitBy?: "provider" | "model";
                 /** @description provider, model, day, hour, user or tag:<name>. */
                 groupBy: string;
-                /** @description Rows returned. */
-                limit?: number;
             };
             header?: never;
             path: {
@@ -4701,12 +4701,12 @@ export interface operations {
                 provider?: string;
                 /** @description Only the records of this model (exact id as recorded). */
                 model?: string;
+                /** @description Rows returned. */
+                limit?: number;
                 /** @description Split each group by this too (e.g. groupBy=day&splitBy=project for a stacked chart): one row per pair. */
                 splitBy?: "provider" | "model" | "project";
                 /** @description project, provider, model, day, hour, user or tag:<name>. */
                 groupBy: string;
-                /** @description Rows returned. */
-                limit?: number;
             };
             header?: never;
             path: {
@@ -4791,14 +4791,14 @@ export interface operations {
     listPricingModels: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
                 /** @description Part of a model id, or an exact alias; case-insensitive. */
                 search?: string;
                 provider?: string;
                 /** @description Prices in force at this instant; now by default. */
                 at?: string;
-                /** @description The previous page's nextCursor. */
-                cursor?: string;
-                limit?: number;
             };
             header?: never;
             path?: never;
@@ -5650,6 +5650,9 @@ export interface operations {
     listAlerts: {
         parameters: {
             query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
                 state?: "firing" | "acknowledged" | "resolved";
                 kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced";
                 /** @description Only this budget's alerts (thresholds and forecasts). */
@@ -5658,9 +5661,6 @@ export interface operations {
                 from?: string;
                 /** @description Fired before this instant. */
                 to?: string;
-                limit?: number;
-                /** @description `nextCursor` of the previous page. */
-                cursor?: string;
             };
             header?: never;
             path: {

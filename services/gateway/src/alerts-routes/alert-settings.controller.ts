@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { alertsSubjects, type RequestContext } from '@llmlab/contracts';
-import { EtagInterceptor, IfMatch } from '../auth-routes/etag';
+import { EtagInterceptor, IfMatch } from '../http/etag';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
 import {
   ALERT_KINDS,
   ALERT_STATES,
@@ -17,12 +16,13 @@ import {
 } from '@llmlab/contracts';
 import { MoneyDto } from '../costs/costs.dto';
 import { SCOPE_TYPES } from './budgets.dto';
+import { NoQuery, WithCursorPaging } from '../http/paging.dto';
 
 const RESOLUTIONS: readonly AlertResolution[] = ['period-ended', 'condition-cleared', 'superseded', 'budget-deleted', 'budget-changed'];
 export const OUTCOMES: readonly DeliveryAttemptOutcome[] = ['delivered', 'retryable', 'permanent', 'dead'];
 const MAX_LIMIT = 200;
 
-export class ListAlertsQueryDto {
+export class ListAlertsQueryDto extends WithCursorPaging(NoQuery, { max: MAX_LIMIT, defaultLimit: 50 }) {
   @ApiPropertyOptional({ enum: ALERT_STATES })
   @IsOptional()
   @IsIn(ALERT_STATES)
@@ -47,20 +47,6 @@ export class ListAlertsQueryDto {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'must be an RFC 3339 date-time, e.g. 2025-06-01T00:00:00Z' })
   to?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_LIMIT)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: '`nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class TagDto {

@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { alertsSubjects, type RequestContext } from '@llmlab/contracts';
-import { EtagInterceptor, IfMatch } from '../auth-routes/etag';
+import { EtagInterceptor, IfMatch } from '../http/etag';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';

@@ -5,7 +5,7 @@ import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './projects.dto';
-import { uuidParam } from './uuid-param';
+import { uuidParam } from '../http/uuid-param';
 
 @ApiTags('api-keys')
 @ApiParam({ name: 'projectId', format: 'uuid' })

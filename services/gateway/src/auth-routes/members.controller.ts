@@ -5,7 +5,7 @@ import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { AddMemberDto, AddMemberResultDto, MemberDto, MemberListDto, UpdateMemberDto } from './organizations.dto';
-import { uuidParam } from './uuid-param';
+import { uuidParam } from '../http/uuid-param';
 
 @ApiTags('members')
 @ApiParam({ name: 'orgId', format: 'uuid' })

@@ -5,7 +5,7 @@ import { Access, Authenticated, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { OrganizationDto } from './auth.dto';
-import { EtagInterceptor, IfMatch } from './etag';
+import { EtagInterceptor, IfMatch } from '../http/etag';
 import { CreateOrganizationDto, OrganizationListDto, UpdateOrganizationDto } from './organizations.dto';
 
 const ETAG = { ETag: { description: 'The revision, for If-Match', schema: { type: 'string', example: '"3"' } } };

@@ -13,7 +13,7 @@ import { authSubjects, type RequestContext } from '@llmlab/contracts';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
-import { EtagInterceptor, IfMatch } from './etag';
+import { EtagInterceptor, IfMatch } from '../http/etag';
 import { CreateProjectDto, ListProjectsQueryDto, ProjectDto, ProjectListDto, UpdateProjectDto } from './projects.dto';
 
 const ETAG = { ETag: { description: 'The revision, for If-Match', schema: { type: 'string', example: '"0"' } } };

@@ -11,7 +11,7 @@ import {
   OrganizationCostBreakdownQueryDto,
   ProjectCostBreakdownQueryDto,
 } from './costs.dto';
-import { resolveRange } from './date-range.dto';
+import { resolveRange } from '../http/date-range.dto';
 
 const RANGE = 'Ranges are `[from, to)`, the 30 days before now by default.';
 

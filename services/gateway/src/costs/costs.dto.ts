@@ -1,10 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { DateRangeQueryDto } from './date-range.dto';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { DateRangeQueryDto } from '../http/date-range.dto';
+import { WithLimit } from '../http/paging.dto';
 
 /** Rows, records or entries per page: 1 to 1,000, 100 when absent (the ingestion service's bounds). */
-export const MAX_PAGE = 1000;
 
 export class MoneyDto {
   @ApiProperty({ example: '12.345678901234', pattern: '^\\d+(\\.\\d+)?$', description: 'A decimal string, never a float.' })
@@ -83,7 +82,7 @@ class BreakdownRefinementsDto extends DateRangeQueryDto {
   model?: string;
 }
 
-export class ProjectCostBreakdownQueryDto extends BreakdownRefinementsDto {
+export class ProjectCostBreakdownQueryDto extends WithLimit(BreakdownRefinementsDto, { description: 'Rows returned.' }) {
   @ApiPropertyOptional({
     enum: ['provider', 'model'],
     description: 'Split each group by this too (e.g. groupBy=day&splitBy=model for a stacked chart): one row per pair.',
@@ -101,17 +100,9 @@ export class ProjectCostBreakdownQueryDto extends BreakdownRefinementsDto {
     message: 'must be provider, model, day, hour, user or tag:<name>',
   })
   groupBy!: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100, description: 'Rows returned.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  limit?: number;
 }
 
-export class OrganizationCostBreakdownQueryDto extends BreakdownRefinementsDto {
+export class OrganizationCostBreakdownQueryDto extends WithLimit(BreakdownRefinementsDto, { description: 'Rows returned.' }) {
   @ApiPropertyOptional({
     enum: ['provider', 'model', 'project'],
     description: 'Split each group by this too (e.g. groupBy=day&splitBy=project for a stacked chart): one row per pair.',
@@ -129,12 +120,4 @@ export class OrganizationCostBreakdownQueryDto extends BreakdownRefinementsDto {
     message: 'must be project, provider, model, day, hour, user or tag:<name>',
   })
   groupBy!: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100, description: 'Rows returned.' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  limit?: number;
 }

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ingestionSubjects, type ModelPatternData, type RequestContext } from '@llmlab/contracts';
-import { uuidParam } from '../auth-routes/uuid-param';
-import { tenant } from '../costs/tenant-scope';
+import { uuidParam } from '../http/uuid-param';
+import { tenant } from '../identity/tenant-scope';
 import { ServiceReplyError } from '../http/problem';
 import { Access, Authenticated, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';

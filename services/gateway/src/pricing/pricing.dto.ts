@@ -1,23 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
 import { USAGE_LIMITS } from '@llmlab/contracts';
-import { MAX_PAGE } from '../costs/costs.dto';
-import { IsInstant } from '../costs/date-range.dto';
+import { NoQuery, WithCursorPaging } from '../http/paging.dto';
+import { IsInstant } from '../http/date-range.dto';
 
 const RATE = /^\d{1,12}(\.\d{1,12})?$/;
 const RATE_MESSAGE = 'must be a decimal string (USD per million tokens), e.g. "0.15"';
@@ -119,7 +106,7 @@ export class PricingModelsPageDto {
   attribution!: PriceDataAttributionDto;
 }
 
-export class PricingModelsQueryDto {
+export class PricingModelsQueryDto extends WithCursorPaging(NoQuery) {
   @ApiPropertyOptional({ example: 'gpt-4o', description: 'Part of a model id, or an exact alias; case-insensitive.' })
   @IsOptional()
   @IsString()
@@ -136,20 +123,6 @@ export class PricingModelsQueryDto {
   @IsOptional()
   @IsInstant()
   at?: string;
-
-  @ApiPropertyOptional({ description: "The previous page's nextCursor." })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  limit?: number;
 }
 
 export class CreatePriceOverrideDto {

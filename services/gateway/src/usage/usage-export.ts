@@ -1,25 +1,10 @@
-import type { UsageRecordsPage, UsageRecordView } from '@llmlab/contracts';
+import { USAGE_COUNT_FIELDS, type UsageRecordsPage, type UsageRecordView } from '@llmlab/contracts';
 import type { ExportFormat } from './usage.dto';
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
-
-const COUNTS = [
-  'inputTokens',
-  'outputTokens',
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'cacheWrite1hTokens',
-  'reasoningTokens',
-  'inputAudioTokens',
-  'cachedInputAudioTokens',
-  'outputAudioTokens',
-  'inputImageTokens',
-  'cachedInputImageTokens',
-  'outputImageTokens',
-] as const;
 
 const snake = (name: string) => name.replace(/[A-Z0-9]+/g, (m) => `_${m.toLowerCase()}`);
 
@@ -34,7 +19,7 @@ export const CSV_COLUMNS = [
   'trace_id',
   'span_id',
   'latency_ms',
-  ...COUNTS.map(snake),
+  ...USAGE_COUNT_FIELDS.map(snake),
   'cost',
   'currency',
   'cost_status',
@@ -76,7 +61,7 @@ function csvLine(r: UsageRecordView): string {
     text(r.traceId),
     text(r.spanId),
     String(r.latencyMs),
-    ...COUNTS.map((c) => String(r.usage[c])),
+    ...USAGE_COUNT_FIELDS.map((c) => String(r.usage[c])),
     r.cost.amount ?? '',
     r.cost.currency,
     r.cost.status,

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { USAGE_LIMITS } from '@llmlab/contracts';
-import { MAX_PAGE } from '../costs/costs.dto';
-import { DateRangeQueryDto } from '../costs/date-range.dto';
+import { WithCursorPaging } from '../http/paging.dto';
+import { DateRangeQueryDto } from '../http/date-range.dto';
 
 // Request DTOs of POST /v1/usage document the body only: it is validated by `validateUsageBatch` from contracts,
 // the same rules the ingestion service applies, which report every invalid event by index instead of refusing all.
@@ -94,7 +93,7 @@ export class IngestUsageResultDto {
   rejected!: RejectedEventDto[];
 }
 
-export class UsageRecordsQueryDto extends DateRangeQueryDto {
+export class UsageRecordsQueryDto extends WithCursorPaging(DateRangeQueryDto) {
   @ApiPropertyOptional({ description: 'Only this model (exact id as recorded).' })
   @IsOptional()
   @IsString()
@@ -111,20 +110,6 @@ export class UsageRecordsQueryDto extends DateRangeQueryDto {
   @IsOptional()
   @IsIn(['success', 'error'])
   status?: 'success' | 'error';
-
-  @ApiPropertyOptional({ description: "The previous page's nextCursor." })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  cursor?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE)
-  limit?: number;
 }
 
 export const EXPORT_FORMATS = ['csv', 'jsonl'] as const;

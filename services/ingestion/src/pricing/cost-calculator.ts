@@ -1,31 +1,8 @@
-import type { UsageCounts } from '@llmlab/contracts';
+import { USAGE_COUNT_FIELDS, type UsageCounts } from '@llmlab/contracts';
 import type { Decimal } from 'decimal.js';
 import { Money, sumMoney, toMoneyString } from '@llmlab/domain';
 import type { Currency, PriceEntry } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
-
-/**
- * Token counts of one model call in the platform's convention, which is OpenAI's: `inputTokens` counts every
- * input token, cached ones included, and every other input field says how many of those were of one kind;
- * `outputTokens` counts every output token, reasoning included, and the other output fields are parts of it.
- * So nothing is ever counted twice: uncached text input is what is left once the parts are taken out.
- */
-export type Usage = UsageCounts;
-
-export const USAGE_FIELDS = [
-  'inputTokens',
-  'outputTokens',
-  'cachedInputTokens',
-  'cacheWriteTokens',
-  'cacheWrite1hTokens',
-  'reasoningTokens',
-  'inputAudioTokens',
-  'cachedInputAudioTokens',
-  'outputAudioTokens',
-  'inputImageTokens',
-  'cachedInputImageTokens',
-  'outputImageTokens',
-] as const satisfies readonly (keyof Usage)[];
 
 /** Decimal strings with `MONEY_SCALE` decimals. Audio and image hold every token of their modality. */
 export interface CostBreakdown {
@@ -56,7 +33,7 @@ const PER_MILLION = 1_000_000;
  * the output rate...). Each bucket is rounded half-even to `MONEY_SCALE` decimals and `amount` is their sum,
  * so a breakdown always adds up to its total. Throws `PricingError` (`INVALID_USAGE`) for impossible usage.
  */
-export function computeCost(usage: Usage, price: PriceEntry): Cost {
+export function computeCost(usage: UsageCounts, price: PriceEntry): Cost {
   const u = checkUsage(usage);
   const tier = [...(price.tiers ?? [])].reverse().find((t) => u.inputTokens > t.aboveInputTokens);
   const r = tier?.rates ?? price.rates;
@@ -105,10 +82,10 @@ export function computeCost(usage: Usage, price: PriceEntry): Cost {
  * Checks usage against the convention and fills absent parts with 0. Throws `PricingError` naming the first
  * field that is not a non-negative integer, or the part that makes the parts exceed their whole.
  */
-export function checkUsage(usage: Usage): Required<Usage> {
+export function checkUsage(usage: UsageCounts): Required<UsageCounts> {
   if (typeof usage !== 'object' || usage === null) invalidUsage('usage', 'must be an object');
-  const u = {} as Record<keyof Usage, number>;
-  for (const field of USAGE_FIELDS) {
+  const u = {} as Record<keyof UsageCounts, number>;
+  for (const field of USAGE_COUNT_FIELDS) {
     const value: unknown = usage[field];
     if (value === undefined && field !== 'inputTokens' && field !== 'outputTokens') {
       u[field] = 0;

@@ -1,4 +1,5 @@
-import { computeCost, type Usage } from './cost-calculator';
+import type { UsageCounts } from '@llmlab/contracts';
+import { computeCost } from './cost-calculator';
 import { sumMoney } from '@llmlab/domain';
 import type { PriceEntry, PriceRates, PriceTier } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
@@ -26,7 +27,7 @@ const zero = '0.000000000000';
 describe('computeCost', () => {
   it('prices an Anthropic call with cache reads and writes once each (worked by hand)', () => {
     // Anthropic reported input_tokens 1000, cache_read_input_tokens 20000, cache_creation_input_tokens 5000.
-    const usage: Usage = { inputTokens: 26_000, cachedInputTokens: 20_000, cacheWriteTokens: 5_000, outputTokens: 500 };
+    const usage: UsageCounts = { inputTokens: 26_000, cachedInputTokens: 20_000, cacheWriteTokens: 5_000, outputTokens: 500 };
     const cost = computeCost(usage, claude35Sonnet);
     //  1000 uncached × $3/M    = 0.003
     // 20000 cache reads × $0.30/M = 0.006
@@ -110,7 +111,7 @@ describe('computeCost', () => {
       inputImage: '0.8',
       cachedInputImage: '0.08',
     });
-    const usage: Usage = {
+    const usage: UsageCounts = {
       inputTokens: 10_000,
       cachedInputTokens: 4_000,
       inputAudioTokens: 3_000,
@@ -238,7 +239,7 @@ describe('computeCost', () => {
     ];
 
     it.each(cases)('%s', (_, usage, field) => {
-      const run = (): unknown => computeCost(usage as unknown as Usage, gpt4o);
+      const run = (): unknown => computeCost(usage as unknown as UsageCounts, gpt4o);
       expect(run).toThrow(PricingError);
       expect(run).toThrow(expect.objectContaining({ code: PricingErrorCode.InvalidUsage, field }));
     });

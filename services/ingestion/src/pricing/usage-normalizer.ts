@@ -1,5 +1,5 @@
-import type { Usage } from './cost-calculator';
-import { checkUsage, USAGE_FIELDS } from './cost-calculator';
+import { USAGE_COUNT_FIELDS, type UsageCounts } from '@llmlab/contracts';
+import { checkUsage } from './cost-calculator';
 import { PricingError, PricingErrorCode } from './pricing.errors';
 import { normalizeProvider } from './provider-names';
 
@@ -7,7 +7,7 @@ import { normalizeProvider } from './provider-names';
 export type UsageDialect = 'openai-chat' | 'openai-responses' | 'anthropic' | 'gemini' | 'bedrock-converse';
 
 type RawObject = Readonly<Record<string, unknown>>;
-type Counts = { -readonly [K in keyof Usage]-?: number };
+type Counts = { -readonly [K in keyof UsageCounts]-?: number };
 
 /**
  * Converts a provider's usage object (the `usage` / `usageMetadata` of a response, or of the final streamed
@@ -17,14 +17,14 @@ type Counts = { -readonly [K in keyof Usage]-?: number };
  * its meaning. Throws `PricingError`: `INVALID_PROVIDER_USAGE` for a shape no dialect has,
  * `INVALID_USAGE` when the counts contradict each other.
  */
-export function normalizeUsage(provider: string, rawUsage: unknown): Usage {
+export function normalizeUsage(provider: string, rawUsage: unknown): UsageCounts {
   if (!isObject(rawUsage)) invalidRaw('usage', 'must be an object');
   const dialect = detectUsageDialect(provider, rawUsage);
   const counts = DIALECTS[dialect](rawUsage);
   checkUsage(counts);
   const usage: Partial<Counts> = { inputTokens: counts.inputTokens, outputTokens: counts.outputTokens };
-  for (const field of USAGE_FIELDS) if (counts[field] > 0) usage[field] = counts[field];
-  return usage as Usage;
+  for (const field of USAGE_COUNT_FIELDS) if (counts[field] > 0) usage[field] = counts[field];
+  return usage as UsageCounts;
 }
 
 const GEMINI_FIELDS = ['promptTokenCount', 'candidatesTokenCount', 'cachedContentTokenCount', 'thoughtsTokenCount'];
@@ -33,7 +33,7 @@ const ANTHROPIC_FIELDS = ['cache_read_input_tokens', 'cache_creation_input_token
 export function detectUsageDialect(provider: string, raw: RawObject): UsageDialect {
   const id = normalizeProvider(provider);
   if (GEMINI_FIELDS.some((field) => field in raw)) return 'gemini';
-  // Converse and the platform's own Usage both say `inputTokens`: only the provider tells them apart.
+  // Converse and the platform's own UsageCounts both say `inputTokens`: only the provider tells them apart.
   if (id === 'aws' && ('inputTokens' in raw || 'outputTokens' in raw)) return 'bedrock-converse';
   if ('prompt_tokens' in raw || 'completion_tokens' in raw) return 'openai-chat';
   if ('input_tokens' in raw || 'output_tokens' in raw) {
@@ -130,7 +130,7 @@ const DIALECTS: Record<UsageDialect, (raw: RawObject) => Counts> = {
 
 function counts(partial: Partial<Counts> & Pick<Counts, 'inputTokens' | 'outputTokens'>): Counts {
   const all = {} as Counts;
-  for (const field of USAGE_FIELDS) all[field] = partial[field] ?? 0;
+  for (const field of USAGE_COUNT_FIELDS) all[field] = partial[field] ?? 0;
   return all;
 }
 

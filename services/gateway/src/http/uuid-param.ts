@@ -1,5 +1,5 @@
 import { ParseUUIDPipe } from '@nestjs/common';
-import { GatewayProblem } from '../http/problem';
+import { GatewayProblem } from './problem';
 
 /** A path id that must be a UUID, refused like any other bad input: 400 naming the parameter. */
 export function uuidParam(name: string): ParseUUIDPipe {

@@ -1,7 +1,7 @@
 import { createParamDecorator, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
-import { GatewayProblem } from '../http/problem';
+import { GatewayProblem } from './problem';
 
 /**
  * Optimistic concurrency over HTTP (STYLE.md rule 4): a resource's `revision` is its ETag, and `If-Match` with

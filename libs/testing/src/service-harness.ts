@@ -20,19 +20,33 @@ export interface ServiceHarnessOptions {
 /**
  * A domain service started in this process exactly as its `main.ts` starts it (`startDomainService`: config,
  * connections, streams, NATS handlers, relay, background workers), on a fresh database and a NATS prefix of its
- * own, so test files run in parallel without meeting. Requests go over real NATS as the gateway sends them.
+ * own, so test files run in parallel without meeting. Requests go over real NATS as the gateway sends them. Each
+ * service's harness extends it (`services/<name>/test/<name>.harness.ts`) with what its tests add.
  */
-export class ServiceHarness {
-  private constructor(
-    readonly db: TestDatabase,
-    readonly prefix: string,
-    private readonly service: RunningDomainService,
-    private readonly client: MessagingClient,
-    readonly sql: Client,
-    private readonly owner: boolean,
-  ) {}
+/** What `ServiceHarness.launch` started; a service's own harness passes it to the constructor. */
+export interface LaunchedService {
+  db: TestDatabase;
+  prefix: string;
+  service: RunningDomainService;
+  client: MessagingClient;
+  sql: Client;
+  owner: boolean;
+}
 
-  static async start(definition: DomainServiceDefinition, options: ServiceHarnessOptions = {}): Promise<ServiceHarness> {
+export class ServiceHarness {
+  readonly db: TestDatabase;
+  readonly prefix: string;
+  readonly sql: Client;
+  private readonly service: RunningDomainService;
+  private readonly client: MessagingClient;
+  private readonly owner: boolean;
+
+  /** A service's harness extends this class: `class AlertsHarness extends ServiceHarness`, made from `launch(...)`. */
+  protected constructor(launched: LaunchedService) {
+    ({ db: this.db, prefix: this.prefix, sql: this.sql, service: this.service, client: this.client, owner: this.owner } = launched);
+  }
+
+  protected static async launch(definition: DomainServiceDefinition, options: ServiceHarnessOptions = {}): Promise<LaunchedService> {
     const db = options.replicaOf?.db ?? (await createTestDatabase());
     const prefix = options.replicaOf?.prefix ?? `${definition.name.replace(/[^a-z]/g, '').slice(0, 4)}${uniqueSuffix(4)}`;
     const module = options.providers?.length
@@ -66,7 +80,7 @@ export class ServiceHarness {
     const client = createMessagingClient({ servers: testEnv.natsUrl, defaultTimeoutMs: 15_000 });
     const sql = new Client({ connectionString: db.url });
     await sql.connect();
-    return new ServiceHarness(db, prefix, service, client, sql, !options.replicaOf);
+    return { db, prefix, service, client, sql, owner: !options.replicaOf };
   }
 
   get runtime() {

@@ -19,14 +19,12 @@ export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
  * add: usage appended as the ingestion service writes it (events the relay publishes to EVENTS), waiting for its
  * projections, and an evaluation tick on demand.
  */
-export class AlertsHarness {
-  private constructor(readonly service: ServiceHarness) {}
-
+export class AlertsHarness extends ServiceHarness {
   static async start(options: HarnessOptions = {}): Promise<AlertsHarness> {
-    const service = await ServiceHarness.start(
+    const launched = await ServiceHarness.launch(
       { name: 'alerts', env: alertsEnv, module: AlertsModule },
       {
-        replicaOf: options.replicaOf?.service,
+        replicaOf: options.replicaOf,
         env: {
           MASTER_ENCRYPTION_KEY: TEST_MASTER_KEY,
           // Tests tick by hand unless they say otherwise.
@@ -39,28 +37,8 @@ export class AlertsHarness {
         },
       },
     );
-    return new AlertsHarness(service);
+    return new AlertsHarness(launched);
   }
-
-  get db() {
-    return this.service.db;
-  }
-  get prefix() {
-    return this.service.prefix;
-  }
-  get runtime() {
-    return this.service.runtime;
-  }
-  get sql() {
-    return this.service.sql;
-  }
-  get: ServiceHarness['get'] = (token) => this.service.get(token);
-  reply: ServiceHarness['reply'] = (subject, payload, context) => this.service.reply(subject, payload, context);
-  request: ServiceHarness['request'] = (subject, payload, context) => this.service.request(subject, payload, context);
-  rows: ServiceHarness['rows'] = (query, params) => this.service.rows(query, params);
-  count: ServiceHarness['count'] = (query, params) => this.service.count(query, params);
-  events: ServiceHarness['events'] = (type) => this.service.events(type);
-  until: ServiceHarness['until'] = (check, what, timeoutMs) => this.service.until(check, what, timeoutMs);
 
   /** Appends usage as the ingestion service does: the relay publishes it to EVENTS, where the spend projection reads it. */
   async appendUsage(data: UsageRecordedData): Promise<void> {
@@ -93,8 +71,8 @@ export class AlertsHarness {
 
   /** Waits until the spend and read-model projections have applied every event appended so far. */
   async settled(timeoutMs = 20_000): Promise<void> {
-    await this.service.projected('alerts', 'spend', 'ingestion', timeoutMs);
-    await this.service.projected('alerts', 'read-models', 'alerts', timeoutMs);
+    await this.projected('alerts', 'spend', 'ingestion', timeoutMs);
+    await this.projected('alerts', 'read-models', 'alerts', timeoutMs);
   }
 
   /** One evaluation tick now (forecast, anomaly, resolution), after the projections caught up. */
@@ -103,9 +81,5 @@ export class AlertsHarness {
     // A tick already running, here or on a replica, refuses a second one: wait for a turn.
     await this.until(() => this.get(EvaluationScheduler).tick(), 'a turn to tick');
     await this.settled();
-  }
-
-  stop(): Promise<void> {
-    return this.service.stop();
   }
 }

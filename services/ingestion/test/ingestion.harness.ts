@@ -1,4 +1,3 @@
-import type { Type } from '@nestjs/common';
 import { jetstream, type PubAck } from '@nats-io/jetstream';
 import { INGEST_USAGE_SUBJECT, type UsageBatchAccepted } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
@@ -14,11 +13,9 @@ export interface HarnessOptions {
  * The ingestion service in this process, as `main.ts` boots it (the shared `ServiceHarness`), with what its tests
  * add: publishing batches as the gateway does, and waiting for the projection and the repricer to settle.
  */
-export class IngestionHarness {
-  private constructor(readonly service: ServiceHarness) {}
-
+export class IngestionHarness extends ServiceHarness {
   static async start(options: HarnessOptions = {}): Promise<IngestionHarness> {
-    const service = await ServiceHarness.start(
+    const launched = await ServiceHarness.launch(
       { name: 'ingestion', env: ingestionEnv, module: IngestionModule },
       {
         env: {
@@ -30,33 +27,12 @@ export class IngestionHarness {
         },
       },
     );
-    return new IngestionHarness(service);
+    return new IngestionHarness(launched);
   }
 
-  get db() {
-    return this.service.db;
-  }
-  get prefix() {
-    return this.service.prefix;
-  }
-  get runtime() {
-    return this.service.runtime;
-  }
-  get sql() {
-    return this.service.sql;
-  }
   get topology() {
     return this.runtime.streams;
   }
-  /** A provider of the running service, e.g. `h.get(PriceBook)`. */
-  get<T>(token: Type<T>): T {
-    return this.service.get(token);
-  }
-
-  reply: ServiceHarness['reply'] = (subject, payload, context) => this.service.reply(subject, payload, context);
-  request: ServiceHarness['request'] = (subject, payload, context) => this.service.request(subject, payload, context);
-  count: ServiceHarness['count'] = (query, params) => this.service.count(query, params);
-  until: ServiceHarness['until'] = (check, what, timeoutMs) => this.service.until(check, what, timeoutMs);
 
   /** Publishes a batch exactly as the gateway does: one message on INGEST, the batch id as Nats-Msg-Id. */
   publish(batch: UsageBatchAccepted | Record<string, unknown>, msgID = String(batch.batchId)): Promise<PubAck> {
@@ -79,9 +55,5 @@ export class IngestionHarness {
       'the projection and the repricer to settle',
       timeoutMs,
     );
-  }
-
-  stop(): Promise<void> {
-    return this.service.stop();
   }
 }

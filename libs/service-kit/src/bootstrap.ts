@@ -2,7 +2,6 @@ import { DynamicModule, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { Logger } from 'pino';
 import type { ZodRawShape } from 'zod';
 import { DEFAULT_HTTP_PORTS, type DomainServiceName } from '@llmlab/contracts';
 import { ConfigError, configHelpers, domainServiceEnv, loadConfig, z } from '@llmlab/config';
@@ -111,13 +110,16 @@ export async function startDomainService(definition: DomainServiceDefinition, op
 }
 
 /**
- * `main.ts` of every domain service: starts it from the process environment and stops it gracefully on SIGTERM.
+ * `main.ts` of every domain service: starts it from the process environment and stops it gracefully on SIGTERM or
+ * SIGINT. The signal handlers are in place before anything starts: a signal that arrives while the service is
+ * still starting (its workers start after it answers /health) stops it as soon as the start has finished.
  * A configuration error exits 1 with one JSON line naming the variable; any other start failure too.
  */
 export async function bootstrapDomainService(definition: DomainServiceDefinition): Promise<void> {
+  const starting = startDomainService(definition);
+  installShutdown(starting);
   try {
-    const service = await startDomainService(definition);
-    installShutdown(service.runtime, service.runtime.logger, () => service.app.close());
+    await starting;
   } catch (err) {
     const message =
       err instanceof ConfigError ? err.message : `${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}`;
@@ -177,29 +179,25 @@ export function instrumentHttp(app: NestFastifyApplication, runtime: { metrics: 
  * them to another replica), stop relays and consumers after their in-flight messages, wait for in-flight
  * requests to reply, close NestJS, then the connections. A second signal or the timeout forces exit 1.
  */
-export function installShutdown(
-  runtime: Pick<ServiceRuntime, 'shuttingDown' | 'stopComponents' | 'waitUntilIdle' | 'closeConnections' | 'config'>,
-  logger: Logger,
-  closeApp: () => Promise<void>,
-) {
+function installShutdown(starting: Promise<RunningDomainService>) {
   let started = false;
   const shutdown = async (signal: string) => {
-    if (started) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
+    if (started) process.exit(1);
     started = true;
+    let service: RunningDomainService;
+    try {
+      service = await starting;
+    } catch {
+      return; // bootstrapDomainService reports the failed start and exits 1.
+    }
+    const { logger, config } = service.runtime;
     logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: runtime.config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
       process.exit(1);
-    }, runtime.config.SHUTDOWN_TIMEOUT_MS);
+    }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    runtime.shuttingDown = true;
-    await runtime.stopComponents();
-    await runtime.waitUntilIdle();
-    await closeApp();
-    await runtime.closeConnections();
+    await service.stop();
     logger.info('stopped');
     logger.flush?.();
     clearTimeout(timer);

@@ -330,6 +330,10 @@ describe('the dashboard in a browser', () => {
     await visit(`overview?project=${ids.project}`);
     await page.getByText('$4.52', { exact: true }).first().waitFor();
     expect(await page.getByText('records this month have no price').count()).toBe(0);
+    // The shot shows the settled page: the budget bars, the drawn chart and the top lists, not their loading states.
+    await page.getByRole('link', { name: 'All budgets' }).waitFor();
+    await page.locator('[data-testid="stacked-chart"][data-drawn="true"]').waitFor();
+    await page.waitForFunction(`document.querySelectorAll('[role="status"].loading').length === 0`);
     await shoot('overview');
   });
 

@@ -23,6 +23,8 @@ describe('the dashboard at /', () => {
     writeFileSync(join(dir, 'assets', 'index-AbC123.js'), 'console.log(1)');
     writeFileSync(join(dir, 'assets', 'index-AbC123.js.br'), brotliCompressSync('console.log(1)'));
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    mkdirSync(join(dir, 'sdk'));
+    writeFileSync(join(dir, 'sdk', 'llmlab-sdk.tgz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
     gateway = await createGatewayApp(
       loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir }),
     );
@@ -76,6 +78,13 @@ describe('the dashboard at /', () => {
       'public, max-age=31536000, immutable',
     ]);
     expect((await inject('/favicon.svg')).headers['cache-control']).toBe('no-cache');
+    // The SDK package `npm run build` packs beside the dashboard (scripts/pack-sdk.js): `npm install <origin>/sdk/llmlab-sdk.tgz`.
+    const sdk = await inject('/sdk/llmlab-sdk.tgz');
+    expect([sdk.statusCode, sdk.headers['cache-control'], sdk.rawPayload.subarray(0, 2).toString('hex')]).toEqual([
+      200,
+      'no-cache',
+      '1f8b',
+    ]);
     for (const url of ['/assets/missing-123.js', '/robots.txt']) {
       const res = await inject(url);
       expect([url, res.statusCode]).toEqual([url, 404]);

@@ -122,6 +122,7 @@ function KeyAndEvent({ scope, projectId }: { scope: Scope; projectId: string }) 
   );
   const curl = `curl -X POST ${origin}/v1/usage \\\n  -H "Authorization: Bearer ${secret}" \\\n  -H "Content-Type: application/json" \\\n  -d '${JSON.stringify({ events: [event] })}'`;
   const check = `curl ${origin}/v1/projects/${projectId}/costs/summary \\\n  -H "Authorization: Bearer ${secret}"`;
+  const install = `npm install ${origin}/sdk/llmlab-sdk.tgz openai`;
   const sdk = `import OpenAI from 'openai';
 import { LLMLab } from '@llmlab/sdk';
 
@@ -159,9 +160,8 @@ await llmlab.shutdown();`;
         <Snippet label="curl: send one event" code={curl} />
         <p>Then check what it cost (the project’s id is in the path):</p>
         <Snippet label="curl: read the cost" code={check} />
-        <p>
-          Or from your application, with the SDK (<code>npm install @llmlab/sdk</code>; every OpenAI or Anthropic call is recorded):
-        </p>
+        <p>Or from your application, with the SDK this platform serves (every OpenAI or Anthropic call is recorded):</p>
+        <Snippet label="npm: install the SDK" code={install} />
         <Snippet label="TypeScript: the SDK" code={sdk} />
       </li>
     </>

@@ -34,8 +34,8 @@ describe('a SIGTERM during start-up', () => {
   });
   afterAll(() => db.drop());
 
-  it('ends in a graceful exit 0', async () => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', 'auth', 'src', 'main.ts')], {
+  function startService(service: string) {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -51,16 +51,37 @@ describe('a SIGTERM during start-up', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const output = { text: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.text += chunk.toString()));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
+    return { child, output, exit };
+  }
+
+  it('ends in a graceful exit 0', async () => {
+    const { child, output, exit } = startService('auth');
     // As soon as the process logs anything (it is running its start), before it is ready.
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGTERM');
     expect(await exit).toEqual({ code: 0, signal: null });
-    expect(output).toContain('shutting down');
+    expect(output.text).toContain('shutting down');
+  }, 90_000);
+
+  // A service that declares no background worker (audit, until it has one) starts without logging an error.
+  it('starts a service without background workers cleanly', async () => {
+    const { child, output, exit } = startService('audit');
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => output.text.includes('audit ready') && resolve());
+      void exit.then(() => reject(new Error(`audit exited during start:\n${output.text}`)));
+    });
+    child.kill('SIGTERM');
+    expect(await exit).toEqual({ code: 0, signal: null });
+    const levels = output.text
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { level: string; msg: string }).level);
+    expect(levels.filter((level) => level === 'error' || level === 'fatal')).toEqual([]);
   }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ZodRawShape } from 'zod';
@@ -146,7 +146,8 @@ function startRelay(runtime: ServiceRuntime) {
 async function startWorkers(app: NestFastifyApplication, runtime: ServiceRuntime): Promise<void> {
   let workers: BackgroundWorker[] = [];
   try {
-    workers = app.get<BackgroundWorker[]>(BACKGROUND_WORKERS, { strict: false });
+    // Through the module reference, not app.get: the application's proxy logs a lookup that fails as an error.
+    workers = app.get(ModuleRef).get<BackgroundWorker[]>(BACKGROUND_WORKERS, { strict: false });
   } catch {
     // A service without background work declares none.
   }

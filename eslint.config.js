@@ -7,7 +7,7 @@ const reactHooks = require('eslint-plugin-react-hooks');
 
 module.exports = tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', '.llmlab/', '**/generated/', 'web/dist/'],
+    ignores: ['node_modules/', 'dist/', 'coverage/', '.llmlab/', '**/generated/', '**/dist/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -16,3 +16,5 @@ mkdirSync(destination, { recursive: true });
 const { version } = require(join(sdk, 'package.json'));
 run('npm', ['pack', sdk, '--pack-destination', destination, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
 renameSync(join(destination, `llmlab-sdk-${version}.tgz`), join(destination, 'llmlab-sdk.tgz'));
+// The compiled package lives on in the tarball only: the source tree stays as it was.
+rmSync(join(sdk, 'dist'), { recursive: true, force: true });

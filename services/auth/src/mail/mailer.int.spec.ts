@@ -47,8 +47,13 @@ describe('Mailer', () => {
     expect(text()).toContain('ada@example.com');
   });
 
-  it('refuses to start in production without SMTP', () => {
-    expect(() => new Mailer({ from: 'x@y.z', nodeEnv: 'production' }, memoryLogger().logger)).toThrow(/SMTP_URL/);
+  it('in production without SMTP sends nothing and logs the misconfiguration, never the mail', async () => {
+    const { logger, text } = memoryLogger();
+    const mailer = new Mailer({ from: 'x@y.z', nodeEnv: 'production' }, logger);
+    expect(text()).toContain('SMTP_URL is not set');
+    expect(await mailer.send(mail)).toBe(false);
+    expect(text()).not.toContain('SECRET-TOKEN-123');
+    expect(text()).not.toContain('ada@example.com');
   });
 
   it('answers false, without the link in the log, when the SMTP server is unreachable', async () => {

@@ -23,7 +23,8 @@ export class Mailbox {
   ) {}
 
   static async start(): Promise<Mailbox> {
-    let mailbox: Mailbox | undefined;
+    // The server's handler needs the mailbox, which needs the server: a holder ties them.
+    const holder: { mailbox?: Mailbox } = {};
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
@@ -31,7 +32,7 @@ export class Mailbox {
       onData(stream, session, callback) {
         simpleParser(stream)
           .then((parsed) => {
-            mailbox!.receive({
+            holder.mailbox!.receive({
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
               subject: parsed.subject ?? '',
@@ -49,8 +50,8 @@ export class Mailbox {
         resolve(typeof address === 'object' && address ? address.port : 0);
       });
     });
-    mailbox = new Mailbox(server, port);
-    return mailbox;
+    holder.mailbox = new Mailbox(server, port);
+    return holder.mailbox;
   }
 
   /** What the services are given as `SMTP_URL`. */

@@ -34,7 +34,7 @@ export default function AcceptInvitationPage() {
               queryClient.invalidateQueries({ queryKey: tenancyKeys.me }),
               queryClient.invalidateQueries({ queryKey: tenancyKeys.organizations }),
             ]);
-            navigate(`/orgs/${joined.organizationId}/overview`, { replace: true });
+            await navigate(`/orgs/${joined.organizationId}/overview`, { replace: true });
           })
           .catch((err: unknown) => {
             setBusy(false);

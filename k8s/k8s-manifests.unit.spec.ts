@@ -127,13 +127,10 @@ describe('k8s manifests', () => {
         .sort();
     // The gateway verifies tokens with the public keys auth publishes over NATS: no secret at all.
     expect(secretEnv('gateway')).toEqual([]);
-    for (const name of ['auth', 'alerts'])
-      expect(secretEnv(name)).toEqual([
-        'DATABASE_URL',
-        'EVENTSTORE_CONNECTION_STRING',
-        'MASTER_ENCRYPTION_KEY',
-        'MASTER_ENCRYPTION_KEY_PREVIOUS',
-      ]);
+    const common = ['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY', 'MASTER_ENCRYPTION_KEY_PREVIOUS'];
+    // Only auth sends mail.
+    expect(secretEnv('auth')).toEqual([...common, 'SMTP_URL']);
+    expect(secretEnv('alerts')).toEqual(common);
     expect(secretEnv('provider-sync')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
     for (const name of ['ingestion', 'recommendations', 'audit'])
       expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);

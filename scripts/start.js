@@ -66,7 +66,7 @@ async function main() {
     const log = createWriteStream(join(logDir, `${service}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [join(root, `dist/services/${service}/src/main.js`)], {
       cwd: root,
-      env: { ...env, MIGRATE_ON_START: 'false', PUBLIC_URL: publicUrl },
+      env: { ...env, MIGRATE_ON_START: 'false', PUBLIC_URL: publicUrl, APP_URL: env.APP_URL || publicUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log);

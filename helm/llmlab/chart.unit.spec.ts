@@ -156,8 +156,14 @@ describe('helm/llmlab', () => {
     });
 
     it('holds no secret material', () => {
-      expect(Object.keys(values.secrets).sort()).toEqual(['existingSecret', 'masterEncryptionKey', 'masterEncryptionKeyPrevious']);
-      for (const key of ['masterEncryptionKey', 'masterEncryptionKeyPrevious', 'existingSecret']) expect(values.secrets[key]).toBe('');
+      expect(Object.keys(values.secrets).sort()).toEqual([
+        'existingSecret',
+        'masterEncryptionKey',
+        'masterEncryptionKeyPrevious',
+        'smtpUrl',
+      ]);
+      for (const key of ['masterEncryptionKey', 'masterEncryptionKeyPrevious', 'existingSecret', 'smtpUrl'])
+        expect(values.secrets[key]).toBe('');
       expect(values.externalDatabase.url).toBe('');
       expect(values.eventstore.connectionString).toBe('');
     });
@@ -353,6 +359,26 @@ describe('helm/llmlab', () => {
       );
       // An existing Secret carries the key instead.
       expect(() => run(helm!, ['template', 'rel', CHART, '--set', 'secrets.existingSecret=llmlab-prod'])).not.toThrow();
+    });
+
+    withHelm("gives auth alone the SMTP server's URL, from the Secret, and puts it there only when set", () => {
+      const smtp = 'smtps://mailer:pw@smtp.example.com:465';
+      const without = render(['-f', exampleFile]).find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(without.stringData.SMTP_URL).toBeUndefined();
+      const docs = render(['-f', exampleFile, '--set', `secrets.smtpUrl=${smtp}`]);
+      expect(check(docs)).toEqual([]);
+      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(secret.stringData.SMTP_URL).toBe(smtp);
+      for (const name of SERVICE_NAMES) {
+        const key = deploymentEnv(docs, deployment(name)).env.get('SMTP_URL');
+        expect({ name, key }).toEqual({
+          name,
+          key:
+            name === 'auth'
+              ? { secret: 'rel-llmlab-secrets', key: 'SMTP_URL', optional: true, from: 'Secret rel-llmlab-secrets' }
+              : undefined,
+        });
+      }
     });
 
     withHelm('gives auth and alerts the previous master key during a rotation, and only then puts it in the Secret', () => {

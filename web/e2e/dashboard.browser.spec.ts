@@ -145,9 +145,22 @@ describe('the dashboard in a browser', () => {
     await page.waitForURL(/\/orgs\/[0-9a-f-]{36}\/overview/);
     ids.org = /\/orgs\/([0-9a-f-]{36})\//.exec(page.url())![1];
     await page.getByRole('heading', { name: 'Send your first event' }).waitFor();
+    // Signed up, in the product, reminded to verify the address.
+    await page.getByRole('region', { name: 'Email verification' }).waitFor();
     await expectAccessible('getting started');
     await expectNoCredentialInStorage();
     expect(credentials).toHaveLength(1);
+  });
+
+  it('verifies the address with the link of the mail sent at signup', async () => {
+    const token = await platform.mailbox.linkToken(user.email, '/verify-email', /Verify/);
+    await page.goto(`${base}/verify-email?token=${encodeURIComponent(token)}`);
+    await expectAccessible('verify email');
+    await page.getByRole('button', { name: 'Verify my email address' }).click();
+    await page.getByRole('heading', { name: 'Email address verified' }).waitFor();
+    await page.getByRole('link', { name: 'Go to the dashboard' }).click();
+    await page.getByRole('heading', { name: 'Send your first event' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Email verification' }).count()).toBe(0);
   });
 
   it('creates a project from the empty state, and an API key with scopes and an expiry, shown once', async () => {
@@ -295,14 +308,48 @@ describe('the dashboard in a browser', () => {
     await shoot('usage-records');
   });
 
-  it('invites a member, searches the price catalog and adds a price of its own', async () => {
+  it('invites a member who joins through the mailed link, revokes another invitation, and prices a model of its own', async () => {
+    const grace = { name: 'Grace Hopper', email: `grace-${uniqueSuffix()}@example.com`, password: 'a different horse battery staple' };
     await visit('members');
-    await page.getByLabel('Email').fill(`grace-${uniqueSuffix()}@example.com`);
+    await page.getByLabel('Email').fill(grace.email);
     await page.getByLabel('Role').selectOption('viewer');
     await page.getByRole('button', { name: 'Invite' }).click();
     await page.getByRole('heading', { name: 'Pending invitations' }).waitFor();
     await expectAccessible('members');
     await shoot('members');
+
+    // Grace, in a browser of her own, opens the link of her mail, signs up on the way, and accepts.
+    const token = await platform.mailbox.linkToken(grace.email, '/invitations/accept', /invited/);
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+    try {
+      const invitee = await guest.newPage();
+      await invitee.goto(`${base}/invitations/accept?token=${encodeURIComponent(token)}`);
+      await invitee.waitForURL(/\/login\?next=/);
+      await invitee.getByRole('link', { name: 'Create an account' }).click();
+      await invitee.getByLabel('Your name').fill(grace.name);
+      await invitee.getByLabel('Email').fill(grace.email);
+      await invitee.getByLabel('Password').fill(grace.password);
+      await invitee.getByRole('button', { name: 'Create account' }).click();
+      await invitee.waitForURL(/\/invitations\/accept\?token=/);
+      await invitee.getByRole('button', { name: 'Accept the invitation' }).waitFor();
+      expect({ page: 'accept invitation', violations: await seriousA11yViolations(invitee) }).toEqual({
+        page: 'accept invitation',
+        violations: [],
+      });
+      await invitee.getByRole('button', { name: 'Accept the invitation' }).click();
+      await invitee.waitForURL(new RegExp(`/orgs/${ids.org}/overview`));
+    } finally {
+      await guest.close();
+    }
+    await visit('members');
+    await page.getByRole('row', { name: new RegExp(grace.email) }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Pending invitations' }).count()).toBe(0);
+
+    const bob = `bob-${uniqueSuffix()}@example.com`;
+    await page.getByLabel('Email').fill(bob);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('button', { name: `Revoke the invitation of ${bob}` }).click();
+    await page.getByRole('heading', { name: 'Pending invitations' }).waitFor({ state: 'detached' });
 
     await visit('pricing');
     const override = page.getByRole('form', { name: 'New price override' });

@@ -57,7 +57,7 @@ export function signedIn(extra: Record<string, unknown> = {}) {
     'POST /v1/auth/session/refresh': SESSION,
     'GET /v1/me': {
       type: 'user',
-      user: { id: 'u1', email: 'ada@example.com', name: 'Ada', createdAt: '2026-12-01T00:00:00Z' },
+      user: { id: 'u1', email: 'ada@example.com', name: 'Ada', createdAt: '2026-12-01T00:00:00Z', emailVerified: true },
       memberships: [{ organizationId: ORG, organizationName: 'Acme', role: 'owner' }],
     },
     'GET /v1/organizations': {

@@ -4,6 +4,9 @@ export enum UserErrorCode {
   PasswordPolicy = 'PASSWORD_POLICY',
   Invalid = 'USER_INVALID',
   NotFound = 'USER_NOT_FOUND',
+  /** Unknown, expired or already used: one answer. */
+  VerificationTokenInvalid = 'EMAIL_VERIFICATION_TOKEN_INVALID',
+  AlreadyVerified = 'EMAIL_ALREADY_VERIFIED',
 }
 
 export enum SessionErrorCode {
@@ -22,6 +25,11 @@ export enum OrganizationErrorCode {
   MemberNotFound = 'MEMBER_NOT_FOUND',
   MemberAlreadyExists = 'MEMBER_ALREADY_EXISTS',
   InvitationPending = 'INVITATION_ALREADY_PENDING',
+  InvitationNotFound = 'INVITATION_NOT_FOUND',
+  /** Unknown, expired, used or revoked: one answer. */
+  InvitationTokenInvalid = 'INVITATION_TOKEN_INVALID',
+  /** Joining someone else's organization with an account whose address is not verified. */
+  EmailNotVerified = 'EMAIL_NOT_VERIFIED',
   LastOwner = 'LAST_OWNER',
 }
 

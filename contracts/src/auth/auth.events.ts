@@ -18,10 +18,16 @@ export interface RateLimitOverrides {
 
 export type EmailClaimEvent = { type: 'EmailClaimed'; data: { emailHash: string; userId: string; claimedAt: string } };
 
-export type UserEvent = {
-  type: 'UserRegistered';
-  data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; registeredAt: string };
-};
+export type UserEvent =
+  | {
+      type: 'UserRegistered';
+      data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; registeredAt: string };
+    }
+  /** The user proved they receive mail at the address: by the verification link, or by an invitation's link to it. */
+  | {
+      type: 'EmailVerified';
+      data: { userId: string; emailHash: string; method: 'verification-link' | 'invitation-link'; verifiedAt: string };
+    };
 
 export type OrganizationEvent =
   | { type: 'OrganizationCreated'; data: { organizationId: string; name: string; createdBy: string; createdAt: string } }

@@ -12,6 +12,27 @@ export interface UserView {
   email: string;
   name: string;
   createdAt: string;
+  /** Whether the user proved they receive mail at `email`; needed to join another organization. */
+  emailVerified: boolean;
+}
+
+export interface VerifyEmailRequest {
+  /** The token of the link in the verification mail. */
+  token: string;
+}
+
+/** A throttled resend is an answer, not an error: the edge turns it into 429 with Retry-After. */
+export type ResendVerificationResult = { throttled: false } | { throttled: true; retryAfterSeconds: number };
+
+export interface AcceptInvitationRequest {
+  /** The token of the link in the invitation mail. */
+  token: string;
+}
+
+export interface AcceptedInvitation {
+  organizationId: string;
+  organizationName: string;
+  role: Role;
 }
 
 export interface OrganizationView {
@@ -104,13 +125,27 @@ export interface MemberList {
   invitations: InvitationView[];
 }
 
-export interface AddMemberRequest {
+export interface InvitationList {
+  data: InvitationView[];
+}
+
+export interface CreateInvitationRequest {
   email: string;
   role: Role;
 }
 
-/** An email of a registered user becomes a member at once; any other is recorded as a pending invitation. */
-export type AddMemberResult = { status: 'added'; member: MemberView } | { status: 'invited'; invitation: InvitationView };
+/**
+ * Adding a member is always an invitation, mailed with its own link: whether the address has an account is not
+ * told, and nobody becomes a member before accepting.
+ */
+/** `POST .../members` kept for existing clients: it creates an invitation like `POST .../invitations`. */
+export type AddMemberRequest = CreateInvitationRequest;
+
+export type AddMemberResult = { status: 'invited'; invitation: InvitationView };
+
+export interface InvitationRef {
+  invitationId: string;
+}
 
 export interface MemberRef {
   /** A member's user id, or a pending invitation's id (to revoke it). */

@@ -1,5 +1,7 @@
 import { defineSubject } from '../messaging';
 import type {
+  AcceptedInvitation,
+  AcceptInvitationRequest,
   AddMemberRequest,
   AddMemberResult,
   ApiKeyLookupRequest,
@@ -8,9 +10,13 @@ import type {
   ApiKeyView,
   CreateApiKeyRequest,
   CreatedApiKey,
+  CreateInvitationRequest,
   CreateOrganizationRequest,
   CreateProjectRequest,
   Empty,
+  InvitationList,
+  InvitationRef,
+  InvitationView,
   JwksView,
   ListProjectsRequest,
   LoginRequest,
@@ -23,6 +29,7 @@ import type {
   Page,
   ProjectView,
   RefreshRequest,
+  ResendVerificationResult,
   ResolveAccessRequest,
   ResolveAccessResult,
   SignupRequest,
@@ -31,6 +38,7 @@ import type {
   UpdateMemberRequest,
   UpdateOrganizationRequest,
   UpdateProjectRequest,
+  VerifyEmailRequest,
 } from './auth.messages';
 
 /**
@@ -44,6 +52,8 @@ export const authSubjects = {
   refresh: defineSubject<RefreshRequest, TokenPair>('auth.cmd.refresh'),
   logout: defineSubject<RefreshRequest, Empty>('auth.cmd.logout'),
   me: defineSubject<Empty, MeView>('auth.query.me'),
+  verifyEmail: defineSubject<VerifyEmailRequest, Empty>('auth.cmd.verify-email'),
+  resendVerification: defineSubject<Empty, ResendVerificationResult>('auth.cmd.resend-verification'),
 
   createOrganization: defineSubject<CreateOrganizationRequest, OrganizationView>('auth.cmd.create-organization'),
   listOrganizations: defineSubject<Empty, Page<OrganizationView>>('auth.query.list-organizations'),
@@ -54,6 +64,11 @@ export const authSubjects = {
   addMember: defineSubject<AddMemberRequest, AddMemberResult>('auth.cmd.add-member'),
   updateMember: defineSubject<UpdateMemberRequest, MemberView>('auth.cmd.update-member'),
   removeMember: defineSubject<MemberRef, Empty>('auth.cmd.remove-member'),
+
+  listInvitations: defineSubject<Empty, InvitationList>('auth.query.list-invitations'),
+  createInvitation: defineSubject<CreateInvitationRequest, InvitationView>('auth.cmd.create-invitation'),
+  revokeInvitation: defineSubject<InvitationRef, Empty>('auth.cmd.revoke-invitation'),
+  acceptInvitation: defineSubject<AcceptInvitationRequest, AcceptedInvitation>('auth.cmd.accept-invitation'),
 
   createProject: defineSubject<CreateProjectRequest, ProjectView>('auth.cmd.create-project'),
   listProjects: defineSubject<ListProjectsRequest, Page<ProjectView>>('auth.query.list-projects'),

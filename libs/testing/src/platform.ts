@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
+import { Mailbox } from './mailbox';
 import { testEnv, uniqueSuffix } from './test-env';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -36,17 +37,21 @@ interface Running {
 
 /**
  * The platform booted for an end-to-end test: each service a separate process run from its TypeScript source,
- * on a NATS prefix and database of its own, so tests never see another run's traffic.
+ * on a NATS prefix and database of its own, so tests never see another run's traffic. Its mail goes to a real
+ * local SMTP server, `mailbox`, where tests read the links (verification, invitations).
  */
 export class TestPlatform {
   readonly natsPrefix = `t${uniqueSuffix(4)}`;
   readonly ports = new Map<ServiceName, number>();
   private readonly running = new Map<ServiceName, Running>();
 
-  private constructor(private readonly options: PlatformOptions) {}
+  private constructor(
+    private readonly options: PlatformOptions,
+    readonly mailbox: Mailbox,
+  ) {}
 
   static async start(options: PlatformOptions): Promise<TestPlatform> {
-    const platform = new TestPlatform(options);
+    const platform = new TestPlatform(options, await Mailbox.start());
     const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
     for (const s of services) platform.ports.set(s, await freePort());
     const started = await Promise.allSettled(services.map((s) => platform.startService(s)));
@@ -85,6 +90,7 @@ export class TestPlatform {
         SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
         PORT: String(port),
         HTTP_PORT: String(port),
+        SMTP_URL: this.mailbox.url,
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,6 +155,7 @@ export class TestPlatform {
   /** Stops every service, then deletes this run's JetStream streams (their names end with the prefix). */
   async stop(): Promise<void> {
     await Promise.all([...this.running.keys()].map((s) => this.stopService(s).catch(() => undefined)));
+    await this.mailbox.stop();
     const nc = await connect({ servers: testEnv.natsUrl });
     try {
       const jsm = await jetstreamManager(nc);

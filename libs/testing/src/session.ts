@@ -1,3 +1,4 @@
+import type { Mailbox } from './mailbox';
 import { uniqueSuffix } from './test-env';
 
 export interface HttpResult<T = any> {
@@ -128,4 +129,28 @@ export async function createSession(
     keyAgent: new Agent(gatewayUrl, { 'x-api-key': key.body.key }),
     anonymous: new Agent(gatewayUrl),
   };
+}
+
+/** Verifies a signed-up user's address with the link of the mail sent at signup (read from the test's SMTP server). */
+export async function verifyEmail(mailbox: Mailbox, user: SignedUpUser): Promise<void> {
+  const token = await mailbox.linkToken(user.email, '/verify-email', /Verify/);
+  expectStatus(await new Agent(user.agent.baseUrl).post('/v1/auth/verify-email', { token }), 204, `verification of ${user.email}`);
+}
+
+/**
+ * Makes `user` a member the only way there is: `inviter` invites their address, and they accept with the token of
+ * the mailed link (which also verifies that address).
+ */
+export async function joinOrganization(
+  mailbox: Mailbox,
+  inviter: Agent,
+  organizationId: string,
+  user: SignedUpUser,
+  role: 'owner' | 'admin' | 'member' | 'viewer',
+): Promise<void> {
+  const before = mailbox.to(user.email).filter((m) => /invited/.test(m.subject)).length;
+  const invited = await inviter.post(`/v1/organizations/${organizationId}/invitations`, { email: user.email, role });
+  expectStatus(invited, 201, `invitation of ${user.email}`);
+  const token = await mailbox.linkToken(user.email, '/invitations/accept', /invited/, before + 1);
+  expectStatus(await user.agent.post('/v1/invitations/accept', { token }), 200, `acceptance by ${user.email}`);
 }

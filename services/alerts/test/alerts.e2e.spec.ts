@@ -5,6 +5,7 @@ import { verifyWebhookSignature } from '@llmlab/notifications';
 import {
   createSession,
   createTestDatabase,
+  joinOrganization,
   signUp,
   TestPlatform,
   type Agent,
@@ -378,7 +379,7 @@ describe('budgets, alerts and channels through the gateway', () => {
   it('lets viewers read, members manage budgets and acknowledge, admins configure, and no API key in', async () => {
     const member = async (role: 'viewer' | 'member' | 'admin') => {
       const user = await signUp(platform.gatewayUrl);
-      expect((await a.agent.post(`${orgPath}/members`, { email: user.email, role })).status).toBe(201);
+      await joinOrganization(platform.mailbox, a.agent, a.organizationId, user, role);
       return user.agent;
     };
     const [viewer, memberAgent, admin] = [await member('viewer'), await member('member'), await member('admin')];

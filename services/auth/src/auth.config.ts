@@ -31,6 +31,22 @@ export const authEnv = {
   RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: positiveInt(1_000_000),
   /** The `<env>` of new API keys (`llm_live_...`); `live` in production, `test` elsewhere when unset. */
   API_KEY_ENVIRONMENT: z.enum(API_KEY_ENVIRONMENTS).optional(),
+  /**
+   * SMTP server for mail (verification, invitations), e.g. `smtps://user:pass@smtp.example.com:465`. A secret. When
+   * unset outside production, mails (with their links) are written to the service log instead; production requires it.
+   */
+  SMTP_URL: z.string().url().optional(),
+  /** The From of every mail. */
+  MAIL_FROM: z.string().min(3).default('LLMLab <no-reply@llmlab.localhost>'),
+  /** Where the dashboard is reached: the links in mails point there. */
+  APP_URL: z.string().url().default('http://localhost:3000'),
+  /** How long the link of a verification mail works. */
+  EMAIL_VERIFICATION_TTL_HOURS: positiveInt(48),
+  /** How long the link of an invitation mail works. */
+  INVITATION_TTL_HOURS: positiveInt(7 * 24),
+  /** Verification mails a user may ask for per hour, and that one client IP may ask for per hour. */
+  VERIFICATION_RESEND_PER_ACCOUNT_PER_HOUR: positiveInt(3),
+  VERIFICATION_RESEND_PER_IP_PER_HOUR: positiveInt(20),
   /** How long a command waits for its events to reach the read models before answering anyway. */
   READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5_000),
 };

@@ -15,7 +15,9 @@ import { ApiKeyHandler } from './api-keys/api-key.handler';
 import { ApiKeyQueries } from './api-keys/api-key.queries';
 import type { AuthConfig } from './auth.config';
 import { loadServiceKeys, type ServiceKeys } from './crypto/service-keys';
-import { InvitationAcceptance } from './organizations/invitation-acceptance';
+import { Invitations } from './organizations/invitations';
+import { EmailTokens } from './mail/email-tokens';
+import { Mailer } from './mail/mailer';
 import { OrganizationController } from './organizations/organization.controller';
 import { OrganizationHandler } from './organizations/organization.handler';
 import { OrganizationQueries } from './organizations/organization.queries';
@@ -33,6 +35,7 @@ import { SessionController } from './sessions/session.controller';
 import { SessionHandler } from './sessions/session.handler';
 import { SigningKeyRing } from './sessions/signing-keys';
 import { EmailClaims } from './users/email-claims';
+import { EmailVerification } from './users/email-verification';
 import { Passwords } from './users/passwords';
 import { UserController } from './users/user.controller';
 import { UserHandler } from './users/user.handler';
@@ -109,8 +112,16 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
           logger,
         ),
     },
+    { provide: EmailTokens, inject: [PG_POOL], useFactory: (pool: Pool) => new EmailTokens(pool) },
+    {
+      provide: Mailer,
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: (config: AuthConfig, logger: Logger) =>
+        new Mailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, nodeEnv: config.NODE_ENV }, logger),
+    },
     EmailClaims,
-    InvitationAcceptance,
+    EmailVerification,
+    Invitations,
     SessionHandler,
     UserHandler,
     UserQueries,

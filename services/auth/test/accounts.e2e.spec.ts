@@ -43,7 +43,7 @@ describe('accounts', () => {
       const res = await anonymous.post('/v1/auth/signup', { email, password: 'a very long password', name: 'Grace Hopper' });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
-        user: { id: expect.any(String), email, name: 'Grace Hopper' },
+        user: { id: expect.any(String), email, name: 'Grace Hopper', emailVerified: false },
         organization: { name: 'My organization', role: 'owner', rateLimits: { managementPerHour: null, ingestPerHour: null } },
         tokenType: 'Bearer',
         expiresIn: 900,
@@ -55,7 +55,7 @@ describe('accounts', () => {
       expect(me.status).toBe(200);
       expect(me.body).toEqual({
         type: 'user',
-        user: { id: res.body.user.id, email, name: 'Grace Hopper', createdAt: res.body.user.createdAt },
+        user: { id: res.body.user.id, email, name: 'Grace Hopper', createdAt: res.body.user.createdAt, emailVerified: false },
         memberships: [{ organizationId: res.body.organization.id, organizationName: 'My organization', role: 'owner' }],
       });
     });

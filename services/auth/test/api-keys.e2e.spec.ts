@@ -1,6 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { apiKeyBodyFrom, formatApiKey } from '@llmlab/contracts';
-import { Agent, createSession, createTestDatabase, signUp, TestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import {
+  Agent,
+  createSession,
+  createTestDatabase,
+  joinOrganization,
+  signUp,
+  TestDatabase,
+  TestPlatform,
+  type TestSession,
+} from '@llmlab/testing';
 import { Pool } from 'pg';
 
 jest.setTimeout(180_000);
@@ -175,7 +184,7 @@ describe('API keys', () => {
 
   it('stops a removed member on every gateway replica within 5 seconds', async () => {
     const member = await signUp(platform.gatewayUrl);
-    await tenant.agent.post(`/v1/organizations/${tenant.organizationId}/members`, { email: member.email, role: 'member' });
+    await joinOrganization(platform.mailbox, tenant.agent, tenant.organizationId, member, 'member');
     const onReplica = new Agent(replica.gatewayUrl, member.agent.headers);
     expect((await member.agent.get(`/v1/projects/${tenant.projectId}`)).status).toBe(200);
     expect((await onReplica.get(`/v1/projects/${tenant.projectId}`)).status).toBe(200);

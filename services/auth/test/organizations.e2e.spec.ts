@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, createTestDatabase, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
+import { Agent, createTestDatabase, joinOrganization, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
 
 jest.setTimeout(180_000);
 
@@ -20,6 +20,10 @@ describe('organizations, members and projects', () => {
   async function addMember(as: Agent, email: string, role: Role) {
     return as.post(`/v1/organizations/${orgId}/members`, { email, role });
   }
+  /** Invited by the owner, accepted with the mailed link: the only way in. */
+  async function join(user: SignedUpUser, role: Role, organizationId = orgId, inviter = owner.agent) {
+    await joinOrganization(platform.mailbox, inviter, organizationId, user, role);
+  }
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,7 +37,7 @@ describe('organizations, members and projects', () => {
     users.owner = owner;
     for (const role of ['admin', 'member', 'viewer'] as const) {
       users[role] = await signUp(platform.gatewayUrl);
-      expect((await addMember(owner.agent, users[role].email, role)).status).toBe(201);
+      await join(users[role], role);
     }
     projectId = (await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Shared' })).body.id;
   });
@@ -57,7 +61,7 @@ describe('organizations, members and projects', () => {
       );
     });
 
-    it('records an unknown email as a pending invitation that becomes a membership at signup', async () => {
+    it('records a pending invitation that becomes a membership only with its mailed link', async () => {
       const email = newEmail();
       const invited = await addMember(owner.agent, email, 'member');
       expect(invited.status).toBe(201);
@@ -67,6 +71,9 @@ describe('organizations, members and projects', () => {
       expect(listed.body.invitations).toEqual([expect.objectContaining({ invitationId: invited.body.invitation.invitationId, email })]);
 
       const newcomer = await signUp(platform.gatewayUrl, { email });
+      expect((await newcomer.agent.get('/v1/me')).body.memberships).toHaveLength(1);
+      const token = await platform.mailbox.linkToken(email, '/invitations/accept', /invited/);
+      expect((await newcomer.agent.post('/v1/invitations/accept', { token })).status).toBe(200);
       const me = await newcomer.agent.get('/v1/me');
       expect(me.body.memberships).toEqual(
         expect.arrayContaining([{ organizationId: orgId, organizationName: 'Matrix Inc', role: 'member' }]),
@@ -101,7 +108,7 @@ describe('organizations, members and projects', () => {
       expect(demote.body.code).toBe('LAST_OWNER');
 
       const heir = await signUp(platform.gatewayUrl);
-      expect((await solo.agent.post(`/v1/organizations/${soloOrg}/members`, { email: heir.email, role: 'owner' })).status).toBe(201);
+      await join(heir, 'owner', soloOrg, solo.agent);
       expect((await solo.agent.delete(`/v1/organizations/${soloOrg}/members/${solo.id}`)).status).toBe(204);
       expect((await solo.agent.get(`/v1/organizations/${soloOrg}`)).status).toBe(404);
       expect((await heir.agent.get(`/v1/organizations/${soloOrg}`)).body.role).toBe('owner');
@@ -121,7 +128,7 @@ describe('organizations, members and projects', () => {
     }
     async function freshViewer() {
       const u = await signUp(platform.gatewayUrl);
-      await addMember(owner.agent, u.email, 'viewer');
+      await join(u, 'viewer');
       return u.id;
     }
 
@@ -134,6 +141,16 @@ describe('organizations, members and projects', () => {
         allowedFrom('admin'),
         (a) => a.post(`/v1/organizations/${orgId}/members`, { email: newEmail(), role: 'viewer' }),
         201,
+      ],
+      ['list invitations', allowedFrom('viewer'), (a) => a.get(`/v1/organizations/${orgId}/invitations`), 200],
+      [
+        'revoke an invitation',
+        allowedFrom('admin'),
+        async (a) => {
+          const invited = await owner.agent.post(`/v1/organizations/${orgId}/invitations`, { email: newEmail(), role: 'viewer' });
+          return a.delete(`/v1/organizations/${orgId}/invitations/${invited.body.invitationId}`);
+        },
+        204,
       ],
       [
         'change a member role',
@@ -176,7 +193,7 @@ describe('organizations, members and projects', () => {
     it('lets only owners grant, take or remove the owner role', async () => {
       const target = await signUp(platform.gatewayUrl);
       expect((await addMember(users.admin.agent, target.email, 'owner')).status).toBe(403);
-      expect((await addMember(owner.agent, target.email, 'admin')).status).toBe(201);
+      await join(target, 'admin');
       expect((await users.admin.agent.patch(`/v1/organizations/${orgId}/members/${target.id}`, { role: 'owner' })).status).toBe(403);
       expect((await owner.agent.patch(`/v1/organizations/${orgId}/members/${target.id}`, { role: 'owner' })).status).toBe(200);
       expect((await users.admin.agent.delete(`/v1/organizations/${orgId}/members/${target.id}`)).status).toBe(403);
@@ -186,7 +203,7 @@ describe('organizations, members and projects', () => {
 
     it('lets a viewer leave, and not remove anyone else', async () => {
       const leaver = await signUp(platform.gatewayUrl);
-      await addMember(owner.agent, leaver.email, 'viewer');
+      await join(leaver, 'viewer');
       expect((await leaver.agent.delete(`/v1/organizations/${orgId}/members/${users.member.id}`)).status).toBe(403);
       expect((await leaver.agent.delete(`/v1/organizations/${orgId}/members/${leaver.id}`)).status).toBe(204);
       expect((await leaver.agent.get(`/v1/organizations/${orgId}`)).status).toBe(404);

@@ -70,7 +70,18 @@ describe('broken object-level authorization walk', () => {
     await platform.waitForReadiness(200, 60_000);
     a = await createSession(platform.gatewayUrl, { name: 'Tenant A', organizationName: 'Tenant A Org', projectName: 'A project' });
     b = await createSession(platform.gatewayUrl, { name: 'Tenant B', organizationName: 'Tenant B Org', projectName: 'B secret project' });
-    bIds = { orgId: b.organizationId, projectId: b.projectId, userId: b.id, keyId: b.apiKey.id };
+    const invitation = await b.agent.post(`/v1/organizations/${b.organizationId}/invitations`, {
+      email: 'bola-invitee@example.com',
+      role: 'viewer',
+    });
+    expect(invitation.status).toBe(201);
+    bIds = {
+      orgId: b.organizationId,
+      projectId: b.projectId,
+      userId: b.id,
+      keyId: b.apiKey.id,
+      invitationId: invitation.body.invitationId,
+    };
     doc = (await new Agent(platform.gatewayUrl).get('/docs-json')).body;
   });
   afterAll(async () => {
@@ -98,7 +109,9 @@ describe('broken object-level authorization walk', () => {
 
   it('finds the operations to walk in the live document', () => {
     const walked = operations().map((o) => o.op.operationId);
-    expect(walked).toEqual(expect.arrayContaining(['getOrganization', 'removeMember', 'getProject', 'revokeApiKey', 'archiveProject']));
+    expect(walked).toEqual(
+      expect.arrayContaining(['getOrganization', 'removeMember', 'getProject', 'revokeApiKey', 'archiveProject', 'revokeInvitation']),
+    );
   });
 
   it.each(['access token', 'API key'] as const)("never lets A's %s reach B's resources through B's ids", async (credential) => {
@@ -147,7 +160,10 @@ describe('broken object-level authorization walk', () => {
     expect(project.body).toMatchObject({ name: 'B secret project', archivedAt: null, revision: 0 });
     const members = await b.agent.get(`/v1/organizations/${b.organizationId}/members`);
     expect(members.body.data.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([[b.id, 'owner']]);
-    expect(members.body.invitations).toEqual([]);
-    expect((await b.agent.get(`/v1/organizations/${b.organizationId}`)).body).toMatchObject({ name: 'Tenant B Org', revision: 1 });
+    expect(members.body.invitations).toEqual([
+      expect.objectContaining({ invitationId: bIds.invitationId, email: 'bola-invitee@example.com' }),
+    ]);
+    // Created, its owner, the seeded invitation.
+    expect((await b.agent.get(`/v1/organizations/${b.organizationId}`)).body).toMatchObject({ name: 'Tenant B Org', revision: 2 });
   });
 });

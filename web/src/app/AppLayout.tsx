@@ -6,6 +6,7 @@ import { useAuth } from '../shared/auth/AuthProvider';
 import { rememberScope, scopedPath, useScope } from '../shared/scope';
 import { Loading } from '../shared/ui/ui';
 import { applyTheme, storedTheme, type Theme } from '../shared/layout/theme';
+import { VerifyEmailBanner } from '../shared/layout/VerifyEmailBanner';
 
 const SECTIONS = ['Spend', 'Alerting', 'Organization'] as const;
 
@@ -50,6 +51,7 @@ export function AppLayout() {
         ))}
       </nav>
       <main id="main" className="page" tabIndex={-1}>
+        <VerifyEmailBanner />
         <Suspense fallback={<Loading />}>
           <Outlet />
         </Suspense>

@@ -12,6 +12,25 @@ export const routes: RouteObject[] = [
   { path: '/login', HydrateFallback, lazy: async () => ({ Component: (await import('../features/auth/LoginPage')).default }) },
   { path: '/signup', HydrateFallback, lazy: async () => ({ Component: (await import('../features/auth/SignupPage')).default }) },
   {
+    path: '/verify-email',
+    HydrateFallback,
+    lazy: async () => ({ Component: (await import('../features/auth/VerifyEmailPage')).default }),
+  },
+  {
+    path: '/invitations/accept',
+    HydrateFallback,
+    lazy: async () => {
+      const { default: AcceptInvitationPage } = await import('../features/invitations/AcceptInvitationPage');
+      return {
+        Component: () => (
+          <RequireAuth>
+            <AcceptInvitationPage />
+          </RequireAuth>
+        ),
+      };
+    },
+  },
+  {
     path: '/',
     element: (
       <RequireAuth>

@@ -46,6 +46,7 @@ export class CacheInvalidation {
       }
       case 'EmailClaimed':
       case 'UserRegistered':
+      case 'EmailVerified':
       case 'OrganizationCreated':
       case 'MemberInvited':
       case 'InvitationAccepted':

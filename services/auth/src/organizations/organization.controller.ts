@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
 import { handleRequest } from '@llmlab/messaging';
 import { actingUser } from '../shared/acting-user';
+import { Invitations } from './invitations';
 import { OrganizationHandler } from './organization.handler';
 import { OrganizationQueries } from './organization.queries';
 import { organizationScope } from '@llmlab/domain';
@@ -12,7 +13,30 @@ export class OrganizationController {
   constructor(
     private readonly organizations: OrganizationHandler,
     private readonly queries: OrganizationQueries,
+    private readonly invitations: Invitations,
   ) {}
+
+  @MessagePattern(s.listInvitations.subject)
+  listInvitations(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listInvitations>>) {
+    return handleRequest(s.listInvitations, envelope, async (_p, ctx) => ({
+      data: (await this.queries.members(organizationScope(ctx))).invitations,
+    }));
+  }
+
+  @MessagePattern(s.createInvitation.subject)
+  createInvitation(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createInvitation>>) {
+    return handleRequest(s.createInvitation, envelope, (p, ctx) => this.invitations.create(p, ctx));
+  }
+
+  @MessagePattern(s.revokeInvitation.subject)
+  revokeInvitation(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.revokeInvitation>>) {
+    return handleRequest(s.revokeInvitation, envelope, (p, ctx) => this.invitations.revoke(p, ctx));
+  }
+
+  @MessagePattern(s.acceptInvitation.subject)
+  acceptInvitation(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.acceptInvitation>>) {
+    return handleRequest(s.acceptInvitation, envelope, (p, ctx) => this.invitations.accept(p, ctx));
+  }
 
   @MessagePattern(s.createOrganization.subject)
   create(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.createOrganization>>) {

@@ -7,7 +7,7 @@ import {
   OrganizationErrorCode,
 } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { OrganizationError, organizationNotFound } from './organization.errors';
+import { invitationTokenInvalid, OrganizationError, organizationNotFound } from './organization.errors';
 
 const ORGANIZATION_NAME_MAX = 100;
 
@@ -18,9 +18,22 @@ export type OrganizationCommand =
       type: 'UpdateOrganization';
       data: { name?: string; rateLimits?: Partial<RateLimitOverrides>; maxRateLimitPerHour: number; actorId: string; at: string };
     }
-  | { type: 'AddMember'; data: { userId: string; role: Role; actorId: string; at: string } }
-  | { type: 'InviteMember'; data: { invitationId: string; emailHash: string; email: Ciphertext; role: Role; actorId: string; at: string } }
+  /** Adding a member is always an invitation; `registeredUserId` is the account of the address, if any (never told). */
+  | {
+      type: 'InviteMember';
+      data: {
+        invitationId: string;
+        emailHash: string;
+        email: Ciphertext;
+        role: Role;
+        registeredUserId: string | null;
+        actorId: string;
+        at: string;
+      };
+    }
+  /** Only with the invitation's own token (checked by the caller), by a user whose address the caller checked. */
   | { type: 'AcceptInvitation'; data: { invitationId: string; userId: string; at: string } }
+  | { type: 'RevokeInvitation'; data: { invitationId: string; actorId: string; at: string } }
   | { type: 'ChangeMemberRole'; data: { userId: string; role: Role; actorId: string; at: string } }
   /** `userId` may also name a pending invitation, which is then revoked. */
   | { type: 'RemoveMember'; data: { userId: string; actorId: string; at: string } };
@@ -105,19 +118,15 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       if (!Object.keys(changes).length) return [];
       return [{ type: 'OrganizationUpdated', data: { organizationId, ...changes, updatedBy: actorId, updatedAt: at } }];
     }
-    case 'AddMember': {
-      const { userId, role, actorId, at } = command.data;
-      const mine = actorRole(state, actorId);
-      requireRole(mine, 'admin', 'adding members');
-      if (role === 'owner') requireRole(mine, 'owner', 'making an owner');
-      if (state.members[userId]) throw new OrganizationError(OrganizationErrorCode.MemberAlreadyExists, 'this user is already a member');
-      return [{ type: 'MemberAdded', data: { organizationId, userId, role, addedBy: actorId, addedAt: at } }];
-    }
     case 'InviteMember': {
-      const { invitationId, emailHash, email, role, actorId, at } = command.data;
+      const { invitationId, emailHash, email, role, registeredUserId, actorId, at } = command.data;
       const mine = actorRole(state, actorId);
       requireRole(mine, 'admin', 'inviting members');
       if (role === 'owner') requireRole(mine, 'owner', 'inviting an owner');
+      // Members are listed to every member already: saying this one is a member tells nothing new.
+      if (registeredUserId && state.members[registeredUserId]) {
+        throw new OrganizationError(OrganizationErrorCode.MemberAlreadyExists, 'this address belongs to a member already');
+      }
       if (Object.values(state.invitations).some((i) => i.emailHash === emailHash)) {
         throw new OrganizationError(OrganizationErrorCode.InvitationPending, 'an invitation for this email is already pending');
       }
@@ -126,11 +135,17 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
     case 'AcceptInvitation': {
       const { invitationId, userId, at } = command.data;
       const invitation = state.invitations[invitationId];
-      if (!invitation) return [];
+      if (!invitation) throw invitationTokenInvalid();
       const accepted: OrganizationEvent = { type: 'InvitationAccepted', data: { organizationId, invitationId, userId, acceptedAt: at } };
       // Already a member some other way: the invitation is settled, the existing role stays.
       if (state.members[userId]) return [accepted];
       return [accepted, { type: 'MemberAdded', data: { organizationId, userId, role: invitation.role, addedBy: userId, addedAt: at } }];
+    }
+    case 'RevokeInvitation': {
+      const { invitationId, actorId, at } = command.data;
+      requireRole(actorRole(state, actorId), 'admin', 'revoking invitations');
+      if (!state.invitations[invitationId]) throw new OrganizationError(OrganizationErrorCode.InvitationNotFound, 'invitation not found');
+      return [{ type: 'InvitationRevoked', data: { organizationId, invitationId, revokedBy: actorId, revokedAt: at } }];
     }
     case 'ChangeMemberRole': {
       const { userId, role, actorId, at } = command.data;

@@ -91,47 +91,37 @@ describe('organization decider', () => {
         .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/rateLimits/ingestPerHour' }] }));
   });
 
-  describe('AddMember and InviteMember', () => {
-    it('lets an admin add a member', () =>
-      spec
-        .given(team)
-        .when({ type: 'AddMember', data: { userId: 'u-new', role: 'viewer', actorId: bob, at } })
-        .then([{ type: 'MemberAdded', data: { organizationId: org, userId: 'u-new', role: 'viewer', addedBy: bob, addedAt: at } }]));
+  describe('invitations', () => {
+    const invite = (actorId: string, role: Role, registeredUserId: string | null = null, invitationId = 'inv-1', emailHash = 'h-eve') =>
+      ({ type: 'InviteMember', data: { invitationId, emailHash, email: 'cipher', role, registeredUserId, actorId, at } }) as const;
 
-    it('does not let an admin add an owner', () =>
+    it('records an invitation, also for an address that has an account: adding is never direct', () => {
+      spec.given(team).when(invite(ada, 'member')).then([invited]);
       spec
         .given(team)
-        .when({ type: 'AddMember', data: { userId: 'u-new', role: 'owner', actorId: bob, at } })
-        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+        .when(invite(ada, 'member', 'u-eve'))
+        .then([invited]);
+    });
 
-    it('does not let a member add anyone', () =>
+    it('lets an admin invite, not invite an owner; a member invites nobody', () => {
       spec
         .given(team)
-        .when({ type: 'AddMember', data: { userId: 'u-new', role: 'viewer', actorId: cy, at } })
-        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' }));
+        .when(invite(bob, 'viewer'))
+        .then([{ ...invited, data: { ...invited.data, role: 'viewer', invitedBy: bob } } as OrganizationEvent]);
+      spec.given(team).when(invite(bob, 'owner')).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
+      spec.given(team).when(invite(cy, 'viewer')).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
+    });
 
-    it('refuses a second membership', () =>
+    it('refuses inviting the address of a member', () =>
       spec
         .given(team)
-        .when({ type: 'AddMember', data: { userId: dee, role: 'admin', actorId: ada, at } })
+        .when(invite(ada, 'admin', dee))
         .thenThrows({ code: 'MEMBER_ALREADY_EXISTS' }));
-
-    it('records an invitation for an email without an account', () =>
-      spec
-        .given(team)
-        .when({
-          type: 'InviteMember',
-          data: { invitationId: 'inv-1', emailHash: 'h-eve', email: 'cipher', role: 'member', actorId: ada, at },
-        })
-        .then([invited]));
 
     it('refuses a second pending invitation for the same email', () =>
       spec
         .given([...team, invited])
-        .when({
-          type: 'InviteMember',
-          data: { invitationId: 'inv-2', emailHash: 'h-eve', email: 'cipher2', role: 'viewer', actorId: ada, at },
-        })
+        .when(invite(ada, 'viewer', null, 'inv-2'))
         .thenThrows({ code: 'INVITATION_ALREADY_PENDING' }));
 
     it('turns an accepted invitation into a membership with the invited role', () =>
@@ -143,11 +133,29 @@ describe('organization decider', () => {
           { type: 'MemberAdded', data: { organizationId: org, userId: 'u-eve', role: 'member', addedBy: 'u-eve', addedAt: at } },
         ]));
 
-    it('ignores an invitation that is no longer pending', () =>
+    it('refuses an invitation that is no longer pending', () => {
+      const revoked: OrganizationEvent = {
+        type: 'InvitationRevoked',
+        data: { organizationId: org, invitationId: 'inv-1', revokedBy: ada, revokedAt: at },
+      };
       spec
-        .given(team)
+        .given([...team, invited, revoked])
         .when({ type: 'AcceptInvitation', data: { invitationId: 'inv-1', userId: 'u-eve', at } })
-        .thenNothing());
+        .thenThrows({ code: 'INVITATION_TOKEN_INVALID', errors: [{ field: '/token' }] });
+    });
+
+    it('revokes a pending invitation for an admin, not for a member, and not twice', () => {
+      const revoke = (actorId: string) => ({ type: 'RevokeInvitation', data: { invitationId: 'inv-1', actorId, at } }) as const;
+      spec
+        .given([...team, invited])
+        .when(revoke(bob))
+        .then([{ type: 'InvitationRevoked', data: { organizationId: org, invitationId: 'inv-1', revokedBy: bob, revokedAt: at } }]);
+      spec
+        .given([...team, invited])
+        .when(revoke(cy))
+        .thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
+      spec.given(team).when(revoke(ada)).thenThrows({ code: 'INVITATION_NOT_FOUND' });
+    });
   });
 
   describe('ChangeMemberRole', () => {

@@ -7,3 +7,10 @@ export class OrganizationError extends CodedError<OrganizationErrorCode> {}
 export function organizationNotFound(): OrganizationError {
   return new OrganizationError(OrganizationErrorCode.NotFound, 'organization not found');
 }
+
+/** Unknown, expired, used, or its invitation revoked or settled: one answer. */
+export function invitationTokenInvalid(): OrganizationError {
+  return new OrganizationError(OrganizationErrorCode.InvitationTokenInvalid, 'this invitation link is not valid (any more)', [
+    { field: '/token', message: 'unknown, expired, already used, or the invitation was revoked' },
+  ]);
+}

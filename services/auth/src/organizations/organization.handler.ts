@@ -15,10 +15,9 @@ import {
 import { metadataFromContext, CommandRunner, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthConfig } from '../auth.config';
-import { EmailLookup, sealField, SubjectKeyStore } from '@llmlab/crypto';
 import { actingUser } from '../shared/acting-user';
 import { WriteEffects } from '@llmlab/messaging';
-import { EmailClaims } from '../users/email-claims';
+import { Invitations } from './invitations';
 import { organizationDecider, type OrganizationState } from './organization.decider';
 import { OrganizationQueries } from './organization.queries';
 import { organizationScope } from '@llmlab/domain';
@@ -30,10 +29,8 @@ export class OrganizationHandler {
     @Inject(SERVICE_CONFIG) private readonly config: AuthConfig,
     private readonly runner: CommandRunner,
     private readonly effects: WriteEffects<AuthEvent>,
-    private readonly lookup: EmailLookup,
-    private readonly subjectKeys: SubjectKeyStore,
     private readonly queries: OrganizationQueries,
-    private readonly claims: EmailClaims,
+    private readonly invitations: Invitations,
   ) {}
 
   async create(request: CreateOrganizationRequest, context: RequestContext): Promise<OrganizationView> {
@@ -76,52 +73,9 @@ export class OrganizationHandler {
     return view(result.state, actorId, result.revision);
   }
 
-  /** A registered user becomes a member at once; any other email gets a pending invitation. */
+  /** Kept for existing clients: adding a member creates an invitation, exactly as `POST .../invitations` does. */
   async addMember(request: AddMemberRequest, context: RequestContext): Promise<AddMemberResult> {
-    const scope = organizationScope(context);
-    const actorId = actingUser(context);
-    const at = new Date().toISOString();
-    const stream = authStreams.organization(scope.organizationId);
-    const userId = await this.claims.registeredUser(this.lookup.hash(request.email));
-    if (userId) {
-      const result = await this.runner.run(
-        stream,
-        organizationDecider,
-        { type: 'AddMember', data: { userId, role: request.role, actorId, at } },
-        {
-          metadata: metadataFromContext(),
-        },
-      );
-      await this.effects.settle(result.position, result.events);
-      return { status: 'added', member: await this.queries.member(scope, userId) };
-    }
-    const invitationId = uuidv7();
-    const email = request.email.trim();
-    const key = await this.subjectKeys.ensure(invitationId);
-    let result;
-    try {
-      result = await this.runner.run(
-        stream,
-        organizationDecider,
-        {
-          type: 'InviteMember',
-          data: {
-            invitationId,
-            emailHash: this.lookup.hash(email),
-            email: sealField(key, invitationId, 'email', email),
-            role: request.role,
-            actorId,
-            at,
-          },
-        },
-        { metadata: metadataFromContext() },
-      );
-    } catch (err) {
-      await this.subjectKeys.destroy(invitationId);
-      throw err;
-    }
-    await this.effects.settle(result.position, result.events);
-    return { status: 'invited', invitation: { invitationId, email, role: request.role, invitedBy: actorId, invitedAt: at } };
+    return { status: 'invited', invitation: await this.invitations.create(request, context) };
   }
 
   async updateMember(request: UpdateMemberRequest, context: RequestContext): Promise<MemberView> {
@@ -147,8 +101,9 @@ export class OrganizationHandler {
       { type: 'RemoveMember', data: { userId: request.userId, actorId: actingUser(context), at: new Date().toISOString() } },
       { metadata: metadataFromContext() },
     );
+    const now = new Date();
+    for (const event of result.events) if (event.type === 'InvitationRevoked') await this.invitations.settled(event.data.invitationId, now);
     await this.effects.settle(result.position, result.events);
-    for (const event of result.events) if (event.type === 'InvitationRevoked') await this.subjectKeys.destroy(event.data.invitationId);
     return {};
   }
 }

@@ -24,6 +24,11 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
       );
       return;
     }
+    case 'EmailVerified': {
+      const d = event.data;
+      await tx.query(`UPDATE auth.users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL`, [d.userId, d.verifiedAt]);
+      return;
+    }
     case 'OrganizationCreated': {
       const d = event.data;
       await tx.query(

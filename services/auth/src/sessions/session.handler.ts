@@ -6,14 +6,11 @@ import {
   type RefreshRequest,
   type RequestContext,
   type TokenPair,
-  type AuthEvent,
 } from '@llmlab/contracts';
 import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup } from '@llmlab/crypto';
-import { InvitationAcceptance } from '../organizations/invitation-acceptance';
-import { WriteEffects } from '@llmlab/messaging';
 import { Passwords } from '../users/passwords';
 import { AccessTokens } from './access-tokens';
 import { LoginThrottle } from './login-throttle';
@@ -29,13 +26,11 @@ export class SessionHandler {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly runner: CommandRunner,
-    private readonly effects: WriteEffects<AuthEvent>,
     private readonly lookup: EmailLookup,
     private readonly passwords: Passwords,
     private readonly throttle: LoginThrottle,
     private readonly accessTokens: AccessTokens,
     private readonly refreshTokens: RefreshTokens,
-    private readonly invitations: InvitationAcceptance,
   ) {}
 
   /** A new session (refresh-token family) and its first token pair. */
@@ -70,9 +65,7 @@ export class SessionHandler {
       throw invalidCredentials();
     }
     await this.throttle.recordSuccess(emailHash, now);
-    const accepted = await this.invitations.acceptPending(user.id, emailHash, now);
     const session = await this.start(user.id, 'login', now);
-    await this.effects.settle(accepted.position, accepted.events);
     return { throttled: false, tokens: session.tokens };
   }
 

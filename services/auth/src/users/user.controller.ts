@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
 import { handleRequest } from '@llmlab/messaging';
 import { actingUser } from '../shared/acting-user';
+import { EmailVerification } from './email-verification';
 import { UserHandler } from './user.handler';
 import { UserQueries } from './user.queries';
 
@@ -11,7 +12,18 @@ export class UserController {
   constructor(
     private readonly users: UserHandler,
     private readonly queries: UserQueries,
+    private readonly verification: EmailVerification,
   ) {}
+
+  @MessagePattern(s.verifyEmail.subject)
+  verifyEmail(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.verifyEmail>>) {
+    return handleRequest(s.verifyEmail, envelope, (p) => this.verification.verify(p));
+  }
+
+  @MessagePattern(s.resendVerification.subject)
+  resendVerification(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.resendVerification>>) {
+    return handleRequest(s.resendVerification, envelope, (_p, ctx) => this.verification.resend(ctx));
+  }
 
   @MessagePattern(s.signup.subject)
   signup(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.signup>>) {

@@ -1,31 +1,54 @@
 import { type Ciphertext, type UserEvent, UserErrorCode } from '@llmlab/contracts';
-import type { Decider } from '@llmlab/domain';
+import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { UserError } from './user.errors';
 
-export type RegisterUser = {
-  type: 'RegisterUser';
-  data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; at: string };
-};
+export type UserCommand =
+  | { type: 'RegisterUser'; data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; at: string } }
+  | { type: 'VerifyEmail'; data: { userId: string; method: 'verification-link' | 'invitation-link'; at: string } };
 
 export interface UserState {
   registered: boolean;
   emailHash: string | null;
+  emailVerified: boolean;
 }
 
-export const userDecider: Decider<RegisterUser, UserEvent, UserState> = {
-  initialState: () => ({ registered: false, emailHash: null }),
-
-  decide({ data }, state) {
-    if (state.registered) throw new UserError(UserErrorCode.AlreadyRegistered, `user ${data.userId} is already registered`);
-    return [
-      {
-        type: 'UserRegistered',
-        data: { userId: data.userId, emailHash: data.emailHash, email: data.email, name: data.name, registeredAt: data.at },
-      },
-    ];
+export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
+  initialState: () => ({ registered: false, emailHash: null, emailVerified: false }),
+  decide(command, state) {
+    switch (command.type) {
+      case 'RegisterUser': {
+        const { data } = command;
+        if (state.registered) throw new UserError(UserErrorCode.AlreadyRegistered, `user ${data.userId} is already registered`);
+        return [
+          {
+            type: 'UserRegistered',
+            data: { userId: data.userId, emailHash: data.emailHash, email: data.email, name: data.name, registeredAt: data.at },
+          },
+        ];
+      }
+      case 'VerifyEmail': {
+        const { data } = command;
+        if (!state.registered) throw new UserError(UserErrorCode.NotFound, 'user not found');
+        // Verified once is verified: a second link (an invitation's, a resent mail's) changes nothing.
+        if (state.emailVerified) return [];
+        return [
+          { type: 'EmailVerified', data: { userId: data.userId, emailHash: state.emailHash!, method: data.method, verifiedAt: data.at } },
+        ];
+      }
+      default:
+        return assertUnreachable(command);
+    }
   },
-
-  evolve: (_state, event) => ({ registered: true, emailHash: event.data.emailHash }),
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'UserRegistered':
+        return { registered: true, emailHash: event.data.emailHash, emailVerified: false };
+      case 'EmailVerified':
+        return { ...state, emailVerified: true };
+      default:
+        return assertUnreachable(event);
+    }
+  },
 };
 
 const PASSWORD_MIN_LENGTH = 12;

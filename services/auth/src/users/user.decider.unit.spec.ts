@@ -54,6 +54,14 @@ describe('user decider', () => {
 
   it('registers a user with ciphertexts only', () => spec.given([]).when(register).then([registered]));
   it('registers once', () => spec.given([registered]).when(register).thenThrows({ code: 'USER_ALREADY_REGISTERED' }));
+  const verify = { type: 'VerifyEmail', data: { userId: 'u-1', method: 'verification-link', at } } as const;
+  const verified: UserEvent = {
+    type: 'EmailVerified',
+    data: { userId: 'u-1', emailHash: 'h', method: 'verification-link', verifiedAt: at },
+  };
+  it('verifies the registered address once', () => spec.given([registered]).when(verify).then([verified]));
+  it('changes nothing when the address is already verified', () => spec.given([registered, verified]).when(verify).thenNothing());
+  it('refuses to verify a user that does not exist', () => spec.given([]).when(verify).thenThrows({ code: 'USER_NOT_FOUND' }));
 });
 
 describe('password policy', () => {

@@ -4,12 +4,12 @@ import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup, sealField, SubjectKeyStore } from '@llmlab/crypto';
-import { InvitationAcceptance } from '../organizations/invitation-acceptance';
 import { validOrganizationName } from '../organizations/organization.decider';
 import { OrganizationHandler } from '../organizations/organization.handler';
 import { SessionHandler } from '../sessions/session.handler';
 import { WriteEffects } from '@llmlab/messaging';
 import { emailClaimDecider } from './email-claim.decider';
+import { EmailVerification } from './email-verification';
 import { EmailClaims } from './email-claims';
 import { Passwords } from './passwords';
 import { assertDisplayName, assertPasswordPolicy, userDecider } from './user.decider';
@@ -28,14 +28,15 @@ export class UserHandler {
     private readonly subjectKeys: SubjectKeyStore,
     private readonly passwords: Passwords,
     private readonly organizations: OrganizationHandler,
-    private readonly invitations: InvitationAcceptance,
+    private readonly verification: EmailVerification,
     private readonly sessions: SessionHandler,
   ) {}
 
   /**
    * Claims the email (one account per address, decided on the write side), stores the password hash, registers
    * the user with the email and name encrypted under the user's own key, creates the user's first organization,
-   * turns pending invitations into memberships, and starts a session.
+   * starts a session, and mails the verification link. Pending invitations of the address are not accepted: only
+   * their own link does that (docs/security.md).
    */
   async signup(request: SignupRequest): Promise<SignupResult> {
     assertPasswordPolicy(request.password);
@@ -72,11 +73,14 @@ export class UserHandler {
       { metadata },
     );
     const organization = await this.organizations.createOwned(userId, organizationName, now);
-    const accepted = await this.invitations.acceptPending(userId, emailHash, now);
     const session = await this.sessions.start(userId, 'signup', now);
-
-    const position = Math.max(registered.position ?? 0, organization.position ?? 0, accepted.position ?? 0);
-    await this.effects.settle(position, [...organization.events, ...accepted.events]);
-    return { user: { id: userId, email, name, createdAt: at }, organization: organization.view, ...session.tokens };
+    const position = Math.max(registered.position ?? 0, organization.position ?? 0);
+    await this.effects.settle(position, organization.events);
+    await this.verification.send(userId, email, now);
+    return {
+      user: { id: userId, email, name, createdAt: at, emailVerified: false },
+      organization: organization.view,
+      ...session.tokens,
+    };
   }
 }

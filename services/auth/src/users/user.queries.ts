@@ -10,6 +10,7 @@ interface UserRow {
   emailCiphertext: string;
   nameCiphertext: string;
   createdAt: Date;
+  emailVerifiedAt: Date | null;
 }
 
 /** Users as the API shows them: decrypted with their own keys ("[erased]" once a key is destroyed). */
@@ -30,6 +31,7 @@ export class UserQueries {
           email: openField(keys.get(r.id), r.id, 'email', r.emailCiphertext),
           name: openField(keys.get(r.id), r.id, 'name', r.nameCiphertext),
           createdAt: r.createdAt.toISOString(),
+          emailVerified: r.emailVerifiedAt !== null,
         },
       ]),
     );
@@ -39,6 +41,7 @@ export class UserQueries {
   async me(userId: string): Promise<MeView> {
     const { rows } = await this.pool.query<UserRow & { memberships: MembershipView[] }>(
       `SELECT u.id, u.email_ciphertext AS "emailCiphertext", u.name_ciphertext AS "nameCiphertext", u.created_at AS "createdAt",
+              u.email_verified_at AS "emailVerifiedAt",
               COALESCE(json_agg(json_build_object('organizationId', o.id, 'organizationName', o.name, 'role', m.role) ORDER BY m.joined_at)
                        FILTER (WHERE m.user_id IS NOT NULL), '[]') AS memberships
          FROM auth.users u

@@ -3,6 +3,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { AuthController } from './auth.controller';
 import { JwksController } from './jwks.controller';
 import { MeController } from './me.controller';
+import { InvitationAcceptanceController, InvitationsController } from './invitations.controller';
 import { MembersController } from './members.controller';
 import { OrganizationsController } from './organizations.controller';
 import { OrganizationProjectsController, ProjectsController } from './projects.controller';
@@ -15,6 +16,8 @@ import { OrganizationProjectsController, ProjectsController } from './projects.c
     MeController,
     OrganizationsController,
     MembersController,
+    InvitationsController,
+    InvitationAcceptanceController,
     OrganizationProjectsController,
     ProjectsController,
     ApiKeysController,

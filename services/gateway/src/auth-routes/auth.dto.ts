@@ -63,6 +63,16 @@ export class UserDto {
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
   @ApiProperty({ example: 'Ada Lovelace' }) name!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'Whether the address is verified (the link mailed at signup); needed to join another organization.' })
+  emailVerified!: boolean;
+}
+
+export class TokenDto {
+  @ApiProperty({ description: 'The `token` of the link in the mail.', example: 'q3V0...', maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  token!: string;
 }
 
 export class RateLimitsDto {

@@ -26,14 +26,16 @@ export class MembersController {
   @Access('members:manage')
   @ApiOperation({
     operationId: 'addMember',
-    summary: 'Add a member by email',
-    description: 'A registered email becomes a member at once; any other is recorded as a pending invitation, accepted at signup.',
+    summary: 'Invite a member by email (same as POST .../invitations)',
+    description:
+      'Kept for existing clients. Since issue 9 it never adds anyone directly: it mails an invitation that the person ' +
+      'accepts with its link, and the answer does not tell whether the address has an account.',
   })
   @ApiBody({ type: AddMemberDto })
   @ApiCreatedResponse({ type: AddMemberResultDto })
   @ApiProblems([400, 'Invalid body'], [403, 'Admins only; owners only for the owner role'], [409, 'Already a member, or already invited'])
   add(@Body() body: AddMemberDto, @Caller() caller: RequestContext) {
-    return this.client.call(authSubjects.addMember, body, caller);
+    return this.client.call(authSubjects.addMember, { email: body.email, role: body.role }, caller);
   }
 
   @Patch(':userId')

@@ -59,7 +59,7 @@ export class MemberDto {
 }
 
 export class InvitationDto {
-  @ApiProperty({ format: 'uuid', description: 'Pass it as `userId` to DELETE .../members/{userId} to revoke the invitation.' })
+  @ApiProperty({ format: 'uuid', description: 'DELETE .../invitations/{invitationId} revokes the invitation.' })
   invitationId!: string;
   @ApiProperty() email!: string;
   @ApiProperty({ enum: ROLES }) role!: Role;
@@ -69,11 +69,21 @@ export class InvitationDto {
 
 export class MemberListDto {
   @ApiProperty({ type: MemberDto, isArray: true }) data!: MemberDto[];
-  @ApiProperty({ type: InvitationDto, isArray: true, description: 'Pending invitations of emails without an account yet.' })
+  @ApiProperty({ type: InvitationDto, isArray: true, description: 'Pending invitations (also `GET .../invitations`).' })
   invitations!: InvitationDto[];
 }
 
-export class AddMemberDto {
+export class InvitationListDto {
+  @ApiProperty({ type: InvitationDto, isArray: true }) data!: InvitationDto[];
+}
+
+export class AcceptedInvitationDto {
+  @ApiProperty({ format: 'uuid' }) organizationId!: string;
+  @ApiProperty() organizationName!: string;
+  @ApiProperty({ enum: ROLES, description: 'Your role there now (an existing membership keeps its role).' }) role!: Role;
+}
+
+export class CreateInvitationDto {
   @ApiProperty({ example: 'grace@example.com', maxLength: 254 })
   @IsEmail()
   @MaxLength(254)
@@ -84,11 +94,13 @@ export class AddMemberDto {
   role!: Role;
 }
 
+/** `POST .../members` takes the body of an invitation: adding a member is inviting them. */
+export class AddMemberDto extends CreateInvitationDto {}
+
 export class AddMemberResultDto {
-  @ApiProperty({ enum: ['added', 'invited'], description: '`added` for a registered email, `invited` (pending until signup) otherwise.' })
-  status!: 'added' | 'invited';
-  @ApiPropertyOptional({ type: MemberDto }) member?: MemberDto;
-  @ApiPropertyOptional({ type: InvitationDto }) invitation?: InvitationDto;
+  @ApiProperty({ enum: ['invited'], description: 'Always `invited`: nobody becomes a member before accepting the mailed invitation.' })
+  status!: 'invited';
+  @ApiProperty({ type: InvitationDto }) invitation!: InvitationDto;
 }
 
 export class UpdateMemberDto {

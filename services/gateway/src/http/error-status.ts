@@ -44,6 +44,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ApiKeyErrorCode.ProjectArchived:
     case UserErrorCode.EmailTaken:
     case UserErrorCode.AlreadyRegistered:
+    case UserErrorCode.AlreadyVerified:
     case IngestionErrorCode.PriceOverrideOverlaps:
     case IngestionErrorCode.PricingRefreshConflict:
     case BudgetErrorCode.LimitReached:
@@ -57,6 +58,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ScopeErrorCode.ProjectNotFound:
     case OrganizationErrorCode.NotFound:
     case OrganizationErrorCode.MemberNotFound:
+    case OrganizationErrorCode.InvitationNotFound:
     case ProjectErrorCode.NotFound:
     case ApiKeyErrorCode.NotFound:
     case UserErrorCode.NotFound:
@@ -66,6 +68,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case AlertErrorCode.NotFound:
       return 404;
     case OrganizationErrorCode.Forbidden:
+    case OrganizationErrorCode.EmailNotVerified:
     case ProjectErrorCode.Forbidden:
     case ApiKeyErrorCode.Forbidden:
       return 403;
@@ -78,6 +81,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ApiKeyErrorCode.Invalid:
     case UserErrorCode.Invalid:
     case UserErrorCode.PasswordPolicy:
+    case UserErrorCode.VerificationTokenInvalid:
+    case OrganizationErrorCode.InvitationTokenInvalid:
     case IngestionErrorCode.ValidationFailed:
     case IngestionErrorCode.InvalidCursor:
     case IngestionErrorCode.InvalidUsageBatch:

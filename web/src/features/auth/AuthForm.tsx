@@ -1,5 +1,10 @@
 import type { FormEvent, ReactNode } from 'react';
 
+/** Only a path of this dashboard, never another site: `?next=` comes from the address bar. */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
 /** The frame of the login and signup forms. */
 export function AuthForm({
   title,

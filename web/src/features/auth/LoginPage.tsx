@@ -3,12 +3,7 @@ import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../../shared/api/problem';
 import { useAuth } from '../../shared/auth/AuthProvider';
 import { ErrorNotice, Field } from '../../shared/ui/ui';
-import { AuthForm } from './AuthForm';
-
-/** Only a path of this dashboard, never another site: `?next=` comes from the address bar. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
-}
+import { AuthForm, safeNext } from './AuthForm';
 
 export default function LoginPage() {
   const { status, signIn } = useAuth();
@@ -35,7 +30,7 @@ export default function LoginPage() {
       }}
       footer={
         <>
-          New here? <Link to="/signup">Create an account</Link>
+          New here? <Link to={next === '/' ? '/signup' : `/signup?next=${encodeURIComponent(next)}`}>Create an account</Link>
         </>
       }
     >

@@ -1,15 +1,18 @@
 import { useState } from 'react';
-import { Link, Navigate, useNavigate } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useAuth } from '../../shared/auth/AuthProvider';
 import { ErrorNotice, Field } from '../../shared/ui/ui';
-import { AuthForm } from './AuthForm';
+import { AuthForm, safeNext } from './AuthForm';
 
 export default function SignupPage() {
   const { status, signUp } = useAuth();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  // From an invitation link: back to it after signing up.
+  const next = safeNext(params.get('next'));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  if (status === 'signed-in' && !busy) return <Navigate to="/" replace />;
+  if (status === 'signed-in' && !busy) return <Navigate to={next} replace />;
 
   return (
     <AuthForm
@@ -24,7 +27,7 @@ export default function SignupPage() {
           password: String(form.get('password')),
           ...(organizationName ? { organizationName } : {}),
         }).then(
-          (answer) => navigate(`/orgs/${answer.organization.id}/overview`, { replace: true }),
+          (answer) => navigate(next !== '/' ? next : `/orgs/${answer.organization.id}/overview`, { replace: true }),
           (err: unknown) => {
             setBusy(false);
             setError(err);
@@ -33,7 +36,7 @@ export default function SignupPage() {
       }}
       footer={
         <>
-          Already have an account? <Link to="/login">Log in</Link>
+          Already have an account? <Link to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`}>Log in</Link>
         </>
       }
     >

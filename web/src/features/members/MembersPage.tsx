@@ -27,8 +27,13 @@ export default function MembersPage() {
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: key });
   const invite = useMutation({
-    mutationFn: async (body: Schemas['AddMemberDto']) =>
-      unwrap(await api.POST('/v1/organizations/{orgId}/members', { params: { path: { orgId } }, body })),
+    mutationFn: async (body: Schemas['CreateInvitationDto']) =>
+      unwrap(await api.POST('/v1/organizations/{orgId}/invitations', { params: { path: { orgId } }, body })),
+    onSuccess: refresh,
+  });
+  const revoke = useMutation({
+    mutationFn: async (invitationId: string) =>
+      unwrap(await api.DELETE('/v1/organizations/{orgId}/invitations/{invitationId}', { params: { path: { orgId, invitationId } } })),
     onSuccess: refresh,
   });
   const change = useMutation({
@@ -73,14 +78,12 @@ export default function MembersPage() {
           {invite.isError && <ErrorNotice error={invite.error} />}
           {invite.data && (
             <p role="status" className="muted">
-              {invite.data.status === 'added'
-                ? 'Added: they already had an account.'
-                : 'Invited: they join when they sign up or log in with this email.'}
+              Invitation mailed to {invite.data.email}: they join as {invite.data.role} by opening its link (it works once).
             </p>
           )}
         </Card>
       )}
-      {(change.isError || remove.isError) && <ErrorNotice error={change.error ?? remove.error} />}
+      {(change.isError || remove.isError || revoke.isError) && <ErrorNotice error={change.error ?? remove.error ?? revoke.error} />}
       <QueryView query={members}>
         {(list) => (
           <>
@@ -159,8 +162,13 @@ export default function MembersPage() {
                         as {i.role}, {formatDateTime(i.invitedAt)}
                       </span>{' '}
                       {admin && (
-                        <button type="button" className="btn btn-small" onClick={() => remove.mutate(i.invitationId)}>
-                          Revoke invitation
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          aria-label={`Revoke the invitation of ${i.email}`}
+                          onClick={() => revoke.mutate(i.invitationId)}
+                        >
+                          Revoke
                         </button>
                       )}
                     </li>

@@ -45,6 +45,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case UserErrorCode.EmailTaken:
     case UserErrorCode.AlreadyRegistered:
     case IngestionErrorCode.PriceOverrideOverlaps:
+    case IngestionErrorCode.PriceOverrideLimitReached:
     case IngestionErrorCode.PricingRefreshConflict:
     case BudgetErrorCode.LimitReached:
     case BudgetErrorCode.AlreadyExists:

@@ -4212,7 +4212,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The ingest buffer did not acknowledge the batch; retry after Retry-After */
+            /** @description The ingest buffer did not acknowledge the batch (INGEST_UNAVAILABLE) or is full (INGEST_BACKPRESSURE); retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -41,6 +41,8 @@ interface Running {
 export class TestPlatform {
   readonly natsPrefix = `t${uniqueSuffix(4)}`;
   readonly ports = new Map<ServiceName, number>();
+  /** The gateway's internal listener (/metrics, detailed readiness): a free port of its own, never the default. */
+  private internalPort?: number;
   private readonly running = new Map<ServiceName, Running>();
 
   private constructor(private readonly options: PlatformOptions) {}
@@ -63,6 +65,11 @@ export class TestPlatform {
     return `http://127.0.0.1:${this.ports.get('gateway')}`;
   }
 
+  /** The gateway's internal listener: /metrics and the detailed, uncached /health/ready. */
+  get gatewayInternalUrl(): string {
+    return `http://127.0.0.1:${this.internalPort}`;
+  }
+
   serviceUrl(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports.get(service)}`;
   }
@@ -71,6 +78,7 @@ export class TestPlatform {
   async startService(service: ServiceName, timeoutMs = 60_000): Promise<void> {
     const port = this.ports.get(service) ?? (await freePort());
     this.ports.set(service, port);
+    if (service === 'gateway') this.internalPort ??= await freePort();
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
       cwd: ROOT,
       env: {
@@ -85,6 +93,7 @@ export class TestPlatform {
         SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
         PORT: String(port),
         HTTP_PORT: String(port),
+        ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,13 +138,13 @@ export class TestPlatform {
     return this.running.get(service)?.output.join('') ?? '';
   }
 
-  /** Waits until the gateway's /health/ready answers the given status; returns its body. */
+  /** Waits until the gateway's detailed readiness (internal listener, uncached) answers the given status; returns its body. */
   async waitForReadiness(status: 200 | 503, timeoutMs = 30_000): Promise<{ status: string; down: string[] }> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
       try {
-        const res = await fetch(`${this.gatewayUrl}/health/ready`);
+        const res = await fetch(`${this.gatewayInternalUrl}/health/ready`);
         last = await res.json();
         if (res.status === status) return last as { status: string; down: string[] };
       } catch (err) {

@@ -7,8 +7,9 @@
  * domain kernel itself, and the spend arithmetic deciders use.
  */
 const PURE = '(^services/(?!gateway/).*(\\.decider|\\.errors)\\.ts$|^libs/(domain|spend-analytics)/src/)';
-/** Packages a pure module may reach: exact decimals, and the price dataset (plain data, read by the pricing engine). */
-const PURE_PACKAGES = ['decimal\\.js', '@pydantic/genai-prices'];
+/** Packages a pure module may reach: exact decimals, the price dataset (plain data, read by the pricing engine) and
+ * RE2 (re2js, pure JavaScript: the pricing engine's linear-time regex matching). */
+const PURE_PACKAGES = ['decimal\\.js', '@pydantic/genai-prices', 're2js'];
 
 module.exports = {
   forbidden: [

@@ -104,7 +104,9 @@ describe('k8s manifests', () => {
       expect(deployment).toBeDefined();
       const [container] = deployment!.spec.template.spec.containers;
       const port = DEFAULT_HTTP_PORTS[name];
-      expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
+      // The gateway's /metrics and detailed readiness: on its internal listener, INTERNAL_PORT's default.
+      const internal = name === 'gateway' ? [{ name: 'internal', containerPort: 3100, protocol: 'TCP' }] : [];
+      expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }, ...internal]);
       const portVar = name === 'gateway' ? 'PORT' : 'HTTP_PORT';
       expect(container.env.find((e: { name: string }) => e.name === portVar)).toEqual({ name: portVar, value: String(port) });
       expect(container.image).toMatch(new RegExp(`^llmlab/${name}:`));

@@ -420,7 +420,14 @@ describe('helm/llmlab', () => {
       if (natsServer) expect(natsConfigErrors(natsServer, nats)).toEqual([]);
       const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
       // No secret at all: the gateway verifies tokens with the keys auth publishes over NATS.
-      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT']);
+      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT', 'INTERNAL_PORT']);
+      // /metrics and the detailed readiness: on the internal listener, behind a ClusterIP Service of its own.
+      const services = docs.filter((d) => d.kind === 'Service');
+      const publicPorts = services.find((d) => d.metadata.name === 'rel-llmlab-gateway')!.spec.ports;
+      expect(publicPorts.map((p: { name: string }) => p.name)).toEqual(['http']);
+      const internal = services.find((d) => d.metadata.name === 'rel-llmlab-gateway-internal')!;
+      expect(internal.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'internal', port: 3100, targetPort: 'internal' }] });
+      expect(gateway.spec.template.spec.containers[0].readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'internal' });
       const env = (name: string) => resolvedEnv(deploymentEnv(docs, deployment(name)).env);
       expect(env('gateway').PUBLIC_URL).toBe('https://llmlab.example.com');
       expect(env('alerts').ALERTS_APP_URL).toBe('https://llmlab.example.com');
@@ -503,7 +510,11 @@ describe('helm/llmlab', () => {
       const env = auth.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name);
       expect(env).toEqual(expect.arrayContaining(['EVENTSTORE_CONNECTION_STRING', 'REDIS_URL', 'DATABASE_URL', 'MASTER_ENCRYPTION_KEY']));
       const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
-      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT', 'REDIS_URL']);
+      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
+        'PORT',
+        'INTERNAL_PORT',
+        'REDIS_URL',
+      ]);
     });
 
     withHelm('renders a bundled three-member EventStoreDB the services point at', () => {

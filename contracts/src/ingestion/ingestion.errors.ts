@@ -8,6 +8,8 @@ export enum IngestionErrorCode {
   PriceOverrideNotFound = 'PRICE_OVERRIDE_NOT_FOUND',
   /** The new override would apply at the same instant as an existing one for the same model. */
   PriceOverrideOverlaps = 'PRICE_OVERRIDE_OVERLAPS',
+  /** The organization has as many prices, or regex patterns, as it may have (docs/security.md): remove one first. */
+  PriceOverrideLimitReached = 'PRICE_OVERRIDE_LIMIT_REACHED',
   /** The price data cannot be merged with the stored catalog without guessing: nothing was changed. */
   PricingRefreshConflict = 'PRICING_REFRESH_CONFLICT',
   /** The remote price data could not be fetched or read. */

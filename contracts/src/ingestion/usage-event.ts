@@ -117,6 +117,21 @@ export interface UsageBatchAccepted {
 /** Subject (before the deployment prefix) the gateway publishes `UsageBatchAccepted` to, on stream `INGEST`. */
 export const INGEST_USAGE_SUBJECT = 'ingest.usage';
 
+/**
+ * Where one event the ingestion service could not store is dead-lettered, with the reason (`Dlq-Error` header):
+ * `topology.subject(INGEST_USAGE_DEAD_LETTER_SUBJECT)`. Whole messages that break the contract go there too.
+ */
+export const INGEST_USAGE_DEAD_LETTER_SUBJECT = 'dlq.ingestion-usage';
+
+/**
+ * The Redis key of the gateway's "already accepted" hint for one event id (`namespace`: NATS_PREFIX). The
+ * ingestion service deletes it when it dead-letters the event, so that a corrected resend is not called a
+ * duplicate. `{projectId}` is a hash tag: one batch's keys share a Redis Cluster slot.
+ */
+export function usageSeenKey(namespace: string, projectId: string, eventId: string): string {
+  return `${namespace ? `llmlab:${namespace}:` : 'llmlab:'}usage-seen:{${projectId}}:${eventId}`;
+}
+
 /** Limits of the ingest API. Requests beyond the first two are refused whole (413); the others reject an event. */
 export const USAGE_LIMITS = {
   maxEventsPerBatch: 1000,

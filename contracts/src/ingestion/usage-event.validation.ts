@@ -42,6 +42,15 @@ const EVENT_ID = /^[\x21-\x7e]+$/;
 const PROVIDER = /^[a-z0-9][a-z0-9._:/-]*$/i;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * What PostgreSQL cannot store: U+0000 (refused in `text` and in `jsonb`) and a UTF-16 surrogate without its pair
+ * (JSON.stringify writes it as `\ud800`, which `jsonb` refuses; UTF-8 cannot encode it at all).
+ */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this refuses
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const UNSTORABLE_MESSAGE = 'must not contain U+0000 or an unpaired UTF-16 surrogate (they cannot be stored)';
+/** Deepest nesting of `metadata` walked; deeper is refused (JSON.stringify and jsonb have limits too). */
+const MAX_METADATA_DEPTH = 32;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -282,7 +291,16 @@ function requiredString(value: unknown, field: string, maxLength: number, fail: 
     fail(field, `must be at most ${maxLength} characters`);
     return undefined;
   }
+  if (UNSTORABLE.test(value)) {
+    fail(field, UNSTORABLE_MESSAGE);
+    return undefined;
+  }
   return value;
+}
+
+/** True when PostgreSQL can store the text as it is (in `text` and inside `jsonb`). */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
 }
 
 /** Absent and `null` both mean "not set": JSON clients send either. */
@@ -310,7 +328,10 @@ function checkTags(value: unknown, fail: Fail): Record<string, string> | undefin
   let valid = true;
   for (const [key, tagValue] of entries) {
     const field = `/tags/${escapePointer(key)}`;
-    if (key.length === 0 || key.length > USAGE_LIMITS.maxTagKeyLength || CONTROL.test(key)) {
+    if (UNSTORABLE.test(key) || (typeof tagValue === 'string' && UNSTORABLE.test(tagValue))) {
+      fail(field, UNSTORABLE_MESSAGE);
+      valid = false;
+    } else if (key.length === 0 || key.length > USAGE_LIMITS.maxTagKeyLength || CONTROL.test(key)) {
       fail(field, `tag names must be 1 to ${USAGE_LIMITS.maxTagKeyLength} characters without control characters`);
       valid = false;
     } else if (typeof tagValue !== 'string') {
@@ -330,12 +351,35 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, unknown> | un
     fail('/metadata', 'must be an object');
     return undefined;
   }
+  const poisoned = unstorablePaths(value, '/metadata', 0);
+  if (poisoned.length > 0) {
+    for (const [field, message] of poisoned) fail(field, message);
+    return undefined;
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
   if (bytes > USAGE_LIMITS.maxMetadataBytes) {
     fail('/metadata', `must be at most ${USAGE_LIMITS.maxMetadataBytes} bytes as JSON (it is ${bytes})`);
     return undefined;
   }
   return value;
+}
+
+/** Every key or string value of a JSON value that PostgreSQL's `jsonb` would refuse, with its pointer. */
+function unstorablePaths(value: unknown, pointer: string, depth: number): [string, string][] {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? [[pointer, UNSTORABLE_MESSAGE]] : [];
+  if (typeof value !== 'object' || value === null) return [];
+  if (depth >= MAX_METADATA_DEPTH) return [[pointer, `must nest at most ${MAX_METADATA_DEPTH} levels deep`]];
+  const found: [string, string][] = [];
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => found.push(...unstorablePaths(item, `${pointer}/${i}`, depth + 1)));
+    return found;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const path = `${pointer}/${escapePointer(key)}`;
+    if (UNSTORABLE.test(key)) found.push([path, `the key ${UNSTORABLE_MESSAGE}`]);
+    else found.push(...unstorablePaths(item, path, depth + 1));
+  }
+  return found;
 }
 
 function checkCost(value: unknown, fail: Fail): MoneyAmount | undefined {

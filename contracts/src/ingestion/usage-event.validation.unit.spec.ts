@@ -229,6 +229,40 @@ describe('validateUsageEvent', () => {
     });
   });
 
+  describe('what PostgreSQL cannot store (U+0000, unpaired surrogates)', () => {
+    const NUL = '\u0000';
+    const HIGH = '\ud83d';
+    const LOW = '\ude00';
+    it.each([
+      ['a NUL in metadata', { metadata: { note: `a${NUL}b` } }, '/metadata/note'],
+      ['a NUL in a metadata key', { metadata: { [`k${NUL}`]: 'v' } }, `/metadata/k${NUL}`],
+      ['a lone high surrogate deep in metadata', { metadata: { a: [{ b: `x${HIGH}` }] } }, '/metadata/a/0/b'],
+      ['a lone low surrogate in a metadata key', { metadata: { nested: { [LOW]: 1 } } }, `/metadata/nested/${LOW}`],
+      ['a lone surrogate in a tag value', { tags: { app: `w${HIGH}` } }, '/tags/app'],
+      ['a lone surrogate in a tag name', { tags: { [`${LOW}k`]: 'v' } }, `/tags/${LOW}k`],
+      ['a lone surrogate in the model', { model: `gpt-4o${HIGH}` }, '/model'],
+      ['a lone surrogate in the user id', { userId: `u${LOW}` }, '/userId'],
+      ['a NUL in the user id', { userId: `u${NUL}` }, '/userId'],
+      ['a surrogate pair in the wrong order', { traceId: `${LOW}${HIGH}` }, '/traceId'],
+    ])('refuses %s, naming the field', (_, fields, field) => {
+      expect(fieldsOf(event(fields))).toEqual([field]);
+    });
+
+    it('accepts paired surrogates (emoji) everywhere', () => {
+      const emoji = `${HIGH}${LOW}`;
+      const ok = validateUsageEvent(
+        event({ model: `m${emoji}`, userId: emoji, tags: { [emoji]: emoji }, metadata: { [emoji]: [emoji, { x: emoji }] } }),
+        now,
+      );
+      expect(ok.ok).toBe(true);
+    });
+
+    it('refuses metadata nested deeper than it walks', () => {
+      const deep = Array.from({ length: 40 }).reduce<unknown>((inner) => ({ d: inner }), 'x');
+      expect(fieldsOf(event({ metadata: deep }))).toHaveLength(1);
+    });
+  });
+
   it('bounds metadata to 16 KiB of JSON, counting UTF-8 bytes', () => {
     const room = USAGE_LIMITS.maxMetadataBytes - '{"x":""}'.length;
     expect(validateUsageEvent(event({ metadata: { x: 'a'.repeat(room) } }), now).ok).toBe(true);

@@ -43,6 +43,8 @@ interface Running {
 export class TestPlatform {
   readonly natsPrefix = `t${uniqueSuffix(4)}`;
   readonly ports = new Map<ServiceName, number>();
+  /** The gateway's internal listener (/metrics, detailed readiness): a free port of its own, never the default. */
+  private internalPort?: number;
   private readonly running = new Map<ServiceName, Running>();
 
   private constructor(
@@ -68,6 +70,11 @@ export class TestPlatform {
     return `http://127.0.0.1:${this.ports.get('gateway')}`;
   }
 
+  /** The gateway's internal listener: /metrics and the detailed, uncached /health/ready. */
+  get gatewayInternalUrl(): string {
+    return `http://127.0.0.1:${this.internalPort}`;
+  }
+
   serviceUrl(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports.get(service)}`;
   }
@@ -76,6 +83,7 @@ export class TestPlatform {
   async startService(service: ServiceName, timeoutMs = 60_000): Promise<void> {
     const port = this.ports.get(service) ?? (await freePort());
     this.ports.set(service, port);
+    if (service === 'gateway') this.internalPort ??= await freePort();
     const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
       cwd: ROOT,
       env: {
@@ -91,6 +99,7 @@ export class TestPlatform {
         PORT: String(port),
         HTTP_PORT: String(port),
         SMTP_URL: this.mailbox.url,
+        ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,13 +144,13 @@ export class TestPlatform {
     return this.running.get(service)?.output.join('') ?? '';
   }
 
-  /** Waits until the gateway's /health/ready answers the given status; returns its body. */
+  /** Waits until the gateway's detailed readiness (internal listener, uncached) answers the given status; returns its body. */
   async waitForReadiness(status: 200 | 503, timeoutMs = 30_000): Promise<{ status: string; down: string[] }> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
       try {
-        const res = await fetch(`${this.gatewayUrl}/health/ready`);
+        const res = await fetch(`${this.gatewayInternalUrl}/health/ready`);
         last = await res.json();
         if (res.status === status) return last as { status: string; down: string[] };
       } catch (err) {

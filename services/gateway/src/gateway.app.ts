@@ -9,6 +9,8 @@ import { createLogger, PinoNestLogger, runWithContext } from '@llmlab/logging';
 import { createMessagingClient } from '@llmlab/messaging';
 import { gatewayEnv, type GatewayConfig } from './gateway.config';
 import { GatewayDependencies, GatewayModule } from './gateway.module';
+import { InternalListener } from './health/internal-listener';
+import { ReadinessService } from './health/readiness.service';
 import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
@@ -21,6 +23,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export interface GatewayApp {
   app: NestFastifyApplication;
   deps: GatewayDependencies;
+  /** /metrics and detailed readiness, on INTERNAL_PORT once `listen`ed (not by createGatewayApp). */
+  internal: InternalListener;
   close(): Promise<void>;
 }
 
@@ -81,11 +85,14 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   mountSwagger(app, buildOpenApiDocument(app));
   await mountWebApp(app, config.WEB_DIST_DIR, deps.logger);
   await app.init();
+  const internal = new InternalListener(deps.metrics, app.get(ReadinessService));
 
   return {
     app,
     deps,
+    internal,
     async close() {
+      await internal.close();
       await app.close();
       await deps.messaging.close().catch(() => undefined);
       await deps.nats.drain().catch(() => undefined);

@@ -9,6 +9,11 @@ export const gatewayEnv = {
   ...commonEnv,
   PORT: configHelpers.port(3000),
   HOST: z.string().default('0.0.0.0'),
+  /** The operational listener (/metrics, detailed readiness): never exposed publicly (docs/operations.md). */
+  INTERNAL_PORT: configHelpers.port(3100),
+  INTERNAL_HOST: z.string().default('0.0.0.0'),
+  /** How long the public /health/ready reuses its last answer, so unauthenticated calls do not fan out each time. */
+  PUBLIC_READINESS_CACHE_MS: z.coerce.number().int().nonnegative().default(5_000),
   /** How long the gateway waits for a service's reply before answering 504. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** Largest request body accepted, in bytes (413 beyond). */

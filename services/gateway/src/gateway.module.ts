@@ -15,7 +15,6 @@ import { ReadinessService } from './health/readiness.service';
 import { ProblemFilter } from './http/problem';
 import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
-import { MetricsController } from './metrics/metrics.controller';
 import { PricingModule } from './pricing/pricing.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
@@ -37,7 +36,7 @@ export class GatewayModule {
       module: GatewayModule,
       global: true,
       imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule, WebModule],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },
         { provide: GATEWAY_LOGGER, useValue: deps.logger },

@@ -16,8 +16,10 @@ async function main() {
   }
   const gateway = await createGatewayApp(config);
   await gateway.app.listen(config.PORT, config.HOST);
+  await gateway.internal.listen(config.INTERNAL_PORT, config.INTERNAL_HOST);
   const { logger } = gateway.deps;
   logger.info({ port: config.PORT }, `gateway listening: API ${config.PUBLIC_URL}/v1, docs ${config.PUBLIC_URL}/docs`);
+  logger.info({ port: config.INTERNAL_PORT, host: config.INTERNAL_HOST }, 'internal listener: /metrics, /health/ready');
 
   // Stop intake first (readiness 503, then the listener closes after in-flight requests finish), then connections.
   let stopping = false;

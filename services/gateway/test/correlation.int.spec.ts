@@ -45,15 +45,18 @@ describe('gateway request context and readiness', () => {
       logger: false,
     });
     await responders.listen();
-    gateway = await createGatewayApp(loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: prefix }));
+    // No cache on the public readiness here: each call fans out, as the correlation tests need.
+    gateway = await createGatewayApp(
+      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: prefix, PUBLIC_READINESS_CACHE_MS: '0' }),
+    );
   });
   afterAll(async () => {
     await gateway?.close();
     await responders?.close();
   });
 
-  const inject = (headers: Record<string, string> = {}) =>
-    gateway.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready', headers });
+  const inject = (headers: Record<string, string> = {}, url = '/health/ready') =>
+    gateway.app.getHttpAdapter().getInstance().inject({ method: 'GET', url, headers });
 
   it('passes the caller X-Request-Id to every service as the correlation id', async () => {
     seen.length = 0;
@@ -69,18 +72,44 @@ describe('gateway request context and readiness', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('answers 503 naming the service and the dependency that are down', async () => {
+  it('answers 503 naming what is down, with statuses only in public and the details on the internal listener', async () => {
     alertsReady = false;
+    const port = await gateway.internal.listen(0, '127.0.0.1');
     try {
       const res = await inject();
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({
+      expect(res.json()).toEqual({ status: 'down', down: expect.arrayContaining(['alerts', 'postgres']) });
+      expect(res.body).not.toContain('connection refused');
+
+      const internal = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(internal.status).toBe(503);
+      expect(await internal.json()).toMatchObject({
         status: 'down',
         down: expect.arrayContaining(['alerts', 'postgres']),
         dependencies: { postgres: { up: false, error: 'alerts: connection refused' } },
       });
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(await metrics.text()).toContain('llmlab_http_requests_total');
+      expect((await inject({}, '/metrics')).statusCode).toBe(404);
     } finally {
       alertsReady = true;
+      await gateway.internal.close();
+    }
+  });
+
+  it('reuses the public readiness answer for PUBLIC_READINESS_CACHE_MS: anonymous calls do not fan out each time', async () => {
+    const cached = await createGatewayApp(
+      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: prefix, PUBLIC_READINESS_CACHE_MS: '600000' }),
+    );
+    try {
+      const ask = () => cached.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/health/ready' });
+      seen.length = 0;
+      expect((await ask()).statusCode).toBe(200);
+      expect(seen).toHaveLength(DOMAIN_SERVICES.length);
+      await Promise.all(Array.from({ length: 20 }, ask));
+      expect(seen).toHaveLength(DOMAIN_SERVICES.length);
+    } finally {
+      await cached.close();
     }
   });
 });

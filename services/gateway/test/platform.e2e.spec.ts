@@ -32,12 +32,20 @@ describe('platform', () => {
     expect(body.dependencies).toMatchObject({ postgres: { up: true }, nats: { up: true }, redis: { up: true } });
   });
 
+  it('answers the public readiness with statuses only, details staying on the internal listener', async () => {
+    const res = await fetch(`${platform.gatewayUrl}/health/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', down: [] });
+  });
+
   it('serves liveness, metrics and the API documentation', async () => {
     expect((await fetch(`${platform.gatewayUrl}/health`)).status).toBe(200);
 
-    const metrics = await fetch(`${platform.gatewayUrl}/metrics`);
+    const metrics = await fetch(`${platform.gatewayInternalUrl}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(await metrics.text()).toContain('llmlab_http_requests_total');
+    // Not on the public listener.
+    expect((await fetch(`${platform.gatewayUrl}/metrics`)).status).toBe(404);
 
     const serviceMetrics = await fetch(`${platform.serviceUrl('auth')}/metrics`);
     expect(await serviceMetrics.text()).toContain('llmlab_nats_requests_total');

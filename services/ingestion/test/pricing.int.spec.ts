@@ -273,6 +273,55 @@ describe('pricing', () => {
     expect(current).toMatchObject({ requests: total, cost: { amount: '0.024000000000' } });
   }, 90_000);
 
+  it('matches tenant regexes in linear time, in the consumer and the repricer, and refuses what RE2 cannot run', async () => {
+    // Forty `a`s and a `!`: a backtracking engine never finishes these patterns; RE2 answers at once.
+    const tenant = newTenant();
+    const rate = { input: '1', output: '1' };
+    await override(tenant, { provider: 'acme', model: 'anchored', patterns: [{ kind: 'regex', value: '^(a+)+$' }], rates: rate });
+    await override(tenant, { provider: 'acme', model: 'alternation', patterns: [{ kind: 'regex', value: '(a|aa)+$' }], rates: rate });
+    const evil = usageEvent({ provider: 'acme', model: `${'a'.repeat(40)}!`, usage: { inputTokens: 1_000_000, outputTokens: 0 } });
+    const plain = usageEvent({ provider: 'acme', model: 'aaaa', usage: { inputTokens: 1_000_000, outputTokens: 0 } });
+    await ingest(tenant, [evil, plain]);
+    expect((await costs(tenant))[evil.id]).toMatchObject({ cost_status: 'unpriced' });
+    expect((await costs(tenant))[plain.id]).toMatchObject({ cost_status: 'priced', cost: '1.000000000000' });
+
+    const twenty = await override(tenant, {
+      provider: 'acme',
+      model: 'twenty',
+      patterns: [{ kind: 'regex', value: '(.*a){20}' }],
+      rates: { input: '3', output: '3' },
+    });
+    await h.until(async () => (await costs(tenant))[evil.id].cost_status === 'priced', 'the repricing');
+    expect((await costs(tenant))[evil.id]).toMatchObject({ cost: '3.000000000000', price_entry_id: twenty.id });
+
+    const refused = await h.reply(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'backref', patterns: [{ kind: 'regex', value: '^(a+)\\1$' }], rates: rate },
+      { organizationId: tenant.organizationId },
+    );
+    expect(refused).toEqual({
+      ok: false,
+      error: expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        errors: [{ field: '/patterns/0/value', message: expect.stringContaining('RE2') }],
+      }),
+    });
+  });
+
+  it('bounds the regex patterns of an organization', async () => {
+    const tenant = newTenant();
+    const org = { organizationId: tenant.organizationId };
+    const many = Array.from({ length: 10 }, (_, i) => ({ kind: 'regex' as const, value: `^m${i}-` }));
+    await override(tenant, { provider: 'acme', model: 'first', patterns: many, rates: { input: '1', output: '1' } });
+    await override(tenant, { provider: 'acme', model: 'second', patterns: many, rates: { input: '1', output: '1' } });
+    const third = await h.reply(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'third', patterns: [many[0]], rates: { input: '1', output: '1' } },
+      org,
+    );
+    expect(third).toMatchObject({ ok: false, error: { code: 'PRICE_OVERRIDE_LIMIT_REACHED', errors: [{ field: '/patterns' }] } });
+  });
+
   it('refuses an invalid or overlapping override with the field at fault', async () => {
     const tenant = newTenant();
     const org = { organizationId: tenant.organizationId };

@@ -1,4 +1,11 @@
-import { ingestionSubjects, ingestionStreams, type UsageRecordedData } from '@llmlab/contracts';
+import {
+  INGEST_USAGE_DEAD_LETTER_SUBJECT,
+  ingestionSubjects,
+  ingestionStreams,
+  isStorableText,
+  usageSeenKey,
+  type UsageRecordedData,
+} from '@llmlab/contracts';
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { UsageMaintenance } from '../src/usage/usage-maintenance';
@@ -192,7 +199,75 @@ describe('usage ingestion', () => {
       return dead !== null;
     }, 'the dead letter');
     expect(dead!.json<{ batchId: string }>().batchId).toBe(broken.batchId);
-    expect(dead!.header.get(DeadLetterHeaders.Error)).toMatch(/invalid usage batch: \/events\/0\/model/);
+    expect(dead!.header.get(DeadLetterHeaders.Error)).toMatch(/^\/events\/0\/model: /);
     expect(await ledger(tenant)).toHaveLength(1);
+  });
+
+  it('stores the good events of a batch with a poison one, dead-letters the poison alone and forgets its dedup hint', async () => {
+    // Published straight on the ingest subject, as if the gateway had let it through.
+    const tenant = newTenant();
+    const [before, after] = [usageEvent(), usageEvent()];
+    const poison = usageEvent({ metadata: { note: 'nul \u0000 here', ok: 'fine' } });
+    const lone = usageEvent({ tags: { app: 'half \ud83d emoji' } });
+    const batch = usageBatch(tenant, [before, poison, lone, after]);
+    const hint = (id: string) => usageSeenKey(h.prefix, tenant.projectId, id);
+    for (const e of [before, poison, lone, after]) await h.runtime.redis.set(hint(e.id), 'acked');
+
+    await h.publish(batch);
+    await h.until(async () => (await records(tenant)) === 2, 'the good events');
+    const jsm = await jetstreamManager(h.runtime.nats);
+    const subject = h.topology.subject(INGEST_USAGE_DEAD_LETTER_SUBJECT);
+    const dead: { index: number; event: { id: string }; errors: { field: string }[] }[] = [];
+    await h.until(async () => {
+      dead.length = 0;
+      const info = await jsm.streams.info(h.topology.deadLetter.name, { subjects_filter: subject });
+      const seqs: number[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq += 1) seqs.push(seq);
+      for (const seq of seqs) {
+        const m = await jsm.streams.getMessage(h.topology.deadLetter.name, { seq }).catch(() => null);
+        if (m && m.subject === subject && m.json<{ batchId: string }>().batchId === batch.batchId) dead.push(m.json());
+      }
+      return dead.length === 2;
+    }, 'the two dead letters');
+    expect(dead.map((d) => [d.index, d.event.id, d.errors.map((e) => e.field)])).toEqual([
+      [1, poison.id, ['/events/1/metadata/note']],
+      [2, lone.id, ['/events/2/tags/app']],
+    ]);
+    const { rows } = await h.sql.query<{ event_id: string }>(
+      'SELECT event_id FROM ingestion.usage_records WHERE project_id = $1 ORDER BY event_id',
+      [tenant.projectId],
+    );
+    expect(rows.map((r) => r.event_id).sort()).toEqual([before.id, after.id].sort());
+    // The gateway would call a corrected resend of the poison events new, and the good ones still duplicates.
+    expect(await h.runtime.redis.exists(hint(poison.id), hint(lone.id))).toBe(0);
+    expect(await h.runtime.redis.exists(hint(before.id), hint(after.id))).toBe(2);
+
+    // The corrected resend is stored.
+    await h.publish(usageBatch(tenant, [{ ...poison, metadata: { note: 'fixed' } }]));
+    await h.until(async () => (await records(tenant)) === 3, 'the corrected resend');
+  });
+
+  it('refuses exactly the strings PostgreSQL cannot store', async () => {
+    const samples = [
+      'plain',
+      'é',
+      '\u{1F600}',
+      '\u0000',
+      'a\u0000b',
+      '\ud83d',
+      '\ude00',
+      'x\ud83dy',
+      '\ude00\ud83d',
+      '\u0001',
+      '\uffff',
+      '\ufffe',
+    ];
+    for (const text of samples) {
+      const stored = await h.sql.query('SELECT $1::jsonb', [JSON.stringify({ [text]: text })]).then(
+        () => true,
+        () => false,
+      );
+      expect({ text: JSON.stringify(text), storable: isStorableText(text) }).toEqual({ text: JSON.stringify(text), storable: stored });
+    }
   });
 });

@@ -28,7 +28,7 @@ export interface paths {
         };
         /**
          * Readiness of the whole platform
-         * @description Asks the six domain services over NATS and checks PostgreSQL, NATS and Redis; 503 names what is down.
+         * @description Statuses only: `down` names the services and dependencies that are down, without details (they go to the gateway's logs and to the internal listener's /health/ready). Answers are reused for a few seconds (PUBLIC_READINESS_CACHE_MS).
          */
         get: operations["getReadiness"];
         put?: never;
@@ -910,21 +910,6 @@ export interface components {
              *     ]
              */
             down: string[];
-            /** @description Each domain service and whether it answered ready. */
-            services: {
-                [key: string]: {
-                    ready?: boolean;
-                    error?: string;
-                    instance?: string;
-                };
-            };
-            /** @description PostgreSQL, NATS and Redis as seen by the gateway and the services. */
-            dependencies: {
-                [key: string]: {
-                    up?: boolean;
-                    error?: string;
-                };
-            };
         };
         SignupDto: {
             /** @example ada@example.com */
@@ -4833,7 +4818,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The ingest buffer did not acknowledge the batch; retry after Retry-After */
+            /** @description The ingest buffer did not acknowledge the batch (INGEST_UNAVAILABLE) or is full (INGEST_BACKPRESSURE); retry after Retry-After */
             503: {
                 headers: {
                     [name: string]: unknown;

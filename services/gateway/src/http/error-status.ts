@@ -46,6 +46,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case UserErrorCode.AlreadyRegistered:
     case UserErrorCode.AlreadyVerified:
     case IngestionErrorCode.PriceOverrideOverlaps:
+    case IngestionErrorCode.PriceOverrideLimitReached:
     case IngestionErrorCode.PricingRefreshConflict:
     case BudgetErrorCode.LimitReached:
     case BudgetErrorCode.AlreadyExists:

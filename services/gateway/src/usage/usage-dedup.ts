@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { usageSeenKey } from '@llmlab/contracts';
 
 /** What the gateway knows of an event id: free to publish, durably accepted before, or being published now. */
 export type SeenState = 'claimed' | 'acked' | 'inflight';
@@ -88,8 +89,7 @@ export class UsageDedupHints {
 
   /** `{projectId}` is a hash tag: one batch's keys share a Redis Cluster slot, as a multi-key script needs. */
   private keys(projectId: string, ids: readonly string[]): string[] {
-    const prefix = `${this.namespace ? `llmlab:${this.namespace}:` : 'llmlab:'}usage-seen:{${projectId}}:`;
-    return ids.map((id) => prefix + id);
+    return ids.map((id) => usageSeenKey(this.namespace, projectId, id));
   }
 
   private inflight(token: string): string {

@@ -121,8 +121,10 @@ export class UsageIngestService {
   }
 
   /**
-   * JetStream refusing a message (its storage is full or failing) is back-pressure: 429. No answer (a timeout, NATS
-   * unreachable, no stream) is 503. Either way nothing the client sent is lost if it retries with the same ids.
+   * JetStream refusing a message (its storage is full or failing) is back-pressure: 503 INGEST_BACKPRESSURE (not a
+   * 429: the client did nothing wrong, and a 429 reads as its own rate limit). No answer (a timeout, NATS
+   * unreachable, no stream) is 503 INGEST_UNAVAILABLE. Either way the ids are released, not marked accepted, so
+   * nothing the client sent is lost or called a duplicate when it retries with the same ids.
    */
   private unavailable(failed: Extract<PartOutcome, { ok: false }>[], parts: number): GatewayProblem {
     const refused = failed.some((o) => o.error instanceof JetStreamApiError);
@@ -132,7 +134,7 @@ export class UsageIngestService {
     );
     const headers = { 'Retry-After': String(INGEST_RETRY_AFTER_SECONDS) };
     return refused
-      ? new GatewayProblem(429, 'INGEST_BACKPRESSURE', 'the ingest buffer is full; retry the same events later', undefined, headers)
+      ? new GatewayProblem(503, 'INGEST_BACKPRESSURE', 'the ingest buffer is full; retry the same events later', undefined, headers)
       : new GatewayProblem(
           503,
           'INGEST_UNAVAILABLE',

@@ -35,7 +35,7 @@ export class UsageIngestController {
     [400, 'The body is not { events: [...] } with 1 to 1,000 events'],
     [403, 'The API key lacks the ingest scope, or the caller is not an API key'],
     [413, 'More than 1,000 events or 1 MiB'],
-    [503, 'The ingest buffer did not acknowledge the batch; retry after Retry-After'],
+    [503, 'The ingest buffer did not acknowledge the batch (INGEST_UNAVAILABLE) or is full (INGEST_BACKPRESSURE); retry after Retry-After'],
   )
   ingest(@Body() body: unknown, @Caller() caller: RequestContext) {
     return this.usage.ingest(body, caller);

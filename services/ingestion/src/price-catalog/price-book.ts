@@ -100,7 +100,11 @@ export class PriceBook {
     const next: CachedOverrides = {
       state,
       revision,
-      catalog: changed ? (entries.length > 0 ? createPriceCatalog(entries) : undefined) : cached.catalog,
+      catalog: changed
+        ? entries.length > 0
+          ? createPriceCatalog(entries, { unsupportedRegex: 'never-match' })
+          : undefined
+        : cached.catalog,
       readAt: now,
     };
     // Re-inserted so the map's order is least recently read first, which is what eviction drops.

@@ -148,7 +148,7 @@ function decideRefresh(command: RefreshPriceCatalog, state: CatalogState): Price
   const result = plan.result(state.entries);
   const order = command.entries.map((e) => e.id);
   try {
-    createPriceCatalog(orderedEntries(result.active, order), { providerFallbacks: command.providerFallbacks });
+    createPriceCatalog(orderedEntries(result.active, order), { providerFallbacks: command.providerFallbacks, unsupportedRegex: 'native' });
   } catch (err) {
     if (!(err instanceof PricingError)) throw err;
     throw new IngestionError(
@@ -183,7 +183,10 @@ function decideRefresh(command: RefreshPriceCatalog, state: CatalogState): Price
 
 /** The engine's catalog of a state: every stored entry, in the dataset's order. */
 export function catalogOf(state: CatalogState): PriceCatalog {
-  return createPriceCatalog(orderedEntries(state.entries, state.order), { providerFallbacks: state.providerFallbacks });
+  return createPriceCatalog(orderedEntries(state.entries, state.order), {
+    providerFallbacks: state.providerFallbacks,
+    unsupportedRegex: 'native',
+  });
 }
 
 function orderedEntries(entries: ReadonlyMap<string, CatalogEntryData>, order: readonly string[]): CatalogEntryData[] {

@@ -8,7 +8,18 @@ import {
 } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { IngestionError, validationFailed } from '../ingestion.errors';
-import { createPriceCatalog, normalizeProvider, PricingError, PricingErrorCode, type PriceEntry } from '../pricing';
+import { countRegexPatterns, createPriceCatalog, normalizeProvider, PricingError, PricingErrorCode, type PriceEntry } from '../pricing';
+
+/**
+ * Bounds on one organization's prices: with `PATTERN_LIMITS` (per price) they bound the work of pricing one of
+ * its events, whatever the tenant sets (docs/security.md).
+ */
+export const OVERRIDE_LIMITS = {
+  /** Prices an organization has at once. */
+  maxOverridesPerOrganization: 200,
+  /** `regex` patterns across all of an organization's prices (each runs in RE2, linear in the model id). */
+  maxRegexPatternsPerOrganization: 20,
+} as const;
 
 /** An organization's prices, as its stream `ingestion.pricing-overrides-<organizationId>` describes them. */
 export interface OverridesState {
@@ -115,10 +126,29 @@ function toOverride(command: Extract<PriceOverrideCommand, { type: 'SetPriceOver
   };
 }
 
-/** The pricing engine validates the entry; its field paths (`entries/3/rates/input`) become request pointers. */
+/**
+ * The pricing engine validates the entry; its field paths (`entries/3/rates/input`) become request pointers. The
+ * new price alone is held to every rule (RE2 syntax, pattern limits); with the stored ones, only overlaps are
+ * checked, so that a price stored before a rule existed does not block the next.
+ */
 function checkAgainst(existing: readonly PriceEntry[], override: PriceOverrideData): void {
+  if (existing.length >= OVERRIDE_LIMITS.maxOverridesPerOrganization) {
+    throw new IngestionError(
+      IngestionErrorCode.PriceOverrideLimitReached,
+      `an organization has at most ${OVERRIDE_LIMITS.maxOverridesPerOrganization} prices: remove one first`,
+    );
+  }
+  const regexes = existing.reduce((n, e) => n + countRegexPatterns(e.patterns ?? []), 0) + countRegexPatterns(override.patterns ?? []);
+  if (regexes > OVERRIDE_LIMITS.maxRegexPatternsPerOrganization) {
+    throw new IngestionError(
+      IngestionErrorCode.PriceOverrideLimitReached,
+      `an organization has at most ${OVERRIDE_LIMITS.maxRegexPatternsPerOrganization} regex patterns across its prices: remove one first`,
+      [{ field: '/patterns', message: `${regexes} regex patterns in all, at most ${OVERRIDE_LIMITS.maxRegexPatternsPerOrganization}` }],
+    );
+  }
   try {
-    createPriceCatalog([...existing, override]);
+    createPriceCatalog([override]);
+    createPriceCatalog([...existing, override], { unsupportedRegex: 'never-match' });
   } catch (err) {
     if (!(err instanceof PricingError)) throw err;
     if (err.code === PricingErrorCode.OverlappingPriceEntries) {

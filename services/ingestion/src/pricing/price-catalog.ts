@@ -1,4 +1,5 @@
 import { isDecimalString } from '@llmlab/domain';
+import { RE2JS } from 're2js';
 import type { ModelPattern, PriceEntry, PriceRates, PriceTier, TimeOfDayWindow } from './price-entry';
 import { RATE_FIELDS } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
@@ -10,7 +11,28 @@ export interface PriceCatalogOptions {
    * OpenAI's prices, Vertex AI serves Anthropic's. Keys and values are provider ids.
    */
   readonly providerFallbacks?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What becomes of a `regex` pattern that RE2 cannot run (backreferences, lookaround). Every regex that RE2
+   * accepts is matched by RE2 (re2js: time linear in the model id, whatever the pattern).
+   * - `refuse` (the default, and what a tenant's new price gets): the entry is invalid, the field named; so is a
+   *   regex longer than `PATTERN_LIMITS.maxRegexLength`.
+   * - `never-match`: prices stored before that rule: the pattern matches nothing and the rest of the price book
+   *   still works.
+   * - `native`: the operator's catalog (genai-prices), whose few lookahead patterns are trusted data: JavaScript's
+   *   own engine runs them.
+   */
+  readonly unsupportedRegex?: 'refuse' | 'never-match' | 'native';
 }
+
+/** Bounds on one price's patterns, so that the work of pricing one event is bounded (docs/security.md). */
+export const PATTERN_LIMITS = {
+  /** Characters of one `regex` pattern. */
+  maxRegexLength: 256,
+  /** Patterns of one price, counting those nested in `all` / `any`. */
+  maxPatternsPerEntry: 20,
+  /** Nesting of `all` / `any`. */
+  maxPatternDepth: 4,
+} as const;
 
 const INDEX: unique symbol = Symbol('price-catalog-index');
 
@@ -106,7 +128,11 @@ export function createPriceCatalog(entries: readonly PriceEntry[], options: Pric
     });
     const patterns = entry.patterns ?? [];
     if (patterns.length > 0 && group.matchers.length === 0) index.withPatterns.push(group);
-    patterns.forEach((pattern, j) => group.matchers.push(compilePattern(pattern, `${path}/patterns/${j}`)));
+    const unsupported = options.unsupportedRegex ?? 'refuse';
+    if (unsupported === 'refuse' && countPatterns(patterns) > PATTERN_LIMITS.maxPatternsPerEntry) {
+      invalid(`${path}/patterns`, `at most ${PATTERN_LIMITS.maxPatternsPerEntry} patterns in all, nested ones included`);
+    }
+    patterns.forEach((pattern, j) => group.matchers.push(compilePattern(pattern, `${path}/patterns/${j}`, unsupported, 0)));
   });
 
   const providerFallbacks = Object.fromEntries(
@@ -268,7 +294,56 @@ function parseTimeOfDay(value: unknown, path: string): number {
   return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
 }
 
-function compilePattern(pattern: ModelPattern, path: string): (modelId: string) => boolean {
+/** How many patterns a list holds, nested ones included (what `PATTERN_LIMITS.maxPatternsPerEntry` bounds). */
+export function countPatterns(patterns: readonly ModelPattern[]): number {
+  return patterns.reduce(
+    (n, p) =>
+      n +
+      1 +
+      (typeof p === 'object' && p !== null && (p.kind === 'all' || p.kind === 'any') && Array.isArray(p.patterns)
+        ? countPatterns(p.patterns)
+        : 0),
+    0,
+  );
+}
+
+/** How many `regex` patterns a list holds, nested ones included. */
+export function countRegexPatterns(patterns: readonly ModelPattern[]): number {
+  return patterns.reduce(
+    (n, p) =>
+      n +
+      (p?.kind === 'regex' ? 1 : 0) +
+      ((p?.kind === 'all' || p?.kind === 'any') && Array.isArray(p.patterns) ? countRegexPatterns(p.patterns) : 0),
+    0,
+  );
+}
+
+type Matcher = (modelId: string) => boolean;
+const NEVER: Matcher = () => false;
+
+function compileRegex(source: unknown, path: string, unsupported: 'refuse' | 'never-match' | 'native'): Matcher {
+  if (typeof source !== 'string' || source === '') invalid(path, 'must be a non-empty string');
+  if (unsupported === 'refuse' && source.length > PATTERN_LIMITS.maxRegexLength) {
+    invalid(path, `must be at most ${PATTERN_LIMITS.maxRegexLength} characters`);
+  }
+  try {
+    const regex = RE2JS.compile(source);
+    return (id) => regex.matcher(id).find();
+  } catch (error) {
+    if (unsupported === 'never-match') return NEVER;
+    if (unsupported === 'native') {
+      const regex = new RegExp(source);
+      return (id) => regex.test(id);
+    }
+    const reason = (error as Error).message.replace(/^error parsing regexp: /, '');
+    return invalid(
+      path,
+      `is not a regular expression in RE2 syntax (${reason}): backreferences and lookaround are not supported, matching runs in linear time`,
+    );
+  }
+}
+
+function compilePattern(pattern: ModelPattern, path: string, unsupported: 'refuse' | 'never-match' | 'native', depth: number): Matcher {
   if (typeof pattern !== 'object' || pattern === null) invalid(path, 'must be an object');
   switch (pattern.kind) {
     case 'exact':
@@ -284,21 +359,17 @@ function compilePattern(pattern: ModelPattern, path: string): (modelId: string) 
       if (pattern.kind === 'suffix') return (id) => id.endsWith(value);
       return (id) => id.includes(value);
     }
-    case 'regex': {
-      let regex: RegExp;
-      try {
-        regex = new RegExp(pattern.value);
-      } catch (error) {
-        invalid(`${path}/value`, `is not a valid regular expression (${(error as Error).message})`);
-      }
-      return (id) => regex.test(id);
-    }
+    case 'regex':
+      return compileRegex(pattern.value, `${path}/value`, unsupported);
     case 'all':
     case 'any': {
       if (!Array.isArray(pattern.patterns) || pattern.patterns.length === 0) {
         invalid(`${path}/patterns`, 'must be a non-empty array');
       }
-      const parts = pattern.patterns.map((part, i) => compilePattern(part, `${path}/patterns/${i}`));
+      if (unsupported === 'refuse' && depth + 1 >= PATTERN_LIMITS.maxPatternDepth) {
+        invalid(`${path}/patterns`, `all / any nest at most ${PATTERN_LIMITS.maxPatternDepth} levels deep`);
+      }
+      const parts = pattern.patterns.map((part, i) => compilePattern(part, `${path}/patterns/${i}`, unsupported, depth + 1));
       return pattern.kind === 'all' ? (id) => parts.every((m) => m(id)) : (id) => parts.some((m) => m(id));
     }
     default: {

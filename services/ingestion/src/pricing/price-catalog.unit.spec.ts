@@ -1,4 +1,6 @@
-import { createPriceCatalog, resolvePrice, type PriceCatalog } from './price-catalog';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { countRegexPatterns, createPriceCatalog, PATTERN_LIMITS, resolvePrice, type PriceCatalog } from './price-catalog';
 import type { PriceEntry } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
 import { normalizeProvider } from './provider-names';
@@ -82,44 +84,48 @@ describe('resolvePrice', () => {
   });
 
   describe('matching model ids', () => {
-    const catalog = createPriceCatalog([
-      entry({
-        provider: 'openai',
-        model: 'gpt-4o',
-        aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
-        rates: rates('2.5', '10'),
-      }),
-      entry({ provider: 'openai', model: 'gpt-4o-2024-05-13', rates: rates('5', '15') }),
-      entry({
-        provider: 'anthropic',
-        model: 'claude-3-5-sonnet',
-        patterns: [
-          { kind: 'prefix', value: 'claude-3-5-sonnet' },
-          { kind: 'prefix', value: 'claude-3.5-sonnet' },
-        ],
-        rates: rates('3', '15'),
-      }),
-      entry({
-        provider: 'openai',
-        model: 'gpt-5.4',
-        patterns: [{ kind: 'regex', value: '^gpt-5\\.4-\\d{4}-\\d{2}-\\d{2}$' }],
-        rates: rates('2.5', '15'),
-      }),
-      entry({
-        provider: 'google',
-        model: 'gemini-2.5-pro',
-        patterns: [
-          {
-            kind: 'all',
-            patterns: [
-              { kind: 'prefix', value: 'gemini-2.5-pro' },
-              { kind: 'regex', value: '^(?!.*-tts(?:$|-))' },
-            ],
-          },
-        ],
-        rates: rates('1.25', '10'),
-      }),
-    ]);
+    const catalog = createPriceCatalog(
+      [
+        entry({
+          provider: 'openai',
+          model: 'gpt-4o',
+          aliases: ['gpt-4o-2024-08-06', 'gpt-4o-2024-11-20'],
+          rates: rates('2.5', '10'),
+        }),
+        entry({ provider: 'openai', model: 'gpt-4o-2024-05-13', rates: rates('5', '15') }),
+        entry({
+          provider: 'anthropic',
+          model: 'claude-3-5-sonnet',
+          patterns: [
+            { kind: 'prefix', value: 'claude-3-5-sonnet' },
+            { kind: 'prefix', value: 'claude-3.5-sonnet' },
+          ],
+          rates: rates('3', '15'),
+        }),
+        entry({
+          provider: 'openai',
+          model: 'gpt-5.4',
+          patterns: [{ kind: 'regex', value: '^gpt-5\\.4-\\d{4}-\\d{2}-\\d{2}$' }],
+          rates: rates('2.5', '15'),
+        }),
+        entry({
+          provider: 'google',
+          model: 'gemini-2.5-pro',
+          patterns: [
+            {
+              kind: 'all',
+              patterns: [
+                { kind: 'prefix', value: 'gemini-2.5-pro' },
+                { kind: 'regex', value: '^(?!.*-tts(?:$|-))' },
+              ],
+            },
+          ],
+          rates: rates('1.25', '10'),
+        }),
+      ],
+      // genai-prices' own lookahead, which RE2 cannot express: the operator's catalog runs it natively.
+      { unsupportedRegex: 'native' },
+    );
 
     it.each([
       ['openai', 'gpt-4o-2024-08-06', 'gpt-4o', 'alias'],
@@ -294,6 +300,43 @@ describe('createPriceCatalog', () => {
     ['a bad window', [entry({ ...base, timeOfDay: { from: '24:00:00', to: '01:00:00' } })], 'entries/0/timeOfDay/from'],
     ['an empty window', [entry({ ...base, timeOfDay: { from: '01:00:00', to: '01:00:00' } })], 'entries/0/timeOfDay/to'],
     ['a bad regex', [entry({ ...base, patterns: [{ kind: 'regex', value: '(' }] })], 'entries/0/patterns/0/value'],
+    ['a backreference', [entry({ ...base, patterns: [{ kind: 'regex', value: '^(a+)\\1$' }] })], 'entries/0/patterns/0/value'],
+    ['a lookahead', [entry({ ...base, patterns: [{ kind: 'regex', value: '^(?!x)' }] })], 'entries/0/patterns/0/value'],
+    [
+      'a regex that is too long',
+      [entry({ ...base, patterns: [{ kind: 'regex', value: 'a'.repeat(PATTERN_LIMITS.maxRegexLength + 1) }] })],
+      'entries/0/patterns/0/value',
+    ],
+    [
+      'too many patterns',
+      [
+        entry({
+          ...base,
+          patterns: [
+            {
+              kind: 'any',
+              patterns: Array.from({ length: PATTERN_LIMITS.maxPatternsPerEntry }, () => ({ kind: 'prefix' as const, value: 'm' })),
+            },
+          ],
+        }),
+      ],
+      'entries/0/patterns',
+    ],
+    [
+      'patterns nested too deep',
+      [
+        entry({
+          ...base,
+          patterns: [
+            Array.from({ length: PATTERN_LIMITS.maxPatternDepth }).reduce<PriceEntry['patterns'] & object>(
+              (inner) => [{ kind: 'all', patterns: inner }],
+              [{ kind: 'prefix', value: 'm' }],
+            )[0],
+          ],
+        }),
+      ],
+      'entries/0/patterns/0/patterns/0/patterns/0/patterns/0/patterns',
+    ],
     ['an unknown pattern', [entry({ ...base, patterns: [{ kind: 'glob' } as never] })], 'entries/0/patterns/0/kind'],
     ['an empty alias', [entry({ ...base, aliases: [' '] })], 'entries/0/aliases/0'],
     [
@@ -343,5 +386,73 @@ describe('createPriceCatalog', () => {
         entry({ ...base, effectiveFrom: '2025-06-01T00:00:00Z' }),
       ]),
     ).not.toThrow();
+  });
+});
+
+describe('regex patterns (ReDoS)', () => {
+  // Patterns that make a backtracking engine take exponential (or huge polynomial) time on forty `a`s and a `!`.
+  const PATHOLOGICAL = ['^(a+)+$', '(a|aa)+$', '(.*a){20}'];
+  const MODEL = `${'a'.repeat(40)}!`;
+
+  it('matches them in linear time: a child process prices the model against each, and ends', () => {
+    // Run in a child process so that a backtracking engine is killed at the deadline instead of hanging the suite.
+    // The deadline is not a measurement: linear matching takes milliseconds, backtracking would take days.
+    const script = `
+      const { createPriceCatalog, resolvePrice } = require(${JSON.stringify(require.resolve('./price-catalog'))});
+      const out = ${JSON.stringify(PATHOLOGICAL)}.map((value, i) => {
+        const overrides = createPriceCatalog([{ id: 'o' + i, provider: 'p', model: 'm' + i, effectiveFrom: null, effectiveTo: null,
+          currency: 'USD', rates: { input: '1', output: '1' }, patterns: [{ kind: 'regex', value }] }]);
+        const found = resolvePrice(createPriceCatalog([]), { provider: 'p', model: ${JSON.stringify(MODEL)}, at: new Date(), organizationOverrides: overrides });
+        return found ? found.entry.model : null;
+      });
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const child = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
+      // From the repository's root, where @swc-node/register finds tsconfig.json and its path aliases.
+      cwd: resolve(__dirname, '../../../..'),
+      encoding: 'utf8',
+      timeout: 60_000,
+      killSignal: 'SIGKILL',
+    });
+    expect({ signal: child.signal, stderr: child.stderr }).toEqual({ signal: null, stderr: '' });
+    // `(.*a){20}` finds twenty `a`s; the anchored ones do not match because of the `!`.
+    expect(JSON.parse(child.stdout)).toEqual([null, null, 'm2']);
+  }, 90_000);
+
+  it('still matches what RE2 can express', () => {
+    const overrides = createPriceCatalog([
+      entry({ provider: 'p', model: 'family', patterns: [{ kind: 'regex', value: '^fam-\\d{4}(-mini)?$' }], rates: rates('7') }),
+    ]);
+    expect(resolveAt(createPriceCatalog([]), 'p', 'FAM-2026-mini', JAN_1, overrides)).toMatchObject({
+      entry: { model: 'family' },
+      matchedBy: 'pattern',
+    });
+    expect(resolveAt(createPriceCatalog([]), 'p', 'fam-2026-max', JAN_1, overrides)).toBeUndefined();
+  });
+
+  it('lets a stored pattern RE2 cannot run match nothing, without breaking the other prices', () => {
+    const stored = createPriceCatalog(
+      [
+        entry({ provider: 'p', model: 'old', patterns: [{ kind: 'regex', value: '^(a)\\1' }], rates: rates('1') }),
+        entry({ provider: 'p', model: 'new', patterns: [{ kind: 'prefix', value: 'aa' }], rates: rates('2') }),
+      ],
+      { unsupportedRegex: 'never-match' },
+    );
+    expect(resolveAt(createPriceCatalog([]), 'p', 'aab', JAN_1, stored)).toMatchObject({ entry: { model: 'new' } });
+  });
+
+  it('counts regex patterns, nested ones included', () => {
+    expect(
+      countRegexPatterns([
+        { kind: 'regex', value: 'a' },
+        {
+          kind: 'any',
+          patterns: [
+            { kind: 'regex', value: 'b' },
+            { kind: 'prefix', value: 'c' },
+          ],
+        },
+      ]),
+    ).toBe(2);
   });
 });

@@ -74,6 +74,24 @@ export function splitIntoParts(events: readonly UsageEventInput[]): UsageEventIn
  * breaks the contract must stop here, in the dead-letter stream, rather than half-enter the ledger.
  */
 export function parseUsageBatch(raw: unknown): UsageBatchAccepted {
+  const { batch, rejected } = parseUsageBatchIsolating(raw);
+  if (rejected.length > 0) throw invalidBatch(rejected.flatMap((r) => r.errors));
+  return batch;
+}
+
+/** An event of a message that breaks the contract, set aside so that the others are stored. */
+export interface RejectedUsageEvent {
+  readonly index: number;
+  readonly id?: string;
+  readonly event: unknown;
+  readonly errors: FieldError[];
+}
+
+/**
+ * Like `parseUsageBatch`, but an invalid event does not take its batch with it: it comes back in `rejected` (to be
+ * dead-lettered alone) and `batch.events` holds the others, possibly none. A broken envelope still throws.
+ */
+export function parseUsageBatchIsolating(raw: unknown): { batch: UsageBatchAccepted; rejected: RejectedUsageEvent[] } {
   const errors: FieldError[] = [];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalidBatch([{ field: '/', message: 'must be an object' }]);
   const message = raw as Record<string, unknown>;
@@ -92,21 +110,29 @@ export function parseUsageBatch(raw: unknown): UsageBatchAccepted {
   if (errors.length > 0) throw invalidBatch(errors);
 
   const at = new Date(receivedAt!);
-  const events = (rawEvents as unknown[]).map((event, index) => {
+  const rejected: RejectedUsageEvent[] = [];
+  const events: UsageEventInput[] = [];
+  (rawEvents as unknown[]).forEach((event, index) => {
     const checked = validateUsageEvent(event, at, `/events/${index}`);
-    if (!checked.ok) errors.push(...checked.errors);
-    return checked.ok ? checked.event : undefined;
+    if (checked.ok) events.push(checked.event);
+    else {
+      const id =
+        typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string'
+          ? (event as { id: string }).id
+          : undefined;
+      rejected.push({ index, ...(id !== undefined ? { id } : {}), event, errors: checked.errors });
+    }
   });
-  if (errors.length > 0) throw invalidBatch(errors);
-  return {
+  const batch: UsageBatchAccepted = {
     batchId: (message.batchId as string).toLowerCase(),
     organizationId: (message.organizationId as string).toLowerCase(),
     projectId: (message.projectId as string).toLowerCase(),
     apiKeyId: (message.apiKeyId as string).toLowerCase(),
     receivedAt: at.toISOString(),
     ...(typeof message.correlationId === 'string' ? { correlationId: message.correlationId } : {}),
-    events: events as UsageEventInput[],
+    events,
   };
+  return { batch, rejected };
 }
 
 function invalidBatch(errors: FieldError[]): IngestionError {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jetstream } from '@nats-io/jetstream';
-import { INGEST_USAGE_SUBJECT } from '@llmlab/contracts';
+import { INGEST_USAGE_DEAD_LETTER_SUBJECT, INGEST_USAGE_SUBJECT } from '@llmlab/contracts';
 import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
 import { RUNTIME, SERVICE_CONFIG, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import type { IngestionConfig } from '../ingestion.config';
@@ -10,7 +10,8 @@ const INGEST_CONSUMER = 'ingestion-usage';
 
 /**
  * The durable pull consumer on `INGEST`: replicas share it, each records INGEST_CONCURRENCY batches at once and
- * acknowledges one after its append; a batch that keeps failing goes to `dlq.ingestion-usage`.
+ * acknowledges one after its append; a batch that keeps failing goes to `dlq.ingestion-usage`, and so does, alone,
+ * an event of a batch that cannot be stored (the handler isolates it: its batch is stored without it).
  */
 @Injectable()
 export class UsageIngestConsumer implements BackgroundWorker {
@@ -36,8 +37,8 @@ export class UsageIngestConsumer implements BackgroundWorker {
       maxDeliver: this.config.INGEST_MAX_DELIVER,
       backoffMs: [1_000, 5_000, 30_000],
       ackWaitMs: this.config.CONSUMER_ACK_WAIT_MS,
-      deadLetterSubject: topology.subject(`dlq.${INGEST_CONSUMER}`),
-      handler: (msg) => this.recording.record(msg.json()),
+      deadLetterSubject: topology.subject(INGEST_USAGE_DEAD_LETTER_SUBJECT),
+      handler: (msg) => this.recording.record(msg.json(), { stream: msg.info.stream, sequence: msg.info.streamSequence }),
     });
   }
 

@@ -1,12 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ingestionStreams, type EventMetadata, type NewEvent, type UsageBatchAccepted, type UsageRecordedData } from '@llmlab/contracts';
+import { jetstream } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  INGEST_USAGE_DEAD_LETTER_SUBJECT,
+  ingestionStreams,
+  usageSeenKey,
+  type EventMetadata,
+  type FieldError,
+  type NewEvent,
+  type UsageBatchAccepted,
+  type UsageRecordedData,
+} from '@llmlab/contracts';
 import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
-import { EVENT_STORE } from '@llmlab/service-kit';
+import { DeadLetterHeaders } from '@llmlab/messaging';
+import { EVENT_STORE, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
 import { PriceBook } from '../price-catalog/price-book';
 import type { PricingSnapshot } from './record-pricing';
-import { parseUsageBatch, priceUsageBatch } from './usage-batch';
+import { parseUsageBatchIsolating, priceUsageBatch, type RejectedUsageEvent } from './usage-batch';
+
+/** Where the message being recorded came from, for the dead-letter headers of the events set aside. */
+export interface IngestMessageOrigin {
+  readonly stream: string;
+  readonly sequence: number;
+}
+
+/** PostgreSQL's class 22, "data exception": the data itself cannot be stored, retrying changes nothing. */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
 
 /**
  * Records one accepted batch: read it, price it with its organization's prices, append its `UsageRecorded` events
@@ -21,17 +45,114 @@ import { parseUsageBatch, priceUsageBatch } from './usage-batch';
 export class UsageRecordingHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly priceBook: PriceBook,
   ) {}
 
-  async record(message: unknown): Promise<void> {
-    const batch = parseUsageBatch(message);
-    // The organization the gateway resolved from the API key, as the batch carries it (a JetStream message has no context).
-    const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
-    await this.store.appendToStream(ingestionStreams.usage(batch.projectId), usageRecordedEvents(batch, pricing), {
-      expectedRevision: 'any',
-    });
+  /**
+   * A poison event never takes its batch with it: an event that breaks the contract is set aside before the
+   * append, and if the append still fails on the data itself (PostgreSQL class 22), each event is appended alone
+   * (ids derived from the batch and the event's index, so a redelivery appends nothing twice). Each event set aside
+   * is dead-lettered alone with its reason, and the gateway's "already accepted" hint for its id is deleted, so a
+   * corrected resend is accepted. Anything else (the store unreachable) throws: the message is redelivered.
+   */
+  async record(message: unknown, origin?: IngestMessageOrigin): Promise<void> {
+    const { batch, rejected } = parseUsageBatchIsolating(message);
+    const stream = ingestionStreams.usage(batch.projectId);
+    if (batch.events.length > 0) {
+      // The organization the gateway resolved from the API key, as the batch carries it (a JetStream message has no context).
+      const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
+      try {
+        await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing), { expectedRevision: 'any' });
+      } catch (error) {
+        if (!isDataException(error)) throw error;
+        const indexes = indexesOf(message, batch);
+        for (const [i, event] of batch.events.entries()) {
+          const single: UsageBatchAccepted = { ...batch, events: [event] };
+          const [data] = priceUsageBatch(single, pricing);
+          try {
+            await this.store.appendToStream(
+              stream,
+              [
+                {
+                  ...usageRecordedEvents(single, pricing)[0],
+                  id: derivedEventId(batch.batchId, 'UsageRecorded', 'event', indexes[i]),
+                  data,
+                },
+              ],
+              {
+                expectedRevision: 'any',
+              },
+            );
+          } catch (failure) {
+            if (!isDataException(failure)) throw failure;
+            rejected.push({
+              index: indexes[i],
+              id: event.id,
+              event,
+              errors: [{ field: `/events/${indexes[i]}`, message: `cannot be stored: ${(failure as Error).message}` }],
+            });
+          }
+        }
+      }
+    }
+    if (rejected.length > 0) await this.setAside(batch, rejected, origin);
   }
+
+  private async setAside(batch: UsageBatchAccepted, rejected: RejectedUsageEvent[], origin?: IngestMessageOrigin): Promise<void> {
+    const js = jetstream(this.runtime.nats);
+    const subject = this.runtime.streams.subject(INGEST_USAGE_DEAD_LETTER_SUBJECT);
+    for (const r of rejected) {
+      const { events: _events, ...envelope } = batch;
+      const h = natsHeaders();
+      h.set(DeadLetterHeaders.Error, describe(r.errors));
+      if (origin) {
+        h.set(DeadLetterHeaders.Stream, origin.stream);
+        h.set(DeadLetterHeaders.StreamSequence, String(origin.sequence));
+      }
+      await js.publish(subject, JSON.stringify({ ...envelope, index: r.index, event: r.event, errors: r.errors }), {
+        headers: h,
+        // A redelivered batch dead-letters the same event once.
+        msgID: `${batch.batchId}:${r.index}`,
+      });
+      this.runtime.logger.error(
+        { batchId: batch.batchId, index: r.index, fields: r.errors.map((e) => e.field) },
+        'usage event dead-lettered',
+      );
+    }
+    const ids = rejected.flatMap((r) => (r.id !== undefined ? [r.id] : []));
+    if (ids.length > 0) {
+      const namespace = this.runtime.config.NATS_PREFIX;
+      await this.runtime.redis.del(...ids.map((id) => usageSeenKey(namespace, batch.projectId, id))).catch((err: Error) => {
+        this.runtime.logger.warn({ err: err.message }, 'dedup hints of dead-lettered usage events not deleted');
+      });
+    }
+  }
+}
+
+/** `Dlq-Error`: one header line, the fields and their problems. */
+function describe(errors: readonly FieldError[]): string {
+  return (
+    errors
+      .map((e) => `${e.field}: ${e.message}`)
+      .join('; ')
+      // eslint-disable-next-line no-control-regex -- a header line holds no NUL nor line break
+      .replace(/[\r\n\u0000]/g, ' ')
+      .slice(0, 1024)
+  );
+}
+
+/** The index in the message of each of the batch's (valid) events. */
+function indexesOf(message: unknown, batch: UsageBatchAccepted): number[] {
+  const raw = (message as { events: unknown[] }).events;
+  const out: number[] = [];
+  let next = 0;
+  for (const event of batch.events) {
+    while (next < raw.length && (raw[next] as { id?: unknown } | null)?.id !== event.id) next += 1;
+    out.push(next);
+    next += 1;
+  }
+  return out;
 }
 
 /** The batch's `UsageRecorded` events, their ids derived from the batch id and the part. */

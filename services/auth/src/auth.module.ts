@@ -80,7 +80,10 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
       provide: SigningKeyRing,
       inject: [PG_POOL, EVENT_STORE, SERVICE_KEYS, SERVICE_CONFIG],
       useFactory: (pool: Pool, store: EventStore, keys: ServiceKeys, config: AuthConfig) =>
-        new SigningKeyRing(pool, store, keys.signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS),
+        new SigningKeyRing(pool, store, keys.signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS, {
+          publishLeadSeconds: config.SIGNING_KEY_PUBLISH_LEAD_SECONDS,
+          accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        }),
     },
     {
       provide: AccessTokens,

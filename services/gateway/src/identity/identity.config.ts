@@ -11,6 +11,11 @@ export const identityEnv = {
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   /** An unknown `kid` refreshes the JWKS at most this often, so forged kids cannot flood the auth service. */
   JWKS_REFRESH_MIN_INTERVAL_MS: positiveInt(5_000),
+  /**
+   * The JWKS is re-read before verifying a token when the copy in memory is older than this. Must stay below the
+   * auth service's `SIGNING_KEY_PUBLISH_LEAD_SECONDS` minus 5: then a new key is known before it signs.
+   */
+  JWKS_MAX_AGE_SECONDS: positiveInt(300),
   /** Management API requests per hour, per user (per organization) and per API key, unless an organization sets its own. */
   RATE_LIMIT_MANAGEMENT_PER_HOUR: positiveInt(1_000),
   /** Ingest requests per hour per API key, unless its organization sets its own. */

@@ -30,7 +30,7 @@ export class IdentityModule {
     const { config, redis, logger } = deps;
     const client = new ServiceClient(deps.messaging, config.REQUEST_TIMEOUT_MS, config.NATS_PREFIX);
     const cache = { namespace: config.NATS_PREFIX, memoryMs: config.IDENTITY_MEMORY_CACHE_MS, redisMs: config.IDENTITY_REDIS_CACHE_MS };
-    const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger);
+    const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger, config.JWKS_MAX_AGE_SECONDS * 1000);
     // Constructing the strategy registers it with passport under its name.
     new JwtStrategy(jwks, {
       issuer: config.JWT_ISSUER,

@@ -35,9 +35,10 @@ export const identityEnv = {
   /**
    * Which proxies are believed when they say who the client is (X-Forwarded-For), for per-IP limits and the IP
    * in event metadata: `true`, `false`, a hop count, or addresses, CIDRs and the names `loopback`, `linklocal`,
-   * `uniquelocal`. The default trusts private networks (an ingress in the cluster), not the internet.
+   * `uniquelocal`. The default believes no one: behind a NodePort or a LoadBalancer a client would otherwise choose
+   * its own IP. Behind an ingress controller, set its pods' addresses (CIDR) or the hop count.
    */
-  TRUST_PROXY: z.string().min(1).default('loopback,linklocal,uniquelocal'),
+  TRUST_PROXY: z.string().min(1).default('false'),
 };
 
 /** TRUST_PROXY as Fastify's `trustProxy` option. */

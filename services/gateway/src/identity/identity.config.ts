@@ -26,12 +26,13 @@ export const identityEnv = {
    */
   RATE_LIMIT_ANONYMOUS_PER_HOUR: positiveInt(300),
   /**
-   * How long resolved identities (API keys, a user's role) are kept in memory and in Redis. Changes delete the
-   * Redis entries; the two together bound how long a revoked key or a removed member can still act, so their
-   * sum may not exceed 5 seconds.
+   * How long resolved identities (API keys, a user's role) are kept in memory and in Redis. A change deletes the
+   * Redis entries and broadcasts `auth.cache.invalidated`, on which every replica drops its memory copies: a
+   * revoked key or a removed member stops at once whatever these are. They bound only what a lost broadcast
+   * (a replica cut off from NATS) or an unreachable Redis leaves behind.
    */
-  IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(2_000),
-  IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(5_000).default(3_000),
+  IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /**
    * Which proxies are believed when they say who the client is (X-Forwarded-For), for per-IP limits and the IP
    * in event metadata: `true`, `false`, a hop count, or addresses, CIDRs and the names `loopback`, `linklocal`,

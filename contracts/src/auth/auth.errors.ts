@@ -23,6 +23,7 @@ export enum OrganizationErrorCode {
   MemberAlreadyExists = 'MEMBER_ALREADY_EXISTS',
   InvitationPending = 'INVITATION_ALREADY_PENDING',
   LastOwner = 'LAST_OWNER',
+  LimitReached = 'ORGANIZATION_LIMIT_REACHED',
 }
 
 export enum ProjectErrorCode {

@@ -33,6 +33,8 @@ export const authEnv = {
   LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(10),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
+  /** How many organizations one user may own; creating one more answers 409 ORGANIZATION_LIMIT_REACHED. */
+  MAX_ORGANIZATIONS_PER_USER: positiveInt(10),
   /** The highest rate limit an organization owner may set for the organization (requests per hour). */
   RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: positiveInt(1_000_000),
   /** The `<env>` of new API keys (`llm_live_...`); `live` in production, `test` elsewhere when unset. */

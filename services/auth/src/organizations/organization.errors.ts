@@ -7,3 +7,11 @@ export class OrganizationError extends CodedError<OrganizationErrorCode> {}
 export function organizationNotFound(): OrganizationError {
   return new OrganizationError(OrganizationErrorCode.NotFound, 'organization not found');
 }
+
+/** The caller already owns as many organizations as one user may (MAX_ORGANIZATIONS_PER_USER). */
+export function organizationLimitReached(max: number): OrganizationError {
+  return new OrganizationError(
+    OrganizationErrorCode.LimitReached,
+    `you already own ${max} organizations, the most one user may own; delete one or ask the operator`,
+  );
+}

@@ -26,6 +26,7 @@ describe('httpStatusOf', () => {
     ['ORGANIZATION_NOT_FOUND', 404],
     ['MEMBER_ALREADY_EXISTS', 409],
     ['LAST_OWNER', 409],
+    ['ORGANIZATION_LIMIT_REACHED', 409],
     ['MEMBER_NOT_FOUND', 404],
     ['INVALID_CURSOR', 400],
     ['VALIDATION_FAILED', 400],

@@ -24,7 +24,7 @@ describe('the dashboard at /', () => {
     writeFileSync(join(dir, 'assets', 'index-AbC123.js.br'), brotliCompressSync('console.log(1)'));
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     gateway = await createGatewayApp(
-      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir }),
+      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir, TRUST_PROXY: 'loopback' }),
     );
   });
   afterAll(async () => {

@@ -10,6 +10,30 @@ export const authCacheKeys = {
   apiKeyPrefix: (namespace: string, prefix: string) => `${ns(namespace)}auth:api-key:${prefix}`,
 };
 
+/**
+ * Core NATS subject (prefixed with `NATS_PREFIX`) the auth service publishes to after deleting cache entries, so
+ * that every gateway replica drops its in-memory copies at once. Subscribers use no queue group: a fan-out to all
+ * replicas. At most once, like core NATS: a replica that misses it keeps its copy for `IDENTITY_MEMORY_CACHE_MS`.
+ */
+export const AUTH_CACHE_INVALIDATED_SUBJECT = 'auth.cache.invalidated';
+
+/** The message on `auth.cache.invalidated`: the deleted Redis keys (user ids and public key prefixes, no secret). */
+export interface AuthCacheInvalidated {
+  keys: string[];
+}
+
+/** What a key of `authCacheKeys` caches, or null for another key. */
+export function parseAuthCacheKey(
+  namespace: string,
+  key: string,
+): { kind: 'access'; userId: string } | { kind: 'api-key-prefix'; prefix: string } | null {
+  const access = authCacheKeys.access(namespace, '');
+  const apiKey = authCacheKeys.apiKeyPrefix(namespace, '');
+  if (key.startsWith(access)) return { kind: 'access', userId: key.slice(access.length) };
+  if (key.startsWith(apiKey)) return { kind: 'api-key-prefix', prefix: key.slice(apiKey.length) };
+  return null;
+}
+
 /** Rate-limit counters, by class and subject (`mgmt:user:<id>:<org>`, `ingest:key:<id>`, `login:ip:<ip>`). */
 export function rateLimitKey(namespace: string, bucket: string, window: number): string {
   return `${ns(namespace)}ratelimit:${bucket}:${window}`;

@@ -31,6 +31,7 @@ export enum OrganizationErrorCode {
   /** Joining someone else's organization with an account whose address is not verified. */
   EmailNotVerified = 'EMAIL_NOT_VERIFIED',
   LastOwner = 'LAST_OWNER',
+  LimitReached = 'ORGANIZATION_LIMIT_REACHED',
 }
 
 export enum ProjectErrorCode {

@@ -5,3 +5,4 @@ export * from './auth.messages';
 export * from './auth.subjects';
 export * from './auth.cache';
 export * from './auth.errors';
+export * from './client-ip';

@@ -23,10 +23,18 @@ export const authEnv = {
    * new key at start (the runbook for a leaked key).
    */
   SIGNING_KEY_ROTATION_DAYS: z.coerce.number().min(0).default(30),
+  /**
+   * A new signing key is published in the JWKS this long before it signs. Must exceed the gateway's
+   * `JWKS_MAX_AGE_SECONDS` plus 5 seconds (this service's own key cache), so every gateway knows a key before
+   * any token carries its kid.
+   */
+  SIGNING_KEY_PUBLISH_LEAD_SECONDS: z.coerce.number().int().min(0).default(600),
   /** Failed logins allowed per account and per client IP within the window, then 429 until it ends. */
   LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(10),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
+  /** How many organizations one user may own; creating one more answers 409 ORGANIZATION_LIMIT_REACHED. */
+  MAX_ORGANIZATIONS_PER_USER: positiveInt(10),
   /** The highest rate limit an organization owner may set for the organization (requests per hour). */
   RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: positiveInt(1_000_000),
   /** The `<env>` of new API keys (`llm_live_...`); `live` in production, `test` elsewhere when unset. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -6,7 +7,16 @@ import type { AuthEvent } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
 import { WriteEffects } from '@llmlab/messaging';
 import { EmailLookup, MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
-import { backgroundWorkers, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, REDIS, SERVICE_CONFIG } from '@llmlab/service-kit';
+import {
+  backgroundWorkers,
+  EVENT_STORE,
+  LOGGER,
+  masterKeyProvider,
+  NATS_CONNECTION,
+  PG_POOL,
+  REDIS,
+  SERVICE_CONFIG,
+} from '@llmlab/service-kit';
 import { AccessController } from './access/access.controller';
 import { AccessQueries } from './access/access.queries';
 import { CacheInvalidation } from './access/cache-invalidation';
@@ -65,8 +75,9 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
     { provide: EmailLookup, inject: [SERVICE_KEYS], useFactory: (keys: ServiceKeys) => keys.emailLookup },
     {
       provide: CacheInvalidation,
-      inject: [REDIS, SERVICE_CONFIG, LOGGER],
-      useFactory: (redis: Redis, config: AuthConfig, logger: Logger) => new CacheInvalidation(redis, config.NATS_PREFIX, logger),
+      inject: [REDIS, SERVICE_CONFIG, LOGGER, NATS_CONNECTION],
+      useFactory: (redis: Redis, config: AuthConfig, logger: Logger, nats: NatsConnection) =>
+        new CacheInvalidation(redis, config.NATS_PREFIX, logger, nats),
     },
     {
       provide: WriteEffects,
@@ -83,7 +94,10 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
       provide: SigningKeyRing,
       inject: [PG_POOL, EVENT_STORE, SERVICE_KEYS, SERVICE_CONFIG],
       useFactory: (pool: Pool, store: EventStore, keys: ServiceKeys, config: AuthConfig) =>
-        new SigningKeyRing(pool, store, keys.signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS),
+        new SigningKeyRing(pool, store, keys.signingKeyCipher, config.SIGNING_KEY_ROTATION_DAYS, {
+          publishLeadSeconds: config.SIGNING_KEY_PUBLISH_LEAD_SECONDS,
+          accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        }),
     },
     {
       provide: AccessTokens,

@@ -25,6 +25,8 @@ describe('accounts', () => {
         MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
         LOGIN_MAX_FAILURES_PER_IP: '6',
+        // The test stands for the proxy in front of the gateway: its X-Forwarded-For is the client's IP.
+        TRUST_PROXY: 'loopback',
       },
     });
     pool = new Pool({ connectionString: db.url, max: 2 });
@@ -117,6 +119,43 @@ describe('accounts', () => {
         (await anonymous.with({ 'x-forwarded-for': '10.2.0.2' }).post('/v1/auth/login', { email: user.email, password: user.password }))
           .status,
       ).toBe(200);
+    });
+
+    it('lets no more than the limit of parallel wrong guesses reach the password check', async () => {
+      const victim = await signUp(platform.gatewayUrl);
+      // Ten guesses at once, each from its own IP: counted before argon2 runs, only three (the account limit) are checked.
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          anonymous
+            .with({ 'x-forwarded-for': `10.3.0.${i}` })
+            .post('/v1/auth/login', { email: victim.email, password: `guess ${i} of ten` }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([...Array<number>(3).fill(401), ...Array<number>(7).fill(429)]);
+      expect(
+        (await anonymous.with({ 'x-forwarded-for': '10.3.1.1' }).post('/v1/auth/login', { email: victim.email, password: victim.password }))
+          .status,
+      ).toBe(429);
+    });
+
+    it('counts every address of an IPv6 /64 as one client', async () => {
+      const user = await signUp(platform.gatewayUrl);
+      const from = (ip: string) => anonymous.with({ 'x-forwarded-for': ip });
+      for (let i = 0; i < 6; i++)
+        expect(
+          (
+            await from(`2001:db8:4:4::${(i + 1).toString(16)}`).post('/v1/auth/login', {
+              email: `v6-${i}@example.com`,
+              password: 'password123456',
+            })
+          ).status,
+        ).toBe(401);
+      // Another address of the same /64 is the same client; another /64 is not.
+      expect((await from('2001:db8:4:4:ffff:1:2:3').post('/v1/auth/login', { email: user.email, password: user.password })).status).toBe(
+        429,
+      );
+      expect((await from('2001:db8:4:5::1').post('/v1/auth/login', { email: user.email, password: user.password })).status).toBe(200);
     });
   });
 

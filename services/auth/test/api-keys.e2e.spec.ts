@@ -58,6 +58,11 @@ describe('API keys', () => {
       MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       API_KEY_ENVIRONMENT: 'live',
       RATE_LIMIT_ANONYMOUS_PER_HOUR: '40',
+      // The test stands for the proxy in front of the gateway: its X-Forwarded-For is the client's IP.
+      TRUST_PROXY: 'loopback',
+      // Cache lifetimes far longer than the 5 seconds revocation must take: only active invalidation can pass.
+      IDENTITY_MEMORY_CACHE_MS: '60000',
+      IDENTITY_REDIS_CACHE_MS: '60000',
     };
     platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth'], env });
     // A second gateway on the same NATS prefix and Redis: another replica of the edge.

@@ -30,7 +30,7 @@ describe('organizations, members and projects', () => {
     platform = await TestPlatform.start({
       databaseUrl: db.url,
       services: ['gateway', 'auth'],
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), MAX_ORGANIZATIONS_PER_USER: '3' },
     });
     owner = await signUp(platform.gatewayUrl, { organizationName: 'Matrix Inc' });
     orgId = owner.organizationId;
@@ -224,6 +224,19 @@ describe('organizations, members and projects', () => {
         ]),
       );
       expect(mine.body.data.map((o: { id: string }) => o.id)).not.toContain(users.admin.organizationId);
+    });
+
+    it('lets one user own no more than MAX_ORGANIZATIONS_PER_USER organizations, even asking in parallel', async () => {
+      const user = await signUp(platform.gatewayUrl);
+      // The signup's organization is the first of three; four more asked at once: two are created.
+      const answers = await Promise.all([1, 2, 3, 4].map((i) => user.agent.post('/v1/organizations', { name: `Org ${i}` })));
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 201, 409, 409]);
+      expect(answers.find((a) => a.status === 409)!.body).toMatchObject({ code: 'ORGANIZATION_LIMIT_REACHED', status: 409 });
+      const mine = await user.agent.get('/v1/organizations');
+      expect(mine.body.data.filter((o: { role: string }) => o.role === 'owner')).toHaveLength(3);
+      // The count is per user: another user still creates theirs.
+      const other = await signUp(platform.gatewayUrl);
+      expect((await other.agent.post('/v1/organizations', { name: 'Fine' })).status).toBe(201);
     });
 
     it('updates with If-Match only at the revision read, and answers its ETag', async () => {

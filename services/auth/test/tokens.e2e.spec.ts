@@ -11,6 +11,8 @@ jest.setTimeout(120_000);
 
 const ISSUER = 'llmlab';
 const AUDIENCE = 'llmlab-api';
+/** Longer than the gateway's JWKS max age (1 s here) plus the auth service's 5 s key cache. */
+const PUBLISH_LEAD_SECONDS = 8;
 
 // The token suite: whatever is wrong with an access token, the gateway answers the same 401; refresh tokens
 // rotate and a reused one revokes its family; the JWKS publishes the current and the previous key.
@@ -47,11 +49,17 @@ describe('access and refresh tokens', () => {
     platform = await TestPlatform.start({
       databaseUrl: db.url,
       services: ['gateway', 'auth'],
-      env: { MASTER_ENCRYPTION_KEY: masterKey.toString('base64'), JWKS_REFRESH_MIN_INTERVAL_MS: '500' },
+      env: {
+        MASTER_ENCRYPTION_KEY: masterKey.toString('base64'),
+        // An unknown kid never makes this gateway refresh during the suite: a rotation must not depend on it.
+        JWKS_REFRESH_MIN_INTERVAL_MS: String(3_600_000),
+        JWKS_MAX_AGE_SECONDS: '1',
+        SIGNING_KEY_PUBLISH_LEAD_SECONDS: String(PUBLISH_LEAD_SECONDS),
+      },
     });
     pool = new Pool({ connectionString: db.url, max: 3 });
     const { signingKeyCipher } = await loadServiceKeys(pool, MasterKeyRing.of(masterKey));
-    keys = new SigningKeyRing(pool, createEventStore({ pool }), signingKeyCipher, 30);
+    keys = new SigningKeyRing(pool, createEventStore({ pool }), signingKeyCipher, 30, { publishLeadSeconds: PUBLISH_LEAD_SECONDS });
     user = await signUp(platform.gatewayUrl);
   });
   afterAll(async () => {
@@ -176,36 +184,41 @@ describe('access and refresh tokens', () => {
   });
 
   describe('signing keys', () => {
-    it('publishes the current key, then the current and the previous one after a rotation', async () => {
-      const before = (await (await fetch(`${platform.gatewayUrl}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
-      expect(before.keys).toHaveLength(1);
-      const oldKid = before.keys[0].kid;
-      expect(before.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: oldKid });
-      expect(before.keys[0]).not.toHaveProperty('d');
+    it('publishes the current key, then the next one before it signs: the gateway never meets an unknown kid', async () => {
+      const jwks = async () =>
+        ((await (await fetch(`${platform.gatewayUrl}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] }).keys;
+      const before = await jwks();
+      expect(before).toHaveLength(1);
+      const oldKid = before[0].kid;
+      expect(before[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: oldKid });
+      expect(before[0]).not.toHaveProperty('d');
+      // The gateway has read its JWKS; with a refresh interval of an hour it does not re-read it for an unknown kid.
+      expect((await me(user.accessToken)).status).toBe(200);
 
       const newKid = await keys.rotate(new Date());
-      const deadline = Date.now() + 15_000;
+      const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
+      const deadline = Date.now() + (PUBLISH_LEAD_SECONDS + 30) * 1000;
       let fresh: { accessToken: string } | undefined;
-      while (Date.now() < deadline) {
+      while (!fresh && Date.now() < deadline) {
         const login = (await fetch(`${platform.gatewayUrl}/v1/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: user.email, password: user.password }),
         }).then((r) => r.json())) as { accessToken: string };
-        if (JSON.parse(Buffer.from(login.accessToken.split('.')[0], 'base64url').toString()).kid === newKid) {
-          fresh = login;
-          break;
+        if (kidOf(login.accessToken) === newKid) fresh = login;
+        else {
+          expect(kidOf(login.accessToken)).toBe(oldKid);
+          // Every token the old key signs verifies, whether or not the gateway has seen the new key yet.
+          expect((await me(login.accessToken)).status).toBe(200);
+          await new Promise((r) => setTimeout(r, 250));
         }
-        await new Promise((r) => setTimeout(r, 500));
       }
       expect(fresh).toBeDefined();
-      // The gateway has never seen this kid: it refreshes its JWKS and accepts the token.
+      // The first token with the new kid: the gateway already knows the key (it re-read the JWKS within the lead).
       expect((await me(fresh!.accessToken)).status).toBe(200);
       // Tokens signed with the previous key stay valid until they expire.
       expect((await me(user.accessToken)).status).toBe(200);
-
-      const after = (await (await fetch(`${platform.gatewayUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-      expect(after.keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
+      expect((await jwks()).map((k) => k.kid)).toEqual([newKid, oldKid]);
     });
   });
 });

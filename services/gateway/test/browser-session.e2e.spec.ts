@@ -16,7 +16,8 @@ describe('browser sessions through the gateway', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth'] });
+    // The test stands for a TLS-terminating proxy on loopback: its X-Forwarded-Proto is believed.
+    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth'], env: { TRUST_PROXY: 'loopback' } });
     await platform.waitForReadiness(200, 60_000).catch(() => undefined);
   }, 100_000);
   afterAll(async () => {

@@ -26,7 +26,7 @@ describe('the dashboard at /', () => {
     mkdirSync(join(dir, 'sdk'));
     writeFileSync(join(dir, 'sdk', 'llmlab-sdk.tgz'), Buffer.from([0x1f, 0x8b, 0x08, 0x00]));
     gateway = await createGatewayApp(
-      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir }),
+      loadConfig(gatewayEnv, { ...process.env, LOG_LEVEL: 'silent', NATS_PREFIX: 'webstatic', WEB_DIST_DIR: dir, TRUST_PROXY: 'loopback' }),
     );
   });
   afterAll(async () => {

@@ -1,4 +1,6 @@
-import { authCacheKeys, type AuthEvent } from '@llmlab/contracts';
+import { AUTH_CACHE_INVALIDATED_SUBJECT, authCacheKeys, type AuthCacheInvalidated, type AuthEvent } from '@llmlab/contracts';
+import { natsSubject } from '@llmlab/messaging';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -7,15 +9,18 @@ import { assertUnreachable } from '@llmlab/domain';
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 /**
- * The gateway caches who may do what (a user's access, the keys behind a prefix) in Redis for a few seconds
- * and in memory for less. When an event changes that answer its entries are deleted, so a revoked key or a
- * removed member stops working on every replica within the in-memory time.
+ * The gateway caches who may do what (a user's access, the keys behind a prefix) in Redis and in memory. When
+ * an event changes that answer (a key revoked or created, a member added, removed or given another role, a
+ * project archived) its Redis entries are deleted and `auth.cache.invalidated` is published on core NATS, which
+ * every gateway replica receives (no queue group) and drops its in-memory copies on: a revoked key or a removed
+ * member stops working everywhere at once, however long the cache lifetimes are.
  */
 export class CacheInvalidation {
   constructor(
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly logger: Logger,
+    private readonly nats?: NatsConnection,
   ) {}
 
   /** The cache entries `event` makes stale, found in `db` as it is once the event is applied. */
@@ -70,6 +75,13 @@ export class CacheInvalidation {
     } catch (err) {
       // The entries then live out their Redis TTL: later than promised, so say so loudly.
       this.logger.error({ err: (err as Error).message, keys: keys.length }, 'could not invalidate identity cache entries');
+    }
+    try {
+      const message: AuthCacheInvalidated = { keys };
+      this.nats?.publish(natsSubject(AUTH_CACHE_INVALIDATED_SUBJECT, this.namespace), JSON.stringify(message));
+    } catch (err) {
+      // The gateways' memory then keeps its copies for IDENTITY_MEMORY_CACHE_MS.
+      this.logger.error({ err: (err as Error).message, keys: keys.length }, 'could not broadcast the identity cache invalidation');
     }
   }
 }

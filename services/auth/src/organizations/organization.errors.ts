@@ -14,3 +14,11 @@ export function invitationTokenInvalid(): OrganizationError {
     { field: '/token', message: 'unknown, expired, already used, or the invitation was revoked' },
   ]);
 }
+
+/** The caller already owns as many organizations as one user may (MAX_ORGANIZATIONS_PER_USER). */
+export function organizationLimitReached(max: number): OrganizationError {
+  return new OrganizationError(
+    OrganizationErrorCode.LimitReached,
+    `you already own ${max} organizations, the most one user may own; delete one or ask the operator`,
+  );
+}

@@ -12,13 +12,15 @@ import {
   type UpdateOrganizationRequest,
   type AuthEvent,
 } from '@llmlab/contracts';
-import { metadataFromContext, CommandRunner, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { metadataFromContext, CommandRunner, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthConfig } from '../auth.config';
 import { actingUser } from '../shared/acting-user';
 import { WriteEffects } from '@llmlab/messaging';
 import { Invitations } from './invitations';
 import { organizationDecider, type OrganizationState } from './organization.decider';
+import { organizationLimitReached } from './organization.errors';
 import { OrganizationQueries } from './organization.queries';
 import { organizationScope } from '@llmlab/domain';
 
@@ -31,12 +33,32 @@ export class OrganizationHandler {
     private readonly effects: WriteEffects<AuthEvent>,
     private readonly queries: OrganizationQueries,
     private readonly invitations: Invitations,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
+  /**
+   * A new organization owned by the caller, who may own at most MAX_ORGANIZATIONS_PER_USER: each organization
+   * has its own rate-limit buckets, so unlimited creation would multiply them. Creations by one user are
+   * serialized (an advisory lock held until the read model has the new membership), so parallel requests cannot
+   * all pass the count.
+   */
   async create(request: CreateOrganizationRequest, context: RequestContext): Promise<OrganizationView> {
-    const created = await this.createOwned(actingUser(context), request.name, new Date());
-    await this.effects.settle(created.position, created.events);
-    return created.view;
+    const userId = actingUser(context);
+    const lock = await this.pool.connect();
+    try {
+      await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`llmlab.auth.create-organization:${userId}`]);
+      const { rows } = await lock.query<{ owned: number }>(
+        `SELECT count(*)::int AS owned FROM auth.memberships WHERE user_id = $1 AND role = 'owner'`,
+        [userId],
+      );
+      if (rows[0].owned >= this.config.MAX_ORGANIZATIONS_PER_USER) throw organizationLimitReached(this.config.MAX_ORGANIZATIONS_PER_USER);
+      const created = await this.createOwned(userId, request.name, new Date());
+      await this.effects.settle(created.position, created.events);
+      return created.view;
+    } finally {
+      await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`llmlab.auth.create-organization:${userId}`]).catch(() => undefined);
+      lock.release();
+    }
   }
 
   /** A new organization owned by `userId`; the caller settles the effects (signup does it once for all). */

@@ -53,7 +53,8 @@ export class SessionHandler {
   async login(request: LoginRequest, context: RequestContext): Promise<LoginResult> {
     const now = new Date();
     const emailHash = this.lookup.hash(request.email);
-    const retryAfterSeconds = await this.throttle.retryAfter(emailHash, context.ip, now);
+    // Counted before argon2 runs: parallel guesses each take a slot, so no more than the limit are ever checked.
+    const retryAfterSeconds = await this.throttle.attempt(emailHash, context.ip, now);
     if (retryAfterSeconds > 0) return { throttled: true, retryAfterSeconds };
     const { rows } = await this.pool.query<{ id: string; password_hash: string }>(
       `SELECT u.id, c.password_hash FROM auth.users u JOIN auth.credentials c ON c.user_id = u.id WHERE u.email_hash = $1`,
@@ -61,10 +62,9 @@ export class SessionHandler {
     );
     const user = rows[0];
     if (!(await this.passwords.verify(user?.password_hash, request.password))) {
-      await this.throttle.recordFailure(emailHash, context.ip, now);
       throw invalidCredentials();
     }
-    await this.throttle.recordSuccess(emailHash, now);
+    await this.throttle.recordSuccess(emailHash, context.ip, now);
     const session = await this.start(user.id, 'login', now);
     return { throttled: false, tokens: session.tokens };
   }

@@ -73,4 +73,32 @@ describe('signing keys (PostgreSQL, as llmlab_app)', () => {
     expect(expiresIn).toBe(900);
     expect(payload.jti).toEqual(expect.any(String));
   });
+
+  it('publishes a new key for the lead before it signs, and keeps the replaced key until its tokens expire', async () => {
+    const keys = new SigningKeyRing(pool, createEventStore({ pool }), cipherKey, 30, {
+      publishLeadSeconds: 600,
+      accessTokenTtlSeconds: 900,
+    });
+    const t0 = Date.parse('2027-01-01T00:00:00Z');
+    const at = (seconds: number) => new Date(t0 + seconds * 1000);
+    const kids = async (seconds: number) => (await keys.jwks(at(seconds))).keys.map((k) => k.kid);
+
+    const current = (await keys.signingKey(at(0))).kid;
+    const before = await kids(0);
+    expect(before[0]).toBe(current);
+    const next = await keys.rotate(at(0));
+    // Published at once, signing only after the lead: a verifier that re-read the JWKS within the lead knows it.
+    expect(await kids(0)).toEqual([next, ...before]);
+    expect((await keys.signingKey(at(599))).kid).toBe(current);
+    expect((await keys.signingKey(at(600))).kid).toBe(next);
+    expect(await kids(600)).toEqual([next, current]);
+
+    // Two rotations close together: the key that stopped signing at 600 stays until its last token expired (1500).
+    const third = await keys.rotate(at(601));
+    expect((await keys.signingKey(at(1200))).kid).toBe(next);
+    expect(await kids(601)).toEqual([third, next, current]);
+    expect((await keys.signingKey(at(1201))).kid).toBe(third);
+    expect(await kids(1499)).toEqual([third, next, current]);
+    expect(await kids(1500)).toEqual([third, next]);
+  });
 });

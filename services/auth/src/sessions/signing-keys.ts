@@ -20,47 +20,107 @@ export interface SigningKey {
   privateKey: KeyObject;
 }
 
+export interface SigningKeyTiming {
+  /**
+   * How long a new key is published in the JWKS before it signs. Longer than the gateway's JWKS max age plus this
+   * service's CACHE_MS, so every gateway has re-read the JWKS (and knows the key) before a token carries its kid.
+   */
+  publishLeadSeconds: number;
+  /** Access-token lifetime: a key that stopped signing stays published this long, until its last token expires. */
+  accessTokenTtlSeconds: number;
+}
+
+interface StoredKey {
+  kid: string;
+  publicJwk: Jwk;
+  ciphertext: string;
+  createdAt: number;
+}
+
+/** How many of the newest keys are read: far more than a lead plus a token lifetime can ever need published. */
+const KEYS_READ = 20;
+
 /**
- * The access-token signing keys: RSA 2048 (RS256) with a `kid` (the key's RFC 7638 thumbprint). The newest key
- * signs; the JWKS publishes it and the one before, so tokens signed just before a rotation stay valid. Private
- * keys are stored encrypted under the service key `signing-keys` (crypto/service-keys.ts), which the master key
- * wraps. Replicas rotate under an advisory lock.
+ * The access-token signing keys: RSA 2048 (RS256) with a `kid` (the key's RFC 7638 thumbprint). A new key is
+ * published at once but signs only once `publishLeadSeconds` have passed (the newest key at least that old
+ * signs), so no gateway meets an unknown `kid` from a rotation; the key it replaces stays published until the
+ * tokens it signed have expired, and the one before the signer always stays. Private keys are stored encrypted
+ * under the service key `signing-keys` (crypto/service-keys.ts), which the master key wraps. Replicas rotate
+ * under an advisory lock.
  */
 export class SigningKeyRing {
-  private current?: { key: SigningKey; until: number };
-  private published?: { jwks: JwksView; until: number };
+  private stored?: { keys: StoredKey[]; until: number };
+  private readonly privateKeys = new Map<string, KeyObject>();
+  private readonly timing: SigningKeyTiming;
 
   constructor(
     private readonly pool: Pool,
     private readonly store: EventStore,
     private readonly cipherKey: Buffer,
     private readonly rotationDays: number,
-  ) {}
-
-  async signingKey(): Promise<SigningKey> {
-    if (this.current && this.current.until > Date.now()) return this.current.key;
-    let { rows } = await this.pool.query<{ kid: string; private_key_ciphertext: string }>(
-      `SELECT kid, private_key_ciphertext FROM auth.signing_keys ORDER BY created_at DESC LIMIT 1`,
-    );
-    if (!rows.length) {
-      await this.rotateIfDue(new Date());
-      ({ rows } = await this.pool.query(`SELECT kid, private_key_ciphertext FROM auth.signing_keys ORDER BY created_at DESC LIMIT 1`));
-    }
-    const { kid, private_key_ciphertext } = rows[0];
-    const key = { kid, privateKey: createPrivateKey(openText(this.cipherKey, private_key_ciphertext, `signing-key:${kid}`)) };
-    this.current = { key, until: Date.now() + CACHE_MS };
-    return key;
+    timing: Partial<SigningKeyTiming> = {},
+  ) {
+    this.timing = { publishLeadSeconds: 0, accessTokenTtlSeconds: 0, ...timing };
   }
 
-  /** The current and the previous public key. */
-  async jwks(): Promise<JwksView> {
-    if (this.published && this.published.until > Date.now()) return this.published.jwks;
-    const { rows } = await this.pool.query<{ public_jwk: Jwk }>(
-      `SELECT public_jwk FROM auth.signing_keys ORDER BY created_at DESC LIMIT 2`,
+  /** The key that signs at `now`. */
+  async signingKey(now = new Date()): Promise<SigningKey> {
+    let keys = await this.keys();
+    if (!keys.length) {
+      await this.rotateIfDue(now);
+      keys = await this.keys();
+    }
+    const { kid, ciphertext } = keys[this.signerIndex(keys, now)];
+    let privateKey = this.privateKeys.get(kid);
+    if (!privateKey) {
+      privateKey = createPrivateKey(openText(this.cipherKey, ciphertext, `signing-key:${kid}`));
+      this.privateKeys.set(kid, privateKey);
+    }
+    return { kid, privateKey };
+  }
+
+  /**
+   * The public keys a verifier needs at `now`, newest first: keys waiting to sign, the signer, the one before it,
+   * and older ones whose tokens may not have expired yet.
+   */
+  async jwks(now = new Date()): Promise<JwksView> {
+    const keys = await this.keys();
+    if (!keys.length) return { keys: [] };
+    const signer = this.signerIndex(keys, now);
+    const { publishLeadSeconds, accessTokenTtlSeconds } = this.timing;
+    const published = keys.filter((key, i) => {
+      if (i <= signer + 1) return true;
+      // Key i signed until key i-1 started to sign; its tokens live for the token lifetime after that.
+      const retiredAt = keys[i - 1].createdAt + publishLeadSeconds * 1000;
+      return retiredAt + accessTokenTtlSeconds * 1000 > now.getTime();
+    });
+    return { keys: published.map((k) => k.publicJwk) };
+  }
+
+  /**
+   * The newest key published at least the lead before `now` (`keys` newest first). When none is that old, the
+   * oldest key signs: the very first key, which had no predecessor to keep signing in its place.
+   */
+  private signerIndex(keys: StoredKey[], now: Date): number {
+    const activeBefore = now.getTime() - this.timing.publishLeadSeconds * 1000;
+    const i = keys.findIndex((k) => k.createdAt <= activeBefore);
+    return i === -1 ? keys.length - 1 : i;
+  }
+
+  /** The newest keys, newest first, as read at most CACHE_MS ago (a rotation by another replica is seen within it). */
+  private async keys(): Promise<StoredKey[]> {
+    if (this.stored && this.stored.until > Date.now()) return this.stored.keys;
+    const { rows } = await this.pool.query<{ kid: string; public_jwk: Jwk; private_key_ciphertext: string; created_at: Date }>(
+      `SELECT kid, public_jwk, private_key_ciphertext, created_at FROM auth.signing_keys ORDER BY created_at DESC LIMIT ${KEYS_READ}`,
     );
-    const jwks = { keys: rows.map((r) => r.public_jwk) };
-    this.published = { jwks, until: Date.now() + CACHE_MS };
-    return jwks;
+    const keys = rows.map((r) => ({
+      kid: r.kid,
+      publicJwk: r.public_jwk,
+      ciphertext: r.private_key_ciphertext,
+      createdAt: r.created_at.getTime(),
+    }));
+    if (keys.length) this.stored = { keys, until: Date.now() + CACHE_MS };
+    return keys;
   }
 
   /** Makes a new key when there is none or the newest is older than the rotation period; returns its kid. */
@@ -68,7 +128,10 @@ export class SigningKeyRing {
     return this.rotateLocked(now, false);
   }
 
-  /** Makes a new key now, whatever the age of the current one (a suspected leak). */
+  /**
+   * Makes a new key now, whatever the age of the current one (a suspected leak). It signs once the publish lead
+   * has passed, like any new key.
+   */
   async rotate(now: Date): Promise<string> {
     return (await this.rotateLocked(now, true))!;
   }
@@ -111,8 +174,7 @@ export class SigningKeyRing {
         expectedRevision: last.length ? last[0].revision : 'no_stream',
       });
       await client.query('COMMIT');
-      this.current = undefined;
-      this.published = undefined;
+      this.stored = undefined;
       return kid;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -38,6 +38,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case OrganizationErrorCode.MemberAlreadyExists:
     case OrganizationErrorCode.InvitationPending:
     case OrganizationErrorCode.LastOwner:
+    case OrganizationErrorCode.LimitReached:
     case ProjectErrorCode.AlreadyExists:
     case ProjectErrorCode.Archived:
     case ApiKeyErrorCode.AlreadyExists:

@@ -25,6 +25,11 @@ export class AccessResolver {
     this.memory = new TtlCache(settings.memoryMs);
   }
 
+  /** Drops what this replica remembers about the user's access. */
+  forgetUser(userId: string): void {
+    this.memory.deletePrefix(`${userId}|`);
+  }
+
   async resolve(userId: string, target: AccessTarget, correlationId: string): Promise<AccessGrant | null> {
     const field = 'projectId' in target ? `project:${target.projectId}` : `org:${target.organizationId}`;
     const memoryKey = `${userId}|${field}`;

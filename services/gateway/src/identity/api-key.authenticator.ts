@@ -9,7 +9,8 @@ import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
 /**
  * API keys: the checksum first (a mistyped or invented key costs no lookup), then the candidates sharing the
  * key's public prefix, from memory, Redis, or the auth service, compared with the key's SHA-256 in constant
- * time, then the expiry. Revocation deletes the Redis entry, and memory keeps an answer for at most `memoryMs`.
+ * time, then the expiry. Revocation deletes the Redis entry and broadcasts `auth.cache.invalidated`, on which
+ * every replica forgets the prefix's keys (`forgetPrefix`); memory keeps an answer for at most `memoryMs` anyway.
  */
 export class ApiKeyAuthenticator {
   private readonly memory: TtlCache<ApiKeyCandidate | null>;
@@ -28,7 +29,7 @@ export class ApiKeyAuthenticator {
     const parsed = parseApiKey(key);
     if (!parsed) return null;
     const hash = createHash('sha256').update(key).digest();
-    const memoryKey = hash.toString('hex');
+    const memoryKey = `${parsed.prefix}|${hash.toString('hex')}`;
     let match = this.memory.get(memoryKey);
     if (match === undefined) {
       await beforeLookup();
@@ -38,6 +39,11 @@ export class ApiKeyAuthenticator {
     }
     if (!match || (match.expiresAt !== null && Date.parse(match.expiresAt) <= Date.now())) return null;
     return match;
+  }
+
+  /** Drops what this replica remembers about the keys sharing `prefix`. */
+  forgetPrefix(prefix: string): void {
+    this.memory.deletePrefix(`${prefix}|`);
   }
 
   private async candidates(prefix: string, correlationId: string): Promise<ApiKeyCandidate[]> {

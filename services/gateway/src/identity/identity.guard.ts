@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import passport from 'passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
+  clientIpBucket,
   hasRole,
   looksLikeApiKey,
   PERMISSIONS,
@@ -60,7 +61,7 @@ export class IdentityGuard implements CanActivate {
       this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, [ctx.getHandler(), ctx.getClass()]) ??
       defaultAccess(req.method);
     const base: RequestContext = { correlationId: String(req.id), ip: req.ip, userAgent: headerValue(req.headers['user-agent']) };
-    const anonymousBucket = `anonymous:ip:${req.ip}`;
+    const anonymousBucket = `anonymous:ip:${clientIpBucket(req.ip)}`;
 
     if (route.kind === 'public') {
       if (route.anonymousRateLimit) await this.limit(reply, anonymousBucket, this.deps.limits.anonymousPerHour);

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { MessagingClient } from '@llmlab/messaging';
@@ -7,6 +8,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { ServiceClient } from '../messaging/service-client';
 import { AccessResolver } from './access.resolver';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
@@ -18,6 +20,7 @@ export interface IdentityModuleDependencies {
   redis: Redis;
   logger: Logger;
   messaging: MessagingClient;
+  nats: NatsConnection;
 }
 
 /**
@@ -30,7 +33,7 @@ export class IdentityModule {
     const { config, redis, logger } = deps;
     const client = new ServiceClient(deps.messaging, config.REQUEST_TIMEOUT_MS, config.NATS_PREFIX);
     const cache = { namespace: config.NATS_PREFIX, memoryMs: config.IDENTITY_MEMORY_CACHE_MS, redisMs: config.IDENTITY_REDIS_CACHE_MS };
-    const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger);
+    const jwks = new JwksCache(client, config.JWKS_REFRESH_MIN_INTERVAL_MS, logger, config.JWKS_MAX_AGE_SECONDS * 1000);
     // Constructing the strategy registers it with passport under its name.
     new JwtStrategy(jwks, {
       issuer: config.JWT_ISSUER,
@@ -56,6 +59,10 @@ export class IdentityModule {
       providers: [
         { provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new IdentityGuard(reflector, identity) },
         { provide: ResourceOwners, useValue: owners },
+        {
+          provide: CacheInvalidationListener,
+          useFactory: () => new CacheInvalidationListener(deps.nats, config.NATS_PREFIX, identity.apiKeys, identity.access, logger),
+        },
       ],
       exports: [ResourceOwners],
     };

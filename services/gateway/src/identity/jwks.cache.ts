@@ -4,12 +4,11 @@ import type { Logger } from 'pino';
 import { ServiceReplyError } from '../http/problem';
 import type { ServiceClient } from '../messaging/service-client';
 
-/** Keys are also re-read this often, so a key the auth service stopped publishing stops being accepted. */
-const MAX_AGE_MS = 5 * 60_000;
-
 /**
- * The auth service's public signing keys, asked over NATS (`auth.query.jwks`) and kept in memory. A token with
- * an unknown `kid` triggers a refresh (a rotation happened), at most once per `minRefreshIntervalMs`.
+ * The auth service's public signing keys, asked over NATS (`auth.query.jwks`) and kept in memory. They are re-read
+ * before verifying when older than `maxAgeMs`: the auth service publishes a new key longer than that before it
+ * signs with it, so a legitimate rotation never shows an unknown `kid`, and a key it stopped publishing stops
+ * being accepted. An unknown `kid` still triggers a refresh, at most once per `minRefreshIntervalMs`.
  */
 export class JwksCache {
   private keys = new Map<string, KeyObject>();
@@ -20,11 +19,12 @@ export class JwksCache {
     private readonly client: ServiceClient,
     private readonly minRefreshIntervalMs: number,
     private readonly logger: Logger,
+    private readonly maxAgeMs = 300_000,
   ) {}
 
   /** Loads the keys when none are known yet; throws the service's error when the auth service cannot answer. */
   async ready(correlationId: string): Promise<void> {
-    if (this.fetchedAt === 0 || Date.now() - this.fetchedAt > MAX_AGE_MS) await this.refresh(correlationId);
+    if (this.fetchedAt === 0 || Date.now() - this.fetchedAt > this.maxAgeMs) await this.refresh(correlationId);
   }
 
   /** The key for `kid`, refreshing once if it is unknown and the last refresh is old enough; undefined if none. */

@@ -26,6 +26,11 @@ export class TtlCache<V> {
     return undefined;
   }
 
+  /** Forgets every entry whose key starts with `prefix`. */
+  deletePrefix(prefix: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   set(key: string, value: V): void {
     if (this.ttlMs <= 0) return;
     if (this.entries.size >= this.maxEntries) this.entries.clear();

@@ -56,8 +56,9 @@ export class IdentityModule {
       providers: [
         { provide: APP_GUARD, inject: [Reflector], useFactory: (reflector: Reflector) => new IdentityGuard(reflector, identity) },
         { provide: ResourceOwners, useValue: owners },
+        { provide: AccessResolver, useValue: identity.access },
       ],
-      exports: [ResourceOwners],
+      exports: [ResourceOwners, AccessResolver],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { recordRequestPersonalData } from './personal-data';
 import { uniqueSuffix } from './test-env';
 
 export interface HttpResult<T = any> {
@@ -22,6 +23,7 @@ export class Agent {
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    recordRequestPersonalData(path, body);
     const res = await fetch(this.baseUrl + path, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers, ...headers },

@@ -6,3 +6,4 @@ export * from './session';
 export * from './decider-spec';
 export * from './service-harness';
 export * from './mailbox';
+export * from './personal-data';

@@ -1,13 +1,22 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { Mailbox } from './mailbox';
+import { recordedPersonalData, scanForPersonalData } from './personal-data';
 import { testEnv, uniqueSuffix } from './test-env';
 
 const ROOT = join(__dirname, '..', '..', '..');
+
+/**
+ * How long a service may take to answer /health when the whole platform starts: every service compiles its
+ * TypeScript at start, all at once, so a loaded 2-core machine needs far more than one service alone.
+ */
+const START_TIMEOUT_MS = Number(process.env.TEST_SERVICE_START_TIMEOUT_MS ?? 180_000);
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,11 +36,17 @@ export interface PlatformOptions {
   services?: ServiceName[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /**
+   * Scan for the personal data the test sent (recordedPersonalData) at stop(), and fail if any is found in clear;
+   * true by default. Only a test that plants personal data on purpose turns it off.
+   */
+  personalDataScan?: boolean;
 }
 
 interface Running {
   child: ChildProcess;
   output: string[];
+  log: WriteStream;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -45,6 +60,8 @@ export class TestPlatform {
   readonly ports = new Map<ServiceName, number>();
   /** The gateway's internal listener (/metrics, detailed readiness): a free port of its own, never the default. */
   private internalPort?: number;
+  /** Every service's whole output (stdout and stderr), one file per service, scanned for personal data at stop(). */
+  readonly logDir = join(tmpdir(), `llmlab-platform-${this.natsPrefix}`);
   private readonly running = new Map<ServiceName, Running>();
 
   private constructor(
@@ -56,7 +73,7 @@ export class TestPlatform {
     const platform = new TestPlatform(options, await Mailbox.start());
     const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
     for (const s of services) platform.ports.set(s, await freePort());
-    const started = await Promise.allSettled(services.map((s) => platform.startService(s)));
+    const started = await Promise.allSettled(services.map((s) => platform.startService(s, START_TIMEOUT_MS)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       // Left running, the others would keep Jest alive after the failure.
@@ -105,7 +122,10 @@ export class TestPlatform {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
+    mkdirSync(this.logDir, { recursive: true });
+    const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
     const keep = (chunk: Buffer) => {
+      log.write(chunk);
       output.push(chunk.toString());
       if (output.length > 200) output.shift();
     };
@@ -114,7 +134,7 @@ export class TestPlatform {
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    this.running.set(service, { child, output, exit });
+    this.running.set(service, { child, output, log, exit });
 
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -136,6 +156,7 @@ export class TestPlatform {
     if (!r) throw new Error(`${service} is not running`);
     r.child.kill(signal);
     const result = await r.exit;
+    await new Promise<void>((resolve) => r.log.end(resolve));
     this.running.delete(service);
     return result;
   }
@@ -161,10 +182,25 @@ export class TestPlatform {
     throw new Error(`readiness never answered ${status}; last: ${JSON.stringify(last)}`);
   }
 
-  /** Stops every service, then deletes this run's JetStream streams (their names end with the prefix). */
+  /**
+   * Stops every service, scans for the personal data the test sent (see PlatformOptions.personalDataScan), then
+   * deletes this run's JetStream streams (their names end with the prefix) and log files. A finding fails the test.
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.running.keys()].map((s) => this.stopService(s).catch(() => undefined)));
     await this.mailbox.stop();
+    const findings =
+      this.options.personalDataScan === false
+        ? []
+        : await scanForPersonalData(
+            {
+              databaseUrl: this.options.databaseUrl,
+              natsPrefix: this.natsPrefix,
+              logDir: this.logDir,
+              redisPattern: `*${this.natsPrefix}*`,
+            },
+            recordedPersonalData(),
+          );
     const nc = await connect({ servers: testEnv.natsUrl });
     try {
       const jsm = await jetstreamManager(nc);
@@ -174,5 +210,8 @@ export class TestPlatform {
     } finally {
       await nc.close();
     }
+    if (findings.length)
+      throw new Error(`personal data in clear (logs kept in ${this.logDir}):\n${findings.map((f) => `${f.where}: ${f.value}`).join('\n')}`);
+    rmSync(this.logDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 import type { Mailbox } from './mailbox';
+import { recordRequestPersonalData } from './personal-data';
 import { uniqueSuffix } from './test-env';
 
 export interface HttpResult<T = any> {
@@ -9,7 +10,7 @@ export interface HttpResult<T = any> {
 
 /**
  * A fetch wrapper bound to a base URL and a set of headers (credentials, request id...): `agent.get('/v1/me')`.
- * Bodies are JSON both ways; an empty answer gives `body: undefined`.
+ * Bodies are JSON both ways (an answer of another content type is its text); an empty answer gives `body: undefined`.
  */
 export class Agent {
   constructor(
@@ -23,13 +24,16 @@ export class Agent {
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    recordRequestPersonalData(path, body);
     const res = await fetch(this.baseUrl + path, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers, ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    // JSON (and problem+json) is parsed; anything else (a CSV export) is the text as sent.
+    const json = /json/i.test(res.headers.get('content-type') ?? 'application/json');
+    return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
   }
 
   get<T = any>(path: string, headers?: Record<string, string>) {

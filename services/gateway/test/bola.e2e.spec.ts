@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Agent, createSession, createTestDatabase, TestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Agent, createTestDatabase, TestDatabase, TestPlatform, type HttpResult } from '@llmlab/testing';
+import { ROLES, type Role } from '@llmlab/contracts';
+import { BOLA_CHANNEL_ORIGIN, BOLA_SEEDS, createBolaWorld, seedVictim, type BolaWorld } from './bola.seed';
 
 jest.setTimeout(300_000);
 
@@ -15,18 +17,26 @@ interface Schema {
   required?: string[];
   nullable?: boolean;
 }
+type AccessLevel =
+  | { level: 'public' }
+  | { level: 'authenticated'; apiKeys: boolean }
+  | { level: 'permission'; permission: string; minRole: Role; apiKeyScope: string | null };
 interface Operation {
   operationId: string;
-  security?: unknown[];
-  parameters?: { name: string; in: string }[];
+  'x-llmlab-access'?: AccessLevel;
+  parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
   requestBody?: { content: Record<string, { schema: Schema }> };
 }
 interface Document {
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Schema> };
 }
-
-const TENANCY = ['orgId', 'projectId'];
+interface Walked {
+  path: string;
+  method: string;
+  op: Operation;
+  params: string[];
+}
 
 /** A minimal body the schema accepts (required fields only), so a request can pass validation and reach the service. */
 function sample(schema: Schema, doc: Document): unknown {
@@ -51,119 +61,158 @@ function sample(schema: Schema, doc: Document): unknown {
   }
 }
 
-// The BOLA walk: every operation of the live OpenAPI document that takes a path parameter is called with
-// tenant A's credentials (access token and API key) on tenant B's real ids. Nothing may succeed and nothing
-// may fail with a 5xx. Routes added by later issues are walked too, as soon as they are in the document.
+const READ_METHODS = new Set(['GET', 'HEAD']);
+const rank = (role: Role) => ROLES.length - ROLES.indexOf(role);
+
+/**
+ * The BOLA walk. The victim organization gets one real resource of every type (bola.seed.ts: one seed per
+ * path-parameter name of the live OpenAPI document), then EVERY operation of the document is called by four
+ * callers, and each outcome is checked against the operation's declared access level (`x-llmlab-access`):
+ * - another organization's owner (access token) and another organization's admin API key: nothing of the victim
+ *   is reachable: 403 or 404 on every route naming a victim id, and no victim data in any body;
+ * - a viewer of the victim organization: every write is refused, a read succeeds exactly when the viewer's role
+ *   reaches the operation's minimum role;
+ * - an admin API key of another project of the victim organization: nothing of the first project nor of the
+ *   organization's user-only routes (403/404), no victim data in any body.
+ * No operation may answer 5xx. An operation without an access level, or a path parameter without a seed, fails.
+ */
 describe('broken object-level authorization walk', () => {
   let db: TestDatabase;
   let platform: TestPlatform;
-  let a: TestSession;
-  let b: TestSession;
+  let world: BolaWorld;
   let doc: Document;
-  /** B's real ids by path parameter name; a parameter not listed here gets a random UUID. */
-  let bIds: Record<string, string>;
-  const calls: string[] = [];
+  let ids: Record<string, string>;
+  let operations: Walked[];
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url });
-    await platform.waitForReadiness(200, 60_000);
-    a = await createSession(platform.gatewayUrl, { name: 'Tenant A', organizationName: 'Tenant A Org', projectName: 'A project' });
-    b = await createSession(platform.gatewayUrl, { name: 'Tenant B', organizationName: 'Tenant B Org', projectName: 'B secret project' });
-    const invitation = await b.agent.post(`/v1/organizations/${b.organizationId}/invitations`, {
-      email: 'bola-invitee@example.com',
-      role: 'viewer',
+    platform = await TestPlatform.start({
+      databaseUrl: db.url,
+      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ALERTS_TRUSTED_ORIGINS: BOLA_CHANNEL_ORIGIN },
     });
-    expect(invitation.status).toBe(201);
-    bIds = {
-      orgId: b.organizationId,
-      projectId: b.projectId,
-      userId: b.id,
-      keyId: b.apiKey.id,
-      invitationId: invitation.body.invitationId,
-    };
+    await platform.waitForReadiness(200, 60_000);
+    world = await createBolaWorld(platform.gatewayUrl, platform.mailbox);
+    ids = await seedVictim(world);
     doc = (await new Agent(platform.gatewayUrl).get('/docs-json')).body;
-  });
+    operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({
+        path,
+        method: method.toUpperCase(),
+        op,
+        params: [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]),
+      })),
+    );
+  }, 240_000);
   afterAll(async () => {
     await platform?.stop();
     await db?.drop();
   });
 
-  function operations() {
-    return Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item)
-        .filter(([, op]) => (op.parameters ?? []).some((p) => p.in === 'path'))
-        .map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
-    );
-  }
-
-  async function call(agent: Agent, method: string, path: string, op: Operation) {
+  async function call(agent: Agent, { path, method, op }: Walked): Promise<HttpResult> {
     const schema = op.requestBody?.content['application/json']?.schema;
     const body = schema ? sample(schema, doc) : undefined;
-    const res = await agent.request(method, path, body);
-    calls.push(`${method} ${path} -> ${res.status}`);
-    return res;
+    const query = (op.parameters ?? [])
+      .filter((p) => p.in === 'query' && p.required)
+      .map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema ?? {}, doc)))}`)
+      .join('&');
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name]) + (query ? `?${query}` : '');
+    return agent.request(method, url, body);
   }
 
-  const fill = (path: string, ids: (name: string) => string) => path.replace(/\{(\w+)\}/g, (_, name: string) => ids(name));
+  const describeCall = (w: Walked, res: HttpResult) =>
+    `${w.method} ${w.path} (${w.op.operationId}): ${res.status} ${JSON.stringify(res.body)}`;
+  const leaks = (res: HttpResult) => world.secrets.filter((s) => JSON.stringify(res.body ?? '').includes(s));
 
-  it('finds the operations to walk in the live document', () => {
-    const walked = operations().map((o) => o.op.operationId);
-    expect(walked).toEqual(
-      expect.arrayContaining(['getOrganization', 'removeMember', 'getProject', 'revokeApiKey', 'archiveProject', 'revokeInvitation']),
-    );
+  it('has a seed for every path parameter and an access level on every operation of the live document', () => {
+    const unseeded = [...new Set(operations.flatMap((w) => w.params))].filter((name) => !(name in BOLA_SEEDS));
+    expect(unseeded).toEqual([]);
+    expect(operations.filter((w) => !w.op['x-llmlab-access']).map((w) => w.op.operationId)).toEqual([]);
+    expect(operations.length).toBeGreaterThan(50);
+    for (const name of Object.keys(BOLA_SEEDS)) expect(ids[name]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it.each(['access token', 'API key'] as const)("never lets A's %s reach B's resources through B's ids", async (credential) => {
-    const agent = credential === 'access token' ? a.agent : a.keyAgent;
+  it.each([
+    ['another organization’s owner (access token)', () => world.foreign.agent],
+    ['another organization’s admin API key', () => world.foreign.keyAgent],
+    ['an admin API key of another project of the same organization', () => world.otherProjectKey],
+  ] as const)('never lets %s reach or see the victim’s resources', async (_, agent) => {
     const failures: string[] = [];
-    for (const { path, method, op } of operations()) {
-      const res = await call(
-        agent,
-        method,
-        fill(path, (name) => bIds[name] ?? randomUUID()),
-        op,
-      );
-      const leaked = JSON.stringify(res.body ?? '').includes('B secret project') || JSON.stringify(res.body ?? '').includes(b.email);
-      if (res.status < 400 || res.status >= 500 || leaked)
-        failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
+    for (const w of operations) {
+      const res = await call(agent(), w);
+      const leaked = leaks(res);
+      if (leaked.length) failures.push(`leaks ${leaked.join(', ')}: ${describeCall(w, res)}`);
+      if (res.status >= 500) failures.push(describeCall(w, res));
+      // Every path parameter names a victim resource: only a refusal is right.
+      if (w.params.length && res.status !== 403 && res.status !== 404) failures.push(describeCall(w, res));
     }
     expect(failures).toEqual([]);
   });
 
-  it.each(['access token', 'API key'] as const)(
-    "never lets A's %s reach B's sub-resources from inside A's own tenant",
-    async (credential) => {
-      const agent = credential === 'access token' ? a.agent : a.keyAgent;
-      const aIds: Record<string, string> = { orgId: a.organizationId, projectId: a.projectId };
-      const failures: string[] = [];
-      for (const { path, method, op } of operations()) {
-        const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-        if (names.every((n) => TENANCY.includes(n))) continue;
-        const res = await call(
-          agent,
-          method,
-          fill(path, (name) => (TENANCY.includes(name) ? aIds[name] : (bIds[name] ?? randomUUID()))),
-          op,
-        );
-        if (res.status < 400 || res.status >= 500)
-          failures.push(`${method} ${path} (${op.operationId}): ${res.status} ${JSON.stringify(res.body)}`);
-      }
-      expect(failures).toEqual([]);
-    },
-  );
+  it('lets a viewer of the organization read what its role reads and change nothing', async () => {
+    const viewer = world.viewer.agent;
+    const failures: string[] = [];
+    let reads = 0;
+    for (const w of operations) {
+      const access = w.op['x-llmlab-access']!;
+      if (!w.params.length) continue; // Routes about the caller itself (signup, me, its own organizations).
+      const res = await call(viewer, w);
+      if (res.status >= 500) failures.push(describeCall(w, res));
+      const allowed =
+        access.level === 'public' ||
+        access.level === 'authenticated' ||
+        (access.level === 'permission' && rank('viewer') >= rank(access.minRole));
+      if (!READ_METHODS.has(w.method)) {
+        if (res.status < 400) failures.push(`a viewer's write succeeded: ${describeCall(w, res)}`);
+      } else if (allowed) {
+        reads++;
+        if (res.status !== 200) failures.push(`a viewer's read was refused: ${describeCall(w, res)}`);
+      } else if (res.status !== 403) failures.push(`expected 403: ${describeCall(w, res)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(reads).toBeGreaterThan(10);
+  });
 
-  it("leaves B's resources as they were", async () => {
-    expect(calls.length).toBeGreaterThan(20);
-    expect((await b.keyAgent.get('/v1/me')).status).toBe(200);
-    const project = await b.agent.get(`/v1/projects/${b.projectId}`);
-    expect(project.body).toMatchObject({ name: 'B secret project', archivedAt: null, revision: 0 });
-    const members = await b.agent.get(`/v1/organizations/${b.organizationId}/members`);
-    expect(members.body.data.map((m: { userId: string; role: string }) => [m.userId, m.role])).toEqual([[b.id, 'owner']]);
-    expect(members.body.invitations).toEqual([
-      expect.objectContaining({ invitationId: bIds.invitationId, email: 'bola-invitee@example.com' }),
-    ]);
-    // Created, its owner, the seeded invitation.
-    expect((await b.agent.get(`/v1/organizations/${b.organizationId}`)).body).toMatchObject({ name: 'Tenant B Org', revision: 2 });
+  it('leaves the victim’s resources as they were', async () => {
+    const { victim } = world;
+    expect((await victim.keyAgent.get('/v1/me')).status).toBe(200);
+    expect((await victim.agent.get(`/v1/projects/${victim.projectId}`)).body).toMatchObject({
+      name: 'victim-secret-project',
+      archivedAt: null,
+      revision: 0,
+    });
+    const members = await victim.agent.get(`/v1/organizations/${victim.organizationId}/members`);
+    expect(members.body.data.map((m: { userId: string; role: string }) => [m.userId, m.role]).sort()).toEqual(
+      [
+        [victim.id, 'owner'],
+        [world.viewer.id, 'viewer'],
+      ].sort(),
+    );
+    expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}`)).body).toMatchObject({ name: 'Victim Org' });
+    expect((await victim.agent.get(`/v1/budgets/${ids.budgetId}`)).body).toMatchObject({ name: 'victim-secret-budget', revision: 0 });
+    expect((await victim.agent.get(`/v1/alerts/${ids.alertId}`)).body).toMatchObject({ state: 'firing' });
+    const channels = await victim.agent.get(`/v1/organizations/${victim.organizationId}/channels`);
+    expect(channels.body.data.map((c: { id: string }) => c.id)).toEqual([ids.channelId]);
+    const overrides = await victim.agent.get(`/v1/organizations/${victim.organizationId}/pricing/overrides`);
+    expect(overrides.body.data.map((o: { id: string }) => o.id)).toEqual([ids.overrideId]);
+    const keys = await victim.agent.get(`/v1/projects/${victim.projectId}/api-keys`);
+    expect(keys.body.data.find((k: { id: string }) => k.id === ids.keyId)).toMatchObject({ revokedAt: null });
+  });
+
+  it('refuses a budget on another organization’s project, naming the field', async () => {
+    const res = await world.foreign.agent.post(`/v1/organizations/${world.foreign.organizationId}/budgets`, {
+      name: 'watching the victim',
+      scope: { type: 'project', projectId: world.victim.projectId },
+      period: 'monthly',
+      amount: { amount: '10', currency: 'USD' },
+    });
+    expect({ status: res.status, code: res.body?.code }).toEqual({ status: 400, code: 'BUDGET_INVALID' });
+    expect(res.body.errors).toEqual([{ field: '/scope/projectId', message: expect.any(String) }]);
+    const own = await world.foreign.agent.post(`/v1/organizations/${world.foreign.organizationId}/budgets`, {
+      name: 'own project',
+      scope: { type: 'project', projectId: world.foreign.projectId },
+      period: 'monthly',
+      amount: { amount: '10', currency: 'USD' },
+    });
+    expect(own.status).toBe(201);
   });
 });

@@ -5930,7 +5930,7 @@ export interface operations {
                     "application/json": components["schemas"]["BudgetDto"];
                 };
             };
-            /** @description Invalid body */
+            /** @description Invalid body, or scope.projectId is not a project of this organization */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -11,7 +11,9 @@ import {
 } from '@nestjs/swagger';
 import { alertsSubjects, type RequestContext } from '@llmlab/contracts';
 import { EtagInterceptor, IfMatch } from '../http/etag';
+import { AccessResolver } from '../identity/access.resolver';
 import { Access, Caller } from '../identity/identity.decorators';
+import { GatewayProblem } from '../http/problem';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { BudgetDto, BudgetListDto, CreateBudgetDto, UpdateBudgetDto } from './budgets.dto';
@@ -22,7 +24,10 @@ const ETAG = { ETag: { description: 'The revision, for If-Match', schema: { type
 @ApiParam({ name: 'orgId', format: 'uuid' })
 @Controller('v1/organizations/:orgId/budgets')
 export class OrganizationBudgetsController {
-  constructor(private readonly client: ServiceClient) {}
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly access: AccessResolver,
+  ) {}
 
   @Post()
   @Access('alerts:write')
@@ -33,9 +38,28 @@ export class OrganizationBudgetsController {
   })
   @ApiBody({ type: CreateBudgetDto })
   @ApiCreatedResponse({ type: BudgetDto })
-  @ApiProblems([400, 'Invalid body'], [403, 'Members and above; API keys cannot manage budgets'], [409, 'The organization has 500 budgets'])
-  create(@Body() body: CreateBudgetDto, @Caller() caller: RequestContext) {
+  @ApiProblems(
+    [400, 'Invalid body, or scope.projectId is not a project of this organization'],
+    [403, 'Members and above; API keys cannot manage budgets'],
+    [409, 'The organization has 500 budgets'],
+  )
+  async create(@Body() body: CreateBudgetDto, @Caller() caller: RequestContext) {
+    if (body.scope.type === 'project') await this.assertProjectOfOrganization(body.scope.projectId, caller);
     return this.client.call(alertsSubjects.createBudget, body, caller);
+  }
+
+  /**
+   * A project budget names a project by id: it must be one of the route's organization, or a member could watch
+   * (and learn the spend of) another tenant's project. Only users manage budgets, so the caller's own access
+   * to the project answers it; an unknown project and another tenant's answer the same 400.
+   */
+  private async assertProjectOfOrganization(projectId: string, caller: RequestContext): Promise<void> {
+    const userId = caller.actor?.type === 'user' ? caller.actor.id : undefined;
+    const grant = userId ? await this.access.resolve(userId, { projectId }, caller.correlationId) : null;
+    if (!grant || grant.organizationId !== caller.organizationId)
+      throw new GatewayProblem(400, 'BUDGET_INVALID', 'invalid budget', [
+        { field: '/scope/projectId', message: 'must be a project of this organization' },
+      ]);
   }
 
   @Get()

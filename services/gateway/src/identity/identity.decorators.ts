@@ -1,6 +1,6 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
-import { PERMISSIONS, type Permission, type RequestContext } from '@llmlab/contracts';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
+import { PERMISSIONS, type ApiKeyScope, type Permission, type RequestContext, type Role } from '@llmlab/contracts';
 import type { FastifyRequest } from 'fastify';
 
 export const ROUTE_ACCESS = 'llmlab:route-access';
@@ -18,9 +18,24 @@ export type RouteAccess =
   /** The permission, checked in the organization or project the route's `{orgId}` or `{projectId}` names. */
   | { kind: 'permission'; permission: Permission };
 
+/**
+ * The access level every operation declares in the OpenAPI document (`x-llmlab-access`), emitted by the three
+ * decorators below from the same declaration the identity guard enforces. The BOLA walk
+ * (services/gateway/test/bola.e2e.spec.ts) derives what each caller must get from it; docs/security.md lists them.
+ */
+export type AccessLevel =
+  | { level: 'public' }
+  | { level: 'authenticated'; apiKeys: boolean }
+  | { level: 'permission'; permission: Permission; minRole: Role; apiKeyScope: ApiKeyScope | null };
+
+export const ACCESS_EXTENSION = 'x-llmlab-access';
+
 /** No credentials needed (health, docs, JWKS, signup, login...). */
 export function Public(options: { anonymousRateLimit?: boolean } = {}) {
-  return SetMetadata(ROUTE_ACCESS, { kind: 'public', anonymousRateLimit: options.anonymousRateLimit ?? false } satisfies RouteAccess);
+  return applyDecorators(
+    SetMetadata(ROUTE_ACCESS, { kind: 'public', anonymousRateLimit: options.anonymousRateLimit ?? false } satisfies RouteAccess),
+    ApiExtension(ACCESS_EXTENSION, { level: 'public' } satisfies AccessLevel),
+  );
 }
 
 /** Any signed-in user; with `apiKeys`, any API key too. */
@@ -28,6 +43,7 @@ export function Authenticated(options: { apiKeys?: boolean } = {}) {
   const apiKeys = options.apiKeys ?? false;
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, { kind: 'authenticated', apiKeys } satisfies RouteAccess),
+    ApiExtension(ACCESS_EXTENSION, { level: 'authenticated', apiKeys } satisfies AccessLevel),
     ApiBearerAuth('bearer'),
     ...(apiKeys ? [ApiSecurity('apiKey')] : []),
   );
@@ -41,6 +57,12 @@ export function Access(permission: Permission) {
   const apiKeys = PERMISSIONS[permission].apiKeyScope !== null;
   return applyDecorators(
     SetMetadata(ROUTE_ACCESS, { kind: 'permission', permission } satisfies RouteAccess),
+    ApiExtension(ACCESS_EXTENSION, {
+      level: 'permission',
+      permission,
+      minRole: PERMISSIONS[permission].minRole,
+      apiKeyScope: PERMISSIONS[permission].apiKeyScope,
+    } satisfies AccessLevel),
     ApiBearerAuth('bearer'),
     ...(apiKeys ? [ApiSecurity('apiKey')] : []),
   );

@@ -63,8 +63,9 @@ export class IdentityModule {
           provide: CacheInvalidationListener,
           useFactory: () => new CacheInvalidationListener(deps.nats, config.NATS_PREFIX, identity.apiKeys, identity.access, logger),
         },
+        { provide: AccessResolver, useValue: identity.access },
       ],
-      exports: [ResourceOwners],
+      exports: [ResourceOwners, AccessResolver],
     };
   }
 }

@@ -1,0 +1,164 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { testEnv } from './test-env';
+
+/**
+ * The personal data (emails, names) that the tests of this process sent to the platform: every `email` and
+ * `name` of a signup, and every `email` of a member or invitation request sent through an Agent. The scan at
+ * TestPlatform.stop() looks for each of them in clear everywhere the platform keeps or writes data.
+ */
+const recorded = new Set<string>();
+
+/** Values shorter than this are too likely to match by chance ("Bob" in "Bobcat"). */
+const MIN_LENGTH = 6;
+
+const SIGNUP = /^\/v1\/auth\/(session\/)?signup$/;
+const MEMBERS = /\/(members|invitations)(\/|$)/;
+
+export function recordPersonalData(...values: (string | undefined)[]): void {
+  for (const value of values) if (typeof value === 'string' && value.length >= MIN_LENGTH) recorded.add(value);
+}
+
+/** What Agent.request calls for every body it sends. */
+export function recordRequestPersonalData(path: string, body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { email, name } = body as { email?: unknown; name?: unknown };
+  const route = path.split('?')[0];
+  if (SIGNUP.test(route)) recordPersonalData(String(email ?? ''), String(name ?? ''));
+  else if (MEMBERS.test(route) && typeof email === 'string') recordPersonalData(email);
+}
+
+export function recordedPersonalData(): string[] {
+  return [...recorded];
+}
+
+export interface PersonalDataFinding {
+  /** `postgres:<schema>.<table>.<column>`, `jetstream:<stream>#<seq>`, `redis:<key>`, `log:<file>`. */
+  where: string;
+  value: string;
+}
+
+export interface PersonalDataScanTarget {
+  /** The platform's database: every text, varchar, json and jsonb column of every table of every schema. */
+  databaseUrl: string;
+  /** The JetStream streams whose names end with `_<natsPrefix>`, every message's data and headers. */
+  natsPrefix: string;
+  /** Every file in this folder (the services' log output). */
+  logDir?: string;
+  /** Redis keys containing the prefix, and their values. */
+  redisPattern?: string;
+}
+
+const SKIPPED_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
+
+function hits(text: string, values: string[]): string[] {
+  const lower = text.toLowerCase();
+  return values.filter((v) => lower.includes(v.toLowerCase()));
+}
+
+async function scanPostgres(databaseUrl: string, values: string[]): Promise<PersonalDataFinding[]> {
+  const findings: PersonalDataFinding[] = [];
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows: columns } = await client.query<{ table_schema: string; table_name: string; column_name: string }>(
+      `SELECT c.table_schema, c.table_name, c.column_name
+         FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE t.table_type = 'BASE TABLE' AND c.table_schema <> ALL($1)
+          AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY')`,
+      [SKIPPED_SCHEMAS],
+    );
+    const patterns = values.map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    for (const c of columns) {
+      const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+      const { rows } = await client.query<{ value: string }>(
+        `SELECT ${ident(c.column_name)}::text AS value FROM ${ident(c.table_schema)}.${ident(c.table_name)}
+          WHERE ${ident(c.column_name)}::text ILIKE ANY($1)`,
+        [patterns],
+      );
+      for (const row of rows)
+        for (const value of hits(row.value, values))
+          findings.push({ where: `postgres:${c.table_schema}.${c.table_name}.${c.column_name}`, value });
+    }
+  } finally {
+    await client.end();
+  }
+  return findings;
+}
+
+async function scanJetStream(natsPrefix: string, values: string[]): Promise<PersonalDataFinding[]> {
+  const findings: PersonalDataFinding[] = [];
+  const nc = await connect({ servers: testEnv.natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (!name.endsWith(`_${natsPrefix}`)) continue;
+      const { state } = await jsm.streams.info(name);
+      for (let seq = state.first_seq; state.messages > 0 && seq <= state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(name, { seq }).catch(() => null);
+        if (!msg) continue;
+        const text = `${msg.subject}\n${msg.header ? JSON.stringify([...msg.header]) : ''}\n${Buffer.from(msg.data).toString('utf8')}`;
+        for (const value of hits(text, values)) findings.push({ where: `jetstream:${name}#${seq}`, value });
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+  return findings;
+}
+
+async function scanRedis(pattern: string, values: string[]): Promise<PersonalDataFinding[]> {
+  const findings: PersonalDataFinding[] = [];
+  const redis = new Redis(testEnv.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', '500');
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        let content = '';
+        if (type === 'string') content = (await redis.get(key)) ?? '';
+        else if (type === 'hash') content = JSON.stringify(await redis.hgetall(key));
+        else if (type === 'list') content = JSON.stringify(await redis.lrange(key, 0, -1));
+        else if (type === 'set') content = JSON.stringify(await redis.smembers(key));
+        else if (type === 'zset') content = JSON.stringify(await redis.zrange(key, '0', '-1'));
+        for (const value of hits(`${key}\n${content}`, values)) findings.push({ where: `redis:${key}`, value });
+      }
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return findings;
+}
+
+async function scanLogs(logDir: string, values: string[]): Promise<PersonalDataFinding[]> {
+  const findings: PersonalDataFinding[] = [];
+  const files = await readdir(logDir).catch(() => [] as string[]);
+  for (const file of files) {
+    const text = await readFile(join(logDir, file), 'utf8');
+    for (const value of hits(text, values)) findings.push({ where: `log:${file}`, value });
+  }
+  return findings;
+}
+
+/**
+ * Looks for each value in clear in the platform's PostgreSQL tables (the event store's stream ids, data and
+ * metadata included), JetStream messages, Redis, and service logs. Personal fields are encrypted per subject
+ * (libs/crypto, docs/security.md "Personal data"), so any finding is a leak.
+ */
+export async function scanForPersonalData(target: PersonalDataScanTarget, values: string[]): Promise<PersonalDataFinding[]> {
+  if (values.length === 0) return [];
+  return [
+    ...(await scanPostgres(target.databaseUrl, values)),
+    ...(await scanJetStream(target.natsPrefix, values)),
+    ...(target.redisPattern ? await scanRedis(target.redisPattern, values) : []),
+    ...(target.logDir ? await scanLogs(target.logDir, values) : []),
+  ];
+}

@@ -1,0 +1,172 @@
+import { v7 as uuidv7 } from 'uuid';
+import {
+  Agent,
+  createSession,
+  joinOrganization,
+  signUp,
+  type HttpResult,
+  type Mailbox,
+  type SignedUpUser,
+  type TestSession,
+} from '@llmlab/testing';
+
+/**
+ * The victim organization of the BOLA walk (bola.e2e.spec.ts) and the callers that attack it. Every string in
+ * `secrets` is the victim's own data: no foreign caller may ever see one in a response body.
+ */
+export interface BolaWorld {
+  gatewayUrl: string;
+  /** Owns the victim organization, its first project and that project's admin API key. */
+  victim: TestSession;
+  /** Owns another organization (with a project and an admin key): the cross-tenant attacker. */
+  foreign: TestSession;
+  /** A viewer of the victim organization. */
+  viewer: SignedUpUser;
+  /** An admin-scoped API key of a second project of the victim organization. */
+  otherProjectKey: Agent;
+  secrets: string[];
+}
+
+/** The real id of one victim resource; `ids` holds the seeds declared before it. */
+export type Seed = (world: BolaWorld, ids: Readonly<Record<string, string>>) => Promise<string>;
+
+/** Where the alerts service may deliver in the walk (nothing listens: no delivery is needed, only a channel). */
+export const BOLA_CHANNEL_ORIGIN = 'http://127.0.0.1:9';
+
+function expectCreated(res: HttpResult, what: string): HttpResult {
+  if (res.status !== 201) throw new Error(`seeding ${what}: expected 201, got ${res.status} ${JSON.stringify(res.body)}`);
+  return res;
+}
+
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`seeding: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * One entry per path-parameter name of docs/openapi.json, in dependency order: a real resource of the victim.
+ * A route whose path parameter has no entry here fails the walk; a new route adds its seed here in one line.
+ */
+export const BOLA_SEEDS: Record<string, Seed> = {
+  orgId: async (w) => w.victim.organizationId,
+  projectId: async (w) => w.victim.projectId,
+  // The owner: a viewer may remove only itself, so the victim's owner must survive every caller.
+  userId: async (w) => w.victim.id,
+  keyId: async (w) => w.victim.apiKey.id,
+  invitationId: async (w) => {
+    const res = expectCreated(
+      await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/invitations`, {
+        email: 'victim-secret-invitee@example.com',
+        role: 'viewer',
+      }),
+      'an invitation',
+    );
+    w.secrets.push('victim-secret-invitee@example.com');
+    return res.body.invitationId;
+  },
+  overrideId: async (w) => {
+    const res = expectCreated(
+      await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/pricing/overrides`, {
+        provider: 'victim-provider',
+        model: 'victim-secret-model',
+        rates: { input: '1', output: '2' },
+      }),
+      'a price override',
+    );
+    w.secrets.push('victim-secret-model');
+    return res.body.id;
+  },
+  channelId: async (w) => {
+    const res = expectCreated(
+      await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/channels`, {
+        type: 'webhook',
+        name: 'victim-secret-channel',
+        config: { url: `${BOLA_CHANNEL_ORIGIN}/victim-secret-hook` },
+      }),
+      'a channel',
+    );
+    w.secrets.push('victim-secret-channel', 'victim-secret-hook');
+    return res.body.id;
+  },
+  budgetId: async (w) => {
+    const res = expectCreated(
+      await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/budgets`, {
+        name: 'victim-secret-budget',
+        scope: { type: 'project', projectId: w.victim.projectId },
+        period: 'monthly',
+        amount: { amount: '0.0001', currency: 'USD' },
+        thresholds: [50],
+      }),
+      'a budget',
+    );
+    w.secrets.push('victim-secret-budget');
+    return res.body.id;
+  },
+  // Usage over the budget raises a threshold alert (and its deliveries to the channel).
+  alertId: async (w, ids) => {
+    const usage = await w.victim.keyAgent.post('/v1/usage', {
+      events: [
+        {
+          id: uuidv7(),
+          timestamp: new Date(Date.now() - 1_000).toISOString(),
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          usage: { inputTokens: 1000, outputTokens: 200 },
+          latencyMs: 420,
+          status: 'success',
+          metadata: { note: 'victim-secret-usage' },
+        },
+      ],
+    });
+    if (usage.status !== 202) throw new Error(`seeding usage: ${usage.status} ${JSON.stringify(usage.body)}`);
+    return eventually(async () => {
+      const alerts = await w.victim.agent.get(`/v1/organizations/${w.victim.organizationId}/alerts`);
+      return (alerts.body?.data as { id: string; budgetId?: string }[] | undefined)?.find((a) => a.budgetId === ids.budgetId)?.id;
+    }, "the victim budget's alert");
+  },
+};
+
+/** Signs the victim, the foreign tenant and the viewer up, and gives the victim a second project with its own key. */
+export async function createBolaWorld(gatewayUrl: string, mailbox: Mailbox): Promise<BolaWorld> {
+  const foreign = await createSession(gatewayUrl, {
+    name: 'Foreign Owner',
+    organizationName: 'Foreign Org',
+    projectName: 'Foreign project',
+  });
+  const victim = await createSession(gatewayUrl, {
+    name: 'Victim Owner',
+    organizationName: 'Victim Org',
+    projectName: 'victim-secret-project',
+  });
+  const viewer = await signUp(gatewayUrl, { name: 'Victim Viewer' });
+  // Membership is by invitation only: the viewer accepts the mailed link.
+  await joinOrganization(mailbox, victim.agent, victim.organizationId, viewer, 'viewer');
+  const second = expectCreated(
+    await victim.agent.post(`/v1/organizations/${victim.organizationId}/projects`, { name: 'victim-second-project' }),
+    'a second project',
+  );
+  const key = expectCreated(
+    await victim.agent.post(`/v1/projects/${second.body.id}/api-keys`, { name: 'second project key', scopes: ['admin'] }),
+    "the second project's key",
+  );
+  return {
+    gatewayUrl,
+    victim,
+    foreign,
+    viewer,
+    otherProjectKey: new Agent(gatewayUrl, { 'x-api-key': key.body.key }),
+    secrets: ['victim-secret-project', victim.email, victim.name, 'Victim Org'],
+  };
+}
+
+/** Runs every seed in order: the victim's real id for each path-parameter name. */
+export async function seedVictim(world: BolaWorld): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, seed] of Object.entries(BOLA_SEEDS)) ids[name] = await seed(world, ids);
+  return ids;
+}

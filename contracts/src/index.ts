@@ -7,3 +7,4 @@ export * from './health';
 export * from './auth';
 export * from './ingestion';
 export * from './alerts';
+export * from './provider-sync/reconciliation.events';

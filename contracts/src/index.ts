@@ -8,3 +8,4 @@ export * from './auth';
 export * from './ingestion';
 export * from './alerts';
 export * from './provider-sync/reconciliation.events';
+export * from './provider-sync/reconciliation.messages';

@@ -9,3 +9,4 @@ export * from './ingestion';
 export * from './alerts';
 export * from './provider-sync/reconciliation.events';
 export * from './provider-sync/reconciliation.messages';
+export * from './provider-sync/reconciliation.errors';

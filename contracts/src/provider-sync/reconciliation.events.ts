@@ -1,5 +1,6 @@
 import { streamName } from '../envelope';
 import type { MoneyAmount } from '../ingestion/usage-event';
+import type { ReconciliationTolerance } from './reconciliation.messages';
 
 /** Which way a day's figures disagree: billed above recorded (callers that bypass instrumentation), or below. */
 export const RECONCILIATION_DIRECTIONS = ['unrecorded', 'overrecorded'] as const;
@@ -27,6 +28,13 @@ export type ReconciliationEvent = {
   };
 };
 
+/** The organization's reconciliation settings as they are after the change (the stream starts from the defaults). */
+export type ReconciliationSettingsEvent = {
+  type: 'ReconciliationSettingsUpdated';
+  data: { organizationId: string; tolerance: ReconciliationTolerance; updatedBy: string; updatedAt: string };
+};
+
 export const reconciliationStreams = {
   organization: (organizationId: string) => streamName('provider-sync', 'reconciliation', organizationId),
+  settings: (organizationId: string) => streamName('provider-sync', 'reconciliation-settings', organizationId),
 };

@@ -8,6 +8,7 @@ import {
   MessagingErrorCode,
   OrganizationErrorCode,
   ProjectErrorCode,
+  ReconciliationErrorCode,
   ScopeErrorCode,
   SessionErrorCode,
   SettingsErrorCode,
@@ -85,6 +86,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case ChannelErrorCode.Invalid:
     case AlertErrorCode.InvalidQuery:
     case SettingsErrorCode.Invalid:
+    case ReconciliationErrorCode.Invalid:
+    case ReconciliationErrorCode.SettingsInvalid:
       return 400;
     default:
       return assertUnreachable(code);

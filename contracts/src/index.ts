@@ -10,3 +10,4 @@ export * from './alerts';
 export * from './provider-sync/reconciliation.events';
 export * from './provider-sync/reconciliation.messages';
 export * from './provider-sync/reconciliation.errors';
+export * from './provider-sync/reconciliation.subjects';

@@ -51,6 +51,13 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: 'add, test and remove notification channels (they hold outbound URLs and secrets); change the alert rules and time zone',
   },
+  // The reconciliation spans the organization's provider bills: users only.
+  'reconciliation:read': {
+    minRole: 'viewer',
+    apiKeyScope: null,
+    description: "read the reconciliation of the providers' bills with the recorded spend, and its tolerance",
+  },
+  'reconciliation:configure': { minRole: 'admin', apiKeyScope: null, description: 'change the reconciliation tolerance' },
   'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
   'pricing:refresh': {
     minRole: 'admin',

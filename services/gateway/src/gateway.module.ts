@@ -17,6 +17,7 @@ import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PricingModule } from './pricing/pricing.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
 
@@ -36,7 +37,16 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule, WebModule],
+      imports: [
+        IdentityModule.forRoot(deps),
+        AuthRoutesModule,
+        UsageModule,
+        CostsModule,
+        PricingModule,
+        AlertsRoutesModule,
+        ReconciliationModule,
+        WebModule,
+      ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },

@@ -20,12 +20,7 @@ export class ReconciliationReporter {
     private readonly runner: CommandRunner,
   ) {}
 
-  async afterSync(
-    organizationId: string,
-    range: { from: Date; to: Date },
-    correlationId: string,
-    now = new Date(),
-  ): Promise<number> {
+  async afterSync(organizationId: string, range: { from: Date; to: Date }, correlationId: string, now = new Date()): Promise<number> {
     const scope = trustedScope(organizationId);
     const days = {
       from: new Date(Math.floor(range.from.getTime() / DAY_MS) * DAY_MS),

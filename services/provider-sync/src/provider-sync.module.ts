@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { ReconciliationSettingsModule } from './reconciliation/reconciliation-settings.module';
 
 /** The provider-sync service: owns provider connections (encrypted credentials), sync runs and imported provider costs. */
-@Module({ imports: [ReadModelsModule] })
+@Module({ imports: [ReadModelsModule, ReconciliationSettingsModule] })
 export class ProviderSyncModule {}

@@ -8,10 +8,7 @@ import { ReconciliationQueries } from './reconciliation.queries';
 
 @Controller()
 export class ReconciliationController {
-  constructor(
-    private readonly queries: ReconciliationQueries,
-    private readonly settings: ReconciliationSettingsHandler,
-  ) {}
+  constructor(private readonly queries: ReconciliationQueries) {}
 
   @MessagePattern(s.reconciliation.subject)
   reconciliation(@Payload() e: RequestEnvelope<RequestOf<typeof s.reconciliation>>) {
@@ -22,6 +19,11 @@ export class ReconciliationController {
   tokens(@Payload() e: RequestEnvelope<RequestOf<typeof s.tokenReconciliation>>) {
     return handleRequest(s.tokenReconciliation, e, (p, ctx) => this.queries.tokens(organizationScope(ctx), p, ctx));
   }
+}
+
+@Controller()
+export class ReconciliationSettingsController {
+  constructor(private readonly settings: ReconciliationSettingsHandler) {}
 
   @MessagePattern(s.getSettings.subject)
   getSettings(@Payload() e: RequestEnvelope<RequestOf<typeof s.getSettings>>) {

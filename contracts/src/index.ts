@@ -11,3 +11,7 @@ export * from './provider-sync/reconciliation.events';
 export * from './provider-sync/reconciliation.messages';
 export * from './provider-sync/reconciliation.errors';
 export * from './provider-sync/reconciliation.subjects';
+export * from './provider-sync/provider-sync.events';
+export * from './provider-sync/provider-sync.messages';
+export * from './provider-sync/provider-sync.errors';
+export * from './provider-sync/provider-sync.subjects';

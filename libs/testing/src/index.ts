@@ -5,3 +5,4 @@ export * from './platform';
 export * from './session';
 export * from './decider-spec';
 export * from './service-harness';
+export * from './fake-providers';

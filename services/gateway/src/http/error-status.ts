@@ -8,6 +8,7 @@ import {
   MessagingErrorCode,
   OrganizationErrorCode,
   ProjectErrorCode,
+  ProviderSyncErrorCode,
   ReconciliationErrorCode,
   ScopeErrorCode,
   SessionErrorCode,
@@ -88,7 +89,17 @@ export function httpStatusOf(code: ErrorCode): number {
     case SettingsErrorCode.Invalid:
     case ReconciliationErrorCode.Invalid:
     case ReconciliationErrorCode.SettingsInvalid:
+    case ProviderSyncErrorCode.ConnectionInvalid:
+    case ProviderSyncErrorCode.SyncInvalid:
       return 400;
+    case ProviderSyncErrorCode.CredentialsRejected:
+      return 422;
+    case ProviderSyncErrorCode.ConnectionNotFound:
+      return 404;
+    case ProviderSyncErrorCode.ConnectionConflict:
+      return 412;
+    case ProviderSyncErrorCode.ProviderUnavailable:
+      return 502;
     default:
       return assertUnreachable(code);
   }

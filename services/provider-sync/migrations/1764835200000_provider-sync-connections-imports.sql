@@ -70,10 +70,18 @@ CREATE TABLE provider_sync.usage_buckets (
 );
 CREATE INDEX usage_buckets_organization_day_idx ON provider_sync.usage_buckets (organization_id, day);
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON provider_sync.connections, provider_sync.sync_runs, provider_sync.cost_buckets,
+-- Data keys of connections' credentials, wrapped by the master key (libs/crypto SubjectKeyStore; keys:rotate re-wraps).
+CREATE TABLE provider_sync.connection_keys (
+  subject_id uuid PRIMARY KEY,
+  wrapped_key bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON provider_sync.connection_keys, provider_sync.connections, provider_sync.sync_runs, provider_sync.cost_buckets,
   provider_sync.usage_buckets TO llmlab_app;
 
 -- Down Migration
+DROP TABLE provider_sync.connection_keys;
 DROP TABLE provider_sync.usage_buckets;
 DROP TABLE provider_sync.cost_buckets;
 DROP TABLE provider_sync.sync_runs;

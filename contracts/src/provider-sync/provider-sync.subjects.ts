@@ -19,5 +19,7 @@ export const providerSyncSubjects = {
   removeConnection: defineSubject<ConnectionRef, { removed: true }>('provider-sync.cmd.remove-connection'),
   startSync: defineSubject<StartSyncRequest, { runId: string }>('provider-sync.cmd.start-sync'),
   listRuns: defineSubject<ConnectionRef, SyncRunView[]>('provider-sync.query.sync-runs'),
+  /** Which organization owns a connection (the gateway's tenant check of `{connectionId}`); not-found for none. */
+  resolveOwner: defineSubject<ConnectionRef, { organizationId: string }>('provider-sync.query.resolve-connection-owner'),
   providerCosts: defineSubject<ProviderCostsRequest, ProviderCostsReport>('provider-sync.query.provider-costs'),
 };

@@ -152,11 +152,13 @@ function decide(command: ConnectionCommand, state: ConnectionState): ProviderCon
       }
       if (d.mappings !== undefined) {
         const mappings = checkMappings(d.mappings, errors);
-        if (!sameMappings(mappings, state.mappings)) events.push({ type: 'ProviderConnectionMappingsChanged', data: { ...base, mappings, at: d.at } });
+        if (!sameMappings(mappings, state.mappings))
+          events.push({ type: 'ProviderConnectionMappingsChanged', data: { ...base, mappings, at: d.at } });
       }
       if (d.syncEnabled !== undefined) {
         const syncEnabled = checkSyncEnabled(d.syncEnabled, errors);
-        if (syncEnabled !== state.syncEnabled) events.push({ type: 'ProviderConnectionSyncEnabledChanged', data: { ...base, syncEnabled, at: d.at } });
+        if (syncEnabled !== state.syncEnabled)
+          events.push({ type: 'ProviderConnectionSyncEnabledChanged', data: { ...base, syncEnabled, at: d.at } });
       }
       if (!errors.empty) throw invalidConnection(errors.errors);
       if (d.credentials) {
@@ -171,7 +173,12 @@ function decide(command: ConnectionCommand, state: ConnectionState): ProviderCon
       const d = command.data;
       if (!state.exists || state.organizationId !== d.organizationId) throw connectionNotFound();
       if (state.removed) return [];
-      return [{ type: 'ProviderConnectionRemoved', data: { connectionId: state.connectionId, organizationId: state.organizationId, removedBy: d.actorId, at: d.at } }];
+      return [
+        {
+          type: 'ProviderConnectionRemoved',
+          data: { connectionId: state.connectionId, organizationId: state.organizationId, removedBy: d.actorId, at: d.at },
+        },
+      ];
     }
     default:
       return assertUnreachable(command);

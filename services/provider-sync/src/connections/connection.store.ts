@@ -25,7 +25,11 @@ export class ConnectionStore {
       createdAt: new Date(state.createdAt),
       removed: state.removed,
     };
-    await this.prisma.connection.upsert({ where: { connectionId: state.connectionId }, create: { connectionId: state.connectionId, ...data }, update: data });
+    await this.prisma.connection.upsert({
+      where: { connectionId: state.connectionId },
+      create: { connectionId: state.connectionId, ...data },
+      update: data,
+    });
   }
 
   async applyImports(events: ProviderSyncEvent[], state: ImportsState): Promise<void> {
@@ -35,7 +39,17 @@ export class ConnectionStore {
           const d = event.data;
           await this.prisma.syncRun.upsert({
             where: { runId: d.runId },
-            create: { runId: d.runId, connectionId: d.connectionId, organizationId: d.organizationId, provider: d.provider, rangeFrom: new Date(d.from), rangeTo: new Date(d.to), trigger: d.trigger, status: 'running', startedAt: new Date(d.startedAt) },
+            create: {
+              runId: d.runId,
+              connectionId: d.connectionId,
+              organizationId: d.organizationId,
+              provider: d.provider,
+              rangeFrom: new Date(d.from),
+              rangeTo: new Date(d.to),
+              trigger: d.trigger,
+              status: 'running',
+              startedAt: new Date(d.startedAt),
+            },
             update: {},
           });
           break;
@@ -62,7 +76,11 @@ export class ConnectionStore {
               finishedAt: new Date(failed ? event.data.failedAt : event.data.completedAt),
             },
           });
-          if (!failed && run) await this.prisma.connection.updateMany({ where: { connectionId: d.connectionId }, data: { syncedUntil: new Date(state.watermark ?? run.to) } });
+          if (!failed && run)
+            await this.prisma.connection.updateMany({
+              where: { connectionId: d.connectionId },
+              data: { syncedUntil: new Date(state.watermark ?? run.to) },
+            });
           break;
         }
         default:
@@ -83,7 +101,17 @@ export class ConnectionStore {
     if (!buckets.length) return;
     const values: unknown[] = [];
     const rows = buckets.map((b, i) => {
-      values.push(state.connectionId, b.day, b.externalProjectId ?? '', b.model ?? '', b.lineItem ?? '', state.organizationId, state.provider, b.projectId, b.amount);
+      values.push(
+        state.connectionId,
+        b.day,
+        b.externalProjectId ?? '',
+        b.model ?? '',
+        b.lineItem ?? '',
+        state.organizationId,
+        state.provider,
+        b.projectId,
+        b.amount,
+      );
       const o = i * 9;
       return `($${o + 1}::uuid, $${o + 2}::date, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}::uuid, $${o + 7}, $${o + 8}::uuid, $${o + 9}::numeric)`;
     });
@@ -100,7 +128,20 @@ export class ConnectionStore {
     if (!buckets.length) return;
     const values: unknown[] = [];
     const rows = buckets.map((b, i) => {
-      values.push(state.connectionId, b.day, b.externalProjectId ?? '', b.model ?? '', b.kind, state.organizationId, state.provider, b.projectId, b.inputTokens, b.outputTokens, b.cachedInputTokens, b.requests);
+      values.push(
+        state.connectionId,
+        b.day,
+        b.externalProjectId ?? '',
+        b.model ?? '',
+        b.kind,
+        state.organizationId,
+        state.provider,
+        b.projectId,
+        b.inputTokens,
+        b.outputTokens,
+        b.cachedInputTokens,
+        b.requests,
+      );
       const o = i * 12;
       return `($${o + 1}::uuid, $${o + 2}::date, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}::uuid, $${o + 7}, $${o + 8}::uuid, $${o + 9}::bigint, $${o + 10}::bigint, $${o + 11}::bigint, $${o + 12}::bigint)`;
     });

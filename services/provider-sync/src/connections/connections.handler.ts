@@ -152,7 +152,9 @@ export class ConnectionsHandler {
   }
 
   private checkKey(credentials: unknown, errors: FieldErrors): string {
-    const key = (typeof credentials === 'object' && credentials !== null ? (credentials as { adminKey?: unknown }).adminKey : undefined) as unknown;
+    const key = (
+      typeof credentials === 'object' && credentials !== null ? (credentials as { adminKey?: unknown }).adminKey : undefined
+    ) as unknown;
     if (typeof key !== 'string' || key.length < 8 || key.length > 500 || /\s/.test(key)) {
       errors.add('/credentials/adminKey', 'credentials.adminKey must be the provider admin key (8 to 500 characters, no spaces)');
       return '';

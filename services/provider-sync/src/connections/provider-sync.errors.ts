@@ -10,5 +10,6 @@ export const credentialsRejected = () =>
     { field: '/credentials/adminKey', message: 'the provider refused the admin key' } as FieldError,
   ]);
 export const connectionNotFound = () => new ProviderSyncError(ProviderSyncErrorCode.ConnectionNotFound, 'no such provider connection');
-export const invalidSync = (errors: FieldError[]) => new ProviderSyncError(ProviderSyncErrorCode.SyncInvalid, describeFieldErrors(errors), errors);
+export const invalidSync = (errors: FieldError[]) =>
+  new ProviderSyncError(ProviderSyncErrorCode.SyncInvalid, describeFieldErrors(errors), errors);
 export const providerUnavailable = (message: string) => new ProviderSyncError(ProviderSyncErrorCode.ProviderUnavailable, message);

@@ -4,7 +4,16 @@ import { assertUnreachable, Money, type Decider } from '@llmlab/domain';
 export type ImportsCommand =
   | {
       type: 'StartRun';
-      data: { runId: string; connectionId: string; organizationId: string; provider: Provider; from: string; to: string; trigger: SyncTrigger; at: string };
+      data: {
+        runId: string;
+        connectionId: string;
+        organizationId: string;
+        provider: Provider;
+        from: string;
+        to: string;
+        trigger: SyncTrigger;
+        at: string;
+      };
     }
   | {
       type: 'ImportPage';
@@ -35,7 +44,15 @@ export interface ImportsState {
   watermark: string | null;
 }
 
-const initialState = (): ImportsState => ({ connectionId: '', organizationId: '', provider: null, costs: new Map(), usage: new Map(), runs: new Map(), watermark: null });
+const initialState = (): ImportsState => ({
+  connectionId: '',
+  organizationId: '',
+  provider: null,
+  costs: new Map(),
+  usage: new Map(),
+  runs: new Map(),
+  watermark: null,
+});
 
 export const costKey = (b: { day: string; externalProjectId: string | null; model: string | null; lineItem: string | null }) =>
   JSON.stringify([b.day, b.externalProjectId, b.model, b.lineItem]);
@@ -43,7 +60,11 @@ export const usageKey = (b: { day: string; externalProjectId: string | null; mod
   JSON.stringify([b.day, b.externalProjectId, b.model, b.kind]);
 
 const sameUsage = (a: UsageBucket, b: UsageBucket) =>
-  a.projectId === b.projectId && a.inputTokens === b.inputTokens && a.outputTokens === b.outputTokens && a.cachedInputTokens === b.cachedInputTokens && a.requests === b.requests;
+  a.projectId === b.projectId &&
+  a.inputTokens === b.inputTokens &&
+  a.outputTokens === b.outputTokens &&
+  a.cachedInputTokens === b.cachedInputTokens &&
+  a.requests === b.requests;
 
 /** The running run, if any (at most one per connection). */
 export const runningRun = (state: ImportsState): RunState | undefined => [...state.runs.values()].find((r) => r.status === 'running');
@@ -57,7 +78,16 @@ function decide(command: ImportsCommand, state: ImportsState): ProviderSyncEvent
       return [
         {
           type: 'ProviderSyncRunStarted',
-          data: { runId: d.runId, connectionId: d.connectionId, organizationId: d.organizationId, provider: d.provider, from: d.from, to: d.to, trigger: d.trigger, startedAt: d.at },
+          data: {
+            runId: d.runId,
+            connectionId: d.connectionId,
+            organizationId: d.organizationId,
+            provider: d.provider,
+            from: d.from,
+            to: d.to,
+            trigger: d.trigger,
+            startedAt: d.at,
+          },
         },
       ];
     }
@@ -75,14 +105,17 @@ function decide(command: ImportsCommand, state: ImportsState): ProviderSyncEvent
         const amount = new Money(bucket.amount).toFixed();
         const previous = state.costs.get(key);
         if (!previous) imported.push({ ...bucket, amount, currency: 'USD' });
-        else if (!new Money(previous.amount).eq(amount)) corrected.push({ ...bucket, amount, currency: 'USD', previousAmount: previous.amount });
+        else if (!new Money(previous.amount).eq(amount))
+          corrected.push({ ...bucket, amount, currency: 'USD', previousAmount: previous.amount });
       }
       const usagePage = new Map<string, UsageBucket>();
       for (const bucket of d.usage) usagePage.set(usageKey(bucket), bucket);
-      const usage = [...usagePage].filter(([key, bucket]) => {
-        const previous = state.usage.get(key);
-        return !previous || !sameUsage(previous, bucket);
-      }).map(([, bucket]) => bucket);
+      const usage = [...usagePage]
+        .filter(([key, bucket]) => {
+          const previous = state.usage.get(key);
+          return !previous || !sameUsage(previous, bucket);
+        })
+        .map(([, bucket]) => bucket);
       const events: ProviderSyncEvent[] = [];
       const common = { runId: d.runId, ...base, provider, page: d.page };
       if (imported.length) events.push({ type: 'ProviderCostsImported', data: { ...common, buckets: imported } });
@@ -93,7 +126,18 @@ function decide(command: ImportsCommand, state: ImportsState): ProviderSyncEvent
     case 'CompleteRun': {
       const run = state.runs.get(command.data.runId);
       if (!run || run.status !== 'running') return [];
-      return [{ type: 'ProviderSyncRunCompleted', data: { runId: run.runId, ...base, pagesFetched: command.data.pagesFetched, rowsImported: run.rowsImported, completedAt: command.data.at } }];
+      return [
+        {
+          type: 'ProviderSyncRunCompleted',
+          data: {
+            runId: run.runId,
+            ...base,
+            pagesFetched: command.data.pagesFetched,
+            rowsImported: run.rowsImported,
+            completedAt: command.data.at,
+          },
+        },
+      ];
     }
     case 'FailRun': {
       const run = state.runs.get(command.data.runId);
@@ -101,7 +145,14 @@ function decide(command: ImportsCommand, state: ImportsState): ProviderSyncEvent
       return [
         {
           type: 'ProviderSyncRunFailed',
-          data: { runId: run.runId, ...base, pagesFetched: command.data.pagesFetched, rowsImported: run.rowsImported, error: command.data.error.slice(0, 500), failedAt: command.data.at },
+          data: {
+            runId: run.runId,
+            ...base,
+            pagesFetched: command.data.pagesFetched,
+            rowsImported: run.rowsImported,
+            error: command.data.error.slice(0, 500),
+            failedAt: command.data.at,
+          },
         },
       ];
     }
@@ -124,7 +175,15 @@ function evolve(state: ImportsState, event: ProviderSyncEvent): ImportsState {
       state.connectionId = d.connectionId;
       state.organizationId = d.organizationId;
       state.provider = d.provider;
-      state.runs.set(d.runId, { runId: d.runId, from: d.from, to: d.to, trigger: d.trigger, status: 'running', pagesFetched: 0, rowsImported: 0 });
+      state.runs.set(d.runId, {
+        runId: d.runId,
+        from: d.from,
+        to: d.to,
+        trigger: d.trigger,
+        status: 'running',
+        pagesFetched: 0,
+        rowsImported: 0,
+      });
       return state;
     }
     case 'ProviderCostsImported':

@@ -43,14 +43,28 @@ export class SyncRunner {
   }
 
   /** Starts a run (or returns the running one) and runs it in the background. */
-  async begin(connection: ConnectionState, range: { from: Date; to: Date }, trigger: SyncTrigger, metadata = metadataFromContext()): Promise<{ runId: string }> {
+  async begin(
+    connection: ConnectionState,
+    range: { from: Date; to: Date },
+    trigger: SyncTrigger,
+    metadata = metadataFromContext(),
+  ): Promise<{ runId: string }> {
     const runId = randomUUID();
     const result = await this.runner.run(
       providerSyncStreams.imports(connection.connectionId),
       importsDecider,
       {
         type: 'StartRun',
-        data: { runId, connectionId: connection.connectionId, organizationId: connection.organizationId, provider: connection.provider!, from: range.from.toISOString(), to: range.to.toISOString(), trigger, at: new Date().toISOString() },
+        data: {
+          runId,
+          connectionId: connection.connectionId,
+          organizationId: connection.organizationId,
+          provider: connection.provider!,
+          from: range.from.toISOString(),
+          to: range.to.toISOString(),
+          trigger,
+          at: new Date().toISOString(),
+        },
       },
       { metadata },
     );
@@ -79,7 +93,9 @@ export class SyncRunner {
   private launch(connection: ConnectionState, runId: string): void {
     if (this.inFlight.has(runId)) return;
     const work = this.execute(connection, runId)
-      .catch((err: unknown) => this.logger.error({ runId, connectionId: connection.connectionId, err: (err as Error).message }, 'sync run failed to record'))
+      .catch((err: unknown) =>
+        this.logger.error({ runId, connectionId: connection.connectionId, err: (err as Error).message }, 'sync run failed to record'),
+      )
       .finally(() => this.inFlight.delete(runId));
     this.inFlight.set(runId, work);
   }
@@ -95,7 +111,10 @@ export class SyncRunner {
     const mapping = new Map(connection.mappings.map((m) => [m.externalId, m.projectId]));
     const projectOf = (external: string | null) => (external === null ? null : (mapping.get(external) ?? null));
     let pages = 0;
-    const importPage = async (costs: { day: string; externalProjectId: string | null; model: string | null; lineItem: string | null; amount: string }[], usage: Omit<UsageBucket, 'projectId'>[]) => {
+    const importPage = async (
+      costs: { day: string; externalProjectId: string | null; model: string | null; lineItem: string | null; amount: string }[],
+      usage: Omit<UsageBucket, 'projectId'>[],
+    ) => {
       pages++;
       const result = await this.runner.run(
         stream,
@@ -117,12 +136,25 @@ export class SyncRunner {
       const access = { adminKey: await this.connections.adminKey(connection), baseUrl: connection.baseUrl };
       for await (const page of plugin.costs(this.connections.http, access, range)) await importPage(page.rows, []);
       for await (const page of plugin.usage(this.connections.http, access, range)) await importPage([], page.rows);
-      const done = await this.runner.run(stream, importsDecider, { type: 'CompleteRun', data: { runId, pagesFetched: pages, at: new Date().toISOString() } }, { metadata });
+      const done = await this.runner.run(
+        stream,
+        importsDecider,
+        { type: 'CompleteRun', data: { runId, pagesFetched: pages, at: new Date().toISOString() } },
+        { metadata },
+      );
       await this.store.applyImports(done.events, done.state);
       this.logger.info({ runId, connectionId: connection.connectionId, pages }, 'provider sync completed');
-      if (this.reporter) await this.reporter.afterSync(connection.organizationId, range, metadata.correlationId).catch((err: Error) => this.logger.warn({ runId, err: err.message }, 'reconciliation after sync failed'));
+      if (this.reporter)
+        await this.reporter
+          .afterSync(connection.organizationId, range, metadata.correlationId)
+          .catch((err: Error) => this.logger.warn({ runId, err: err.message }, 'reconciliation after sync failed'));
     } catch (err) {
-      const failed = await this.runner.run(stream, importsDecider, { type: 'FailRun', data: { runId, pagesFetched: pages, error: (err as Error).message, at: new Date().toISOString() } }, { metadata });
+      const failed = await this.runner.run(
+        stream,
+        importsDecider,
+        { type: 'FailRun', data: { runId, pagesFetched: pages, error: (err as Error).message, at: new Date().toISOString() } },
+        { metadata },
+      );
       await this.store.applyImports(failed.events, failed.state);
       this.logger.warn({ runId, connectionId: connection.connectionId, err: (err as Error).message }, 'provider sync failed');
     }

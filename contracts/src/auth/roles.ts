@@ -58,6 +58,12 @@ export const PERMISSIONS = {
     description: "read the reconciliation of the providers' bills with the recorded spend, and its tolerance",
   },
   'reconciliation:configure': { minRole: 'admin', apiKeyScope: null, description: 'change the reconciliation tolerance' },
+  // Provider connections hold admin keys of the organization's provider accounts: owners and admins only.
+  'providers:manage': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'register, read, change and remove provider connections; start syncs and read their runs',
+  },
   'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
   'pricing:refresh': {
     minRole: 'admin',

@@ -17,6 +17,7 @@ import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
 import { MetricsController } from './metrics/metrics.controller';
 import { PricingModule } from './pricing/pricing.module';
+import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
@@ -45,6 +46,7 @@ export class GatewayModule {
         PricingModule,
         AlertsRoutesModule,
         ReconciliationModule,
+        ProviderSyncRoutesModule,
         WebModule,
       ],
       controllers: [HealthController, MetricsController],

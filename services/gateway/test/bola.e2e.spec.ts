@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, createSession, createTestDatabase, TestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import { Agent, createSession, createTestDatabase, FakeOpenAiServer, TestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
 
 jest.setTimeout(300_000);
 
@@ -63,18 +63,36 @@ describe('broken object-level authorization walk', () => {
   /** B's real ids by path parameter name; a parameter not listed here gets a random UUID. */
   let bIds: Record<string, string>;
   const calls: string[] = [];
+  // Tenant B's provider connection needs a provider that accepts its key: the fake, trusted by provider-sync.
+  const openai = new FakeOpenAiServer();
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url });
+    await openai.start();
+    openai.adminKeys.add('sk-admin-bola-tenant-b');
+    platform = await TestPlatform.start({ databaseUrl: db.url, env: { PROVIDER_SYNC_TRUSTED_ORIGINS: openai.url } });
     await platform.waitForReadiness(200, 60_000);
     a = await createSession(platform.gatewayUrl, { name: 'Tenant A', organizationName: 'Tenant A Org', projectName: 'A project' });
     b = await createSession(platform.gatewayUrl, { name: 'Tenant B', organizationName: 'Tenant B Org', projectName: 'B secret project' });
-    bIds = { orgId: b.organizationId, projectId: b.projectId, userId: b.id, keyId: b.apiKey.id };
+    const connection = await b.agent.post(`/v1/organizations/${b.organizationId}/providers`, {
+      provider: 'openai',
+      name: 'B provider',
+      credentials: { adminKey: 'sk-admin-bola-tenant-b' },
+      baseUrl: openai.url,
+    });
+    expect(connection.status).toBe(201);
+    bIds = {
+      orgId: b.organizationId,
+      projectId: b.projectId,
+      userId: b.id,
+      keyId: b.apiKey.id,
+      connectionId: connection.body.connectionId,
+    };
     doc = (await new Agent(platform.gatewayUrl).get('/docs-json')).body;
   });
   afterAll(async () => {
     await platform?.stop();
+    await openai.stop();
     await db?.drop();
   });
 

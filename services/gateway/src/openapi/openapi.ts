@@ -73,7 +73,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage, reconciliation), acknowledgement, deliveries, and the alert settings',
     )
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
-    .addTag('providers', "Provider connections (encrypted admin keys), their syncs and the imported provider costs")
+    .addTag('providers', 'Provider connections (encrypted admin keys), their syncs and the imported provider costs')
     .addTag('reconciliation', "What the providers billed against what was recorded, per UTC day, and the organization's tolerance")
     .build();
   const document = SwaggerModule.createDocument(app, config, {

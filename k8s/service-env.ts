@@ -15,6 +15,7 @@ import { gatewayEnv } from '../services/gateway/src/gateway.config';
 import { authEnv } from '../services/auth/src/auth.config';
 import { ingestionEnv } from '../services/ingestion/src/ingestion.config';
 import { alertsEnv } from '../services/alerts/src/alerts.config';
+import { providerSyncEnv } from '../services/provider-sync/src/provider-sync.config';
 import type { K8sObject } from './manifest-validation';
 
 export const ROOT = join(__dirname, '..');
@@ -25,6 +26,7 @@ const OWN_ENV: Partial<Record<ServiceName, { identifier: string; shape: ZodRawSh
   auth: { identifier: 'authEnv', shape: authEnv },
   ingestion: { identifier: 'ingestionEnv', shape: ingestionEnv },
   alerts: { identifier: 'alertsEnv', shape: alertsEnv },
+  'provider-sync': { identifier: 'providerSyncEnv', shape: providerSyncEnv },
 };
 
 /** The identifier a service's main.ts passes as `env:`, so a service that gains its own variables fails the tests until it is listed above. */
@@ -71,11 +73,8 @@ export function loadsMasterKey(name: ServiceName): boolean {
   return name !== 'gateway' && 'MASTER_ENCRYPTION_KEY' in (OWN_ENV[name]?.shape ?? {});
 }
 
-/**
- * Services given MASTER_ENCRYPTION_KEY without reading it yet: provider-sync owns the provider credentials it
- * will encrypt with it, so its deployments carry the key already and adding the code needs no new secret wiring.
- */
-export const PROVISIONED_AHEAD: Partial<Record<ServiceName, string[]>> = { 'provider-sync': ['MASTER_ENCRYPTION_KEY'] };
+/** Services given a variable without reading it yet (none now: provider-sync reads the master key it was given). */
+export const PROVISIONED_AHEAD: Partial<Record<ServiceName, string[]>> = {};
 
 /** Services that must get MASTER_ENCRYPTION_KEY from the Secret: those that load it, and those it is provisioned for. */
 export function needsMasterKey(name: ServiceName): boolean {

@@ -2,9 +2,18 @@ import { ALERTS_ERROR_CODES, type AlertsErrorCode } from './alerts/alerts.errors
 import { AUTH_ERROR_CODES, type AuthErrorCode } from './auth/auth.errors';
 import { MessagingErrorCode, ScopeErrorCode } from './errors';
 import { INGESTION_ERROR_CODES, type IngestionErrorCode } from './ingestion/ingestion.errors';
+import { PROVIDER_SYNC_ERROR_CODES, type ProviderSyncErrorCode } from './provider-sync/provider-sync.errors';
+import { RECONCILIATION_ERROR_CODES, type ReconciliationErrorCode } from './provider-sync/reconciliation.errors';
 
 /** Every code a service may put in an `ErrorReply`: the gateway maps each one to an HTTP status. */
-export type ErrorCode = MessagingErrorCode | ScopeErrorCode | AuthErrorCode | IngestionErrorCode | AlertsErrorCode;
+export type ErrorCode =
+  | MessagingErrorCode
+  | ScopeErrorCode
+  | AuthErrorCode
+  | IngestionErrorCode
+  | AlertsErrorCode
+  | ReconciliationErrorCode
+  | ProviderSyncErrorCode;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(MessagingErrorCode),
@@ -12,6 +21,8 @@ const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...AUTH_ERROR_CODES,
   ...INGESTION_ERROR_CODES,
   ...ALERTS_ERROR_CODES,
+  ...RECONCILIATION_ERROR_CODES,
+  ...PROVIDER_SYNC_ERROR_CODES,
 ]);
 
 /** A code off the wire that this version of the contracts declares (a newer service may send one it does not). */

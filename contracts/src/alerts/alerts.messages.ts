@@ -1,4 +1,5 @@
 import type { MoneyAmount } from '../ingestion/usage-event';
+import type { ReconciliationDirection } from '../provider-sync/reconciliation.events';
 
 /**
  * Requests and replies of the alerts subjects. The tenant is the organization of the request context, which the
@@ -134,6 +135,11 @@ export interface AlertRuleSettings {
   errorRate: { enabled: boolean; minErrorRatePercent: number; minRequests: number; cooldownMinutes: number };
   /** Usage that could not be priced, once per local day of the organization. */
   unpriced: { enabled: boolean };
+  /**
+   * A UTC day on which a provider billed more than was recorded (unrecorded) or less (overrecorded) by more than
+   * `threshold` USD (a decimal string), once per provider, day and direction (provider-sync's reconciliation).
+   */
+  reconciliation: { enabled: boolean; threshold: string };
 }
 
 export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
@@ -142,6 +148,7 @@ export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
   anomaly: { enabled: true, sensitivity: 6, minIncrease: '1', cooldownMinutes: 240 },
   errorRate: { enabled: true, minErrorRatePercent: 5, minRequests: 50, cooldownMinutes: 60 },
   unpriced: { enabled: true },
+  reconciliation: { enabled: true, threshold: '10' },
 };
 
 export const DEFAULT_ALERT_TIME_ZONE = 'UTC';
@@ -164,7 +171,7 @@ export interface UpdateAlertSettingsRequest {
   expectedRevision?: number;
 }
 
-export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'error_rate', 'unpriced'] as const;
+export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'error_rate', 'unpriced', 'reconciliation'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
@@ -349,4 +356,15 @@ export type AlertNotificationData =
   | (AlertNotificationBase & { kind: 'forecast'; spend: MoneyAmount; projected: MoneyAmount; budget: MoneyAmount; percentage: string })
   | (AlertNotificationBase & { kind: 'anomaly'; spend: MoneyAmount; baseline: MoneyAmount; score: string })
   | (AlertNotificationBase & { kind: 'error_rate'; requests: number; errors: number; errorRate: string; baselineRate: string })
-  | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] });
+  | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] })
+  | (AlertNotificationBase & {
+      kind: 'reconciliation';
+      provider: string;
+      /** The UTC day, `YYYY-MM-DD`. */
+      day: string;
+      direction: ReconciliationDirection;
+      recorded: MoneyAmount;
+      billed: MoneyAmount;
+      /** |billed − recorded|. */
+      difference: MoneyAmount;
+    });

@@ -51,6 +51,19 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: 'add, test and remove notification channels (they hold outbound URLs and secrets); change the alert rules and time zone',
   },
+  // The reconciliation spans the organization's provider bills: users only.
+  'reconciliation:read': {
+    minRole: 'viewer',
+    apiKeyScope: null,
+    description: "read the reconciliation of the providers' bills with the recorded spend, and its tolerance",
+  },
+  'reconciliation:configure': { minRole: 'admin', apiKeyScope: null, description: 'change the reconciliation tolerance' },
+  // Provider connections hold admin keys of the organization's provider accounts: owners and admins only.
+  'providers:manage': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'register, read, change and remove provider connections; start syncs and read their runs',
+  },
   'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
   'pricing:refresh': {
     minRole: 'admin',

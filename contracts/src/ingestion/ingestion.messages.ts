@@ -179,3 +179,47 @@ export interface RefreshPricingResult {
   /** Entries in the catalog after the refresh, including closed periods. */
   entries: number;
 }
+
+/** How recorded spend is summed per UTC day and provider: alone, or also by model or by project. */
+export type RecordedSpendGroupBy = 'day' | 'model' | 'project';
+export const RECORDED_SPEND_GROUPS: readonly RecordedSpendGroupBy[] = ['day', 'model', 'project'];
+
+/**
+ * Recorded spend of the context's organization per UTC day and provider (and model or project), for reconciling
+ * it with what the providers billed. `from` and `to` are RFC 3339 instants widened to whole UTC days: every day the
+ * range `[from, to)` touches. At most 400 days. Keyset-paginated: `cursor` is the previous page's `nextCursor`.
+ */
+export interface RecordedSpendRequest extends CostRange {
+  groupBy: RecordedSpendGroupBy;
+  /** Only this provider's records (the provider id as recorded, e.g. `openai`). */
+  provider?: string;
+  /** Rows per page, 1 to 5,000; 2,000 when absent. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RecordedSpendRow {
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  provider: string;
+  /** With `groupBy: model`. */
+  model?: string;
+  /** With `groupBy: project`. */
+  projectId?: string;
+  /** Priced and explicit costs; unpriced records add nothing and are counted in `unpriced`. */
+  cost: MoneyAmount;
+  requests: number;
+  unpriced: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+export interface RecordedSpendPage {
+  /** The whole UTC days the rows cover: `[from, to)`, both at midnight UTC. */
+  from: string;
+  to: string;
+  groupBy: RecordedSpendGroupBy;
+  data: RecordedSpendRow[];
+  nextCursor: string | null;
+}

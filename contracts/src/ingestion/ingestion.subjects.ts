@@ -9,6 +9,8 @@ import type {
   PriceOverrideRef,
   PricingModelsPage,
   PricingModelsRequest,
+  RecordedSpendPage,
+  RecordedSpendRequest,
   RefreshPricingRequest,
   RefreshPricingResult,
   UsageRecordsPage,
@@ -24,6 +26,8 @@ export const ingestionSubjects = {
   costSummary: defineSubject<CostSummaryRequest, CostSummary>('ingestion.query.cost-summary'),
   costBreakdown: defineSubject<CostBreakdownRequest, CostBreakdown>('ingestion.query.cost-breakdown'),
   usageRecords: defineSubject<UsageRecordsRequest, UsageRecordsPage>('ingestion.query.usage-records'),
+  /** Recorded spend per UTC day and provider, for provider-sync's reconciliation (no gateway route of its own). */
+  recordedSpend: defineSubject<RecordedSpendRequest, RecordedSpendPage>('ingestion.query.recorded-spend'),
   pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),
   listPriceOverrides: defineSubject<Record<string, never>, PriceOverrideList>('ingestion.query.list-price-overrides'),
   createPriceOverride: defineSubject<CreatePriceOverrideRequest, PriceOverrideData>('ingestion.cmd.create-price-override'),

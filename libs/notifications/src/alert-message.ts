@@ -146,6 +146,25 @@ export function describeAlert(alert: AlertNotification): AlertMessage {
         ],
         severity: 'info',
       };
+    case 'reconciliation':
+      return {
+        title: alert.direction === 'unrecorded' ? 'Provider billed more than was recorded' : 'Recorded spend above the provider bill',
+        summary:
+          alert.direction === 'unrecorded'
+            ? `${alert.provider} billed ${formatMoney(alert.billed)} on ${alert.day} (UTC), ${formatMoney(alert.difference)} more than ` +
+              `the ${formatMoney(alert.recorded)} recorded: some callers bypass instrumentation.`
+            : `${formatMoney(alert.recorded)} was recorded for ${alert.provider} on ${alert.day} (UTC), ${formatMoney(alert.difference)} ` +
+              `more than the ${formatMoney(alert.billed)} it billed: wrong prices, duplicates or failed calls counted.`,
+        facts: [
+          { label: 'Provider', value: alert.provider },
+          { label: 'Day (UTC)', value: alert.day },
+          { label: 'Billed', value: formatMoney(alert.billed) },
+          { label: 'Recorded', value: formatMoney(alert.recorded) },
+          { label: alert.direction === 'unrecorded' ? 'Unrecorded' : 'Overrecorded', value: formatMoney(alert.difference) },
+          ...common,
+        ],
+        severity: 'warning',
+      };
     default:
       return assertNever(alert);
   }

@@ -4,7 +4,7 @@ export interface Money {
   currency: string;
 }
 
-export type AlertKind = 'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'unpriced';
+export type AlertKind = 'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'unpriced' | 'reconciliation';
 
 export interface AlertScope {
   type: 'organization' | 'project' | 'tag' | 'end_user';
@@ -77,5 +77,19 @@ export interface UnpricedAlert extends AlertBase {
   models: string[];
 }
 
+/** A provider billed more (unrecorded) or less (overrecorded) than was recorded on one UTC day (`period` is that day). */
+export interface ReconciliationAlert extends AlertBase {
+  kind: 'reconciliation';
+  /** The provider id, e.g. `openai`. */
+  provider: string;
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  direction: 'unrecorded' | 'overrecorded';
+  recorded: Money;
+  billed: Money;
+  /** |billed − recorded|. */
+  difference: Money;
+}
+
 /** The payload every channel renders; the webhook channel sends it as is. */
-export type AlertNotification = ThresholdAlert | ForecastAlert | AnomalyAlert | ErrorRateAlert | UnpricedAlert;
+export type AlertNotification = ThresholdAlert | ForecastAlert | AnomalyAlert | ErrorRateAlert | UnpricedAlert | ReconciliationAlert;

@@ -9,6 +9,7 @@ export type {
   Money,
   ThresholdAlert,
   UnpricedAlert,
+  ReconciliationAlert,
 } from './alert-notification';
 export { describeAlert, formatMoney, formatPercent, formatPeriod, type AlertMessage, type AlertSeverity } from './alert-message';
 export { classifyAddress, type AddressClass, type AddressVerdict } from './outbound/ip-address';

@@ -7,3 +7,4 @@ export * from './decider-spec';
 export * from './service-harness';
 export * from './mailbox';
 export * from './personal-data';
+export * from './fake-providers';

@@ -56,6 +56,7 @@ import { SettingsRepository } from './settings/settings.repository';
 import { SpendProjection } from './spend/spend.projection';
 import { SpendRepository } from './spend/spend.repository';
 import { SpendWorker } from './spend/spend.worker';
+import { ReconciliationWorker } from './reconciliation/reconciliation.worker';
 
 /** Past the outbound timeout, so a claim outlives any attempt it covers. */
 const LEASE_MARGIN_MS = 5_000;
@@ -225,10 +226,19 @@ const LEASE_MARGIN_MS = 5_000;
     DeliveryWorker,
     ReadModelsWorker,
     SpendWorker,
+    ReconciliationWorker,
     DirectoryWorker,
     // Channel keys are in their table before anything is sent; deliveries are consumed before alerts can fire; usage
     // marks organizations for the scheduler, which starts last.
-    backgroundWorkers(ChannelKeysWorker, DeliveryWorker, ReadModelsWorker, SpendWorker, DirectoryWorker, EvaluationScheduler),
+    backgroundWorkers(
+      ChannelKeysWorker,
+      DeliveryWorker,
+      ReadModelsWorker,
+      SpendWorker,
+      DirectoryWorker,
+      ReconciliationWorker,
+      EvaluationScheduler,
+    ),
   ],
 })
 export class AlertsModule {}

@@ -16,6 +16,8 @@ import { ProblemFilter } from './http/problem';
 import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
 import { PricingModule } from './pricing/pricing.module';
+import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
+import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
 
@@ -35,7 +37,17 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      imports: [IdentityModule.forRoot(deps), AuthRoutesModule, UsageModule, CostsModule, PricingModule, AlertsRoutesModule, WebModule],
+      imports: [
+        IdentityModule.forRoot(deps),
+        AuthRoutesModule,
+        UsageModule,
+        CostsModule,
+        PricingModule,
+        AlertsRoutesModule,
+        ReconciliationModule,
+        ProviderSyncRoutesModule,
+        WebModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: deps.config },

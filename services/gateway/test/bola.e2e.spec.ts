@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Agent, createTestDatabase, TestDatabase, TestPlatform, type HttpResult } from '@llmlab/testing';
+import { Agent, createTestDatabase, FakeOpenAiServer, TestDatabase, TestPlatform, type HttpResult } from '@llmlab/testing';
 import { ROLES, type Role } from '@llmlab/contracts';
-import { BOLA_CHANNEL_ORIGIN, BOLA_SEEDS, createBolaWorld, seedVictim, type BolaWorld } from './bola.seed';
+import { BOLA_CHANNEL_ORIGIN, BOLA_PROVIDER_ADMIN_KEY, BOLA_SEEDS, createBolaWorld, seedVictim, type BolaWorld } from './bola.seed';
 
 jest.setTimeout(300_000);
 
@@ -83,15 +83,23 @@ describe('broken object-level authorization walk', () => {
   let doc: Document;
   let ids: Record<string, string>;
   let operations: Walked[];
+  // The victim's provider connection needs a provider that accepts its key: the fake, trusted by provider-sync.
+  const openai = new FakeOpenAiServer();
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    await openai.start();
+    openai.adminKeys.add(BOLA_PROVIDER_ADMIN_KEY);
     platform = await TestPlatform.start({
       databaseUrl: db.url,
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ALERTS_TRUSTED_ORIGINS: BOLA_CHANNEL_ORIGIN },
+      env: {
+        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ALERTS_TRUSTED_ORIGINS: BOLA_CHANNEL_ORIGIN,
+        PROVIDER_SYNC_TRUSTED_ORIGINS: openai.url,
+      },
     });
     await platform.waitForReadiness(200, 60_000);
-    world = await createBolaWorld(platform.gatewayUrl, platform.mailbox);
+    world = await createBolaWorld(platform.gatewayUrl, platform.mailbox, openai.url);
     ids = await seedVictim(world);
     doc = (await new Agent(platform.gatewayUrl).get('/docs-json')).body;
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -105,6 +113,7 @@ describe('broken object-level authorization walk', () => {
   }, 240_000);
   afterAll(async () => {
     await platform?.stop();
+    await openai.stop();
     await db?.drop();
   });
 

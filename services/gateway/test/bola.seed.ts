@@ -24,8 +24,13 @@ export interface BolaWorld {
   viewer: SignedUpUser;
   /** An admin-scoped API key of a second project of the victim organization. */
   otherProjectKey: Agent;
+  /** The fake provider the victim's connection is registered against (trusted by provider-sync in the walk). */
+  providerUrl: string;
   secrets: string[];
 }
+
+/** The admin key the fake provider accepts for the victim's connection. */
+export const BOLA_PROVIDER_ADMIN_KEY = 'sk-admin-victim-secret-key';
 
 /** The real id of one victim resource; `ids` holds the seeds declared before it. */
 export type Seed = (world: BolaWorld, ids: Readonly<Record<string, string>>) => Promise<string>;
@@ -58,6 +63,19 @@ export const BOLA_SEEDS: Record<string, Seed> = {
   // The owner: a viewer may remove only itself, so the victim's owner must survive every caller.
   userId: async (w) => w.victim.id,
   keyId: async (w) => w.victim.apiKey.id,
+  connectionId: async (w) => {
+    const res = expectCreated(
+      await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/providers`, {
+        provider: 'openai',
+        name: 'victim-secret-connection',
+        credentials: { adminKey: BOLA_PROVIDER_ADMIN_KEY },
+        baseUrl: w.providerUrl,
+      }),
+      'a provider connection',
+    );
+    w.secrets.push('victim-secret-connection', BOLA_PROVIDER_ADMIN_KEY);
+    return res.body.connectionId;
+  },
   invitationId: async (w) => {
     const res = expectCreated(
       await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/invitations`, {
@@ -132,7 +150,7 @@ export const BOLA_SEEDS: Record<string, Seed> = {
 };
 
 /** Signs the victim, the foreign tenant and the viewer up, and gives the victim a second project with its own key. */
-export async function createBolaWorld(gatewayUrl: string, mailbox: Mailbox): Promise<BolaWorld> {
+export async function createBolaWorld(gatewayUrl: string, mailbox: Mailbox, providerUrl: string): Promise<BolaWorld> {
   const foreign = await createSession(gatewayUrl, {
     name: 'Foreign Owner',
     organizationName: 'Foreign Org',
@@ -160,6 +178,7 @@ export async function createBolaWorld(gatewayUrl: string, mailbox: Mailbox): Pro
     foreign,
     viewer,
     otherProjectKey: new Agent(gatewayUrl, { 'x-api-key': key.body.key }),
+    providerUrl,
     secrets: ['victim-secret-project', victim.email, victim.name, 'Victim Org'],
   };
 }

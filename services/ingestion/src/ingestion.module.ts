@@ -6,6 +6,8 @@ import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, PG_POOL, SERVICE
 import { CostController } from './costs/cost.controller';
 import { CostQueries } from './costs/cost.queries';
 import { CostRepository } from './costs/cost.repository';
+import { RecordedSpendQueries } from './costs/recorded-spend.queries';
+import { RecordedSpendRepository } from './costs/recorded-spend.repository';
 import { UsageRecordRepository } from './costs/usage-record.repository';
 import type { IngestionConfig } from './ingestion.config';
 import { CatalogPollWorker } from './price-catalog/catalog-poll.worker';
@@ -48,6 +50,8 @@ import { UsageRecordingHandler } from './usage/usage-recording.handler';
     CostRepository,
     UsageRecordRepository,
     CostQueries,
+    RecordedSpendRepository,
+    RecordedSpendQueries,
     UsageRecordingHandler,
     UsagePartitions,
     UsageProjectionRepository,

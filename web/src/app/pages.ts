@@ -20,6 +20,13 @@ export const PAGES: DashboardPage[] = [
   { path: 'overview', title: 'Overview', section: 'Spend', scope: 'either', load: () => import('../features/overview/OverviewPage') },
   { path: 'costs', title: 'Cost explorer', section: 'Spend', scope: 'either', load: () => import('../features/costs/CostExplorerPage') },
   { path: 'usage', title: 'Usage records', section: 'Spend', scope: 'project', load: () => import('../features/usage/UsageRecordsPage') },
+  {
+    path: 'reconciliation',
+    title: 'Reconciliation',
+    section: 'Spend',
+    scope: 'organization',
+    load: () => import('../features/reconciliation/ReconciliationPage'),
+  },
   { path: 'budgets', title: 'Budgets', section: 'Alerting', scope: 'organization', load: () => import('../features/budgets/BudgetsPage') },
   { path: 'alerts', title: 'Alerts', section: 'Alerting', scope: 'organization', load: () => import('../features/alerts/AlertsPage') },
   { path: 'alerts/:alertId', title: 'Alert', scope: 'organization', load: () => import('../features/alerts/AlertDetailPage') },

@@ -9,6 +9,8 @@ export interface OutboundRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** POST unless told (provider-sync reads providers' reports with GET and an empty body). */
+  method?: 'GET' | 'POST';
 }
 
 export interface OutboundResponse {
@@ -55,6 +57,11 @@ export class OutboundClient {
     return checkUrl(url, this.policy, rule);
   }
 
+  /** The request as a GET (no body sent), under the same rules as `post`. */
+  get(request: Omit<OutboundRequest, 'body' | 'method'>, rule?: DestinationRule): Promise<OutboundResult> {
+    return this.post({ ...request, body: '', method: 'GET' }, rule);
+  }
+
   async post(request: OutboundRequest, rule?: DestinationRule): Promise<OutboundResult> {
     const started = Date.now();
     const deadline = new AbortController();
@@ -88,8 +95,8 @@ export class OutboundClient {
         hostname,
         port: url.port || undefined,
         path: url.pathname + url.search,
-        method: 'POST',
-        headers: { ...request.headers, 'content-length': String(body.length) },
+        method: request.method ?? 'POST',
+        headers: request.method === 'GET' ? request.headers : { ...request.headers, 'content-length': String(body.length) },
         lookup: pinnedLookup(pinned),
         // A fresh connection per request: a pooled socket would skip the check this request just made.
         agent: false,
@@ -139,7 +146,8 @@ export class OutboundClient {
         res.on('error', cutOff);
         res.on('close', cutOff);
       });
-      req.end(body);
+      if (request.method === 'GET') req.end();
+      else req.end(body);
     });
   }
 }

@@ -51,6 +51,18 @@ export function sampleAlerts(): AlertNotification[] {
       baselineRate: '1.2',
     },
     { ...base, period: hour, kind: 'unpriced', records: 37, models: ['acme-llm-2', 'mystery-model'] },
+    {
+      ...base,
+      scope: { type: 'organization' as const, description: 'organization Acme' },
+      period: { unit: 'daily' as const, start: '2025-06-17T00:00:00.000Z', end: '2025-06-18T00:00:00.000Z', timeZone: 'UTC' },
+      kind: 'reconciliation',
+      provider: 'openai',
+      day: '2025-06-17',
+      direction: 'unrecorded',
+      recorded: { amount: '41.250000000000', currency: 'USD' },
+      billed: { amount: '58.9', currency: 'USD' },
+      difference: { amount: '17.650000000000', currency: 'USD' },
+    },
   ];
 }
 

@@ -809,6 +809,155 @@ export interface paths {
         patch: operations["updateAlertSettings"];
         trace?: never;
     };
+    "/v1/organizations/{orgId}/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the providers billed against what was recorded, per UTC day and provider (and model or project), with statuses and totals
+         * @description The range `[from, to)` (the 30 days before now by default) is widened to the whole UTC days it touches, at most 400. Billed figures come from the provider connections' imports; recorded ones from the usage ledger.
+         */
+        get: operations["getReconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/reconciliation/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recorded against the providers' reported tokens per UTC day and model: a missing caller or a wrong price
+         * @description The range `[from, to)` (the 30 days before now by default) is widened to the whole UTC days it touches, at most 400.
+         */
+        get: operations["getTokenReconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/reconciliation-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's reconciliation tolerance (1 % or 0.01 USD by default) */
+        get: operations["getReconciliationSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the reconciliation tolerance (admins)
+         * @description A row is matched when |billed − recorded| is at most `amount` USD, or at most `percent` % of the bill.
+         */
+        patch: operations["updateReconciliationSettings"];
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's provider connections (admins) */
+        get: operations["listProviderConnections"];
+        put?: never;
+        /** Connect a provider account (admins): the admin key is checked against the provider, then stored encrypted */
+        post: operations["registerProviderConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/provider-costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the providers billed (imported costs), grouped by provider, model, day, project or line item; USD decimal strings */
+        get: operations["getProviderCosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/providers/{connectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A provider connection (admins); the key only as its last 4 characters */
+        get: operations["getProviderConnection"];
+        put?: never;
+        post?: never;
+        /** Remove a provider connection (admins); its imports stop counting */
+        delete: operations["removeProviderConnection"];
+        options?: never;
+        head?: never;
+        /** Rename, rotate the admin key, change mappings or the daily sync (admins) */
+        patch: operations["updateProviderConnection"];
+        trace?: never;
+    };
+    "/v1/providers/{connectionId}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a sync of the connection now (admins); follow it in its runs */
+        post: operations["startProviderSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/providers/{connectionId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The connection's latest sync runs (range, status, pages, rows, error) */
+        get: operations["listProviderSyncRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/session/signup": {
         parameters: {
             query?: never;
@@ -1998,7 +2147,7 @@ export interface components {
         };
         AlertNotificationDto: {
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
             /** Format: uuid */
             alertId: string;
             organization: components["schemas"]["NamedRefDto"];
@@ -2061,6 +2210,27 @@ export interface components {
             records?: number;
             /** @description unpriced: their models. */
             models?: string[];
+            /**
+             * @description reconciliation: the provider.
+             * @example openai
+             */
+            provider?: string;
+            /**
+             * @description reconciliation: the UTC day.
+             * @example 2025-06-17
+             */
+            day?: string;
+            /**
+             * @description reconciliation: billed above recorded, or below.
+             * @enum {string}
+             */
+            direction?: "unrecorded" | "overrecorded";
+            /** @description reconciliation: recorded spend of the day. */
+            recorded?: components["schemas"]["MoneyDto"];
+            /** @description reconciliation: the provider's bill of the day. */
+            billed?: components["schemas"]["MoneyDto"];
+            /** @description reconciliation: |billed − recorded|. */
+            difference?: components["schemas"]["MoneyDto"];
         };
         AlertDto: {
             /** Format: uuid */
@@ -2068,7 +2238,7 @@ export interface components {
             /** Format: uuid */
             organizationId: string;
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
             /**
              * @description firing, then acknowledged (by a person) and/or resolved (by the rules).
              * @enum {string}
@@ -2264,12 +2434,18 @@ export interface components {
             /** @example 60 */
             cooldownMinutes: number;
         };
+        ReconciliationRuleSettingsDto: {
+            enabled: boolean;
+            /** @example 10 */
+            threshold: string;
+        };
         AlertRulesDto: {
             threshold: components["schemas"]["RuleEnabledDto"];
             forecast: components["schemas"]["ForecastRuleSettingsDto"];
             anomaly: components["schemas"]["AnomalyRuleSettingsDto"];
             errorRate: components["schemas"]["ErrorRateRuleSettingsDto"];
             unpriced: components["schemas"]["RuleEnabledDto"];
+            reconciliation: components["schemas"]["ReconciliationRuleSettingsDto"];
         };
         AlertSettingsDto: {
             /** Format: uuid */
@@ -2328,12 +2504,23 @@ export interface components {
             /** @default 60 */
             cooldownMinutes: number;
         };
+        ReconciliationRuleDto: {
+            /** @default true */
+            enabled: boolean;
+            /**
+             * @description Least difference between a provider's bill and the recorded spend of one UTC day that alerts, in USD.
+             * @default 10
+             * @example 25
+             */
+            threshold: string;
+        };
         AlertRulesPatchDto: {
             threshold?: components["schemas"]["RuleSwitchDto"];
             forecast?: components["schemas"]["ForecastRuleDto"];
             anomaly?: components["schemas"]["AnomalyRuleDto"];
             errorRate?: components["schemas"]["ErrorRateRuleDto"];
             unpriced?: components["schemas"]["RuleSwitchDto"];
+            reconciliation?: components["schemas"]["ReconciliationRuleDto"];
         };
         UpdateAlertSettingsDto: {
             /**
@@ -2342,6 +2529,257 @@ export interface components {
              */
             timeZone?: string;
             rules?: components["schemas"]["AlertRulesPatchDto"];
+        };
+        ToleranceDto: {
+            /**
+             * @description Percent of the bill, a decimal string from 0 to 100.
+             * @example 1
+             */
+            percent: string;
+            /**
+             * @description USD, a decimal string.
+             * @example 0.01
+             */
+            amount: string;
+        };
+        ReconciliationRowDto: {
+            /**
+             * @description The UTC day.
+             * @example 2026-03-02
+             */
+            day: string;
+            /** @example openai */
+            provider: string;
+            /**
+             * @description groupBy=model.
+             * @example gpt-4o
+             */
+            model?: string;
+            /**
+             * Format: uuid
+             * @description groupBy=project: the LLMLab project, null for billed spend no project mapping covers.
+             */
+            projectId?: string | null;
+            /** @description What ingestion recorded. */
+            recorded: components["schemas"]["MoneyDto"];
+            /** @description What the provider billed (imported by the sync). */
+            billed: components["schemas"]["MoneyDto"];
+            /** @description billed − recorded: positive when spend was not recorded. */
+            delta: components["schemas"]["MoneyDto"];
+            /**
+             * @description delta / billed in percent; null when nothing was billed.
+             * @example 20.00
+             */
+            deltaPercent: string | null;
+            /**
+             * @description matched (within tolerance), unrecorded (billed > recorded), overrecorded, pending (day not over or not imported yet).
+             * @enum {string}
+             */
+            status: "matched" | "unrecorded" | "overrecorded" | "pending";
+        };
+        StatusCountsDto: {
+            matched: number;
+            unrecorded: number;
+            overrecorded: number;
+            pending: number;
+        };
+        ReconciliationTotalsDto: {
+            /** @description Over the rows that are not pending. */
+            recorded: components["schemas"]["MoneyDto"];
+            billed: components["schemas"]["MoneyDto"];
+            delta: components["schemas"]["MoneyDto"];
+            deltaPercent: string | null;
+            /** @description Sum of the unrecorded rows’ deltas. */
+            unrecorded: components["schemas"]["MoneyDto"];
+            /** @description Sum of the overrecorded rows’ excess. */
+            overrecorded: components["schemas"]["MoneyDto"];
+            rows: components["schemas"]["StatusCountsDto"];
+        };
+        ReconciliationReportDto: {
+            /**
+             * Format: date-time
+             * @description The whole UTC days reconciled: `[from, to)`.
+             */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            groupBy: "day" | "model" | "project";
+            tolerance: components["schemas"]["ToleranceDto"];
+            rows: components["schemas"]["ReconciliationRowDto"][];
+            totals: components["schemas"]["ReconciliationTotalsDto"];
+        };
+        TokenCountsDto: {
+            input: number;
+            output: number;
+            cachedInput: number;
+            requests: number;
+        };
+        TokenReconciliationRowDto: {
+            /** @example 2026-03-02 */
+            day: string;
+            /** @example openai */
+            provider: string;
+            /** @example gpt-4o */
+            model: string;
+            recorded: components["schemas"]["TokenCountsDto"];
+            /** @description The provider's usage report. */
+            reported: components["schemas"]["TokenCountsDto"];
+            /** @description reported − recorded. */
+            delta: components["schemas"]["TokenCountsDto"];
+            /** @enum {string} */
+            status: "matched" | "unrecorded" | "overrecorded" | "pending";
+        };
+        TokenReconciliationReportDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            rows: components["schemas"]["TokenReconciliationRowDto"][];
+        };
+        ReconciliationSettingsDto: {
+            /** Format: uuid */
+            organizationId: string;
+            tolerance: components["schemas"]["ToleranceDto"];
+            /**
+             * @description Also the ETag; -1 while the organization runs on the defaults.
+             * @example -1
+             */
+            revision: number;
+            /** Format: date-time */
+            updatedAt: string | null;
+        };
+        TolerancePatchDto: {
+            /**
+             * @description Percent of the bill, 0 to 100.
+             * @example 2.5
+             */
+            percent?: string;
+            /**
+             * @description USD.
+             * @example 0.05
+             */
+            amount?: string;
+        };
+        UpdateReconciliationSettingsDto: {
+            /** @description A row is matched when |delta| ≤ amount, or ≤ percent % of the bill. */
+            tolerance: components["schemas"]["TolerancePatchDto"];
+        };
+        CredentialsDto: {
+            /** @description The provider admin key (OpenAI admin key, Anthropic Admin API key). Write-only: never returned. */
+            adminKey: string;
+        };
+        ProjectMappingDto: {
+            /**
+             * @description OpenAI project id or Anthropic workspace id.
+             * @example proj_abc
+             */
+            externalId: string;
+            /** Format: uuid */
+            projectId: string;
+        };
+        RegisterConnectionDto: {
+            /** @enum {string} */
+            provider: "openai" | "anthropic";
+            /** @example OpenAI production */
+            name: string;
+            credentials: components["schemas"]["CredentialsDto"];
+            /** @description Only an origin the operator trusts (PROVIDER_SYNC_TRUSTED_ORIGINS); the provider's official host otherwise. */
+            baseUrl?: string;
+            mappings?: components["schemas"]["ProjectMappingDto"][];
+            /** @default true */
+            syncEnabled: boolean;
+        };
+        ConnectionDto: {
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: uuid */
+            organizationId: string;
+            /** @enum {string} */
+            provider: "openai" | "anthropic";
+            name: string;
+            baseUrl: string | null;
+            /**
+             * @description The last 4 characters of the admin key.
+             * @example 9f3a
+             */
+            keyHint: string;
+            mappings: components["schemas"]["ProjectMappingDto"][];
+            syncEnabled: boolean;
+            revision: number;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description End of the range the latest successful sync covered.
+             */
+            syncedUntil: string | null;
+        };
+        ProviderCostRowDto: {
+            /** @description The group value; null when the provider gave none or no mapping covers it. */
+            key: string | null;
+            /**
+             * @description USD, decimal string.
+             * @example 12.345000000000
+             */
+            amount: string;
+            /** @example USD */
+            currency: string;
+        };
+        ProviderCostsDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            groupBy: "provider" | "model" | "day" | "project" | "lineItem";
+            rows: components["schemas"]["ProviderCostRowDto"][];
+            /** @example 12.345000000000 */
+            total: string;
+        };
+        UpdateConnectionDto: {
+            name?: string;
+            /** @description Rotates the admin key (checked against the provider). */
+            credentials?: components["schemas"]["CredentialsDto"];
+            mappings?: components["schemas"]["ProjectMappingDto"][];
+            syncEnabled?: boolean;
+        };
+        StartSyncDto: {
+            /**
+             * Format: date-time
+             * @description Default: the watermark minus the re-pull days.
+             */
+            from?: string;
+            /**
+             * Format: date-time
+             * @description Default: the end of today (UTC).
+             */
+            to?: string;
+        };
+        SyncStartedDto: {
+            /** Format: uuid */
+            runId: string;
+        };
+        SyncRunDto: {
+            /** Format: uuid */
+            runId: string;
+            /** Format: uuid */
+            connectionId: string;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            trigger: "manual" | "schedule";
+            /** @enum {string} */
+            status: "running" | "completed" | "failed";
+            pagesFetched: number;
+            rowsImported: number;
+            error: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
         };
         BrowserSignupDto: {
             /** @description JWT (RS256), valid for `expiresIn` seconds; keep it in memory, send as `Authorization: Bearer`. */
@@ -6260,7 +6698,7 @@ export interface operations {
                 /** @description The previous page's nextCursor. */
                 cursor?: string;
                 state?: "firing" | "acknowledged" | "resolved";
-                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced";
+                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
                 /** @description Only this budget's alerts (thresholds and forecasts). */
                 budgetId?: string;
                 /** @description Fired at or after this instant. */
@@ -7038,6 +7476,1036 @@ export interface operations {
             };
             /** @description Changed since the If-Match revision */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReconciliation: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 30 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+                /** @description Only this provider. */
+                provider?: string;
+                /** @description One row per UTC day and provider, and model or project. */
+                groupBy?: "day" | "model" | "project";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationReportDto"];
+                };
+            };
+            /** @description Invalid range, groupBy or provider */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read the reconciliation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTokenReconciliation: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 30 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+                /** @description Only this provider. */
+                provider?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenReconciliationReportDto"];
+                };
+            };
+            /** @description Invalid range or provider */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read the reconciliation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReconciliationSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match ("-1" while on the defaults) */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationSettingsDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read the reconciliation settings */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateReconciliationSettings: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag read before: apply only if nobody changed it since. */
+                "If-Match"?: string;
+            };
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateReconciliationSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match ("-1" while on the defaults) */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationSettingsDto"];
+                };
+            };
+            /** @description Invalid body or If-Match */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since the If-Match revision */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProviderConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"][];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerProviderConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterConnectionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description Invalid body or baseUrl */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider refused credentials.adminKey */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider could not be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProviderCosts: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 30 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+                groupBy?: "provider" | "model" | "day" | "project" | "lineItem";
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderCostsDto"];
+                };
+            };
+            /** @description Invalid range or groupBy */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read provider costs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProviderConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeProviderConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateProviderConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateConnectionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider refused credentials.adminKey */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startProviderSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartSyncDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncStartedDto"];
+                };
+            };
+            /** @description Invalid range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProviderSyncRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunDto"][];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,10 +5,12 @@ import type {
   AlertRuleSettings,
   BudgetScope,
   BudgetStatusView,
+  MoneyAmount,
+  ReconciliationDirection,
 } from '@llmlab/contracts';
 import { detectErrorRateSpike, detectSpendAnomaly, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { BudgetFacts } from '../budgets/budget-status';
-import { assertUnreachable, Money } from '@llmlab/domain';
+import { assertUnreachable, Money, toMoneyString } from '@llmlab/domain';
 import { scopeKey } from '../spend/scope';
 
 /**
@@ -52,6 +54,18 @@ export type RuleObservation =
       records: number;
       models: string[];
       now: Date;
+    }
+  /** A complete UTC day of one provider whose billed and recorded spend disagree (provider-sync's reconciliation). */
+  | {
+      rule: 'reconciliation';
+      organizationId: string;
+      provider: string;
+      /** `YYYY-MM-DD`. */
+      day: string;
+      direction: ReconciliationDirection;
+      recorded: MoneyAmount;
+      billed: MoneyAmount;
+      now: Date;
     };
 
 export interface RuleState {
@@ -93,6 +107,8 @@ export const ruleKeys = {
   errorRate: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
     `error_rate:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
   unpriced: (organizationId: string, dayKey: string) => `unpriced:${organizationId}:${dayKey}`,
+  reconciliation: (organizationId: string, provider: string, day: string, direction: ReconciliationDirection) =>
+    `reconciliation:${organizationId}:${provider}:${day}:${direction}`,
   /** Key of a repeating rule's cooldown: per rule and scope, whatever hour fired. */
   cooldown: (rule: 'anomaly' | 'error_rate', scope: BudgetScope) => `${rule}:${scopeKey(scope)}`,
 };
@@ -247,6 +263,41 @@ function unpricedAlerts(observation: Extract<RuleObservation, { rule: 'unpriced'
   ];
 }
 
+/**
+ * Once per provider, UTC day and direction, when the difference between billed and recorded exceeds the
+ * organization's threshold (USD). The direction is recomputed from the figures, not taken from the reporter.
+ */
+function reconciliationAlerts(observation: Extract<RuleObservation, { rule: 'reconciliation' }>, state: RuleState): AlertCandidate[] {
+  const settings = state.rules.reconciliation;
+  const billed = new Money(observation.billed.amount);
+  const recorded = new Money(observation.recorded.amount);
+  const direction: ReconciliationDirection = billed.gt(recorded) ? 'unrecorded' : 'overrecorded';
+  const difference = billed.minus(recorded).abs();
+  const ruleKey = ruleKeys.reconciliation(observation.organizationId, observation.provider, observation.day, direction);
+  if (!settings.enabled || !difference.gt(settings.threshold) || state.fired.has(ruleKey)) return [];
+  const start = new Date(`${observation.day}T00:00:00.000Z`);
+  const end = new Date(start.getTime() + 86_400_000);
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: { type: 'organization' },
+      periodKey: `${observation.provider}:${observation.day}:${direction}`,
+      period: { unit: 'daily', start: start.toISOString(), end: end.toISOString(), timeZone: 'UTC' },
+      threshold: null,
+      facts: {
+        kind: 'reconciliation',
+        provider: observation.provider,
+        day: observation.day,
+        direction,
+        recorded: observation.recorded,
+        billed: observation.billed,
+        difference: { amount: toMoneyString(difference), currency: 'USD' },
+      },
+    },
+  ];
+}
+
 export function decideAlerts(observation: RuleObservation, state: RuleState): AlertCandidate[] {
   switch (observation.rule) {
     case 'budget':
@@ -257,6 +308,8 @@ export function decideAlerts(observation: RuleObservation, state: RuleState): Al
       return errorRateAlerts(observation, state);
     case 'unpriced':
       return unpricedAlerts(observation, state);
+    case 'reconciliation':
+      return reconciliationAlerts(observation, state);
     default:
       return assertUnreachable(observation);
   }

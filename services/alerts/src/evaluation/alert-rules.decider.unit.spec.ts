@@ -302,6 +302,70 @@ describe('unpriced usage', () => {
   });
 });
 
+describe('reconciliation', () => {
+  const observe = (billed: string, recorded: string, provider = 'openai'): RuleObservation => ({
+    rule: 'reconciliation',
+    organizationId: ORG,
+    provider,
+    day: '2025-06-17',
+    direction: 'unrecorded',
+    recorded: { amount: recorded, currency: 'USD' },
+    billed: { amount: billed, currency: 'USD' },
+    now,
+  });
+  const unrecordedKey = `reconciliation:${ORG}:openai:2025-06-17:unrecorded`;
+
+  it('fires once per provider, UTC day and direction when the difference exceeds the threshold, exactly', () => {
+    given()
+      .when(observe('58.9', '41.25'))
+      .then([
+        {
+          ruleKey: unrecordedKey,
+          scope: { type: 'organization' },
+          periodKey: 'openai:2025-06-17:unrecorded',
+          period: { unit: 'daily', start: '2025-06-17T00:00:00.000Z', end: '2025-06-18T00:00:00.000Z', timeZone: 'UTC' },
+          facts: {
+            kind: 'reconciliation',
+            provider: 'openai',
+            day: '2025-06-17',
+            direction: 'unrecorded',
+            recorded: { amount: '41.25', currency: 'USD' },
+            billed: { amount: '58.9', currency: 'USD' },
+            difference: { amount: '17.650000000000', currency: 'USD' },
+          },
+        },
+      ]);
+    given({ fired: [unrecordedKey] })
+      .when(observe('90', '41.25'))
+      .thenNothing();
+    // Another provider, or the other direction, is another alert.
+    given({ fired: [unrecordedKey] })
+      .when(observe('90', '41.25', 'anthropic'))
+      .then([{ ruleKey: `reconciliation:${ORG}:anthropic:2025-06-17:unrecorded` }]);
+    given({ fired: [unrecordedKey] })
+      .when(observe('1.5', '41.25'))
+      .then([
+        { ruleKey: `reconciliation:${ORG}:openai:2025-06-17:overrecorded`, facts: expect.objectContaining({ direction: 'overrecorded' }) },
+      ]);
+  });
+
+  it('stays quiet at or under the threshold (default 10 USD) and when the rule is off', () => {
+    given().when(observe('51.25', '41.25')).thenNothing();
+    given()
+      .when(observe('51.250000000001', '41.25'))
+      .then([{ ruleKey: unrecordedKey }]);
+    given({ rules: { reconciliation: { threshold: '100' } } })
+      .when(observe('58.9', '41.25'))
+      .thenNothing();
+    given({ rules: { reconciliation: { threshold: '0.01' } } })
+      .when(observe('41.27', '41.25'))
+      .then([{ ruleKey: unrecordedKey }]);
+    given({ rules: { reconciliation: { enabled: false } } })
+      .when(observe('58.9', '41.25'))
+      .thenNothing();
+  });
+});
+
 describe('resolution', () => {
   const status = (spend: string, history: DailySpend[] = []) => budgetStatus({ budget, period, spend, history, unpricedRecords: 0, now });
   const threshold = (t: number): OpenAlert => ({ kind: 'threshold', periodKey: period.key, periodEnd: period.end, threshold: t });

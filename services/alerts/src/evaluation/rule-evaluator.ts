@@ -6,6 +6,7 @@ import {
   type AlertRuleSettings,
   type BudgetScope,
   type BudgetStatusView,
+  type ReconciliationEvent,
 } from '@llmlab/contracts';
 import { WrongExpectedRevisionError, type EventStore } from '@llmlab/event-store';
 import { localDateTime, periodContaining, startOfLocalDay } from '@llmlab/spend-analytics';
@@ -208,6 +209,22 @@ export class RuleEvaluator {
       default:
         return null;
     }
+  }
+
+  /**
+   * A discrepancy provider-sync reported for one provider and UTC day: fires the reconciliation alert of its
+   * direction when over the organization's threshold. Resolves with the alert id, or undefined (below the
+   * threshold, rule off, or fired before: the alert's stream exists, so a re-sync reporting it again fires nothing).
+   */
+  async reconciliation(discrepancy: ReconciliationEvent['data'], now: Date): Promise<string | undefined> {
+    const tenant = trustedScope(discrepancy.organizationId);
+    const { rules } = await this.deps.settings.get(tenant);
+    const { organizationId, provider, day, direction, recorded, billed } = discrepancy;
+    const [candidate] = decideAlerts(
+      { rule: 'reconciliation', organizationId, provider, day, direction, recorded, billed, now },
+      { rules, fired: new Set(), lastFiredAt: null },
+    );
+    return candidate ? this.fire(tenant, candidate, now) : undefined;
   }
 
   /** Appends `AlertFired` to a stream that must not exist yet. Resolves with the alert id, or undefined if it fired before. */

@@ -47,6 +47,7 @@ const RULE_FIELDS: { [K in keyof AlertRuleSettings]: { [F in keyof AlertRuleSett
     cooldownMinutes: number(0, 10_080, true),
   },
   unpriced: { enabled: boolean },
+  reconciliation: { enabled: boolean, threshold: positiveDecimal },
 };
 
 function applyPatch(errors: FieldErrors, rules: AlertRuleSettings, patch: unknown): AlertRuleSettings {

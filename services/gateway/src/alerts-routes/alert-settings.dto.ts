@@ -88,6 +88,17 @@ export class ErrorRateRuleDto extends RuleSwitchDto {
   cooldownMinutes?: number;
 }
 
+export class ReconciliationRuleDto extends RuleSwitchDto {
+  @ApiPropertyOptional({
+    example: '25',
+    default: defaults.reconciliation.threshold,
+    description: "Least difference between a provider's bill and the recorded spend of one UTC day that alerts, in USD.",
+  })
+  @IsOptional()
+  @Matches(POSITIVE_DECIMAL, { message: 'must be a positive decimal string' })
+  threshold?: string;
+}
+
 /** Only the rules and fields named change; the others keep their values. */
 export class AlertRulesPatchDto {
   @ApiPropertyOptional({ type: RuleSwitchDto }) @IsOptional() @ValidateNested() @Type(() => RuleSwitchDto) threshold?: RuleSwitchDto;
@@ -99,6 +110,11 @@ export class AlertRulesPatchDto {
   @Type(() => ErrorRateRuleDto)
   errorRate?: ErrorRateRuleDto;
   @ApiPropertyOptional({ type: RuleSwitchDto }) @IsOptional() @ValidateNested() @Type(() => RuleSwitchDto) unpriced?: RuleSwitchDto;
+  @ApiPropertyOptional({ type: ReconciliationRuleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ReconciliationRuleDto)
+  reconciliation?: ReconciliationRuleDto;
 }
 
 export class UpdateAlertSettingsDto {
@@ -137,12 +153,17 @@ export class ErrorRateRuleSettingsDto extends RuleEnabledDto {
   @ApiProperty({ example: defaults.errorRate.cooldownMinutes }) cooldownMinutes!: number;
 }
 
+export class ReconciliationRuleSettingsDto extends RuleEnabledDto {
+  @ApiProperty({ example: defaults.reconciliation.threshold }) threshold!: string;
+}
+
 export class AlertRulesDto {
   @ApiProperty({ type: RuleEnabledDto }) threshold!: RuleEnabledDto;
   @ApiProperty({ type: ForecastRuleSettingsDto }) forecast!: ForecastRuleSettingsDto;
   @ApiProperty({ type: AnomalyRuleSettingsDto }) anomaly!: AnomalyRuleSettingsDto;
   @ApiProperty({ type: ErrorRateRuleSettingsDto }) errorRate!: ErrorRateRuleSettingsDto;
   @ApiProperty({ type: RuleEnabledDto }) unpriced!: RuleEnabledDto;
+  @ApiProperty({ type: ReconciliationRuleSettingsDto }) reconciliation!: ReconciliationRuleSettingsDto;
 }
 
 export class AlertSettingsDto {

@@ -6,6 +6,7 @@ import {
   BUDGET_PERIODS,
   CHANNEL_TYPES,
   DELIVERY_STATES,
+  RECONCILIATION_DIRECTIONS,
   type AlertKind,
   type AlertResolution,
   type AlertState,
@@ -13,6 +14,7 @@ import {
   type ChannelType,
   type DeliveryAttemptOutcome,
   type DeliveryState,
+  type ReconciliationDirection,
 } from '@llmlab/contracts';
 import { MoneyDto } from '../costs/costs.dto';
 import { SCOPE_TYPES } from './budgets.dto';
@@ -102,6 +104,13 @@ export class AlertNotificationDto {
   @ApiPropertyOptional({ example: '0.4', description: 'error_rate: the usual percent.' }) baselineRate?: string;
   @ApiPropertyOptional({ example: 12, description: 'unpriced: records that could not be priced.' }) records?: number;
   @ApiPropertyOptional({ type: [String], description: 'unpriced: their models.' }) models?: string[];
+  @ApiPropertyOptional({ example: 'openai', description: 'reconciliation: the provider.' }) provider?: string;
+  @ApiPropertyOptional({ example: '2025-06-17', description: 'reconciliation: the UTC day.' }) day?: string;
+  @ApiPropertyOptional({ enum: RECONCILIATION_DIRECTIONS, description: 'reconciliation: billed above recorded, or below.' })
+  direction?: ReconciliationDirection;
+  @ApiPropertyOptional({ type: MoneyDto, description: 'reconciliation: recorded spend of the day.' }) recorded?: MoneyDto;
+  @ApiPropertyOptional({ type: MoneyDto, description: "reconciliation: the provider's bill of the day." }) billed?: MoneyDto;
+  @ApiPropertyOptional({ type: MoneyDto, description: 'reconciliation: |billed − recorded|.' }) difference?: MoneyDto;
 }
 
 export class AlertDto {

@@ -8,6 +8,8 @@ import {
   MessagingErrorCode,
   OrganizationErrorCode,
   ProjectErrorCode,
+  ProviderSyncErrorCode,
+  ReconciliationErrorCode,
   ScopeErrorCode,
   SessionErrorCode,
   SettingsErrorCode,
@@ -92,7 +94,19 @@ export function httpStatusOf(code: ErrorCode): number {
     case ChannelErrorCode.Invalid:
     case AlertErrorCode.InvalidQuery:
     case SettingsErrorCode.Invalid:
+    case ReconciliationErrorCode.Invalid:
+    case ReconciliationErrorCode.SettingsInvalid:
+    case ProviderSyncErrorCode.ConnectionInvalid:
+    case ProviderSyncErrorCode.SyncInvalid:
       return 400;
+    case ProviderSyncErrorCode.CredentialsRejected:
+      return 422;
+    case ProviderSyncErrorCode.ConnectionNotFound:
+      return 404;
+    case ProviderSyncErrorCode.ConnectionConflict:
+      return 412;
+    case ProviderSyncErrorCode.ProviderUnavailable:
+      return 502;
     default:
       return assertUnreachable(code);
   }

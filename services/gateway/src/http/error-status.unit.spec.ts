@@ -3,6 +3,7 @@ import {
   AUTH_ERROR_CODES,
   INGESTION_ERROR_CODES,
   MessagingErrorCode,
+  RECONCILIATION_ERROR_CODES,
   ScopeErrorCode,
   type ErrorCode,
 } from '@llmlab/contracts';
@@ -45,6 +46,8 @@ describe('httpStatusOf', () => {
     ['ALERT_NOT_FOUND', 404],
     ['ALERT_QUERY_INVALID', 400],
     ['ALERT_SETTINGS_INVALID', 400],
+    ['RECONCILIATION_INVALID', 400],
+    ['RECONCILIATION_SETTINGS_INVALID', 400],
     ['BUDGET_INVALID', 400],
     ['BUDGET_NOT_FOUND', 404],
     ['CHANNEL_INVALID', 400],
@@ -68,6 +71,7 @@ describe('httpStatusOf', () => {
       ...AUTH_ERROR_CODES,
       ...INGESTION_ERROR_CODES,
       ...ALERTS_ERROR_CODES,
+      ...RECONCILIATION_ERROR_CODES,
     ];
     for (const code of all) expect([400, 401, 403, 404, 409, 500, 502, 503, 504]).toContain(httpStatusOf(code));
   });

@@ -70,9 +70,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('budgets', 'Budgets of the organization, a project, a tag value or an end user, with live spend and forecast')
     .addTag(
       'alerts',
-      'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage), acknowledgement, deliveries, and the alert settings',
+      'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage, reconciliation), acknowledgement, deliveries, and the alert settings',
     )
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
+    .addTag('providers', 'Provider connections (encrypted admin keys), their syncs and the imported provider costs')
+    .addTag('reconciliation', "What the providers billed against what was recorded, per UTC day, and the organization's tolerance")
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,

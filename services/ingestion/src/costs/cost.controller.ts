@@ -4,6 +4,7 @@ import { handleRequest } from '@llmlab/messaging';
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { CostQueries } from './cost.queries';
+import { RecordedSpendQueries } from './recorded-spend.queries';
 
 /** A project route's context names its project; an organization route's names none: the whole organization. */
 function costScope(context: RequestContext): OrganizationScope {
@@ -12,7 +13,10 @@ function costScope(context: RequestContext): OrganizationScope {
 
 @Controller()
 export class CostController {
-  constructor(private readonly costs: CostQueries) {}
+  constructor(
+    private readonly costs: CostQueries,
+    private readonly spend: RecordedSpendQueries,
+  ) {}
 
   @MessagePattern(s.costSummary.subject)
   summary(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.costSummary>>) {
@@ -27,5 +31,10 @@ export class CostController {
   @MessagePattern(s.usageRecords.subject)
   usageRecords(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.usageRecords>>) {
     return handleRequest(s.usageRecords, envelope, (p, ctx) => this.costs.usageRecords(projectScope(ctx), p));
+  }
+
+  @MessagePattern(s.recordedSpend.subject)
+  recordedSpend(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.recordedSpend>>) {
+    return handleRequest(s.recordedSpend, envelope, (p, ctx) => this.spend.page(organizationScope(ctx), p));
   }
 }

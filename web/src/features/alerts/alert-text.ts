@@ -9,6 +9,7 @@ const KINDS: Record<Alert['kind'], string> = {
   anomaly: 'Spend anomaly',
   error_rate: 'Error rate',
   unpriced: 'Unpriced usage',
+  reconciliation: 'Reconciliation',
 };
 
 export function alertKind(alert: Alert): string {
@@ -29,5 +30,7 @@ export function alertSummary(alert: Alert): string {
       return `${n.errors} errors in ${n.requests} requests (${n.errorRate}%, usually ${n.baselineRate}%)`;
     case 'unpriced':
       return `${n.records} records without a price${n.models?.length ? `: ${n.models.join(', ')}` : ''}`;
+    case 'reconciliation':
+      return `${n.provider} on ${n.day} (UTC): billed ${n.billed ? formatMoney(n.billed) : ''}, recorded ${n.recorded ? formatMoney(n.recorded) : ''} (${n.direction} ${n.difference ? formatMoney(n.difference) : ''})`;
   }
 }

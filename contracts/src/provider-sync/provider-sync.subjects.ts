@@ -1,0 +1,25 @@
+import { defineSubject } from '../messaging';
+import type {
+  ConnectionRef,
+  ProviderConnectionView,
+  ProviderCostsReport,
+  ProviderCostsRequest,
+  RegisterProviderConnectionRequest,
+  StartSyncRequest,
+  SyncRunView,
+  UpdateProviderConnectionRequest,
+} from './provider-sync.messages';
+
+/** Connection, sync and imported-cost subjects of the provider-sync service; the organization is the request context's. */
+export const providerSyncSubjects = {
+  registerConnection: defineSubject<RegisterProviderConnectionRequest, ProviderConnectionView>('provider-sync.cmd.register-connection'),
+  listConnections: defineSubject<Record<string, never>, ProviderConnectionView[]>('provider-sync.query.connections'),
+  getConnection: defineSubject<ConnectionRef, ProviderConnectionView>('provider-sync.query.connection'),
+  updateConnection: defineSubject<UpdateProviderConnectionRequest, ProviderConnectionView>('provider-sync.cmd.update-connection'),
+  removeConnection: defineSubject<ConnectionRef, { removed: true }>('provider-sync.cmd.remove-connection'),
+  startSync: defineSubject<StartSyncRequest, { runId: string }>('provider-sync.cmd.start-sync'),
+  listRuns: defineSubject<ConnectionRef, SyncRunView[]>('provider-sync.query.sync-runs'),
+  /** Which organization owns a connection (the gateway's tenant check of `{connectionId}`); not-found for none. */
+  resolveOwner: defineSubject<ConnectionRef, { organizationId: string }>('provider-sync.query.resolve-connection-owner'),
+  providerCosts: defineSubject<ProviderCostsRequest, ProviderCostsReport>('provider-sync.query.provider-costs'),
+};

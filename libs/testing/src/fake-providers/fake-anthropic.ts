@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+import { FakeProviderServer, jsonString } from './fake-provider-server';
+
+/**
+ * Anthropic's Admin API as a local server: `x-api-key` + `anthropic-version` required,
+ * `GET /v1/organizations/cost_report` (`amount`: the decimal string in cents given), `/v1/organizations/usage_report/
+ * messages`, `/v1/organizations/workspaces` for the key check. One bucket per day, empty ones included.
+ */
+export class FakeAnthropicServer extends FakeProviderServer {
+  protected authorized(req: IncomingMessage): boolean {
+    const key = req.headers['x-api-key'];
+    return typeof key === 'string' && this.adminKeys.has(key) && typeof req.headers['anthropic-version'] === 'string';
+  }
+
+  protected route(path: string, query: URLSearchParams) {
+    if (path === '/v1/organizations/workspaces') return 'validate' as const;
+    const days = () =>
+      FakeProviderServer.days(new Date(query.get('starting_at') ?? ''), new Date(query.get('ending_at') ?? query.get('starting_at') ?? ''));
+    const bucket = (day: string, results: string[]) => {
+      const end = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().replace('.000', '');
+      return `{"starting_at":"${day}T00:00:00Z","ending_at":"${end}","results":[${results.join(',')}]}`;
+    };
+    if (path === '/v1/organizations/cost_report') {
+      return {
+        days: days(),
+        render: (page: string[]) =>
+          `[${page
+            .map((day) =>
+              bucket(
+                day,
+                this.costs
+                  .filter((row) => row.day === day)
+                  .map(
+                    (row) =>
+                      `{"currency":"USD","amount":${JSON.stringify(row.amount)},"workspace_id":${jsonString(row.project)},"description":${jsonString(row.lineItem)},"cost_type":"tokens","context_window":null,"model":${jsonString(row.model ?? null)},"service_tier":null,"token_type":null}`,
+                  ),
+              ),
+            )
+            .join(',')}]`,
+      };
+    }
+    if (path === '/v1/organizations/usage_report/messages') {
+      return {
+        days: days(),
+        render: (page: string[]) =>
+          `[${page
+            .map((day) =>
+              bucket(
+                day,
+                this.usage
+                  .filter((row) => row.day === day)
+                  .map((row) =>
+                    JSON.stringify({
+                      uncached_input_tokens: row.inputTokens,
+                      cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
+                      cache_read_input_tokens: row.cachedInputTokens,
+                      output_tokens: row.outputTokens,
+                      server_tool_use: { web_search_requests: 0 },
+                      api_key_id: null,
+                      workspace_id: row.project,
+                      model: row.model,
+                      service_tier: null,
+                      context_window: null,
+                    }),
+                  ),
+              ),
+            )
+            .join(',')}]`,
+      };
+    }
+    return null;
+  }
+
+  protected page(data: string, hasMore: boolean, next: string | null): string {
+    return `{"data":${data},"has_more":${hasMore},"next_page":${jsonString(next)}}`;
+  }
+}

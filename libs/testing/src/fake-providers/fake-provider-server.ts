@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A cost figure the fake reports for one UTC day. `amount` is written into the JSON exactly as given (raw text). */
+export interface FakeCostRow {
+  day: string;
+  project: string | null;
+  lineItem: string | null;
+  model?: string | null;
+  /** OpenAI: dollars, written as a JSON number; Anthropic: cents, written as a decimal string. */
+  amount: string;
+}
+
+export interface FakeUsageRow {
+  day: string;
+  project: string | null;
+  model: string | null;
+  /** OpenAI: `completions` or `embeddings`; Anthropic: `messages`. */
+  kind: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  requests: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+}
+
+/** Faults the next requests meet, in order: a 429 with Retry-After (seconds), a 500, or a socket hang-up. */
+export type FakeFault = { status: 429; retryAfter: string } | { status: 500 } | { status: 'hang-up' };
+
+/**
+ * The part of a fake provider Admin API that is the same for OpenAI and Anthropic: a local HTTP server with cost and
+ * usage rows by day, cursor pages (`has_more`, `next_page`), the admin keys it accepts, injected faults, and a log
+ * of every request (headers included, so tests can check what was sent).
+ */
+export abstract class FakeProviderServer {
+  costs: FakeCostRow[] = [];
+  usage: FakeUsageRow[] = [];
+  readonly adminKeys = new Set<string>();
+  readonly requests: RecordedRequest[] = [];
+  readonly faults: FakeFault[] = [];
+  /** Day buckets per page. */
+  bucketsPerPage = 7;
+  /** Called before each report page is answered (a test may kill a process there). */
+  onPage: ((path: string, page: number) => void | Promise<void>) | null = null;
+  private server: Server | null = null;
+
+  get url(): string {
+    if (!this.server) throw new Error('not started');
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Replaces the figure of every cost row of `day` matching `project`/`lineItem` (a provider's late correction). */
+  correct(day: string, project: string | null, lineItem: string | null, amount: string): void {
+    for (const row of this.costs) if (row.day === day && row.project === project && row.lineItem === lineItem) row.amount = amount;
+  }
+
+  protected abstract authorized(req: IncomingMessage): boolean;
+  protected abstract route(
+    path: string,
+    query: URLSearchParams,
+  ): { days: string[]; render: (days: string[]) => string } | 'validate' | null;
+  protected abstract page(body: string, hasMore: boolean, next: string | null): string;
+
+  /** The UTC days of `[from, to)`. */
+  protected static days(from: Date, to: Date): string[] {
+    const days: string[] = [];
+    for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t < to.getTime(); t += 86_400_000) {
+      days.push(new Date(t).toISOString().slice(0, 10));
+    }
+    return days;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers });
+    const fault = this.faults.shift();
+    if (fault?.status === 'hang-up') return void req.socket.destroy();
+    if (fault?.status === 429) return this.send(res, 429, '{"error":{"message":"rate limited"}}', { 'retry-after': fault.retryAfter });
+    if (fault?.status === 500) return this.send(res, 500, '{"error":{"message":"internal"}}');
+    if (!this.authorized(req)) return this.send(res, 401, '{"error":{"type":"authentication_error","message":"invalid key"}}');
+    const route = this.route(url.pathname, url.searchParams);
+    if (route === null) return this.send(res, 404, '{"error":{"message":"not found"}}');
+    if (route === 'validate') return this.send(res, 200, this.page('[]', false, null));
+    const offset = Number(url.searchParams.get('page') ?? '0');
+    const days = route.days.slice(offset, offset + this.bucketsPerPage);
+    const more = offset + this.bucketsPerPage < route.days.length;
+    if (this.onPage) await this.onPage(url.pathname, offset / this.bucketsPerPage);
+    this.send(res, 200, this.page(route.render(days), more, more ? String(offset + this.bucketsPerPage) : null));
+  }
+
+  private send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(body);
+  }
+}
+
+/** A JSON string literal or `null`. */
+export const jsonString = (value: string | null | undefined): string => (value == null ? 'null' : JSON.stringify(value));

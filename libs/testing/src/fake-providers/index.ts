@@ -1,0 +1,3 @@
+export * from './fake-provider-server';
+export * from './fake-openai';
+export * from './fake-anthropic';

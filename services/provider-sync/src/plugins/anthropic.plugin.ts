@@ -1,0 +1,108 @@
+import { Money } from '@llmlab/domain';
+import { ProviderRequestError, type ProviderHttp } from './provider-http';
+import { asArray, asRecord, count, decimalText, parseExact, stringOrNull } from './lossless';
+import {
+  originOf,
+  type DayRange,
+  type ProviderAccess,
+  type ProviderCostRow,
+  type ProviderPage,
+  type ProviderPlugin,
+  type ProviderUsageRow,
+} from './provider-plugin';
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/**
+ * Anthropic's Admin API (`x-api-key` admin key + `anthropic-version`): `GET /v1/organizations/cost_report` grouped by
+ * workspace and description (`amount`: a decimal string in CENTS, converted exactly to dollars) and
+ * `GET /v1/organizations/usage_report/messages` grouped by model and workspace. Pages: `has_more`/`next_page`.
+ */
+export class AnthropicPlugin implements ProviderPlugin {
+  readonly provider = 'anthropic' as const;
+  readonly officialOrigin = 'https://api.anthropic.com';
+
+  private headers(access: ProviderAccess) {
+    return { 'x-api-key': access.adminKey, 'anthropic-version': ANTHROPIC_VERSION };
+  }
+
+  async validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
+    const { status } = await http.get(`${originOf(this, access)}/v1/organizations/workspaces?limit=1`, this.headers(access));
+    if (status === 401 || status === 403) return false;
+    if (status >= 200 && status < 300) return true;
+    throw new ProviderRequestError(`/v1/organizations/workspaces answered ${status}`, status);
+  }
+
+  private async *pages(
+    http: ProviderHttp,
+    access: ProviderAccess,
+    path: string,
+    query: string,
+  ): AsyncIterable<{ cursor: string | null; next: string | null; body: Record<string, unknown> }> {
+    let cursor: string | null = null;
+    for (;;) {
+      const url = `${originOf(this, access)}${path}?${query}${cursor ? `&page=${encodeURIComponent(cursor)}` : ''}`;
+      const { status, body } = await http.get(url, this.headers(access));
+      if (status < 200 || status >= 300) throw new ProviderRequestError(`${path} answered ${status}`, status);
+      const page = asRecord(parseExact(body));
+      const next = page.has_more === true ? stringOrNull(page.next_page) : null;
+      yield { cursor, next, body: page };
+      if (!next) return;
+      cursor = next;
+    }
+  }
+
+  private range(range: DayRange): string {
+    return `starting_at=${encodeURIComponent(range.from.toISOString())}&ending_at=${encodeURIComponent(range.to.toISOString())}&bucket_width=1d`;
+  }
+
+  async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {
+    const query = `${this.range(range)}&group_by[]=workspace_id&group_by[]=description`;
+    for await (const page of this.pages(http, access, '/v1/organizations/cost_report', query)) {
+      const rows: ProviderCostRow[] = [];
+      for (const bucket of asArray(page.body.data).map(asRecord)) {
+        const day = String(bucket.starting_at ?? '').slice(0, 10);
+        for (const result of asArray(bucket.results).map(asRecord)) {
+          const cents = decimalText(result.amount);
+          if (cents === null) continue;
+          const currency = typeof result.currency === 'string' ? result.currency.toUpperCase() : 'USD';
+          if (currency !== 'USD') throw new ProviderRequestError(`/v1/organizations/cost_report: currency ${currency} is not USD`, null);
+          rows.push({
+            day,
+            externalProjectId: stringOrNull(result.workspace_id),
+            model: stringOrNull(result.model),
+            lineItem: stringOrNull(result.description),
+            amount: new Money(cents).div(100).toFixed(),
+          });
+        }
+      }
+      yield { cursor: page.cursor, next: page.next, rows };
+    }
+  }
+
+  async *usage(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderUsageRow>> {
+    const query = `${this.range(range)}&group_by[]=model&group_by[]=workspace_id`;
+    for await (const page of this.pages(http, access, '/v1/organizations/usage_report/messages', query)) {
+      const rows: ProviderUsageRow[] = [];
+      for (const bucket of asArray(page.body.data).map(asRecord)) {
+        const day = String(bucket.starting_at ?? '').slice(0, 10);
+        for (const result of asArray(bucket.results).map(asRecord)) {
+          const creation = asRecord(result.cache_creation);
+          rows.push({
+            day,
+            externalProjectId: stringOrNull(result.workspace_id),
+            model: stringOrNull(result.model),
+            kind: 'messages',
+            inputTokens:
+              count(result.uncached_input_tokens) + count(creation.ephemeral_5m_input_tokens) + count(creation.ephemeral_1h_input_tokens),
+            outputTokens: count(result.output_tokens),
+            cachedInputTokens: count(result.cache_read_input_tokens),
+            // The usage report counts tokens, not requests.
+            requests: 0,
+          });
+        }
+      }
+      yield { cursor: page.cursor, next: page.next, rows };
+    }
+  }
+}

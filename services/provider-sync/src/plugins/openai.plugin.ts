@@ -1,0 +1,109 @@
+import { Money } from '@llmlab/domain';
+import { ProviderRequestError, type ProviderHttp } from './provider-http';
+import { asArray, asRecord, count, decimalText, parseExact, stringOrNull } from './lossless';
+import {
+  originOf,
+  utcDay,
+  type DayRange,
+  type ProviderAccess,
+  type ProviderCostRow,
+  type ProviderPage,
+  type ProviderPlugin,
+  type ProviderUsageRow,
+} from './provider-plugin';
+
+const PAGE_LIMIT = 180;
+
+/**
+ * OpenAI's organization Costs and Usage APIs (admin key, `Authorization: Bearer`): `GET /v1/organization/costs`
+ * with `bucket_width=1d` grouped by project and line item (`amount.value`: a JSON number in dollars), and
+ * `GET /v1/organization/usage/{completions,embeddings}` grouped by model and project. Pages: `has_more`/`next_page`.
+ */
+export class OpenAiPlugin implements ProviderPlugin {
+  readonly provider = 'openai' as const;
+  readonly officialOrigin = 'https://api.openai.com';
+
+  private headers(access: ProviderAccess) {
+    return { authorization: `Bearer ${access.adminKey}` };
+  }
+
+  async validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
+    const { status } = await http.get(`${originOf(this, access)}/v1/organization/projects?limit=1`, this.headers(access));
+    if (status === 401 || status === 403) return false;
+    if (status >= 200 && status < 300) return true;
+    throw new ProviderRequestError(`/v1/organization/projects answered ${status}`, status);
+  }
+
+  private async *pages(
+    http: ProviderHttp,
+    access: ProviderAccess,
+    path: string,
+    query: string,
+  ): AsyncIterable<{ cursor: string | null; next: string | null; body: Record<string, unknown> }> {
+    let cursor: string | null = null;
+    for (;;) {
+      const url = `${originOf(this, access)}${path}?${query}${cursor ? `&page=${encodeURIComponent(cursor)}` : ''}`;
+      const { status, body } = await http.get(url, this.headers(access));
+      if (status < 200 || status >= 300) throw new ProviderRequestError(`${path} answered ${status}`, status);
+      const page = asRecord(parseExact(body));
+      const next = page.has_more === true ? stringOrNull(page.next_page) : null;
+      yield { cursor, next, body: page };
+      if (!next) return;
+      cursor = next;
+    }
+  }
+
+  private range(range: DayRange): string {
+    return `start_time=${Math.floor(range.from.getTime() / 1000)}&end_time=${Math.floor(range.to.getTime() / 1000)}&bucket_width=1d&limit=${PAGE_LIMIT}`;
+  }
+
+  async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {
+    const query = `${this.range(range)}&group_by[]=project_id&group_by[]=line_item`;
+    for await (const page of this.pages(http, access, '/v1/organization/costs', query)) {
+      const rows: ProviderCostRow[] = [];
+      for (const bucket of asArray(page.body.data).map(asRecord)) {
+        const day = utcDay(new Date(count(bucket.start_time) * 1000));
+        for (const result of asArray(bucket.results).map(asRecord)) {
+          const amount = asRecord(result.amount);
+          const value = decimalText(amount.value);
+          if (value === null) continue;
+          const currency = typeof amount.currency === 'string' ? amount.currency.toLowerCase() : 'usd';
+          if (currency !== 'usd') throw new ProviderRequestError(`/v1/organization/costs: currency ${currency} is not USD`, null);
+          rows.push({
+            day,
+            externalProjectId: stringOrNull(result.project_id),
+            model: null,
+            lineItem: stringOrNull(result.line_item),
+            amount: new Money(value).toFixed(),
+          });
+        }
+      }
+      yield { cursor: page.cursor, next: page.next, rows };
+    }
+  }
+
+  async *usage(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderUsageRow>> {
+    for (const kind of ['completions', 'embeddings'] as const) {
+      const query = `${this.range(range)}&group_by[]=model&group_by[]=project_id`;
+      for await (const page of this.pages(http, access, `/v1/organization/usage/${kind}`, query)) {
+        const rows: ProviderUsageRow[] = [];
+        for (const bucket of asArray(page.body.data).map(asRecord)) {
+          const day = utcDay(new Date(count(bucket.start_time) * 1000));
+          for (const result of asArray(bucket.results).map(asRecord)) {
+            rows.push({
+              day,
+              externalProjectId: stringOrNull(result.project_id),
+              model: stringOrNull(result.model),
+              kind,
+              inputTokens: count(result.input_tokens),
+              outputTokens: count(result.output_tokens),
+              cachedInputTokens: count(result.input_cached_tokens),
+              requests: count(result.num_model_requests),
+            });
+          }
+        }
+        yield { cursor: page.cursor ? `${kind}:${page.cursor}` : null, next: page.next, rows };
+      }
+    }
+  }
+}

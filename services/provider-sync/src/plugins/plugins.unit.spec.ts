@@ -1,0 +1,189 @@
+import { FakeAnthropicServer, FakeOpenAiServer } from '@llmlab/testing';
+import { createOutboundPolicy, OutboundClient } from '@llmlab/notifications';
+import { AnthropicPlugin } from './anthropic.plugin';
+import { OpenAiPlugin } from './openai.plugin';
+import { ProviderHttp, ProviderRequestError } from './provider-http';
+import type { ProviderPage } from './provider-plugin';
+
+async function all<Row>(pages: AsyncIterable<ProviderPage<Row>>): Promise<{ rows: Row[]; pages: number }> {
+  const rows: Row[] = [];
+  let count = 0;
+  for await (const page of pages) {
+    rows.push(...page.rows);
+    count++;
+  }
+  return { rows, pages: count };
+}
+
+const range = { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-11T00:00:00Z') };
+
+describe('provider plugins against the fake provider servers', () => {
+  const openai = new FakeOpenAiServer();
+  const anthropic = new FakeAnthropicServer();
+  let http: ProviderHttp;
+
+  beforeAll(async () => {
+    await Promise.all([openai.start(), anthropic.start()]);
+    const client = new OutboundClient(createOutboundPolicy({ trustedOrigins: [openai.url, anthropic.url], maxResponseBytes: 8 << 20 }));
+    http = new ProviderHttp(client, { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 });
+  });
+  afterAll(async () => Promise.all([openai.stop(), anthropic.stop()]));
+  beforeEach(() => {
+    for (const fake of [openai, anthropic]) {
+      fake.costs = [];
+      fake.usage = [];
+      fake.faults.length = 0;
+      fake.requests.length = 0;
+      fake.adminKeys.clear();
+      fake.bucketsPerPage = 3;
+    }
+  });
+
+  it('OpenAI: exact dollars from JSON numbers (no float), null dimensions, every page to the end', async () => {
+    openai.adminKeys.add('sk-admin-openai-1234');
+    openai.costs = [
+      { day: '2026-03-01', project: 'proj_a', lineItem: 'gpt-4o, input', amount: '0.1234567890123456789' },
+      { day: '2026-03-01', project: null, lineItem: null, amount: '12' },
+      { day: '2026-03-10', project: 'proj_b', lineItem: 'gpt-4o, output', amount: '1e-7' },
+    ];
+    const access = { adminKey: 'sk-admin-openai-1234', baseUrl: openai.url };
+    const { rows, pages } = await all(new OpenAiPlugin().costs(http, access, range));
+    expect(pages).toBe(4); // 10 days, 3 day-buckets per page
+    expect(rows).toEqual([
+      { day: '2026-03-01', externalProjectId: 'proj_a', model: null, lineItem: 'gpt-4o, input', amount: '0.1234567890123456789' },
+      { day: '2026-03-01', externalProjectId: null, model: null, lineItem: null, amount: '12' },
+      { day: '2026-03-10', externalProjectId: 'proj_b', model: null, lineItem: 'gpt-4o, output', amount: '0.0000001' },
+    ]);
+    const first = openai.requests[0];
+    expect(first.headers.authorization).toBe('Bearer sk-admin-openai-1234');
+    expect(first.query.get('bucket_width')).toBe('1d');
+    expect(first.query.getAll('group_by[]')).toEqual(['project_id', 'line_item']);
+  });
+
+  it('Anthropic: cents as decimal strings converted exactly to dollars; headers; usage by model and workspace', async () => {
+    anthropic.adminKeys.add('sk-ant-admin-5678');
+    anthropic.costs = [
+      {
+        day: '2026-03-02',
+        project: 'wrkspc_1',
+        lineItem: 'Claude Sonnet 4 Usage - Input Tokens',
+        model: 'claude-sonnet-4',
+        amount: '123.456789',
+      },
+      { day: '2026-03-02', project: null, lineItem: null, amount: '1' },
+    ];
+    anthropic.usage = [
+      {
+        day: '2026-03-02',
+        project: 'wrkspc_1',
+        model: 'claude-sonnet-4',
+        kind: 'messages',
+        inputTokens: 1000,
+        outputTokens: 200,
+        cachedInputTokens: 50,
+        requests: 0,
+      },
+    ];
+    const access = { adminKey: 'sk-ant-admin-5678', baseUrl: anthropic.url };
+    const plugin = new AnthropicPlugin();
+    const costs = await all(plugin.costs(http, access, range));
+    expect(costs.rows).toEqual([
+      {
+        day: '2026-03-02',
+        externalProjectId: 'wrkspc_1',
+        model: 'claude-sonnet-4',
+        lineItem: 'Claude Sonnet 4 Usage - Input Tokens',
+        amount: '1.23456789',
+      },
+      { day: '2026-03-02', externalProjectId: null, model: null, lineItem: null, amount: '0.01' },
+    ]);
+    const usage = await all(plugin.usage(http, access, range));
+    expect(usage.rows).toEqual([
+      {
+        day: '2026-03-02',
+        externalProjectId: 'wrkspc_1',
+        model: 'claude-sonnet-4',
+        kind: 'messages',
+        inputTokens: 1000,
+        outputTokens: 200,
+        cachedInputTokens: 50,
+        requests: 0,
+      },
+    ]);
+    expect(anthropic.requests[0].headers['x-api-key']).toBe('sk-ant-admin-5678');
+    expect(anthropic.requests[0].headers['anthropic-version']).toBe('2023-06-01');
+  });
+
+  it('retries 429 (Retry-After) and 500 within the bound, then gives up without the key in the error', async () => {
+    openai.adminKeys.add('sk-admin-openai-1234');
+    openai.costs = [{ day: '2026-03-01', project: null, lineItem: null, amount: '2.5' }];
+    openai.faults.push({ status: 429, retryAfter: '0' }, { status: 500 });
+    const access = { adminKey: 'sk-admin-openai-1234', baseUrl: openai.url };
+    const { rows } = await all(new OpenAiPlugin().costs(http, access, range));
+    expect(rows.map((r) => r.amount)).toEqual(['2.5']);
+
+    openai.faults.push({ status: 500 }, { status: 500 }, { status: 500 });
+    const error = await all(new OpenAiPlugin().costs(http, access, range)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderRequestError);
+    expect((error as Error).message).toContain('answered 500 (after 3 attempts)');
+    expect((error as Error).message).not.toContain('1234');
+  });
+
+  it('validates credentials: accepted, refused (401)', async () => {
+    openai.adminKeys.add('good');
+    anthropic.adminKeys.add('good');
+    await expect(new OpenAiPlugin().validateCredentials(http, { adminKey: 'good', baseUrl: openai.url })).resolves.toBe(true);
+    await expect(new OpenAiPlugin().validateCredentials(http, { adminKey: 'bad', baseUrl: openai.url })).resolves.toBe(false);
+    await expect(new AnthropicPlugin().validateCredentials(http, { adminKey: 'good', baseUrl: anthropic.url })).resolves.toBe(true);
+    await expect(new AnthropicPlugin().validateCredentials(http, { adminKey: 'bad', baseUrl: anthropic.url })).resolves.toBe(false);
+  });
+
+  it('OpenAI usage: completions and embeddings grouped by model and project', async () => {
+    openai.adminKeys.add('k');
+    openai.usage = [
+      {
+        day: '2026-03-03',
+        project: 'proj_a',
+        model: 'gpt-4o',
+        kind: 'completions',
+        inputTokens: 10,
+        outputTokens: 5,
+        cachedInputTokens: 2,
+        requests: 3,
+      },
+      {
+        day: '2026-03-03',
+        project: null,
+        model: 'text-embedding-3-small',
+        kind: 'embeddings',
+        inputTokens: 7,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        requests: 1,
+      },
+    ];
+    const { rows } = await all(new OpenAiPlugin().usage(http, { adminKey: 'k', baseUrl: openai.url }, range));
+    expect(rows).toEqual([
+      {
+        day: '2026-03-03',
+        externalProjectId: 'proj_a',
+        model: 'gpt-4o',
+        kind: 'completions',
+        inputTokens: 10,
+        outputTokens: 5,
+        cachedInputTokens: 2,
+        requests: 3,
+      },
+      {
+        day: '2026-03-03',
+        externalProjectId: null,
+        model: 'text-embedding-3-small',
+        kind: 'embeddings',
+        inputTokens: 7,
+        outputTokens: 0,
+        cachedInputTokens: 0,
+        requests: 1,
+      },
+    ]);
+  });
+});

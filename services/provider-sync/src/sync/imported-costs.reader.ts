@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import type { ReconciliationGroupBy } from '@llmlab/contracts';
+import type { OrganizationScope } from '@llmlab/domain';
+import { PrismaClient } from '../read-models/prisma';
+import { BilledSpendReader } from '../reconciliation/billed-spend.reader';
+import type { SpendFigure, TokenFigure } from '../reconciliation/reconcile';
+
+const ACTIVE = `connection_id IN (SELECT connection_id FROM provider_sync.connections WHERE organization_id = $1::uuid AND NOT removed)`;
+
+/** The reconciliation's billed side, read from the imported cost and usage buckets of the organization's connections. */
+@Injectable()
+export class ImportedCostsReader extends BilledSpendReader {
+  constructor(private readonly prisma: PrismaClient) {
+    super();
+  }
+
+  async providers(scope: OrganizationScope): Promise<string[]> {
+    const rows = await this.prisma.connection.findMany({
+      where: { organizationId: scope.organizationId, removed: false },
+      select: { provider: true },
+      distinct: ['provider'],
+    });
+    return rows.map((r) => r.provider).sort();
+  }
+
+  async costs(
+    scope: OrganizationScope,
+    days: { from: Date; to: Date },
+    groupBy: ReconciliationGroupBy,
+    provider: string | undefined,
+  ): Promise<SpendFigure[]> {
+    const key = groupBy === 'model' ? 'model' : groupBy === 'project' ? `COALESCE(project_id::text, '')` : `''`;
+    return this.prisma.$queryRawUnsafe<SpendFigure[]>(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, provider, ${key} AS key, SUM(amount)::text AS amount
+         FROM provider_sync.cost_buckets
+        WHERE organization_id = $1::uuid AND ${ACTIVE} AND day >= $2::date AND day < $3::date AND ($4::text IS NULL OR provider = $4)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      scope.organizationId,
+      days.from.toISOString().slice(0, 10),
+      days.to.toISOString().slice(0, 10),
+      provider ?? null,
+    );
+  }
+
+  async usage(scope: OrganizationScope, days: { from: Date; to: Date }, provider: string | undefined): Promise<TokenFigure[]> {
+    const rows = await this.prisma.$queryRawUnsafe<
+      { day: string; provider: string; model: string; input: string; output: string; cached: string; requests: string }[]
+    >(
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, provider, model, SUM(input_tokens)::text AS input, SUM(output_tokens)::text AS output,
+              SUM(cached_tokens)::text AS cached, SUM(requests)::text AS requests
+         FROM provider_sync.usage_buckets
+        WHERE organization_id = $1::uuid AND ${ACTIVE} AND day >= $2::date AND day < $3::date AND ($4::text IS NULL OR provider = $4)
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      scope.organizationId,
+      days.from.toISOString().slice(0, 10),
+      days.to.toISOString().slice(0, 10),
+      provider ?? null,
+    );
+    return rows.map((r) => ({
+      day: r.day,
+      provider: r.provider,
+      model: r.model,
+      counts: { input: Number(r.input), output: Number(r.output), cachedInput: Number(r.cached), requests: Number(r.requests) },
+    }));
+  }
+
+  async coveredUntil(scope: OrganizationScope): Promise<Map<string, Date>> {
+    const rows = await this.prisma.connection.findMany({
+      where: { organizationId: scope.organizationId, removed: false, syncedUntil: { not: null } },
+    });
+    const covered = new Map<string, Date>();
+    for (const row of rows) {
+      const until = row.syncedUntil!;
+      const known = covered.get(row.provider);
+      // Every connection of a provider must have covered a day for it to be complete.
+      if (!known || until < known) covered.set(row.provider, until);
+    }
+    return covered;
+  }
+}

@@ -1,0 +1,56 @@
+import type { ProviderSyncEvent } from '@llmlab/contracts';
+import { importsDecider, type ImportsCommand } from './imports.decider';
+
+const fold = (events: ProviderSyncEvent[]) => events.reduce(importsDecider.evolve, importsDecider.initialState());
+const decide = (history: ProviderSyncEvent[], command: ImportsCommand) => importsDecider.decide(command, fold(history));
+
+const started: ProviderSyncEvent = {
+  type: 'ProviderSyncRunStarted',
+  data: {
+    runId: 'r1',
+    connectionId: 'c1',
+    organizationId: 'o1',
+    provider: 'openai',
+    from: '2026-03-01T00:00:00.000Z',
+    to: '2026-03-04T00:00:00.000Z',
+    trigger: 'manual',
+    startedAt: 't',
+  },
+};
+const bucket = (day: string, amount: string) => ({ day, externalProjectId: null, projectId: null, model: null, lineItem: 'x', amount });
+const page = (costs: ReturnType<typeof bucket>[]): ImportsCommand => ({
+  type: 'ImportPage',
+  data: { runId: 'r1', page: 1, costs, usage: [] },
+});
+
+describe('imports decider', () => {
+  it('imports a new bucket identity once, with its exact decimal', () => {
+    const events = decide([started], page([bucket('2026-03-01', '0.1234567890123456789')]));
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'ProviderCostsImported',
+        data: expect.objectContaining({ buckets: [expect.objectContaining({ amount: '0.1234567890123456789', currency: 'USD' })] }),
+      }),
+    ]);
+  });
+
+  it('same figure again: nothing; equal decimals written differently: nothing', () => {
+    const history = [started, ...decide([started], page([bucket('2026-03-01', '1.50')]))];
+    expect(decide(history, page([bucket('2026-03-01', '1.5')]))).toEqual([]);
+  });
+
+  it('a changed figure is a correction carrying the previous amount, never a second import', () => {
+    const history = [started, ...decide([started], page([bucket('2026-03-01', '1.5')]))];
+    const events = decide(history, page([bucket('2026-03-01', '2')]));
+    expect(events.map((e) => e.type)).toEqual(['ProviderCostsCorrected']);
+    expect(events[0].data).toMatchObject({ buckets: [{ amount: '2', previousAmount: '1.5' }] });
+  });
+
+  it('a second start while a run is running starts nothing; completing sets the watermark', () => {
+    const { startedAt: _at, ...run } = started.data as Extract<ProviderSyncEvent, { type: 'ProviderSyncRunStarted' }>['data'];
+    expect(decide([started], { type: 'StartRun', data: { ...run, runId: 'r2', at: 't' } })).toEqual([]);
+    const done = decide([started], { type: 'CompleteRun', data: { runId: 'r1', pagesFetched: 2, at: 't' } });
+    expect(fold([started, ...done]).watermark).toBe('2026-03-04T00:00:00.000Z');
+    expect(decide([started, ...done], page([bucket('2026-03-01', '1')]))).toEqual([]);
+  });
+});

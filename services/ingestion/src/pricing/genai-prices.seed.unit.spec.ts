@@ -15,7 +15,7 @@ let catalog: PriceCatalog;
 beforeAll(async () => {
   providers = await loadGenaiPricesProviders();
   seed = seedFromGenaiPrices(providers);
-  catalog = createPriceCatalog(seed.entries, { providerFallbacks: seed.providerFallbacks });
+  catalog = createPriceCatalog(seed.entries, { providerFallbacks: seed.providerFallbacks, unsupportedRegex: 'native' });
 });
 
 const entriesOf = (provider: string, model: string): PriceEntry[] =>

@@ -45,8 +45,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('LLMLab API')
     .setDescription(
       'Know, explain and cut what LLM applications cost: usage ingestion, exact effective-dated pricing, cost ' +
-        'analytics, budgets and alerts. Errors are application/problem+json (RFC 7807). Provider reconciliation, ' +
-        'traces, recommendations and the audit log are being built; their operations appear here when they exist.',
+        'analytics, budgets and alerts, provider cost imports and their reconciliation. Errors are ' +
+        'application/problem+json (RFC 7807). Usage file imports, traces, recommendations and the audit log are being ' +
+        'built; their operations appear here when they exist.',
     )
     .setVersion(API_VERSION)
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')

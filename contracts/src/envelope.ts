@@ -2,7 +2,11 @@
  * The event envelope every service writes and every consumer reads (DESIGN.md section 2).
  * Personal data never travels in `data` or `metadata` in clear: events carry ids.
  */
-export type ActorType = 'user' | 'api_key' | 'system';
+/**
+ * `operator`: whoever runs the platform, authenticated at the gateway by OPERATOR_API_TOKEN (not a tenant's
+ * user or key); its id is always `operator`, as the token names no one in particular.
+ */
+export type ActorType = 'user' | 'api_key' | 'operator' | 'system';
 
 export interface Actor {
   type: ActorType;

@@ -10,7 +10,10 @@ import type { ApiKeyScope, Role } from './roles';
 /** AES-256-GCM under a per-subject key: base64url of iv (12 bytes) | tag (16 bytes) | ciphertext. */
 export type Ciphertext = string;
 
-/** Per-organization overrides of the platform's rate limits; null means the platform default. */
+/**
+ * Per-organization overrides of the platform's rate limits; null means the platform default. Only the operator
+ * sets them (`OrganizationRateLimitsChanged`); tenants read them.
+ */
 export interface RateLimitOverrides {
   managementPerHour: number | null;
   ingestPerHour: number | null;
@@ -33,7 +36,16 @@ export type OrganizationEvent =
   | { type: 'OrganizationCreated'; data: { organizationId: string; name: string; createdBy: string; createdAt: string } }
   | {
       type: 'OrganizationUpdated';
+      /**
+       * `rateLimits` only in events recorded before the operator API took them over from owners: still folded so
+       * the history replays to the same state, never written any more.
+       */
       data: { organizationId: string; name?: string; rateLimits?: RateLimitOverrides; updatedBy: string; updatedAt: string };
+    }
+  /** The operator set both limits (the actor in the metadata is `operator`); `previous` keeps the audit readable. */
+  | {
+      type: 'OrganizationRateLimitsChanged';
+      data: { organizationId: string; rateLimits: RateLimitOverrides; previous: RateLimitOverrides; changedBy: string; changedAt: string };
     }
   | { type: 'MemberAdded'; data: { organizationId: string; userId: string; role: Role; addedBy: string; addedAt: string } }
   | {

@@ -97,10 +97,25 @@ export interface CreateOrganizationRequest {
   name: string;
 }
 
+/** Rate limits are not here: they belong to the operator (`setRateLimits`). */
 export interface UpdateOrganizationRequest {
   name?: string;
-  rateLimits?: Partial<RateLimitOverrides>;
   /** From If-Match: the update applies only at this revision. */
+  expectedRevision?: number;
+}
+
+/**
+ * The operator's view of an organization's rate limits: the overrides as stored (null: the platform default) and
+ * the organization's revision (its ETag on the operator routes too).
+ */
+export interface OperatorRateLimitsView extends RateLimitOverrides {
+  organizationId: string;
+  revision: number;
+}
+
+/** Both limits at once (a PUT): null restores the platform default. */
+export interface SetRateLimitsRequest extends RateLimitOverrides {
+  /** From If-Match: the change applies only at this revision. */
   expectedRevision?: number;
 }
 

@@ -25,6 +25,7 @@ import type {
   MemberRef,
   MemberView,
   MeView,
+  OperatorRateLimitsView,
   OrganizationView,
   Page,
   ProjectView,
@@ -32,6 +33,7 @@ import type {
   ResendVerificationResult,
   ResolveAccessRequest,
   ResolveAccessResult,
+  SetRateLimitsRequest,
   SignupRequest,
   SignupResult,
   TokenPair,
@@ -59,6 +61,9 @@ export const authSubjects = {
   listOrganizations: defineSubject<Empty, Page<OrganizationView>>('auth.query.list-organizations'),
   getOrganization: defineSubject<Empty, OrganizationView>('auth.query.get-organization'),
   updateOrganization: defineSubject<UpdateOrganizationRequest, OrganizationView>('auth.cmd.update-organization'),
+  /** Operator only (actor type `operator`): the organization is the context's, named by the route. */
+  getRateLimits: defineSubject<Empty, OperatorRateLimitsView>('auth.query.operator-rate-limits'),
+  setRateLimits: defineSubject<SetRateLimitsRequest, OperatorRateLimitsView>('auth.cmd.operator-set-rate-limits'),
 
   listMembers: defineSubject<Empty, MemberList>('auth.query.list-members'),
   addMember: defineSubject<AddMemberRequest, AddMemberResult>('auth.cmd.add-member'),

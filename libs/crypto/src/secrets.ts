@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { KEY_BYTES } from './aes-gcm';
 
 /** Below this, a secret could be guessed or collide: 128 bits. */
@@ -22,4 +22,13 @@ export function randomSecretBytes(bytes: number): Buffer {
 export function generateSecret(prefix: string, bytes = KEY_BYTES): string {
   if (!/^[a-z][a-z0-9]*$/.test(prefix)) throw new Error(`a secret prefix is lower-case letters and digits, not "${prefix}"`);
   return `${prefix}_${randomSecretBytes(bytes).toString('base64url')}`;
+}
+
+/**
+ * Whether a presented secret is the expected one, in time that tells nothing about either: both are hashed first,
+ * so the comparison runs over equal lengths whatever was sent, and neither length nor a common prefix leaks.
+ */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }

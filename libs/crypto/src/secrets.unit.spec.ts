@@ -1,4 +1,4 @@
-import { generateDataKey, generateSecret, randomSecretBytes } from './secrets';
+import { generateDataKey, generateSecret, randomSecretBytes, sameSecret } from './secrets';
 
 describe('secret generation', () => {
   it('makes prefixed secrets of 256 bits by default, never twice the same', () => {
@@ -14,5 +14,16 @@ describe('secret generation', () => {
     expect(() => generateSecret('Bad_')).toThrow('prefix');
     expect(randomSecretBytes(64)).toHaveLength(64);
     expect(generateDataKey()).toHaveLength(32);
+  });
+});
+
+describe('sameSecret', () => {
+  const secret = 'op_' + 'a'.repeat(40);
+  it('accepts only the very secret: not one character off, not a prefix, not an extension', () => {
+    expect(sameSecret(secret, secret)).toBe(true);
+    expect(sameSecret(secret.slice(0, -1) + 'b', secret)).toBe(false);
+    expect(sameSecret(secret.slice(0, -1), secret)).toBe(false);
+    expect(sameSecret(secret + 'a', secret)).toBe(false);
+    expect(sameSecret('', secret)).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ export const authEnv = {
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt(900),
   /** How many organizations one user may own; creating one more answers 409 ORGANIZATION_LIMIT_REACHED. */
   MAX_ORGANIZATIONS_PER_USER: positiveInt(10),
-  /** The highest rate limit an organization owner may set for the organization (requests per hour). */
+  /** The highest rate limit the operator may set for an organization (requests per hour), through the operator API. */
   RATE_LIMIT_OVERRIDE_MAX_PER_HOUR: positiveInt(1_000_000),
   /** The `<env>` of new API keys (`llm_live_...`); `live` in production, `test` elsewhere when unset. */
   API_KEY_ENVIRONMENT: z.enum(API_KEY_ENVIRONMENTS).optional(),

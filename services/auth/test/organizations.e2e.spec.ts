@@ -1,5 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { Agent, createTestDatabase, joinOrganization, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import {
+  Agent,
+  createSession,
+  createTestDatabase,
+  joinOrganization,
+  signUp,
+  TestDatabase,
+  TestPlatform,
+  type SignedUpUser,
+} from '@llmlab/testing';
 
 jest.setTimeout(180_000);
 
@@ -8,7 +18,7 @@ const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
 const newEmail = () => `invitee-${randomBytes(4).toString('hex')}@example.com`;
 
 // Organizations, members and projects through the gateway: the role matrix of docs/security.md, the owner
-// rules, invitations, archiving, mass assignment, If-Match, and per-organization rate limits.
+// rules, invitations, archiving, mass assignment, If-Match, and per-organization rate limits (set by the operator).
 describe('organizations, members and projects', () => {
   let db: TestDatabase;
   let platform: TestPlatform;
@@ -16,6 +26,9 @@ describe('organizations, members and projects', () => {
   const users = {} as Record<Role, SignedUpUser>;
   let orgId: string;
   let projectId: string;
+  let pool: Pool;
+  let operator: Agent;
+  const operatorToken = randomBytes(32).toString('base64url');
 
   async function addMember(as: Agent, email: string, role: Role) {
     return as.post(`/v1/organizations/${orgId}/members`, { email, role });
@@ -30,8 +43,14 @@ describe('organizations, members and projects', () => {
     platform = await TestPlatform.start({
       databaseUrl: db.url,
       services: ['gateway', 'auth'],
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), MAX_ORGANIZATIONS_PER_USER: '3' },
+      env: {
+        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        MAX_ORGANIZATIONS_PER_USER: '3',
+        OPERATOR_API_TOKEN: operatorToken,
+      },
     });
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    operator = new Agent(platform.gatewayUrl, { authorization: `Bearer ${operatorToken}` });
     owner = await signUp(platform.gatewayUrl, { organizationName: 'Matrix Inc' });
     orgId = owner.organizationId;
     users.owner = owner;
@@ -42,6 +61,7 @@ describe('organizations, members and projects', () => {
     projectId = (await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Shared' })).body.id;
   });
   afterAll(async () => {
+    await pool?.end();
     await platform?.stop();
     await db?.drop();
   });
@@ -372,7 +392,9 @@ describe('organizations, members and projects', () => {
   });
 
   describe('rate limits', () => {
-    it('counts per user and organization, with the organization’s own limit, and answers 429 with headers', async () => {
+    const limitsOf = (organizationId: string) => `/v1/operator/organizations/${organizationId}/rate-limits`;
+
+    it('counts per user and organization, with the limit the operator set, and answers 429 with headers', async () => {
       const tenant = await signUp(platform.gatewayUrl);
       const org = tenant.organizationId;
       const first = await tenant.agent.get(`/v1/organizations/${org}`);
@@ -380,10 +402,10 @@ describe('organizations, members and projects', () => {
       expect(Number(first.headers.get('ratelimit-remaining'))).toBeLessThan(1000);
       expect(Number(first.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
 
-      expect((await tenant.agent.patch(`/v1/organizations/${org}`, { rateLimits: { managementPerHour: 5 } })).body.rateLimits).toEqual({
-        managementPerHour: 5,
-        ingestPerHour: null,
-      });
+      const set = await operator.request('PUT', limitsOf(org), { managementPerHour: 5, ingestPerHour: null });
+      expect(set.status).toBe(200);
+      expect(set.body).toEqual({ organizationId: org, managementPerHour: 5, ingestPerHour: null, revision: expect.any(Number) });
+      expect(set.headers.get('etag')).toBe(`"${set.body.revision}"`);
       // The gateways see the new limit within the identity cache time (at most 5 s); every request counts meanwhile.
       const deadline = Date.now() + 5_000;
       let res = await tenant.agent.get(`/v1/organizations/${org}`);
@@ -400,12 +422,85 @@ describe('organizations, members and projects', () => {
 
       // Another organization's bucket, and the routes about the caller, are not affected.
       expect((await tenant.agent.get('/v1/me')).status).toBe(200);
+      // The operator reads what it set; the change is in the audit log, by the operator.
+      expect((await operator.get(limitsOf(org))).body).toEqual(set.body);
+      const { rows } = await pool.query(
+        `SELECT data, metadata->'actor' AS actor FROM event_store.events WHERE type = 'OrganizationRateLimitsChanged' AND data->>'organizationId' = $1`,
+        [org],
+      );
+      expect(rows).toEqual([
+        {
+          data: expect.objectContaining({
+            rateLimits: { managementPerHour: 5, ingestPerHour: null },
+            previous: { managementPerHour: null, ingestPerHour: null },
+            changedBy: 'operator',
+          }),
+          actor: { type: 'operator', id: 'operator' },
+        },
+      ]);
     });
 
-    it('refuses a rate limit above the platform maximum', async () => {
-      const res = await owner.agent.patch(`/v1/organizations/${orgId}`, { rateLimits: { managementPerHour: 10_000_000 } });
+    it('lets an owner read the limits but not set them: the PATCH refuses rateLimits and changes nothing', async () => {
+      const before = await owner.agent.get(`/v1/organizations/${orgId}`);
+      expect(before.body.rateLimits).toEqual({ managementPerHour: null, ingestPerHour: null });
+      const res = await owner.agent.patch(`/v1/organizations/${orgId}`, {
+        name: 'Matrix Inc',
+        rateLimits: { managementPerHour: 1_000_000 },
+      });
       expect(res.status).toBe(400);
-      expect(res.body.errors).toEqual([{ field: '/rateLimits/managementPerHour', message: expect.stringContaining('1000000') }]);
+      expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: '/rateLimits', message: 'should not exist' }] });
+      const after = await owner.agent.get(`/v1/organizations/${orgId}`);
+      expect(after.body).toEqual(before.body);
+      expect((await operator.get(limitsOf(orgId))).body).toMatchObject({
+        managementPerHour: null,
+        ingestPerHour: null,
+        revision: before.body.revision,
+      });
+    });
+
+    it('refuses a limit outside 1 to the platform maximum, naming the field', async () => {
+      const above = await operator.request('PUT', limitsOf(orgId), { managementPerHour: 10_000_000, ingestPerHour: null });
+      expect(above.status).toBe(400);
+      expect(above.body.errors).toEqual([{ field: '/managementPerHour', message: expect.stringContaining('1000000') }]);
+      const zero = await operator.request('PUT', limitsOf(orgId), { managementPerHour: null, ingestPerHour: 0 });
+      expect(zero.status).toBe(400);
+      expect(zero.body.errors).toEqual([{ field: '/ingestPerHour', message: expect.any(String) }]);
+      const missing = await operator.request('PUT', limitsOf(orgId), { managementPerHour: 5 });
+      expect(missing.status).toBe(400);
+      expect(missing.body.errors).toEqual(expect.arrayContaining([{ field: '/ingestPerHour', message: expect.any(String) }]));
+    });
+
+    it('answers an unknown organization with 404, and a stale If-Match with 409', async () => {
+      for (const res of [
+        await operator.get(limitsOf(randomUUID())),
+        await operator.request('PUT', limitsOf(randomUUID()), { managementPerHour: 5, ingestPerHour: 5 }),
+        await operator.get(limitsOf('not-a-uuid')),
+      ]) {
+        expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'ORGANIZATION_NOT_FOUND' });
+      }
+      const { revision } = (await operator.get(limitsOf(orgId))).body;
+      const stale = await operator.request(
+        'PUT',
+        limitsOf(orgId),
+        { managementPerHour: 50, ingestPerHour: null },
+        { 'if-match': `"${revision - 1}"` },
+      );
+      expect(stale.status).toBe(409);
+    });
+
+    it('refuses every tenant credential and a token one character off with 401', async () => {
+      const last = operatorToken.at(-1) === 'A' ? 'B' : 'A';
+      const offByOne = new Agent(platform.gatewayUrl, { authorization: `Bearer ${operatorToken.slice(0, -1)}${last}` });
+      const session = await createSession(platform.gatewayUrl);
+      for (const agent of [offByOne, owner.agent, session.agent, session.keyAgent, session.anonymous]) {
+        for (const res of [
+          await agent.get(limitsOf(orgId)),
+          await agent.request('PUT', limitsOf(session.organizationId), { managementPerHour: 1_000_000, ingestPerHour: 1_000_000 }),
+        ]) {
+          expect({ status: res.status, code: res.body.code }).toEqual({ status: 401, code: 'UNAUTHENTICATED' });
+        }
+      }
+      expect((await operator.get(limitsOf(session.organizationId))).body).toMatchObject({ managementPerHour: null, ingestPerHour: null });
     });
   });
 });

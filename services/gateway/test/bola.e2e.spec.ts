@@ -20,7 +20,8 @@ interface Schema {
 type AccessLevel =
   | { level: 'public' }
   | { level: 'authenticated'; apiKeys: boolean }
-  | { level: 'permission'; permission: string; minRole: Role; apiKeyScope: string | null };
+  | { level: 'permission'; permission: string; minRole: Role; apiKeyScope: string | null }
+  | { level: 'operator' };
 interface Operation {
   operationId: string;
   'x-llmlab-access'?: AccessLevel;
@@ -74,6 +75,8 @@ const rank = (role: Role) => ROLES.length - ROLES.indexOf(role);
  *   reaches the operation's minimum role;
  * - an admin API key of another project of the victim organization: nothing of the first project nor of the
  *   organization's user-only routes (403/404), no victim data in any body.
+ * The operator routes (`level: operator`, enabled here with OPERATOR_API_TOKEN) take no tenant credential at all:
+ * every caller above, and the victim's own owner and key, get 401.
  * No operation may answer 5xx. An operation without an access level, or a path parameter without a seed, fails.
  */
 describe('broken object-level authorization walk', () => {
@@ -85,6 +88,7 @@ describe('broken object-level authorization walk', () => {
   let operations: Walked[];
   // The victim's provider connection needs a provider that accepts its key: the fake, trusted by provider-sync.
   const openai = new FakeOpenAiServer();
+  const operatorToken = randomBytes(32).toString('base64url');
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -96,6 +100,7 @@ describe('broken object-level authorization walk', () => {
         MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         ALERTS_TRUSTED_ORIGINS: BOLA_CHANNEL_ORIGIN,
         PROVIDER_SYNC_TRUSTED_ORIGINS: openai.url,
+        OPERATOR_API_TOKEN: operatorToken,
       },
     });
     await platform.waitForReadiness(200, 60_000);
@@ -151,8 +156,12 @@ describe('broken object-level authorization walk', () => {
       const leaked = leaks(res);
       if (leaked.length) failures.push(`leaks ${leaked.join(', ')}: ${describeCall(w, res)}`);
       if (res.status >= 500) failures.push(describeCall(w, res));
-      // Every path parameter names a victim resource: only a refusal is right.
-      if (w.params.length && res.status !== 403 && res.status !== 404) failures.push(describeCall(w, res));
+      if (w.op['x-llmlab-access']?.level === 'operator') {
+        if (res.status !== 401) failures.push(`expected 401 on an operator route: ${describeCall(w, res)}`);
+      } else if (w.params.length && res.status !== 403 && res.status !== 404) {
+        // Every path parameter names a victim resource: only a refusal is right.
+        failures.push(describeCall(w, res));
+      }
     }
     expect(failures).toEqual([]);
   });
@@ -166,6 +175,10 @@ describe('broken object-level authorization walk', () => {
       if (!w.params.length) continue; // Routes about the caller itself (signup, me, its own organizations).
       const res = await call(viewer, w);
       if (res.status >= 500) failures.push(describeCall(w, res));
+      if (access.level === 'operator') {
+        if (res.status !== 401) failures.push(`expected 401 on an operator route: ${describeCall(w, res)}`);
+        continue;
+      }
       const allowed =
         access.level === 'public' ||
         access.level === 'authenticated' ||
@@ -179,6 +192,31 @@ describe('broken object-level authorization walk', () => {
     }
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(10);
+  });
+
+  it('refuses the victim’s own owner and key, and no credentials, on the operator routes, and admits the operator', async () => {
+    const operatorOps = operations.filter((w) => w.op['x-llmlab-access']?.level === 'operator');
+    expect(operatorOps.map((w) => `${w.method} ${w.path}`).sort()).toEqual([
+      'GET /v1/operator/organizations/{orgId}/rate-limits',
+      'PUT /v1/operator/organizations/{orgId}/rate-limits',
+    ]);
+    const failures: string[] = [];
+    const anonymous = new Agent(platform.gatewayUrl);
+    for (const w of operatorOps) {
+      for (const agent of [world.victim.agent, world.victim.keyAgent, anonymous]) {
+        const res = await call(agent, w);
+        if (res.status !== 401) failures.push(describeCall(w, res));
+      }
+    }
+    expect(failures).toEqual([]);
+    const operator = anonymous.with({ authorization: `Bearer ${operatorToken}` });
+    const res = await operator.get(`/v1/operator/organizations/${world.victim.organizationId}/rate-limits`);
+    expect(res.body).toEqual({
+      organizationId: world.victim.organizationId,
+      managementPerHour: null,
+      ingestPerHour: null,
+      revision: expect.any(Number),
+    });
   });
 
   it('leaves the victim’s resources as they were', async () => {
@@ -196,7 +234,10 @@ describe('broken object-level authorization walk', () => {
         [world.viewer.id, 'viewer'],
       ].sort(),
     );
-    expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}`)).body).toMatchObject({ name: 'Victim Org' });
+    expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}`)).body).toMatchObject({
+      name: 'Victim Org',
+      rateLimits: { managementPerHour: null, ingestPerHour: null },
+    });
     expect((await victim.agent.get(`/v1/budgets/${ids.budgetId}`)).body).toMatchObject({ name: 'victim-secret-budget', revision: 0 });
     expect((await victim.agent.get(`/v1/alerts/${ids.alertId}`)).body).toMatchObject({ state: 'firing' });
     const channels = await victim.agent.get(`/v1/organizations/${victim.organizationId}/channels`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
@@ -18,10 +19,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
   let platform: TestPlatform;
   let sql: Client;
   let redis: Redis;
+  const operatorToken = randomBytes(32).toString('base64url');
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url, env: { RATE_LIMIT_PRICING_REFRESH_PER_HOUR: '2' } });
+    platform = await TestPlatform.start({
+      databaseUrl: db.url,
+      env: { RATE_LIMIT_PRICING_REFRESH_PER_HOUR: '2', OPERATOR_API_TOKEN: operatorToken },
+    });
     await platform.waitForReadiness(200, 60_000);
     sql = new Client({ connectionString: db.url });
     await sql.connect();
@@ -515,9 +520,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       expect((await summary(b.keyAgent, b.projectId)).body.current.requests).toBe(0);
     });
 
-    it("applies the key's ingest rate limit", async () => {
+    it("applies the ingest rate limit the operator set for the key's organization", async () => {
       const s = await session();
-      expect((await s.agent.patch(`/v1/organizations/${s.organizationId}`, { rateLimits: { ingestPerHour: 2 } })).status).toBe(200);
+      const operator = s.anonymous.with({ authorization: `Bearer ${operatorToken}` });
+      const set = await operator.request('PUT', `/v1/operator/organizations/${s.organizationId}/rate-limits`, {
+        managementPerHour: null,
+        ingestPerHour: 2,
+      });
+      expect(set.status).toBe(200);
       // Identity answers are cached for up to 5 s (docs/security.md).
       await new Promise((resolve) => setTimeout(resolve, 5_500));
       const answers = [];

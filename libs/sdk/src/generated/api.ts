@@ -219,7 +219,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename the organization or set its rate limits (owners) */
+        /** Rename the organization (owners); its rate limits are the operator’s */
         patch: operations["updateOrganization"];
         trace?: never;
     };
@@ -390,6 +390,24 @@ export interface paths {
         post?: never;
         /** Revoke an API key; every gateway refuses it within 5 seconds */
         delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/organizations/{orgId}/rate-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization's rate limits (operator) */
+        get: operations["getOrganizationRateLimits"];
+        /** Set an organization's rate limits; null restores the default (operator) */
+        put: operations["setOrganizationRateLimits"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1112,6 +1130,7 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "member" | "viewer";
+            /** @description Set by the platform's operator (the operator API), not by the organization. */
             rateLimits: components["schemas"]["RateLimitsDto"];
             /**
              * @description Also the ETag; send it in If-Match to update only this version.
@@ -1217,16 +1236,8 @@ export interface components {
         OrganizationListDto: {
             data: components["schemas"]["OrganizationDto"][];
         };
-        RateLimitsUpdateDto: {
-            /** @description Requests per hour; null restores the platform default. */
-            managementPerHour?: number | null;
-            /** @description Ingest requests per hour per key; null restores the default. */
-            ingestPerHour?: number | null;
-        };
         UpdateOrganizationDto: {
             name?: string;
-            /** @description Owners only, up to the platform maximum. */
-            rateLimits?: components["schemas"]["RateLimitsUpdateDto"];
         };
         MemberDto: {
             /** Format: uuid */
@@ -1408,6 +1419,37 @@ export interface components {
         };
         ApiKeyListDto: {
             data: components["schemas"]["ApiKeyDto"][];
+        };
+        OperatorRateLimitsDto: {
+            /** Format: uuid */
+            organizationId: string;
+            /**
+             * @description Management requests per hour; null: the platform default.
+             * @example 5000
+             */
+            managementPerHour: number | null;
+            /**
+             * @description Ingest requests per hour per key; null: the platform default.
+             * @example null
+             */
+            ingestPerHour: number | null;
+            /**
+             * @description The organization's revision, also the ETag; send it in If-Match to change only this version.
+             * @example 3
+             */
+            revision: number;
+        };
+        SetRateLimitsDto: {
+            /**
+             * @description Management requests per hour, per user and per API key; null: the platform default (RATE_LIMIT_MANAGEMENT_PER_HOUR).
+             * @example 5000
+             */
+            managementPerHour: number | null;
+            /**
+             * @description Ingest requests per hour per API key; null: the platform default (RATE_LIMIT_INGEST_PER_HOUR).
+             * @example null
+             */
+            ingestPerHour: number | null;
         };
         UsageCountsDto: {
             /** @description Every input token, cached ones included. */
@@ -5129,6 +5171,165 @@ export interface operations {
             };
             /** @description Not found, or owned by another organization */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationRateLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorRateLimitsDto"];
+                };
+            };
+            /** @description Not the operator token (every tenant credential is refused) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such organization, or the operator API is off (OPERATOR_API_TOKEN unset) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setOrganizationRateLimits: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag read before: apply only if nobody changed it since. */
+                "If-Match"?: string;
+            };
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetRateLimitsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorRateLimitsDto"];
+                };
+            };
+            /** @description Invalid body, a limit outside 1 to the platform maximum, or If-Match */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the operator token (every tenant credential is refused) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such organization, or the operator API is off (OPERATOR_API_TOKEN unset) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since the If-Match revision */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

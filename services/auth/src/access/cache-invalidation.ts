@@ -11,7 +11,7 @@ type Queryable = Pick<Pool | PoolClient, 'query'>;
 /**
  * The gateway caches who may do what (a user's access, the keys behind a prefix) in Redis and in memory. When
  * an event changes that answer (a key revoked or created, a member added, removed or given another role, a
- * project archived) its Redis entries are deleted and `auth.cache.invalidated` is published on core NATS, which
+ * project archived, the organization's rate limits changed) its Redis entries are deleted and `auth.cache.invalidated` is published on core NATS, which
  * every gateway replica receives (no queue group) and drops its in-memory copies on: a revoked key or a removed
  * member stops working everywhere at once, however long the cache lifetimes are.
  */
@@ -31,8 +31,10 @@ export class CacheInvalidation {
       case 'MemberRoleChanged':
       case 'MemberRemoved':
         return [authCacheKeys.access(ns, event.data.userId)];
-      case 'OrganizationUpdated': {
+      case 'OrganizationUpdated':
+      case 'OrganizationRateLimitsChanged': {
         if (!event.data.rateLimits) return [];
+        // Every member's access and every key carry the organization's limits: all of them are stale.
         const [members, keys] = await Promise.all([
           db.query<{ user_id: string }>(`SELECT user_id FROM auth.memberships WHERE organization_id = $1`, [event.data.organizationId]),
           db.query<{ prefix: string }>(`SELECT prefix FROM auth.api_keys WHERE organization_id = $1`, [event.data.organizationId]),

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
 import { handleRequest } from '@llmlab/messaging';
+import { actingOperator } from '../shared/acting-operator';
 import { actingUser } from '../shared/acting-user';
 import { Invitations } from './invitations';
 import { OrganizationHandler } from './organization.handler';
@@ -56,6 +57,19 @@ export class OrganizationController {
   @MessagePattern(s.updateOrganization.subject)
   update(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateOrganization>>) {
     return handleRequest(s.updateOrganization, envelope, (p, ctx) => this.organizations.update(p, ctx));
+  }
+
+  @MessagePattern(s.getRateLimits.subject)
+  rateLimits(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getRateLimits>>) {
+    return handleRequest(s.getRateLimits, envelope, (_p, ctx) => {
+      actingOperator(ctx);
+      return this.queries.rateLimits(organizationScope(ctx));
+    });
+  }
+
+  @MessagePattern(s.setRateLimits.subject)
+  setRateLimits(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.setRateLimits>>) {
+    return handleRequest(s.setRateLimits, envelope, (p, ctx) => this.organizations.setRateLimits(p, ctx));
   }
 
   @MessagePattern(s.listMembers.subject)

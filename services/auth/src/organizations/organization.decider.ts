@@ -11,13 +11,14 @@ import { invitationTokenInvalid, OrganizationError, organizationNotFound } from 
 
 const ORGANIZATION_NAME_MAX = 100;
 
-/** Every command names its actor: the decider reads the actor's role from the organization itself. */
+/**
+ * Every tenant command names its actor: the decider reads the actor's role from the organization itself.
+ * `SetRateLimits` comes from the operator, outside any tenant (the handler admits only the operator actor).
+ */
 export type OrganizationCommand =
   | { type: 'CreateOrganization'; data: { organizationId: string; name: string; actorId: string; at: string } }
-  | {
-      type: 'UpdateOrganization';
-      data: { name?: string; rateLimits?: Partial<RateLimitOverrides>; maxRateLimitPerHour: number; actorId: string; at: string };
-    }
+  | { type: 'UpdateOrganization'; data: { name?: string; actorId: string; at: string } }
+  | { type: 'SetRateLimits'; data: { rateLimits: RateLimitOverrides; maxRateLimitPerHour: number; actorId: string; at: string } }
   /** Adding a member is always an invitation; `registeredUserId` is the account of the address, if any (never told). */
   | {
       type: 'InviteMember';
@@ -100,23 +101,29 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       ];
     }
     case 'UpdateOrganization': {
-      const { name, rateLimits, maxRateLimitPerHour, actorId, at } = command.data;
+      const { name, actorId, at } = command.data;
       requireRole(actorRole(state, actorId), 'owner', 'changing the organization');
-      const changes: { name?: string; rateLimits?: RateLimitOverrides } = {};
-      if (name !== undefined && validOrganizationName(name) !== state.name) changes.name = validOrganizationName(name);
-      if (rateLimits !== undefined) {
-        const next = { ...state.rateLimits, ...rateLimits };
-        for (const [field, value] of Object.entries(rateLimits)) {
-          if (value !== null && (!Number.isInteger(value) || value < 1 || value > maxRateLimitPerHour)) {
-            throw invalid(`/rateLimits/${field}`, `must be null or an integer from 1 to ${maxRateLimitPerHour}`);
-          }
-        }
-        if (next.managementPerHour !== state.rateLimits.managementPerHour || next.ingestPerHour !== state.rateLimits.ingestPerHour) {
-          changes.rateLimits = next;
+      if (name === undefined || validOrganizationName(name) === state.name) return [];
+      return [
+        { type: 'OrganizationUpdated', data: { organizationId, name: validOrganizationName(name), updatedBy: actorId, updatedAt: at } },
+      ];
+    }
+    case 'SetRateLimits': {
+      const { rateLimits, maxRateLimitPerHour, actorId, at } = command.data;
+      if (!state.id) throw organizationNotFound();
+      const next: RateLimitOverrides = { managementPerHour: rateLimits.managementPerHour, ingestPerHour: rateLimits.ingestPerHour };
+      for (const [field, value] of Object.entries(next)) {
+        if (value !== null && (!Number.isInteger(value) || value < 1 || value > maxRateLimitPerHour)) {
+          throw invalid(`/${field}`, `must be null or an integer from 1 to ${maxRateLimitPerHour}`);
         }
       }
-      if (!Object.keys(changes).length) return [];
-      return [{ type: 'OrganizationUpdated', data: { organizationId, ...changes, updatedBy: actorId, updatedAt: at } }];
+      if (next.managementPerHour === state.rateLimits.managementPerHour && next.ingestPerHour === state.rateLimits.ingestPerHour) return [];
+      return [
+        {
+          type: 'OrganizationRateLimitsChanged',
+          data: { organizationId, rateLimits: next, previous: state.rateLimits, changedBy: actorId, changedAt: at },
+        },
+      ];
     }
     case 'InviteMember': {
       const { invitationId, emailHash, email, role, registeredUserId, actorId, at } = command.data;
@@ -187,6 +194,8 @@ function evolve(state: OrganizationState, event: OrganizationEvent): Organizatio
       return { ...state, id: event.data.organizationId, name: event.data.name, createdAt: event.data.createdAt };
     case 'OrganizationUpdated':
       return { ...state, name: event.data.name ?? state.name, rateLimits: event.data.rateLimits ?? state.rateLimits };
+    case 'OrganizationRateLimitsChanged':
+      return { ...state, rateLimits: event.data.rateLimits };
     case 'MemberAdded':
     case 'MemberRoleChanged':
       return { ...state, members: { ...state.members, [event.data.userId]: event.data.role } };

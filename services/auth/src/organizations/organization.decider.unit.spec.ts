@@ -1,4 +1,4 @@
-import type { OrganizationEvent, Role } from '@llmlab/contracts';
+import type { OrganizationEvent, RateLimitOverrides, Role } from '@llmlab/contracts';
 import { deciderSpec } from '@llmlab/testing';
 import { organizationDecider } from './organization.decider';
 
@@ -44,32 +44,18 @@ describe('organization decider', () => {
   });
 
   describe('UpdateOrganization', () => {
-    const update = (
-      actorId: string,
-      data: { name?: string; rateLimits?: { managementPerHour?: number | null; ingestPerHour?: number | null } },
-    ) => ({ type: 'UpdateOrganization', data: { ...data, maxRateLimitPerHour: 10_000, actorId, at } }) as const;
+    const update = (actorId: string, data: { name?: string }) => ({ type: 'UpdateOrganization', data: { ...data, actorId, at } }) as const;
 
-    it('renames and sets rate limits for an owner', () =>
+    it('renames for an owner', () =>
       spec
         .given(team)
-        .when(update(ada, { name: 'Acme 2', rateLimits: { managementPerHour: 5_000 } }))
-        .then([
-          {
-            type: 'OrganizationUpdated',
-            data: {
-              organizationId: org,
-              name: 'Acme 2',
-              rateLimits: { managementPerHour: 5_000, ingestPerHour: null },
-              updatedBy: ada,
-              updatedAt: at,
-            },
-          },
-        ]));
+        .when(update(ada, { name: 'Acme 2' }))
+        .then([{ type: 'OrganizationUpdated', data: { organizationId: org, name: 'Acme 2', updatedBy: ada, updatedAt: at } }]));
 
     it('records nothing when nothing changes', () =>
       spec
         .given(team)
-        .when(update(ada, { name: 'Acme', rateLimits: {} }))
+        .when(update(ada, { name: 'Acme' }))
         .thenNothing());
 
     it('is for owners only', () =>
@@ -83,12 +69,61 @@ describe('organization decider', () => {
         .given(team)
         .when(update('u-stranger', { name: 'x' }))
         .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' }));
+  });
 
-    it('refuses a rate limit above the platform maximum', () =>
+  describe('SetRateLimits (the operator)', () => {
+    const set = (managementPerHour: number | null, ingestPerHour: number | null) =>
+      ({
+        type: 'SetRateLimits',
+        data: { rateLimits: { managementPerHour, ingestPerHour }, maxRateLimitPerHour: 10_000, actorId: 'operator', at },
+      }) as const;
+    const changed = (
+      rateLimits: RateLimitOverrides,
+      previous: RateLimitOverrides = { managementPerHour: null, ingestPerHour: null },
+    ): OrganizationEvent => ({
+      type: 'OrganizationRateLimitsChanged',
+      data: { organizationId: org, rateLimits, previous, changedBy: 'operator', changedAt: at },
+    });
+
+    it('sets both limits, keeping the previous ones in the event', () => {
       spec
         .given(team)
-        .when(update(ada, { rateLimits: { ingestPerHour: 10_001 } }))
-        .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/rateLimits/ingestPerHour' }] }));
+        .when(set(5_000, null))
+        .then([changed({ managementPerHour: 5_000, ingestPerHour: null })]);
+      spec
+        .given([...team, changed({ managementPerHour: 5_000, ingestPerHour: null })])
+        .when(set(null, 10_000))
+        .then([changed({ managementPerHour: null, ingestPerHour: 10_000 }, { managementPerHour: 5_000, ingestPerHour: null })]);
+    });
+
+    it('records nothing when the limits are already those, also when an owner set them before the operator API', () => {
+      spec.given(team).when(set(null, null)).thenNothing();
+      const legacy: OrganizationEvent = {
+        type: 'OrganizationUpdated',
+        data: { organizationId: org, rateLimits: { managementPerHour: 7, ingestPerHour: null }, updatedBy: ada, updatedAt: at },
+      };
+      spec
+        .given([...team, legacy])
+        .when(set(7, null))
+        .thenNothing();
+    });
+
+    it('refuses a limit outside 1 to the platform maximum, naming the field', () => {
+      spec
+        .given(team)
+        .when(set(null, 10_001))
+        .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/ingestPerHour' }] });
+      spec
+        .given(team)
+        .when(set(0, null))
+        .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/managementPerHour' }] });
+      spec
+        .given(team)
+        .when(set(1.5, null))
+        .thenThrows({ code: 'ORGANIZATION_INVALID', errors: [{ field: '/managementPerHour' }] });
+    });
+
+    it('answers an unknown organization as not found', () => spec.given([]).when(set(5, 5)).thenThrows({ code: 'ORGANIZATION_NOT_FOUND' }));
   });
 
   describe('invitations', () => {

@@ -6,8 +6,10 @@ import {
   type CreateOrganizationRequest,
   type MemberRef,
   type MemberView,
+  type OperatorRateLimitsView,
   type OrganizationView,
   type RequestContext,
+  type SetRateLimitsRequest,
   type UpdateMemberRequest,
   type UpdateOrganizationRequest,
   type AuthEvent,
@@ -16,6 +18,7 @@ import { metadataFromContext, CommandRunner, PG_POOL, SERVICE_CONFIG } from '@ll
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthConfig } from '../auth.config';
+import { actingOperator } from '../shared/acting-operator';
 import { actingUser } from '../shared/acting-user';
 import { WriteEffects } from '@llmlab/messaging';
 import { Invitations } from './invitations';
@@ -81,18 +84,37 @@ export class OrganizationHandler {
       organizationDecider,
       {
         type: 'UpdateOrganization',
+        data: { name: request.name, actorId, at: new Date().toISOString() },
+      },
+      { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
+    );
+    await this.effects.settle(result.position, result.events);
+    return view(result.state, actorId, result.revision);
+  }
+
+  /**
+   * The operator sets an organization's rate limits (never its owner: more organizations would otherwise mean more
+   * capacity for one tenant). The event's actor is `operator`, so the change is in the audit log like any other.
+   */
+  async setRateLimits(request: SetRateLimitsRequest, context: RequestContext): Promise<OperatorRateLimitsView> {
+    const operator = actingOperator(context);
+    const scope = organizationScope(context);
+    const result = await this.runner.run(
+      authStreams.organization(scope.organizationId),
+      organizationDecider,
+      {
+        type: 'SetRateLimits',
         data: {
-          name: request.name,
-          rateLimits: request.rateLimits,
+          rateLimits: { managementPerHour: request.managementPerHour, ingestPerHour: request.ingestPerHour },
           maxRateLimitPerHour: this.config.RATE_LIMIT_OVERRIDE_MAX_PER_HOUR,
-          actorId,
+          actorId: operator,
           at: new Date().toISOString(),
         },
       },
       { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
     );
     await this.effects.settle(result.position, result.events);
-    return view(result.state, actorId, result.revision);
+    return { organizationId: scope.organizationId, ...result.state.rateLimits, revision: result.revision };
   }
 
   /** Kept for existing clients: adding a member creates an invitation, exactly as `POST .../invitations` does. */

@@ -3,6 +3,7 @@ import {
   type InvitationView,
   type MemberList,
   type MemberView,
+  type OperatorRateLimitsView,
   type OrganizationView,
   type Page,
   type Role,
@@ -59,6 +60,18 @@ export class OrganizationQueries {
     });
     if (!membership) throw organizationNotFound();
     return organizationView(membership.organization, membership.role as Role);
+  }
+
+  /** For the operator, who is no member: any existing organization. */
+  async rateLimits(scope: OrganizationScope): Promise<OperatorRateLimitsView> {
+    const row = await this.prisma.organization.findUnique({ where: { id: scope.organizationId } });
+    if (!row) throw organizationNotFound();
+    return {
+      organizationId: row.id,
+      managementPerHour: row.managementRateLimit,
+      ingestPerHour: row.ingestRateLimit,
+      revision: row.revision,
+    };
   }
 
   async members(scope: OrganizationScope): Promise<MemberList> {

@@ -102,8 +102,14 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
       },
     });
     const stale = await apply(`auth.organization-${org}`, {
-      type: 'OrganizationUpdated',
-      data: { organizationId: org, rateLimits: { managementPerHour: 50, ingestPerHour: null }, updatedBy: owner, updatedAt: at },
+      type: 'OrganizationRateLimitsChanged',
+      data: {
+        organizationId: org,
+        rateLimits: { managementPerHour: 50, ingestPerHour: null },
+        previous: { managementPerHour: null, ingestPerHour: null },
+        changedBy: 'operator',
+        changedAt: at,
+      },
     });
     expect(stale.sort()).toEqual(
       [

@@ -57,6 +57,14 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
       );
       return;
     }
+    case 'OrganizationRateLimitsChanged': {
+      const d = event.data;
+      await tx.query(
+        `UPDATE auth.organizations SET management_rate_limit = $2, ingest_rate_limit = $3, updated_at = $4, revision = $5 WHERE id = $1`,
+        [d.organizationId, d.rateLimits.managementPerHour, d.rateLimits.ingestPerHour, d.changedAt, revision],
+      );
+      return;
+    }
     case 'MemberAdded': {
       const d = event.data;
       await tx.query(

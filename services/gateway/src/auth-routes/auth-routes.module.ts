@@ -5,10 +5,11 @@ import { JwksController } from './jwks.controller';
 import { MeController } from './me.controller';
 import { InvitationAcceptanceController, InvitationsController } from './invitations.controller';
 import { MembersController } from './members.controller';
+import { OperatorController } from './operator.controller';
 import { OrganizationsController } from './organizations.controller';
 import { OrganizationProjectsController, ProjectsController } from './projects.controller';
 
-/** The routes of the auth service: accounts, sessions, organizations, members, projects and API keys. */
+/** The routes of the auth service: accounts, sessions, organizations, members, projects, API keys, and the operator's. */
 @Module({
   controllers: [
     AuthController,
@@ -21,6 +22,7 @@ import { OrganizationProjectsController, ProjectsController } from './projects.c
     OrganizationProjectsController,
     ProjectsController,
     ApiKeysController,
+    OperatorController,
   ],
 })
 export class AuthRoutesModule {}

@@ -92,7 +92,8 @@ export class OrganizationDto {
   @ApiProperty({ example: 'Analytical Engines' }) name!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ enum: ROLES, description: "The caller's role." }) role!: Role;
-  @ApiProperty({ type: RateLimitsDto }) rateLimits!: RateLimitsDto;
+  @ApiProperty({ type: RateLimitsDto, description: "Set by the platform's operator (the operator API), not by the organization." })
+  rateLimits!: RateLimitsDto;
   @ApiProperty({ example: 3, description: 'Also the ETag; send it in If-Match to update only this version.' }) revision!: number;
 }
 

@@ -49,7 +49,7 @@ export class OrganizationsController {
   @Access('organization:manage')
   @ApiParam({ name: 'orgId', format: 'uuid' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag read before: apply only if nobody changed it since.' })
-  @ApiOperation({ operationId: 'updateOrganization', summary: 'Rename the organization or set its rate limits (owners)' })
+  @ApiOperation({ operationId: 'updateOrganization', summary: 'Rename the organization (owners); its rate limits are the operator’s' })
   @ApiBody({ type: UpdateOrganizationDto })
   @ApiOkResponse({ type: OrganizationDto, headers: ETAG })
   @ApiProblems([400, 'Invalid body or If-Match'], [403, 'Owners only'], [409, 'Changed since the If-Match revision'])

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { ROLES, type Role } from '@llmlab/contracts';
 import { OrganizationDto } from './auth.dto';
 
@@ -11,39 +10,12 @@ export class CreateOrganizationDto {
   name!: string;
 }
 
-export class RateLimitsUpdateDto {
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: 'Requests per hour; null restores the platform default.' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000_000)
-  managementPerHour?: number | null;
-
-  @ApiPropertyOptional({
-    type: Number,
-    nullable: true,
-    minimum: 1,
-    description: 'Ingest requests per hour per key; null restores the default.',
-  })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000_000)
-  ingestPerHour?: number | null;
-}
-
 export class UpdateOrganizationDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   name?: string;
-
-  @ApiPropertyOptional({ type: RateLimitsUpdateDto, description: 'Owners only, up to the platform maximum.' })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => RateLimitsUpdateDto)
-  rateLimits?: RateLimitsUpdateDto;
 }
 
 export class OrganizationListDto {

@@ -34,6 +34,12 @@ export const identityEnv = {
   IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /**
+   * The operator API's bearer token (`/v1/operator/*`: rate limits of any organization). Unset, those routes answer
+   * 404: they do not exist. A random string of at least 32 characters (`openssl rand -base64 48`), kept in a secret
+   * store; it is compared by SHA-256 digest in constant time, and never logged.
+   */
+  OPERATOR_API_TOKEN: z.string().min(32, 'must have at least 32 characters (openssl rand -base64 48)').optional(),
+  /**
    * Which proxies are believed when they say who the client is (X-Forwarded-For), for per-IP limits and the IP
    * in event metadata: `true`, `false`, a hop count, or addresses, CIDRs and the names `loopback`, `linklocal`,
    * `uniquelocal`. The default believes no one: behind a NodePort or a LoadBalancer a client would otherwise choose

@@ -16,17 +16,20 @@ export type RouteAccess =
   /** Any signed-in user (and any API key when `apiKeys`): routes about the caller itself. */
   | { kind: 'authenticated'; apiKeys: boolean }
   /** The permission, checked in the organization or project the route's `{orgId}` or `{projectId}` names. */
-  | { kind: 'permission'; permission: Permission };
+  | { kind: 'permission'; permission: Permission }
+  /** The platform operator alone (OPERATOR_API_TOKEN as a bearer token); no tenant credential is accepted. */
+  | { kind: 'operator' };
 
 /**
- * The access level every operation declares in the OpenAPI document (`x-llmlab-access`), emitted by the three
+ * The access level every operation declares in the OpenAPI document (`x-llmlab-access`), emitted by the four
  * decorators below from the same declaration the identity guard enforces. The BOLA walk
  * (services/gateway/test/bola.e2e.spec.ts) derives what each caller must get from it; docs/security.md lists them.
  */
 export type AccessLevel =
   | { level: 'public' }
   | { level: 'authenticated'; apiKeys: boolean }
-  | { level: 'permission'; permission: Permission; minRole: Role; apiKeyScope: ApiKeyScope | null };
+  | { level: 'permission'; permission: Permission; minRole: Role; apiKeyScope: ApiKeyScope | null }
+  | { level: 'operator' };
 
 export const ACCESS_EXTENSION = 'x-llmlab-access';
 
@@ -65,6 +68,18 @@ export function Access(permission: Permission) {
     } satisfies AccessLevel),
     ApiBearerAuth('bearer'),
     ...(apiKeys ? [ApiSecurity('apiKey')] : []),
+  );
+}
+
+/**
+ * The operator API: only `Authorization: Bearer <OPERATOR_API_TOKEN>`; every tenant credential is a 401, and the
+ * route answers 404 when the token is not configured.
+ */
+export function Operator() {
+  return applyDecorators(
+    SetMetadata(ROUTE_ACCESS, { kind: 'operator' } satisfies RouteAccess),
+    ApiExtension(ACCESS_EXTENSION, { level: 'operator' } satisfies AccessLevel),
+    ApiBearerAuth('operator'),
   );
 }
 

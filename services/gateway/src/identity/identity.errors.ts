@@ -16,3 +16,8 @@ export function notFound(what: string): GatewayProblem {
 export function forbidden(detail: string): GatewayProblem {
   return new GatewayProblem(403, 'FORBIDDEN', detail);
 }
+
+/** A route switched off by configuration answers as one that does not exist. */
+export function routeNotFound(): GatewayProblem {
+  return new GatewayProblem(404, 'NOT_FOUND', 'not found');
+}

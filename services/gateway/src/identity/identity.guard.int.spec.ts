@@ -12,6 +12,7 @@ import { Access } from './identity.decorators';
 import { IdentityGuard } from './identity.guard';
 import type { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
+import { OperatorToken } from './operator-token';
 import { RateLimiter } from './rate-limiter';
 import { ResourceOwners } from './resource-owners';
 
@@ -52,6 +53,7 @@ describe('identity guard: rate-limit classes and scopes (Redis)', () => {
       owners: new ResourceOwners(0),
       limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
       limits: { managementPerHour: 3, ingestPerHour: 5, anonymousPerHour: 100 },
+      operator: new OperatorToken(undefined),
     });
   }
 
@@ -144,6 +146,7 @@ describe('identity guard: resources named by their own id', () => {
       owners,
       limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
       limits: { managementPerHour: 100, ingestPerHour: 100, anonymousPerHour: 100 },
+      operator: new OperatorToken(undefined),
     });
     return { guard, lookups };
   }

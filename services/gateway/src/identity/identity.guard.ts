@@ -16,9 +16,10 @@ import {
 import { GatewayProblem } from '../http/problem';
 import type { AccessResolver } from './access.resolver';
 import type { ApiKeyAuthenticator } from './api-key.authenticator';
-import { forbidden, notFound, unauthenticated } from './identity.errors';
+import { forbidden, notFound, routeNotFound, unauthenticated } from './identity.errors';
 import { ROUTE_ACCESS, type RouteAccess } from './identity.decorators';
 import type { JwksCache } from './jwks.cache';
+import type { OperatorToken } from './operator-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import type { Principal } from './principal';
 import type { RateLimiter, RateLimitResult } from './rate-limiter';
@@ -38,6 +39,7 @@ export interface IdentityDependencies {
   owners: ResourceOwners;
   limiter: RateLimiter;
   limits: RateLimitDefaults;
+  operator: OperatorToken;
 }
 
 /**
@@ -66,6 +68,11 @@ export class IdentityGuard implements CanActivate {
     if (route.kind === 'public') {
       if (route.anonymousRateLimit) await this.limit(reply, anonymousBucket, this.deps.limits.anonymousPerHour);
       req.identity = { context: base };
+      return true;
+    }
+
+    if (route.kind === 'operator') {
+      req.identity = { context: await this.authenticateOperator(req, reply, base, anonymousBucket) };
       return true;
     }
 
@@ -117,9 +124,30 @@ export class IdentityGuard implements CanActivate {
     return true;
   }
 
+  /**
+   * The operator's bearer token and nothing else: a tenant's access token or API key is just a wrong token (401),
+   * counted against the caller's IP like any failed authentication. The organization the route names is the
+   * context's (the operator may reach any); the service answers 404 when it does not exist.
+   */
+  private async authenticateOperator(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    base: RequestContext,
+    anonymousBucket: string,
+  ): Promise<RequestContext> {
+    if (!this.deps.operator.enabled) throw routeNotFound();
+    if (!this.deps.operator.matches(bearerToken(req))) {
+      await this.limit(reply, anonymousBucket, this.deps.limits.anonymousPerHour);
+      throw unauthenticated();
+    }
+    const { orgId } = tenancyParams(req);
+    if (orgId !== undefined && !isUuid(orgId)) throw notFound('organization');
+    return { ...base, actor: { type: 'operator', id: 'operator' }, ...(orgId !== undefined ? { organizationId: orgId } : {}) };
+  }
+
   private async authenticate(req: FastifyRequest, reply: FastifyReply, correlationId: string, anonymousBucket: string): Promise<Principal> {
     const header = headerValue(req.headers['x-api-key']);
-    const bearer = /^Bearer ([^\s]+)$/i.exec(headerValue(req.headers.authorization) ?? '')?.[1];
+    const bearer = bearerToken(req);
     const apiKey = header ?? (bearer && looksLikeApiKey(bearer) ? bearer : undefined);
     if (apiKey) {
       const key = await this.deps.apiKeys.authenticate(apiKey, correlationId, async () => {
@@ -221,6 +249,10 @@ function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
     'RateLimit-Remaining': String(result.remaining),
     'RateLimit-Reset': String(result.resetSeconds),
   };
+}
+
+function bearerToken(req: FastifyRequest): string | undefined {
+  return /^Bearer ([^\s]+)$/i.exec(headerValue(req.headers.authorization) ?? '')?.[1];
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

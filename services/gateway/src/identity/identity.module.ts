@@ -12,6 +12,7 @@ import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
+import { OperatorToken } from './operator-token';
 import { RateLimiter } from './rate-limiter';
 import { ResourceOwners } from './resource-owners';
 
@@ -52,6 +53,7 @@ export class IdentityModule {
         ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
         anonymousPerHour: config.RATE_LIMIT_ANONYMOUS_PER_HOUR,
       },
+      operator: new OperatorToken(config.OPERATOR_API_TOKEN),
     };
     return {
       module: IdentityModule,

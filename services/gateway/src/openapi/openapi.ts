@@ -56,6 +56,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addServer('/', 'This deployment')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from /v1/auth/login' }, 'bearer')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'Project API key (llm_<env>_...)' }, 'apiKey')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'The operator token (OPERATOR_API_TOKEN): /v1/operator/* only, never a tenant credential',
+      },
+      'operator',
+    )
     .addSecurityRequirements('bearer')
     .addSecurityRequirements('apiKey')
     .addTag('health', 'Liveness and readiness of the platform')
@@ -75,6 +83,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
     .addTag('providers', 'Provider connections (encrypted admin keys), their syncs and the imported provider costs')
+    .addTag(
+      'operator',
+      "What only the platform's operator sets, for any organization (its rate limits); off unless OPERATOR_API_TOKEN is set",
+    )
     .addTag('reconciliation', "What the providers billed against what was recorded, per UTC day, and the organization's tolerance")
     .build();
   const document = SwaggerModule.createDocument(app, config, {

@@ -127,8 +127,10 @@ describe('k8s manifests', () => {
         .spec.template.spec.containers[0].env.filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef)
         .map((e: { name: string }) => e.name)
         .sort();
-    // The gateway verifies tokens with the public keys auth publishes over NATS: no secret at all.
-    expect(secretEnv('gateway')).toEqual([]);
+    // The gateway verifies tokens with the public keys auth publishes over NATS; its one secret is the operator's
+    // token, optional (absent: no operator API).
+    expect(secretEnv('gateway')).toEqual(['OPERATOR_API_TOKEN']);
+    expect(containerEnv(baseDocs, 'gateway').env.get('OPERATOR_API_TOKEN')).toMatchObject({ key: 'OPERATOR_API_TOKEN', optional: true });
     const common = ['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY', 'MASTER_ENCRYPTION_KEY_PREVIOUS'];
     // Only auth sends mail.
     expect(secretEnv('auth')).toEqual([...common, 'SMTP_URL']);

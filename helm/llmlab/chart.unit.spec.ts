@@ -160,9 +160,10 @@ describe('helm/llmlab', () => {
         'existingSecret',
         'masterEncryptionKey',
         'masterEncryptionKeyPrevious',
+        'operatorApiToken',
         'smtpUrl',
       ]);
-      for (const key of ['masterEncryptionKey', 'masterEncryptionKeyPrevious', 'existingSecret', 'smtpUrl'])
+      for (const key of ['masterEncryptionKey', 'masterEncryptionKeyPrevious', 'existingSecret', 'smtpUrl', 'operatorApiToken'])
         expect(values.secrets[key]).toBe('');
       expect(values.externalDatabase.url).toBe('');
       expect(values.eventstore.connectionString).toBe('');
@@ -381,6 +382,27 @@ describe('helm/llmlab', () => {
       }
     });
 
+    withHelm("gives the gateway alone the operator's token, from the Secret, put there only when set and long enough", () => {
+      const token = 'o'.repeat(48);
+      const without = render(['-f', exampleFile]).find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(without.stringData.OPERATOR_API_TOKEN).toBeUndefined();
+      const docs = render(['-f', exampleFile, '--set', `secrets.operatorApiToken=${token}`]);
+      expect(check(docs)).toEqual([]);
+      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+      expect(secret.stringData.OPERATOR_API_TOKEN).toBe(token);
+      for (const name of SERVICE_NAMES) {
+        const key = deploymentEnv(docs, deployment(name)).env.get('OPERATOR_API_TOKEN');
+        expect({ name, key }).toEqual({
+          name,
+          key:
+            name === 'gateway'
+              ? { secret: 'rel-llmlab-secrets', key: 'OPERATOR_API_TOKEN', optional: true, from: 'Secret rel-llmlab-secrets' }
+              : undefined,
+        });
+      }
+      expect(() => render(['-f', exampleFile, '--set', `secrets.operatorApiToken=${'o'.repeat(31)}`])).toThrow(/operatorApiToken/);
+    });
+
     withHelm('gives auth and alerts the previous master key during a rotation, and only then puts it in the Secret', () => {
       const previous = Buffer.alloc(32, 9).toString('base64');
       const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
@@ -419,8 +441,12 @@ describe('helm/llmlab', () => {
       expect(nats).toMatch(/^max_payload: 4MB$/m);
       if (natsServer) expect(natsConfigErrors(natsServer, nats)).toEqual([]);
       const gateway = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-gateway')!;
-      // No secret at all: the gateway verifies tokens with the keys auth publishes over NATS.
-      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['PORT', 'INTERNAL_PORT']);
+      // One optional secret, the operator's token: the gateway verifies tokens with the keys auth publishes over NATS.
+      expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
+        'PORT',
+        'INTERNAL_PORT',
+        'OPERATOR_API_TOKEN',
+      ]);
       // /metrics and the detailed readiness: on the internal listener, behind a ClusterIP Service of its own.
       const services = docs.filter((d) => d.kind === 'Service');
       const publicPorts = services.find((d) => d.metadata.name === 'rel-llmlab-gateway')!.spec.ports;
@@ -514,6 +540,7 @@ describe('helm/llmlab', () => {
         'PORT',
         'INTERNAL_PORT',
         'REDIS_URL',
+        'OPERATOR_API_TOKEN',
       ]);
     });
 

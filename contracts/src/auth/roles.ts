@@ -24,7 +24,7 @@ export function scopesAllow(granted: readonly ApiKeyScope[], required: ApiKeySco
  */
 export const PERMISSIONS = {
   'organization:read': { minRole: 'viewer', apiKeyScope: null, description: 'read the organization' },
-  'organization:manage': { minRole: 'owner', apiKeyScope: null, description: 'rename the organization, set its rate limits' },
+  'organization:manage': { minRole: 'owner', apiKeyScope: null, description: 'rename the organization' },
   'members:read': { minRole: 'viewer', apiKeyScope: null, description: 'list members and pending invitations' },
   'members:manage': { minRole: 'admin', apiKeyScope: null, description: 'add, invite and change members (owners only for owners)' },
   'members:remove': {

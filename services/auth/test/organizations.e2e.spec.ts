@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, createTestDatabase, joinOrganization, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
+import {
+  Agent,
+  joinOrganization,
+  signUp,
+  startPlatformSession,
+  TestPlatform,
+  type PlatformSession,
+  type SignedUpUser,
+} from '@llmlab/testing';
 
 jest.setTimeout(180_000);
 
@@ -10,7 +18,7 @@ const newEmail = () => `invitee-${randomBytes(4).toString('hex')}@example.com`;
 // Organizations, members and projects through the gateway: the role matrix of docs/security.md, the owner
 // rules, invitations, archiving, mass assignment, If-Match, and per-organization rate limits.
 describe('organizations, members and projects', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let owner: SignedUpUser;
   const users = {} as Record<Role, SignedUpUser>;
@@ -26,12 +34,8 @@ describe('organizations, members and projects', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
-      services: ['gateway', 'auth'],
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), MAX_ORGANIZATIONS_PER_USER: '3' },
-    });
+    session = await startPlatformSession({ services: ['gateway', 'auth'], env: { MAX_ORGANIZATIONS_PER_USER: '3' } });
+    platform = session.platform;
     owner = await signUp(platform.gatewayUrl, { organizationName: 'Matrix Inc' });
     orgId = owner.organizationId;
     users.owner = owner;
@@ -41,10 +45,7 @@ describe('organizations, members and projects', () => {
     }
     projectId = (await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Shared' })).body.id;
   });
-  afterAll(async () => {
-    await platform?.stop();
-    await db?.drop();
-  });
+  afterAll(() => session?.stop());
 
   describe('members', () => {
     it('lists members with their emails and names, decrypted', async () => {

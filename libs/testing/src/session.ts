@@ -12,6 +12,13 @@ export interface HttpResult<T = any> {
   body: T;
 }
 
+/** Asserts an RFC 7807 answer: its status, its code and, when given, that one of its errors names `field`. */
+export function expectProblem(res: HttpResult, status: number, code: string, field?: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  if (field) expect(res.body?.errors?.map((e: { field: string }) => e.field)).toContain(field);
+}
+
 /**
  * A fetch wrapper bound to a base URL and a set of headers (credentials, request id...): `agent.get('/v1/me')`.
  * Bodies are JSON both ways (an answer of another content type is its text); an empty answer gives `body: undefined`.

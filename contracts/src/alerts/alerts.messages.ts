@@ -1,5 +1,5 @@
 import type { MoneyAmount } from '../ingestion/usage-event';
-import type { ReconciliationDirection } from '../provider-sync/reconciliation.events';
+import type { ReconciliationDiscrepancy } from '../provider-sync/reconciliation.events';
 
 /**
  * Requests and replies of the alerts subjects. The tenant is the organization of the request context, which the
@@ -357,14 +357,4 @@ export type AlertNotificationData =
   | (AlertNotificationBase & { kind: 'anomaly'; spend: MoneyAmount; baseline: MoneyAmount; score: string })
   | (AlertNotificationBase & { kind: 'error_rate'; requests: number; errors: number; errorRate: string; baselineRate: string })
   | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] })
-  | (AlertNotificationBase & {
-      kind: 'reconciliation';
-      provider: string;
-      /** The UTC day, `YYYY-MM-DD`. */
-      day: string;
-      direction: ReconciliationDirection;
-      recorded: MoneyAmount;
-      billed: MoneyAmount;
-      /** |billed − recorded|. */
-      difference: MoneyAmount;
-    });
+  | (AlertNotificationBase & { kind: 'reconciliation' } & ReconciliationDiscrepancy);

@@ -6,6 +6,18 @@ import type { ReconciliationTolerance } from './reconciliation.messages';
 export const RECONCILIATION_DIRECTIONS = ['unrecorded', 'overrecorded'] as const;
 export type ReconciliationDirection = (typeof RECONCILIATION_DIRECTIONS)[number];
 
+/** One provider's complete UTC day whose billed and recorded spend disagree beyond the tolerance. */
+export interface ReconciliationDiscrepancy {
+  provider: string;
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  direction: ReconciliationDirection;
+  recorded: MoneyAmount;
+  billed: MoneyAmount;
+  /** |billed − recorded|, positive. */
+  difference: MoneyAmount;
+}
+
 /**
  * Provider-sync's reconciliation of one organization: after each sync it compares, per provider and complete UTC
  * day, what the provider billed with what ingestion recorded, and appends a discrepancy when a day is outside the
@@ -14,18 +26,7 @@ export type ReconciliationDirection = (typeof RECONCILIATION_DIRECTIONS)[number]
  */
 export type ReconciliationEvent = {
   type: 'ReconciliationDiscrepancyDetected';
-  data: {
-    organizationId: string;
-    provider: string;
-    /** The UTC day, `YYYY-MM-DD`. */
-    day: string;
-    direction: ReconciliationDirection;
-    recorded: MoneyAmount;
-    billed: MoneyAmount;
-    /** |billed − recorded|, positive. */
-    difference: MoneyAmount;
-    detectedAt: string;
-  };
+  data: ReconciliationDiscrepancy & { organizationId: string; detectedAt: string };
 };
 
 /** The organization's reconciliation settings as they are after the change (the stream starts from the defaults). */

@@ -8,3 +8,5 @@ export * from './service-harness';
 export * from './mailbox';
 export * from './personal-data';
 export * from './fake-providers';
+export * from './usage-event';
+export * from './eventually';

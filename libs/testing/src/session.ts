@@ -1,11 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import type { Mailbox } from './mailbox';
 import { recordRequestPersonalData } from './personal-data';
+import { TestPlatform, type PlatformOptions } from './platform';
+import { createTestDatabase, type TestDatabase } from './test-database';
 import { uniqueSuffix } from './test-env';
 
 export interface HttpResult<T = any> {
   status: number;
   headers: Headers;
   body: T;
+}
+
+/** Asserts an RFC 7807 answer: its status, its code and, when given, that one of its errors names `field`. */
+export function expectProblem(res: HttpResult, status: number, code: string, field?: string): void {
+  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  if (field) expect(res.body?.errors?.map((e: { field: string }) => e.field)).toContain(field);
 }
 
 /**
@@ -157,4 +168,54 @@ export async function joinOrganization(
   expectStatus(invited, 201, `invitation of ${user.email}`);
   const token = await mailbox.linkToken(user.email, '/invitations/accept', /invited/, before + 1);
   expectStatus(await user.agent.post('/v1/invitations/accept', { token }), 200, `acceptance by ${user.email}`);
+}
+
+export interface PlatformSessionOptions extends Omit<PlatformOptions, 'databaseUrl'> {
+  /** Connections of `pool`; 2 by default. */
+  poolSize?: number;
+}
+
+/**
+ * What an end-to-end spec starts from: a migrated database of its own, the platform booted on it, a pool to look at
+ * what the services stored, and an agent that sends no credentials. `stop()` ends the pool, stops the platform (its
+ * personal-data scan fails the test on a finding) and drops the database.
+ */
+export interface PlatformSession {
+  db: TestDatabase;
+  platform: TestPlatform;
+  pool: Pool;
+  anonymous: Agent;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a `PlatformSession`. Each run gets a master key of its own unless `env` names one, so no test writes or
+ * reads the development key file.
+ */
+export async function startPlatformSession(options: PlatformSessionOptions = {}): Promise<PlatformSession> {
+  const { poolSize = 2, env, ...platformOptions } = options;
+  const db = await createTestDatabase();
+  let platform: TestPlatform;
+  try {
+    platform = await TestPlatform.start({
+      ...platformOptions,
+      databaseUrl: db.url,
+      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...env },
+    });
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const pool = new Pool({ connectionString: db.url, max: poolSize });
+  return {
+    db,
+    platform,
+    pool,
+    anonymous: new Agent(platform.gatewayUrl),
+    async stop() {
+      await pool.end();
+      await platform.stop();
+      await db.drop();
+    },
+  };
 }

@@ -1,26 +1,8 @@
 import { z } from '@llmlab/config';
-import { createOutboundPolicy } from '@llmlab/notifications';
+import { trustedOriginsEnv } from '@llmlab/notifications';
 import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
-/** `scheme://host:port` entries, comma-separated; each checked as the outbound client will read it. */
-const trustedOrigins = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
-  .superRefine((origins, ctx) => {
-    try {
-      createOutboundPolicy({ trustedOrigins: origins });
-    } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
-    }
-  });
 
 /** The alerts service's own environment, validated with the common variables at start. */
 export const alertsEnv = {
@@ -36,7 +18,7 @@ export const alertsEnv = {
    * Origins exempt from the outbound SSRF address, scheme and official-host rules (docs/alerting.md): local
    * receivers in tests, a Slack-compatible Mattermost or an internal relay on premises. Empty by default.
    */
-  ALERTS_TRUSTED_ORIGINS: trustedOrigins,
+  ALERTS_TRUSTED_ORIGINS: trustedOriginsEnv,
   /** Where alerts are shown in LLMLab: the base of the link every notification carries. */
   ALERTS_APP_URL: z.string().url().default('http://localhost:3000'),
   /** The periodic evaluation (forecast, anomaly, resolution, and a second look at everything else). */

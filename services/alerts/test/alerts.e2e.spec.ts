@@ -5,9 +5,12 @@ import { verifyWebhookSignature } from '@llmlab/notifications';
 import {
   createSession,
   createTestDatabase,
+  eventually,
+  expectProblem,
   joinOrganization,
   signUp,
   TestPlatform,
+  usageEvent,
   type Agent,
   type HttpResult,
   type TestDatabase,
@@ -19,22 +22,6 @@ import { discordOk, Receiver, slackOk } from './receiver';
 jest.setTimeout(180_000);
 
 const APP_URL = 'https://app.llmlab.test';
-
-/** Retries `check` until it returns a value, or fails with what it last saw. */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-function expectProblem(res: HttpResult, status: number, code: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-}
 
 // Issue 5's main scenario through the gateway only, on the whole platform: channels on local receivers, a project
 // budget, usage sent with an API key, then the alert on every channel within 60 s (Slack Block Kit, a Discord
@@ -217,19 +204,7 @@ describe('budgets, alerts and channels through the gateway', () => {
       webhook: receiver.hits(paths.webhook).length,
     };
     const sent = Date.now();
-    const usage = await a.keyAgent.post('/v1/usage', {
-      events: [
-        {
-          id: uuidv7(),
-          timestamp: new Date(Date.now() - 1_000).toISOString(),
-          provider: 'openai',
-          model: 'gpt-4o-mini',
-          usage: { inputTokens: 1000, outputTokens: 200 },
-          latencyMs: 420,
-          status: 'success',
-        },
-      ],
-    });
+    const usage = await a.keyAgent.post('/v1/usage', { events: [usageEvent({ timestamp: new Date(Date.now() - 1_000).toISOString() })] });
     expect(usage.status).toBe(202);
     await Promise.all((['slack', 'discord', 'webhook'] as const).map((c) => receiver.waitFor(paths[c], before[c] + 1, 60_000)));
     expect(Date.now() - sent).toBeLessThan(60_000);
@@ -313,12 +288,16 @@ describe('budgets, alerts and channels through the gateway', () => {
   });
 
   it('records every delivery as succeeded, and takes the acknowledgement', async () => {
-    const deliveries = await eventually(async () => {
-      const res = await a.agent.get(`/v1/alerts/${ids.alert}/deliveries`);
-      return res.body.data?.length === 3 && res.body.data.every((d: { state: string }) => d.state === 'delivered')
-        ? res.body.data
-        : undefined;
-    }, 'three delivered deliveries');
+    const deliveries = await eventually(
+      async () => {
+        const res = await a.agent.get(`/v1/alerts/${ids.alert}/deliveries`);
+        return res.body.data?.length === 3 && res.body.data.every((d: { state: string }) => d.state === 'delivered')
+          ? res.body.data
+          : undefined;
+      },
+      'three delivered deliveries',
+      60_000,
+    );
     expect(
       deliveries.map((d: { channelId: string; attempts: number; log: { outcome: string }[] }) => [
         d.channelId,

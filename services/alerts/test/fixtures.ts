@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { RequestContext, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
+import { usageEvent } from '@llmlab/testing';
 
 export interface Tenant {
   organizationId: string;
@@ -33,19 +34,7 @@ export function usageRecord(
             priceEntryId: 'openai:gpt-4o-mini',
             priceOrigin: 'catalog',
           };
-  return {
-    id: uuidv7(),
-    timestamp: new Date(Date.now() - 60_000).toISOString(),
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    usage: { inputTokens: 1000, outputTokens: 200 },
-    latencyMs: 420,
-    status: 'success',
-    tags: {},
-    metadata: {},
-    ...rest,
-    cost: recordCost,
-  };
+  return { ...usageEvent(rest), cost: recordCost };
 }
 
 export function usageRecorded(tenant: Tenant, records: UsageRecordData[], projectId = tenant.projectId): UsageRecordedData {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { Agent, createSession, createTestDatabase, signUp, TestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import { Agent, createSession, signUp, startPlatformSession, TestPlatform, type PlatformSession, type TestSession } from '@llmlab/testing';
 
 jest.setTimeout(120_000);
 
@@ -10,34 +10,26 @@ const comparable = (body: Record<string, unknown>) => ({ ...body, requestId: und
 // Accounts through the gateway on real PostgreSQL, NATS and Redis: signup, login, /v1/me, sessions, the login
 // throttle, and what the event store records (metadata, and never personal data in clear).
 describe('accounts', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let pool: Pool;
   let anonymous: Agent;
   let ada: TestSession;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
+    session = await startPlatformSession({
       services: ['gateway', 'auth'],
       env: {
-        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
         LOGIN_MAX_FAILURES_PER_IP: '6',
         // The test stands for the proxy in front of the gateway: its X-Forwarded-For is the client's IP.
         TRUST_PROXY: 'loopback',
       },
     });
-    pool = new Pool({ connectionString: db.url, max: 2 });
-    anonymous = new Agent(platform.gatewayUrl);
+    ({ platform, pool, anonymous } = session);
     ada = await createSession(platform.gatewayUrl, { name: 'Ada Lovelace', organizationName: 'Analytical Engines' });
   });
-  afterAll(async () => {
-    await pool?.end();
-    await platform?.stop();
-    await db?.drop();
-  });
+  afterAll(() => session?.stop());
 
   describe('signup', () => {
     it('creates the user and an organization they own, and answers tokens', async () => {

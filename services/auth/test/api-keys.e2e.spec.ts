@@ -3,11 +3,11 @@ import { apiKeyBodyFrom, formatApiKey } from '@llmlab/contracts';
 import {
   Agent,
   createSession,
-  createTestDatabase,
   joinOrganization,
   signUp,
-  TestDatabase,
+  startPlatformSession,
   TestPlatform,
+  type PlatformSession,
   type TestSession,
 } from '@llmlab/testing';
 import { Pool } from 'pg';
@@ -30,7 +30,7 @@ async function within(timeoutMs: number, check: () => Promise<boolean>): Promise
 // scopes, every way of being wrong is the same 401, revocation and member removal reach both replicas within
 // 5 seconds, and no table holds a key in clear.
 describe('API keys', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let replica: TestPlatform;
   let pool: Pool;
@@ -53,9 +53,7 @@ describe('API keys', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     const env = {
-      MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       API_KEY_ENVIRONMENT: 'live',
       RATE_LIMIT_ANONYMOUS_PER_HOUR: '40',
       // The test stands for the proxy in front of the gateway: its X-Forwarded-For is the client's IP.
@@ -64,21 +62,23 @@ describe('API keys', () => {
       IDENTITY_MEMORY_CACHE_MS: '60000',
       IDENTITY_REDIS_CACHE_MS: '60000',
     };
-    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth'], env });
+    session = await startPlatformSession({ services: ['gateway', 'auth'], env });
+    ({ platform, pool } = session);
     // A second gateway on the same NATS prefix and Redis: another replica of the edge.
-    replica = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway'], env: { ...env, NATS_PREFIX: platform.natsPrefix } });
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    replica = await TestPlatform.start({
+      databaseUrl: session.db.url,
+      services: ['gateway'],
+      env: { ...env, NATS_PREFIX: platform.natsPrefix },
+    });
     tenant = await createSession(platform.gatewayUrl);
     other = await createSession(platform.gatewayUrl);
     createdKeys.push(tenant.apiKey.key, other.apiKey.key);
-    const res = await new Agent(platform.gatewayUrl).get('/v1/me');
+    const res = await session.anonymous.get('/v1/me');
     reference401 = withoutRequestId(res.body);
   });
   afterAll(async () => {
-    await pool?.end();
     await replica?.stop();
-    await platform?.stop();
-    await db?.drop();
+    await session?.stop();
   });
 
   it('looks like llm_<env>_<random><checksum> and works on its own project', async () => {

@@ -2,12 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import {
   Agent,
-  createTestDatabase,
   joinOrganization,
   signUp,
-  TestDatabase,
+  startPlatformSession,
   TestPlatform,
   verifyEmail,
+  type PlatformSession,
   type SignedUpUser,
 } from '@llmlab/testing';
 
@@ -19,34 +19,26 @@ const address = (name: string) => `${name}-${randomBytes(4).toString('hex')}@vic
 // Issue 9, hole 2: addresses are verified by a mailed single-use link, and membership is only by an invitation
 // accepted with its own mailed token. Mail goes through a real SMTP server (TestPlatform's mailbox).
 describe('email verification and invitations', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let pool: Pool;
   let owner: SignedUpUser;
   let anonymous: Agent;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
+    session = await startPlatformSession({
       services: ['gateway', 'auth'],
       env: {
-        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         APP_URL: 'https://app.llmlab.example',
         VERIFICATION_RESEND_PER_ACCOUNT_PER_HOUR: '2',
         VERIFICATION_RESEND_PER_IP_PER_HOUR: '5',
         LOG_LEVEL: 'info',
       },
     });
-    pool = new Pool({ connectionString: db.url, max: 2 });
-    anonymous = new Agent(platform.gatewayUrl);
+    ({ platform, pool, anonymous } = session);
     owner = await signUp(platform.gatewayUrl, { email: address('owner'), organizationName: 'Victim Corp' });
   });
-  afterAll(async () => {
-    await pool?.end();
-    await platform?.stop();
-    await db?.drop();
-  });
+  afterAll(() => session?.stop());
 
   const me = async (user: SignedUpUser) => (await user.agent.get('/v1/me')).body;
   const memberIds = async () =>

@@ -3,11 +3,11 @@ import { Pool } from 'pg';
 import {
   Agent,
   createSession,
-  createTestDatabase,
   joinOrganization,
   signUp,
-  TestDatabase,
+  startPlatformSession,
   TestPlatform,
+  type PlatformSession,
   type SignedUpUser,
 } from '@llmlab/testing';
 
@@ -20,7 +20,7 @@ const newEmail = () => `invitee-${randomBytes(4).toString('hex')}@example.com`;
 // Organizations, members and projects through the gateway: the role matrix of docs/security.md, the owner
 // rules, invitations, archiving, mass assignment, If-Match, and per-organization rate limits (set by the operator).
 describe('organizations, members and projects', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let owner: SignedUpUser;
   const users = {} as Record<Role, SignedUpUser>;
@@ -39,17 +39,12 @@ describe('organizations, members and projects', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
+    session = await startPlatformSession({
       services: ['gateway', 'auth'],
-      env: {
-        MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        MAX_ORGANIZATIONS_PER_USER: '3',
-        OPERATOR_API_TOKEN: operatorToken,
-      },
+      env: { MAX_ORGANIZATIONS_PER_USER: '3', OPERATOR_API_TOKEN: operatorToken },
     });
-    pool = new Pool({ connectionString: db.url, max: 2 });
+    platform = session.platform;
+    pool = session.pool;
     operator = new Agent(platform.gatewayUrl, { authorization: `Bearer ${operatorToken}` });
     owner = await signUp(platform.gatewayUrl, { organizationName: 'Matrix Inc' });
     orgId = owner.organizationId;
@@ -60,11 +55,7 @@ describe('organizations, members and projects', () => {
     }
     projectId = (await owner.agent.post(`/v1/organizations/${orgId}/projects`, { name: 'Shared' })).body.id;
   });
-  afterAll(async () => {
-    await pool?.end();
-    await platform?.stop();
-    await db?.drop();
-  });
+  afterAll(() => session?.stop());
 
   describe('members', () => {
     it('lists members with their emails and names, decrypted', async () => {

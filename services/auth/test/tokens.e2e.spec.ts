@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { MasterKeyRing } from '@llmlab/crypto';
 import { createEventStore } from '@llmlab/event-store';
-import { createTestDatabase, signUp, TestDatabase, TestPlatform, type SignedUpUser } from '@llmlab/testing';
+import { signUp, startPlatformSession, TestPlatform, type PlatformSession, type SignedUpUser } from '@llmlab/testing';
 import { base64url, SignJWT, type KeyLike } from 'jose';
 import { Pool } from 'pg';
 import { loadServiceKeys } from '../src/crypto/service-keys';
@@ -18,7 +18,7 @@ const PUBLISH_LEAD_SECONDS = 8;
 // rotate and a reused one revokes its family; the JWKS publishes the current and the previous key.
 describe('access and refresh tokens', () => {
   const masterKey = randomBytes(32);
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let pool: Pool;
   let keys: SigningKeyRing;
@@ -45,10 +45,9 @@ describe('access and refresh tokens', () => {
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
+    session = await startPlatformSession({
       services: ['gateway', 'auth'],
+      poolSize: 3,
       env: {
         MASTER_ENCRYPTION_KEY: masterKey.toString('base64'),
         // An unknown kid never makes this gateway refresh during the suite: a rotation must not depend on it.
@@ -57,16 +56,12 @@ describe('access and refresh tokens', () => {
         SIGNING_KEY_PUBLISH_LEAD_SECONDS: String(PUBLISH_LEAD_SECONDS),
       },
     });
-    pool = new Pool({ connectionString: db.url, max: 3 });
+    ({ platform, pool } = session);
     const { signingKeyCipher } = await loadServiceKeys(pool, MasterKeyRing.of(masterKey));
     keys = new SigningKeyRing(pool, createEventStore({ pool }), signingKeyCipher, 30, { publishLeadSeconds: PUBLISH_LEAD_SECONDS });
     user = await signUp(platform.gatewayUrl);
   });
-  afterAll(async () => {
-    await pool?.end();
-    await platform?.stop();
-    await db?.drop();
-  });
+  afterAll(() => session?.stop());
 
   it('accepts a token the platform signed (and one forged here with the real key: the baseline)', async () => {
     expect((await me(user.accessToken)).status).toBe(200);

@@ -1,13 +1,14 @@
-import { v7 as uuidv7 } from 'uuid';
 import {
   Agent,
   createSession,
+  eventually,
   joinOrganization,
   signUp,
   type HttpResult,
   type Mailbox,
   type SignedUpUser,
   type TestSession,
+  usageEvent,
 } from '@llmlab/testing';
 
 /**
@@ -41,16 +42,6 @@ export const BOLA_CHANNEL_ORIGIN = 'http://127.0.0.1:9';
 function expectCreated(res: HttpResult, what: string): HttpResult {
   if (res.status !== 201) throw new Error(`seeding ${what}: expected 201, got ${res.status} ${JSON.stringify(res.body)}`);
   return res;
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`seeding: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /**
@@ -128,24 +119,17 @@ export const BOLA_SEEDS: Record<string, Seed> = {
   // Usage over the budget raises a threshold alert (and its deliveries to the channel).
   alertId: async (w, ids) => {
     const usage = await w.victim.keyAgent.post('/v1/usage', {
-      events: [
-        {
-          id: uuidv7(),
-          timestamp: new Date(Date.now() - 1_000).toISOString(),
-          provider: 'openai',
-          model: 'gpt-4o-mini',
-          usage: { inputTokens: 1000, outputTokens: 200 },
-          latencyMs: 420,
-          status: 'success',
-          metadata: { note: 'victim-secret-usage' },
-        },
-      ],
+      events: [usageEvent({ timestamp: new Date(Date.now() - 1_000).toISOString(), metadata: { note: 'victim-secret-usage' } })],
     });
     if (usage.status !== 202) throw new Error(`seeding usage: ${usage.status} ${JSON.stringify(usage.body)}`);
-    return eventually(async () => {
-      const alerts = await w.victim.agent.get(`/v1/organizations/${w.victim.organizationId}/alerts`);
-      return (alerts.body?.data as { id: string; budgetId?: string }[] | undefined)?.find((a) => a.budgetId === ids.budgetId)?.id;
-    }, "the victim budget's alert");
+    return eventually(
+      async () => {
+        const alerts = await w.victim.agent.get(`/v1/organizations/${w.victim.organizationId}/alerts`);
+        return (alerts.body?.data as { id: string; budgetId?: string }[] | undefined)?.find((a) => a.budgetId === ids.budgetId)?.id;
+      },
+      "the victim budget's alert",
+      60_000,
+    );
   },
 };
 

@@ -1,6 +1,15 @@
 import { Client } from 'pg';
-import { createSession, createTestDatabase, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { eventually, settledRequests, usageEvent } from './usage.helpers';
+import type { UsageEventInput } from '@llmlab/contracts';
+import {
+  createSession,
+  createTestDatabase,
+  eventually,
+  TestPlatform,
+  usageEvent,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
+import { settledRequests } from './usage.helpers';
 
 jest.setTimeout(240_000);
 
@@ -45,7 +54,7 @@ describe('ingestion killed with SIGKILL under load', () => {
     let batches = 0;
     let posting = true;
     const poster = async () => {
-      let previous: Record<string, unknown>[] | undefined;
+      let previous: UsageEventInput[] | undefined;
       while (posting) {
         // Every third request resends the previous batch, as a client does after a lost answer.
         const events =

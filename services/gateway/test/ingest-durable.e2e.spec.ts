@@ -5,9 +5,18 @@ import { join } from 'node:path';
 import { DiscardPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
+import type { UsageEventInput } from '@llmlab/contracts';
 import { streamTopology } from '@llmlab/messaging';
-import { createSession, createTestDatabase, freePort, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { eventually, usageEvent } from './usage.helpers';
+import {
+  createSession,
+  createTestDatabase,
+  eventually,
+  freePort,
+  TestPlatform,
+  usageEvent,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
 
 jest.setTimeout(240_000);
 
@@ -90,8 +99,8 @@ describe('POST /v1/usage when the ingest buffer cannot take the batch', () => {
         [s.projectId, ids],
       )
     ).rows.map((r) => Number(r.n))[0];
-  const post = (events: Record<string, unknown>[]) => s.keyAgent.post('/v1/usage', { events });
-  const ids = (events: Record<string, unknown>[]) => events.map((e) => String(e.id));
+  const post = (events: UsageEventInput[]) => s.keyAgent.post('/v1/usage', { events });
+  const ids = (events: UsageEventInput[]) => events.map((e) => e.id);
 
   it('answers 503 with Retry-After while NATS is stopped, and takes the same batch once after it is back', async () => {
     const warm = [usageEvent()];

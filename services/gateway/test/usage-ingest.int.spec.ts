@@ -6,11 +6,10 @@ import { type RequestContext, type UsageBatchAccepted } from '@llmlab/contracts'
 import { loadConfig } from '@llmlab/config';
 import { createLogger } from '@llmlab/logging';
 import { ensureStreams, type StreamTopology } from '@llmlab/messaging';
-import { testEnv, uniqueSuffix } from '@llmlab/testing';
+import { testEnv, uniqueSuffix, usageEvent } from '@llmlab/testing';
 import { gatewayEnv } from '../src/gateway.config';
 import { GatewayProblem } from '../src/http/problem';
 import { UsageIngestService } from '../src/usage/usage-ingest.service';
-import { usageEvent } from './usage.helpers';
 
 const WAIT_MS = 300;
 

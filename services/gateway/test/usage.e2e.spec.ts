@@ -5,8 +5,17 @@ import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { ingestionStreams } from '@llmlab/contracts';
 import { createApiClient, LLMLab } from '@llmlab/sdk';
-import { createSession, createTestDatabase, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { eventually, settledRequests, summary, usageEvent } from './usage.helpers';
+import {
+  createSession,
+  createTestDatabase,
+  eventually,
+  testEnv,
+  TestPlatform,
+  usageEvent,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
+import { settledRequests, summary } from './usage.helpers';
 
 jest.setTimeout(120_000);
 

@@ -3,8 +3,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { INGEST_USAGE_SUBJECT, ingestionStreams, type UsageRecordedData } from '@llmlab/contracts';
 import { ensureStreams, type StreamTopology } from '@llmlab/messaging';
-import { createTestDatabase, testEnv, TestPlatform, type TestDatabase } from '@llmlab/testing';
-import { newTenant, usageBatch, usageEvent } from './usage.fixtures';
+import { createTestDatabase, testEnv, TestPlatform, usageEvent, type TestDatabase } from '@llmlab/testing';
+import { newTenant, usageBatch } from './usage.fixtures';
 
 const BATCHES = 200;
 const EVENTS_PER_BATCH = 25;

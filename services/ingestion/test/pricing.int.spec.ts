@@ -13,7 +13,8 @@ import { PriceBook } from '../src/price-catalog/price-book';
 import { loadGenaiPricesProviders } from '../src/pricing';
 import { usageRecordedEvents } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
-import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
+import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
+import { usageEvent } from '@llmlab/testing';
 
 interface RecordCostRow {
   event_id: string;

@@ -1,6 +1,7 @@
 import { ingestionSubjects, type RecordedSpendRequest, type UsageCounts } from '@llmlab/contracts';
 import { IngestionHarness } from './ingestion.harness';
-import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
+import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
+import { usageEvent } from '@llmlab/testing';
 
 const DAY = 86_400_000;
 

@@ -11,7 +11,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { UsageMaintenance } from '../src/usage/usage-maintenance';
 import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
-import { newTenant, usageBatch, usageEvent, type Tenant } from './usage.fixtures';
+import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
+import { usageEvent } from '@llmlab/testing';
 
 // The path from the ingest stream to the read models, on real PostgreSQL and NATS JetStream, with batches
 // published the way the gateway publishes them.

@@ -1,23 +1,6 @@
 import { z } from '@llmlab/config';
-import { createOutboundPolicy } from '@llmlab/notifications';
+import { trustedOriginsEnv } from '@llmlab/notifications';
 import type { DomainServiceConfig } from '@llmlab/service-kit';
-
-const trustedOrigins = z
-  .string()
-  .default('')
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  )
-  .superRefine((origins, ctx) => {
-    try {
-      createOutboundPolicy({ trustedOrigins: origins });
-    } catch (err) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
-    }
-  });
 
 /** The provider-sync service's own environment, validated with the common variables at start. */
 export const providerSyncEnv = {
@@ -28,7 +11,7 @@ export const providerSyncEnv = {
    * Origins (`scheme://host:port`) a connection's `baseUrl` may point at (a proxy, the fake providers in tests);
    * without one, connections reach the providers' official hosts only. Empty by default; never tenant input.
    */
-  PROVIDER_SYNC_TRUSTED_ORIGINS: trustedOrigins,
+  PROVIDER_SYNC_TRUSTED_ORIGINS: trustedOriginsEnv,
   /** The UTC hour of the daily sync of every connection with sync enabled. */
   PROVIDER_SYNC_HOUR_UTC: z.coerce.number().int().min(0).max(23).default(3),
   /** Days re-pulled before the watermark on every sync (providers finalise late). */

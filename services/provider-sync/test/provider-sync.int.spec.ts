@@ -46,6 +46,12 @@ describe('provider connections and sync (through the service subjects, against t
     throw new Error('run did not finish');
   }
 
+  /** Starts a sync of the connection over `range` and waits for its run to end. */
+  async function sync(org: string, connectionId: string, range: { from: string; to: string }): Promise<SyncRunView> {
+    const { runId } = await h.request(s.startSync, { connectionId, ...range }, context(org));
+    return waitForRun(org, connectionId, runId);
+  }
+
   it('registers a connection after the provider accepted the key; refuses a refused key naming credentials.adminKey; untrusted baseUrl refused; another tenant 404', async () => {
     const org = uuidv7();
     const refused = await h.reply(
@@ -137,15 +143,10 @@ describe('provider connections and sync (through the service subjects, against t
     );
     const range = { from: '2026-03-01T00:00:00Z', to: '2026-03-05T00:00:00Z' };
 
-    const first = await h.request(s.startSync, { connectionId: ant.connectionId, ...range }, context(org));
-    const run = await waitForRun(org, ant.connectionId, first.runId);
+    const run = await sync(org, ant.connectionId, range);
     expect(run).toMatchObject({ status: 'completed', rowsImported: 3, error: null });
     expect(run.pagesFetched).toBe(4); // 4 days, 2 per page: 2 cost pages + 2 usage pages
-    await waitForRun(
-      org,
-      oai.connectionId,
-      (await h.request(s.startSync, { connectionId: oai.connectionId, ...range }, context(org))).runId,
-    );
+    await sync(org, oai.connectionId, range);
 
     const byDay = await h.request(s.providerCosts, { ...range, groupBy: 'day' }, context(org));
     expect(byDay.rows).toEqual([
@@ -161,21 +162,13 @@ describe('provider connections and sync (through the service subjects, against t
 
     // Same figures: nothing new.
     const before = (await h.events('ProviderCostsImported')).length;
-    const again = await waitForRun(
-      org,
-      ant.connectionId,
-      (await h.request(s.startSync, { connectionId: ant.connectionId, ...range }, context(org))).runId,
-    );
+    const again = await sync(org, ant.connectionId, range);
     expect(again).toMatchObject({ status: 'completed', rowsImported: 0 });
     expect((await h.events('ProviderCostsImported')).length).toBe(before);
 
     // The provider corrects a figure late: one correction with the previous amount, the total replaced, not added.
     anthropic.correct('2026-03-02', null, null, '250');
-    await waitForRun(
-      org,
-      ant.connectionId,
-      (await h.request(s.startSync, { connectionId: ant.connectionId, ...range }, context(org))).runId,
-    );
+    await sync(org, ant.connectionId, range);
     const corrections = (await h.events<{ buckets: { amount: string; previousAmount: string }[] }>('ProviderCostsCorrected')).filter((e) =>
       e.streamId.includes(ant.connectionId),
     );
@@ -195,30 +188,10 @@ describe('provider connections and sync (through the service subjects, against t
       context(org),
     );
     openai.faults.push({ status: 429, retryAfter: '0' }, { status: 500 });
-    const ok = await waitForRun(
-      org,
-      conn.connectionId,
-      (
-        await h.request(
-          s.startSync,
-          { connectionId: conn.connectionId, from: '2026-03-01T00:00:00Z', to: '2026-03-03T00:00:00Z' },
-          context(org),
-        )
-      ).runId,
-    );
+    const ok = await sync(org, conn.connectionId, { from: '2026-03-01T00:00:00Z', to: '2026-03-03T00:00:00Z' });
     expect(ok.status).toBe('completed');
     openai.faults.push(...Array.from({ length: 5 }, () => ({ status: 500 as const })));
-    const failed = await waitForRun(
-      org,
-      conn.connectionId,
-      (
-        await h.request(
-          s.startSync,
-          { connectionId: conn.connectionId, from: '2026-03-01T00:00:00Z', to: '2026-03-03T00:00:00Z' },
-          context(org),
-        )
-      ).runId,
-    );
+    const failed = await sync(org, conn.connectionId, { from: '2026-03-01T00:00:00Z', to: '2026-03-03T00:00:00Z' });
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('500');
     expect(failed.error).not.toContain(OPENAI_KEY);

@@ -1,44 +1,35 @@
 import {
   createSession,
+  expectProblem,
   joinOrganization,
-  createTestDatabase,
   signUp,
+  startPlatformSession,
   TestPlatform,
-  type HttpResult,
-  type TestDatabase,
+  type PlatformSession,
   type TestSession,
 } from '@llmlab/testing';
 
 jest.setTimeout(180_000);
 
-function expectProblem(res: HttpResult, status: number, code: string, field?: string): void {
-  expect({ status: res.status, code: res.body?.code }).toEqual({ status, code });
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  if (field) expect(res.body?.errors?.map((e: { field: string }) => e.field)).toContain(field);
-}
-
 // The reconciliation routes through the gateway on the whole platform: who may read and change what, another
 // tenant's organization, and bad input.
 describe('reconciliation through the gateway', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
   let a: TestSession;
   let b: TestSession;
   let orgPath: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url });
+    session = await startPlatformSession();
+    platform = session.platform;
     await platform.waitForReadiness(200, 60_000);
     a = await createSession(platform.gatewayUrl, { organizationName: 'Acme', projectName: 'checkout-bot' });
     b = await createSession(platform.gatewayUrl, { organizationName: 'Other tenant' });
     orgPath = `/v1/organizations/${a.organizationId}`;
   }, 150_000);
 
-  afterAll(async () => {
-    await platform?.stop();
-    await db?.drop();
-  }, 60_000);
+  afterAll(() => session?.stop(), 60_000);
 
   it('lets viewers read the tolerance and admins change it at the revision read; members, keys and other tenants cannot', async () => {
     const member = async (role: 'viewer' | 'member' | 'admin') => {

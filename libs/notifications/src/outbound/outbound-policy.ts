@@ -59,9 +59,11 @@ function trustedOriginKey(entry: string): string {
   } catch {
     throw new Error(`trusted origin "${entry}" is not a URL`);
   }
-  if (!(url.protocol in DEFAULT_PORTS)) throw new Error(`trusted origin "${entry}" must be http or https`);
+  // Named by scheme and host only: the start-up error is logged, and the rest of the entry may hold credentials.
+  const shown = `${url.protocol}//${url.host}`;
+  if (!(url.protocol in DEFAULT_PORTS)) throw new Error(`trusted origin "${shown}" must be http or https`);
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new Error(`trusted origin "${entry}" must be scheme://host[:port] only`);
+    throw new Error(`trusted origin "${shown}" must be scheme://host[:port] only`);
   }
   return originKey(url);
 }

@@ -1,18 +1,15 @@
 import {
   IngestionErrorCode,
-  parseRfc3339,
   RECORDED_SPEND_GROUPS,
   type FieldError,
   type RecordedSpendPage,
   type RecordedSpendRequest,
 } from '@llmlab/contracts';
-import type { OrganizationScope } from '@llmlab/domain';
+import { wholeUtcDays, type OrganizationScope } from '@llmlab/domain';
 import { Injectable } from '@nestjs/common';
 import { IngestionError, validationFailed } from '../ingestion.errors';
 import { RecordedSpendRepository, type RecordedSpendKey } from './recorded-spend.repository';
 
-const DAY_MS = 86_400_000;
-const MAX_DAYS = 400;
 const DEFAULT_LIMIT = 2000;
 const MAX_LIMIT = 5000;
 
@@ -26,16 +23,7 @@ export class RecordedSpendQueries {
 
   async page(scope: OrganizationScope, request: RecordedSpendRequest): Promise<RecordedSpendPage> {
     const errors: FieldError[] = [];
-    const from = typeof request.from === 'string' ? parseRfc3339(request.from) : undefined;
-    const to = typeof request.to === 'string' ? parseRfc3339(request.to) : undefined;
-    if (from === undefined) errors.push({ field: '/from', message: 'must be an RFC 3339 date-time' });
-    if (to === undefined) errors.push({ field: '/to', message: 'must be an RFC 3339 date-time' });
-    const start = Math.floor((from ?? 0) / DAY_MS) * DAY_MS;
-    const end = Math.ceil((to ?? 0) / DAY_MS) * DAY_MS;
-    if (from !== undefined && to !== undefined) {
-      if (from >= to) errors.push({ field: '/to', message: 'must be after from' });
-      else if (end - start > MAX_DAYS * DAY_MS) errors.push({ field: '/to', message: `the range may touch at most ${MAX_DAYS} UTC days` });
-    }
+    const days = wholeUtcDays(request, errors);
     if (!RECORDED_SPEND_GROUPS.includes(request.groupBy)) {
       errors.push({ field: '/groupBy', message: `must be one of ${RECORDED_SPEND_GROUPS.join(', ')}` });
     }
@@ -48,7 +36,6 @@ export class RecordedSpendQueries {
     }
     if (errors.length > 0) throw validationFailed(errors);
     const after = request.cursor === undefined ? undefined : decodeCursor(request.cursor);
-    const days = { from: new Date(start), to: new Date(end) };
     const rows = await this.spend.page(scope, days, request.groupBy, { provider }, after, limit + 1);
     const data = rows.slice(0, limit);
     const last = data.at(-1);

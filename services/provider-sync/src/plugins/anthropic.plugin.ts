@@ -1,6 +1,7 @@
 import { Money } from '@llmlab/domain';
+import { checkAdminKey, cursorPages, type AdminEndpoint } from './admin-api';
 import { ProviderRequestError, type ProviderHttp } from './provider-http';
-import { asArray, asRecord, count, decimalText, parseExact, stringOrNull } from './lossless';
+import { asArray, asRecord, count, decimalText, stringOrNull } from './lossless';
 import {
   originOf,
   type DayRange,
@@ -26,30 +27,12 @@ export class AnthropicPlugin implements ProviderPlugin {
     return { 'x-api-key': access.adminKey, 'anthropic-version': ANTHROPIC_VERSION };
   }
 
-  async validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
-    const { status } = await http.get(`${originOf(this, access)}/v1/organizations/workspaces?limit=1`, this.headers(access));
-    if (status === 401 || status === 403) return false;
-    if (status >= 200 && status < 300) return true;
-    throw new ProviderRequestError(`/v1/organizations/workspaces answered ${status}`, status);
+  validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
+    return checkAdminKey(http, this.endpoint(access, '/v1/organizations/workspaces'));
   }
 
-  private async *pages(
-    http: ProviderHttp,
-    access: ProviderAccess,
-    path: string,
-    query: string,
-  ): AsyncIterable<{ cursor: string | null; next: string | null; body: Record<string, unknown> }> {
-    let cursor: string | null = null;
-    for (;;) {
-      const url = `${originOf(this, access)}${path}?${query}${cursor ? `&page=${encodeURIComponent(cursor)}` : ''}`;
-      const { status, body } = await http.get(url, this.headers(access));
-      if (status < 200 || status >= 300) throw new ProviderRequestError(`${path} answered ${status}`, status);
-      const page = asRecord(parseExact(body));
-      const next = page.has_more === true ? stringOrNull(page.next_page) : null;
-      yield { cursor, next, body: page };
-      if (!next) return;
-      cursor = next;
-    }
+  private endpoint(access: ProviderAccess, path: string): AdminEndpoint {
+    return { origin: originOf(this, access), path, headers: this.headers(access) };
   }
 
   private range(range: DayRange): string {
@@ -58,7 +41,7 @@ export class AnthropicPlugin implements ProviderPlugin {
 
   async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {
     const query = `${this.range(range)}&group_by[]=workspace_id&group_by[]=description`;
-    for await (const page of this.pages(http, access, '/v1/organizations/cost_report', query)) {
+    for await (const page of cursorPages(http, this.endpoint(access, '/v1/organizations/cost_report'), query)) {
       const rows: ProviderCostRow[] = [];
       for (const bucket of asArray(page.body.data).map(asRecord)) {
         const day = String(bucket.starting_at ?? '').slice(0, 10);
@@ -82,7 +65,7 @@ export class AnthropicPlugin implements ProviderPlugin {
 
   async *usage(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderUsageRow>> {
     const query = `${this.range(range)}&group_by[]=model&group_by[]=workspace_id`;
-    for await (const page of this.pages(http, access, '/v1/organizations/usage_report/messages', query)) {
+    for await (const page of cursorPages(http, this.endpoint(access, '/v1/organizations/usage_report/messages'), query)) {
       const rows: ProviderUsageRow[] = [];
       for (const bucket of asArray(page.body.data).map(asRecord)) {
         const day = String(bucket.starting_at ?? '').slice(0, 10);

@@ -1,6 +1,7 @@
 import { Money } from '@llmlab/domain';
+import { checkAdminKey, cursorPages, type AdminEndpoint } from './admin-api';
 import { ProviderRequestError, type ProviderHttp } from './provider-http';
-import { asArray, asRecord, count, decimalText, parseExact, stringOrNull } from './lossless';
+import { asArray, asRecord, count, decimalText, stringOrNull } from './lossless';
 import {
   originOf,
   utcDay,
@@ -27,30 +28,12 @@ export class OpenAiPlugin implements ProviderPlugin {
     return { authorization: `Bearer ${access.adminKey}` };
   }
 
-  async validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
-    const { status } = await http.get(`${originOf(this, access)}/v1/organization/projects?limit=1`, this.headers(access));
-    if (status === 401 || status === 403) return false;
-    if (status >= 200 && status < 300) return true;
-    throw new ProviderRequestError(`/v1/organization/projects answered ${status}`, status);
+  validateCredentials(http: ProviderHttp, access: ProviderAccess): Promise<boolean> {
+    return checkAdminKey(http, this.endpoint(access, '/v1/organization/projects'));
   }
 
-  private async *pages(
-    http: ProviderHttp,
-    access: ProviderAccess,
-    path: string,
-    query: string,
-  ): AsyncIterable<{ cursor: string | null; next: string | null; body: Record<string, unknown> }> {
-    let cursor: string | null = null;
-    for (;;) {
-      const url = `${originOf(this, access)}${path}?${query}${cursor ? `&page=${encodeURIComponent(cursor)}` : ''}`;
-      const { status, body } = await http.get(url, this.headers(access));
-      if (status < 200 || status >= 300) throw new ProviderRequestError(`${path} answered ${status}`, status);
-      const page = asRecord(parseExact(body));
-      const next = page.has_more === true ? stringOrNull(page.next_page) : null;
-      yield { cursor, next, body: page };
-      if (!next) return;
-      cursor = next;
-    }
+  private endpoint(access: ProviderAccess, path: string): AdminEndpoint {
+    return { origin: originOf(this, access), path, headers: this.headers(access) };
   }
 
   private range(range: DayRange): string {
@@ -59,7 +42,7 @@ export class OpenAiPlugin implements ProviderPlugin {
 
   async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {
     const query = `${this.range(range)}&group_by[]=project_id&group_by[]=line_item`;
-    for await (const page of this.pages(http, access, '/v1/organization/costs', query)) {
+    for await (const page of cursorPages(http, this.endpoint(access, '/v1/organization/costs'), query)) {
       const rows: ProviderCostRow[] = [];
       for (const bucket of asArray(page.body.data).map(asRecord)) {
         const day = utcDay(new Date(count(bucket.start_time) * 1000));
@@ -85,7 +68,7 @@ export class OpenAiPlugin implements ProviderPlugin {
   async *usage(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderUsageRow>> {
     for (const kind of ['completions', 'embeddings'] as const) {
       const query = `${this.range(range)}&group_by[]=model&group_by[]=project_id`;
-      for await (const page of this.pages(http, access, `/v1/organization/usage/${kind}`, query)) {
+      for await (const page of cursorPages(http, this.endpoint(access, `/v1/organization/usage/${kind}`), query)) {
         const rows: ProviderUsageRow[] = [];
         for (const bucket of asArray(page.body.data).map(asRecord)) {
           const day = utcDay(new Date(count(bucket.start_time) * 1000));

@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FakeAnthropicServer, FakeOpenAiServer } from '@llmlab/testing';
 import { createOutboundPolicy, OutboundClient } from '@llmlab/notifications';
+import { checkAdminKey, cursorPages, type AdminEndpoint, type CursorPage } from './admin-api';
 import { AnthropicPlugin } from './anthropic.plugin';
 import { OpenAiPlugin } from './openai.plugin';
 import { ProviderHttp, ProviderRequestError } from './provider-http';
@@ -185,5 +188,113 @@ describe('provider plugins against the fake provider servers', () => {
         requests: 1,
       },
     ]);
+  });
+});
+
+/** Answers the scripted replies in order (the Admin APIs' page shape), and records every URL asked for. */
+class ScriptedProvider {
+  readonly replies: { status: number; body: string; headers?: Record<string, string> }[] = [];
+  readonly asked: URL[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    this.asked.push(new URL(req.url ?? '/', 'http://provider'));
+    const reply = this.replies.shift() ?? { status: 404, body: '{"error":{"message":"not scripted"}}' };
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body);
+  });
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  start = () => new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  stop = () => new Promise<void>((resolve) => this.server.close(() => resolve()));
+
+  page(rows: number[], hasMore: boolean, next: string | null): this {
+    this.replies.push({ status: 200, body: JSON.stringify({ data: rows, has_more: hasMore, next_page: next }) });
+    return this;
+  }
+}
+
+describe('the Admin API helpers both plugins use', () => {
+  const provider = new ScriptedProvider();
+  let http: ProviderHttp;
+  let endpoint: AdminEndpoint;
+
+  beforeAll(async () => {
+    await provider.start();
+    http = new ProviderHttp(new OutboundClient(createOutboundPolicy({ trustedOrigins: [provider.origin] })), {
+      attempts: 3,
+      baseDelayMs: 1,
+      maxDelayMs: 5,
+    });
+    endpoint = { origin: provider.origin, path: '/v1/report', headers: { 'x-api-key': 'sk-admin-9876' } };
+  });
+  afterAll(() => provider.stop());
+  beforeEach(() => {
+    provider.replies.length = 0;
+    provider.asked.length = 0;
+  });
+
+  async function collect(): Promise<CursorPage[]> {
+    const pages: CursorPage[] = [];
+    for await (const page of cursorPages(http, endpoint, 'bucket_width=1d')) pages.push(page);
+    return pages;
+  }
+
+  it('follows next_page while has_more, and stops at has_more=false even when a next_page is given', async () => {
+    provider.page([1], true, 'c1').page([2], true, 'c 2').page([3], false, 'c3');
+    const pages = await collect();
+    expect(pages.map(({ cursor, next, body }) => ({ cursor, next, data: (body.data as unknown[]).map(String) }))).toEqual([
+      { cursor: null, next: 'c1', data: ['1'] },
+      { cursor: 'c1', next: 'c 2', data: ['2'] },
+      { cursor: 'c 2', next: null, data: ['3'] },
+    ]);
+    expect(provider.asked.map((url) => url.searchParams.get('page'))).toEqual([null, 'c1', 'c 2']);
+    expect(provider.asked.every((url) => url.pathname === '/v1/report' && url.searchParams.get('bucket_width') === '1d')).toBe(true);
+  });
+
+  it('refuses a next_page already followed instead of paging for ever', async () => {
+    provider.page([1], true, 'a').page([2], true, 'b').page([3], true, 'a');
+    const seen: (string | null)[] = [];
+    const error = await (async () => {
+      for await (const page of cursorPages(http, endpoint, 'q=1')) seen.push(page.cursor);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderRequestError);
+    expect((error as Error).message).toBe('/v1/report: next_page repeats a cursor already followed');
+    expect(seen).toEqual([null, 'a']);
+    expect(provider.asked).toHaveLength(3);
+
+    provider.page([1], true, 'same').page([2], true, 'same');
+    await expect(collect()).rejects.toThrow('next_page repeats a cursor already followed');
+  });
+
+  it('waits out a 429 (Retry-After) in the middle and asks for the same page again', async () => {
+    provider.page([1], true, 'p2');
+    provider.replies.push({ status: 429, body: '{"error":{"message":"rate limited"}}', headers: { 'retry-after': '0' } });
+    provider.page([2], false, null);
+    const pages = await collect();
+    expect(pages.map((page) => page.cursor)).toEqual([null, 'p2']);
+    expect(provider.asked.map((url) => url.searchParams.get('page'))).toEqual([null, 'p2', 'p2']);
+  });
+
+  it('stops on an answer that is not a 2xx, naming the path (never the origin or the key)', async () => {
+    provider.page([1], true, 'p2');
+    provider.replies.push({ status: 400, body: '{"error":{"message":"bad page"}}' });
+    const error = await collect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderRequestError);
+    expect((error as ProviderRequestError).status).toBe(400);
+    expect((error as Error).message).toBe('/v1/report answered 400');
+  });
+
+  it('checks an admin key: 2xx accepted, 401 and 403 refused, anything else cannot tell', async () => {
+    provider.replies.push(
+      { status: 200, body: '{"data":[]}' },
+      { status: 401, body: '{}' },
+      { status: 403, body: '{}' },
+      { status: 404, body: '{}' },
+    );
+    await expect(checkAdminKey(http, endpoint)).resolves.toBe(true);
+    await expect(checkAdminKey(http, endpoint)).resolves.toBe(false);
+    await expect(checkAdminKey(http, endpoint)).resolves.toBe(false);
+    await expect(checkAdminKey(http, endpoint)).rejects.toThrow('/v1/report answered 404');
+    expect(provider.asked[0].searchParams.get('limit')).toBe('1');
   });
 });

@@ -1,4 +1,4 @@
-import type { Provider } from '@llmlab/contracts';
+import type { CostBucket, Provider, UsageBucket } from '@llmlab/contracts';
 import type { ProviderHttp } from './provider-http';
 
 /** What a plugin needs to reach one connection's provider account. Never logged. */
@@ -14,25 +14,11 @@ export interface DayRange {
   to: Date;
 }
 
-/** One cost figure of a UTC day as the provider reports it, converted to a USD decimal string. */
-export interface ProviderCostRow {
-  day: string;
-  externalProjectId: string | null;
-  model: string | null;
-  lineItem: string | null;
-  amount: string;
-}
+/** One cost figure of a UTC day as the provider reports it, converted to a USD decimal string, not yet mapped to a project. */
+export type ProviderCostRow = Omit<CostBucket, 'projectId' | 'currency'>;
 
-export interface ProviderUsageRow {
-  day: string;
-  externalProjectId: string | null;
-  model: string | null;
-  kind: string;
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-  requests: number;
-}
+/** One usage figure of a UTC day as the provider reports it, not yet mapped to a project. */
+export type ProviderUsageRow = Omit<UsageBucket, 'projectId'>;
 
 /** One page of a provider report; `cursor` is what fetched it (null: the first page), so a resumed run can go on. */
 export interface ProviderPage<Row> {

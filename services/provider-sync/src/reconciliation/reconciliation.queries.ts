@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  parseRfc3339,
   RECONCILIATION_GROUPS,
   type FieldError,
   type ReconciliationGroupBy,
@@ -10,32 +9,14 @@ import {
   type TokenReconciliationReport,
   type TokenReconciliationRequest,
 } from '@llmlab/contracts';
-import type { OrganizationScope } from '@llmlab/domain';
+import { wholeUtcDays, type OrganizationScope } from '@llmlab/domain';
 import { BilledSpendReader } from './billed-spend.reader';
 import { reconcile, reconcileTokens } from './reconcile';
 import { invalidReconciliationQuery } from './reconciliation.errors';
 import { ReconciliationSettingsHandler } from './reconciliation-settings.handler';
 import { RecordedSpendClient } from './recorded-spend.client';
 
-const DAY_MS = 86_400_000;
-const MAX_DAYS = 400;
-
 export const RECORDED_SPEND_CLIENT = Symbol('RECORDED_SPEND_CLIENT');
-
-/** Whole UTC days a range touches, checked: the days a reconciliation is about. */
-export function reconciliationDays(request: { from?: unknown; to?: unknown }, errors: FieldError[]): { from: Date; to: Date } {
-  const from = typeof request.from === 'string' ? parseRfc3339(request.from) : undefined;
-  const to = typeof request.to === 'string' ? parseRfc3339(request.to) : undefined;
-  if (from === undefined) errors.push({ field: '/from', message: 'must be an RFC 3339 date-time' });
-  if (to === undefined) errors.push({ field: '/to', message: 'must be an RFC 3339 date-time' });
-  const start = Math.floor((from ?? 0) / DAY_MS) * DAY_MS;
-  const end = Math.ceil((to ?? 0) / DAY_MS) * DAY_MS;
-  if (from !== undefined && to !== undefined) {
-    if (from >= to) errors.push({ field: '/to', message: 'must be after from' });
-    else if (end - start > MAX_DAYS * DAY_MS) errors.push({ field: '/to', message: `the range may touch at most ${MAX_DAYS} UTC days` });
-  }
-  return { from: new Date(start), to: new Date(end) };
-}
 
 function checkProvider(provider: unknown, errors: FieldError[]): string | undefined {
   if (provider === undefined) return undefined;
@@ -64,7 +45,7 @@ export class ReconciliationQueries {
     now = new Date(),
   ): Promise<ReconciliationReport> {
     const errors: FieldError[] = [];
-    const days = reconciliationDays(request, errors);
+    const days = wholeUtcDays(request, errors);
     const groupBy = request.groupBy ?? 'day';
     if (!RECONCILIATION_GROUPS.includes(groupBy))
       errors.push({ field: '/groupBy', message: `must be one of ${RECONCILIATION_GROUPS.join(', ')}` });
@@ -110,7 +91,7 @@ export class ReconciliationQueries {
     now = new Date(),
   ): Promise<TokenReconciliationReport> {
     const errors: FieldError[] = [];
-    const days = reconciliationDays(request, errors);
+    const days = wholeUtcDays(request, errors);
     const provider = checkProvider(request.provider, errors);
     if (errors.length > 0) throw invalidReconciliationQuery(errors);
     const [reported, recorded, coveredUntil, tolerance] = await Promise.all([

@@ -1,10 +1,10 @@
 import type { FieldError } from '@llmlab/contracts';
-import { reconciliationDays } from './reconciliation.queries';
+import { wholeUtcDays } from './utc-days';
 
-describe('reconciliationDays', () => {
+describe('wholeUtcDays', () => {
   const days = (from: unknown, to: unknown) => {
     const errors: FieldError[] = [];
-    const range = reconciliationDays({ from, to }, errors);
+    const range = wholeUtcDays({ from, to }, errors);
     return { from: range.from.toISOString(), to: range.to.toISOString(), errors: errors.map((e) => e.field) };
   };
 

@@ -1,8 +1,8 @@
-import type { RecordedEvent } from '@llmlab/contracts';
+import type { ProviderSyncContextEvent, RecordedEvent } from '@llmlab/contracts';
 import { createTestDatabase, type TestDatabase } from '@llmlab/testing';
 import { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { ProviderSyncProjection, type ProviderSyncContextEvent } from './provider-sync.projection';
+import { ProviderSyncProjection } from './provider-sync.projection';
 
 const TABLES = {
   connections: 'connection_id',

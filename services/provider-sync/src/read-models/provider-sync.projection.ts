@@ -1,13 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  CostBucket,
-  ProviderConnectionEvent,
-  ProviderSyncEvent,
-  RecordedEvent,
-  ReconciliationEvent,
-  ReconciliationSettingsEvent,
-  UsageBucket,
-} from '@llmlab/contracts';
+import type { CostBucket, ProviderSyncContextEvent, RecordedEvent, UsageBucket } from '@llmlab/contracts';
 import { assertUnreachable } from '@llmlab/domain';
 import { applyInTransaction, type ProjectionRef } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
@@ -15,9 +7,6 @@ import type { Pool, PoolClient } from 'pg';
 
 /** The projection that builds every provider-sync read model, and the name of its checkpoint row. */
 export const PROVIDER_SYNC_READ_MODELS: ProjectionRef = { schema: 'provider_sync', projection: 'read-models' };
-
-/** Every event this service appends (subject `events.provider-sync.<Type>`). */
-export type ProviderSyncContextEvent = ProviderConnectionEvent | ProviderSyncEvent | ReconciliationEvent | ReconciliationSettingsEvent;
 
 /** Rows per INSERT: far below PostgreSQL's 65,535 bind parameters at 13 a row. */
 const CHUNK = 500;

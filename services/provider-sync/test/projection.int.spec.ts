@@ -108,7 +108,7 @@ describe('provider-sync read models from the events, and the reconciliation afte
       .filter((e) => e.data.organizationId === org)
       .map((e) => ({ day: e.data.day, direction: e.data.direction, billed: e.data.billed.amount }));
 
-  it('answers a registration from the read model the projection wrote, with no direct write', async () => {
+  it('answers a registration once the projection applied it: the connection reads back at once', async () => {
     const view = await h.request(
       s.registerConnection,
       { provider: 'openai', name: 'OpenAI', credentials: { adminKey: KEY }, baseUrl: openai.url },

@@ -1,4 +1,5 @@
 import { streamName } from '../envelope';
+import type { ReconciliationEvent, ReconciliationSettingsEvent } from './reconciliation.events';
 
 /** The providers a connection may be made to (one `ProviderPlugin` each). */
 export const PROVIDERS = ['openai', 'anthropic'] as const;
@@ -156,6 +157,9 @@ export type ProviderSyncEvent =
         failedAt: string;
       };
     };
+
+/** Every event the provider-sync service appends (subject `events.provider-sync.<Type>`): what its projection folds. */
+export type ProviderSyncContextEvent = ProviderConnectionEvent | ProviderSyncEvent | ReconciliationEvent | ReconciliationSettingsEvent;
 
 export const providerSyncStreams = {
   connection: (connectionId: string) => streamName('provider-sync', 'connection', connectionId),

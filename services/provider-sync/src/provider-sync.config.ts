@@ -19,6 +19,8 @@ export const providerSyncEnv = {
   /** Days a connection's first sync reaches back. */
   PROVIDER_SYNC_INITIAL_DAYS: z.coerce.number().int().min(1).max(400).default(30),
   PROVIDER_SYNC_OUTBOUND_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long a command waits for the read models to apply its events before answering anyway. */
+  PROVIDER_SYNC_READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
 };
 
 export interface ProviderSyncConfig extends DomainServiceConfig {
@@ -27,4 +29,5 @@ export interface ProviderSyncConfig extends DomainServiceConfig {
   PROVIDER_SYNC_REPULL_DAYS: number;
   PROVIDER_SYNC_INITIAL_DAYS: number;
   PROVIDER_SYNC_OUTBOUND_TIMEOUT_MS: number;
+  PROVIDER_SYNC_READ_YOUR_WRITES_TIMEOUT_MS: number;
 }

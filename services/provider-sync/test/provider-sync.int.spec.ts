@@ -7,6 +7,9 @@ import { ProviderSyncModule } from '../src/provider-sync.module';
 const OPENAI_KEY = 'sk-admin-OPENAI-secret-9f3a';
 const ANTHROPIC_KEY = 'sk-ant-admin01-SECRET-77b1';
 
+// Booting and stopping the service in the hooks can take more than Jest's 5 s on a loaded machine.
+jest.setTimeout(60_000);
+
 class ProviderSyncHarness extends ServiceHarness {
   static async start(trusted: string[]): Promise<ProviderSyncHarness> {
     return new ProviderSyncHarness(

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, runProjection, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { DirectoryProjection } from './directory.projection';
-import { runProjection } from './run-projection';
 
 /** Feeds the names of organizations and projects from the auth service's events (`events.auth.>`). */
 @Injectable()

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, runProjection, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { DeliveryPublisher } from '../delivery/delivery.publisher';
 import { AlertsProjection } from './alerts.projection';
-import { runProjection } from './run-projection';
 
 /**
  * Feeds the read models of the service's own events (`events.alerts.>`: budgets, settings, channels, alerts,

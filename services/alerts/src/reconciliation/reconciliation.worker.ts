@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent, ReconciliationEvent } from '@llmlab/contracts';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, runProjection, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { RuleEvaluator } from '../evaluation/rule-evaluator';
-import { runProjection } from '../read-models/run-projection';
 
 /**
  * Fires the reconciliation rule from provider-sync's `ReconciliationDiscrepancyDetected` events: the figures come

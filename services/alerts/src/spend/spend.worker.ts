@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, runProjection, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
 import { EvaluationScheduler } from '../evaluation/evaluation.scheduler';
-import { runProjection } from '../read-models/run-projection';
 import { SpendProjection } from './spend.projection';
 
 /**

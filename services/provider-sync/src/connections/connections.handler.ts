@@ -8,12 +8,13 @@ import {
   type UpdateProviderConnectionRequest,
 } from '@llmlab/contracts';
 import { FieldErrors, isUuid, organizationScope } from '@llmlab/domain';
+import { WriteEffects } from '@llmlab/messaging';
 import type { OutboundClient } from '@llmlab/notifications';
 import { CommandRunner, metadataFromContext } from '@llmlab/service-kit';
 import { ProviderHttp, ProviderRequestError } from '../plugins/provider-http';
 import { ProviderPluginRegistry, type ProviderPlugin } from '../plugins/provider-plugin';
 import { connectionDecider, isProvider, type ConnectionState } from './connection.decider';
-import { ConnectionStore } from './connection.store';
+import { ConnectionsRepository } from './connections.repository';
 import { CredentialsCipher } from './credentials.cipher';
 import { connectionNotFound, credentialsRejected, invalidConnection, providerUnavailable } from './provider-sync.errors';
 
@@ -32,7 +33,8 @@ export class ConnectionsHandler {
 
   constructor(
     private readonly runner: CommandRunner,
-    private readonly store: ConnectionStore,
+    private readonly effects: WriteEffects,
+    private readonly repository: ConnectionsRepository,
     private readonly cipher: CredentialsCipher,
     private readonly plugins: ProviderPluginRegistry,
     @Inject(PROVIDER_OUTBOUND) private readonly outbound: OutboundClient,
@@ -71,19 +73,19 @@ export class ConnectionsHandler {
       },
       { metadata: metadataFromContext() },
     );
-    await this.store.saveConnection(result.state, result.revision);
-    return (await this.store.view(scope.organizationId, connectionId))!;
+    await this.effects.settle(result.position);
+    return connectionView(result.state, result.revision, null);
   }
 
   async get(connectionId: unknown, context: RequestContext): Promise<ProviderConnectionView> {
     const scope = organizationScope(context);
-    const view = isUuid(connectionId) ? await this.store.view(scope.organizationId, connectionId) : null;
+    const view = isUuid(connectionId) ? await this.repository.view(scope.organizationId, connectionId) : null;
     if (!view) throw connectionNotFound();
     return view;
   }
 
   list(context: RequestContext): Promise<ProviderConnectionView[]> {
-    return this.store.list(organizationScope(context).organizationId);
+    return this.repository.list(organizationScope(context).organizationId);
   }
 
   async update(request: UpdateProviderConnectionRequest, context: RequestContext): Promise<ProviderConnectionView> {
@@ -114,8 +116,10 @@ export class ConnectionsHandler {
       },
       { metadata: metadataFromContext(), expectedRevision: request.expectedRevision },
     );
-    await this.store.saveConnection(result.state, result.revision);
-    return (await this.store.view(scope.organizationId, current.connectionId))!;
+    await this.effects.settle(result.position);
+    // The imports, not this change, move syncedUntil: the read model's is current.
+    const row = await this.repository.view(scope.organizationId, current.connectionId);
+    return connectionView(result.state, result.revision, row?.syncedUntil ?? null);
   }
 
   async remove(connectionId: unknown, context: RequestContext): Promise<{ removed: true }> {
@@ -127,15 +131,15 @@ export class ConnectionsHandler {
       { type: 'RemoveConnection', data: { organizationId: scope.organizationId, actorId: actorOf(context), at: new Date().toISOString() } },
       { metadata: metadataFromContext() },
     );
-    await this.store.saveConnection(result.state, result.revision);
+    await this.effects.settle(result.position);
     return { removed: true };
   }
 
   async owner(connectionId: unknown): Promise<{ organizationId: string }> {
     if (!isUuid(connectionId)) throw connectionNotFound();
-    const row = await this.store.prisma.connection.findFirst({ where: { connectionId, removed: false } });
-    if (!row) throw connectionNotFound();
-    return { organizationId: row.organizationId };
+    const organizationId = await this.repository.owner(connectionId);
+    if (!organizationId) throw connectionNotFound();
+    return { organizationId };
   }
 
   /** The connection's folded state, for one organization only (another's is not found). */
@@ -187,4 +191,21 @@ export class ConnectionsHandler {
     }
     if (!accepted) throw credentialsRejected();
   }
+}
+
+/** The answer to a change: the connection as the command left it (the read model has it too once settled). */
+function connectionView(state: ConnectionState, revision: number, syncedUntil: string | null): ProviderConnectionView {
+  return {
+    connectionId: state.connectionId,
+    organizationId: state.organizationId,
+    provider: state.provider!,
+    name: state.name,
+    baseUrl: state.baseUrl,
+    keyHint: state.keyHint,
+    mappings: state.mappings,
+    syncEnabled: state.syncEnabled,
+    revision,
+    createdAt: state.createdAt,
+    syncedUntil,
+  };
 }

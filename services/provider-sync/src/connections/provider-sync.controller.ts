@@ -6,13 +6,13 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ProviderCostsQueries } from '../sync/provider-costs.queries';
 import { SyncRunner } from '../sync/sync.runner';
 import { ConnectionsHandler } from './connections.handler';
-import { ConnectionStore } from './connection.store';
+import { ConnectionsRepository } from './connections.repository';
 
 @Controller()
 export class ProviderSyncController {
   constructor(
     private readonly connections: ConnectionsHandler,
-    private readonly store: ConnectionStore,
+    private readonly repository: ConnectionsRepository,
     private readonly sync: SyncRunner,
     private readonly costs: ProviderCostsQueries,
   ) {}
@@ -57,7 +57,7 @@ export class ProviderSyncController {
     return handleRequest(s.listRuns, e, async (p, ctx) => {
       const scope = organizationScope(ctx);
       await this.connections.state(p.connectionId, scope.organizationId);
-      return this.store.runs(scope.organizationId, p.connectionId);
+      return this.repository.runs(scope.organizationId, p.connectionId);
     });
   }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { providerSyncStreams, type RequestContext, type StartSyncRequest, type SyncTrigger, type UsageBucket } from '@llmlab/contracts';
 import { FieldErrors, organizationScope } from '@llmlab/domain';
+import { WriteEffects } from '@llmlab/messaging';
 import { CommandRunner, LOGGER, SERVICE_CONFIG, metadataFromContext } from '@llmlab/service-kit';
 import type { Logger } from 'pino';
-import { ConnectionStore } from '../connections/connection.store';
+import { ConnectionsRepository } from '../connections/connections.repository';
 import { ConnectionsHandler } from '../connections/connections.handler';
 import { invalidSync } from '../connections/provider-sync.errors';
 import { connectionDecider, type ConnectionState } from '../connections/connection.decider';
 import type { ProviderSyncConfig } from '../provider-sync.config';
 import { ProviderPluginRegistry } from '../plugins/provider-plugin';
-import { ReconciliationReporter } from '../reconciliation/reconciliation.reporter';
 import { importsDecider, runningRun } from './imports.decider';
 
 const DAY = 86_400_000;
@@ -19,7 +19,9 @@ const startOfDay = (t: number) => Math.floor(t / DAY) * DAY;
 /**
  * Runs the sync of one connection: `[watermark − re-pull days, today + 1)` by default, page by page, each page one
  * command on the connection's imports stream (new buckets imported, changed ones corrected, same ones nothing), so a
- * crash loses at most the page in flight and a resumed run (same run id, same range) adds nothing twice.
+ * crash loses at most the page in flight and a resumed run (same run id, same range) adds nothing twice. It only
+ * appends: the read models follow from the events (`ProviderSyncProjection`), and so does the reconciliation report
+ * of a completed run (`ReconciliationAfterSyncWorker`).
  */
 @Injectable()
 export class SyncRunner {
@@ -28,11 +30,11 @@ export class SyncRunner {
   constructor(
     private readonly runner: CommandRunner,
     private readonly connections: ConnectionsHandler,
-    private readonly store: ConnectionStore,
+    private readonly effects: WriteEffects,
+    private readonly repository: ConnectionsRepository,
     private readonly plugins: ProviderPluginRegistry,
     @Inject(SERVICE_CONFIG) private readonly config: ProviderSyncConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Optional() private readonly reporter?: ReconciliationReporter,
   ) {}
 
   async start(request: StartSyncRequest, context: RequestContext): Promise<{ runId: string }> {
@@ -69,20 +71,17 @@ export class SyncRunner {
       { metadata },
     );
     const running = runningRun(result.state)!;
-    await this.store.applyImports(result.events, result.state);
+    // The run is listed when the caller asks for the runs next.
+    await this.effects.settle(result.position);
     this.launch(connection, running.runId);
     return { runId: running.runId };
   }
 
   /** Resumes every run a previous process left running (at start). */
   async resumeAll(): Promise<void> {
-    const rows = await this.store.prisma.syncRun.findMany({ where: { status: 'running' } });
-    for (const row of rows) {
+    for (const row of await this.repository.running()) {
       const { state } = await this.runner.load(providerSyncStreams.connection(row.connectionId), connectionDecider);
-      if (!state.exists) continue;
-      const imports = await this.runner.load(providerSyncStreams.imports(row.connectionId), importsDecider);
-      await this.store.rewriteAll(imports.state);
-      this.launch(state, row.runId);
+      if (state.exists) this.launch(state, row.runId);
     }
   }
 
@@ -116,7 +115,7 @@ export class SyncRunner {
       usage: Omit<UsageBucket, 'projectId'>[],
     ) => {
       pages++;
-      const result = await this.runner.run(
+      await this.runner.run(
         stream,
         importsDecider,
         {
@@ -130,32 +129,25 @@ export class SyncRunner {
         },
         { metadata },
       );
-      await this.store.applyImports(result.events, result.state);
     };
     try {
       const access = { adminKey: await this.connections.adminKey(connection), baseUrl: connection.baseUrl };
       for await (const page of plugin.costs(this.connections.http, access, range)) await importPage(page.rows, []);
       for await (const page of plugin.usage(this.connections.http, access, range)) await importPage([], page.rows);
-      const done = await this.runner.run(
+      await this.runner.run(
         stream,
         importsDecider,
         { type: 'CompleteRun', data: { runId, pagesFetched: pages, at: new Date().toISOString() } },
         { metadata },
       );
-      await this.store.applyImports(done.events, done.state);
       this.logger.info({ runId, connectionId: connection.connectionId, pages }, 'provider sync completed');
-      if (this.reporter)
-        await this.reporter
-          .afterSync(connection.organizationId, range, metadata.correlationId)
-          .catch((err: Error) => this.logger.warn({ runId, err: err.message }, 'reconciliation after sync failed'));
     } catch (err) {
-      const failed = await this.runner.run(
+      await this.runner.run(
         stream,
         importsDecider,
         { type: 'FailRun', data: { runId, pagesFetched: pages, error: (err as Error).message, at: new Date().toISOString() } },
         { metadata },
       );
-      await this.store.applyImports(failed.events, failed.state);
       this.logger.warn({ runId, connectionId: connection.connectionId, err: (err as Error).message }, 'provider sync failed');
     }
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, SERVICE_CONFIG, type BackgroundWorker } from '@llmlab/service-kit';
 import type { Logger } from 'pino';
 import { ConnectionsHandler } from '../connections/connections.handler';
+import { ConnectionsRepository } from '../connections/connections.repository';
 import type { ProviderSyncConfig } from '../provider-sync.config';
 import { SyncRunner } from './sync.runner';
 
@@ -20,6 +21,7 @@ export class SyncScheduler implements BackgroundWorker {
   constructor(
     private readonly sync: SyncRunner,
     private readonly connections: ConnectionsHandler,
+    private readonly repository: ConnectionsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: ProviderSyncConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -50,8 +52,7 @@ export class SyncScheduler implements BackgroundWorker {
   }
 
   async runAll(): Promise<void> {
-    const rows = await this.connections['store'].prisma.connection.findMany({ where: { removed: false, syncEnabled: true } });
-    for (const row of rows) {
+    for (const row of await this.repository.syncEnabled()) {
       try {
         const state = await this.connections.state(row.connectionId, row.organizationId);
         await this.sync.begin(state, await this.sync.range(state), 'schedule');

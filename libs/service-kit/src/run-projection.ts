@@ -1,10 +1,10 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@llmlab/contracts';
 import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
-import type { ServiceRuntime } from '@llmlab/service-kit';
+import type { ServiceRuntime } from './runtime';
 
 /**
- * Feeds one of this service's projections from `EVENTS`, the events on `subject`: in order across replicas (one
+ * Feeds one of a service's projections from `EVENTS`, the events on `subject`: in order across replicas (one
  * message in flight), each applied with the projection's checkpoint in one transaction by `apply`.
  */
 export function runProjection(

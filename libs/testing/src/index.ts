@@ -8,3 +8,4 @@ export * from './service-harness';
 export * from './mailbox';
 export * from './personal-data';
 export * from './fake-providers';
+export * from './webhook-receiver';

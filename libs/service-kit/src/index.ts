@@ -8,3 +8,4 @@ export * from './background-worker';
 export * from './command-runner';
 export * from './master-key.provider';
 export * from './derived-id';
+export * from './run-event-consumer';

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, type BackgroundWorker, type ServiceRuntime, runEventConsumer } from '@llmlab/service-kit';
 import { DirectoryProjection } from './directory.projection';
-import { runProjection } from './run-projection';
 
 /** Feeds the names of organizations and projects from the auth service's events (`events.auth.>`). */
 @Injectable()
@@ -16,7 +15,7 @@ export class DirectoryWorker implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.handle = await runProjection(this.runtime, 'alerts-directory', 'events.auth.>', async (event) => {
+    this.handle = await runEventConsumer(this.runtime, 'alerts-directory', 'events.auth.>', async (event) => {
       await this.projection.apply(event);
     });
   }

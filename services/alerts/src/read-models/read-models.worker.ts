@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, type BackgroundWorker, type ServiceRuntime, runEventConsumer } from '@llmlab/service-kit';
 import { DeliveryPublisher } from '../delivery/delivery.publisher';
 import { AlertsProjection } from './alerts.projection';
-import { runProjection } from './run-projection';
 
 /**
  * Feeds the read models of the service's own events (`events.alerts.>`: budgets, settings, channels, alerts,
@@ -21,7 +20,7 @@ export class ReadModelsWorker implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.handle = await runProjection(this.runtime, 'alerts-read-models', 'events.alerts.>', async (event) => {
+    this.handle = await runEventConsumer(this.runtime, 'alerts-read-models', 'events.alerts.>', async (event) => {
       await this.projection.apply(event);
       // After the commit that created the deliveries, also when the apply was a redelivery: the outbox is idempotent.
       if (event.type === 'AlertFired') await this.publisher.publishForAlert((event.data as { alertId: string }).alertId);

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent, ReconciliationEvent } from '@llmlab/contracts';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, type BackgroundWorker, type ServiceRuntime, runEventConsumer } from '@llmlab/service-kit';
 import { RuleEvaluator } from '../evaluation/rule-evaluator';
-import { runProjection } from '../read-models/run-projection';
 
 /**
  * Fires the reconciliation rule from provider-sync's `ReconciliationDiscrepancyDetected` events: the figures come
@@ -21,7 +20,7 @@ export class ReconciliationWorker implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.handle = await runProjection(
+    this.handle = await runEventConsumer(
       this.runtime,
       'alerts-reconciliation',
       'events.provider-sync.ReconciliationDiscrepancyDetected',

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import { RUNTIME, type BackgroundWorker, type ServiceRuntime, runEventConsumer } from '@llmlab/service-kit';
 import { EvaluationScheduler } from '../evaluation/evaluation.scheduler';
-import { runProjection } from '../read-models/run-projection';
 import { SpendProjection } from './spend.projection';
 
 /**
@@ -21,7 +20,7 @@ export class SpendWorker implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.handle = await runProjection(this.runtime, 'alerts-spend', 'events.ingestion.>', async (event) => {
+    this.handle = await runEventConsumer(this.runtime, 'alerts-spend', 'events.ingestion.>', async (event) => {
       const change = await this.projection.apply(event);
       if (change && change.counted > 0) this.scheduler.markDirty(change.organizationId);
     });

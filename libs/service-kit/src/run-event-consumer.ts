@@ -1,13 +1,14 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@llmlab/contracts';
 import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
-import type { ServiceRuntime } from '@llmlab/service-kit';
+import type { ServiceRuntime } from './runtime';
 
 /**
- * Feeds one of this service's projections from `EVENTS`, the events on `subject`: in order across replicas (one
- * message in flight), each applied with the projection's checkpoint in one transaction by `apply`.
+ * Feeds a service's projection or reaction from `EVENTS`, the events on `subject`: in order across replicas (one
+ * message in flight), acknowledged once `apply` has committed (a projection writes its checkpoint in the same
+ * transaction), redelivered with backoff when it throws, dead-lettered after ten deliveries.
  */
-export function runProjection(
+export function runEventConsumer(
   runtime: ServiceRuntime,
   durable: string,
   subject: string,

@@ -316,6 +316,17 @@ describe('reconciliation of a synthetic month whose truth is known', () => {
   /** A second message would be a duplicate: give one the time to show up. */
   const settle = () => new Promise((r) => setTimeout(r, 4_000));
 
+  /** A provider's late correction: the output line of the day's first model grows by `extra` USD. */
+  const grow = (provider: Provider, day: string, extra: string) => {
+    const m = MODELS[provider][0];
+    const line = provider === 'openai' ? `${m.model}, output` : `${m.model} output tokens`;
+    const row = fakes[provider].costs.find((r) => r.day === day && r.lineItem === line)!;
+    const next = new M(row.amount).plus(provider === 'openai' ? extra : new M(extra).times(100)).toFixed();
+    fakes[provider].correct(day, m.external, line, next);
+    const c = cell(day, provider);
+    c.billed.set(m.model, c.billed.get(m.model)!.plus(extra));
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase();
     await Promise.all([openai.start(), anthropic.start()]);
@@ -631,15 +642,6 @@ describe('reconciliation of a synthetic month whose truth is known', () => {
   });
 
   it('a late correction replaces the figure (never added): the alerted day does not alert again, a day it takes over the threshold does', async () => {
-    const grow = (provider: Provider, day: string, extra: string) => {
-      const m = MODELS[provider][0];
-      const line = provider === 'openai' ? `${m.model}, output` : `${m.model} output tokens`;
-      const row = fakes[provider].costs.find((r) => r.day === day && r.lineItem === line)!;
-      const next = new M(row.amount).plus(provider === 'openai' ? extra : new M(extra).times(100)).toFixed();
-      fakes[provider].correct(day, m.external, line, next);
-      const c = cell(day, provider);
-      c.billed.set(m.model, c.billed.get(m.model)!.plus(extra));
-    };
     grow('openai', alertDay, '3.25');
     grow('anthropic', lateDay, '9.5');
     const before = (await events('ReconciliationDiscrepancyDetected')).length;
@@ -660,10 +662,26 @@ describe('reconciliation of a synthetic month whose truth is known', () => {
       expect(new M(row.billed.amount).toFixed()).toBe(billedOf(cell(day, provider)).toFixed());
     }
     // Both days' new figures are reported; alerts fires once per provider, day and direction.
-    expect(await events('ReconciliationDiscrepancyDetected')).toHaveLength(before + 2);
     await receiver.waitFor(hook, 2, 60_000);
+    expect(await events('ReconciliationDiscrepancyDetected')).toHaveLength(before + 2);
     await settle();
     const sent = webhooks();
     expect(sent.map((w) => `${w.alert.provider} ${w.alert.day}`)).toEqual([`openai ${alertDay}`, `anthropic ${lateDay}`]);
+  });
+
+  it('reconciles a sync that completed while ingestion was down once it is back: the report is owed, not lost', async () => {
+    const c = cells.find((x) => x.provider === 'openai' && x.role === 'matched' && x.day < lateDay)!;
+    grow('openai', c.day, '7.5');
+    await platform.stopService('ingestion');
+    const run = await sync('openai', { from: `${c.day}T00:00:00Z`, to: `${dayOf(Date.parse(c.day) + DAY_MS)}T00:00:00Z` });
+    expect(run).toMatchObject({ status: 'completed', rowsImported: 1 });
+    await settle();
+    expect(webhooks()).toHaveLength(2);
+
+    await platform.startService('ingestion');
+    await receiver.waitFor(hook, 3, 90_000);
+    expect(webhooks()[2].alert).toMatchObject({ kind: 'reconciliation', provider: 'openai', day: c.day, direction: 'unrecorded' });
+    const row = (await report()).rows.find((r) => r.day === c.day && r.provider === 'openai')!;
+    expect([row.status, new M(row.billed.amount).toFixed()]).toEqual(['unrecorded', billedOf(c).toFixed()]);
   });
 });

@@ -13,6 +13,7 @@ import { ImportedCostsReader } from '../sync/imported-costs.reader';
 import { ProviderCostsQueries } from '../sync/provider-costs.queries';
 import { SyncRunner } from '../sync/sync.runner';
 import { SyncScheduler } from '../sync/sync.scheduler';
+import { ReconcileAfterSyncWorker } from '../sync/reconcile-after-sync.worker';
 import { ConnectionStore } from './connection.store';
 import { ConnectionsHandler, PROVIDER_OUTBOUND } from './connections.handler';
 import { CredentialsCipher } from './credentials.cipher';
@@ -48,7 +49,8 @@ import { ProviderSyncController } from './provider-sync.controller';
     ProviderCostsQueries,
     SyncRunner,
     SyncScheduler,
-    backgroundWorkers(SyncScheduler),
+    ReconcileAfterSyncWorker,
+    backgroundWorkers(ReconcileAfterSyncWorker, SyncScheduler),
   ],
 })
 export class ConnectionsModule {}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { providerSyncStreams, type RequestContext, type StartSyncRequest, type SyncTrigger, type UsageBucket } from '@llmlab/contracts';
 import { FieldErrors, organizationScope } from '@llmlab/domain';
 import { CommandRunner, LOGGER, SERVICE_CONFIG, metadataFromContext } from '@llmlab/service-kit';
@@ -10,7 +10,6 @@ import { invalidSync } from '../connections/provider-sync.errors';
 import { connectionDecider, type ConnectionState } from '../connections/connection.decider';
 import type { ProviderSyncConfig } from '../provider-sync.config';
 import { ProviderPluginRegistry } from '../plugins/provider-plugin';
-import { ReconciliationReporter } from '../reconciliation/reconciliation.reporter';
 import { importsDecider, runningRun } from './imports.decider';
 
 const DAY = 86_400_000;
@@ -32,7 +31,6 @@ export class SyncRunner {
     private readonly plugins: ProviderPluginRegistry,
     @Inject(SERVICE_CONFIG) private readonly config: ProviderSyncConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Optional() private readonly reporter?: ReconciliationReporter,
   ) {}
 
   async start(request: StartSyncRequest, context: RequestContext): Promise<{ runId: string }> {
@@ -143,11 +141,8 @@ export class SyncRunner {
         { metadata },
       );
       await this.store.applyImports(done.events, done.state);
+      // Its reconciliation follows from ProviderSyncRunCompleted (ReconcileAfterSyncWorker), owed until it is made.
       this.logger.info({ runId, connectionId: connection.connectionId, pages }, 'provider sync completed');
-      if (this.reporter)
-        await this.reporter
-          .afterSync(connection.organizationId, range, metadata.correlationId)
-          .catch((err: Error) => this.logger.warn({ runId, err: err.message }, 'reconciliation after sync failed'));
     } catch (err) {
       const failed = await this.runner.run(
         stream,

@@ -21,10 +21,13 @@ jest.setTimeout(300_000);
 
 // A synthetic month whose truth is known, through the whole platform: recorded usage sent to POST /v1/usage and
 // priced by the catalog, the bills of a fake OpenAI and a fake Anthropic (pages, null dimensions, cents, long
-// decimals, a 429 and a 500 mid-run), then every day's reconciliation, the token-level rows, and the reconciliation
-// alert on a webhook: once for the day over the threshold, not again on a re-sync that changes nothing, and — the
-// rule decided here — not again when a late correction changes that day's bill in the same direction, while a
-// correction that takes another day over the threshold fires that day's alert.
+// decimals, a 429 and a 500 mid-run), then every day's reconciliation, the project and token drill-downs, and the
+// reconciliation alert on a webhook: once for the day over the threshold, not again on a re-sync that changes
+// nothing, and — the rule decided here — not again when a late correction changes that day's bill in the same
+// direction, while a correction that takes another day over the threshold fires that day's alert. Last, a sync that
+// completes while ingestion is down still gets its reconciliation (and alert) once ingestion is back.
+// The month is "today" and the 29 days before it (POST /v1/usage takes events up to 35 days old), so a run across
+// midnight UTC would see its last day close under it.
 
 const M = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 type D = InstanceType<typeof M>;
@@ -221,14 +224,15 @@ describe('reconciliation of a synthetic month whose truth is known', () => {
         const reported = c.reported.get(m.model);
         if (!billed || !reported) continue;
         const r = rates.get(m.model)!;
-        // The input line carries the input side's share of the bill, the output line the rest: exact sums.
-        const inputShare = r.output.times(reported.output).div(
+        // The output line carries the output tokens' share of the bill, the input line the rest: the lines add up
+        // to the day's bill exactly.
+        const outputShare = r.output.times(reported.output).div(
           r.output
             .times(reported.output)
             .plus(r.input.times(reported.input - reported.cached))
             .plus(r.cachedInput.times(reported.cached)),
         );
-        const output = billed.times(inputShare).toDecimalPlaces(12, M.ROUND_HALF_EVEN);
+        const output = billed.times(outputShare).toDecimalPlaces(12, M.ROUND_HALF_EVEN);
         const lines: [string, D][] = [
           ['input', billed.minus(output)],
           ['output', output],

@@ -62,31 +62,34 @@ export class ConnectionStore {
           await this.upsertUsage(state, event.data.buckets);
           break;
         case 'ProviderSyncRunCompleted':
-        case 'ProviderSyncRunFailed': {
-          const d = event.data;
-          const run = state.runs.get(d.runId);
-          const failed = event.type === 'ProviderSyncRunFailed';
-          await this.prisma.syncRun.update({
-            where: { runId: d.runId },
-            data: {
-              status: failed ? 'failed' : 'completed',
-              pagesFetched: d.pagesFetched,
-              rowsImported: d.rowsImported,
-              error: failed ? event.data.error : null,
-              finishedAt: new Date(failed ? event.data.failedAt : event.data.completedAt),
-            },
-          });
-          if (!failed && run)
-            await this.prisma.connection.updateMany({
-              where: { connectionId: d.connectionId },
-              data: { syncedUntil: new Date(state.watermark ?? run.to) },
-            });
+        case 'ProviderSyncRunFailed':
+          await this.finishRun(state, event.data.runId);
           break;
-        }
         default:
           break;
       }
     }
+  }
+
+  /** Writes how a run ended, from the folded state; a completed run moves the connection's synced-until. */
+  async finishRun(state: ImportsState, runId: string): Promise<void> {
+    const run = state.runs.get(runId);
+    if (!run || run.status === 'running') return;
+    await this.prisma.syncRun.update({
+      where: { runId },
+      data: {
+        status: run.status,
+        pagesFetched: run.pagesFetched,
+        rowsImported: run.rowsImported,
+        error: run.error,
+        finishedAt: run.finishedAt ? new Date(run.finishedAt) : null,
+      },
+    });
+    if (run.status === 'completed')
+      await this.prisma.connection.updateMany({
+        where: { connectionId: state.connectionId },
+        data: { syncedUntil: new Date(state.watermark ?? run.to) },
+      });
   }
 
   /** Rewrites every bucket of the folded state (after a crash between an append and its read-model write). */

@@ -103,7 +103,10 @@ export class SyncRunner {
     const metadata = metadataFromContext();
     const loaded = await this.runner.load(stream, importsDecider);
     const run = loaded.state.runs.get(runId);
-    if (!run || run.status !== 'running') return;
+    if (!run) return;
+    // Ended in its stream, running in the read model: the process died between the two writes. Finishing the read
+    // model moves the connection's synced-until, which the reconciliation of the run's days waits for.
+    if (run.status !== 'running') return this.store.finishRun(loaded.state, runId);
     const plugin = this.plugins.get(connection.provider!);
     const range = { from: new Date(run.from), to: new Date(run.to) };
     const mapping = new Map(connection.mappings.map((m) => [m.externalId, m.projectId]));

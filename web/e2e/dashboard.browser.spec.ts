@@ -3,9 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LLMLab } from '@llmlab/sdk';
-import { createTestDatabase, TestPlatform, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, TestPlatform, uniqueSuffix, type TestDatabase, Receiver } from '@llmlab/testing';
 import { verifyWebhookSignature } from '@llmlab/notifications';
-import { Receiver } from '../../services/alerts/test/receiver';
 import { ensureWebBuild, launchChromium, ROOT, seriousA11yViolations, WEB_DIST, webStorage } from './browser';
 
 jest.setTimeout(120_000);

@@ -96,7 +96,9 @@ export interface UsageBucket {
   model: string | null;
   /** `completions`, `embeddings` (OpenAI) or `messages` (Anthropic). */
   kind: string;
+  /** In the platform's convention (`UsageCounts`): every input token, the cached ones included. */
   inputTokens: number;
+  /** Part of `inputTokens` read from the prompt cache. */
   outputTokens: number;
   cachedInputTokens: number;
   requests: number;

@@ -10,3 +10,4 @@ export * from './personal-data';
 export * from './fake-providers';
 export * from './usage-event';
 export * from './eventually';
+export * from './webhook-receiver';

@@ -15,9 +15,11 @@ import {
   type HttpResult,
   type TestDatabase,
   type TestSession,
+  discordOk,
+  Receiver,
+  slackOk,
 } from '@llmlab/testing';
 import { discordMessageViolations, slackMessageViolations } from '../../../libs/notifications/src/testing/channel-fixtures';
-import { discordOk, Receiver, slackOk } from './receiver';
 
 jest.setTimeout(180_000);
 

@@ -1,7 +1,7 @@
 import { alertsSubjects as s, type AlertView, type BudgetView } from '@llmlab/contracts';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded, type Tenant } from './fixtures';
-import { Receiver } from './receiver';
+import { Receiver } from '@llmlab/testing';
 
 jest.setTimeout(60_000);
 

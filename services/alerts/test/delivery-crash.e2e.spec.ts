@@ -11,9 +11,8 @@ import {
 import { createEventStore, type EventStore } from '@llmlab/event-store';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { verifyWebhookSignature } from '@llmlab/notifications';
-import { createTestDatabase, TestPlatform, testEnv, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, TestPlatform, testEnv, type TestDatabase, Receiver } from '@llmlab/testing';
 import { contextOf, newTenant, usageRecord, usageRecorded } from './fixtures';
-import { Receiver } from './receiver';
 
 jest.setTimeout(180_000);
 

@@ -4,7 +4,7 @@ import { discordMessageViolations, slackMessageViolations } from '../../../libs/
 import { AlertsHarness } from './alerts.harness';
 import { nameTenant } from './directory';
 import { contextOf, newTenant, usageRecord, usageRecorded, type Tenant } from './fixtures';
-import { discordOk, Receiver, slackOk } from './receiver';
+import { discordOk, Receiver, slackOk } from '@llmlab/testing';
 
 jest.setTimeout(90_000);
 

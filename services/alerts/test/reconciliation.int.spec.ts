@@ -1,7 +1,7 @@
 import { alertsSubjects as s, reconciliationStreams, type AlertView, type ReconciliationEvent } from '@llmlab/contracts';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, type Tenant } from './fixtures';
-import { Receiver } from './receiver';
+import { Receiver } from '@llmlab/testing';
 
 jest.setTimeout(90_000);
 

@@ -2,7 +2,7 @@ import { alertsSubjects as s, type AlertEvent } from '@llmlab/contracts';
 import { RuleEvaluator } from '../src/evaluation/rule-evaluator';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded } from './fixtures';
-import { Receiver } from './receiver';
+import { Receiver } from '@llmlab/testing';
 
 jest.setTimeout(120_000);
 

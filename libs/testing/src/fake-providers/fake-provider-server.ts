@@ -11,6 +11,11 @@ export interface FakeCostRow {
   amount: string;
 }
 
+/**
+ * Token counts a fake reports for one UTC day, in the platform's convention (`UsageCounts`): `inputTokens` counts
+ * every input token, `cachedInputTokens` the part of them read from the cache. Each fake writes them in its
+ * provider's own fields.
+ */
 export interface FakeUsageRow {
   day: string;
   project: string | null;
@@ -28,6 +33,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** When it arrived (ms since the epoch): how long a client waited between attempts. */
+  at: number;
 }
 
 /** Faults the next requests meet, in order: a 429 with Retry-After (seconds), a 500, or a socket hang-up. */
@@ -73,11 +80,24 @@ export abstract class FakeProviderServer {
   }
 
   protected abstract authorized(req: IncomingMessage): boolean;
-  protected abstract route(
-    path: string,
-    query: URLSearchParams,
-  ): { days: string[]; render: (days: string[]) => string } | 'validate' | null;
+  protected abstract route(path: string, query: URLSearchParams): FakeReport | 'validate' | null;
   protected abstract page(body: string, hasMore: boolean, next: string | null): string;
+
+  /**
+   * A report over `days` (the pages are cut by `handle`): a time bucket per day, empty ones included, holding the
+   * rows of that day written by `result`. `bucket` writes the provider's bucket around them.
+   */
+  protected report<R extends { day: string }>(
+    days: string[],
+    rows: readonly R[],
+    result: (row: R) => string,
+    bucket: (day: string, results: string[]) => string,
+  ): FakeReport {
+    return {
+      days,
+      render: (page) => `[${page.map((day) => bucket(day, rows.filter((row) => row.day === day).map(result))).join(',')}]`,
+    };
+  }
 
   /** The UTC days of `[from, to)`. */
   protected static days(from: Date, to: Date): string[] {
@@ -90,7 +110,7 @@ export abstract class FakeProviderServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers });
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, at: Date.now() });
     const fault = this.faults.shift();
     if (fault?.status === 'hang-up') return void req.socket.destroy();
     if (fault?.status === 429) return this.send(res, 429, '{"error":{"message":"rate limited"}}', { 'retry-after': fault.retryAfter });
@@ -111,6 +131,12 @@ export abstract class FakeProviderServer {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(body);
   }
+}
+
+/** What a report path answers: all the days asked for, and how to write the `data` of a page of them. */
+export interface FakeReport {
+  days: string[];
+  render: (days: string[]) => string;
 }
 
 /** A JSON string literal or `null`. */

@@ -71,15 +71,21 @@ export class AnthropicPlugin implements ProviderPlugin {
         const day = String(bucket.starting_at ?? '').slice(0, 10);
         for (const result of asArray(bucket.results).map(asRecord)) {
           const creation = asRecord(result.cache_creation);
+          const cacheRead = count(result.cache_read_input_tokens);
+          // The platform counts cache reads and writes as parts of the input (OpenAI's convention, `UsageCounts`);
+          // Anthropic reports uncached input, cache writes and cache reads apart, so the input is their sum.
           rows.push({
             day,
             externalProjectId: stringOrNull(result.workspace_id),
             model: stringOrNull(result.model),
             kind: 'messages',
             inputTokens:
-              count(result.uncached_input_tokens) + count(creation.ephemeral_5m_input_tokens) + count(creation.ephemeral_1h_input_tokens),
+              count(result.uncached_input_tokens) +
+              count(creation.ephemeral_5m_input_tokens) +
+              count(creation.ephemeral_1h_input_tokens) +
+              cacheRead,
             outputTokens: count(result.output_tokens),
-            cachedInputTokens: count(result.cache_read_input_tokens),
+            cachedInputTokens: cacheRead,
             // The usage report counts tokens, not requests.
             requests: 0,
           });

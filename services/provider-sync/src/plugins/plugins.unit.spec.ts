@@ -189,6 +189,55 @@ describe('provider plugins against the fake provider servers', () => {
       },
     ]);
   });
+
+  it('Anthropic usage: cache reads counted in the input (the platform convention), one page of buckets as documented', async () => {
+    anthropic.adminKeys.add('k');
+    anthropic.bucketsPerPage = 10;
+    anthropic.usage = [
+      {
+        day: '2026-03-02',
+        project: null,
+        model: 'claude-sonnet-4',
+        kind: 'messages',
+        inputTokens: 1000,
+        outputTokens: 50,
+        cachedInputTokens: 400,
+        requests: 0,
+      },
+    ];
+    const access = { adminKey: 'k', baseUrl: anthropic.url };
+    const { rows } = await all(new AnthropicPlugin().usage(http, access, range));
+    expect(rows).toEqual([
+      {
+        day: '2026-03-02',
+        externalProjectId: null,
+        model: 'claude-sonnet-4',
+        kind: 'messages',
+        inputTokens: 1000,
+        outputTokens: 50,
+        cachedInputTokens: 400,
+        requests: 0,
+      },
+    ]);
+    const wire = await fetch(
+      `${anthropic.url}/v1/organizations/usage_report/messages?starting_at=2026-03-01T00:00:00Z&ending_at=2026-03-03T00:00:00Z`,
+      { headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } },
+    ).then((r) => r.json());
+    expect(wire).toEqual({
+      data: [
+        { starting_at: '2026-03-01T00:00:00Z', ending_at: '2026-03-02T00:00:00Z', results: [] },
+        {
+          starting_at: '2026-03-02T00:00:00Z',
+          ending_at: '2026-03-03T00:00:00Z',
+          results: [
+            expect.objectContaining({ uncached_input_tokens: 600, cache_read_input_tokens: 400, output_tokens: 50, workspace_id: null }),
+          ],
+        },
+      ],
+      has_more: false,
+      next_page: null,
+    });
+  });
 });
 
 /** Answers the scripted replies in order (the Admin APIs' page shape), and records every URL asked for. */

@@ -8,10 +8,10 @@ import { ReconciliationQueries } from './reconciliation.queries';
 const DAY_MS = 86_400_000;
 
 /**
- * After a sync: reconciles the days it imported (per provider, whole UTC days) and reports the complete days outside
+ * After a sync (`ReconcileAfterSyncWorker`, on each `ProviderSyncRunCompleted`): reconciles the days it imported (per provider, whole UTC days) and reports the complete days outside
  * the tolerance as `ReconciliationDiscrepancyDetected`, for the alerts service to judge against its threshold. The
- * discrepancy decider appends only what changed since the last report, so running this again (a re-sync, a retry
- * after a crash) appends nothing new.
+ * discrepancy decider appends only what changed since the last report, so running this again (a re-sync, a redelivery
+ * after a failure or a crash) appends nothing new.
  */
 @Injectable()
 export class ReconciliationReporter {

@@ -30,6 +30,9 @@ export interface RunState {
   status: 'running' | 'completed' | 'failed';
   pagesFetched: number;
   rowsImported: number;
+  /** When it completed or failed, and why it failed. */
+  finishedAt: string | null;
+  error: string | null;
 }
 
 export interface ImportsState {
@@ -183,6 +186,8 @@ function evolve(state: ImportsState, event: ProviderSyncEvent): ImportsState {
         status: 'running',
         pagesFetched: 0,
         rowsImported: 0,
+        finishedAt: null,
+        error: null,
       });
       return state;
     }
@@ -200,10 +205,13 @@ function evolve(state: ImportsState, event: ProviderSyncEvent): ImportsState {
     case 'ProviderSyncRunCompleted': {
       const run = state.runs.get(event.data.runId);
       if (run && (!state.watermark || run.to > state.watermark)) state.watermark = run.to;
-      return withRun(state, event.data.runId, (r) => ({ ...r, status: 'completed' }));
+      const { pagesFetched, completedAt } = event.data;
+      return withRun(state, event.data.runId, (r) => ({ ...r, status: 'completed', pagesFetched, finishedAt: completedAt }));
     }
-    case 'ProviderSyncRunFailed':
-      return withRun(state, event.data.runId, (r) => ({ ...r, status: 'failed' }));
+    case 'ProviderSyncRunFailed': {
+      const { pagesFetched, failedAt, error } = event.data;
+      return withRun(state, event.data.runId, (r) => ({ ...r, status: 'failed', pagesFetched, finishedAt: failedAt, error }));
+    }
     default:
       return assertUnreachable(event);
   }

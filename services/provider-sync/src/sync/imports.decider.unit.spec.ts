@@ -53,4 +53,26 @@ describe('imports decider', () => {
     expect(fold([started, ...done]).watermark).toBe('2026-03-04T00:00:00.000Z');
     expect(decide([started, ...done], page([bucket('2026-03-01', '1')]))).toEqual([]);
   });
+
+  it('keeps how a run ended, so a read model that missed the end can be finished from the stream', () => {
+    const imported = decide([started], page([bucket('2026-03-01', '1')]));
+    const done = decide([started, ...imported], {
+      type: 'CompleteRun',
+      data: { runId: 'r1', pagesFetched: 2, at: '2026-03-04T01:00:00Z' },
+    });
+    expect(fold([started, ...imported, ...done]).runs.get('r1')).toMatchObject({
+      status: 'completed',
+      pagesFetched: 2,
+      rowsImported: 1,
+      finishedAt: '2026-03-04T01:00:00Z',
+      error: null,
+    });
+    const failed = decide([started], { type: 'FailRun', data: { runId: 'r1', pagesFetched: 1, error: 'answered 500', at: 'f' } });
+    expect(fold([started, ...failed]).runs.get('r1')).toMatchObject({
+      status: 'failed',
+      pagesFetched: 1,
+      finishedAt: 'f',
+      error: 'answered 500',
+    });
+  });
 });

@@ -4,7 +4,8 @@ import { FakeProviderServer, jsonString } from './fake-provider-server';
 /**
  * Anthropic's Admin API as a local server: `x-api-key` + `anthropic-version` required,
  * `GET /v1/organizations/cost_report` (`amount`: the decimal string in cents given), `/v1/organizations/usage_report/
- * messages`, `/v1/organizations/workspaces` for the key check. One bucket per day, empty ones included.
+ * messages`, `/v1/organizations/workspaces` for the key check. One bucket per day, empty ones included; `limit` day
+ * buckets per page as documented for daily buckets (1 to 31, 7 when absent).
  */
 export class FakeAnthropicServer extends FakeProviderServer {
   protected authorized(req: IncomingMessage): boolean {
@@ -23,49 +24,53 @@ export class FakeAnthropicServer extends FakeProviderServer {
     if (path === '/v1/organizations/cost_report') {
       return {
         days: days(),
-        render: (page: string[]) =>
-          `[${page
+        maxLimit: 31,
+        render: (page: string[]) => {
+          const rows = FakeProviderServer.byDay(this.costs, page);
+          return `[${page
             .map((day) =>
               bucket(
                 day,
-                this.costs
-                  .filter((row) => row.day === day)
+                rows
+                  .get(day)!
                   .map(
                     (row) =>
                       `{"currency":"USD","amount":${JSON.stringify(row.amount)},"workspace_id":${jsonString(row.project)},"description":${jsonString(row.lineItem)},"cost_type":"tokens","context_window":null,"model":${jsonString(row.model ?? null)},"service_tier":null,"token_type":null}`,
                   ),
               ),
             )
-            .join(',')}]`,
+            .join(',')}]`;
+        },
       };
     }
     if (path === '/v1/organizations/usage_report/messages') {
       return {
         days: days(),
-        render: (page: string[]) =>
-          `[${page
+        maxLimit: 31,
+        render: (page: string[]) => {
+          const rows = FakeProviderServer.byDay(this.usage, page);
+          return `[${page
             .map((day) =>
               bucket(
                 day,
-                this.usage
-                  .filter((row) => row.day === day)
-                  .map((row) =>
-                    JSON.stringify({
-                      uncached_input_tokens: row.inputTokens,
-                      cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
-                      cache_read_input_tokens: row.cachedInputTokens,
-                      output_tokens: row.outputTokens,
-                      server_tool_use: { web_search_requests: 0 },
-                      api_key_id: null,
-                      workspace_id: row.project,
-                      model: row.model,
-                      service_tier: null,
-                      context_window: null,
-                    }),
-                  ),
+                rows.get(day)!.map((row) =>
+                  JSON.stringify({
+                    uncached_input_tokens: row.inputTokens,
+                    cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
+                    cache_read_input_tokens: row.cachedInputTokens,
+                    output_tokens: row.outputTokens,
+                    server_tool_use: { web_search_requests: 0 },
+                    api_key_id: null,
+                    workspace_id: row.project,
+                    model: row.model,
+                    service_tier: null,
+                    context_window: null,
+                  }),
+                ),
               ),
             )
-            .join(',')}]`,
+            .join(',')}]`;
+        },
       };
     }
     return null;

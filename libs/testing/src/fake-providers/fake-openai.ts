@@ -6,7 +6,8 @@ const unix = (day: string) => Date.parse(`${day}T00:00:00Z`) / 1000;
 /**
  * OpenAI's organization Costs and Usage APIs as a local server: `Authorization: Bearer <admin key>`,
  * `GET /v1/organization/costs` (`amount.value` written as the raw JSON number given), `/v1/organization/usage/
- * completions|embeddings`, `/v1/organization/projects` for the key check. One bucket per day, empty ones included.
+ * completions|embeddings`, `/v1/organization/projects` for the key check. One bucket per day, empty ones included;
+ * `limit` day buckets per page as documented (costs: 1 to 180, usage: 1 to 31 for daily buckets; 7 when absent).
  */
 export class FakeOpenAiServer extends FakeProviderServer {
   protected authorized(req: IncomingMessage): boolean {
@@ -24,18 +25,21 @@ export class FakeOpenAiServer extends FakeProviderServer {
     if (path === '/v1/organization/costs') {
       return {
         days: days(),
-        render: (page: string[]) =>
-          `[${page
+        maxLimit: 180,
+        render: (page: string[]) => {
+          const rows = FakeProviderServer.byDay(this.costs, page);
+          return `[${page
             .map((day) => {
-              const results = this.costs
-                .filter((row) => row.day === day)
+              const results = rows
+                .get(day)!
                 .map(
                   (row) =>
                     `{"object":"organization.costs.result","amount":{"value":${row.amount},"currency":"usd"},"line_item":${jsonString(row.lineItem)},"project_id":${jsonString(row.project)},"organization_id":"org-fake"}`,
                 );
               return `{"object":"bucket","start_time":${unix(day)},"end_time":${unix(day) + 86400},"results":[${results.join(',')}]}`;
             })
-            .join(',')}]`,
+            .join(',')}]`;
+        },
       };
     }
     const usage = /^\/v1\/organization\/usage\/(completions|embeddings)$/.exec(path);
@@ -43,26 +47,30 @@ export class FakeOpenAiServer extends FakeProviderServer {
       const kind = usage[1];
       return {
         days: days(),
-        render: (page: string[]) =>
-          `[${page
+        maxLimit: 31,
+        render: (page: string[]) => {
+          const rows = FakeProviderServer.byDay(
+            this.usage.filter((row) => row.kind === kind),
+            page,
+          );
+          return `[${page
             .map((day) => {
-              const results = this.usage
-                .filter((row) => row.day === day && row.kind === kind)
-                .map((row) =>
-                  JSON.stringify({
-                    object: `organization.usage.${kind}.result`,
-                    input_tokens: row.inputTokens,
-                    ...(kind === 'completions' ? { output_tokens: row.outputTokens, input_cached_tokens: row.cachedInputTokens } : {}),
-                    num_model_requests: row.requests,
-                    project_id: row.project,
-                    model: row.model,
-                    user_id: null,
-                    api_key_id: null,
-                  }),
-                );
+              const results = rows.get(day)!.map((row) =>
+                JSON.stringify({
+                  object: `organization.usage.${kind}.result`,
+                  input_tokens: row.inputTokens,
+                  ...(kind === 'completions' ? { output_tokens: row.outputTokens, input_cached_tokens: row.cachedInputTokens } : {}),
+                  num_model_requests: row.requests,
+                  project_id: row.project,
+                  model: row.model,
+                  user_id: null,
+                  api_key_id: null,
+                }),
+              );
               return `{"object":"bucket","start_time":${unix(day)},"end_time":${unix(day) + 86400},"results":[${results.join(',')}]}`;
             })
-            .join(',')}]`,
+            .join(',')}]`;
+        },
       };
     }
     return null;

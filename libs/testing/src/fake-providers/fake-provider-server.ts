@@ -30,6 +30,9 @@ export interface RecordedRequest {
   headers: IncomingMessage['headers'];
 }
 
+/** Both providers' page size when `limit` is absent (day buckets). */
+const DEFAULT_LIMIT = 7;
+
 /** Faults the next requests meet, in order: a 429 with Retry-After (seconds), a 500, or a socket hang-up. */
 export type FakeFault = { status: 429; retryAfter: string } | { status: 500 } | { status: 'hang-up' };
 
@@ -44,8 +47,11 @@ export abstract class FakeProviderServer {
   readonly adminKeys = new Set<string>();
   readonly requests: RecordedRequest[] = [];
   readonly faults: FakeFault[] = [];
-  /** Day buckets per page. */
-  bucketsPerPage = 7;
+  /**
+   * Caps the day buckets per page below what the client asked for (tests that want many pages); null: the page holds
+   * the `limit` asked (the provider's default, 7, when absent), as the real APIs do.
+   */
+  bucketsPerPage: number | null = null;
   /** Called before each report page is answered (a test may kill a process there). */
   onPage: ((path: string, page: number) => void | Promise<void>) | null = null;
   private server: Server | null = null;
@@ -73,11 +79,19 @@ export abstract class FakeProviderServer {
   }
 
   protected abstract authorized(req: IncomingMessage): boolean;
+  /** A report: its days, the largest `limit` the provider documents for it, and how a page of days is written. */
   protected abstract route(
     path: string,
     query: URLSearchParams,
-  ): { days: string[]; render: (days: string[]) => string } | 'validate' | null;
+  ): { days: string[]; maxLimit: number; render: (days: string[]) => string } | 'validate' | null;
   protected abstract page(body: string, hasMore: boolean, next: string | null): string;
+
+  /** The rows of the given days, by day, in one pass (a year of rows is rendered page after page). */
+  protected static byDay<Row extends { day: string }>(rows: Row[], days: string[]): Map<string, Row[]> {
+    const out = new Map(days.map((day) => [day, [] as Row[]]));
+    for (const row of rows) out.get(row.day)?.push(row);
+    return out;
+  }
 
   /** The UTC days of `[from, to)`. */
   protected static days(from: Date, to: Date): string[] {
@@ -99,11 +113,15 @@ export abstract class FakeProviderServer {
     const route = this.route(url.pathname, url.searchParams);
     if (route === null) return this.send(res, 404, '{"error":{"message":"not found"}}');
     if (route === 'validate') return this.send(res, 200, this.page('[]', false, null));
+    const limit = Number(url.searchParams.get('limit') ?? DEFAULT_LIMIT);
+    if (!Number.isInteger(limit) || limit < 1 || limit > route.maxLimit)
+      return this.send(res, 400, `{"error":{"type":"invalid_request_error","message":"limit: must be between 1 and ${route.maxLimit}"}}`);
+    const size = Math.min(limit, this.bucketsPerPage ?? limit);
     const offset = Number(url.searchParams.get('page') ?? '0');
-    const days = route.days.slice(offset, offset + this.bucketsPerPage);
-    const more = offset + this.bucketsPerPage < route.days.length;
-    if (this.onPage) await this.onPage(url.pathname, offset / this.bucketsPerPage);
-    this.send(res, 200, this.page(route.render(days), more, more ? String(offset + this.bucketsPerPage) : null));
+    const days = route.days.slice(offset, offset + size);
+    const more = offset + size < route.days.length;
+    if (this.onPage) await this.onPage(url.pathname, offset / size);
+    this.send(res, 200, this.page(route.render(days), more, more ? String(offset + size) : null));
   }
 
   private send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

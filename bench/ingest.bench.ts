@@ -14,15 +14,15 @@
 // BENCH_PACED_RATE fixes phase 2's rate (events/s), to compare runs at the same load.
 // It stops by itself; every phase is bounded.
 import 'reflect-metadata';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import globalSetup from '../libs/testing/src/global-setup';
 import globalTeardown from '../libs/testing/src/global-teardown';
 import { createSession, createTestDatabase, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, versions } from './measure';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -78,43 +78,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/**
- * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
- * their NATS prefix), the PostgreSQL backends of this database and the server's own writers, NATS, Redis, and this
- * driver. NATS, Redis, PostgreSQL's writers and its exited backends serve the whole machine: other work running at
- * the same time shows there too.
- */
-function cpuSeconds(prefix: string, database: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let component: string | undefined;
-    let stat: string;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd)?.[1];
-      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) component = service;
-      else if (Number(pid) === process.pid) component = 'bench driver';
-      else if (
-        cmd.startsWith('postgres: ') &&
-        (cmd.includes(` ${database} `) || /postgres: (walwriter|checkpointer|background writer)/.test(cmd))
-      )
-        component = 'postgresql';
-      else if (/\/postgres -D /.test(cmd)) component = 'postgresql (exited backends)';
-      else if (cmd.includes('nats-server')) component = 'nats';
-      else if (cmd.includes('redis-server')) component = 'redis';
-    } catch {
-      continue;
-    }
-    if (!component) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // The postmaster's children's time: backends that closed during the phase (a pool's idle connections) count there.
-    const [user, system] = component === 'postgresql (exited backends)' ? [fields[13], fields[14]] : [fields[11], fields[12]];
-    out.set(component, (out.get(component) ?? 0) + (Number(user) + Number(system)) / 100);
-  }
-  return out;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 async function post(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
@@ -160,10 +123,7 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
   }
   const allVisible = Date.now();
   clearInterval(sampler);
-  const cpuAfter = cpu();
-  const cpuPerEvent = [...cpuAfter]
-    .map(([component, total]) => [component, total - (cpuBefore.get(component) ?? 0)] as const)
-    .filter(([, spent]) => spent > 0);
+  const cpuPerEvent = cpuSpent(cpuBefore, cpu());
   // The projection's own pace while the buffer was full: the slope of visible events over the posting window's second half.
   const window = timeline.filter(([t]) => t >= started + (postingEnded - started) / 2 && t <= postingEnded);
   const [first, last] = [window[0], window.at(-1)];
@@ -240,25 +200,13 @@ async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
 }
 
 /** PostgreSQL COPY of the same rows into a scratch table shaped like the usage records, indexes included. */
-function copyCeiling(databaseUrl: string, projectId: string, rows: number): { rows: number; rate: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'llmlab-bench-'));
-  const file = join(dir, 'rows.tsv');
-  const psql = (command: string) =>
-    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    psql(`\\copy (SELECT * FROM ingestion.usage_records WHERE project_id = '${projectId}' LIMIT ${rows}) TO '${file}'`);
-    psql('CREATE TABLE public.bench_copy (LIKE ingestion.usage_records INCLUDING ALL)');
-    const started = process.hrtime.bigint();
-    psql(`\\copy public.bench_copy FROM '${file}'`);
-    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-    const copied = Number(
-      execFileSync('psql', ['-X', '-At', '-d', databaseUrl, '-c', 'SELECT count(*) FROM public.bench_copy']).toString().trim(),
-    );
-    psql('DROP TABLE public.bench_copy');
-    return { rows: copied, rate: copied / elapsed };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function copyRecords(databaseUrl: string, projectId: string, rows: number): { rows: number; rate: number } {
+  const copy = copyCeiling(
+    databaseUrl,
+    `SELECT * FROM ingestion.usage_records WHERE project_id = '${projectId}' LIMIT ${rows}`,
+    'ingestion.usage_records',
+  );
+  return { rows: copy.rows, rate: copy.rows / copy.seconds };
 }
 
 /** More ingestion processes beside the platform's, as a deployment scales the service out. */
@@ -293,19 +241,6 @@ async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, 
   return children;
 }
 
-async function versions(sql: Client) {
-  const pg = (await sql.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-  const redis =
-    execFileSync('redis-server', ['--version'])
-      .toString()
-      .match(/v=([\d.]+)/)?.[1] ?? '?';
-  const nats = execFileSync('nats-server', ['--version'])
-    .toString()
-    .trim()
-    .replace(/^nats-server: v?/, '');
-  return { pg, redis, nats };
-}
-
 async function main() {
   await globalSetup();
   const db = await createTestDatabase();
@@ -332,7 +267,7 @@ async function main() {
     const summary = await s.keyAgent.get(
       `/v1/projects/${s.projectId}/costs/summary?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`,
     );
-    const copy = copyCeiling(db.url, s.projectId, Math.min(high.accepted, 500_000));
+    const copy = copyRecords(db.url, s.projectId, Math.min(high.accepted, 500_000));
     const v = await versions(sql);
 
     const total = warm + high.accepted + half.requests * PACED_BATCH - half.refused * PACED_BATCH;
@@ -355,15 +290,7 @@ async function main() {
       '',
       `CPU spent per event in the sustained phase (${high.wallSeconds.toFixed(1)} s wall, ${cpus().length} cores):`,
       '',
-      '| process | CPU s | µs per event | share of the cores |',
-      '|---|---|---|---|',
-      ...high.cpuPerEvent
-        .sort((a, b) => b[1] - a[1])
-        .map(
-          ([component, spent]) =>
-            `| ${component} | ${spent.toFixed(1)} | ${Math.round((spent / high.accepted) * 1e6)} | ${((spent / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`,
-        ),
-      `| total | ${high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0).toFixed(1)} | ${Math.round((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.accepted) * 1e6)} | ${((high.cpuPerEvent.reduce((n, [, spent]) => n + spent, 0) / high.wallSeconds / cpus().length) * 100).toFixed(0)} % |`,
+      ...cpuTable(high.cpuPerEvent, high.accepted, 'event', high.wallSeconds),
       '',
       `Queries agree: the project's summary counts ${summary.body.current.requests} requests (${total} accepted), ` +
         `${summary.body.current.unpriced} unpriced, cost ${summary.body.current.cost.amount} USD.` +

@@ -30,8 +30,9 @@ const usageResult = (row: FakeUsageRow) =>
 
 /**
  * Anthropic's Admin API as a local server: `x-api-key` + `anthropic-version` required,
- * `GET /v1/organizations/cost_report` and `/v1/organizations/usage_report/messages` (the same page of daily buckets,
- * `data[].results[]`, `has_more`, `next_page`), `/v1/organizations/workspaces` for the key check.
+ * `GET /v1/organizations/cost_report` (`amount`: the decimal string in cents given), `/v1/organizations/usage_report/
+ * messages`, `/v1/organizations/workspaces` for the key check. One bucket per day, empty ones included; `limit` day
+ * buckets per page as documented for daily buckets (1 to 31, 7 when absent).
  */
 export class FakeAnthropicServer extends FakeProviderServer {
   protected authorized(req: IncomingMessage): boolean {
@@ -43,8 +44,8 @@ export class FakeAnthropicServer extends FakeProviderServer {
     if (path === '/v1/organizations/workspaces') return 'validate' as const;
     const days = () =>
       FakeProviderServer.days(new Date(query.get('starting_at') ?? ''), new Date(query.get('ending_at') ?? query.get('starting_at') ?? ''));
-    if (path === '/v1/organizations/cost_report') return this.report(days(), this.costs, costResult, bucket);
-    if (path === '/v1/organizations/usage_report/messages') return this.report(days(), this.usage, usageResult, bucket);
+    if (path === '/v1/organizations/cost_report') return this.report(days(), 31, this.costs, costResult, bucket);
+    if (path === '/v1/organizations/usage_report/messages') return this.report(days(), 31, this.usage, usageResult, bucket);
     return null;
   }
 

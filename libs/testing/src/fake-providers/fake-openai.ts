@@ -25,8 +25,9 @@ const usageResult = (kind: string) => (row: FakeUsageRow) =>
 
 /**
  * OpenAI's organization Costs and Usage APIs as a local server: `Authorization: Bearer <admin key>`,
- * `GET /v1/organization/costs`, `/v1/organization/usage/completions|embeddings`, `/v1/organization/projects` for the
- * key check. One bucket per day, empty ones included.
+ * `GET /v1/organization/costs` (`amount.value` written as the raw JSON number given), `/v1/organization/usage/
+ * completions|embeddings`, `/v1/organization/projects` for the key check. One bucket per day, empty ones included;
+ * `limit` day buckets per page as documented (costs: 1 to 180, usage: 1 to 31 for daily buckets; 7 when absent).
  */
 export class FakeOpenAiServer extends FakeProviderServer {
   protected authorized(req: IncomingMessage): boolean {
@@ -41,12 +42,13 @@ export class FakeOpenAiServer extends FakeProviderServer {
         new Date(Number(query.get('start_time')) * 1000),
         new Date(Number(query.get('end_time') ?? query.get('start_time')) * 1000),
       );
-    if (path === '/v1/organization/costs') return this.report(days(), this.costs, costResult, bucket);
+    if (path === '/v1/organization/costs') return this.report(days(), 180, this.costs, costResult, bucket);
     const usage = /^\/v1\/organization\/usage\/(completions|embeddings)$/.exec(path);
     if (usage) {
       const kind = usage[1];
       return this.report(
         days(),
+        31,
         this.usage.filter((row) => row.kind === kind),
         usageResult(kind),
         bucket,

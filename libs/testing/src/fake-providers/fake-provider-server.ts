@@ -37,6 +37,9 @@ export interface RecordedRequest {
   at: number;
 }
 
+/** Both providers' page size when `limit` is absent (day buckets). */
+const DEFAULT_LIMIT = 7;
+
 /** Faults the next requests meet, in order: a 429 with Retry-After (seconds), a 500, or a socket hang-up. */
 export type FakeFault = { status: 429; retryAfter: string } | { status: 500 } | { status: 'hang-up' };
 
@@ -51,8 +54,11 @@ export abstract class FakeProviderServer {
   readonly adminKeys = new Set<string>();
   readonly requests: RecordedRequest[] = [];
   readonly faults: FakeFault[] = [];
-  /** Day buckets per page. */
-  bucketsPerPage = 7;
+  /**
+   * Caps the day buckets per page below what the client asked for (tests that want many pages); null: the page holds
+   * the `limit` asked (the provider's default, 7, when absent), as the real APIs do.
+   */
+  bucketsPerPage: number | null = null;
   /** Called before each report page is answered (a test may kill a process there). */
   onPage: ((path: string, page: number) => void | Promise<void>) | null = null;
   private server: Server | null = null;
@@ -84,18 +90,26 @@ export abstract class FakeProviderServer {
   protected abstract page(body: string, hasMore: boolean, next: string | null): string;
 
   /**
-   * A report over `days` (the pages are cut by `handle`): a time bucket per day, empty ones included, holding the
-   * rows of that day written by `result`. `bucket` writes the provider's bucket around them.
+   * A report over `days` (the pages are cut by `handle`, at most `maxLimit` days each, the largest `limit` the
+   * provider documents for it): a time bucket per day, empty ones included, holding the rows of that day written by
+   * `result`. `bucket` writes the provider's bucket around them. Rows are grouped by day in one pass per page (a year
+   * of rows is rendered page after page).
    */
   protected report<R extends { day: string }>(
     days: string[],
+    maxLimit: number,
     rows: readonly R[],
     result: (row: R) => string,
     bucket: (day: string, results: string[]) => string,
   ): FakeReport {
     return {
       days,
-      render: (page) => `[${page.map((day) => bucket(day, rows.filter((row) => row.day === day).map(result))).join(',')}]`,
+      maxLimit,
+      render: (page) => {
+        const byDay = new Map(page.map((day) => [day, [] as R[]]));
+        for (const row of rows) byDay.get(row.day)?.push(row);
+        return `[${page.map((day) => bucket(day, byDay.get(day)!.map(result))).join(',')}]`;
+      },
     };
   }
 
@@ -119,11 +133,15 @@ export abstract class FakeProviderServer {
     const route = this.route(url.pathname, url.searchParams);
     if (route === null) return this.send(res, 404, '{"error":{"message":"not found"}}');
     if (route === 'validate') return this.send(res, 200, this.page('[]', false, null));
+    const limit = Number(url.searchParams.get('limit') ?? DEFAULT_LIMIT);
+    if (!Number.isInteger(limit) || limit < 1 || limit > route.maxLimit)
+      return this.send(res, 400, `{"error":{"type":"invalid_request_error","message":"limit: must be between 1 and ${route.maxLimit}"}}`);
+    const size = Math.min(limit, this.bucketsPerPage ?? limit);
     const offset = Number(url.searchParams.get('page') ?? '0');
-    const days = route.days.slice(offset, offset + this.bucketsPerPage);
-    const more = offset + this.bucketsPerPage < route.days.length;
-    if (this.onPage) await this.onPage(url.pathname, offset / this.bucketsPerPage);
-    this.send(res, 200, this.page(route.render(days), more, more ? String(offset + this.bucketsPerPage) : null));
+    const days = route.days.slice(offset, offset + size);
+    const more = offset + size < route.days.length;
+    if (this.onPage) await this.onPage(url.pathname, offset / size);
+    this.send(res, 200, this.page(route.render(days), more, more ? String(offset + size) : null));
   }
 
   private send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -136,6 +154,8 @@ export abstract class FakeProviderServer {
 /** What a report path answers: all the days asked for, and how to write the `data` of a page of them. */
 export interface FakeReport {
   days: string[];
+  /** The largest `limit` (days per page) the provider documents for this report. */
+  maxLimit: number;
   render: (days: string[]) => string;
 }
 

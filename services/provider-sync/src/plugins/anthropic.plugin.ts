@@ -13,6 +13,8 @@ import {
 } from './provider-plugin';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
+/** The most day buckets a page of either report may hold (the default is 7): a year is 12 pages instead of 53. */
+const PAGE_LIMIT = 31;
 
 /**
  * Anthropic's Admin API (`x-api-key` admin key + `anthropic-version`): `GET /v1/organizations/cost_report` grouped by
@@ -36,7 +38,7 @@ export class AnthropicPlugin implements ProviderPlugin {
   }
 
   private range(range: DayRange): string {
-    return `starting_at=${encodeURIComponent(range.from.toISOString())}&ending_at=${encodeURIComponent(range.to.toISOString())}&bucket_width=1d`;
+    return `starting_at=${encodeURIComponent(range.from.toISOString())}&ending_at=${encodeURIComponent(range.to.toISOString())}&bucket_width=1d&limit=${PAGE_LIMIT}`;
   }
 
   async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {

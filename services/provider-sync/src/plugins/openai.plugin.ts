@@ -13,7 +13,9 @@ import {
   type ProviderUsageRow,
 } from './provider-plugin';
 
-const PAGE_LIMIT = 180;
+/** The most day buckets a page may hold (the API reference): fewer pages, fewer round trips, fewer imports. */
+const COSTS_PAGE_LIMIT = 180;
+const USAGE_PAGE_LIMIT = 31;
 
 /**
  * OpenAI's organization Costs and Usage APIs (admin key, `Authorization: Bearer`): `GET /v1/organization/costs`
@@ -36,12 +38,12 @@ export class OpenAiPlugin implements ProviderPlugin {
     return { origin: originOf(this, access), path, headers: this.headers(access) };
   }
 
-  private range(range: DayRange): string {
-    return `start_time=${Math.floor(range.from.getTime() / 1000)}&end_time=${Math.floor(range.to.getTime() / 1000)}&bucket_width=1d&limit=${PAGE_LIMIT}`;
+  private range(range: DayRange, limit: number): string {
+    return `start_time=${Math.floor(range.from.getTime() / 1000)}&end_time=${Math.floor(range.to.getTime() / 1000)}&bucket_width=1d&limit=${limit}`;
   }
 
   async *costs(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderCostRow>> {
-    const query = `${this.range(range)}&group_by[]=project_id&group_by[]=line_item`;
+    const query = `${this.range(range, COSTS_PAGE_LIMIT)}&group_by[]=project_id&group_by[]=line_item`;
     for await (const page of cursorPages(http, this.endpoint(access, '/v1/organization/costs'), query)) {
       const rows: ProviderCostRow[] = [];
       for (const bucket of asArray(page.body.data).map(asRecord)) {
@@ -67,7 +69,7 @@ export class OpenAiPlugin implements ProviderPlugin {
 
   async *usage(http: ProviderHttp, access: ProviderAccess, range: DayRange): AsyncIterable<ProviderPage<ProviderUsageRow>> {
     for (const kind of ['completions', 'embeddings'] as const) {
-      const query = `${this.range(range)}&group_by[]=model&group_by[]=project_id`;
+      const query = `${this.range(range, USAGE_PAGE_LIMIT)}&group_by[]=model&group_by[]=project_id`;
       for await (const page of cursorPages(http, this.endpoint(access, `/v1/organization/usage/${kind}`), query)) {
         const rows: ProviderUsageRow[] = [];
         for (const bucket of asArray(page.body.data).map(asRecord)) {

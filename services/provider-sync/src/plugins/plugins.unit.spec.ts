@@ -132,6 +132,34 @@ describe('provider plugins against the fake provider servers', () => {
     expect((error as Error).message).not.toContain('1234');
   });
 
+  it('asks for the largest page each report allows (the API references), so a year is a few pages; the fakes refuse more', async () => {
+    openai.adminKeys.add('k');
+    anthropic.adminKeys.add('k');
+    for (const fake of [openai, anthropic]) fake.bucketsPerPage = null;
+    const year = { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') };
+    const pages = async (report: AsyncIterable<ProviderPage<unknown>>) => (await all(report)).pages;
+    const o = new OpenAiPlugin();
+    const a = new AnthropicPlugin();
+    expect(await pages(o.costs(http, { adminKey: 'k', baseUrl: openai.url }, year))).toBe(3); // 180 + 180 + 5 days
+    expect(await pages(o.usage(http, { adminKey: 'k', baseUrl: openai.url }, year))).toBe(24); // 12 of 31 days, twice
+    expect(await pages(a.costs(http, { adminKey: 'k', baseUrl: anthropic.url }, year))).toBe(12);
+    expect(await pages(a.usage(http, { adminKey: 'k', baseUrl: anthropic.url }, year))).toBe(12);
+    const limits = (fake: FakeOpenAiServer | FakeAnthropicServer) => new Set(fake.requests.map((r) => `${r.path} ${r.query.get('limit')}`));
+    expect(limits(openai)).toEqual(
+      new Set(['/v1/organization/costs 180', '/v1/organization/usage/completions 31', '/v1/organization/usage/embeddings 31']),
+    );
+    expect(limits(anthropic)).toEqual(new Set(['/v1/organizations/cost_report 31', '/v1/organizations/usage_report/messages 31']));
+
+    const tooMany = await fetch(`${anthropic.url}/v1/organizations/cost_report?starting_at=2025-01-01T00:00:00Z&limit=32`, {
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    });
+    expect(tooMany.status).toBe(400);
+    const usageTooMany = await fetch(`${openai.url}/v1/organization/usage/completions?start_time=1735689600&limit=180`, {
+      headers: { authorization: 'Bearer k' },
+    });
+    expect(usageTooMany.status).toBe(400);
+  });
+
   it('validates credentials: accepted, refused (401)', async () => {
     openai.adminKeys.add('good');
     anthropic.adminKeys.add('good');

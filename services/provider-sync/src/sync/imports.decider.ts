@@ -47,6 +47,19 @@ export interface ImportsState {
   watermark: string | null;
 }
 
+/**
+ * The most buckets one event carries. A page can hold a month (Anthropic, OpenAI usage) or half a year (OpenAI costs)
+ * of daily buckets, tens of thousands for a large organization; the relay publishes each event as one NATS message
+ * (`max_payload`, 1 MiB by default) and the read model writes each as one statement (65,535 bind parameters at most).
+ * A thousand buckets is about 200 KiB of JSON.
+ */
+export const MAX_BUCKETS_PER_EVENT = 1000;
+
+const chunks = <T>(items: T[]): T[][] =>
+  Array.from({ length: Math.ceil(items.length / MAX_BUCKETS_PER_EVENT) }, (_, i) =>
+    items.slice(i * MAX_BUCKETS_PER_EVENT, (i + 1) * MAX_BUCKETS_PER_EVENT),
+  );
+
 const initialState = (): ImportsState => ({
   connectionId: '',
   organizationId: '',
@@ -121,9 +134,9 @@ function decide(command: ImportsCommand, state: ImportsState): ProviderSyncEvent
         .map(([, bucket]) => bucket);
       const events: ProviderSyncEvent[] = [];
       const common = { runId: d.runId, ...base, provider, page: d.page };
-      if (imported.length) events.push({ type: 'ProviderCostsImported', data: { ...common, buckets: imported } });
-      if (corrected.length) events.push({ type: 'ProviderCostsCorrected', data: { ...common, buckets: corrected } });
-      if (usage.length) events.push({ type: 'ProviderUsageImported', data: { ...common, buckets: usage } });
+      for (const buckets of chunks(imported)) events.push({ type: 'ProviderCostsImported', data: { ...common, buckets } });
+      for (const buckets of chunks(corrected)) events.push({ type: 'ProviderCostsCorrected', data: { ...common, buckets } });
+      for (const buckets of chunks(usage)) events.push({ type: 'ProviderUsageImported', data: { ...common, buckets } });
       return events;
     }
     case 'CompleteRun': {

@@ -1,5 +1,5 @@
 import type { ProviderSyncEvent } from '@llmlab/contracts';
-import { importsDecider, type ImportsCommand } from './imports.decider';
+import { importsDecider, MAX_BUCKETS_PER_EVENT, type ImportsCommand } from './imports.decider';
 
 const fold = (events: ProviderSyncEvent[]) => events.reduce(importsDecider.evolve, importsDecider.initialState());
 const decide = (history: ProviderSyncEvent[], command: ImportsCommand) => importsDecider.decide(command, fold(history));
@@ -44,6 +44,40 @@ describe('imports decider', () => {
     const events = decide(history, page([bucket('2026-03-01', '2')]));
     expect(events.map((e) => e.type)).toEqual(['ProviderCostsCorrected']);
     expect(events[0].data).toMatchObject({ buckets: [{ amount: '2', previousAmount: '1.5' }] });
+  });
+
+  it('a large page is cut into events of at most MAX_BUCKETS_PER_EVENT buckets, each bucket in exactly one', () => {
+    const days = Array.from({ length: 2 * MAX_BUCKETS_PER_EVENT + 500 }, (_, i) =>
+      new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
+    );
+    const usage = days.slice(0, MAX_BUCKETS_PER_EVENT + 1).map((day) => ({
+      day,
+      externalProjectId: 'p',
+      projectId: null,
+      model: 'm',
+      kind: 'completions',
+      inputTokens: 1,
+      outputTokens: 1,
+      cachedInputTokens: 0,
+      requests: 1,
+    }));
+    const command: ImportsCommand = {
+      type: 'ImportPage',
+      data: { runId: 'r1', page: 1, costs: days.map((day) => bucket(day, '1')), usage },
+    };
+    const events = decide([started], command);
+    expect(events.map((e) => [e.type, (e.data as { buckets: unknown[] }).buckets.length])).toEqual([
+      ['ProviderCostsImported', MAX_BUCKETS_PER_EVENT],
+      ['ProviderCostsImported', MAX_BUCKETS_PER_EVENT],
+      ['ProviderCostsImported', 500],
+      ['ProviderUsageImported', MAX_BUCKETS_PER_EVENT],
+      ['ProviderUsageImported', 1],
+    ]);
+    const state = fold([started, ...events]);
+    expect(state.costs.size).toBe(days.length);
+    expect(state.usage.size).toBe(usage.length);
+    expect(state.runs.get('r1')?.rowsImported).toBe(days.length + usage.length);
+    expect(decide([started, ...events], command)).toEqual([]);
   });
 
   it('a second start while a run is running starts nothing; completing sets the watermark', () => {

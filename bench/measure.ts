@@ -1,0 +1,108 @@
+// What several benchmarks measure the same way: the CPU each process of a run spent (Linux /proc), the versions of
+// the servers, and PostgreSQL's COPY of rows a run wrote, as a same-run ceiling.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+
+/**
+ * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
+ * their NATS prefix), the PostgreSQL backends of this database and the server's own writers, NATS, Redis, and this
+ * driver. NATS, Redis, PostgreSQL's writers and its exited backends serve the whole machine: other work running at
+ * the same time shows there too.
+ */
+export function cpuSeconds(prefix: string, database: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let component: string | undefined;
+    let stat: string;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd)?.[1];
+      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) component = service;
+      else if (Number(pid) === process.pid) component = 'bench driver';
+      else if (
+        cmd.startsWith('postgres: ') &&
+        (cmd.includes(` ${database} `) || /postgres: (walwriter|checkpointer|background writer)/.test(cmd))
+      )
+        component = 'postgresql';
+      else if (/\/postgres -D /.test(cmd)) component = 'postgresql (exited backends)';
+      else if (cmd.includes('nats-server')) component = 'nats';
+      else if (cmd.includes('redis-server')) component = 'redis';
+    } catch {
+      continue;
+    }
+    if (!component) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // The postmaster's children's time: backends that closed during the phase (a pool's idle connections) count there.
+    const [user, system] = component === 'postgresql (exited backends)' ? [fields[13], fields[14]] : [fields[11], fields[12]];
+    out.set(component, (out.get(component) ?? 0) + (Number(user) + Number(system)) / 100);
+  }
+  return out;
+}
+
+/** CPU seconds each component spent between two `cpuSeconds` readings (those that spent some). */
+export function cpuSpent(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after]
+    .map(([component, total]) => [component, total - (before.get(component) ?? 0)] as [string, number])
+    .filter(([, spent]) => spent > 0);
+}
+
+/**
+ * A markdown table of the CPU spent per unit of work (`unit`: "event", "row"...) by component, largest first, with a
+ * total, and each component's share of the machine's cores over `wallSeconds`.
+ */
+export function cpuTable(spent: [string, number][], units: number, unit: string, wallSeconds: number): string[] {
+  const cores = cpus().length;
+  const row = (name: string, seconds: number) =>
+    `| ${name} | ${seconds.toFixed(1)} | ${Math.round((seconds / units) * 1e6)} | ${((seconds / wallSeconds / cores) * 100).toFixed(0)} % |`;
+  return [
+    `| process | CPU s | µs per ${unit} | share of the cores |`,
+    '|---|---|---|---|',
+    ...[...spent].sort((a, b) => b[1] - a[1]).map(([component, seconds]) => row(component, seconds)),
+    row(
+      'total',
+      spent.reduce((n, [, seconds]) => n + seconds, 0),
+    ),
+  ];
+}
+
+/**
+ * PostgreSQL COPY of the rows `select` returns into a scratch table created `LIKE source INCLUDING ALL` (same columns,
+ * primary key and indexes), the COPY alone timed (one statement, one transaction); the table is dropped after.
+ */
+export function copyCeiling(databaseUrl: string, select: string, source: string): { rows: number; seconds: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'llmlab-bench-'));
+  const file = join(dir, 'rows.tsv');
+  const psql = (command: string) =>
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', databaseUrl, '-c', command], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    psql(`\\copy (${select}) TO '${file}'`);
+    psql(`CREATE TABLE public.bench_copy (LIKE ${source} INCLUDING ALL)`);
+    const started = process.hrtime.bigint();
+    psql(`\\copy public.bench_copy FROM '${file}'`);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const rows = Number(
+      execFileSync('psql', ['-X', '-At', '-d', databaseUrl, '-c', 'SELECT count(*) FROM public.bench_copy']).toString().trim(),
+    );
+    psql('DROP TABLE public.bench_copy');
+    return { rows, seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function versions(sql: Client) {
+  const pg = (await sql.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const redis =
+    execFileSync('redis-server', ['--version'])
+      .toString()
+      .match(/v=([\d.]+)/)?.[1] ?? '?';
+  const nats = execFileSync('nats-server', ['--version'])
+    .toString()
+    .trim()
+    .replace(/^nats-server: v?/, '');
+  return { pg, redis, nats };
+}

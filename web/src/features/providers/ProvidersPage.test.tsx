@@ -93,7 +93,9 @@ describe('provider connections', () => {
     expect(within(row).getByText('never synced')).toBeInTheDocument();
     await waitFor(() => expect(router.state.location.search).toBe(`?connection=${CONNECTION}`));
     expect(await screen.findByRole('heading', { name: 'OpenAI production (OpenAI)' })).toBeInTheDocument();
-    expect(within(screen.getByLabelText('Billed in the last 30 days, as imported')).getAllByText('$1,234.50')).toHaveLength(2);
+    expect(within(screen.getByRole('region', { name: 'Billed in the last 30 days, as imported' })).getAllByText('$1,234.50')).toHaveLength(
+      2,
+    );
     expect(JSON.stringify(calls.map((c) => c.body))).not.toContain('baseUrl');
   });
 
@@ -169,16 +171,21 @@ describe('provider connections', () => {
     const cells = () => within(runsTable).getAllByRole('row')[1].querySelectorAll('td, th');
     await waitFor(() => expect(cells()[3]).toHaveTextContent('running'));
     expect(cells()[2]).toHaveTextContent('2026-11-01 – 2026-11-03');
+    const costsAsked = () => calls.filter((c) => c.path.endsWith('/provider-costs')).length;
+    const costsBefore = costsAsked();
     await waitFor(() => expect(cells()[3]).toHaveTextContent('completed'), { timeout: 8_000 });
     expect([...cells()].slice(4, 6).map((c) => c.textContent)).toEqual(['3', '21']);
+    // The run is over: what it imported is asked for again.
+    await waitFor(() => expect(costsAsked()).toBeGreaterThan(costsBefore));
   }, 15_000);
 
-  it('shows why a run failed, and deletes a connection once confirmed', async () => {
+  it('shows why a run failed, tests the stored key (refused: rotate it), and deletes a connection once confirmed', async () => {
     let removed = false;
     const calls = signedIn({
       'GET /v1/organizations/*/providers': () => (removed ? [] : [connection]),
       'GET /v1/providers/*/runs': [run('failed', { error: 'openai answered 401 Unauthorized: the admin key was revoked' })],
       'GET /v1/organizations/*/provider-costs': costs,
+      'POST /v1/providers/*/test': { outcome: 'rejected', detail: 'openai refused the admin key', durationMs: 41 },
       'DELETE /v1/providers/*': () => {
         removed = true;
         return new Response(null, { status: 204 });
@@ -189,6 +196,10 @@ describe('provider connections', () => {
     expect(await screen.findByText('openai answered 401 Unauthorized: the admin key was revoked')).toBeInTheDocument();
     const listed = within(screen.getByRole('table', { name: 'Provider connections' })).getAllByRole('row')[1];
     expect(within(listed).getByText('failed')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('OpenAI refused the key: rotate it below. (openai refused the admin key)')).toBeInTheDocument();
+    expect(calls.find((c) => c.path.endsWith('/test'))?.path).toBe(`/v1/providers/${CONNECTION}/test`);
 
     confirm.mockReturnValueOnce(false);
     await userEvent.click(screen.getByRole('button', { name: 'Delete connection' }));

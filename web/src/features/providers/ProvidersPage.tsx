@@ -1,6 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../../shared/api/problem';
+import type { Schemas } from '../../shared/api/schema';
 import { atLeast, useProjects, useRole } from '../../shared/api/tenancy';
 import { addDays, formatDateTime, isoDay, presetRange } from '../../shared/dates';
 import { formatCount, formatMoney } from '../../shared/money';
@@ -15,6 +16,7 @@ import {
   useRemoveConnection,
   useRuns,
   useStartSync,
+  useTestConnection,
   useUpdateConnection,
   type Connection,
   type SyncRun,
@@ -74,14 +76,12 @@ export default function ProvidersPage() {
                 list.length === 0 ? (
                   <p className="muted">No connection yet: add one above to import what a provider billed.</p>
                 ) : (
-                  <>
-                    <ConnectionsTable connections={list} latest={latest} selected={selected} onSelect={setSelected} />
-                    <ImportedCosts orgId={orgId} />
-                  </>
+                  <ConnectionsTable connections={list} latest={latest} selected={selected} onSelect={setSelected} />
                 )
               }
             </QueryView>
           </Card>
+          {connections.data?.length ? <ImportedCosts orgId={orgId} /> : null}
           {current && <ConnectionDetail key={current.connectionId} orgId={orgId} connection={current} onRemoved={() => setSelected('')} />}
         </>
       )}
@@ -166,8 +166,9 @@ function AddConnection({ orgId, onAdded }: { orgId: string; onAdded: (connection
   );
 }
 
-function RunStatus({ run }: { run: SyncRun | undefined }) {
-  if (!run) return <span className="muted">never synced</span>;
+function RunStatus({ run }: { run: SyncRun | null | undefined }) {
+  if (run === undefined) return null;
+  if (run === null) return <span className="muted">never synced</span>;
   return <span className={`badge badge-${run.status}`}>{run.status}</span>;
 }
 
@@ -178,7 +179,7 @@ function ConnectionsTable({
   onSelect,
 }: {
   connections: Connection[];
-  latest: Map<string, SyncRun | undefined>;
+  latest: Map<string, SyncRun | null | undefined>;
   selected: string;
   onSelect: (connectionId: string) => void;
 }) {
@@ -229,47 +230,69 @@ function ImportedCosts({ orgId }: { orgId: string }) {
   const range = useMemo(() => presetRange('30d'), []);
   const costs = useImportedCosts(orgId, range);
   return (
-    <QueryView query={costs} label="Loading the imported bills">
-      {(report) => (
-        <div className="stats" aria-label="Billed in the last 30 days, as imported">
-          {report.rows.map((r) => (
-            <div className="stat" key={r.key ?? 'none'}>
-              <p className="stat-label">
-                Billed by {r.key ? (PROVIDER_NAMES[r.key as Provider] ?? r.key) : 'an unknown provider'}, 30 days
-              </p>
-              <p className="stat-value">{formatMoney({ amount: r.amount, currency: r.currency })}</p>
+    <Card title="Billed in the last 30 days, as imported">
+      <QueryView query={costs} label="Loading the imported bills">
+        {(report) => (
+          <div className="stats">
+            {report.rows.map((r) => (
+              <div className="stat" key={r.key ?? 'none'}>
+                <p className="stat-label">{r.key ? (PROVIDER_NAMES[r.key as Provider] ?? r.key) : 'No provider named'}</p>
+                <p className="stat-value">{formatMoney({ amount: r.amount, currency: r.currency })}</p>
+              </div>
+            ))}
+            <div className="stat">
+              <p className="stat-label">All providers</p>
+              <p className="stat-value">{formatMoney({ amount: report.total, currency: 'USD' })}</p>
             </div>
-          ))}
-          <div className="stat">
-            <p className="stat-label">Billed in all, 30 days</p>
-            <p className="stat-value">{formatMoney({ amount: report.total, currency: 'USD' })}</p>
           </div>
-        </div>
-      )}
-    </QueryView>
+        )}
+      </QueryView>
+    </Card>
   );
+}
+
+function TestOutcome({ result, provider }: { result: Schemas['ConnectionTestResultDto']; provider: Provider }) {
+  const name = PROVIDER_NAMES[provider];
+  switch (result.outcome) {
+    case 'accepted':
+      return <>{`${name} accepted the key (${result.durationMs} ms).`}</>;
+    case 'rejected':
+      return <>{`${name} refused the key: rotate it below. (${result.detail ?? 'refused'})`}</>;
+    default:
+      return <>{`${name} could not tell: ${result.detail ?? 'unreachable'}. Try again later.`}</>;
+  }
 }
 
 function ConnectionDetail({ orgId, connection, onRemoved }: { orgId: string; connection: Connection; onRemoved: () => void }) {
   const remove = useRemoveConnection(orgId);
+  const test = useTestConnection(connection.connectionId);
   return (
     <Card
       title={`${connection.name} (${PROVIDER_NAMES[connection.provider]})`}
       actions={
-        <button
-          type="button"
-          className="btn btn-small btn-danger"
-          disabled={remove.isPending}
-          onClick={() =>
-            window.confirm(`Delete the connection ${connection.name}? What it imported stops counting in the reconciliation.`) &&
-            remove.mutate(connection.connectionId, { onSuccess: onRemoved })
-          }
-        >
-          Delete connection
-        </button>
+        <div className="row-actions">
+          <button type="button" className="btn btn-small" disabled={test.isPending} onClick={() => test.mutate()}>
+            {test.isPending ? 'Testing…' : 'Test connection'}
+          </button>
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            disabled={remove.isPending}
+            onClick={() =>
+              window.confirm(`Delete the connection ${connection.name}? What it imported stops counting in the reconciliation.`) &&
+              remove.mutate(connection.connectionId, { onSuccess: onRemoved })
+            }
+          >
+            Delete connection
+          </button>
+        </div>
       }
     >
       {remove.isError && <ErrorNotice error={remove.error} />}
+      {test.isError && <ErrorNotice error={test.error} />}
+      <p role="status" className={test.data && test.data.outcome !== 'accepted' ? 'field-error' : 'small'}>
+        {test.data && <TestOutcome result={test.data} provider={connection.provider} />}
+      </p>
       <p className="muted small">
         Key ending in <code>{connection.keyHint}</code> · {connection.baseUrl ? `through ${connection.baseUrl}` : "the provider's own API"}{' '}
         · added {formatDateTime(connection.createdAt)}

@@ -36,29 +36,34 @@ export function useRuns(connectionId: string) {
   });
 }
 
-/** What a finished run changes: the imported bills and the reconciliation made from them. */
-const IMPORT_KEYS = ['provider-costs', 'reconciliation', 'reconciliation-tokens'];
+/** What a finished run changes: the connection's watermark, the imported bills and the reconciliation made from them. */
+const IMPORT_KEYS = ['providers', 'provider-costs', 'reconciliation', 'reconciliation-tokens'];
 
 /**
- * The latest run of each connection, for the list (the same cache entries as each connection's runs). When a run
- * seen running is over, what it imported is refetched.
+ * The latest run of each connection, for the list (the same cache entries as each connection's runs): `undefined`
+ * while loading, `null` when it never ran. When a run is seen over that was running, or a new one appears already
+ * over (a short sync can finish between two polls), what it imported is refetched.
  */
 export function useLatestRuns(connections: readonly Connection[]) {
   const queryClient = useQueryClient();
-  const running = useRef(new Set<string>());
+  const seen = useRef(new Map<string, SyncRun | null>());
   const latest = useQueries({
     queries: connections.map((c) => ({
       queryKey: providerKeys.runs(c.connectionId),
       queryFn: () => fetchRuns(c.connectionId),
       refetchInterval: (query: { state: { data: SyncRun[] | undefined } }) => pollWhileRunning(query.state.data),
     })),
-    combine: (results) => new Map(connections.map((c, i) => [c.connectionId, results[i]?.data?.[0]])),
+    combine: (results) =>
+      new Map(connections.map((c, i) => [c.connectionId, results[i]?.data === undefined ? undefined : (results[i].data[0] ?? null)])),
   });
   useEffect(() => {
     let finished = false;
-    for (const run of latest.values()) {
-      if (run?.status === 'running') running.current.add(run.runId);
-      else if (run && running.current.delete(run.runId)) finished = true;
+    for (const [connectionId, run] of latest) {
+      if (run === undefined) continue;
+      const known = seen.current.has(connectionId);
+      const before = seen.current.get(connectionId);
+      seen.current.set(connectionId, run);
+      if (known && run && run.status !== 'running' && (before?.runId !== run.runId || before.status === 'running')) finished = true;
     }
     if (finished) for (const key of IMPORT_KEYS) void queryClient.invalidateQueries({ queryKey: [key] });
   }, [latest, queryClient]);
@@ -110,5 +115,12 @@ export function useStartSync(connectionId: string) {
     mutationFn: async (body: Schemas['StartSyncDto']) =>
       unwrap(await api.POST('/v1/providers/{connectionId}/sync', { params: { path: { connectionId } }, body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: providerKeys.runs(connectionId) }),
+  });
+}
+
+/** Checks the stored key with the provider now; changes nothing, so nothing is invalidated. */
+export function useTestConnection(connectionId: string) {
+  return useMutation({
+    mutationFn: async () => unwrap(await api.POST('/v1/providers/{connectionId}/test', { params: { path: { connectionId } } })),
   });
 }

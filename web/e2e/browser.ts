@@ -4,10 +4,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { eventually as eventuallyWithin } from '@llmlab/testing';
 
 export const ROOT = join(__dirname, '..', '..');
 export const WEB_DIST = join(ROOT, 'web', 'dist');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Where the run's screenshots go: `.llmlab/screenshots` (not committed) on every run, so anyone can look at them;
+ * `docs/images`, the ones the README shows, only through `npm run screenshots`, so a test run leaves the tree clean.
+ */
+export const SCREENSHOTS =
+  process.env.LLMLAB_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, '.llmlab', 'screenshots');
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export async function launchChromium(): Promise<Browser> {
@@ -66,4 +73,9 @@ export async function webStorage(page: Page): Promise<{ local: Record<string, st
   return (await page.evaluate(
     `({ local: Object.fromEntries(Object.entries(localStorage)), session: Object.fromEntries(Object.entries(sessionStorage)), cookie: document.cookie })`,
   )) as { local: Record<string, string>; session: Record<string, string>; cookie: string };
+}
+
+/** `eventually` of libs/testing with a browser's patience (pages build, poll and render): 60 s by default. */
+export function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  return eventuallyWithin(check, what, timeoutMs);
 }

@@ -5,32 +5,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LLMLab } from '@llmlab/sdk';
 import { createTestDatabase, TestPlatform, uniqueSuffix, type TestDatabase, Receiver } from '@llmlab/testing';
 import { verifyWebhookSignature } from '@llmlab/notifications';
-import { ensureWebBuild, launchChromium, ROOT, seriousA11yViolations, WEB_DIST, webStorage } from './browser';
+import { ensureWebBuild, eventually, launchChromium, SCREENSHOTS, seriousA11yViolations, WEB_DIST, webStorage } from './browser';
 
 jest.setTimeout(120_000);
 
-/**
- * Where the run's screenshots go: `.llmlab/screenshots` (not committed) on every run, so anyone can look at them;
- * `docs/images`, the ones the README shows, only through `npm run screenshots`, so a test run leaves the tree clean.
- */
-const SCREENSHOTS = process.env.LLMLAB_UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'images') : join(ROOT, '.llmlab', 'screenshots');
 const HOOK = '/hooks/llmlab';
-
-/** Retries `check` until it returns a value, or fails with what it last saw. */
-async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 // A new user's first session, in Chromium, on the whole platform: sign up in the form, create a project and a key,
 // send usage with the SDK, read the exact total on the overview, create a budget, see its alert fire and reach a

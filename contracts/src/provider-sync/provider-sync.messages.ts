@@ -38,6 +38,18 @@ export interface ConnectionRef {
   connectionId: string;
 }
 
+export const CONNECTION_TEST_OUTCOMES = ['accepted', 'rejected', 'unreachable'] as const;
+/** `rejected`: the provider refused the stored key (revoked, or its rights taken away); `unreachable`: it could not tell. */
+export type ConnectionTestOutcome = (typeof CONNECTION_TEST_OUTCOMES)[number];
+
+/** One check of a connection's stored admin key with the provider: nothing is imported and nothing changes. */
+export interface ConnectionTestResult {
+  outcome: ConnectionTestOutcome;
+  /** What failed, for a person; never the key. `null` when accepted. */
+  detail: string | null;
+  durationMs: number;
+}
+
 export interface StartSyncRequest {
   connectionId: string;
   from?: string;

@@ -1,6 +1,7 @@
 import { defineSubject } from '../messaging';
 import type {
   ConnectionRef,
+  ConnectionTestResult,
   ProviderConnectionView,
   ProviderCostsReport,
   ProviderCostsRequest,
@@ -17,6 +18,8 @@ export const providerSyncSubjects = {
   getConnection: defineSubject<ConnectionRef, ProviderConnectionView>('provider-sync.query.connection'),
   updateConnection: defineSubject<UpdateProviderConnectionRequest, ProviderConnectionView>('provider-sync.cmd.update-connection'),
   removeConnection: defineSubject<ConnectionRef, { removed: true }>('provider-sync.cmd.remove-connection'),
+  /** Checks the stored admin key with the provider now (the page's "Test"); no event, no import. */
+  testConnection: defineSubject<ConnectionRef, ConnectionTestResult>('provider-sync.cmd.test-connection'),
   startSync: defineSubject<StartSyncRequest, { runId: string }>('provider-sync.cmd.start-sync'),
   listRuns: defineSubject<ConnectionRef, SyncRunView[]>('provider-sync.query.sync-runs'),
   /** Which organization owns a connection (the gateway's tenant check of `{connectionId}`); not-found for none. */

@@ -107,6 +107,41 @@ describe('provider connections and sync (through the service subjects, against t
     });
   });
 
+  it('tests a connection with its stored key: accepted, then rejected once the provider revoked it, unreachable when it cannot tell; changes nothing', async () => {
+    const org = uuidv7();
+    const key = 'sk-admin-to-be-revoked-51c0';
+    openai.adminKeys.add(key);
+    const view = await h.request(
+      s.registerConnection,
+      { provider: 'openai', name: 'OpenAI test', credentials: { adminKey: key }, baseUrl: openai.url },
+      context(org),
+    );
+    const asked = () => openai.requests.filter((r) => r.headers.authorization === `Bearer ${key}`).length;
+    const before = asked();
+    expect(await h.request(s.testConnection, { connectionId: view.connectionId }, context(org))).toMatchObject({
+      outcome: 'accepted',
+      detail: null,
+    });
+    expect(asked()).toBe(before + 1);
+
+    openai.adminKeys.delete(key);
+    const rejected = await h.request(s.testConnection, { connectionId: view.connectionId }, context(org));
+    expect(rejected).toMatchObject({ outcome: 'rejected', detail: 'openai refused the admin key' });
+
+    openai.adminKeys.add(key);
+    openai.faults.push(...Array.from({ length: 5 }, () => ({ status: 500 as const })));
+    const unreachable = await h.request(s.testConnection, { connectionId: view.connectionId }, context(org));
+    expect(unreachable).toMatchObject({ outcome: 'unreachable', detail: expect.stringContaining('answered 500') });
+    expect(JSON.stringify([rejected, unreachable])).not.toContain(key);
+
+    expect(await h.reply(s.testConnection, { connectionId: view.connectionId }, context(uuidv7()))).toMatchObject({
+      ok: false,
+      error: { code: 'PROVIDER_CONNECTION_NOT_FOUND' },
+    });
+    expect(await h.request(s.getConnection, { connectionId: view.connectionId }, context(org))).toMatchObject({ revision: view.revision });
+    expect(await h.request(s.listRuns, { connectionId: view.connectionId }, context(org))).toEqual([]);
+  }, 60_000);
+
   it('imports exact dollars (cents converted, long decimals intact), re-syncs idempotently, appends a correction, never counts twice', async () => {
     const org = uuidv7();
     const project = uuidv7();

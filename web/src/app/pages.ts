@@ -27,6 +27,13 @@ export const PAGES: DashboardPage[] = [
     scope: 'organization',
     load: () => import('../features/reconciliation/ReconciliationPage'),
   },
+  {
+    path: 'providers',
+    title: 'Provider connections',
+    section: 'Spend',
+    scope: 'organization',
+    load: () => import('../features/providers/ProvidersPage'),
+  },
   { path: 'budgets', title: 'Budgets', section: 'Alerting', scope: 'organization', load: () => import('../features/budgets/BudgetsPage') },
   { path: 'alerts', title: 'Alerts', section: 'Alerting', scope: 'organization', load: () => import('../features/alerts/AlertsPage') },
   { path: 'alerts/:alertId', title: 'Alert', scope: 'organization', load: () => import('../features/alerts/AlertDetailPage') },

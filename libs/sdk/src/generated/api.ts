@@ -942,6 +942,23 @@ export interface paths {
         patch: operations["updateProviderConnection"];
         trace?: never;
     };
+    "/v1/providers/{connectionId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check the stored admin key with the provider now (admins); nothing is imported or changed */
+        post: operations["testProviderConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers/{connectionId}/sync": {
         parameters: {
             query?: never;
@@ -2785,6 +2802,20 @@ export interface components {
             credentials?: components["schemas"]["CredentialsDto"];
             mappings?: components["schemas"]["ProjectMappingDto"][];
             syncEnabled?: boolean;
+        };
+        ConnectionTestResultDto: {
+            /**
+             * @description `accepted`: the provider took the stored key; `rejected`: it refused it; `unreachable`: it could not tell.
+             * @enum {string}
+             */
+            outcome: "accepted" | "rejected" | "unreachable";
+            /**
+             * @description What failed; never the key.
+             * @example null
+             */
+            detail: string | null;
+            /** @example 182 */
+            durationMs: number;
         };
         StartSyncDto: {
             /**
@@ -8546,6 +8577,80 @@ export interface operations {
             };
             /** @description The provider refused credentials.adminKey */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testProviderConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTestResultDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such connection */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

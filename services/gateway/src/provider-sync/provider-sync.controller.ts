@@ -16,6 +16,7 @@ import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import {
   ConnectionDto,
+  ConnectionTestResultDto,
   ProviderCostsDto,
   ProviderCostsQueryDto,
   RegisterConnectionDto,
@@ -107,6 +108,19 @@ export class ProvidersController {
   @ApiProblems([403, 'Admins only'], [404, 'No such connection'])
   async remove(@Param('connectionId') connectionId: string, @Caller() caller: RequestContext): Promise<void> {
     await this.client.call(providerSyncSubjects.removeConnection, { connectionId }, caller);
+  }
+
+  @Post('test')
+  @HttpCode(200)
+  @Access('providers:manage')
+  @ApiOperation({
+    operationId: 'testProviderConnection',
+    summary: 'Check the stored admin key with the provider now (admins); nothing is imported or changed',
+  })
+  @ApiOkResponse({ type: ConnectionTestResultDto })
+  @ApiProblems([403, 'Admins only'], [404, 'No such connection'])
+  test(@Param('connectionId') connectionId: string, @Caller() caller: RequestContext) {
+    return this.client.call(providerSyncSubjects.testConnection, { connectionId }, caller);
   }
 
   @Post('sync')

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsObject, IsOptional, IsString, IsUUID, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import {
+  CONNECTION_TEST_OUTCOMES,
   PROVIDER_COST_GROUPS,
   PROVIDERS,
   SYNC_RUN_STATUSES,
@@ -96,6 +97,16 @@ export class ConnectionDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'End of the range the latest successful sync covered.' })
   syncedUntil!: string | null;
+}
+
+export class ConnectionTestResultDto {
+  @ApiProperty({
+    enum: CONNECTION_TEST_OUTCOMES,
+    description: '`accepted`: the provider took the stored key; `rejected`: it refused it; `unreachable`: it could not tell.',
+  })
+  outcome!: string;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'What failed; never the key.' }) detail!: string | null;
+  @ApiProperty({ example: 182 }) durationMs!: number;
 }
 
 export class StartSyncDto {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   providerSyncStreams,
+  type ConnectionTestResult,
   type ProviderConnectionView,
   type RegisterProviderConnectionRequest,
   type RequestContext,
@@ -120,6 +121,23 @@ export class ConnectionsHandler {
     // The imports, not this change, move syncedUntil: the read model's is current.
     const row = await this.repository.view(scope.organizationId, current.connectionId);
     return connectionView(result.state, result.revision, row?.syncedUntil ?? null);
+  }
+
+  /** The stored key checked with the provider as at registration, without changing anything. */
+  async test(connectionId: unknown, context: RequestContext): Promise<ConnectionTestResult> {
+    const state = await this.state(connectionId, organizationScope(context).organizationId);
+    const plugin = this.plugins.get(state.provider!);
+    const started = performance.now();
+    const took = () => Math.round(performance.now() - started);
+    try {
+      const accepted = await plugin.validateCredentials(this.http, { adminKey: await this.adminKey(state), baseUrl: state.baseUrl });
+      return accepted
+        ? { outcome: 'accepted', detail: null, durationMs: took() }
+        : { outcome: 'rejected', detail: `${plugin.provider} refused the admin key`, durationMs: took() };
+    } catch (err) {
+      const detail = err instanceof ProviderRequestError ? err.message : `${plugin.provider} could not be reached`;
+      return { outcome: 'unreachable', detail, durationMs: took() };
+    }
   }
 
   async remove(connectionId: unknown, context: RequestContext): Promise<{ removed: true }> {

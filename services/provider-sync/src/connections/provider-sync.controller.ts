@@ -42,6 +42,11 @@ export class ProviderSyncController {
     return handleRequest(s.removeConnection, e, (p, ctx) => this.connections.remove(p.connectionId, ctx));
   }
 
+  @MessagePattern(s.testConnection.subject)
+  test(@Payload() e: RequestEnvelope<RequestOf<typeof s.testConnection>>) {
+    return handleRequest(s.testConnection, e, (p, ctx) => this.connections.test(p.connectionId, ctx));
+  }
+
   @MessagePattern(s.resolveOwner.subject)
   owner(@Payload() e: RequestEnvelope<RequestOf<typeof s.resolveOwner>>) {
     return handleRequest(s.resolveOwner, e, (p) => this.connections.owner(p.connectionId));

@@ -1,9 +1,10 @@
 import { useMemo } from 'react';
+import { Link } from 'react-router';
 import { useProjects } from '../../shared/api/tenancy';
 import type { Schemas } from '../../shared/api/schema';
 import { presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
 import { formatCount, formatMoney, sumMoney } from '../../shared/money';
-import { useScope } from '../../shared/scope';
+import { scopedPath, useScope } from '../../shared/scope';
 import { Card, ErrorNotice, Loading, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
 import { BilledRecordedChart, type DayFigures } from './BilledRecordedChart';
@@ -43,7 +44,8 @@ export function StatusBadge({ status }: { status: Status }) {
  * totals, a drill-down by model or project (the grouping is in the URL), and the token-level view by model.
  */
 export default function ReconciliationPage() {
-  const { orgId } = useScope();
+  const scope = useScope();
+  const { orgId } = scope;
   const [preset] = useUrlState<RangePreset>('range', '30d');
   const [groupBy, setGroupBy] = useUrlState<ReconciliationGroupBy>('group', 'day');
   const [provider, setProvider] = useUrlState('provider', '');
@@ -83,7 +85,8 @@ export default function ReconciliationPage() {
         title="Reconciliation"
         description={
           <>
-            What OpenAI and Anthropic billed, imported by the provider connections, against what LLMLab recorded, per UTC day.
+            What OpenAI and Anthropic billed, imported by the <Link to={scopedPath(scope, 'providers')}>provider connections</Link>, against
+            what LLMLab recorded, per UTC day.
             {tolerance && (
               <>
                 {' '}
@@ -130,7 +133,10 @@ export default function ReconciliationPage() {
         <QueryView query={daily}>
           {(report) =>
             report.rows.length === 0 ? (
-              <p className="muted">No provider connection yet: add one to import what the providers billed.</p>
+              <p className="muted">
+                Nothing imported yet: <Link to={scopedPath(scope, 'providers')}>add a provider connection</Link> to import what the
+                providers billed.
+              </p>
             ) : (
               <>
                 <BilledRecordedChart

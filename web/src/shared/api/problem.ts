@@ -13,10 +13,18 @@ export class ApiError extends Error {
     return this.problem?.code;
   }
 
-  /** What went wrong, for a person: the problem's detail, and the fields it names. */
-  describe(): string {
-    const fields = (this.problem?.errors ?? []).map((e) => `${e.field.replace(/^\//, '') || 'body'}: ${e.message}`);
+  /** What went wrong, for a person: the problem's detail, and the fields it names (but those shown beside their input). */
+  describe(shownBesideInputs: readonly string[] = []): string {
+    const fields = (this.problem?.errors ?? [])
+      .filter((e) => !shownBesideInputs.includes(e.field))
+      .map((e) => `${e.field.replace(/^\//, '') || 'body'}: ${e.message}`);
     return [this.message, ...fields].join('; ');
+  }
+
+  /** The messages the problem gives for one field (a JSON pointer such as `/credentials/adminKey`), if any. */
+  fieldError(pointer: string): string | undefined {
+    const messages = (this.problem?.errors ?? []).filter((e) => e.field === pointer).map((e) => e.message);
+    return messages.length ? messages.join('; ') : undefined;
   }
 }
 

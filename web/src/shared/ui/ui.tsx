@@ -86,8 +86,9 @@ export function Card({
   );
 }
 
-export function ErrorNotice({ error }: { error: unknown }) {
-  const message = error instanceof ApiError ? error.describe() : error instanceof Error ? error.message : String(error);
+/** An error for a person; `fields` are the JSON pointers a form already shows beside their inputs. */
+export function ErrorNotice({ error, fields }: { error: unknown; fields?: readonly string[] }) {
+  const message = error instanceof ApiError ? error.describe(fields) : error instanceof Error ? error.message : String(error);
   return (
     <div className="notice notice-error" role="alert">
       {message}

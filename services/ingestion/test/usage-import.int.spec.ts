@@ -10,6 +10,8 @@ import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageEvent } from './usage.fixtures';
 
+jest.setTimeout(60_000);
+
 const DAY = 86_400_000;
 
 // The importer on real PostgreSQL and JetStream, driven through the service's own subjects and worker.

@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
@@ -8,6 +6,7 @@ import {
   validateUsageEvent,
   type EventMetadata,
   type UsageEventInput,
+  type UsageImportActor,
   type UsageImportLineError,
 } from '@llmlab/contracts';
 import { CommandRunner, LOGGER } from '@llmlab/service-kit';
@@ -38,26 +37,27 @@ export class UsageImporter {
 
   async run(importId: string, stopping: () => boolean = () => false): Promise<ImportOutcome> {
     const stream = ingestionStreams.usageImport(importId);
-    let { state } = await this.runner.load(stream, usageImportDecider);
-    if (state.status !== 'queued' && state.status !== 'running') return 'finished';
+    const loaded = (await this.runner.load(stream, usageImportDecider)).state;
+    const { actor } = loaded;
+    if (!actor || (loaded.status !== 'queued' && loaded.status !== 'running')) return 'finished';
+    let state = { ...loaded, actor };
     const metadata: EventMetadata = {
-      actor: state.actor!,
+      actor,
       organizationId: state.organizationId,
       projectId: state.projectId,
       correlationId: importId,
       causationId: importId,
     };
     const execute = async (command: UsageImportCommand) => {
-      state = (await this.runner.run(stream, usageImportDecider, command, { metadata })).state;
+      state = { ...(await this.runner.run(stream, usageImportDecider, command, { metadata })).state, actor };
     };
     await execute({ type: 'StartImport', data: { at: new Date().toISOString() } });
 
-    const object = await (await this.objects.store()).get(importId);
-    if (!object) {
+    const input = await this.objects.read(importId);
+    if (!input) {
       await execute({ type: 'FailImport', data: { reason: 'the uploaded file is no longer stored', at: new Date().toISOString() } });
       return 'finished';
     }
-    const input = Readable.fromWeb(object.data as WebReadableStream<Uint8Array>);
     let part: ImportRecord[] = [];
     let consumed = 0;
     let lastLine = state.linesRead;
@@ -85,8 +85,6 @@ export class UsageImporter {
       this.logger.warn({ importId, line: err.line }, 'usage import failed on an unreadable line');
       return 'finished';
     }
-    const error = await object.error;
-    if (error) throw error;
     await execute({ type: 'CompleteImport', data: { at: new Date().toISOString() } });
     await (
       await this.objects.store()
@@ -98,11 +96,12 @@ export class UsageImporter {
   }
 
   private async recordPart(
-    state: UsageImportState,
+    state: UsageImportState & { actor: UsageImportActor },
     records: ImportRecord[],
     linesRead: number,
     execute: (command: UsageImportCommand) => Promise<void>,
   ): Promise<void> {
+    const { actor } = state;
     const queuedAt = new Date(state.queuedAt);
     const events: UsageEventInput[] = [];
     const lines: number[] = [];
@@ -121,14 +120,15 @@ export class UsageImporter {
       }
     }
     const part = state.parts;
+    let accepted = events.length;
     if (events.length > 0) {
       const failed = await this.recording.append(
         {
           batchId: derivedEventId(state.importId, 'UsageImportPart', part),
           organizationId: state.organizationId,
           projectId: state.projectId,
-          apiKeyId: state.actor?.type === 'api_key' ? state.actor.id : null,
-          actor: state.actor!,
+          apiKeyId: actor.type === 'api_key' ? actor.id : null,
+          actor,
           receivedAt: state.queuedAt,
           correlationId: state.importId,
           importId: state.importId,
@@ -136,20 +136,14 @@ export class UsageImporter {
         },
         (position) => position,
       );
-      for (const f of failed) {
-        rejected += 1;
-        errors.push({ line: lines[f.position], field: '/', message: f.message });
-      }
-      const stored = events.length - failed.length;
-      await execute({
-        type: 'RecordPart',
-        data: { part, records: state.records + records.length, linesRead, accepted: stored, rejected, errors: sortByLine(errors) },
-      });
-      return;
+      // An event the store refuses on its data (PostgreSQL class 22) is a rejected line, not a failed import.
+      for (const f of failed) errors.push({ line: lines[f.position], field: '/', message: f.message });
+      rejected += failed.length;
+      accepted -= failed.length;
     }
     await execute({
       type: 'RecordPart',
-      data: { part, records: state.records + records.length, linesRead, accepted: 0, rejected, errors },
+      data: { part, records: state.records + records.length, linesRead, accepted, rejected, errors: sortByLine(errors) },
     });
   }
 }

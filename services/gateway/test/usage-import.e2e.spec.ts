@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
 import { createSession, createTestDatabase, TestPlatform, type Agent, type TestDatabase, type TestSession } from '@llmlab/testing';
 import { eventually, settledRequests, summary, usageEvent } from './usage.helpers';
@@ -217,6 +218,16 @@ describe('usage imports through the gateway', () => {
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(tooLarge.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', errors: [{ field: 'body', message: expect.any(String) }] });
+
+    // Without a Content-Length (chunked), the limit is counted while the file is stored.
+    const chunked = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/imports`, {
+      method: 'POST',
+      headers: { ...s.keyAgent.headers, 'content-type': 'application/x-ndjson' },
+      body: Readable.toWeb(Readable.from([big])) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
 
     const json = await s.keyAgent.post(`/v1/projects/${s.projectId}/usage/imports`, { events: [] });
     expect(json.status).toBe(415);

@@ -6,6 +6,7 @@ import { derivedEventId } from '../src/derived-event-id';
 import { IngestionProjection } from '../src/read-models/ingestion.projection';
 import { usageImportDecider } from '../src/usage-imports/usage-import.decider';
 import { UsageImportWorker } from '../src/usage-imports/usage-import.worker';
+import { UsageMaintenance } from '../src/usage/usage-maintenance';
 import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageEvent } from './usage.fixtures';
@@ -97,6 +98,46 @@ describe('usage imports', () => {
     const projection = h.get(IngestionProjection);
     for (const event of await h.runtime.eventStore.readStream(stream)) expect(await projection.apply(event as RecordedEvent)).toBe(false);
     expect(await row()).toEqual(before);
+  });
+
+  /** Stores a file as the gateway does, queues its import and waits for it to complete. */
+  async function runImport(tenant: ReturnType<typeof newTenant>, file: string) {
+    const importId = uuidv7();
+    const bucket = await new Objm(h.runtime.nats).open(usageImportsBucket(h.runtime.streams.prefix));
+    await bucket.putBlob({ name: importId }, Buffer.from(file));
+    const context = {
+      organizationId: tenant.organizationId,
+      projectId: tenant.projectId,
+      actor: { type: 'api_key' as const, id: tenant.apiKeyId },
+    };
+    await h.request(ingestionSubjects.startUsageImport, { importId, format: 'jsonl', bytes: file.length }, context);
+    await h.until(
+      async () => (await h.request(ingestionSubjects.usageImport, { importId }, context)).status === 'completed',
+      'the import',
+      30_000,
+    );
+    return h.request(ingestionSubjects.usageImport, { importId }, context);
+  }
+
+  it('counts an old id once when its file is imported again after its claims expired', async () => {
+    const tenant = newTenant();
+    const events = Array.from({ length: 300 }, (_, i) =>
+      usageEvent({ timestamp: new Date(Date.now() - 200 * DAY + i * 60_000).toISOString() }),
+    );
+    const file = events.map((e) => JSON.stringify(e)).join('\n');
+    expect(await runImport(tenant, file)).toMatchObject({ accepted: 300, duplicates: 0 });
+    // 41 days later: the hourly maintenance has pruned the claims; the records stay.
+    await h.sql.query(`UPDATE ingestion.usage_event_claims SET claimed_at = now() - interval '41 days' WHERE project_id = $1`, [
+      tenant.projectId,
+    ]);
+    expect(await h.get(UsageMaintenance).pruneClaims(new Date())).toBeGreaterThanOrEqual(300);
+    expect(await h.count('SELECT count(*) AS n FROM ingestion.usage_event_claims WHERE project_id = $1', [tenant.projectId])).toBe(0);
+
+    expect(await runImport(tenant, file)).toMatchObject({ accepted: 0, duplicates: 300 });
+    expect(await h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId])).toBe(300);
+    expect(
+      await h.count('SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_daily WHERE project_id = $1', [tenant.projectId]),
+    ).toBe(300);
   });
 
   it("answers another organization's import, or an unknown one, as not found", async () => {

@@ -39,6 +39,11 @@ export const PERMISSIONS = {
   'project-data:read': { minRole: 'viewer', apiKeyScope: 'read', description: "read a project's data (usage, costs, ...)" },
   'project-data:write': { minRole: 'member', apiKeyScope: 'admin', description: "change a project's data (budgets, alerts, ...)" },
   ingest: { minRole: 'member', apiKeyScope: 'ingest', description: 'send usage events' },
+  'usage:import': {
+    minRole: 'admin',
+    apiKeyScope: 'ingest',
+    description: 'import a file of past usage into a project (backfill, events of any age)',
+  },
   // Budgets, alerts and channels belong to the organization, and a key to one project: users only.
   'alerts:read': {
     minRole: 'viewer',

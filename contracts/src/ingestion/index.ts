@@ -5,3 +5,4 @@ export * from './ingestion.events';
 export * from './ingestion.messages';
 export * from './ingestion.subjects';
 export * from './ingestion.errors';
+export * from './usage-import';

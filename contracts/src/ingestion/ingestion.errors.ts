@@ -14,6 +14,8 @@ export enum IngestionErrorCode {
   PricingRefreshConflict = 'PRICING_REFRESH_CONFLICT',
   /** The remote price data could not be fetched or read. */
   PricingSourceUnavailable = 'PRICING_SOURCE_UNAVAILABLE',
+  /** No import of that id in the caller's organization (or project). */
+  UsageImportNotFound = 'USAGE_IMPORT_NOT_FOUND',
 }
 
 export const INGESTION_ERROR_CODES: readonly IngestionErrorCode[] = Object.values(IngestionErrorCode);

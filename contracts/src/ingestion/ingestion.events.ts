@@ -1,17 +1,21 @@
 import type { UsageEventInput } from './usage-event';
+import type { UsageImportFormat, UsageImportLineError } from './usage-import';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
  * Events of the ingestion service (DESIGN.md section 2). Streams:
  * - `ingestion.usage-<projectId>`: `UsageRecorded`, `UsageRepriced` (the usage ledger of a project);
  * - `ingestion.pricing-overrides-<organizationId>`: `PriceOverrideSet`, `PriceOverrideRemoved`;
- * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`.
+ * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`;
+ * - `ingestion.usage-import-<importId>`: `UsageImportQueued`, `UsageImportStarted`, `UsageImportPartRecorded`,
+ *   `UsageImportCompleted`, `UsageImportFailed` (a backfill and its checkpoint).
  * They carry ids, counts and prices, never prompts or completions.
  */
 export const ingestionStreams = {
   usage: (projectId: string) => `ingestion.usage-${projectId}`,
   priceOverrides: (organizationId: string) => `ingestion.pricing-overrides-${organizationId}`,
   priceCatalog: 'ingestion.price-catalog-genai-prices',
+  usageImport: (importId: string) => `ingestion.usage-import-${importId}`,
 } as const;
 
 /**
@@ -35,8 +39,14 @@ export interface UsageRecordedData {
   readonly parts: number;
   readonly organizationId: string;
   readonly projectId: string;
-  readonly apiKeyId: string;
+  /** The API key that sent the events; null for an import a signed-in user uploaded (the event's actor says who). */
+  readonly apiKeyId: string | null;
   readonly receivedAt: string;
+  /**
+   * Set when the records come from a backfill: the projection then also compares each id with the records it
+   * already holds (a claim older than the dedup window is gone) and reports its counts to the import.
+   */
+  readonly importId?: string;
   /** Revisions of the catalog and of the organization's overrides the records were priced with (-1: none). */
   readonly pricing: { readonly catalogRevision: number; readonly overridesRevision: number };
   readonly records: readonly UsageRecordData[];
@@ -109,11 +119,79 @@ export interface PriceCatalogRefreshedData {
   }[];
 }
 
+/** Who uploaded an import: the actor of its ledger events. */
+export interface UsageImportActor {
+  readonly type: 'user' | 'api_key';
+  readonly id: string;
+}
+
+/** The upload is durable in the usage-imports object store (object name = import id); the worker will read it. */
+export interface UsageImportQueuedData {
+  readonly importId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly actor: UsageImportActor;
+  readonly format: UsageImportFormat;
+  readonly bytes: number;
+  /** Timestamps are checked against this instant (never in the future), not the worker's clock. */
+  readonly queuedAt: string;
+}
+
+export interface UsageImportStartedData {
+  readonly importId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly startedAt: string;
+}
+
+/**
+ * One part recorded (its valid lines appended to the ledger first): the checkpoint a resumed import continues from.
+ * `records` and `linesRead` are totals so far; `accepted` and `rejected` this part's valid and invalid lines.
+ */
+export interface UsageImportPartRecordedData {
+  readonly importId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly part: number;
+  readonly records: number;
+  readonly linesRead: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  /** This part's line errors, within what is left of the import's bound. */
+  readonly errors: readonly UsageImportLineError[];
+  /** This part's line errors before the bound. */
+  readonly errorCount: number;
+}
+
+export interface UsageImportCompletedData {
+  readonly importId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly parts: number;
+  readonly records: number;
+  readonly linesRead: number;
+  readonly completedAt: string;
+}
+
+/** The file could not be read further (a broken CSV, a header that is not the export's): the parts before stay. */
+export interface UsageImportFailedData {
+  readonly importId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+  readonly reason: string;
+  readonly failedAt: string;
+}
+
 export type IngestionEvent =
   | { type: 'UsageRecorded'; data: UsageRecordedData }
   | { type: 'UsageRepriced'; data: UsageRepricedData }
   | { type: 'PriceOverrideSet'; data: PriceOverrideSetData }
   | { type: 'PriceOverrideRemoved'; data: PriceOverrideRemovedData }
-  | { type: 'PriceCatalogRefreshed'; data: PriceCatalogRefreshedData };
+  | { type: 'PriceCatalogRefreshed'; data: PriceCatalogRefreshedData }
+  | { type: 'UsageImportQueued'; data: UsageImportQueuedData }
+  | { type: 'UsageImportStarted'; data: UsageImportStartedData }
+  | { type: 'UsageImportPartRecorded'; data: UsageImportPartRecordedData }
+  | { type: 'UsageImportCompleted'; data: UsageImportCompletedData }
+  | { type: 'UsageImportFailed'; data: UsageImportFailedData };
 
 export type IngestionEventType = IngestionEvent['type'];

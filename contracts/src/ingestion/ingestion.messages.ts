@@ -9,6 +9,7 @@ import type {
   TimeOfDayWindowData,
 } from './pricing';
 import type { MoneyAmount, UsageCounts, UsageStatus } from './usage-event';
+import type { UsageImportFormat, UsageImportLineError, UsageImportStatus } from './usage-import';
 
 /**
  * Requests and replies of the ingestion subjects. The organization (and project) a request is about is the one its
@@ -222,4 +223,45 @@ export interface RecordedSpendPage {
   groupBy: RecordedSpendGroupBy;
   data: RecordedSpendRow[];
   nextCursor: string | null;
+}
+
+/** The gateway stored the upload under `importId` in the usage-imports object store; the import is queued. */
+export interface StartUsageImportRequest {
+  importId: string;
+  format: UsageImportFormat;
+  /** Bytes stored. */
+  bytes: number;
+}
+
+export interface UsageImportRef {
+  importId: string;
+}
+
+/** Who owns an import: the gateway's tenant check of `/v1/usage/imports/{importId}`. */
+export interface UsageImportOwner {
+  organizationId: string;
+}
+
+/**
+ * Progress of an import. `linesRead` counts the file's lines read so far (the CSV header included); every data line
+ * ends up in exactly one of `accepted` (a new event, counted), `duplicates` (its id was already counted in the
+ * project) or `rejected` (invalid; the first `errors` say why). `completed` means all three are final.
+ */
+export interface UsageImportView {
+  importId: string;
+  projectId: string;
+  format: UsageImportFormat;
+  status: UsageImportStatus;
+  bytes: number;
+  linesRead: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  errors: UsageImportLineError[];
+  /** True when more lines were rejected than `errors` lists. */
+  errorsTruncated: boolean;
+  /** Why a failed import stopped (the lines before were recorded). */
+  failure: string | null;
+  createdAt: string;
+  completedAt: string | null;
 }

@@ -13,6 +13,10 @@ import type {
   RecordedSpendRequest,
   RefreshPricingRequest,
   RefreshPricingResult,
+  StartUsageImportRequest,
+  UsageImportOwner,
+  UsageImportRef,
+  UsageImportView,
   UsageRecordsPage,
   UsageRecordsRequest,
 } from './ingestion.messages';
@@ -34,4 +38,10 @@ export const ingestionSubjects = {
   deletePriceOverride: defineSubject<PriceOverrideRef, Record<string, never>>('ingestion.cmd.delete-price-override'),
   /** Platform administrators only (the gateway checks); also sent by `npm run pricing:refresh`. */
   refreshPricing: defineSubject<RefreshPricingRequest, RefreshPricingResult>('ingestion.cmd.refresh-pricing'),
+  /** The upload is in the usage-imports object store; queues its import (the context's project). */
+  startUsageImport: defineSubject<StartUsageImportRequest, UsageImportView>('ingestion.cmd.start-usage-import'),
+  /** Progress of an import of the context's organization (and project, for an API key). */
+  usageImport: defineSubject<UsageImportRef, UsageImportView>('ingestion.query.usage-import'),
+  /** The organization owning an import, for the gateway's tenant check; USAGE_IMPORT_NOT_FOUND otherwise. */
+  usageImportOwner: defineSubject<UsageImportRef, UsageImportOwner>('ingestion.query.usage-import-owner'),
 };

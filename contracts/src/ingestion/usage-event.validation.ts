@@ -9,6 +9,11 @@ import {
 } from './usage-event';
 import type { FieldError } from '../messaging';
 
+/** What differs between the ways in: a backfill import takes events of any age (`maxAgeMs: Infinity`). */
+export interface UsageEventRules {
+  maxAgeMs?: number;
+}
+
 export type UsageEventValidation = { ok: true; event: UsageEventInput } | { ok: false; errors: FieldError[] };
 
 export interface UsageBatchValidation {
@@ -62,7 +67,7 @@ const CURRENCY = /^[A-Z]{3}$/;
  *
  * Pure and dependency-free, so the gateway and the ingestion service run exactly the same rules.
  */
-export function validateUsageEvent(raw: unknown, now: Date, pointer = ''): UsageEventValidation {
+export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules: UsageEventRules = {}): UsageEventValidation {
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => {
     errors.push({ field: `${pointer}${field}`, message });
@@ -73,7 +78,7 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = ''): Usage
 
   const id = requiredString(raw.id, '/id', USAGE_LIMITS.maxIdLength, fail);
   if (id !== undefined && !EVENT_ID.test(id)) fail('/id', 'must be visible ASCII characters without spaces');
-  const timestamp = checkTimestamp(raw.timestamp, now, fail);
+  const timestamp = checkTimestamp(raw.timestamp, now, rules.maxAgeMs ?? USAGE_LIMITS.maxAgeMs, fail);
   const provider = requiredString(raw.provider, '/provider', USAGE_LIMITS.maxProviderLength, fail);
   if (provider !== undefined && !PROVIDER.test(provider)) {
     fail('/provider', "must be letters, digits, '.', '_', ':', '/' or '-' (e.g. openai, anthropic, aws.bedrock)");
@@ -149,7 +154,7 @@ export function validateUsageBatch(body: unknown, now: Date): UsageBatchValidati
 
 type Fail = (field: string, message: string) => void;
 
-function checkTimestamp(value: unknown, now: Date, fail: Fail): string | undefined {
+function checkTimestamp(value: unknown, now: Date, maxAgeMs: number, fail: Fail): string | undefined {
   if (typeof value !== 'string') {
     fail('/timestamp', 'must be an RFC 3339 date-time string, e.g. 2025-06-01T12:00:00.000Z');
     return undefined;
@@ -164,8 +169,11 @@ function checkTimestamp(value: unknown, now: Date, fail: Fail): string | undefin
     fail('/timestamp', `is more than 5 minutes in the future (received at ${now.toISOString()}): check the client's clock`);
     return undefined;
   }
-  if (-skew > USAGE_LIMITS.maxAgeMs) {
-    fail('/timestamp', `is more than 35 days old (received at ${now.toISOString()}): events that old are not accepted`);
+  if (-skew > maxAgeMs) {
+    fail(
+      '/timestamp',
+      `is more than ${Math.round(maxAgeMs / 86_400_000)} days old (received at ${now.toISOString()}): events that old are not accepted`,
+    );
     return undefined;
   }
   return new Date(instant).toISOString();

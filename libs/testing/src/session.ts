@@ -36,14 +36,28 @@ export class Agent {
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
     recordRequestPersonalData(path, body);
-    const res = await fetch(this.baseUrl + path, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...this.headers, ...headers },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
+    return this.send<T>(method, path, body !== undefined ? JSON.stringify(body) : undefined, {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
     });
+  }
+
+  /** A body sent as it is (a file upload), with its content type. */
+  upload<T = any>(path: string, body: string | Buffer, contentType: string, headers: Record<string, string> = {}) {
+    return this.send<T>('POST', path, body, { 'content-type': contentType, ...headers });
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    body: string | Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<HttpResult<T>> {
+    const res = await fetch(this.baseUrl + path, { method, headers: { ...this.headers, ...headers }, body });
     const text = await res.text();
-    // JSON (and problem+json) is parsed; anything else (a CSV export) is the text as sent.
-    const json = /json/i.test(res.headers.get('content-type') ?? 'application/json');
+    // JSON (and problem+json) is parsed; anything else (a CSV or JSON Lines export) is the text as sent.
+    const type = res.headers.get('content-type') ?? 'application/json';
+    const json = /json/i.test(type) && !/ndjson|jsonl/i.test(type);
     return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
   }
 

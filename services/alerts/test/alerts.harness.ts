@@ -48,7 +48,11 @@ export class AlertsHarness extends ServiceHarness {
         {
           type: 'UsageRecorded',
           data,
-          metadata: { actor: { type: 'api_key', id: data.apiKeyId }, organizationId: data.organizationId, correlationId: 'usage' },
+          metadata: {
+            actor: data.apiKeyId !== null ? { type: 'api_key', id: data.apiKeyId } : { type: 'system', id: 'usage-import' },
+            organizationId: data.organizationId,
+            correlationId: 'usage',
+          },
         },
       ],
       { expectedRevision: 'any' },

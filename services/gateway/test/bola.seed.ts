@@ -131,6 +131,22 @@ export const BOLA_SEEDS: Record<string, Seed> = {
       60_000,
     );
   },
+  // A backfill of the victim's project, uploaded with its key: its progress is the resource.
+  importId: async (w) => {
+    const line = JSON.stringify({
+      id: `victim-import-${uuidv7()}`,
+      timestamp: new Date(Date.now() - 90 * 86_400_000).toISOString(),
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      usage: { inputTokens: 10, outputTokens: 2 },
+      latencyMs: 1,
+      status: 'success',
+      metadata: { note: 'victim-secret-import' },
+    });
+    const res = await w.victim.keyAgent.upload(`/v1/projects/${w.victim.projectId}/usage/imports`, line, 'application/x-ndjson');
+    if (res.status !== 202) throw new Error(`seeding an import: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.importId;
+  },
 };
 
 /** Signs the victim, the foreign tenant and the viewer up, and gives the victim a second project with its own key. */

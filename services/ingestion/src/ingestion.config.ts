@@ -23,6 +23,10 @@ export const ingestionEnv = {
   OVERRIDES_CACHE_TTL_MS: positiveInt(2_000),
   /** How often the repricer looks for work when it found none. */
   REPRICE_INTERVAL_MS: positiveInt(1_000),
+  /** Backfill imports one process runs at once (each reads its file and records it part by part). */
+  USAGE_IMPORT_CONCURRENCY: positiveInt(1),
+  /** Days an uploaded file waits for its import before the object store drops it. */
+  USAGE_IMPORT_RETENTION_DAYS: positiveInt(30),
   /** Partition creation ahead and pruning of expired claims. */
   MAINTENANCE_INTERVAL_MS: positiveInt(3_600_000),
   PARTITION_MONTHS_AHEAD: positiveInt(2),

@@ -27,11 +27,17 @@ import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
 import { UsageRecordingHandler } from './usage/usage-recording.handler';
+import { UsageImportController } from './usage-imports/usage-import.controller';
+import { UsageImportHandler } from './usage-imports/usage-import.handler';
+import { UsageImportObjects } from './usage-imports/usage-import.objects';
+import { UsageImportRepository } from './usage-imports/usage-import.repository';
+import { UsageImportWorker } from './usage-imports/usage-import.worker';
+import { UsageImporter } from './usage-imports/usage-importer';
 
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController],
+  controllers: [CostController, PricingController, UsageImportController],
   providers: [
     {
       provide: PriceBook,
@@ -81,9 +87,22 @@ import { UsageRecordingHandler } from './usage/usage-recording.handler';
     CatalogSeedWorker,
     ReadModelsWorker,
     UsageIngestConsumer,
+    UsageImportRepository,
+    UsageImportHandler,
+    UsageImportObjects,
+    UsageImporter,
+    UsageImportWorker,
     // In this order: prices before anything is priced, the months around now before records arrive, then the
-    // projection, the repricer and, last, the intake. Shutdown stops them in reverse.
-    backgroundWorkers(CatalogSeedWorker, UsageMaintenance, CatalogPollWorker, ReadModelsWorker, Repricer, UsageIngestConsumer),
+    // projection, the repricer and, last, the intake (live usage, then backfills). Shutdown stops them in reverse.
+    backgroundWorkers(
+      CatalogSeedWorker,
+      UsageMaintenance,
+      CatalogPollWorker,
+      ReadModelsWorker,
+      Repricer,
+      UsageIngestConsumer,
+      UsageImportWorker,
+    ),
   ],
 })
 export class IngestionModule {}

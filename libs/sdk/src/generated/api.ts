@@ -473,6 +473,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/usage/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a file of usage into the project (backfill), processed in the background
+         * @description The body is a file exactly as GET /v1/projects/{projectId}/usage/export writes it: CSV (text/csv, with its header line) or JSON Lines (application/x-ndjson or application/jsonl), up to 100 MiB by default. Events of any age are taken (not in the future); an event id the project has already counted is counted once. Costs are computed again at each event's own timestamp with this organization's prices, except a client's own cost (cost status override), which is kept. 202 means durable: the file is stored and its import queued; follow the Location header for progress, counts and per-line errors.
+         */
+        post: operations["importUsage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of an import: status, lines read, accepted, duplicates, rejected and the first line errors */
+        get: operations["getUsageImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/costs/summary": {
         parameters: {
             query?: never;
@@ -1639,6 +1676,55 @@ export interface components {
             data: components["schemas"]["UsageRecordDto"][];
             /** @description Pass as cursor for the next page; null on the last. */
             nextCursor: string | null;
+        };
+        UsageImportAcceptedDto: {
+            /**
+             * Format: uuid
+             * @description Follow the Location header (GET /v1/usage/imports/{importId}) for progress.
+             */
+            importId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed";
+        };
+        UsageImportLineErrorDto: {
+            /** @description Line of the file (the CSV header is line 1). */
+            line: number;
+            /** @description The field as POST /v1/usage names it, e.g. /usage/inputTokens; / for the whole line. */
+            field: string;
+            message: string;
+        };
+        UsageImportDto: {
+            /** Format: uuid */
+            importId: string;
+            /** Format: uuid */
+            projectId: string;
+            /** @enum {string} */
+            format: "csv" | "jsonl";
+            /**
+             * @description completed: every line is counted and the counts are final.
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** @description Size of the uploaded file. */
+            bytes: number;
+            /** @description Lines of the file read so far (the CSV header included). */
+            linesRead: number;
+            /** @description Lines recorded as new events. */
+            accepted: number;
+            /** @description Lines whose event id the project had already counted (earlier in this file or before): not counted again. */
+            duplicates: number;
+            /** @description Invalid lines. */
+            rejected: number;
+            /** @description The first 1000 problems, by line. */
+            errors: components["schemas"]["UsageImportLineErrorDto"][];
+            /** @description More problems were found than `errors` lists. */
+            errorsTruncated: boolean;
+            /** @description Why a failed import stopped; the lines before were recorded. */
+            failure: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            completedAt: string | null;
         };
         MoneyDto: {
             /**
@@ -5635,6 +5721,192 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importUsage: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description text/csv, application/x-ndjson or application/jsonl */
+                "Content-Type": string;
+            };
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/x-ndjson": string;
+                "application/jsonl": string;
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    /** @description GET this URL for progress */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageImportAcceptedDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not an owner or admin, nor an API key of the project with the ingest scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file is larger than the limit (USAGE_IMPORT_MAX_BYTES, 100 MiB by default) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The content type is not text/csv, application/x-ndjson or application/jsonl */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file could not be stored; retry after Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsageImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                importId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageImportDto"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

@@ -67,6 +67,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ApiKeyErrorCode.NotFound:
     case UserErrorCode.NotFound:
     case IngestionErrorCode.PriceOverrideNotFound:
+    case IngestionErrorCode.UsageImportNotFound:
     case BudgetErrorCode.NotFound:
     case ChannelErrorCode.NotFound:
     case AlertErrorCode.NotFound:

@@ -10,7 +10,7 @@ export function unauthenticated(): GatewayProblem {
 
 /** Another tenant's resource, or one that does not exist: the same answer, as the services give it. */
 export function notFound(what: string): GatewayProblem {
-  return new GatewayProblem(404, `${what.toUpperCase()}_NOT_FOUND`, `${what} not found`);
+  return new GatewayProblem(404, `${what.toUpperCase().replace(/\s+/g, '_')}_NOT_FOUND`, `${what} not found`);
 }
 
 export function forbidden(detail: string): GatewayProblem {

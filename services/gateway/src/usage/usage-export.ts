@@ -1,34 +1,10 @@
-import { USAGE_COUNT_FIELDS, type UsageRecordsPage, type UsageRecordView } from '@llmlab/contracts';
+import { CSV_FORMULA_START, USAGE_COUNT_FIELDS, USAGE_CSV_COLUMNS, type UsageRecordsPage, type UsageRecordView } from '@llmlab/contracts';
 import type { ExportFormat } from './usage.dto';
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   jsonl: 'application/x-ndjson; charset=utf-8',
 };
-
-const snake = (name: string) => name.replace(/[A-Z0-9]+/g, (m) => `_${m.toLowerCase()}`);
-
-export const CSV_COLUMNS = [
-  'id',
-  'timestamp',
-  'provider',
-  'model',
-  'status',
-  'error_type',
-  'user_id',
-  'trace_id',
-  'span_id',
-  'latency_ms',
-  ...USAGE_COUNT_FIELDS.map(snake),
-  'cost',
-  'currency',
-  'cost_status',
-  'price_entry_id',
-  'price_origin',
-  'tags',
-  'metadata',
-  'received_at',
-];
 
 /**
  * The export, one chunk per page of records: it asks for the next page only when the previous one has been taken
@@ -39,7 +15,7 @@ export async function* exportChunks(
   first: UsageRecordsPage,
   nextPage: (cursor: string) => Promise<UsageRecordsPage>,
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield CSV_COLUMNS.join(',') + '\r\n';
+  if (format === 'csv') yield USAGE_CSV_COLUMNS.join(',') + '\r\n';
   for (let page: UsageRecordsPage | undefined = first; page; page = page.nextCursor ? await nextPage(page.nextCursor) : undefined) {
     if (page.data.length > 0) yield page.data.map(format === 'csv' ? csvLine : jsonLine).join('');
   }
@@ -81,6 +57,6 @@ function csvLine(r: UsageRecordView): string {
  */
 export function text(value: string | null): string {
   if (value === null || value === '') return '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = CSV_FORMULA_START.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

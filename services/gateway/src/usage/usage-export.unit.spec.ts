@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { UsageRecordsPage, UsageRecordView } from '@llmlab/contracts';
-import { CSV_COLUMNS, exportChunks, text } from './usage-export';
+import { USAGE_CSV_COLUMNS, type UsageRecordsPage, type UsageRecordView } from '@llmlab/contracts';
+import { exportChunks, text } from './usage-export';
 
 function record(n: number, overrides: Partial<UsageRecordView> = {}): UsageRecordView {
   return {
@@ -61,13 +61,13 @@ describe('usage export', () => {
     const chunks: string[] = [];
     for await (const chunk of exportChunks('csv', source.first, source.next)) chunks.push(chunk);
     const lines = chunks.join('').split('\r\n').slice(0, -1);
-    expect(lines[0]).toBe(CSV_COLUMNS.join(','));
+    expect(lines[0]).toBe(USAGE_CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(5);
-    expect(lines[1].split(',')).toHaveLength(CSV_COLUMNS.length);
+    expect(lines[1].split(',')).toHaveLength(USAGE_CSV_COLUMNS.length);
     expect(lines[1]).toBe(
       'evt-0,2025-06-01T12:00:00.000Z,openai,gpt-4o-mini,success,,u-1,,,420,1000,200,0,0,0,0,0,0,0,0,0,0,0.000270000000,USD,priced,openai:gpt-4o-mini,catalog,"{""feature"":""search""}",{},2025-06-01T12:00:01.000Z',
     );
-    expect(CSV_COLUMNS).toContain('cache_write_1h_tokens');
+    expect(USAGE_CSV_COLUMNS).toContain('cache_write_1h_tokens');
   });
 
   it('writes JSON Lines, one record per line, exactly as the API returns them', async () => {

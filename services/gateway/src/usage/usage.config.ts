@@ -1,4 +1,5 @@
 import { z } from '@llmlab/config';
+import { USAGE_IMPORT_LIMITS } from '@llmlab/contracts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -17,4 +18,6 @@ export const usageEnv = {
    * whatever this says.
    */
   INGEST_DEDUP_HINT_DAYS: z.coerce.number().int().min(30).max(400).default(36),
+  /** Largest file `POST /v1/projects/{projectId}/usage/imports` takes (413 above): 100 MiB by default. */
+  USAGE_IMPORT_MAX_BYTES: positiveInt(USAGE_IMPORT_LIMITS.maxBytes),
 };

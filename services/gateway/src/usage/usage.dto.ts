@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { USAGE_LIMITS } from '@llmlab/contracts';
+import { USAGE_IMPORT_FORMATS, USAGE_IMPORT_LIMITS, USAGE_IMPORT_STATUSES, USAGE_LIMITS } from '@llmlab/contracts';
 import { WithCursorPaging } from '../http/paging.dto';
 import { DateRangeQueryDto } from '../http/date-range.dto';
 
@@ -190,4 +190,41 @@ export class UsageRecordPageDto {
   @ApiProperty({ type: UsageRecordDto, isArray: true, description: 'Newest first.' }) data!: UsageRecordDto[];
   @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page; null on the last.' }) nextCursor!:
     string | null;
+}
+
+export class UsageImportAcceptedDto {
+  @ApiProperty({ format: 'uuid', description: 'Follow the Location header (GET /v1/usage/imports/{importId}) for progress.' })
+  importId!: string;
+  @ApiProperty({ enum: USAGE_IMPORT_STATUSES }) status!: string;
+}
+
+export class UsageImportLineErrorDto {
+  @ApiProperty({ description: 'Line of the file (the CSV header is line 1).' }) line!: number;
+  @ApiProperty({ description: 'The field as POST /v1/usage names it, e.g. /usage/inputTokens; / for the whole line.' }) field!: string;
+  @ApiProperty() message!: string;
+}
+
+export class UsageImportDto {
+  @ApiProperty({ format: 'uuid' }) importId!: string;
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty({ enum: USAGE_IMPORT_FORMATS }) format!: string;
+  @ApiProperty({ enum: USAGE_IMPORT_STATUSES, description: 'completed: every line is counted and the counts are final.' })
+  status!: string;
+  @ApiProperty({ description: 'Size of the uploaded file.' }) bytes!: number;
+  @ApiProperty({ description: 'Lines of the file read so far (the CSV header included).' }) linesRead!: number;
+  @ApiProperty({ description: 'Lines recorded as new events.' }) accepted!: number;
+  @ApiProperty({ description: 'Lines whose event id the project had already counted (earlier in this file or before): not counted again.' })
+  duplicates!: number;
+  @ApiProperty({ description: 'Invalid lines.' }) rejected!: number;
+  @ApiProperty({
+    type: UsageImportLineErrorDto,
+    isArray: true,
+    description: `The first ${USAGE_IMPORT_LIMITS.maxErrors} problems, by line.`,
+  })
+  errors!: UsageImportLineErrorDto[];
+  @ApiProperty({ description: 'More problems were found than `errors` lists.' }) errorsTruncated!: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'Why a failed import stopped; the lines before were recorded.' })
+  failure!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
 }

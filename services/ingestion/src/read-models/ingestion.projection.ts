@@ -13,6 +13,7 @@ import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
 import { UsagePartitions } from '../usage/usage-partitions';
+import { UsageImportRepository } from '../usage-imports/usage-import.repository';
 import { overridesScope, UsageProjectionRepository } from './usage-projection.repository';
 
 const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
@@ -28,6 +29,7 @@ export class IngestionProjection {
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly partitions: UsagePartitions,
     private readonly repository: UsageProjectionRepository,
+    private readonly imports: UsageImportRepository,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
@@ -67,6 +69,12 @@ export class IngestionProjection {
         });
         return;
       }
+      case 'UsageImportQueued':
+      case 'UsageImportStarted':
+      case 'UsageImportPartRecorded':
+      case 'UsageImportCompleted':
+      case 'UsageImportFailed':
+        return this.imports.apply(tx, event);
       default:
         // Events of other kinds in the ingestion context (traces, later) belong to other projections.
         return;
@@ -81,17 +89,19 @@ export class IngestionProjection {
       records.map((r) => r.timestamp),
     );
     const revisions = await this.repository.pricingRevisions(tx, data.organizationId);
-    await this.repository.recordUsage(tx, {
+    const recorded = await this.repository.recordUsage(tx, {
       organizationId: data.organizationId,
       projectId: data.projectId,
       receivedAt: data.receivedAt,
       batchId: data.batchId,
       apiKeyId: data.apiKeyId,
       position: event.position,
+      imported: data.importId !== undefined,
       records,
       stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,
       revisions,
     });
+    if (data.importId !== undefined) await this.imports.counted(tx, data.importId, recorded, data.records.length - recorded);
   }
 }
 

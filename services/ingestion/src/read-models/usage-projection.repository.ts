@@ -131,7 +131,8 @@ const RECORD_COLUMNS = [
 const INPUT_NAMES = RECORD_COLUMNS.map((c) => c.split(' ')[0]);
 
 /**
- * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream),
+ * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream;
+ * an imported record must also not be in the records already, since its first copy's claim may have been pruned),
  * insert the records that won their claim, add them to every rollup, and queue them for repricing when they were
  * priced with prices older than the projection has seen. Everything commits with the projection checkpoint.
  */
@@ -141,7 +142,10 @@ WITH input AS (
 ),
 claimed AS (
   INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at)
-  SELECT $3::uuid, event_id, occurred_at FROM input
+  SELECT $3::uuid, event_id, occurred_at FROM input i
+  WHERE NOT $11::boolean OR NOT EXISTS (
+    SELECT 1 FROM ingestion.usage_records r WHERE r.project_id = $3::uuid AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
+  )
   ON CONFLICT DO NOTHING
   RETURNING event_id
 ),
@@ -210,8 +214,10 @@ export interface RecordUsageArgs {
   projectId: string;
   receivedAt: string;
   batchId: string;
-  apiKeyId: string;
+  apiKeyId: string | null;
   position: number;
+  /** A backfill's records: compared with the records too, not only with the claims of the dedup window. */
+  imported: boolean;
   records: readonly UsageRecordData[];
   /** Set when the records were priced with older prices than `revisions`: they are queued for repricing. */
   stale: boolean;
@@ -243,6 +249,7 @@ export class UsageProjectionRepository {
       args.stale,
       args.revisions.catalog,
       args.revisions.overrides,
+      args.imported,
     ]);
     return result[0].recorded;
   }

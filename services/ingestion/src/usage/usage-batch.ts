@@ -8,6 +8,7 @@ import {
   type UsageRecordData,
   type UsageRecordedData,
   IngestionErrorCode,
+  type UsageImportActor,
 } from '@llmlab/contracts';
 import { isUuid } from '@llmlab/domain';
 import { IngestionError } from '../ingestion.errors';
@@ -22,6 +23,16 @@ export const USAGE_PART_MAX_EVENTS = 500;
 export const USAGE_PART_MAX_BYTES = 256 * 1024;
 
 /**
+ * Events to record: a message of the ingest stream, or one part of a backfill import (`importId` set; `apiKeyId`
+ * null and `actor` the user when a signed-in user uploaded it).
+ */
+export interface RecordableBatch extends Omit<UsageBatchAccepted, 'apiKeyId'> {
+  readonly apiKeyId: string | null;
+  readonly actor?: UsageImportActor;
+  readonly importId?: string;
+}
+
+/**
  * Prices every event of an accepted batch, each at its own timestamp, into the data of its `UsageRecorded` events:
  * one per part. Parts are cut from the input alone, so a batch delivered again has the same parts (even if prices
  * changed meanwhile), which the handler's ids derive from.
@@ -29,7 +40,7 @@ export const USAGE_PART_MAX_BYTES = 256 * 1024;
  * A pure function, not a decider: recording usage decides nothing on the ledger's state. The ledger keeps every copy
  * it is sent (the projection deduplicates), so its parts are appended at any revision, idempotent by their ids.
  */
-export function priceUsageBatch(batch: UsageBatchAccepted, pricing: PricingSnapshot): UsageRecordedData[] {
+export function priceUsageBatch(batch: RecordableBatch, pricing: PricingSnapshot): UsageRecordedData[] {
   const parts = splitIntoParts(batch.events);
   return parts.map((events, part) => ({
     batchId: batch.batchId,
@@ -39,6 +50,7 @@ export function priceUsageBatch(batch: UsageBatchAccepted, pricing: PricingSnaps
     projectId: batch.projectId,
     apiKeyId: batch.apiKeyId,
     receivedAt: batch.receivedAt,
+    ...(batch.importId !== undefined ? { importId: batch.importId } : {}),
     pricing: { catalogRevision: pricing.catalogRevision, overridesRevision: pricing.overridesRevision },
     records: events.map((event) => toRecord(event, pricing)),
   }));

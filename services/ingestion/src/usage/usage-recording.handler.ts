@@ -18,7 +18,7 @@ import { EVENT_STORE, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
 import { PriceBook } from '../price-catalog/price-book';
 import type { PricingSnapshot } from './record-pricing';
-import { parseUsageBatchIsolating, priceUsageBatch, type RejectedUsageEvent } from './usage-batch';
+import { parseUsageBatchIsolating, priceUsageBatch, type RecordableBatch, type RejectedUsageEvent } from './usage-batch';
 
 /** Where the message being recorded came from, for the dead-letter headers of the events set aside. */
 export interface IngestMessageOrigin {
@@ -58,45 +58,54 @@ export class UsageRecordingHandler {
    */
   async record(message: unknown, origin?: IngestMessageOrigin): Promise<void> {
     const { batch, rejected } = parseUsageBatchIsolating(message);
-    const stream = ingestionStreams.usage(batch.projectId);
     if (batch.events.length > 0) {
-      // The organization the gateway resolved from the API key, as the batch carries it (a JetStream message has no context).
-      const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
-      try {
-        await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing), { expectedRevision: 'any' });
-      } catch (error) {
-        if (!isDataException(error)) throw error;
-        const indexes = indexesOf(message, batch);
-        for (const [i, event] of batch.events.entries()) {
-          const single: UsageBatchAccepted = { ...batch, events: [event] };
-          const [data] = priceUsageBatch(single, pricing);
-          try {
-            await this.store.appendToStream(
-              stream,
-              [
-                {
-                  ...usageRecordedEvents(single, pricing)[0],
-                  id: derivedEventId(batch.batchId, 'UsageRecorded', 'event', indexes[i]),
-                  data,
-                },
-              ],
-              {
-                expectedRevision: 'any',
-              },
-            );
-          } catch (failure) {
-            if (!isDataException(failure)) throw failure;
-            rejected.push({
-              index: indexes[i],
-              id: event.id,
-              event,
-              errors: [{ field: `/events/${indexes[i]}`, message: `cannot be stored: ${(failure as Error).message}` }],
-            });
-          }
-        }
+      const indexes = indexesOf(message, batch);
+      for (const failed of await this.append(batch, (i) => indexes[i])) {
+        const event = batch.events[failed.position];
+        rejected.push({
+          index: indexes[failed.position],
+          id: event.id,
+          event,
+          errors: [{ field: `/events/${indexes[failed.position]}`, message: failed.message }],
+        });
       }
     }
     if (rejected.length > 0) await this.setAside(batch, rejected, origin);
+  }
+
+  /**
+   * Prices the batch's events with its organization's prices and appends its `UsageRecorded` events to the
+   * project's ledger (ids derived from the batch id and the part: doing it again appends nothing). When the append
+   * fails on the data itself, each event is appended alone (ids derived from the batch id and `indexOf` its
+   * position); the ones that still cannot be stored come back, by position in `batch.events`. Anything else throws.
+   * The ingest consumer and the backfill importer both record through here.
+   */
+  async append(batch: RecordableBatch, indexOf: (position: number) => number): Promise<{ position: number; message: string }[]> {
+    const stream = ingestionStreams.usage(batch.projectId);
+    // The organization the gateway resolved (from the API key, or the import's route), as the batch carries it.
+    const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
+    try {
+      await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing), { expectedRevision: 'any' });
+      return [];
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+    }
+    const failed: { position: number; message: string }[] = [];
+    for (const [position, event] of batch.events.entries()) {
+      const single: RecordableBatch = { ...batch, events: [event] };
+      const [recorded] = usageRecordedEvents(single, pricing);
+      try {
+        await this.store.appendToStream(
+          stream,
+          [{ ...recorded, id: derivedEventId(batch.batchId, 'UsageRecorded', 'event', indexOf(position)) }],
+          { expectedRevision: 'any' },
+        );
+      } catch (failure) {
+        if (!isDataException(failure)) throw failure;
+        failed.push({ position, message: `cannot be stored: ${(failure as Error).message}` });
+      }
+    }
+    return failed;
   }
 
   private async setAside(batch: UsageBatchAccepted, rejected: RejectedUsageEvent[], origin?: IngestMessageOrigin): Promise<void> {
@@ -156,9 +165,9 @@ function indexesOf(message: unknown, batch: UsageBatchAccepted): number[] {
 }
 
 /** The batch's `UsageRecorded` events, their ids derived from the batch id and the part. */
-export function usageRecordedEvents(batch: UsageBatchAccepted, pricing: PricingSnapshot): NewEvent<'UsageRecorded', UsageRecordedData>[] {
+export function usageRecordedEvents(batch: RecordableBatch, pricing: PricingSnapshot): NewEvent<'UsageRecorded', UsageRecordedData>[] {
   const metadata: EventMetadata = {
-    actor: { type: 'api_key', id: batch.apiKeyId },
+    actor: batch.actor ?? { type: 'api_key', id: batch.apiKeyId! },
     organizationId: batch.organizationId,
     projectId: batch.projectId,
     correlationId: batch.correlationId ?? batch.batchId,

@@ -1,3 +1,4 @@
+import { v7 as uuidv7 } from 'uuid';
 import {
   Agent,
   createSession,

@@ -1,8 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { createSession, createTestDatabase, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { eventually } from './usage.helpers';
+import { createSession, createTestDatabase, eventually, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
 
 jest.setTimeout(240_000);
 

@@ -1,7 +1,16 @@
 import { Readable } from 'node:stream';
 import { v7 as uuidv7 } from 'uuid';
-import { createSession, createTestDatabase, TestPlatform, type Agent, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { eventually, settledRequests, summary, usageEvent } from './usage.helpers';
+import {
+  createSession,
+  createTestDatabase,
+  eventually,
+  TestPlatform,
+  usageEvent,
+  type Agent,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
+import { settledRequests, summary } from './usage.helpers';
 
 jest.setTimeout(180_000);
 

@@ -9,7 +9,8 @@ import { UsageImportWorker } from '../src/usage-imports/usage-import.worker';
 import { UsageMaintenance } from '../src/usage/usage-maintenance';
 import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
-import { newTenant, usageEvent } from './usage.fixtures';
+import { usageEvent } from '@llmlab/testing';
+import { newTenant } from './usage.fixtures';
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,6 @@
 import type { ReconciliationGroupBy } from '@llmlab/contracts';
 import type { OrganizationScope } from '@llmlab/domain';
-import type { SpendFigure, TokenFigure } from './reconcile';
+import type { Coverage, SpendFigure, TokenFigure } from './reconcile';
 
 /**
  * The billed side of a reconciliation, read from this service's imported costs and usage: every method takes the
@@ -18,6 +18,6 @@ export abstract class BilledSpendReader {
   ): Promise<SpendFigure[]>;
   /** Tokens and requests the providers' usage reports give per UTC day and model. */
   abstract usage(scope: OrganizationScope, days: { from: Date; to: Date }, provider: string | undefined): Promise<TokenFigure[]>;
-  /** Per provider, the end of the range the latest successful import covered. */
-  abstract coveredUntil(scope: OrganizationScope): Promise<Map<string, Date>>;
+  /** Per provider and connection, the ranges its completed imports covered. */
+  abstract coverage(scope: OrganizationScope): Promise<Coverage>;
 }

@@ -19,6 +19,18 @@ export interface SpendFigure {
   amount: string;
 }
 
+/** A range `[from, to)` a completed import covered. */
+export interface CoveredRange {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Per provider, the ranges each of its connections' completed imports covered (one list per connection). A day
+ * before a connection's first import, or in a gap between its runs, was never imported: it is not "matched at zero".
+ */
+export type Coverage = ReadonlyMap<string, ReadonlyArray<ReadonlyArray<CoveredRange>>>;
+
 export interface ReconcileInput {
   /** Whole UTC days, `[from, to)`. */
   days: { from: Date; to: Date };
@@ -27,8 +39,8 @@ export interface ReconcileInput {
   providers: readonly string[];
   billed: readonly SpendFigure[];
   recorded: readonly SpendFigure[];
-  /** Per provider, the instant up to which an import has covered the days (the end of its latest range), if any. */
-  coveredUntil: ReadonlyMap<string, Date>;
+  /** What the completed imports covered, per provider and connection. */
+  coverage: Coverage;
   tolerance: ReconciliationTolerance;
   now: Date;
 }
@@ -48,11 +60,14 @@ export function classify(billed: Money, recorded: Money, tolerance: Reconciliati
   return delta.gt(0) ? 'unrecorded' : 'overrecorded';
 }
 
-/** A UTC day is pending until it is over and an import has covered all of it. */
-export function isPending(day: string, provider: string, coveredUntil: ReadonlyMap<string, Date>, now: Date): boolean {
-  const end = Date.parse(`${day}T00:00:00.000Z`) + DAY_MS;
-  const covered = coveredUntil.get(provider);
-  return end > now.getTime() || covered === undefined || end > covered.getTime();
+/** A UTC day is pending until it is over and an import of every connection of its provider has covered all of it. */
+export function isPending(day: string, provider: string, coverage: Coverage, now: Date): boolean {
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  const end = start + DAY_MS;
+  if (end > now.getTime()) return true;
+  const connections = coverage.get(provider);
+  if (!connections?.length) return true;
+  return connections.some((ranges) => !ranges.some((r) => r.from.getTime() <= start && end <= r.to.getTime()));
 }
 
 export function utcDays(from: Date, to: Date): string[] {
@@ -102,9 +117,7 @@ export function reconcile(input: ReconcileInput): Pick<ReconciliationReport, 'ro
     .sort((a, b) => cmp(a.day, b.day) || cmp(a.provider, b.provider) || cmp(a.key, b.key))
     .map((c) => {
       const delta = c.billed.minus(c.recorded);
-      const status = isPending(c.day, c.provider, input.coveredUntil, input.now)
-        ? 'pending'
-        : classify(c.billed, c.recorded, input.tolerance);
+      const status = isPending(c.day, c.provider, input.coverage, input.now) ? 'pending' : classify(c.billed, c.recorded, input.tolerance);
       counts[status] += 1;
       if (status !== 'pending') {
         billed = billed.plus(c.billed);
@@ -154,7 +167,7 @@ export interface TokenFigure {
 export function reconcileTokens(input: {
   recorded: readonly TokenFigure[];
   reported: readonly TokenFigure[];
-  coveredUntil: ReadonlyMap<string, Date>;
+  coverage: Coverage;
   tolerancePercent: string;
   now: Date;
 }): TokenReconciliationRow[] {
@@ -179,7 +192,7 @@ export function reconcileTokens(input: {
         requests: c.reported.requests - c.recorded.requests,
       };
       let status: ReconciliationStatus = 'matched';
-      if (isPending(c.day, c.provider, input.coveredUntil, input.now)) status = 'pending';
+      if (isPending(c.day, c.provider, input.coverage, input.now)) status = 'pending';
       else {
         const out = (['input', 'output', 'cachedInput'] as const).filter((k) =>
           new Money(Math.abs(delta[k])).gt(new Money(c.reported[k]).times(input.tolerancePercent).div(100)),

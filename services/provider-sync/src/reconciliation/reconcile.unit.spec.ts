@@ -59,11 +59,12 @@ describe('reconcile: a synthetic month', () => {
       if (n >= 20 && n < 25) truth.overrecorded = truth.overrecorded.plus(anthropicRecorded.minus(anthropic));
     }
   }
-  const coveredUntil = new Map([
-    ['openai', new Date(Date.UTC(2026, 3, 1))],
-    ['anthropic', new Date(Date.UTC(2026, 3, 1))],
+  const all = [[{ from, to }]];
+  const coverage = new Map([
+    ['openai', all],
+    ['anthropic', all],
   ]);
-  const input = { days: { from, to }, providers: ['openai', 'anthropic'], billed, recorded, coveredUntil, tolerance, now };
+  const input = { days: { from, to }, providers: ['openai', 'anthropic'], billed, recorded, coverage, tolerance, now };
 
   it('gives every day of every connected provider its status, and totals within 0.5 % of the truth', () => {
     const { rows, totals } = reconcile({ ...input, groupBy: 'day' });
@@ -105,8 +106,8 @@ describe('reconcile: a synthetic month', () => {
   });
 
   it('keeps a day pending until an import covered it, and groups by project with unmapped spend as null', () => {
-    const partial = new Map([['openai', new Date(Date.UTC(2026, 2, 20))]]);
-    const { rows } = reconcile({ ...input, groupBy: 'day', coveredUntil: partial });
+    const partial = new Map([['openai', [[{ from, to: new Date(Date.UTC(2026, 2, 20)) }]]]]);
+    const { rows } = reconcile({ ...input, groupBy: 'day', coverage: partial });
     expect(rows.find((r) => r.day === day(18) && r.provider === 'openai')?.status).toBe('unrecorded');
     expect(rows.find((r) => r.day === day(19) && r.provider === 'openai')?.status).toBe('pending');
     expect(rows.filter((r) => r.provider === 'anthropic').every((r) => r.status === 'pending')).toBe(true);
@@ -121,11 +122,25 @@ describe('reconcile: a synthetic month', () => {
       ['p-1', 'overrecorded', null],
     ]);
   });
+
+  it('keeps pending the days before the first import, in a gap between imports, and those one connection missed', () => {
+    const range = (a: number, b: number) => ({ from: new Date(Date.UTC(2026, 2, a + 1)), to: new Date(Date.UTC(2026, 2, b + 1)) });
+    // openai: imported days 10-14 and 20-29 (a gap between); anthropic: two connections, the second from day 5.
+    const coverage = new Map([
+      ['openai', [[range(10, 15), range(20, 30)]]],
+      ['anthropic', [[range(0, 30)], [range(5, 30)]]],
+    ]);
+    const { rows } = reconcile({ ...input, groupBy: 'day', coverage });
+    const statusOf = (provider: string, n: number) => rows.find((r) => r.day === day(n) && r.provider === provider)?.status;
+    expect([0, 9, 15, 19].map((n) => statusOf('openai', n))).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect([10, 14, 20, 29].map((n) => statusOf('openai', n))).toEqual(['unrecorded', 'unrecorded', 'matched', 'matched']);
+    expect([0, 4, 5, 22].map((n) => statusOf('anthropic', n))).toEqual(['pending', 'pending', 'matched', 'overrecorded']);
+  });
 });
 
 describe('reconcileTokens', () => {
   const now = new Date('2026-03-10T12:00:00Z');
-  const coveredUntil = new Map([['openai', new Date('2026-03-10T00:00:00Z')]]);
+  const coverage = new Map([['openai', [[{ from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-10T00:00:00Z') }]]]]);
   const counts = (input: number, output: number, cachedInput = 0, requests = 1) => ({ input, output, cachedInput, requests });
 
   it('tells a missing caller (tokens short) from a price error (tokens equal)', () => {
@@ -140,7 +155,7 @@ describe('reconcileTokens', () => {
         { day: '2026-03-09', provider: 'openai', model: 'gpt-4o', counts: counts(700_000, 150_000) },
         { day: '2026-03-09', provider: 'anthropic', model: 'claude', counts: counts(5, 5) },
       ],
-      coveredUntil,
+      coverage,
       tolerancePercent: '1',
       now,
     });

@@ -62,11 +62,11 @@ export class ReconciliationQueries {
     correlationId: string,
     now: Date,
   ): Promise<ReconciliationReport> {
-    const [connected, billed, recorded, coveredUntil, tolerance] = await Promise.all([
+    const [connected, billed, recorded, coverage, tolerance] = await Promise.all([
       this.billed.providers(scope),
       this.billed.costs(scope, days, groupBy, provider),
       this.recorded.rows(scope, days, groupBy, provider, correlationId),
-      this.billed.coveredUntil(scope),
+      this.billed.coverage(scope),
       this.settings.tolerance(scope),
     ]);
     const providers = connected.filter((p) => provider === undefined || p === provider);
@@ -77,7 +77,7 @@ export class ReconciliationQueries {
       providers,
       billed,
       recorded: recorded.map((r) => ({ day: r.day, provider: r.provider, key: key(r), amount: r.cost.amount })),
-      coveredUntil,
+      coverage,
       tolerance,
       now,
     });
@@ -94,10 +94,10 @@ export class ReconciliationQueries {
     const days = wholeUtcDays(request, errors);
     const provider = checkProvider(request.provider, errors);
     if (errors.length > 0) throw invalidReconciliationQuery(errors);
-    const [reported, recorded, coveredUntil, tolerance] = await Promise.all([
+    const [reported, recorded, coverage, tolerance] = await Promise.all([
       this.billed.usage(scope, days, provider),
       this.recorded.rows(scope, days, 'model', provider, context.correlationId),
-      this.billed.coveredUntil(scope),
+      this.billed.coverage(scope),
       this.settings.tolerance(scope),
     ]);
     const rows = reconcileTokens({
@@ -108,7 +108,7 @@ export class ReconciliationQueries {
         model: r.model ?? '',
         counts: { input: r.inputTokens, output: r.outputTokens, cachedInput: r.cachedInputTokens, requests: r.requests },
       })),
-      coveredUntil,
+      coverage,
       tolerancePercent: tolerance.percent,
       now,
     });

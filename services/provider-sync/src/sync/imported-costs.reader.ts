@@ -3,7 +3,7 @@ import type { ReconciliationGroupBy } from '@llmlab/contracts';
 import type { OrganizationScope } from '@llmlab/domain';
 import { PrismaClient } from '../read-models/prisma';
 import { BilledSpendReader } from '../reconciliation/billed-spend.reader';
-import type { SpendFigure, TokenFigure } from '../reconciliation/reconcile';
+import type { CoveredRange, Coverage, SpendFigure, TokenFigure } from '../reconciliation/reconcile';
 
 const ACTIVE = `connection_id IN (SELECT connection_id FROM provider_sync.connections WHERE organization_id = $1::uuid AND NOT removed)`;
 
@@ -64,17 +64,34 @@ export class ImportedCostsReader extends BilledSpendReader {
     }));
   }
 
-  async coveredUntil(scope: OrganizationScope): Promise<Map<string, Date>> {
-    const rows = await this.prisma.connection.findMany({
+  async coverage(scope: OrganizationScope): Promise<Coverage> {
+    // Connections that never completed an import are left out (a new connection does not turn its provider's
+    // history back to pending); every other connection of a provider must have covered a day for it to be complete.
+    const connections = await this.prisma.connection.findMany({
       where: { organizationId: scope.organizationId, removed: false, syncedUntil: { not: null } },
+      select: { connectionId: true },
     });
-    const covered = new Map<string, Date>();
-    for (const row of rows) {
-      const until = row.syncedUntil!;
-      const known = covered.get(row.provider);
-      // Every connection of a provider must have covered a day for it to be complete.
-      if (!known || until < known) covered.set(row.provider, until);
+    const runs = await this.prisma.syncRun.findMany({
+      where: {
+        organizationId: scope.organizationId,
+        status: 'completed',
+        connectionId: { in: connections.map((c) => c.connectionId) },
+      },
+      select: { connectionId: true, provider: true, rangeFrom: true, rangeTo: true },
+      orderBy: { rangeFrom: 'asc' },
+    });
+    const byConnection = new Map<string, { provider: string; ranges: CoveredRange[] }>();
+    for (const run of runs) {
+      let entry = byConnection.get(run.connectionId);
+      if (!entry) byConnection.set(run.connectionId, (entry = { provider: run.provider, ranges: [] }));
+      // Runs overlap (each re-pulls the last days): merge them so a day is found in one range.
+      const last = entry.ranges.at(-1);
+      if (last && run.rangeFrom <= last.to) {
+        if (run.rangeTo > last.to) last.to = run.rangeTo;
+      } else entry.ranges.push({ from: run.rangeFrom, to: run.rangeTo });
     }
-    return covered;
+    const coverage = new Map<string, CoveredRange[][]>();
+    for (const { provider, ranges } of byConnection.values()) coverage.set(provider, [...(coverage.get(provider) ?? []), ranges]);
+    return coverage;
   }
 }

@@ -137,6 +137,9 @@ describe('reconciliation of a synthetic month whose truth is known', () => {
   const openai = new FakeOpenAiServer();
   const anthropic = new FakeAnthropicServer();
   const fakes: Record<Provider, FakeProviderServer> = { openai, anthropic };
+  // Pages of 7 days (the providers' default page), so that a month is several pages whatever limit the plugins ask.
+  openai.bucketsPerPage = 7;
+  anthropic.bucketsPerPage = 7;
   const connections: Partial<Record<Provider, string>> = {};
   const hook = '/hooks/reconciliation';
   const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;

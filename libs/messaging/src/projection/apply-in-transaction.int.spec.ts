@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, tolerateTeardown, type TestDatabase } from '@llmlab/testing';
 import { Pool, type PoolClient } from 'pg';
 import { applyInTransaction } from './apply-in-transaction';
 
@@ -9,12 +9,7 @@ describe('applyInTransaction', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    pool = new Pool({ connectionString: db.url, max: 4 });
-    // An idle client the server terminates (57P01, e.g. the database dropped with FORCE at teardown) must not
-    // crash the run; any other idle-client error still does.
-    pool.on('error', (err) => {
-      if ((err as { code?: string }).code !== '57P01') throw err;
-    });
+    pool = tolerateTeardown(new Pool({ connectionString: db.url, max: 4 }));
     // What a service puts in its own migration (README), plus a read model to project into.
     await pool.query(`
       CREATE SCHEMA projection_test;

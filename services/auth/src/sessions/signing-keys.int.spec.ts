@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createEventStore } from '@llmlab/event-store';
-import { createTestDatabase, TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, TestDatabase, tolerateTeardown } from '@llmlab/testing';
 import { jwtVerify, createLocalJWKSet } from 'jose';
 import { Pool } from 'pg';
 import { AccessTokens } from './access-tokens';
@@ -16,7 +16,7 @@ describe('signing keys (PostgreSQL, as llmlab_app)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    pool = new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 6 });
+    pool = tolerateTeardown(new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 6 }));
   });
   afterAll(async () => {
     await pool.end();

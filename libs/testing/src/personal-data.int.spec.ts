@@ -48,6 +48,18 @@ describe('the personal-data scan', () => {
     expect(recordedPersonalData()).not.toContain('secret-pw');
   });
 
+  it('records the provider admin keys of connections registered or rotated, as secrets to find nowhere in clear', () => {
+    recordRequestPersonalData('/v1/organizations/x/providers', {
+      provider: 'openai',
+      name: 'OpenAI',
+      credentials: { adminKey: 'sk-admin-registered-1' },
+    });
+    recordRequestPersonalData('/v1/providers/c', { credentials: { adminKey: 'sk-admin-rotated-2' } });
+    recordRequestPersonalData('/v1/providers/c/sync', { credentials: { adminKey: 'sk-admin-not-a-connection' } });
+    expect(recordedPersonalData()).toEqual(expect.arrayContaining(['sk-admin-registered-1', 'sk-admin-rotated-2']));
+    expect(recordedPersonalData()).not.toContain('sk-admin-not-a-connection');
+  });
+
   it('finds nothing where nothing was planted', async () => {
     expect(
       await scanForPersonalData({ databaseUrl: db.url, natsPrefix: prefix, logDir, redisPattern: `*${prefix}*` }, [email, name]),

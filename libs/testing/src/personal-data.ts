@@ -7,9 +7,10 @@ import { Client } from 'pg';
 import { testEnv } from './test-env';
 
 /**
- * The personal data (emails, names) that the tests of this process sent to the platform: every `email` and
- * `name` of a signup, and every `email` of a member or invitation request sent through an Agent. The scan at
- * TestPlatform.stop() looks for each of them in clear everywhere the platform keeps or writes data.
+ * The personal data (emails, names) and secrets that the tests of this process sent to the platform: every `email`
+ * and `name` of a signup, every `email` of a member or invitation request, and every provider admin key of a
+ * connection registered or rotated, sent through an Agent. The scan at TestPlatform.stop() looks for each of them in
+ * clear everywhere the platform keeps or writes data (tables, JetStream, Redis, logs).
  */
 const recorded = new Set<string>();
 
@@ -18,6 +19,7 @@ const MIN_LENGTH = 6;
 
 const SIGNUP = /^\/v1\/auth\/(session\/)?signup$/;
 const MEMBERS = /\/(members|invitations)(\/|$)/;
+const PROVIDER_CONNECTIONS = /^\/v1\/(organizations\/[^/]+\/providers|providers\/[^/]+)$/;
 
 export function recordPersonalData(...values: (string | undefined)[]): void {
   for (const value of values) if (typeof value === 'string' && value.length >= MIN_LENGTH) recorded.add(value);
@@ -30,6 +32,10 @@ export function recordRequestPersonalData(path: string, body: unknown): void {
   const route = path.split('?')[0];
   if (SIGNUP.test(route)) recordPersonalData(String(email ?? ''), String(name ?? ''));
   else if (MEMBERS.test(route) && typeof email === 'string') recordPersonalData(email);
+  else if (PROVIDER_CONNECTIONS.test(route)) {
+    const { credentials } = body as { credentials?: { adminKey?: unknown } };
+    if (typeof credentials?.adminKey === 'string') recordPersonalData(credentials.adminKey);
+  }
 }
 
 export function recordedPersonalData(): string[] {

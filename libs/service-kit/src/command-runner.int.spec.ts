@@ -56,4 +56,28 @@ describe('command runner', () => {
     const events = await store.readStream(stream);
     expect(events.map((e) => e.id)).toEqual([eventId]);
   });
+
+  it('decides on the state the caller holds without reading the stream, and reloads when another writer appended', async () => {
+    const stream = `test.counter-${uuidv7()}`;
+    let reads = 0;
+    const counting = new CommandRunner(
+      new Proxy(store, {
+        get: (target, key, receiver) =>
+          key === 'readStream'
+            ? (...args: Parameters<EventStore['readStream']>) => (reads++, target.readStream(...args))
+            : Reflect.get(target, key, receiver),
+      }),
+    );
+    let current = await counting.run(stream, counter, { by: 1 }, { metadata });
+    reads = 0;
+    for (const by of [2, 3]) current = await counting.run(stream, counter, { by }, { metadata }, current);
+    expect(reads).toBe(0);
+    expect(current).toMatchObject({ state: { total: 6 }, revision: 2 });
+
+    await runner.run(stream, counter, { by: 10 }, { metadata }); // another writer: `current` is stale now
+    const after = await counting.run(stream, counter, { by: 100 }, { metadata }, current);
+    expect(after).toMatchObject({ state: { total: 116 }, revision: 4 });
+    expect(reads).toBe(1);
+    expect((await store.readStream(stream)).map((e) => e.data)).toEqual([{ by: 1 }, { by: 2 }, { by: 3 }, { by: 10 }, { by: 100 }]);
+  });
 });

@@ -37,14 +37,20 @@ export class CommandRunner {
     return { state, revision: recorded.length ? recorded[recorded.length - 1].revision : -1 };
   }
 
+  /**
+   * `known`: the state and revision the caller already holds (from `load` or its previous command's result), so
+   * that a writer issuing many commands to one long stream does not read and fold it again for each; decided on
+   * first, and dropped for a fresh load if another writer appended in between.
+   */
   async run<TCommand, TEvent extends DomainEvent, TState>(
     stream: string,
     decider: Decider<TCommand, TEvent, TState>,
     command: TCommand,
     options: RunOptions,
+    known?: { state: TState; revision: number },
   ): Promise<CommandResult<TState, TEvent>> {
     for (let attempt = 1; ; attempt++) {
-      const { state, revision } = await this.load(stream, decider);
+      const { state, revision } = attempt === 1 && known ? known : await this.load(stream, decider);
       if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
         throw new WrongExpectedRevisionError(stream, options.expectedRevision, revision < 0 ? 'no_stream' : revision);
       }

@@ -110,12 +110,15 @@ export class SyncRunner {
     const mapping = new Map(connection.mappings.map((m) => [m.externalId, m.projectId]));
     const projectOf = (external: string | null) => (external === null ? null : (mapping.get(external) ?? null));
     let pages = 0;
+    // The stream is read and folded once per run: each command starts from the previous one's result (a year of
+    // buckets would otherwise be folded again for every page, and on every daily sync).
+    let current: { state: typeof loaded.state; revision: number } = loaded;
     const importPage = async (
       costs: { day: string; externalProjectId: string | null; model: string | null; lineItem: string | null; amount: string }[],
       usage: Omit<UsageBucket, 'projectId'>[],
     ) => {
       pages++;
-      await this.runner.run(
+      current = await this.runner.run(
         stream,
         importsDecider,
         {
@@ -128,6 +131,7 @@ export class SyncRunner {
           },
         },
         { metadata },
+        current,
       );
     };
     try {
@@ -139,6 +143,7 @@ export class SyncRunner {
         importsDecider,
         { type: 'CompleteRun', data: { runId, pagesFetched: pages, at: new Date().toISOString() } },
         { metadata },
+        current,
       );
       this.logger.info({ runId, connectionId: connection.connectionId, pages }, 'provider sync completed');
     } catch (err) {

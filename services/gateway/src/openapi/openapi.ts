@@ -44,10 +44,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('LLMLab API')
     .setDescription(
-      'Know, explain and cut what LLM applications cost: usage ingestion, exact effective-dated pricing, cost ' +
-        'analytics, budgets and alerts, provider cost imports and their reconciliation. Errors are ' +
-        'application/problem+json (RFC 7807). Usage file imports, traces, recommendations and the audit log are being ' +
-        'built; their operations appear here when they exist.',
+      'Know, explain and cut what LLM applications cost: usage ingestion and backfill imports, exact effective-dated ' +
+        'pricing, cost analytics, budgets and alerts, provider cost imports and their reconciliation. Errors are ' +
+        'application/problem+json (RFC 7807). Traces, recommendations and the audit log are being built; their ' +
+        'operations appear here when they exist.',
     )
     .setVersion(API_VERSION)
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')

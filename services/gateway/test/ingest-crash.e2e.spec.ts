@@ -1,12 +1,12 @@
-import { Client } from 'pg';
 import type { UsageEventInput } from '@llmlab/contracts';
+import type { Pool } from 'pg';
 import {
   createSession,
-  createTestDatabase,
   eventually,
+  startPlatformSession,
   TestPlatform,
   usageEvent,
-  type TestDatabase,
+  type PlatformSession,
   type TestSession,
 } from '@llmlab/testing';
 import { settledRequests } from './usage.helpers';
@@ -19,28 +19,20 @@ const EVENTS_PER_BATCH = 50;
 // kill -9 of the ingestion service while clients keep posting through the gateway, then a restart: every event the
 // gateway answered 202 for is in the usage records exactly once, and nothing else is.
 describe('ingestion killed with SIGKILL under load', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
-  let sql: Client;
+  let sql: Pool;
   let s: TestSession;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     // A short ack wait: what the killed process had fetched is redelivered quickly.
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
-      services: ['gateway', 'auth', 'ingestion'],
-      env: { CONSUMER_ACK_WAIT_MS: '2000' },
-    });
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    session = await startPlatformSession({ services: ['gateway', 'auth', 'ingestion'], env: { CONSUMER_ACK_WAIT_MS: '2000' } });
+    ({ platform, pool: sql } = session);
     s = await createSession(platform.gatewayUrl);
   }, 120_000);
 
   afterAll(async () => {
-    await sql?.end();
-    await platform?.stop();
-    await db?.drop();
+    await session?.stop();
   }, 60_000);
 
   const recorded = async () =>

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js';
-import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { createSession, createTestDatabase, eventually, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+import type { Pool } from 'pg';
+import { createSession, eventually, startPlatformSession, TestPlatform, type PlatformSession, type TestSession } from '@llmlab/testing';
 
 jest.setTimeout(240_000);
 
@@ -14,28 +14,20 @@ const isInvalid = (i: number) => i % 500 === 499;
 // kill -9 of the ingestion process in the middle of an import: the restarted process resumes from the last
 // checkpoint, and every line ends up counted exactly once (nothing lost, nothing appended twice).
 describe('usage import: crash mid-import', () => {
-  let db: TestDatabase;
+  let session: PlatformSession;
   let platform: TestPlatform;
-  let sql: Client;
+  let sql: Pool;
   let s: TestSession;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     // A short ack wait: the import the killed process held is redelivered quickly.
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
-      services: ['gateway', 'auth', 'ingestion'],
-      env: { CONSUMER_ACK_WAIT_MS: '2000' },
-    });
-    sql = new Client({ connectionString: db.url });
-    await sql.connect();
+    session = await startPlatformSession({ services: ['gateway', 'auth', 'ingestion'], env: { CONSUMER_ACK_WAIT_MS: '2000' } });
+    ({ platform, pool: sql } = session);
     s = await createSession(platform.gatewayUrl);
   }, 180_000);
 
   afterAll(async () => {
-    await sql?.end();
-    await platform?.stop();
-    await db?.drop();
+    await session?.stop();
   }, 60_000);
 
   it('resumes after kill -9 without gaps or doubles: counts and totals exact', async () => {

@@ -6,3 +6,4 @@ export * from './ingestion.messages';
 export * from './ingestion.subjects';
 export * from './ingestion.errors';
 export * from './usage-import';
+export * from './traces';

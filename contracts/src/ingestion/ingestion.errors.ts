@@ -16,6 +16,12 @@ export enum IngestionErrorCode {
   PricingSourceUnavailable = 'PRICING_SOURCE_UNAVAILABLE',
   /** No import of that id in the caller's organization (or project). */
   UsageImportNotFound = 'USAGE_IMPORT_NOT_FOUND',
+  /** No span or model call of that trace id in the context's project. */
+  TraceNotFound = 'TRACE_NOT_FOUND',
+  /** No trace of the context's project carries that session id. */
+  SessionNotFound = 'SESSION_NOT_FOUND',
+  /** A message on the ingest stream that breaks the `SpanBatchAccepted` contract: it is dead-lettered. */
+  InvalidSpanBatch = 'INVALID_SPAN_BATCH',
 }
 
 export const INGESTION_ERROR_CODES: readonly IngestionErrorCode[] = Object.values(IngestionErrorCode);

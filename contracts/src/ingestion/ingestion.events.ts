@@ -1,5 +1,6 @@
 import type { UsageEventInput } from './usage-event';
 import type { UsageImportFormat, UsageImportLineError } from './usage-import';
+import type { SpansRecordedData, TracesEvaluatedData } from './traces';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
@@ -8,7 +9,8 @@ import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordC
  * - `ingestion.pricing-overrides-<organizationId>`: `PriceOverrideSet`, `PriceOverrideRemoved`;
  * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`;
  * - `ingestion.usage-import-<importId>`: `UsageImportQueued`, `UsageImportStarted`, `UsageImportPartRecorded`,
- *   `UsageImportCompleted`, `UsageImportFailed` (a backfill and its checkpoint).
+ *   `UsageImportCompleted`, `UsageImportFailed` (a backfill and its checkpoint);
+ * - `ingestion.traces-<projectId>`: `SpansRecorded`, `TracesEvaluated` (a project's traces and their flags).
  * They carry ids, counts and prices, never prompts or completions.
  */
 export const ingestionStreams = {
@@ -16,6 +18,7 @@ export const ingestionStreams = {
   priceOverrides: (organizationId: string) => `ingestion.pricing-overrides-${organizationId}`,
   priceCatalog: 'ingestion.price-catalog-genai-prices',
   usageImport: (importId: string) => `ingestion.usage-import-${importId}`,
+  traces: (projectId: string) => `ingestion.traces-${projectId}`,
 } as const;
 
 /**
@@ -192,6 +195,8 @@ export type IngestionEvent =
   | { type: 'UsageImportStarted'; data: UsageImportStartedData }
   | { type: 'UsageImportPartRecorded'; data: UsageImportPartRecordedData }
   | { type: 'UsageImportCompleted'; data: UsageImportCompletedData }
-  | { type: 'UsageImportFailed'; data: UsageImportFailedData };
+  | { type: 'UsageImportFailed'; data: UsageImportFailedData }
+  | { type: 'SpansRecorded'; data: SpansRecordedData }
+  | { type: 'TracesEvaluated'; data: TracesEvaluatedData };
 
 export type IngestionEventType = IngestionEvent['type'];

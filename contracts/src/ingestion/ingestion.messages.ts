@@ -52,7 +52,8 @@ export interface CostSummary {
   previous: CostTotals & CostRange;
 }
 
-export type CostGroupBy = 'provider' | 'model' | 'day' | 'hour' | 'user' | 'project' | `tag:${string}`;
+/** `trace`: by the root span name of the traces the records belong to (`null`: records in no named trace). */
+export type CostGroupBy = 'provider' | 'model' | 'day' | 'hour' | 'user' | 'project' | 'trace' | `tag:${string}`;
 
 /** A second dimension of a breakdown (a day split by model, for a stacked chart); `project` only for an organization. */
 export type CostSplitBy = 'provider' | 'model' | 'project';

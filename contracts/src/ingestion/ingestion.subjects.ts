@@ -21,6 +21,7 @@ import type {
   UsageRecordsRequest,
 } from './ingestion.messages';
 import type { PriceOverrideData } from './pricing';
+import type { SessionRef, SessionsPage, SessionsRequest, SessionView, TraceRef, TracesPage, TracesRequest, TraceView } from './traces';
 
 /**
  * Request/reply subjects of the ingestion service. Usage itself does not come this way: the gateway publishes
@@ -44,4 +45,11 @@ export const ingestionSubjects = {
   usageImport: defineSubject<UsageImportRef, UsageImportView>('ingestion.query.usage-import'),
   /** The organization owning an import, for the gateway's tenant check; USAGE_IMPORT_NOT_FOUND otherwise. */
   usageImportOwner: defineSubject<UsageImportRef, UsageImportOwner>('ingestion.query.usage-import-owner'),
+  /** The context's project's traces; spans come in over JetStream (`INGEST_SPANS_SUBJECT`), never this way. */
+  traces: defineSubject<TracesRequest, TracesPage>('ingestion.query.traces'),
+  /** TRACE_NOT_FOUND when the context's project has no span or model call of that trace id. */
+  trace: defineSubject<TraceRef, TraceView>('ingestion.query.trace'),
+  sessions: defineSubject<SessionsRequest, SessionsPage>('ingestion.query.sessions'),
+  /** SESSION_NOT_FOUND when no trace of the context's project carries that session id. */
+  session: defineSubject<SessionRef, SessionView>('ingestion.query.session'),
 };

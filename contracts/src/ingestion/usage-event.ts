@@ -89,6 +89,10 @@ export interface UsageEventInput {
   readonly userId?: string;
   readonly traceId?: string;
   readonly spanId?: string;
+  /** The span the call was made under (with traceId and spanId): where the trace view hangs the model call. */
+  readonly parentSpanId?: string;
+  /** The conversation or agent session the call belongs to; traces are grouped by it. */
+  readonly sessionId?: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** An explicit cost: recorded as is (cost status `override`), never priced by the catalog. */

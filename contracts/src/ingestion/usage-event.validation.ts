@@ -35,6 +35,8 @@ const EVENT_FIELDS = new Set([
   'userId',
   'traceId',
   'spanId',
+  'parentSpanId',
+  'sessionId',
   'tags',
   'metadata',
   'cost',
@@ -97,6 +99,10 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
   const userId = optionalString(raw.userId, '/userId', USAGE_LIMITS.maxStringLength, fail);
   const traceId = optionalString(raw.traceId, '/traceId', USAGE_LIMITS.maxStringLength, fail);
   const spanId = optionalString(raw.spanId, '/spanId', USAGE_LIMITS.maxStringLength, fail);
+  const parentSpanId = optionalString(raw.parentSpanId, '/parentSpanId', USAGE_LIMITS.maxStringLength, fail);
+  if (parentSpanId !== undefined && (traceId === undefined || spanId === undefined))
+    fail('/parentSpanId', 'is only allowed with traceId and spanId');
+  const sessionId = optionalString(raw.sessionId, '/sessionId', USAGE_LIMITS.maxStringLength, fail);
   const tags = checkTags(raw.tags, fail);
   const metadata = checkMetadata(raw.metadata, fail);
   const cost = checkCost(raw.cost, fail);
@@ -114,6 +120,8 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
     ...(userId !== undefined ? { userId } : {}),
     ...(traceId !== undefined ? { traceId } : {}),
     ...(spanId !== undefined ? { spanId } : {}),
+    ...(parentSpanId !== undefined ? { parentSpanId } : {}),
+    ...(sessionId !== undefined ? { sessionId } : {}),
     tags: tags!,
     metadata: metadata!,
     ...(cost !== undefined ? { cost } : {}),

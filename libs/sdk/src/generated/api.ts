@@ -1569,8 +1569,14 @@ export interface components {
             errorType?: string;
             /** @description Your end user: a pseudonymous id, never personal data. */
             userId?: string;
+            /** @description The trace of the call (OTLP spelling: 32 lowercase hex characters). Shown in the trace view. */
             traceId?: string;
+            /** @description The call's own span (16 lowercase hex characters). A usage event and an OpenTelemetry span naming the same traceId and spanId are one call, counted once. */
             spanId?: string;
+            /** @description The span the call was made under (only with traceId and spanId). */
+            parentSpanId?: string;
+            /** @description The conversation or agent session; traces are grouped by it. */
+            sessionId?: string;
             /**
              * @description Up to 50.
              * @example {

@@ -68,6 +68,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case UserErrorCode.NotFound:
     case IngestionErrorCode.PriceOverrideNotFound:
     case IngestionErrorCode.UsageImportNotFound:
+    case IngestionErrorCode.TraceNotFound:
+    case IngestionErrorCode.SessionNotFound:
     case BudgetErrorCode.NotFound:
     case ChannelErrorCode.NotFound:
     case AlertErrorCode.NotFound:
@@ -91,6 +93,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case IngestionErrorCode.ValidationFailed:
     case IngestionErrorCode.InvalidCursor:
     case IngestionErrorCode.InvalidUsageBatch:
+    case IngestionErrorCode.InvalidSpanBatch:
     case BudgetErrorCode.Invalid:
     case ChannelErrorCode.Invalid:
     case AlertErrorCode.InvalidQuery:

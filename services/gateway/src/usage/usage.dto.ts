@@ -54,8 +54,27 @@ export class UsageEventDto {
   @ApiPropertyOptional({ example: 'RateLimitError', description: 'Only with status error.' }) errorType?: string;
   @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength, description: 'Your end user: a pseudonymous id, never personal data.' })
   userId?: string;
-  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) traceId?: string;
-  @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength }) spanId?: string;
+  @ApiPropertyOptional({
+    maxLength: USAGE_LIMITS.maxStringLength,
+    description: 'The trace of the call (OTLP spelling: 32 lowercase hex characters). Shown in the trace view.',
+  })
+  traceId?: string;
+  @ApiPropertyOptional({
+    maxLength: USAGE_LIMITS.maxStringLength,
+    description:
+      "The call's own span (16 lowercase hex characters). A usage event and an OpenTelemetry span naming the same traceId and spanId are one call, counted once.",
+  })
+  spanId?: string;
+  @ApiPropertyOptional({
+    maxLength: USAGE_LIMITS.maxStringLength,
+    description: 'The span the call was made under (only with traceId and spanId).',
+  })
+  parentSpanId?: string;
+  @ApiPropertyOptional({
+    maxLength: USAGE_LIMITS.maxStringLength,
+    description: 'The conversation or agent session; traces are grouped by it.',
+  })
+  sessionId?: string;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },

@@ -16,9 +16,10 @@ const swc = [
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(content-disposition)/.+\\.js$': swc },
-  // Jest's CommonJS sandbox cannot require ES modules; these ESM-only dependencies are compiled to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/(content-disposition|@opentelemetry/otlp-exporter-base)/.+\\.js$': swc },
+  // Jest's CommonJS sandbox cannot require ES modules, nor run `import()`: these dependencies (an ESM-only one, and
+  // the OTLP exporters' transport, which imports `http` dynamically) are compiled to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|@opentelemetry/otlp-exporter-base)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@llmlab/contracts$': '<rootDir>/contracts/src',

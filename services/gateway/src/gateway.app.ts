@@ -14,6 +14,7 @@ import { ReadinessService } from './health/readiness.service';
 import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
+import { otlpRoute, registerOtlpBodyParser } from './otlp/otlp-body';
 import { registerImportBodyParsers } from './usage/usage-import.service';
 import { limitIngestBody } from './usage/usage-ingest.service';
 import { mountWebApp } from './web/web-app';
@@ -63,7 +64,9 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   const fastify = app.getHttpAdapter().getInstance();
   // Routes are registered by app.init() below, after this hook.
   fastify.addHook('onRoute', limitIngestBody);
+  fastify.addHook('onRoute', otlpRoute);
   registerImportBodyParsers(fastify);
+  registerOtlpBodyParser(fastify);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
     runWithContext({ correlationId: String(req.id), ip: req.ip, userAgent: req.headers['user-agent'] }, done);

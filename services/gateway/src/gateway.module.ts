@@ -15,6 +15,7 @@ import { ReadinessService } from './health/readiness.service';
 import { ProblemFilter } from './http/problem';
 import { IdentityModule } from './identity/identity.module';
 import { ServiceClient } from './messaging/service-client';
+import { OtlpModule } from './otlp/otlp.module';
 import { PricingModule } from './pricing/pricing.module';
 import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
@@ -41,6 +42,7 @@ export class GatewayModule {
         IdentityModule.forRoot(deps),
         AuthRoutesModule,
         UsageModule,
+        OtlpModule,
         CostsModule,
         PricingModule,
         AlertsRoutesModule,

@@ -510,6 +510,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/otlp/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenTelemetry trace export (OTLP/HTTP): point an exporter at the base URL http://<host>:3000/v1/otlp
+         * @description An ExportTraceServiceRequest as protobuf (application/x-protobuf) or OTLP/JSON (application/json), gzip or not, at most 4 MiB and 10,000 spans. The API key (ingest scope) goes in `Authorization: Bearer llm_…` or `x-api-key`. Spans carrying GenAI token counts become usage records, priced like `POST /v1/usage` events (docs/traces.md has the mapping); a span and a usage event with the same traceId and spanId are one call, counted once. 200 means durable; the answer is in the request's encoding, with `partialSuccess` naming the rejected spans. On 429 or 503, retry after Retry-After.
+         */
+        post: operations["exportTraces"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/costs/summary": {
         parameters: {
             query?: never;
@@ -1731,6 +1751,16 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             completedAt: string | null;
+        };
+        OtlpPartialSuccessDto: {
+            /** @description Spans not accepted (neither kept nor counted). */
+            rejectedSpans: number;
+            /** @example /resourceSpans/0/scopeSpans/0/spans/3/traceId: must be 32 hexadecimal characters (16 bytes) */
+            errorMessage: string;
+        };
+        OtlpExportResponseDto: {
+            /** @description Only when some spans were rejected. */
+            partialSuccess?: components["schemas"]["OtlpPartialSuccessDto"];
         };
         MoneyDto: {
             /**
@@ -5961,6 +5991,119 @@ export interface operations {
             };
             /** @description Internal error; quote the request id */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportTraces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "application/x-protobuf": Record<string, never>;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtlpExportResponseDto"];
+                };
+            };
+            /** @description The body is not an ExportTraceServiceRequest in the declared encoding, or not valid gzip */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the ingest scope, or the caller is not an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description More than 10000 spans, or a body (compressed or inflated) over the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither application/x-protobuf nor application/json, or an encoding other than gzip */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The ingest buffer did not acknowledge the spans; retry after Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -54,9 +54,6 @@ export class UsageIngestService {
   }
 
   async ingest(body: unknown, caller: RequestContext): Promise<IngestUsageResult> {
-    const { organizationId, projectId, actor } = caller;
-    if (!organizationId || !projectId || actor?.type !== 'api_key')
-      throw new Error('ingest reached without an API key resolved to its project');
     const receivedAt = new Date();
     refuseOversizedBatch(body);
     const { accepted, rejected } = validateUsageBatch(body, receivedAt);
@@ -64,12 +61,28 @@ export class UsageIngestService {
       const errors = rejected[0].errors;
       throw new GatewayProblem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
     }
+    const published = await this.publish(
+      accepted.map((a) => a.event),
+      caller,
+      receivedAt,
+    );
+    return { ...published, rejected };
+  }
 
-    // A batch repeating an id keeps its first copy, as the projection would.
+  /**
+   * Publishes valid events of the caller's project to `INGEST`: a batch repeating an id keeps its first copy, and
+   * the ids already accepted are set aside as duplicates. Resolves once JetStream acknowledged every part; a part
+   * not acknowledged makes it throw 503 (INGEST_BACKPRESSURE or INGEST_UNAVAILABLE), its ids released for a retry.
+   * The OTLP intake publishes the usage of GenAI spans through here too.
+   */
+  async publish(valid: readonly UsageEventInput[], caller: RequestContext, receivedAt: Date): Promise<Omit<IngestUsageResult, 'rejected'>> {
+    const { organizationId, projectId, actor } = caller;
+    if (!organizationId || !projectId || actor?.type !== 'api_key')
+      throw new Error('ingest reached without an API key resolved to its project');
     const events: UsageEventInput[] = [];
     const inBatch = new Set<string>();
-    for (const { event } of accepted) if (!inBatch.has(event.id) && inBatch.add(event.id)) events.push(event);
-    let duplicates = accepted.length - events.length;
+    for (const event of valid) if (!inBatch.has(event.id) && inBatch.add(event.id)) events.push(event);
+    let duplicates = valid.length - events.length;
 
     const token = uuidv7();
     const seen = await this.claim(
@@ -79,12 +92,12 @@ export class UsageIngestService {
     );
     const fresh = seen ? events.filter((e) => seen.get(e.id) !== 'acked') : events;
     duplicates += events.length - fresh.length;
-    if (fresh.length === 0) return { accepted: 0, duplicates, rejected };
+    if (fresh.length === 0) return { accepted: 0, duplicates };
 
     const parts = splitBatch(
       { organizationId, projectId, apiKeyId: actor.id, receivedAt: receivedAt.toISOString(), correlationId: caller.correlationId },
       fresh,
-      this.nats.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+      this.maxPayload(),
       uuidv7,
     );
     const outcomes = await publishParts(this.js, this.subject, parts, this.config.INGEST_PUBLISH_TIMEOUT_MS);
@@ -96,8 +109,13 @@ export class UsageIngestService {
         this.hints.release(projectId, idsOf(failed), token),
       ]);
     }
-    if (failed.length > 0) throw this.unavailable(failed, parts.length);
-    return { accepted: fresh.length, duplicates, rejected };
+    if (failed.length > 0) throw ingestUnavailable(failed, parts.length, this.logger);
+    return { accepted: fresh.length, duplicates };
+  }
+
+  /** The NATS server's `max_payload`: what one message may hold. */
+  maxPayload(): number {
+    return this.nats.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   }
 
   /**
@@ -119,30 +137,30 @@ export class UsageIngestService {
     }
     return seen;
   }
+}
 
-  /**
-   * JetStream refusing a message (its storage is full or failing) is back-pressure: 503 INGEST_BACKPRESSURE (not a
-   * 429: the client did nothing wrong, and a 429 reads as its own rate limit). No answer (a timeout, NATS
-   * unreachable, no stream) is 503 INGEST_UNAVAILABLE. Either way the ids are released, not marked accepted, so
-   * nothing the client sent is lost or called a duplicate when it retries with the same ids.
-   */
-  private unavailable(failed: Extract<PartOutcome, { ok: false }>[], parts: number): GatewayProblem {
-    const refused = failed.some((o) => o.error instanceof JetStreamApiError);
-    this.logger.warn(
-      { parts, failed: failed.length, err: failed.map((o) => (o.error instanceof Error ? o.error.message : String(o.error))) },
-      'usage batch not acknowledged by JetStream',
-    );
-    const headers = { 'Retry-After': String(INGEST_RETRY_AFTER_SECONDS) };
-    return refused
-      ? new GatewayProblem(503, 'INGEST_BACKPRESSURE', 'the ingest buffer is full; retry the same events later', undefined, headers)
-      : new GatewayProblem(
-          503,
-          'INGEST_UNAVAILABLE',
-          'the ingest buffer did not acknowledge the batch; retry the same events later',
-          undefined,
-          headers,
-        );
-  }
+/**
+ * JetStream refusing a message (its storage is full or failing) is back-pressure: 503 INGEST_BACKPRESSURE (not a
+ * 429: the client did nothing wrong, and a 429 reads as its own rate limit). No answer (a timeout, NATS
+ * unreachable, no stream) is 503 INGEST_UNAVAILABLE. Either way the ids are released, not marked accepted, so
+ * nothing the client sent is lost or called a duplicate when it retries with the same ids.
+ */
+export function ingestUnavailable(failed: Extract<PartOutcome, { ok: false }>[], parts: number, logger: Logger): GatewayProblem {
+  const refused = failed.some((o) => o.error instanceof JetStreamApiError);
+  logger.warn(
+    { parts, failed: failed.length, err: failed.map((o) => (o.error instanceof Error ? o.error.message : String(o.error))) },
+    'batch not acknowledged by JetStream',
+  );
+  const headers = { 'Retry-After': String(INGEST_RETRY_AFTER_SECONDS) };
+  return refused
+    ? new GatewayProblem(503, 'INGEST_BACKPRESSURE', 'the ingest buffer is full; retry the same events later', undefined, headers)
+    : new GatewayProblem(
+        503,
+        'INGEST_UNAVAILABLE',
+        'the ingest buffer did not acknowledge the batch; retry the same events later',
+        undefined,
+        headers,
+      );
 }
 
 /** More events than a batch may hold is refused whole, like a body over the byte limit (which Fastify refuses). */

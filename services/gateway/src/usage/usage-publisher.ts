@@ -1,5 +1,5 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { UsageBatchAccepted, UsageEventInput } from '@llmlab/contracts';
+import type { UsageBatchAccepted } from '@llmlab/contracts';
 
 /** Room left in a NATS message for its headers (`Nats-Msg-Id` and the protocol line). */
 const HEADER_ALLOWANCE = 1024;
@@ -16,15 +16,17 @@ export type PartOutcome = { part: BatchPart; ok: true } | { part: BatchPart; ok:
 export type BatchEnvelope = Omit<UsageBatchAccepted, 'batchId' | 'events'>;
 
 /**
- * Cuts the accepted events of one request into `UsageBatchAccepted` messages that each fit in `maxPayload` bytes
- * (the NATS server's `max_payload`): usually one. Each part has its own batch id, its JetStream message id. Events
- * are serialized once; a part is its envelope with the events' JSON spliced in.
+ * Cuts the accepted items of one request into messages that each fit in `maxPayload` bytes (the NATS server's
+ * `max_payload`): usually one. A message is the envelope with the items under `field` (`UsageBatchAccepted`'s
+ * `events`, `SpanBatchAccepted`'s `spans`). Each part has its own batch id, its JetStream message id. Items are
+ * serialized once; a part is its envelope with the items' JSON spliced in.
  */
-export function splitBatch(
-  envelope: BatchEnvelope,
-  events: readonly UsageEventInput[],
+export function splitBatch<T>(
+  envelope: BatchEnvelope | object,
+  events: readonly T[],
   maxPayload: number,
   newBatchId: () => string,
+  field = 'events',
 ): BatchPart[] {
   const budget = maxPayload - HEADER_ALLOWANCE;
   const serialized = events.map((event) => JSON.stringify(event));
@@ -41,8 +43,8 @@ export function splitBatch(
     if (current && current.bytes + 1 + bytes + 2 > budget) close();
     if (!current) {
       const batchId = newBatchId();
-      // `events` last, so that the envelope's JSON ends with `"events":[]}` and the events go in between.
-      const head = JSON.stringify({ batchId, ...envelope, events: [] }).slice(0, -2);
+      // The items last, so that the envelope's JSON ends with `"<field>":[]}` and the items go in between.
+      const head = JSON.stringify({ batchId, ...envelope, [field]: [] }).slice(0, -2);
       current = { batchId, head, indexes: [], bytes: Buffer.byteLength(head) - 1 };
     }
     current.indexes.push(index);

@@ -17,6 +17,7 @@ import { UsageIngestController, UsageRecordsController } from './usage.controlle
 @Module({
   controllers: [UsageIngestController, UsageRecordsController, UsageImportController],
   providers: [UsageIngestService, UsageImportService],
+  exports: [UsageIngestService],
 })
 export class UsageModule implements OnModuleInit {
   constructor(

@@ -23,6 +23,9 @@ import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import { UsageProjectionRepository } from './read-models/usage-projection.repository';
 import { Repricer } from './repricing/repricer';
+import { TraceController } from './traces/trace.controller';
+import { TraceQueries } from './traces/trace.queries';
+import { TraceQueryRepository } from './traces/trace-query.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
@@ -37,7 +40,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController],
+  controllers: [CostController, PricingController, UsageImportController, TraceController],
   providers: [
     {
       provide: PriceBook,
@@ -58,6 +61,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     CostQueries,
     RecordedSpendRepository,
     RecordedSpendQueries,
+    TraceQueryRepository,
+    TraceQueries,
     UsageRecordingHandler,
     UsagePartitions,
     UsageProjectionRepository,

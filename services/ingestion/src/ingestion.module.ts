@@ -23,6 +23,8 @@ import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import { UsageProjectionRepository } from './read-models/usage-projection.repository';
 import { Repricer } from './repricing/repricer';
+import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
+import { TraceProjectionRepository } from './traces/trace-projection.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
@@ -61,6 +63,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     UsageRecordingHandler,
     UsagePartitions,
     UsageProjectionRepository,
+    TraceProjectionRepository,
+    { provide: SpanContentSink, useClass: DroppingSpanContentSink },
     IngestionProjection,
     {
       provide: Repricer,

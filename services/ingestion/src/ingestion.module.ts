@@ -24,6 +24,8 @@ import { ReadModelsWorker } from './read-models/read-models.worker';
 import { UsageProjectionRepository } from './read-models/usage-projection.repository';
 import { Repricer } from './repricing/repricer';
 import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
+import { SpanRecordingHandler } from './traces/span-recording.handler';
+import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
 import { TraceProjectionRepository } from './traces/trace-projection.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
@@ -91,6 +93,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     CatalogSeedWorker,
     ReadModelsWorker,
     UsageIngestConsumer,
+    SpanRecordingHandler,
+    SpansIngestConsumer,
     UsageImportRepository,
     UsageImportHandler,
     UsageImportObjects,
@@ -105,6 +109,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
       ReadModelsWorker,
       Repricer,
       UsageIngestConsumer,
+      SpansIngestConsumer,
       UsageImportWorker,
     ),
   ],

@@ -106,6 +106,7 @@ export class IngestionProjection {
       batchId: data.batchId,
       apiKeyId: data.apiKeyId,
       position: event.position,
+      recordedAt: event.recordedAt,
       imported: data.importId !== undefined,
       records,
       stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,

@@ -115,7 +115,7 @@ function spanErrors(span: unknown, at: string): FieldError[] {
   if (span.content !== undefined && !isObject(span.content)) fail('content', 'must be an object');
   // A string PostgreSQL refuses (in the ledger's jsonb or the read model's text) would fail every append of the batch.
   const { content: _content, ...stored } = span;
-  if (errors.length === 0 && !storable(stored)) fail('', 'holds text PostgreSQL cannot store');
+  if (errors.length === 0 && !storable(stored)) errors.push({ field: at, message: 'holds text PostgreSQL cannot store' });
   return errors;
 }
 

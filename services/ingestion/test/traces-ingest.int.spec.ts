@@ -2,6 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import {
   INGEST_SPANS_DEAD_LETTER_SUBJECT,
   ingestionStreams,
+  ingestionSubjects,
   type RecordedEvent,
   type SpansRecordedData,
   type TracesEvaluatedData,
@@ -287,6 +288,23 @@ describe('traces ingestion', () => {
 
     await h.publishSpans(spanBatch(tenant, [span(quiet)]));
     await until(async () => (await trace(tenant, quiet))!.evaluated_at === null, 'the trace pending again');
+  });
+
+  it('corrects the cost of a trace when its model calls are repriced', async () => {
+    const tenant = newTenant();
+    const id = traceId();
+    const call = usageEvent({ provider: 'acme', model: 'acme-trace-1', traceId: id, usage: { inputTokens: 1_000, outputTokens: 500 } });
+    await h.publish(usageBatch(tenant, [call]));
+    await until(async () => (await trace(tenant, id))?.unpriced === 1, 'the unpriced model call');
+    expect((await trace(tenant, id))!.cost).toBe('0.000000000000');
+
+    await h.request(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'acme-trace-1', rates: { input: '2', output: '6' } },
+      { organizationId: tenant.organizationId, actor: { type: 'user', id: 'admin-1' } },
+    );
+    await until(async () => (await trace(tenant, id))?.unpriced === 0, 'the repricing');
+    expect((await trace(tenant, id))!.cost).toBe('0.005000000000');
   });
 
   it('rebuilds the same traces from the event store, and applying every event twice changes nothing', async () => {

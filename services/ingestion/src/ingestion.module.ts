@@ -26,6 +26,10 @@ import { Repricer } from './repricing/repricer';
 import { TraceController } from './traces/trace.controller';
 import { TraceQueries } from './traces/trace.queries';
 import { TraceQueryRepository } from './traces/trace-query.repository';
+import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
+import { SpanRecordingHandler } from './traces/span-recording.handler';
+import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
+import { TraceProjectionRepository } from './traces/trace-projection.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
@@ -66,6 +70,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     UsageRecordingHandler,
     UsagePartitions,
     UsageProjectionRepository,
+    TraceProjectionRepository,
+    { provide: SpanContentSink, useClass: DroppingSpanContentSink },
     IngestionProjection,
     {
       provide: Repricer,
@@ -92,6 +98,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     CatalogSeedWorker,
     ReadModelsWorker,
     UsageIngestConsumer,
+    SpanRecordingHandler,
+    SpansIngestConsumer,
     UsageImportRepository,
     UsageImportHandler,
     UsageImportObjects,
@@ -106,6 +114,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
       ReadModelsWorker,
       Repricer,
       UsageIngestConsumer,
+      SpansIngestConsumer,
       UsageImportWorker,
     ),
   ],

@@ -1,5 +1,5 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
-import { INGEST_USAGE_SUBJECT, type UsageBatchAccepted } from '@llmlab/contracts';
+import { INGEST_SPANS_SUBJECT, INGEST_USAGE_SUBJECT, type SpanBatchAccepted, type UsageBatchAccepted } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { ingestionEnv } from '../src/ingestion.config';
 import { IngestionModule } from '../src/ingestion.module';
@@ -37,6 +37,11 @@ export class IngestionHarness extends ServiceHarness {
   /** Publishes a batch exactly as the gateway does: one message on INGEST, the batch id as Nats-Msg-Id. */
   publish(batch: UsageBatchAccepted | Record<string, unknown>, msgID = String(batch.batchId)): Promise<PubAck> {
     return jetstream(this.runtime.nats).publish(this.topology.subject(INGEST_USAGE_SUBJECT), JSON.stringify(batch), { msgID });
+  }
+
+  /** Publishes spans exactly as the OTLP intake does: one message on INGEST, the batch id as Nats-Msg-Id. */
+  publishSpans(batch: SpanBatchAccepted | Record<string, unknown>, msgID = String(batch.batchId)): Promise<PubAck> {
+    return jetstream(this.runtime.nats).publish(this.topology.subject(INGEST_SPANS_SUBJECT), JSON.stringify(batch), { msgID });
   }
 
   /** Waits until the projection has applied every ingestion event appended so far and the repricer is idle. */

@@ -157,7 +157,7 @@ describe('usage ingestion', () => {
     for (const part of parts) expect(Buffer.byteLength(JSON.stringify(part))).toBeLessThan(512 * 1024);
   });
 
-  it('forgets claims older than the dedup window, and keeps months partitioned ahead', async () => {
+  it('forgets event and span claims older than the dedup window, and keeps months partitioned ahead', async () => {
     const tenant = newTenant();
     await h.sql.query(
       `INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at, claimed_at)
@@ -167,6 +167,14 @@ describe('usage ingestion', () => {
     expect(await h.get(UsageMaintenance).pruneClaims(new Date())).toBeGreaterThanOrEqual(1);
     const { rows } = await h.sql.query('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1', [tenant.projectId]);
     expect(rows).toEqual([{ event_id: 'recent' }]);
+    await h.sql.query(
+      `INSERT INTO ingestion.usage_span_claims (project_id, trace_id, span_id, event_id, occurred_at, claimed_at)
+       VALUES ($1, 't', 'old', 'a', now(), now() - interval '41 days'), ($1, 't', 'recent', 'b', now(), now() - interval '39 days')`,
+      [tenant.projectId],
+    );
+    expect(await h.get(UsageMaintenance).pruneClaims(new Date())).toBeGreaterThanOrEqual(1);
+    const spans = await h.sql.query('SELECT span_id FROM ingestion.usage_span_claims WHERE project_id = $1', [tenant.projectId]);
+    expect(spans.rows).toEqual([{ span_id: 'recent' }]);
 
     const inTwoMonths = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 2, 1));
     const partition = `usage_records_${inTwoMonths.toISOString().slice(0, 7).replace('-', '_')}`;

@@ -3,6 +3,8 @@ import type {
   PriceOverrideRemovedData,
   PriceOverrideSetData,
   RecordedEvent,
+  SpansRecordedData,
+  TracesEvaluatedData,
   UsageRecordData,
   UsageRecordedData,
   UsageRepricedData,
@@ -11,6 +13,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
+import { TraceProjectionRepository } from '../traces/trace-projection.repository';
 import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
 import { UsagePartitions } from '../usage/usage-partitions';
 import { UsageImportRepository } from '../usage-imports/usage-import.repository';
@@ -20,7 +23,8 @@ const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
 
 /**
  * Projects the ingestion events, in order, into the read models: usage records and rollups (deduplicated by event
- * id per project), the catalog's current entries, and the repricing work a price change leaves behind. Each event
+ * id per project), traces and their spans and flags, the catalog's current entries, and the repricing work a price
+ * change leaves behind. Each event
  * commits with the projection checkpoint, so a redelivered event changes nothing.
  */
 @Injectable()
@@ -30,6 +34,7 @@ export class IngestionProjection {
     private readonly partitions: UsagePartitions,
     private readonly repository: UsageProjectionRepository,
     private readonly imports: UsageImportRepository,
+    private readonly traces: TraceProjectionRepository,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
@@ -75,8 +80,13 @@ export class IngestionProjection {
       case 'UsageImportCompleted':
       case 'UsageImportFailed':
         return this.imports.apply(tx, event);
+      case 'SpansRecorded':
+        await this.traces.recordSpans(tx, event as RecordedEvent<'SpansRecorded', SpansRecordedData>);
+        return;
+      case 'TracesEvaluated':
+        return this.traces.applyEvaluation(tx, event as RecordedEvent<'TracesEvaluated', TracesEvaluatedData>);
       default:
-        // Events of other kinds in the ingestion context (traces, later) belong to other projections.
+        // Every ingestion event has its case above; anything else in the context changes no read model here.
         return;
     }
   }
@@ -96,6 +106,7 @@ export class IngestionProjection {
       batchId: data.batchId,
       apiKeyId: data.apiKeyId,
       position: event.position,
+      recordedAt: event.recordedAt,
       imported: data.importId !== undefined,
       records,
       stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,

@@ -130,15 +130,22 @@ const RECORD_COLUMNS = [
 
 const INPUT_NAMES = RECORD_COLUMNS.map((c) => c.split(' ')[0]);
 
+/** What the records bring to their trace only (the usage records do not keep them). */
+const TRACE_COLUMNS = ['parent_span_id text', 'session_id text'];
+
 /**
  * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream;
  * an imported record must also not be in the records already, since its first copy's claim may have been pruned),
- * insert the records that won their claim, add them to every rollup, and queue them for repricing when they were
- * priced with prices older than the projection has seen. Everything commits with the projection checkpoint.
+ * then claim the spans of the records naming a trace and a span (a second record of the same model call, under
+ * another id, is a duplicate: docs/traces.md, "Counted once"), insert the records that won their claims, add them
+ * to every rollup, and queue them for repricing when they were priced with prices older than the projection has
+ * seen. The records of a trace add to it, and a record naming a span hangs a `usage` span under its parent when the
+ * trace has no span of that id yet (an OTLP span of that id takes the record's figures). Everything commits with
+ * the projection checkpoint.
  */
 const RECORD_USAGE_SQL = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_COLUMNS.join(', ')})
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${[...RECORD_COLUMNS, ...TRACE_COLUMNS].join(', ')})
 ),
 claimed AS (
   INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at)
@@ -149,11 +156,20 @@ claimed AS (
   ON CONFLICT DO NOTHING
   RETURNING event_id
 ),
+span_claimed AS (
+  INSERT INTO ingestion.usage_span_claims (project_id, trace_id, span_id, event_id, occurred_at)
+  SELECT $3::uuid, i.trace_id, i.span_id, i.event_id, i.occurred_at
+  FROM input i JOIN claimed c ON c.event_id = i.event_id
+  WHERE i.trace_id IS NOT NULL AND i.span_id IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING event_id
+),
 src AS (
   INSERT INTO ingestion.usage_records (organization_id, project_id, received_at, batch_id, api_key_id, recorded_position, ${INPUT_NAMES.join(', ')})
   SELECT $2::uuid, $3::uuid, $4::timestamptz, $5::uuid, $6::uuid, $7::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
   FROM input i JOIN claimed c ON c.event_id = i.event_id
-  RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags,
+  WHERE i.trace_id IS NULL OR i.span_id IS NULL OR i.event_id IN (SELECT event_id FROM span_claimed)
+  RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags, trace_id, span_id, status,
     1::bigint AS requests, (status = 'error')::int::bigint AS errors, (cost_status = 'unpriced')::int::bigint AS unpriced,
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
     coalesce(cost, 0) AS cost, latency_ms::bigint AS latency_ms
@@ -163,11 +179,64 @@ queued AS (
   INSERT INTO ingestion.reprice_queue (project_id, event_id, occurred_at, organization_id, catalog_revision, overrides_revision)
   SELECT project_id, event_id, occurred_at, organization_id, $9::bigint, $10::bigint FROM src WHERE $8::boolean
   ON CONFLICT DO NOTHING
+),
+calls AS (
+  SELECT s.*, s.occurred_at - s.latency_ms * interval '1 millisecond' AS started_at, i.parent_span_id, i.session_id
+  FROM src s JOIN input i ON i.event_id = s.event_id
+  WHERE s.trace_id IS NOT NULL
+),
+usage_spans AS (
+  INSERT INTO ingestion.trace_spans (project_id, trace_id, span_id, parent_span_id, name, kind, category, start_time, end_time,
+    status, source, provider, model, usage_event_id, input_tokens, tags, recorded_position)
+  SELECT project_id, trace_id, span_id, parent_span_id, 'chat ' || model, 'client', 'llm', started_at, occurred_at,
+    CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, 'usage', provider, model, event_id, input_tokens, tags, $7::bigint
+  FROM calls WHERE span_id IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING trace_id, status
+),
+otlp_spans AS (
+  UPDATE ingestion.trace_spans t SET usage_event_id = c.event_id, input_tokens = c.input_tokens, model = c.model, provider = c.provider
+  FROM calls c
+  WHERE t.project_id = c.project_id AND t.trace_id = c.trace_id AND t.span_id = c.span_id AND t.source = 'otlp'
+),
+new_spans AS (
+  SELECT trace_id, count(*)::int AS spans, count(*) FILTER (WHERE status = 'error')::int AS errors FROM usage_spans GROUP BY trace_id
+),
+traced AS (
+  INSERT INTO ingestion.traces AS t (organization_id, project_id, trace_id, started_at, ended_at, span_count, error_spans,
+    model_calls, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost, unpriced,
+    session_id, user_id, last_activity_at)
+  SELECT c.organization_id, c.project_id, c.trace_id, min(c.started_at), max(c.occurred_at),
+    coalesce(max(n.spans), 0), coalesce(max(n.errors), 0), count(*)::int,
+    sum(c.input_tokens), sum(c.output_tokens), sum(c.cached_input_tokens), sum(c.cache_write_tokens), sum(c.reasoning_tokens),
+    sum(c.cost), sum(c.unpriced)::int,
+    (array_agg(c.session_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.session_id IS NOT NULL))[1],
+    (array_agg(c.user_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.user_id IS NOT NULL))[1],
+    $12::timestamptz
+  FROM calls c LEFT JOIN new_spans n ON n.trace_id = c.trace_id
+  GROUP BY c.organization_id, c.project_id, c.trace_id
+  ON CONFLICT (project_id, trace_id) DO UPDATE SET
+    started_at = LEAST(t.started_at, EXCLUDED.started_at),
+    ended_at = GREATEST(t.ended_at, EXCLUDED.ended_at),
+    span_count = t.span_count + EXCLUDED.span_count,
+    error_spans = t.error_spans + EXCLUDED.error_spans,
+    model_calls = t.model_calls + EXCLUDED.model_calls,
+    input_tokens = t.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = t.output_tokens + EXCLUDED.output_tokens,
+    cached_input_tokens = t.cached_input_tokens + EXCLUDED.cached_input_tokens,
+    cache_write_tokens = t.cache_write_tokens + EXCLUDED.cache_write_tokens,
+    reasoning_tokens = t.reasoning_tokens + EXCLUDED.reasoning_tokens,
+    cost = t.cost + EXCLUDED.cost,
+    unpriced = t.unpriced + EXCLUDED.unpriced,
+    session_id = coalesce(t.session_id, EXCLUDED.session_id),
+    user_id = coalesce(t.user_id, EXCLUDED.user_id),
+    last_activity_at = GREATEST(t.last_activity_at, EXCLUDED.last_activity_at),
+    evaluated_at = NULL
 )
 SELECT count(*)::int AS recorded FROM src`;
 
 /**
- * Applies corrections: each record takes its new cost, and the rollups take the difference with its cost as the
+ * Applies corrections: each record takes its new cost, and the rollups and the record's trace take the difference with its cost as the
  * read model holds it (not as the event says it was), so a correction applied twice, or overtaken by another,
  * adds nothing.
  */
@@ -177,7 +246,7 @@ WITH input AS (
     AS c(event_id text, occurred_at timestamptz, cost numeric, cost_status text, price_entry_id text, price_origin text)
 ),
 old AS (
-  SELECT r.organization_id, r.project_id, r.occurred_at, r.event_id, r.provider, r.model, r.user_id, r.tags,
+  SELECT r.organization_id, r.project_id, r.occurred_at, r.event_id, r.provider, r.model, r.user_id, r.tags, r.trace_id,
     r.cost AS old_cost, r.cost_status AS old_status,
     i.cost AS new_cost, i.cost_status AS new_status, i.price_entry_id, i.price_origin
   FROM input i
@@ -193,7 +262,7 @@ updated AS (
   WHERE r.project_id = o.project_id AND r.occurred_at = o.occurred_at AND r.event_id = o.event_id
 ),
 src AS (
-  SELECT organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags,
+  SELECT organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags, trace_id,
     0::bigint AS requests, 0::bigint AS errors,
     ((new_status = 'unpriced')::int - (old_status = 'unpriced')::int)::bigint AS unpriced,
     0::bigint AS input_tokens, 0::bigint AS output_tokens, 0::bigint AS cached_input_tokens,
@@ -201,7 +270,13 @@ src AS (
     coalesce(new_cost, 0) - coalesce(old_cost, 0) AS cost, 0::bigint AS latency_ms
   FROM old
 ),
-${rollupCtes('src')}
+${rollupCtes('src')},
+traced AS (
+  UPDATE ingestion.traces t SET cost = t.cost + d.cost, unpriced = t.unpriced + d.unpriced
+  FROM (SELECT project_id, trace_id, sum(cost) AS cost, sum(unpriced)::int AS unpriced FROM src WHERE trace_id IS NOT NULL
+    GROUP BY project_id, trace_id) d
+  WHERE t.project_id = d.project_id AND t.trace_id = d.trace_id
+)
 SELECT count(*)::int AS corrected FROM old`;
 
 export interface PricingRevisions {
@@ -216,6 +291,8 @@ export interface RecordUsageArgs {
   batchId: string;
   apiKeyId: string | null;
   position: number;
+  /** The event's `recordedAt`: a trace's last activity, so that a rebuild writes the same rows. */
+  recordedAt: string;
   /** A backfill's records: compared with the records too, not only with the claims of the dedup window. */
   imported: boolean;
   records: readonly UsageRecordData[];
@@ -250,6 +327,7 @@ export class UsageProjectionRepository {
       args.revisions.catalog,
       args.revisions.overrides,
       args.imported,
+      args.recordedAt,
     ]);
     return result[0].recorded;
   }
@@ -330,6 +408,8 @@ function toRecordRow(record: UsageRecordData): Record<string, unknown> {
     user_id: record.userId ?? null,
     trace_id: record.traceId ?? null,
     span_id: record.spanId ?? null,
+    parent_span_id: record.parentSpanId ?? null,
+    session_id: record.sessionId ?? null,
     tags: record.tags,
     metadata: record.metadata,
     input_tokens: u.inputTokens,

@@ -12,9 +12,12 @@ export interface UsageMaintenanceOptions {
 /** Claims deleted per statement: short transactions, so pruning never holds up the projection for long. */
 const PRUNE_BATCH = 10_000;
 
+/** The claims that deduplicate usage: by event id, and by (trace, span) for the same model call under two ids. */
+const CLAIM_TABLES = ['usage_event_claims', 'usage_span_claims'] as const;
+
 /**
- * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, and event-id
- * claims older than the dedup window deleted. It runs once when it starts (before the consumers, so the months
+ * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, and event-id and
+ * span claims older than the dedup window deleted. It runs once when it starts (before the consumers, so the months
  * around now exist), then every `intervalMs`. Running it on several replicas at once is harmless.
  */
 export class UsageMaintenance implements BackgroundWorker {
@@ -52,24 +55,30 @@ export class UsageMaintenance implements BackgroundWorker {
       // Two months back: events may be 35 days old, and the previous month must exist when it is still written to.
       await this.partitions.ensureAround(this.pool, now, 2, this.options.monthsAhead);
       const pruned = await this.pruneClaims(now);
-      if (pruned > 0) this.logger.info({ pruned }, 'expired usage event claims deleted');
+      if (pruned > 0) this.logger.info({ pruned }, 'expired usage claims deleted');
     } catch (err) {
       this.logger.error({ err }, 'usage maintenance failed; next run retries');
     }
   }
 
-  /** Deletes claims older than the window: no copy of those events can be accepted any more (docs/ingestion.md). */
+  /**
+   * Deletes claims older than the window: no copy of those events, nor a second record of those spans, can be
+   * accepted any more (docs/ingestion.md, docs/traces.md).
+   */
   async pruneClaims(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - this.options.dedupWindowDays * 86_400_000);
     let total = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query(
-        `DELETE FROM ingestion.usage_event_claims WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM ingestion.usage_event_claims WHERE claimed_at < $1 LIMIT ${PRUNE_BATCH}))`,
-        [cutoff],
-      );
-      total += rowCount ?? 0;
-      if ((rowCount ?? 0) < PRUNE_BATCH) return total;
+    for (const table of CLAIM_TABLES) {
+      for (;;) {
+        const { rowCount } = await this.pool.query(
+          `DELETE FROM ingestion.${table} WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM ingestion.${table} WHERE claimed_at < $1 LIMIT ${PRUNE_BATCH}))`,
+          [cutoff],
+        );
+        total += rowCount ?? 0;
+        if ((rowCount ?? 0) < PRUNE_BATCH) break;
+      }
     }
+    return total;
   }
 }

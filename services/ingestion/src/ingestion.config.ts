@@ -32,6 +32,27 @@ export const ingestionEnv = {
   PARTITION_MONTHS_AHEAD: positiveInt(2),
   /** Where `ingestion.cmd.refresh-pricing` with `source: remote` fetches the genai-prices data. */
   PRICING_DATA_URL: z.string().url().default(REMOTE_DATA_JSON_URL),
+  /** How often the trace evaluator looks for traces that went idle (docs/traces.md, "Failure detection"). */
+  TRACE_EVALUATE_INTERVAL_MS: positiveInt(5_000),
+  /** A trace with no new span for this long is complete and its detectors run. */
+  TRACE_IDLE_MS: positiveInt(60_000),
+  /** Traces evaluated per transaction. */
+  TRACE_EVALUATE_BATCH: positiveInt(200),
+  /** retry_storm: calls of one model under one parent span, each within the window of the previous, one failed. */
+  TRACE_RETRY_MIN_CALLS: z.coerce.number().int().min(2).default(3),
+  TRACE_RETRY_WINDOW_MS: positiveInt(30_000),
+  /** tool_loop: calls of one tool with the same arguments in a trace. */
+  TRACE_TOOL_LOOP_MIN_CALLS: z.coerce.number().int().min(2).default(5),
+  /** timeout: a model call lasting longer than this. */
+  TRACE_MODEL_CALL_MAX_MS: positiveInt(120_000),
+  /** cost_outlier: above median + k·MAD and ratio × median of the same name's traces over the window. */
+  TRACE_COST_OUTLIER_MIN_SAMPLES: positiveInt(20),
+  TRACE_COST_OUTLIER_MAD_FACTOR: z.coerce.number().positive().default(5),
+  TRACE_COST_OUTLIER_MIN_RATIO: z.coerce.number().min(1).default(2),
+  TRACE_COST_OUTLIER_WINDOW_DAYS: positiveInt(14),
+  /** runaway_context: successive calls with strictly increasing input tokens, last/first at least the factor. */
+  TRACE_RUNAWAY_MIN_CALLS: z.coerce.number().int().min(2).default(5),
+  TRACE_RUNAWAY_GROWTH_FACTOR: z.coerce.number().min(1).default(3),
 };
 
 type IngestionEnv = { [K in keyof typeof ingestionEnv]: z.infer<(typeof ingestionEnv)[K]> };

@@ -28,7 +28,10 @@ import { TraceQueries } from './traces/trace.queries';
 import { TraceQueryRepository } from './traces/trace-query.repository';
 import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
 import { SpanRecordingHandler } from './traces/span-recording.handler';
+import { detectorThresholds } from './traces/detectors/detector-thresholds';
+import { TraceDetectorRegistry } from './traces/detectors/trace-detector.registry';
 import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
+import { TraceEvaluationWorker } from './traces/trace-evaluation.worker';
 import { TraceProjectionRepository } from './traces/trace-projection.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
@@ -80,6 +83,22 @@ import { UsageImporter } from './usage-imports/usage-importer';
         new Repricer(pool, store, priceBook, logger, config.REPRICE_INTERVAL_MS),
     },
     {
+      provide: TraceDetectorRegistry,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: IngestionConfig) => new TraceDetectorRegistry(detectorThresholds(config)),
+    },
+    {
+      provide: TraceEvaluationWorker,
+      inject: [PG_POOL, EVENT_STORE, TraceDetectorRegistry, LOGGER, SERVICE_CONFIG],
+      useFactory: (pool: Pool, store: EventStore, registry: TraceDetectorRegistry, logger: Logger, config: IngestionConfig) =>
+        new TraceEvaluationWorker(pool, store, registry, logger, {
+          intervalMs: config.TRACE_EVALUATE_INTERVAL_MS,
+          idleMs: config.TRACE_IDLE_MS,
+          batchSize: config.TRACE_EVALUATE_BATCH,
+          costWindowDays: config.TRACE_COST_OUTLIER_WINDOW_DAYS,
+        }),
+    },
+    {
       provide: UsageMaintenance,
       inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG],
       useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig) =>
@@ -115,6 +134,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
       Repricer,
       UsageIngestConsumer,
       SpansIngestConsumer,
+      TraceEvaluationWorker,
       UsageImportWorker,
     ),
   ],

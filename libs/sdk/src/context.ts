@@ -6,6 +6,10 @@ export interface LLMLabContext {
   userId?: string;
   traceId?: string;
   spanId?: string;
+  /** The span a call is a child of; set by `trace()`/`span()` for calls made inside them. */
+  parentSpanId?: string;
+  /** Groups traces of one conversation (`session.id`). */
+  sessionId?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -29,6 +33,8 @@ export function mergeContext(outer: LLMLabContext, inner: LLMLabContext): LLMLab
     userId: inner.userId ?? outer.userId,
     traceId: inner.traceId ?? outer.traceId,
     spanId: inner.spanId ?? outer.spanId,
+    parentSpanId: inner.parentSpanId ?? outer.parentSpanId,
+    sessionId: inner.sessionId ?? outer.sessionId,
     metadata: { ...outer.metadata, ...inner.metadata },
   };
 }

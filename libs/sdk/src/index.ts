@@ -1,4 +1,4 @@
-export { LLMLab, MAX_BATCH_SIZE, type LLMLabOptions, type LLMLabStats } from './llmlab.client';
+export { LLMLab, MAX_BATCH_SIZE, type LLMLabOptions, type LLMLabStats, type LLMLabSpanStats } from './llmlab.client';
 export { LLMLabError, type LLMLabErrorCode, type LLMLabErrorDetails } from './errors';
 export { withContext, type LLMLabContext } from './context';
 export type { InstrumentOptions } from './instrument/operation';
@@ -18,6 +18,10 @@ export {
   type UsageTransportResponse,
 } from './usage.transport';
 export { SDK_VERSION } from './version';
+export { span, traced, type SpanOptions, type TraceOptions } from './tracing/tracer';
+export type { SpanAttribute, TracedSpanCategory } from './tracing/active-span';
+export { FetchSpanTransport, type SpanTransport, type SpanTransportResponse } from './tracing/span.exporter';
+export type { OtlpTraceRequest, OtlpSpan, OtlpKeyValue, OtlpAnyValue } from './tracing/otlp.encoding';
 export {
   createApiClient,
   type ApiClient,

@@ -6,6 +6,10 @@ import type { InstrumentOptions } from './instrument/operation';
 import { isRetryableStatus, retryDelayMs, type RetryPolicy } from './retry.policy';
 import { buildEvent, type UsageEvent, type UsageEventInput } from './usage-event';
 import { FetchUsageTransport, type UsageTransport, type UsageTransportResponse } from './usage.transport';
+import { callContext } from './tracing/active-span';
+import { FetchSpanTransport, SpanExporter, type SpanTransport } from './tracing/span.exporter';
+import { startSpan, startTrace, tracedDecorator, type SpanOptions, type TraceOptions } from './tracing/tracer';
+import { SDK_VERSION } from './version';
 
 export interface LLMLabOptions {
   /** An LLMLab API key with the `ingest` scope; its project receives the events. */
@@ -36,6 +40,10 @@ export interface LLMLabOptions {
   defaultTags?: Record<string, string>;
   /** Replaces the built-in `fetch` transport (`apiKey` and `baseUrl` are then unused). */
   transport?: UsageTransport;
+  /** Resource `service.name` of the spans `trace()` and `span()` export. Default `unknown_service:node`. */
+  serviceName?: string;
+  /** Replaces the built-in `fetch` transport of spans to `POST /v1/otlp/v1/traces`. */
+  spanTransport?: SpanTransport;
 }
 
 export interface LLMLabStats {
@@ -50,6 +58,8 @@ export interface LLMLabStats {
   /** Never attempted or abandoned: queue overflow, invalid or oversized, recorded after shutdown, shutdown deadline. */
   dropped: number;
 }
+
+export type LLMLabSpanStats = Omit<LLMLabStats, 'inFlight'>;
 
 /** The ingest API's limit on events per request. */
 export const MAX_BATCH_SIZE = 1000;
@@ -88,6 +98,7 @@ export class LLMLab {
   private readonly onError: (error: LLMLabError) => void;
   private readonly defaultTags: Record<string, string>;
   private readonly sink: EventSink;
+  private readonly spans: SpanExporter;
   private readonly queue: Queued[] = [];
   private readonly counters = { sent: 0, failed: 0, dropped: 0 };
   private readonly stop = new AbortController();
@@ -112,6 +123,19 @@ export class LLMLab {
       submit: (input, context) => this.submit(input, context),
       report: (error) => this.report(error),
     };
+    this.spans = new SpanExporter(
+      options.spanTransport ?? new FetchSpanTransport({ apiKey: options.apiKey, baseUrl: options.baseUrl }),
+      { serviceName: options.serviceName ?? 'unknown_service:node', scopeName: '@llmlab/sdk', scopeVersion: SDK_VERSION },
+      {
+        flushIntervalMs: this.settings.flushIntervalMs,
+        maxBatchSize: this.settings.maxBatchSize,
+        maxQueueSize: this.settings.maxQueueSize,
+        retry: this.settings.retry,
+        requestTimeoutMs: this.settings.requestTimeoutMs,
+      },
+      (error) => this.report(error),
+      this.stop.signal,
+    );
     this.timer = setInterval(() => {
       if (this.queue.length > 0 && this.pendingDrains === 0) void this.scheduleDrain();
     }, this.settings.flushIntervalMs);
@@ -125,7 +149,26 @@ export class LLMLab {
 
   /** Queues one event. Never throws; an event that cannot be queued is reported to `onError`. */
   record(event: UsageEventInput): void {
-    this.submit(event, currentContext());
+    this.submit(event, callContext(currentContext()));
+  }
+
+  /**
+   * Runs `fn` as the root span of a new trace and returns what it returns (a promise settles the span when it
+   * settles). Model calls of `instrument()`ed clients and `span()`s inside it nest under it. A throw or
+   * rejection marks the span failed and reaches the caller unchanged.
+   */
+  trace<R>(name: string, fn: () => R, options?: TraceOptions): R {
+    return startTrace(this.spans, name, fn, options);
+  }
+
+  /** Runs `fn` in a child of the current span; outside any trace, as the root of a new one. */
+  span<R>(name: string, fn: () => R, options?: SpanOptions): R {
+    return startSpan(name, fn, options, this.spans);
+  }
+
+  /** A method decorator: every call runs in `span(name ?? 'Class.method', ...)`. */
+  traced(name?: string, options?: SpanOptions) {
+    return tracedDecorator((spanName, fn, spanOptions) => this.span(spanName, fn, spanOptions), name, options);
   }
 
   /**
@@ -134,9 +177,10 @@ export class LLMLab {
    */
   flush(): Promise<void> {
     this.awaitedFlushes++;
-    return this.scheduleDrain().finally(() => {
+    const usage = this.scheduleDrain().finally(() => {
       this.awaitedFlushes--;
     });
+    return Promise.all([usage, this.spans.flush()]).then(() => undefined);
   }
 
   /**
@@ -158,6 +202,11 @@ export class LLMLab {
 
   getStats(): LLMLabStats {
     return { queued: this.queue.length, inFlight: this.inFlight, ...this.counters };
+  }
+
+  /** The same counts for the spans of `trace()` and `span()`. */
+  getSpanStats(): LLMLabSpanStats {
+    return { queued: this.spans.queued, ...this.spans.counters };
   }
 
   private submit(input: UsageEventInput, context: LLMLabContext): void {
@@ -342,7 +391,7 @@ export class LLMLab {
     this.closed = true;
     clearInterval(this.timer);
     if (this.exitHook) process.off('beforeExit', this.exitHook);
-    const drained = this.flush();
+    const drained = Promise.all([this.flush(), this.spans.close()]);
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       drained.then(() => false),

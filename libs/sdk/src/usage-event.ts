@@ -41,6 +41,8 @@ export interface UsageEvent {
   userId?: string;
   traceId?: string;
   spanId?: string;
+  parentSpanId?: string;
+  sessionId?: string;
   tags: Record<string, string>;
   metadata: Record<string, unknown>;
   cost?: Cost;
@@ -59,6 +61,9 @@ export interface UsageEventInput {
   userId?: string;
   traceId?: string;
   spanId?: string;
+  /** Only with `traceId` and `spanId`: the span this call is a child of. */
+  parentSpanId?: string;
+  sessionId?: string;
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
   cost?: Cost;
@@ -101,6 +106,8 @@ export function buildEvent(input: UsageEventInput, context: LLMLabContext, defau
     userId: input.userId ?? context.userId,
     traceId: input.traceId ?? context.traceId,
     spanId: input.spanId ?? context.spanId,
+    parentSpanId: input.parentSpanId ?? context.parentSpanId,
+    sessionId: input.sessionId ?? context.sessionId,
     tags: { ...defaultTags, ...context.tags, ...input.tags },
     metadata: { ...context.metadata, ...input.metadata },
     cost: input.cost,

@@ -1,5 +1,6 @@
 import { currentContext, type LLMLabContext } from '../context';
 import { LLMLabError } from '../errors';
+import { callContext as traceCallContext } from '../tracing/active-span';
 import type { EventSink } from '../event-sink';
 import { anthropicOperations } from './anthropic.operations';
 import { InstrumentedCall } from './instrumented-call';
@@ -82,12 +83,15 @@ function begin(params: unknown, spec: OperationSpec, sink: EventSink, options: I
     // Arguments the client itself will refuse are left for it to refuse.
     if (!request) return undefined;
     const prepared = spec.prepare?.(request, options) ?? { params: request, hideUsageChunk: false };
-    const context = currentContext();
+    // Inside a trace the call is a child of the current span (its own span id, the trace's session and user).
+    const context = traceCallContext(currentContext());
     const callContext: LLMLabContext = {
       tags: { ...options.tags, ...context.tags },
       userId: context.userId ?? spec.requestUserId?.(request) ?? options.userId,
       traceId: context.traceId,
       spanId: context.spanId,
+      parentSpanId: context.parentSpanId,
+      sessionId: context.sessionId,
       metadata: { ...options.metadata, ...context.metadata },
     };
     const stream = request.stream === true;

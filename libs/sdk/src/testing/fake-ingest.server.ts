@@ -1,3 +1,4 @@
+import type { OtlpTraceRequest } from '../tracing/otlp.encoding';
 import type { UsageEvent } from '../usage-event';
 import { sendJson, startServer, type TestServer } from './http-server';
 
@@ -23,6 +24,8 @@ export interface ReceivedBatch {
  */
 export interface FakeIngest extends TestServer {
   received: ReceivedBatch[];
+  /** OTLP/JSON requests to `POST /v1/otlp/v1/traces`, each answered 200 with an empty partial success. */
+  traces: { authorization: string | undefined; body: OtlpTraceRequest }[];
   /** Events accepted once each, in arrival order. */
   accepted: UsageEvent[];
   replyNext(...replies: IngestReply[]): void;
@@ -32,11 +35,17 @@ export interface FakeIngest extends TestServer {
 
 export async function startFakeIngest(): Promise<FakeIngest> {
   const received: ReceivedBatch[] = [];
+  const traces: FakeIngest['traces'] = [];
   const accepted: UsageEvent[] = [];
   const seen = new Set<string>();
   const replies: IngestReply[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const server = await startServer(async (request, response, self) => {
+    if (request.method === 'POST' && request.url === '/v1/otlp/v1/traces') {
+      traces.push({ authorization: request.headers.authorization, body: request.body as OtlpTraceRequest });
+      sendJson(response, 200, {});
+      return;
+    }
     const events = ((request.body as { events?: UsageEvent[] } | undefined)?.events ?? []) as UsageEvent[];
     const reply = replies.shift();
     const batch: ReceivedBatch = {
@@ -74,6 +83,7 @@ export async function startFakeIngest(): Promise<FakeIngest> {
   return {
     ...server,
     received,
+    traces,
     accepted,
     replyNext: (...next) => replies.push(...next),
     waitForAccepted: (count, timeoutMs = 5_000) =>

@@ -50,6 +50,13 @@ export interface CostSummary {
   current: CostTotals;
   /** The period of the same length just before `from`. */
   previous: CostTotals & CostRange;
+  /** The traces that started in the range; `flagged`: those a detector flagged (docs/traces.md, "Queries"). */
+  traces: TraceCounts;
+}
+
+export interface TraceCounts {
+  total: number;
+  flagged: number;
 }
 
 /** `trace`: by the root span name of the traces the records belong to (`null`: records in no named trace). */

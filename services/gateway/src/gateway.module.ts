@@ -18,6 +18,7 @@ import { ServiceClient } from './messaging/service-client';
 import { PricingModule } from './pricing/pricing.module';
 import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
+import { TracesModule } from './traces/traces.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
 
@@ -41,6 +42,7 @@ export class GatewayModule {
         IdentityModule.forRoot(deps),
         AuthRoutesModule,
         UsageModule,
+        TracesModule,
         CostsModule,
         PricingModule,
         AlertsRoutesModule,

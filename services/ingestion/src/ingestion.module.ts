@@ -27,6 +27,9 @@ import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.
 import { SpanRecordingHandler } from './traces/span-recording.handler';
 import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
 import { TraceProjectionRepository } from './traces/trace-projection.repository';
+import { TraceController } from './traces/trace.controller';
+import { TraceQueries } from './traces/trace.queries';
+import { TraceQueryRepository } from './traces/trace-query.repository';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
@@ -41,7 +44,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController],
+  controllers: [CostController, PricingController, UsageImportController, TraceController],
   providers: [
     {
       provide: PriceBook,
@@ -62,6 +65,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     CostQueries,
     RecordedSpendRepository,
     RecordedSpendQueries,
+    TraceQueryRepository,
+    TraceQueries,
     UsageRecordingHandler,
     UsagePartitions,
     UsageProjectionRepository,

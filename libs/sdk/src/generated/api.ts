@@ -510,6 +510,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's traces, newest first, with cursor pagination
+         * @description Traces that started in `[from, to)`, the 7 days before now by default. One row per trace: root name, start, duration, spans, model calls, tokens, cost, status and flags.
+         */
+        get: operations["listTraces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A trace: its span tree with timing, model calls, cost per span and per subtree, errors and flags
+         * @description Spans in tree order (depth first, siblings by start); a span whose parent never arrived is at depth 0.
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's sessions: its traces grouped by session id, with cost
+         * @description Sessions with a trace that started in `[from, to)` (the 7 days before now by default), counted over those traces; by their latest trace's start, newest first.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A session: every trace of the project carrying its id, oldest first, with the totals */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/projects/{projectId}/costs/summary": {
         parameters: {
             query?: never;
@@ -1732,15 +1809,6 @@ export interface components {
             /** Format: date-time */
             completedAt: string | null;
         };
-        MoneyDto: {
-            /**
-             * @description A decimal string, never a float.
-             * @example 12.345678901234
-             */
-            amount: string;
-            /** @enum {string} */
-            currency: "USD";
-        };
         TokenTotalsDto: {
             /** @description Every input token, cached ones included. */
             input: number;
@@ -1754,6 +1822,192 @@ export interface components {
             reasoning: number;
             /** @description input + output. */
             total: number;
+        };
+        MoneyDto: {
+            /**
+             * @description A decimal string, never a float.
+             * @example 12.345678901234
+             */
+            amount: string;
+            /** @enum {string} */
+            currency: "USD";
+        };
+        TraceSummaryDto: {
+            /**
+             * @description 32 lowercase hex characters.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            traceId: string;
+            /** @description The root span's name; null until the root span arrived. */
+            name: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            durationMs: number;
+            spanCount: number;
+            /** @description Spans and usage events that are model calls. */
+            modelCalls: number;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            /** @description Priced and explicit costs of the trace's model calls. */
+            cost: components["schemas"]["MoneyDto"];
+            /** @description Model calls without a price. */
+            unpriced: number;
+            /** @enum {string} */
+            status: "ok" | "error";
+            flags: ("error" | "retry_storm" | "tool_loop" | "timeout" | "cost_outlier" | "runaway_context")[];
+            sessionId: string | null;
+            userId: string | null;
+            /** @description The trace had no new span for the idle time and its detectors ran. */
+            complete: boolean;
+        };
+        TracesPageDto: {
+            /** @description Newest first. */
+            data: components["schemas"]["TraceSummaryDto"][];
+            /** @description Pass as cursor for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        SpanUsageDto: {
+            usageEventId: string;
+            provider: string;
+            model: string;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            /** @description null when unpriced. */
+            cost: components["schemas"]["MoneyDto"] | null;
+            /** @enum {string} */
+            costStatus: "priced" | "unpriced" | "override";
+            /** @description The catalog or override entry that priced it. */
+            priceEntryId: string | null;
+        };
+        SpanEventDto: {
+            name: string;
+            /** Format: date-time */
+            time: string;
+            attributes: {
+                [key: string]: unknown;
+            };
+        };
+        SpanContentDto: {
+            input: string | null;
+            output: string | null;
+            /** @description Either text was cut to the size limit. */
+            truncated: boolean;
+        };
+        TraceSpanDto: {
+            /** @description 16 lowercase hex characters. */
+            spanId: string;
+            parentSpanId: string | null;
+            /** @description Depth in the tree; the root, and an orphan whose parent never arrived, at 0. */
+            depth: number;
+            name: string;
+            /** @enum {string} */
+            kind: "internal" | "server" | "client" | "producer" | "consumer";
+            /** @enum {string} */
+            category: "llm" | "embedding" | "tool" | "agent" | "retrieval" | "http" | "other";
+            /** Format: date-time */
+            startTime: string;
+            /** Format: date-time */
+            endTime: string;
+            /** @description From the trace's start. */
+            offsetMs: number;
+            durationMs: number;
+            /** @enum {string} */
+            status: "unset" | "ok" | "error";
+            statusMessage: string | null;
+            serviceName: string | null;
+            /** @description `gen_ai.operation.name`. */
+            operation: string | null;
+            /** @description `gen_ai.tool.name`. */
+            toolName: string | null;
+            /** @description The span's model call, counted once. */
+            usage: components["schemas"]["SpanUsageDto"] | null;
+            /** @description This span's model call's cost (zero without one). */
+            cost: components["schemas"]["MoneyDto"];
+            /** @description This span's and every descendant's. */
+            subtreeCost: components["schemas"]["MoneyDto"];
+            /** @description Bounded. */
+            attributes: {
+                [key: string]: unknown;
+            };
+            events: components["schemas"]["SpanEventDto"][];
+            /** @description The flags that name this span. */
+            flags: ("error" | "retry_storm" | "tool_loop" | "timeout" | "cost_outlier" | "runaway_context")[];
+            /** @description Only when content capture stored some for this span. */
+            content: components["schemas"]["SpanContentDto"] | null;
+        };
+        TraceFlagDto: {
+            /** @enum {string} */
+            type: "error" | "retry_storm" | "tool_loop" | "timeout" | "cost_outlier" | "runaway_context";
+            /** @description The spans involved, in start order. */
+            spanIds: string[];
+            /** @description What happened, with the figures. */
+            summary: string;
+            /** @description The figures and thresholds the detector used. */
+            figures: {
+                [key: string]: unknown;
+            };
+        };
+        TraceViewDto: {
+            /**
+             * @description 32 lowercase hex characters.
+             * @example 4bf92f3577b34da6a3ce929d0e0e4736
+             */
+            traceId: string;
+            /** @description The root span's name; null until the root span arrived. */
+            name: string | null;
+            /** Format: date-time */
+            startedAt: string;
+            durationMs: number;
+            spanCount: number;
+            /** @description Spans and usage events that are model calls. */
+            modelCalls: number;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            /** @description Priced and explicit costs of the trace's model calls. */
+            cost: components["schemas"]["MoneyDto"];
+            /** @description Model calls without a price. */
+            unpriced: number;
+            /** @enum {string} */
+            status: "ok" | "error";
+            flags: ("error" | "retry_storm" | "tool_loop" | "timeout" | "cost_outlier" | "runaway_context")[];
+            sessionId: string | null;
+            userId: string | null;
+            /** @description The trace had no new span for the idle time and its detectors ran. */
+            complete: boolean;
+            /** @description Tree order: depth first, siblings by start time. */
+            spans: components["schemas"]["TraceSpanDto"][];
+            flagDetails: components["schemas"]["TraceFlagDto"][];
+        };
+        SessionSummaryDto: {
+            sessionId: string;
+            userId: string | null;
+            traces: number;
+            flaggedTraces: number;
+            /** Format: date-time */
+            firstStartedAt: string;
+            /** Format: date-time */
+            lastEndedAt: string;
+            modelCalls: number;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            cost: components["schemas"]["MoneyDto"];
+        };
+        SessionsPageDto: {
+            /** @description By their latest trace's start, newest first. */
+            data: components["schemas"]["SessionSummaryDto"][];
+            /** @description Pass as cursor for the next page; null on the last. */
+            nextCursor: string | null;
+        };
+        SessionViewDto: {
+            sessionId: string;
+            userId: string | null;
+            traces: number;
+            flaggedTraces: number;
+            /** Format: date-time */
+            firstStartedAt: string;
+            /** Format: date-time */
+            lastEndedAt: string;
+            modelCalls: number;
+            tokens: components["schemas"]["TokenTotalsDto"];
+            cost: components["schemas"]["MoneyDto"];
+            /** @description Oldest first, at most 500. */
+            traceList: components["schemas"]["TraceSummaryDto"][];
         };
         CostTotalsDto: {
             /** @description Priced and explicit costs; unpriced records add nothing and are counted in `unpriced`. */
@@ -1779,6 +2033,11 @@ export interface components {
             /** Format: date-time */
             to: string;
         };
+        TraceCountsDto: {
+            total: number;
+            /** @description Traces a detector flagged (their latest evaluation). */
+            flagged: number;
+        };
         CostSummaryDto: {
             /** Format: date-time */
             from: string;
@@ -1787,6 +2046,8 @@ export interface components {
             current: components["schemas"]["CostTotalsDto"];
             /** @description The period of the same length just before `from`. */
             previous: components["schemas"]["PreviousPeriodDto"];
+            /** @description The traces that started in the range. */
+            traces: components["schemas"]["TraceCountsDto"];
         };
         CostBreakdownRowDto: {
             /** @description Priced and explicit costs; unpriced records add nothing and are counted in `unpriced`. */
@@ -1797,7 +2058,7 @@ export interface components {
             /** @description Records no price covers yet: repriced when one arrives. */
             unpriced: number;
             tokens: components["schemas"]["TokenTotalsDto"];
-            /** @description The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user. */
+            /** @description The group: provider, model, project id, user id, tag value, root span name of the trace, or the start of the day or hour (UTC). null: records without a user, or in no named trace. */
             key: string | null;
             /**
              * @description With `splitBy`: the value of the second dimension.
@@ -5970,6 +6231,374 @@ export interface operations {
             };
         };
     };
+    listTraces: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 7 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+                /** @description error: a span of the trace failed. */
+                status?: "ok" | "error";
+                /** @description Only traces a detector flagged so. */
+                flag?: "error" | "retry_storm" | "tool_loop" | "timeout" | "cost_outlier" | "runaway_context";
+                /** @description Only this end user. */
+                userId?: string;
+                /** @description Only this session. */
+                sessionId?: string;
+                /** @description `key:value`: traces with a span or model call tagged so. */
+                tag?: string;
+                /** @description A decimal string: traces that cost at least this (USD). */
+                minCost?: string;
+                /** @description The root span name, exact. */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TracesPageDto"];
+                };
+            };
+            /** @description Invalid range, filter, cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 32 lowercase hex characters, as OTLP/JSON spells it. */
+                traceId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceViewDto"];
+                };
+            };
+            /** @description The trace id is not 32 hex characters */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such trace in the project */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 7 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+                /** @description Only this end user. */
+                userId?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsPageDto"];
+                };
+            };
+            /** @description Invalid range, filter, cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description As sent (`session.id` of a span, or `sessionId` of a usage event). */
+                sessionId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionViewDto"];
+                };
+            };
+            /** @description The session id is empty or too long */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No trace of the project carries that session id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProjectCostSummary: {
         parameters: {
             query?: {
@@ -6073,7 +6702,7 @@ export interface operations {
                 limit?: number;
                 /** @description Split each group by this too (e.g. groupBy=day&splitBy=model for a stacked chart): one row per pair. */
                 splitBy?: "provider" | "model";
-                /** @description provider, model, day, hour, user or tag:<name>. */
+                /** @description provider, model, day, hour, user, trace or tag:<name>. trace: the records of the range by the root span name of their trace; the null row holds the records in no trace, or in one whose root span has not arrived, so that the rows add up to the summary. Summed from the records. */
                 groupBy: string;
             };
             header?: never;
@@ -6259,7 +6888,7 @@ export interface operations {
                 limit?: number;
                 /** @description Split each group by this too (e.g. groupBy=day&splitBy=project for a stacked chart): one row per pair. */
                 splitBy?: "provider" | "model" | "project";
-                /** @description project, provider, model, day, hour, user or tag:<name>. */
+                /** @description project, provider, model, day, hour, user, trace or tag:<name>. trace: the records of the range by the root span name of their trace; the null row holds the records in no trace, or in one whose root span has not arrived, so that the rows add up to the summary. Summed from the records. */
                 groupBy: string;
             };
             header?: never;

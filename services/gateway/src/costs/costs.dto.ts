@@ -34,11 +34,17 @@ export class PreviousPeriodDto extends CostTotalsDto {
   @ApiProperty({ format: 'date-time' }) to!: string;
 }
 
+export class TraceCountsDto {
+  @ApiProperty() total!: number;
+  @ApiProperty({ description: 'Traces a detector flagged (their latest evaluation).' }) flagged!: number;
+}
+
 export class CostSummaryDto {
   @ApiProperty({ format: 'date-time' }) from!: string;
   @ApiProperty({ format: 'date-time' }) to!: string;
   @ApiProperty({ type: CostTotalsDto }) current!: CostTotalsDto;
   @ApiProperty({ type: PreviousPeriodDto, description: 'The period of the same length just before `from`.' }) previous!: PreviousPeriodDto;
+  @ApiProperty({ type: TraceCountsDto, description: 'The traces that started in the range.' }) traces!: TraceCountsDto;
 }
 
 export class CostBreakdownRowDto extends CostTotalsDto {
@@ -46,7 +52,8 @@ export class CostBreakdownRowDto extends CostTotalsDto {
     type: String,
     nullable: true,
     description:
-      'The group: provider, model, project id, user id, tag value, or the start of the day or hour (UTC). null: records without a user.',
+      'The group: provider, model, project id, user id, tag value, root span name of the trace, or the start of the day or hour (UTC). ' +
+      'null: records without a user, or in no named trace.',
   })
   key!: string | null;
 
@@ -66,6 +73,9 @@ export class CostBreakdownDto {
 export class CostSummaryQueryDto extends DateRangeQueryDto {}
 
 const TAG_GROUP = 'tag:[^\\u0000-\\u001f]{1,64}';
+const TRACE_GROUP =
+  'trace: the records of the range by the root span name of their trace; the null row holds the records in no ' +
+  'trace, or in one whose root span has not arrived, so that the rows add up to the summary. Summed from the records.';
 
 /** The second dimension and the filters both breakdowns take. */
 class BreakdownRefinementsDto extends DateRangeQueryDto {
@@ -93,11 +103,11 @@ export class ProjectCostBreakdownQueryDto extends WithLimit(BreakdownRefinements
 
   @ApiProperty({
     example: 'model',
-    pattern: `^(provider|model|day|hour|user|${TAG_GROUP})$`,
-    description: 'provider, model, day, hour, user or tag:<name>.',
+    pattern: `^(provider|model|day|hour|user|trace|${TAG_GROUP})$`,
+    description: `provider, model, day, hour, user, trace or tag:<name>. ${TRACE_GROUP}`,
   })
-  @Matches(new RegExp(`^(provider|model|day|hour|user|${TAG_GROUP})$`), {
-    message: 'must be provider, model, day, hour, user or tag:<name>',
+  @Matches(new RegExp(`^(provider|model|day|hour|user|trace|${TAG_GROUP})$`), {
+    message: 'must be provider, model, day, hour, user, trace or tag:<name>',
   })
   groupBy!: string;
 }
@@ -113,11 +123,11 @@ export class OrganizationCostBreakdownQueryDto extends WithLimit(BreakdownRefine
 
   @ApiProperty({
     example: 'project',
-    pattern: `^(project|provider|model|day|hour|user|${TAG_GROUP})$`,
-    description: 'project, provider, model, day, hour, user or tag:<name>.',
+    pattern: `^(project|provider|model|day|hour|user|trace|${TAG_GROUP})$`,
+    description: `project, provider, model, day, hour, user, trace or tag:<name>. ${TRACE_GROUP}`,
   })
-  @Matches(new RegExp(`^(project|provider|model|day|hour|user|${TAG_GROUP})$`), {
-    message: 'must be project, provider, model, day, hour, user or tag:<name>',
+  @Matches(new RegExp(`^(project|provider|model|day|hour|user|trace|${TAG_GROUP})$`), {
+    message: 'must be project, provider, model, day, hour, user, trace or tag:<name>',
   })
   groupBy!: string;
 }

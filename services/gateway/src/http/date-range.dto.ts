@@ -60,9 +60,16 @@ export class DateRangeQueryDto {
   to?: string;
 }
 
-/** The range a query asked for, with its defaults filled in, as RFC 3339 strings for the ingestion subjects. */
-export function resolveRange(query: { from?: string; to?: string }, now = Date.now()): { from: string; to: string } {
+/**
+ * The range a query asked for, with its defaults filled in (`days` before `to` when `from` is absent), as RFC 3339
+ * strings for the ingestion subjects.
+ */
+export function resolveRange(
+  query: { from?: string; to?: string },
+  now = Date.now(),
+  days = DEFAULT_RANGE_DAYS,
+): { from: string; to: string } {
   const to = query.to !== undefined ? parseRfc3339(query.to)! : now;
-  const from = query.from !== undefined ? parseRfc3339(query.from)! : to - DEFAULT_RANGE_DAYS * 86_400_000;
+  const from = query.from !== undefined ? parseRfc3339(query.from)! : to - days * 86_400_000;
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }

@@ -74,6 +74,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('projects', 'Projects of an organization; DELETE archives')
     .addTag('api-keys', 'Project API keys with scopes (ingest, read, admin), expiry and revocation')
     .addTag('usage', 'Usage events in (idempotent, durable on 202) and usage records out (list, streamed export)')
+    .addTag('traces', 'Traces and sessions of a project: span trees with cost per span and subtree, failure flags')
     .addTag('costs', 'What a project or an organization spent: summaries and breakdowns, amounts as decimal strings')
     .addTag('pricing', 'The effective-dated price catalog (genai-prices), organization prices, catalog refreshes')
     .addTag('budgets', 'Budgets of the organization, a project, a tag value or an end user, with live spend and forecast')

@@ -19,7 +19,7 @@ import { CostRepository, isProjectScope } from './cost.repository';
 import { decodeUsageCursor, encodeUsageCursor } from './usage-cursor';
 import { UsageRecordRepository } from './usage-record.repository';
 
-const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project'];
+const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project', 'trace'];
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 /** Half of NATS' default `max_payload`: room for the reply envelope and the rest of the page. */
@@ -42,12 +42,17 @@ export class CostQueries {
     const range = checkRange(request, errors);
     if (errors.length > 0) throw validationFailed(errors);
     const previous = previousPeriod(range.from, range.to);
-    const [current, before] = await Promise.all([this.costs.totals(scope, range), this.costs.totals(scope, previous)]);
+    const [current, before, traces] = await Promise.all([
+      this.costs.totals(scope, range),
+      this.costs.totals(scope, previous),
+      this.costs.traceCounts(scope, range),
+    ]);
     return {
       from: range.from.toISOString(),
       to: range.to.toISOString(),
       current,
       previous: { ...before, from: previous.from.toISOString(), to: previous.to.toISOString() },
+      traces,
     };
   }
 

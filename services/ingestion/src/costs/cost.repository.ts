@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals } from '@llmlab/contracts';
+import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals, TraceCounts } from '@llmlab/contracts';
 import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
@@ -62,6 +62,19 @@ export class CostRepository {
       key: { day: 'NULL::text', hour: 'NULL::text', records: 'NULL::text' },
     });
     return toTotals(row);
+  }
+
+  /** The traces that started in the range, and those whose latest evaluation flagged them. */
+  async traceCounts(scope: OrganizationScope, range: Interval): Promise<TraceCounts> {
+    const params: unknown[] = [scope.organizationId, range.from, range.to];
+    const project = isProjectScope(scope) ? `AND project_id = $${params.push(scope.projectId)}::uuid` : '';
+    const { rows } = await this.pool.query<{ total: string; flagged: string }>(
+      `SELECT count(*)::text AS total, count(*) FILTER (WHERE cardinality(flags) > 0)::text AS flagged
+       FROM ingestion.traces
+       WHERE organization_id = $1::uuid ${project} AND started_at >= $2::timestamptz AND started_at < $3::timestamptz`,
+      params,
+    );
+    return { total: Number(rows[0].total), flagged: Number(rows[0].flagged) };
   }
 
   async breakdown(
@@ -143,6 +156,16 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
         grains: ['hour'],
         tables: MAIN_TABLES,
         key: { hour: isoOf('bucket'), records: isoOf(`date_trunc('hour', occurred_at, 'UTC')`) },
+      };
+    // The records alone (no rollup knows traces), each by the root span name of its trace in the same project: a
+    // record in no trace, or in one whose root has not arrived, is in the null row, so the rows add up to the total.
+    case 'trace':
+      return {
+        grains: [],
+        tables: {},
+        key: {
+          records: `(SELECT t.name FROM ingestion.traces t WHERE t.project_id = usage_records.project_id AND t.trace_id = usage_records.trace_id)`,
+        },
       };
     case 'user':
       return { grains: ['day'], tables: { day: 'usage_rollups_daily_users' }, key: { day: "nullif(user_id, '')", records: 'user_id' } };

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore } from '@llmlab/event-store';
-import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
+import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { CostController } from './costs/cost.controller';
 import { CostQueries } from './costs/cost.queries';
 import { CostRepository } from './costs/cost.repository';
@@ -23,7 +24,12 @@ import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import { UsageProjectionRepository } from './read-models/usage-projection.repository';
 import { Repricer } from './repricing/repricer';
-import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
+import { TraceSettingsCache } from './trace-settings/trace-settings.cache';
+import { TraceSettingsController } from './trace-settings/trace-settings.controller';
+import { TraceSettingsHandler } from './trace-settings/trace-settings.handler';
+import { SpanContentErasure } from './traces/span-content.erasure';
+import { SpanContentSink } from './traces/span-content.sink';
+import { CONTENT_KEYS, SpanContentStore } from './traces/span-content.store';
 import { SpanRecordingHandler } from './traces/span-recording.handler';
 import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
 import { TraceProjectionRepository } from './traces/trace-projection.repository';
@@ -44,7 +50,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController, TraceController],
+  controllers: [CostController, PricingController, UsageImportController, TraceController, TraceSettingsController],
   providers: [
     {
       provide: PriceBook,
@@ -71,7 +77,17 @@ import { UsageImporter } from './usage-imports/usage-importer';
     UsagePartitions,
     UsageProjectionRepository,
     TraceProjectionRepository,
-    { provide: SpanContentSink, useClass: DroppingSpanContentSink },
+    masterKeyProvider,
+    {
+      provide: CONTENT_KEYS,
+      inject: [PG_POOL, MasterKeyRing],
+      useFactory: (pool: Pool, ring: MasterKeyRing) => new SubjectKeyStore(pool, ring, 'ingestion.content_keys'),
+    },
+    TraceSettingsCache,
+    TraceSettingsHandler,
+    SpanContentStore,
+    { provide: SpanContentSink, useExisting: SpanContentStore },
+    SpanContentErasure,
     IngestionProjection,
     {
       provide: Repricer,
@@ -81,12 +97,13 @@ import { UsageImporter } from './usage-imports/usage-importer';
     },
     {
       provide: UsageMaintenance,
-      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG],
-      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig) =>
+      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG, SpanContentStore],
+      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig, contents: SpanContentStore) =>
         new UsageMaintenance(pool, partitions, logger, {
           dedupWindowDays: config.DEDUP_WINDOW_DAYS,
           monthsAhead: config.PARTITION_MONTHS_AHEAD,
           intervalMs: config.MAINTENANCE_INTERVAL_MS,
+          contents,
         }),
     },
     {

@@ -69,6 +69,13 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: 'register, read, change and remove provider connections; start syncs and read their runs',
   },
+  // Captured prompts and completions are personal data: their capture and erasure are decided by users, never keys.
+  'trace-settings:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's content capture settings" },
+  'trace-settings:manage': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: "turn content capture on or off and set its retention; erase a project's captured content",
+  },
   'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
   'pricing:refresh': {
     minRole: 'admin',

@@ -7,3 +7,4 @@ export * from './ingestion.subjects';
 export * from './ingestion.errors';
 export * from './usage-import';
 export * from './traces';
+export * from './trace-settings';

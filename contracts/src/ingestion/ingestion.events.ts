@@ -1,6 +1,7 @@
 import type { UsageEventInput } from './usage-event';
 import type { UsageImportFormat, UsageImportLineError } from './usage-import';
 import type { SpansRecordedData, TracesEvaluatedData } from './traces';
+import type { TraceContentErasedData, TraceSettingsChangedData } from './trace-settings';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
@@ -10,7 +11,9 @@ import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordC
  * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`;
  * - `ingestion.usage-import-<importId>`: `UsageImportQueued`, `UsageImportStarted`, `UsageImportPartRecorded`,
  *   `UsageImportCompleted`, `UsageImportFailed` (a backfill and its checkpoint);
- * - `ingestion.traces-<projectId>`: `SpansRecorded`, `TracesEvaluated` (a project's traces and their flags).
+ * - `ingestion.traces-<projectId>`: `SpansRecorded`, `TracesEvaluated` (a project's traces and their flags);
+ * - `ingestion.trace-settings-<organizationId>`: `TraceSettingsChanged` (content capture on or off, retention);
+ * - `ingestion.trace-content-<projectId>`: `TraceContentErased` (captured text deleted: ids only).
  * They carry ids, counts and prices, never prompts or completions.
  */
 export const ingestionStreams = {
@@ -19,6 +22,8 @@ export const ingestionStreams = {
   priceCatalog: 'ingestion.price-catalog-genai-prices',
   usageImport: (importId: string) => `ingestion.usage-import-${importId}`,
   traces: (projectId: string) => `ingestion.traces-${projectId}`,
+  traceSettings: (organizationId: string) => `ingestion.trace-settings-${organizationId}`,
+  traceContent: (projectId: string) => `ingestion.trace-content-${projectId}`,
 } as const;
 
 /**
@@ -197,6 +202,8 @@ export type IngestionEvent =
   | { type: 'UsageImportCompleted'; data: UsageImportCompletedData }
   | { type: 'UsageImportFailed'; data: UsageImportFailedData }
   | { type: 'SpansRecorded'; data: SpansRecordedData }
-  | { type: 'TracesEvaluated'; data: TracesEvaluatedData };
+  | { type: 'TracesEvaluated'; data: TracesEvaluatedData }
+  | { type: 'TraceSettingsChanged'; data: TraceSettingsChangedData }
+  | { type: 'TraceContentErased'; data: TraceContentErasedData };
 
 export type IngestionEventType = IngestionEvent['type'];

@@ -21,6 +21,13 @@ import type {
   UsageRecordsRequest,
 } from './ingestion.messages';
 import type { PriceOverrideData } from './pricing';
+import type {
+  ContentErasedResult,
+  EraseEndUserContentRequest,
+  EraseTraceContentRequest,
+  TraceSettingsView,
+  UpdateTraceSettingsRequest,
+} from './trace-settings';
 import type { SessionRef, SessionsPage, SessionsRequest, SessionView, TraceRef, TracesPage, TracesRequest, TraceView } from './traces';
 
 /**
@@ -52,4 +59,12 @@ export const ingestionSubjects = {
   sessions: defineSubject<SessionsRequest, SessionsPage>('ingestion.query.sessions'),
   /** SESSION_NOT_FOUND when no trace of the context's project carries that session id. */
   session: defineSubject<SessionRef, SessionView>('ingestion.query.session'),
+  /** The context's organization's content capture settings (the defaults until written). */
+  traceSettings: defineSubject<Record<string, never>, TraceSettingsView>('ingestion.query.trace-settings'),
+  /** Owners and admins (the gateway checks); `expectedRevision` from If-Match. */
+  updateTraceSettings: defineSubject<UpdateTraceSettingsRequest, TraceSettingsView>('ingestion.cmd.update-trace-settings'),
+  /** Deletes one trace's captured text in the context's project; TRACE_NOT_FOUND when it has no such trace. */
+  eraseTraceContent: defineSubject<EraseTraceContentRequest, ContentErasedResult>('ingestion.cmd.erase-trace-content'),
+  /** Deletes one end user's captured text in the context's project (none is no error: erasure is idempotent). */
+  eraseEndUserContent: defineSubject<EraseEndUserContentRequest, ContentErasedResult>('ingestion.cmd.erase-end-user-content'),
 };

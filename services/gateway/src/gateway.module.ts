@@ -20,6 +20,7 @@ import { PricingModule } from './pricing/pricing.module';
 import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TracesModule } from './traces/traces.module';
+import { TraceSettingsModule } from './trace-settings/trace-settings.module';
 import { UsageModule } from './usage/usage.module';
 import { WebModule } from './web/web.module';
 
@@ -45,6 +46,7 @@ export class GatewayModule {
         UsageModule,
         OtlpModule,
         TracesModule,
+        TraceSettingsModule,
         CostsModule,
         PricingModule,
         AlertsRoutesModule,

@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore } from '@llmlab/event-store';
-import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
+import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { CostController } from './costs/cost.controller';
 import { CostQueries } from './costs/cost.queries';
 import { CostRepository } from './costs/cost.repository';
@@ -23,16 +24,21 @@ import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import { UsageProjectionRepository } from './read-models/usage-projection.repository';
 import { Repricer } from './repricing/repricer';
-import { TraceController } from './traces/trace.controller';
-import { TraceQueries } from './traces/trace.queries';
-import { TraceQueryRepository } from './traces/trace-query.repository';
-import { DroppingSpanContentSink, SpanContentSink } from './traces/span-content.sink';
+import { CONTENT_KEYS, SpanContentStore } from './traces/span-content.store';
+import { SpanContentErasure } from './traces/span-content.erasure';
+import { SpanContentSink } from './traces/span-content.sink';
 import { SpanRecordingHandler } from './traces/span-recording.handler';
-import { detectorThresholds } from './traces/detectors/detector-thresholds';
-import { TraceDetectorRegistry } from './traces/detectors/trace-detector.registry';
 import { SpansIngestConsumer } from './traces/spans-ingest.consumer';
+import { TraceController } from './traces/trace.controller';
+import { TraceDetectorRegistry } from './traces/detectors/trace-detector.registry';
 import { TraceEvaluationWorker } from './traces/trace-evaluation.worker';
 import { TraceProjectionRepository } from './traces/trace-projection.repository';
+import { TraceQueries } from './traces/trace.queries';
+import { TraceQueryRepository } from './traces/trace-query.repository';
+import { TraceSettingsCache } from './trace-settings/trace-settings.cache';
+import { TraceSettingsController } from './trace-settings/trace-settings.controller';
+import { TraceSettingsHandler } from './trace-settings/trace-settings.handler';
+import { detectorThresholds } from './traces/detectors/detector-thresholds';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsagePartitions } from './usage/usage-partitions';
@@ -47,7 +53,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController, TraceController],
+  controllers: [CostController, PricingController, UsageImportController, TraceController, TraceSettingsController],
   providers: [
     {
       provide: PriceBook,
@@ -74,7 +80,17 @@ import { UsageImporter } from './usage-imports/usage-importer';
     UsagePartitions,
     UsageProjectionRepository,
     TraceProjectionRepository,
-    { provide: SpanContentSink, useClass: DroppingSpanContentSink },
+    masterKeyProvider,
+    {
+      provide: CONTENT_KEYS,
+      inject: [PG_POOL, MasterKeyRing],
+      useFactory: (pool: Pool, ring: MasterKeyRing) => new SubjectKeyStore(pool, ring, 'ingestion.content_keys'),
+    },
+    TraceSettingsCache,
+    TraceSettingsHandler,
+    SpanContentStore,
+    { provide: SpanContentSink, useExisting: SpanContentStore },
+    SpanContentErasure,
     IngestionProjection,
     {
       provide: Repricer,
@@ -100,12 +116,13 @@ import { UsageImporter } from './usage-imports/usage-importer';
     },
     {
       provide: UsageMaintenance,
-      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG],
-      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig) =>
+      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG, SpanContentStore],
+      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig, contents: SpanContentStore) =>
         new UsageMaintenance(pool, partitions, logger, {
           dedupWindowDays: config.DEDUP_WINDOW_DAYS,
           monthsAhead: config.PARTITION_MONTHS_AHEAD,
           intervalMs: config.MAINTENANCE_INTERVAL_MS,
+          contents,
         }),
     },
     {

@@ -5,6 +5,8 @@ import type { SpanContentInput } from '@llmlab/contracts';
 export interface SpanContent {
   readonly traceId: string;
   readonly spanId: string;
+  /** The span's end user (`user.id`), so that their content can be erased across a project. */
+  readonly userId?: string;
   readonly content: SpanContentInput;
 }
 

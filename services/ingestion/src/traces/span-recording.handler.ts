@@ -26,7 +26,7 @@ export class SpanRecordingHandler {
     const batch = parseSpanBatch(message);
     await this.store.appendToStream(ingestionStreams.traces(batch.projectId), spansRecordedEvents(batch), { expectedRevision: 'any' });
     const contents: SpanContent[] = batch.spans.flatMap((s) =>
-      s.content !== undefined ? [{ traceId: s.traceId, spanId: s.spanId, content: s.content }] : [],
+      s.content !== undefined ? [{ traceId: s.traceId, spanId: s.spanId, userId: s.userId, content: s.content }] : [],
     );
     if (contents.length > 0) await this.content.keep({ organizationId: batch.organizationId, projectId: batch.projectId }, contents);
   }

@@ -20,6 +20,7 @@ import type { Interval } from '../costs/cost-range';
 import { IngestionError, validationFailed } from '../ingestion.errors';
 import { decodeKeysetCursor, encodeKeysetCursor } from './trace-cursor';
 import { TraceQueryRepository, type TraceFilters } from './trace-query.repository';
+import { SpanContentStore } from './span-content.store';
 import { buildSpanTree } from './trace-tree';
 
 const DEFAULT_LIMIT = 50;
@@ -34,7 +35,10 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
  */
 @Injectable()
 export class TraceQueries {
-  constructor(private readonly traces: TraceQueryRepository) {}
+  constructor(
+    private readonly traces: TraceQueryRepository,
+    private readonly contents: SpanContentStore,
+  ) {}
 
   async list(scope: ProjectScope, request: TracesRequest): Promise<TracesPage> {
     const errors: FieldError[] = [];
@@ -53,8 +57,19 @@ export class TraceQueries {
     const traceId = checkTraceId(request.traceId);
     const summary = await this.traces.summary(scope, traceId);
     if (!summary) throw traceNotFound();
-    const [spans, flagDetails] = await Promise.all([this.traces.spans(scope, traceId), this.traces.flags(scope, traceId)]);
-    return { ...summary, spans: buildSpanTree(spans, flagDetails), flagDetails };
+    const [spans, flagDetails, contents] = await Promise.all([
+      this.traces.spans(scope, traceId),
+      this.traces.flags(scope, traceId),
+      this.contents.readTrace(scope.projectId, traceId),
+    ]);
+    // Captured text, decrypted for this answer only: it is never logged, and never cached.
+    const withContent = spans.map((span) => {
+      const content = contents.get(span.spanId);
+      return content
+        ? { ...span, content: { input: content.input ?? null, output: content.output ?? null, truncated: content.truncated } }
+        : span;
+    });
+    return { ...summary, spans: buildSpanTree(withContent, flagDetails), flagDetails };
   }
 
   async sessions(scope: ProjectScope, request: SessionsRequest): Promise<SessionsPage> {

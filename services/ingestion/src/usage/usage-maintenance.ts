@@ -7,6 +7,8 @@ export interface UsageMaintenanceOptions {
   dedupWindowDays: number;
   monthsAhead: number;
   intervalMs: number;
+  /** Captured span content, purged here once past its retention (docs/traces.md, "Content capture"). */
+  contents: { purgeExpired(now: Date): Promise<number> };
 }
 
 /** Claims deleted per statement: short transactions, so pruning never holds up the projection for long. */
@@ -56,6 +58,8 @@ export class UsageMaintenance implements BackgroundWorker {
       await this.partitions.ensureAround(this.pool, now, 2, this.options.monthsAhead);
       const pruned = await this.pruneClaims(now);
       if (pruned > 0) this.logger.info({ pruned }, 'expired usage claims deleted');
+      const purged = await this.options.contents.purgeExpired(now);
+      if (purged > 0) this.logger.info({ purged }, 'captured span content past its retention deleted');
     } catch (err) {
       this.logger.error({ err }, 'usage maintenance failed; next run retries');
     }

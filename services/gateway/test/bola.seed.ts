@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import {
   Agent,
@@ -131,6 +132,35 @@ export const BOLA_SEEDS: Record<string, Seed> = {
       "the victim budget's alert",
       60_000,
     );
+  },
+  // A model call of the victim's project sent with a trace, span and session: its trace and its session are the
+  // resources (the ledger makes a trace of a usage event that names one).
+  traceId: async (w) => {
+    const traceId = randomBytes(16).toString('hex');
+    const usage = await w.victim.keyAgent.post('/v1/usage', {
+      events: [
+        usageEvent({
+          timestamp: new Date(Date.now() - 1_000).toISOString(),
+          traceId,
+          spanId: randomBytes(8).toString('hex'),
+          sessionId: uuidv7(),
+          tags: { note: 'victim-secret-trace' },
+        }),
+      ],
+    });
+    if (usage.status !== 202) throw new Error(`seeding a trace: ${usage.status} ${JSON.stringify(usage.body)}`);
+    w.secrets.push('victim-secret-trace');
+    await eventually(
+      async () => (await w.victim.agent.get(`/v1/projects/${w.victim.projectId}/traces/${traceId}`)).status === 200,
+      "the victim's trace",
+      60_000,
+    );
+    return traceId;
+  },
+  sessionId: async (w, ids) => {
+    const trace = await w.victim.agent.get(`/v1/projects/${w.victim.projectId}/traces/${ids.traceId}`);
+    if (typeof trace.body?.sessionId !== 'string') throw new Error(`seeding a session: ${trace.status} ${JSON.stringify(trace.body)}`);
+    return trace.body.sessionId;
   },
   // A backfill of the victim's project, uploaded with its key: its progress is the resource.
   importId: async (w) => {

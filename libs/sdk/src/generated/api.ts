@@ -615,7 +615,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The project's costs grouped by provider, model, day, hour, user or a tag, by cost descending
+         * The project's costs grouped by provider, model, day, hour, user, trace name or a tag, by cost descending
          * @description Ranges are `[from, to)`, the 30 days before now by default.
          */
         get: operations["getProjectCostBreakdown"];
@@ -655,7 +655,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The organization's costs grouped by project, provider, model, day, hour, user or a tag
+         * The organization's costs grouped by project, provider, model, day, hour, user, trace name or a tag
          * @description Ranges are `[from, to)`, the 30 days before now by default. Signed-in members only: an API key belongs to one project.
          */
         get: operations["getOrganizationCostBreakdown"];

@@ -47,7 +47,7 @@ export class ProjectCostsController {
   @Access('project-data:read')
   @ApiOperation({
     operationId: 'getProjectCostBreakdown',
-    summary: "The project's costs grouped by provider, model, day, hour, user or a tag, by cost descending",
+    summary: "The project's costs grouped by provider, model, day, hour, user, trace name or a tag, by cost descending",
     description: RANGE,
   })
   @ApiOkResponse({ type: CostBreakdownDto })
@@ -89,7 +89,7 @@ export class OrganizationCostsController {
   @Access('organization:read')
   @ApiOperation({
     operationId: 'getOrganizationCostBreakdown',
-    summary: "The organization's costs grouped by project, provider, model, day, hour, user or a tag",
+    summary: "The organization's costs grouped by project, provider, model, day, hour, user, trace name or a tag",
     description: `${RANGE} Signed-in members only: an API key belongs to one project.`,
   })
   @ApiOkResponse({ type: CostBreakdownDto })

@@ -8,7 +8,7 @@ import { Loading } from '../shared/ui/ui';
 import { applyTheme, storedTheme, type Theme } from '../shared/layout/theme';
 import { VerifyEmailBanner } from '../shared/layout/VerifyEmailBanner';
 
-const SECTIONS = ['Spend', 'Alerting', 'Organization'] as const;
+const SECTIONS = ['Spend', 'Debugging', 'Alerting', 'Organization'] as const;
 
 /** The frame of every signed-in page: the organization and project switcher, navigation, account, theme. */
 export function AppLayout() {

@@ -10,7 +10,7 @@ export interface DashboardPage {
   path: string;
   title: string;
   /** Navigation group; pages without one (details) are reached by links. */
-  section?: 'Spend' | 'Alerting' | 'Organization';
+  section?: 'Spend' | 'Debugging' | 'Alerting' | 'Organization';
   /** `project`: about one project (the switcher's); `either`: the organization, or the project when one is chosen. */
   scope: 'organization' | 'project' | 'either';
   load: () => Promise<{ default: ComponentType }>;
@@ -20,6 +20,9 @@ export const PAGES: DashboardPage[] = [
   { path: 'overview', title: 'Overview', section: 'Spend', scope: 'either', load: () => import('../features/overview/OverviewPage') },
   { path: 'costs', title: 'Cost explorer', section: 'Spend', scope: 'either', load: () => import('../features/costs/CostExplorerPage') },
   { path: 'usage', title: 'Usage records', section: 'Spend', scope: 'project', load: () => import('../features/usage/UsageRecordsPage') },
+  { path: 'traces', title: 'Traces', section: 'Debugging', scope: 'project', load: () => import('../features/traces/TracesPage') },
+  { path: 'traces/:traceId', title: 'Trace', scope: 'project', load: () => import('../features/traces/TracePage') },
+  { path: 'sessions/:sessionId', title: 'Session', scope: 'project', load: () => import('../features/traces/SessionPage') },
   {
     path: 'reconciliation',
     title: 'Reconciliation',

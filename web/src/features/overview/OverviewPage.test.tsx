@@ -22,7 +22,13 @@ const today = `${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`;
 describe('the overview', () => {
   it('shows the getting-started steps, with the project id, while no usage ever arrived', async () => {
     signedIn({
-      'GET /v1/projects/*/costs/summary': { from: '', to: '', current: totals('0', 0), previous: { ...totals('0', 0), from: '', to: '' } },
+      'GET /v1/projects/*/costs/summary': {
+        from: '',
+        to: '',
+        current: totals('0', 0),
+        previous: { ...totals('0', 0), from: '', to: '' },
+        traces: { total: 0, flagged: 0 },
+      },
       'GET /v1/projects/*/costs/breakdown': { groupBy: 'day', from: '', to: '', rows: [] },
       'GET /v1/projects/*/usage': { data: [], nextCursor: null },
       'GET /v1/organizations/*/budgets': { data: [] },
@@ -41,6 +47,7 @@ describe('the overview', () => {
         to: '',
         current: totals('1234.567800000000', 42, 3),
         previous: { ...totals('1000', 40), from: '2026-11-24T00:00:00Z', to: '2026-12-01T00:00:00Z' },
+        traces: { total: 12, flagged: 3 },
       },
       'GET /v1/projects/*/costs/breakdown': (_: Request, url: URL) => {
         const groupBy = url.searchParams.get('groupBy');
@@ -91,6 +98,13 @@ describe('the overview', () => {
       '123.46% of the budget spent; forecast 500.00%',
     );
     expect(screen.getByRole('img', { name: /Daily spend by model/ })).toHaveAttribute('data-series', expect.stringContaining('gpt-4o:'));
+    // The flagged traces of the month, linking to the project's traces of the month.
+    expect(screen.getByTestId('flagged-traces')).toHaveTextContent('3');
+    expect(screen.getByText(/of 12 traces/)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'See the traces' })).toHaveAttribute(
+      'href',
+      `/orgs/${ORG}/traces?project=${PROJECT}&range=mtd`,
+    );
     const models = screen.getByRole('region', { name: 'Top models' });
     expect(within(models).getByRole('row', { name: /claude \$234\.57 1/ })).toBeInTheDocument();
     // Project scope: the project's routes, never the organization's.

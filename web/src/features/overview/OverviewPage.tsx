@@ -112,6 +112,12 @@ export default function OverviewPage() {
         <Stat label="Tokens" value={formatCount(current.tokens.total)}>
           {formatCount(current.tokens.input)} in, {formatCount(current.tokens.output)} out
         </Stat>
+        {summary.data.traces.total > 0 && (
+          <Stat label="Flagged traces" value={formatCount(summary.data.traces.flagged)} testId="flagged-traces">
+            of {formatCount(summary.data.traces.total)} traces.{' '}
+            <Link to={scopedPath(scope, 'traces', { range: 'mtd' })}>See the traces</Link>
+          </Stat>
+        )}
       </div>
 
       {relevantBudgets.length > 0 && (

@@ -22,7 +22,7 @@ import { Client } from 'pg';
 import globalSetup from '../libs/testing/src/global-setup';
 import globalTeardown from '../libs/testing/src/global-teardown';
 import { createSession, createTestDatabase, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, versions } from './measure';
+import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, percentile, versions } from './measure';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -71,11 +71,6 @@ function events(n: number): Record<string, unknown>[] {
       metadata: { operation: 'chat.completions.create', stream: i % 2 === 0, requestId: `req_${i}` },
     };
   });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

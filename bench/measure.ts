@@ -106,3 +106,9 @@ export async function versions(sql: Client) {
     .replace(/^nats-server: v?/, '');
   return { pg, redis, nats };
 }
+
+/** The value below which `p` percent of `values` fall (nearest rank); NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}

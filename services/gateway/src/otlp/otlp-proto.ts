@@ -106,3 +106,8 @@ export function decodeTraceRequest(body: Uint8Array): unknown {
 export function encodeTraceResponse(partialSuccess?: { rejectedSpans: number; errorMessage: string }): Uint8Array {
   return response.encode(response.fromObject(partialSuccess ? { partialSuccess } : {})).finish();
 }
+
+/** An `ExportTraceServiceRequest` in the OTLP/JSON object shape (ids as bytes), protobuf-encoded: for clients and benchmarks. */
+export function encodeTraceRequest(message: Record<string, unknown>): Uint8Array {
+  return request.encode(request.fromObject(message)).finish();
+}

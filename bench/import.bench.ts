@@ -10,9 +10,8 @@
 import 'reflect-metadata';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Client } from 'pg';
-import globalSetup from '../libs/testing/src/global-setup';
-import globalTeardown from '../libs/testing/src/global-teardown';
-import { createSession, createTestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import { createSession, type TestSession } from '@llmlab/testing';
+import { startIngestBench } from './measure';
 
 const lines = Number(process.env.BENCH_IMPORT_LINES ?? 50_000);
 const LIVE_BATCH = 1000;
@@ -67,15 +66,8 @@ async function live(s: TestSession, sql: Client): Promise<number> {
 }
 
 async function main() {
-  await globalSetup();
-  const db = await createTestDatabase();
-  const platform = await TestPlatform.start({
-    databaseUrl: db.url,
-    services: ['gateway', 'auth', 'ingestion'],
-    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
-  });
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
+  const bench = await startIngestBench();
+  const { platform, sql } = bench;
   try {
     const load = loadavg()[0];
     const liveSession = await createSession(platform.gatewayUrl);
@@ -115,10 +107,7 @@ async function main() {
       ].join('\n') + '\n',
     );
   } finally {
-    await sql.end();
-    await platform.stop();
-    await db.drop();
-    await globalTeardown();
+    await bench.stop();
   }
 }
 

@@ -19,10 +19,8 @@ import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import globalSetup from '../libs/testing/src/global-setup';
-import globalTeardown from '../libs/testing/src/global-teardown';
-import { createSession, createTestDatabase, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, percentile, versions } from './measure';
+import { createSession, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, percentile, startIngestBench, versions } from './measure';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -237,15 +235,8 @@ async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, 
 }
 
 async function main() {
-  await globalSetup();
-  const db = await createTestDatabase();
-  const platform = await TestPlatform.start({
-    databaseUrl: db.url,
-    services: ['gateway', 'auth', 'ingestion'],
-    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
-  });
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
+  const bench = await startIngestBench();
+  const { db, platform, sql } = bench;
   const replicaProcesses = await extraIngestionReplicas(platform, db, replicas - 1);
   try {
     const s = await createSession(platform.gatewayUrl);
@@ -294,10 +285,7 @@ async function main() {
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
     replicaProcesses.forEach((child) => child.kill('SIGTERM'));
-    await sql.end();
-    await platform.stop();
-    await db.drop();
-    await globalTeardown();
+    await bench.stop();
   }
 }
 

@@ -4,7 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from 'pg';
+import { Client } from 'pg';
+import globalSetup from '../libs/testing/src/global-setup';
+import globalTeardown from '../libs/testing/src/global-teardown';
+import { createTestDatabase, TestPlatform, type TestDatabase } from '@llmlab/testing';
 
 /**
  * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
@@ -111,4 +114,39 @@ export async function versions(sql: Client) {
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export interface IngestBench {
+  db: TestDatabase;
+  platform: TestPlatform;
+  /** A connection to the run's database, to watch the read models. */
+  sql: Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * The ingest path as the ingest, import and OTLP benchmarks boot it: the gateway, auth and ingestion as separate
+ * processes on a fresh database, with rate limits out of the way and quiet logs. `stop()` undoes it all.
+ */
+export async function startIngestBench(): Promise<IngestBench> {
+  await globalSetup();
+  const db = await createTestDatabase();
+  const platform = await TestPlatform.start({
+    databaseUrl: db.url,
+    services: ['gateway', 'auth', 'ingestion'],
+    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
+  });
+  const sql = new Client({ connectionString: db.url });
+  await sql.connect();
+  return {
+    db,
+    platform,
+    sql,
+    async stop() {
+      await sql.end();
+      await platform.stop();
+      await db.drop();
+      await globalTeardown();
+    },
+  };
 }

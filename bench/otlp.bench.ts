@@ -14,11 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
-import globalSetup from '../libs/testing/src/global-setup';
-import globalTeardown from '../libs/testing/src/global-teardown';
-import { createSession, createTestDatabase, TestPlatform, type TestSession } from '@llmlab/testing';
+import { createSession, type TestSession } from '@llmlab/testing';
 import { encodeTraceRequest } from '../services/gateway/src/otlp/otlp-proto';
-import { cpuSeconds, cpuSpent, cpuTable, percentile, versions } from './measure';
+import { cpuSeconds, cpuSpent, cpuTable, percentile, startIngestBench, versions } from './measure';
 
 const runs = Number(process.env.BENCH_OTLP_TRACES ?? 6_000);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -248,15 +246,8 @@ async function paced(s: TestSession, sql: Client, spansPerSecond: number) {
 }
 
 async function main() {
-  await globalSetup();
-  const db = await createTestDatabase();
-  const platform = await TestPlatform.start({
-    databaseUrl: db.url,
-    services: ['gateway', 'auth', 'ingestion'],
-    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
-  });
-  const sql = new Client({ connectionString: db.url });
-  await sql.connect();
+  const bench = await startIngestBench();
+  const { db, platform, sql } = bench;
   try {
     const load = loadavg()[0];
     const baselineSession = await createSession(platform.gatewayUrl);
@@ -286,10 +277,7 @@ async function main() {
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } finally {
-    await sql.end();
-    await platform.stop();
-    await db.drop();
-    await globalTeardown();
+    await bench.stop();
   }
 }
 

@@ -228,6 +228,26 @@ describe('traces ingestion', () => {
     expect((await trace(tenant, id))!.span_count).toBe(3);
   });
 
+  it("counts usage events sharing a span each, and an event naming an OpenTelemetry call's span once", async () => {
+    const tenant = newTenant();
+    const id = traceId();
+    const enclosing = spanId();
+    // Two calls reported under one enclosing span: two calls.
+    const first = usageEvent({ traceId: id, spanId: enclosing, usage: { inputTokens: 10, outputTokens: 1 } });
+    const second = usageEvent({ traceId: id, spanId: enclosing, usage: { inputTokens: 20, outputTokens: 2 } });
+    await h.publish(usageBatch(tenant, [first]));
+    await h.publish(usageBatch(tenant, [second]));
+    await until(async () => (await trace(tenant, id))?.model_calls === 2, 'both calls');
+    // The intake's record of a GenAI span first, then a usage event naming that span: one call.
+    const genAiSpan = spanId();
+    await h.publish(usageBatch(tenant, [usageEvent({ id: `otel:${id}:${genAiSpan}`, traceId: id, spanId: genAiSpan })]));
+    await until(async () => (await trace(tenant, id))?.model_calls === 3, 'the OpenTelemetry call');
+    await h.publish(usageBatch(tenant, [usageEvent({ traceId: id, spanId: genAiSpan })]));
+    await h.settled();
+    expect((await trace(tenant, id))!.model_calls).toBe(3);
+    expect(await h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId])).toBe(3);
+  });
+
   it('keeps the same trace id in two projects as two traces', async () => {
     const a = newTenant();
     const b = newTenant(a.organizationId);

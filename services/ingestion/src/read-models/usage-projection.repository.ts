@@ -169,6 +169,12 @@ src AS (
   SELECT $2::uuid, $3::uuid, $4::timestamptz, $5::uuid, $6::uuid, $7::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
   FROM input i JOIN claimed c ON c.event_id = i.event_id
   WHERE i.trace_id IS NULL OR i.span_id IS NULL OR i.event_id IN (SELECT event_id FROM span_claimed)
+    -- Usage events sharing a span (several calls reported under one enclosing span) are each a call; only the model
+    -- call an OpenTelemetry span reported (its id \`otel:…\`) is the same call as a usage event naming that span.
+    OR (i.event_id NOT LIKE 'otel:%' AND NOT EXISTS (
+      SELECT 1 FROM ingestion.usage_span_claims sc
+      WHERE sc.project_id = $3::uuid AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
+    ))
   RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags, trace_id, span_id, status,
     1::bigint AS requests, (status = 'error')::int::bigint AS errors, (cost_status = 'unpriced')::int::bigint AS unpriced,
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,

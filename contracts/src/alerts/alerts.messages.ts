@@ -1,5 +1,6 @@
 import type { MoneyAmount } from '../ingestion/usage-event';
 import type { ReconciliationDiscrepancy } from '../provider-sync/reconciliation.events';
+import type { TraceFlagType } from '../ingestion/traces';
 
 /**
  * Requests and replies of the alerts subjects. The tenant is the organization of the request context, which the
@@ -133,6 +134,12 @@ export interface AlertRuleSettings {
   anomaly: { enabled: boolean; sensitivity: number; minIncrease: string; cooldownMinutes: number };
   /** Share of failed calls in a clock hour against the previous seven days. */
   errorRate: { enabled: boolean; minErrorRatePercent: number; minRequests: number; cooldownMinutes: number };
+  /**
+   * Share of a project's traces flagged by the failure detectors (errors, retry storms, loops, timeouts, cost
+   * outliers, runaway context) among those evaluated in a clock hour: fires at `minFlaggedPercent` or more once
+   * `minTraces` were evaluated.
+   */
+  traceFailures: { enabled: boolean; minFlaggedPercent: number; minTraces: number; cooldownMinutes: number };
   /** Usage that could not be priced, once per local day of the organization. */
   unpriced: { enabled: boolean };
   /**
@@ -147,6 +154,7 @@ export const DEFAULT_ALERT_RULES: AlertRuleSettings = {
   forecast: { enabled: true, percent: 100 },
   anomaly: { enabled: true, sensitivity: 6, minIncrease: '1', cooldownMinutes: 240 },
   errorRate: { enabled: true, minErrorRatePercent: 5, minRequests: 50, cooldownMinutes: 60 },
+  traceFailures: { enabled: true, minFlaggedPercent: 20, minTraces: 10, cooldownMinutes: 60 },
   unpriced: { enabled: true },
   reconciliation: { enabled: true, threshold: '10' },
 };
@@ -171,7 +179,7 @@ export interface UpdateAlertSettingsRequest {
   expectedRevision?: number;
 }
 
-export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'error_rate', 'unpriced', 'reconciliation'] as const;
+export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'error_rate', 'trace_failures', 'unpriced', 'reconciliation'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
@@ -356,5 +364,17 @@ export type AlertNotificationData =
   | (AlertNotificationBase & { kind: 'forecast'; spend: MoneyAmount; projected: MoneyAmount; budget: MoneyAmount; percentage: string })
   | (AlertNotificationBase & { kind: 'anomaly'; spend: MoneyAmount; baseline: MoneyAmount; score: string })
   | (AlertNotificationBase & { kind: 'error_rate'; requests: number; errors: number; errorRate: string; baselineRate: string })
+  | (AlertNotificationBase & {
+      kind: 'trace_failures';
+      /** Traces of the project evaluated in the hour, and how many of them the detectors flagged. */
+      traces: number;
+      flagged: number;
+      /** Percent of the evaluated traces flagged, two decimals. */
+      flaggedRate: string;
+      /** Flagged traces per flag type (a trace with two flags counts in both). */
+      flags: Partial<Record<TraceFlagType, number>>;
+      /** Up to three flagged trace ids, most recently evaluated first: where to start looking. */
+      examples: string[];
+    })
   | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] })
   | (AlertNotificationBase & { kind: 'reconciliation' } & ReconciliationDiscrepancy);

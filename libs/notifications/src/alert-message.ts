@@ -133,6 +133,25 @@ export function describeAlert(alert: AlertNotification): AlertMessage {
         ],
         severity: 'critical',
       };
+    case 'trace_failures': {
+      const byFlag = Object.entries(alert.flags)
+        .sort(([a, x], [b, y]) => (y ?? 0) - (x ?? 0) || a.localeCompare(b))
+        .map(([flag, count]) => `${flag.replace(/_/g, ' ')} ${count}`)
+        .join(', ');
+      return {
+        title: 'Failing traces',
+        summary:
+          `${alert.flagged} of ${alert.traces} traces of ${scope} were flagged ` +
+          `(${formatPercent(alert.flaggedRate)})${byFlag ? `: ${byFlag}` : ''}.`,
+        facts: [
+          { label: 'Flagged', value: `${alert.flagged} of ${alert.traces} (${formatPercent(alert.flaggedRate)})` },
+          { label: 'Flags', value: byFlag || 'none', wide: true },
+          { label: 'Traces to open', value: alert.examples.join(', ') || 'none', wide: true },
+          ...common,
+        ],
+        severity: 'warning',
+      };
+    }
     case 'unpriced':
       return {
         title: 'Unpriced usage',

@@ -4,7 +4,7 @@ export interface Money {
   currency: string;
 }
 
-export type AlertKind = 'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'unpriced' | 'reconciliation';
+export type AlertKind = 'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'trace_failures' | 'unpriced' | 'reconciliation';
 
 export interface AlertScope {
   type: 'organization' | 'project' | 'tag' | 'end_user';
@@ -70,6 +70,20 @@ export interface ErrorRateAlert extends AlertBase {
   baselineRate: string;
 }
 
+/** A project's traces flagged by the failure detectors in one clock hour (`period` is that hour). */
+export interface TraceFailuresAlert extends AlertBase {
+  kind: 'trace_failures';
+  /** Traces evaluated in the hour, and how many were flagged. */
+  traces: number;
+  flagged: number;
+  /** Percent of the evaluated traces flagged: `"35.00"`. */
+  flaggedRate: string;
+  /** Flagged traces per flag type (`error`, `retry_storm`, `tool_loop`, `timeout`, `cost_outlier`, `runaway_context`). */
+  flags: Partial<Record<string, number>>;
+  /** Up to three flagged trace ids to open first. */
+  examples: string[];
+}
+
 export interface UnpricedAlert extends AlertBase {
   kind: 'unpriced';
   /** Usage records in the window that could not be priced. */
@@ -92,4 +106,5 @@ export interface ReconciliationAlert extends AlertBase {
 }
 
 /** The payload every channel renders; the webhook channel sends it as is. */
-export type AlertNotification = ThresholdAlert | ForecastAlert | AnomalyAlert | ErrorRateAlert | UnpricedAlert | ReconciliationAlert;
+export type AlertNotification =
+  ThresholdAlert | ForecastAlert | AnomalyAlert | ErrorRateAlert | TraceFailuresAlert | UnpricedAlert | ReconciliationAlert;

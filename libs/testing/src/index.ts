@@ -11,3 +11,4 @@ export * from './fake-providers';
 export * from './usage-event';
 export * from './eventually';
 export * from './webhook-receiver';
+export * from './otlp';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ingestionStreams, type UsageRecordedData, type UsageRepricedData } from '@llmlab/contracts';
+import { ingestionStreams, type TracesEvaluatedData, type UsageRecordedData, type UsageRepricedData } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { alertsEnv } from '../src/alerts.config';
 import { AlertsModule } from '../src/alerts.module';
@@ -67,6 +67,21 @@ export class AlertsHarness extends ServiceHarness {
           type: 'UsageRepriced',
           data,
           metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  }
+
+  /** Appends the detectors' verdicts as the ingestion service's trace evaluation does. */
+  async appendTracesEvaluated(data: TracesEvaluatedData): Promise<void> {
+    await this.runtime.eventStore.appendToStream(
+      ingestionStreams.traces(data.projectId),
+      [
+        {
+          type: 'TracesEvaluated',
+          data,
+          metadata: { actor: { type: 'system', id: 'trace-evaluation' }, organizationId: data.organizationId, correlationId: 'traces' },
         },
       ],
       { expectedRevision: 'any' },

@@ -1,4 +1,4 @@
-import { alertsSubjects as s, type AlertView, type UsageRecordData } from '@llmlab/contracts';
+import { alertsSubjects as s, type AlertView, type TraceFlagData, type TracesEvaluatedData, type UsageRecordData } from '@llmlab/contracts';
 import { forecastPeriodEnd, periodContaining, robustBaseline } from '@llmlab/spend-analytics';
 import { syntheticHourlySpend, TYPICAL } from '../../../libs/spend-analytics/src/testing/synthetic-series';
 import { RuleEvaluator } from '../src/evaluation/rule-evaluator';
@@ -236,6 +236,95 @@ describe('alert rules', () => {
       );
       await h.tick();
       expect((await alerts(tenant, 'error_rate')).filter((a) => a.scope.type === 'project')).toHaveLength(1);
+    });
+  });
+
+  describe('failing traces', () => {
+    const traceId = (i: number) => i.toString(16).padStart(32, 'a');
+    const loop = { type: 'tool_loop' as const, spanIds: ['00f067aa0ba902b7'], summary: 'search called 6 times', figures: { calls: 6 } };
+    const failed = { type: 'error' as const, spanIds: ['00f067aa0ba902b8'], summary: 'the model call failed', figures: { errors: 1 } };
+    const evaluated = (tenant: Tenant, traces: { id: number; flags: TraceFlagData[] }[], at = new Date()): TracesEvaluatedData => ({
+      organizationId: tenant.organizationId,
+      projectId: tenant.projectId,
+      evaluatedAt: at.toISOString(),
+      traces: traces.map((t) => ({
+        traceId: traceId(t.id),
+        name: 'support-agent',
+        spanCount: 4,
+        cost: { amount: '0.002', currency: 'USD' as const },
+        flags: t.flags,
+      })),
+    });
+
+    it('fires once per hour when a share of the traces evaluated is flagged, counting a re-evaluated trace once', async () => {
+      const tenant = newTenant();
+      // 12 traces, 2 flagged (17 %): under the default 20 %.
+      await h.appendTracesEvaluated(
+        evaluated(
+          tenant,
+          Array.from({ length: 12 }, (_, i) => ({ id: i, flags: i < 2 ? [loop] : [] })),
+        ),
+      );
+      await h.tick();
+      expect(await alerts(tenant, 'trace_failures')).toEqual([]);
+
+      // Traces 0 to 3 evaluated again (late spans) with flags: 4 of the same 12 traces, not 4 of 16.
+      await h.appendTracesEvaluated(
+        evaluated(tenant, [
+          { id: 0, flags: [loop] },
+          { id: 1, flags: [loop, failed] },
+          { id: 2, flags: [failed] },
+          { id: 3, flags: [loop] },
+        ]),
+      );
+      let alert: AlertView | undefined;
+      await h.until(async () => (alert = (await alerts(tenant, 'trace_failures'))[0]) !== undefined, 'the trace_failures alert');
+      const thisHour = new Date(Math.floor(Date.now() / HOUR) * HOUR);
+      expect(alert).toMatchObject({ kind: 'trace_failures', state: 'firing', scope: { type: 'project', projectId: tenant.projectId } });
+      expect(alert?.notification).toMatchObject({
+        traces: 12,
+        flagged: 4,
+        flaggedRate: '33.33',
+        flags: { tool_loop: 3, error: 2 },
+        period: { unit: 'hourly', start: thisHour.toISOString() },
+      });
+      expect((alert?.notification as { examples: string[] }).examples).toHaveLength(3);
+
+      // More failures in the same hour fire nothing more.
+      await h.appendTracesEvaluated(evaluated(tenant, [{ id: 20, flags: [failed] }]));
+      await h.tick();
+      expect(await alerts(tenant, 'trace_failures')).toHaveLength(1);
+    });
+
+    it("keeps each project's traces to itself and stays silent when the organization turned the rule off", async () => {
+      const [failing, healthy, off] = [newTenant(), newTenant(), newTenant()];
+      await h.request(s.updateSettings, { rules: { traceFailures: { enabled: false } } }, contextOf(off));
+      const all = (flags: (i: number) => TraceFlagData[]) => Array.from({ length: 12 }, (_, i) => ({ id: i, flags: flags(i) }));
+      // The same trace ids in three organizations' projects: each its own traces.
+      await h.appendTracesEvaluated(
+        evaluated(
+          failing,
+          all(() => [failed]),
+        ),
+      );
+      await h.appendTracesEvaluated(
+        evaluated(
+          healthy,
+          all((i) => (i === 0 ? [failed] : [])),
+        ),
+      );
+      await h.appendTracesEvaluated(
+        evaluated(
+          off,
+          all(() => [failed]),
+        ),
+      );
+      await h.tick();
+      expect((await alerts(failing, 'trace_failures')).map((a) => a.notification)).toEqual([
+        expect.objectContaining({ traces: 12, flagged: 12, flaggedRate: '100.00' }),
+      ]);
+      expect(await alerts(healthy, 'trace_failures')).toEqual([]);
+      expect(await alerts(off, 'trace_failures')).toEqual([]);
     });
   });
 

@@ -11,6 +11,9 @@ import {
   createSession,
   eventually,
   expectProblem,
+  genAiChatSpan,
+  otlpAttribute,
+  otlpJson,
   startPlatformSession,
   usageEvent,
   type PlatformSession,
@@ -196,7 +199,7 @@ describe('OTLP/HTTP trace intake', () => {
   it('keeps the same trace id of two projects apart', async () => {
     const other = await createSession(session.platform.gatewayUrl);
     const body = (spanId: string, input: number) =>
-      otlpJson([span({ traceId: 'ab'.repeat(16), spanId, model: 'gpt-4o-mini', input, output: 1 })]);
+      otlpJson([genAiChatSpan({ traceId: 'ab'.repeat(16), spanId, model: 'gpt-4o-mini', input, output: 1 })]);
     expect((await postJson(tenant.apiKey.key, body('0a'.repeat(8), 10))).status).toBe(200);
     expect((await postJson(other.apiKey.key, body('0a'.repeat(8), 20))).status).toBe(200);
     const mine = await recordsOfTrace(tenant, 'ab'.repeat(16), 1);
@@ -207,13 +210,17 @@ describe('OTLP/HTTP trace intake', () => {
 
   it('answers partialSuccess naming the rejected spans and keeps the others', async () => {
     const traceId = randomBytes(16).toString('hex');
-    const good = span({ traceId, spanId: randomBytes(8).toString('hex'), model: 'gpt-4o-mini', input: 5, output: 5 });
+    const good = genAiChatSpan({ traceId, spanId: randomBytes(8).toString('hex'), model: 'gpt-4o-mini', input: 5, output: 5 });
     const res = await postJson(
       tenant.apiKey.key,
       otlpJson([
         good,
         { ...good, spanId: randomBytes(8).toString('hex'), traceId: 'abc' },
-        { ...good, spanId: randomBytes(8).toString('hex'), attributes: [...good.attributes, kv('gen_ai.usage.output_tokens', -3)] },
+        {
+          ...good,
+          spanId: randomBytes(8).toString('hex'),
+          attributes: [...good.attributes, otlpAttribute('gen_ai.usage.output_tokens', -3)],
+        },
       ]),
     );
     expect(res.status).toBe(200);
@@ -303,30 +310,3 @@ describe('OTLP/HTTP trace intake', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
 });
-
-function kv(key: string, value: string | number) {
-  return { key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } };
-}
-
-function span(s: { traceId: string; spanId: string; model: string; input: number; output: number }) {
-  const end = BigInt(Date.now()) * 1_000_000n;
-  return {
-    traceId: s.traceId,
-    spanId: s.spanId,
-    name: `chat ${s.model}`,
-    kind: 3,
-    startTimeUnixNano: String(end - 800_000_000n),
-    endTimeUnixNano: String(end),
-    attributes: [
-      kv('gen_ai.operation.name', 'chat'),
-      kv('gen_ai.provider.name', 'openai'),
-      kv('gen_ai.request.model', s.model),
-      kv('gen_ai.usage.input_tokens', s.input),
-      kv('gen_ai.usage.output_tokens', s.output),
-    ],
-  };
-}
-
-function otlpJson(spans: unknown[]): string {
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [kv('service.name', 'e2e')] }, scopeSpans: [{ spans }] }] });
-}

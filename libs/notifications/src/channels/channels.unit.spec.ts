@@ -35,6 +35,19 @@ describe('SlackChannel', () => {
     expect(slackMessageViolations(render(alert))).toEqual([]);
   });
 
+  it('says how many traces failed, with which flags, and which traces to open first', () => {
+    const alert = sampleAlerts().find((a) => a.kind === 'trace_failures');
+    const message = render(alert as AlertNotification);
+    expect(message.text).toBe('Failing traces: 14 of 40 traces of project checkout-bot were flagged (35%): tool loop 9, error 6.');
+    expect(message.blocks[2].fields.map((f: { text: string }) => f.text)).toEqual(
+      expect.arrayContaining([
+        '*Flagged*\n14 of 40 (35%)',
+        '*Flags*\ntool loop 9, error 6',
+        '*Traces to open*\n4bf92f3577b34da6a3ce929d0e0e4736, 0af7651916cd43dd8448eb211c80319c',
+      ]),
+    );
+  });
+
   it('carries amount, budget, percentage, scope and a link, with a plain-text fallback', () => {
     const message = render(threshold);
     expect(message.text).toBe('Budget 80% reached: project checkout-bot has spent 812.40 USD of its 1,000.00 USD monthly budget (81.2%).');

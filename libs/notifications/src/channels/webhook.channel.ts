@@ -20,7 +20,10 @@ export const WEBHOOK_PAYLOAD_VERSION = 1;
 /** The JSON body a webhook receiver gets. */
 export interface WebhookPayload {
   version: typeof WEBHOOK_PAYLOAD_VERSION;
-  /** `alert.threshold`, `alert.forecast`, `alert.anomaly`, `alert.error_rate`, `alert.unpriced`, `alert.reconciliation`. */
+  /**
+   * `alert.threshold`, `alert.forecast`, `alert.anomaly`, `alert.error_rate`, `alert.trace_failures`, `alert.unpriced`,
+   * `alert.reconciliation`.
+   */
   type: `alert.${AlertNotification['kind']}`;
   /** Same as the `X-LLMLab-Delivery` header, and the same on every retry: receivers deduplicate on it. */
   deliveryId: string;

@@ -50,6 +50,16 @@ export function sampleAlerts(): AlertNotification[] {
       errorRate: '23.5',
       baselineRate: '1.2',
     },
+    {
+      ...base,
+      period: hour,
+      kind: 'trace_failures',
+      traces: 40,
+      flagged: 14,
+      flaggedRate: '35.00',
+      flags: { tool_loop: 9, error: 6 },
+      examples: ['4bf92f3577b34da6a3ce929d0e0e4736', '0af7651916cd43dd8448eb211c80319c'],
+    },
     { ...base, period: hour, kind: 'unpriced', records: 37, models: ['acme-llm-2', 'mystery-model'] },
     {
       ...base,

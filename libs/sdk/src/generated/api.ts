@@ -2672,7 +2672,7 @@ export interface components {
         };
         AlertNotificationDto: {
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
             /** Format: uuid */
             alertId: string;
             organization: components["schemas"]["NamedRefDto"];
@@ -2729,6 +2729,33 @@ export interface components {
              */
             baselineRate?: string;
             /**
+             * @description trace_failures: traces of the project evaluated in the hour.
+             * @example 40
+             */
+            traces?: number;
+            /**
+             * @description trace_failures: how many of them the detectors flagged.
+             * @example 14
+             */
+            flagged?: number;
+            /**
+             * @description trace_failures: flagged / evaluated, percent.
+             * @example 35.00
+             */
+            flaggedRate?: string;
+            /**
+             * @description trace_failures: flagged traces per flag type (a trace with two flags counts in both).
+             * @example {
+             *       "tool_loop": 9,
+             *       "error": 6
+             *     }
+             */
+            flags?: {
+                [key: string]: number;
+            };
+            /** @description trace_failures: up to three flagged trace ids, most recent first. */
+            examples?: string[];
+            /**
              * @description unpriced: records that could not be priced.
              * @example 12
              */
@@ -2763,7 +2790,7 @@ export interface components {
             /** Format: uuid */
             organizationId: string;
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
             /**
              * @description firing, then acknowledged (by a person) and/or resolved (by the rules).
              * @enum {string}
@@ -2959,6 +2986,15 @@ export interface components {
             /** @example 60 */
             cooldownMinutes: number;
         };
+        TraceFailuresRuleSettingsDto: {
+            enabled: boolean;
+            /** @example 20 */
+            minFlaggedPercent: number;
+            /** @example 10 */
+            minTraces: number;
+            /** @example 60 */
+            cooldownMinutes: number;
+        };
         ReconciliationRuleSettingsDto: {
             enabled: boolean;
             /** @example 10 */
@@ -2969,6 +3005,7 @@ export interface components {
             forecast: components["schemas"]["ForecastRuleSettingsDto"];
             anomaly: components["schemas"]["AnomalyRuleSettingsDto"];
             errorRate: components["schemas"]["ErrorRateRuleSettingsDto"];
+            traceFailures: components["schemas"]["TraceFailuresRuleSettingsDto"];
             unpriced: components["schemas"]["RuleEnabledDto"];
             reconciliation: components["schemas"]["ReconciliationRuleSettingsDto"];
         };
@@ -3029,6 +3066,22 @@ export interface components {
             /** @default 60 */
             cooldownMinutes: number;
         };
+        TraceFailuresRuleDto: {
+            /** @default true */
+            enabled: boolean;
+            /**
+             * @description Share of a project's traces evaluated in a clock hour that the failure detectors flagged, in percent.
+             * @default 20
+             */
+            minFlaggedPercent: number;
+            /**
+             * @description Traces evaluated in the hour before a share is judged.
+             * @default 10
+             */
+            minTraces: number;
+            /** @default 60 */
+            cooldownMinutes: number;
+        };
         ReconciliationRuleDto: {
             /** @default true */
             enabled: boolean;
@@ -3044,6 +3097,7 @@ export interface components {
             forecast?: components["schemas"]["ForecastRuleDto"];
             anomaly?: components["schemas"]["AnomalyRuleDto"];
             errorRate?: components["schemas"]["ErrorRateRuleDto"];
+            traceFailures?: components["schemas"]["TraceFailuresRuleDto"];
             unpriced?: components["schemas"]["RuleSwitchDto"];
             reconciliation?: components["schemas"]["ReconciliationRuleDto"];
         };
@@ -8408,7 +8462,7 @@ export interface operations {
                 /** @description The previous page's nextCursor. */
                 cursor?: string;
                 state?: "firing" | "acknowledged" | "resolved";
-                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "unpriced" | "reconciliation";
+                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
                 /** @description Only this budget's alerts (thresholds and forecasts). */
                 budgetId?: string;
                 /** @description Fired at or after this instant. */

@@ -21,6 +21,15 @@ import { scopeKey } from '../spend/scope';
 
 const HOUR_MS = 3_600_000;
 
+/** Traces of a project evaluated in an hour (each at its latest verdict) and the flagged ones among them. */
+export interface TraceOutcomeCounts {
+  traces: number;
+  flagged: number;
+  /** Flagged traces per flag type. */
+  flags: Record<string, number>;
+  examples: string[];
+}
+
 export type RuleObservation =
   /** A budget's current period, with its live status (spend, thresholds reached, forecast). */
   | { rule: 'budget'; budget: BudgetFacts; status: BudgetStatusView; now: Date }
@@ -43,6 +52,16 @@ export type RuleObservation =
       hourStart: Date;
       current: RequestCounts;
       baseline: RequestCounts;
+      timeZone: string;
+      now: Date;
+    }
+  /** Traces of a project evaluated in one clock hour, and how many the failure detectors flagged. */
+  | {
+      rule: 'trace_failures';
+      organizationId: string;
+      scope: BudgetScope;
+      hourStart: Date;
+      outcomes: TraceOutcomeCounts;
       timeZone: string;
       now: Date;
     }
@@ -106,11 +125,13 @@ export const ruleKeys = {
     `anomaly:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
   errorRate: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
     `error_rate:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
+  traceFailures: (organizationId: string, scope: BudgetScope, hourStart: Date) =>
+    `trace_failures:${organizationId}:${scopeKey(scope)}:${hourStart.toISOString()}`,
   unpriced: (organizationId: string, dayKey: string) => `unpriced:${organizationId}:${dayKey}`,
   reconciliation: (organizationId: string, provider: string, day: string, direction: ReconciliationDirection) =>
     `reconciliation:${organizationId}:${provider}:${day}:${direction}`,
   /** Key of a repeating rule's cooldown: per rule and scope, whatever hour fired. */
-  cooldown: (rule: 'anomaly' | 'error_rate', scope: BudgetScope) => `${rule}:${scopeKey(scope)}`,
+  cooldown: (rule: RepeatingRule, scope: BudgetScope) => `${rule}:${scopeKey(scope)}`,
 };
 
 function percent(fraction: number): string {
@@ -175,7 +196,9 @@ function forecastOverrun(budget: BudgetFacts, status: BudgetStatusView, rules: A
   return new Money(status.forecast.projected.amount).gt(limit) && new Money(status.spend.amount).lte(limit);
 }
 
-type HourObservation = Extract<RuleObservation, { rule: 'anomaly' | 'error_rate' }>;
+/** The rules that watch clock hours and may fire again on a later hour, after their cooldown. */
+export type RepeatingRule = 'anomaly' | 'error_rate' | 'trace_failures';
+type HourObservation = Extract<RuleObservation, { rule: RepeatingRule }>;
 
 function anomalyDetection(observation: Extract<RuleObservation, { rule: 'anomaly' }>, rules: AlertRuleSettings) {
   return detectSpendAnomaly({ hourStart: observation.hourStart, amount: observation.amount }, observation.history, {
@@ -192,9 +215,26 @@ function errorRateDetection(observation: Extract<RuleObservation, { rule: 'error
   });
 }
 
-/** Whether an hour is anomalous (spend) or spiking (errors) by the organization's rules, fired or not. */
+/** At least `minTraces` evaluated and at least `minFlaggedPercent` of them flagged. */
+function traceFailuresDetection(observation: Extract<RuleObservation, { rule: 'trace_failures' }>, rules: AlertRuleSettings) {
+  const { traces, flagged } = observation.outcomes;
+  const { minTraces, minFlaggedPercent } = rules.traceFailures;
+  const rate = traces > 0 ? flagged / traces : 0;
+  return { fires: traces >= minTraces && flagged > 0 && flagged * 100 >= minFlaggedPercent * traces, rate };
+}
+
+/** Whether an hour is anomalous (spend), spiking (errors) or failing (traces) by the organization's rules, fired or not. */
 export function hourFires(observation: HourObservation, rules: AlertRuleSettings): boolean {
-  return observation.rule === 'anomaly' ? anomalyDetection(observation, rules).fires : errorRateDetection(observation, rules).fires;
+  switch (observation.rule) {
+    case 'anomaly':
+      return anomalyDetection(observation, rules).fires;
+    case 'error_rate':
+      return errorRateDetection(observation, rules).fires;
+    case 'trace_failures':
+      return traceFailuresDetection(observation, rules).fires;
+    default:
+      return assertUnreachable(observation);
+  }
 }
 
 function anomalyAlerts(observation: Extract<RuleObservation, { rule: 'anomaly' }>, state: RuleState): AlertCandidate[] {
@@ -241,6 +281,33 @@ function errorRateAlerts(observation: Extract<RuleObservation, { rule: 'error_ra
         errors: observation.current.errors,
         errorRate: percent(spike.rate),
         baselineRate: percent(spike.baselineRate),
+      },
+    },
+  ];
+}
+
+function traceFailuresAlerts(observation: Extract<RuleObservation, { rule: 'trace_failures' }>, state: RuleState): AlertCandidate[] {
+  const settings = state.rules.traceFailures;
+  const ruleKey = ruleKeys.traceFailures(observation.organizationId, observation.scope, observation.hourStart);
+  if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
+  const detection = traceFailuresDetection(observation, state.rules);
+  if (!detection.fires) return [];
+  const { traces, flagged, flags, examples } = observation.outcomes;
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: observation.scope,
+      periodKey: observation.hourStart.toISOString(),
+      period: hourPeriod(observation.hourStart, observation.timeZone),
+      threshold: null,
+      facts: {
+        kind: 'trace_failures',
+        traces,
+        flagged,
+        flaggedRate: percent(detection.rate),
+        flags: { ...flags },
+        examples: [...examples],
       },
     },
   ];
@@ -306,6 +373,8 @@ export function decideAlerts(observation: RuleObservation, state: RuleState): Al
       return anomalyAlerts(observation, state);
     case 'error_rate':
       return errorRateAlerts(observation, state);
+    case 'trace_failures':
+      return traceFailuresAlerts(observation, state);
     case 'unpriced':
       return unpricedAlerts(observation, state);
     case 'reconciliation':

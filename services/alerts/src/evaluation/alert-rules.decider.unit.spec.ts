@@ -271,6 +271,63 @@ describe('error-rate spike', () => {
   });
 });
 
+describe('failing traces', () => {
+  const hourStart = new Date('2025-06-18T09:00:00Z');
+  const scope = { type: 'project' as const, projectId: PROJECT };
+  const observe = (traces: number, flagged: number, observedAt = new Date('2025-06-18T09:20:00Z')): RuleObservation => ({
+    rule: 'trace_failures',
+    organizationId: ORG,
+    scope,
+    hourStart,
+    outcomes: { traces, flagged, flags: { tool_loop: flagged, error: 1 }, examples: ['4bf92f3577b34da6a3ce929d0e0e4736'] },
+    timeZone: 'UTC',
+    now: observedAt,
+  });
+
+  it("fires when a fifth (the default) of the project's traces evaluated in the hour were flagged, with the figures", () => {
+    given()
+      .when(observe(30, 6))
+      .then([
+        {
+          ruleKey: `trace_failures:${ORG}:project:${PROJECT}:${hourStart.toISOString()}`,
+          scope,
+          period: { unit: 'hourly', start: hourStart.toISOString(), end: '2025-06-18T10:00:00.000Z', timeZone: 'UTC' },
+          facts: {
+            kind: 'trace_failures',
+            traces: 30,
+            flagged: 6,
+            flaggedRate: '20.00',
+            flags: { tool_loop: 6, error: 1 },
+            examples: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+          },
+        },
+      ]);
+  });
+
+  it('stays silent below the rate, on too few traces, within the cooldown, for an hour that fired, and when off', () => {
+    given().when(observe(30, 5)).thenNothing();
+    given().when(observe(9, 9)).thenNothing();
+    given({ rules: { traceFailures: { minTraces: 5 } } })
+      .when(observe(9, 9))
+      .then([{ facts: expect.objectContaining({ flaggedRate: '100.00' }) }]);
+    given({ lastFiredAt: new Date('2025-06-18T08:30:00Z') })
+      .when(observe(30, 12))
+      .thenNothing();
+    given({ lastFiredAt: new Date('2025-06-18T08:10:00Z') })
+      .when(observe(30, 12))
+      .then([{ facts: expect.objectContaining({ flagged: 12 }) }]);
+    given({ fired: [`trace_failures:${ORG}:project:${PROJECT}:${hourStart.toISOString()}`] })
+      .when(observe(30, 12))
+      .thenNothing();
+    given({ rules: { traceFailures: { enabled: false } } })
+      .when(observe(30, 12))
+      .thenNothing();
+    given({ rules: { traceFailures: { minFlaggedPercent: 50 } } })
+      .when(observe(30, 12))
+      .thenNothing();
+  });
+});
+
 describe('unpriced usage', () => {
   const day = { key: 'daily:2025-06-18', start: new Date('2025-06-18T00:00:00Z'), end: new Date('2025-06-19T00:00:00Z'), timeZone: 'UTC' };
   const observe = (records: number): RuleObservation => ({

@@ -20,7 +20,15 @@ import type { DirectoryRepository } from '../read-models/directory.repository';
 import type { SettingsRepository } from '../settings/settings.repository';
 import { systemMetadata } from '../shared/system-metadata';
 import { hourStart, type SpendRepository } from '../spend/spend.repository';
-import { decideAlerts, decideResolution, hourFires, ruleKeys, type AlertCandidate, type RuleObservation } from './alert-rules.decider';
+import {
+  decideAlerts,
+  decideResolution,
+  hourFires,
+  ruleKeys,
+  type AlertCandidate,
+  type RepeatingRule,
+  type RuleObservation,
+} from './alert-rules.decider';
 import { derivedId, type CommandRunner } from '@llmlab/service-kit';
 import { trustedScope, type OrganizationScope } from '@llmlab/domain';
 
@@ -33,7 +41,10 @@ const FORECAST_HISTORY_DAYS = 28;
 /** Where alert ids derive from their rule keys (a random UUID, fixed once: the ids of past alerts depend on it). */
 const ALERT_ID_NAMESPACE = '8e3f1c52-6a0d-4b8e-9c1a-2f5d7b9e4a36';
 
-/** `usage`: right after usage was applied (budgets, error rate, unpriced). `tick`: everything, and resolution. */
+/**
+ * `usage`: right after usage or evaluated traces were applied (budgets, error rate, failing traces, unpriced).
+ * `tick`: everything, and resolution.
+ */
 export type EvaluationMode = 'usage' | 'tick';
 
 export interface EvaluationResult {
@@ -59,7 +70,7 @@ export interface RuleEvaluatorDeps {
   logger: Logger;
 }
 
-type HourRule = Extract<RuleObservation, { rule: 'anomaly' | 'error_rate' }>['rule'];
+type HourRule = RepeatingRule;
 
 /**
  * Reads what the rules need (the service's own aggregates and read models), asks the pure rules what to fire and
@@ -107,10 +118,14 @@ export class RuleEvaluator {
 
     const thisHour = hourStart(now);
     const hours = [thisHour, new Date(thisHour.getTime() - HOUR_MS)];
-    const scopes = await this.deps.spend.activeScopes(tenant, hours[1], new Date(thisHour.getTime() + HOUR_MS));
-    const hourRules: HourRule[] = mode === 'tick' ? ['error_rate', 'anomaly'] : ['error_rate'];
+    const next = new Date(thisHour.getTime() + HOUR_MS);
+    const [usageScopes, traceScopes] = await Promise.all([
+      this.deps.spend.activeScopes(tenant, hours[1], next),
+      this.deps.spend.activeTraceScopes(tenant, hours[1], next),
+    ]);
+    const hourRules: HourRule[] = mode === 'tick' ? ['error_rate', 'trace_failures', 'anomaly'] : ['error_rate', 'trace_failures'];
     for (const rule of hourRules) {
-      for (const scope of scopes) {
+      for (const scope of rule === 'trace_failures' ? traceScopes : usageScopes) {
         for (const hour of hours) {
           const observation = await this.observeHour(tenant, rule, scope, hour, timeZone, now);
           // The cooldown can only hold a firing back: without a candidate there is nothing to lock for.
@@ -157,6 +172,11 @@ export class RuleEvaluator {
     const { spend } = this.deps;
     const next = new Date(hour.getTime() + HOUR_MS);
     const organizationId = tenant.organizationId;
+    if (rule === 'trace_failures') {
+      const projectId = scope.type === 'project' ? scope.projectId : '';
+      const outcomes = await spend.traceOutcomes(tenant, projectId, hour, next);
+      return { rule, organizationId, scope, hourStart: hour, outcomes, timeZone, now };
+    }
     if (rule === 'anomaly') {
       const series = await spend.hourly(tenant, scope, new Date(hour.getTime() - ANOMALY_HISTORY_DAYS * DAY_MS), next);
       const atHour = series.find((h) => h.hourStart.getTime() === hour.getTime());
@@ -196,7 +216,8 @@ export class RuleEvaluator {
         return decideResolution(open, { about: 'budget', budget, status, firedThresholds, rules: context.rules, now });
       }
       case 'anomaly':
-      case 'error_rate': {
+      case 'error_rate':
+      case 'trace_failures': {
         if (now < alert.periodEnd) return null;
         const latest = new Date(hourStart(now).getTime() - HOUR_MS);
         const observation = await this.observeHour(tenant, alert.kind, alert.scope, latest, context.timeZone, now);

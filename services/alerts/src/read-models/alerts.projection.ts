@@ -159,7 +159,7 @@ async function fireAlert(tx: PoolClient, d: Extract<AlertsEvent, { type: 'AlertF
      ON CONFLICT (id) DO NOTHING`,
     [d.alertId, d.organizationId, d.firedAt],
   );
-  if (d.kind === 'anomaly' || d.kind === 'error_rate') {
+  if (d.kind === 'anomaly' || d.kind === 'error_rate' || d.kind === 'trace_failures') {
     await tx.query(
       `INSERT INTO alerts.rule_state (organization_id, rule, scope_key, last_fired_at, last_alert_id) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (organization_id, rule, scope_key) DO UPDATE SET last_fired_at = EXCLUDED.last_fired_at, last_alert_id = EXCLUDED.last_alert_id

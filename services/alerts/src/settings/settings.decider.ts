@@ -46,9 +46,22 @@ const RULE_FIELDS: { [K in keyof AlertRuleSettings]: { [F in keyof AlertRuleSett
     minRequests: number(1, 1_000_000, true),
     cooldownMinutes: number(0, 10_080, true),
   },
+  traceFailures: {
+    enabled: boolean,
+    minFlaggedPercent: number(0.1, 100),
+    minTraces: number(1, 1_000_000, true),
+    cooldownMinutes: number(0, 10_080, true),
+  },
   unpriced: { enabled: boolean },
   reconciliation: { enabled: boolean, threshold: positiveDecimal },
 };
+
+/** Stored rules with the defaults of rules added in a later release (settings saved before them lack them). */
+export function withDefaultRules(stored: Partial<AlertRuleSettings>): AlertRuleSettings {
+  const merged = structuredClone(DEFAULT_ALERT_RULES) as unknown as Record<string, Record<string, unknown>>;
+  for (const [rule, fields] of Object.entries(stored)) if (merged[rule]) Object.assign(merged[rule], fields);
+  return merged as unknown as AlertRuleSettings;
+}
 
 function applyPatch(errors: FieldErrors, rules: AlertRuleSettings, patch: unknown): AlertRuleSettings {
   if (!isRecord(patch)) {
@@ -103,7 +116,7 @@ function evolve(_state: SettingsState, event: AlertSettingsEvent): SettingsState
       return {
         organizationId: event.data.organizationId,
         timeZone: event.data.timeZone,
-        rules: event.data.rules,
+        rules: withDefaultRules(event.data.rules),
         updatedAt: event.data.updatedAt,
       };
     default:

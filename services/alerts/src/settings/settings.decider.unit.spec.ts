@@ -71,4 +71,33 @@ describe('alert settings decider', () => {
         ],
       });
   });
+
+  it('gives settings saved before a rule existed that rule with its defaults, and lets it be changed', () => {
+    const { traceFailures: _added, ...before } = DEFAULT_ALERT_RULES;
+    const saved = {
+      type: 'AlertSettingsUpdated',
+      data: { organizationId: ORG, timeZone: 'UTC', rules: before, updatedBy: 'user:u1', updatedAt: at },
+    } as unknown as AlertSettingsEvent;
+    spec
+      .given([saved])
+      .when(update({ rules: { traceFailures: { minTraces: 25 } } }))
+      .then([
+        {
+          type: 'AlertSettingsUpdated',
+          data: expect.objectContaining({
+            rules: { ...DEFAULT_ALERT_RULES, traceFailures: { ...DEFAULT_ALERT_RULES.traceFailures, minTraces: 25 } },
+          }),
+        },
+      ]);
+    spec
+      .given([])
+      .when(update({ rules: { traceFailures: { minFlaggedPercent: 0, minTraces: 0.5 } } }))
+      .thenThrows({
+        code: 'ALERT_SETTINGS_INVALID',
+        errors: [
+          { field: '/rules/traceFailures/minFlaggedPercent', message: 'must be a number from 0.1 to 100' },
+          { field: '/rules/traceFailures/minTraces', message: 'must be an integer from 1 to 1000000' },
+        ],
+      });
+  });
 });

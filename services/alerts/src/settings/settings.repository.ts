@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_ALERT_RULES, DEFAULT_ALERT_TIME_ZONE, type AlertRuleSettings, type AlertSettingsView } from '@llmlab/contracts';
 import { PrismaClient } from '../read-models/prisma';
+import { withDefaultRules } from './settings.decider';
 import { type OrganizationScope } from '@llmlab/domain';
 
 /** An organization's alerting settings, the defaults until it changes them. */
@@ -23,15 +24,9 @@ export class SettingsRepository {
       organizationId: row.organizationId,
       timeZone: row.timeZone,
       // Rules added in a later release take their defaults on organizations that saved settings before.
-      rules: mergeDefaults(row.rules as Partial<AlertRuleSettings>),
+      rules: withDefaultRules(row.rules as Partial<AlertRuleSettings>),
       revision: row.revision,
       updatedAt: row.updatedAt.toISOString(),
     };
   }
-}
-
-function mergeDefaults(stored: Partial<AlertRuleSettings>): AlertRuleSettings {
-  const merged = structuredClone(DEFAULT_ALERT_RULES) as unknown as Record<string, Record<string, unknown>>;
-  for (const [rule, fields] of Object.entries(stored)) if (merged[rule]) Object.assign(merged[rule], fields);
-  return merged as unknown as AlertRuleSettings;
 }

@@ -6,7 +6,7 @@ const PRUNE_BATCH = 10_000;
 export interface SpendRetention {
   /** Days an event id is remembered: longer than the oldest copy the platform still accepts. */
   dedupDays: number;
-  /** Days of hourly aggregates kept. */
+  /** Days of hourly aggregates (and of evaluated traces' outcomes) kept. */
   aggregateDays: number;
 }
 
@@ -19,6 +19,7 @@ export async function pruneSpend(pool: Pool, retention: SpendRetention, now: Dat
   for (const [table, column, cutoff] of [
     ['usage_claims', 'claimed_at', claims],
     ['spend_hourly', 'hour', aggregates],
+    ['trace_outcomes', 'evaluated_at', aggregates],
   ] as const) {
     for (;;) {
       const { rowCount } = await pool.query(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@llmlab/service-kit';
-import type { RecordedEvent, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
+import type { RecordedEvent, TracesEvaluatedData, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
 
@@ -84,6 +84,23 @@ src AS (
 ${aggregateCte('src')}
 SELECT count(*)::int AS counted FROM old`;
 
+/**
+ * The latest outcome of each evaluated trace: a trace evaluated again (a late span arrived) replaces its row, so
+ * it counts once, in the hour of its latest evaluation. Only a later evaluation replaces an earlier one.
+ */
+const TRACE_OUTCOMES_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(trace_id text, flags text[])
+),
+written AS (
+  INSERT INTO alerts.trace_outcomes AS target (project_id, trace_id, organization_id, evaluated_at, flags)
+  SELECT DISTINCT ON (trace_id) $3::uuid, trace_id, $2::uuid, $4::timestamptz, flags FROM input
+  ON CONFLICT (project_id, trace_id) DO UPDATE SET evaluated_at = EXCLUDED.evaluated_at, flags = EXCLUDED.flags
+    WHERE target.evaluated_at <= EXCLUDED.evaluated_at
+  RETURNING 1
+)
+SELECT count(*)::int AS counted FROM written`;
+
 /** What an applied event changed, for the evaluator: which organization, and whether anything was counted. */
 export interface SpendChange {
   organizationId: string;
@@ -92,8 +109,9 @@ export interface SpendChange {
 
 /**
  * The alerts service's own view of usage, fed by `events.ingestion.>` in order: hourly cost, requests, errors and
- * unpriced records per organization, project, tag value and end user. Each event commits with the projection's
- * checkpoint (a redelivery changes nothing); it never reads the ingestion schema.
+ * unpriced records per organization, project, tag value and end user, and the outcome of each evaluated trace.
+ * Each event commits with the projection's checkpoint (a redelivery changes nothing); it never reads the
+ * ingestion schema.
  */
 @Injectable()
 export class SpendProjection {
@@ -123,6 +141,17 @@ export class SpendProjection {
         const data = event.data as UsageRepricedData;
         const corrections = data.corrections.map((c) => ({ event_id: c.eventId, cost: c.current.amount, cost_status: c.current.status }));
         const { rows } = await tx.query<{ counted: number }>(REPRICE_SQL, [JSON.stringify(corrections), data.projectId]);
+        return { organizationId: data.organizationId, counted: rows[0].counted };
+      }
+      case 'TracesEvaluated': {
+        const data = event.data as TracesEvaluatedData;
+        const outcomes = data.traces.map((t) => ({ trace_id: t.traceId, flags: [...new Set(t.flags.map((f) => f.type))].sort() }));
+        const { rows } = await tx.query<{ counted: number }>(TRACE_OUTCOMES_SQL, [
+          JSON.stringify(outcomes),
+          data.organizationId,
+          data.projectId,
+          data.evaluatedAt,
+        ]);
         return { organizationId: data.organizationId, counted: rows[0].counted };
       }
       default:

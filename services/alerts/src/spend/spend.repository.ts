@@ -3,6 +3,7 @@ import { PG_POOL } from '@llmlab/service-kit';
 import type { BudgetScope } from '@llmlab/contracts';
 import { localDayKey, type DailySpend, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { Pool } from 'pg';
+import type { TraceOutcomeCounts } from '../evaluation/alert-rules.decider';
 import { scopeColumns } from './scope';
 import { type OrganizationScope, toMoneyString, Money } from '@llmlab/domain';
 
@@ -86,10 +87,52 @@ export class SpendRepository {
     return { records: rows.reduce((n, r) => n + Number(r.records), 0), models: rows.map((r) => r.model).slice(0, 20) };
   }
 
-  /** Organizations with usage in `[from, to)`. */
+  /**
+   * Traces of a project evaluated in `[from, to)` (each at its latest evaluation), how many were flagged, per flag
+   * type, and the three most recently evaluated flagged ones.
+   */
+  async traceOutcomes(tenant: OrganizationScope, projectId: string, from: Date, to: Date): Promise<TraceOutcomeCounts> {
+    const where = `organization_id = $1 AND project_id = $2 AND evaluated_at >= $3 AND evaluated_at < $4`;
+    const args = [tenant.organizationId, projectId, from, to];
+    const [totals, byFlag, examples] = await Promise.all([
+      this.pool.query<{ traces: string; flagged: string }>(
+        `SELECT count(*)::text AS traces, count(*) FILTER (WHERE cardinality(flags) > 0)::text AS flagged
+         FROM alerts.trace_outcomes WHERE ${where}`,
+        args,
+      ),
+      this.pool.query<{ flag: string; traces: string }>(
+        `SELECT f.flag, count(*)::text AS traces FROM alerts.trace_outcomes, unnest(flags) AS f(flag) WHERE ${where} GROUP BY f.flag`,
+        args,
+      ),
+      this.pool.query<{ trace_id: string }>(
+        `SELECT trace_id FROM alerts.trace_outcomes WHERE ${where} AND cardinality(flags) > 0
+         ORDER BY evaluated_at DESC, trace_id LIMIT 3`,
+        args,
+      ),
+    ]);
+    return {
+      traces: Number(totals.rows[0].traces),
+      flagged: Number(totals.rows[0].flagged),
+      flags: Object.fromEntries(byFlag.rows.map((r) => [r.flag, Number(r.traces)])),
+      examples: examples.rows.map((r) => r.trace_id),
+    };
+  }
+
+  /** The projects of the organization with traces evaluated in `[from, to)`: the scopes the trace_failures rule watches. */
+  async activeTraceScopes(tenant: OrganizationScope, from: Date, to: Date): Promise<BudgetScope[]> {
+    const { rows } = await this.pool.query<{ project_id: string }>(
+      `SELECT DISTINCT project_id FROM alerts.trace_outcomes WHERE organization_id = $1 AND evaluated_at >= $2 AND evaluated_at < $3
+       ORDER BY project_id`,
+      [tenant.organizationId, from, to],
+    );
+    return rows.map((r): BudgetScope => ({ type: 'project', projectId: r.project_id }));
+  }
+
+  /** Organizations with usage, or evaluated traces, in `[from, to)`. */
   async activeOrganizations(from: Date, to: Date): Promise<string[]> {
     const { rows } = await this.pool.query<{ organization_id: string }>(
-      `SELECT DISTINCT organization_id FROM alerts.spend_hourly WHERE scope_type = 'organization' AND hour >= $1 AND hour < $2`,
+      `SELECT organization_id FROM alerts.spend_hourly WHERE scope_type = 'organization' AND hour >= $1 AND hour < $2
+       UNION SELECT organization_id FROM alerts.trace_outcomes WHERE evaluated_at >= $1 AND evaluated_at < $2`,
       [from, to],
     );
     return rows.map((r) => r.organization_id);

@@ -88,6 +88,39 @@ export class ErrorRateRuleDto extends RuleSwitchDto {
   cooldownMinutes?: number;
 }
 
+export class TraceFailuresRuleDto extends RuleSwitchDto {
+  @ApiPropertyOptional({
+    minimum: 0.1,
+    maximum: 100,
+    default: defaults.traceFailures.minFlaggedPercent,
+    description: "Share of a project's traces evaluated in a clock hour that the failure detectors flagged, in percent.",
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.1)
+  @Max(100)
+  minFlaggedPercent?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: defaults.traceFailures.minTraces,
+    description: 'Traces evaluated in the hour before a share is judged.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  minTraces?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_COOLDOWN_MINUTES, default: defaults.traceFailures.cooldownMinutes })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_COOLDOWN_MINUTES)
+  cooldownMinutes?: number;
+}
+
 export class ReconciliationRuleDto extends RuleSwitchDto {
   @ApiPropertyOptional({
     example: '25',
@@ -109,6 +142,11 @@ export class AlertRulesPatchDto {
   @ValidateNested()
   @Type(() => ErrorRateRuleDto)
   errorRate?: ErrorRateRuleDto;
+  @ApiPropertyOptional({ type: TraceFailuresRuleDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TraceFailuresRuleDto)
+  traceFailures?: TraceFailuresRuleDto;
   @ApiPropertyOptional({ type: RuleSwitchDto }) @IsOptional() @ValidateNested() @Type(() => RuleSwitchDto) unpriced?: RuleSwitchDto;
   @ApiPropertyOptional({ type: ReconciliationRuleDto })
   @IsOptional()
@@ -153,6 +191,12 @@ export class ErrorRateRuleSettingsDto extends RuleEnabledDto {
   @ApiProperty({ example: defaults.errorRate.cooldownMinutes }) cooldownMinutes!: number;
 }
 
+export class TraceFailuresRuleSettingsDto extends RuleEnabledDto {
+  @ApiProperty({ example: defaults.traceFailures.minFlaggedPercent }) minFlaggedPercent!: number;
+  @ApiProperty({ example: defaults.traceFailures.minTraces }) minTraces!: number;
+  @ApiProperty({ example: defaults.traceFailures.cooldownMinutes }) cooldownMinutes!: number;
+}
+
 export class ReconciliationRuleSettingsDto extends RuleEnabledDto {
   @ApiProperty({ example: defaults.reconciliation.threshold }) threshold!: string;
 }
@@ -162,6 +206,7 @@ export class AlertRulesDto {
   @ApiProperty({ type: ForecastRuleSettingsDto }) forecast!: ForecastRuleSettingsDto;
   @ApiProperty({ type: AnomalyRuleSettingsDto }) anomaly!: AnomalyRuleSettingsDto;
   @ApiProperty({ type: ErrorRateRuleSettingsDto }) errorRate!: ErrorRateRuleSettingsDto;
+  @ApiProperty({ type: TraceFailuresRuleSettingsDto }) traceFailures!: TraceFailuresRuleSettingsDto;
   @ApiProperty({ type: RuleEnabledDto }) unpriced!: RuleEnabledDto;
   @ApiProperty({ type: ReconciliationRuleSettingsDto }) reconciliation!: ReconciliationRuleSettingsDto;
 }

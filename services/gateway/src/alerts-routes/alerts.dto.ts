@@ -102,6 +102,18 @@ export class AlertNotificationDto {
   @ApiPropertyOptional({ example: 30, description: 'error_rate: failed calls in the hour.' }) errors?: number;
   @ApiPropertyOptional({ example: '25.0', description: 'error_rate: percent.' }) errorRate?: string;
   @ApiPropertyOptional({ example: '0.4', description: 'error_rate: the usual percent.' }) baselineRate?: string;
+  @ApiPropertyOptional({ example: 40, description: 'trace_failures: traces of the project evaluated in the hour.' }) traces?: number;
+  @ApiPropertyOptional({ example: 14, description: 'trace_failures: how many of them the detectors flagged.' }) flagged?: number;
+  @ApiPropertyOptional({ example: '35.00', description: 'trace_failures: flagged / evaluated, percent.' }) flaggedRate?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { tool_loop: 9, error: 6 },
+    description: 'trace_failures: flagged traces per flag type (a trace with two flags counts in both).',
+  })
+  flags?: Record<string, number>;
+  @ApiPropertyOptional({ type: [String], description: 'trace_failures: up to three flagged trace ids, most recent first.' })
+  examples?: string[];
   @ApiPropertyOptional({ example: 12, description: 'unpriced: records that could not be priced.' }) records?: number;
   @ApiPropertyOptional({ type: [String], description: 'unpriced: their models.' }) models?: string[];
   @ApiPropertyOptional({ example: 'openai', description: 'reconciliation: the provider.' }) provider?: string;

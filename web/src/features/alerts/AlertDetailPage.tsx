@@ -34,49 +34,65 @@ export default function AlertDetailPage() {
         <Link to={scopedPath(scope, 'alerts')}>← All alerts</Link>
       </p>
       <QueryView query={alert}>
-        {(a) => (
-          <>
-            <PageHeader
-              title={`${alertKind(a)}: ${a.scope.description}`}
-              description={alertSummary(a)}
-              actions={
-                a.state === 'firing' &&
-                atLeast(role, 'member') && (
-                  <button type="button" className="btn btn-primary" onClick={() => acknowledge.mutate()} disabled={acknowledge.isPending}>
-                    Acknowledge
-                  </button>
-                )
-              }
-            />
-            {acknowledge.isError && <ErrorNotice error={acknowledge.error} />}
-            <Card title="Alert">
-              <dl className="kv">
-                <div>
-                  <dt>State</dt>
-                  <dd>
-                    <span className={`badge badge-${a.state}`}>{a.state}</span>
-                    {a.resolution ? ` (${a.resolution})` : ''}
-                  </dd>
-                </div>
-                <div>
-                  <dt>Fired</dt>
-                  <dd>{formatDateTime(a.firedAt)}</dd>
-                </div>
-                <div>
-                  <dt>Acknowledged</dt>
-                  <dd>{formatDateTime(a.acknowledgedAt)}</dd>
-                </div>
-                <div>
-                  <dt>Period</dt>
-                  <dd>
-                    {formatDateTime(a.notification.period.start)} – {formatDateTime(a.notification.period.end)} (
-                    {a.notification.period.timeZone})
-                  </dd>
-                </div>
-              </dl>
-            </Card>
-          </>
-        )}
+        {(a) => {
+          const alertProject = { orgId: scope.orgId, projectId: a.scope.projectId ?? null };
+          return (
+            <>
+              <PageHeader
+                title={`${alertKind(a)}: ${a.scope.description}`}
+                description={alertSummary(a)}
+                actions={
+                  a.state === 'firing' &&
+                  atLeast(role, 'member') && (
+                    <button type="button" className="btn btn-primary" onClick={() => acknowledge.mutate()} disabled={acknowledge.isPending}>
+                      Acknowledge
+                    </button>
+                  )
+                }
+              />
+              {acknowledge.isError && <ErrorNotice error={acknowledge.error} />}
+              <Card title="Alert">
+                <dl className="kv">
+                  <div>
+                    <dt>State</dt>
+                    <dd>
+                      <span className={`badge badge-${a.state}`}>{a.state}</span>
+                      {a.resolution ? ` (${a.resolution})` : ''}
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Fired</dt>
+                    <dd>{formatDateTime(a.firedAt)}</dd>
+                  </div>
+                  <div>
+                    <dt>Acknowledged</dt>
+                    <dd>{formatDateTime(a.acknowledgedAt)}</dd>
+                  </div>
+                  {a.kind === 'trace_failures' && (
+                    <div>
+                      <dt>Traces to open</dt>
+                      <dd>
+                        {(a.notification.examples ?? []).map((traceId) => (
+                          <Link key={traceId} to={scopedPath(alertProject, `traces/${traceId}`)}>
+                            <code>{traceId.slice(0, 12)}…</code>{' '}
+                          </Link>
+                        ))}
+                        <Link to={scopedPath(alertProject, 'traces')}>all traces</Link>
+                      </dd>
+                    </div>
+                  )}
+                  <div>
+                    <dt>Period</dt>
+                    <dd>
+                      {formatDateTime(a.notification.period.start)} – {formatDateTime(a.notification.period.end)} (
+                      {a.notification.period.timeZone})
+                    </dd>
+                  </div>
+                </dl>
+              </Card>
+            </>
+          );
+        }}
       </QueryView>
       <Card title="Deliveries">
         <QueryView query={deliveries}>

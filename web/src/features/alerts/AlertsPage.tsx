@@ -6,7 +6,7 @@ import { formatShortDateTime } from '../../shared/dates';
 import { scopedPath, useScope } from '../../shared/scope';
 import { Card, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
-import { alertKind, alertSummary } from './alert-text';
+import { ALERT_KIND_OPTIONS, alertKind, alertSummary } from './alert-text';
 
 export default function AlertsPage() {
   const scope = useScope();
@@ -44,14 +44,7 @@ export default function AlertsPage() {
             label="Kind"
             value={kind}
             onChange={(e) => patch({ kind: e.target.value, cursor: '' })}
-            options={[
-              { value: '', label: 'Any' },
-              { value: 'threshold', label: 'Budget threshold' },
-              { value: 'forecast', label: 'Budget forecast' },
-              { value: 'anomaly', label: 'Spend anomaly' },
-              { value: 'error_rate', label: 'Error rate' },
-              { value: 'unpriced', label: 'Unpriced usage' },
-            ]}
+            options={[{ value: '', label: 'Any' }, ...ALERT_KIND_OPTIONS]}
           />
         </form>
       </Card>

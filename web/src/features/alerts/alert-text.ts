@@ -8,9 +8,13 @@ const KINDS: Record<Alert['kind'], string> = {
   forecast: 'Budget forecast',
   anomaly: 'Spend anomaly',
   error_rate: 'Error rate',
+  trace_failures: 'Failing traces',
   unpriced: 'Unpriced usage',
   reconciliation: 'Reconciliation',
 };
+
+/** Every kind with its label, in the order the filters list them. */
+export const ALERT_KIND_OPTIONS = Object.entries(KINDS).map(([value, label]) => ({ value, label }));
 
 export function alertKind(alert: Alert): string {
   return KINDS[alert.kind];
@@ -28,6 +32,12 @@ export function alertSummary(alert: Alert): string {
       return `${n.spend ? formatMoney(n.spend) : ''} against a usual ${n.baseline ? formatMoney(n.baseline) : ''}`;
     case 'error_rate':
       return `${n.errors} errors in ${n.requests} requests (${n.errorRate}%, usually ${n.baselineRate}%)`;
+    case 'trace_failures': {
+      const flags = Object.entries(n.flags ?? {})
+        .map(([flag, count]) => `${flag.replace(/_/g, ' ')} ${count}`)
+        .join(', ');
+      return `${n.flagged} of ${n.traces} traces flagged (${n.flaggedRate}%)${flags ? `: ${flags}` : ''}`;
+    }
     case 'unpriced':
       return `${n.records} records without a price${n.models?.length ? `: ${n.models.join(', ')}` : ''}`;
     case 'reconciliation':

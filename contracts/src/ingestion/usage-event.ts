@@ -72,6 +72,20 @@ export interface MoneyAmount {
 }
 
 /**
+ * A fingerprint of the stable start of a prompt (the system prompt and the tool definitions), never its text: what
+ * the recommendations service needs to see that calls repeat a long prefix that prompt caching would make cheaper.
+ * `@llmlab/sdk`'s `instrument()` computes it (docs/ingestion.md, "Prompt-prefix fingerprints").
+ */
+export interface PromptPrefix {
+  /** SHA-256, 64 lowercase hex characters, of the prefix's canonical form. */
+  readonly hash: string;
+  /** Its length in tokens (the SDK's is an estimate: UTF-8 bytes ÷ 4, rounded up). */
+  readonly tokens: number;
+  /** How many tool definitions the prefix holds (0 when none). */
+  readonly tools: number;
+}
+
+/**
  * One usage event after validation: what the client sent, with the timestamp normalized to UTC
  * (`2025-06-01T12:00:00.000Z`), SDK aliases mapped to canonical count names, optional strings either set or
  * absent, and `tags`/`metadata` always present.
@@ -93,6 +107,8 @@ export interface UsageEventInput {
   readonly parentSpanId?: string;
   /** The conversation or agent session the call belongs to; traces are grouped by it. */
   readonly sessionId?: string;
+  /** The prompt's stable prefix, fingerprinted. */
+  readonly promptPrefix?: PromptPrefix;
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   /** An explicit cost: recorded as is (cost status `override`), never priced by the catalog. */
@@ -155,4 +171,7 @@ export const USAGE_LIMITS = {
   /** Digits of a cost override: the `NUMERIC(28, 12)` columns that store amounts. */
   maxAmountIntegerDigits: 16,
   maxAmountFractionDigits: 12,
+  /** A prompt prefix longer than any model's context window is a mistake. */
+  maxPromptPrefixTokens: 10_000_000,
+  maxPromptPrefixTools: 10_000,
 } as const;

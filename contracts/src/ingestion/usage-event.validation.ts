@@ -3,6 +3,7 @@ import {
   USAGE_COUNT_FIELDS,
   USAGE_LIMITS,
   type MoneyAmount,
+  type PromptPrefix,
   type UsageCounts,
   type UsageEventInput,
   type UsageStatus,
@@ -37,6 +38,7 @@ const EVENT_FIELDS = new Set([
   'spanId',
   'parentSpanId',
   'sessionId',
+  'promptPrefix',
   'tags',
   'metadata',
   'cost',
@@ -103,6 +105,7 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
   if (parentSpanId !== undefined && (traceId === undefined || spanId === undefined))
     fail('/parentSpanId', 'is only allowed with traceId and spanId');
   const sessionId = optionalString(raw.sessionId, '/sessionId', USAGE_LIMITS.maxStringLength, fail);
+  const promptPrefix = checkPromptPrefix(raw.promptPrefix, fail);
   const tags = checkTags(raw.tags, fail);
   const metadata = checkMetadata(raw.metadata, fail);
   const cost = checkCost(raw.cost, fail);
@@ -122,6 +125,7 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
     ...(spanId !== undefined ? { spanId } : {}),
     ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     ...(sessionId !== undefined ? { sessionId } : {}),
+    ...(promptPrefix !== undefined ? { promptPrefix } : {}),
     tags: tags!,
     metadata: metadata!,
     ...(cost !== undefined ? { cost } : {}),
@@ -288,6 +292,34 @@ function checkConvention(usage: UsageCounts, fail: Fail): boolean {
   }
   for (const [field, message] of problems) fail(`/usage/${field}`, message);
   return problems.length === 0;
+}
+
+const PREFIX_HASH = /^[0-9a-f]{64}$/;
+const PREFIX_FIELDS = new Set(['hash', 'tokens', 'tools']);
+
+/** `{ hash, tokens, tools? }`: a SHA-256 in lowercase hex and two counts. */
+function checkPromptPrefix(value: unknown, fail: Fail): PromptPrefix | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) {
+    fail('/promptPrefix', 'must be an object { hash, tokens, tools? }');
+    return undefined;
+  }
+  let valid = true;
+  const problem = (field: string, message: string) => {
+    valid = false;
+    fail(field, message);
+  };
+  for (const key of Object.keys(value)) if (!PREFIX_FIELDS.has(key)) problem(`/promptPrefix/${escapePointer(key)}`, 'is not a known field');
+  if (typeof value.hash !== 'string' || !PREFIX_HASH.test(value.hash))
+    problem('/promptPrefix/hash', 'must be 64 lowercase hexadecimal characters (a SHA-256)');
+  const tokens = checkCount(value.tokens, '/promptPrefix/tokens', problem);
+  if (tokens !== undefined && tokens > USAGE_LIMITS.maxPromptPrefixTokens) {
+    problem('/promptPrefix/tokens', `must be at most ${USAGE_LIMITS.maxPromptPrefixTokens}`);
+  }
+  const tools = value.tools === undefined ? 0 : checkCount(value.tools, '/promptPrefix/tools', problem);
+  if (tools !== undefined && tools > USAGE_LIMITS.maxPromptPrefixTools)
+    problem('/promptPrefix/tools', `must be at most ${USAGE_LIMITS.maxPromptPrefixTools}`);
+  return valid ? { hash: value.hash as string, tokens: tokens!, tools: tools! } : undefined;
 }
 
 function checkCount(value: unknown, field: string, fail: Fail): number | undefined {

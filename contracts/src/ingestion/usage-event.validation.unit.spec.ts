@@ -203,6 +203,31 @@ describe('validateUsageEvent', () => {
     });
   });
 
+  describe('prompt-prefix fingerprint', () => {
+    const hash = 'a'.repeat(64);
+    it('takes a SHA-256 in lowercase hex, a token count and a tool count (0 when absent)', () => {
+      const full = validateUsageEvent(event({ promptPrefix: { hash, tokens: 2048, tools: 3 } }), now);
+      expect(full.ok && full.event.promptPrefix).toEqual({ hash, tokens: 2048, tools: 3 });
+      const bare = validateUsageEvent(event({ promptPrefix: { hash, tokens: 0 } }), now);
+      expect(bare.ok && bare.event.promptPrefix).toEqual({ hash, tokens: 0, tools: 0 });
+      const none = validateUsageEvent(event(), now);
+      expect(none.ok && 'promptPrefix' in none.event).toBe(false);
+    });
+
+    it('names each bad part', () => {
+      expect(errorsOf(event({ promptPrefix: 'abc' }))).toEqual([
+        { field: '/promptPrefix', message: 'must be an object { hash, tokens, tools? }' },
+      ]);
+      expect(fieldsOf(event({ promptPrefix: { hash: 'A'.repeat(64), tokens: -1, tools: 1.5, text: 'You are' } }))).toEqual([
+        '/promptPrefix/text',
+        '/promptPrefix/hash',
+        '/promptPrefix/tokens',
+        '/promptPrefix/tools',
+      ]);
+      expect(fieldsOf(event({ promptPrefix: { hash, tokens: USAGE_LIMITS.maxPromptPrefixTokens + 1 } }))).toEqual(['/promptPrefix/tokens']);
+    });
+  });
+
   it('bounds latency to a non-negative integer of at most a day', () => {
     expect(fieldsOf(event({ latencyMs: -1 }))).toEqual(['/latencyMs']);
     expect(fieldsOf(event({ latencyMs: 812.5 }))).toEqual(['/latencyMs']);

@@ -26,6 +26,16 @@ export interface Cost {
   currency: string;
 }
 
+/**
+ * A fingerprint of the prompt's stable start (system instructions and tool definitions): its SHA-256, estimated
+ * token length and tool count, never its text. `instrument()` fills it in.
+ */
+export interface PromptPrefix {
+  hash: string;
+  tokens: number;
+  tools: number;
+}
+
 /** One event as it goes over the wire to `POST /v1/usage`. */
 export interface UsageEvent {
   /** Chosen by the client and kept across retries: the platform deduplicates on it. */
@@ -43,6 +53,7 @@ export interface UsageEvent {
   spanId?: string;
   parentSpanId?: string;
   sessionId?: string;
+  promptPrefix?: PromptPrefix;
   tags: Record<string, string>;
   metadata: Record<string, unknown>;
   cost?: Cost;
@@ -64,6 +75,7 @@ export interface UsageEventInput {
   /** Only with `traceId` and `spanId`: the span this call is a child of. */
   parentSpanId?: string;
   sessionId?: string;
+  promptPrefix?: PromptPrefix;
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
   cost?: Cost;
@@ -108,6 +120,7 @@ export function buildEvent(input: UsageEventInput, context: LLMLabContext, defau
     spanId: input.spanId ?? context.spanId,
     parentSpanId: input.parentSpanId ?? context.parentSpanId,
     sessionId: input.sessionId ?? context.sessionId,
+    promptPrefix: input.promptPrefix,
     tags: { ...defaultTags, ...context.tags, ...input.tags },
     metadata: { ...context.metadata, ...input.metadata },
     cost: input.cost,

@@ -40,7 +40,7 @@ describe('usage ingestion', () => {
   it('records an accepted batch in the ledger and the read models', async () => {
     const tenant = newTenant();
     const events = [
-      usageEvent({ userId: 'user-1', tags: { feature: 'search' } }),
+      usageEvent({ userId: 'user-1', tags: { feature: 'search' }, promptPrefix: { hash: 'f'.repeat(64), tokens: 2400, tools: 2 } }),
       usageEvent({ status: 'error', errorType: 'RateLimitError', usage: { inputTokens: 10, outputTokens: 0 } }),
     ];
     const batch = usageBatch(tenant, events, { correlationId: 'req-123' });
@@ -61,6 +61,11 @@ describe('usage ingestion', () => {
       },
     });
     expect((recorded.data as UsageRecordedData).records.map((r) => r.cost.status)).toEqual(['priced', 'priced']);
+    // The prompt-prefix fingerprint is kept in the ledger, for the recommendations service's own read model.
+    expect((recorded.data as UsageRecordedData).records.map((r) => r.promptPrefix)).toEqual([
+      { hash: 'f'.repeat(64), tokens: 2400, tools: 2 },
+      undefined,
+    ]);
     expect(await rolledUp(tenant)).toEqual({ hourly: 2, daily: 2, users: 2 });
 
     const now = new Date();

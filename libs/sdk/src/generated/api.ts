@@ -1683,6 +1683,14 @@ export interface components {
             /** @description Another name of inputImageTokens (SDK 0.x). */
             imageInputTokens?: number;
         };
+        PromptPrefixDto: {
+            /** @description SHA-256 (lowercase hex) of the prefix's canonical form. */
+            hash: string;
+            /** @description Its length in tokens (an estimate is fine). */
+            tokens: number;
+            /** @default 0 */
+            tools: number;
+        };
         CostOverrideDto: {
             /**
              * @description Non-negative decimal string, at most 16 integer and 12 fraction digits.
@@ -1729,6 +1737,8 @@ export interface components {
             parentSpanId?: string;
             /** @description The conversation or agent session; traces are grouped by it. */
             sessionId?: string;
+            /** @description A fingerprint of the stable start of the prompt (system prompt and tools), never its text: lets the recommendations see repeated prefixes that prompt caching would make cheaper. The SDK fills it in. */
+            promptPrefix?: components["schemas"]["PromptPrefixDto"];
             /**
              * @description Up to 50.
              * @example {

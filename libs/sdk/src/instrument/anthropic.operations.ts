@@ -1,5 +1,6 @@
 import { normalizeUsage, type TokenUsage } from '../usage-event';
 import { asRecord, asString, type OperationSpec } from './operation';
+import { list } from './prompt-prefix';
 
 type Count = number | null | undefined;
 
@@ -42,6 +43,7 @@ function messagesOperation(operation: string, path: readonly string[]): Operatio
     provider: 'anthropic',
     operation,
     path,
+    prefixParts: (params) => ({ tools: list(params.tools), instructions: params.system !== undefined ? [params.system] : [] }),
     requestUserId: (params) => asString(asRecord(params.metadata)?.user_id),
     readResult(result) {
       const message = asRecord(result);

@@ -6,6 +6,7 @@ import { anthropicOperations } from './anthropic.operations';
 import { InstrumentedCall } from './instrumented-call';
 import { asRecord, asString, type InstrumentOptions, type OperationSpec, type StreamCollector } from './operation';
 import { openAIOperations } from './openai.operations';
+import { fingerprintPrefix } from './prompt-prefix';
 import { observeStream, type StreamObserver } from './stream-observer';
 
 /** The clients' `APIPromise`: lazily parsed, with `asResponse()` and `_thenUnwrap()`. */
@@ -102,6 +103,7 @@ function begin(params: unknown, spec: OperationSpec, sink: EventSink, options: I
         operation: spec.operation,
         requestedModel: asString(request.model) ?? 'unknown',
         stream,
+        promptPrefix: spec.prefixParts ? fingerprintPrefix(spec.prefixParts(request)) : undefined,
       },
       callContext,
     );

@@ -1,6 +1,7 @@
 import type { LLMLabContext } from '../context';
 import { LLMLabError } from '../errors';
 import type { EventSink } from '../event-sink';
+import type { PromptPrefix } from '../usage-event';
 import { asRecord, asString, type Outcome } from './operation';
 
 export interface CallDescription {
@@ -8,6 +9,7 @@ export interface CallDescription {
   operation: string;
   requestedModel: string;
   stream: boolean;
+  promptPrefix?: PromptPrefix;
 }
 
 /** One provider call, from the moment `create` was invoked to its single usage event. */
@@ -59,6 +61,7 @@ export class InstrumentedCall {
           latencyMs: now - this.startedAt,
           status: failure ? 'error' : 'success',
           errorType: failure?.errorType,
+          promptPrefix: this.call.promptPrefix,
           metadata: {
             operation: this.call.operation,
             stream: this.call.stream,

@@ -80,6 +80,30 @@ describe('instrument(openai)', () => {
       });
     });
 
+    it("fingerprints the request's system prompt and tools, and sends neither", async () => {
+      const system = 'You are the support agent of Acme. Never promise refunds.';
+      const tools: OpenAI.Chat.ChatCompletionTool[] = [
+        { type: 'function', function: { name: 'lookup_order', parameters: { type: 'object', properties: { id: { type: 'string' } } } } },
+      ];
+      for (const question of ['Where is my order?', 'Cancel it please']) {
+        await client.chat.completions.create({
+          model: 'gpt-4o-mini',
+          tools,
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: question },
+          ],
+        });
+      }
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+      const [first, second, bare] = await recorded();
+      expect(first.promptPrefix).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/), tokens: expect.any(Number), tools: 1 });
+      expect(first.promptPrefix!.tokens).toBeGreaterThan(system.length / 4);
+      expect(second.promptPrefix).toEqual(first.promptPrefix);
+      expect(bare.promptPrefix).toBeUndefined();
+      expect(JSON.stringify(await recorded())).not.toContain('Never promise refunds');
+    });
+
     it("takes the end user from the request's `user` when the context names none", async () => {
       await client.chat.completions.create({ model: 'gpt-4o-mini', messages, user: 'end-user-7' });
       const [event] = await recorded();

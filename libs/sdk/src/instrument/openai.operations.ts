@@ -1,5 +1,6 @@
 import { normalizeUsage, type TokenUsage } from '../usage-event';
 import { asRecord, asString, type OperationSpec, type Outcome } from './operation';
+import { leadingInstructions, list } from './prompt-prefix';
 
 type Count = number | null | undefined;
 
@@ -62,6 +63,10 @@ const chatCompletions: OperationSpec = {
     // A shallow copy: the caller's object is never mutated.
     return { params: { ...params, stream_options: { ...streamOptions, include_usage: true } }, hideUsageChunk: true };
   },
+  prefixParts: (params) => ({
+    tools: [...list(params.tools), ...list(params.functions)],
+    instructions: leadingInstructions(params.messages),
+  }),
   requestUserId: openAIUser,
   readResult(result) {
     const completion = asRecord(result);
@@ -89,6 +94,13 @@ const responses: OperationSpec = {
   provider: 'openai',
   operation: 'responses.create',
   path: ['responses'],
+  prefixParts: (params) => ({
+    tools: list(params.tools),
+    instructions: [
+      ...(params.instructions !== undefined ? [{ role: 'instructions', content: params.instructions }] : []),
+      ...leadingInstructions(params.input),
+    ],
+  }),
   requestUserId: openAIUser,
   readResult: responseOutcome,
   collectStream() {

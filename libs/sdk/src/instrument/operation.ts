@@ -17,6 +17,16 @@ export interface InstrumentOptions {
   injectStreamUsage?: boolean;
 }
 
+/**
+ * The stable start of a prompt: what prompt caching could serve from the cache on every call. Providers cache the
+ * exact token prefix of a request, and the part of it that repeats across calls is the tool definitions and the
+ * system (or developer) instructions; the conversation after them varies.
+ */
+export interface PrefixParts {
+  tools: readonly unknown[];
+  instructions: readonly unknown[];
+}
+
 /** What a provider response says about the call. */
 export interface Outcome {
   /** The model that answered, often more precise than the one asked for (`gpt-4o` → `gpt-4o-2024-08-06`). */
@@ -47,6 +57,8 @@ export interface OperationSpec {
   /** Where the resource holding `create` sits on the client. */
   readonly path: readonly string[];
   prepare?(params: Record<string, unknown>, options: InstrumentOptions): PreparedRequest;
+  /** The request's tool definitions and leading instructions, for its prompt-prefix fingerprint. */
+  prefixParts?(params: Record<string, unknown>): PrefixParts;
   /** The end user the caller already names in the provider's own parameters. */
   requestUserId?(params: Record<string, unknown>): string | undefined;
   readResult(result: unknown): Outcome;

@@ -66,6 +66,7 @@ const HEX_TRACE_ID = /^[0-9a-fA-F]{32}$/;
 const HEX_SPAN_ID = /^[0-9a-fA-F]{16}$/;
 const ZERO = /^0+$/;
 const TAG_PREFIX = 'llmlab.tag.';
+const PROMPT_PREFIX = 'llmlab.prompt_prefix.';
 
 class SpanRejected extends Error {
   constructor(
@@ -173,6 +174,7 @@ function readSpan(raw: unknown, resource: Attributes, path: string, receivedAt: 
         spanId,
         ...(parentSpanId !== undefined ? { parentSpanId } : {}),
         ...optional('sessionId', sessionId),
+        ...promptPrefixOf(attributes),
         tags,
         metadata: { source: 'otlp' },
       },
@@ -198,8 +200,21 @@ function usageFieldPath(field: string): string {
   if (field === '/model') return '/attributes/gen_ai.response.model';
   if (field.startsWith('/usage')) return '/attributes/gen_ai.usage';
   if (field === '/timestamp') return '/endTimeUnixNano';
+  if (field.startsWith('/promptPrefix/')) return `/attributes/${PROMPT_PREFIX}${field.slice('/promptPrefix/'.length)}`;
+  if (field === '/promptPrefix') return `/attributes/${PROMPT_PREFIX}hash`;
   if (field === '/tags' || field.startsWith('/tags/')) return `/attributes/${TAG_PREFIX}${field.slice('/tags/'.length)}`;
   return '/attributes';
+}
+
+/**
+ * The prompt-prefix fingerprint as span attributes (`llmlab.prompt_prefix.hash`, `.tokens`, `.tools`: what the SDK
+ * computes, docs/ingestion.md), handed to the usage event's validation as they are.
+ */
+function promptPrefixOf(attributes: Attributes): { promptPrefix?: Record<string, unknown> } {
+  const hash = attributes.get(`${PROMPT_PREFIX}hash`);
+  if (hash === undefined) return {};
+  const tools = attributes.get(`${PROMPT_PREFIX}tools`);
+  return { promptPrefix: { hash, tokens: attributes.get(`${PROMPT_PREFIX}tokens`), ...(tools !== undefined ? { tools } : {}) } };
 }
 
 function readGenAi(attributes: Attributes, usage: GenAiUsage | undefined): SpanGenAiData | undefined {

@@ -144,6 +144,30 @@ describe('readOtlpSpans', () => {
     ]);
   });
 
+  it('carries the prompt-prefix fingerprint attributes to the usage event, and names a bad one', () => {
+    const hash = 'c'.repeat(64);
+    const read = readOtlpSpans(
+      exportOf(
+        spanOf(
+          {},
+          { ...usageAttributes, 'llmlab.prompt_prefix.hash': hash, 'llmlab.prompt_prefix.tokens': 3000, 'llmlab.prompt_prefix.tools': 2 },
+        ),
+        spanOf(
+          { spanId: 'eee19b7ec3c1b175' },
+          { ...usageAttributes, 'llmlab.prompt_prefix.hash': 'not-a-hash', 'llmlab.prompt_prefix.tokens': 5 },
+        ),
+      ),
+      NOW,
+    );
+    expect(read.usageEvents.map((e) => e.promptPrefix)).toEqual([{ hash, tokens: 3000, tools: 2 }]);
+    expect(read.rejected).toEqual([
+      {
+        field: '/resourceSpans/0/scopeSpans/0/spans/1/attributes/llmlab.prompt_prefix.hash',
+        message: 'must be 64 lowercase hexadecimal characters (a SHA-256)',
+      },
+    ]);
+  });
+
   it('reads protobuf bytes ids the same as OTLP/JSON hex ids', () => {
     const root = Root.fromJSON({
       nested: {

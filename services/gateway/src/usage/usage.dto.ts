@@ -37,6 +37,18 @@ export class CostOverrideDto {
   @ApiProperty({ example: 'USD', description: 'An ISO 4217 code; only USD is accounted.' }) currency!: string;
 }
 
+export class PromptPrefixDto {
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$', description: "SHA-256 (lowercase hex) of the prefix's canonical form." }) hash!: string;
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: USAGE_LIMITS.maxPromptPrefixTokens,
+    description: 'Its length in tokens (an estimate is fine).',
+  })
+  tokens!: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxPromptPrefixTools, default: 0 }) tools?: number;
+}
+
 export class UsageEventDto {
   @ApiProperty({
     example: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e5f',
@@ -75,6 +87,12 @@ export class UsageEventDto {
     description: 'The conversation or agent session; traces are grouped by it.',
   })
   sessionId?: string;
+  @ApiPropertyOptional({
+    type: PromptPrefixDto,
+    description:
+      'A fingerprint of the stable start of the prompt (system prompt and tools), never its text: lets the recommendations see repeated prefixes that prompt caching would make cheaper. The SDK fills it in.',
+  })
+  promptPrefix?: PromptPrefixDto;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: { type: 'string' },

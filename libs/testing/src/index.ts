@@ -12,3 +12,4 @@ export * from './usage-event';
 export * from './eventually';
 export * from './webhook-receiver';
 export * from './otlp';
+export * from './ledger-events';

@@ -2,7 +2,18 @@ import type { Provider, Type } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
-import type { RecordedEvent, Reply, RequestContext, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
+import {
+  ingestionStreams,
+  type RecordedEvent,
+  type Reply,
+  type RequestContext,
+  type RequestOf,
+  type ResponseOf,
+  type Subject,
+  type TracesEvaluatedData,
+  type UsageRecordedData,
+  type UsageRepricedData,
+} from '@llmlab/contracts';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { startDomainService, type DomainServiceDefinition, type RunningDomainService } from '@llmlab/service-kit';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -136,6 +147,54 @@ export class ServiceHarness {
   }
 
   /** Waits until `check` holds (projections and workers run in the background). */
+  /** Appends usage as the ingestion service does: the relay publishes it to EVENTS, where the service's projections read it. */
+  async appendUsage(data: UsageRecordedData): Promise<void> {
+    await this.runtime.eventStore.appendToStream(
+      ingestionStreams.usage(data.projectId),
+      [
+        {
+          type: 'UsageRecorded',
+          data,
+          metadata: {
+            actor: data.apiKeyId !== null ? { type: 'api_key', id: data.apiKeyId } : { type: 'system', id: 'usage-import' },
+            organizationId: data.organizationId,
+            correlationId: 'usage',
+          },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  }
+
+  async appendRepricing(data: UsageRepricedData): Promise<void> {
+    await this.runtime.eventStore.appendToStream(
+      ingestionStreams.usage(data.projectId),
+      [
+        {
+          type: 'UsageRepriced',
+          data,
+          metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  }
+
+  /** Appends the detectors' verdicts as the ingestion service's trace evaluation does. */
+  async appendTracesEvaluated(data: TracesEvaluatedData): Promise<void> {
+    await this.runtime.eventStore.appendToStream(
+      ingestionStreams.traces(data.projectId),
+      [
+        {
+          type: 'TracesEvaluated',
+          data,
+          metadata: { actor: { type: 'system', id: 'trace-evaluation' }, organizationId: data.organizationId, correlationId: 'traces' },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  }
+
   async until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {

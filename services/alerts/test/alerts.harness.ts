@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { ingestionStreams, type TracesEvaluatedData, type UsageRecordedData, type UsageRepricedData } from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { alertsEnv } from '../src/alerts.config';
 import { AlertsModule } from '../src/alerts.module';
@@ -38,54 +37,6 @@ export class AlertsHarness extends ServiceHarness {
       },
     );
     return new AlertsHarness(launched);
-  }
-
-  /** Appends usage as the ingestion service does: the relay publishes it to EVENTS, where the spend projection reads it. */
-  async appendUsage(data: UsageRecordedData): Promise<void> {
-    await this.runtime.eventStore.appendToStream(
-      ingestionStreams.usage(data.projectId),
-      [
-        {
-          type: 'UsageRecorded',
-          data,
-          metadata: {
-            actor: data.apiKeyId !== null ? { type: 'api_key', id: data.apiKeyId } : { type: 'system', id: 'usage-import' },
-            organizationId: data.organizationId,
-            correlationId: 'usage',
-          },
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
-  }
-
-  async appendRepricing(data: UsageRepricedData): Promise<void> {
-    await this.runtime.eventStore.appendToStream(
-      ingestionStreams.usage(data.projectId),
-      [
-        {
-          type: 'UsageRepriced',
-          data,
-          metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' },
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
-  }
-
-  /** Appends the detectors' verdicts as the ingestion service's trace evaluation does. */
-  async appendTracesEvaluated(data: TracesEvaluatedData): Promise<void> {
-    await this.runtime.eventStore.appendToStream(
-      ingestionStreams.traces(data.projectId),
-      [
-        {
-          type: 'TracesEvaluated',
-          data,
-          metadata: { actor: { type: 'system', id: 'trace-evaluation' }, organizationId: data.organizationId, correlationId: 'traces' },
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
   }
 
   /** Waits until the spend and read-model projections have applied every event appended so far. */

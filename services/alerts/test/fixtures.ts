@@ -1,76 +1,9 @@
-import { v7 as uuidv7 } from 'uuid';
-import type { RequestContext, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
-import { usageEvent } from '@llmlab/testing';
+import type { RequestContext } from '@llmlab/contracts';
+import type { Tenant } from '@llmlab/testing';
 
-export interface Tenant {
-  organizationId: string;
-  projectId: string;
-  apiKeyId: string;
-}
-
-export function newTenant(organizationId = uuidv7()): Tenant {
-  return { organizationId, projectId: uuidv7(), apiKeyId: uuidv7() };
-}
+export { newTenant, usageRecord, usageRecorded, usageRepriced, type Tenant } from '@llmlab/testing';
 
 /** The request context the gateway sends for a member of the tenant's organization. */
 export function contextOf(tenant: Pick<Tenant, 'organizationId'>): Partial<RequestContext> {
   return { organizationId: tenant.organizationId, actor: { type: 'user', id: 'user-1' } };
-}
-
-/** One usage record as the ledger keeps it, priced (or explicitly costed) at `cost` USD, a minute old. */
-export function usageRecord(
-  overrides: Omit<Partial<UsageRecordData>, 'cost'> & { cost?: UsageRecordData['cost'] | string | null } = {},
-): UsageRecordData {
-  const { cost, ...rest } = overrides;
-  const recordCost: UsageRecordData['cost'] =
-    cost === null
-      ? { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null }
-      : typeof cost === 'object' && cost !== undefined
-        ? cost
-        : {
-            status: 'priced',
-            amount: Number(cost ?? '0.01').toFixed(12),
-            currency: 'USD',
-            priceEntryId: 'openai:gpt-4o-mini',
-            priceOrigin: 'catalog',
-          };
-  return { ...usageEvent(rest), cost: recordCost };
-}
-
-export function usageRecorded(tenant: Tenant, records: UsageRecordData[], projectId = tenant.projectId): UsageRecordedData {
-  return {
-    batchId: uuidv7(),
-    part: 0,
-    parts: 1,
-    organizationId: tenant.organizationId,
-    projectId,
-    apiKeyId: tenant.apiKeyId,
-    receivedAt: new Date().toISOString(),
-    pricing: { catalogRevision: 0, overridesRevision: -1 },
-    records,
-  };
-}
-
-/** Prices records that were unpriced (or reprices priced ones) at `amount` USD each. */
-export function usageRepriced(tenant: Tenant, records: UsageRecordData[], amount: string | null): UsageRepricedData {
-  return {
-    organizationId: tenant.organizationId,
-    projectId: tenant.projectId,
-    reason: { kind: 'stale-pricing' },
-    corrections: records.map((r) => ({
-      eventId: r.id,
-      timestamp: r.timestamp,
-      previous: r.cost,
-      current:
-        amount === null
-          ? { status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null }
-          : {
-              status: 'priced',
-              amount: Number(amount).toFixed(12),
-              currency: 'USD',
-              priceEntryId: 'openai:late-price',
-              priceOrigin: 'catalog',
-            },
-    })),
-  };
 }

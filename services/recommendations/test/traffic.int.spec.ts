@@ -1,0 +1,134 @@
+import type { TracesEvaluatedData } from '@llmlab/contracts';
+import { newTenant, usageRecord, usageRecorded, usageRepriced } from '@llmlab/testing';
+import { tokenBucket, TOKEN_BUCKETS } from '../src/traffic/traffic.projection';
+import { RecommendationsHarness } from './recommendations.harness';
+
+jest.setTimeout(60_000);
+
+const HASH = 'b'.repeat(64);
+
+// The service's own traffic read model, fed by the ledger events as the relay publishes them: each usage event id
+// counted once per project, its calls, tokens, cost and shape added to its day; corrections applied as differences;
+// the detectors' latest verdict per trace.
+describe('the traffic read model', () => {
+  let h: RecommendationsHarness;
+  beforeAll(async () => {
+    h = await RecommendationsHarness.start();
+  });
+  afterAll(() => h?.stop());
+
+  const day = (tenant: { projectId: string }) =>
+    h.sql
+      .query(
+        `SELECT provider, model, feature, day::text, calls::int, errors::int, with_user::int, with_tools::int, input_tokens::int,
+           cached_input_tokens::int, output_tokens::int, reasoning_tokens::int, cost::text, error_cost::text, unpriced::int,
+           output_buckets::int[], input_buckets::int[], hour_buckets::int[]
+         FROM recommendations.traffic_daily WHERE project_id = $1 ORDER BY model, feature`,
+        [tenant.projectId],
+      )
+      .then((r) => r.rows);
+
+  it('adds each call to its day, model and feature once, with its tokens, cost and shape', async () => {
+    const tenant = newTenant();
+    const at = '2026-11-30T14:05:00.000Z';
+    const prefix = { hash: HASH, tokens: 1800, tools: 2 };
+    const first = usageRecord({
+      timestamp: at,
+      model: 'gpt-4o',
+      tags: { feature: 'support' },
+      userId: 'u-1',
+      promptPrefix: prefix,
+      usage: { inputTokens: 2000, outputTokens: 40, cachedInputTokens: 0 },
+      cost: '0.0054',
+    });
+    const second = usageRecord({
+      timestamp: '2026-11-30T14:40:00.000Z',
+      model: 'gpt-4o',
+      tags: { feature: 'support' },
+      promptPrefix: prefix,
+      status: 'error',
+      usage: { inputTokens: 2100, outputTokens: 0, cachedInputTokens: 1024 },
+      cost: '0.0040',
+    });
+    const other = usageRecord({
+      timestamp: at,
+      model: 'gpt-4o-mini',
+      usage: { inputTokens: 10, outputTokens: 300, reasoningTokens: 200 },
+      cost: null,
+    });
+    // The first call sent twice (a client retry), in one batch and in another: counted once.
+    await h.appendUsage(usageRecorded(tenant, [first, second, first, other]));
+    await h.appendUsage(usageRecorded(tenant, [first]));
+    await h.settled();
+
+    const hist = (...buckets: number[]) => Array.from({ length: TOKEN_BUCKETS }, (_, b) => buckets.filter((x) => x === b).length);
+    const hours = (...hs: number[]) => Array.from({ length: 24 }, (_, hour) => hs.filter((x) => x === hour).length);
+    expect(await day(tenant)).toEqual([
+      {
+        provider: 'openai',
+        model: 'gpt-4o',
+        feature: 'support',
+        day: '2026-11-30',
+        calls: 2,
+        errors: 1,
+        with_user: 1,
+        with_tools: 2,
+        input_tokens: 4100,
+        cached_input_tokens: 1024,
+        output_tokens: 40,
+        reasoning_tokens: 0,
+        cost: '0.009400000000',
+        error_cost: '0.004000000000',
+        unpriced: 0,
+        output_buckets: hist(tokenBucket(40), tokenBucket(0)),
+        input_buckets: hist(tokenBucket(2000), tokenBucket(2100)),
+        hour_buckets: hours(14, 14),
+      },
+      expect.objectContaining({ model: 'gpt-4o-mini', feature: '', calls: 1, reasoning_tokens: 200, cost: '0.000000000000', unpriced: 1 }),
+    ]);
+    expect([tokenBucket(0), tokenBucket(1), tokenBucket(40), tokenBucket(2000), tokenBucket(10 ** 9)]).toEqual([
+      0,
+      1,
+      6,
+      11,
+      TOKEN_BUCKETS - 1,
+    ]);
+
+    const { rows: prefixes } = await h.sql.query(
+      `SELECT prefix_hash, calls::int, prefix_tokens::int, tools, input_tokens::int, cached_input_tokens::int, cost::text
+       FROM recommendations.prefix_daily WHERE project_id = $1`,
+      [tenant.projectId],
+    );
+    expect(prefixes).toEqual([
+      { prefix_hash: HASH, calls: 2, prefix_tokens: 1800, tools: 2, input_tokens: 4100, cached_input_tokens: 1024, cost: '0.009400000000' },
+    ]);
+
+    // A price arrives for the unpriced call, and a priced one is corrected; applied twice, counted once.
+    const repricing = usageRepriced(tenant, [other, second], '0.0020');
+    await h.appendRepricing(repricing);
+    await h.appendRepricing(repricing);
+    await h.settled();
+    const [big, mini] = await day(tenant);
+    expect([big.cost, big.error_cost, mini.cost, mini.unpriced]).toEqual(['0.007400000000', '0.002000000000', '0.002000000000', 0]);
+  });
+
+  it("keeps each trace's latest verdict with its cost, per project", async () => {
+    const tenant = newTenant();
+    const evaluated = (evaluatedAt: string, flags: TracesEvaluatedData['traces'][number]['flags']): TracesEvaluatedData => ({
+      organizationId: tenant.organizationId,
+      projectId: tenant.projectId,
+      evaluatedAt,
+      traces: [{ traceId: 'a'.repeat(32), name: 'agent', spanCount: 3, cost: { amount: '0.25', currency: 'USD' }, flags }],
+    });
+    const retry = { type: 'retry_storm' as const, spanIds: ['1'.repeat(16)], summary: 'three calls', figures: { calls: 3 } };
+    await h.appendTracesEvaluated(evaluated('2026-11-30T10:00:00.000Z', [retry]));
+    await h.appendTracesEvaluated(evaluated('2026-11-30T09:00:00.000Z', []));
+    await h.settled();
+    const { rows } = await h.sql.query(
+      `SELECT trace_id, name, flags, cost::text FROM recommendations.trace_outcomes WHERE project_id = $1`,
+      [tenant.projectId],
+    );
+    // The older verdict, arriving late, does not replace the newer one.
+    expect(rows).toEqual([{ trace_id: 'a'.repeat(32), name: 'agent', flags: ['retry_storm'], cost: '0.250000000000' }]);
+  });
+});

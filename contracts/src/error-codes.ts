@@ -4,6 +4,7 @@ import { MessagingErrorCode, ScopeErrorCode } from './errors';
 import { INGESTION_ERROR_CODES, type IngestionErrorCode } from './ingestion/ingestion.errors';
 import { PROVIDER_SYNC_ERROR_CODES, type ProviderSyncErrorCode } from './provider-sync/provider-sync.errors';
 import { RECONCILIATION_ERROR_CODES, type ReconciliationErrorCode } from './provider-sync/reconciliation.errors';
+import { RECOMMENDATIONS_ERROR_CODES, type RecommendationsErrorCode } from './recommendations/recommendations.errors';
 
 /** Every code a service may put in an `ErrorReply`: the gateway maps each one to an HTTP status. */
 export type ErrorCode =
@@ -13,7 +14,8 @@ export type ErrorCode =
   | IngestionErrorCode
   | AlertsErrorCode
   | ReconciliationErrorCode
-  | ProviderSyncErrorCode;
+  | ProviderSyncErrorCode
+  | RecommendationsErrorCode;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(MessagingErrorCode),
@@ -23,6 +25,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...ALERTS_ERROR_CODES,
   ...RECONCILIATION_ERROR_CODES,
   ...PROVIDER_SYNC_ERROR_CODES,
+  ...RECOMMENDATIONS_ERROR_CODES,
 ]);
 
 /** A code off the wire that this version of the contracts declares (a newer service may send one it does not). */

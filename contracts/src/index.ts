@@ -15,3 +15,4 @@ export * from './provider-sync/provider-sync.events';
 export * from './provider-sync/provider-sync.messages';
 export * from './provider-sync/provider-sync.errors';
 export * from './provider-sync/provider-sync.subjects';
+export * from './recommendations';

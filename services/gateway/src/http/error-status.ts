@@ -15,6 +15,7 @@ import {
   SettingsErrorCode,
   UserErrorCode,
   type ErrorCode,
+  RecommendationErrorCode,
 } from '@llmlab/contracts';
 import { assertUnreachable } from '@llmlab/domain';
 
@@ -57,6 +58,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ChannelErrorCode.AlreadyExists:
     case AlertErrorCode.AlreadyResolved:
     case AlertErrorCode.AlreadyFired:
+    case RecommendationErrorCode.Resolved:
       return 409;
     case ScopeErrorCode.OrganizationNotFound:
     case ScopeErrorCode.ProjectNotFound:
@@ -73,6 +75,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case BudgetErrorCode.NotFound:
     case ChannelErrorCode.NotFound:
     case AlertErrorCode.NotFound:
+    case RecommendationErrorCode.NotFound:
       return 404;
     case OrganizationErrorCode.Forbidden:
     case OrganizationErrorCode.EmailNotVerified:
@@ -98,6 +101,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ChannelErrorCode.Invalid:
     case AlertErrorCode.InvalidQuery:
     case SettingsErrorCode.Invalid:
+    case RecommendationErrorCode.Invalid:
     case ReconciliationErrorCode.Invalid:
     case ReconciliationErrorCode.SettingsInvalid:
     case ProviderSyncErrorCode.ConnectionInvalid:

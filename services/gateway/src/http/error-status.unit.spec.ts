@@ -1,5 +1,7 @@
 import {
   ALERTS_ERROR_CODES,
+  PROVIDER_SYNC_ERROR_CODES,
+  RECOMMENDATIONS_ERROR_CODES,
   AUTH_ERROR_CODES,
   INGESTION_ERROR_CODES,
   MessagingErrorCode,
@@ -73,8 +75,10 @@ describe('httpStatusOf', () => {
       ...INGESTION_ERROR_CODES,
       ...ALERTS_ERROR_CODES,
       ...RECONCILIATION_ERROR_CODES,
+      ...PROVIDER_SYNC_ERROR_CODES,
+      ...RECOMMENDATIONS_ERROR_CODES,
     ];
-    for (const code of all) expect([400, 401, 403, 404, 409, 500, 502, 503, 504]).toContain(httpStatusOf(code));
+    for (const code of all) expect([400, 401, 403, 404, 409, 412, 422, 500, 502, 503, 504]).toContain(httpStatusOf(code));
   });
 
   it('answers a code this gateway does not know as an internal error', () => {

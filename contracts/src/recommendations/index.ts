@@ -1,0 +1,3 @@
+export * from './recommendations.errors';
+export * from './recommendations.events';
+export * from './recommendations.messages';

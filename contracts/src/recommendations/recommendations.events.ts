@@ -1,0 +1,45 @@
+import type { MoneyAmount } from '../ingestion/usage-event';
+import type { RecommendationFindings } from './recommendations.messages';
+
+/**
+ * Streams of the recommendations context:
+ * - `recommendations.recommendation-<id>`: one recommendation's life. Its id derives from the project, the kind and
+ *   the scope, so one pattern is one stream however often it is evaluated.
+ */
+export const recommendationsStreams = {
+  recommendation: (recommendationId: string) => `recommendations.recommendation-${recommendationId}`,
+} as const;
+
+interface RecommendationRef {
+  readonly recommendationId: string;
+  readonly organizationId: string;
+  readonly projectId: string;
+}
+
+export type RecommendationEvent =
+  | { type: 'RecommendationOpened'; data: RecommendationRef & { readonly findings: RecommendationFindings; readonly openedAt: string } }
+  /** The figures moved (savings by more than the set share, or the evidence): the findings as they now stand. */
+  | { type: 'RecommendationUpdated'; data: RecommendationRef & { readonly findings: RecommendationFindings; readonly updatedAt: string } }
+  | {
+      type: 'RecommendationAccepted';
+      data: RecommendationRef & {
+        readonly acceptedBy: string;
+        readonly acceptedAt: string;
+        /** The findings the team accepted: the change whose savings are measured from now on. */
+        readonly findings: RecommendationFindings;
+      };
+    }
+  | {
+      type: 'RecommendationDismissed';
+      data: RecommendationRef & {
+        readonly dismissedBy: string;
+        readonly dismissedAt: string;
+        readonly reason: string | null;
+        /** The estimate when dismissed: only savings grown past the set factor of it reopen the recommendation. */
+        readonly savingsAtDismissal: MoneyAmount | null;
+      };
+    }
+  /** A dismissed recommendation whose savings grew past the set factor of what was dismissed. */
+  | { type: 'RecommendationReopened'; data: RecommendationRef & { readonly findings: RecommendationFindings; readonly reopenedAt: string } }
+  /** The pattern disappeared while the recommendation was open. */
+  | { type: 'RecommendationResolved'; data: RecommendationRef & { readonly resolvedAt: string } };

@@ -1,0 +1,62 @@
+import type { MoneyAmount } from '../ingestion/usage-event';
+
+/**
+ * What the recommenders look for (docs/recommendations.md, "Recommenders"):
+ * - `model_rightsizing`: traffic whose shape suits a cheaper model of the same provider family;
+ * - `prompt_caching`: long prefixes repeated with a low cache-read share;
+ * - `batch_api`: latency-insensitive traffic that the providers' batch endpoints would take at a discount;
+ * - `failed_spend`: money spent on calls that failed or were retried;
+ * - `reasoning_effort`: a reasoning model spending most of its output on reasoning for short answers;
+ * - `unpriced_usage`: models without a price (their money cannot be known until one is set).
+ */
+export const RECOMMENDATION_KINDS = [
+  'model_rightsizing',
+  'prompt_caching',
+  'batch_api',
+  'failed_spend',
+  'reasoning_effort',
+  'unpriced_usage',
+] as const;
+export type RecommendationKind = (typeof RECOMMENDATION_KINDS)[number];
+
+/** `open` → `accepted` or `dismissed`; `resolved` when the pattern disappears before either. */
+export const RECOMMENDATION_STATUSES = ['open', 'accepted', 'dismissed', 'resolved'] as const;
+export type RecommendationStatus = (typeof RECOMMENDATION_STATUSES)[number];
+
+export const RECOMMENDATION_CONFIDENCES = ['low', 'medium', 'high'] as const;
+export type RecommendationConfidence = (typeof RECOMMENDATION_CONFIDENCES)[number];
+
+/** What a recommendation is about: a project, and where it applies, a model and a feature (`tags.feature`). */
+export interface RecommendationScope {
+  readonly projectId: string;
+  readonly provider: string | null;
+  readonly model: string | null;
+  /** `''`: the calls without a feature tag; null: every feature. */
+  readonly feature: string | null;
+}
+
+/**
+ * One recommender's finding on one scope, as it stands at an evaluation: the change, the figures it rests on, and
+ * the money. `estimatedMonthlySavings` is exact: the observed traffic repriced at catalog prices under the change,
+ * scaled from the window to 30 days; null when it cannot be known (unpriced usage).
+ */
+export interface RecommendationFindings {
+  readonly kind: RecommendationKind;
+  readonly scope: RecommendationScope;
+  /** One line: "Move support on gpt-4o to gpt-4o-mini". */
+  readonly title: string;
+  /** What to do, concretely. */
+  readonly change: string;
+  /** The model to move to (`model_rightsizing`), or none. */
+  readonly target: { readonly provider: string; readonly model: string } | null;
+  readonly evidence: {
+    /** The UTC days observed, `[from, to)`. */
+    readonly window: { readonly from: string; readonly to: string };
+    /** The figures used: counts as numbers, amounts and shares as decimal strings. */
+    readonly figures: Readonly<Record<string, string | number>>;
+  };
+  readonly estimatedMonthlySavings: MoneyAmount | null;
+  readonly confidence: RecommendationConfidence;
+  /** What to check before or after the change (quality, latency). */
+  readonly caveats: readonly string[];
+}

@@ -1,3 +1,4 @@
 export * from './recommendations.errors';
 export * from './recommendations.events';
 export * from './recommendations.messages';
+export * from './recommendations.subjects';

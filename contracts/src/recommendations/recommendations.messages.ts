@@ -60,3 +60,73 @@ export interface RecommendationFindings {
   /** What to check before or after the change (quality, latency). */
   readonly caveats: readonly string[];
 }
+
+/** A recommendation as the API shows it. */
+export interface RecommendationView {
+  id: string;
+  organizationId: string;
+  projectId: string;
+  kind: RecommendationKind;
+  status: RecommendationStatus;
+  scope: RecommendationScope;
+  title: string;
+  change: string;
+  target: { provider: string; model: string } | null;
+  evidence: RecommendationFindings['evidence'];
+  estimatedMonthlySavings: MoneyAmount | null;
+  confidence: RecommendationConfidence;
+  caveats: string[];
+  openedAt: string;
+  updatedAt: string;
+  acceptedAt: string | null;
+  acceptedBy: string | null;
+  dismissedAt: string | null;
+  dismissedBy: string | null;
+  dismissReason: string | null;
+  resolvedAt: string | null;
+  /** The stream revision: the ETag of the recommendation. */
+  revision: number;
+}
+
+/** Open first by default; sorted by estimated monthly savings, largest first (unknown last), then newest. */
+export interface ListRecommendationsRequest {
+  status?: RecommendationStatus;
+  kind?: RecommendationKind;
+  /** 1 to 200; 50 when absent. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface RecommendationList {
+  data: RecommendationView[];
+  nextCursor: string | null;
+}
+
+export interface RecommendationRef {
+  recommendationId: string;
+}
+
+export interface DismissRecommendationRequest extends RecommendationRef {
+  reason?: string | null;
+}
+
+/** What one evaluation of a project did. */
+export interface RecommendationsRefreshed {
+  evaluatedAt: string;
+  opened: number;
+  updated: number;
+  reopened: number;
+  resolved: number;
+  /** Open recommendations of the project after it. */
+  open: number;
+}
+
+/** The gateway's question for `/v1/recommendations/{id}`: whose is it? */
+export interface ResolveRecommendationOwnerRequest {
+  id: string;
+}
+
+export interface RecommendationOwner {
+  organizationId: string;
+  projectId: string;
+}

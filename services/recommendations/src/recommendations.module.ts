@@ -1,9 +1,42 @@
 import { Module } from '@nestjs/common';
-import { backgroundWorkers } from '@llmlab/service-kit';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import { WriteEffects } from '@llmlab/messaging';
+import { backgroundWorkers, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { EvaluationScheduler } from './evaluation/evaluation.scheduler';
+import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { RecommenderRegistry } from './recommenders/recommender.registry';
+import { RecommendationController } from './recommendations/recommendation.controller';
+import { RecommendationHandler } from './recommendations/recommendation.handler';
+import { RECOMMENDATIONS_READ_MODEL, RecommendationProjection } from './recommendations/recommendation.projection';
+import { RecommendationQueries } from './recommendations/recommendation.queries';
+import { RecommendationWorker } from './recommendations/recommendation.worker';
+import type { RecommendationsConfig } from './recommendations.config';
 import { TrafficModule } from './traffic/traffic.module';
+import { TrafficRepository } from './traffic/traffic.repository';
 import { TrafficWorker } from './traffic/traffic.worker';
 
 /** The recommendations service: owns recommendations, their lifecycle, and forecasts. */
-@Module({ imports: [ReadModelsModule, TrafficModule], providers: [backgroundWorkers(TrafficWorker)] })
+@Module({
+  imports: [ReadModelsModule, TrafficModule],
+  controllers: [RecommendationController],
+  providers: [
+    {
+      provide: WriteEffects,
+      inject: [PG_POOL, SERVICE_CONFIG, LOGGER],
+      useFactory: (pool: Pool, config: RecommendationsConfig, logger: Logger) =>
+        new WriteEffects(pool, RECOMMENDATIONS_READ_MODEL, config.RECOMMENDATIONS_READ_YOUR_WRITES_TIMEOUT_MS, logger),
+    },
+    TrafficRepository,
+    RecommenderRegistry,
+    RecommendationEvaluator,
+    RecommendationProjection,
+    RecommendationQueries,
+    RecommendationHandler,
+    RecommendationWorker,
+    EvaluationScheduler,
+    backgroundWorkers(TrafficWorker, RecommendationWorker, EvaluationScheduler),
+  ],
+})
 export class RecommendationsModule {}

@@ -1,0 +1,31 @@
+import { defineSubject } from '../messaging';
+import type {
+  DismissRecommendationRequest,
+  ListRecommendationsRequest,
+  RecommendationList,
+  RecommendationOwner,
+  RecommendationRef,
+  RecommendationsRefreshed,
+  RecommendationView,
+  ResolveRecommendationOwnerRequest,
+} from './recommendations.messages';
+
+type Empty = Record<string, never>;
+
+/**
+ * Request/reply subjects of the recommendations service. The project or organization is the request context's,
+ * authorized by the gateway; routes that name only a recommendation id ask `resolveOwner` first.
+ */
+export const recommendationsSubjects = {
+  /** The context's project's recommendations. */
+  listProject: defineSubject<ListRecommendationsRequest, RecommendationList>('recommendations.query.list-project'),
+  /** Every project's of the context's organization. */
+  listOrganization: defineSubject<ListRecommendationsRequest, RecommendationList>('recommendations.query.list-organization'),
+  get: defineSubject<RecommendationRef, RecommendationView>('recommendations.query.get'),
+  accept: defineSubject<RecommendationRef, RecommendationView>('recommendations.cmd.accept'),
+  dismiss: defineSubject<DismissRecommendationRequest, RecommendationView>('recommendations.cmd.dismiss'),
+  /** Evaluates the context's project now, as the hourly evaluation does. */
+  refresh: defineSubject<Empty, RecommendationsRefreshed>('recommendations.cmd.refresh'),
+  /** The gateway's own question; answers 404 for an unknown id. */
+  resolveOwner: defineSubject<ResolveRecommendationOwnerRequest, RecommendationOwner>('recommendations.query.resolve-owner'),
+};

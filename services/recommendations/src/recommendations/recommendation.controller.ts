@@ -1,0 +1,50 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { recommendationsSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab/contracts';
+import { organizationScope, projectScope } from '@llmlab/domain';
+import { handleRequest } from '@llmlab/messaging';
+import { RecommendationHandler } from './recommendation.handler';
+import { RecommendationQueries } from './recommendation.queries';
+
+@Controller()
+export class RecommendationController {
+  constructor(
+    private readonly queries: RecommendationQueries,
+    private readonly handler: RecommendationHandler,
+  ) {}
+
+  @MessagePattern(s.listProject.subject)
+  listProject(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listProject>>) {
+    return handleRequest(s.listProject, envelope, (p, ctx) => this.queries.listProject(projectScope(ctx), p));
+  }
+
+  @MessagePattern(s.listOrganization.subject)
+  listOrganization(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listOrganization>>) {
+    return handleRequest(s.listOrganization, envelope, (p, ctx) => this.queries.listOrganization(organizationScope(ctx), p));
+  }
+
+  @MessagePattern(s.get.subject)
+  get(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.get>>) {
+    return handleRequest(s.get, envelope, (p, ctx) => this.queries.get(organizationScope(ctx), p.recommendationId));
+  }
+
+  @MessagePattern(s.accept.subject)
+  accept(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.accept>>) {
+    return handleRequest(s.accept, envelope, (p, ctx) => this.handler.accept(p, ctx));
+  }
+
+  @MessagePattern(s.dismiss.subject)
+  dismiss(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.dismiss>>) {
+    return handleRequest(s.dismiss, envelope, (p, ctx) => this.handler.dismiss(p, ctx));
+  }
+
+  @MessagePattern(s.refresh.subject)
+  refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refresh>>) {
+    return handleRequest(s.refresh, envelope, (_p, ctx) => this.handler.refresh(projectScope(ctx)));
+  }
+
+  @MessagePattern(s.resolveOwner.subject)
+  resolveOwner(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.resolveOwner>>) {
+    return handleRequest(s.resolveOwner, envelope, (p) => this.queries.owner(p.id));
+  }
+}

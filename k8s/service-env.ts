@@ -16,6 +16,7 @@ import { authEnv } from '../services/auth/src/auth.config';
 import { ingestionEnv } from '../services/ingestion/src/ingestion.config';
 import { alertsEnv } from '../services/alerts/src/alerts.config';
 import { providerSyncEnv } from '../services/provider-sync/src/provider-sync.config';
+import { recommendationsEnv } from '../services/recommendations/src/recommendations.config';
 import type { K8sObject } from './manifest-validation';
 
 export const ROOT = join(__dirname, '..');
@@ -27,6 +28,7 @@ const OWN_ENV: Partial<Record<ServiceName, { identifier: string; shape: ZodRawSh
   ingestion: { identifier: 'ingestionEnv', shape: ingestionEnv },
   alerts: { identifier: 'alertsEnv', shape: alertsEnv },
   'provider-sync': { identifier: 'providerSyncEnv', shape: providerSyncEnv },
+  recommendations: { identifier: 'recommendationsEnv', shape: recommendationsEnv },
 };
 
 /** The identifier a service's main.ts passes as `env:`, so a service that gains its own variables fails the tests until it is listed above. */

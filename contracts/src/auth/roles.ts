@@ -56,6 +56,9 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: 'add, test and remove notification channels (they hold outbound URLs and secrets); change the alert rules and time zone',
   },
+  // Recommendations by id, and across the organization's projects: users only (a key lists its own project's).
+  'recommendations:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's recommendations" },
+  'recommendations:write': { minRole: 'member', apiKeyScope: null, description: 'accept and dismiss recommendations' },
   // The reconciliation spans the organization's provider bills: users only.
   'reconciliation:read': {
     minRole: 'viewer',

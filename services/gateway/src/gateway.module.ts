@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '@llmlab/health';
 import type { MessagingClient } from '@llmlab/messaging';
 import { AlertsRoutesModule } from './alerts-routes/alerts-routes.module';
+import { RecommendationsRoutesModule } from './recommendations/recommendations.module';
 import { AuthRoutesModule } from './auth-routes/auth-routes.module';
 import { CostsModule } from './costs/costs.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
@@ -50,6 +51,7 @@ export class GatewayModule {
         CostsModule,
         PricingModule,
         AlertsRoutesModule,
+        RecommendationsRoutesModule,
         ReconciliationModule,
         ProviderSyncRoutesModule,
         WebModule,

@@ -162,6 +162,25 @@ export const BOLA_SEEDS: Record<string, Seed> = {
     if (typeof trace.body?.sessionId !== 'string') throw new Error(`seeding a session: ${trace.status} ${JSON.stringify(trace.body)}`);
     return trace.body.sessionId;
   },
+  // Calls to a model without a price: the victim project's refreshed recommendations name it (unpriced usage).
+  recommendationId: async (w) => {
+    const usage = await w.victim.keyAgent.post('/v1/usage', {
+      events: [
+        usageEvent({ timestamp: new Date(Date.now() - 1_000).toISOString(), provider: 'bola', model: 'victim-secret-unpriced-model' }),
+      ],
+    });
+    if (usage.status !== 202) throw new Error(`seeding unpriced usage: ${usage.status} ${JSON.stringify(usage.body)}`);
+    w.secrets.push('victim-secret-unpriced-model');
+    return eventually(
+      async () => {
+        await w.victim.agent.post(`/v1/projects/${w.victim.projectId}/recommendations/refresh`, {});
+        const list = await w.victim.agent.get(`/v1/projects/${w.victim.projectId}/recommendations?kind=unpriced_usage`);
+        return (list.body?.data as { id: string }[] | undefined)?.[0]?.id;
+      },
+      "the victim project's recommendation",
+      60_000,
+    );
+  },
   // A backfill of the victim's project, uploaded with its key: its progress is the resource.
   importId: async (w) => {
     const line = JSON.stringify({

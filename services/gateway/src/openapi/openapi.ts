@@ -83,13 +83,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('budgets', 'Budgets of the organization, a project, a tag value or an end user, with live spend and forecast')
     .addTag(
       'alerts',
-      'Fired alerts (threshold, forecast, anomaly, error rate, unpriced usage, reconciliation), acknowledgement, deliveries, and the alert settings',
+      'Fired alerts (threshold, forecast, anomaly, error rate, failing traces, unpriced usage, reconciliation), acknowledgement, deliveries, and the alert settings',
     )
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
     .addTag('providers', 'Provider connections (encrypted admin keys), their syncs and the imported provider costs')
     .addTag(
       'operator',
       "What only the platform's operator sets, for any organization (its rate limits); off unless OPERATOR_API_TOKEN is set",
+    )
+    .addTag(
+      'recommendations',
+      'What to change to spend less, with the money it would save: evidence, estimated monthly savings, accept and dismiss',
     )
     .addTag('reconciliation', "What the providers billed against what was recorded, per UTC day, and the organization's tolerance")
     .build();

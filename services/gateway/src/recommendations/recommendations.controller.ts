@@ -1,0 +1,109 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { recommendationsSubjects, type RequestContext } from '@llmlab/contracts';
+import { Access, Caller } from '../identity/identity.decorators';
+import { ServiceClient } from '../messaging/service-client';
+import { ApiProblems } from '../openapi/problem-responses';
+import {
+  DismissRecommendationDto,
+  ListRecommendationsQueryDto,
+  RecommendationDto,
+  RecommendationListDto,
+  RecommendationsRefreshedDto,
+} from './recommendations.dto';
+
+const SORTED = 'Sorted by estimated monthly savings, largest first (unknown savings last).';
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'projectId', format: 'uuid' })
+@Controller('v1/projects/:projectId/recommendations')
+export class ProjectRecommendationsController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('project-data:read')
+  @ApiOperation({ operationId: 'listProjectRecommendations', summary: "The project's recommendations", description: SORTED })
+  @ApiOkResponse({ type: RecommendationListDto })
+  @ApiProblems([400, 'Invalid status, kind, cursor or limit'])
+  list(@Query() query: ListRecommendationsQueryDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.listProject, query, caller);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Access('project-data:write')
+  @ApiOperation({
+    operationId: 'refreshRecommendations',
+    summary: "Evaluate the project's traffic now, as the hourly evaluation does (members; admin API keys)",
+  })
+  @ApiOkResponse({ type: RecommendationsRefreshedDto })
+  @ApiProblems([403, 'Members and above, or an API key with the admin scope'])
+  refresh(@Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.refresh, {}, caller);
+  }
+}
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'orgId', format: 'uuid' })
+@Controller('v1/organizations/:orgId/recommendations')
+export class OrganizationRecommendationsController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('recommendations:read')
+  @ApiOperation({ operationId: 'listOrganizationRecommendations', summary: "Every project's recommendations", description: SORTED })
+  @ApiOkResponse({ type: RecommendationListDto })
+  @ApiProblems([400, 'Invalid status, kind, cursor or limit'], [403, 'API keys cannot read across projects'])
+  list(@Query() query: ListRecommendationsQueryDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.listOrganization, query, caller);
+  }
+}
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'recommendationId', format: 'uuid' })
+@Controller('v1/recommendations/:recommendationId')
+export class RecommendationsController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('recommendations:read')
+  @ApiOperation({ operationId: 'getRecommendation', summary: 'A recommendation, with its evidence and its lifecycle' })
+  @ApiOkResponse({ type: RecommendationDto })
+  @ApiProblems([403, 'API keys cannot read recommendations by id'])
+  get(@Param('recommendationId') recommendationId: string, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.get, { recommendationId }, caller);
+  }
+
+  @Post('accept')
+  @HttpCode(200)
+  @Access('recommendations:write')
+  @ApiOperation({
+    operationId: 'acceptRecommendation',
+    summary: 'Accept a recommendation: the change is being made (members)',
+    description: 'Accepting again changes nothing; what the change saves is measured from the findings accepted.',
+  })
+  @ApiOkResponse({ type: RecommendationDto })
+  @ApiProblems([403, 'Members and above; API keys cannot decide'], [409, 'The pattern is gone (resolved)'])
+  accept(@Param('recommendationId') recommendationId: string, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.accept, { recommendationId }, caller);
+  }
+
+  @Post('dismiss')
+  @HttpCode(200)
+  @Access('recommendations:write')
+  @ApiOperation({
+    operationId: 'dismissRecommendation',
+    summary: 'Dismiss a recommendation, with an optional reason (members)',
+    description: 'It stays dismissed unless its estimated savings grow past twice those dismissed.',
+  })
+  @ApiBody({ type: DismissRecommendationDto, required: false })
+  @ApiOkResponse({ type: RecommendationDto })
+  @ApiProblems(
+    [400, 'The reason is not a string of at most 500 characters'],
+    [403, 'Members and above; API keys cannot decide'],
+    [409, 'The pattern is gone (resolved)'],
+  )
+  dismiss(@Param('recommendationId') recommendationId: string, @Body() body: DismissRecommendationDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.dismiss, { recommendationId, reason: body?.reason ?? null }, caller);
+  }
+}

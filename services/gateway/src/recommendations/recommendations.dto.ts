@@ -1,0 +1,111 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import {
+  RECOMMENDATION_CONFIDENCES,
+  RECOMMENDATION_KINDS,
+  RECOMMENDATION_STATUSES,
+  type RecommendationConfidence,
+  type RecommendationKind,
+  type RecommendationStatus,
+} from '@llmlab/contracts';
+import { MoneyDto } from '../costs/costs.dto';
+import { NoQuery, WithCursorPaging } from '../http/paging.dto';
+
+export class ListRecommendationsQueryDto extends WithCursorPaging(NoQuery, { max: 200, defaultLimit: 50 }) {
+  @ApiPropertyOptional({ enum: RECOMMENDATION_STATUSES, description: 'Every status when absent.' })
+  @IsOptional()
+  @IsIn(RECOMMENDATION_STATUSES)
+  status?: RecommendationStatus;
+
+  @ApiPropertyOptional({ enum: RECOMMENDATION_KINDS })
+  @IsOptional()
+  @IsIn(RECOMMENDATION_KINDS)
+  kind?: RecommendationKind;
+}
+
+export class DismissRecommendationDto {
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500, example: 'Quality matters more than cost for this feature.' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @MaxLength(500)
+  reason?: string | null;
+}
+
+export class RecommendationScopeDto {
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'openai' }) provider!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'gpt-4o' }) model!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'support',
+    description: "The calls' `feature` tag; '' for calls without one; null for every feature.",
+  })
+  feature!: string | null;
+}
+
+export class ModelRefDto {
+  @ApiProperty({ example: 'openai' }) provider!: string;
+  @ApiProperty({ example: 'gpt-4o-mini' }) model!: string;
+}
+
+export class TrafficWindowDto {
+  @ApiProperty({ format: 'date', example: '2026-11-20', description: 'First UTC day observed.' }) from!: string;
+  @ApiProperty({ format: 'date', example: '2026-12-04', description: 'The day after the last one observed.' }) to!: string;
+}
+
+export class RecommendationEvidenceDto {
+  @ApiProperty({ type: TrafficWindowDto }) window!: TrafficWindowDto;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }] },
+    example: { calls: 40, failedCalls: 25, failedCost: '0.307500000000' },
+    description: 'The figures the recommender used: counts as numbers, amounts and shares as decimal strings.',
+  })
+  figures!: Record<string, string | number>;
+}
+
+export class RecommendationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) organizationId!: string;
+  @ApiProperty({ format: 'uuid' }) projectId!: string;
+  @ApiProperty({ enum: RECOMMENDATION_KINDS }) kind!: RecommendationKind;
+  @ApiProperty({ enum: RECOMMENDATION_STATUSES }) status!: RecommendationStatus;
+  @ApiProperty({ type: RecommendationScopeDto }) scope!: RecommendationScopeDto;
+  @ApiProperty({ example: 'Stop paying for failed gpt-4o calls of the support feature' }) title!: string;
+  @ApiProperty({ description: 'What to do, concretely.' }) change!: string;
+  @ApiProperty({ type: ModelRefDto, nullable: true, description: 'The model to move to (model_rightsizing).' }) target!: ModelRefDto | null;
+  @ApiProperty({ type: RecommendationEvidenceDto }) evidence!: RecommendationEvidenceDto;
+  @ApiProperty({
+    type: MoneyDto,
+    nullable: true,
+    description: 'Exact: the observed traffic repriced under the change, scaled to 30 days; null when it cannot be known.',
+  })
+  estimatedMonthlySavings!: MoneyDto | null;
+  @ApiProperty({ enum: RECOMMENDATION_CONFIDENCES }) confidence!: RecommendationConfidence;
+  @ApiProperty({ type: [String] }) caveats!: string[];
+  @ApiProperty({ format: 'date-time' }) openedAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) acceptedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'user:0192f3a1-…' }) acceptedBy!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) dismissedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) dismissedBy!: string | null;
+  @ApiProperty({ type: String, nullable: true }) dismissReason!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) resolvedAt!: string | null;
+  @ApiProperty({ example: 3 }) revision!: number;
+}
+
+export class RecommendationListDto {
+  @ApiProperty({ type: [RecommendationDto] }) data!: RecommendationDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class RecommendationsRefreshedDto {
+  @ApiProperty({ format: 'date-time' }) evaluatedAt!: string;
+  @ApiProperty() opened!: number;
+  @ApiProperty() updated!: number;
+  @ApiProperty() reopened!: number;
+  @ApiProperty() resolved!: number;
+  @ApiProperty({ description: 'Open recommendations of the project after the evaluation.' }) open!: number;
+}

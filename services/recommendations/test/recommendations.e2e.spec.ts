@@ -1,0 +1,101 @@
+import { Decimal } from 'decimal.js';
+import {
+  createSession,
+  eventually,
+  expectProblem,
+  joinOrganization,
+  signUp,
+  startPlatformSession,
+  usageEvent,
+  type PlatformSession,
+  type SignedUpUser,
+  type TestSession,
+} from '@llmlab/testing';
+
+jest.setTimeout(180_000);
+
+/** gpt-4o-mini's list prices per million tokens (OpenAI's pricing page), written by hand: not the platform's figures. */
+const INPUT_PER_MILLION = '0.15';
+const OUTPUT_PER_MILLION = '0.6';
+
+// Recommendations end to end: usage sent with an API key, priced by the ingestion service, projected into the
+// recommendations service's own traffic model, evaluated on demand through the gateway, then decided on by members;
+// viewers, keys and another tenant get what their access says.
+describe('recommendations through the gateway', () => {
+  let session: PlatformSession;
+  let owner: TestSession;
+  let foreign: TestSession;
+  let viewer: SignedUpUser;
+
+  beforeAll(async () => {
+    session = await startPlatformSession({ services: ['gateway', 'auth', 'ingestion', 'recommendations'] });
+    const url = session.platform.gatewayUrl;
+    owner = await createSession(url);
+    foreign = await createSession(url);
+    viewer = await signUp(url);
+    await joinOrganization(session.platform.mailbox, owner.agent, owner.organizationId, viewer, 'viewer');
+  }, 180_000);
+  afterAll(() => session?.stop(), 60_000);
+
+  it('recommends stopping failed spend with its exact monthly cost, and lets members accept or dismiss it', async () => {
+    const usage = { inputTokens: 100_000, outputTokens: 10_000 };
+    const events = Array.from({ length: 30 }, (_, i) =>
+      usageEvent({
+        timestamp: new Date(Date.now() - 5_000 - i).toISOString(),
+        model: 'gpt-4o-mini',
+        usage,
+        tags: { feature: 'search' },
+        ...(i < 12 ? { status: 'error', errorType: 'BadRequestError' } : {}),
+      }),
+    );
+    expect((await owner.keyAgent.post('/v1/usage', { events })).status).toBe(202);
+
+    const path = `/v1/projects/${owner.projectId}/recommendations`;
+    const [recommendation] = await eventually(
+      async () => {
+        expect((await owner.keyAgent.post(`${path}/refresh`, {})).status).toBe(200);
+        const list = await owner.keyAgent.get(`${path}?status=open`);
+        return list.body.data.length > 0 && list.body.data;
+      },
+      'the failed-spend recommendation',
+      30_000,
+    );
+
+    const perCall = new Decimal(usage.inputTokens)
+      .times(INPUT_PER_MILLION)
+      .plus(new Decimal(usage.outputTokens).times(OUTPUT_PER_MILLION))
+      .div(1e6);
+    expect(recommendation).toMatchObject({
+      kind: 'failed_spend',
+      status: 'open',
+      scope: { projectId: owner.projectId, provider: 'openai', model: 'gpt-4o-mini', feature: 'search' },
+      // Twelve failed calls observed today (the project's first day), scaled to 30 days.
+      estimatedMonthlySavings: { amount: perCall.times(12).times(30).toFixed(12), currency: 'USD' },
+      evidence: { figures: { calls: 30, failedCalls: 12, failedCost: perCall.times(12).toFixed(12) } },
+    });
+
+    const byId = `/v1/recommendations/${recommendation.id}`;
+    expect((await viewer.agent.get(byId)).body).toMatchObject({ id: recommendation.id });
+    expectProblem(await viewer.agent.post(`${byId}/accept`, {}), 403, 'FORBIDDEN');
+    expectProblem(await owner.keyAgent.get(byId), 403, 'FORBIDDEN');
+    for (const agent of [foreign.agent, foreign.keyAgent]) {
+      expect((await agent.get(byId)).status).toBe(404);
+      expect((await agent.post(`${byId}/dismiss`, { reason: 'x' })).status).toBe(404);
+      expect((await agent.get(`/v1/projects/${owner.projectId}/recommendations`)).status).toBe(404);
+    }
+    expect((await foreign.agent.get(`/v1/organizations/${foreign.organizationId}/recommendations`)).body.data).toEqual([]);
+
+    const accepted = await owner.agent.post(`${byId}/accept`, {});
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ status: 'accepted', acceptedBy: `user:${owner.id}` });
+    const bad = await owner.agent.post(`${byId}/dismiss`, { reason: 'x'.repeat(501) });
+    expectProblem(bad, 400, 'VALIDATION_FAILED');
+    expect(bad.body.errors).toEqual([{ field: '/reason', message: expect.any(String) }]);
+    const dismissed = await owner.agent.post(`${byId}/dismiss`, { reason: 'the failures are a test suite' });
+    expect(dismissed.body).toMatchObject({ status: 'dismissed', dismissReason: 'the failures are a test suite' });
+
+    const organization = await owner.agent.get(`/v1/organizations/${owner.organizationId}/recommendations?status=dismissed`);
+    expect(organization.body.data.map((r: { id: string }) => r.id)).toEqual([recommendation.id]);
+    expectProblem(await owner.agent.get(`${path}?kind=cheaper`), 400, 'VALIDATION_FAILED');
+  });
+});

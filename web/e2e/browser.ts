@@ -79,3 +79,27 @@ export async function webStorage(page: Page): Promise<{ local: Record<string, st
 export function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
   return eventuallyWithin(check, what, timeoutMs);
 }
+
+/**
+ * A page of a fresh browser context, logged in as `user` through the login form, console errors collected into
+ * `consoleErrors`; `base` is the gateway as the browser reaches it.
+ */
+export async function loggedInPage(
+  browser: Browser,
+  base: string,
+  user: { email: string; password: string },
+  options: { width: number; height: number; consoleErrors: string[]; acceptDialogs?: boolean },
+): Promise<Page> {
+  const page = await (
+    await browser.newContext({ viewport: { width: options.width, height: options.height }, colorScheme: 'light' })
+  ).newPage();
+  page.on('console', (m) => m.type() === 'error' && options.consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => options.consoleErrors.push(e.message));
+  if (options.acceptDialogs) page.on('dialog', (d) => void d.accept());
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/orgs\/[0-9a-f-]{36}\//);
+  return page;
+}

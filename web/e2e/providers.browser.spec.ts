@@ -12,7 +12,7 @@ import {
   type TestDatabase,
   type TestSession,
 } from '@llmlab/testing';
-import { ensureWebBuild, eventually, launchChromium, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
+import { ensureWebBuild, eventually, launchChromium, loggedInPage, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
 
 jest.setTimeout(120_000);
 
@@ -86,15 +86,7 @@ describe('provider connections in a browser', () => {
 
     base = platform.gatewayUrl.replace('127.0.0.1', 'localhost');
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })).newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('dialog', (d) => void d.accept());
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/orgs\/[0-9a-f-]{36}\//);
+    page = await loggedInPage(browser, base, owner, { width: 1280, height: 860, consoleErrors, acceptDialogs: true });
   }, 150_000);
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createSession, createTestDatabase, TestPlatform, verifyEmail, type TestDatabase, type TestSession } from '@llmlab/testing';
 import { formatMoney } from '../src/shared/money';
-import { ensureWebBuild, eventually, launchChromium, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
+import { ensureWebBuild, eventually, launchChromium, loggedInPage, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
 
 jest.setTimeout(180_000);
 
@@ -139,14 +139,7 @@ describe('traces in a browser', () => {
 
     base = platform.gatewayUrl.replace('127.0.0.1', 'localhost');
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(owner.email);
-    await page.getByLabel('Password').fill(owner.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/orgs\/[0-9a-f-]{36}\//);
+    page = await loggedInPage(browser, base, owner, { width: 1440, height: 900, consoleErrors });
   }, 240_000);
 
   afterAll(async () => {

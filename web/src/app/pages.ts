@@ -24,6 +24,13 @@ export const PAGES: DashboardPage[] = [
   { path: 'traces/:traceId', title: 'Trace', scope: 'project', load: () => import('../features/traces/TracePage') },
   { path: 'sessions/:sessionId', title: 'Session', scope: 'project', load: () => import('../features/traces/SessionPage') },
   {
+    path: 'recommendations',
+    title: 'Recommendations',
+    section: 'Spend',
+    scope: 'either',
+    load: () => import('../features/recommendations/RecommendationsPage'),
+  },
+  {
     path: 'reconciliation',
     title: 'Reconciliation',
     section: 'Spend',

@@ -29,7 +29,7 @@ export const failedSpendRecommender: Recommender = {
         title: `Stop paying for failed ${row.model} calls of ${feature}`,
         change:
           `${row.errors} of ${row.calls} calls (${share} %) to ${row.provider}/${row.model} for ${feature} failed and still cost ` +
-          `${toMoneyString(errorCost)} USD over ${traffic.window.days} days. Look at the failing traces: retry with backoff ` +
+          `${errorCost.toFixed()} USD over ${traffic.window.days} day${traffic.window.days === 1 ? '' : 's'}. Look at the failing traces: retry with backoff ` +
           `only on retryable errors, cap retries, validate inputs and context length before calling.`,
         target: null,
         evidence: {

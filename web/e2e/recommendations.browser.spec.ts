@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  createSession,
+  createTestDatabase,
+  TestPlatform,
+  usageEvent,
+  verifyEmail,
+  type TestDatabase,
+  type TestSession,
+} from '@llmlab/testing';
+import { formatMoney } from '../src/shared/money';
+import { ensureWebBuild, eventually, launchChromium, loggedInPage, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
+
+jest.setTimeout(180_000);
+
+// The recommendations page on the whole platform: failing and unpriced calls sent with the project's key, the
+// project evaluated from the page, its recommendations shown largest savings first with their evidence, and one
+// accepted from the page.
+describe('recommendations page', () => {
+  let db: TestDatabase;
+  let platform: TestPlatform;
+  let owner: TestSession;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureWebBuild();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    db = await createTestDatabase();
+    platform = await TestPlatform.start({
+      databaseUrl: db.url,
+      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), WEB_DIST_DIR: WEB_DIST },
+    });
+    await platform.waitForReadiness(200, 60_000);
+    owner = await createSession(platform.gatewayUrl, { organizationName: 'Acme', projectName: 'support-agent' });
+    await verifyEmail(platform.mailbox, owner);
+    const at = (i: number) => new Date(Date.now() - 10_000 - i * 1_000).toISOString();
+    const events = [
+      ...Array.from({ length: 40 }, (_, i) =>
+        usageEvent({
+          timestamp: at(i),
+          model: 'gpt-4o',
+          usage: { inputTokens: 12_000, outputTokens: 800 },
+          tags: { feature: 'ticket-triage' },
+          ...(i < 15 ? { status: 'error', errorType: 'RateLimitError' } : {}),
+        }),
+      ),
+      ...Array.from({ length: 5 }, (_, i) => usageEvent({ timestamp: at(i), provider: 'acme', model: 'acme-llm-2' })),
+    ];
+    const sent = await fetch(`${platform.gatewayUrl}/v1/usage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.apiKey.key}` },
+      body: JSON.stringify({ events }),
+    });
+    expect(sent.status).toBe(202);
+    // The page evaluates on demand; the usage must be in the service's traffic model first.
+    await eventually(async () => {
+      const res = await fetch(`${platform.gatewayUrl}/v1/projects/${owner.projectId}/usage?limit=1`, {
+        headers: { authorization: `Bearer ${owner.apiKey.key}` },
+      });
+      return res.status === 200 && ((await res.json()) as { data: unknown[] }).data.length > 0;
+    }, 'the usage recorded');
+
+    browser = await launchChromium();
+    page = await loggedInPage(browser, platform.gatewayUrl.replace('127.0.0.1', 'localhost'), owner, {
+      width: 1280,
+      height: 900,
+      consoleErrors,
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await db?.drop();
+  }, 60_000);
+
+  it('evaluates the project, lists its recommendations by savings with their evidence, and accepts one', async () => {
+    const base = platform.gatewayUrl.replace('127.0.0.1', 'localhost');
+    await page.goto(`${base}/orgs/${owner.organizationId}/recommendations?project=${owner.projectId}`);
+    await page.getByRole('heading', { level: 1, name: 'Recommendations' }).waitFor();
+    const list = page.getByRole('list', { name: 'Recommendations' });
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Evaluate now' }).click();
+        await page.getByRole('status').waitFor();
+        return (await list.getByRole('listitem').count()) >= 2;
+      },
+      'two recommendations after an evaluation',
+      60_000,
+    );
+
+    const api = await fetch(`${platform.gatewayUrl}/v1/projects/${owner.projectId}/recommendations?status=open`, {
+      headers: { authorization: `Bearer ${owner.apiKey.key}` },
+    }).then(
+      (r) => r.json() as Promise<{ data: { title: string; estimatedMonthlySavings: { amount: string; currency: string } | null }[] }>,
+    );
+    const cards = list.locator(':scope > li');
+    const [failed, unpriced] = api.data;
+    expect(api.data).toHaveLength(2);
+    await expect(cards.nth(0).textContent()).resolves.toContain(failed.title);
+    await expect(cards.nth(0).textContent()).resolves.toContain(formatMoney(failed.estimatedMonthlySavings!));
+    await expect(cards.nth(0).textContent()).resolves.toMatch(/failed calls15/);
+    await expect(cards.nth(1).textContent()).resolves.toContain(unpriced.title);
+    await expect(cards.nth(1).textContent()).resolves.toMatch(/unknown/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'recommendations.png'), fullPage: true });
+    const violations = await seriousA11yViolations(page);
+    expect(violations).toEqual([]);
+
+    await cards.nth(0).getByRole('button', { name: 'Accept' }).click();
+    await page.getByLabel('Status').selectOption('accepted');
+    await list.getByRole('listitem').filter({ hasText: failed.title }).waitFor();
+    // The login page's session probe answers 401 before the login: nothing else may fail.
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
+});

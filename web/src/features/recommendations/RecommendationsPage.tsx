@@ -1,0 +1,202 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '../../shared/api/client';
+import { unwrap } from '../../shared/api/problem';
+import type { Schemas } from '../../shared/api/schema';
+import { atLeast, useRole } from '../../shared/api/tenancy';
+import { formatShortDateTime } from '../../shared/dates';
+import { formatMoney } from '../../shared/money';
+import { useScope } from '../../shared/scope';
+import { Card, EmptyState, ErrorNotice, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
+import { figureLabel, RECOMMENDATION_KIND_OPTIONS, recommendationKind, scopeText } from './recommendation-text';
+
+type Recommendation = Schemas['RecommendationDto'];
+type Status = '' | Recommendation['status'];
+
+/** What to change to spend less, with the money: the organization's, or the chosen project's, largest savings first. */
+export default function RecommendationsPage() {
+  const scope = useScope();
+  const role = useRole(scope.orgId);
+  const queryClient = useQueryClient();
+  const [status] = useUrlState<Status>('status', 'open');
+  const [kind] = useUrlState('kind', '');
+  const [cursor, setCursor] = useUrlState('cursor', '');
+  const patch = useUrlPatch();
+  const query = {
+    limit: 50,
+    ...(status ? { status } : {}),
+    ...(kind ? { kind: kind as Recommendation['kind'] } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
+  const list = useQuery({
+    queryKey: ['recommendations', scope.orgId, scope.projectId, query],
+    queryFn: async () =>
+      unwrap(
+        scope.projectId
+          ? await api.GET('/v1/projects/{projectId}/recommendations', { params: { path: { projectId: scope.projectId }, query } })
+          : await api.GET('/v1/organizations/{orgId}/recommendations', { params: { path: { orgId: scope.orgId }, query } }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: ['recommendations'] });
+  const refresh = useMutation({
+    mutationFn: async (projectId: string) =>
+      unwrap(await api.POST('/v1/projects/{projectId}/recommendations/refresh', { params: { path: { projectId } } })),
+    onSuccess: invalidate,
+  });
+  const canDecide = atLeast(role, 'member');
+
+  return (
+    <>
+      <PageHeader
+        title="Recommendations"
+        description={
+          'What to change to spend less, largest estimated monthly savings first. Estimates reprice the observed traffic ' +
+          'exactly and scale it to 30 days; check quality before switching. Amounts in USD.'
+        }
+        actions={
+          scope.projectId &&
+          canDecide && (
+            <button type="button" className="btn" onClick={() => refresh.mutate(scope.projectId as string)} disabled={refresh.isPending}>
+              {refresh.isPending ? 'Evaluating…' : 'Evaluate now'}
+            </button>
+          )
+        }
+      />
+      {refresh.isError && <ErrorNotice error={refresh.error} />}
+      {refresh.data && (
+        <p className="notice" role="status">
+          Evaluated: {refresh.data.opened} new, {refresh.data.updated} updated, {refresh.data.resolved} resolved; {refresh.data.open} open.
+        </p>
+      )}
+      <Card>
+        <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+          <SelectField
+            label="Status"
+            value={status}
+            onChange={(e) => patch({ status: e.target.value, cursor: '' })}
+            options={[
+              { value: 'open', label: 'Open' },
+              { value: 'accepted', label: 'Accepted' },
+              { value: 'dismissed', label: 'Dismissed' },
+              { value: 'resolved', label: 'Resolved' },
+              { value: '', label: 'Any' },
+            ]}
+          />
+          <SelectField
+            label="Kind"
+            value={kind}
+            onChange={(e) => patch({ kind: e.target.value, cursor: '' })}
+            options={[{ value: '', label: 'Any' }, ...RECOMMENDATION_KIND_OPTIONS]}
+          />
+        </form>
+      </Card>
+      <QueryView query={list}>
+        {(page) =>
+          page.data.length === 0 ? (
+            <EmptyState title={status === 'open' ? 'Nothing to change right now' : 'No recommendation matches'}>
+              Recommendations come from the last 14 days of traffic, evaluated every hour.
+            </EmptyState>
+          ) : (
+            <>
+              <ul className="recommendations" aria-label="Recommendations">
+                {page.data.map((r) => (
+                  <RecommendationCard key={r.id} recommendation={r} canDecide={canDecide} onDecided={invalidate} />
+                ))}
+              </ul>
+              <nav className="pager" aria-label="Pages">
+                <button type="button" className="btn" disabled={!cursor} onClick={() => setCursor('')}>
+                  First
+                </button>
+                <button type="button" className="btn" disabled={!page.nextCursor} onClick={() => setCursor(page.nextCursor ?? '')}>
+                  Next
+                </button>
+              </nav>
+            </>
+          )
+        }
+      </QueryView>
+    </>
+  );
+}
+
+function RecommendationCard({
+  recommendation: r,
+  canDecide,
+  onDecided,
+}: {
+  recommendation: Recommendation;
+  canDecide: boolean;
+  onDecided: () => void;
+}) {
+  const decide = useMutation({
+    mutationFn: async (action: 'accept' | 'dismiss') =>
+      unwrap(
+        action === 'accept'
+          ? await api.POST('/v1/recommendations/{recommendationId}/accept', { params: { path: { recommendationId: r.id } } })
+          : await api.POST('/v1/recommendations/{recommendationId}/dismiss', {
+              params: { path: { recommendationId: r.id } },
+              body: { reason: null },
+            }),
+      ),
+    onSuccess: onDecided,
+  });
+  const figures = Object.entries(r.evidence.figures);
+  return (
+    <li className="card recommendation" aria-labelledby={`rec-${r.id}`}>
+      <div className="recommendation-head">
+        <div>
+          <span className="badge">{recommendationKind(r)}</span>
+          <span className={`badge badge-${r.status}`}>{r.status}</span>
+          <h2 id={`rec-${r.id}`}>{r.title}</h2>
+          <p className="muted">{scopeText(r)}</p>
+        </div>
+        <div className="recommendation-savings">
+          <span className="muted">Estimated monthly savings</span>
+          <strong>{r.estimatedMonthlySavings ? formatMoney(r.estimatedMonthlySavings) : 'unknown'}</strong>
+          <span className="muted">{r.confidence} confidence</span>
+        </div>
+      </div>
+      <p>{r.change}</p>
+      <dl className="kv">
+        <div>
+          <dt>Observed</dt>
+          <dd>
+            {r.evidence.window.from} to {r.evidence.window.to} (UTC, end excluded)
+          </dd>
+        </div>
+        {figures.map(([name, value]) => (
+          <div key={name}>
+            <dt>{figureLabel(name)}</dt>
+            <dd>{String(value)}</dd>
+          </div>
+        ))}
+      </dl>
+      {r.caveats.length > 0 && (
+        <ul className="caveats">
+          {r.caveats.map((c) => (
+            <li key={c}>{c}</li>
+          ))}
+        </ul>
+      )}
+      <div className="recommendation-actions">
+        <span className="muted">
+          {r.status === 'accepted' && r.acceptedAt
+            ? `Accepted ${formatShortDateTime(r.acceptedAt)}`
+            : `Since ${formatShortDateTime(r.openedAt)}`}
+        </span>
+        {canDecide && (r.status === 'open' || r.status === 'dismissed') && (
+          <button type="button" className="btn btn-primary" onClick={() => decide.mutate('accept')} disabled={decide.isPending}>
+            Accept
+          </button>
+        )}
+        {canDecide && (r.status === 'open' || r.status === 'accepted') && (
+          <button type="button" className="btn" onClick={() => decide.mutate('dismiss')} disabled={decide.isPending}>
+            Dismiss
+          </button>
+        )}
+      </div>
+      {decide.isError && <ErrorNotice error={decide.error} />}
+    </li>
+  );
+}

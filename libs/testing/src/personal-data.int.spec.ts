@@ -6,7 +6,7 @@ import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { recordedPersonalData, recordRequestPersonalData, scanForPersonalData } from './personal-data';
+import { recordedPersonalData, recordPersonalData, recordRequestPersonalData, scanForPersonalData } from './personal-data';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnv, uniqueSuffix } from './test-env';
 
@@ -58,6 +58,12 @@ describe('the personal-data scan', () => {
     recordRequestPersonalData('/v1/providers/c/sync', { credentials: { adminKey: 'sk-admin-not-a-connection' } });
     expect(recordedPersonalData()).toEqual(expect.arrayContaining(['sk-admin-registered-1', 'sk-admin-rotated-2']));
     expect(recordedPersonalData()).not.toContain('sk-admin-not-a-connection');
+  });
+
+  it('records the values a test registers itself (the prompt text of spans), not those too short to search for', () => {
+    recordPersonalData('prompt-registered-by-a-test', 'short', undefined);
+    expect(recordedPersonalData()).toContain('prompt-registered-by-a-test');
+    expect(recordedPersonalData()).not.toContain('short');
   });
 
   it('finds nothing where nothing was planted', async () => {

@@ -9,8 +9,10 @@ import { testEnv } from './test-env';
 /**
  * The personal data (emails, names) and secrets that the tests of this process sent to the platform: every `email`
  * and `name` of a signup, every `email` of a member or invitation request, and every provider admin key of a
- * connection registered or rotated, sent through an Agent. The scan at TestPlatform.stop() looks for each of them in
- * clear everywhere the platform keeps or writes data (tables, JetStream, Redis, logs).
+ * connection registered or rotated, sent through an Agent; and whatever a test registers itself with
+ * recordPersonalData (the prompt text of spans it sends, which no Agent route names). The scan at
+ * TestPlatform.stop() looks for each of them in clear everywhere the platform keeps or writes data (tables,
+ * JetStream, Redis, logs).
  */
 const recorded = new Set<string>();
 
@@ -21,6 +23,7 @@ const SIGNUP = /^\/v1\/auth\/(session\/)?signup$/;
 const MEMBERS = /\/(members|invitations)(\/|$)/;
 const PROVIDER_CONNECTIONS = /^\/v1\/(organizations\/[^/]+\/providers|providers\/[^/]+)$/;
 
+/** Adds values to look for; those shorter than MIN_LENGTH are left out (they would match by chance). */
 export function recordPersonalData(...values: (string | undefined)[]): void {
   for (const value of values) if (typeof value === 'string' && value.length >= MIN_LENGTH) recorded.add(value);
 }

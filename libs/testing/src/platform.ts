@@ -7,7 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { Mailbox } from './mailbox';
-import { recordedPersonalData, scanForPersonalData } from './personal-data';
+import { recordedPersonalData, scanForPersonalData, type PersonalDataFinding } from './personal-data';
 import { testEnv, uniqueSuffix } from './test-env';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -183,24 +183,30 @@ export class TestPlatform {
   }
 
   /**
+   * Looks for the values (by default every one recorded by this process: recordPersonalData) in clear in this
+   * platform's database, its JetStream streams, its Redis keys and its services' logs. stop() runs it after the
+   * services stopped; a test may run it while they run, to check a moment of its own (after an erasure, say).
+   */
+  scanForPersonalData(values: string[] = recordedPersonalData()): Promise<PersonalDataFinding[]> {
+    return scanForPersonalData(
+      {
+        databaseUrl: this.options.databaseUrl,
+        natsPrefix: this.natsPrefix,
+        logDir: this.logDir,
+        redisPattern: `*${this.natsPrefix}*`,
+      },
+      values,
+    );
+  }
+
+  /**
    * Stops every service, scans for the personal data the test sent (see PlatformOptions.personalDataScan), then
    * deletes this run's JetStream streams (their names end with the prefix) and log files. A finding fails the test.
    */
   async stop(): Promise<void> {
     await Promise.all([...this.running.keys()].map((s) => this.stopService(s).catch(() => undefined)));
     await this.mailbox.stop();
-    const findings =
-      this.options.personalDataScan === false
-        ? []
-        : await scanForPersonalData(
-            {
-              databaseUrl: this.options.databaseUrl,
-              natsPrefix: this.natsPrefix,
-              logDir: this.logDir,
-              redisPattern: `*${this.natsPrefix}*`,
-            },
-            recordedPersonalData(),
-          );
+    const findings = this.options.personalDataScan === false ? [] : await this.scanForPersonalData();
     const nc = await connect({ servers: testEnv.natsUrl });
     try {
       const jsm = await jetstreamManager(nc);

@@ -11,6 +11,7 @@ import { gatewayEnv, type GatewayConfig } from './gateway.config';
 import { GatewayDependencies, GatewayModule } from './gateway.module';
 import { InternalListener } from './health/internal-listener';
 import { ReadinessService } from './health/readiness.service';
+import { MAX_PATH_PARAM_LENGTH, routerProblem } from './http/router-errors';
 import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
@@ -52,6 +53,8 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   const deps = await connectGatewayDependencies(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
+    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    frameworkErrors: routerProblem,
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];

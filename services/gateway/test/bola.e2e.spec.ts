@@ -1,7 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, createTestDatabase, FakeOpenAiServer, TestDatabase, TestPlatform, type HttpResult } from '@llmlab/testing';
 import { ROLES, type Role } from '@llmlab/contracts';
-import { BOLA_CHANNEL_ORIGIN, BOLA_PROVIDER_ADMIN_KEY, BOLA_SEEDS, createBolaWorld, seedVictim, type BolaWorld } from './bola.seed';
+import {
+  BOLA_CAPTURED_CONTENT,
+  BOLA_CHANNEL_ORIGIN,
+  BOLA_CONTENT_SPAN_ID,
+  BOLA_PROVIDER_ADMIN_KEY,
+  BOLA_SEEDS,
+  createBolaWorld,
+  seedVictim,
+  type BolaWorld,
+} from './bola.seed';
 
 jest.setTimeout(300_000);
 
@@ -142,6 +151,10 @@ describe('broken object-level authorization walk', () => {
     expect(unseeded).toEqual([]);
     expect(operations.filter((w) => !w.op['x-llmlab-access']).map((w) => w.op.operationId)).toEqual([]);
     expect(operations.length).toBeGreaterThan(50);
+    // Content capture's routes reach captured prompts: walked like the others, with content to erase (bola.seed.ts).
+    expect(operations.map((w) => w.op.operationId)).toEqual(
+      expect.arrayContaining(['getTraceSettings', 'updateTraceSettings', 'eraseTraceContent', 'eraseEndUserContent']),
+    );
     // UUIDs, but for a trace id (32 hex characters, as OTLP spells it).
     for (const name of Object.keys(BOLA_SEEDS)) expect(ids[name]).toMatch(/^([0-9a-f-]{36}|[0-9a-f]{32})$/);
   });
@@ -247,6 +260,16 @@ describe('broken object-level authorization walk', () => {
     expect(overrides.body.data.map((o: { id: string }) => o.id)).toEqual([ids.overrideId]);
     const keys = await victim.agent.get(`/v1/projects/${victim.projectId}/api-keys`);
     expect(keys.body.data.find((k: { id: string }) => k.id === ids.keyId)).toMatchObject({ revokedAt: null });
+    // Capture still on, and the captured text not erased (neither by trace nor by end user).
+    expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}/trace-settings`)).body).toMatchObject({
+      captureContent: true,
+      revision: 0,
+    });
+    const trace = await victim.agent.get(`/v1/projects/${victim.projectId}/traces/${ids.traceId}`);
+    expect(trace.body.spans.find((s: { spanId: string }) => s.spanId === BOLA_CONTENT_SPAN_ID)?.content).toEqual({
+      ...BOLA_CAPTURED_CONTENT,
+      truncated: false,
+    });
   });
 
   it('refuses a budget on another organization’s project, naming the field', async () => {

@@ -4,7 +4,11 @@ import {
   Agent,
   createSession,
   eventually,
+  genAiChatSpan,
   joinOrganization,
+  otlpAttribute,
+  otlpJson,
+  recordPersonalData,
   signUp,
   type HttpResult,
   type Mailbox,
@@ -34,6 +38,10 @@ export interface BolaWorld {
 
 /** The admin key the fake provider accepts for the victim's connection. */
 export const BOLA_PROVIDER_ADMIN_KEY = 'sk-admin-victim-secret-key';
+
+/** The prompt and completion of the victim's span with captured content (see the traceId seed). */
+export const BOLA_CAPTURED_CONTENT = { input: 'victim-secret-prompt-text', output: 'victim-secret-completion-text' };
+export const BOLA_CONTENT_SPAN_ID = 'c0ffee00c0ffee00';
 
 /** The real id of one victim resource; `ids` holds the seeds declared before it. */
 export type Seed = (world: BolaWorld, ids: Readonly<Record<string, string>>) => Promise<string>;
@@ -134,9 +142,18 @@ export const BOLA_SEEDS: Record<string, Seed> = {
     );
   },
   // A model call of the victim's project sent with a trace, span and session: its trace and its session are the
-  // resources (the ledger makes a trace of a usage event that names one).
+  // resources (the ledger makes a trace of a usage event that names one). With content capture turned on, a span of
+  // the same trace exported through OTLP carries a prompt and a completion, kept sealed: the erasure routes have
+  // something to erase, by trace and by end user (the victim's owner's id: the walk's one `userId`).
   traceId: async (w) => {
     const traceId = randomBytes(16).toString('hex');
+    const settings = await w.victim.agent.request(
+      'PUT',
+      `/v1/organizations/${w.victim.organizationId}/trace-settings`,
+      { captureContent: true, contentRetentionDays: 30 },
+      { 'if-match': '"-1"' },
+    );
+    if (settings.status !== 200) throw new Error(`seeding content capture: ${settings.status} ${JSON.stringify(settings.body)}`);
     const usage = await w.victim.keyAgent.post('/v1/usage', {
       events: [
         usageEvent({
@@ -149,10 +166,32 @@ export const BOLA_SEEDS: Record<string, Seed> = {
       ],
     });
     if (usage.status !== 202) throw new Error(`seeding a trace: ${usage.status} ${JSON.stringify(usage.body)}`);
-    w.secrets.push('victim-secret-trace');
+    const chat = genAiChatSpan({ traceId, spanId: BOLA_CONTENT_SPAN_ID, model: 'gpt-4o-mini', input: 10, output: 2 });
+    const otlp = await fetch(`${w.gatewayUrl}/v1/otlp/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': w.victim.apiKey.key },
+      body: otlpJson([
+        {
+          ...chat,
+          attributes: [
+            ...chat.attributes,
+            otlpAttribute('user.id', w.victim.id),
+            otlpAttribute('gen_ai.input.messages', BOLA_CAPTURED_CONTENT.input),
+            otlpAttribute('gen_ai.output.messages', BOLA_CAPTURED_CONTENT.output),
+          ],
+        },
+      ]),
+    });
+    if (otlp.status !== 200) throw new Error(`seeding a span with content: ${otlp.status} ${await otlp.text()}`);
+    w.secrets.push('victim-secret-trace', BOLA_CAPTURED_CONTENT.input, BOLA_CAPTURED_CONTENT.output);
+    // Sealed at rest: the platform's scan at stop() must find neither in clear anywhere.
+    recordPersonalData(BOLA_CAPTURED_CONTENT.input, BOLA_CAPTURED_CONTENT.output);
     await eventually(
-      async () => (await w.victim.agent.get(`/v1/projects/${w.victim.projectId}/traces/${traceId}`)).status === 200,
-      "the victim's trace",
+      async () => {
+        const res = await w.victim.agent.get(`/v1/projects/${w.victim.projectId}/traces/${traceId}`);
+        return res.body?.spans?.some((s: { content?: unknown }) => s.content) === true;
+      },
+      "the victim's trace and its captured content",
       60_000,
     );
     return traceId;

@@ -46,6 +46,7 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   428: 'Precondition Required',
@@ -58,7 +59,10 @@ const TITLES: Record<number, string> = {
 
 export const PROBLEM_TYPE_BASE = 'https://llmlab.dev/problems/';
 
-function codeFor(status: number): string {
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** The code of an error that has none of its own: its status's title (`URI_TOO_LONG`). */
+export function problemCodeFor(status: number): string {
   return (TITLES[status] ?? 'Error').toUpperCase().replace(/ /g, '_');
 }
 
@@ -96,7 +100,7 @@ export class ProblemFilter implements ExceptionFilter {
     const body = this.toProblem(exception, req);
     if (body.status >= 500) this.logger.error({ err: exception, requestId: req.id, status: body.status }, 'request failed');
     if (exception instanceof GatewayProblem && exception.headers) reply.headers(exception.headers);
-    void reply.status(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+    void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 
   private toProblem(exception: unknown, req: FastifyRequest): Problem {
@@ -116,7 +120,7 @@ export class ProblemFilter implements ExceptionFilter {
         typeof response === 'object' && response !== null && 'message' in response && typeof response.message === 'string'
           ? response.message
           : exception.message;
-      return problem(status, codeFor(status), status >= 500 ? 'internal error' : detail, req);
+      return problem(status, problemCodeFor(status), status >= 500 ? 'internal error' : detail, req);
     }
     const fastifyError = exception as FastifyError;
     if (fastifyError?.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
@@ -127,7 +131,7 @@ export class ProblemFilter implements ExceptionFilter {
           : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
             ? 'unsupported content type: send application/json'
             : fastifyError.message;
-      return problem(status, codeFor(status), detail, req, status === 400 ? [{ field: '/', message: detail }] : undefined);
+      return problem(status, problemCodeFor(status), detail, req, status === 400 ? [{ field: '/', message: detail }] : undefined);
     }
     return problem(500, 'INTERNAL_ERROR', `internal error; quote request id ${String(req.id)}`, req);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   SPAN_KINDS,
   TRACE_LIMITS,
+  USAGE_LIMITS,
   validateUsageEvent,
   type FieldError,
   type SpanAttributeValue,
@@ -132,8 +133,8 @@ function readSpan(raw: unknown, resource: Attributes, path: string, receivedAt: 
   const usage = genAiUsage(attributes, (field, message) => new SpanRejected(`/attributes/${field}`, message));
   const genAi = readGenAi(attributes, usage);
   const category = categoryOf(attributes, genAi, usage);
-  const sessionId = text(attributes, 'session.id') ?? text(attributes, 'gen_ai.conversation.id') ?? text(resource, 'session.id');
-  const userId = text(attributes, 'user.id') ?? text(attributes, 'enduser.id') ?? text(resource, 'user.id');
+  const sessionId = idOf(attributes, resource, ['session.id', 'gen_ai.conversation.id'], 'session.id');
+  const userId = idOf(attributes, resource, ['user.id', 'enduser.id'], 'user.id');
   const tags = readTags(attributes, resource);
   const kept = boundAttributes(attributes);
 
@@ -417,6 +418,25 @@ function anyValue(raw: unknown): SpanAttributeValue | undefined {
     return JSON.stringify(Object.fromEntries(flatten(entries)));
   }
   return undefined;
+}
+
+/**
+ * A session or end-user id: the first of the span's keys present, else the resource's key. One longer than a usage
+ * event's (USAGE_LIMITS.maxStringLength) refuses the span, with usage or without: an end user's captured text is
+ * erased by that id, named in a path parameter that cannot be longer (http/router-errors.ts).
+ */
+function idOf(attributes: Attributes, resource: Attributes, keys: string[], resourceKey: string): string | undefined {
+  const max = USAGE_LIMITS.maxStringLength;
+  for (const key of keys) {
+    const value = text(attributes, key);
+    if (value !== undefined && value.length > max) throw new SpanRejected(`/attributes/${key}`, `must be at most ${max} characters`);
+    if (value !== undefined) return value;
+  }
+  const value = text(resource, resourceKey);
+  if (value !== undefined && value.length > max) {
+    throw new SpanRejected('', `the resource attribute ${resourceKey} must be at most ${max} characters`);
+  }
+  return value;
 }
 
 function text(attributes: Attributes, key: string): string | undefined {

@@ -1,4 +1,4 @@
-import { TRACE_LIMITS } from '@llmlab/contracts';
+import { TRACE_LIMITS, USAGE_LIMITS } from '@llmlab/contracts';
 import { decodeTraceRequest } from './otlp-proto';
 import { genAiUsage } from './genai-usage';
 import { OtlpShapeError, readOtlpSpans } from './otlp-spans';
@@ -232,6 +232,33 @@ describe('readOtlpSpans', () => {
       { field: '/resourceSpans/0/scopeSpans/0/spans/4/endTimeUnixNano', message: 'is in the future' },
       { field: '/resourceSpans/0/scopeSpans/0/spans/5/attributes/gen_ai.provider.name', message: expect.any(String) },
       { field: '/resourceSpans/0/scopeSpans/0/spans/6/name', message: 'is required' },
+    ]);
+  });
+
+  it('refuses an end-user or session id longer than a usage event takes, with usage or without', () => {
+    const longest = 'u'.repeat(USAGE_LIMITS.maxStringLength);
+    const read = readOtlpSpans(
+      exportOf(
+        spanOf({}, { 'enduser.id': longest, 'gen_ai.conversation.id': longest }),
+        spanOf({}, { 'user.id': `${longest}u` }),
+        spanOf({}, { ...usageAttributes, 'enduser.id': `${longest}u` }),
+        spanOf({}, { 'session.id': `${longest}s` }),
+      ),
+      NOW,
+    );
+    expect(read.spans.map((s) => [s.userId, s.sessionId])).toEqual([[longest, longest]]);
+    expect(read.usageEvents).toEqual([]);
+    expect(read.rejected).toEqual([
+      { field: '/resourceSpans/0/scopeSpans/0/spans/1/attributes/user.id', message: 'must be at most 256 characters' },
+      { field: '/resourceSpans/0/scopeSpans/0/spans/2/attributes/enduser.id', message: 'must be at most 256 characters' },
+      { field: '/resourceSpans/0/scopeSpans/0/spans/3/attributes/session.id', message: 'must be at most 256 characters' },
+    ]);
+    const fromResource = readOtlpSpans(
+      { resourceSpans: [{ resource: { attributes: [kv('user.id', `${longest}u`)] }, scopeSpans: [{ spans: [spanOf()] }] }] },
+      NOW,
+    );
+    expect(fromResource.rejected).toEqual([
+      { field: '/resourceSpans/0/scopeSpans/0/spans/0', message: 'the resource attribute user.id must be at most 256 characters' },
     ]);
   });
 

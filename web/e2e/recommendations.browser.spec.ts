@@ -1,16 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import {
-  createSession,
-  createTestDatabase,
-  TestPlatform,
-  usageEvent,
-  verifyEmail,
-  type TestDatabase,
-  type TestSession,
-} from '@llmlab/testing';
+import { createSession, startPlatformSession, usageEvent, verifyEmail, type PlatformSession, type TestSession } from '@llmlab/testing';
 import { formatMoney } from '../src/shared/money';
 import { ensureWebBuild, eventually, launchChromium, loggedInPage, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
 
@@ -20,8 +11,8 @@ jest.setTimeout(180_000);
 // project evaluated from the page, its recommendations shown largest savings first with their evidence, and one
 // accepted from the page.
 describe('recommendations page', () => {
-  let db: TestDatabase;
-  let platform: TestPlatform;
+  let session: PlatformSession;
+  let platform: PlatformSession['platform'];
   let owner: TestSession;
   let browser: Browser;
   let page: Page;
@@ -30,12 +21,8 @@ describe('recommendations page', () => {
   beforeAll(async () => {
     ensureWebBuild();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    db = await createTestDatabase();
-    platform = await TestPlatform.start({
-      databaseUrl: db.url,
-      env: { MASTER_ENCRYPTION_KEY: randomBytes(32).toString('base64'), WEB_DIST_DIR: WEB_DIST },
-    });
-    await platform.waitForReadiness(200, 60_000);
+    session = await startPlatformSession({ env: { WEB_DIST_DIR: WEB_DIST } });
+    platform = session.platform;
     owner = await createSession(platform.gatewayUrl, { organizationName: 'Acme', projectName: 'support-agent' });
     await verifyEmail(platform.mailbox, owner);
     const at = (i: number) => new Date(Date.now() - 10_000 - i * 1_000).toISOString();
@@ -75,8 +62,7 @@ describe('recommendations page', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
-    await db?.drop();
+    await session?.stop();
   }, 60_000);
 
   it('evaluates the project, lists its recommendations by savings with their evidence, and accepts one', async () => {

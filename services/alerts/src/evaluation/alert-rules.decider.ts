@@ -237,12 +237,20 @@ export function hourFires(observation: HourObservation, rules: AlertRuleSettings
   }
 }
 
-function anomalyAlerts(observation: Extract<RuleObservation, { rule: 'anomaly' }>, state: RuleState): AlertCandidate[] {
-  const settings = state.rules.anomaly;
-  const ruleKey = ruleKeys.anomaly(observation.organizationId, observation.scope, observation.hourStart);
+/**
+ * A repeating rule's alert for one clock hour of a scope: at most once per hour (its rule key), not within the
+ * cooldown after the rule last fired there, and only when `facts` (the detection) says it fires.
+ */
+function hourAlert(
+  observation: HourObservation,
+  state: RuleState,
+  settings: { enabled: boolean; cooldownMinutes: number },
+  ruleKey: string,
+  facts: () => KindFacts | null,
+): AlertCandidate[] {
   if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
-  const detection = anomalyDetection(observation, state.rules);
-  if (!detection.fires) return [];
+  const fired = facts();
+  if (!fired) return [];
   return [
     {
       ruleKey,
@@ -251,66 +259,48 @@ function anomalyAlerts(observation: Extract<RuleObservation, { rule: 'anomaly' }
       periodKey: observation.hourStart.toISOString(),
       period: hourPeriod(observation.hourStart, observation.timeZone),
       threshold: null,
-      facts: {
-        kind: 'anomaly',
-        spend: { amount: detection.amount, currency: 'USD' },
-        baseline: { amount: detection.baseline, currency: 'USD' },
-        score: detection.score.toFixed(1),
-      },
+      facts: fired,
     },
   ];
+}
+
+function anomalyAlerts(observation: Extract<RuleObservation, { rule: 'anomaly' }>, state: RuleState): AlertCandidate[] {
+  const ruleKey = ruleKeys.anomaly(observation.organizationId, observation.scope, observation.hourStart);
+  return hourAlert(observation, state, state.rules.anomaly, ruleKey, () => {
+    const detection = anomalyDetection(observation, state.rules);
+    if (!detection.fires) return null;
+    return {
+      kind: 'anomaly',
+      spend: { amount: detection.amount, currency: 'USD' },
+      baseline: { amount: detection.baseline, currency: 'USD' },
+      score: detection.score.toFixed(1),
+    };
+  });
 }
 
 function errorRateAlerts(observation: Extract<RuleObservation, { rule: 'error_rate' }>, state: RuleState): AlertCandidate[] {
-  const settings = state.rules.errorRate;
   const ruleKey = ruleKeys.errorRate(observation.organizationId, observation.scope, observation.hourStart);
-  if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
-  const spike = errorRateDetection(observation, state.rules);
-  if (!spike.fires) return [];
-  return [
-    {
-      ruleKey,
-      budgetId: null,
-      scope: observation.scope,
-      periodKey: observation.hourStart.toISOString(),
-      period: hourPeriod(observation.hourStart, observation.timeZone),
-      threshold: null,
-      facts: {
-        kind: 'error_rate',
-        requests: observation.current.requests,
-        errors: observation.current.errors,
-        errorRate: percent(spike.rate),
-        baselineRate: percent(spike.baselineRate),
-      },
-    },
-  ];
+  return hourAlert(observation, state, state.rules.errorRate, ruleKey, () => {
+    const spike = errorRateDetection(observation, state.rules);
+    if (!spike.fires) return null;
+    return {
+      kind: 'error_rate',
+      requests: observation.current.requests,
+      errors: observation.current.errors,
+      errorRate: percent(spike.rate),
+      baselineRate: percent(spike.baselineRate),
+    };
+  });
 }
 
 function traceFailuresAlerts(observation: Extract<RuleObservation, { rule: 'trace_failures' }>, state: RuleState): AlertCandidate[] {
-  const settings = state.rules.traceFailures;
   const ruleKey = ruleKeys.traceFailures(observation.organizationId, observation.scope, observation.hourStart);
-  if (!settings.enabled || state.fired.has(ruleKey) || coolingDown(state, settings.cooldownMinutes, observation.now)) return [];
-  const detection = traceFailuresDetection(observation, state.rules);
-  if (!detection.fires) return [];
-  const { traces, flagged, flags, examples } = observation.outcomes;
-  return [
-    {
-      ruleKey,
-      budgetId: null,
-      scope: observation.scope,
-      periodKey: observation.hourStart.toISOString(),
-      period: hourPeriod(observation.hourStart, observation.timeZone),
-      threshold: null,
-      facts: {
-        kind: 'trace_failures',
-        traces,
-        flagged,
-        flaggedRate: percent(detection.rate),
-        flags: { ...flags },
-        examples: [...examples],
-      },
-    },
-  ];
+  return hourAlert(observation, state, state.rules.traceFailures, ruleKey, () => {
+    const detection = traceFailuresDetection(observation, state.rules);
+    if (!detection.fires) return null;
+    const { traces, flagged, flags, examples } = observation.outcomes;
+    return { kind: 'trace_failures', traces, flagged, flaggedRate: percent(detection.rate), flags: { ...flags }, examples: [...examples] };
+  });
 }
 
 function unpricedAlerts(observation: Extract<RuleObservation, { rule: 'unpriced' }>, state: RuleState): AlertCandidate[] {

@@ -20,7 +20,7 @@ import type {
   UsageRecordsPage,
   UsageRecordsRequest,
 } from './ingestion.messages';
-import type { PriceOverrideData } from './pricing';
+import type { PriceOverrideData, PriceQuoteRequest, PriceQuotes } from './pricing';
 import type {
   ContentErasedResult,
   EraseEndUserContentRequest,
@@ -41,6 +41,8 @@ export const ingestionSubjects = {
   /** Recorded spend per UTC day and provider, for provider-sync's reconciliation (no gateway route of its own). */
   recordedSpend: defineSubject<RecordedSpendRequest, RecordedSpendPage>('ingestion.query.recorded-spend'),
   pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),
+  /** Hypothetical calls priced at catalog and organization prices, for the recommendations service (no gateway route). */
+  priceQuotes: defineSubject<PriceQuoteRequest, PriceQuotes>('ingestion.query.price-quotes'),
   listPriceOverrides: defineSubject<Record<string, never>, PriceOverrideList>('ingestion.query.list-price-overrides'),
   createPriceOverride: defineSubject<CreatePriceOverrideRequest, PriceOverrideData>('ingestion.cmd.create-price-override'),
   deletePriceOverride: defineSubject<PriceOverrideRef, Record<string, never>>('ingestion.cmd.delete-price-override'),

@@ -1,4 +1,4 @@
-import type { Currency } from './usage-event';
+import type { Currency, UsageCounts } from './usage-event';
 
 /**
  * Prices as they travel in events and replies. The ingestion service's pricing engine (`PriceEntry`) has exactly
@@ -91,4 +91,20 @@ export interface RecordCostData {
   readonly currency: Currency;
   readonly priceEntryId: string | null;
   readonly priceOrigin: PriceOrigin | null;
+}
+
+/** At most this many calls per price-quote request. */
+export const PRICE_QUOTE_LIMIT = 1000;
+
+/**
+ * Calls that did not happen (what-if, recommendations' savings), priced as if they had: at the price in force at
+ * `at`, the organization's own prices first, exactly as a recorded call would be.
+ */
+export interface PriceQuoteRequest {
+  quotes: { provider: string; model: string; at: string; usage: UsageCounts }[];
+}
+
+export interface PriceQuotes {
+  /** In the request's order; `unpriced` (no amount, never zero) when no price is in force for the model then. */
+  quotes: { status: 'priced' | 'unpriced'; amount: string | null; priceEntryId: string | null }[];
 }

@@ -207,6 +207,16 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+/** Token counts alone, by the rules of a usage event's `usage` (errors under `<pointer>/usage/...`). */
+export function validateUsageCounts(
+  value: unknown,
+  pointer: string,
+): { ok: true; usage: UsageCounts } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const usage = checkUsage(value, (field, message) => errors.push({ field: `${pointer}${field}`, message }));
+  return usage && errors.length === 0 ? { ok: true, usage } : { ok: false, errors };
+}
+
 function checkUsage(value: unknown, fail: Fail): UsageCounts | undefined {
   if (!isPlainObject(value)) {
     fail('/usage', 'must be an object with at least inputTokens and outputTokens');

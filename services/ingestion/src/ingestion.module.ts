@@ -19,6 +19,7 @@ import { PricingController } from './price-catalog/pricing.controller';
 import { PricingModelsQueries } from './price-catalog/pricing-models.queries';
 import { PriceOverrideHandler } from './price-overrides/price-override.handler';
 import { PriceOverrideQueries } from './price-overrides/price-override.queries';
+import { PriceQuoteQueries } from './price-catalog/price-quote.queries';
 import { IngestionProjection } from './read-models/ingestion.projection';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
@@ -68,6 +69,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
     },
     PriceOverrideHandler,
     PriceOverrideQueries,
+    PriceQuoteQueries,
     PricingModelsQueries,
     CostRepository,
     UsageRecordRepository,

@@ -246,6 +246,51 @@ describe('pricing', () => {
     ]);
   });
 
+  it('quotes calls that did not happen at the price in force then, the organization’s prices first, and names bad ones', async () => {
+    const tenant = newTenant();
+    const scope = { organizationId: tenant.organizationId };
+    await override(tenant, { provider: 'acme', model: 'acme-small', rates: { input: '0.5', output: '1.5' } });
+    const usage = { inputTokens: 10_000, cachedInputTokens: 4_000, outputTokens: 1_000 };
+    const at = new Date().toISOString();
+    const quoted = await h.request(
+      ingestionSubjects.priceQuotes,
+      {
+        quotes: [
+          { provider: 'openai', model: 'gpt-4o-mini', at, usage },
+          { provider: 'acme', model: 'acme-small', at, usage: { inputTokens: 2_000, outputTokens: 100 } },
+          { provider: 'acme', model: 'acme-unknown', at, usage },
+        ],
+      },
+      scope,
+    );
+    // gpt-4o-mini at OpenAI's list prices: $0.15 input, $0.075 cached input, $0.60 output per million tokens.
+    expect(quoted.quotes).toEqual([
+      { status: 'priced', amount: '0.001800000000', priceEntryId: expect.any(String) },
+      { status: 'priced', amount: '0.001150000000', priceEntryId: expect.any(String) },
+      { status: 'unpriced', amount: null, priceEntryId: null },
+    ]);
+    // Another organization has no such price.
+    const other = await h.request(
+      ingestionSubjects.priceQuotes,
+      { quotes: [{ provider: 'acme', model: 'acme-small', at, usage }] },
+      newTenant(),
+    );
+    expect(other.quotes[0].status).toBe('unpriced');
+    const bad = await h.reply(
+      ingestionSubjects.priceQuotes,
+      {
+        quotes: [{ provider: '', model: 'gpt-4o-mini', at: 'yesterday', usage: { inputTokens: 1, outputTokens: 1, cachedInputTokens: 5 } }],
+      },
+      scope,
+    );
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect((bad as { error: { errors: { field: string }[] } }).error.errors.map((e) => e.field)).toEqual([
+      '/quotes/0/provider',
+      '/quotes/0/at',
+      '/quotes/0/usage/cachedInputTokens',
+    ]);
+  });
+
   it('sums many tiny costs exactly', async () => {
     const tenant = newTenant();
     await override(tenant, { provider: 'acme', model: 'tiny-a', rates: { input: '0.15', output: '0' } });

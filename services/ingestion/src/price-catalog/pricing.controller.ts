@@ -8,6 +8,7 @@ import { PriceOverrideHandler } from '../price-overrides/price-override.handler'
 import { PriceOverrideQueries } from '../price-overrides/price-override.queries';
 import { PriceCatalogHandler } from './price-catalog.handler';
 import { PricingModelsQueries } from './pricing-models.queries';
+import { PriceQuoteQueries } from './price-quote.queries';
 
 @Controller()
 export class PricingController {
@@ -16,7 +17,13 @@ export class PricingController {
     private readonly catalog: PriceCatalogHandler,
     private readonly overrides: PriceOverrideHandler,
     private readonly overrideQueries: PriceOverrideQueries,
+    private readonly quotes: PriceQuoteQueries,
   ) {}
+
+  @MessagePattern(s.priceQuotes.subject)
+  priceQuotes(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.priceQuotes>>) {
+    return handleRequest(s.priceQuotes, envelope, (p, ctx) => this.quotes.quote(organizationScope(ctx), p));
+  }
 
   @MessagePattern(s.pricingModels.subject)
   pricingModels(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.pricingModels>>) {

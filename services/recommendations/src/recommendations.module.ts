@@ -5,6 +5,7 @@ import { WriteEffects } from '@llmlab/messaging';
 import { backgroundWorkers, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { EvaluationScheduler } from './evaluation/evaluation.scheduler';
 import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
+import { PriceQuoteClient } from './pricing/price-quote.client';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RecommenderRegistry } from './recommenders/recommender.registry';
 import { RecommendationController } from './recommendations/recommendation.controller';
@@ -29,6 +30,7 @@ import { TrafficWorker } from './traffic/traffic.worker';
         new WriteEffects(pool, RECOMMENDATIONS_READ_MODEL, config.RECOMMENDATIONS_READ_YOUR_WRITES_TIMEOUT_MS, logger),
     },
     TrafficRepository,
+    PriceQuoteClient,
     RecommenderRegistry,
     RecommendationEvaluator,
     RecommendationProjection,

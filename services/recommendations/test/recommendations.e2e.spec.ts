@@ -98,4 +98,58 @@ describe('recommendations through the gateway', () => {
     expect(organization.body.data.map((r: { id: string }) => r.id)).toEqual([recommendation.id]);
     expectProblem(await owner.agent.get(`${path}?kind=cheaper`), 400, 'VALIDATION_FAILED');
   });
+
+  it('recommends a cheaper model for short answers and caching a repeated prefix, each saving priced at list prices', async () => {
+    const tenant = await createSession(session.platform.gatewayUrl);
+    const at = (i: number) => new Date(Date.now() - 5_000 - i).toISOString();
+    const classify = Array.from({ length: 60 }, (_, i) =>
+      usageEvent({ timestamp: at(i), model: 'gpt-4o', usage: { inputTokens: 2_000, outputTokens: 40 }, tags: { feature: 'classify' } }),
+    );
+    const prefix = { hash: 'c'.repeat(64), tokens: 3_000, tools: 2 };
+    const support = Array.from({ length: 30 }, (_, i) =>
+      usageEvent({
+        timestamp: at(100 + i),
+        model: 'gpt-4o',
+        usage: { inputTokens: 3_500, outputTokens: 50 },
+        tags: { feature: 'support' },
+        promptPrefix: prefix,
+      }),
+    );
+    expect((await tenant.keyAgent.post('/v1/usage', { events: [...classify, ...support] })).status).toBe(202);
+
+    const path = `/v1/projects/${tenant.projectId}/recommendations`;
+    const found = await eventually(
+      async () => {
+        await tenant.keyAgent.post(`${path}/refresh`, {});
+        const list = await tenant.keyAgent.get(`${path}?status=open`);
+        return list.body.data.length === 2 && list.body.data;
+      },
+      'the right-sizing and caching recommendations',
+      30_000,
+    );
+
+    // gpt-4o and gpt-4o-mini at OpenAI's list prices per million tokens: input 2.50 and 0.15, cached input 1.25 and
+    // 0.075, output 10 and 0.60. One day observed, scaled to 30.
+    const perMillion = (tokens: number, price: string) => new Decimal(tokens).times(price).div(1e6);
+    const rightsizing = perMillion(120_000, '2.5')
+      .plus(perMillion(2_400, '10'))
+      .minus(perMillion(120_000, '0.15').plus(perMillion(2_400, '0.6')))
+      .times(30);
+    // 30 calls repeating a 3,000-token prefix, none cached: with caching, 29 of them read it at the cached price.
+    const caching = perMillion(29 * 3_000, '2.5')
+      .minus(perMillion(29 * 3_000, '1.25'))
+      .times(30);
+    expect(found.map((r: { kind: string }) => r.kind)).toEqual(['model_rightsizing', 'prompt_caching']);
+    expect(found[0]).toMatchObject({
+      scope: { provider: 'openai', model: 'gpt-4o', feature: 'classify' },
+      target: { provider: 'openai', model: 'gpt-4o-mini' },
+      estimatedMonthlySavings: { amount: rightsizing.toFixed(12), currency: 'USD' },
+      evidence: { figures: { calls: 60, outputTokensP90: 63 } },
+    });
+    expect(found[1]).toMatchObject({
+      scope: { provider: 'openai', model: 'gpt-4o', feature: null },
+      estimatedMonthlySavings: { amount: caching.toFixed(12), currency: 'USD' },
+      evidence: { figures: { calls: 30, prefixTokens: 3_000, prefixHash: prefix.hash, cachedShare: '0.0000' } },
+    });
+  });
 });

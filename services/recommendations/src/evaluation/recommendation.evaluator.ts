@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   recommendationsStreams,
+  type MoneyAmount,
   type RecommendationFindings,
   type RecommendationKind,
   type RecommendationScope,
   type RecommendationsRefreshed,
 } from '@llmlab/contracts';
-import type { ProjectScope } from '@llmlab/domain';
+import { Money, type ProjectScope } from '@llmlab/domain';
 import { CommandRunner, derivedId, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { recommendationDecider } from '../recommendations/recommendation.decider';
 import { RecommenderRegistry } from '../recommenders/recommender.registry';
-import type { TrafficWindow } from '../recommenders/recommender';
+import type { Proposal, TrafficWindow } from '../recommenders/recommender';
+import { monthly, worthIt } from '../recommenders/monthly';
+import { PriceQuoteClient } from '../pricing/price-quote.client';
 import type { RecommendationsConfig } from '../recommendations.config';
 import { TrafficRepository } from '../traffic/traffic.repository';
 
@@ -46,6 +49,7 @@ export class RecommendationEvaluator {
     private readonly traffic: TrafficRepository,
     private readonly registry: RecommenderRegistry,
     private readonly runner: CommandRunner,
+    private readonly quotes: PriceQuoteClient,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(SERVICE_CONFIG) private readonly config: RecommendationsConfig,
   ) {}
@@ -54,11 +58,13 @@ export class RecommendationEvaluator {
   async evaluate(scope: ProjectScope, now: Date): Promise<{ refreshed: RecommendationsRefreshed; position?: number }> {
     const window = trafficWindow(now, this.config.RECOMMENDATIONS_WINDOW_DAYS, await this.firstDay(scope, now));
     const traffic = await this.traffic.project(scope, window);
-    const policy = { minMonthlySavings: this.config.RECOMMENDATIONS_MIN_MONTHLY_SAVINGS };
-    const found = new Map<string, RecommendationFindings>();
-    for (const recommender of this.registry.all()) {
-      for (const findings of recommender.evaluate(traffic, policy)) found.set(recommendationId(findings.kind, findings.scope), findings);
-    }
+    const correlationId = randomUUID();
+    const found = await this.price(
+      scope,
+      this.registry.all().flatMap((r) => r.propose(traffic)),
+      window,
+      correlationId,
+    );
     const known = await this.pool.query<{ id: string }>(
       `SELECT id FROM recommendations.recommendations WHERE organization_id = $1 AND project_id = $2 AND kind = ANY($3::text[])`,
       [scope.organizationId, scope.projectId, this.registry.kinds()],
@@ -69,7 +75,7 @@ export class RecommendationEvaluator {
       actor: { type: 'system' as const, id: 'recommendations' },
       organizationId: scope.organizationId,
       projectId: scope.projectId,
-      correlationId: randomUUID(),
+      correlationId,
     };
     let position: number | undefined;
     for (const id of [...ids].sort()) {
@@ -103,6 +109,40 @@ export class RecommendationEvaluator {
       if (appendedAt !== undefined) position = Math.max(position ?? 0, appendedAt);
     }
     return { refreshed: result, position };
+  }
+
+  /**
+   * Puts a figure on each proposal (observed money, or the traffic repriced before and after the change, scaled to a
+   * month) and keeps those worth making: a repriced one needs every call priced, and at least the minimum savings.
+   */
+  private async price(
+    scope: ProjectScope,
+    proposals: Proposal[],
+    window: TrafficWindow,
+    correlationId: string,
+  ): Promise<Map<string, RecommendationFindings>> {
+    const calls = proposals.flatMap((p) => (p.savings.kind === 'reprice' ? [...p.savings.current, ...p.savings.changed] : []));
+    const quotes = calls.length > 0 ? await this.quotes.quote(scope, calls, correlationId) : [];
+    const minimum = this.config.RECOMMENDATIONS_MIN_MONTHLY_SAVINGS;
+    const found = new Map<string, RecommendationFindings>();
+    let next = 0;
+    const sum = (count: number): Money | null => {
+      const slice = quotes.slice(next, (next += count));
+      return slice.some((q) => q.amount === null) ? null : slice.reduce((total, q) => total.plus(q.amount as string), new Money(0));
+    };
+    for (const proposal of proposals) {
+      let savings: MoneyAmount | null = null;
+      if (proposal.savings.kind === 'observed') savings = monthly(new Money(proposal.savings.amount), window);
+      if (proposal.savings.kind === 'reprice') {
+        const [current, changed] = [sum(proposal.savings.current.length), sum(proposal.savings.changed.length)];
+        if (current === null || changed === null) continue;
+        savings = monthly(current.minus(changed), window);
+      }
+      if (savings !== null && !worthIt(savings, minimum)) continue;
+      const findings = { ...proposal.findings, estimatedMonthlySavings: savings };
+      found.set(recommendationId(findings.kind, findings.scope), findings);
+    }
+    return found;
   }
 
   /** The project's first day of traffic inside the longest window, so a young project's month is not diluted. */

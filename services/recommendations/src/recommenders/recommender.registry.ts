@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { RecommendationKind } from '@llmlab/contracts';
 import { failedSpendRecommender } from './failed-spend.recommender';
+import { modelRightsizingRecommender } from './model-rightsizing.recommender';
+import { promptCachingRecommender } from './prompt-caching.recommender';
 import type { Recommender } from './recommender';
 import { unpricedUsageRecommender } from './unpriced-usage.recommender';
 
@@ -10,7 +12,9 @@ export class RecommenderRegistry {
   private readonly byKind = new Map<RecommendationKind, Recommender>();
 
   constructor() {
-    for (const recommender of [unpricedUsageRecommender, failedSpendRecommender]) this.register(recommender);
+    for (const recommender of [modelRightsizingRecommender, promptCachingRecommender, failedSpendRecommender, unpricedUsageRecommender]) {
+      this.register(recommender);
+    }
   }
 
   register(recommender: Recommender): void {

@@ -1,4 +1,4 @@
-import type { RecommendationFindings, RecommendationKind } from '@llmlab/contracts';
+import type { RecommendationFindings, RecommendationKind, UsageCounts } from '@llmlab/contracts';
 
 /** The UTC days a project's traffic was observed over, `[from, to)`. */
 export interface TrafficWindow {
@@ -62,17 +62,31 @@ export interface ProjectTraffic {
   evaluatedTraces: number;
 }
 
-/** Thresholds every recommender shares (docs/recommendations.md, "Configuration"). */
-export interface RecommenderPolicy {
-  /** Estimated monthly savings under this (USD, decimal string) are not worth a recommendation. */
-  minMonthlySavings: string;
+/** A call to price (at catalog and organization prices): the traffic as observed, or as it would be after a change. */
+export interface QuoteCall {
+  provider: string;
+  model: string;
+  /** The instant whose prices apply. */
+  at: string;
+  usage: UsageCounts;
 }
 
 /**
- * One kind of advice: reads a project's traffic over the window and returns its findings, at most one per scope.
- * Pure: no clock, no I/O; prices come in with the traffic's own figures or from the pricing the evaluator hands over.
+ * What a recommender found on one scope, with how its money is known: from figures it observed (`observed`, a
+ * decimal string over the window), or by repricing the observed traffic before and after the change (`reprice`:
+ * the savings are the difference), or not at all (`none`). The evaluator prices, scales to a month and drops what
+ * saves too little.
+ */
+export interface Proposal {
+  findings: Omit<RecommendationFindings, 'estimatedMonthlySavings'>;
+  savings: { kind: 'observed'; amount: string } | { kind: 'reprice'; current: QuoteCall[]; changed: QuoteCall[] } | { kind: 'none' };
+}
+
+/**
+ * One kind of advice: reads a project's traffic over the window and proposes, at most once per scope, a change.
+ * Pure: no clock, no I/O; prices are the evaluator's to ask for.
  */
 export interface Recommender {
   readonly kind: RecommendationKind;
-  evaluate(traffic: ProjectTraffic, policy: RecommenderPolicy): RecommendationFindings[];
+  propose(traffic: ProjectTraffic): Proposal[];
 }

@@ -1,5 +1,4 @@
-import type { RecommendationFindings } from '@llmlab/contracts';
-import type { ModelTraffic, ProjectTraffic, Recommender } from './recommender';
+import type { ModelTraffic, Proposal, ProjectTraffic, Recommender } from './recommender';
 
 /**
  * Models used without a price: their spend cannot be known (an unpriced call is never counted as $0), so nothing
@@ -7,31 +6,33 @@ import type { ModelTraffic, ProjectTraffic, Recommender } from './recommender';
  */
 export const unpricedUsageRecommender: Recommender = {
   kind: 'unpriced_usage',
-  evaluate(traffic: ProjectTraffic): RecommendationFindings[] {
+  propose(traffic: ProjectTraffic): Proposal[] {
     const byModel = new Map<string, ModelTraffic[]>();
     for (const row of traffic.models)
       byModel.set(`${row.provider}\u0000${row.model}`, [...(byModel.get(`${row.provider}\u0000${row.model}`) ?? []), row]);
-    const findings: RecommendationFindings[] = [];
+    const proposals: Proposal[] = [];
     for (const rows of byModel.values()) {
       const unpriced = rows.reduce((n, r) => n + r.unpriced, 0);
       if (unpriced === 0) continue;
       const calls = rows.reduce((n, r) => n + r.calls, 0);
       const { provider, model } = rows[0];
-      findings.push({
-        kind: 'unpriced_usage',
-        scope: { projectId: traffic.projectId, provider, model, feature: null },
-        title: `Set a price for ${provider}/${model}`,
-        change:
-          `${unpriced} of ${calls} calls to ${provider}/${model} could not be priced: add a price override for the model ` +
-          `(POST /v1/organizations/{orgId}/pricing/overrides), or check the model name the caller sends. Their spend, and any ` +
-          `saving on them, is unknown until then.`,
-        target: null,
-        evidence: { window: { from: traffic.window.from, to: traffic.window.to }, figures: { unpricedCalls: unpriced, calls } },
-        estimatedMonthlySavings: null,
-        confidence: 'high',
-        caveats: ['Repricing applies the price to the calls already recorded, back to when they happened.'],
+      proposals.push({
+        savings: { kind: 'none' },
+        findings: {
+          kind: 'unpriced_usage',
+          scope: { projectId: traffic.projectId, provider, model, feature: null },
+          title: `Set a price for ${provider}/${model}`,
+          change:
+            `${unpriced} of ${calls} calls to ${provider}/${model} could not be priced: add a price override for the model ` +
+            `(POST /v1/organizations/{orgId}/pricing/overrides), or check the model name the caller sends. Their spend, and any ` +
+            `saving on them, is unknown until then.`,
+          target: null,
+          evidence: { window: { from: traffic.window.from, to: traffic.window.to }, figures: { unpricedCalls: unpriced, calls } },
+          confidence: 'high',
+          caveats: ['Repricing applies the price to the calls already recorded, back to when they happened.'],
+        },
       });
     }
-    return findings;
+    return proposals;
   },
 };

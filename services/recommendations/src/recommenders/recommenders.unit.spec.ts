@@ -1,0 +1,132 @@
+import { tokenPercentile } from './histogram';
+import { cheaperModel } from './model-equivalence';
+import { modelRightsizingRecommender } from './model-rightsizing.recommender';
+import { promptCachingRecommender } from './prompt-caching.recommender';
+import type { ModelTraffic, PrefixTraffic, ProjectTraffic } from './recommender';
+
+const BUCKETS = 22;
+/** A histogram with `calls` calls in the bucket of `tokens`. */
+const hist = (tokens: number, calls: number) =>
+  Array.from({ length: BUCKETS }, (_, b) =>
+    b === (tokens <= 0 ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log2(tokens)) + 1)) ? calls : 0,
+  );
+
+function model(over: Partial<ModelTraffic> = {}): ModelTraffic {
+  return {
+    provider: 'openai',
+    model: 'gpt-4o-2024-08-06',
+    feature: 'classify',
+    calls: 100,
+    errors: 0,
+    withUser: 100,
+    withTools: 0,
+    inputTokens: 200_000,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    outputTokens: 4_000,
+    reasoningTokens: 0,
+    cost: '0.54',
+    errorCost: '0',
+    unpriced: 0,
+    outputBuckets: hist(40, 100),
+    inputBuckets: hist(2_000, 100),
+    hourBuckets: Array.from({ length: 24 }, () => 0),
+    ...over,
+  };
+}
+
+function prefix(over: Partial<PrefixTraffic> = {}): PrefixTraffic {
+  return {
+    provider: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    prefixHash: 'd'.repeat(64),
+    calls: 100,
+    prefixTokens: 2_000,
+    tools: 1,
+    inputTokens: 250_000,
+    cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    cost: '1',
+    ...over,
+  };
+}
+
+const traffic = (models: ModelTraffic[], prefixes: PrefixTraffic[] = []): ProjectTraffic => ({
+  organizationId: 'o',
+  projectId: 'p',
+  window: { from: '2026-11-21', to: '2026-12-05', days: 14 },
+  models,
+  prefixes,
+  flagged: [],
+  evaluatedTraces: 0,
+});
+
+describe('model right-sizing', () => {
+  it('proposes the family’s cheaper model for short answers, repricing the same tokens at both models', () => {
+    const [proposal] = modelRightsizingRecommender.propose(traffic([model()]));
+    expect(proposal.findings).toMatchObject({
+      target: { provider: 'openai', model: 'gpt-4o-mini' },
+      scope: { model: 'gpt-4o-2024-08-06' },
+    });
+    const usage = { inputTokens: 200_000, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 4_000, reasoningTokens: 0 };
+    expect(proposal.savings).toEqual({
+      kind: 'reprice',
+      current: [{ provider: 'openai', model: 'gpt-4o-2024-08-06', at: '2026-12-05T00:00:00.000Z', usage }],
+      changed: [{ provider: 'openai', model: 'gpt-4o-mini', at: '2026-12-05T00:00:00.000Z', usage }],
+    });
+  });
+
+  it('leaves long answers, tools, reasoning, few calls, unpriced calls and models without a cheaper sibling alone', () => {
+    for (const row of [
+      model({ outputBuckets: hist(2_000, 100) }),
+      model({ inputBuckets: hist(40_000, 100) }),
+      model({ withTools: 3 }),
+      model({ reasoningTokens: 1_000 }),
+      model({ calls: 49 }),
+      model({ unpriced: 1 }),
+      model({ model: 'gpt-4o-mini' }),
+    ]) {
+      expect(modelRightsizingRecommender.propose(traffic([row]))).toEqual([]);
+    }
+  });
+});
+
+describe('prompt caching', () => {
+  it('prices the prefix read from the cache after the first call of each day, with Anthropic’s cache writes', () => {
+    const [proposal] = promptCachingRecommender.propose(traffic([], [prefix()]));
+    // 14 days, 100 calls: max(14, 100 / 10) = 14 writes; the other 86 calls read the 2,000 tokens from the cache.
+    expect(proposal.savings).toMatchObject({
+      kind: 'reprice',
+      changed: [{ usage: { inputTokens: 250_000, cachedInputTokens: 86 * 2_000, cacheWriteTokens: 14 * 2_000, outputTokens: 0 } }],
+    });
+    expect(proposal.findings.change).toContain('cache_control');
+    const [openai] = promptCachingRecommender.propose(traffic([], [prefix({ provider: 'openai', model: 'gpt-4.1' })]));
+    expect(openai.savings).toMatchObject({ changed: [{ usage: { cachedInputTokens: 86 * 2_000, cacheWriteTokens: 0 } }] });
+  });
+
+  it('stays quiet on short prefixes, few calls, and prefixes already read from the cache', () => {
+    for (const row of [prefix({ prefixTokens: 900 }), prefix({ calls: 19 }), prefix({ cachedInputTokens: 100_000 })]) {
+      expect(promptCachingRecommender.propose(traffic([], [row]))).toEqual([]);
+    }
+  });
+});
+
+describe('helpers', () => {
+  it('reads percentiles from log2 histograms and matches dated snapshots to their model', () => {
+    expect(
+      tokenPercentile(
+        hist(40, 90).map((c, b) => c + hist(3_000, 10)[b]),
+        0.9,
+      ),
+    ).toBe(63);
+    expect(
+      tokenPercentile(
+        hist(40, 89).map((c, b) => c + hist(3_000, 11)[b]),
+        0.9,
+      ),
+    ).toBe(4_095);
+    expect(tokenPercentile(hist(0, 0), 0.9)).toBe(Infinity);
+    expect(cheaperModel('anthropic', 'claude-sonnet-4-5-20250929')).toEqual({ provider: 'anthropic', model: 'claude-haiku-4-5' });
+    expect(cheaperModel('openai', 'gpt-4o-mini')).toBeUndefined();
+  });
+});

@@ -121,7 +121,9 @@ export class RecommendationEvaluator {
     window: TrafficWindow,
     correlationId: string,
   ): Promise<Map<string, RecommendationFindings>> {
-    const calls = proposals.flatMap((p) => (p.savings.kind === 'reprice' ? [...p.savings.current, ...p.savings.changed] : []));
+    const calls = proposals.flatMap((p) =>
+      p.savings.kind === 'reprice' ? [...p.savings.current, ...p.savings.changed] : p.savings.kind === 'discount' ? p.savings.calls : [],
+    );
     const quotes = calls.length > 0 ? await this.quotes.quote(scope, calls, correlationId) : [];
     const minimum = this.config.RECOMMENDATIONS_MIN_MONTHLY_SAVINGS;
     const found = new Map<string, RecommendationFindings>();
@@ -137,6 +139,11 @@ export class RecommendationEvaluator {
         const [current, changed] = [sum(proposal.savings.current.length), sum(proposal.savings.changed.length)];
         if (current === null || changed === null) continue;
         savings = monthly(current.minus(changed), window);
+      }
+      if (proposal.savings.kind === 'discount') {
+        const priced = sum(proposal.savings.calls.length);
+        if (priced === null) continue;
+        savings = monthly(priced.times(proposal.savings.share), window);
       }
       if (savings !== null && !worthIt(savings, minimum)) continue;
       const findings = { ...proposal.findings, estimatedMonthlySavings: savings };

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { RecommendationKind } from '@llmlab/contracts';
+import { batchApiRecommender } from './batch-api.recommender';
 import { failedSpendRecommender } from './failed-spend.recommender';
 import { modelRightsizingRecommender } from './model-rightsizing.recommender';
 import { promptCachingRecommender } from './prompt-caching.recommender';
+import { reasoningEffortRecommender } from './reasoning-effort.recommender';
 import type { Recommender } from './recommender';
 import { unpricedUsageRecommender } from './unpriced-usage.recommender';
 
@@ -12,7 +14,14 @@ export class RecommenderRegistry {
   private readonly byKind = new Map<RecommendationKind, Recommender>();
 
   constructor() {
-    for (const recommender of [modelRightsizingRecommender, promptCachingRecommender, failedSpendRecommender, unpricedUsageRecommender]) {
+    for (const recommender of [
+      modelRightsizingRecommender,
+      promptCachingRecommender,
+      batchApiRecommender,
+      failedSpendRecommender,
+      reasoningEffortRecommender,
+      unpricedUsageRecommender,
+    ]) {
       this.register(recommender);
     }
   }

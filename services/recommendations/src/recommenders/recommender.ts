@@ -73,13 +73,19 @@ export interface QuoteCall {
 
 /**
  * What a recommender found on one scope, with how its money is known: from figures it observed (`observed`, a
- * decimal string over the window), or by repricing the observed traffic before and after the change (`reprice`:
- * the savings are the difference), or not at all (`none`). The evaluator prices, scales to a month and drops what
+ * decimal string over the window), by repricing the observed traffic before and after the change (`reprice`: the
+ * savings are the difference), as a provider's published discount on the traffic priced as it is (`discount`), or
+ * not at all (`none`). The evaluator prices, scales to a month and drops what
  * saves too little.
  */
 export interface Proposal {
   findings: Omit<RecommendationFindings, 'estimatedMonthlySavings'>;
-  savings: { kind: 'observed'; amount: string } | { kind: 'reprice'; current: QuoteCall[]; changed: QuoteCall[] } | { kind: 'none' };
+  savings:
+    | { kind: 'observed'; amount: string }
+    | { kind: 'reprice'; current: QuoteCall[]; changed: QuoteCall[] }
+    /** The calls priced as they are, times a documented discount share (the providers' batch APIs). */
+    | { kind: 'discount'; calls: QuoteCall[]; share: string }
+    | { kind: 'none' };
 }
 
 /**

@@ -1,7 +1,9 @@
+import { batchApiRecommender } from './batch-api.recommender';
 import { tokenPercentile } from './histogram';
 import { cheaperModel } from './model-equivalence';
 import { modelRightsizingRecommender } from './model-rightsizing.recommender';
 import { promptCachingRecommender } from './prompt-caching.recommender';
+import { reasoningEffortRecommender } from './reasoning-effort.recommender';
 import type { ModelTraffic, PrefixTraffic, ProjectTraffic } from './recommender';
 
 const BUCKETS = 22;
@@ -107,6 +109,51 @@ describe('prompt caching', () => {
   it('stays quiet on short prefixes, few calls, and prefixes already read from the cache', () => {
     for (const row of [prefix({ prefixTokens: 900 }), prefix({ calls: 19 }), prefix({ cachedInputTokens: 100_000 })]) {
       expect(promptCachingRecommender.propose(traffic([], [row]))).toEqual([]);
+    }
+  });
+});
+
+describe('batch APIs', () => {
+  const nightly = Array.from({ length: 24 }, (_, h) => (h === 2 ? 150 : h === 3 ? 50 : 0));
+  it('proposes the batch endpoint for calls nobody waits for, at the provider’s published half price', () => {
+    const [proposal] = batchApiRecommender.propose(traffic([model({ calls: 200, withUser: 0, hourBuckets: nightly })]));
+    expect(proposal.findings.change).toContain('/v1/batches');
+    expect(proposal.savings).toMatchObject({ kind: 'discount', share: '0.5', calls: [{ provider: 'openai', model: 'gpt-4o-2024-08-06' }] });
+  });
+
+  it('leaves calls with end users, spread over the day, too few, or of a provider without a batch API alone', () => {
+    const spread = Array.from({ length: 24 }, () => 10);
+    for (const row of [
+      model({ calls: 200, withUser: 1, hourBuckets: nightly }),
+      model({ calls: 240, withUser: 0, hourBuckets: spread }),
+      model({ calls: 99, withUser: 0, hourBuckets: nightly }),
+      model({ calls: 200, withUser: 0, hourBuckets: nightly, provider: 'acme' }),
+    ]) {
+      expect(batchApiRecommender.propose(traffic([row]))).toEqual([]);
+    }
+  });
+});
+
+describe('reasoning effort', () => {
+  it('caps reasoning at twice the visible answer when it outweighs short answers, repricing the difference', () => {
+    // 100 calls, 120,000 output tokens of which 100,000 reasoning: 200 visible tokens a call, a budget of 400.
+    const row = model({ model: 'o4-mini', outputTokens: 120_000, reasoningTokens: 100_000 });
+    const [proposal] = reasoningEffortRecommender.propose(traffic([row]));
+    expect(proposal.savings).toMatchObject({
+      kind: 'reprice',
+      current: [{ usage: { outputTokens: 120_000, reasoningTokens: 100_000 } }],
+      changed: [{ usage: { outputTokens: 60_000, reasoningTokens: 40_000 } }],
+    });
+    expect(proposal.findings.evidence.figures).toMatchObject({ reasoningBudgetPerCall: 400, reasoningShare: '0.8333' });
+  });
+
+  it('leaves long answers, little reasoning and reasoning already within the budget alone', () => {
+    for (const row of [
+      model({ outputTokens: 200_000, reasoningTokens: 150_000 }),
+      model({ outputTokens: 10_000, reasoningTokens: 2_000 }),
+      model({ outputTokens: 30_000, reasoningTokens: 25_000 }),
+    ]) {
+      expect(reasoningEffortRecommender.propose(traffic([row]))).toEqual([]);
     }
   });
 });

@@ -1,0 +1,92 @@
+import type { ModelTraffic, Proposal, ProjectTraffic, Recommender } from './recommender';
+
+/**
+ * The providers' batch APIs: the same requests answered within 24 hours at a discount. OpenAI's Batch API and
+ * Anthropic's Message Batches API both charge half of the standard price (their pricing pages); a provider
+ * without one is not proposed.
+ */
+export const BATCH_DISCOUNTS: Readonly<Record<string, { share: string; api: string }>> = {
+  openai: { share: '0.5', api: 'the Batch API (/v1/batches)' },
+  anthropic: { share: '0.5', api: 'the Message Batches API (/v1/messages/batches)' },
+};
+
+/** What marks traffic nobody waits for (docs/recommendations.md, "Batch APIs"). */
+export const BATCH_SHAPE = {
+  minCalls: 100,
+  /** Calls that name an end user have someone waiting: at most this share may. */
+  maxWithUserShare: 0,
+  /** Bursts: this share of the calls in the busiest `burstHours` hours of the day. */
+  burstShare: 0.8,
+  burstHours: 3,
+};
+
+function bursty(row: ModelTraffic): boolean {
+  const busiest = [...row.hourBuckets].sort((a, b) => b - a).slice(0, BATCH_SHAPE.burstHours);
+  return busiest.reduce((n, c) => n + c, 0) >= BATCH_SHAPE.burstShare * row.calls;
+}
+
+/**
+ * Latency-insensitive traffic of one model and feature (no end user named on any call, and the calls in bursts:
+ * jobs, not people) moved to the provider's batch endpoint. The saving is the discount on the traffic priced as
+ * it is.
+ */
+export const batchApiRecommender: Recommender = {
+  kind: 'batch_api',
+  propose(traffic: ProjectTraffic): Proposal[] {
+    const at = `${traffic.window.to}T00:00:00.000Z`;
+    const proposals: Proposal[] = [];
+    for (const row of traffic.models) {
+      const discount = BATCH_DISCOUNTS[row.provider];
+      if (!discount || row.calls < BATCH_SHAPE.minCalls || row.unpriced > 0) continue;
+      if (row.withUser > BATCH_SHAPE.maxWithUserShare * row.calls || !bursty(row)) continue;
+      const feature = row.feature === '' ? 'calls without a feature tag' : `the ${row.feature} feature`;
+      proposals.push({
+        findings: {
+          kind: 'batch_api',
+          scope: { projectId: traffic.projectId, provider: row.provider, model: row.model, feature: row.feature },
+          title: `Send ${feature} on ${row.model} through the batch API`,
+          change:
+            `${row.calls} calls of ${feature} to ${row.provider}/${row.model} named no end user and came in bursts (jobs, not ` +
+            `people waiting): submit them through ${discount.api}, answered within 24 hours at ${Number(discount.share) * 100} % off.`,
+          target: null,
+          evidence: {
+            window: { from: traffic.window.from, to: traffic.window.to },
+            figures: {
+              calls: row.calls,
+              callsWithEndUser: row.withUser,
+              busiestHoursShare: (
+                [...row.hourBuckets]
+                  .sort((a, b) => b - a)
+                  .slice(0, BATCH_SHAPE.burstHours)
+                  .reduce((n, c) => n + c, 0) / row.calls
+              ).toFixed(4),
+              cost: row.cost,
+              discount: discount.share,
+            },
+          },
+          confidence: 'medium',
+          caveats: ['Only for work that can wait up to 24 hours; the batch API takes requests as a file and answers in one.'],
+        },
+        savings: {
+          kind: 'discount',
+          calls: [
+            {
+              provider: row.provider,
+              model: row.model,
+              at,
+              usage: {
+                inputTokens: row.inputTokens,
+                cachedInputTokens: row.cachedInputTokens,
+                cacheWriteTokens: row.cacheWriteTokens,
+                outputTokens: row.outputTokens,
+                reasoningTokens: row.reasoningTokens,
+              },
+            },
+          ],
+          share: discount.share,
+        },
+      });
+    }
+    return proposals;
+  },
+};

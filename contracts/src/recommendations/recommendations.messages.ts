@@ -130,3 +130,43 @@ export interface RecommendationOwner {
   organizationId: string;
   projectId: string;
 }
+
+/**
+ * The period's traffic priced as it happened and as it would have been under changes (`POST .../what-if`): the
+ * brief's model comparison too, the same traffic priced on candidate models side by side.
+ */
+export interface WhatIfRequest {
+  /** UTC days `[from, to)`, `YYYY-MM-DD` or RFC 3339 (the day it falls in). */
+  from: string;
+  to: string;
+  /** The first substitution whose `match` fits a model (and feature, when it names one) applies to it. */
+  substitutions?: { match: { provider: string; model: string; feature?: string }; use: { provider: string; model: string } }[];
+  /** Assume this share (0 to 1) of every call's input tokens is read from the prompt cache (at least what already was). */
+  promptCaching?: { cachedShare: number };
+  /** Move the traffic of these features (every feature when absent) to the providers' batch APIs, at their discount. */
+  batch?: { features?: string[] };
+}
+
+export interface WhatIfRow {
+  provider: string;
+  model: string;
+  feature: string;
+  calls: number;
+  /** As recorded. Unpriced calls count in `unpricedCalls`, never as zero. */
+  actual: MoneyAmount;
+  /** Under the changes; null when the changed traffic cannot be priced (no price for the target). */
+  projected: MoneyAmount | null;
+  /** The model the row would use, when a substitution applies. */
+  use: { provider: string; model: string } | null;
+  unpricedCalls: number;
+}
+
+export interface WhatIfResult {
+  from: string;
+  to: string;
+  actual: MoneyAmount;
+  /** Null when some changed row cannot be priced. */
+  projected: MoneyAmount | null;
+  difference: MoneyAmount | null;
+  rows: WhatIfRow[];
+}

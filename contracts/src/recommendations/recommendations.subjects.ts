@@ -8,6 +8,8 @@ import type {
   RecommendationsRefreshed,
   RecommendationView,
   ResolveRecommendationOwnerRequest,
+  WhatIfRequest,
+  WhatIfResult,
 } from './recommendations.messages';
 
 type Empty = Record<string, never>;
@@ -26,6 +28,8 @@ export const recommendationsSubjects = {
   dismiss: defineSubject<DismissRecommendationRequest, RecommendationView>('recommendations.cmd.dismiss'),
   /** Evaluates the context's project now, as the hourly evaluation does. */
   refresh: defineSubject<Empty, RecommendationsRefreshed>('recommendations.cmd.refresh'),
+  /** The context's project's traffic (or, without a project, the organization's) priced under changes. */
+  whatIf: defineSubject<WhatIfRequest, WhatIfResult>('recommendations.query.what-if'),
   /** The gateway's own question; answers 404 for an unknown id. */
   resolveOwner: defineSubject<ResolveRecommendationOwnerRequest, RecommendationOwner>('recommendations.query.resolve-owner'),
 };

@@ -17,6 +17,7 @@ import type { RecommendationsConfig } from './recommendations.config';
 import { TrafficModule } from './traffic/traffic.module';
 import { TrafficRepository } from './traffic/traffic.repository';
 import { TrafficWorker } from './traffic/traffic.worker';
+import { WhatIfQueries } from './what-if/what-if.queries';
 
 /** The recommendations service: owns recommendations, their lifecycle, and forecasts. */
 @Module({
@@ -31,6 +32,7 @@ import { TrafficWorker } from './traffic/traffic.worker';
     },
     TrafficRepository,
     PriceQuoteClient,
+    WhatIfQueries,
     RecommenderRegistry,
     RecommendationEvaluator,
     RecommendationProjection,

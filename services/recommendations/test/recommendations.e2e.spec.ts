@@ -151,5 +151,60 @@ describe('recommendations through the gateway', () => {
       estimatedMonthlySavings: { amount: caching.toFixed(12), currency: 'USD' },
       evidence: { figures: { calls: 30, prefixTokens: 3_000, prefixHash: prefix.hash, cachedShare: '0.0000' } },
     });
+
+    // What-if: the same period with classify on gpt-4o-mini and support through the batch API.
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const classifyCost = perMillion(120_000, '2.5').plus(perMillion(2_400, '10'));
+    const supportCost = perMillion(105_000, '2.5').plus(perMillion(1_500, '10'));
+    const classifyOnMini = perMillion(120_000, '0.15').plus(perMillion(2_400, '0.6'));
+    const body = {
+      from: today,
+      to: tomorrow,
+      substitutions: [
+        { match: { provider: 'openai', model: 'gpt-4o', feature: 'classify' }, use: { provider: 'openai', model: 'gpt-4o-mini' } },
+      ],
+      batch: { features: ['support'] },
+    };
+    const whatIf = await tenant.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, body);
+    expect(whatIf.status).toBe(200);
+    const projected = classifyOnMini.plus(supportCost.div(2));
+    expect(whatIf.body).toMatchObject({
+      from: today,
+      to: tomorrow,
+      actual: { amount: classifyCost.plus(supportCost).toFixed(12) },
+      projected: { amount: projected.toFixed(12) },
+      difference: { amount: classifyCost.plus(supportCost).minus(projected).toFixed(12) },
+    });
+    expect(whatIf.body.rows).toEqual([
+      expect.objectContaining({
+        feature: 'classify',
+        calls: 60,
+        use: { provider: 'openai', model: 'gpt-4o-mini' },
+        projected: { amount: classifyOnMini.toFixed(12), currency: 'USD' },
+      }),
+      expect.objectContaining({
+        feature: 'support',
+        calls: 30,
+        use: null,
+        projected: { amount: supportCost.div(2).toFixed(12), currency: 'USD' },
+      }),
+    ]);
+    const organization = await tenant.agent.post(`/v1/organizations/${tenant.organizationId}/what-if`, body);
+    expect(organization.body.projected).toEqual(whatIf.body.projected);
+    const unknownTarget = await tenant.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, {
+      from: today,
+      to: tomorrow,
+      substitutions: [{ match: { provider: 'openai', model: 'gpt-4o' }, use: { provider: 'acme', model: 'nothing-like-it' } }],
+    });
+    expect(unknownTarget.body).toMatchObject({ projected: null, difference: null });
+    const bad = await tenant.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, {
+      from: tomorrow,
+      to: today,
+      promptCaching: { cachedShare: 2 },
+    });
+    expectProblem(bad, 400, 'VALIDATION_FAILED');
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('/promptCaching/cachedShare');
+    expect((await foreign.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, body)).status).toBe(404);
   });
 });

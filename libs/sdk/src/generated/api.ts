@@ -1130,6 +1130,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The project's traffic of a period priced as recorded and under changes (other models, caching, batch)
+         * @description Per provider, model and feature: the recorded cost, and the cost had the changes applied, each changed day priced exactly at the prices then in force (the organization’s own first). Also a model comparison: the same traffic priced on a candidate model.
+         */
+        post: operations["projectWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/what-if": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every project's traffic of a period priced as recorded and under changes
+         * @description Per provider, model and feature: the recorded cost, and the cost had the changes applied, each changed day priced exactly at the prices then in force (the organization’s own first). Also a model comparison: the same traffic priced on a candidate model.
+         */
+        post: operations["organizationWhatIf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{orgId}/reconciliation": {
         parameters: {
             query?: never;
@@ -3338,6 +3378,84 @@ export interface components {
         DismissRecommendationDto: {
             /** @example Quality matters more than cost for this feature. */
             reason?: string | null;
+        };
+        WhatIfMatchDto: {
+            /** @example openai */
+            provider: string;
+            /** @example gpt-4o */
+            model: string;
+            /**
+             * @description Only the calls of this feature (their `feature` tag; '' for none).
+             * @example support
+             */
+            feature?: string;
+        };
+        WhatIfModelDto: {
+            /** @example openai */
+            provider: string;
+            /** @example gpt-4o-mini */
+            model: string;
+        };
+        WhatIfSubstitutionDto: {
+            match: components["schemas"]["WhatIfMatchDto"];
+            use: components["schemas"]["WhatIfModelDto"];
+        };
+        WhatIfCachingDto: {
+            /**
+             * @description Share of every call’s input tokens read from the prompt cache.
+             * @example 0.6
+             */
+            cachedShare: number;
+        };
+        WhatIfBatchDto: {
+            /** @description The features moved to the batch APIs; every feature when absent. */
+            features?: string[];
+        };
+        WhatIfDto: {
+            /**
+             * Format: date
+             * @description First UTC day.
+             * @example 2026-11-01
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The day after the last one (at most 93 days after from).
+             * @example 2026-12-01
+             */
+            to: string;
+            /** @description The first whose match fits a model (and feature) applies. */
+            substitutions?: components["schemas"]["WhatIfSubstitutionDto"][];
+            promptCaching?: components["schemas"]["WhatIfCachingDto"];
+            /** @description The providers' batch APIs, at their discount (half price for OpenAI and Anthropic). */
+            batch?: components["schemas"]["WhatIfBatchDto"];
+        };
+        WhatIfRowDto: {
+            /** @example openai */
+            provider: string;
+            /** @example gpt-4o */
+            model: string;
+            /** @example support */
+            feature: string;
+            calls: number;
+            /** @description As recorded. */
+            actual: components["schemas"]["MoneyDto"];
+            /** @description Under the changes; null when the target has no price. */
+            projected: components["schemas"]["MoneyDto"] | null;
+            use: components["schemas"]["WhatIfModelDto"] | null;
+            /** @description Calls that had no price when recorded (not counted in actual). */
+            unpricedCalls: number;
+        };
+        WhatIfResultDto: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            actual: components["schemas"]["MoneyDto"];
+            projected: components["schemas"]["MoneyDto"] | null;
+            /** @description actual − projected: what the changes would have saved. */
+            difference: components["schemas"]["MoneyDto"] | null;
+            rows: components["schemas"]["WhatIfRowDto"][];
         };
         ToleranceDto: {
             /**
@@ -9968,6 +10086,171 @@ export interface operations {
             };
             /** @description The pattern is gone (resolved) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    projectWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfResultDto"];
+                };
+            };
+            /** @description Invalid range, substitution, caching share or features */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    organizationWhatIf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhatIfDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WhatIfResultDto"];
+                };
+            };
+            /** @description Invalid range, substitution, caching share or features */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read across projects */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

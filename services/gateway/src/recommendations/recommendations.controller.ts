@@ -10,9 +10,14 @@ import {
   RecommendationDto,
   RecommendationListDto,
   RecommendationsRefreshedDto,
+  WhatIfDto,
+  WhatIfResultDto,
 } from './recommendations.dto';
 
 const SORTED = 'Sorted by estimated monthly savings, largest first (unknown savings last).';
+const WHAT_IF =
+  'Per provider, model and feature: the recorded cost, and the cost had the changes applied, each changed day priced exactly at the prices then in force ' +
+  '(the organization’s own first). Also a model comparison: the same traffic priced on a candidate model.';
 
 @ApiTags('recommendations')
 @ApiParam({ name: 'projectId', format: 'uuid' })
@@ -105,5 +110,49 @@ export class RecommendationsController {
   )
   dismiss(@Param('recommendationId') recommendationId: string, @Body() body: DismissRecommendationDto, @Caller() caller: RequestContext) {
     return this.client.call(recommendationsSubjects.dismiss, { recommendationId, reason: body?.reason ?? null }, caller);
+  }
+}
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'projectId', format: 'uuid' })
+@Controller('v1/projects/:projectId/what-if')
+export class ProjectWhatIfController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Post()
+  @HttpCode(200)
+  @Access('project-data:read')
+  @ApiOperation({
+    operationId: 'projectWhatIf',
+    summary: "The project's traffic of a period priced as recorded and under changes (other models, caching, batch)",
+    description: WHAT_IF,
+  })
+  @ApiBody({ type: WhatIfDto })
+  @ApiOkResponse({ type: WhatIfResultDto })
+  @ApiProblems([400, 'Invalid range, substitution, caching share or features'])
+  whatIf(@Body() body: WhatIfDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.whatIf, body, caller);
+  }
+}
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'orgId', format: 'uuid' })
+@Controller('v1/organizations/:orgId/what-if')
+export class OrganizationWhatIfController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Post()
+  @HttpCode(200)
+  @Access('recommendations:read')
+  @ApiOperation({
+    operationId: 'organizationWhatIf',
+    summary: "Every project's traffic of a period priced as recorded and under changes",
+    description: WHAT_IF,
+  })
+  @ApiBody({ type: WhatIfDto })
+  @ApiOkResponse({ type: WhatIfResultDto })
+  @ApiProblems([400, 'Invalid range, substitution, caching share or features'], [403, 'API keys cannot read across projects'])
+  whatIf(@Body() body: WhatIfDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.whatIf, body, caller);
   }
 }

@@ -1,5 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsISO8601,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import {
   RECOMMENDATION_CONFIDENCES,
   RECOMMENDATION_KINDS,
@@ -108,4 +123,91 @@ export class RecommendationsRefreshedDto {
   @ApiProperty() reopened!: number;
   @ApiProperty() resolved!: number;
   @ApiProperty({ description: 'Open recommendations of the project after the evaluation.' }) open!: number;
+}
+
+export class WhatIfMatchDto {
+  @ApiProperty({ example: 'openai' }) @IsString() @MinLength(1) provider!: string;
+  @ApiProperty({ example: 'gpt-4o' }) @IsString() @MinLength(1) model!: string;
+  @ApiPropertyOptional({ example: 'support', description: "Only the calls of this feature (their `feature` tag; '' for none)." })
+  @IsOptional()
+  @IsString()
+  feature?: string;
+}
+
+export class WhatIfModelDto {
+  @ApiProperty({ example: 'openai' }) @IsString() @MinLength(1) provider!: string;
+  @ApiProperty({ example: 'gpt-4o-mini' }) @IsString() @MinLength(1) model!: string;
+}
+
+export class WhatIfSubstitutionDto {
+  @ApiProperty({ type: WhatIfMatchDto }) @ValidateNested() @Type(() => WhatIfMatchDto) match!: WhatIfMatchDto;
+  @ApiProperty({ type: WhatIfModelDto }) @ValidateNested() @Type(() => WhatIfModelDto) use!: WhatIfModelDto;
+}
+
+export class WhatIfCachingDto {
+  @ApiProperty({ minimum: 0, maximum: 1, example: 0.6, description: 'Share of every call’s input tokens read from the prompt cache.' })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  cachedShare!: number;
+}
+
+export class WhatIfBatchDto {
+  @ApiPropertyOptional({ type: [String], description: 'The features moved to the batch APIs; every feature when absent.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  features?: string[];
+}
+
+export class WhatIfDto {
+  @ApiProperty({ format: 'date', example: '2026-11-01', description: 'First UTC day.' })
+  @IsISO8601({ strict: true }, { message: 'must be a date (YYYY-MM-DD) or an RFC 3339 instant' })
+  from!: string;
+  @ApiProperty({ format: 'date', example: '2026-12-01', description: 'The day after the last one (at most 93 days after from).' })
+  @IsISO8601({ strict: true }, { message: 'must be a date (YYYY-MM-DD) or an RFC 3339 instant' })
+  to!: string;
+  @ApiPropertyOptional({ type: [WhatIfSubstitutionDto], description: 'The first whose match fits a model (and feature) applies.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => WhatIfSubstitutionDto)
+  substitutions?: WhatIfSubstitutionDto[];
+  @ApiPropertyOptional({ type: WhatIfCachingDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WhatIfCachingDto)
+  promptCaching?: WhatIfCachingDto;
+  @ApiPropertyOptional({
+    type: WhatIfBatchDto,
+    description: "The providers' batch APIs, at their discount (half price for OpenAI and Anthropic).",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WhatIfBatchDto)
+  batch?: WhatIfBatchDto;
+}
+
+export class WhatIfRowDto {
+  @ApiProperty({ example: 'openai' }) provider!: string;
+  @ApiProperty({ example: 'gpt-4o' }) model!: string;
+  @ApiProperty({ example: 'support' }) feature!: string;
+  @ApiProperty() calls!: number;
+  @ApiProperty({ type: MoneyDto, description: 'As recorded.' }) actual!: MoneyDto;
+  @ApiProperty({ type: MoneyDto, nullable: true, description: 'Under the changes; null when the target has no price.' })
+  projected!: MoneyDto | null;
+  @ApiProperty({ type: WhatIfModelDto, nullable: true }) use!: WhatIfModelDto | null;
+  @ApiProperty({ description: 'Calls that had no price when recorded (not counted in actual).' }) unpricedCalls!: number;
+}
+
+export class WhatIfResultDto {
+  @ApiProperty({ format: 'date' }) from!: string;
+  @ApiProperty({ format: 'date' }) to!: string;
+  @ApiProperty({ type: MoneyDto }) actual!: MoneyDto;
+  @ApiProperty({ type: MoneyDto, nullable: true }) projected!: MoneyDto | null;
+  @ApiProperty({ type: MoneyDto, nullable: true, description: 'actual − projected: what the changes would have saved.' })
+  difference!: MoneyDto | null;
+  @ApiProperty({ type: [WhatIfRowDto] }) rows!: WhatIfRowDto[];
 }

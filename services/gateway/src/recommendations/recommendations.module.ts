@@ -3,7 +3,9 @@ import { ResourceOwners } from '../identity/resource-owners';
 import { ServiceClient } from '../messaging/service-client';
 import {
   OrganizationRecommendationsController,
+  OrganizationWhatIfController,
   ProjectRecommendationsController,
+  ProjectWhatIfController,
   RecommendationsController,
 } from './recommendations.controller';
 import { registerRecommendationOwners } from './recommendations-owners';
@@ -12,7 +14,15 @@ import { registerRecommendationOwners } from './recommendations-owners';
  * The routes of the recommendations service. `/v1/recommendations/{recommendationId}` is authorized in the
  * organization that owns the id, which the recommendations service names (`recommendations.query.resolve-owner`).
  */
-@Module({ controllers: [ProjectRecommendationsController, OrganizationRecommendationsController, RecommendationsController] })
+@Module({
+  controllers: [
+    ProjectRecommendationsController,
+    OrganizationRecommendationsController,
+    RecommendationsController,
+    ProjectWhatIfController,
+    OrganizationWhatIfController,
+  ],
+})
 export class RecommendationsRoutesModule implements OnModuleInit {
   constructor(
     private readonly owners: ResourceOwners,

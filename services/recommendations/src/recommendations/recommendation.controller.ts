@@ -5,12 +5,14 @@ import { organizationScope, projectScope } from '@llmlab/domain';
 import { handleRequest } from '@llmlab/messaging';
 import { RecommendationHandler } from './recommendation.handler';
 import { RecommendationQueries } from './recommendation.queries';
+import { WhatIfQueries } from '../what-if/what-if.queries';
 
 @Controller()
 export class RecommendationController {
   constructor(
     private readonly queries: RecommendationQueries,
     private readonly handler: RecommendationHandler,
+    private readonly whatIfQueries: WhatIfQueries,
   ) {}
 
   @MessagePattern(s.listProject.subject)
@@ -41,6 +43,11 @@ export class RecommendationController {
   @MessagePattern(s.refresh.subject)
   refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refresh>>) {
     return handleRequest(s.refresh, envelope, (_p, ctx) => this.handler.refresh(projectScope(ctx)));
+  }
+
+  @MessagePattern(s.whatIf.subject)
+  whatIf(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.whatIf>>) {
+    return handleRequest(s.whatIf, envelope, (p, ctx) => this.whatIfQueries.whatIf(ctx, p));
   }
 
   @MessagePattern(s.resolveOwner.subject)

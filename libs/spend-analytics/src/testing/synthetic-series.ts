@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import type { HourlySpend } from '../anomaly';
-import { localDateTime } from '../calendar';
+import { addDays, formatLocalDate, localDateTime, weekdayOf } from '../calendar';
+import type { DailySpend } from '../forecast';
 
 /** mulberry32: a small seeded generator, so every run sees the same "random" series. */
 export function seededRandom(seed: number): () => number {
@@ -66,4 +67,43 @@ export function syntheticHourlySpend(shape: SeriesShape): HourlySpend[] {
     points.push({ hourStart, amount: new Decimal(Math.round(value * 100)).div(100).toFixed(2) });
   }
   return points;
+}
+
+export interface DailySeriesShape {
+  /** First day, `YYYY-MM-DD`. */
+  start: string;
+  days: number;
+  seed: number;
+  /** Spend of a weekday at the start, before trend, shift and noise. */
+  base: number;
+  /** Multiplier of Saturdays and Sundays (0: no weekend spend). */
+  weekend: number;
+  /** Linear trend: added to the level each day, as a fraction of `base`. */
+  trendPerDay: number;
+  /** From day index `day` on, the level is multiplied by `factor`. */
+  shift?: { day: number; factor: number };
+  /** Standard deviation of the log-normal noise of each day. */
+  noise: number;
+  /** Probability that a day has no spend at all (an outage, a paused job). */
+  zeroDays: number;
+}
+
+/**
+ * Daily spend whose truth is known: a level `base × (1 + trendPerDay × i)`, times the shift factor after the shift,
+ * times the weekend multiplier, times log-normal noise, some days zero. Amounts are whole cents.
+ */
+export function syntheticDailySpend(shape: DailySeriesShape): DailySpend[] {
+  const random = seededRandom(shape.seed);
+  const [year, month, day] = shape.start.split('-').map(Number);
+  return Array.from({ length: shape.days }, (_, i) => {
+    const date = { year, month, day: day + i };
+    const normalized = addDays(date, 0);
+    const weekday = weekdayOf(normalized);
+    const level = shape.base * (1 + shape.trendPerDay * i) * (shape.shift && i >= shape.shift.day ? shape.shift.factor : 1);
+    const weekend = weekday === 0 || weekday === 6 ? shape.weekend : 1;
+    const noise = Math.exp(shape.noise * normal(random) - shape.noise ** 2 / 2);
+    const zero = random() < shape.zeroDays;
+    const value = zero ? 0 : level * weekend * noise;
+    return { date: formatLocalDate(normalized), amount: new Decimal(Math.round(value * 100)).div(100).toFixed(2) };
+  });
 }

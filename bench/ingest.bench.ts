@@ -20,7 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createSession, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, percentile, startIngestBench, versions } from './measure';
+import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, pacedLoad, sleep, startIngestBench, versions } from './measure';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -70,8 +70,6 @@ function events(n: number): Record<string, unknown>[] {
     };
   });
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 async function post(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
   const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
@@ -135,61 +133,23 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
 
 async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
   const intervalMs = (PACED_BATCH * 1000) / eventsPerSecond;
-  const requests = Math.floor((latencySeconds * 1000) / intervalMs);
-  const latencies: number[] = [];
-  const freshness: number[] = [];
-  const pending = new Map<string, number>();
-  let refused = 0;
-  let polling = true;
-  const poller = (async () => {
-    while (polling || pending.size > 0) {
-      const ids = [...pending.keys()];
-      if (ids.length > 0) {
-        const { rows } = await sql.query<{ event_id: string }>(
-          'SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)',
-          [s.projectId, ids],
-        );
-        const now = Date.now();
-        for (const { event_id } of rows) {
-          freshness.push(now - pending.get(event_id)!);
-          pending.delete(event_id);
-        }
-      }
-      await sleep(20);
-    }
-  })();
-  const started = Date.now() + 100;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < requests; i++) {
-    const scheduled = started + i * intervalMs;
-    await sleep(scheduled - Date.now());
-    const batch = events(PACED_BATCH);
-    const body = JSON.stringify({ events: batch });
-    inflight.push(
-      post(s, body).then((res) => {
-        const acked = Date.now();
-        // From the scheduled start, so that a request the client could not send on time counts its wait too.
-        latencies.push(acked - scheduled);
-        if (res.status === 202) pending.set(String(batch.at(-1)!.id), acked);
-        else refused++;
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  const deadline = Date.now() + 60_000;
-  while (pending.size > 0 && Date.now() < deadline) await sleep(50);
-  polling = false;
-  await poller;
-  return {
-    requests,
-    refused,
-    rate: eventsPerSecond,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    freshnessP50: percentile(freshness, 50),
-    freshnessP95: percentile(freshness, 95),
-    lost: pending.size,
-  };
+  const result = await pacedLoad({
+    requests: Math.floor((latencySeconds * 1000) / intervalMs),
+    intervalMs,
+    async send() {
+      const batch = events(PACED_BATCH);
+      const res = await post(s, JSON.stringify({ events: batch }));
+      return res.status === 202 ? String(batch.at(-1)!.id) : undefined;
+    },
+    async visible(ids) {
+      const { rows } = await sql.query<{ event_id: string }>(
+        'SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)',
+        [s.projectId, ids],
+      );
+      return rows.map((r) => r.event_id);
+    },
+  });
+  return { ...result, rate: eventsPerSecond };
 }
 
 /** PostgreSQL COPY of the same rows into a scratch table shaped like the usage records, indexes included. */

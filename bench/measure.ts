@@ -110,10 +110,79 @@ export async function versions(sql: Client) {
   return { pg, redis, nats };
 }
 
+/** Resolves after `ms` (at once when it is not positive: a schedule already late). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 /** The value below which `p` percent of `values` fall (nearest rank); NaN when there are none. */
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+export interface PacedLoad {
+  /** Requests to send, one every `intervalMs`. */
+  requests: number;
+  intervalMs: number;
+  /** Builds and sends request `i`; resolves with the key whose visibility stands for it, or undefined if refused. */
+  send(i: number): Promise<string | undefined>;
+  /** Those of `keys` that are queryable now. */
+  visible(keys: string[]): Promise<string[]>;
+}
+
+/**
+ * Open-loop load, as clients that do not wait for each other send it: request `i` goes out at its scheduled time
+ * whatever the earlier ones are doing. Ack latency runs from the scheduled time (a request that could not be sent on
+ * time counts its wait too); freshness from each ack until its key is visible, polled every 20 ms, for at most 60 s
+ * after the last request settled (keys not seen by then are `lost`).
+ */
+export async function pacedLoad(load: PacedLoad) {
+  const latencies: number[] = [];
+  const freshness: number[] = [];
+  const pending = new Map<string, number>();
+  let refused = 0;
+  let polling = true;
+  const poller = (async () => {
+    while (polling || pending.size > 0) {
+      const keys = [...pending.keys()];
+      if (keys.length > 0) {
+        const seen = await load.visible(keys);
+        const now = Date.now();
+        for (const key of seen) {
+          freshness.push(now - pending.get(key)!);
+          pending.delete(key);
+        }
+      }
+      await sleep(20);
+    }
+  })();
+  const started = Date.now() + 100;
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < load.requests; i++) {
+    const scheduled = started + i * load.intervalMs;
+    await sleep(scheduled - Date.now());
+    inflight.push(
+      load.send(i).then((key) => {
+        const acked = Date.now();
+        latencies.push(acked - scheduled);
+        if (key !== undefined) pending.set(key, acked);
+        else refused++;
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  const deadline = Date.now() + 60_000;
+  while (pending.size > 0 && Date.now() < deadline) await sleep(50);
+  polling = false;
+  await poller;
+  return {
+    requests: load.requests,
+    refused,
+    lost: pending.size,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    freshnessP50: percentile(freshness, 50),
+    freshnessP95: percentile(freshness, 95),
+  };
 }
 
 export interface IngestBench {

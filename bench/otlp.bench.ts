@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { createSession, type TestSession } from '@llmlab/testing';
 import { encodeTraceRequest } from '../services/gateway/src/otlp/otlp-proto';
-import { cpuSeconds, cpuSpent, cpuTable, percentile, startIngestBench, versions } from './measure';
+import { cpuSeconds, cpuSpent, cpuTable, pacedLoad, sleep, startIngestBench, versions } from './measure';
 
 const runs = Number(process.env.BENCH_OTLP_TRACES ?? 6_000);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -27,7 +27,6 @@ const CLIENTS = 4;
 const SPANS_PER_RUN = 8;
 const CALLS_PER_RUN = 3;
 const TIMEOUT_MS = 600_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 type Attribute = { key: string; value: Record<string, unknown> };
 const attr = (key: string, value: string | number): Attribute => ({
@@ -190,59 +189,23 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
 
 async function paced(s: TestSession, sql: Client, spansPerSecond: number) {
   const intervalMs = (PACED_RUNS * SPANS_PER_RUN * 1000) / spansPerSecond;
-  const requests = Math.max(1, Math.floor((latencySeconds * 1000) / intervalMs));
-  const latencies: number[] = [];
-  const freshness: number[] = [];
-  const pending = new Map<string, number>();
-  let refused = 0;
-  let polling = true;
-  const poller = (async () => {
-    while (polling || pending.size > 0) {
-      const ids = [...pending.keys()];
-      if (ids.length > 0) {
-        const { rows } = await sql.query<{ trace_id: string }>(
-          // The request's last run stands for it: its spans are published in the request's last part.
-          'SELECT trace_id FROM ingestion.traces WHERE project_id = $1 AND trace_id = ANY($2) AND span_count >= $3',
-          [s.projectId, ids, SPANS_PER_RUN],
-        );
-        const now = Date.now();
-        for (const { trace_id } of rows) {
-          freshness.push(now - pending.get(trace_id)!);
-          pending.delete(trace_id);
-        }
-      }
-      await sleep(20);
-    }
-  })();
-  const started = Date.now() + 100;
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < requests; i++) {
-    const scheduled = started + i * intervalMs;
-    await sleep(scheduled - Date.now());
-    const batch = Array.from({ length: PACED_RUNS }, (_, k) => agentRun(runs + i * PACED_RUNS + k));
-    inflight.push(
-      postOtlp(s, exportBody(batch.flatMap((r) => r.spans))).then((status) => {
-        const acked = Date.now();
-        latencies.push(acked - scheduled);
-        if (status === 200) pending.set(batch[PACED_RUNS - 1].traceId.toString('hex'), acked);
-        else refused++;
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  const deadline = Date.now() + 60_000;
-  while (pending.size > 0 && Date.now() < deadline) await sleep(50);
-  polling = false;
-  await poller;
-  return {
-    requests,
-    refused,
-    lost: pending.size,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    freshnessP50: percentile(freshness, 50),
-    freshnessP95: percentile(freshness, 95),
-  };
+  return pacedLoad({
+    requests: Math.max(1, Math.floor((latencySeconds * 1000) / intervalMs)),
+    intervalMs,
+    async send(i) {
+      const batch = Array.from({ length: PACED_RUNS }, (_, k) => agentRun(runs + i * PACED_RUNS + k));
+      const status = await postOtlp(s, exportBody(batch.flatMap((r) => r.spans)));
+      return status === 200 ? batch[PACED_RUNS - 1].traceId.toString('hex') : undefined;
+    },
+    async visible(ids) {
+      const { rows } = await sql.query<{ trace_id: string }>(
+        // The request's last run stands for it: its spans are published in the request's last part.
+        'SELECT trace_id FROM ingestion.traces WHERE project_id = $1 AND trace_id = ANY($2) AND span_count >= $3',
+        [s.projectId, ids, SPANS_PER_RUN],
+      );
+      return rows.map((r) => r.trace_id);
+    },
+  });
 }
 
 async function main() {

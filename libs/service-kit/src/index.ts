@@ -9,3 +9,4 @@ export * from './command-runner';
 export * from './master-key.provider';
 export * from './derived-id';
 export * from './run-projection';
+export * from './polling-loop';

@@ -13,3 +13,4 @@ export * from './eventually';
 export * from './webhook-receiver';
 export * from './otlp';
 export * from './ledger-events';
+export * from './ingestion-crash';

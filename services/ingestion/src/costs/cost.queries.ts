@@ -14,9 +14,9 @@ import {
 import { Injectable } from '@nestjs/common';
 import type { OrganizationScope, ProjectScope } from '@llmlab/domain';
 import { validationFailed } from '../ingestion.errors';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../keyset-cursor';
 import { previousPeriod, type Interval } from './cost-range';
 import { CostRepository, isProjectScope } from './cost.repository';
-import { decodeUsageCursor, encodeUsageCursor } from './usage-cursor';
 import { UsageRecordRepository } from './usage-record.repository';
 
 const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project', 'trace'];
@@ -78,14 +78,14 @@ export class CostQueries {
       errors.push({ field: '/status', message: 'must be success or error' });
     }
     if (errors.length > 0) throw validationFailed(errors);
-    const cursor = request.cursor ? decodeUsageCursor(request.cursor) : undefined;
+    const cursor = request.cursor ? decodeKeysetCursor(request.cursor) : undefined;
     const filters = { model: request.model, userId: request.userId, status: request.status };
     const rows = await this.records.list(scope, range, filters, cursor, limit + 1);
     const page = withinReplyBudget(rows.slice(0, limit));
     const last = page.at(-1);
     return {
       data: page,
-      nextCursor: rows.length > page.length && last ? encodeUsageCursor({ occurredAt: last.timestamp, eventId: last.id }) : null,
+      nextCursor: rows.length > page.length && last ? encodeKeysetCursor({ at: last.timestamp, id: last.id }) : null,
     };
   }
 }

@@ -3,7 +3,7 @@ import type { UsageRecordView, UsageStatus } from '@llmlab/contracts';
 import type { ProjectScope } from '@llmlab/domain';
 import { PrismaClient } from '../read-models/prisma';
 import type { Interval } from './cost-range';
-import type { UsageCursor } from './usage-cursor';
+import type { KeysetCursor } from '../keyset-cursor';
 
 export interface UsageRecordFilters {
   model?: string;
@@ -22,7 +22,7 @@ export class UsageRecordRepository {
     scope: ProjectScope,
     range: Interval,
     filters: UsageRecordFilters,
-    after: UsageCursor | undefined,
+    after: KeysetCursor | undefined,
     take: number,
   ): Promise<UsageRecordView[]> {
     const rows = await this.prisma.usageRecord.findMany({
@@ -35,10 +35,7 @@ export class UsageRecordRepository {
         ...(filters.status !== undefined ? { status: filters.status } : {}),
         ...(after
           ? {
-              OR: [
-                { occurredAt: { lt: new Date(after.occurredAt) } },
-                { occurredAt: new Date(after.occurredAt), eventId: { lt: after.eventId } },
-              ],
+              OR: [{ occurredAt: { lt: new Date(after.at) } }, { occurredAt: new Date(after.at), eventId: { lt: after.id } }],
             }
           : {}),
       },

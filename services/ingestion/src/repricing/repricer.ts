@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ingestionStreams, type EventMetadata, type NewEvent, type RecordCostData, type UsageRepricedData } from '@llmlab/contracts';
 import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
-import type { BackgroundWorker } from '@llmlab/service-kit';
+import { startPollingLoop, type BackgroundWorker, type PollingLoopHandle } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { derivedEventId } from '../derived-event-id';
@@ -63,9 +63,7 @@ interface JobRow {
  */
 export class Repricer implements BackgroundWorker {
   readonly name = 'repricer';
-  private stopped = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
+  private loop?: PollingLoopHandle;
 
   constructor(
     private readonly pool: Pool,
@@ -76,38 +74,21 @@ export class Repricer implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.loop = this.run();
+    this.loop = startPollingLoop({
+      round: () => this.runOnce(),
+      intervalMs: this.intervalMs,
+      logger: this.logger,
+      failureMessage: 'repricing failed; retrying',
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   /** One unit of work, if there is any: a page of the queue or of the oldest job. */
   private async runOnce(): Promise<boolean> {
     return (await this.drainQueue()) || (await this.advanceJob());
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let worked = false;
-      try {
-        worked = await this.runOnce();
-      } catch (err) {
-        this.logger.error({ err }, 'repricing failed; retrying');
-      }
-      if (!worked && !this.stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.intervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
   }
 
   private async drainQueue(): Promise<boolean> {

@@ -9,7 +9,7 @@ import {
   type TracesEvaluatedData,
 } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
-import type { BackgroundWorker } from '@llmlab/service-kit';
+import { startPollingLoop, type BackgroundWorker, type PollingLoopHandle } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { derivedEventId } from '../derived-event-id';
@@ -75,9 +75,7 @@ interface CallRow {
  */
 export class TraceEvaluationWorker implements BackgroundWorker {
   readonly name = 'trace-evaluation';
-  private stopped = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
+  private loop?: PollingLoopHandle;
 
   constructor(
     private readonly pool: Pool,
@@ -88,13 +86,16 @@ export class TraceEvaluationWorker implements BackgroundWorker {
   ) {}
 
   async start(): Promise<void> {
-    this.loop = this.run();
+    this.loop = startPollingLoop({
+      round: () => this.evaluateOnce(),
+      intervalMs: this.options.intervalMs,
+      logger: this.logger,
+      failureMessage: 'trace evaluation failed; retrying',
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   /** One round: a batch of idle traces evaluated; false when there was none. */
@@ -112,26 +113,6 @@ export class TraceEvaluationWorker implements BackgroundWorker {
       throw err;
     } finally {
       tx.release(broken);
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let worked = false;
-      try {
-        worked = await this.evaluateOnce();
-      } catch (err) {
-        this.logger.error({ err }, 'trace evaluation failed; retrying');
-      }
-      if (!worked && !this.stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.intervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
     }
   }
 

@@ -16,7 +16,7 @@ import type {
 import { toMoneyString, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Interval } from '../costs/cost-range';
-import type { KeysetCursor } from './trace-cursor';
+import type { KeysetCursor } from '../keyset-cursor';
 import type { SpanNode } from './trace-tree';
 
 /** The filters of a trace list, checked by `TraceQueries`. */

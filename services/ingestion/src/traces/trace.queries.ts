@@ -18,7 +18,7 @@ import {
 import { isDecimalString, type ProjectScope } from '@llmlab/domain';
 import type { Interval } from '../costs/cost-range';
 import { IngestionError, validationFailed } from '../ingestion.errors';
-import { decodeKeysetCursor, encodeKeysetCursor } from './trace-cursor';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../keyset-cursor';
 import { TraceQueryRepository, type TraceFilters } from './trace-query.repository';
 import { SpanContentStore } from './span-content.store';
 import { buildSpanTree } from './trace-tree';

@@ -1,9 +1,10 @@
 import { IngestionErrorCode } from '@llmlab/contracts';
-import { IngestionError } from '../ingestion.errors';
+import { IngestionError } from './ingestion.errors';
 
 /**
- * Where a page of traces (or sessions) ended: the start instant, as PostgreSQL printed it to the microsecond (a
- * JavaScript Date would drop the microseconds and the next page would skip or repeat rows), and the id breaking ties.
+ * Where a keyset page ended: the instant of the last row (traces and sessions by start, usage records by occurrence),
+ * as PostgreSQL printed it to the microsecond (a JavaScript Date would drop the microseconds and the next page would
+ * skip or repeat rows), and the id breaking ties (trace, session or event id).
  */
 export interface KeysetCursor {
   at: string;
@@ -12,7 +13,10 @@ export interface KeysetCursor {
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
-/** Opaque to clients: base64url of a small JSON object, so its shape can change without breaking the API. */
+/**
+ * Opaque to clients: base64url of a small JSON object, so its shape can change without breaking the API. The trace,
+ * session and usage-record lists all hand out this one shape, `{"v":1,"t":<instant>,"id":<id>}`.
+ */
 export function encodeKeysetCursor(cursor: KeysetCursor): string {
   return Buffer.from(JSON.stringify({ v: 1, t: cursor.at, id: cursor.id })).toString('base64url');
 }

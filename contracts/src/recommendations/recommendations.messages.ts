@@ -170,3 +170,33 @@ export interface WhatIfResult {
   difference: MoneyAmount | null;
   rows: WhatIfRow[];
 }
+
+/** 80 % and 95 % prediction intervals, decimal strings (USD). */
+export interface ForecastIntervalsView {
+  p80: { low: string; high: string };
+  p95: { low: string; high: string };
+}
+
+/**
+ * The current UTC month's spend projected to its end (`GET .../forecast`), with prediction intervals and the daily
+ * series a chart draws; one implementation with the budgets' forecast rule (libs/spend-analytics, docs/forecasting.md).
+ */
+export interface ForecastView {
+  period: { start: string; end: string; timeZone: string };
+  currency: 'USD';
+  spendToDate: string;
+  projected: string;
+  /** `weekday-seasonal`, `weighted-average`, `period-run-rate` or `spend-to-date`. */
+  method: string;
+  /** Null when the history is too short to measure the model's errors (see `uncertainty.status`). */
+  intervals: ForecastIntervalsView | null;
+  uncertainty: { status: string; residuals: number; relativeError: string | null; bias: string | null };
+  /** Every day of the month, oldest first. */
+  daily: {
+    date: string;
+    actual?: string;
+    expected?: string;
+    intervals?: ForecastIntervalsView;
+    cumulative: { expected: string; intervals?: ForecastIntervalsView };
+  }[];
+}

@@ -1,6 +1,7 @@
 import { defineSubject } from '../messaging';
 import type {
   DismissRecommendationRequest,
+  ForecastView,
   ListRecommendationsRequest,
   RecommendationList,
   RecommendationOwner,
@@ -30,6 +31,8 @@ export const recommendationsSubjects = {
   refresh: defineSubject<Empty, RecommendationsRefreshed>('recommendations.cmd.refresh'),
   /** The context's project's traffic (or, without a project, the organization's) priced under changes. */
   whatIf: defineSubject<WhatIfRequest, WhatIfResult>('recommendations.query.what-if'),
+  /** The context's project's (or, without a project, the organization's) month-end forecast. */
+  forecast: defineSubject<Empty, ForecastView>('recommendations.query.forecast'),
   /** The gateway's own question; answers 404 for an unknown id. */
   resolveOwner: defineSubject<ResolveRecommendationOwnerRequest, RecommendationOwner>('recommendations.query.resolve-owner'),
 };

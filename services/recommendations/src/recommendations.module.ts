@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { WriteEffects } from '@llmlab/messaging';
 import { backgroundWorkers, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { EvaluationScheduler } from './evaluation/evaluation.scheduler';
+import { ForecastQueries } from './forecasts/forecast.queries';
 import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
 import { PriceQuoteClient } from './pricing/price-quote.client';
 import { ReadModelsModule } from './read-models/read-models.module';
@@ -33,6 +34,7 @@ import { WhatIfQueries } from './what-if/what-if.queries';
     TrafficRepository,
     PriceQuoteClient,
     WhatIfQueries,
+    ForecastQueries,
     RecommenderRegistry,
     RecommendationEvaluator,
     RecommendationProjection,

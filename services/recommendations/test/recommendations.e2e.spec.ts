@@ -207,4 +207,44 @@ describe('recommendations through the gateway', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('/promptCaching/cachedShare');
     expect((await foreign.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, body)).status).toBe(404);
   });
+
+  it("forecasts the month from the project's daily spend, with intervals and the chart's daily series", async () => {
+    const tenant = await createSession(session.platform.gatewayUrl);
+    const day = 86_400_000;
+    const midnight = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    // One identical call a day for the last 30 days and today: 1,000 input and 200 output tokens of gpt-4o-mini.
+    const events = Array.from({ length: 31 }, (_, i) =>
+      usageEvent({
+        timestamp: new Date(midnight - i * day + 60_000).toISOString(),
+        model: 'gpt-4o-mini',
+        usage: { inputTokens: 1_000, outputTokens: 200 },
+      }),
+    ).filter((e) => Date.parse(e.timestamp) < Date.now());
+    expect((await tenant.keyAgent.post('/v1/usage', { events })).status).toBe(202);
+    const perDay = new Decimal(1_000).times('0.15').plus(new Decimal(200).times('0.6')).div(1e6);
+    const monthStart = new Date(midnight).toISOString().slice(0, 8) + '01';
+    const daysThisMonth = events.filter((e) => e.timestamp >= monthStart).length;
+
+    const forecast = await eventually(
+      async () => {
+        const res = await tenant.keyAgent.get(`/v1/projects/${tenant.projectId}/forecast`);
+        return res.status === 200 && res.body.spendToDate === perDay.times(daysThisMonth).toFixed(12) && res.body;
+      },
+      'the forecast over the recorded days',
+      30_000,
+    );
+    expect(['weighted-average', 'weekday-seasonal']).toContain(forecast.method);
+    expect(forecast.uncertainty.status).toBe('ok');
+    expect(new Decimal(forecast.projected).gte(forecast.spendToDate)).toBe(true);
+    expect(new Decimal(forecast.intervals.p95.low).lte(forecast.projected)).toBe(true);
+    expect(new Decimal(forecast.intervals.p95.high).gte(forecast.projected)).toBe(true);
+    const end = new Date(forecast.period.end);
+    expect(forecast.daily).toHaveLength(new Date(end.getTime() - 1).getUTCDate());
+    for (const past of forecast.daily.filter((d: { date: string }) => d.date < new Date(midnight).toISOString().slice(0, 10))) {
+      expect(new Decimal(past.actual).eq(perDay)).toBe(true);
+    }
+    const organization = await tenant.agent.get(`/v1/organizations/${tenant.organizationId}/forecast`);
+    // The organization's one project: the same spend (the projection moves with the clock between the two calls).
+    expect(organization.body.spendToDate).toBe(forecast.spendToDate);
+  });
 });

@@ -1170,6 +1170,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's month-end forecast
+         * @description The current UTC month's spend projected to its end, with 80 % and 95 % prediction intervals and the daily series for a chart; the method is named (docs/forecasting.md has the back-test's accuracy).
+         */
+        get: operations["projectForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{orgId}/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's month-end forecast (all its projects)
+         * @description The current UTC month's spend projected to its end, with 80 % and 95 % prediction intervals and the daily series for a chart; the method is named (docs/forecasting.md has the back-test's accuracy).
+         */
+        get: operations["organizationForecast"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{orgId}/reconciliation": {
         parameters: {
             query?: never;
@@ -3456,6 +3496,75 @@ export interface components {
             /** @description actual − projected: what the changes would have saved. */
             difference: components["schemas"]["MoneyDto"] | null;
             rows: components["schemas"]["WhatIfRowDto"][];
+        };
+        ForecastPeriodDto: {
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** @example UTC */
+            timeZone: string;
+        };
+        ForecastRangeDto: {
+            /** @example 812.40 */
+            low: string;
+            /** @example 1187.50 */
+            high: string;
+        };
+        ForecastIntervalsDto: {
+            /** @description 80 % prediction interval. */
+            p80: components["schemas"]["ForecastRangeDto"];
+            /** @description 95 % prediction interval. */
+            p95: components["schemas"]["ForecastRangeDto"];
+        };
+        ForecastUncertaintyDto: {
+            /** @enum {string} */
+            status: "ok" | "short-history" | "insufficient-history" | "no-history";
+            /** @description One-day-ahead errors measured. */
+            residuals: number;
+            /**
+             * @description Their root mean square, relative.
+             * @example 0.12
+             */
+            relativeError: string | null;
+            /**
+             * @description Their recency-weighted mean: the systematic error.
+             * @example 0.03
+             */
+            bias: string | null;
+        };
+        ForecastCumulativeDto: {
+            /** @example 640.10 */
+            expected: string;
+            intervals?: components["schemas"]["ForecastIntervalsDto"];
+        };
+        ForecastDayDto: {
+            /** Format: date */
+            date: string;
+            /** @description Spent (the whole day for past days; so far for today). */
+            actual?: string;
+            /** @description Still expected (the day to come, or the rest of today). */
+            expected?: string;
+            intervals?: components["schemas"]["ForecastIntervalsDto"];
+            /** @description The month by the end of the day. */
+            cumulative: components["schemas"]["ForecastCumulativeDto"];
+        };
+        ForecastDto: {
+            period: components["schemas"]["ForecastPeriodDto"];
+            /** @enum {string} */
+            currency: "USD";
+            /** @example 640.10 */
+            spendToDate: string;
+            /**
+             * @description Projected month-end spend.
+             * @example 1002.75
+             */
+            projected: string;
+            /** @enum {string} */
+            method: "weekday-seasonal" | "weighted-average" | "period-run-rate" | "spend-to-date";
+            intervals: components["schemas"]["ForecastIntervalsDto"] | null;
+            uncertainty: components["schemas"]["ForecastUncertaintyDto"];
+            daily: components["schemas"]["ForecastDayDto"][];
         };
         ToleranceDto: {
             /**
@@ -10229,6 +10338,145 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read across projects */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    projectForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    organizationForecast: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForecastDto"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

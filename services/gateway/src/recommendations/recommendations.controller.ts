@@ -6,6 +6,7 @@ import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import {
   DismissRecommendationDto,
+  ForecastDto,
   ListRecommendationsQueryDto,
   RecommendationDto,
   RecommendationListDto,
@@ -154,5 +155,44 @@ export class OrganizationWhatIfController {
   @ApiProblems([400, 'Invalid range, substitution, caching share or features'], [403, 'API keys cannot read across projects'])
   whatIf(@Body() body: WhatIfDto, @Caller() caller: RequestContext) {
     return this.client.call(recommendationsSubjects.whatIf, body, caller);
+  }
+}
+
+const FORECAST =
+  "The current UTC month's spend projected to its end, with 80 % and 95 % prediction intervals and the daily series for a chart; " +
+  "the method is named (docs/forecasting.md has the back-test's accuracy).";
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'projectId', format: 'uuid' })
+@Controller('v1/projects/:projectId/forecast')
+export class ProjectForecastController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('project-data:read')
+  @ApiOperation({ operationId: 'projectForecast', summary: "The project's month-end forecast", description: FORECAST })
+  @ApiOkResponse({ type: ForecastDto })
+  forecast(@Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.forecast, {}, caller);
+  }
+}
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'orgId', format: 'uuid' })
+@Controller('v1/organizations/:orgId/forecast')
+export class OrganizationForecastController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('recommendations:read')
+  @ApiOperation({
+    operationId: 'organizationForecast',
+    summary: "The organization's month-end forecast (all its projects)",
+    description: FORECAST,
+  })
+  @ApiOkResponse({ type: ForecastDto })
+  @ApiProblems([403, 'API keys cannot read across projects'])
+  forecast(@Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.forecast, {}, caller);
   }
 }

@@ -211,3 +211,52 @@ export class WhatIfResultDto {
   difference!: MoneyDto | null;
   @ApiProperty({ type: [WhatIfRowDto] }) rows!: WhatIfRowDto[];
 }
+
+export class ForecastRangeDto {
+  @ApiProperty({ example: '812.40' }) low!: string;
+  @ApiProperty({ example: '1187.50' }) high!: string;
+}
+
+export class ForecastIntervalsDto {
+  @ApiProperty({ type: ForecastRangeDto, description: '80 % prediction interval.' }) p80!: ForecastRangeDto;
+  @ApiProperty({ type: ForecastRangeDto, description: '95 % prediction interval.' }) p95!: ForecastRangeDto;
+}
+
+export class ForecastPeriodDto {
+  @ApiProperty({ format: 'date-time' }) start!: string;
+  @ApiProperty({ format: 'date-time' }) end!: string;
+  @ApiProperty({ example: 'UTC' }) timeZone!: string;
+}
+
+export class ForecastUncertaintyDto {
+  @ApiProperty({ enum: ['ok', 'short-history', 'insufficient-history', 'no-history'] }) status!: string;
+  @ApiProperty({ description: 'One-day-ahead errors measured.' }) residuals!: number;
+  @ApiProperty({ type: String, nullable: true, example: '0.12', description: 'Their root mean square, relative.' })
+  relativeError!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '0.03', description: 'Their recency-weighted mean: the systematic error.' })
+  bias!: string | null;
+}
+
+export class ForecastCumulativeDto {
+  @ApiProperty({ example: '640.10' }) expected!: string;
+  @ApiPropertyOptional({ type: ForecastIntervalsDto }) intervals?: ForecastIntervalsDto;
+}
+
+export class ForecastDayDto {
+  @ApiProperty({ format: 'date' }) date!: string;
+  @ApiPropertyOptional({ description: 'Spent (the whole day for past days; so far for today).' }) actual?: string;
+  @ApiPropertyOptional({ description: 'Still expected (the day to come, or the rest of today).' }) expected?: string;
+  @ApiPropertyOptional({ type: ForecastIntervalsDto }) intervals?: ForecastIntervalsDto;
+  @ApiProperty({ type: ForecastCumulativeDto, description: 'The month by the end of the day.' }) cumulative!: ForecastCumulativeDto;
+}
+
+export class ForecastDto {
+  @ApiProperty({ type: ForecastPeriodDto }) period!: ForecastPeriodDto;
+  @ApiProperty({ enum: ['USD'] }) currency!: 'USD';
+  @ApiProperty({ example: '640.10' }) spendToDate!: string;
+  @ApiProperty({ example: '1002.75', description: 'Projected month-end spend.' }) projected!: string;
+  @ApiProperty({ enum: ['weekday-seasonal', 'weighted-average', 'period-run-rate', 'spend-to-date'] }) method!: string;
+  @ApiProperty({ type: ForecastIntervalsDto, nullable: true }) intervals!: ForecastIntervalsDto | null;
+  @ApiProperty({ type: ForecastUncertaintyDto }) uncertainty!: ForecastUncertaintyDto;
+  @ApiProperty({ type: [ForecastDayDto] }) daily!: ForecastDayDto[];
+}

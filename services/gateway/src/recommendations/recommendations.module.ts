@@ -2,8 +2,10 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { ResourceOwners } from '../identity/resource-owners';
 import { ServiceClient } from '../messaging/service-client';
 import {
+  OrganizationForecastController,
   OrganizationRecommendationsController,
   OrganizationWhatIfController,
+  ProjectForecastController,
   ProjectRecommendationsController,
   ProjectWhatIfController,
   RecommendationsController,
@@ -21,6 +23,8 @@ import { registerRecommendationOwners } from './recommendations-owners';
     RecommendationsController,
     ProjectWhatIfController,
     OrganizationWhatIfController,
+    ProjectForecastController,
+    OrganizationForecastController,
   ],
 })
 export class RecommendationsRoutesModule implements OnModuleInit {

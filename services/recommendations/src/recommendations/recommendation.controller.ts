@@ -6,6 +6,7 @@ import { handleRequest } from '@llmlab/messaging';
 import { RecommendationHandler } from './recommendation.handler';
 import { RecommendationQueries } from './recommendation.queries';
 import { WhatIfQueries } from '../what-if/what-if.queries';
+import { ForecastQueries } from '../forecasts/forecast.queries';
 
 @Controller()
 export class RecommendationController {
@@ -13,6 +14,7 @@ export class RecommendationController {
     private readonly queries: RecommendationQueries,
     private readonly handler: RecommendationHandler,
     private readonly whatIfQueries: WhatIfQueries,
+    private readonly forecasts: ForecastQueries,
   ) {}
 
   @MessagePattern(s.listProject.subject)
@@ -43,6 +45,11 @@ export class RecommendationController {
   @MessagePattern(s.refresh.subject)
   refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refresh>>) {
     return handleRequest(s.refresh, envelope, (_p, ctx) => this.handler.refresh(projectScope(ctx)));
+  }
+
+  @MessagePattern(s.forecast.subject)
+  forecast(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.forecast>>) {
+    return handleRequest(s.forecast, envelope, (_p, ctx) => this.forecasts.forecast(ctx));
   }
 
   @MessagePattern(s.whatIf.subject)

@@ -84,8 +84,26 @@ export interface RecommendationView {
   dismissedBy: string | null;
   dismissReason: string | null;
   resolvedAt: string | null;
+  /**
+   * Accepted ones: what the change saved since it was accepted, measured on the traffic since then against what the
+   * same traffic would have cost before the change. Null for the others, and while nothing can be measured yet.
+   */
+  realizedSavings: RealizedSavings | null;
   /** The stream revision: the ETag of the recommendation. */
   revision: number;
+}
+
+export interface RealizedSavings {
+  /** The UTC days measured, `[from, to)`: from the day of acceptance to today included. */
+  window: { from: string; to: string };
+  /** The traffic in scope as recorded since acceptance. */
+  actual: MoneyAmount;
+  /** The same traffic as it would have cost before the change. */
+  baseline: MoneyAmount;
+  /** baseline − actual (negative when the change cost more). */
+  saved: MoneyAmount;
+  /** How the baseline was made, in a sentence. */
+  method: string;
 }
 
 /** Open first by default; sorted by estimated monthly savings, largest first (unknown last), then newest. */

@@ -8,6 +8,7 @@ import { ForecastQueries } from './forecasts/forecast.queries';
 import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
 import { PriceQuoteClient } from './pricing/price-quote.client';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { RealizedSavingsMeter } from './realized/realized-savings';
 import { RecommenderRegistry } from './recommenders/recommender.registry';
 import { RecommendationController } from './recommendations/recommendation.controller';
 import { RecommendationHandler } from './recommendations/recommendation.handler';
@@ -35,6 +36,7 @@ import { WhatIfQueries } from './what-if/what-if.queries';
     PriceQuoteClient,
     WhatIfQueries,
     ForecastQueries,
+    RealizedSavingsMeter,
     RecommenderRegistry,
     RecommendationEvaluator,
     RecommendationProjection,

@@ -206,6 +206,31 @@ describe('recommendations through the gateway', () => {
     expectProblem(bad, 400, 'VALIDATION_FAILED');
     expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain('/promptCaching/cachedShare');
     expect((await foreign.keyAgent.post(`/v1/projects/${tenant.projectId}/what-if`, body)).status).toBe(404);
+
+    // Accepted, then made: classify's next calls go to gpt-4o-mini. What it saved is measured on them.
+    const accepted = await tenant.agent.post(`/v1/recommendations/${found[0].id}/accept`, {});
+    expect(accepted.body.realizedSavings).toMatchObject({ saved: { amount: '0.000000000000' } });
+    const moved = Array.from({ length: 20 }, (_, i) =>
+      usageEvent({
+        timestamp: at(300 + i),
+        model: 'gpt-4o-mini',
+        usage: { inputTokens: 2_000, outputTokens: 40 },
+        tags: { feature: 'classify' },
+      }),
+    );
+    expect((await tenant.keyAgent.post('/v1/usage', { events: moved })).status).toBe(202);
+    const savedOnMoved = perMillion(20 * 2_000, '2.5')
+      .plus(perMillion(20 * 40, '10'))
+      .minus(perMillion(20 * 2_000, '0.15').plus(perMillion(20 * 40, '0.6')));
+    const realized = await eventually(
+      async () => {
+        const r = (await tenant.agent.get(`/v1/recommendations/${found[0].id}`)).body.realizedSavings;
+        return r?.saved.amount === savedOnMoved.toFixed(12) && r;
+      },
+      'the savings measured on the moved calls',
+      30_000,
+    );
+    expect(realized).toMatchObject({ window: { from: new Date().toISOString().slice(0, 10) }, method: expect.stringContaining('gpt-4o') });
   });
 
   it("forecasts the month from the project's daily spend, with intervals and the chart's daily series", async () => {

@@ -3360,6 +3360,18 @@ export interface components {
                 [key: string]: string | number;
             };
         };
+        RealizedSavingsDto: {
+            /** @description From the day of acceptance to today included. */
+            window: components["schemas"]["TrafficWindowDto"];
+            /** @description The traffic in scope as it cost since then. */
+            actual: components["schemas"]["MoneyDto"];
+            /** @description The same traffic as it would have cost before the change. */
+            baseline: components["schemas"]["MoneyDto"];
+            /** @description baseline − actual. */
+            saved: components["schemas"]["MoneyDto"];
+            /** @description How the baseline was made. */
+            method: string;
+        };
         RecommendationDto: {
             /** Format: uuid */
             id: string;
@@ -3398,6 +3410,8 @@ export interface components {
             dismissReason: string | null;
             /** Format: date-time */
             resolvedAt: string | null;
+            /** @description Accepted ones: what the change saved since, measured on the traffic since acceptance (null when it cannot be measured). */
+            realizedSavings: components["schemas"]["RealizedSavingsDto"] | null;
             /** @example 3 */
             revision: number;
         };

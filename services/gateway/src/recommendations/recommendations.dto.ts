@@ -81,6 +81,14 @@ export class RecommendationEvidenceDto {
   figures!: Record<string, string | number>;
 }
 
+export class RealizedSavingsDto {
+  @ApiProperty({ type: TrafficWindowDto, description: 'From the day of acceptance to today included.' }) window!: TrafficWindowDto;
+  @ApiProperty({ type: MoneyDto, description: 'The traffic in scope as it cost since then.' }) actual!: MoneyDto;
+  @ApiProperty({ type: MoneyDto, description: 'The same traffic as it would have cost before the change.' }) baseline!: MoneyDto;
+  @ApiProperty({ type: MoneyDto, description: 'baseline − actual.' }) saved!: MoneyDto;
+  @ApiProperty({ description: 'How the baseline was made.' }) method!: string;
+}
+
 export class RecommendationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
@@ -108,6 +116,12 @@ export class RecommendationDto {
   @ApiProperty({ type: String, nullable: true }) dismissedBy!: string | null;
   @ApiProperty({ type: String, nullable: true }) dismissReason!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) resolvedAt!: string | null;
+  @ApiProperty({
+    type: RealizedSavingsDto,
+    nullable: true,
+    description: 'Accepted ones: what the change saved since, measured on the traffic since acceptance (null when it cannot be measured).',
+  })
+  realizedSavings!: RealizedSavingsDto | null;
   @ApiProperty({ example: 3 }) revision!: number;
 }
 

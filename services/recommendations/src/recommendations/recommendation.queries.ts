@@ -14,6 +14,7 @@ import {
 import { FieldErrors, isUuid, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
+import { RealizedSavingsMeter } from '../realized/realized-savings';
 import { RecommendationError, recommendationNotFound } from './recommendation.errors';
 
 const DEFAULT_LIMIT = 50;
@@ -66,6 +67,7 @@ function view(row: Row): RecommendationView {
     dismissedBy: row.dismissed_by,
     dismissReason: row.dismiss_reason,
     resolvedAt: row.resolved_at?.toISOString() ?? null,
+    realizedSavings: null,
     revision: Number(row.revision),
   };
 }
@@ -84,7 +86,15 @@ function decodeCursor(cursor: string): { savings: string | null; id: string } | 
 /** The recommendations read model, every read scoped to an organization (and a project where the route names one). */
 @Injectable()
 export class RecommendationQueries {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly realized: RealizedSavingsMeter,
+  ) {}
+
+  /** Accepted ones carry what they saved since: measured at read time, on the traffic as it stands. */
+  private async withRealized(view: RecommendationView): Promise<RecommendationView> {
+    return view.status === 'accepted' ? { ...view, realizedSavings: await this.realized.measure(view, new Date()) } : view;
+  }
 
   listProject(scope: ProjectScope, request: ListRecommendationsRequest): Promise<RecommendationList> {
     return this.list(scope, scope.projectId, request);
@@ -101,7 +111,7 @@ export class RecommendationQueries {
       [id, scope.organizationId],
     );
     if (!rows[0]) throw recommendationNotFound();
-    return view(rows[0]);
+    return this.withRealized(view(rows[0]));
   }
 
   /** Whose a recommendation is, for the gateway's tenant check; not found for a malformed or unknown id. */
@@ -147,6 +157,8 @@ export class RecommendationQueries {
       args,
     );
     const page = rows.slice(0, limit);
-    return { data: page.map(view), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    const data: RecommendationView[] = [];
+    for (const row of page) data.push(await this.withRealized(view(row)));
+    return { data, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }
 }

@@ -172,6 +172,13 @@ function RecommendationCard({
           </div>
         ))}
       </dl>
+      {r.realizedSavings && (
+        <p className="notice" role="note">
+          Saved since accepted ({r.realizedSavings.window.from} to {r.realizedSavings.window.to}, UTC):{' '}
+          <strong>{formatMoney(r.realizedSavings.saved)}</strong> — {formatMoney(r.realizedSavings.actual)} instead of{' '}
+          {formatMoney(r.realizedSavings.baseline)}, {r.realizedSavings.method}.
+        </p>
+      )}
       {r.caveats.length > 0 && (
         <ul className="caveats">
           {r.caveats.map((c) => (

@@ -35,13 +35,16 @@ describe('startPollingLoop', () => {
     const { logger } = memoryLogger();
     let rounds = 0;
     const loop = startPollingLoop({ intervalMs: 60_000, logger, failureMessage: 'failed', round: async () => ++rounds < 4 });
-    await until(() => rounds === 4, 'four rounds');
-    await tick(50);
-    expect(rounds).toBe(4);
-    // stop() ends the minute's pause at once.
-    const started = Date.now();
-    await loop.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    try {
+      await until(() => rounds === 4, 'four rounds');
+      await tick(50);
+      expect(rounds).toBe(4);
+    } finally {
+      // stop() ends the minute's pause at once.
+      const started = Date.now();
+      await loop.stop();
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
     expect(rounds).toBe(4);
   });
 
@@ -49,8 +52,11 @@ describe('startPollingLoop', () => {
     const { logger } = memoryLogger();
     let rounds = 0;
     const loop = startPollingLoop({ intervalMs: 20, logger, failureMessage: 'failed', round: async () => (rounds++, false) });
-    await until(() => rounds >= 3, 'three idle rounds');
-    await loop.stop();
+    try {
+      await until(() => rounds >= 3, 'three idle rounds');
+    } finally {
+      await loop.stop();
+    }
   });
 
   it('stop waits for the round in progress and starts no other', async () => {
@@ -69,7 +75,11 @@ describe('startPollingLoop', () => {
         return true;
       },
     });
-    await until(() => rounds === 1, 'the first round');
+    await until(() => rounds === 1, 'the first round').catch(async (err) => {
+      release.resolve();
+      await loop.stop();
+      throw err;
+    });
     let stopped = false;
     const stopping = loop.stop().then(() => (stopped = true));
     await tick(50);
@@ -94,8 +104,11 @@ describe('startPollingLoop', () => {
         return false;
       },
     });
-    await until(() => rounds >= 3, 'the rounds after the failure');
-    await loop.stop();
+    try {
+      await until(() => rounds >= 3, 'the rounds after the failure');
+    } finally {
+      await loop.stop();
+    }
     const errors = lines.filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ msg: 'repricing failed; retrying', err: { message: 'database went away' } });

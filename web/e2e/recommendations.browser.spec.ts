@@ -100,6 +100,31 @@ describe('recommendations page', () => {
     await cards.nth(0).getByRole('button', { name: 'Accept' }).click();
     await page.getByLabel('Status').selectOption('accepted');
     await list.getByRole('listitem').filter({ hasText: failed.title }).waitFor();
+    // What if gpt-4o had been gpt-4o-mini: the page shows what the API prices.
+    const today = new Date().toISOString().slice(0, 10);
+    const body = {
+      from: `${today.slice(0, 8)}01`,
+      to: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+      substitutions: [{ match: { provider: 'openai', model: 'gpt-4o' }, use: { provider: 'openai', model: 'gpt-4o-mini' } }],
+    };
+    const priced = await fetch(`${platform.gatewayUrl}/v1/projects/${owner.projectId}/what-if`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.apiKey.key}` },
+      body: JSON.stringify(body),
+    }).then((r) => r.json() as Promise<{ actual: { amount: string; currency: string }; projected: { amount: string; currency: string } }>);
+    const form = page.getByRole('form', { name: 'What if' });
+    await form.getByLabel('Replace model').fill('openai/gpt-4o');
+    await form.getByLabel('By model').fill('openai/gpt-4o-mini');
+    await form.getByRole('button', { name: 'Price it' }).click();
+    const status = page.getByRole('status').filter({ hasText: 'with the changes' });
+    await status.waitFor();
+    await expect(status.textContent()).resolves.toContain(formatMoney(priced.projected));
+    await expect(status.textContent()).resolves.toContain(formatMoney(priced.actual));
+    await page
+      .getByRole('table', { name: 'What if, per model and feature' })
+      .getByRole('row', { name: /gpt-4o → openai\/gpt-4o-mini/ })
+      .waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'what-if.png'), fullPage: true });
     // The login page's session probe answers 401 before the login: nothing else may fail.
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
   });

@@ -9,6 +9,10 @@ vi.mock('../../shared/chart/StackedBarChart', () => ({
   ),
 }));
 
+vi.mock('./ForecastChart', () => ({
+  ForecastChart: ({ label }: { label: string }) => <div role="img" aria-label={label} />,
+}));
+
 const money = (amount: string) => ({ amount, currency: 'USD' });
 const totals = (amount: string, requests: number, unpriced = 0) => ({
   cost: money(amount),
@@ -58,6 +62,16 @@ describe('the overview', () => {
         if (groupBy === 'model') return { groupBy, from: '', to: '', rows: [row('gpt-4o', '1000'), row('claude', '234.5678')] };
         return { groupBy, from: '', to: '', rows: [] };
       },
+      'GET /v1/projects/*/forecast': {
+        period: { start: '2026-12-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z', timeZone: 'UTC' },
+        currency: 'USD',
+        spendToDate: '1234.5678',
+        projected: '9001.25',
+        method: 'weighted-average',
+        intervals: { p80: { low: '8500', high: '9600.5' }, p95: { low: '8200', high: '9990' } },
+        uncertainty: { status: 'ok', residuals: 28, relativeError: '0.1', bias: '0' },
+        daily: [{ date: '2026-12-01', actual: '1234.5678', cumulative: { expected: '1234.5678' } }],
+      },
       'GET /v1/organizations/*/budgets': {
         data: [
           {
@@ -90,6 +104,9 @@ describe('the overview', () => {
     });
     renderApp(`/orgs/${ORG}/overview?project=${PROJECT}`);
     expect(await screen.findByTestId('mtd-spend')).toHaveTextContent('$1,234.57');
+    expect(await screen.findByText(/80 % likely between \$8,500.00 and \$9,600.50/)).toBeInTheDocument();
+    expect(screen.getByTestId('forecast')).toHaveTextContent('$9,001.25');
+    expect(screen.getByRole('img', { name: /projected to \$9,001.25 at month end/ })).toBeInTheDocument();
     expect(screen.getByText(/\+23\.5% vs\. \$1,000\.00/)).toBeInTheDocument();
     expect(screen.getByRole('alert')).toHaveTextContent('3 records this month have no price');
     expect(screen.getByRole('link', { name: 'Add a price override' })).toHaveAttribute('href', `/orgs/${ORG}/pricing?project=${PROJECT}`);

@@ -1,11 +1,10 @@
 import { useMemo, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { forecastPeriodEnd } from '../../../../libs/spend-analytics/src/forecast';
 import { useCostBreakdown, useCostSummary } from '../../shared/api/costs';
+import type { Schemas } from '../../shared/api/schema';
 import { useProjects } from '../../shared/api/tenancy';
 import { dayBuckets, stackSeries } from '../../shared/chart/stack';
 import { StackedBarChart } from '../../shared/chart/StackedBarChart';
-import { isoDay } from '../../shared/dates';
 import { formatCount, formatMoney, percentChange } from '../../shared/money';
 import { scopedPath, useScope } from '../../shared/scope';
 import { Card, ErrorNotice, Field, Loading, PageHeader, SelectField } from '../../shared/ui/ui';
@@ -13,7 +12,8 @@ import { useUrlState } from '../../shared/url-state';
 import { BudgetBars } from '../budgets/BudgetBars';
 import { useBudgets } from '../budgets/budgets.queries';
 import { GettingStarted } from './GettingStarted';
-import { useHasUsage, useOverviewWindows } from './overview.queries';
+import { ForecastChart } from './ForecastChart';
+import { useForecast, useHasUsage, useOverviewWindows } from './overview.queries';
 import { TopList } from './TopList';
 
 /** Month to date, the forecast to month end, budgets, the daily stack and the top spenders of a project or organization. */
@@ -48,19 +48,7 @@ export default function OverviewPage() {
     return stacked.map((s) => ({ ...s, label: names.get(s.label) ?? s.label }));
   }, [buckets, daily.data, split.data, stackBy, projects.data]);
 
-  const forecast = useMemo(() => {
-    if (!summary.data || !daily.data) return null;
-    const today = isoDay(w.now);
-    const history = daily.data.rows
-      .filter((r) => r.key && r.key.slice(0, 10) < today)
-      .map((r) => ({ date: r.key!.slice(0, 10), amount: r.cost.amount }));
-    return forecastPeriodEnd({
-      period: { start: w.monthStart, end: w.monthEnd, timeZone: 'UTC' },
-      now: w.now,
-      spendToDate: summary.data.current.cost.amount,
-      history,
-    });
-  }, [summary.data, daily.data, w]);
+  const forecast = useForecast(scope).data;
 
   // Nothing in 30 days: the getting-started steps if there never was usage, else the overview of an idle month.
   if (windowEmpty && !hasUsage.isError && hasUsage.data !== true) {
@@ -104,7 +92,7 @@ export default function OverviewPage() {
           value={forecast ? formatMoney({ amount: forecast.projected, currency }) : '—'}
           testId="forecast"
         >
-          {forecast ? forecastNote(forecast.method) : null}
+          {forecast ? forecastNote(forecast) : null}
         </Stat>
         <Stat label="Requests" value={formatCount(current.requests)}>
           {formatCount(current.errors)} errors
@@ -119,6 +107,15 @@ export default function OverviewPage() {
           </Stat>
         )}
       </div>
+
+      {forecast && forecast.daily.length > 0 && (
+        <Card title="Month-end forecast">
+          <ForecastChart
+            forecast={forecast}
+            label={`Spend this month, cumulative, projected to ${formatMoney({ amount: forecast.projected, currency })} at month end`}
+          />
+        </Card>
+      )}
 
       {relevantBudgets.length > 0 && (
         <Card title="Budgets" actions={<Link to={scopedPath(scope, 'budgets')}>All budgets</Link>}>
@@ -200,6 +197,11 @@ const FORECAST_NOTES: Record<string, string> = {
   'period-run-rate': 'From this month’s pace so far.',
   'spend-to-date': 'Too early in the month to extrapolate.',
 };
-function forecastNote(method: string): string {
-  return FORECAST_NOTES[method] ?? '';
+function forecastNote(forecast: Schemas['ForecastDto']): string {
+  const method = FORECAST_NOTES[forecast.method] ?? '';
+  const p80 = forecast.intervals?.p80;
+  const currency = forecast.currency;
+  return p80
+    ? `${method} 80 % likely between ${formatMoney({ amount: p80.low, currency })} and ${formatMoney({ amount: p80.high, currency })}.`
+    : method;
 }

@@ -53,3 +53,17 @@ export function useHasUsage(scope: Scope, enabled: boolean) {
   }, [query.data, queryClient]); // eslint-disable-line react-hooks/exhaustive-deps
   return query;
 }
+
+/** The month-end forecast of the project or organization (the recommendations service's, with its intervals). */
+export function useForecast(scope: Scope) {
+  return useQuery({
+    queryKey: ['forecast', scope.orgId, scope.projectId],
+    queryFn: async () =>
+      unwrap(
+        scope.projectId
+          ? await api.GET('/v1/projects/{projectId}/forecast', { params: { path: { projectId: scope.projectId } } })
+          : await api.GET('/v1/organizations/{orgId}/forecast', { params: { path: { orgId: scope.orgId } } }),
+      ),
+    refetchInterval: 5 * 60_000,
+  });
+}

@@ -9,6 +9,7 @@ import { useScope } from '../../shared/scope';
 import { Card, EmptyState, ErrorNotice, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
 import { figureLabel, RECOMMENDATION_KIND_OPTIONS, recommendationKind, scopeText } from './recommendation-text';
+import { WhatIfPanel } from './WhatIfPanel';
 
 type Recommendation = Schemas['RecommendationDto'];
 type Status = '' | Recommendation['status'];
@@ -116,6 +117,7 @@ export default function RecommendationsPage() {
           )
         }
       </QueryView>
+      <WhatIfPanel scope={scope} />
     </>
   );
 }

@@ -409,7 +409,7 @@ describe('regex patterns (ReDoS)', () => {
     `;
     const child = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
       // From the repository's root, where @swc-node/register finds tsconfig.json and its path aliases.
-      cwd: resolve(__dirname, '../../../..'),
+      cwd: resolve(__dirname, '../../..'),
       encoding: 'utf8',
       timeout: 60_000,
       killSignal: 'SIGKILL',

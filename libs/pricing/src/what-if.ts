@@ -143,9 +143,7 @@ export interface ModelComparison extends WhatIfResult {
  * `changes/substitutions/1/match`).
  */
 export function whatIf(traffic: readonly TrafficRow[], changes: WhatIfChanges, pricing: WhatIfPricing): WhatIfResult {
-  const rows = checkTraffic(traffic);
-  const substitutions = checkSubstitutions(changes.substitutions ?? []);
-  return reprice(rows, (row) => substitute(row, substitutions), changes, pricing);
+  return settleLocally(planWhatIf(traffic, changes, pricing), pricing);
 }
 
 /**
@@ -158,10 +156,89 @@ export function compareModels(
   pricing: WhatIfPricing,
   changes: Omit<WhatIfChanges, 'substitutions'> = {},
 ): ModelComparison[] {
+  return settleLocally(planModelComparison(traffic, candidates, changes, pricing), pricing);
+}
+
+/** Traffic of one changed row, as it would be, to be priced at the prices in force at `at`. */
+export interface WhatIfPriceRequest {
+  readonly provider: string;
+  readonly model: string;
+  readonly at: Date;
+  /** A whole day's traffic: the model's all-day price applies, not a daily window's (`ignoreTimeOfDay`). */
+  readonly wholeDay: boolean;
+  readonly calls: number;
+  /** The summed counts after the caching change, checked. */
+  readonly usage: Required<UsageCounts>;
+}
+
+/**
+ * A what-if in two steps, for a caller that prices elsewhere (over a price-quote request to the service that owns
+ * the prices): price each of `prices`, in order, and pass the amounts to `settle` (`null` for no price, never 0).
+ */
+export interface WhatIfPlan<R> {
+  readonly prices: readonly WhatIfPriceRequest[];
+  settle(amounts: readonly (string | null)[]): R;
+}
+
+/** `whatIf` without the pricing: the calls to price, and the arithmetic once they are priced. */
+export function planWhatIf(
+  traffic: readonly TrafficRow[],
+  changes: WhatIfChanges,
+  options: Pick<WhatIfPricing, 'batchDiscounts'> = {},
+): WhatIfPlan<WhatIfResult> {
   const rows = checkTraffic(traffic);
-  return candidates.map((candidate, i) => {
-    const target = checkRef(candidate, `candidates/${i}`);
-    return { candidate: target, ...reprice(rows, () => target, changes, pricing) };
+  const substitutions = checkSubstitutions(changes.substitutions ?? []);
+  return plan(rows, (row) => substitute(row, substitutions), changes, options.batchDiscounts ?? BATCH_DISCOUNTS);
+}
+
+/** `compareModels` without the pricing: one plan for every candidate, settled into one result per candidate. */
+export function planModelComparison(
+  traffic: readonly TrafficRow[],
+  candidates: readonly ModelRef[],
+  changes: Omit<WhatIfChanges, 'substitutions'> = {},
+  options: Pick<WhatIfPricing, 'batchDiscounts'> = {},
+): WhatIfPlan<ModelComparison[]> {
+  const rows = checkTraffic(traffic);
+  if (!Array.isArray(candidates)) invalid('candidates', 'must be an array');
+  const targets = candidates.map((candidate, i) => checkRef(candidate, `candidates/${i}`));
+  const plans = targets.map((target) => plan(rows, () => target, changes, options.batchDiscounts ?? BATCH_DISCOUNTS));
+  return {
+    prices: plans.flatMap((p) => p.prices),
+    settle(amounts) {
+      checkAmounts(
+        amounts,
+        plans.reduce((n, p) => n + p.prices.length, 0),
+      );
+      let offset = 0;
+      return plans.map((p, i) => {
+        const result = p.settle(amounts.slice(offset, offset + p.prices.length));
+        offset += p.prices.length;
+        return { candidate: targets[i], ...result };
+      });
+    },
+  };
+}
+
+function settleLocally<R>(p: WhatIfPlan<R>, pricing: WhatIfPricing): R {
+  return p.settle(
+    p.prices.map((request) => {
+      const price = resolvePrice(pricing.catalog, {
+        provider: request.provider,
+        model: request.model,
+        at: request.at,
+        ...(pricing.organizationOverrides ? { organizationOverrides: pricing.organizationOverrides } : {}),
+        ignoreTimeOfDay: request.wholeDay,
+      });
+      return price ? computeTrafficCost(request.usage, request.calls, price.entry).amount : null;
+    }),
+  );
+}
+
+function checkAmounts(amounts: readonly (string | null)[], expected: number): void {
+  if (!Array.isArray(amounts) || amounts.length !== expected) invalid('amounts', `must hold ${expected} amounts, one per price request`);
+  amounts.forEach((amount, i) => {
+    if (amount !== null && !isDecimalString(amount))
+      invalid(`amounts/${i}`, 'must be a non-negative decimal string, or null when unpriced');
   });
 }
 
@@ -194,16 +271,58 @@ interface CheckedSubstitution {
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ONE = new Money(1);
 
-function reprice(
+interface PlannedRow {
+  readonly row: CheckedRow;
+  readonly target: ModelRef;
+  /** Index into the plan's prices; none when no change applies and the recorded cost stands. */
+  readonly price?: number;
+  /** Share of the cost taken off by the batch change. */
+  readonly batchFactor?: Money;
+  readonly batchUnavailable: boolean;
+}
+
+function plan(
   rows: readonly CheckedRow[],
   targetOf: (row: CheckedRow) => ModelRef,
   changes: Omit<WhatIfChanges, 'substitutions'>,
-  pricing: WhatIfPricing,
-): WhatIfResult {
+  discounts: Readonly<Record<string, BatchDiscount>>,
+): WhatIfPlan<WhatIfResult> {
   const caching = changes.promptCaching && checkCaching(changes.promptCaching);
   const batch = changes.batch && checkBatch(changes.batch);
-  const discounts = pricing.batchDiscounts ?? BATCH_DISCOUNTS;
+  const prices: WhatIfPriceRequest[] = [];
+  const planned = rows.map((row): PlannedRow => {
+    const target = targetOf(row);
+    const substituted = target.provider !== row.provider || target.model !== row.model;
+    const cached = caching !== undefined && inScope(row, caching.scope);
+    const batched = batch !== undefined && inScope(row, batch.scope) && !batch.share.isZero();
+    const discount = batched ? batchDiscount(target.provider, discounts) : undefined;
+    const batchUnavailable = batched && !discount;
+    if (!substituted && !cached && !discount) return { row, target, batchUnavailable };
+    prices.push({
+      ...target,
+      at: row.at,
+      wholeDay: row.wholeDay,
+      calls: row.calls,
+      usage: cached ? withCaching(row.usage, caching) : row.usage,
+    });
+    return {
+      row,
+      target,
+      price: prices.length - 1,
+      ...(discount && batch ? { batchFactor: ONE.minus(batch.share.times(discount.discount)) } : {}),
+      batchUnavailable,
+    };
+  });
+  return {
+    prices,
+    settle(amounts) {
+      checkAmounts(amounts, prices.length);
+      return settle(planned, amounts);
+    },
+  };
+}
 
+function settle(planned: readonly PlannedRow[], amounts: readonly (string | null)[]): WhatIfResult {
   interface Group {
     provider: string;
     model: string;
@@ -217,8 +336,7 @@ function reprice(
   }
   const groups = new Map<string, Group>();
 
-  for (const row of rows) {
-    const target = targetOf(row);
+  for (const { row, target, price, batchFactor, batchUnavailable } of planned) {
     const key = [row.provider, row.model, target.provider, target.model].join('\u0000');
     let group = groups.get(key);
     if (!group) {
@@ -237,33 +355,19 @@ function reprice(
     }
     group.calls += row.calls;
     group.actual = row.cost && group.actual ? group.actual.plus(row.cost) : null;
-
-    const substituted = target.provider !== row.provider || target.model !== row.model;
-    const cached = caching !== undefined && inScope(row, caching.scope);
-    const batched = batch !== undefined && inScope(row, batch.scope) && !batch.share.isZero();
-    const discount = batched ? batchDiscount(target.provider, discounts) : undefined;
-    if (batched && !discount) group.batchUnavailable = true;
-    if (!substituted && !cached && !discount) {
+    if (batchUnavailable) group.batchUnavailable = true;
+    if (price === undefined) {
       group.projected = row.cost && group.projected ? group.projected.plus(row.cost) : null;
       continue;
     }
-
     group.changedCalls += row.calls;
-    const price = resolvePrice(pricing.catalog, {
-      provider: target.provider,
-      model: target.model,
-      at: row.at,
-      ...(pricing.organizationOverrides ? { organizationOverrides: pricing.organizationOverrides } : {}),
-      ignoreTimeOfDay: row.wholeDay,
-    });
-    if (!price) {
+    const amount = amounts[price];
+    if (amount === null) {
       group.unpricedDays.add(row.day);
       group.projected = null;
       continue;
     }
-    const usage = cached ? withCaching(row.usage, caching) : row.usage;
-    let cost = new Money(computeTrafficCost(usage, row.calls, price.entry).amount);
-    if (discount && batch) cost = new Money(toMoneyString(cost.times(ONE.minus(batch.share.times(discount.discount)))));
+    const cost = batchFactor ? new Money(toMoneyString(batchFactor.times(amount))) : new Money(amount);
     if (group.projected) group.projected = group.projected.plus(cost);
   }
 

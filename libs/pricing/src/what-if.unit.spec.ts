@@ -13,7 +13,7 @@ import { loadGenaiPricesProviders, seedFromGenaiPrices } from './genai-prices.se
 import { createPriceCatalog, type PriceCatalog } from './price-catalog';
 import type { PriceEntry, PriceRates } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
-import { compareModels, whatIf, type TrafficRow, type WhatIfPricing } from './what-if';
+import { compareModels, planModelComparison, planWhatIf, whatIf, type TrafficRow, type WhatIfPricing } from './what-if';
 
 function entry(provider: string, model: string, rates: PriceRates, extra: Partial<PriceEntry> = {}): PriceEntry {
   return {
@@ -423,6 +423,76 @@ describe('compareModels', () => {
     const [mini] = compareModels([CHAT], [{ provider: 'openai', model: 'gpt-4o-mini' }], pricing, { batch: {} });
     // 0.27 on gpt-4o-mini, half price → 0.135
     expect(mini.totals.projectedCost).toBe(m('0.135'));
+  });
+});
+
+describe('planWhatIf: priced elsewhere (a price-quote request), settled here', () => {
+  const changes = {
+    substitutions: [{ match: { provider: 'openai', model: 'gpt-4o', tag: 'chat' }, use: { provider: 'openai', model: 'gpt-4o-mini' } }],
+    promptCaching: { cachedShare: '0.5', scope: { provider: 'anthropic' } },
+    batch: { scope: { tag: 'chat' } },
+  };
+
+  it('asks for the changed rows only, as they would be, and settles the amounts it is given', () => {
+    const plan = planWhatIf(TRAFFIC, changes);
+    expect(plan.prices).toEqual([
+      {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        at: new Date('2025-11-03T00:00:00Z'),
+        wholeDay: true,
+        calls: 500,
+        usage: expect.objectContaining({ inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 200_000 }),
+      },
+      {
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        at: new Date('2025-11-04T00:00:00Z'),
+        wholeDay: true,
+        calls: 200,
+        // 300,000 uncached: 150,000 more read from the cache
+        usage: expect.objectContaining({ inputTokens: 1_000_000, cachedInputTokens: 750_000, cacheWriteTokens: 100_000 }),
+      },
+    ]);
+    // Amounts as a quote service would answer; the chat row is batched at half price: 0.4 → 0.2.
+    const result = plan.settle(['0.4', null]);
+    expect(result.rows.map((r) => [r.model, r.target.model, r.actualCost, r.projectedCost, r.unpricedDays])).toEqual([
+      ['claude-sonnet-4-5', 'claude-sonnet-4-5', m('2.205'), null, ['2025-11-04']],
+      ['gpt-4o', 'gpt-4o', m('7.5'), m('7.5'), []],
+      ['gpt-4o', 'gpt-4o-mini', m('4.5'), m('0.2'), []],
+    ]);
+    expect(result.totals.comparable).toEqual({ rows: 2, calls: 1500, actualCost: m('12'), projectedCost: m('7.7'), difference: m('-4.3') });
+  });
+
+  it('gives what whatIf gives when settled with the catalog’s amounts', () => {
+    const plan = planWhatIf(TRAFFIC, changes);
+    // chat on gpt-4o-mini 0.27 (above); Sonnet with 150k more read: 0.15M × 3 = 0.45, 0.75M × 0.30 = 0.225,
+    // 0.1M × 3.75 = 0.375, 50k × 15 = 0.75 → 1.80
+    expect(plan.settle(['0.27', '1.8'])).toEqual(whatIf(TRAFFIC, changes, pricing));
+    expect(whatIf(TRAFFIC, changes, pricing).totals.projectedCost).toBe(m('9.435')); // 7.50 + 0.135 + 1.80
+  });
+
+  it('refuses amounts that do not answer its requests one for one, or are not decimal strings', () => {
+    const plan = planWhatIf(TRAFFIC, changes);
+    expect(() => plan.settle(['0.27'])).toThrow(expect.objectContaining({ code: PricingErrorCode.InvalidWhatIf, field: 'amounts' }));
+    expect(() => plan.settle(['0.27', '-1'])).toThrow(
+      expect.objectContaining({ code: PricingErrorCode.InvalidWhatIf, field: 'amounts/1' }),
+    );
+  });
+
+  it('plans a model comparison as one list of requests and settles one result per candidate', () => {
+    const plan = planModelComparison(
+      [CHAT],
+      [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'openai', model: 'gpt-4.1-mini' },
+      ],
+    );
+    expect(plan.prices.map((p) => p.model)).toEqual(['gpt-4o-mini', 'gpt-4.1-mini']);
+    expect(plan.settle(['0.27', null]).map((c) => [c.candidate.model, c.totals.projectedCost])).toEqual([
+      ['gpt-4o-mini', m('0.27')],
+      ['gpt-4.1-mini', null],
+    ]);
   });
 });
 

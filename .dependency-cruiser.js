@@ -4,9 +4,9 @@
  */
 /**
  * What must stay pure: every decider and every domain module's coded errors (the gateway's are HTTP errors), the
- * domain kernel itself, and the spend arithmetic deciders use.
+ * domain kernel itself, the spend arithmetic deciders use, and the pricing engine (catalog, costs, what-if).
  */
-const PURE = '(^services/(?!gateway/).*(\\.decider|\\.errors)\\.ts$|^libs/(domain|spend-analytics)/src/)';
+const PURE = '(^services/(?!gateway/).*(\\.decider|\\.errors)\\.ts$|^libs/(domain|spend-analytics|pricing)/src/)';
 /** Packages a pure module may reach: exact decimals, the price dataset (plain data, read by the pricing engine) and
  * RE2 (re2js, pure JavaScript: the pricing engine's linear-time regex matching). */
 const PURE_PACKAGES = ['decimal\\.js', '@pydantic/genai-prices', 're2js'];
@@ -43,7 +43,7 @@ module.exports = {
       from: { path: PURE, pathNot: '\\.spec\\.ts$' },
       to: {
         reachable: true,
-        path: `(node_modules/(?!(${PURE_PACKAGES.join('|')})/)|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository|consumer)\\.ts$|^libs/(?!(domain|spend-analytics)/)[^/]+/|^services/[^/]+/src/[^/]+\\.(core|config)\\.ts$)`,
+        path: `(node_modules/(?!(${PURE_PACKAGES.join('|')})/)|/generated/prisma/|\\.(handler|projection|queries|controller|module|repository|consumer)\\.ts$|^libs/(?!(domain|spend-analytics|pricing)/)[^/]+/|^services/[^/]+/src/[^/]+\\.(core|config)\\.ts$)`,
       },
     },
     {

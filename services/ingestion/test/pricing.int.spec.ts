@@ -10,7 +10,7 @@ import {
 import { trustedScope } from '@llmlab/domain';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceBook } from '../src/price-catalog/price-book';
-import { loadGenaiPricesProviders } from '../src/pricing';
+import { loadGenaiPricesProviders } from '@llmlab/pricing';
 import { usageRecordedEvents } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PriceEntry } from '../pricing';
+import type { PriceEntry } from '@llmlab/pricing';
 import { stableJson } from './stable-json';
 
 /**

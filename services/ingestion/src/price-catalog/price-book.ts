@@ -1,7 +1,7 @@
 import { ingestionStreams, type RecordedEvent } from '@llmlab/contracts';
 import type { OrganizationScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
-import { createPriceCatalog, type PriceCatalog } from '../pricing';
+import { createPriceCatalog, type PriceCatalog } from '@llmlab/pricing';
 import { priceOverrideDecider, type OverridesState, type PriceOverrideEvent } from '../price-overrides/price-override.decider';
 import type { PricingSnapshot } from '../usage/record-pricing';
 import { catalogOf, priceCatalogDecider, type CatalogState, type PriceCatalogEvent } from './price-catalog.decider';

@@ -1,7 +1,7 @@
 import { type CatalogEntryData, type PriceCatalogRefreshedData, type PriceDataAttribution, IngestionErrorCode } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { IngestionError } from '../ingestion.errors';
-import { createPriceCatalog, normalizeModelId, normalizeProvider, PricingError, type PriceCatalog, type PriceEntry } from '../pricing';
+import { createPriceCatalog, normalizeModelId, normalizeProvider, PricingError, type PriceCatalog, type PriceEntry } from '@llmlab/pricing';
 import { stableJson } from './stable-json';
 
 /**

@@ -1,7 +1,7 @@
 import { type CatalogEntryData, type PriceCatalogRefreshedData, IngestionErrorCode } from '@llmlab/contracts';
 import { deciderSpec } from '@llmlab/testing';
 import { derivedEventId } from '../derived-event-id';
-import { GENAI_PRICES_ATTRIBUTION, resolvePrice, type PriceEntry } from '../pricing';
+import { GENAI_PRICES_ATTRIBUTION, resolvePrice, type PriceEntry } from '@llmlab/pricing';
 import { catalogContentHash } from './catalog-content-hash';
 import {
   catalogOf,

@@ -10,7 +10,7 @@ import type { Provider } from '@pydantic/genai-prices';
 import { v7 as uuidv7 } from 'uuid';
 import { derivedEventId } from '../derived-event-id';
 import { IngestionError } from '../ingestion.errors';
-import { GENAI_PRICES_ATTRIBUTION, loadGenaiPricesProviders, PricingError, seedFromGenaiPrices } from '../pricing';
+import { GENAI_PRICES_ATTRIBUTION, loadGenaiPricesProviders, PricingError, seedFromGenaiPrices } from '@llmlab/pricing';
 import { catalogContentHash } from './catalog-content-hash';
 import type { PriceBook } from './price-book';
 import { catalogPartCount, priceCatalogDecider } from './price-catalog.decider';

@@ -9,7 +9,7 @@ import {
 } from '@llmlab/contracts';
 import type { OrganizationScope } from '@llmlab/domain';
 import { validationFailed } from '../ingestion.errors';
-import { normalizeProvider } from '../pricing';
+import { normalizeProvider } from '@llmlab/pricing';
 import { priceUsage } from '../usage/record-pricing';
 import { PriceBook } from './price-book';
 

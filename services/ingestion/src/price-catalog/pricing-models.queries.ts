@@ -8,7 +8,7 @@ import {
 } from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
 import { IngestionError, validationFailed } from '../ingestion.errors';
-import { GENAI_PRICES_ATTRIBUTION, normalizeProvider } from '../pricing';
+import { GENAI_PRICES_ATTRIBUTION, normalizeProvider } from '@llmlab/pricing';
 import { PrismaClient } from '../read-models/prisma';
 
 const DEFAULT_LIMIT = 100;

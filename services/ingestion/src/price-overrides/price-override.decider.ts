@@ -8,7 +8,14 @@ import {
 } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { IngestionError, validationFailed } from '../ingestion.errors';
-import { countRegexPatterns, createPriceCatalog, normalizeProvider, PricingError, PricingErrorCode, type PriceEntry } from '../pricing';
+import {
+  countRegexPatterns,
+  createPriceCatalog,
+  normalizeProvider,
+  PricingError,
+  PricingErrorCode,
+  type PriceEntry,
+} from '@llmlab/pricing';
 
 /**
  * Bounds on one organization's prices: with `PATTERN_LIMITS` (per price) they bound the work of pricing one of

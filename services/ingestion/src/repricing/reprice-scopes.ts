@@ -1,5 +1,5 @@
 import type { PriceCatalogRefreshedData, PriceOverrideRemovedData, PriceOverrideSetData } from '@llmlab/contracts';
-import { normalizeProvider } from '../pricing';
+import { normalizeProvider } from '@llmlab/pricing';
 
 export type RepriceStatus = 'priced' | 'unpriced';
 

@@ -1,5 +1,5 @@
 import type { PriceCatalogRefreshedData, PriceOverrideData } from '@llmlab/contracts';
-import { GENAI_PRICES_ATTRIBUTION } from '../pricing';
+import { GENAI_PRICES_ATTRIBUTION } from '@llmlab/pricing';
 import { catalogRepriceScopes, mergeScopes, overrideRepriceScopes } from './reprice-scopes';
 
 const ORG = '0197a1c2-0000-7000-8000-000000000001';

@@ -1,6 +1,6 @@
 import type { MoneyAmount, RecordCostData, UsageCounts } from '@llmlab/contracts';
 import { toMoneyString } from '@llmlab/domain';
-import { computeCost, resolvePrice, type PriceCatalog } from '../pricing';
+import { computeCost, resolvePrice, type PriceCatalog } from '@llmlab/pricing';
 
 /**
  * The prices a batch is priced with, and the revisions they were read at: the projection compares those with

@@ -12,7 +12,7 @@ import {
 } from '@llmlab/contracts';
 import { isUuid } from '@llmlab/domain';
 import { IngestionError } from '../ingestion.errors';
-import { normalizeProvider } from '../pricing';
+import { normalizeProvider } from '@llmlab/pricing';
 import { priceUsage, type PricingSnapshot } from './record-pricing';
 
 /**

@@ -1,5 +1,5 @@
 import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } from '@llmlab/contracts';
-import { createPriceCatalog, type PriceEntry } from '../pricing';
+import { createPriceCatalog, type PriceEntry } from '@llmlab/pricing';
 import type { PricingSnapshot } from './record-pricing';
 import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-batch';
 import { usageRecordedEvents } from './usage-recording.handler';

@@ -1,14 +1,5 @@
+import { batchDiscount } from '@llmlab/pricing';
 import type { ModelTraffic, Proposal, ProjectTraffic, Recommender } from './recommender';
-
-/**
- * The providers' batch APIs: the same requests answered within 24 hours at a discount. OpenAI's Batch API and
- * Anthropic's Message Batches API both charge half of the standard price (their pricing pages); a provider
- * without one is not proposed.
- */
-export const BATCH_DISCOUNTS: Readonly<Record<string, { share: string; api: string }>> = {
-  openai: { share: '0.5', api: 'the Batch API (/v1/batches)' },
-  anthropic: { share: '0.5', api: 'the Message Batches API (/v1/messages/batches)' },
-};
 
 /** What marks traffic nobody waits for (docs/recommendations.md, "Batch APIs"). */
 export const BATCH_SHAPE = {
@@ -36,7 +27,7 @@ export const batchApiRecommender: Recommender = {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
     for (const row of traffic.models) {
-      const discount = BATCH_DISCOUNTS[row.provider];
+      const discount = batchDiscount(row.provider);
       if (!discount || row.calls < BATCH_SHAPE.minCalls || row.unpriced > 0) continue;
       if (row.withUser > BATCH_SHAPE.maxWithUserShare * row.calls || !bursty(row)) continue;
       const feature = row.feature === '' ? 'calls without a feature tag' : `the ${row.feature} feature`;
@@ -47,7 +38,7 @@ export const batchApiRecommender: Recommender = {
           title: `Send ${feature} on ${row.model} through the batch API`,
           change:
             `${row.calls} calls of ${feature} to ${row.provider}/${row.model} named no end user and came in bursts (jobs, not ` +
-            `people waiting): submit them through ${discount.api}, answered within 24 hours at ${Number(discount.share) * 100} % off.`,
+            `people waiting): submit them through ${discount.api}, answered within 24 hours at ${Number(discount.discount) * 100} % off.`,
           target: null,
           evidence: {
             window: { from: traffic.window.from, to: traffic.window.to },
@@ -61,7 +52,7 @@ export const batchApiRecommender: Recommender = {
                   .reduce((n, c) => n + c, 0) / row.calls
               ).toFixed(4),
               cost: row.cost,
-              discount: discount.share,
+              discount: discount.discount,
             },
           },
           confidence: 'medium',
@@ -83,7 +74,7 @@ export const batchApiRecommender: Recommender = {
               },
             },
           ],
-          share: discount.share,
+          share: discount.discount,
         },
       });
     }

@@ -1,5 +1,5 @@
 import { tokenPercentile } from './histogram';
-import { cheaperModel } from './model-equivalence';
+import { cheaperModel } from '@llmlab/pricing';
 import type { ModelTraffic, Proposal, ProjectTraffic, QuoteCall, Recommender } from './recommender';
 
 /** The traffic shape a smaller model handles (docs/recommendations.md, "Model right-sizing"). */

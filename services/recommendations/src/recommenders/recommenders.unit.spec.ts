@@ -1,6 +1,6 @@
 import { batchApiRecommender } from './batch-api.recommender';
 import { tokenPercentile } from './histogram';
-import { cheaperModel } from './model-equivalence';
+import { cheaperModel } from '@llmlab/pricing';
 import { modelRightsizingRecommender } from './model-rightsizing.recommender';
 import { promptCachingRecommender } from './prompt-caching.recommender';
 import { reasoningEffortRecommender } from './reasoning-effort.recommender';

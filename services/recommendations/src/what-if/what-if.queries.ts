@@ -11,8 +11,8 @@ import {
 import { FieldErrors, Money, organizationScope, toMoneyString } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
+import { batchDiscount } from '@llmlab/pricing';
 import { PriceQuoteClient } from '../pricing/price-quote.client';
-import { BATCH_DISCOUNTS } from '../recommenders/batch-api.recommender';
 import type { QuoteCall } from '../recommenders/recommender';
 import { RecommendationError } from '../recommendations/recommendation.errors';
 
@@ -131,7 +131,7 @@ function change(row: DayRow, request: WhatIfRequest): Change {
     cachedShare === undefined ? row.cached_input_tokens : Math.max(row.cached_input_tokens, Math.floor(cachedShare * row.input_tokens));
   const caching = cached !== row.cached_input_tokens && cached + row.cache_write_tokens <= row.input_tokens;
   const batched = request.batch !== undefined && (request.batch.features === undefined || request.batch.features.includes(row.feature));
-  const discount = batched ? (BATCH_DISCOUNTS[target.provider]?.share ?? null) : null;
+  const discount = batched ? (batchDiscount(target.provider)?.discount ?? null) : null;
   if (!substitution && !caching) return { quote: null, discount, use: null };
   return {
     quote: {

@@ -9,6 +9,10 @@ export enum PricingErrorCode {
   OverlappingPriceEntries = 'OVERLAPPING_PRICE_ENTRIES',
   /** A price dataset that cannot be converted without guessing. */
   InvalidDataset = 'INVALID_DATASET',
+  /** A what-if request that cannot be computed: malformed traffic, or changes that contradict each other. */
+  InvalidWhatIf = 'INVALID_WHAT_IF',
+  /** A model equivalence table that is not `provider/model` → a list of other `provider/model`s. */
+  InvalidModelEquivalence = 'INVALID_MODEL_EQUIVALENCE',
 }
 
 /**

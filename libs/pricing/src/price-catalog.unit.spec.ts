@@ -77,6 +77,25 @@ describe('resolvePrice', () => {
       expect(inputRate(night, 'p', 'm', '2025-03-02T02:00:00Z')).toBe('1');
     });
 
+    it('skips windowed prices when asked to price a whole day (ignoreTimeOfDay), and finds nothing if only they apply', () => {
+      const deepseek = createPriceCatalog([
+        entry({ provider: 'deepseek', model: 'deepseek-chat', rates: rates('0.27', '1.1') }),
+        entry({
+          provider: 'deepseek',
+          model: 'deepseek-chat',
+          timeOfDay: { from: '16:30:00', to: '00:30:00' },
+          rates: rates('0.135', '0.55'),
+        }),
+        entry({ provider: 'p', model: 'night-only', timeOfDay: { from: '22:00:00', to: '02:00:00' } }),
+      ]);
+      const wholeDay = (provider: string, model: string) =>
+        resolvePrice(deepseek, { provider, model, at: at('2025-03-01T00:00:00Z'), ignoreTimeOfDay: true });
+      expect(inputRate(deepseek, 'deepseek', 'deepseek-chat', '2025-03-01T00:00:00Z')).toBe('0.135');
+      expect(wholeDay('deepseek', 'deepseek-chat')?.entry.rates.input).toBe('0.27');
+      expect(inputRate(deepseek, 'p', 'night-only', '2025-03-01T00:00:00Z')).toBe('1');
+      expect(wholeDay('p', 'night-only')).toBeUndefined();
+    });
+
     it('refuses an invalid instant', () => {
       const query = { provider: 'openai', model: 'o3', at: new Date('nope') };
       expect(() => resolvePrice(catalog, query)).toThrow(RangeError);
@@ -409,7 +428,7 @@ describe('regex patterns (ReDoS)', () => {
     `;
     const child = spawnSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
       // From the repository's root, where @swc-node/register finds tsconfig.json and its path aliases.
-      cwd: resolve(__dirname, '../../../..'),
+      cwd: resolve(__dirname, '../../..'),
       encoding: 'utf8',
       timeout: 60_000,
       killSignal: 'SIGKILL',

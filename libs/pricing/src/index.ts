@@ -5,3 +5,6 @@ export * from './price-catalog';
 export * from './cost-calculator';
 export * from './usage-normalizer';
 export * from './genai-prices.seed';
+export * from './batch-discounts';
+export * from './model-equivalence';
+export * from './what-if';

@@ -50,6 +50,11 @@ export interface PriceQuery {
   readonly at: Date;
   /** The organization's own prices; they win over the catalog. */
   readonly organizationOverrides?: PriceCatalog;
+  /**
+   * Skip prices limited to a daily window (DeepSeek's off-peak hours): for traffic summed over a whole day, which
+   * cannot say which of its calls fell in the window, the model's all-day price applies.
+   */
+  readonly ignoreTimeOfDay?: boolean;
 }
 
 export interface ResolvedPrice {
@@ -166,7 +171,7 @@ export function resolvePrice(catalog: PriceCatalog, query: PriceQuery): Resolved
     const index = source[INDEX].get(sourceProvider);
     if (!index) continue;
     for (const modelId of modelIds) {
-      const found = findInProvider(index, modelId, at);
+      const found = findInProvider(index, modelId, at, query.ignoreTimeOfDay === true);
       if (found) return { entry: found.entry.entry, origin, matchedBy: found.matchedBy };
     }
   }
@@ -195,29 +200,30 @@ function findInProvider(
   index: ProviderIndex,
   modelId: string,
   at: number,
+  ignoreTimeOfDay: boolean,
 ): { entry: CompiledEntry; matchedBy: ResolvedPrice['matchedBy'] } | undefined {
   const byId = index.byId.get(modelId);
-  const exact = byId && entryAt(byId, at);
+  const exact = byId && entryAt(byId, at, ignoreTimeOfDay);
   if (exact) return { entry: exact, matchedBy: 'id' };
   for (const group of index.byAlias.get(modelId) ?? []) {
-    const entry = entryAt(group, at);
+    const entry = entryAt(group, at, ignoreTimeOfDay);
     if (entry) return { entry, matchedBy: 'alias' };
   }
   for (const group of index.withPatterns) {
     if (!group.matchers.some((matches) => matches(modelId))) continue;
-    const entry = entryAt(group, at);
+    const entry = entryAt(group, at, ignoreTimeOfDay);
     if (entry) return { entry, matchedBy: 'pattern' };
   }
   return undefined;
 }
 
-function entryAt(group: ModelGroup, at: number): CompiledEntry | undefined {
+function entryAt(group: ModelGroup, at: number, ignoreTimeOfDay: boolean): CompiledEntry | undefined {
   const secondOfDay = (((at % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY) / 1000;
   let windowless: CompiledEntry | undefined;
   for (const candidate of group.entries) {
     if (at < candidate.from || at >= candidate.to) continue;
     if (!candidate.window) windowless ??= candidate;
-    else if (inWindow(candidate.window, secondOfDay)) return candidate;
+    else if (!ignoreTimeOfDay && inWindow(candidate.window, secondOfDay)) return candidate;
   }
   return windowless;
 }

@@ -1,5 +1,5 @@
 import type { UsageCounts } from '@llmlab/contracts';
-import { computeCost } from './cost-calculator';
+import { computeCost, computeTrafficCost } from './cost-calculator';
 import { sumMoney } from '@llmlab/domain';
 import type { PriceEntry, PriceRates, PriceTier } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
@@ -243,5 +243,39 @@ describe('computeCost', () => {
       expect(run).toThrow(PricingError);
       expect(run).toThrow(expect.objectContaining({ code: PricingErrorCode.InvalidUsage, field }));
     });
+  });
+});
+
+describe('computeTrafficCost', () => {
+  const sonnet45 = price({ input: '3', output: '15' }, [{ aboveInputTokens: 200_000, rates: { input: '6', output: '22.5' } }]);
+
+  it('prices summed calls as computeCost prices one: one call gives the same cost', () => {
+    const usage: UsageCounts = { inputTokens: 26_000, cachedInputTokens: 20_000, cacheWriteTokens: 5_000, outputTokens: 500 };
+    expect(computeTrafficCost(usage, 1, claude35Sonnet)).toEqual(computeCost(usage, claude35Sonnet));
+  });
+
+  it('adds the per-request price once per call', () => {
+    const sonar = price({ input: '1', output: '1', perRequest: '0.012' });
+    // 250 × 0.012 = 3, 1000 tokens × $1/M = 0.001
+    expect(computeTrafficCost({ inputTokens: 1_000, outputTokens: 0 }, 250, sonar).amount).toBe('3.001000000000');
+  });
+
+  it('applies a long-context tier when the mean prompt of the calls exceeds it', () => {
+    // 3 calls, 600,000 tokens: a mean of exactly 200,000 stays on the base rates: 600000 × 3 = 1.80
+    expect(computeTrafficCost({ inputTokens: 600_000, outputTokens: 0 }, 3, sonnet45)).toMatchObject({
+      amount: '1.800000000000',
+      tierAboveInputTokens: null,
+    });
+    // one token more tips the mean over: 600001 × 6 = 3.600006
+    expect(computeTrafficCost({ inputTokens: 600_001, outputTokens: 0 }, 3, sonnet45)).toMatchObject({
+      amount: '3.600006000000',
+      tierAboveInputTokens: 200_000,
+    });
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses %p calls', (calls) => {
+    expect(() => computeTrafficCost({ inputTokens: 1, outputTokens: 1 }, calls, gpt4oMini)).toThrow(
+      expect.objectContaining({ code: PricingErrorCode.InvalidUsage, field: 'calls' }),
+    );
   });
 });

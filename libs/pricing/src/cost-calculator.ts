@@ -34,8 +34,24 @@ const PER_MILLION = 1_000_000;
  * so a breakdown always adds up to its total. Throws `PricingError` (`INVALID_USAGE`) for impossible usage.
  */
 export function computeCost(usage: UsageCounts, price: PriceEntry): Cost {
-  const u = checkUsage(usage);
-  const tier = [...(price.tiers ?? [])].reverse().find((t) => u.inputTokens > t.aboveInputTokens);
+  return costOf(checkUsage(usage), 1, price);
+}
+
+/**
+ * Prices the summed usage of `calls` calls of one model (an hour's or a day's traffic), as `computeCost` prices one
+ * call: the same buckets and rates, `perRequest` once per call. A sum cannot say which of its calls were long, so a
+ * long-context tier applies to all of them when their mean prompt exceeds its threshold: exact when the calls are
+ * alike, an estimate otherwise (docs/pricing.md, "What-if repricing"). Throws `PricingError` (`INVALID_USAGE`) for
+ * impossible usage or a `calls` that is not a positive integer.
+ */
+export function computeTrafficCost(usage: UsageCounts, calls: number, price: PriceEntry): Cost {
+  if (!Number.isSafeInteger(calls) || calls < 1) invalidUsage('calls', 'must be a positive integer');
+  return costOf(checkUsage(usage), calls, price);
+}
+
+function costOf(u: Required<UsageCounts>, calls: number, price: PriceEntry): Cost {
+  // The mean prompt of the calls exceeds the threshold: inputTokens / calls > above, in integers.
+  const tier = [...(price.tiers ?? [])].reverse().find((t) => u.inputTokens > t.aboveInputTokens * calls);
   const r = tier?.rates ?? price.rates;
 
   const uncachedAudio = u.inputAudioTokens - u.cachedInputAudioTokens;
@@ -68,7 +84,7 @@ export function computeCost(usage: UsageCounts, price: PriceEntry): Cost {
         .plus(tokens(u.cachedInputImageTokens, r.cachedInputImage ?? r.cachedInput ?? r.inputImage ?? r.input))
         .plus(tokens(u.outputImageTokens, r.outputImage ?? r.output)),
     ),
-    request: toMoneyString(r.perRequest ?? 0),
+    request: calls === 1 ? toMoneyString(r.perRequest ?? 0) : amountOf(new Money(r.perRequest ?? 0).times(calls)),
   };
   return {
     amount: sumMoney(Object.values(breakdown).filter((value) => value !== ZERO_AMOUNT)),

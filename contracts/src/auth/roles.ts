@@ -59,6 +59,11 @@ export const PERMISSIONS = {
   // Recommendations by id, and across the organization's projects: users only (a key lists its own project's).
   'recommendations:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's recommendations" },
   'recommendations:write': { minRole: 'member', apiKeyScope: null, description: 'accept and dismiss recommendations' },
+  'recommendations:configure': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: "change the organization's model right-sizing table (which cheaper models are suggested for which)",
+  },
   // The reconciliation spans the organization's provider bills: users only.
   'reconciliation:read': {
     minRole: 'viewer',

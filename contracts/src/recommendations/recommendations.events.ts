@@ -5,9 +5,12 @@ import type { RecommendationFindings } from './recommendations.messages';
  * Streams of the recommendations context:
  * - `recommendations.recommendation-<id>`: one recommendation's life. Its id derives from the project, the kind and
  *   the scope, so one pattern is one stream however often it is evaluated.
+ * - `recommendations.model-equivalence-<organizationId>`: the organization's changes to the right-sizing table.
  */
 export const recommendationsStreams = {
   recommendation: (recommendationId: string) => `recommendations.recommendation-${recommendationId}`,
+  /** An organization's changes to the model right-sizing table. */
+  modelEquivalence: (organizationId: string) => `recommendations.model-equivalence-${organizationId}`,
 } as const;
 
 interface RecommendationRef {
@@ -43,3 +46,8 @@ export type RecommendationEvent =
   | { type: 'RecommendationReopened'; data: RecommendationRef & { readonly findings: RecommendationFindings; readonly reopenedAt: string } }
   /** The pattern disappeared while the recommendation was open. */
   | { type: 'RecommendationResolved'; data: RecommendationRef & { readonly resolvedAt: string } };
+
+export type ModelEquivalenceEvent = {
+  type: 'ModelEquivalenceChanged';
+  data: { organizationId: string; overrides: Readonly<Record<string, readonly string[]>>; changedBy: string; changedAt: string };
+};

@@ -218,3 +218,24 @@ export interface ForecastView {
     cumulative: { expected: string; intervals?: ForecastIntervalsView };
   }[];
 }
+
+/**
+ * The model right-sizing table of an organization: the repository's (docs/pricing.md, "Model equivalence") with its
+ * own lines. Keys and values are `provider/model`; each line lists cheaper alternatives, closest first, and an
+ * organization's line replaces the repository's for that model (an empty list: suggest nothing for it).
+ */
+export interface ModelEquivalenceView {
+  organizationId: string;
+  /** What the recommender uses. */
+  effective: Record<string, string[]>;
+  /** The organization's own lines. */
+  overrides: Record<string, string[]>;
+  /** -1 while the organization has changed nothing; also the ETag. */
+  revision: number;
+}
+
+export interface UpdateModelEquivalenceRequest {
+  /** Replaces the organization's lines as a whole. */
+  overrides: Record<string, string[]>;
+  expectedRevision?: number;
+}

@@ -2,6 +2,8 @@ import { defineSubject } from '../messaging';
 import type {
   DismissRecommendationRequest,
   ForecastView,
+  ModelEquivalenceView,
+  UpdateModelEquivalenceRequest,
   ListRecommendationsRequest,
   RecommendationList,
   RecommendationOwner,
@@ -33,6 +35,11 @@ export const recommendationsSubjects = {
   whatIf: defineSubject<WhatIfRequest, WhatIfResult>('recommendations.query.what-if'),
   /** The context's project's (or, without a project, the organization's) month-end forecast. */
   forecast: defineSubject<Empty, ForecastView>('recommendations.query.forecast'),
+  /** The context's organization's right-sizing table. */
+  getModelEquivalence: defineSubject<Empty, ModelEquivalenceView>('recommendations.query.model-equivalence'),
+  updateModelEquivalence: defineSubject<UpdateModelEquivalenceRequest, ModelEquivalenceView>(
+    'recommendations.cmd.update-model-equivalence',
+  ),
   /** The gateway's own question; answers 404 for an unknown id. */
   resolveOwner: defineSubject<ResolveRecommendationOwnerRequest, RecommendationOwner>('recommendations.query.resolve-owner'),
 };

@@ -5,6 +5,7 @@ import { WriteEffects } from '@llmlab/messaging';
 import { backgroundWorkers, LOGGER, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { EvaluationScheduler } from './evaluation/evaluation.scheduler';
 import { ForecastQueries } from './forecasts/forecast.queries';
+import { ModelEquivalenceHandler } from './model-equivalence/model-equivalence.handler';
 import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
 import { PriceQuoteClient } from './pricing/price-quote.client';
 import { ReadModelsModule } from './read-models/read-models.module';
@@ -37,6 +38,7 @@ import { WhatIfQueries } from './what-if/what-if.queries';
     WhatIfQueries,
     ForecastQueries,
     RealizedSavingsMeter,
+    ModelEquivalenceHandler,
     RecommenderRegistry,
     RecommendationEvaluator,
     RecommendationProjection,

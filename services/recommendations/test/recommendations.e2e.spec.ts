@@ -272,4 +272,53 @@ describe('recommendations through the gateway', () => {
     // The organization's one project: the same spend (the projection moves with the clock between the two calls).
     expect(organization.body.spendToDate).toBe(forecast.spendToDate);
   });
+
+  it("follows the organization's own right-sizing table: its target, and nothing when it turns a line off", async () => {
+    const tenant = await createSession(session.platform.gatewayUrl);
+    const table = `/v1/organizations/${tenant.organizationId}/model-equivalence`;
+    const read = await tenant.agent.get(table);
+    expect(read.body).toMatchObject({
+      revision: -1,
+      overrides: {},
+      effective: { 'openai/gpt-4o': expect.arrayContaining(['openai/gpt-4o-mini']) },
+    });
+    expect(read.headers.get('etag')).toBe('"-1"');
+    const bad = await tenant.agent.put(table, { overrides: { 'gpt-4o': ['openai/gpt-4o-mini'] } });
+    expectProblem(bad, 400, 'RECOMMENDATION_INVALID');
+    expect(bad.body.errors).toEqual([{ field: '/overrides/gpt-4o', message: expect.any(String) }]);
+    const set = await tenant.agent.put(table, { overrides: { 'openai/gpt-4o': ['openai/gpt-4.1-nano'] } }, { 'if-match': '"-1"' });
+    expect(set.status).toBe(200);
+    expect(set.headers.get('etag')).toBe('"0"');
+    expectProblem(await tenant.agent.put(table, { overrides: {} }, { 'if-match': '"-1"' }), 409, 'CONCURRENCY_CONFLICT');
+    expectProblem(await tenant.keyAgent.put(table, { overrides: {} }), 403, 'FORBIDDEN');
+
+    const at = (i: number) => new Date(Date.now() - 5_000 - i).toISOString();
+    const calls = Array.from({ length: 60 }, (_, i) =>
+      usageEvent({ timestamp: at(i), model: 'gpt-4o', usage: { inputTokens: 2_000, outputTokens: 40 }, tags: { feature: 'classify' } }),
+    );
+    expect((await tenant.keyAgent.post('/v1/usage', { events: calls })).status).toBe(202);
+    const path = `/v1/projects/${tenant.projectId}/recommendations`;
+    const [found] = await eventually(
+      async () => {
+        await tenant.keyAgent.post(`${path}/refresh`, {});
+        const list = await tenant.keyAgent.get(`${path}?kind=model_rightsizing`);
+        return list.body.data.length === 1 && list.body.data;
+      },
+      'the right-sizing recommendation',
+      30_000,
+    );
+    // gpt-4.1-nano at OpenAI's list prices: 0.10 input and 0.40 output per million tokens.
+    const perMillion = (tokens: number, price: string) => new Decimal(tokens).times(price).div(1e6);
+    const savings = perMillion(120_000, '2.5')
+      .plus(perMillion(2_400, '10'))
+      .minus(perMillion(120_000, '0.1').plus(perMillion(2_400, '0.4')))
+      .times(30);
+    expect(found).toMatchObject({
+      target: { provider: 'openai', model: 'gpt-4.1-nano' },
+      estimatedMonthlySavings: { amount: savings.toFixed(12) },
+    });
+
+    expect((await tenant.agent.put(table, { overrides: { 'openai/gpt-4o': [] } }, { 'if-match': '"0"' })).status).toBe(200);
+    expect((await tenant.keyAgent.post(`${path}/refresh`, {})).body).toMatchObject({ resolved: 1 });
+  });
 });

@@ -1210,6 +1210,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{orgId}/model-equivalence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's model right-sizing table (the repository's, with its own lines) */
+        get: operations["getModelEquivalence"];
+        /** Replace the organization's lines of the right-sizing table (admins) */
+        put: operations["updateModelEquivalence"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{orgId}/reconciliation": {
         parameters: {
             query?: never;
@@ -3579,6 +3597,46 @@ export interface components {
             intervals: components["schemas"]["ForecastIntervalsDto"] | null;
             uncertainty: components["schemas"]["ForecastUncertaintyDto"];
             daily: components["schemas"]["ForecastDayDto"][];
+        };
+        ModelEquivalenceDto: {
+            /** Format: uuid */
+            organizationId: string;
+            /** @description What the recommender uses. */
+            effective: {
+                [key: string]: string[];
+            };
+            /**
+             * @example {
+             *       "openai/gpt-4o": [
+             *         "openai/gpt-4.1-mini",
+             *         "openai/gpt-4o-mini"
+             *       ],
+             *       "anthropic/claude-opus-4-1": []
+             *     }
+             */
+            overrides: {
+                [key: string]: string[];
+            };
+            /**
+             * @description Also the ETag; -1 while the organization uses the repository table alone.
+             * @example -1
+             */
+            revision: number;
+        };
+        UpdateModelEquivalenceDto: {
+            /**
+             * @description The organization's lines, replacing its previous ones as a whole: for each `provider/model`, the cheaper alternatives to suggest, closest first; an empty list suggests nothing for it.
+             * @example {
+             *       "openai/gpt-4o": [
+             *         "openai/gpt-4.1-mini",
+             *         "openai/gpt-4o-mini"
+             *       ],
+             *       "anthropic/claude-opus-4-1": []
+             *     }
+             */
+            overrides: {
+                [key: string]: string[];
+            };
         };
         ToleranceDto: {
             /**
@@ -10513,6 +10571,183 @@ export interface operations {
             };
             /** @description Not found, or owned by another organization */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getModelEquivalence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match ("-1" while unchanged) */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEquivalenceDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot read it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateModelEquivalence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag read before: apply only if nobody changed it since. */
+                "If-Match"?: string;
+            };
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateModelEquivalenceDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The revision, for If-Match ("-1" while unchanged) */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelEquivalenceDto"];
+                };
+            };
+            /** @description A key or a model is not provider/model, or too many */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Changed since the If-Match revision */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

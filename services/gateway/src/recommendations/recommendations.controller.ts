@@ -1,16 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { recommendationsSubjects, type RequestContext } from '@llmlab/contracts';
+import { EtagInterceptor, IfMatch } from '../http/etag';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import {
   DismissRecommendationDto,
   ForecastDto,
+  ModelEquivalenceDto,
   ListRecommendationsQueryDto,
   RecommendationDto,
   RecommendationListDto,
   RecommendationsRefreshedDto,
+  UpdateModelEquivalenceDto,
   WhatIfDto,
   WhatIfResultDto,
 } from './recommendations.dto';
@@ -194,5 +197,42 @@ export class OrganizationForecastController {
   @ApiProblems([403, 'API keys cannot read across projects'])
   forecast(@Caller() caller: RequestContext) {
     return this.client.call(recommendationsSubjects.forecast, {}, caller);
+  }
+}
+
+const ETAG = { ETag: { description: 'The revision, for If-Match ("-1" while unchanged)', schema: { type: 'string', example: '"-1"' } } };
+
+@ApiTags('recommendations')
+@ApiParam({ name: 'orgId', format: 'uuid' })
+@Controller('v1/organizations/:orgId/model-equivalence')
+@UseInterceptors(EtagInterceptor)
+export class ModelEquivalenceController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('recommendations:read')
+  @ApiOperation({
+    operationId: 'getModelEquivalence',
+    summary: "The organization's model right-sizing table (the repository's, with its own lines)",
+  })
+  @ApiOkResponse({ type: ModelEquivalenceDto, headers: ETAG })
+  @ApiProblems([403, 'API keys cannot read it'])
+  get(@Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.getModelEquivalence, {}, caller);
+  }
+
+  @Put()
+  @Access('recommendations:configure')
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag read before: apply only if nobody changed it since.' })
+  @ApiOperation({ operationId: 'updateModelEquivalence', summary: "Replace the organization's lines of the right-sizing table (admins)" })
+  @ApiBody({ type: UpdateModelEquivalenceDto })
+  @ApiOkResponse({ type: ModelEquivalenceDto, headers: ETAG })
+  @ApiProblems(
+    [400, 'A key or a model is not provider/model, or too many'],
+    [403, 'Admins only'],
+    [409, 'Changed since the If-Match revision'],
+  )
+  update(@Body() body: UpdateModelEquivalenceDto, @IfMatch() expectedRevision: number | undefined, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.updateModelEquivalence, { overrides: body.overrides, expectedRevision }, caller);
   }
 }

@@ -6,6 +6,7 @@ import {
   IsIn,
   IsISO8601,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Max,
@@ -273,4 +274,31 @@ export class ForecastDto {
   @ApiProperty({ type: ForecastIntervalsDto, nullable: true }) intervals!: ForecastIntervalsDto | null;
   @ApiProperty({ type: ForecastUncertaintyDto }) uncertainty!: ForecastUncertaintyDto;
   @ApiProperty({ type: [ForecastDayDto] }) daily!: ForecastDayDto[];
+}
+
+const EQUIVALENCE_EXAMPLE = { 'openai/gpt-4o': ['openai/gpt-4.1-mini', 'openai/gpt-4o-mini'], 'anthropic/claude-opus-4-1': [] };
+
+export class UpdateModelEquivalenceDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    example: EQUIVALENCE_EXAMPLE,
+    description:
+      "The organization's lines, replacing its previous ones as a whole: for each `provider/model`, the cheaper alternatives to suggest, closest first; an empty list suggests nothing for it.",
+  })
+  @IsObject()
+  overrides!: Record<string, string[]>;
+}
+
+export class ModelEquivalenceDto {
+  @ApiProperty({ format: 'uuid' }) organizationId!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    description: 'What the recommender uses.',
+  })
+  effective!: Record<string, string[]>;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, example: EQUIVALENCE_EXAMPLE })
+  overrides!: Record<string, string[]>;
+  @ApiProperty({ example: -1, description: 'Also the ETag; -1 while the organization uses the repository table alone.' }) revision!: number;
 }

@@ -2,6 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { ResourceOwners } from '../identity/resource-owners';
 import { ServiceClient } from '../messaging/service-client';
 import {
+  ModelEquivalenceController,
   OrganizationForecastController,
   OrganizationRecommendationsController,
   OrganizationWhatIfController,
@@ -25,6 +26,7 @@ import { registerRecommendationOwners } from './recommendations-owners';
     OrganizationWhatIfController,
     ProjectForecastController,
     OrganizationForecastController,
+    ModelEquivalenceController,
   ],
 })
 export class RecommendationsRoutesModule implements OnModuleInit {

@@ -16,6 +16,7 @@ import { RecommenderRegistry } from '../recommenders/recommender.registry';
 import type { Proposal, TrafficWindow } from '../recommenders/recommender';
 import { monthly, worthIt } from '../recommenders/monthly';
 import { PriceQuoteClient } from '../pricing/price-quote.client';
+import { ModelEquivalenceHandler } from '../model-equivalence/model-equivalence.handler';
 import type { RecommendationsConfig } from '../recommendations.config';
 import { TrafficRepository } from '../traffic/traffic.repository';
 
@@ -50,6 +51,7 @@ export class RecommendationEvaluator {
     private readonly registry: RecommenderRegistry,
     private readonly runner: CommandRunner,
     private readonly quotes: PriceQuoteClient,
+    private readonly equivalence: ModelEquivalenceHandler,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(SERVICE_CONFIG) private readonly config: RecommendationsConfig,
   ) {}
@@ -57,7 +59,7 @@ export class RecommendationEvaluator {
   /** Evaluates the project; resolves with what changed and the position of the last event appended (if any). */
   async evaluate(scope: ProjectScope, now: Date): Promise<{ refreshed: RecommendationsRefreshed; position?: number }> {
     const window = trafficWindow(now, this.config.RECOMMENDATIONS_WINDOW_DAYS, await this.firstDay(scope, now));
-    const traffic = await this.traffic.project(scope, window);
+    const traffic = { ...(await this.traffic.project(scope, window)), equivalence: await this.equivalence.table(scope) };
     const correlationId = randomUUID();
     const found = await this.price(
       scope,

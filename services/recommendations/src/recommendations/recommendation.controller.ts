@@ -7,6 +7,7 @@ import { RecommendationHandler } from './recommendation.handler';
 import { RecommendationQueries } from './recommendation.queries';
 import { WhatIfQueries } from '../what-if/what-if.queries';
 import { ForecastQueries } from '../forecasts/forecast.queries';
+import { ModelEquivalenceHandler } from '../model-equivalence/model-equivalence.handler';
 
 @Controller()
 export class RecommendationController {
@@ -15,6 +16,7 @@ export class RecommendationController {
     private readonly handler: RecommendationHandler,
     private readonly whatIfQueries: WhatIfQueries,
     private readonly forecasts: ForecastQueries,
+    private readonly equivalence: ModelEquivalenceHandler,
   ) {}
 
   @MessagePattern(s.listProject.subject)
@@ -45,6 +47,16 @@ export class RecommendationController {
   @MessagePattern(s.refresh.subject)
   refresh(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.refresh>>) {
     return handleRequest(s.refresh, envelope, (_p, ctx) => this.handler.refresh(projectScope(ctx)));
+  }
+
+  @MessagePattern(s.getModelEquivalence.subject)
+  getModelEquivalence(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.getModelEquivalence>>) {
+    return handleRequest(s.getModelEquivalence, envelope, (_p, ctx) => this.equivalence.view(organizationScope(ctx)));
+  }
+
+  @MessagePattern(s.updateModelEquivalence.subject)
+  updateModelEquivalence(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.updateModelEquivalence>>) {
+    return handleRequest(s.updateModelEquivalence, envelope, (p, ctx) => this.equivalence.update(p, ctx));
   }
 
   @MessagePattern(s.forecast.subject)

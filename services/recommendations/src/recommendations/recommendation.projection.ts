@@ -7,6 +7,15 @@ import type { Pool, PoolClient } from 'pg';
 
 export const RECOMMENDATIONS_READ_MODEL = { schema: 'recommendations', projection: 'recommendations' } as const;
 
+const RECOMMENDATION_EVENT_TYPES: ReadonlySet<string> = new Set<RecommendationEvent['type']>([
+  'RecommendationOpened',
+  'RecommendationUpdated',
+  'RecommendationAccepted',
+  'RecommendationDismissed',
+  'RecommendationReopened',
+  'RecommendationResolved',
+]);
+
 /**
  * Applies the service's own events (`events.recommendations.>`), in order, to the recommendations the API lists:
  * each with its checkpoint in one transaction, and each row's revision the stream's, so a replay changes nothing.
@@ -20,6 +29,8 @@ export class RecommendationProjection {
   }
 
   private async write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
+    // The context's other events (the right-sizing table's) are not recommendations.
+    if (!RECOMMENDATION_EVENT_TYPES.has(recorded.type)) return;
     const event = { type: recorded.type, data: recorded.data } as RecommendationEvent;
     const id = event.data.recommendationId;
     const revision = recorded.revision;

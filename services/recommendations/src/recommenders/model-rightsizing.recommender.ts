@@ -34,7 +34,7 @@ export const modelRightsizingRecommender: Recommender = {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
     for (const row of traffic.models) {
-      const target = cheaperModel(row.provider, row.model);
+      const target = cheaperModel(row.provider, row.model, traffic.equivalence);
       if (!target || row.calls < RIGHTSIZING_SHAPE.minCalls || row.withTools > 0 || row.unpriced > 0) continue;
       const outputP90 = tokenPercentile(row.outputBuckets, 0.9);
       const inputP90 = tokenPercentile(row.inputBuckets, 0.9);

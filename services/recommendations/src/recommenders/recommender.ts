@@ -1,4 +1,5 @@
 import type { RecommendationFindings, RecommendationKind, UsageCounts } from '@llmlab/contracts';
+import type { ModelEquivalenceTable } from '@llmlab/pricing';
 
 /** The UTC days a project's traffic was observed over, `[from, to)`. */
 export interface TrafficWindow {
@@ -60,6 +61,8 @@ export interface ProjectTraffic {
   prefixes: PrefixTraffic[];
   flagged: FlaggedTraces[];
   evaluatedTraces: number;
+  /** The organization's right-sizing table (the repository's with its own lines). */
+  equivalence: ModelEquivalenceTable;
 }
 
 /** A call to price (at catalog and organization prices): the traffic as observed, or as it would be after a change. */

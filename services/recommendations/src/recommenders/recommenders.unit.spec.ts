@@ -1,6 +1,6 @@
 import { batchApiRecommender } from './batch-api.recommender';
 import { tokenPercentile } from './histogram';
-import { cheaperModel } from '@llmlab/pricing';
+import { cheaperModel, MODEL_EQUIVALENCE } from '@llmlab/pricing';
 import { modelRightsizingRecommender } from './model-rightsizing.recommender';
 import { promptCachingRecommender } from './prompt-caching.recommender';
 import { reasoningEffortRecommender } from './reasoning-effort.recommender';
@@ -61,6 +61,7 @@ const traffic = (models: ModelTraffic[], prefixes: PrefixTraffic[] = []): Projec
   prefixes,
   flagged: [],
   evaluatedTraces: 0,
+  equivalence: MODEL_EQUIVALENCE,
 });
 
 describe('model right-sizing', () => {

@@ -10,7 +10,7 @@ export class TrafficRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   /** The project's traffic over the window, summed per model and feature, per prefix, and per trace flag. */
-  async project(scope: ProjectScope, window: TrafficWindow): Promise<ProjectTraffic> {
+  async project(scope: ProjectScope, window: TrafficWindow): Promise<Omit<ProjectTraffic, 'equivalence'>> {
     const args = [scope.organizationId, scope.projectId, window.from, window.to];
     const where = `organization_id = $1 AND project_id = $2 AND day >= $3::date AND day < $4::date`;
     const [models, prefixes, flagged, evaluated] = await Promise.all([

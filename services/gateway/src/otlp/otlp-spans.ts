@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  SPAN_CATEGORIES,
   SPAN_KINDS,
   TRACE_LIMITS,
   USAGE_LIMITS,
@@ -68,6 +69,8 @@ const HEX_SPAN_ID = /^[0-9a-fA-F]{16}$/;
 const ZERO = /^0+$/;
 const TAG_PREFIX = 'llmlab.tag.';
 const PROMPT_PREFIX = 'llmlab.prompt_prefix.';
+/** The category a sender states outright (the SDK's `span(name, fn, { category })`); conventions cannot say `retrieval` of any span. */
+const CATEGORY_KEY = 'llmlab.span.category';
 
 class SpanRejected extends Error {
   constructor(
@@ -239,6 +242,8 @@ function readGenAi(attributes: Attributes, usage: GenAiUsage | undefined): SpanG
 }
 
 function categoryOf(attributes: Attributes, genAi: SpanGenAiData | undefined, usage: GenAiUsage | undefined): SpanCategory {
+  const stated = attributes.get(CATEGORY_KEY);
+  if (SPAN_CATEGORIES.includes(stated as SpanCategory)) return stated as SpanCategory;
   const operation = genAi?.operation;
   if (operation === 'embeddings') return 'embedding';
   if (operation === 'execute_tool') return 'tool';

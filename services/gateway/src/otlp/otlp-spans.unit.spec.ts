@@ -304,6 +304,20 @@ describe('readOtlpSpans', () => {
     expect(read.usageEvents).toEqual([]);
   });
 
+  it('takes the category a sender states in llmlab.span.category over the conventions, and ignores an unknown one', () => {
+    const read = readOtlpSpans(
+      exportOf(
+        spanOf({ spanId: '0000000000000001' }, { 'llmlab.span.category': 'retrieval' }),
+        spanOf({ spanId: '0000000000000002' }, { 'llmlab.span.category': 'other', 'http.request.method': 'GET' }),
+        spanOf({ spanId: '0000000000000003' }, { 'llmlab.span.category': 'tool', 'gen_ai.operation.name': 'execute_tool' }),
+        spanOf({ spanId: '0000000000000004' }, { 'llmlab.span.category': 'database', 'db.system.name': 'postgresql' }),
+        spanOf({ spanId: '0000000000000005' }, { 'llmlab.span.category': 7 }),
+      ),
+      NOW,
+    );
+    expect(read.spans.map((s) => s.category)).toEqual(['retrieval', 'other', 'tool', 'retrieval', 'other']);
+  });
+
   it('bounds attributes and events and records how many attributes were dropped', () => {
     const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`attr.${i}`, 'v'.repeat(5000)]));
     const events = Array.from({ length: 40 }, (_, i) => ({ name: `e${i}`, timeUnixNano: String(END), attributes: [] }));

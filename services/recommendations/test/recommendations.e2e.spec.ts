@@ -321,4 +321,50 @@ describe('recommendations through the gateway', () => {
     expect((await tenant.agent.put(table, { overrides: { 'openai/gpt-4o': [] } }, { 'if-match': '"0"' })).status).toBe(200);
     expect((await tenant.keyAgent.post(`${path}/refresh`, {})).body).toMatchObject({ resolved: 1 });
   });
+
+  it('recommends the batch API for jobs nobody waits for and less reasoning for short answers, at list prices', async () => {
+    const tenant = await createSession(session.platform.gatewayUrl);
+    const at = (i: number) => new Date(Date.now() - 5_000 - i).toISOString();
+    // 120 calls in one burst, none naming an end user: a nightly job.
+    const nightly = Array.from({ length: 120 }, (_, i) =>
+      usageEvent({ timestamp: at(i), model: 'gpt-4o', usage: { inputTokens: 1_000, outputTokens: 200 }, tags: { feature: 'nightly' } }),
+    );
+    // 60 answers of 100 visible tokens after 900 of reasoning, for a user each.
+    const quiz = Array.from({ length: 60 }, (_, i) =>
+      usageEvent({
+        timestamp: at(500 + i),
+        model: 'o4-mini',
+        userId: `student-${i}`,
+        usage: { inputTokens: 500, outputTokens: 1_000, reasoningTokens: 900 },
+        tags: { feature: 'quiz' },
+      }),
+    );
+    expect((await tenant.keyAgent.post('/v1/usage', { events: [...nightly, ...quiz] })).status).toBe(202);
+    const path = `/v1/projects/${tenant.projectId}/recommendations`;
+    const found = await eventually(
+      async () => {
+        await tenant.keyAgent.post(`${path}/refresh`, {});
+        const list = await tenant.keyAgent.get(`${path}?status=open`);
+        return list.body.data.length === 3 && list.body.data;
+      },
+      'three recommendations',
+      30_000,
+    );
+    const perMillion = (tokens: number, price: string) => new Decimal(tokens).times(price).div(1e6);
+    // gpt-4o: 2.50 input, 10 output per million; the Batch API at half price.
+    const batch = perMillion(120_000, '2.5').plus(perMillion(24_000, '10')).div(2).times(30);
+    // o4-mini output at 4.40 per million: reasoning capped at 256 tokens a call (twice 100 is less) saves 54,000 − 15,360.
+    const reasoning = perMillion(54_000 - 60 * 256, '4.4').times(30);
+    expect(found.map((r: { kind: string }) => r.kind)).toEqual(['model_rightsizing', 'batch_api', 'reasoning_effort']);
+    expect(found[1]).toMatchObject({
+      scope: { model: 'gpt-4o', feature: 'nightly' },
+      estimatedMonthlySavings: { amount: batch.toFixed(12) },
+      evidence: { figures: { calls: 120, callsWithEndUser: 0, discount: '0.5' } },
+    });
+    expect(found[2]).toMatchObject({
+      scope: { model: 'o4-mini', feature: 'quiz' },
+      estimatedMonthlySavings: { amount: reasoning.toFixed(12) },
+      evidence: { figures: { reasoningBudgetPerCall: 256, reasoningShare: '0.9000' } },
+    });
+  });
 });

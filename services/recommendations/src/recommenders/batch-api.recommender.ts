@@ -21,8 +21,9 @@ function bursty(row: ModelTraffic): boolean {
  * jobs, not people) moved to the provider's batch endpoint. The saving is the discount on the traffic priced as
  * it is.
  */
-export const batchApiRecommender: Recommender = {
-  kind: 'batch_api',
+export class BatchApiRecommender implements Recommender {
+  readonly kind = 'batch_api' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
@@ -79,5 +80,5 @@ export const batchApiRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}

@@ -7,8 +7,9 @@ import type { Proposal, ProjectTraffic, Recommender } from './recommender';
  * The estimate is the failed calls' own cost scaled to a month: what fixing the failures (or failing before the
  * call) saves at most.
  */
-export const failedSpendRecommender: Recommender = {
-  kind: 'failed_spend',
+export class FailedSpendRecommender implements Recommender {
+  readonly kind = 'failed_spend' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const flags = Object.fromEntries(
       traffic.flagged.filter((f) => ['retry_storm', 'error', 'timeout'].includes(f.flag)).map((f) => [`${f.flag}Traces`, f.traces]),
@@ -41,5 +42,5 @@ export const failedSpendRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}

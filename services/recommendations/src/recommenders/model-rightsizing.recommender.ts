@@ -28,8 +28,9 @@ function observedUsage(row: ModelTraffic) {
  * table names: short answers, moderate prompts, no tools, little reasoning. The saving is the same tokens priced
  * at the cheaper model minus priced at the current one, both at the prices in force at the window's end.
  */
-export const modelRightsizingRecommender: Recommender = {
-  kind: 'model_rightsizing',
+export class ModelRightsizingRecommender implements Recommender {
+  readonly kind = 'model_rightsizing' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
@@ -76,5 +77,5 @@ export const modelRightsizingRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}

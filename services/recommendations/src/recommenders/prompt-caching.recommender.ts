@@ -17,8 +17,9 @@ export const CACHING_SHAPE = {
  * once the prefix comes first and is stable; Anthropic needs `cache_control`, and charges cache writes). The saving is
  * the observed input priced as it was minus priced with those reads (and, for Anthropic, the writes).
  */
-export const promptCachingRecommender: Recommender = {
-  kind: 'prompt_caching',
+export class PromptCachingRecommender implements Recommender {
+  readonly kind = 'prompt_caching' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
@@ -74,8 +75,8 @@ export const promptCachingRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}
 
 /** The same input with the prefix read from the cache after the first call of each day, and Anthropic's cache writes. */
 function cachedUsage(row: PrefixTraffic, days: number) {

@@ -17,8 +17,9 @@ export const REASONING_SHAPE = {
  * `reasoning_effort` / `reasoning.effort`) or cap the thinking budget (Anthropic's `thinking.budget_tokens`). The
  * saving is the traffic repriced with reasoning capped at twice the visible answer (at least 256 tokens a call).
  */
-export const reasoningEffortRecommender: Recommender = {
-  kind: 'reasoning_effort',
+export class ReasoningEffortRecommender implements Recommender {
+  readonly kind = 'reasoning_effort' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const at = `${traffic.window.to}T00:00:00.000Z`;
     const proposals: Proposal[] = [];
@@ -79,5 +80,5 @@ export const reasoningEffortRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}

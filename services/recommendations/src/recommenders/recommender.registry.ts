@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { RecommendationKind } from '@llmlab/contracts';
-import { batchApiRecommender } from './batch-api.recommender';
-import { failedSpendRecommender } from './failed-spend.recommender';
-import { modelRightsizingRecommender } from './model-rightsizing.recommender';
-import { promptCachingRecommender } from './prompt-caching.recommender';
-import { reasoningEffortRecommender } from './reasoning-effort.recommender';
+import { BatchApiRecommender } from './batch-api.recommender';
+import { FailedSpendRecommender } from './failed-spend.recommender';
+import { ModelRightsizingRecommender } from './model-rightsizing.recommender';
+import { PromptCachingRecommender } from './prompt-caching.recommender';
+import { ReasoningEffortRecommender } from './reasoning-effort.recommender';
 import type { Recommender } from './recommender';
-import { unpricedUsageRecommender } from './unpriced-usage.recommender';
+import { UnpricedUsageRecommender } from './unpriced-usage.recommender';
 
 /** Every recommender the evaluation runs, one per kind: adding one is a class here and a section in the docs. */
 @Injectable()
@@ -15,12 +15,12 @@ export class RecommenderRegistry {
 
   constructor() {
     for (const recommender of [
-      modelRightsizingRecommender,
-      promptCachingRecommender,
-      batchApiRecommender,
-      failedSpendRecommender,
-      reasoningEffortRecommender,
-      unpricedUsageRecommender,
+      new ModelRightsizingRecommender(),
+      new PromptCachingRecommender(),
+      new BatchApiRecommender(),
+      new FailedSpendRecommender(),
+      new ReasoningEffortRecommender(),
+      new UnpricedUsageRecommender(),
     ]) {
       this.register(recommender);
     }

@@ -1,9 +1,9 @@
-import { batchApiRecommender } from './batch-api.recommender';
+import { BatchApiRecommender } from './batch-api.recommender';
 import { tokenPercentile } from './histogram';
 import { cheaperModel, MODEL_EQUIVALENCE } from '@llmlab/pricing';
-import { modelRightsizingRecommender } from './model-rightsizing.recommender';
-import { promptCachingRecommender } from './prompt-caching.recommender';
-import { reasoningEffortRecommender } from './reasoning-effort.recommender';
+import { ModelRightsizingRecommender } from './model-rightsizing.recommender';
+import { PromptCachingRecommender } from './prompt-caching.recommender';
+import { ReasoningEffortRecommender } from './reasoning-effort.recommender';
 import type { ModelTraffic, PrefixTraffic, ProjectTraffic } from './recommender';
 
 const BUCKETS = 22;
@@ -66,7 +66,7 @@ const traffic = (models: ModelTraffic[], prefixes: PrefixTraffic[] = []): Projec
 
 describe('model right-sizing', () => {
   it('proposes the family’s cheaper model for short answers, repricing the same tokens at both models', () => {
-    const [proposal] = modelRightsizingRecommender.propose(traffic([model()]));
+    const [proposal] = new ModelRightsizingRecommender().propose(traffic([model()]));
     expect(proposal.findings).toMatchObject({
       target: { provider: 'openai', model: 'gpt-4o-mini' },
       scope: { model: 'gpt-4o-2024-08-06' },
@@ -89,27 +89,27 @@ describe('model right-sizing', () => {
       model({ unpriced: 1 }),
       model({ model: 'gpt-4o-mini' }),
     ]) {
-      expect(modelRightsizingRecommender.propose(traffic([row]))).toEqual([]);
+      expect(new ModelRightsizingRecommender().propose(traffic([row]))).toEqual([]);
     }
   });
 });
 
 describe('prompt caching', () => {
   it('prices the prefix read from the cache after the first call of each day, with Anthropic’s cache writes', () => {
-    const [proposal] = promptCachingRecommender.propose(traffic([], [prefix()]));
+    const [proposal] = new PromptCachingRecommender().propose(traffic([], [prefix()]));
     // 14 days, 100 calls: max(14, 100 / 10) = 14 writes; the other 86 calls read the 2,000 tokens from the cache.
     expect(proposal.savings).toMatchObject({
       kind: 'reprice',
       changed: [{ usage: { inputTokens: 250_000, cachedInputTokens: 86 * 2_000, cacheWriteTokens: 14 * 2_000, outputTokens: 0 } }],
     });
     expect(proposal.findings.change).toContain('cache_control');
-    const [openai] = promptCachingRecommender.propose(traffic([], [prefix({ provider: 'openai', model: 'gpt-4.1' })]));
+    const [openai] = new PromptCachingRecommender().propose(traffic([], [prefix({ provider: 'openai', model: 'gpt-4.1' })]));
     expect(openai.savings).toMatchObject({ changed: [{ usage: { cachedInputTokens: 86 * 2_000, cacheWriteTokens: 0 } }] });
   });
 
   it('stays quiet on short prefixes, few calls, and prefixes already read from the cache', () => {
     for (const row of [prefix({ prefixTokens: 900 }), prefix({ calls: 19 }), prefix({ cachedInputTokens: 100_000 })]) {
-      expect(promptCachingRecommender.propose(traffic([], [row]))).toEqual([]);
+      expect(new PromptCachingRecommender().propose(traffic([], [row]))).toEqual([]);
     }
   });
 });
@@ -117,7 +117,7 @@ describe('prompt caching', () => {
 describe('batch APIs', () => {
   const nightly = Array.from({ length: 24 }, (_, h) => (h === 2 ? 150 : h === 3 ? 50 : 0));
   it('proposes the batch endpoint for calls nobody waits for, at the provider’s published half price', () => {
-    const [proposal] = batchApiRecommender.propose(traffic([model({ calls: 200, withUser: 0, hourBuckets: nightly })]));
+    const [proposal] = new BatchApiRecommender().propose(traffic([model({ calls: 200, withUser: 0, hourBuckets: nightly })]));
     expect(proposal.findings.change).toContain('/v1/batches');
     expect(proposal.savings).toMatchObject({ kind: 'discount', share: '0.5', calls: [{ provider: 'openai', model: 'gpt-4o-2024-08-06' }] });
   });
@@ -130,7 +130,7 @@ describe('batch APIs', () => {
       model({ calls: 99, withUser: 0, hourBuckets: nightly }),
       model({ calls: 200, withUser: 0, hourBuckets: nightly, provider: 'acme' }),
     ]) {
-      expect(batchApiRecommender.propose(traffic([row]))).toEqual([]);
+      expect(new BatchApiRecommender().propose(traffic([row]))).toEqual([]);
     }
   });
 });
@@ -139,7 +139,7 @@ describe('reasoning effort', () => {
   it('caps reasoning at twice the visible answer when it outweighs short answers, repricing the difference', () => {
     // 100 calls, 120,000 output tokens of which 100,000 reasoning: 200 visible tokens a call, a budget of 400.
     const row = model({ model: 'o4-mini', outputTokens: 120_000, reasoningTokens: 100_000 });
-    const [proposal] = reasoningEffortRecommender.propose(traffic([row]));
+    const [proposal] = new ReasoningEffortRecommender().propose(traffic([row]));
     expect(proposal.savings).toMatchObject({
       kind: 'reprice',
       current: [{ usage: { outputTokens: 120_000, reasoningTokens: 100_000 } }],
@@ -154,7 +154,7 @@ describe('reasoning effort', () => {
       model({ outputTokens: 10_000, reasoningTokens: 2_000 }),
       model({ outputTokens: 30_000, reasoningTokens: 25_000 }),
     ]) {
-      expect(reasoningEffortRecommender.propose(traffic([row]))).toEqual([]);
+      expect(new ReasoningEffortRecommender().propose(traffic([row]))).toEqual([]);
     }
   });
 });

@@ -4,8 +4,9 @@ import type { ModelTraffic, Proposal, ProjectTraffic, Recommender } from './reco
  * Models used without a price: their spend cannot be known (an unpriced call is never counted as $0), so nothing
  * else can be estimated for them either. One finding per provider and model, whatever the feature.
  */
-export const unpricedUsageRecommender: Recommender = {
-  kind: 'unpriced_usage',
+export class UnpricedUsageRecommender implements Recommender {
+  readonly kind = 'unpriced_usage' as const;
+
   propose(traffic: ProjectTraffic): Proposal[] {
     const byModel = new Map<string, ModelTraffic[]>();
     for (const row of traffic.models)
@@ -34,5 +35,5 @@ export const unpricedUsageRecommender: Recommender = {
       });
     }
     return proposals;
-  },
-};
+  }
+}

@@ -20,7 +20,7 @@ describe('the traffic read model', () => {
   const day = (tenant: { projectId: string }) =>
     h.sql
       .query(
-        `SELECT provider, model, feature, day::text, calls::int, errors::int, with_user::int, with_tools::int, input_tokens::int,
+        `SELECT provider, model, feature, day::text, calls::int, errors::int, with_user::int, with_tools::int, batch_tagged::int, input_tokens::int,
            cached_input_tokens::int, output_tokens::int, reasoning_tokens::int, cost::text, error_cost::text, unpriced::int,
            output_buckets::int[], input_buckets::int[], hour_buckets::int[]
          FROM recommendations.traffic_daily WHERE project_id = $1 ORDER BY model, feature`,
@@ -35,7 +35,7 @@ describe('the traffic read model', () => {
     const first = usageRecord({
       timestamp: at,
       model: 'gpt-4o',
-      tags: { feature: 'support' },
+      tags: { feature: 'support', latency: 'batch' },
       userId: 'u-1',
       promptPrefix: prefix,
       usage: { inputTokens: 2000, outputTokens: 40, cachedInputTokens: 0 },
@@ -73,6 +73,7 @@ describe('the traffic read model', () => {
         errors: 1,
         with_user: 1,
         with_tools: 2,
+        batch_tagged: 1,
         input_tokens: 4100,
         cached_input_tokens: 1024,
         output_tokens: 40,

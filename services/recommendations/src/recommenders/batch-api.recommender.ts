@@ -17,8 +17,8 @@ function bursty(row: ModelTraffic): boolean {
 }
 
 /**
- * Latency-insensitive traffic of one model and feature (no end user named on any call, and the calls in bursts:
- * jobs, not people) moved to the provider's batch endpoint. The saving is the discount on the traffic priced as
+ * Latency-insensitive traffic of one model and feature (every call tagged `latency: batch` by its sender; or no end
+ * user named on any call, and the calls in bursts: jobs, not people) moved to the provider's batch endpoint. The saving is the discount on the traffic priced as
  * it is.
  */
 export class BatchApiRecommender implements Recommender {
@@ -30,7 +30,8 @@ export class BatchApiRecommender implements Recommender {
     for (const row of traffic.models) {
       const discount = batchDiscount(row.provider);
       if (!discount || row.calls < BATCH_SHAPE.minCalls || row.unpriced > 0) continue;
-      if (row.withUser > BATCH_SHAPE.maxWithUserShare * row.calls || !bursty(row)) continue;
+      const tagged = row.batchTagged === row.calls;
+      if (!tagged && (row.withUser > BATCH_SHAPE.maxWithUserShare * row.calls || !bursty(row))) continue;
       const feature = row.feature === '' ? 'calls without a feature tag' : `the ${row.feature} feature`;
       proposals.push({
         findings: {
@@ -38,14 +39,16 @@ export class BatchApiRecommender implements Recommender {
           scope: { projectId: traffic.projectId, provider: row.provider, model: row.model, feature: row.feature },
           title: `Send ${feature} on ${row.model} through the batch API`,
           change:
-            `${row.calls} calls of ${feature} to ${row.provider}/${row.model} named no end user and came in bursts (jobs, not ` +
-            `people waiting): submit them through ${discount.api}, answered within 24 hours at ${Number(discount.discount) * 100} % off.`,
+            `${row.calls} calls of ${feature} to ${row.provider}/${row.model} ` +
+            (tagged ? 'were tagged latency=batch by their sender' : 'named no end user and came in bursts (jobs, not people waiting)') +
+            `: submit them through ${discount.api}, answered within 24 hours at ${Number(discount.discount) * 100} % off.`,
           target: null,
           evidence: {
             window: { from: traffic.window.from, to: traffic.window.to },
             figures: {
               calls: row.calls,
               callsWithEndUser: row.withUser,
+              callsTaggedBatch: row.batchTagged,
               busiestHoursShare: (
                 [...row.hourBuckets]
                   .sort((a, b) => b - a)

@@ -18,6 +18,8 @@ export interface ModelTraffic {
   errors: number;
   withUser: number;
   withTools: number;
+  /** Calls tagged `latency: batch` by their sender. */
+  batchTagged: number;
   inputTokens: number;
   cachedInputTokens: number;
   cacheWriteTokens: number;

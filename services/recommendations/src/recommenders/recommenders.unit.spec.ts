@@ -22,6 +22,7 @@ function model(over: Partial<ModelTraffic> = {}): ModelTraffic {
     errors: 0,
     withUser: 100,
     withTools: 0,
+    batchTagged: 0,
     inputTokens: 200_000,
     cachedInputTokens: 0,
     cacheWriteTokens: 0,
@@ -120,6 +121,17 @@ describe('batch APIs', () => {
     const [proposal] = new BatchApiRecommender().propose(traffic([model({ calls: 200, withUser: 0, hourBuckets: nightly })]));
     expect(proposal.findings.change).toContain('/v1/batches');
     expect(proposal.savings).toMatchObject({ kind: 'discount', share: '0.5', calls: [{ provider: 'openai', model: 'gpt-4o-2024-08-06' }] });
+  });
+
+  it('takes a feature its sender tagged latency=batch, users and spread hours notwithstanding', () => {
+    const spread = Array.from({ length: 24 }, () => 10);
+    const [proposal] = new BatchApiRecommender().propose(
+      traffic([model({ calls: 240, withUser: 240, batchTagged: 240, hourBuckets: spread })]),
+    );
+    expect(proposal.findings.change).toContain('tagged latency=batch');
+    expect(
+      new BatchApiRecommender().propose(traffic([model({ calls: 240, withUser: 240, batchTagged: 239, hourBuckets: spread })])),
+    ).toEqual([]);
   });
 
   it('leaves calls with end users, spread over the day, too few, or of a provider without a batch API alone', () => {

@@ -8,6 +8,8 @@ export const TRAFFIC_PROJECTION = { schema: 'recommendations', projection: 'traf
 
 /** The tag whose value names a call's feature (`tags.feature`), the scope recommendations are given in. */
 export const FEATURE_TAG = 'feature';
+/** A call whose sender can wait for its answer says so with `tags: { latency: 'batch' }`. */
+export const LATENCY_TAG = 'latency';
 /** Buckets of the token histograms: 0 tokens, then [2^(b-1), 2^b) for b = 1..20, the last one open-ended. */
 export const TOKEN_BUCKETS = 22;
 
@@ -26,7 +28,7 @@ const RECORD_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     event_id text, day date, provider text, model text, feature text, prefix_hash text, prefix_tokens bigint, prefix_tools int,
-    is_error boolean, with_user boolean, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
+    is_error boolean, with_user boolean, batch_tagged boolean, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
     output_tokens bigint, reasoning_tokens bigint, cost numeric, cost_status text, output_bucket int, input_bucket int, hour int)
 ),
 claimed AS (
@@ -38,10 +40,10 @@ claimed AS (
 src AS (SELECT i.* FROM input i JOIN claimed c ON c.event_id = i.event_id),
 traffic AS (
   INSERT INTO recommendations.traffic_daily AS t (organization_id, project_id, provider, model, feature, day, calls, errors,
-    with_user, with_tools, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost,
+    with_user, with_tools, batch_tagged, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost,
     error_cost, unpriced, output_buckets, input_buckets, hour_buckets)
   SELECT $2::uuid, $3::uuid, provider, model, feature, day, count(*), count(*) FILTER (WHERE is_error),
-    count(*) FILTER (WHERE with_user), count(*) FILTER (WHERE prefix_tools > 0),
+    count(*) FILTER (WHERE with_user), count(*) FILTER (WHERE prefix_tools > 0), count(*) FILTER (WHERE batch_tagged),
     sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
     coalesce(sum(cost), 0), coalesce(sum(cost) FILTER (WHERE is_error), 0), count(*) FILTER (WHERE cost_status = 'unpriced'),
     recommendations.sum_buckets(recommendations.one_hot(output_bucket, ${TOKEN_BUCKETS})),
@@ -51,6 +53,7 @@ traffic AS (
   ON CONFLICT (organization_id, project_id, provider, model, feature, day) DO UPDATE SET
     calls = t.calls + EXCLUDED.calls, errors = t.errors + EXCLUDED.errors,
     with_user = t.with_user + EXCLUDED.with_user, with_tools = t.with_tools + EXCLUDED.with_tools,
+    batch_tagged = t.batch_tagged + EXCLUDED.batch_tagged,
     input_tokens = t.input_tokens + EXCLUDED.input_tokens, cached_input_tokens = t.cached_input_tokens + EXCLUDED.cached_input_tokens,
     cache_write_tokens = t.cache_write_tokens + EXCLUDED.cache_write_tokens, output_tokens = t.output_tokens + EXCLUDED.output_tokens,
     reasoning_tokens = t.reasoning_tokens + EXCLUDED.reasoning_tokens, cost = t.cost + EXCLUDED.cost,
@@ -204,6 +207,7 @@ function toTrafficRow(record: UsageRecordData) {
     prefix_tools: record.promptPrefix?.tools ?? 0,
     is_error: record.status === 'error',
     with_user: record.userId !== undefined,
+    batch_tagged: record.tags[LATENCY_TAG] === 'batch',
     input_tokens: usage.inputTokens,
     cached_input_tokens: usage.cachedInputTokens ?? 0,
     cache_write_tokens: usage.cacheWriteTokens ?? 0,

@@ -16,7 +16,7 @@ export class TrafficRepository {
     const [models, prefixes, flagged, evaluated] = await Promise.all([
       this.pool.query<Record<string, unknown>>(
         `SELECT provider, model, feature, sum(calls)::float8 AS calls, sum(errors)::float8 AS errors, sum(with_user)::float8 AS with_user,
-           sum(with_tools)::float8 AS with_tools, sum(input_tokens)::float8 AS input_tokens,
+           sum(with_tools)::float8 AS with_tools, sum(batch_tagged)::float8 AS batch_tagged, sum(input_tokens)::float8 AS input_tokens,
            sum(cached_input_tokens)::float8 AS cached_input_tokens, sum(cache_write_tokens)::float8 AS cache_write_tokens,
            sum(output_tokens)::float8 AS output_tokens, sum(reasoning_tokens)::float8 AS reasoning_tokens, sum(cost)::text AS cost,
            sum(error_cost)::text AS error_cost, sum(unpriced)::float8 AS unpriced,
@@ -79,6 +79,7 @@ function toModelTraffic(r: Record<string, unknown>): ModelTraffic {
     errors: r.errors as number,
     withUser: r.with_user as number,
     withTools: r.with_tools as number,
+    batchTagged: r.batch_tagged as number,
     inputTokens: r.input_tokens as number,
     cachedInputTokens: r.cached_input_tokens as number,
     cacheWriteTokens: r.cache_write_tokens as number,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, tolerateTeardown, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 import { Pool } from 'pg';
 import { MasterKeyRing, wrappedKeyOrigin } from './master-key';
 import { subjectKeyLabel, SubjectKeyStore } from './subject-key.store';
@@ -14,7 +14,7 @@ describe('subject key store (PostgreSQL, as llmlab_app)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    owner = new Pool({ connectionString: db.url, max: 2 });
+    owner = tolerateTeardown(new Pool({ connectionString: db.url, max: 2 }));
     // Any service's own schema can hold a key table: the columns are the contract.
     await owner.query(`
       CREATE SCHEMA ${schema};
@@ -22,7 +22,7 @@ describe('subject key store (PostgreSQL, as llmlab_app)', () => {
       CREATE TABLE ${schema}.named (subject_id text PRIMARY KEY, wrapped_key bytea NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now());
       GRANT USAGE ON SCHEMA ${schema} TO llmlab_app;
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${schema}.people, ${schema}.named TO llmlab_app;`);
-    pool = new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 6 });
+    pool = tolerateTeardown(new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 6 }));
   });
   afterAll(async () => {
     await pool?.end();

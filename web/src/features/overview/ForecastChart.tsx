@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import type { Schemas } from '../../shared/api/schema';
 import { formatDay } from '../../shared/dates';
+import { dayMoneyFrame } from '../../shared/chart/day-money-frame';
 import { formatMoney, toChartNumber } from '../../shared/money';
 
 type Forecast = Schemas['ForecastDto'];
@@ -29,10 +30,7 @@ export function ForecastChart({ forecast, label, height = 220 }: { forecast: For
     });
     const projected = days.map((d) => (d.expected !== undefined ? num(d.cumulative.expected) : null));
     const band = (p: 'p80' | 'p95', side: 'low' | 'high') => days.map((d) => num(d.cumulative.intervals?.[p][side]));
-    const style = getComputedStyle(el);
-    const axisColor = style.getPropertyValue('--muted').trim() || '#64748b';
-    const gridColor = style.getPropertyValue('--border').trim() || '#e2e8f0';
-    const accent = style.getPropertyValue('--accent').trim() || '#4338ca';
+    const accent = getComputedStyle(el).getPropertyValue('--accent').trim() || '#4338ca';
     const money = (amount: string | undefined) => (amount === undefined ? '—' : formatMoney({ amount, currency: forecast.currency }));
     const value =
       (pick: (d: Forecast['daily'][number]) => string | undefined) => (_u: uPlot, _v: number | null, _s: number, i: number | null) =>
@@ -40,29 +38,7 @@ export function ForecastChart({ forecast, label, height = 220 }: { forecast: For
 
     const plot = new uPlot(
       {
-        width: Math.max(320, el.clientWidth),
-        height,
-        legend: { show: true, live: true },
-        cursor: { points: { show: false }, drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
-        axes: [
-          {
-            stroke: axisColor,
-            grid: { show: false },
-            ticks: { stroke: gridColor },
-            values: (_u, t) => t.map((s) => formatDay(new Date(s * 1000).toISOString())),
-          },
-          {
-            stroke: axisColor,
-            grid: { stroke: gridColor, width: 1 },
-            ticks: { show: false },
-            size: 70,
-            values: (_u, t) =>
-              t.map((v) =>
-                new Intl.NumberFormat('en-US', { style: 'currency', currency: forecast.currency, notation: 'compact' }).format(v),
-              ),
-          },
-        ],
+        ...dayMoneyFrame(el, { height, currency: forecast.currency }),
         series: [
           { label: 'Day (UTC)', value: (_u, v) => (v == null ? '' : formatDay(new Date(v * 1000).toISOString())) },
           {

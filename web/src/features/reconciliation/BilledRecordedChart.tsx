@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import { formatDay } from '../../shared/dates';
+import { dayMoneyFrame } from '../../shared/chart/day-money-frame';
 import { formatMoney, toChartNumber } from '../../shared/money';
 
 export interface DayFigures {
@@ -20,33 +21,10 @@ export function BilledRecordedChart({ days, currency, label }: { days: DayFigure
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const style = getComputedStyle(el);
-    const axisColor = style.getPropertyValue('--muted').trim() || '#64748b';
-    const gridColor = style.getPropertyValue('--border').trim() || '#e2e8f0';
     const money = (amount: string) => formatMoney({ amount, currency });
     const plot = new uPlot(
       {
-        width: Math.max(320, el.clientWidth),
-        height: 240,
-        legend: { show: true, live: true },
-        cursor: { points: { show: false }, drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
-        axes: [
-          {
-            stroke: axisColor,
-            grid: { show: false },
-            ticks: { stroke: gridColor },
-            values: (_u, ticks) => ticks.map((t) => formatDay(new Date(t * 1000).toISOString())),
-          },
-          {
-            stroke: axisColor,
-            grid: { stroke: gridColor, width: 1 },
-            ticks: { show: false },
-            size: 70,
-            values: (_u, ticks) =>
-              ticks.map((t) => new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact' }).format(t)),
-          },
-        ],
+        ...dayMoneyFrame(el, { height: 240, currency }),
         series: [
           { label: 'Day (UTC)', value: (_u, v) => (v == null ? '' : formatDay(new Date(v * 1000).toISOString())) },
           {

@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import { Decimal } from 'decimal.js';
 import { formatMoney, toChartNumber } from '../money';
 import { formatDay } from '../dates';
+import { dayMoneyFrame } from './day-money-frame';
 
 export interface StackedSeries {
   label: string;
@@ -43,9 +44,6 @@ export function StackedBarChart({ buckets, series, currency, label, height = 260
       cumulative.push(running.map((d) => toChartNumber(d.toFixed())));
     }
     const order = series.map((_, i) => i).reverse();
-    const style = getComputedStyle(el);
-    const axisColor = style.getPropertyValue('--muted').trim() || '#64748b';
-    const gridColor = style.getPropertyValue('--border').trim() || '#e2e8f0';
     const colors = series.map((_, i) => PALETTE[i % PALETTE.length]);
     const bars = uPlot.paths.bars!({ size: [0.7, 48], gap: 1 });
     const money = (amount: string) => formatMoney({ amount, currency });
@@ -54,29 +52,11 @@ export function StackedBarChart({ buckets, series, currency, label, height = 260
 
     const plot = new uPlot(
       {
-        width: Math.max(320, el.clientWidth),
-        height,
-        legend: { show: true, live: true },
-        cursor: { points: { show: false }, drag: { x: false, y: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
-        axes: [
-          {
-            stroke: axisColor,
-            grid: { show: false },
-            ticks: { stroke: gridColor },
-            values: (_u, ticks) =>
-              ticks.map((t) => (hourly ? new Date(t * 1000).toISOString().slice(11, 16) : formatDay(new Date(t * 1000).toISOString()))),
-          },
-          {
-            stroke: axisColor,
-            grid: { stroke: gridColor, width: 1 },
-            ticks: { show: false },
-            size: 70,
-            // Tick positions are scale values, not amounts of the API: a compact label is enough.
-            values: (_u, ticks) =>
-              ticks.map((t) => new Intl.NumberFormat('en-US', { style: 'currency', currency, notation: 'compact' }).format(t)),
-          },
-        ],
+        ...dayMoneyFrame(el, {
+          height,
+          currency,
+          dayLabel: (t) => (hourly ? new Date(t * 1000).toISOString().slice(11, 16) : formatDay(new Date(t * 1000).toISOString())),
+        }),
         series: [
           {
             label: hourly ? 'Hour (UTC)' : 'Day (UTC)',

@@ -1,0 +1,2 @@
+export * from './merkle';
+export * from './tree-head';

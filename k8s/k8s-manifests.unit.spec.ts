@@ -135,9 +135,10 @@ describe('k8s manifests', () => {
     // Only auth sends mail.
     expect(secretEnv('auth')).toEqual([...common, 'SMTP_URL']);
     expect(secretEnv('alerts')).toEqual(common);
+    // The audit service's tree-head signing key is wrapped by the master key.
+    expect(secretEnv('audit')).toEqual(common);
     expect(secretEnv('provider-sync')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
-    for (const name of ['ingestion', 'recommendations', 'audit'])
-      expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
+    for (const name of ['ingestion', 'recommendations']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
     // The event store switch is optional: absent from the Secret means PostgreSQL.
     const eventstore = find(baseDocs, 'Deployment', 'auth')!.spec.template.spec.containers[0].env.find(
       (e: { name: string }) => e.name === 'EVENTSTORE_CONNECTION_STRING',

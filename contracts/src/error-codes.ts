@@ -1,4 +1,5 @@
 import { ALERTS_ERROR_CODES, type AlertsErrorCode } from './alerts/alerts.errors';
+import { AUDIT_ERROR_CODES, type AuditErrorCodes } from './audit/audit.errors';
 import { AUTH_ERROR_CODES, type AuthErrorCode } from './auth/auth.errors';
 import { MessagingErrorCode, ScopeErrorCode } from './errors';
 import { INGESTION_ERROR_CODES, type IngestionErrorCode } from './ingestion/ingestion.errors';
@@ -15,7 +16,8 @@ export type ErrorCode =
   | AlertsErrorCode
   | ReconciliationErrorCode
   | ProviderSyncErrorCode
-  | RecommendationsErrorCode;
+  | RecommendationsErrorCode
+  | AuditErrorCodes;
 
 const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(MessagingErrorCode),
@@ -26,6 +28,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...RECONCILIATION_ERROR_CODES,
   ...PROVIDER_SYNC_ERROR_CODES,
   ...RECOMMENDATIONS_ERROR_CODES,
+  ...AUDIT_ERROR_CODES,
 ]);
 
 /** A code off the wire that this version of the contracts declares (a newer service may send one it does not). */

@@ -16,3 +16,4 @@ export * from './provider-sync/provider-sync.messages';
 export * from './provider-sync/provider-sync.errors';
 export * from './provider-sync/provider-sync.subjects';
 export * from './recommendations';
+export * from './audit';

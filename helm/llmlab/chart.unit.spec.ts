@@ -403,7 +403,7 @@ describe('helm/llmlab', () => {
       expect(() => render(['-f', exampleFile, '--set', `secrets.operatorApiToken=${'o'.repeat(31)}`])).toThrow(/operatorApiToken/);
     });
 
-    withHelm('gives auth and alerts the previous master key during a rotation, and only then puts it in the Secret', () => {
+    withHelm('gives auth, alerts and audit the previous master key during a rotation, and only then puts it in the Secret', () => {
       const previous = Buffer.alloc(32, 9).toString('base64');
       const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
       expect(check(docs)).toEqual([]);
@@ -413,7 +413,7 @@ describe('helm/llmlab', () => {
         const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS');
         expect({ name, key }).toEqual({
           name,
-          key: ['auth', 'alerts'].includes(name)
+          key: ['auth', 'alerts', 'audit'].includes(name)
             ? { secret: 'rel-llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY_PREVIOUS', optional: true, from: 'Secret rel-llmlab-secrets' }
             : undefined,
         });

@@ -84,6 +84,12 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: "turn content capture on or off and set its retention; erase a project's captured content",
   },
+  // The audit log names who did what across the organization: owners and admins, never keys.
+  'audit:read': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: "query and export the organization's audit log, with proofs that its events are in the signed log",
+  },
   'pricing:manage': { minRole: 'admin', apiKeyScope: null, description: "set and remove the organization's price overrides" },
   'pricing:refresh': {
     minRole: 'admin',

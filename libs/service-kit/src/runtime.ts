@@ -76,6 +76,14 @@ export class ServiceRuntime<C extends DomainServiceConfig = DomainServiceConfig>
     return this.topology;
   }
 
+  /**
+   * A check of the service's own beside its connections' (e.g. the audit service's chain verification): readiness
+   * is down, naming it and its error, while it reports down.
+   */
+  addProbe(probe: Probe) {
+    this.probes.push(probe);
+  }
+
   /** Components started after boot (relay, consumers) register here and are stopped in reverse order. */
   onShutdown(stoppable: Stoppable) {
     this.stoppables.push(stoppable);

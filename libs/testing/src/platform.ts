@@ -116,6 +116,9 @@ export class TestPlatform {
         PORT: String(port),
         HTTP_PORT: String(port),
         SMTP_URL: this.mailbox.url,
+        // Signed tree heads within a second, so proofs of what a test just did are available.
+        AUDIT_SIGN_INTERVAL_MS: '500',
+        AUDIT_TREE_POLL_MS: '200',
         ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
         ...this.options.env,
       },

@@ -1,6 +1,30 @@
 import { Module } from '@nestjs/common';
+import { backgroundWorkers, masterKeyProvider } from '@llmlab/service-kit';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { TreeHeadSigner } from './signing/tree-head-signer';
+import { HistoryVerifier } from './tree/history.verifier';
+import { IntegrityMonitor } from './tree/integrity.monitor';
+import { MerkleTreeRepository } from './tree/merkle-tree.repository';
+import { TreeMaintainer } from './tree/tree.maintainer';
+import { TransparencyController } from './transparency/transparency.controller';
+import { TransparencyQueries } from './transparency/transparency.queries';
 
-/** The audit service: owns nothing new: it guards the event store and serves the audit query index. */
-@Module({ imports: [ReadModelsModule] })
+/**
+ * The audit service: owns nothing new. It guards the event store: a Merkle tree over its event hashes with signed
+ * heads and proofs, the continuous verification, and the audit query index.
+ */
+@Module({
+  imports: [ReadModelsModule],
+  controllers: [TransparencyController],
+  providers: [
+    masterKeyProvider,
+    MerkleTreeRepository,
+    TreeHeadSigner,
+    IntegrityMonitor,
+    HistoryVerifier,
+    TreeMaintainer,
+    TransparencyQueries,
+    backgroundWorkers(TreeMaintainer),
+  ],
+})
 export class AuditModule {}

@@ -7,6 +7,7 @@ import type { Metrics } from '@llmlab/health';
 import type { MessagingClient } from '@llmlab/messaging';
 import { AlertsRoutesModule } from './alerts-routes/alerts-routes.module';
 import { RecommendationsRoutesModule } from './recommendations/recommendations.module';
+import { AuditRoutesModule } from './audit-routes/audit-routes.module';
 import { AuthRoutesModule } from './auth-routes/auth-routes.module';
 import { CostsModule } from './costs/costs.module';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
@@ -52,6 +53,7 @@ export class GatewayModule {
         PricingModule,
         AlertsRoutesModule,
         RecommendationsRoutesModule,
+        AuditRoutesModule,
         ReconciliationModule,
         ProviderSyncRoutesModule,
         WebModule,

@@ -236,6 +236,23 @@ export const BOLA_SEEDS: Record<string, Seed> = {
     if (res.status !== 202) throw new Error(`seeding an import: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.importId;
   },
+  // One of the victim's events in the audit log, once a signed head covers it (proofs are against signed heads).
+  eventId: async (w) => {
+    const exported = await w.victim.agent.get(`/v1/organizations/${w.victim.organizationId}/audit/export`);
+    if (exported.status !== 200) throw new Error(`seeding an audit event: ${exported.status} ${String(exported.body)}`);
+    const line = (exported.body as string).split('\n').find((l) => l.includes('"kind":"event"'));
+    if (!line) throw new Error('seeding an audit event: the export holds no event');
+    const { event } = JSON.parse(line) as { event: { eventId: string; position: number } };
+    await eventually(
+      async () => {
+        const head = await w.victim.agent.get('/v1/audit/checkpoints/latest');
+        return head.status === 200 && head.body.treeSize >= event.position;
+      },
+      'a signed head covering the victim event',
+      30_000,
+    );
+    return event.eventId;
+  },
 };
 
 /** Signs the victim, the foreign tenant and the viewer up, and gives the victim a second project with its own key. */

@@ -1,5 +1,6 @@
 import {
   AlertErrorCode,
+  AuditErrorCode,
   ApiKeyErrorCode,
   BudgetErrorCode,
   ChannelErrorCode,
@@ -60,6 +61,14 @@ export function httpStatusOf(code: ErrorCode): number {
     case AlertErrorCode.AlreadyFired:
     case RecommendationErrorCode.Resolved:
       return 409;
+    case AuditErrorCode.NoTreeHead:
+    case AuditErrorCode.TreeHeadNotFound:
+    case AuditErrorCode.EventNotFound:
+      return 404;
+    case AuditErrorCode.EventNotInTree:
+      return 409;
+    case AuditErrorCode.Invalid:
+      return 400;
     case ScopeErrorCode.OrganizationNotFound:
     case ScopeErrorCode.ProjectNotFound:
     case OrganizationErrorCode.NotFound:

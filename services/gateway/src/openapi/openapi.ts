@@ -96,6 +96,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'What to change to spend less, with the money it would save: evidence, estimated monthly savings, accept and dismiss',
     )
     .addTag('reconciliation', "What the providers billed against what was recorded, per UTC day, and the organization's tolerance")
+    .addTag(
+      'audit',
+      'The tamper-evident audit log: signed Merkle tree heads (RFC 9162, Ed25519), inclusion and consistency proofs, the organization’s verifiable export',
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,

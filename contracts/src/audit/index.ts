@@ -1,0 +1,4 @@
+export * from './audit.errors';
+export * from './audit.subjects';
+export * from './transparency.messages';
+export * from './audit.events';

@@ -1,0 +1,165 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { PG_POOL } from '@llmlab/service-kit';
+import type { NodeId, SignedTreeHead } from '@llmlab/transparency';
+
+/** Where the tree stands, as `audit.merkle_state` keeps it. */
+export interface TreeState {
+  treeSize: number;
+  edge: string[];
+  /** The event hash of the last leaf: the next event must chain to it. */
+  lastEventHash: string | null;
+}
+
+/** One event as the tree reads it: what the chain links, and what it is hashed from. */
+export interface StoreRow {
+  position: number;
+  prevHash: string;
+  hash: string;
+  /** The hash of the row's content recomputed now (`event_store.event_hash`). */
+  computedHash: string;
+  organizationId: string | null;
+}
+
+interface HeadRow {
+  tree_size: string;
+  root_hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+const HEAD_COLUMNS = 'tree_size, root_hash, signed_at, key_id, signature';
+
+function toHead(row: HeadRow): SignedTreeHead {
+  return {
+    treeSize: Number(row.tree_size),
+    rootHash: row.root_hash,
+    timestamp: row.signed_at.toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
+  };
+}
+
+/** The tree's tables (`audit.merkle_*`, `audit.tree_heads`) and the event store rows it is built from: queries only. */
+@Injectable()
+export class MerkleTreeRepository {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /** One maintainer at a time across replicas: the lock lasts the transaction. */
+  async tryLock(client: PoolClient): Promise<boolean> {
+    const { rows } = await client.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_xact_lock(hashtext('llmlab.audit'), hashtext('merkle-tree')) AS locked`,
+    );
+    return rows[0].locked;
+  }
+
+  async state(client: PoolClient | Pool = this.pool): Promise<TreeState> {
+    const { rows } = await client.query<{ tree_size: string; edge: string[]; last_event_hash: string | null }>(
+      'SELECT tree_size, edge, last_event_hash FROM audit.merkle_state WHERE id',
+    );
+    if (rows.length === 0) return { treeSize: 0, edge: [], lastEventHash: null };
+    return { treeSize: Number(rows[0].tree_size), edge: rows[0].edge, lastEventHash: rows[0].last_event_hash };
+  }
+
+  async saveState(client: PoolClient, state: TreeState): Promise<void> {
+    await client.query(
+      `INSERT INTO audit.merkle_state (id, tree_size, edge, last_event_hash, updated_at) VALUES (true, $1, $2, $3, now())
+       ON CONFLICT (id) DO UPDATE SET tree_size = EXCLUDED.tree_size, edge = EXCLUDED.edge,
+         last_event_hash = EXCLUDED.last_event_hash, updated_at = now()`,
+      [state.treeSize, JSON.stringify(state.edge), state.lastEventHash],
+    );
+  }
+
+  /** Events after `after`, in position order, with their content's hash recomputed by the store's own function. */
+  async readEvents(client: PoolClient | Pool, after: number, limit: number): Promise<StoreRow[]> {
+    const { rows } = await client.query<{
+      position: string;
+      prev_hash: string;
+      hash: string;
+      computed: string;
+      organization_id: string | null;
+    }>(
+      `SELECT position, prev_hash, hash, event_store.event_hash(e) AS computed, metadata->>'organizationId' AS organization_id
+       FROM event_store.events e WHERE position > $1 ORDER BY position LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((r) => ({
+      position: Number(r.position),
+      prevHash: r.prev_hash,
+      hash: r.hash,
+      computedHash: r.computed,
+      organizationId: r.organization_id,
+    }));
+  }
+
+  async eventHashAt(client: PoolClient | Pool, position: number): Promise<string | null> {
+    const { rows } = await client.query<{ hash: string }>('SELECT hash FROM event_store.events WHERE position = $1', [position]);
+    return rows[0]?.hash ?? null;
+  }
+
+  /** The store's last position: how far the tree lags behind. */
+  async storeHead(): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string | null }>('SELECT max(position) AS position FROM event_store.events');
+    return Number(rows[0].position ?? 0);
+  }
+
+  /** The first position whose event hash no longer gives the leaf hash the tree holds for it, up to `treeSize`. */
+  async firstLeafMismatch(treeSize: number): Promise<number | null> {
+    const { rows } = await this.pool.query<{ position: string }>(
+      `SELECT e.position FROM event_store.events e
+       LEFT JOIN audit.merkle_nodes n ON n.level = 0 AND n.index = e.position - 1
+       WHERE e.position <= $1 AND (n.hash IS NULL OR n.hash <> sha256('\\x00'::bytea || decode(e.hash, 'hex')))
+       ORDER BY e.position LIMIT 1`,
+      [treeSize],
+    );
+    return rows.length ? Number(rows[0].position) : null;
+  }
+
+  async insertNodes(client: PoolClient, nodes: ReadonlyArray<NodeId & { hash: Buffer }>): Promise<void> {
+    if (nodes.length === 0) return;
+    await client.query(
+      `INSERT INTO audit.merkle_nodes (level, index, hash)
+       SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])`,
+      [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash)],
+    );
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Map<string, Buffer>> {
+    const { rows } = await this.pool.query<{ level: number; index: string; hash: Buffer }>(
+      `SELECT n.level, n.index, n.hash FROM audit.merkle_nodes n
+       JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, index) ON n.level = w.level AND n.index = w.index`,
+      [ids.map((i) => i.level), ids.map((i) => i.index)],
+    );
+    return new Map(rows.map((r) => [`${r.level}:${r.index}`, r.hash]));
+  }
+
+  async latestHead(client: PoolClient | Pool = this.pool): Promise<SignedTreeHead | null> {
+    const { rows } = await client.query<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM audit.tree_heads ORDER BY tree_size DESC LIMIT 1`);
+    return rows.length ? toHead(rows[0]) : null;
+  }
+
+  async head(treeSize: number): Promise<SignedTreeHead | null> {
+    const { rows } = await this.pool.query<HeadRow>(`SELECT ${HEAD_COLUMNS} FROM audit.tree_heads WHERE tree_size = $1`, [treeSize]);
+    return rows.length ? toHead(rows[0]) : null;
+  }
+
+  /** Heads of `from` events or more, oldest first. */
+  async heads(from: number, limit: number): Promise<SignedTreeHead[]> {
+    const { rows } = await this.pool.query<HeadRow>(
+      `SELECT ${HEAD_COLUMNS} FROM audit.tree_heads WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2`,
+      [from, limit],
+    );
+    return rows.map(toHead);
+  }
+
+  async insertHead(client: PoolClient, head: SignedTreeHead): Promise<void> {
+    await client.query(`INSERT INTO audit.tree_heads (tree_size, root_hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)`, [
+      head.treeSize,
+      head.rootHash,
+      head.timestamp,
+      head.keyId,
+      head.signature,
+    ]);
+  }
+}

@@ -1,0 +1,138 @@
+import { Agent, createSession, createTestDatabase, eventually, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+import { leafHash, verifyConsistency, verifyInclusion, verifyTreeHead, type AuditKeySet, type SignedTreeHead } from '@llmlab/transparency';
+
+jest.setTimeout(120_000);
+
+const hex = (h: string) => Buffer.from(h, 'hex');
+
+interface ExportLine {
+  kind: 'head' | 'event';
+  head?: SignedTreeHead;
+  event?: { position: number; eventId: string; type: string; hash: string; metadata: { organizationId?: string } };
+  proof?: { leafIndex: number; treeSize: number; auditPath: string[] } | null;
+}
+
+function parseExport(body: string): ExportLine[] {
+  return body
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as ExportLine);
+}
+
+describe('the verifiable audit log through the gateway', () => {
+  let db: TestDatabase;
+  let platform: TestPlatform;
+  let owner: TestSession;
+  let foreign: TestSession;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth', 'audit'] });
+    owner = await createSession(platform.gatewayUrl, { organizationName: 'Audited Org' });
+    foreign = await createSession(platform.gatewayUrl, { organizationName: 'Other Org' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await db?.drop();
+  });
+
+  async function headCovering(position: number): Promise<SignedTreeHead> {
+    return eventually(
+      async () => {
+        const res = await owner.agent.get('/v1/audit/checkpoints/latest');
+        return res.status === 200 && res.body.treeSize >= position ? (res.body as SignedTreeHead) : undefined;
+      },
+      `a signed head of at least ${position} events`,
+      30_000,
+    );
+  }
+
+  it('exports the organization’s events with proofs that verify against a head signed by a published key', async () => {
+    const first = parseExport((await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`)).body as string);
+    const lastPosition = Math.max(...first.filter((l) => l.kind === 'event').map((l) => l.event!.position));
+    await headCovering(lastPosition);
+
+    const res = await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export?format=jsonl`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = parseExport(res.body as string);
+    const [head, ...events] = lines;
+    expect(head.kind).toBe('head');
+    // The keys are public: an outsider needs no credential.
+    const keys = (await new Agent(platform.gatewayUrl).get('/.well-known/llmlab-audit-keys.json')).body as AuditKeySet;
+    expect(verifyTreeHead(head.head!, keys)).toEqual({ ok: true });
+    expect(events.map((e) => e.event!.type)).toEqual(expect.arrayContaining(['OrganizationCreated', 'ProjectCreated']));
+    for (const { event, proof } of events) {
+      expect(event!.metadata.organizationId).toBe(owner.organizationId);
+      expect(proof).not.toBeNull();
+      expect(
+        verifyInclusion({
+          leafIndex: proof!.leafIndex,
+          treeSize: proof!.treeSize,
+          leafHash: leafHash(hex(event!.hash)),
+          auditPath: proof!.auditPath.map(hex),
+          rootHash: hex(head.head!.rootHash),
+        }),
+      ).toBe(true);
+    }
+
+    const csv = await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export?format=csv`);
+    expect(csv.status).toBe(200);
+    const rows = (csv.body as string).trim().split('\r\n');
+    expect(rows[0]).toBe('position,recordedAt,eventId,type,streamId,actorType,actorId,correlationId,hash');
+    expect(rows).toHaveLength(events.length + 1);
+  });
+
+  it('proves one event in a signed head, and proves the later head consistent with the earlier one', async () => {
+    const before = await owner.agent.get('/v1/audit/checkpoints/latest');
+    expect(before.status).toBe(200);
+    const created = await owner.agent.post(`/v1/organizations/${owner.organizationId}/projects`, { name: 'audited second project' });
+    expect(created.status).toBe(201);
+    const exported = parseExport((await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`)).body as string);
+    const projectEvent = exported.filter((l) => l.kind === 'event' && l.event!.type === 'ProjectCreated').pop()!.event!;
+    const later = await headCovering(projectEvent.position);
+
+    const proof = await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/events/${projectEvent.eventId}/proof`);
+    expect(proof.status).toBe(200);
+    expect(
+      verifyInclusion({
+        leafIndex: proof.body.leafIndex,
+        treeSize: proof.body.treeSize,
+        leafHash: leafHash(hex(proof.body.eventHash)),
+        auditPath: (proof.body.auditPath as string[]).map(hex),
+        rootHash: hex(proof.body.head.rootHash),
+      }),
+    ).toBe(true);
+
+    const consistency = await owner.agent.get(`/v1/audit/consistency?first=${before.body.treeSize}&second=${later.treeSize}`);
+    expect(consistency.status).toBe(200);
+    expect(
+      verifyConsistency({
+        first: before.body.treeSize,
+        second: later.treeSize,
+        firstRoot: hex(before.body.rootHash),
+        secondRoot: hex(later.rootHash),
+        proof: (consistency.body.proof as string[]).map(hex),
+      }),
+    ).toBe(true);
+
+    const heads = await owner.agent.get(`/v1/audit/checkpoints?from=${before.body.treeSize}`);
+    expect(heads.body.data.map((h: SignedTreeHead) => h.treeSize)).toEqual(expect.arrayContaining([before.body.treeSize, later.treeSize]));
+
+    const integrity = await owner.agent.get('/v1/audit/integrity');
+    expect(integrity.body).toMatchObject({ status: 'verified', incident: null });
+  });
+
+  it('gives another tenant nothing: its own organization does not hold the event, and the victim’s is a 404', async () => {
+    const exported = parseExport((await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`)).body as string);
+    const eventId = exported.find((l) => l.kind === 'event')!.event!.eventId;
+    const viaOwnOrg = await foreign.agent.get(`/v1/organizations/${foreign.organizationId}/audit/events/${eventId}/proof`);
+    expect(viaOwnOrg.status).toBe(404);
+    const viaVictimOrg = await foreign.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`);
+    expect(viaVictimOrg.status).toBe(404);
+    const bad = await owner.agent.get(`/v1/audit/consistency?first=5&second=2`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+});

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import globalSetup from '../libs/testing/src/global-setup';
 import globalTeardown from '../libs/testing/src/global-teardown';
+import type { ServiceName } from '@llmlab/contracts';
 import { createTestDatabase, TestPlatform, type TestDatabase } from '@llmlab/testing';
 
 /**
@@ -197,13 +198,16 @@ export interface IngestBench {
  * The ingest path as the ingest, import and OTLP benchmarks boot it: the gateway, auth and ingestion as separate
  * processes on a fresh database, with rate limits out of the way and quiet logs. `stop()` undoes it all.
  */
-export async function startIngestBench(): Promise<IngestBench> {
+export async function startIngestBench(
+  services: ServiceName[] = ['gateway', 'auth', 'ingestion'],
+  env: Record<string, string> = {},
+): Promise<IngestBench> {
   await globalSetup();
   const db = await createTestDatabase();
   const platform = await TestPlatform.start({
     databaseUrl: db.url,
-    services: ['gateway', 'auth', 'ingestion'],
-    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn' },
+    services,
+    env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn', ...env },
   });
   const sql = new Client({ connectionString: db.url });
   await sql.connect();

@@ -4,10 +4,9 @@ import { PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { leafHash, MerkleFrontier, verifyTreeHead, type SignedTreeHead } from '@llmlab/transparency';
 import type { AuditConfig } from '../audit.config';
 import { TreeHeadSigner } from '../signing/tree-head-signer';
-import type { Incident } from './integrity.monitor';
+import { checkChain, type Finding } from './chain-check';
 import { MerkleTreeRepository } from './merkle-tree.repository';
 
-const GENESIS_HASH = '0'.repeat(64);
 const HEADS_PAGE = 1_000;
 
 /**
@@ -27,12 +26,12 @@ export class HistoryVerifier {
     private readonly signer: TreeHeadSigner,
   ) {}
 
-  async verify(): Promise<Omit<Incident, 'detectedAt'> | null> {
+  async verify(): Promise<Finding | null> {
     const latest = await this.tree.latestHead();
     if (!latest) return null;
     const keys = await this.signer.keySet();
     const frontier = MerkleFrontier.empty();
-    let previousHash = GENESIS_HASH;
+    let previousHash: string | null = null;
     let heads: SignedTreeHead[] = await this.tree.heads(1, HEADS_PAGE);
     let exhausted = heads.length < HEADS_PAGE;
     let lastGoodHead = 0;
@@ -46,13 +45,10 @@ export class HistoryVerifier {
           detail: `events from ${position} on are gone, though a signed head holds ${latest.treeSize}`,
         };
       }
-      for (const row of rows) {
-        if (row.position > latest.treeSize) break;
-        const expected = frontier.treeSize + 1;
-        if (row.position !== expected) return { position: expected, reason: 'position_gap', detail: `position ${expected} is missing` };
-        if (row.prevHash !== previousHash || row.hash !== row.computedHash) {
-          return { position: row.position, reason: 'chain_broken', detail: `event ${row.position} does not chain or hash as stored` };
-        }
+      const signed = rows.filter((r) => r.position <= latest.treeSize);
+      const broken = checkChain(signed, { treeSize: frontier.treeSize, lastEventHash: previousHash });
+      if (broken) return broken;
+      for (const row of signed) {
         frontier.append(leafHash(Buffer.from(row.hash, 'hex')));
         previousHash = row.hash;
         while (heads.length > 0 && heads[0].treeSize === frontier.treeSize) {

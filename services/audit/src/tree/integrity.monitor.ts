@@ -7,6 +7,8 @@ import { auditStreams, type AuditIntegrityFailure, type AuditIntegrityViolatedDa
 import type { EventStore } from '@llmlab/event-store';
 import { EVENT_STORE, LOGGER, PG_POOL, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 
+const RELOAD_MS = 60_000;
+
 export interface Incident {
   position: number;
   reason: AuditIntegrityFailure;
@@ -22,7 +24,8 @@ export interface Incident {
 @Injectable()
 export class IntegrityMonitor {
   private incident: Incident | null = null;
-  private loaded = false;
+  /** When the open incident was last read: an operator closes one in the table, and the service sees it within a minute. */
+  private loadedAt = 0;
   private readonly intact: Gauge;
   private readonly incidents: Counter;
   private readonly treeSize: Gauge;
@@ -58,9 +61,9 @@ export class IntegrityMonitor {
     });
   }
 
-  /** The open incident, if any (read from the table once, then kept). */
+  /** The open incident, if any (read from the table at most once a minute). */
   async current(): Promise<Incident | null> {
-    if (!this.loaded) {
+    if (Date.now() - this.loadedAt > RELOAD_MS) {
       const { rows } = await this.pool.query<{ position: string; reason: AuditIntegrityFailure; detail: string; detected_at: Date }>(
         'SELECT position, reason, detail, detected_at FROM audit.integrity_incidents WHERE resolved_at IS NULL',
       );
@@ -72,7 +75,7 @@ export class IntegrityMonitor {
             detectedAt: rows[0].detected_at.toISOString(),
           }
         : null;
-      this.loaded = true;
+      this.loadedAt = Date.now();
       this.intact.set(this.incident ? 0 : 1);
     }
     return this.incident;
@@ -92,7 +95,7 @@ export class IntegrityMonitor {
        ON CONFLICT ((true)) WHERE resolved_at IS NULL DO NOTHING RETURNING id`,
       [finding.position, finding.reason, finding.detail, detectedAt],
     );
-    this.loaded = false;
+    this.loadedAt = 0;
     this.intact.set(0);
     if (rows.length === 0) return;
     this.incidents.inc();

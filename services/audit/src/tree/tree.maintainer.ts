@@ -7,55 +7,23 @@ import { leafHash, MerkleFrontier, type NodeId, type SignedTreeHead } from '@llm
 import type { AuditConfig } from '../audit.config';
 import { TreeHeadSigner } from '../signing/tree-head-signer';
 import { IntegrityMonitor, type Incident } from './integrity.monitor';
-import { MerkleTreeRepository, type StoreRow } from './merkle-tree.repository';
+import { checkChain } from './chain-check';
+import { MerkleTreeRepository } from './merkle-tree.repository';
 import { HistoryVerifier } from './history.verifier';
-
-/** `prev_hash` of the store's first event. */
-const GENESIS_HASH = '0'.repeat(64);
-
-/** What one round found wrong with the new events: the first one, named. */
-export function checkChain(
-  rows: readonly StoreRow[],
-  from: { treeSize: number; lastEventHash: string | null },
-): Omit<Incident, 'detectedAt'> | null {
-  let expected = from.treeSize + 1;
-  let previous = from.lastEventHash ?? GENESIS_HASH;
-  for (const row of rows) {
-    if (row.position !== expected) {
-      return { position: expected, reason: 'position_gap', detail: `position ${expected} is missing (the next row is ${row.position})` };
-    }
-    if (row.prevHash !== previous) {
-      return {
-        position: row.position,
-        reason: 'chain_broken',
-        detail: `event ${row.position} does not chain to the hash of event ${row.position - 1}`,
-      };
-    }
-    if (row.hash !== row.computedHash) {
-      return {
-        position: row.position,
-        reason: 'chain_broken',
-        detail: `event ${row.position}'s stored hash is not the hash of its content`,
-      };
-    }
-    previous = row.hash;
-    expected += 1;
-  }
-  return null;
-}
 
 /**
  * Maintains the Merkle tree over the event store and signs its heads. Each round, in one transaction under a lock
  * (one maintainer across replicas): checks the last leaf's event still holds the hash the tree recorded, reads the
  * next events, checks they chain and hash as stored, adds them, and signs a head every N events or M seconds. It
- * never adds or signs anything while an integrity incident is open. Every interval it re-derives the whole signed
- * history from the store (`HistoryVerifier`), which is what catches a rewrite made consistent by a superuser.
+ * never adds or signs anything while an integrity incident is open. In a loop of its own, every interval, it
+ * re-derives the whole signed history from the store (`HistoryVerifier`), which is what catches a rewrite made
+ * consistent by a superuser who also rewrote this service's tables.
  */
 @Injectable()
 export class TreeMaintainer implements BackgroundWorker {
   readonly name = 'audit-merkle-tree';
   private loop?: PollingLoopHandle;
-  private nextFullVerification = 0;
+  private verification?: PollingLoopHandle;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -74,23 +42,30 @@ export class TreeMaintainer implements BackgroundWorker {
       logger: this.logger,
       failureMessage: 'audit: maintaining the Merkle tree failed; retrying',
     });
+    // Its own loop: re-deriving a large history takes minutes, and the tree must not wait for it.
+    this.verification = startPollingLoop({
+      round: () => this.verifyHistory(),
+      intervalMs: this.config.AUDIT_FULL_VERIFICATION_INTERVAL_MS,
+      logger: this.logger,
+      failureMessage: 'audit: the full verification failed; retrying',
+    });
   }
 
   async stop(): Promise<void> {
-    await this.loop?.stop();
+    await Promise.all([this.loop?.stop(), this.verification?.stop()]);
+  }
+
+  /** The whole signed history against the store, once (the loop repeats it every interval). */
+  async verifyHistory(): Promise<boolean> {
+    if (await this.integrity.current()) return false;
+    const finding = await this.history.verify();
+    if (finding) await this.integrity.report(finding);
+    return false;
   }
 
   /** One round; true when it added a full batch (more is waiting). */
   async round(now: Date = new Date()): Promise<boolean> {
     if (await this.integrity.current()) return false;
-    if (Date.now() >= this.nextFullVerification) {
-      this.nextFullVerification = Date.now() + this.config.AUDIT_FULL_VERIFICATION_INTERVAL_MS;
-      const finding = await this.history.verify();
-      if (finding) {
-        await this.integrity.report(finding);
-        return false;
-      }
-    }
     const outcome = await inTransaction(this.pool, async (client) => {
       if (!(await this.tree.tryLock(client))) return { added: 0, finding: null };
       const state = await this.tree.state(client);

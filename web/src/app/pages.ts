@@ -76,6 +76,13 @@ export const PAGES: DashboardPage[] = [
     load: () => import('../features/members/MembersPage'),
   },
   {
+    path: 'audit',
+    title: 'Audit log',
+    section: 'Organization',
+    scope: 'organization',
+    load: () => import('../features/audit/AuditLogPage'),
+  },
+  {
     path: 'pricing',
     title: 'Pricing',
     section: 'Organization',

@@ -1,2 +1,3 @@
 export * from './merkle';
 export * from './tree-head';
+export * from './event-encoding';

@@ -195,4 +195,27 @@ describe('audit verification against a hostile store', () => {
     expect(view.incident).toMatchObject({ reason: 'signed_root_mismatch' });
     expect(view.incident?.position).toBeLessThanOrEqual(5);
   });
+
+  it("notices an edited event even when the store's own hash function was made to lie about it", async () => {
+    h = await AuditHarness.start({ AUDIT_FULL_VERIFICATION_INTERVAL_MS: '300' });
+    await h.appendEvents(orgA, 6);
+    await h.treeCaughtUp();
+    await h.sql.query(`
+      CREATE OR REPLACE FUNCTION event_store.event_hash(e event_store.events) RETURNS text LANGUAGE sql STABLE AS $$ SELECT e.hash $$;
+      ALTER TABLE event_store.events DISABLE TRIGGER events_append_only;
+      UPDATE event_store.events SET data = jsonb_set(data, '{amount}', '"999.000000"') WHERE position = 2;
+      ALTER TABLE event_store.events ENABLE ALWAYS TRIGGER events_append_only;
+    `);
+    const store = new PostgresEventStore(new Pool({ connectionString: h.db.url, max: 1 }), { ownsPool: true });
+    const chain = await store.verify();
+    await store.close();
+    expect(chain.ok).toBe(true);
+
+    await h.until(async () => (await h.request(s.integrity, {})).status === 'tampered', 'the tampering found');
+    expect((await h.request(s.integrity, {})).incident).toMatchObject({
+      position: 2,
+      reason: 'chain_broken',
+      detail: expect.stringMatching(/content/),
+    });
+  });
 });

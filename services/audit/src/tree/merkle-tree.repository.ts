@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { PG_POOL } from '@llmlab/service-kit';
-import type { NodeId, SignedTreeHead } from '@llmlab/transparency';
+import { canonicalEncodingOfRow, hashEncoding, type NodeId, type SignedTreeHead } from '@llmlab/transparency';
 
 /** Where the tree stands, as `audit.merkle_state` keeps it. */
 export interface TreeState {
@@ -16,7 +16,7 @@ export interface StoreRow {
   position: number;
   prevHash: string;
   hash: string;
-  /** The hash of the row's content recomputed now (`event_store.event_hash`). */
+  /** The hash of the row's content, recomputed by the audit service itself. */
   computedHash: string;
   organizationId: string | null;
 }
@@ -71,24 +71,50 @@ export class MerkleTreeRepository {
     );
   }
 
-  /** Events after `after`, in position order, with their content's hash recomputed by the store's own function. */
+  /**
+   * Events after `after`, in position order, with their content's hash recomputed here, in this process: the
+   * store's own `event_store.event_hash` is a function a superuser can redefine, so it is not asked. The jsonb
+   * columns come as PostgreSQL prints them (`::text`), which is what the encoding holds.
+   */
   async readEvents(client: PoolClient | Pool, after: number, limit: number): Promise<StoreRow[]> {
     const { rows } = await client.query<{
       position: string;
+      stream_id: string;
+      revision: string;
+      event_id: string;
+      type: string;
+      version: number;
+      data_text: string;
+      metadata_text: string;
+      recorded_at: string;
       prev_hash: string;
       hash: string;
-      computed: string;
       organization_id: string | null;
     }>(
-      `SELECT position, prev_hash, hash, event_store.event_hash(e) AS computed, metadata->>'organizationId' AS organization_id
-       FROM event_store.events e WHERE position > $1 ORDER BY position LIMIT $2`,
+      `SELECT position, stream_id, revision, event_id, type, version, data::text AS data_text, metadata::text AS metadata_text,
+              to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at, prev_hash, hash,
+              metadata->>'organizationId' AS organization_id
+       FROM event_store.events WHERE position > $1 ORDER BY position LIMIT $2`,
       [after, limit],
     );
     return rows.map((r) => ({
       position: Number(r.position),
       prevHash: r.prev_hash,
       hash: r.hash,
-      computedHash: r.computed,
+      computedHash: hashEncoding(
+        canonicalEncodingOfRow({
+          position: Number(r.position),
+          streamId: r.stream_id,
+          revision: Number(r.revision),
+          eventId: r.event_id,
+          type: r.type,
+          version: r.version,
+          dataText: r.data_text,
+          metadataText: r.metadata_text,
+          recordedAt: r.recorded_at,
+          prevHash: r.prev_hash,
+        }),
+      ),
       organizationId: r.organization_id,
     }));
   }

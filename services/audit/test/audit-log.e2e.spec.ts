@@ -1,9 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, createSession, createTestDatabase, eventually, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
 import { leafHash, verifyConsistency, verifyInclusion, verifyTreeHead, type AuditKeySet, type SignedTreeHead } from '@llmlab/transparency';
 
 jest.setTimeout(120_000);
 
 const hex = (h: string) => Buffer.from(h, 'hex');
+const ROOT = join(__dirname, '..', '..', '..');
+
+/** `npm run audit:verify` as an auditor runs it: a separate process with the export file and the keys' URL. */
+function auditVerify(args: string[]): { status: number | null; stdout: string } {
+  const result = spawnSync(
+    process.execPath,
+    ['-r', '@swc-node/register', join(ROOT, 'libs/transparency/src/audit-verify.main.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+    },
+  );
+  return { status: result.status, stdout: result.stdout + result.stderr };
+}
 
 interface ExportLine {
   kind: 'head' | 'event';
@@ -134,5 +153,41 @@ describe('the verifiable audit log through the gateway', () => {
     const bad = await owner.agent.get(`/v1/audit/consistency?first=5&second=2`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
+  });
+
+  it('is verified offline by `npm run audit:verify`, which names a changed event and a rewritten history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llmlab-audit-'));
+    const saved = (await owner.agent.get('/v1/audit/checkpoints/latest')).body as SignedTreeHead;
+    writeFileSync(join(dir, 'saved-head.json'), JSON.stringify(saved));
+    await owner.agent.patch(`/v1/organizations/${owner.organizationId}`, { name: 'Audited Org, renamed' });
+    const exported = (await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`)).body as string;
+    const lastPosition = Math.max(
+      ...parseExport(exported)
+        .filter((l) => l.kind === 'event')
+        .map((l) => l.event!.position),
+    );
+    await headCovering(lastPosition);
+    const body = (await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/export`)).body as string;
+    writeFileSync(join(dir, 'audit.jsonl'), body);
+    const keys = `${platform.gatewayUrl}/.well-known/llmlab-audit-keys.json`;
+
+    const ok = auditVerify([join(dir, 'audit.jsonl'), '--keys', keys, '--checkpoint', join(dir, 'saved-head.json')]);
+    expect(ok.stdout).toMatch(/^OK: \d+ events verified/);
+    expect(ok.stdout).toMatch(/consistent with the saved head/);
+    expect(ok.status).toBe(0);
+
+    const lines = body.trimEnd().split('\n');
+    const target = JSON.parse(lines[2]) as ExportLine & { event: { data: Record<string, unknown> } };
+    target.event.data = { ...target.event.data, tampered: true };
+    writeFileSync(join(dir, 'tampered.jsonl'), [lines[0], lines[1], JSON.stringify(target), ...lines.slice(3)].join('\n'));
+    const changed = auditVerify([join(dir, 'tampered.jsonl'), '--keys', keys]);
+    expect(changed.status).toBe(1);
+    expect(changed.stdout).toContain(`FAILED at event ${target.event!.position} (${target.event!.eventId}`);
+
+    // A head the auditor kept that this log never signed (another history): consistency cannot be proven.
+    writeFileSync(join(dir, 'other-head.json'), JSON.stringify({ ...saved, rootHash: 'ab'.repeat(32) }));
+    const rewritten = auditVerify([join(dir, 'audit.jsonl'), '--keys', keys, '--checkpoint', join(dir, 'other-head.json')]);
+    expect(rewritten.status).toBe(1);
+    expect(rewritten.stdout).toMatch(/FAILED at the saved checkpoint/);
   });
 });

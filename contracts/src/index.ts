@@ -17,3 +17,4 @@ export * from './provider-sync/provider-sync.errors';
 export * from './provider-sync/provider-sync.subjects';
 export * from './recommendations';
 export * from './audit';
+export * from './platform-events';

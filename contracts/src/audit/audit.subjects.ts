@@ -1,4 +1,6 @@
 import { defineSubject } from '../messaging';
+import type { AuditEntryList, ListAuditEntriesRequest } from './audit-index.messages';
+import type { AccessRecord, AccessRecorded } from './audit.events';
 import type {
   AuditExportPage,
   AuditExportPageRequest,
@@ -28,4 +30,14 @@ export const auditTransparencySubjects = {
   inclusion: defineSubject<InclusionProofRequest, InclusionProofView>('audit.query.inclusion'),
   integrity: defineSubject<Empty, AuditIntegrityView>('audit.query.integrity'),
   exportPage: defineSubject<AuditExportPageRequest, AuditExportPage>('audit.query.export-page'),
+};
+
+/** The audit index: the context's organization's entries, newest first (owners and admins, authorized by the gateway). */
+export const auditIndexSubjects = {
+  list: defineSubject<ListAuditEntriesRequest, AuditEntryList>('audit.query.entries'),
+};
+
+/** Security events reported by the gateway (the context names the organization and the actor). */
+export const auditAccessSubjects = {
+  record: defineSubject<AccessRecord, AccessRecorded>('audit.cmd.record-access'),
 };

@@ -115,6 +115,8 @@ export type AuditExportLine =
   | { readonly kind: 'event'; readonly event: AuditExportEvent; readonly proof: AuditInclusionProof | null };
 
 export interface AuditExportPageRequest {
+  /** What the export is written as (recorded with it). */
+  readonly format?: 'jsonl' | 'csv';
   readonly from?: string;
   readonly to?: string;
   /** Position after which the page starts (exclusive). */

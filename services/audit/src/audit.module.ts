@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
 import { backgroundWorkers, masterKeyProvider } from '@llmlab/service-kit';
+import { AccessLogController } from './access/access-log.controller';
+import { AccessLogRecorder } from './access/access-log.recorder';
+import { AuditIndexController } from './index/audit-index.controller';
+import { AuditIndexProjection } from './index/audit-index.projection';
+import { AuditIndexQueries } from './index/audit-index.queries';
+import { AuditIndexWorker } from './index/audit-index.worker';
+import { MemberNamesClient } from './index/member-names.client';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { TreeHeadSigner } from './signing/tree-head-signer';
 import { HistoryVerifier } from './tree/history.verifier';
@@ -15,7 +22,7 @@ import { TransparencyQueries } from './transparency/transparency.queries';
  */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [TransparencyController],
+  controllers: [TransparencyController, AuditIndexController, AccessLogController],
   providers: [
     masterKeyProvider,
     MerkleTreeRepository,
@@ -24,7 +31,12 @@ import { TransparencyQueries } from './transparency/transparency.queries';
     HistoryVerifier,
     TreeMaintainer,
     TransparencyQueries,
-    backgroundWorkers(TreeMaintainer),
+    AuditIndexProjection,
+    AuditIndexWorker,
+    MemberNamesClient,
+    AuditIndexQueries,
+    AccessLogRecorder,
+    backgroundWorkers(TreeMaintainer, AuditIndexWorker),
   ],
 })
 export class AuditModule {}

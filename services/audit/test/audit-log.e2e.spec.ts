@@ -46,7 +46,7 @@ describe('the verifiable audit log through the gateway', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth', 'audit'] });
+    platform = await TestPlatform.start({ databaseUrl: db.url, services: ['gateway', 'auth', 'alerts', 'audit'] });
     owner = await createSession(platform.gatewayUrl, { organizationName: 'Audited Org' });
     foreign = await createSession(platform.gatewayUrl, { organizationName: 'Other Org' });
   }, 180_000);
@@ -189,5 +189,85 @@ describe('the verifiable audit log through the gateway', () => {
     const rewritten = auditVerify([join(dir, 'audit.jsonl'), '--keys', keys, '--checkpoint', join(dir, 'other-head.json')]);
     expect(rewritten.status).toBe(1);
     expect(rewritten.stdout).toMatch(/FAILED at the saved checkpoint/);
+  });
+
+  it('lists who did what, newest first, filtered by actor, type, resource and time, with the member’s name', async () => {
+    const project = await owner.agent.post(`/v1/organizations/${owner.organizationId}/projects`, { name: 'indexed project' });
+    expect(project.status).toBe(201);
+    const list = (query = '') => owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/events${query}`);
+    const created = await eventually(async () => {
+      const res = await list(`?type=ProjectCreated&resourceId=${project.body.id}`);
+      return res.body.data?.length === 1 ? res.body.data[0] : undefined;
+    }, 'the project in the audit index');
+    expect(created).toMatchObject({
+      type: 'ProjectCreated',
+      actor: { type: 'user', id: owner.id, name: owner.name },
+      resource: { type: 'project', id: project.body.id },
+      summary: 'Project “indexed project” was created',
+      changes: null,
+    });
+    expect(created.ip).toBeTruthy();
+    expect(created.correlationId).toBeTruthy();
+
+    const renamed = await eventually(async () => {
+      const res = await list('?type=OrganizationUpdated');
+      return res.body.data?.length ? res.body.data[0] : undefined;
+    }, 'the rename in the audit index');
+    expect(renamed.changes).toEqual([{ field: 'name', to: 'Audited Org, renamed' }]);
+
+    const all = await list('?limit=3');
+    expect(all.status).toBe(200);
+    expect(all.body.data).toHaveLength(3);
+    const positions = all.body.data.map((e: { position: number }) => e.position);
+    expect([...positions].sort((a, b) => b - a)).toEqual(positions);
+    const next = await list(`?limit=3&cursor=${all.body.nextCursor}`);
+    expect(next.body.data[0].position).toBeLessThan(positions[2]);
+
+    const byActor = await list(`?actor=${owner.id}&limit=200`);
+    expect(byActor.body.data.every((e: { actor: { id: string } }) => e.actor.id === owner.id)).toBe(true);
+    const future = await list(`?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
+    expect(future.body.data).toEqual([]);
+    const bad = await list('?limit=0&cursor=nope');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toEqual(expect.arrayContaining(['/limit']));
+    expect((await foreign.agent.get(`/v1/organizations/${owner.organizationId}/audit/events`)).status).toBe(404);
+
+    // Reading the log is recorded, once a minute per reader however often it is read.
+    const queried = await eventually(async () => {
+      const res = await list('?type=AuditLogQueried');
+      return res.body.data?.length ? res.body.data : undefined;
+    }, 'the audit queries recorded');
+    expect(queried).toHaveLength(1);
+    expect(queried[0]).toMatchObject({ actor: { id: owner.id }, summary: expect.stringMatching(/^The audit log was queried/) });
+  });
+
+  it("records another tenant's attempt at a resource in the owner's log, bounded, and the exports", async () => {
+    const budget = await owner.agent.post(`/v1/organizations/${owner.organizationId}/budgets`, {
+      name: 'guarded budget',
+      scope: { type: 'organization' },
+      period: 'monthly',
+      amount: { amount: '100', currency: 'USD' },
+      thresholds: [80],
+    });
+    expect(budget.status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await foreign.agent.get(`/v1/budgets/${budget.body.id}`)).status).toBe(404);
+    const denied = await eventually(async () => {
+      const res = await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/events?type=AccessDenied`);
+      return res.body.data?.length ? res.body.data : undefined;
+    }, 'the denied access recorded');
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatchObject({
+      actor: { type: 'user', id: foreign.id, name: null },
+      resource: { type: 'budget', id: budget.body.id },
+    });
+    // The attacker's own log holds nothing of the victim's.
+    const theirs = await foreign.agent.get(`/v1/organizations/${foreign.organizationId}/audit/events?type=AccessDenied`);
+    expect(theirs.body.data).toEqual([]);
+
+    const exported = await eventually(async () => {
+      const res = await owner.agent.get(`/v1/organizations/${owner.organizationId}/audit/events?type=AuditLogExported`);
+      return res.body.data?.length ? res.body.data : undefined;
+    }, 'the exports recorded');
+    expect(exported[0].summary).toMatch(/^The audit log was exported as jsonl/);
   });
 });

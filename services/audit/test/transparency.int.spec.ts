@@ -88,7 +88,10 @@ describe('audit transparency log (Merkle tree, signed heads, proofs)', () => {
       { after: first.nextAfter as number, treeSize: first.head?.treeSize },
       { organizationId: orgA },
     );
-    const all = [...first.events, ...rest.events];
+    // The export recorded itself first (bounded security event), newer than the head: hashed, not yet proven.
+    const [exported, ...older] = [...first.events, ...rest.events].reverse();
+    expect(exported).toMatchObject({ event: { type: 'AuditLogExported' }, proof: null });
+    const all = older.reverse();
     expect(all).toHaveLength(7);
     expect(rest.nextAfter).toBeNull();
     for (const { event, proof } of all) {

@@ -28,7 +28,8 @@ describe('usage imports through the gateway', () => {
     db = await createTestDatabase();
     platform = await TestPlatform.start({
       databaseUrl: db.url,
-      services: ['gateway', 'auth', 'ingestion'],
+      // The audit service records every usage export before it is sent.
+      services: ['gateway', 'auth', 'ingestion', 'audit'],
       env: { USAGE_IMPORT_MAX_BYTES: String(MAX_BYTES) },
     });
   }, 180_000);

@@ -1313,6 +1313,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{orgId}/audit/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization’s audit log, newest first: who did what, when, from where, to what
+         * @description Every event of the organization from every context, each with its actor (and the member’s name, unless erased), the resource it is about, its correlation id, IP and user agent, a one-sentence summary and, for updates, the changed fields. Filters combine. Reading it is itself recorded (AuditLogQueried, at most once a minute per reader).
+         */
+        get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{orgId}/audit/events/{eventId}/proof": {
         parameters: {
             query?: never;
@@ -3831,6 +3851,56 @@ export interface components {
              */
             lastFullVerificationAt: string | null;
             incident: components["schemas"]["AuditIncidentDto"] | null;
+        };
+        AuditActorDto: {
+            /** @enum {string} */
+            type: "user" | "api_key" | "system" | "operator";
+            /** @description A user or API key id, or the name of a system component. */
+            id: string;
+            /** @description A member's name, resolved when read; null for keys and systems, and once the person was erased. */
+            name: string | null;
+        };
+        AuditResourceDto: {
+            /** @example project */
+            type: string;
+            id: string;
+        };
+        AuditFieldChangeDto: {
+            /** @example role */
+            field: string;
+            /** @description The value before, when the event keeps it. */
+            from?: Record<string, never>;
+            /** @description The value after. */
+            to?: Record<string, never>;
+        };
+        AuditEntryDto: {
+            /** @description The event's position in the event store (its leaf index + 1 in the Merkle tree). */
+            position: number;
+            /** Format: uuid */
+            eventId: string;
+            /** @example MemberRoleChanged */
+            type: string;
+            /** Format: date-time */
+            recordedAt: string;
+            actor: components["schemas"]["AuditActorDto"];
+            resource: components["schemas"]["AuditResourceDto"] | null;
+            /** Format: uuid */
+            projectId: string | null;
+            correlationId: string | null;
+            ip: string | null;
+            userAgent: string | null;
+            /**
+             * @description One sentence; never a secret or personal data.
+             * @example A member's role changed from member to admin
+             */
+            summary: string;
+            /** @description What an update changed, where meaningful. */
+            changes: components["schemas"]["AuditFieldChangeDto"][] | null;
+        };
+        AuditEntryListDto: {
+            data: components["schemas"]["AuditEntryDto"][];
+            /** @description Pass as `cursor` for the next (older) page; null at the end. */
+            nextCursor: string | null;
         };
         InclusionProofDto: {
             /** Format: uuid */
@@ -11266,6 +11336,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditIntegrityDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's nextCursor. */
+                cursor?: string;
+                /** @description Only what this actor did: a user or API key id, or a system name. */
+                actor?: string;
+                /** @description Only events of this type. */
+                type?: string;
+                /** @description Only events about this kind of resource. */
+                resourceType?: string;
+                /** @description Only events about this resource (with resourceType). */
+                resourceId?: string;
+                /** @description Recorded at or after it. */
+                from?: string;
+                /** @description Recorded before it. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryListDto"];
+                };
+            };
+            /** @description Invalid filter, range, cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

@@ -41,6 +41,6 @@ export class TransparencyController {
 
   @MessagePattern(s.exportPage.subject)
   exportPage(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.exportPage>>) {
-    return handleRequest(s.exportPage, envelope, (p, ctx) => this.queries.exportPage(organizationScope(ctx), p));
+    return handleRequest(s.exportPage, envelope, (p, ctx) => this.queries.exportPage(organizationScope(ctx), p, ctx));
   }
 }

@@ -13,12 +13,14 @@ import {
   type InclusionProofRequest,
   type InclusionProofView,
   type ListTreeHeadsRequest,
+  type RequestContext,
   type SignedTreeHeadView,
   type TreeHeadList,
 } from '@llmlab/contracts';
 import { FieldErrors, type OrganizationScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import { consistencyRanges, inclusionRanges, nodesFor, rangeHash, type LeafRange, type NodeId } from '@llmlab/transparency';
+import { AccessLogRecorder } from '../access/access-log.recorder';
 import { TreeHeadSigner } from '../signing/tree-head-signer';
 import { HistoryVerifier } from '../tree/history.verifier';
 import { IntegrityMonitor } from '../tree/integrity.monitor';
@@ -53,6 +55,7 @@ export class TransparencyQueries {
     private readonly signer: TreeHeadSigner,
     private readonly integrity: IntegrityMonitor,
     private readonly history: HistoryVerifier,
+    private readonly accessLog: AccessLogRecorder,
   ) {}
 
   keys(): Promise<AuditKeySetView> {
@@ -132,7 +135,7 @@ export class TransparencyQueries {
    * One page of the organization's events, oldest first, each with its inclusion proof against one signed head
    * (the latest when the export starts, then the same for every page); events newer than it carry none.
    */
-  async exportPage(scope: OrganizationScope, request: AuditExportPageRequest): Promise<AuditExportPage> {
+  async exportPage(scope: OrganizationScope, request: AuditExportPageRequest, ctx: RequestContext): Promise<AuditExportPage> {
     const errors = new FieldErrors();
     const after = request.after ?? 0;
     const limit = request.limit ?? DEFAULT_EXPORT_PAGE;
@@ -143,7 +146,12 @@ export class TransparencyQueries {
     const to = request.to === undefined ? null : new Date(request.to);
     if (from && Number.isNaN(from.getTime())) errors.add('/from', 'must be a date-time');
     if (to && Number.isNaN(to.getTime())) errors.add('/to', 'must be a date-time');
+    if (request.format !== undefined && request.format !== 'jsonl' && request.format !== 'csv')
+      errors.add('/format', 'must be jsonl or csv');
     this.throwIfInvalid(errors);
+    // The export is recorded once, with its first page, before anything of it is answered.
+    if (after === 0)
+      await this.accessLog.exported(scope, ctx, { format: request.format ?? 'jsonl', from: request.from ?? null, to: request.to ?? null });
     const head = request.treeSize === undefined ? await this.tree.latestHead() : await this.signedHead(request.treeSize);
     const { rows } = await this.pool.query<ExportRow>(
       `SELECT position, stream_id, revision, event_id, type, version, data, metadata,

@@ -1,6 +1,6 @@
 import type { AuditExportEvent, AuditExportLine, AuditExportPage } from '@llmlab/contracts';
 import { text } from '../usage/usage-export';
-import type { AuditExportFormat } from './transparency.dto';
+import type { AuditExportFormat } from './audit.dto';
 
 export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',

@@ -127,6 +127,7 @@ describe('identity guard: resources named by their own id', () => {
   /** A member of ORG (with `role`) who belongs to no other organization; budgets OURS in ORG, THEIRS in OTHER_ORG. */
   function setup(options: { role?: AccessGrant['role']; apiKey?: ApiKeyCandidate } = {}) {
     const lookups: string[] = [];
+    const denied: { context: RequestContext; resource: { type: string; id: string } }[] = [];
     const owners = new ResourceOwners(60_000);
     owners.register('budgetId', 'budget', async (id) => {
       lookups.push(id);
@@ -147,8 +148,9 @@ describe('identity guard: resources named by their own id', () => {
       limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
       limits: { managementPerHour: 100, ingestPerHour: 100, anonymousPerHour: 100 },
       operator: new OperatorToken(undefined),
+      accessDenied: (context, resource) => denied.push({ context, resource }),
     });
-    return { guard, lookups };
+    return { guard, lookups, denied };
   }
 
   async function call(guard: IdentityGuard, permission: Permission, params: Record<string, string>, credentials: Record<string, string>) {
@@ -174,13 +176,20 @@ describe('identity guard: resources named by their own id', () => {
   });
 
   it("answers another organization's id exactly as a missing one, and a malformed id without asking", async () => {
-    const { guard, lookups } = setup();
+    const { guard, lookups, denied } = setup();
     const foreign = await call(guard, 'alerts:read', { budgetId: THEIRS }, asUser);
     const missing = await call(guard, 'alerts:read', { budgetId: randomUUID() }, asUser);
     expect(foreign).toEqual({ status: 404, code: 'BUDGET_NOT_FOUND', message: 'budget not found', context: undefined });
     expect(missing).toEqual(foreign);
     expect(await call(guard, 'alerts:read', { budgetId: 'not-a-uuid' }, asUser)).toEqual(foreign);
     expect(lookups).not.toContain('not-a-uuid');
+    // Only the real resource of another tenant is reported, to its owner's audit log; a missing one is nobody's.
+    expect(denied).toEqual([
+      {
+        context: expect.objectContaining({ organizationId: OTHER_ORG, actor: { type: 'user', id: expect.any(String) } }),
+        resource: { type: 'budget', id: THEIRS },
+      },
+    ]);
   });
 
   it('checks the permission against the role in the owning organization', async () => {
@@ -190,8 +199,14 @@ describe('identity guard: resources named by their own id', () => {
   });
 
   it("answers an API key 404 for another organization's resource, and 403 only inside its own", async () => {
-    const { guard } = setup({ apiKey: key(['admin']) });
+    const { guard, denied } = setup({ apiKey: key(['admin']) });
     expect(await call(guard, 'alerts:read', { budgetId: THEIRS }, asKey)).toMatchObject({ status: 404, code: 'BUDGET_NOT_FOUND' });
+    expect(denied).toEqual([
+      {
+        context: expect.objectContaining({ organizationId: OTHER_ORG, actor: { type: 'api_key', id: expect.any(String) } }),
+        resource: { type: 'budget', id: THEIRS },
+      },
+    ]);
     expect(await call(guard, 'alerts:read', { budgetId: randomUUID() }, asKey)).toMatchObject({ status: 404, code: 'BUDGET_NOT_FOUND' });
     expect(await call(guard, 'alerts:read', { budgetId: OURS }, asKey)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });

@@ -40,6 +40,11 @@ export interface IdentityDependencies {
   limiter: RateLimiter;
   limits: RateLimitDefaults;
   operator: OperatorToken;
+  /**
+   * Told when a credential of one tenant named another tenant's resource (and gets its 404): the audit service
+   * records it in the owner's log. Never awaited: it must not slow or change the answer.
+   */
+  accessDenied?: (context: RequestContext, resource: { type: string; id: string }) => void;
 }
 
 /**
@@ -85,7 +90,7 @@ export class IdentityGuard implements CanActivate {
     const keysAllowed = route.kind === 'authenticated' ? route.apiKeys : PERMISSIONS[route.permission].apiKeyScope !== null;
     if (principal.type === 'api_key' && !keysAllowed) {
       // Another tenant's id answers 404 first, as for anyone; only inside its own tenant does a key learn more.
-      await this.assertKeyTenancy(req, principal, base.correlationId);
+      await this.assertKeyTenancy(req, principal, base);
       throw forbidden('this operation needs a signed-in user, not an API key');
     }
 
@@ -95,7 +100,7 @@ export class IdentityGuard implements CanActivate {
     const permission = route.kind === 'permission' ? route.permission : undefined;
     let overrides: RateLimitOverrides | undefined;
     if (principal.type === 'user') {
-      const grant = await this.resolveTenancy(req, principal.userId, base.correlationId);
+      const grant = await this.resolveTenancy(req, principal.userId, base);
       if (grant) {
         if (permission && !hasRole(grant.role, PERMISSIONS[permission].minRole)) {
           throw forbidden(`this operation needs the ${PERMISSIONS[permission].minRole} role or higher`);
@@ -106,7 +111,7 @@ export class IdentityGuard implements CanActivate {
         throw forbidden('this operation needs an organization or a project in its path');
       }
     } else {
-      await this.assertKeyTenancy(req, principal, base.correlationId);
+      await this.assertKeyTenancy(req, principal, base);
       const scope = permission ? PERMISSIONS[permission].apiKeyScope : null;
       if (scope && !scopesAllow(principal.key.scopes, scope)) throw forbidden(`this API key lacks the ${scope} scope`);
       Object.assign(context, { organizationId: principal.key.organizationId, projectId: principal.key.projectId });
@@ -172,12 +177,19 @@ export class IdentityGuard implements CanActivate {
    * The role of the user in the organization or project the route names, directly or as the owner of a resource
    * it names; 404 when none (or not a member).
    */
-  private async resolveTenancy(req: FastifyRequest, userId: string, correlationId: string): Promise<AccessGrant | null> {
+  private async resolveTenancy(req: FastifyRequest, userId: string, base: RequestContext): Promise<AccessGrant | null> {
+    const { correlationId } = base;
     const grant = await this.resolvePathTenant(req, userId, correlationId);
     const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
     if (!owned) return grant;
     const ownerGrant = grant ?? (await this.deps.access.resolve(userId, { organizationId: owned.organizationId }, correlationId));
-    if (!ownerGrant || ownerGrant.organizationId !== owned.organizationId) throw notFound(owned.resource);
+    if (!ownerGrant || ownerGrant.organizationId !== owned.organizationId) {
+      this.deps.accessDenied?.(
+        { ...base, actor: { type: 'user', id: userId }, organizationId: owned.organizationId },
+        { type: owned.resource, id: owned.id },
+      );
+      throw notFound(owned.resource);
+    }
     return ownerGrant;
   }
 
@@ -200,13 +212,20 @@ export class IdentityGuard implements CanActivate {
   private async assertKeyTenancy(
     req: FastifyRequest,
     principal: Extract<Principal, { type: 'api_key' }>,
-    correlationId: string,
+    base: RequestContext,
   ): Promise<void> {
+    const { correlationId } = base;
     const { orgId, projectId } = tenancyParams(req);
     if (projectId !== undefined && projectId !== principal.key.projectId) throw notFound('project');
     if (orgId !== undefined && orgId !== principal.key.organizationId) throw notFound('organization');
     const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
-    if (owned && owned.organizationId !== principal.key.organizationId) throw notFound(owned.resource);
+    if (owned && owned.organizationId !== principal.key.organizationId) {
+      this.deps.accessDenied?.(
+        { ...base, actor: { type: 'api_key', id: principal.key.id }, organizationId: owned.organizationId },
+        { type: owned.resource, id: owned.id },
+      );
+      throw notFound(owned.resource);
+    }
   }
 
   private async limit(reply: FastifyReply, bucket: string, limit: number): Promise<void> {

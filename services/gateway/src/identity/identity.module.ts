@@ -3,6 +3,7 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { auditAccessSubjects, type RequestContext } from '@llmlab/contracts';
 import type { MessagingClient } from '@llmlab/messaging';
 import type { GatewayConfig } from '../gateway.config';
 import { ServiceClient } from '../messaging/service-client';
@@ -54,6 +55,14 @@ export class IdentityModule {
         anonymousPerHour: config.RATE_LIMIT_ANONYMOUS_PER_HOUR,
       },
       operator: new OperatorToken(config.OPERATOR_API_TOKEN),
+      accessDenied: (context: RequestContext, resource: { type: string; id: string }) => {
+        client.call(auditAccessSubjects.record, { kind: 'access_denied', resource }, context).catch((err: unknown) => {
+          logger.warn(
+            { err: err instanceof Error ? err.message : String(err), resource: resource.type },
+            'could not record a denied access',
+          );
+        });
+      },
     };
     return {
       module: IdentityModule,

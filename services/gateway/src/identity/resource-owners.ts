@@ -8,6 +8,8 @@ export type OwnerLookup = (id: string, correlationId: string) => Promise<string 
 export interface OwnedResource {
   /** Its name in the 404 (`budget` → `BUDGET_NOT_FOUND`, `budget not found`), as its service answers a missing one. */
   resource: string;
+  /** The id the path named. */
+  id: string;
   organizationId: string;
 }
 
@@ -43,7 +45,7 @@ export class ResourceOwners {
       if (!entry || id === undefined) continue;
       const organizationId = isUuid(id) ? await this.ownerOf(param, id, entry.lookup, correlationId) : null;
       if (!organizationId || (owner && owner.organizationId !== organizationId)) throw notFound(entry.resource);
-      owner ??= { resource: entry.resource, organizationId };
+      owner ??= { resource: entry.resource, id, organizationId };
     }
     return owner;
   }

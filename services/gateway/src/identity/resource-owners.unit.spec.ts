@@ -27,7 +27,11 @@ describe('ResourceOwners', () => {
 
   it('names the owner of the registered parameter and ignores the others', async () => {
     const { registry } = owners({ [BUDGET]: ORG_A });
-    await expect(registry.resolve({ budgetId: BUDGET, orgId: ORG_B }, 'c')).resolves.toEqual({ resource: 'budget', organizationId: ORG_A });
+    await expect(registry.resolve({ budgetId: BUDGET, orgId: ORG_B }, 'c')).resolves.toEqual({
+      resource: 'budget',
+      id: BUDGET,
+      organizationId: ORG_A,
+    });
     await expect(registry.resolve({ orgId: ORG_B, keyId: BUDGET }, 'c')).resolves.toBeUndefined();
   });
 

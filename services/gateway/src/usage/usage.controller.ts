@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ingestionSubjects, type RequestContext, type UsageRecordsRequest } from '@llmlab/contracts';
+import { auditAccessSubjects, ingestionSubjects, type RequestContext, type UsageRecordsRequest } from '@llmlab/contracts';
 import { resolveRange } from '../http/date-range.dto';
 import { tenant } from '../identity/tenant-scope';
 import { Access, Caller } from '../identity/identity.decorators';
@@ -80,6 +80,12 @@ export class UsageRecordsController {
     const request: UsageRecordsRequest = { ...range, ...filters, limit: MAX_PAGE };
     // The first page is read before answering, so that a bad request is still a problem+json answer.
     const first = await this.client.call(ingestionSubjects.usageRecords, request, caller);
+    // Recorded in the organization's audit log before a byte of it is sent (bounded per user and minute).
+    await this.client.call(
+      auditAccessSubjects.record,
+      { kind: 'usage_exported', projectId: tenant(caller, 'project').projectId, format, from: range.from, to: range.to },
+      caller,
+    );
     const chunks = exportChunks(format, first, (cursor) =>
       this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller),
     );

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Header, Param, Query, StreamableFile } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { auditTransparencySubjects as s, type AuditExportPageRequest, type RequestContext } from '@llmlab/contracts';
+import { auditIndexSubjects, auditTransparencySubjects as s, type AuditExportPageRequest, type RequestContext } from '@llmlab/contracts';
 import { uuidParam } from '../http/uuid-param';
 import { tenant } from '../identity/tenant-scope';
 import { Access, Authenticated, Caller, Public } from '../identity/identity.decorators';
@@ -9,6 +9,8 @@ import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
 import { AUDIT_EXPORT_CONTENT_TYPES, auditExportChunks } from './audit-export';
 import {
+  AuditEntriesQueryDto,
+  AuditEntryListDto,
   AuditExportQueryDto,
   AuditIntegrityDto,
   AuditKeySetDto,
@@ -19,7 +21,7 @@ import {
   SignedTreeHeadDto,
   TreeHeadListDto,
   TreeHeadsQueryDto,
-} from './transparency.dto';
+} from './audit.dto';
 
 const EXPORT_PAGE = 1_000;
 
@@ -98,6 +100,22 @@ export class AuditLogController {
 export class OrganizationAuditLogController {
   constructor(private readonly client: ServiceClient) {}
 
+  @Get('events')
+  @Access('audit:read')
+  @ApiOperation({
+    operationId: 'listAuditEvents',
+    summary: 'The organization’s audit log, newest first: who did what, when, from where, to what',
+    description:
+      'Every event of the organization from every context, each with its actor (and the member’s name, unless erased), the resource it is ' +
+      'about, its correlation id, IP and user agent, a one-sentence summary and, for updates, the changed fields. Filters combine. Reading it ' +
+      'is itself recorded (AuditLogQueried, at most once a minute per reader).',
+  })
+  @ApiOkResponse({ type: AuditEntryListDto })
+  @ApiProblems([400, 'Invalid filter, range, cursor or limit'])
+  events(@Query() query: AuditEntriesQueryDto, @Caller() caller: RequestContext) {
+    return this.client.call(auditIndexSubjects.list, query, caller);
+  }
+
   @Get('events/:eventId/proof')
   @Access('audit:read')
   @ApiParam({ name: 'eventId', format: 'uuid' })
@@ -130,7 +148,7 @@ export class OrganizationAuditLogController {
   @ApiProblems([400, 'Invalid format or range'])
   async export(@Query() query: AuditExportQueryDto, @Caller() caller: RequestContext): Promise<StreamableFile> {
     const { format = 'jsonl', from, to } = query;
-    const request: AuditExportPageRequest = { from, to, limit: EXPORT_PAGE };
+    const request: AuditExportPageRequest = { format, from, to, limit: EXPORT_PAGE };
     // The first page is read before answering, so that a bad request is still a problem+json answer; it fixes the
     // head every later page proves against.
     const first = await this.client.call(s.exportPage, request, caller);

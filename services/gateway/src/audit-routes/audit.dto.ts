@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type as Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { IsInstant } from '../http/date-range.dto';
+import { NoQuery, WithCursorPaging } from '../http/paging.dto';
 
 export class SignedTreeHeadDto {
   @ApiProperty({ type: 'integer', example: 1024, description: 'Events covered: positions 1 to treeSize of the event store.' })
@@ -139,6 +140,88 @@ export class AuditExportQueryDto {
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Events recorded before it.' })
+  @IsOptional()
+  @IsInstant()
+  to?: string;
+}
+
+export class AuditActorDto {
+  @ApiProperty({ enum: ['user', 'api_key', 'system', 'operator'] }) type!: string;
+  @ApiProperty({ description: 'A user or API key id, or the name of a system component.' }) id!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "A member's name, resolved when read; null for keys and systems, and once the person was erased.",
+  })
+  name!: string | null;
+}
+
+export class AuditResourceDto {
+  @ApiProperty({ example: 'project' }) type!: string;
+  @ApiProperty() id!: string;
+}
+
+export class AuditFieldChangeDto {
+  @ApiProperty({ example: 'role' }) field!: string;
+  @ApiPropertyOptional({ description: 'The value before, when the event keeps it.' }) from?: unknown;
+  @ApiPropertyOptional({ description: 'The value after.' }) to?: unknown;
+}
+
+export class AuditEntryDto {
+  @ApiProperty({ type: 'integer', description: "The event's position in the event store (its leaf index + 1 in the Merkle tree)." })
+  position!: number;
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ example: 'MemberRoleChanged' }) type!: string;
+  @ApiProperty({ format: 'date-time' }) recordedAt!: string;
+  @ApiProperty({ type: AuditActorDto }) actor!: AuditActorDto;
+  @ApiProperty({ type: AuditResourceDto, nullable: true }) resource!: AuditResourceDto | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) projectId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) correlationId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userAgent!: string | null;
+  @ApiProperty({ example: "A member's role changed from member to admin", description: 'One sentence; never a secret or personal data.' })
+  summary!: string;
+  @ApiProperty({ type: [AuditFieldChangeDto], nullable: true, description: 'What an update changed, where meaningful.' })
+  changes!: AuditFieldChangeDto[] | null;
+}
+
+export class AuditEntryListDto {
+  @ApiProperty({ type: [AuditEntryDto] }) data!: AuditEntryDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next (older) page; null at the end.' })
+  nextCursor!: string | null;
+}
+
+export class AuditEntriesQueryDto extends WithCursorPaging(NoQuery, { max: 200, defaultLimit: 50 }) {
+  @ApiPropertyOptional({ description: 'Only what this actor did: a user or API key id, or a system name.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Only events of this type.', example: 'ApiKeyCreated' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  type?: string;
+
+  @ApiPropertyOptional({ description: 'Only events about this kind of resource.', example: 'project' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  resourceType?: string;
+
+  @ApiPropertyOptional({ description: 'Only events about this resource (with resourceType).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 256)
+  resourceId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Recorded at or after it.' })
+  @IsOptional()
+  @IsInstant()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Recorded before it.' })
   @IsOptional()
   @IsInstant()
   to?: string;

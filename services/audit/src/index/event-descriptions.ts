@@ -1,0 +1,208 @@
+import type { AuditFieldChange, PlatformEvent, PlatformEventType } from '@llmlab/contracts';
+
+/** What the audit index says of one event: what it is about, one sentence, and what an update changed. */
+export interface EventDescription {
+  resource: { type: string; id: string } | null;
+  summary: string;
+  changes: AuditFieldChange[] | null;
+}
+
+type DataOf<T extends PlatformEventType> = Extract<PlatformEvent, { type: T }>['data'];
+type Describe<T extends PlatformEventType> = (data: DataOf<T>) => EventDescription;
+
+const on = (type: string, id: string) => ({ type, id });
+const say = (resource: EventDescription['resource'], summary: string, changes: AuditFieldChange[] | null = null): EventDescription => ({
+  resource,
+  summary,
+  changes,
+});
+/** A quoted name as it appears in a sentence (names are the organization's labels, never personal data). */
+const q = (name: string) => `“${name}”`;
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The fields an update names, each with its new value (and the old one when the event keeps it). */
+function changed(
+  data: Record<string, unknown>,
+  fields: readonly string[],
+  previous: Record<string, unknown> = {},
+): AuditFieldChange[] | null {
+  const changes = fields
+    .filter((f) => data[f] !== undefined)
+    .map((f) => (f in previous ? { field: f, from: previous[f], to: data[f] } : { field: f, to: data[f] }));
+  return changes.length ? changes : null;
+}
+
+/**
+ * One describer per event type of every context. Typed over `PlatformEvent`, so a new event type does not compile
+ * until it is described here. Sentences carry ids, counts and the organization's own labels (project, budget and
+ * channel names), never a secret (keys, URLs, ciphertexts) or a person's email or name.
+ */
+export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
+  // auth
+  EmailClaimed: (d) => say(on('user', d.userId), 'An email address was claimed for a new account'),
+  UserRegistered: (d) => say(on('user', d.userId), 'A user signed up'),
+  EmailVerified: (d) => say(on('user', d.userId), `A user verified their email address (${d.method.replace('-', ' ')})`),
+  OrganizationCreated: (d) => say(on('organization', d.organizationId), `Organization ${q(d.name)} was created`),
+  OrganizationUpdated: (d) => say(on('organization', d.organizationId), 'The organization was updated', changed(d, ['name', 'rateLimits'])),
+  OrganizationRateLimitsChanged: (d) =>
+    say(on('organization', d.organizationId), "The operator changed the organization's rate limits", [
+      { field: 'rateLimits', from: d.previous, to: d.rateLimits },
+    ]),
+  MemberAdded: (d) => say(on('member', d.userId), `A member was added as ${d.role}`),
+  MemberRoleChanged: (d) =>
+    say(on('member', d.userId), `A member's role changed from ${d.previousRole} to ${d.role}`, [
+      { field: 'role', from: d.previousRole, to: d.role },
+    ]),
+  MemberRemoved: (d) => say(on('member', d.userId), `A ${d.role} left or was removed`),
+  MemberInvited: (d) => say(on('invitation', d.invitationId), `Someone was invited as ${d.role}`),
+  InvitationAccepted: (d) => say(on('invitation', d.invitationId), 'An invitation was accepted'),
+  InvitationRevoked: (d) => say(on('invitation', d.invitationId), 'An invitation was revoked'),
+  ProjectCreated: (d) => say(on('project', d.projectId), `Project ${q(d.name)} was created`),
+  ProjectUpdated: (d) => say(on('project', d.projectId), 'The project was updated', changed(d, ['name', 'description'])),
+  ProjectArchived: (d) => say(on('project', d.projectId), 'The project was archived'),
+  ApiKeyCreated: (d) =>
+    say(
+      on('api-key', d.apiKeyId),
+      `API key ${q(d.name)} (${d.prefix}…) was created with scopes ${d.scopes.join(', ')}${d.expiresAt ? `, expiring ${d.expiresAt}` : ''}`,
+    ),
+  ApiKeyRevoked: (d) => say(on('api-key', d.apiKeyId), `API key ${d.prefix}… was revoked`),
+  SessionStarted: (d) => say(on('session', d.sessionId), d.method === 'signup' ? 'A session started at signup' : 'A user logged in'),
+  SessionRefreshed: (d) => say(on('session', d.sessionId), 'A session was refreshed'),
+  SessionRevoked: (d) =>
+    say(
+      on('session', d.sessionId),
+      d.reason === 'logout' ? 'A user logged out' : 'A session was revoked: an old refresh token was used again (possible theft)',
+    ),
+  SigningKeyRotated: (d) => say(on('signing-key', d.kid), 'The access-token signing key was rotated'),
+  // ingestion
+  UsageRecorded: (d) =>
+    say(
+      on('project', d.projectId),
+      `${plural(d.records.length, 'usage event')} recorded${d.parts > 1 ? ` (part ${d.part + 1} of ${d.parts})` : ''}${d.importId ? ' from a backfill import' : ''}`,
+    ),
+  UsageRepriced: (d) =>
+    say(on('project', d.projectId), `${plural(d.corrections.length, 'usage record')} repriced (${d.reason.kind.replace('-', ' ')})`),
+  PriceOverrideSet: (d) => say(on('price-override', d.override.id), `A price was set for ${d.override.provider}/${d.override.model}`),
+  PriceOverrideRemoved: (d) =>
+    say(on('price-override', d.overrideId), `The price set for ${d.override.provider}/${d.override.model} was removed`),
+  PriceCatalogRefreshed: (d) =>
+    say(
+      on('price-catalog', 'genai-prices'),
+      `The price catalog was refreshed: ${d.opened.length} opened, ${d.closed.length} closed, ${d.withdrawn.length} withdrawn`,
+    ),
+  UsageImportQueued: (d) => say(on('usage-import', d.importId), `A ${d.format} usage file of ${d.bytes} bytes was queued for import`),
+  UsageImportStarted: (d) => say(on('usage-import', d.importId), 'A usage import started'),
+  UsageImportPartRecorded: (d) =>
+    say(on('usage-import', d.importId), `Usage import part ${d.part + 1}: ${d.accepted} accepted, ${d.rejected} rejected`),
+  UsageImportCompleted: (d) =>
+    say(on('usage-import', d.importId), `A usage import completed: ${plural(d.records, 'record')} from ${plural(d.linesRead, 'line')}`),
+  UsageImportFailed: (d) => say(on('usage-import', d.importId), `A usage import failed: ${d.reason}`),
+  SpansRecorded: (d) => say(on('project', d.projectId), `${plural(d.spans.length, 'trace span')} recorded`),
+  TracesEvaluated: (d) => say(on('project', d.projectId), `${plural(d.traces.length, 'trace')} evaluated for failures`),
+  TraceSettingsChanged: (d) =>
+    say(
+      on('organization', d.organizationId),
+      `Content capture was turned ${d.captureContent ? 'on' : 'off'} (kept ${d.contentRetentionDays} days)`,
+      changed(d as unknown as Record<string, unknown>, ['captureContent', 'contentRetentionDays']),
+    ),
+  TraceContentErased: (d) =>
+    say(
+      d.traceId ? on('trace', d.traceId) : on('project', d.projectId),
+      `Captured content of ${plural(d.spans, 'span')} was erased${d.traceId ? ' for a trace' : ' for an end user'}`,
+    ),
+  // alerts
+  BudgetCreated: (d) =>
+    say(on('budget', d.budgetId), `Budget ${q(d.name)} was created: ${d.amount.amount} ${d.amount.currency} ${d.period}`),
+  BudgetUpdated: (d) =>
+    say(on('budget', d.budgetId), 'A budget was updated', changed(d, ['name', 'period', 'amount', 'thresholds', 'timeZone'])),
+  BudgetDeleted: (d) => say(on('budget', d.budgetId), 'A budget was deleted'),
+  AlertSettingsUpdated: (d) =>
+    say(on('alert-settings', d.organizationId), 'The alert settings were changed', changed(d, ['timeZone', 'rules'])),
+  ChannelAdded: (d) => say(on('channel', d.channelId), `A ${d.type} channel ${q(d.name)} was added`),
+  ChannelRemoved: (d) => say(on('channel', d.channelId), 'A channel was removed'),
+  AlertFired: (d) => say(on('alert', d.alertId), `A ${d.kind.replace('_', ' ')} alert fired`),
+  AlertAcknowledged: (d) => say(on('alert', d.alertId), 'An alert was acknowledged'),
+  AlertResolved: (d) => say(on('alert', d.alertId), 'An alert was resolved'),
+  DeliverySucceeded: (d) => say(on('alert', d.alertId), `An alert was delivered to a channel (attempt ${d.attempt})`),
+  DeliveryFailed: (d) => say(on('alert', d.alertId), `Delivering an alert failed (attempt ${d.attempt}, ${d.outcome})`),
+  DeliveryDead: (d) => say(on('alert', d.alertId), `Delivering an alert was given up after attempt ${d.attempt}`),
+  // provider-sync
+  ProviderConnectionRegistered: (d) => say(on('provider-connection', d.connectionId), `Provider connection ${q(d.name)} was registered`),
+  ProviderConnectionRenamed: (d) =>
+    say(on('provider-connection', d.connectionId), `A provider connection was renamed ${q(d.name)}`, [{ field: 'name', to: d.name }]),
+  ProviderConnectionCredentialsRotated: (d) =>
+    say(on('provider-connection', d.connectionId), "A provider connection's admin key was replaced"),
+  ProviderConnectionMappingsChanged: (d) =>
+    say(
+      on('provider-connection', d.connectionId),
+      `A provider connection's project mappings changed (${plural(d.mappings.length, 'mapping')})`,
+    ),
+  ProviderConnectionSyncEnabledChanged: (d) =>
+    say(on('provider-connection', d.connectionId), `The daily sync was turned ${d.syncEnabled ? 'on' : 'off'}`, [
+      { field: 'syncEnabled', to: d.syncEnabled },
+    ]),
+  ProviderConnectionRemoved: (d) => say(on('provider-connection', d.connectionId), 'A provider connection was removed'),
+  ProviderSyncRunStarted: (d) => say(on('provider-connection', d.connectionId), 'A provider sync started'),
+  ProviderCostsImported: (d) =>
+    say(on('provider-connection', d.connectionId), `${plural(d.buckets.length, 'cost bucket')} imported from ${d.provider}`),
+  ProviderCostsCorrected: (d) =>
+    say(on('provider-connection', d.connectionId), `${plural(d.buckets.length, 'cost bucket')} corrected by ${d.provider}`),
+  ProviderUsageImported: (d) =>
+    say(on('provider-connection', d.connectionId), `${plural(d.buckets.length, 'usage bucket')} imported from ${d.provider}`),
+  ProviderSyncRunCompleted: (d) => say(on('provider-connection', d.connectionId), 'A provider sync completed'),
+  ProviderSyncRunFailed: (d) =>
+    say(on('provider-connection', d.connectionId), `A provider sync failed after ${plural(d.pagesFetched, 'page')}`),
+  ReconciliationDiscrepancyDetected: (d) =>
+    say(
+      on('reconciliation', `${d.provider}:${d.day}`),
+      `${d.provider} billed ${d.billed.amount} and ${d.recorded.amount} was recorded on ${d.day} (${d.direction})`,
+    ),
+  ReconciliationSettingsUpdated: (d) =>
+    say(on('reconciliation-settings', d.organizationId), 'The reconciliation tolerance was changed', [
+      { field: 'tolerance', to: d.tolerance },
+    ]),
+  // recommendations
+  RecommendationOpened: (d) =>
+    say(on('recommendation', d.recommendationId), `A ${d.findings.kind.replace(/_/g, ' ')} recommendation was opened`),
+  RecommendationUpdated: (d) =>
+    say(on('recommendation', d.recommendationId), `A ${d.findings.kind.replace(/_/g, ' ')} recommendation was updated`),
+  RecommendationAccepted: (d) =>
+    say(on('recommendation', d.recommendationId), `A ${d.findings.kind.replace(/_/g, ' ')} recommendation was accepted`),
+  RecommendationDismissed: (d) => say(on('recommendation', d.recommendationId), 'A recommendation was dismissed'),
+  RecommendationReopened: (d) => say(on('recommendation', d.recommendationId), 'A dismissed recommendation was reopened: its savings grew'),
+  RecommendationResolved: (d) => say(on('recommendation', d.recommendationId), 'A recommendation was resolved: the pattern is gone'),
+  ModelEquivalenceChanged: (d) =>
+    say(
+      on('model-equivalence', d.organizationId),
+      `The model right-sizing table was changed (${plural(Object.keys(d.overrides).length, 'override')})`,
+      [{ field: 'overrides', to: d.overrides }],
+    ),
+  // audit
+  AccessDenied: (d) =>
+    say(
+      on(d.resource.type, d.resource.id),
+      `Another organization's credential asked for this ${d.resource.type} and was refused${d.count > 1 ? ` (${d.count} times)` : ''}`,
+    ),
+  AuditLogQueried: (d) => say(on('audit-log', d.organizationId), `The audit log was queried${d.count > 1 ? ` (${d.count} times)` : ''}`),
+  AuditLogExported: (d) =>
+    say(on('audit-log', d.organizationId), `The audit log was exported as ${d.format}${d.count > 1 ? ` (${d.count} times)` : ''}`),
+  UsageExported: (d) =>
+    say(on('project', d.projectId), `Usage records were exported as ${d.format}${d.count > 1 ? ` (${d.count} times)` : ''}`),
+  AuditIntegrityViolated: (d) =>
+    say(
+      on('event', String(d.position)),
+      `Tampering with the event store was found at event ${d.position} (${d.reason.replace(/_/g, ' ')})`,
+    ),
+};
+
+/** The description of any stored event; one of a type this version does not know is still indexed, plainly. */
+export function describeEvent(type: string, data: unknown): EventDescription {
+  const describe = (DESCRIBERS as Record<string, (data: unknown) => EventDescription>)[type];
+  if (!describe) return say(null, `${type} recorded`);
+  try {
+    return describe(data);
+  } catch {
+    // An older version of an event may miss a field a describer reads: the entry stays, in plain words.
+    return say(null, `${type} recorded`);
+  }
+}

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
@@ -119,6 +120,7 @@ export class TestPlatform {
         // Signed tree heads within a second, so proofs of what a test just did are available.
         AUDIT_SIGN_INTERVAL_MS: '500',
         AUDIT_TREE_POLL_MS: '200',
+        AUDIT_FULL_VERIFICATION_INTERVAL_MS: '5000',
         ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
         ...this.options.env,
       },
@@ -207,9 +209,12 @@ export class TestPlatform {
    * deletes this run's JetStream streams (their names end with the prefix) and log files. A finding fails the test.
    */
   async stop(): Promise<void> {
+    const audited = this.running.has('audit');
     await Promise.all([...this.running.keys()].map((s) => this.stopService(s).catch(() => undefined)));
     await this.mailbox.stop();
     const findings = this.options.personalDataScan === false ? [] : await this.scanForPersonalData();
+    // Every run with the audit service checks the store's events, whatever the test did, against their hashes.
+    const incidents = audited ? await this.auditIncidents() : [];
     const nc = await connect({ servers: testEnv.natsUrl });
     try {
       const jsm = await jetstreamManager(nc);
@@ -221,6 +226,20 @@ export class TestPlatform {
     }
     if (findings.length)
       throw new Error(`personal data in clear (logs kept in ${this.logDir}):\n${findings.map((f) => `${f.where}: ${f.value}`).join('\n')}`);
+    if (incidents.length)
+      throw new Error(`the audit service found the event store inconsistent (logs kept in ${this.logDir}): ${incidents.join('; ')}`);
     rmSync(this.logDir, { recursive: true, force: true });
+  }
+
+  /** What the audit service's verification found wrong in this run (nothing, unless a test tampers on purpose). */
+  private async auditIncidents(): Promise<string[]> {
+    const sql = new Client({ connectionString: this.options.databaseUrl });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query<{ position: string; detail: string }>('SELECT position, detail FROM audit.integrity_incidents');
+      return rows.map((r) => `event ${r.position}: ${r.detail}`);
+    } finally {
+      await sql.end();
+    }
   }
 }

@@ -45,7 +45,8 @@ export class TreeMaintainer implements BackgroundWorker {
     // Its own loop: re-deriving a large history takes minutes, and the tree must not wait for it.
     this.verification = startPollingLoop({
       round: () => this.verifyHistory(),
-      intervalMs: this.config.AUDIT_FULL_VERIFICATION_INTERVAL_MS,
+      // Looks every minute at most, verifies once per interval: the first time as soon as there is a signed head.
+      intervalMs: Math.min(this.config.AUDIT_FULL_VERIFICATION_INTERVAL_MS, 60_000),
       logger: this.logger,
       failureMessage: 'audit: the full verification failed; retrying',
     });
@@ -55,9 +56,11 @@ export class TreeMaintainer implements BackgroundWorker {
     await Promise.all([this.loop?.stop(), this.verification?.stop()]);
   }
 
-  /** The whole signed history against the store, once (the loop repeats it every interval). */
+  /** The whole signed history against the store, once per interval (sooner the first time: see the loop). */
   async verifyHistory(): Promise<boolean> {
     if (await this.integrity.current()) return false;
+    const last = this.history.lastCompletedAt;
+    if (last && Date.now() - Date.parse(last) < this.config.AUDIT_FULL_VERIFICATION_INTERVAL_MS) return false;
     const finding = await this.history.verify();
     if (finding) await this.integrity.report(finding);
     return false;

@@ -1,14 +1,19 @@
-import { useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { Schemas } from '../../shared/api/schema';
 import { downloadFile } from '../../shared/api/download';
 import { atLeast, useRole } from '../../shared/api/tenancy';
-import { formatDateTime } from '../../shared/dates';
+import { formatDateTime, formatShortDateTime, presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
 import { formatCount } from '../../shared/money';
 import { useScope } from '../../shared/scope';
-import { Card, ErrorNotice, PageHeader, QueryView } from '../../shared/ui/ui';
-import { useAuditIntegrity } from './audit.queries';
+import { Card, ErrorNotice, Field, Loading, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
+import { useUrlPatch, useUrlState } from '../../shared/url-state';
+import { useAuditEvents, useAuditIntegrity } from './audit.queries';
 
 type Integrity = Schemas['AuditIntegrityDto'];
+type Entry = Schemas['AuditEntryDto'];
+
+const ALL_TIME = 'all';
+const RANGES = [{ value: ALL_TIME, label: 'All time' }, ...RANGE_PRESETS];
 
 const STATUS_TEXT: Record<string, string> = {
   verified: 'Verified',
@@ -100,6 +105,125 @@ function ExportCard({ orgId }: { orgId: string }) {
   );
 }
 
+function actorText(actor: Entry['actor']): string {
+  if (actor.name) return actor.name;
+  // Ids are UUID v7, whose first digits are a timestamp: their end tells them apart.
+  if (actor.type === 'api_key') return `API key …${actor.id.slice(-8)}`;
+  if (actor.type === 'user') return `User …${actor.id.slice(-8)} (erased or not a member)`;
+  return actor.id;
+}
+
+function changesText(changes: Entry['changes']): string {
+  return (changes ?? [])
+    .map((c) => `${c.field}: ${c.from !== undefined ? `${JSON.stringify(c.from)} → ` : ''}${JSON.stringify(c.to)}`)
+    .join('; ');
+}
+
+/** The log itself: filters in the URL (shareable), newest first, a page at a time. */
+function AuditEvents({ orgId }: { orgId: string }) {
+  const [preset] = useUrlState<RangePreset | typeof ALL_TIME>('range', ALL_TIME);
+  const [actor] = useUrlState('actor', '');
+  const [type] = useUrlState('type', '');
+  const [resourceType] = useUrlState('resourceType', '');
+  const [resourceId] = useUrlState('resourceId', '');
+  const [cursor, setCursor] = useUrlState('cursor', '');
+  const patch = useUrlPatch();
+  const range = useMemo(() => (preset === ALL_TIME ? {} : presetRange(preset)), [preset]);
+  const page = useAuditEvents(orgId, { ...range, actor, type, resourceType, resourceId, cursor }, true);
+  // A filter changes the result set: paging starts again.
+  const filter = (key: string) => (value: string) => patch({ [key]: value === ALL_TIME && key === 'range' ? '' : value, cursor: '' });
+  const text = (label: string, key: string, value: string, hint?: string) => (
+    <Field
+      label={label}
+      placeholder="any"
+      hint={hint}
+      defaultValue={value}
+      onBlur={(e) => filter(key)(e.target.value.trim())}
+      onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+    />
+  );
+  return (
+    <Card title="Events">
+      <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <SelectField label="Range" value={preset} onChange={(e) => filter('range')(e.target.value)} options={RANGES} />
+        {text('Actor', 'actor', actor, 'a user or API key id')}
+        {text('Event type', 'type', type, 'e.g. ApiKeyCreated')}
+        {text('Resource type', 'resourceType', resourceType, 'e.g. project')}
+        {text('Resource id', 'resourceId', resourceId)}
+      </form>
+      {page.isError ? (
+        <ErrorNotice error={page.error} />
+      ) : !page.data ? (
+        <Loading label="Loading the audit log" />
+      ) : page.data.data.length === 0 ? (
+        <p className="muted">No events match.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" aria-label="Audit log">
+            <thead>
+              <tr>
+                <th scope="col">Time (UTC)</th>
+                <th scope="col">Actor</th>
+                <th scope="col">What happened</th>
+                <th scope="col">Resource</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.data.data.map((e) => (
+                <tr key={e.eventId}>
+                  <th scope="row" className="nowrap" title={`event ${e.position}, ${e.eventId}`}>
+                    {formatShortDateTime(e.recordedAt)}
+                  </th>
+                  <td>
+                    <button type="button" className="btn-link" onClick={() => filter('actor')(e.actor.id)} title="Only this actor">
+                      {actorText(e.actor)}
+                    </button>
+                  </td>
+                  <td>
+                    <div>{e.summary}</div>
+                    {e.changes && <small className="muted">{changesText(e.changes)}</small>}
+                    <small className="muted"> {e.type}</small>
+                  </td>
+                  <td>
+                    {e.resource ? (
+                      <button
+                        type="button"
+                        className="btn-link"
+                        onClick={() => patch({ resourceType: e.resource!.type, resourceId: e.resource!.id, cursor: '' })}
+                        title="Only this resource"
+                      >
+                        <span className="truncate">
+                          {e.resource.type} …{e.resource.id.slice(-8)}
+                        </span>
+                      </button>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>
+                    <span className="truncate" title={e.userAgent ?? undefined}>
+                      {e.ip ?? '—'}
+                    </span>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <nav className="pager" aria-label="Pages">
+        <button type="button" className="btn" disabled={!cursor} onClick={() => setCursor('')}>
+          Newest
+        </button>
+        <button type="button" className="btn" disabled={!page.data?.nextCursor} onClick={() => setCursor(page.data?.nextCursor ?? '')}>
+          Older
+        </button>
+      </nav>
+    </Card>
+  );
+}
+
 /**
  * The organization's audit log: whether the event store verifies (the audit service's continuous check against its
  * signed Merkle tree heads), the latest signed head, and the verifiable export. Owners and admins, as the API.
@@ -117,7 +241,14 @@ export default function AuditLogPage() {
       <QueryView query={integrity} label="Loading the verification">
         {(data) => <IntegrityCard integrity={data} />}
       </QueryView>
-      {atLeast(role, 'admin') ? <ExportCard orgId={orgId} /> : <p>Owners and admins can query and export the audit log.</p>}
+      {atLeast(role, 'admin') ? (
+        <>
+          <AuditEvents orgId={orgId} />
+          <ExportCard orgId={orgId} />
+        </>
+      ) : (
+        <p>Owners and admins can query and export the audit log.</p>
+      )}
     </>
   );
 }

@@ -96,7 +96,8 @@ export type AlertEvent =
         kind: AlertKind;
         /**
          * What the alert is about, once: `threshold:<budgetId>:<periodKey>:<percent>`, `forecast:<budgetId>:<periodKey>`,
-         * `anomaly:<scope>:<hour>`, `error_rate:<scope>:<hour>`, `trace_failures:<scope>:<hour>`, `unpriced:<day>`.
+         * `anomaly:<scope>:<hour>`, `error_rate:<scope>:<hour>`, `trace_failures:<scope>:<hour>`, `unpriced:<day>`,
+         * `reconciliation:<org>:<provider>:<day>:<direction>`, `audit_integrity:<org>:<position>:<detectedAt>`.
          * The alert id is derived from it and the stream is appended with `no_stream`, so the same alert can never
          * fire twice.
          */

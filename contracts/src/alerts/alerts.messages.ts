@@ -1,6 +1,7 @@
 import type { MoneyAmount } from '../ingestion/usage-event';
 import type { ReconciliationDiscrepancy } from '../provider-sync/reconciliation.events';
 import type { TraceFlagType } from '../ingestion/traces';
+import type { AuditIntegrityViolatedData } from '../audit/audit.events';
 
 /**
  * Requests and replies of the alerts subjects. The tenant is the organization of the request context, which the
@@ -179,7 +180,20 @@ export interface UpdateAlertSettingsRequest {
   expectedRevision?: number;
 }
 
-export const ALERT_KINDS = ['threshold', 'forecast', 'anomaly', 'error_rate', 'trace_failures', 'unpriced', 'reconciliation'] as const;
+/**
+ * `audit_integrity` is not a rule of the settings: a security alert (the audit service found the event store
+ * tampered with) that an organization cannot switch off.
+ */
+export const ALERT_KINDS = [
+  'threshold',
+  'forecast',
+  'anomaly',
+  'error_rate',
+  'trace_failures',
+  'unpriced',
+  'reconciliation',
+  'audit_integrity',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
@@ -377,4 +391,7 @@ export type AlertNotificationData =
       examples: string[];
     })
   | (AlertNotificationBase & { kind: 'unpriced'; records: number; models: string[] })
-  | (AlertNotificationBase & { kind: 'reconciliation' } & ReconciliationDiscrepancy);
+  | (AlertNotificationBase & { kind: 'reconciliation' } & ReconciliationDiscrepancy)
+  | (AlertNotificationBase & {
+      kind: 'audit_integrity';
+    } & Pick<AuditIntegrityViolatedData, 'position' | 'reason' | 'detail' | 'detectedAt'>);

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import type { AlertNotification, AlertPeriod, Money } from './alert-notification';
+import type { AlertNotification, AlertPeriod, AuditIntegrityReason, Money } from './alert-notification';
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
@@ -64,6 +64,14 @@ export function formatPeriod(period: AlertPeriod): string {
   const range = last.date === start.date ? start.date : `${start.date} – ${last.date}`;
   return `${range} (${period.unit}, ${period.timeZone})`;
 }
+
+/** What each check of the audit service's verification means, for people who never read its code. */
+const INTEGRITY_CHECKS: Record<AuditIntegrityReason, string> = {
+  chain_broken: 'an event no longer chains to the one before it, or no longer hashes to its content',
+  position_gap: 'an event is missing from the sequence',
+  anchor_changed: 'an event already in the audit tree was rewritten',
+  signed_root_mismatch: 'the history no longer matches a signed tree head',
+};
 
 function assertNever(value: never): never {
   throw new Error(`unhandled alert kind ${JSON.stringify(value)}`);
@@ -184,6 +192,24 @@ export function describeAlert(alert: AlertNotification): AlertMessage {
         ],
         severity: 'warning',
       };
+    case 'audit_integrity': {
+      // The position and the failed check, never the event's content: the channel may be read by people the event is not for.
+      const detected = localParts(alert.detectedAt, 'UTC');
+      return {
+        title: 'Audit log tampering detected',
+        summary:
+          `LLMLab's audit verification found the event store changed at position ${alert.position}: ` +
+          `${INTEGRITY_CHECKS[alert.reason]}. No tree head is signed until an operator has restored the store and closed the incident.`,
+        facts: [
+          { label: 'Position', value: String(alert.position) },
+          { label: 'Check failed', value: alert.reason },
+          { label: 'Detected', value: `${detected.date} ${detected.time} UTC` },
+          { label: 'Finding', value: alert.detail, wide: true },
+          { label: 'Organization', value: alert.organization.name },
+        ],
+        severity: 'critical',
+      };
+    }
     default:
       return assertNever(alert);
   }

@@ -4,7 +4,8 @@ export interface Money {
   currency: string;
 }
 
-export type AlertKind = 'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'trace_failures' | 'unpriced' | 'reconciliation';
+export type AlertKind =
+  'threshold' | 'forecast' | 'anomaly' | 'error_rate' | 'trace_failures' | 'unpriced' | 'reconciliation' | 'audit_integrity';
 
 export interface AlertScope {
   type: 'organization' | 'project' | 'tag' | 'end_user';
@@ -105,6 +106,31 @@ export interface ReconciliationAlert extends AlertBase {
   difference: Money;
 }
 
+/** Which check of the audit service's verification failed. */
+export type AuditIntegrityReason = 'chain_broken' | 'position_gap' | 'anchor_changed' | 'signed_root_mismatch';
+
+/**
+ * The audit service found the event store changed behind its back at an event of the organization (`period` is the
+ * instant it was found). Names the position and the check that failed, never the event's content.
+ */
+export interface AuditIntegrityAlert extends AlertBase {
+  kind: 'audit_integrity';
+  /** The first position (of the whole event store) found wrong. */
+  position: number;
+  reason: AuditIntegrityReason;
+  /** One sentence from the audit service, e.g. `event 42 does not chain to the hash of event 41`. */
+  detail: string;
+  /** ISO 8601 UTC. */
+  detectedAt: string;
+}
+
 /** The payload every channel renders; the webhook channel sends it as is. */
 export type AlertNotification =
-  ThresholdAlert | ForecastAlert | AnomalyAlert | ErrorRateAlert | TraceFailuresAlert | UnpricedAlert | ReconciliationAlert;
+  | ThresholdAlert
+  | ForecastAlert
+  | AnomalyAlert
+  | ErrorRateAlert
+  | TraceFailuresAlert
+  | UnpricedAlert
+  | ReconciliationAlert
+  | AuditIntegrityAlert;

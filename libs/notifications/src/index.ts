@@ -4,6 +4,8 @@ export type {
   AlertPeriod,
   AlertScope,
   AnomalyAlert,
+  AuditIntegrityAlert,
+  AuditIntegrityReason,
   ErrorRateAlert,
   ForecastAlert,
   Money,

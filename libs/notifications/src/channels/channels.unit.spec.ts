@@ -22,6 +22,9 @@ const context = { idempotencyKey: 'alr_0192f3a1:chn_7', attempt: 1, now: new Dat
 const slackUrl = 'https://hooks.slack.com/services/T0001/B0001/abcdefSECRET';
 const discordUrl = 'https://discord.com/api/webhooks/112233445566/tok-SECRET_xyz';
 const [threshold] = sampleAlerts();
+const integrity = sampleAlerts().find((a) => a.kind === 'audit_integrity') as AlertNotification;
+/** What an attacker's edited event could hold, had the rendering ever reached for the event itself. */
+const EVENT_CONTENT = ['ApiKeyCreated', 'UsageRecorded', 'prompt', 'email', '"data"', '"metadata"'];
 
 function hostile(alert: AlertNotification, text: string): AlertNotification {
   return { ...alert, scope: { ...alert.scope, description: text }, organization: { id: 'org_1', name: text } };
@@ -46,6 +49,23 @@ describe('SlackChannel', () => {
         '*Traces to open*\n4bf92f3577b34da6a3ce929d0e0e4736, 0af7651916cd43dd8448eb211c80319c',
       ]),
     );
+  });
+
+  it('names the position and the check that failed of a tampered audit log, and nothing of the event', () => {
+    const message = render(integrity);
+    expect(message.blocks[0].text.text).toBe('Audit log tampering detected');
+    expect(message.text).toBe(
+      "Audit log tampering detected: LLMLab's audit verification found the event store changed at position 1042: an event " +
+        'already in the audit tree was rewritten. No tree head is signed until an operator has restored the store and closed the incident.',
+    );
+    expect(message.blocks[2].fields.map((f: { text: string }) => f.text)).toEqual([
+      '*Position*\n1042',
+      '*Check failed*\nanchor_changed',
+      '*Detected*\n2025-06-18 09:14 UTC',
+      '*Finding*\nevent 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+      '*Organization*\nAcme',
+    ]);
+    for (const content of EVENT_CONTENT) expect(JSON.stringify(message)).not.toContain(content);
   });
 
   it('carries amount, budget, percentage, scope and a link, with a plain-text fallback', () => {
@@ -143,6 +163,19 @@ describe('DiscordChannel', () => {
     ]);
   });
 
+  it('sends a tampered audit log as a critical embed naming the position and the failed check', () => {
+    const message = render(integrity);
+    const [embed] = message.embeds;
+    expect(embed).toMatchObject({ title: 'Audit log tampering detected', url: integrity.link, color: 0xe74c3c });
+    expect(embed.description).toContain('changed at position 1042: an event already in the audit tree was rewritten.');
+    expect(embed.fields.slice(0, 3)).toEqual([
+      { name: 'Position', value: '1042', inline: true },
+      { name: 'Check failed', value: 'anchor\\_changed', inline: true },
+      { name: 'Detected', value: '2025-06-18 09:14 UTC', inline: true },
+    ]);
+    for (const content of EVENT_CONTENT) expect(JSON.stringify(message)).not.toContain(content);
+  });
+
   it('escapes markdown and masked links in user text', () => {
     const [embed] = render(hostile(threshold, '# **urgent** [pay here](https://evil.example) <@&123> @everyone')).embeds;
     expect(embed.description).toContain('\\# \\*\\*urgent\\*\\* \\[pay here\\](https://evil.example) \\<@&123\\>');
@@ -181,6 +214,16 @@ describe('WebhookChannel', () => {
     expect(retry.body).toBe(first.body);
     expect(first.headers['x-llmlab-timestamp']).toBe('1750238102');
     expect(first.headers['x-llmlab-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
+  });
+
+  it('sends a tampered audit log as alert.audit_integrity: the position, the check, the finding and when, nothing else', () => {
+    const payload = JSON.parse(webhook.render(integrity, config, context).body) as WebhookPayload;
+    expect(payload.type).toBe('alert.audit_integrity');
+    expect(payload.alert).toMatchObject({ kind: 'audit_integrity', position: 1042, reason: 'anchor_changed' });
+    expect(Object.keys(payload.alert).sort()).toEqual(
+      ['alertId', 'organization', 'scope', 'period', 'link', 'firedAt', 'kind', 'position', 'reason', 'detail', 'detectedAt'].sort(),
+    );
+    for (const content of EVENT_CONTENT) expect(JSON.stringify(payload)).not.toContain(content);
   });
 
   it('signs so that verifyWebhookSignature accepts it, and only it', () => {

@@ -22,7 +22,7 @@ export interface WebhookPayload {
   version: typeof WEBHOOK_PAYLOAD_VERSION;
   /**
    * `alert.threshold`, `alert.forecast`, `alert.anomaly`, `alert.error_rate`, `alert.trace_failures`, `alert.unpriced`,
-   * `alert.reconciliation`.
+   * `alert.reconciliation`, `alert.audit_integrity`.
    */
   type: `alert.${AlertNotification['kind']}`;
   /** Same as the `X-LLMLab-Delivery` header, and the same on every retry: receivers deduplicate on it. */

@@ -73,6 +73,16 @@ export function sampleAlerts(): AlertNotification[] {
       billed: { amount: '58.9', currency: 'USD' },
       difference: { amount: '17.650000000000', currency: 'USD' },
     },
+    {
+      ...base,
+      scope: { type: 'organization' as const, description: 'organization Acme' },
+      period: { unit: 'window' as const, start: '2025-06-18T09:14:58.120Z', end: '2025-06-18T09:14:58.120Z', timeZone: 'UTC' },
+      kind: 'audit_integrity',
+      position: 1042,
+      reason: 'anchor_changed',
+      detail: 'event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+      detectedAt: '2025-06-18T09:14:58.120Z',
+    },
   ];
 }
 

@@ -57,6 +57,7 @@ import { SpendProjection } from './spend/spend.projection';
 import { SpendRepository } from './spend/spend.repository';
 import { SpendWorker } from './spend/spend.worker';
 import { ReconciliationWorker } from './reconciliation/reconciliation.worker';
+import { AuditIntegrityWorker } from './audit-integrity/audit-integrity.worker';
 
 /** Past the outbound timeout, so a claim outlives any attempt it covers. */
 const LEASE_MARGIN_MS = 5_000;
@@ -227,6 +228,7 @@ const LEASE_MARGIN_MS = 5_000;
     ReadModelsWorker,
     SpendWorker,
     ReconciliationWorker,
+    AuditIntegrityWorker,
     DirectoryWorker,
     // Channel keys are in their table before anything is sent; deliveries are consumed before alerts can fire; usage
     // marks organizations for the scheduler, which starts last.
@@ -237,6 +239,7 @@ const LEASE_MARGIN_MS = 5_000;
       SpendWorker,
       DirectoryWorker,
       ReconciliationWorker,
+      AuditIntegrityWorker,
       EvaluationScheduler,
     ),
   ],

@@ -3036,7 +3036,7 @@ export interface components {
         };
         AlertNotificationDto: {
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation" | "audit_integrity";
             /** Format: uuid */
             alertId: string;
             organization: components["schemas"]["NamedRefDto"];
@@ -3147,6 +3147,26 @@ export interface components {
             billed?: components["schemas"]["MoneyDto"];
             /** @description reconciliation: |billed − recorded|. */
             difference?: components["schemas"]["MoneyDto"];
+            /**
+             * @description audit_integrity: the first event store position found wrong.
+             * @example 1042
+             */
+            position?: number;
+            /**
+             * @description audit_integrity: which check of the audit service's verification failed.
+             * @enum {string}
+             */
+            reason?: "chain_broken" | "position_gap" | "anchor_changed" | "signed_root_mismatch";
+            /**
+             * @description audit_integrity: the audit service's finding, one sentence (never the event's content).
+             * @example event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on
+             */
+            detail?: string;
+            /**
+             * Format: date-time
+             * @description audit_integrity: when the verification found it.
+             */
+            detectedAt?: string;
         };
         AlertDto: {
             /** Format: uuid */
@@ -3154,7 +3174,7 @@ export interface components {
             /** Format: uuid */
             organizationId: string;
             /** @enum {string} */
-            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
+            kind: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation" | "audit_integrity";
             /**
              * @description firing, then acknowledged (by a person) and/or resolved (by the rules).
              * @enum {string}
@@ -9268,7 +9288,7 @@ export interface operations {
                 /** @description The previous page's nextCursor. */
                 cursor?: string;
                 state?: "firing" | "acknowledged" | "resolved";
-                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation";
+                kind?: "threshold" | "forecast" | "anomaly" | "error_rate" | "trace_failures" | "unpriced" | "reconciliation" | "audit_integrity";
                 /** @description Only this budget's alerts (thresholds and forecasts). */
                 budgetId?: string;
                 /** @description Fired at or after this instant. */

@@ -3,6 +3,7 @@ import type {
   AlertNotificationData,
   AlertResolution,
   AlertRuleSettings,
+  AuditIntegrityFailure,
   BudgetScope,
   BudgetStatusView,
   MoneyAmount,
@@ -85,6 +86,15 @@ export type RuleObservation =
       recorded: MoneyAmount;
       billed: MoneyAmount;
       now: Date;
+    }
+  /** The audit service found the event store tampered with at an event of the organization (`AuditIntegrityViolated`). */
+  | {
+      rule: 'audit_integrity';
+      organizationId: string;
+      position: number;
+      reason: AuditIntegrityFailure;
+      detail: string;
+      detectedAt: string;
     };
 
 export interface RuleState {
@@ -130,6 +140,9 @@ export const ruleKeys = {
   unpriced: (organizationId: string, dayKey: string) => `unpriced:${organizationId}:${dayKey}`,
   reconciliation: (organizationId: string, provider: string, day: string, direction: ReconciliationDirection) =>
     `reconciliation:${organizationId}:${provider}:${day}:${direction}`,
+  /** One incident of the audit service: where it found the store wrong, and when (a later incident at the same place is another). */
+  auditIntegrity: (organizationId: string, position: number, detectedAt: string) =>
+    `audit_integrity:${organizationId}:${position}:${detectedAt}`,
   /** Key of a repeating rule's cooldown: per rule and scope, whatever hour fired. */
   cooldown: (rule: RepeatingRule, scope: BudgetScope) => `${rule}:${scopeKey(scope)}`,
 };
@@ -355,6 +368,29 @@ function reconciliationAlerts(observation: Extract<RuleObservation, { rule: 'rec
   ];
 }
 
+/**
+ * Once per incident, whatever the organization's settings: a security alert that cannot be switched off (the
+ * settings have no rule for it). It names the position and the check that failed, never the event's content, and
+ * is never resolved by the rules: an operator closes the incident, a person acknowledges the alert.
+ */
+function auditIntegrityAlerts(observation: Extract<RuleObservation, { rule: 'audit_integrity' }>, state: RuleState): AlertCandidate[] {
+  const { organizationId, position, reason, detail, detectedAt } = observation;
+  const ruleKey = ruleKeys.auditIntegrity(organizationId, position, detectedAt);
+  if (state.fired.has(ruleKey)) return [];
+  return [
+    {
+      ruleKey,
+      budgetId: null,
+      scope: { type: 'organization' },
+      periodKey: `${position}:${detectedAt}`,
+      // An instant, not a span: when the verification found it.
+      period: { unit: 'window', start: detectedAt, end: detectedAt, timeZone: 'UTC' },
+      threshold: null,
+      facts: { kind: 'audit_integrity', position, reason, detail, detectedAt },
+    },
+  ];
+}
+
 export function decideAlerts(observation: RuleObservation, state: RuleState): AlertCandidate[] {
   switch (observation.rule) {
     case 'budget':
@@ -369,6 +405,8 @@ export function decideAlerts(observation: RuleObservation, state: RuleState): Al
       return unpricedAlerts(observation, state);
     case 'reconciliation':
       return reconciliationAlerts(observation, state);
+    case 'audit_integrity':
+      return auditIntegrityAlerts(observation, state);
     default:
       return assertUnreachable(observation);
   }

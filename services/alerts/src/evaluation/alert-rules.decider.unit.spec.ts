@@ -423,6 +423,62 @@ describe('reconciliation', () => {
   });
 });
 
+describe('audit integrity', () => {
+  const detectedAt = '2025-06-18T09:14:58.120Z';
+  const observe = (position = 1042, at = detectedAt): RuleObservation => ({
+    rule: 'audit_integrity',
+    organizationId: ORG,
+    position,
+    reason: 'anchor_changed',
+    detail: `event ${position} is no longer the event the audit tree recorded: the store was rewritten from there on`,
+    detectedAt: at,
+  });
+  const key = `audit_integrity:${ORG}:1042:${detectedAt}`;
+  const everyRuleOff: AlertRuleSettingsPatch = Object.fromEntries(
+    Object.keys(DEFAULT_ALERT_RULES).map((rule) => [rule, { enabled: false }]),
+  );
+
+  it('fires once per incident (organization, position, time found) to the organization, naming the position and the check', () => {
+    given()
+      .when(observe())
+      .then([
+        {
+          ruleKey: key,
+          budgetId: null,
+          scope: { type: 'organization' },
+          periodKey: `1042:${detectedAt}`,
+          period: { unit: 'window', start: detectedAt, end: detectedAt, timeZone: 'UTC' },
+          threshold: null,
+          facts: {
+            kind: 'audit_integrity',
+            position: 1042,
+            reason: 'anchor_changed',
+            detail: 'event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+            detectedAt,
+          },
+        },
+      ]);
+    expect(ruleKeys.auditIntegrity(ORG, 1042, detectedAt)).toBe(key);
+    // The same incident again (a redelivery) fires nothing; another position, or the same one found again after an
+    // operator closed the incident, is another alert.
+    given({ fired: [key] })
+      .when(observe())
+      .thenNothing();
+    given({ fired: [key] })
+      .when(observe(1043))
+      .then([{ ruleKey: `audit_integrity:${ORG}:1043:${detectedAt}` }]);
+    given({ fired: [key] })
+      .when(observe(1042, '2025-06-19T00:00:00.000Z'))
+      .then([{ ruleKey: `audit_integrity:${ORG}:1042:2025-06-19T00:00:00.000Z` }]);
+  });
+
+  it('cannot be switched off: every rule of the settings off, it still fires', () => {
+    given({ rules: everyRuleOff })
+      .when(observe())
+      .then([{ ruleKey: key }]);
+  });
+});
+
 describe('resolution', () => {
   const status = (spend: string, history: DailySpend[] = []) => budgetStatus({ budget, period, spend, history, unpricedRecords: 0, now });
   const threshold = (t: number): OpenAlert => ({ kind: 'threshold', periodKey: period.key, periodEnd: period.end, threshold: t });

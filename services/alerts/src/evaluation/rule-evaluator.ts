@@ -1,6 +1,7 @@
 import {
   alertsStreams,
   type AlertEvent,
+  type AuditIntegrityViolatedData,
   type AlertNotificationData,
   type AlertResolution,
   type AlertRuleSettings,
@@ -30,7 +31,7 @@ import {
   type RuleObservation,
 } from './alert-rules.decider';
 import { derivedId, type CommandRunner } from '@llmlab/service-kit';
-import { trustedScope, type OrganizationScope } from '@llmlab/domain';
+import { assertUnreachable, isUuid, trustedScope, type OrganizationScope } from '@llmlab/domain';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -227,9 +228,39 @@ export class RuleEvaluator {
         const { records } = await this.deps.spend.unpriced(tenant, alert.periodStart, alert.periodEnd);
         return decideResolution(open, { about: 'unpriced', records, now });
       }
-      default:
+      // Facts reported once by another service: nothing here can tell they are over. A person acknowledges them
+      // (and an audit incident is closed by an operator, in the audit service).
+      case 'reconciliation':
+      case 'audit_integrity':
         return null;
+      default:
+        return assertUnreachable(alert.kind);
     }
+  }
+
+  /**
+   * The audit service found the event store tampered with: fires the `audit_integrity` alert to the organization
+   * whose event is at that position, once per incident, whatever its settings. Resolves with the alert id, or
+   * undefined: fired before (a redelivery), or no organization to tell (an event of no organization, or an id that
+   * is not one: the store it came from is the one found tampered with), which is logged.
+   */
+  async auditIntegrity(violation: AuditIntegrityViolatedData, now: Date): Promise<string | undefined> {
+    const { organizationId, position, reason, detail, detectedAt } = violation;
+    if (organizationId === null || !isUuid(organizationId)) {
+      this.deps.logger.warn(
+        { position, reason, organizationId },
+        'audit integrity violation at an event of no organization: no organization alert to fire',
+      );
+      return undefined;
+    }
+    const tenant = trustedScope(organizationId);
+    // The rule reads no setting (it cannot be switched off); the state is the one every rule decides on.
+    const { rules } = await this.deps.settings.get(tenant);
+    const [candidate] = decideAlerts(
+      { rule: 'audit_integrity', organizationId, position, reason, detail, detectedAt },
+      { rules, fired: new Set(), lastFiredAt: null },
+    );
+    return candidate ? this.fire(tenant, candidate, now) : undefined;
   }
 
   /**

@@ -72,6 +72,13 @@ describe('alert settings decider', () => {
       });
   });
 
+  it('has no switch for the audit integrity alert: a security alert every organization gets', () => {
+    spec
+      .given([])
+      .when(update({ rules: { auditIntegrity: { enabled: false } } }))
+      .thenThrows({ code: 'ALERT_SETTINGS_INVALID', errors: [{ field: '/rules/auditIntegrity', message: 'is not a rule' }] });
+  });
+
   it('gives settings saved before a rule existed that rule with its defaults, and lets it be changed', () => {
     const { traceFailures: _added, ...before } = DEFAULT_ALERT_RULES;
     const saved = {

@@ -10,6 +10,7 @@ import {
   type AlertKind,
   type AlertResolution,
   type AlertState,
+  type AuditIntegrityFailure,
   type BudgetScopeType,
   type ChannelType,
   type DeliveryAttemptOutcome,
@@ -21,6 +22,13 @@ import { SCOPE_TYPES } from './budgets.dto';
 import { NoQuery, WithCursorPaging } from '../http/paging.dto';
 
 const RESOLUTIONS: readonly AlertResolution[] = ['period-ended', 'condition-cleared', 'superseded', 'budget-deleted', 'budget-changed'];
+/** Every check of the audit service's verification (a record, so a new one added to the contract must be listed here). */
+const INTEGRITY_FAILURES = Object.keys({
+  chain_broken: true,
+  position_gap: true,
+  anchor_changed: true,
+  signed_root_mismatch: true,
+} satisfies Record<AuditIntegrityFailure, true>) as AuditIntegrityFailure[];
 export const OUTCOMES: readonly DeliveryAttemptOutcome[] = ['delivered', 'retryable', 'permanent', 'dead'];
 const MAX_LIMIT = 200;
 
@@ -123,6 +131,19 @@ export class AlertNotificationDto {
   @ApiPropertyOptional({ type: MoneyDto, description: 'reconciliation: recorded spend of the day.' }) recorded?: MoneyDto;
   @ApiPropertyOptional({ type: MoneyDto, description: "reconciliation: the provider's bill of the day." }) billed?: MoneyDto;
   @ApiPropertyOptional({ type: MoneyDto, description: 'reconciliation: |billed − recorded|.' }) difference?: MoneyDto;
+  @ApiPropertyOptional({ type: 'integer', example: 1042, description: 'audit_integrity: the first event store position found wrong.' })
+  position?: number;
+  @ApiPropertyOptional({
+    enum: INTEGRITY_FAILURES,
+    description: "audit_integrity: which check of the audit service's verification failed.",
+  })
+  reason?: AuditIntegrityFailure;
+  @ApiPropertyOptional({
+    example: 'event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+    description: "audit_integrity: the audit service's finding, one sentence (never the event's content).",
+  })
+  detail?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'audit_integrity: when the verification found it.' }) detectedAt?: string;
 }
 
 export class AlertDto {

@@ -81,14 +81,40 @@ export default function AlertDetailPage() {
                       </dd>
                     </div>
                   )}
-                  <div>
-                    <dt>Period</dt>
-                    <dd>
-                      {formatDateTime(a.notification.period.start)} – {formatDateTime(a.notification.period.end)} (
-                      {a.notification.period.timeZone})
-                    </dd>
-                  </div>
+                  {a.kind === 'audit_integrity' ? (
+                    <>
+                      <div>
+                        <dt>Position</dt>
+                        <dd>{a.notification.position}</dd>
+                      </div>
+                      <div>
+                        <dt>Check failed</dt>
+                        <dd>
+                          <code>{a.notification.reason}</code>: {a.notification.detail}
+                        </dd>
+                      </div>
+                      <div>
+                        <dt>Detected</dt>
+                        <dd>{formatDateTime(a.notification.detectedAt)}</dd>
+                      </div>
+                    </>
+                  ) : (
+                    <div>
+                      <dt>Period</dt>
+                      <dd>
+                        {formatDateTime(a.notification.period.start)} – {formatDateTime(a.notification.period.end)} (
+                        {a.notification.period.timeZone})
+                      </dd>
+                    </div>
+                  )}
                 </dl>
+                {a.kind === 'audit_integrity' && (
+                  <p className="muted">
+                    This alert is never resolved by itself: no tree head is signed until an operator has restored the event store and closed
+                    the incident in the audit service. Acknowledge it once someone is on it; the{' '}
+                    <Link to={scopedPath(scope, 'audit')}>audit log</Link> shows whether the store verifies again.
+                  </p>
+                )}
               </Card>
             </>
           );

@@ -15,7 +15,7 @@ const base = {
 } as const;
 
 describe('alert text', () => {
-  it('lists every kind the API has in the filter, failing traces and reconciliation included', () => {
+  it('lists every kind the API has in the filter, failing traces, reconciliation and audit tampering included', () => {
     expect(ALERT_KIND_OPTIONS.map((o) => o.value)).toEqual([
       'threshold',
       'forecast',
@@ -24,6 +24,7 @@ describe('alert text', () => {
       'trace_failures',
       'unpriced',
       'reconciliation',
+      'audit_integrity',
     ]);
   });
 
@@ -41,5 +42,23 @@ describe('alert text', () => {
     } as unknown as Schemas['AlertDto'];
     expect(alertKind(alert)).toBe('Failing traces');
     expect(alertSummary(alert)).toBe('14 of 40 traces flagged (35.00%): tool loop 9, error 6');
+  });
+
+  it('says where the audit service found the event store changed, and which check failed', () => {
+    const alert = {
+      ...base,
+      kind: 'audit_integrity',
+      scope: { type: 'organization', description: 'organization Acme' },
+      notification: {
+        position: 1042,
+        reason: 'anchor_changed',
+        detail: 'event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+        detectedAt: '2025-06-18T09:14:58.120Z',
+      },
+    } as unknown as Schemas['AlertDto'];
+    expect(alertKind(alert)).toBe('Audit log tampering');
+    expect(alertSummary(alert)).toBe(
+      'The event store changed at position 1042 (anchor_changed): event 1042 is no longer the event the audit tree recorded: the store was rewritten from there on',
+    );
   });
 });

@@ -11,6 +11,7 @@ const KINDS: Record<Alert['kind'], string> = {
   trace_failures: 'Failing traces',
   unpriced: 'Unpriced usage',
   reconciliation: 'Reconciliation',
+  audit_integrity: 'Audit log tampering',
 };
 
 /** Every kind with its label, in the order the filters list them. */
@@ -42,5 +43,7 @@ export function alertSummary(alert: Alert): string {
       return `${n.records} records without a price${n.models?.length ? `: ${n.models.join(', ')}` : ''}`;
     case 'reconciliation':
       return `${n.provider} on ${n.day} (UTC): billed ${n.billed ? formatMoney(n.billed) : ''}, recorded ${n.recorded ? formatMoney(n.recorded) : ''} (${n.direction} ${n.difference ? formatMoney(n.difference) : ''})`;
+    case 'audit_integrity':
+      return `The event store changed at position ${n.position} (${n.reason}): ${n.detail}`;
   }
 }

@@ -64,6 +64,7 @@ export class TestPlatform {
   /** Every service's whole output (stdout and stderr), one file per service, scanned for personal data at stop(). */
   readonly logDir = join(tmpdir(), `llmlab-platform-${this.natsPrefix}`);
   private readonly running = new Map<ServiceName, Running>();
+  private readonly tamperedOnPurpose = new Set<number>();
 
   private constructor(
     private readonly options: PlatformOptions,
@@ -231,13 +232,21 @@ export class TestPlatform {
     rmSync(this.logDir, { recursive: true, force: true });
   }
 
+  /**
+   * A test that tampers with the event store on purpose names the position it edited: the audit service's incident
+   * there is what it expects, and does not fail the run at stop(); an incident anywhere else still does.
+   */
+  expectAuditIncident(position: number): void {
+    this.tamperedOnPurpose.add(position);
+  }
+
   /** What the audit service's verification found wrong in this run (nothing, unless a test tampers on purpose). */
   private async auditIncidents(): Promise<string[]> {
     const sql = new Client({ connectionString: this.options.databaseUrl });
     await sql.connect();
     try {
       const { rows } = await sql.query<{ position: string; detail: string }>('SELECT position, detail FROM audit.integrity_incidents');
-      return rows.map((r) => `event ${r.position}: ${r.detail}`);
+      return rows.filter((r) => !this.tamperedOnPurpose.has(Number(r.position))).map((r) => `event ${r.position}: ${r.detail}`);
     } finally {
       await sql.end();
     }

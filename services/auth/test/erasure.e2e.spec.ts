@@ -242,6 +242,7 @@ describe('erasure, data export and security events', () => {
         expect((await bob.agent.get('/v1/me')).status).toBe(404);
         expect((await bob.agent.get('/v1/me/export')).status).toBe(404);
         expect((await bob.agent.post('/v1/organizations', { name: 'After erasure' })).status).toBe(404);
+        expect((await bob.agent.post('/v1/auth/verify-email/resend')).status).toBe(404);
         for (const table of ['credentials', 'refresh_token_families', 'subject_keys']) {
           const column = table === 'subject_keys' ? 'subject_id' : 'user_id';
           expect((await pool.query(`SELECT 1 FROM auth.${table} WHERE ${column} = $1`, [bob.id])).rowCount).toBe(0);

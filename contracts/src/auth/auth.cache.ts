@@ -34,6 +34,25 @@ export function parseAuthCacheKey(
   return null;
 }
 
+/**
+ * Set (NX, one minute) by the auth service when it writes an API key's `last_used_at`: the gate that lets through
+ * one write per key and minute, whichever gateway replica reported the use.
+ */
+export function apiKeyUseGateKey(namespace: string, apiKeyId: string): string {
+  return `${ns(namespace)}auth:api-key-used:${apiKeyId}`;
+}
+
+/**
+ * Failed logins counted since the last `UserLoginFailed` event of a subject (`user:<id>` or `unknown`), and the
+ * one-minute gate after each event (security-events.ts).
+ */
+export const loginFailureKeys = (namespace: string, subject: string) => ({
+  count: `${ns(namespace)}auth:login-failures:${subject}:count`,
+  gate: `${ns(namespace)}auth:login-failures:${subject}:gate`,
+  /** When the previous event was recorded (the `since` of the next). */
+  last: `${ns(namespace)}auth:login-failures:${subject}:last`,
+});
+
 /** Rate-limit counters, by class and subject (`mgmt:user:<id>:<org>`, `ingest:key:<id>`, `login:ip:<ip>`). */
 export function rateLimitKey(namespace: string, bucket: string, window: number): string {
   return `${ns(namespace)}ratelimit:${bucket}:${window}`;

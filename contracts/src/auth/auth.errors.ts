@@ -7,6 +7,10 @@ export enum UserErrorCode {
   /** Unknown, expired or already used: one answer. */
   VerificationTokenInvalid = 'EMAIL_VERIFICATION_TOKEN_INVALID',
   AlreadyVerified = 'EMAIL_ALREADY_VERIFIED',
+  /** The password confirming an erasure was wrong (the field is `/password`). */
+  PasswordIncorrect = 'PASSWORD_INCORRECT',
+  /** Erasure refused: the user is the only owner of organizations that have other members (named in the errors). */
+  SoleOwner = 'SOLE_OWNER',
 }
 
 export enum SessionErrorCode {

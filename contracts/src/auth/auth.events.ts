@@ -19,7 +19,10 @@ export interface RateLimitOverrides {
   ingestPerHour: number | null;
 }
 
-export type EmailClaimEvent = { type: 'EmailClaimed'; data: { emailHash: string; userId: string; claimedAt: string } };
+export type EmailClaimEvent =
+  | { type: 'EmailClaimed'; data: { emailHash: string; userId: string; claimedAt: string } }
+  /** The holder was erased: the address may be registered again, by anyone who receives mail at it. */
+  | { type: 'EmailReleased'; data: { emailHash: string; userId: string; releasedAt: string } };
 
 export type UserEvent =
   | {
@@ -30,7 +33,22 @@ export type UserEvent =
   | {
       type: 'EmailVerified';
       data: { userId: string; emailHash: string; method: 'verification-link' | 'invitation-link'; verifiedAt: string };
-    };
+    }
+  /**
+   * The person asked to be forgotten (GDPR art. 17): their key is destroyed right after, so every `Ciphertext`
+   * sealed under it, in this stream and everywhere else, is unreadable from then on. Ids only.
+   */
+  | { type: 'UserErased'; data: { userId: string; erasedAt: string } };
+
+/**
+ * Failed logins, bounded: at most one event per account (or per minute for all unknown emails together) a minute,
+ * counting the failures since the previous one (counted in Redis). `userId` is null for unknown emails, which are
+ * never named, not even by their hash: the store must not become a list of addresses someone typed.
+ */
+export type LoginFailureEvent = {
+  type: 'UserLoginFailed';
+  data: { userId: string | null; failures: number; since: string | null; failedAt: string };
+};
 
 export type OrganizationEvent =
   | { type: 'OrganizationCreated'; data: { organizationId: string; name: string; createdBy: string; createdAt: string } }
@@ -67,7 +85,12 @@ export type OrganizationEvent =
       };
     }
   | { type: 'InvitationAccepted'; data: { organizationId: string; invitationId: string; userId: string; acceptedAt: string } }
-  | { type: 'InvitationRevoked'; data: { organizationId: string; invitationId: string; revokedBy: string; revokedAt: string } };
+  | { type: 'InvitationRevoked'; data: { organizationId: string; invitationId: string; revokedBy: string; revokedAt: string } }
+  /**
+   * The only member (its owner) was erased: the organization is closed, its members and pending invitations gone,
+   * its API keys no longer authenticate. Its data in the other services stays, reachable by nobody but the operator.
+   */
+  | { type: 'OrganizationClosed'; data: { organizationId: string; reason: 'owner_erased'; closedBy: string; closedAt: string } };
 
 export type ProjectEvent =
   | {
@@ -105,18 +128,27 @@ export type ApiKeyEvent =
 /** A session is a refresh-token family: the tokens themselves live (hashed) in a table, never in events. */
 export type SessionEvent =
   | { type: 'SessionStarted'; data: { sessionId: string; userId: string; method: 'signup' | 'login'; startedAt: string } }
+  /** The security event of a successful login (with `SessionStarted`, in the same append); IP and user agent in the metadata. */
+  | { type: 'UserLoggedIn'; data: { sessionId: string; userId: string; loggedInAt: string } }
   | { type: 'SessionRefreshed'; data: { sessionId: string; userId: string; refreshedAt: string } }
+  /**
+   * `refresh_token_reuse` is the security event of a rotated refresh token presented again (someone holds a copy):
+   * recorded once per session, when the reuse revokes it. `erasure`: the user was erased.
+   */
   | {
       type: 'SessionRevoked';
-      data: { sessionId: string; userId: string; reason: 'logout' | 'refresh_token_reuse'; revokedAt: string };
+      data: { sessionId: string; userId: string; reason: SessionRevocationReason; revokedAt: string };
     };
+
+export type SessionRevocationReason = 'logout' | 'refresh_token_reuse' | 'erasure';
 
 export type SigningKeyEvent = {
   type: 'SigningKeyRotated';
   data: { kid: string; algorithm: 'RS256'; previousKid: string | null; rotatedAt: string };
 };
 
-export type AuthEvent = EmailClaimEvent | UserEvent | OrganizationEvent | ProjectEvent | ApiKeyEvent | SessionEvent | SigningKeyEvent;
+export type AuthEvent =
+  EmailClaimEvent | UserEvent | LoginFailureEvent | OrganizationEvent | ProjectEvent | ApiKeyEvent | SessionEvent | SigningKeyEvent;
 
 /** Stream names of the auth aggregates (`auth.<aggregate>-<id>`). */
 export const authStreams = {
@@ -126,5 +158,7 @@ export const authStreams = {
   project: (id: string) => streamName('auth', 'project', id),
   apiKey: (id: string) => streamName('auth', 'api-key', id),
   session: (id: string) => streamName('auth', 'session', id),
+  /** `auth.login-failures-<userId>`, or `auth.login-failures-unknown` for every email no account has. */
+  loginFailures: (userId: string | null) => streamName('auth', 'login-failures', userId ?? 'unknown'),
   signingKeys: () => 'auth.signing-keys',
 };

@@ -209,6 +209,8 @@ export interface ApiKeyView {
   createdBy: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** When the key last authenticated a request, to the minute (recorded at most once a minute per key); null if never. */
+  lastUsedAt: string | null;
 }
 
 export interface CreatedApiKey extends ApiKeyView {
@@ -265,6 +267,55 @@ export interface ApiKeyCandidate {
 
 export interface ApiKeyLookupResult {
   candidates: ApiKeyCandidate[];
+}
+
+/** The gateway saw the key authenticate a request at `usedAt` (sent at most once a minute per key and replica). */
+export interface RecordApiKeyUseRequest {
+  apiKeyId: string;
+  usedAt: string;
+}
+
+/** `DELETE /v1/me`: the account's password, confirming the erasure. */
+export interface EraseMeRequest {
+  password: string;
+}
+
+/** `GET /v1/me/export`: everything the auth service holds about the caller (docs/security.md, "Your data"). */
+export interface PersonalDataExport {
+  exportedAt: string;
+  user: UserView & { emailVerifiedAt: string | null };
+  memberships: (MembershipView & { joinedAt: string })[];
+  invitations: {
+    /** Invitations the user sent; the invitee's address is theirs, not the caller's, and is left out. */
+    sent: ExportedInvitation[];
+    /** Invitations addressed to the user's email. */
+    received: ExportedInvitation[];
+  };
+  /** Keys the user created: metadata only, never a secret or a hash. */
+  apiKeysCreated: ApiKeyView[];
+  sessions: ExportedSession[];
+}
+
+export interface ExportedInvitation {
+  id: string;
+  organizationId: string;
+  organizationName: string;
+  role: Role;
+  status: 'pending' | 'accepted' | 'revoked';
+  invitedBy: string;
+  invitedAt: string;
+  settledAt: string | null;
+}
+
+/** A session (refresh-token family) as the user may see it: where and when it was used, never a token. */
+export interface ExportedSession {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export type Empty = Record<string, never>;

@@ -14,6 +14,7 @@ import type {
   CreateOrganizationRequest,
   CreateProjectRequest,
   Empty,
+  EraseMeRequest,
   InvitationList,
   InvitationRef,
   InvitationView,
@@ -28,7 +29,9 @@ import type {
   OperatorRateLimitsView,
   OrganizationView,
   Page,
+  PersonalDataExport,
   ProjectView,
+  RecordApiKeyUseRequest,
   RefreshRequest,
   ResendVerificationResult,
   ResolveAccessRequest,
@@ -56,6 +59,8 @@ export const authSubjects = {
   me: defineSubject<Empty, MeView>('auth.query.me'),
   verifyEmail: defineSubject<VerifyEmailRequest, Empty>('auth.cmd.verify-email'),
   resendVerification: defineSubject<Empty, ResendVerificationResult>('auth.cmd.resend-verification'),
+  eraseMe: defineSubject<EraseMeRequest, Empty>('auth.cmd.erase-me'),
+  exportMe: defineSubject<Empty, PersonalDataExport>('auth.query.export-me'),
 
   createOrganization: defineSubject<CreateOrganizationRequest, OrganizationView>('auth.cmd.create-organization'),
   listOrganizations: defineSubject<Empty, Page<OrganizationView>>('auth.query.list-organizations'),
@@ -89,4 +94,5 @@ export const authSubjects = {
   jwks: defineSubject<Empty, JwksView>('auth.query.jwks'),
   resolveAccess: defineSubject<ResolveAccessRequest, ResolveAccessResult>('auth.query.resolve-access'),
   lookupApiKey: defineSubject<ApiKeyLookupRequest, ApiKeyLookupResult>('auth.query.lookup-api-key'),
+  recordApiKeyUse: defineSubject<RecordApiKeyUseRequest, Empty>('auth.cmd.record-api-key-use'),
 };

@@ -21,6 +21,7 @@ import { AccessController } from './access/access.controller';
 import { AccessQueries } from './access/access.queries';
 import { CacheInvalidation } from './access/cache-invalidation';
 import { ApiKeyController } from './api-keys/api-key.controller';
+import { ApiKeyUsage } from './api-keys/api-key-usage';
 import { ApiKeyHandler } from './api-keys/api-key.handler';
 import { ApiKeyQueries } from './api-keys/api-key.queries';
 import type { AuthConfig } from './auth.config';
@@ -39,6 +40,7 @@ import { ReadModelsModule } from './read-models/read-models.module';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import { AccessTokens } from './sessions/access-tokens';
 import { KeyRotationWorker } from './sessions/key-rotation.worker';
+import { LoginFailures } from './sessions/login-failures';
 import { LoginThrottle } from './sessions/login-throttle';
 import { RefreshTokens } from './sessions/refresh-tokens';
 import { SessionController } from './sessions/session.controller';
@@ -49,6 +51,8 @@ import { EmailVerification } from './users/email-verification';
 import { Passwords } from './users/passwords';
 import { UserController } from './users/user.controller';
 import { UserHandler } from './users/user.handler';
+import { PersonalDataQueries } from './users/personal-data.queries';
+import { UserErasure } from './users/user-erasure';
 import { UserQueries } from './users/user.queries';
 
 /** The auth service's stable secrets (`auth.service_keys`), read once at start. */
@@ -136,15 +140,19 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
     EmailClaims,
     EmailVerification,
     Invitations,
+    LoginFailures,
     SessionHandler,
     UserHandler,
+    UserErasure,
     UserQueries,
+    PersonalDataQueries,
     OrganizationHandler,
     OrganizationQueries,
     ProjectHandler,
     ProjectQueries,
     ApiKeyHandler,
     ApiKeyQueries,
+    ApiKeyUsage,
     AccessQueries,
     KeyRotationWorker,
     ReadModelsWorker,

@@ -181,6 +181,30 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        /**
+         * Erase the signed-in user's account (GDPR art. 17), confirmed with the password
+         * @description The name and email become unreadable everywhere (their key is destroyed), every session is revoked, and the user leaves every organization. An organization the user alone is in is closed; one the user alone owns while others are in it refuses the erasure (409 SOLE_OWNER, naming it) until another member is made owner. API keys the user created stay: they belong to the organization. The address may sign up again afterwards, as a new account.
+         */
+        delete: operations["eraseMe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything LLMLab holds about the signed-in user, as JSON (GDPR art. 15 and 20)
+         * @description Profile, memberships, invitations sent and received, API keys created (metadata only) and sessions (when and where they were used). Never a password hash, token or key hash. See docs/security.md, "Your data".
+         */
+        get: operations["exportMyData"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1789,6 +1813,112 @@ export interface components {
             /** @description For an API key. */
             apiKey?: components["schemas"]["ApiKeyIdentityDto"];
         };
+        ExportedUserDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example ada@example.com */
+            email: string;
+            /** @example Ada Lovelace */
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Whether the address is verified (the link mailed at signup); needed to join another organization. */
+            emailVerified: boolean;
+            /** Format: date-time */
+            emailVerifiedAt: string | null;
+        };
+        ExportedMembershipDto: {
+            /** Format: uuid */
+            organizationId: string;
+            organizationName: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** Format: date-time */
+            joinedAt: string;
+        };
+        ExportedInvitationDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organizationId: string;
+            organizationName: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member" | "viewer";
+            /** @enum {string} */
+            status: "pending" | "accepted" | "revoked";
+            /** Format: uuid */
+            invitedBy: string;
+            /** Format: date-time */
+            invitedAt: string;
+            /** Format: date-time */
+            settledAt: string | null;
+        };
+        ExportedInvitationsDto: {
+            /** @description Sent by the user (without the invitee's address). */
+            sent: components["schemas"]["ExportedInvitationDto"][];
+            /** @description Addressed to the user's email. */
+            received: components["schemas"]["ExportedInvitationDto"][];
+        };
+        ApiKeyDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organizationId: string;
+            /** Format: uuid */
+            projectId: string;
+            name: string;
+            /**
+             * @description The public start of the key, to recognise it.
+             * @example llm_live_AbCd1234
+             */
+            prefix: string;
+            scopes: ("ingest" | "read" | "admin")[];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key last authenticated a request, to the minute (recorded at most once a minute); null if never.
+             */
+            lastUsedAt: string | null;
+        };
+        ExportedSessionDto: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Last refresh-token rotation.
+             */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+            /** @enum {string|null} */
+            revokedReason: "logout" | "refresh_token_reuse" | "erasure" | null;
+            /** @description The client IP the session was started from. */
+            ip: string | null;
+            userAgent: string | null;
+        };
+        PersonalDataExportDto: {
+            /** Format: date-time */
+            exportedAt: string;
+            user: components["schemas"]["ExportedUserDto"];
+            memberships: components["schemas"]["ExportedMembershipDto"][];
+            invitations: components["schemas"]["ExportedInvitationsDto"];
+            /** @description Keys the user created: metadata, never a secret or a hash. */
+            apiKeysCreated: components["schemas"]["ApiKeyDto"][];
+            sessions: components["schemas"]["ExportedSessionDto"][];
+        };
+        EraseMeDto: {
+            /** @description The account's password, confirming the erasure. */
+            password: string;
+        };
         CreateOrganizationDto: {
             /** @example Analytical Engines */
             name: string;
@@ -1949,33 +2079,15 @@ export interface components {
             /** Format: date-time */
             revokedAt: string | null;
             /**
+             * Format: date-time
+             * @description When the key last authenticated a request, to the minute (recorded at most once a minute); null if never.
+             */
+            lastUsedAt: string | null;
+            /**
              * @description The secret: shown this once, stored nowhere (only its SHA-256).
              * @example llm_live_AbCd1234...
              */
             key: string;
-        };
-        ApiKeyDto: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            organizationId: string;
-            /** Format: uuid */
-            projectId: string;
-            name: string;
-            /**
-             * @description The public start of the key, to recognise it.
-             * @example llm_live_AbCd1234
-             */
-            prefix: string;
-            scopes: ("ingest" | "read" | "admin")[];
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: uuid */
-            createdBy: string;
-            /** Format: date-time */
-            expiresAt: string | null;
-            /** Format: date-time */
-            revokedAt: string | null;
         };
         ApiKeyListDto: {
             data: components["schemas"]["ApiKeyDto"][];
@@ -4829,6 +4941,171 @@ export interface operations {
             };
             /** @description Missing, invalid or expired credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseMeDto"];
+            };
+        };
+        responses: {
+            /** @description Erased. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong password (field /password), or an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The only owner of organizations with other members (SOLE_OWNER, each named as /organizations/{id}) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalDataExportDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API keys cannot ask for it */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -62,7 +62,7 @@ export class AccessQueries {
          FROM auth.api_keys k
          JOIN auth.projects p ON p.id = k.project_id
          JOIN auth.organizations o ON o.id = k.organization_id
-        WHERE k.prefix = $1 AND k.revoked_at IS NULL AND p.archived_at IS NULL`,
+        WHERE k.prefix = $1 AND k.revoked_at IS NULL AND p.archived_at IS NULL AND o.closed_at IS NULL`,
       [prefix],
     );
     return {

@@ -47,11 +47,23 @@ export class CacheInvalidation {
       case 'ApiKeyCreated':
       case 'ApiKeyRevoked':
         return [authCacheKeys.apiKeyPrefix(ns, event.data.prefix)];
+      case 'UserErased':
+        return [authCacheKeys.access(ns, event.data.userId)];
+      case 'OrganizationClosed': {
+        // Its keys stop authenticating (lookupApiKey skips closed organizations), its only member loses access.
+        const keys = await db.query<{ prefix: string }>(`SELECT prefix FROM auth.api_keys WHERE organization_id = $1`, [
+          event.data.organizationId,
+        ]);
+        return [authCacheKeys.access(ns, event.data.closedBy), ...keys.rows.map((r) => authCacheKeys.apiKeyPrefix(ns, r.prefix))];
+      }
       case 'ProjectArchived': {
         const keys = await db.query<{ prefix: string }>(`SELECT prefix FROM auth.api_keys WHERE project_id = $1`, [event.data.projectId]);
         return keys.rows.map((r) => authCacheKeys.apiKeyPrefix(ns, r.prefix));
       }
       case 'EmailClaimed':
+      case 'EmailReleased':
+      case 'UserLoginFailed':
+      case 'UserLoggedIn':
       case 'UserRegistered':
       case 'EmailVerified':
       case 'OrganizationCreated':

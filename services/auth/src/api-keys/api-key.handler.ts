@@ -84,6 +84,7 @@ export class ApiKeyHandler {
       createdBy: actorId,
       expiresAt,
       revokedAt: null,
+      lastUsedAt: null,
       key,
     };
   }

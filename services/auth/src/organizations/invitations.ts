@@ -111,6 +111,8 @@ export class Invitations {
     if (!invitation || invitation.status !== 'pending') throw invitationTokenInvalid();
 
     const { state: user } = await this.runner.load(authStreams.user(userId), userDecider);
+    // An access token outlives its user's erasure by up to its lifetime: it must not join anything.
+    if (user.erased) throw invitationTokenInvalid();
     const sameAddress = user.emailHash === invitation.email_hash;
     if (!sameAddress && !user.emailVerified) {
       throw new OrganizationError(

@@ -37,12 +37,15 @@ export type OrganizationCommand =
   | { type: 'RevokeInvitation'; data: { invitationId: string; actorId: string; at: string } }
   | { type: 'ChangeMemberRole'; data: { userId: string; role: Role; actorId: string; at: string } }
   /** `userId` may also name a pending invitation, which is then revoked. */
-  | { type: 'RemoveMember'; data: { userId: string; actorId: string; at: string } };
+  | { type: 'RemoveMember'; data: { userId: string; actorId: string; at: string } }
+  /** The erasure of the organization's only member, its owner: nobody would be left to own it. */
+  | { type: 'CloseOrganization'; data: { actorId: string; reason: 'owner_erased'; at: string } };
 
 export interface OrganizationState {
   id: string | null;
   name: string;
   createdAt: string | null;
+  closed: boolean;
   rateLimits: RateLimitOverrides;
   members: Readonly<Record<string, Role>>;
   /** Pending invitations by id. */
@@ -53,6 +56,7 @@ const initialState = (): OrganizationState => ({
   id: null,
   name: '',
   createdAt: null,
+  closed: false,
   rateLimits: { managementPerHour: null, ingestPerHour: null },
   members: {},
   invitations: {},
@@ -110,7 +114,7 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
     }
     case 'SetRateLimits': {
       const { rateLimits, maxRateLimitPerHour, actorId, at } = command.data;
-      if (!state.id) throw organizationNotFound();
+      if (!state.id || state.closed) throw organizationNotFound();
       const next: RateLimitOverrides = { managementPerHour: rateLimits.managementPerHour, ingestPerHour: rateLimits.ingestPerHour };
       for (const [field, value] of Object.entries(next)) {
         if (value !== null && (!Number.isInteger(value) || value < 1 || value > maxRateLimitPerHour)) {
@@ -183,6 +187,14 @@ function decide(command: OrganizationCommand, state: OrganizationState): Organiz
       }
       return [{ type: 'MemberRemoved', data: { organizationId, userId, role, removedBy: actorId, removedAt: at } }];
     }
+    case 'CloseOrganization': {
+      const { actorId, reason, at } = command.data;
+      requireRole(actorRole(state, actorId), 'owner', 'closing the organization');
+      if (Object.keys(state.members).length > 1) {
+        throw new OrganizationError(OrganizationErrorCode.LastOwner, 'the organization has other members: make one of them owner first');
+      }
+      return [{ type: 'OrganizationClosed', data: { organizationId, reason, closedBy: actorId, closedAt: at } }];
+    }
     default:
       return assertUnreachable(command);
   }
@@ -213,9 +225,27 @@ function evolve(state: OrganizationState, event: OrganizationEvent): Organizatio
       const { [event.data.invitationId]: _settled, ...invitations } = state.invitations;
       return { ...state, invitations };
     }
+    // Nobody is a member any more, so every tenant command answers "not found"; pending invitations go with it.
+    case 'OrganizationClosed':
+      return { ...state, closed: true, members: {}, invitations: {} };
     default:
       return assertUnreachable(event);
   }
+}
+
+/** What the user's erasure does to one organization they belong to. */
+export type OrganizationExit = 'leave' | 'close' | 'blocked';
+
+/**
+ * The rule (docs/security.md, "Erasure"): an organization is never left without an owner. The user leaves every
+ * organization that keeps one; one they alone are in is closed with them; one they alone own while others are
+ * in it blocks the erasure until they make another member owner.
+ */
+export function organizationExit(state: OrganizationState, userId: string): OrganizationExit {
+  const members = Object.entries(state.members);
+  const otherOwners = members.filter(([id, role]) => id !== userId && role === 'owner').length;
+  if (state.members[userId] !== 'owner' || otherOwners > 0) return 'leave';
+  return members.length === 1 ? 'close' : 'blocked';
 }
 
 export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = { decide, evolve, initialState };

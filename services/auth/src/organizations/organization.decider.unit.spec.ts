@@ -1,6 +1,6 @@
 import type { OrganizationEvent, RateLimitOverrides, Role } from '@llmlab/contracts';
 import { deciderSpec } from '@llmlab/testing';
-import { organizationDecider } from './organization.decider';
+import { organizationDecider, organizationExit } from './organization.decider';
 
 const spec = deciderSpec(organizationDecider);
 const at = '2026-11-27T10:00:00.000Z';
@@ -291,5 +291,64 @@ describe('organization decider', () => {
         ])
         .when(remove(cy, dee))
         .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' }));
+  });
+
+  describe('CloseOrganization', () => {
+    const close = (actorId: string) => ({ type: 'CloseOrganization', data: { actorId, reason: 'owner_erased', at } }) as const;
+    const closed: OrganizationEvent = {
+      type: 'OrganizationClosed',
+      data: { organizationId: org, reason: 'owner_erased', closedBy: ada, closedAt: at },
+    };
+
+    it("closes an organization whose only member is its owner (the owner's erasure)", () =>
+      spec
+        .given([created, member(ada, 'owner')])
+        .when(close(ada))
+        .then([closed]));
+
+    it('refuses while other members are left', () => spec.given(team).when(close(ada)).thenThrows({ code: 'LAST_OWNER' }));
+
+    it('is not for non-owners or strangers', () => {
+      spec.given(team).when(close(bob)).thenThrows({ code: 'ORGANIZATION_FORBIDDEN' });
+      spec
+        .given([created, member(ada, 'owner')])
+        .when(close(bob))
+        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' });
+    });
+
+    it('leaves nobody in it: every command answers not found, a pending invitation cannot be accepted', () => {
+      spec
+        .given([created, member(ada, 'owner'), invited, closed])
+        .when({ type: 'UpdateOrganization', data: { name: 'Other', actorId: ada, at } })
+        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' });
+      spec
+        .given([created, member(ada, 'owner'), invited, closed])
+        .when({ type: 'AcceptInvitation', data: { invitationId: 'inv-1', userId: bob, at } })
+        .thenThrows({ code: 'INVITATION_TOKEN_INVALID' });
+      spec
+        .given([created, member(ada, 'owner'), closed])
+        .when({
+          type: 'SetRateLimits',
+          data: { rateLimits: { managementPerHour: 5, ingestPerHour: null }, maxRateLimitPerHour: 10, actorId: 'operator', at },
+        })
+        .thenThrows({ code: 'ORGANIZATION_NOT_FOUND' });
+    });
+  });
+
+  describe("a member's erasure (organizationExit)", () => {
+    const state = (events: OrganizationEvent[]) => events.reduce(organizationDecider.evolve, organizationDecider.initialState());
+    const promoted: OrganizationEvent = {
+      type: 'MemberRoleChanged',
+      data: { organizationId: org, userId: bob, role: 'owner', previousRole: 'admin', changedBy: ada, changedAt: at },
+    };
+
+    it('leaves where another owner stays, or where the user is not an owner', () => {
+      expect(organizationExit(state(team), bob)).toBe('leave');
+      expect(organizationExit(state([...team, promoted]), ada)).toBe('leave');
+    });
+    it('closes the organization the user alone is in', () =>
+      expect(organizationExit(state([created, member(ada, 'owner')]), ada)).toBe('close'));
+    it('is blocked where the user is the only owner and others are members', () =>
+      expect(organizationExit(state(team), ada)).toBe('blocked'));
   });
 });

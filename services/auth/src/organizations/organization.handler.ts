@@ -13,6 +13,7 @@ import {
   type UpdateMemberRequest,
   type UpdateOrganizationRequest,
   type AuthEvent,
+  UserErrorCode,
 } from '@llmlab/contracts';
 import { metadataFromContext, CommandRunner, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
@@ -26,6 +27,7 @@ import { organizationDecider, type OrganizationState } from './organization.deci
 import { organizationLimitReached } from './organization.errors';
 import { OrganizationQueries } from './organization.queries';
 import { organizationScope } from '@llmlab/domain';
+import { UserError } from '../users/user.errors';
 
 /** Organizations and their members: every change goes through the organization's decider. */
 @Injectable()
@@ -50,6 +52,9 @@ export class OrganizationHandler {
     const lock = await this.pool.connect();
     try {
       await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`llmlab.auth.create-organization:${userId}`]);
+      // An access token outlives its user's erasure by up to its lifetime: it must not found an organization.
+      const erased = await lock.query(`SELECT 1 FROM auth.users WHERE id = $1 AND erased_at IS NOT NULL`, [userId]);
+      if (erased.rowCount) throw new UserError(UserErrorCode.NotFound, 'user not found');
       const { rows } = await lock.query<{ owned: number }>(
         `SELECT count(*)::int AS owned FROM auth.memberships WHERE user_id = $1 AND role = 'owner'`,
         [userId],

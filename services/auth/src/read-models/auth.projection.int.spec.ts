@@ -189,4 +189,106 @@ describe('auth read-model projection (PostgreSQL, as llmlab_app)', () => {
     expect(await waitForProjection(pool, AUTH_READ_MODELS, position, 100)).toBe(true);
     expect(await waitForProjection(pool, AUTH_READ_MODELS, position + 1, 100)).toBe(false);
   });
+
+  it("erases a user's row and the hash of the invitations they settled, keeping pending ones to the address", async () => {
+    const [user, other, settled, pending] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    const [otherOrg] = [uuidv7()];
+    await apply(`auth.user-${user}`, {
+      type: 'UserRegistered',
+      data: { userId: user, emailHash: 'hash-erased', email: 'c1', name: 'c2', registeredAt: at },
+    });
+    await apply(
+      `auth.organization-${otherOrg}`,
+      { type: 'OrganizationCreated', data: { organizationId: otherOrg, name: 'Other', createdBy: other, createdAt: at } },
+      {
+        type: 'MemberInvited',
+        data: {
+          organizationId: otherOrg,
+          invitationId: settled,
+          emailHash: 'hash-erased',
+          email: 'c3',
+          role: 'member',
+          invitedBy: other,
+          invitedAt: at,
+        },
+      },
+      { type: 'InvitationAccepted', data: { organizationId: otherOrg, invitationId: settled, userId: user, acceptedAt: at } },
+      {
+        type: 'MemberInvited',
+        data: {
+          organizationId: otherOrg,
+          invitationId: pending,
+          emailHash: 'hash-erased',
+          email: 'c4',
+          role: 'member',
+          invitedBy: other,
+          invitedAt: at,
+        },
+      },
+    );
+    const stale = await apply(`auth.user-${user}`, { type: 'UserErased', data: { userId: user, erasedAt: at } });
+    expect(stale).toEqual([authCacheKeys.access(namespace, user)]);
+    expect(
+      (await pool.query(`SELECT email_hash, email_ciphertext, name_ciphertext, erased_at FROM auth.users WHERE id = $1`, [user])).rows,
+    ).toEqual([{ email_hash: null, email_ciphertext: null, name_ciphertext: null, erased_at: new Date(at) }]);
+    const invitations = await pool.query(`SELECT id, email_hash FROM auth.invitations WHERE organization_id = $1 ORDER BY id`, [otherOrg]);
+    expect(invitations.rows).toEqual(
+      [
+        { id: settled, email_hash: null },
+        { id: pending, email_hash: 'hash-erased' },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+  });
+
+  it('closes an organization: no members, no pending invitations, its keys no longer found', async () => {
+    const [closed, alone, proj, apiKey, invitation] = [uuidv7(), uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    await apply(
+      `auth.organization-${closed}`,
+      { type: 'OrganizationCreated', data: { organizationId: closed, name: 'Solo', createdBy: alone, createdAt: at } },
+      { type: 'MemberAdded', data: { organizationId: closed, userId: alone, role: 'owner', addedBy: alone, addedAt: at } },
+      {
+        type: 'MemberInvited',
+        data: {
+          organizationId: closed,
+          invitationId: invitation,
+          emailHash: 'h-x',
+          email: 'c',
+          role: 'member',
+          invitedBy: alone,
+          invitedAt: at,
+        },
+      },
+    );
+    await apply(`auth.project-${proj}`, {
+      type: 'ProjectCreated',
+      data: { projectId: proj, organizationId: closed, name: 'P', description: null, createdBy: alone, createdAt: at },
+    });
+    await apply(`auth.api-key-${apiKey}`, {
+      type: 'ApiKeyCreated',
+      data: {
+        apiKeyId: apiKey,
+        organizationId: closed,
+        projectId: proj,
+        name: 'k',
+        prefix: 'llm_test_solo',
+        hash: 'h',
+        scopes: ['read'],
+        expiresAt: null,
+        createdBy: alone,
+        createdAt: at,
+      },
+    });
+    const stale = await apply(`auth.organization-${closed}`, {
+      type: 'OrganizationClosed',
+      data: { organizationId: closed, reason: 'owner_erased', closedBy: alone, closedAt: at },
+    });
+    expect(stale).toEqual([authCacheKeys.access(namespace, alone), authCacheKeys.apiKeyPrefix(namespace, 'llm_test_solo')]);
+    expect((await pool.query(`SELECT 1 FROM auth.memberships WHERE organization_id = $1`, [closed])).rowCount).toBe(0);
+    expect((await pool.query(`SELECT status, email_ciphertext FROM auth.invitations WHERE id = $1`, [invitation])).rows).toEqual([
+      { status: 'revoked', email_ciphertext: null },
+    ]);
+    expect((await pool.query(`SELECT closed_at FROM auth.organizations WHERE id = $1`, [closed])).rows).toEqual([
+      { closed_at: new Date(at) },
+    ]);
+  });
 });

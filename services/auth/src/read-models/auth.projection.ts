@@ -29,6 +29,37 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
       await tx.query(`UPDATE auth.users SET email_verified_at = $2 WHERE id = $1 AND email_verified_at IS NULL`, [d.userId, d.verifiedAt]);
       return;
     }
+    case 'UserErased': {
+      // The ciphertexts are unreadable once the key is gone; dropping them and the lookup hash as well (from the
+      // user and the invitations they settled) leaves no mutable row to try a guessed address against, and frees
+      // the hash for a new account with the same address, which must not inherit the old one's history. Pending
+      // invitations to the address stay: they are the inviting organization's, for whoever holds the address.
+      const d = event.data;
+      await tx.query(
+        `UPDATE auth.invitations SET email_hash = NULL
+          WHERE status <> 'pending' AND email_hash = (SELECT email_hash FROM auth.users WHERE id = $1)`,
+        [d.userId],
+      );
+      await tx.query(
+        `UPDATE auth.users SET email_hash = NULL, email_ciphertext = NULL, name_ciphertext = NULL, erased_at = $2 WHERE id = $1`,
+        [d.userId, d.erasedAt],
+      );
+      return;
+    }
+    case 'OrganizationClosed': {
+      const d = event.data;
+      await tx.query(`DELETE FROM auth.memberships WHERE organization_id = $1`, [d.organizationId]);
+      await tx.query(
+        `UPDATE auth.invitations SET status = 'revoked', email_ciphertext = NULL, settled_at = $2 WHERE organization_id = $1 AND status = 'pending'`,
+        [d.organizationId, d.closedAt],
+      );
+      await tx.query(`UPDATE auth.organizations SET closed_at = $2, updated_at = $2, revision = $3 WHERE id = $1`, [
+        d.organizationId,
+        d.closedAt,
+        revision,
+      ]);
+      return;
+    }
     case 'OrganizationCreated': {
       const d = event.data;
       await tx.query(
@@ -149,11 +180,15 @@ export async function applyAuthEvent(tx: PoolClient, recorded: RecordedEvent): P
       await tx.query(`UPDATE auth.api_keys SET revoked_at = $2 WHERE id = $1`, [event.data.apiKeyId, event.data.revokedAt]);
       return;
     case 'EmailClaimed':
+    case 'EmailReleased':
+    case 'UserLoginFailed':
+    case 'UserLoggedIn':
     case 'SessionStarted':
     case 'SessionRefreshed':
     case 'SessionRevoked':
     case 'SigningKeyRotated':
-      // Write-side bookkeeping and audit: sessions and signing keys are read from their own tables.
+      // Write-side bookkeeping and security events for the audit log: sessions and signing keys are read from
+      // their own tables, email claims from their streams.
       return;
     default:
       return assertUnreachable(event);

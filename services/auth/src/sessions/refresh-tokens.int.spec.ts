@@ -60,4 +60,28 @@ describe('refresh tokens (PostgreSQL, as llmlab_app)', () => {
     expect(await tokens.rotate(first, new Date())).toEqual({ outcome: 'invalid' });
     expect(await tokens.revokeFamilyOf('rt_unknown', new Date())).toBeNull();
   });
+
+  it('keeps where a session started and when it was last used, for the data export', async () => {
+    const session = uuidv7();
+    const first = await tokens.startFamily(session, userId, new Date('2026-12-01T10:00:00.000Z'), {
+      ip: '203.0.113.9',
+      userAgent: 'x'.repeat(600),
+    });
+    await tokens.rotate(first, new Date('2026-12-01T10:05:00.000Z'));
+    const { rows } = await pool.query(`SELECT ip, user_agent, last_used_at FROM auth.refresh_token_families WHERE id = $1`, [session]);
+    expect(rows[0]).toEqual({ ip: '203.0.113.9', user_agent: 'x'.repeat(512), last_used_at: new Date('2026-12-01T10:05:00.000Z') });
+  });
+
+  it('erases every session of a user: the live ones named for their events, all of them deleted with their tokens', async () => {
+    const erased = uuidv7();
+    const [live, loggedOut] = [uuidv7(), uuidv7()];
+    const token = await tokens.startFamily(live, erased, new Date());
+    await tokens.revokeFamilyOf(await tokens.startFamily(loggedOut, erased, new Date()), new Date());
+    const other = await tokens.startFamily(uuidv7(), userId, new Date());
+    expect(await tokens.eraseAllOf(erased, new Date())).toEqual([live]);
+    expect((await pool.query(`SELECT 1 FROM auth.refresh_token_families WHERE user_id = $1`, [erased])).rowCount).toBe(0);
+    expect(await tokens.rotate(token, new Date())).toEqual({ outcome: 'invalid' });
+    expect((await tokens.rotate(other, new Date())).outcome).toBe('rotated');
+    expect(await tokens.eraseAllOf(erased, new Date())).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SessionRevocationReason } from '@llmlab/contracts';
 import { generateSecret } from '@llmlab/crypto';
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -8,6 +9,9 @@ export type Rotation =
   /** A token that was already rotated came back: someone holds a copy. The family is revoked. */
   | { outcome: 'reused'; sessionId: string; userId: string; revokedNow: boolean }
   | { outcome: 'invalid' };
+
+/** A user agent is whatever a client sends: kept to a readable length. */
+const USER_AGENT_MAX = 512;
 
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -22,9 +26,16 @@ export class RefreshTokens {
     private readonly ttlSeconds: number,
   ) {}
 
-  async startFamily(sessionId: string, userId: string, now: Date): Promise<string> {
+  /** `client`: where the session was started from, shown to the user in their data export (deleted on erasure). */
+  async startFamily(sessionId: string, userId: string, now: Date, client: { ip?: string; userAgent?: string } = {}): Promise<string> {
     return this.transaction(async (tx) => {
-      await tx.query(`INSERT INTO auth.refresh_token_families (id, user_id, created_at) VALUES ($1, $2, $3)`, [sessionId, userId, now]);
+      await tx.query(`INSERT INTO auth.refresh_token_families (id, user_id, created_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)`, [
+        sessionId,
+        userId,
+        now,
+        client.ip ?? null,
+        client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      ]);
       return this.insertToken(tx, sessionId, now);
     });
   }
@@ -53,6 +64,7 @@ export class RefreshTokens {
       }
       if (row.expires_at.getTime() <= now.getTime()) return { outcome: 'invalid' };
       await tx.query(`UPDATE auth.refresh_tokens SET used_at = $2 WHERE id = $1`, [row.id, now]);
+      await tx.query(`UPDATE auth.refresh_token_families SET last_used_at = $2 WHERE id = $1`, [row.family_id, now]);
       const refreshToken = await this.insertToken(tx, row.family_id, now);
       return { outcome: 'rotated', sessionId: row.family_id, userId: row.user_id, refreshToken };
     });
@@ -72,7 +84,25 @@ export class RefreshTokens {
     });
   }
 
-  private async revokeFamily(tx: PoolClient, familyId: string, reason: 'logout' | 'refresh_token_reuse', now: Date): Promise<boolean> {
+  /**
+   * Erasure: revokes every live session of the user and deletes all of them with their tokens (where and when they
+   * were used is personal data). The ids of the sessions that were live, for their `SessionRevoked` events.
+   */
+  async eraseAllOf(userId: string, now: Date): Promise<string[]> {
+    return this.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        `UPDATE auth.refresh_token_families SET revoked_at = $2, revoked_reason = 'erasure' WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`,
+        [userId, now],
+      );
+      await tx.query(`DELETE FROM auth.refresh_tokens t USING auth.refresh_token_families f WHERE f.id = t.family_id AND f.user_id = $1`, [
+        userId,
+      ]);
+      await tx.query(`DELETE FROM auth.refresh_token_families WHERE user_id = $1`, [userId]);
+      return rows.map((r) => r.id);
+    });
+  }
+
+  private async revokeFamily(tx: PoolClient, familyId: string, reason: SessionRevocationReason, now: Date): Promise<boolean> {
     const { rowCount } = await tx.query(
       `UPDATE auth.refresh_token_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
       [familyId, now, reason],

@@ -1,4 +1,4 @@
-import type { SessionEvent } from '@llmlab/contracts';
+import type { SessionEvent, SessionRevocationReason } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { invalidRefreshToken } from './session.errors';
 
@@ -9,7 +9,7 @@ import { invalidRefreshToken } from './session.errors';
 export type SessionCommand =
   | { type: 'StartSession'; data: { sessionId: string; userId: string; method: 'signup' | 'login'; at: string } }
   | { type: 'RecordRefresh'; data: { at: string } }
-  | { type: 'RevokeSession'; data: { reason: 'logout' | 'refresh_token_reuse'; at: string } };
+  | { type: 'RevokeSession'; data: { reason: SessionRevocationReason; at: string } };
 
 export interface SessionState {
   id: string | null;
@@ -24,7 +24,10 @@ function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
     case 'StartSession': {
       if (state.id) return [];
       const { sessionId, userId, method, at } = command.data;
-      return [{ type: 'SessionStarted', data: { sessionId, userId, method, startedAt: at } }];
+      const started: SessionEvent = { type: 'SessionStarted', data: { sessionId, userId, method, startedAt: at } };
+      // A signup starts a session too, but only a login is the security event the audit log filters on.
+      if (method === 'signup') return [started];
+      return [started, { type: 'UserLoggedIn', data: { sessionId, userId, loggedInAt: at } }];
     }
     case 'RecordRefresh':
       if (!state.id || state.revoked) throw invalidRefreshToken();
@@ -46,6 +49,7 @@ function evolve(state: SessionState, event: SessionEvent): SessionState {
   switch (event.type) {
     case 'SessionStarted':
       return { id: event.data.sessionId, userId: event.data.userId, revoked: false };
+    case 'UserLoggedIn':
     case 'SessionRefreshed':
       return state;
     case 'SessionRevoked':

@@ -11,11 +11,15 @@ const revoked: SessionEvent = {
 };
 
 describe('session decider', () => {
-  it('starts a session once', () => {
+  it('starts a session once; a login is also recorded as the security event UserLoggedIn', () => {
     spec
       .given([])
       .when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } })
-      .then([started]);
+      .then([started, { type: 'UserLoggedIn', data: { sessionId: 's-1', userId: 'u-1', loggedInAt: at } }]);
+    spec
+      .given([])
+      .when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'signup', at } })
+      .then([{ type: 'SessionStarted', data: { sessionId: 's-1', userId: 'u-1', method: 'signup', startedAt: at } }]);
     spec
       .given([started])
       .when({ type: 'StartSession', data: { sessionId: 's-1', userId: 'u-1', method: 'login', at } })
@@ -39,5 +43,12 @@ describe('session decider', () => {
       .given([started, revoked])
       .when({ type: 'RevokeSession', data: { reason: 'logout', at } })
       .thenNothing();
+  });
+
+  it('revokes a live session on erasure', () => {
+    spec
+      .given([started])
+      .when({ type: 'RevokeSession', data: { reason: 'erasure', at } })
+      .then([{ type: 'SessionRevoked', data: { sessionId: 's-1', userId: 'u-1', reason: 'erasure', revokedAt: at } }]);
   });
 });

@@ -11,8 +11,10 @@ import { metadataFromContext, PG_POOL, CommandRunner } from '@llmlab/service-kit
 import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { EmailLookup } from '@llmlab/crypto';
+import { currentContext } from '@llmlab/logging';
 import { Passwords } from '../users/passwords';
 import { AccessTokens } from './access-tokens';
+import { LoginFailures } from './login-failures';
 import { LoginThrottle } from './login-throttle';
 import { RefreshTokens } from './refresh-tokens';
 import { sessionDecider } from './session.decider';
@@ -31,12 +33,14 @@ export class SessionHandler {
     private readonly throttle: LoginThrottle,
     private readonly accessTokens: AccessTokens,
     private readonly refreshTokens: RefreshTokens,
+    private readonly failures: LoginFailures,
   ) {}
 
   /** A new session (refresh-token family) and its first token pair. */
   async start(userId: string, method: 'signup' | 'login', now: Date): Promise<{ tokens: TokenPair; position?: number }> {
     const sessionId = uuidv7();
-    const refreshToken = await this.refreshTokens.startFamily(sessionId, userId, now);
+    const ctx = currentContext();
+    const refreshToken = await this.refreshTokens.startFamily(sessionId, userId, now, { ip: ctx?.ip, userAgent: ctx?.userAgent });
     const started = await this.runner.run(
       authStreams.session(sessionId),
       sessionDecider,
@@ -62,6 +66,7 @@ export class SessionHandler {
     );
     const user = rows[0];
     if (!(await this.passwords.verify(user?.password_hash, request.password))) {
+      await this.failures.record(user?.id ?? null, now);
       throw invalidCredentials();
     }
     await this.throttle.recordSuccess(emailHash, context.ip, now);
@@ -93,6 +98,21 @@ export class SessionHandler {
     );
     const access = await this.accessTokens.issue(rotation.userId, now);
     return { accessToken: access.token, refreshToken: rotation.refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn };
+  }
+
+  /** Erasure: every session of the user revoked (one `SessionRevoked` each) and deleted with its tokens. */
+  async eraseAllOf(userId: string, now: Date): Promise<number | undefined> {
+    let position: number | undefined;
+    for (const sessionId of await this.refreshTokens.eraseAllOf(userId, now)) {
+      const revoked = await this.runner.run(
+        authStreams.session(sessionId),
+        sessionDecider,
+        { type: 'RevokeSession', data: { reason: 'erasure', at: now.toISOString() } },
+        { metadata: asUser(userId) },
+      );
+      position = revoked.position ?? position;
+    }
+    return position;
   }
 
   /** Revokes the token's whole family. An unknown token is not an error: the session is over either way. */

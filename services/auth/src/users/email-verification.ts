@@ -77,7 +77,7 @@ export class EmailVerification {
     const userId = actingUser(context);
     const now = new Date();
     const { state } = await this.runner.load(authStreams.user(userId), userDecider);
-    if (!state.registered) throw new UserError(UserErrorCode.NotFound, 'user not found');
+    if (!state.registered || state.erased) throw new UserError(UserErrorCode.NotFound, 'user not found');
     if (state.emailVerified) throw new UserError(UserErrorCode.AlreadyVerified, 'the email address is verified already');
     const retryAfterSeconds = await this.count(userId, context.ip, now);
     if (retryAfterSeconds > 0) return { throttled: true, retryAfterSeconds };

@@ -4,6 +4,8 @@ import { authSubjects as s, type RequestEnvelope, type RequestOf } from '@llmlab
 import { handleRequest } from '@llmlab/messaging';
 import { actingUser } from '../shared/acting-user';
 import { EmailVerification } from './email-verification';
+import { PersonalDataQueries } from './personal-data.queries';
+import { UserErasure } from './user-erasure';
 import { UserHandler } from './user.handler';
 import { UserQueries } from './user.queries';
 
@@ -13,6 +15,8 @@ export class UserController {
     private readonly users: UserHandler,
     private readonly queries: UserQueries,
     private readonly verification: EmailVerification,
+    private readonly erasure: UserErasure,
+    private readonly personalData: PersonalDataQueries,
   ) {}
 
   @MessagePattern(s.verifyEmail.subject)
@@ -33,5 +37,15 @@ export class UserController {
   @MessagePattern(s.me.subject)
   me(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.me>>) {
     return handleRequest(s.me, envelope, (_p, ctx) => this.queries.me(actingUser(ctx)));
+  }
+
+  @MessagePattern(s.eraseMe.subject)
+  eraseMe(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.eraseMe>>) {
+    return handleRequest(s.eraseMe, envelope, (p, ctx) => this.erasure.erase(p, ctx));
+  }
+
+  @MessagePattern(s.exportMe.subject)
+  exportMe(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.exportMe>>) {
+    return handleRequest(s.exportMe, envelope, (_p, ctx) => this.personalData.export(actingUser(ctx)));
   }
 }

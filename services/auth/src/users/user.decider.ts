@@ -4,16 +4,19 @@ import { UserError } from './user.errors';
 
 export type UserCommand =
   | { type: 'RegisterUser'; data: { userId: string; emailHash: string; email: Ciphertext; name: Ciphertext; at: string } }
-  | { type: 'VerifyEmail'; data: { userId: string; method: 'verification-link' | 'invitation-link'; at: string } };
+  | { type: 'VerifyEmail'; data: { userId: string; method: 'verification-link' | 'invitation-link'; at: string } }
+  /** The caller checked the password and that no organization is left without an owner (UserErasure). */
+  | { type: 'EraseUser'; data: { userId: string; at: string } };
 
 export interface UserState {
   registered: boolean;
   emailHash: string | null;
   emailVerified: boolean;
+  erased: boolean;
 }
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: () => ({ registered: false, emailHash: null, emailVerified: false }),
+  initialState: () => ({ registered: false, emailHash: null, emailVerified: false, erased: false }),
   decide(command, state) {
     switch (command.type) {
       case 'RegisterUser': {
@@ -28,12 +31,18 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       }
       case 'VerifyEmail': {
         const { data } = command;
-        if (!state.registered) throw new UserError(UserErrorCode.NotFound, 'user not found');
+        if (!state.registered || state.erased) throw new UserError(UserErrorCode.NotFound, 'user not found');
         // Verified once is verified: a second link (an invitation's, a resent mail's) changes nothing.
         if (state.emailVerified) return [];
         return [
           { type: 'EmailVerified', data: { userId: data.userId, emailHash: state.emailHash!, method: data.method, verifiedAt: data.at } },
         ];
+      }
+      case 'EraseUser': {
+        if (!state.registered) throw new UserError(UserErrorCode.NotFound, 'user not found');
+        // Erased once is erased: a retry after a crash half-way finishes the rest without a second event.
+        if (state.erased) return [];
+        return [{ type: 'UserErased', data: { userId: command.data.userId, erasedAt: command.data.at } }];
       }
       default:
         return assertUnreachable(command);
@@ -42,9 +51,12 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   evolve: (state, event) => {
     switch (event.type) {
       case 'UserRegistered':
-        return { registered: true, emailHash: event.data.emailHash, emailVerified: false };
+        return { registered: true, emailHash: event.data.emailHash, emailVerified: false, erased: false };
       case 'EmailVerified':
         return { ...state, emailVerified: true };
+      case 'UserErased':
+        // The hash stays in the state: a retried erasure still releases the address's claim.
+        return { ...state, erased: true };
       default:
         return assertUnreachable(event);
     }

@@ -42,6 +42,22 @@ describe('email claim decider', () => {
       .given([claimed])
       .when(claim('u-1', at, false))
       .thenNothing());
+
+  const release = (userId: string) => ({ type: 'ReleaseEmail', data: { emailHash: 'h', userId, at } }) as const;
+  const released: EmailClaimEvent = { type: 'EmailReleased', data: { emailHash: 'h', userId: 'u-1', releasedAt: at } };
+
+  it("is released by its holder's erasure, once", () => {
+    spec.given([claimed]).when(release('u-1')).then([released]);
+    spec.given([claimed, released]).when(release('u-1')).thenNothing();
+  });
+
+  it('is not released by anyone else', () => spec.given([claimed]).when(release('u-2')).thenNothing());
+
+  it('gives a released email to a new signup at once', () =>
+    spec
+      .given([claimed, released])
+      .when(claim('u-2', at, false))
+      .then([{ type: 'EmailClaimed', data: { emailHash: 'h', userId: 'u-2', claimedAt: at } }]));
 });
 
 describe('user decider', () => {
@@ -62,6 +78,15 @@ describe('user decider', () => {
   it('verifies the registered address once', () => spec.given([registered]).when(verify).then([verified]));
   it('changes nothing when the address is already verified', () => spec.given([registered, verified]).when(verify).thenNothing());
   it('refuses to verify a user that does not exist', () => spec.given([]).when(verify).thenThrows({ code: 'USER_NOT_FOUND' }));
+
+  const erase = { type: 'EraseUser', data: { userId: 'u-1', at } } as const;
+  const erased: UserEvent = { type: 'UserErased', data: { userId: 'u-1', erasedAt: at } };
+  it('erases a registered user with ids only, once (a retry finishes without a second event)', () => {
+    spec.given([registered, verified]).when(erase).then([erased]);
+    spec.given([registered, erased]).when(erase).thenNothing();
+  });
+  it('refuses to erase a user that does not exist', () => spec.given([]).when(erase).thenThrows({ code: 'USER_NOT_FOUND' }));
+  it('knows an erased user no more', () => spec.given([registered, erased]).when(verify).thenThrows({ code: 'USER_NOT_FOUND' }));
 });
 
 describe('password policy', () => {

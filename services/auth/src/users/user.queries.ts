@@ -7,8 +7,9 @@ import { UserError } from './user.errors';
 
 interface UserRow {
   id: string;
-  emailCiphertext: string;
-  nameCiphertext: string;
+  /** Null once the user was erased. */
+  emailCiphertext: string | null;
+  nameCiphertext: string | null;
   createdAt: Date;
   emailVerifiedAt: Date | null;
 }
@@ -47,7 +48,7 @@ export class UserQueries {
          FROM auth.users u
          LEFT JOIN auth.memberships m ON m.user_id = u.id
          LEFT JOIN auth.organizations o ON o.id = m.organization_id
-        WHERE u.id = $1
+        WHERE u.id = $1 AND u.erased_at IS NULL
         GROUP BY u.id`,
       [userId],
     );

@@ -97,6 +97,13 @@ export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) createdBy!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the key last authenticated a request, to the minute (recorded at most once a minute); null if never.',
+  })
+  lastUsedAt!: string | null;
 }
 
 export class CreatedApiKeyDto extends ApiKeyDto {

@@ -50,6 +50,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case UserErrorCode.EmailTaken:
     case UserErrorCode.AlreadyRegistered:
     case UserErrorCode.AlreadyVerified:
+    case UserErrorCode.SoleOwner:
     case IngestionErrorCode.PriceOverrideOverlaps:
     case IngestionErrorCode.PriceOverrideLimitReached:
     case IngestionErrorCode.PricingRefreshConflict:
@@ -88,6 +89,7 @@ export function httpStatusOf(code: ErrorCode): number {
       return 404;
     case OrganizationErrorCode.Forbidden:
     case OrganizationErrorCode.EmailNotVerified:
+    case UserErrorCode.PasswordIncorrect:
     case ProjectErrorCode.Forbidden:
     case ApiKeyErrorCode.Forbidden:
       return 403;

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ServiceReplyError } from '../http/problem';
 import type { ServiceClient } from '../messaging/service-client';
+import type { ApiKeyUseRecorder } from './api-key-use.recorder';
 import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
 
 /**
@@ -11,6 +12,7 @@ import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
  * key's public prefix, from memory, Redis, or the auth service, compared with the key's SHA-256 in constant
  * time, then the expiry. Revocation deletes the Redis entry and broadcasts `auth.cache.invalidated`, on which
  * every replica forgets the prefix's keys (`forgetPrefix`); memory keeps an answer for at most `memoryMs` anyway.
+ * A key that authenticates is reported as used (ApiKeyUseRecorder: at most once a minute, off the request's path).
  */
 export class ApiKeyAuthenticator {
   private readonly memory: TtlCache<ApiKeyCandidate | null>;
@@ -20,6 +22,7 @@ export class ApiKeyAuthenticator {
     private readonly redis: Redis,
     private readonly settings: IdentityCacheSettings,
     private readonly logger: Logger,
+    private readonly uses: ApiKeyUseRecorder,
   ) {
     this.memory = new TtlCache(settings.memoryMs);
   }
@@ -38,6 +41,7 @@ export class ApiKeyAuthenticator {
       this.memory.set(memoryKey, match);
     }
     if (!match || (match.expiresAt !== null && Date.parse(match.expiresAt) <= Date.now())) return null;
+    this.uses.used(match.id, correlationId);
     return match;
   }
 

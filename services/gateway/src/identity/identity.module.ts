@@ -9,6 +9,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { ServiceClient } from '../messaging/service-client';
 import { AccessResolver } from './access.resolver';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { ApiKeyUseRecorder } from './api-key-use.recorder';
 import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
@@ -45,7 +46,7 @@ export class IdentityModule {
     const owners = new ResourceOwners(config.IDENTITY_MEMORY_CACHE_MS);
     const identity = {
       jwks,
-      apiKeys: new ApiKeyAuthenticator(client, redis, cache, logger),
+      apiKeys: new ApiKeyAuthenticator(client, redis, cache, logger, new ApiKeyUseRecorder(client, logger)),
       access: new AccessResolver(client, redis, cache, logger),
       owners,
       limiter: new RateLimiter(redis, config.NATS_PREFIX, logger),

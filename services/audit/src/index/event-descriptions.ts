@@ -40,10 +40,16 @@ function changed(
 export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   // auth
   EmailClaimed: (d) => say(on('user', d.userId), 'An email address was claimed for a new account'),
+  EmailReleased: (d) => say(on('user', d.userId), "An erased user's email address was released: it may sign up again"),
+  UserErased: (d) => say(on('user', d.userId), 'A user erased their account: their name and email are unreadable everywhere'),
+  UserLoginFailed: (d) =>
+    say(d.userId ? on('user', d.userId) : null, `${plural(d.failures, 'failed login')}${d.userId ? '' : ' for unknown email addresses'}`),
+  UserLoggedIn: (d) => say(on('session', d.sessionId), 'A user logged in'),
   UserRegistered: (d) => say(on('user', d.userId), 'A user signed up'),
   EmailVerified: (d) => say(on('user', d.userId), `A user verified their email address (${d.method.replace('-', ' ')})`),
   OrganizationCreated: (d) => say(on('organization', d.organizationId), `Organization ${q(d.name)} was created`),
   OrganizationUpdated: (d) => say(on('organization', d.organizationId), 'The organization was updated', changed(d, ['name', 'rateLimits'])),
+  OrganizationClosed: (d) => say(on('organization', d.organizationId), 'The organization was closed: its only owner erased their account'),
   OrganizationRateLimitsChanged: (d) =>
     say(on('organization', d.organizationId), "The operator changed the organization's rate limits", [
       { field: 'rateLimits', from: d.previous, to: d.rateLimits },
@@ -66,12 +72,17 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       `API key ${q(d.name)} (${d.prefix}…) was created with scopes ${d.scopes.join(', ')}${d.expiresAt ? `, expiring ${d.expiresAt}` : ''}`,
     ),
   ApiKeyRevoked: (d) => say(on('api-key', d.apiKeyId), `API key ${d.prefix}… was revoked`),
-  SessionStarted: (d) => say(on('session', d.sessionId), d.method === 'signup' ? 'A session started at signup' : 'A user logged in'),
+  SessionStarted: (d) =>
+    say(on('session', d.sessionId), d.method === 'signup' ? 'A session started at signup' : 'A session started at login'),
   SessionRefreshed: (d) => say(on('session', d.sessionId), 'A session was refreshed'),
   SessionRevoked: (d) =>
     say(
       on('session', d.sessionId),
-      d.reason === 'logout' ? 'A user logged out' : 'A session was revoked: an old refresh token was used again (possible theft)',
+      d.reason === 'logout'
+        ? 'A user logged out'
+        : d.reason === 'erasure'
+          ? 'A session was revoked: its user erased their account'
+          : 'A session was revoked: an old refresh token was used again (possible theft)',
     ),
   SigningKeyRotated: (d) => say(on('signing-key', d.kid), 'The access-token signing key was rotated'),
   // ingestion

@@ -119,9 +119,13 @@ export class IntegrityMonitor {
     );
   }
 
+  /**
+   * The organization of the event at that position as this service indexed it before the tampering: the row now in
+   * the store is the attacker's, and its metadata could name another organization, or none, to misdirect the alert.
+   */
   private async organizationAt(position: number): Promise<string | null> {
     const { rows } = await this.pool.query<{ organization_id: string | null }>(
-      `SELECT metadata->>'organizationId' AS organization_id FROM event_store.events WHERE position = $1`,
+      'SELECT organization_id FROM audit.entries WHERE position = $1',
       [position],
     );
     return rows[0]?.organization_id ?? null;

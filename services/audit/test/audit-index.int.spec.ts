@@ -38,4 +38,41 @@ describe('audit index', () => {
     expect(rest.data).toHaveLength(1);
     expect(rest.data[0].position).toBeLessThan(b.data[0].position);
   });
+
+  it('lists an update from what the resource was created with (the event carries only the new values)', async () => {
+    const budgetId = randomUUID();
+    const metadata = { actor: { type: 'user' as const, id: orgA }, organizationId: orgA, correlationId: 'budget' };
+    const base = { budgetId, organizationId: orgA };
+    await h.runtime.eventStore.appendToStream(
+      `alerts.budget-${budgetId}`,
+      [
+        {
+          type: 'BudgetCreated',
+          data: {
+            ...base,
+            name: 'Monthly',
+            scope: { type: 'organization' },
+            period: 'monthly',
+            amount: { amount: '500', currency: 'USD' },
+            thresholds: [50, 100],
+            timeZone: 'UTC',
+            createdBy: orgA,
+            createdAt: 't',
+          },
+          metadata,
+        },
+        { type: 'BudgetUpdated', data: { ...base, amount: { amount: '750', currency: 'USD' }, updatedBy: orgA, updatedAt: 't' }, metadata },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const ctx = { organizationId: orgA, actor: { type: 'user' as const, id: orgA } };
+    await h.until(
+      async () => (await h.request(s.list, { resourceType: 'budget', resourceId: budgetId }, ctx)).data.length === 2,
+      'both budget events indexed',
+    );
+    const [updated] = (await h.request(s.list, { type: 'BudgetUpdated', resourceId: budgetId }, ctx)).data;
+    expect(updated.changes).toEqual([
+      { field: 'amount', from: { amount: '500', currency: 'USD' }, to: { amount: '750', currency: 'USD' } },
+    ]);
+  });
 });

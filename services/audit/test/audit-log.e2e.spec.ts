@@ -213,7 +213,8 @@ describe('the verifiable audit log through the gateway', () => {
       const res = await list('?type=OrganizationUpdated');
       return res.body.data?.length ? res.body.data[0] : undefined;
     }, 'the rename in the audit index');
-    expect(renamed.changes).toEqual([{ field: 'name', to: 'Audited Org, renamed' }]);
+    // The event carries the new name only: the index remembered the one the organization was created with.
+    expect(renamed.changes).toEqual([{ field: 'name', from: 'Audited Org', to: 'Audited Org, renamed' }]);
 
     const all = await list('?limit=3');
     expect(all.status).toBe(200);

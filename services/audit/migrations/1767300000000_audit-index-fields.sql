@@ -12,5 +12,9 @@ CREATE TABLE audit.entry_fields (
 
 GRANT SELECT, INSERT, UPDATE ON audit.entry_fields TO llmlab_app;
 
+-- The organization a project was created in, for a denied request that named another tenant's `{projectId}`.
+CREATE INDEX entries_created_projects_idx ON audit.entries (resource_id) WHERE type = 'ProjectCreated';
+
 -- Down Migration
+DROP INDEX audit.entries_created_projects_idx;
 DROP TABLE audit.entry_fields;

@@ -68,7 +68,11 @@ export type AuditEvent =
   | { type: 'AuditLogExported'; data: AuditLogExportedData }
   | { type: 'UsageExported'; data: UsageExportedData };
 
-/** An access the audit log records, as a service or the gateway reports it (the organization is the context's). */
+/**
+ * An access the audit log records, as a service or the gateway reports it (the organization is the context's). A
+ * denial may come without one (another tenant's `{projectId}`): the audit service finds the project's organization
+ * in its index, and records nothing for an organization or project nobody created.
+ */
 export type AccessRecord =
   | { readonly kind: 'access_denied'; readonly resource: { readonly type: string; readonly id: string } }
   | {

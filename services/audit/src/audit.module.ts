@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { backgroundWorkers, masterKeyProvider } from '@llmlab/service-kit';
 import { AccessLogController } from './access/access-log.controller';
 import { AccessLogRecorder } from './access/access-log.recorder';
+import { DeniedAccessOwner } from './access/denied-access.owner';
 import { AuditIndexController } from './index/audit-index.controller';
 import { AuditIndexProjection } from './index/audit-index.projection';
 import { AuditIndexQueries } from './index/audit-index.queries';
@@ -36,6 +37,7 @@ import { TransparencyQueries } from './transparency/transparency.queries';
     MemberNamesClient,
     AuditIndexQueries,
     AccessLogRecorder,
+    DeniedAccessOwner,
     backgroundWorkers(TreeMaintainer, AuditIndexWorker),
   ],
 })

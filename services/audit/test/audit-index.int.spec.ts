@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { auditIndexSubjects as s } from '@llmlab/contracts';
+import { auditAccessSubjects, auditIndexSubjects as s } from '@llmlab/contracts';
 import { AuditIndexProjection } from '../src/index/audit-index.projection';
 import { AuditHarness } from './audit.harness';
 
@@ -37,5 +37,90 @@ describe('audit index', () => {
     const rest = await h.request(s.list, { cursor: b.nextCursor! }, { organizationId: orgB, actor: { type: 'user', id: orgB } });
     expect(rest.data).toHaveLength(1);
     expect(rest.data[0].position).toBeLessThan(b.data[0].position);
+  });
+
+  it('lists an update from what the resource was created with (the event carries only the new values)', async () => {
+    const budgetId = randomUUID();
+    const metadata = { actor: { type: 'user' as const, id: orgA }, organizationId: orgA, correlationId: 'budget' };
+    const base = { budgetId, organizationId: orgA };
+    await h.runtime.eventStore.appendToStream(
+      `alerts.budget-${budgetId}`,
+      [
+        {
+          type: 'BudgetCreated',
+          data: {
+            ...base,
+            name: 'Monthly',
+            scope: { type: 'organization' },
+            period: 'monthly',
+            amount: { amount: '500', currency: 'USD' },
+            thresholds: [50, 100],
+            timeZone: 'UTC',
+            createdBy: orgA,
+            createdAt: 't',
+          },
+          metadata,
+        },
+        { type: 'BudgetUpdated', data: { ...base, amount: { amount: '750', currency: 'USD' }, updatedBy: orgA, updatedAt: 't' }, metadata },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const ctx = { organizationId: orgA, actor: { type: 'user' as const, id: orgA } };
+    await h.until(
+      async () => (await h.request(s.list, { resourceType: 'budget', resourceId: budgetId }, ctx)).data.length === 2,
+      'both budget events indexed',
+    );
+    const [updated] = (await h.request(s.list, { type: 'BudgetUpdated', resourceId: budgetId }, ctx)).data;
+    expect(updated.changes).toEqual([
+      { field: 'amount', from: { amount: '500', currency: 'USD' }, to: { amount: '750', currency: 'USD' } },
+    ]);
+  });
+
+  it('records a denial in the organization a project was created in, and nothing for ids nobody created', async () => {
+    const organizationId = randomUUID();
+    const projectId = randomUUID();
+    const owner = { actor: { type: 'user' as const, id: organizationId }, organizationId, correlationId: 'created' };
+    await h.runtime.eventStore.appendToStream(
+      `auth.organization-${organizationId}`,
+      [
+        {
+          type: 'OrganizationCreated',
+          data: { organizationId, name: 'Victim', createdBy: organizationId, createdAt: 't' },
+          metadata: owner,
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await h.runtime.eventStore.appendToStream(
+      `auth.project-${projectId}`,
+      [
+        {
+          type: 'ProjectCreated',
+          data: { projectId, organizationId, name: 'p', description: null, createdBy: organizationId, createdAt: 't' },
+          metadata: { ...owner, projectId },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await h.until(
+      async () => (await h.count(`SELECT count(*) AS n FROM audit.entries WHERE organization_id = $1`, [organizationId])) === 2,
+      'the organization and its project indexed',
+    );
+    const intruder = { actor: { type: 'api_key' as const, id: randomUUID() }, correlationId: 'probe' };
+    const denied = (resource: { type: string; id: string }, organization?: string) =>
+      h.request(
+        auditAccessSubjects.record,
+        { kind: 'access_denied', resource },
+        { ...intruder, ...(organization ? { organizationId: organization } : {}) },
+      );
+
+    expect(await denied({ type: 'project', id: projectId })).toEqual({ recorded: true });
+    expect(await denied({ type: 'project', id: randomUUID() })).toEqual({ recorded: false });
+    const nobody = randomUUID();
+    expect(await denied({ type: 'organization', id: nobody }, nobody)).toEqual({ recorded: false });
+    const events = await h.events<{ resource: object }>('AccessDenied');
+    expect(events.map((e) => [e.streamId, e.data.resource])).toEqual([
+      [`audit.access-${organizationId}`, { type: 'project', id: projectId }],
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import type { RecordedEvent } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
 import { describeEvent } from './event-descriptions';
+import { withPrevious, type RememberedFields } from './field-memory';
 
 export const AUDIT_INDEX_READ_MODEL = { schema: 'audit', projection: 'audit-index' } as const;
 
@@ -23,6 +24,21 @@ export class AuditIndexProjection {
     const description = describeEvent(event.type, event.data);
     const m = event.metadata;
     return applyInTransaction(this.pool, AUDIT_INDEX_READ_MODEL, event, async (client) => {
+      let changes = description.changes;
+      const { resource } = description;
+      if (resource && (description.created || changes)) {
+        const { rows } = await client.query<{ fields: RememberedFields }>(
+          'SELECT fields FROM audit.entry_fields WHERE resource_type = $1 AND resource_id = $2',
+          [resource.type, resource.id],
+        );
+        const completed = withPrevious(changes, description.created, rows[0]?.fields);
+        changes = completed.changes;
+        await client.query(
+          `INSERT INTO audit.entry_fields (resource_type, resource_id, fields) VALUES ($1, $2, $3)
+           ON CONFLICT (resource_type, resource_id) DO UPDATE SET fields = EXCLUDED.fields`,
+          [resource.type, resource.id, JSON.stringify(completed.remembered)],
+        );
+      }
       await client.query(
         `INSERT INTO audit.entries (position, event_id, type, recorded_at, organization_id, project_id, actor_type, actor_id,
            resource_type, resource_id, correlation_id, ip, user_agent, summary, changes)
@@ -43,7 +59,7 @@ export class AuditIndexProjection {
           clip(m.ip),
           clip(m.userAgent),
           description.summary,
-          description.changes === null ? null : JSON.stringify(description.changes),
+          changes === null ? null : JSON.stringify(changes),
         ],
       );
     });

@@ -5,6 +5,11 @@ export interface EventDescription {
   resource: { type: string; id: string } | null;
   summary: string;
   changes: AuditFieldChange[] | null;
+  /**
+   * The resource's fields as the event creates them: remembered by the index (never listed), so that a later update,
+   * which carries only the new values, shows each change from→to (`field-memory.ts`).
+   */
+  created?: Record<string, unknown>;
 }
 
 type DataOf<T extends PlatformEventType> = Extract<PlatformEvent, { type: T }>['data'];
@@ -47,7 +52,10 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   UserLoggedIn: (d) => say(on('session', d.sessionId), 'A user logged in'),
   UserRegistered: (d) => say(on('user', d.userId), 'A user signed up'),
   EmailVerified: (d) => say(on('user', d.userId), `A user verified their email address (${d.method.replace('-', ' ')})`),
-  OrganizationCreated: (d) => say(on('organization', d.organizationId), `Organization ${q(d.name)} was created`),
+  OrganizationCreated: (d) => ({
+    ...say(on('organization', d.organizationId), `Organization ${q(d.name)} was created`),
+    created: { name: d.name },
+  }),
   OrganizationUpdated: (d) => say(on('organization', d.organizationId), 'The organization was updated', changed(d, ['name', 'rateLimits'])),
   OrganizationClosed: (d) => say(on('organization', d.organizationId), 'The organization was closed: its only owner erased their account'),
   OrganizationRateLimitsChanged: (d) =>
@@ -63,7 +71,10 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   MemberInvited: (d) => say(on('invitation', d.invitationId), `Someone was invited as ${d.role}`),
   InvitationAccepted: (d) => say(on('invitation', d.invitationId), 'An invitation was accepted'),
   InvitationRevoked: (d) => say(on('invitation', d.invitationId), 'An invitation was revoked'),
-  ProjectCreated: (d) => say(on('project', d.projectId), `Project ${q(d.name)} was created`),
+  ProjectCreated: (d) => ({
+    ...say(on('project', d.projectId), `Project ${q(d.name)} was created`),
+    created: { name: d.name, description: d.description },
+  }),
   ProjectUpdated: (d) => say(on('project', d.projectId), 'The project was updated', changed(d, ['name', 'description'])),
   ProjectArchived: (d) => say(on('project', d.projectId), 'The project was archived'),
   ApiKeyCreated: (d) =>
@@ -122,8 +133,10 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       `Captured content of ${plural(d.spans, 'span')} was erased${d.traceId ? ' for a trace' : ' for an end user'}`,
     ),
   // alerts
-  BudgetCreated: (d) =>
-    say(on('budget', d.budgetId), `Budget ${q(d.name)} was created: ${d.amount.amount} ${d.amount.currency} ${d.period}`),
+  BudgetCreated: (d) => ({
+    ...say(on('budget', d.budgetId), `Budget ${q(d.name)} was created: ${d.amount.amount} ${d.amount.currency} ${d.period}`),
+    created: { name: d.name, period: d.period, amount: d.amount, thresholds: d.thresholds, timeZone: d.timeZone },
+  }),
   BudgetUpdated: (d) =>
     say(on('budget', d.budgetId), 'A budget was updated', changed(d, ['name', 'period', 'amount', 'thresholds', 'timeZone'])),
   BudgetDeleted: (d) => say(on('budget', d.budgetId), 'A budget was deleted'),

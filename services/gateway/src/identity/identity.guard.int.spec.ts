@@ -215,4 +215,52 @@ describe('identity guard: resources named by their own id', () => {
     const { guard } = setup();
     expect(await call(guard, 'alerts:read', { channelId: randomUUID() }, asUser)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
+
+  it("reports another tenant's organization or project in the path for that tenant's log, and still answers 404 when reporting throws", async () => {
+    const { guard, denied } = setup();
+    const project = randomUUID();
+    expect(await call(guard, 'alerts:read', { orgId: OTHER_ORG }, asUser)).toMatchObject({ status: 404, code: 'ORGANIZATION_NOT_FOUND' });
+    expect(await call(guard, 'project-data:read', { projectId: project }, asUser)).toMatchObject({
+      status: 404,
+      code: 'PROJECT_NOT_FOUND',
+    });
+    expect(await call(guard, 'alerts:read', { orgId: 'not-a-uuid' }, asUser)).toMatchObject({ status: 404 });
+    expect(denied).toEqual([
+      {
+        context: expect.objectContaining({ organizationId: OTHER_ORG, actor: { type: 'user', id: expect.any(String) } }),
+        resource: { type: 'organization', id: OTHER_ORG },
+      },
+      // The project's organization is for the audit service to find: the gateway does not know it.
+      { context: expect.not.objectContaining({ organizationId: expect.anything() }), resource: { type: 'project', id: project } },
+    ]);
+
+    const { guard: keyGuard, denied: keyDenied } = setup({ apiKey: key(['admin']) });
+    expect(await call(keyGuard, 'project-data:read', { projectId: project }, asKey)).toMatchObject({
+      status: 404,
+      code: 'PROJECT_NOT_FOUND',
+    });
+    expect(keyDenied).toEqual([
+      {
+        context: expect.objectContaining({ actor: { type: 'api_key', id: expect.any(String) } }),
+        resource: { type: 'project', id: project },
+      },
+    ]);
+
+    const throwing = new IdentityGuard(new Reflector(), {
+      jwks,
+      apiKeys: { authenticate: async () => null } as unknown as ApiKeyAuthenticator,
+      access: { resolve: async () => null } as unknown as AccessResolver,
+      owners: new ResourceOwners(0),
+      limiter: new RateLimiter(redis, `t${uniqueSuffix()}`, pino({ level: 'silent' })),
+      limits: { managementPerHour: 100, ingestPerHour: 100, anonymousPerHour: 100 },
+      operator: new OperatorToken(undefined),
+      accessDenied: () => {
+        throw new Error('audit unreachable');
+      },
+    });
+    expect(await call(throwing, 'alerts:read', { orgId: OTHER_ORG }, asUser)).toMatchObject({
+      status: 404,
+      code: 'ORGANIZATION_NOT_FOUND',
+    });
+  });
 });

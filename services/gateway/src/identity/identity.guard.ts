@@ -179,7 +179,7 @@ export class IdentityGuard implements CanActivate {
    */
   private async resolveTenancy(req: FastifyRequest, userId: string, base: RequestContext): Promise<AccessGrant | null> {
     const { correlationId } = base;
-    const grant = await this.resolvePathTenant(req, userId, correlationId);
+    const grant = await this.resolvePathTenant(req, userId, base);
     const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
     if (!owned) return grant;
     const ownerGrant = grant ?? (await this.deps.access.resolve(userId, { organizationId: owned.organizationId }, correlationId));
@@ -193,7 +193,7 @@ export class IdentityGuard implements CanActivate {
     return ownerGrant;
   }
 
-  private async resolvePathTenant(req: FastifyRequest, userId: string, correlationId: string): Promise<AccessGrant | null> {
+  private async resolvePathTenant(req: FastifyRequest, userId: string, base: RequestContext): Promise<AccessGrant | null> {
     const { orgId, projectId } = tenancyParams(req);
     if (projectId === undefined && orgId === undefined) return null;
     const what = projectId !== undefined ? 'project' : 'organization';
@@ -202,10 +202,28 @@ export class IdentityGuard implements CanActivate {
     const grant = await this.deps.access.resolve(
       userId,
       projectId !== undefined ? { projectId } : { organizationId: orgId! },
-      correlationId,
+      base.correlationId,
     );
-    if (!grant || (orgId !== undefined && grant.organizationId !== orgId)) throw notFound(what);
+    if (!grant) {
+      // Not a member, or nothing of that id: the audit service tells which from its index, and records only the first.
+      this.reportDenied({ ...base, actor: { type: 'user', id: userId } }, { type: what, id }, projectId === undefined ? orgId : undefined);
+      throw notFound(what);
+    }
+    if (orgId !== undefined && grant.organizationId !== orgId) throw notFound(what);
     return grant;
+  }
+
+  /**
+   * Another tenant's organization or project in the path: reported for the log of the organization it belongs to
+   * (named when the path names it; the audit service finds a project's). The 404 neither waits for the report nor
+   * changes when it fails.
+   */
+  private reportDenied(base: RequestContext, resource: { type: string; id: string }, organizationId: string | undefined): void {
+    try {
+      this.deps.accessDenied?.({ ...base, ...(organizationId !== undefined ? { organizationId } : {}) }, resource);
+    } catch {
+      // Best effort: the module's reporter logs its own failures.
+    }
   }
 
   /** A key lives in one project: any other project or organization in the path, or their resources, are not found. */
@@ -216,8 +234,15 @@ export class IdentityGuard implements CanActivate {
   ): Promise<void> {
     const { correlationId } = base;
     const { orgId, projectId } = tenancyParams(req);
-    if (projectId !== undefined && projectId !== principal.key.projectId) throw notFound('project');
-    if (orgId !== undefined && orgId !== principal.key.organizationId) throw notFound('organization');
+    const actor = { type: 'api_key' as const, id: principal.key.id };
+    if (projectId !== undefined && projectId !== principal.key.projectId) {
+      if (isUuid(projectId)) this.reportDenied({ ...base, actor }, { type: 'project', id: projectId }, undefined);
+      throw notFound('project');
+    }
+    if (orgId !== undefined && orgId !== principal.key.organizationId) {
+      if (isUuid(orgId)) this.reportDenied({ ...base, actor }, { type: 'organization', id: orgId }, orgId);
+      throw notFound('organization');
+    }
     const owned = await this.deps.owners.resolve(pathParams(req), correlationId);
     if (owned && owned.organizationId !== principal.key.organizationId) {
       this.deps.accessDenied?.(

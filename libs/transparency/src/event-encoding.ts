@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { JsonNumber } from './exact-json';
 
 /**
  * The event store's hash, recomputed outside PostgreSQL: `event_store.canonical_encoding` (see the event store's
@@ -58,18 +59,27 @@ export function jsonbString(value: string): string {
   return out + '"';
 }
 
+/** The most digits PostgreSQL's numeric holds before the decimal point, and after it. */
+const NUMERIC_MAX_INTEGER_DIGITS = 131072;
+const NUMERIC_MAX_SCALE = 16383;
+
 /**
- * A JavaScript number as jsonb stores and prints it: PostgreSQL's numeric keeps the digits it was given, and a
- * number JSON.stringify wrote has no superfluous ones, so the plain decimal expansion of that text is the output
- * (`1e-7` → `0.0000001`, `1e21` → `1000000000000000000000`, `-0` → `0`).
+ * A JSON number's text as jsonb prints it: numeric keeps every digit it was given, the scale being the digits after
+ * the point less the exponent (never below zero), in plain decimal notation (`1e-7` → `0.0000001`, `1.50` →
+ * `1.50`, `1.50e1` → `15.0`, `-0` → `0`). Refuses what numeric cannot hold, as PostgreSQL does.
  */
-export function jsonbNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new TypeError(`${value} is not a JSON number`);
-  const text = JSON.stringify(value);
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(text);
-  if (!match) throw new TypeError(`unexpected number text ${text}`);
+export function jsonbNumberText(text: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) throw new TypeError(`${text} is not a JSON number`);
   const [, sign, whole, fraction = '', exponentText] = match;
   const exponent = Number(exponentText ?? 0);
+  const scale = Math.max(0, fraction.length - exponent);
+  const significant = (whole + fraction).replace(/^0+/, '');
+  // Digits before the point once the exponent is applied (significant digits only: leading zeros go).
+  const integerDigits = significant ? whole.length - (whole + fraction).length + significant.length + exponent : 0;
+  if (!Number.isSafeInteger(exponent) || integerDigits > NUMERIC_MAX_INTEGER_DIGITS || scale > NUMERIC_MAX_SCALE) {
+    throw new RangeError(`${text.length > 40 ? `${text.slice(0, 40)}…` : text} overflows PostgreSQL's numeric`);
+  }
   let digits = whole + fraction;
   let point = whole.length + exponent;
   if (point <= 0) {
@@ -84,13 +94,22 @@ export function jsonbNumber(value: number): string {
   return sign && /[1-9]/.test(plain) ? `-${plain}` : plain;
 }
 
+/**
+ * A JavaScript number as jsonb stores and prints it: the platform appends `JSON.stringify`'s text, which has no
+ * superfluous digits, so its plain decimal expansion is the output.
+ */
+export function jsonbNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new TypeError(`${value} is not a JSON number`);
+  return jsonbNumberText(JSON.stringify(value));
+}
+
 function compareKeys(a: string, b: string): number {
   const ab = Buffer.from(a, 'utf8');
   const bb = Buffer.from(b, 'utf8');
   return ab.length !== bb.length ? ab.length - bb.length : Buffer.compare(ab, bb);
 }
 
-/** A JSON value (as JSON.parse gives it) in jsonb's text form. */
+/** A JSON value (as JSON.parse or `parseExactJson` gives it) in jsonb's text form. */
 export function jsonbText(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
@@ -101,6 +120,7 @@ export function jsonbText(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
+      if (value instanceof JsonNumber) return jsonbNumberText(value.text);
       if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)

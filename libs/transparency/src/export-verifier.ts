@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { eventHash, type HashedEvent } from './event-encoding';
+import { JsonNumber, parseExactJson } from './exact-json';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle';
-import { verifyTreeHead, type AuditKeySet, type SignedTreeHead } from './tree-head';
+import { verifyTreeHead, type AuditKeySet, type SignedTreeHead, type TreeHeadCheck } from './tree-head';
 
 /** One line of the audit log's JSON Lines export (docs/audit.md, "The export"). */
 export type ExportLine =
@@ -17,7 +19,7 @@ export interface VerifyExportOptions {
   /** A signed head kept from earlier: the export's head must extend it (or it the export's), history unchanged. */
   checkpoint?: SignedTreeHead;
   /** The RFC 9162 consistency proof between two signed tree sizes (from the platform, or a saved file). */
-  consistencyProof?: (first: number, second: number) => Promise<string[]>;
+  consistencyProof?: (first: number, second: number) => Promise<readonly string[]>;
 }
 
 export interface ExportFailure {
@@ -45,6 +47,8 @@ export type VerifyExportResult =
 
 const hex = (h: string) => Buffer.from(h, 'hex');
 const HEX_HASH = /^[0-9a-f]{64}$/;
+/** MTH of the empty tree: SHA-256 of nothing (RFC 9162 2.1.1). */
+const EMPTY_ROOT = createHash('sha256').digest('hex');
 
 /**
  * Checks an export with nothing but the public keys: the head's signature; each event's hash recomputed from its
@@ -64,16 +68,16 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Verify
     if (raw.trim() === '') continue;
     let line: ExportLine;
     try {
-      line = JSON.parse(raw) as ExportLine;
-    } catch {
-      return fail({ subject: 'file', line: lineNumber, reason: 'the line is not JSON' });
+      line = readLine(parseExactJson(raw));
+    } catch (err) {
+      return fail({ subject: 'file', line: lineNumber, reason: `the line is not JSON the export could hold (${(err as Error).message})` });
     }
     if (head === undefined) {
       if (line.kind !== 'head')
         return fail({ subject: 'file', line: lineNumber, reason: 'the export does not start with its signed tree head' });
       head = line.head;
       if (head) {
-        const check = verifyTreeHead(head, options.keys);
+        const check = checkHead(head, options.keys);
         if (!check.ok)
           return fail({
             subject: 'head',
@@ -130,12 +134,49 @@ export async function verifyExport(lines: AsyncIterable<string>, options: Verify
   return { ok: true, head, proven, unproven, ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };
 }
 
+/** `verifyTreeHead`, for a head read from a file: any field of the wrong type makes it malformed, not a crash. */
+function checkHead(head: SignedTreeHead, keys: AuditKeySet): TreeHeadCheck {
+  if (typeof head !== 'object' || typeof head.signature !== 'string' || typeof head.keyId !== 'string')
+    return { ok: false, reason: 'malformed' };
+  try {
+    return verifyTreeHead(head, keys);
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+}
+
+/**
+ * An export line read exactly: the event's data and metadata keep their numbers' text (what the hash covers); every
+ * other number (positions, sizes, indexes) must be an integer, anything else reads as NaN and fails its check.
+ */
+function readLine(parsed: unknown): ExportLine {
+  if (!isObject(parsed)) throw new TypeError('a line is a JSON object');
+  const { event, ...rest } = parsed;
+  const line = plain(rest) as Record<string, unknown>;
+  if (isObject(event)) {
+    const { data, metadata, ...fields } = event;
+    line.event = { ...(plain(fields) as object), data, metadata };
+  } else if (event !== undefined) line.event = plain(event);
+  return line as unknown as ExportLine;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
+}
+
+function plain(value: unknown): unknown {
+  if (value instanceof JsonNumber) return /^-?(?:0|[1-9]\d*)$/.test(value.text) ? Number(value.text) : Number.NaN;
+  if (Array.isArray(value)) return value.map(plain);
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
 async function checkConsistency(
   options: VerifyExportOptions,
   head: SignedTreeHead | null,
   checkpoint: SignedTreeHead,
 ): Promise<Omit<ExportFailure, 'line'> | null> {
-  const saved = verifyTreeHead(checkpoint, options.keys);
+  const saved = checkHead(checkpoint, options.keys);
   if (!saved.ok)
     return {
       subject: 'checkpoint',
@@ -148,11 +189,27 @@ async function checkConsistency(
       ? null
       : { subject: 'checkpoint', reason: `two signed heads of ${first.treeSize} events have different roots: history was rewritten` };
   }
+  // Every tree extends the empty one, whose root is fixed (its signature was checked above).
+  if (first.treeSize === 0) {
+    return first.rootHash === EMPTY_ROOT
+      ? null
+      : { subject: 'checkpoint', reason: 'the signed head of 0 events does not have the empty tree’s root' };
+  }
   if (!options.consistencyProof)
     return { subject: 'checkpoint', reason: 'a consistency proof is needed to compare the saved head with the export’s' };
-  const proof = await options.consistencyProof(first.treeSize, second.treeSize);
+  let proof: readonly string[];
+  try {
+    proof = await options.consistencyProof(first.treeSize, second.treeSize);
+  } catch (err) {
+    // A log that cannot prove its heads consistent (e.g. it never signed the saved one) has not shown it kept history.
+    return {
+      subject: 'checkpoint',
+      reason: `no consistency proof between the heads of ${first.treeSize} and ${second.treeSize} events (${(err as Error).message})`,
+    };
+  }
   const consistent =
-    proof.every((p) => HEX_HASH.test(p)) &&
+    Array.isArray(proof) &&
+    proof.every((p) => typeof p === 'string' && HEX_HASH.test(p)) &&
     verifyConsistency({
       first: first.treeSize,
       second: second.treeSize,

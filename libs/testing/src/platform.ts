@@ -19,15 +19,25 @@ const ROOT = join(__dirname, '..', '..', '..');
  */
 const START_TIMEOUT_MS = Number(process.env.TEST_SERVICE_START_TIMEOUT_MS ?? 180_000);
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+/** Every port this process handed out: the kernel may offer a port again once it was released, before its taker binds it. */
+const portsHandedOut = new Set<number>();
+
+/** A port nothing listens on, and never one this process handed out before (two services would race for it). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
     });
-  });
+    if (!portsHandedOut.has(port)) {
+      portsHandedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export interface PlatformOptions {
@@ -75,6 +85,7 @@ export class TestPlatform {
     const platform = new TestPlatform(options, await Mailbox.start());
     const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
     for (const s of services) platform.ports.set(s, await freePort());
+    if (services.includes('gateway')) platform.internalPort = await freePort();
     const started = await Promise.allSettled(services.map((s) => platform.startService(s, START_TIMEOUT_MS)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -147,8 +158,14 @@ export class TestPlatform {
       if (child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}:\n${output.join('')}`);
       try {
         const res = await fetch(`http://127.0.0.1:${port}/health`);
-        if (res.ok) return;
-      } catch {
+        // A domain service names itself; the gateway does not. Another process on the port is a failure, not a start.
+        if (res.ok) {
+          const answered = ((await res.json()) as { service?: string }).service;
+          if (answered === (service === 'gateway' ? undefined : service)) return;
+          throw new Error(`port ${port} of ${service} is answered by ${answered ?? 'the gateway'}`);
+        }
+      } catch (err) {
+        if (err instanceof Error && err.message.startsWith(`port ${port} `)) throw err;
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 200));

@@ -19,8 +19,12 @@ export type BudgetScope =
   | { type: 'organization' }
   | { type: 'project'; projectId: string }
   | { type: 'tag'; key: string; value: string }
-  /** The `userId` the usage events carry: the customer's own (pseudonymous) id of its end user. */
-  | { type: 'end_user'; userId: string };
+  /**
+   * The `userId` the usage events carry: the customer's own (pseudonymous) id of its end user. `endUser` is the
+   * ledgers' keyed pseudonym of it (ingestion/end-users.ts), which the alerts service keys the budget by; it is
+   * set by the service, never by a caller, and views leave it out.
+   */
+  | { type: 'end_user'; userId: string; endUser?: string };
 
 export type BudgetScopeType = BudgetScope['type'];
 

@@ -84,6 +84,12 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: "turn content capture on or off and set its retention; erase a project's captured content",
   },
+  // Erasing an end user destroys what links their usage to them: users decide it, never keys.
+  'end-users:erase': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'erase an end user of a project: their id in usage, breakdowns and traces, and their captured content',
+  },
   // The audit log names who did what across the organization: owners and admins, never keys.
   'audit:read': {
     minRole: 'admin',

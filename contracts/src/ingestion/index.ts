@@ -8,3 +8,4 @@ export * from './ingestion.errors';
 export * from './usage-import';
 export * from './traces';
 export * from './trace-settings';
+export * from './end-users';

@@ -2,6 +2,7 @@ import type { UsageEventInput } from './usage-event';
 import type { UsageImportFormat, UsageImportLineError } from './usage-import';
 import type { SpansRecordedData, TracesEvaluatedData } from './traces';
 import type { TraceContentErasedData, TraceSettingsChangedData } from './trace-settings';
+import type { EndUserErasedData } from './end-users';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
@@ -13,7 +14,8 @@ import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordC
  *   `UsageImportCompleted`, `UsageImportFailed` (a backfill and its checkpoint);
  * - `ingestion.traces-<projectId>`: `SpansRecorded`, `TracesEvaluated` (a project's traces and their flags);
  * - `ingestion.trace-settings-<organizationId>`: `TraceSettingsChanged` (content capture on or off, retention);
- * - `ingestion.trace-content-<projectId>`: `TraceContentErased` (captured text deleted: ids only).
+ * - `ingestion.trace-content-<projectId>`: `TraceContentErased` (captured text deleted: ids only);
+ * - `ingestion.end-users-<projectId>`: `EndUserErased` (an end user's data erased: the pseudonym only).
  * They carry ids, counts and prices, never prompts or completions.
  */
 export const ingestionStreams = {
@@ -24,13 +26,17 @@ export const ingestionStreams = {
   traces: (projectId: string) => `ingestion.traces-${projectId}`,
   traceSettings: (organizationId: string) => `ingestion.trace-settings-${organizationId}`,
   traceContent: (projectId: string) => `ingestion.trace-content-${projectId}`,
+  endUsers: (projectId: string) => `ingestion.end-users-${projectId}`,
 } as const;
 
 /**
  * One usage event as the ledger keeps it: what the client sent, and its cost when it was recorded (a client's
- * explicit `cost` becomes a cost of status `override`).
+ * explicit `cost` becomes a cost of status `override`). The client's `userId` is kept as `endUser`, its keyed
+ * pseudonym (end-users.ts); ledgers written before pseudonyms carry `userId` itself, and readers accept both.
  */
 export interface UsageRecordData extends Omit<UsageEventInput, 'cost'> {
+  /** The end user's keyed pseudonym (`eu_…`). */
+  readonly endUser?: string;
   /** Provider id as prices are filed under (`normalizeProvider`: `bedrock` → `aws`). */
   readonly provider: string;
   readonly cost: RecordCostData;
@@ -204,6 +210,7 @@ export type IngestionEvent =
   | { type: 'SpansRecorded'; data: SpansRecordedData }
   | { type: 'TracesEvaluated'; data: TracesEvaluatedData }
   | { type: 'TraceSettingsChanged'; data: TraceSettingsChangedData }
-  | { type: 'TraceContentErased'; data: TraceContentErasedData };
+  | { type: 'TraceContentErased'; data: TraceContentErasedData }
+  | { type: 'EndUserErased'; data: EndUserErasedData };
 
 export type IngestionEventType = IngestionEvent['type'];

@@ -28,6 +28,7 @@ import type {
   TraceSettingsView,
   UpdateTraceSettingsRequest,
 } from './trace-settings';
+import type { EndUserErasedResult, EndUserPseudonym, EndUserPseudonymRequest, EraseEndUserRequest } from './end-users';
 import type { SessionRef, SessionsPage, SessionsRequest, SessionView, TraceRef, TracesPage, TracesRequest, TraceView } from './traces';
 
 /**
@@ -69,4 +70,11 @@ export const ingestionSubjects = {
   eraseTraceContent: defineSubject<EraseTraceContentRequest, ContentErasedResult>('ingestion.cmd.erase-trace-content'),
   /** Deletes one end user's captured text in the context's project (none is no error: erasure is idempotent). */
   eraseEndUserContent: defineSubject<EraseEndUserContentRequest, ContentErasedResult>('ingestion.cmd.erase-end-user-content'),
+  /**
+   * Erases one end user in the context's project: the mapping of their pseudonym deleted, records, rollups and
+   * traces re-keyed to the erased marker, captured text deleted (none is no error: erasure is idempotent).
+   */
+  eraseEndUser: defineSubject<EraseEndUserRequest, EndUserErasedResult>('ingestion.cmd.erase-end-user'),
+  /** The ledgers' pseudonym of an end user of the context's organization. */
+  endUserPseudonym: defineSubject<EndUserPseudonymRequest, EndUserPseudonym>('ingestion.query.end-user-pseudonym'),
 };

@@ -46,8 +46,9 @@ export interface ContentErasedResult {
 }
 
 /**
- * On `ingestion.trace-content-<projectId>`: ids only, never text. An end user is named by the SHA-256 (hex) of
- * their id in the project, so the erasure record does not keep the identifier it erased.
+ * On `ingestion.trace-content-<projectId>`: ids only, never text. An end user is named by the ledgers' keyed
+ * pseudonym of their id (`eu_…`, end-users.ts; events written before pseudonyms hold the SHA-256 hex of the id),
+ * so the erasure record does not keep the identifier it erased.
  */
 export interface TraceContentErasedData {
   readonly organizationId: string;

@@ -95,8 +95,11 @@ export interface SpanInput {
   readonly content?: SpanContentInput;
 }
 
-/** The span as the ledger keeps it: no content, ever. */
-export type SpanRecordData = Omit<SpanInput, 'content'>;
+/**
+ * The span as the ledger keeps it: no content, ever, and the end user as `endUser`, its keyed pseudonym
+ * (end-users.ts); ledgers written before pseudonyms carry `userId`, and readers accept both.
+ */
+export type SpanRecordData = Omit<SpanInput, 'content'> & { readonly endUser?: string };
 
 /**
  * The JetStream message of one OTLP request's accepted spans (or one part of them), published to

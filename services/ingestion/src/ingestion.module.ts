@@ -5,6 +5,9 @@ import type { EventStore } from '@llmlab/event-store';
 import { MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
 import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { CostController } from './costs/cost.controller';
+import { EndUserController } from './end-users/end-user.controller';
+import { EndUserErasure } from './end-users/end-user.erasure';
+import { EndUserPseudonyms } from './end-users/end-user-pseudonyms';
 import { CostQueries } from './costs/cost.queries';
 import { CostRepository } from './costs/cost.repository';
 import { RecordedSpendQueries } from './costs/recorded-spend.queries';
@@ -54,7 +57,7 @@ import { UsageImporter } from './usage-imports/usage-importer';
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController, TraceController, TraceSettingsController],
+  controllers: [CostController, PricingController, UsageImportController, TraceController, TraceSettingsController, EndUserController],
   providers: [
     {
       provide: PriceBook,
@@ -93,6 +96,8 @@ import { UsageImporter } from './usage-imports/usage-importer';
     SpanContentStore,
     { provide: SpanContentSink, useExisting: SpanContentStore },
     SpanContentErasure,
+    EndUserPseudonyms,
+    EndUserErasure,
     IngestionProjection,
     {
       provide: Repricer,

@@ -11,6 +11,7 @@ import { trustedScope } from '@llmlab/domain';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceBook } from '../src/price-catalog/price-book';
 import { loadGenaiPricesProviders } from '@llmlab/pricing';
+import { pseudonymOf } from '../src/end-users/end-user-pseudonyms';
 import { usageRecordedEvents } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
@@ -230,7 +231,7 @@ describe('pricing', () => {
     await h.settled();
     // Priced with the prices from before the override (as a consumer whose cache was a moment old would).
     const event = usageEvent({ provider: 'acme', model: 'race-1', usage: { inputTokens: 2_000_000, outputTokens: 0 } });
-    const [recorded] = usageRecordedEvents(usageBatch(tenant, [event]), stale);
+    const [recorded] = usageRecordedEvents(usageBatch(tenant, [event]), stale, (userId) => pseudonymOf(Buffer.alloc(32, 7), userId));
     expect(recorded.data.records[0].cost.status).toBe('unpriced');
     await h.runtime.eventStore.appendToStream(
       ingestionStreams.usage(tenant.projectId),

@@ -534,6 +534,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/end-users/{userId}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase an end user of the project (owners and admins)
+         * @description The usage ledger only ever held a keyed pseudonym of the id; erasure deletes the mapping from that pseudonym to the id, shows the erased marker in its place in usage records, breakdowns, traces and exports, and deletes the end user's captured prompts and completions. Costs and totals are unchanged, and the audit log still verifies. Idempotent: erasing again finds nothing. Usage sent for the same id afterwards is recorded under the id again. Recorded as EndUserErased (the pseudonym only).
+         */
+        post: operations["eraseEndUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/otlp/v1/traces": {
         parameters: {
             query?: never;
@@ -2359,6 +2379,19 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             completedAt: string | null;
+        };
+        EndUserErasedDto: {
+            /**
+             * @description What usage records, breakdowns, traces and exports show in place of the id from now on.
+             * @example [erased eu_5d41402abc4b2a76b9719d911017c592]
+             */
+            marker: string;
+            /** @description Usage records re-keyed to the marker. */
+            records: number;
+            /** @description Traces re-keyed to the marker. */
+            traces: number;
+            /** @description Captured prompts and completions of the end user's spans deleted. */
+            contents: number;
         };
         OtlpPartialSuccessDto: {
             /** @description Spans not accepted (neither kept nor counted). */
@@ -7456,6 +7489,91 @@ export interface operations {
                 };
             };
             /** @description The API key lacks the read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseEndUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `userId` your usage events and spans carry (1 to 256 characters). */
+                userId: string;
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndUserErasedDto"];
+                };
+            };
+            /** @description Invalid user id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owners and admins only; API keys cannot erase */
             403: {
                 headers: {
                     [name: string]: unknown;

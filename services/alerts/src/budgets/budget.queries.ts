@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BudgetList, BudgetStatusView, BudgetView } from '@llmlab/contracts';
 import { RuleEvaluator } from '../evaluation/rule-evaluator';
+import { publicScope } from '../spend/scope';
 import { budgetNotFound } from './budget.errors';
 import { BudgetRepository, type BudgetRecord } from './budget.repository';
 import { type OrganizationScope, isUuid } from '@llmlab/domain';
@@ -10,7 +11,7 @@ export function budgetView(record: BudgetRecord, current: BudgetStatusView): Bud
     id: record.id,
     organizationId: record.organizationId,
     name: record.name,
-    scope: record.scope,
+    scope: publicScope(record.scope),
     period: record.period,
     amount: record.amount,
     thresholds: record.thresholds,

@@ -1,4 +1,11 @@
-import { BUDGET_LIMITS, BUDGET_PERIODS, type BudgetPeriod, type BudgetScope, type MoneyAmount } from '@llmlab/contracts';
+import {
+  BUDGET_LIMITS,
+  BUDGET_PERIODS,
+  END_USER_PSEUDONYM,
+  type BudgetPeriod,
+  type BudgetScope,
+  type MoneyAmount,
+} from '@llmlab/contracts';
 import { isValidTimeZone } from '@llmlab/spend-analytics';
 import { isRecord } from '../shared/validation';
 import { FieldErrors, isUuid, Money } from '@llmlab/domain';
@@ -78,8 +85,15 @@ export function readScope(errors: FieldErrors, scope: unknown): BudgetScope {
     }
     case 'tag':
       return { type: 'tag', key: text('key', BUDGET_LIMITS.maxTagKeyLength), value: text('value', BUDGET_LIMITS.maxTagValueLength) };
-    case 'end_user':
-      return { type: 'end_user', userId: text('userId', BUDGET_LIMITS.maxUserIdLength) };
+    case 'end_user': {
+      const userId = text('userId', BUDGET_LIMITS.maxUserIdLength);
+      // The ledgers' pseudonym of the id, which the gateway adds (ingestion keeps the key): the spend is keyed by it.
+      if (scope.endUser === undefined) return { type: 'end_user', userId };
+      if (typeof scope.endUser !== 'string' || !END_USER_PSEUDONYM.test(scope.endUser)) {
+        errors.add('/scope/endUser', 'must be an end-user pseudonym (eu_ and 32 hex digits)');
+      }
+      return { type: 'end_user', userId, endUser: scope.endUser as string };
+    }
     default:
       errors.add('/scope/type', 'must be organization, project, tag or end_user');
       return { type: 'organization' };

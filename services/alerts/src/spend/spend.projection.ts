@@ -173,7 +173,8 @@ function toClaimRow(record: UsageRecordData) {
     occurred_at: record.timestamp,
     provider: record.provider,
     model: record.model,
-    user_id: record.userId ?? null,
+    // The ledger's keyed pseudonym (contracts' end-users.ts); ledgers written before pseudonyms carry the id.
+    user_id: record.endUser ?? record.userId ?? null,
     tags: record.tags ?? {},
     cost: record.cost.amount,
     cost_status: record.cost.status,

@@ -4,7 +4,7 @@ import type { BudgetScope } from '@llmlab/contracts';
 import { localDayKey, type DailySpend, type HourlySpend, type RequestCounts } from '@llmlab/spend-analytics';
 import type { Pool } from 'pg';
 import type { TraceOutcomeCounts } from '../evaluation/alert-rules.decider';
-import { scopeColumns } from './scope';
+import { aggregateColumns } from './scope';
 import { type OrganizationScope, toMoneyString, Money } from '@llmlab/domain';
 
 const DAY_MS = 86_400_000;
@@ -16,7 +16,7 @@ export class SpendRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   private scopeArgs(tenant: OrganizationScope, scope: BudgetScope): [string, string, string, string] {
-    const c = scopeColumns(scope);
+    const c = aggregateColumns(scope);
     return [tenant.organizationId, c.scopeType, c.scopeId, c.scopeValue];
   }
 

@@ -132,6 +132,12 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       d.traceId ? on('trace', d.traceId) : on('project', d.projectId),
       `Captured content of ${plural(d.spans, 'span')} was erased${d.traceId ? ' for a trace' : ' for an end user'}`,
     ),
+  EndUserErased: (d) =>
+    say(
+      on('project', d.projectId),
+      `An end user was erased: ${plural(d.records, 'usage record')} and ${plural(d.traces, 'trace')} re-keyed, ` +
+        `${plural(d.contents, 'captured text')} deleted`,
+    ),
   // alerts
   BudgetCreated: (d) => ({
     ...say(on('budget', d.budgetId), `Budget ${q(d.name)} was created: ${d.amount.amount} ${d.amount.currency} ${d.period}`),

@@ -9,7 +9,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { alertsSubjects, type RequestContext } from '@llmlab/contracts';
+import { alertsSubjects, ingestionSubjects, type CreateBudgetRequest, type RequestContext } from '@llmlab/contracts';
 import { EtagInterceptor, IfMatch } from '../http/etag';
 import { AccessResolver } from '../identity/access.resolver';
 import { Access, Caller } from '../identity/identity.decorators';
@@ -45,7 +45,17 @@ export class OrganizationBudgetsController {
   )
   async create(@Body() body: CreateBudgetDto, @Caller() caller: RequestContext) {
     if (body.scope.type === 'project') await this.assertProjectOfOrganization(body.scope.projectId, caller);
-    return this.client.call(alertsSubjects.createBudget, body, caller);
+    return this.client.call(alertsSubjects.createBudget, await this.keyedByPseudonym(body, caller), caller);
+  }
+
+  /**
+   * The ledgers name end users by a keyed pseudonym (ingestion keeps the organization's key), and so does alerts'
+   * spend: an end-user budget goes to alerts with the pseudonym of its `userId` beside it.
+   */
+  private async keyedByPseudonym(body: CreateBudgetDto, caller: RequestContext): Promise<CreateBudgetRequest> {
+    if (body.scope.type !== 'end_user') return body;
+    const { endUser } = await this.client.call(ingestionSubjects.endUserPseudonym, { userId: body.scope.userId }, caller);
+    return { ...body, scope: { ...body.scope, endUser } };
   }
 
   /**

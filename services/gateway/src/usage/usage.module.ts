@@ -4,6 +4,7 @@ import { httpStatusOfWireCode } from '../http/error-status';
 import { ServiceReplyError } from '../http/problem';
 import { ResourceOwners } from '../identity/resource-owners';
 import { ServiceClient } from '../messaging/service-client';
+import { EndUsersController } from './end-users.controller';
 import { UsageImportController } from './usage-import.controller';
 import { UsageImportService } from './usage-import.service';
 import { UsageIngestService } from './usage-ingest.service';
@@ -15,7 +16,7 @@ import { UsageIngestController, UsageRecordsController } from './usage.controlle
  * import, which the ingestion service names (`ingestion.query.usage-import-owner`).
  */
 @Module({
-  controllers: [UsageIngestController, UsageRecordsController, UsageImportController],
+  controllers: [UsageIngestController, UsageRecordsController, UsageImportController, EndUsersController],
   providers: [UsageIngestService, UsageImportService],
   exports: [UsageIngestService],
 })

@@ -13,6 +13,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
+import { EndUserPseudonyms, pseudonymsOf } from '../end-users/end-user-pseudonyms';
 import { TraceProjectionRepository } from '../traces/trace-projection.repository';
 import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
 import { UsagePartitions } from '../usage/usage-partitions';
@@ -35,6 +36,7 @@ export class IngestionProjection {
     private readonly repository: UsageProjectionRepository,
     private readonly imports: UsageImportRepository,
     private readonly traces: TraceProjectionRepository,
+    private readonly endUsers: EndUserPseudonyms,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
@@ -99,6 +101,7 @@ export class IngestionProjection {
       records.map((r) => r.timestamp),
     );
     const revisions = await this.repository.pricingRevisions(tx, data.organizationId);
+    const endUsers = await this.endUsers.resolve(tx, data.projectId, pseudonymsOf(records));
     const recorded = await this.repository.recordUsage(tx, {
       organizationId: data.organizationId,
       projectId: data.projectId,
@@ -109,6 +112,7 @@ export class IngestionProjection {
       recordedAt: event.recordedAt,
       imported: data.importId !== undefined,
       records,
+      endUsers,
       stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,
       revisions,
     });

@@ -1,3 +1,4 @@
+import { endUserOf } from '../end-users/end-user-pseudonyms';
 import type { CatalogEntryData, PriceCatalogRefreshedData, UsageRecordData, UsageRepricedData } from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
@@ -302,6 +303,8 @@ export interface RecordUsageArgs {
   /** A backfill's records: compared with the records too, not only with the claims of the dedup window. */
   imported: boolean;
   records: readonly UsageRecordData[];
+  /** The ids (or erased markers) of the records' end-user pseudonyms (EndUserPseudonyms.resolve). */
+  endUsers: ReadonlyMap<string, string>;
   /** Set when the records were priced with older prices than `revisions`: they are queued for repricing. */
   stale: boolean;
   revisions: PricingRevisions;
@@ -320,7 +323,7 @@ export class UsageProjectionRepository {
   }
 
   async recordUsage(tx: PoolClient, args: RecordUsageArgs): Promise<number> {
-    const rows = args.records.map(toRecordRow);
+    const rows = args.records.map((r) => toRecordRow(r, args.endUsers));
     const { rows: result } = await tx.query<{ recorded: number }>(RECORD_USAGE_SQL, [
       JSON.stringify(rows),
       args.organizationId,
@@ -401,7 +404,7 @@ export function overridesScope(organizationId: string): string {
   return `org:${organizationId}`;
 }
 
-function toRecordRow(record: UsageRecordData): Record<string, unknown> {
+function toRecordRow(record: UsageRecordData, endUsers: ReadonlyMap<string, string>): Record<string, unknown> {
   const u = record.usage;
   return {
     event_id: record.id,
@@ -411,7 +414,7 @@ function toRecordRow(record: UsageRecordData): Record<string, unknown> {
     status: record.status,
     error_type: record.errorType ?? null,
     latency_ms: record.latencyMs,
-    user_id: record.userId ?? null,
+    user_id: endUserOf(record, endUsers),
     trace_id: record.traceId ?? null,
     span_id: record.spanId ?? null,
     parent_span_id: record.parentSpanId ?? null,

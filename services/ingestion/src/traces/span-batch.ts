@@ -61,11 +61,16 @@ export function parseSpanBatch(raw: unknown): SpanBatchAccepted {
  * The data of the batch's `SpansRecorded` events, one per part, without the spans' content. Parts are cut from the
  * input alone, so a batch delivered again has the same parts, which the event ids derive from.
  */
-export function spansRecordedParts(batch: SpanBatchAccepted): SpansRecordedData[] {
+/**
+ * The batch's `SpansRecorded` parts: spans without their content, the end user as its keyed pseudonym (`pseudonym`:
+ * end-users/end-user-pseudonyms.ts), never the id.
+ */
+export function spansRecordedParts(batch: SpanBatchAccepted, pseudonym: (userId: string) => string): SpansRecordedData[] {
   const parts: SpanRecordData[][] = [];
   let current: SpanRecordData[] = [];
   let bytes = 0;
-  for (const { content: _content, ...span } of batch.spans) {
+  for (const { content: _content, userId, ...rest } of batch.spans) {
+    const span: SpanRecordData = userId !== undefined ? { ...rest, endUser: pseudonym(userId) } : rest;
     const size = Buffer.byteLength(JSON.stringify(span));
     if (current.length > 0 && (current.length >= SPAN_PART_MAX_SPANS || bytes + size > SPAN_PART_MAX_BYTES)) {
       parts.push(current);

@@ -1,5 +1,8 @@
 import { IngestionErrorCode, type SpanBatchAccepted, type SpanInput } from '@llmlab/contracts';
+import { pseudonymOf } from '../end-users/end-user-pseudonyms';
 import { parseSpanBatch, SPAN_PART_MAX_BYTES, SPAN_PART_MAX_SPANS, spansRecordedParts } from './span-batch';
+
+const pseudonym = (userId: string) => pseudonymOf(Buffer.alloc(32, 3), userId);
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
@@ -72,25 +75,31 @@ describe('spansRecordedParts', () => {
   const accepted = (spans: SpanInput[]): SpanBatchAccepted => parseSpanBatch(batch(spans));
 
   it('leaves the content out of every part', () => {
-    const parts = spansRecordedParts(accepted([span({ content: { input: 'prompt', output: 'answer', truncated: false } })]));
+    const parts = spansRecordedParts(accepted([span({ content: { input: 'prompt', output: 'answer', truncated: false } })]), pseudonym);
     expect(parts).toHaveLength(1);
     expect(parts[0].spans[0]).not.toHaveProperty('content');
     expect(JSON.stringify(parts)).not.toContain('prompt');
   });
 
+  it('keeps the end user as its keyed pseudonym, never the id', () => {
+    const parts = spansRecordedParts(accepted([span({ userId: 'grace@example.com' })]), pseudonym);
+    expect(parts[0].spans[0].endUser).toBe(pseudonym('grace@example.com'));
+    expect(JSON.stringify(parts)).not.toContain('grace@example.com');
+  });
+
   it('cuts parts by count and by size, the same way every time', () => {
     const many = Array.from({ length: SPAN_PART_MAX_SPANS + 1 }, () => span());
-    expect(spansRecordedParts(accepted(many)).map((p) => [p.part, p.spans.length])).toEqual([
+    expect(spansRecordedParts(accepted(many), pseudonym).map((p) => [p.part, p.spans.length])).toEqual([
       [0, SPAN_PART_MAX_SPANS],
       [1, 1],
     ]);
     const big = Array.from({ length: 40 }, () => span({ attributes: { note: 'x'.repeat(16 * 1024) } }));
-    const parts = spansRecordedParts(accepted(big));
+    const parts = spansRecordedParts(accepted(big), pseudonym);
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) {
       const bytes = p.spans.reduce((sum, s) => sum + Buffer.byteLength(JSON.stringify(s)), 0);
       expect(bytes).toBeLessThanOrEqual(SPAN_PART_MAX_BYTES);
     }
-    expect(spansRecordedParts(accepted(big))).toEqual(parts);
+    expect(spansRecordedParts(accepted(big), pseudonym)).toEqual(parts);
   });
 });

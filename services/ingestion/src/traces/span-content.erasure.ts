@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import {
   ingestionStreams,
   IngestionErrorCode,
@@ -14,6 +13,7 @@ import type { EventStore } from '@llmlab/event-store';
 import { EVENT_STORE, metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { IngestionError, validationFailed } from '../ingestion.errors';
+import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
 import { SpanContentStore } from './span-content.store';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -30,6 +30,7 @@ export class SpanContentErasure {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly contents: SpanContentStore,
+    private readonly pseudonyms: EndUserPseudonyms,
   ) {}
 
   async eraseTrace(request: EraseTraceContentRequest, context: RequestContext): Promise<ContentErasedResult> {
@@ -54,7 +55,7 @@ export class SpanContentErasure {
       throw validationFailed([{ field: '/userId', message: `must be a string of 1 to ${MAX_USER_ID} characters` }]);
     }
     const spans = await this.contents.eraseEndUser(scope.projectId, userId);
-    const endUserHash = createHash('sha256').update(userId).digest('hex');
+    const endUserHash = (await this.pseudonyms.of(scope.organizationId))(userId);
     await this.record({ organizationId: scope.organizationId, projectId: scope.projectId, endUserHash, spans }, context);
     return { spans };
   }

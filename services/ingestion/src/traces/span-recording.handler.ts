@@ -3,6 +3,7 @@ import { ingestionStreams, type EventMetadata, type NewEvent, type SpanBatchAcce
 import type { EventStore } from '@llmlab/event-store';
 import { EVENT_STORE } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
+import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
 import { parseSpanBatch, spansRecordedParts } from './span-batch';
 import { SpanContentSink, type SpanContent } from './span-content.sink';
 
@@ -19,12 +20,18 @@ export class SpanRecordingHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly content: SpanContentSink,
+    private readonly endUsers: EndUserPseudonyms,
   ) {}
 
   /** Throws INVALID_SPAN_BATCH for a message that breaks the contract; anything else that throws is retried. */
   async record(message: unknown): Promise<void> {
     const batch = parseSpanBatch(message);
-    await this.store.appendToStream(ingestionStreams.traces(batch.projectId), spansRecordedEvents(batch), { expectedRevision: 'any' });
+    const pseudonym = await this.endUsers.of(batch.organizationId);
+    const ids = new Map<string, string>();
+    for (const s of batch.spans) if (s.userId !== undefined) ids.set(pseudonym(s.userId), s.userId);
+    await this.endUsers.remember(batch.organizationId, batch.projectId, ids);
+    const events = spansRecordedEvents(batch, pseudonym);
+    await this.store.appendToStream(ingestionStreams.traces(batch.projectId), events, { expectedRevision: 'any' });
     const contents: SpanContent[] = batch.spans.flatMap((s) =>
       s.content !== undefined ? [{ traceId: s.traceId, spanId: s.spanId, userId: s.userId, content: s.content }] : [],
     );
@@ -32,7 +39,10 @@ export class SpanRecordingHandler {
   }
 }
 
-export function spansRecordedEvents(batch: SpanBatchAccepted): NewEvent<'SpansRecorded', SpansRecordedData>[] {
+export function spansRecordedEvents(
+  batch: SpanBatchAccepted,
+  pseudonym: (userId: string) => string,
+): NewEvent<'SpansRecorded', SpansRecordedData>[] {
   const metadata: EventMetadata = {
     actor: { type: 'api_key', id: batch.apiKeyId },
     organizationId: batch.organizationId,
@@ -40,7 +50,7 @@ export function spansRecordedEvents(batch: SpanBatchAccepted): NewEvent<'SpansRe
     correlationId: batch.correlationId ?? batch.batchId,
     causationId: batch.batchId,
   };
-  return spansRecordedParts(batch).map((data) => ({
+  return spansRecordedParts(batch, pseudonym).map((data) => ({
     id: derivedEventId(batch.batchId, 'SpansRecorded', data.part),
     type: 'SpansRecorded',
     data,

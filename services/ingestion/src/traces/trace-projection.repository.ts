@@ -1,6 +1,7 @@
 import type { RecordedEvent, SpanRecordData, SpansRecordedData, TracesEvaluatedData } from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { endUserOf, EndUserPseudonyms, pseudonymsOf } from '../end-users/end-user-pseudonyms';
 
 const SPAN_COLUMNS = [
   'trace_id text',
@@ -125,10 +126,14 @@ FROM jsonb_to_recordset($1::jsonb) AS i(trace_id text, flags jsonb) CROSS JOIN L
 /** The projection's writes of traces, each inside the transaction `applyInTransaction` opened. */
 @Injectable()
 export class TraceProjectionRepository {
+  constructor(private readonly endUsers: EndUserPseudonyms) {}
+
   async recordSpans(tx: PoolClient, event: RecordedEvent<'SpansRecorded', SpansRecordedData>): Promise<number> {
     const data = event.data;
+    const spans = firstOfEachSpan(data.spans);
+    const endUsers = await this.endUsers.resolve(tx, data.projectId, pseudonymsOf(spans));
     const { rows } = await tx.query<{ changed: number }>(RECORD_SPANS_SQL, [
-      JSON.stringify(firstOfEachSpan(data.spans).map(toSpanRow)),
+      JSON.stringify(spans.map((s) => toSpanRow(s, endUsers))),
       data.organizationId,
       data.projectId,
       event.position,
@@ -171,7 +176,7 @@ function firstOfEachSpan(spans: readonly SpanRecordData[]): SpanRecordData[] {
   });
 }
 
-function toSpanRow(span: SpanRecordData): Record<string, unknown> {
+function toSpanRow(span: SpanRecordData, endUsers: ReadonlyMap<string, string>): Record<string, unknown> {
   const g = span.genAi;
   return {
     trace_id: span.traceId,
@@ -186,7 +191,7 @@ function toSpanRow(span: SpanRecordData): Record<string, unknown> {
     status_message: span.statusMessage ?? null,
     service_name: span.serviceName ?? null,
     session_id: span.sessionId ?? null,
-    user_id: span.userId ?? null,
+    user_id: endUserOf(span, endUsers),
     operation: g?.operation ?? null,
     provider: g?.provider ?? null,
     model: g?.responseModel ?? g?.requestModel ?? null,

@@ -40,7 +40,10 @@ export interface RecordableBatch extends Omit<UsageBatchAccepted, 'apiKeyId'> {
  * A pure function, not a decider: recording usage decides nothing on the ledger's state. The ledger keeps every copy
  * it is sent (the projection deduplicates), so its parts are appended at any revision, idempotent by their ids.
  */
-export function priceUsageBatch(batch: RecordableBatch, pricing: PricingSnapshot): UsageRecordedData[] {
+/** The keyed pseudonym of an end user id, for the ledger (end-users/end-user-pseudonyms.ts). */
+export type EndUserPseudonymizer = (userId: string) => string;
+
+export function priceUsageBatch(batch: RecordableBatch, pricing: PricingSnapshot, pseudonym: EndUserPseudonymizer): UsageRecordedData[] {
   const parts = splitIntoParts(batch.events);
   return parts.map((events, part) => ({
     batchId: batch.batchId,
@@ -52,14 +55,20 @@ export function priceUsageBatch(batch: RecordableBatch, pricing: PricingSnapshot
     receivedAt: batch.receivedAt,
     ...(batch.importId !== undefined ? { importId: batch.importId } : {}),
     pricing: { catalogRevision: pricing.catalogRevision, overridesRevision: pricing.overridesRevision },
-    records: events.map((event) => toRecord(event, pricing)),
+    records: events.map((event) => toRecord(event, pricing, pseudonym)),
   }));
 }
 
-function toRecord(event: UsageEventInput, pricing: PricingSnapshot): UsageRecordData {
-  const { cost, ...rest } = event;
+/** The ledger's record of an event: its cost, and its end user as a pseudonym, never the id. */
+function toRecord(event: UsageEventInput, pricing: PricingSnapshot, pseudonym: EndUserPseudonymizer): UsageRecordData {
+  const { cost, userId, ...rest } = event;
   const provider = normalizeProvider(event.provider);
-  return { ...rest, provider, cost: priceUsage({ ...event, provider }, pricing) };
+  return {
+    ...rest,
+    ...(userId !== undefined ? { endUser: pseudonym(userId) } : {}),
+    provider,
+    cost: priceUsage({ ...event, provider }, pricing),
+  };
 }
 
 export function splitIntoParts(events: readonly UsageEventInput[]): UsageEventInput[][] {

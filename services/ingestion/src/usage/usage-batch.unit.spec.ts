@@ -2,7 +2,10 @@ import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } fro
 import { createPriceCatalog, type PriceEntry } from '@llmlab/pricing';
 import type { PricingSnapshot } from './record-pricing';
 import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-batch';
+import { pseudonymOf } from '../end-users/end-user-pseudonyms';
 import { usageRecordedEvents } from './usage-recording.handler';
+
+const pseudonym = (userId: string) => pseudonymOf(Buffer.alloc(32, 7), userId);
 
 const entry = (overrides: Partial<PriceEntry>): PriceEntry => ({
   id: 'catalog:openai:gpt-x',
@@ -58,6 +61,7 @@ describe('recording a usage batch', () => {
         event({ id: 'evt-5', model: 'unknown-9', cost: { amount: '0.25', currency: 'USD' } }),
       ]),
       pricing,
+      pseudonym,
     );
     expect(recorded.type).toBe('UsageRecorded');
     expect(recorded.data).toMatchObject({ part: 0, parts: 1, pricing: { catalogRevision: 4, overridesRevision: 2 } });
@@ -85,10 +89,24 @@ describe('recording a usage batch', () => {
 
   it('derives event ids from the batch id and the part, whatever the prices', () => {
     const accepted = batch([event()]);
-    const first = usageRecordedEvents(accepted, pricing).map((e) => e.id);
-    const repriced = usageRecordedEvents(accepted, { ...pricing, overrides: undefined, overridesRevision: -1 }).map((e) => e.id);
+    const first = usageRecordedEvents(accepted, pricing, pseudonym).map((e) => e.id);
+    const repriced = usageRecordedEvents(accepted, { ...pricing, overrides: undefined, overridesRevision: -1 }, pseudonym).map((e) => e.id);
     expect(repriced).toEqual(first);
-    expect(usageRecordedEvents({ ...accepted, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' }, pricing)[0].id).not.toBe(first[0]);
+    expect(usageRecordedEvents({ ...accepted, batchId: '0197a1c2-5b1e-7c3d-9f00-3a1b2c3d4e60' }, pricing, pseudonym)[0].id).not.toBe(
+      first[0],
+    );
+  });
+
+  it('keeps an end user as the organization-keyed pseudonym, never the id', () => {
+    const [recorded] = usageRecordedEvents(batch([event({ userId: 'ada@example.com' }), event({ id: 'evt-2' })]), pricing, pseudonym);
+    const [withUser, without] = recorded.data.records;
+    expect(withUser.endUser).toMatch(/^eu_[0-9a-f]{32}$/);
+    expect(withUser.endUser).toBe(pseudonym('ada@example.com'));
+    expect(JSON.stringify(recorded)).not.toContain('ada@example.com');
+    expect('userId' in withUser).toBe(false);
+    expect('endUser' in without).toBe(false);
+    // Another organization's key gives another pseudonym: nothing links one tenant's end users to another's.
+    expect(pseudonymOf(Buffer.alloc(32, 8), 'ada@example.com')).not.toBe(withUser.endUser);
   });
 
   it('cuts parts from the input alone, by count and by size', () => {
@@ -96,7 +114,7 @@ describe('recording a usage batch', () => {
     expect(splitIntoParts(many).map((p) => p.length)).toEqual([USAGE_PART_MAX_EVENTS, USAGE_PART_MAX_EVENTS, 1]);
     const heavy = Array.from({ length: 10 }, (_, i) => event({ id: `h${i}`, metadata: { blob: 'x'.repeat(100_000) } }));
     expect(splitIntoParts(heavy).map((p) => p.length)).toEqual([2, 2, 2, 2, 2]);
-    const events = usageRecordedEvents(batch(heavy), pricing);
+    const events = usageRecordedEvents(batch(heavy), pricing, pseudonym);
     expect(events.map((e) => [e.data.part, e.data.parts])).toEqual([0, 1, 2, 3, 4].map((p) => [p, 5]));
     expect(new Set(events.map((e) => e.id)).size).toBe(5);
   });

@@ -18,7 +18,14 @@ import { EVENT_STORE, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
 import { PriceBook } from '../price-catalog/price-book';
 import type { PricingSnapshot } from './record-pricing';
-import { parseUsageBatchIsolating, priceUsageBatch, type RecordableBatch, type RejectedUsageEvent } from './usage-batch';
+import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
+import {
+  parseUsageBatchIsolating,
+  priceUsageBatch,
+  type EndUserPseudonymizer,
+  type RecordableBatch,
+  type RejectedUsageEvent,
+} from './usage-batch';
 
 /** Where the message being recorded came from, for the dead-letter headers of the events set aside. */
 export interface IngestMessageOrigin {
@@ -47,6 +54,7 @@ export class UsageRecordingHandler {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly priceBook: PriceBook,
+    private readonly endUsers: EndUserPseudonyms,
   ) {}
 
   /**
@@ -84,8 +92,9 @@ export class UsageRecordingHandler {
     const stream = ingestionStreams.usage(batch.projectId);
     // The organization the gateway resolved (from the API key, or the import's route), as the batch carries it.
     const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
+    const pseudonym = await this.pseudonymsOf(batch);
     try {
-      await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing), { expectedRevision: 'any' });
+      await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing, pseudonym), { expectedRevision: 'any' });
       return [];
     } catch (error) {
       if (!isDataException(error)) throw error;
@@ -93,7 +102,7 @@ export class UsageRecordingHandler {
     const failed: { position: number; message: string }[] = [];
     for (const [position, event] of batch.events.entries()) {
       const single: RecordableBatch = { ...batch, events: [event] };
-      const [recorded] = usageRecordedEvents(single, pricing);
+      const [recorded] = usageRecordedEvents(single, pricing, pseudonym);
       try {
         await this.store.appendToStream(
           stream,
@@ -106,6 +115,18 @@ export class UsageRecordingHandler {
       }
     }
     return failed;
+  }
+
+  /**
+   * The organization's pseudonym function, after the project's mapping holds every end user of the batch: the
+   * ledger only ever carries the pseudonym, and the projection finds the id through the mapping.
+   */
+  private async pseudonymsOf(batch: RecordableBatch): Promise<EndUserPseudonymizer> {
+    const pseudonym = await this.endUsers.of(batch.organizationId);
+    const ids = new Map<string, string>();
+    for (const event of batch.events) if (event.userId !== undefined) ids.set(pseudonym(event.userId), event.userId);
+    await this.endUsers.remember(batch.organizationId, batch.projectId, ids);
+    return pseudonym;
   }
 
   private async setAside(batch: UsageBatchAccepted, rejected: RejectedUsageEvent[], origin?: IngestMessageOrigin): Promise<void> {
@@ -165,7 +186,11 @@ function indexesOf(message: unknown, batch: UsageBatchAccepted): number[] {
 }
 
 /** The batch's `UsageRecorded` events, their ids derived from the batch id and the part. */
-export function usageRecordedEvents(batch: RecordableBatch, pricing: PricingSnapshot): NewEvent<'UsageRecorded', UsageRecordedData>[] {
+export function usageRecordedEvents(
+  batch: RecordableBatch,
+  pricing: PricingSnapshot,
+  pseudonym: EndUserPseudonymizer,
+): NewEvent<'UsageRecorded', UsageRecordedData>[] {
   const metadata: EventMetadata = {
     actor: batch.actor ?? { type: 'api_key', id: batch.apiKeyId! },
     organizationId: batch.organizationId,
@@ -173,7 +198,7 @@ export function usageRecordedEvents(batch: RecordableBatch, pricing: PricingSnap
     correlationId: batch.correlationId ?? batch.batchId,
     causationId: batch.batchId,
   };
-  return priceUsageBatch(batch, pricing).map((data) => ({
+  return priceUsageBatch(batch, pricing, pseudonym).map((data) => ({
     id: derivedEventId(batch.batchId, 'UsageRecorded', data.part),
     type: 'UsageRecorded',
     data,

@@ -206,7 +206,7 @@ function toTrafficRow(record: UsageRecordData) {
     prefix_tokens: record.promptPrefix?.tokens ?? null,
     prefix_tools: record.promptPrefix?.tools ?? 0,
     is_error: record.status === 'error',
-    with_user: record.userId !== undefined,
+    with_user: record.endUser !== undefined || record.userId !== undefined,
     batch_tagged: record.tags[LATENCY_TAG] === 'batch',
     input_tokens: usage.inputTokens,
     cached_input_tokens: usage.cachedInputTokens ?? 0,

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { erasedEndUser } from '@llmlab/contracts';
+import type { SubjectKeyStore } from '@llmlab/crypto';
+import { PG_POOL } from '@llmlab/service-kit';
+import type { Pool, PoolClient } from 'pg';
+import { CONTENT_KEYS } from '../traces/span-content.store';
+
+/** An organization's pseudonym key is subject `end-users:<organizationId>` in `ingestion.content_keys`. */
+export function pseudonymKeySubject(organizationId: string): string {
+  return `end-users:${organizationId}`;
+}
+
+/** The pseudonym of `userId` under an organization's key: `eu_` and 128 bits of HMAC-SHA256, in hex. */
+export function pseudonymOf(key: Buffer, userId: string): string {
+  return `eu_${createHmac('sha256', key).update(userId, 'utf8').digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * The advisory lock between the projection (shared: it reads the mapping, then writes ids into the read models)
+ * and an erasure (exclusive: it deletes the mapping, then re-keys the read models), per project, in the
+ * transaction's scope. Without it, a batch that read the mapping just before an erasure could write the id back
+ * just after it.
+ */
+export function endUsersLockSql(mode: 'shared' | 'exclusive'): string {
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  return `SELECT ${fn}(hashtextextended('ingestion.end-users:' || $1::text, 0))`;
+}
+
+/**
+ * End users' keyed pseudonyms (contracts' end-users.ts): the ledgers carry the pseudonym; `ingestion.end_users`
+ * maps a project's pseudonyms to the ids, written before the ledger append and read by the projections. The key is
+ * one per organization, stored wrapped by the master key (never derived from it: pseudonyms live in immutable
+ * events and must outlive a master key rotation).
+ */
+@Injectable()
+export class EndUserPseudonyms {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONTENT_KEYS) private readonly keys: SubjectKeyStore,
+  ) {}
+
+  /** The organization's pseudonym function (its key created on first use, then cached by the key store). */
+  async of(organizationId: string): Promise<(userId: string) => string> {
+    const key = await this.keys.ensure(pseudonymKeySubject(organizationId));
+    return (userId) => pseudonymOf(key, userId);
+  }
+
+  /**
+   * Remembers which id each pseudonym stands for in the project, before the ledger holds the pseudonym (a crash in
+   * between leaves a mapping with no usage, which shows nothing). An erased pair is remembered again only if the
+   * end user sends usage again.
+   */
+  async remember(organizationId: string, projectId: string, ids: ReadonlyMap<string, string>): Promise<void> {
+    if (ids.size === 0) return;
+    await this.pool.query(
+      `INSERT INTO ingestion.end_users (project_id, pseudonym, organization_id, user_id)
+       SELECT $1, p, $2, u FROM unnest($3::text[], $4::text[]) AS m(p, u)
+       ON CONFLICT (project_id, pseudonym) DO NOTHING`,
+      [projectId, organizationId, [...ids.keys()], [...ids.values()]],
+    );
+  }
+
+  /**
+   * The ids of the project's pseudonyms, in the projection's transaction (which holds the shared lock): a
+   * pseudonym with no mapping was erased and reads as its erased marker.
+   */
+  async resolve(tx: PoolClient, projectId: string, pseudonyms: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const distinct = [...new Set(pseudonyms)];
+    if (distinct.length === 0) return found;
+    await tx.query(endUsersLockSql('shared'), [projectId]);
+    const { rows } = await tx.query<{ pseudonym: string; user_id: string }>(
+      'SELECT pseudonym, user_id FROM ingestion.end_users WHERE project_id = $1 AND pseudonym = ANY($2::text[])',
+      [projectId, distinct],
+    );
+    for (const r of rows) found.set(r.pseudonym, r.user_id);
+    for (const p of distinct) if (!found.has(p)) found.set(p, erasedEndUser(p));
+    return found;
+  }
+}
+
+/**
+ * What a ledger record or span shows as its end user, given the resolved pseudonyms: the id, the erased marker,
+ * or (ledgers written before pseudonyms) the `userId` it carries itself.
+ */
+export function endUserOf(item: { endUser?: string; userId?: string }, resolved: ReadonlyMap<string, string>): string | null {
+  if (item.endUser !== undefined) return resolved.get(item.endUser) ?? erasedEndUser(item.endUser);
+  return item.userId ?? null;
+}
+
+/** The end-user pseudonyms the ledger items carry. */
+export function pseudonymsOf(items: readonly { endUser?: string }[]): string[] {
+  return items.flatMap((i) => (i.endUser !== undefined ? [i.endUser] : []));
+}

@@ -6,6 +6,14 @@ import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { CONTENT_KEYS } from '../traces/span-content.store';
 
+/**
+ * How long a replica trusts that a (project, pseudonym) it remembered is still mapped, without writing it again.
+ * An erasure on another replica within that time leaves the end user's next usage under the marker rather than
+ * the id (it errs towards erasure, and loses nothing: the usage and its cost are recorded all the same).
+ */
+const REMEMBERED_MS = 60_000;
+const REMEMBERED_MAX = 200_000;
+
 /** An organization's pseudonym key is subject `end-users:<organizationId>` in `ingestion.content_keys`. */
 export function pseudonymKeySubject(organizationId: string): string {
   return `end-users:${organizationId}`;
@@ -40,9 +48,16 @@ export class EndUserPseudonyms {
     @Inject(CONTENT_KEYS) private readonly keys: SubjectKeyStore,
   ) {}
 
-  /** The organization's pseudonym function (its key created on first use, then cached by the key store). */
+  /** `<projectId>:<pseudonym>` → until when this replica trusts the mapping is stored. */
+  private readonly remembered = new Map<string, number>();
+
+  /**
+   * The organization's pseudonym function: its key from the key store's cache (a database read every 30 s at
+   * most, per replica), created on first use.
+   */
   async of(organizationId: string): Promise<(userId: string) => string> {
-    const key = await this.keys.ensure(pseudonymKeySubject(organizationId));
+    const subject = pseudonymKeySubject(organizationId);
+    const key = (await this.keys.get(subject)) ?? (await this.keys.ensure(subject));
     return (userId) => pseudonymOf(key, userId);
   }
 
@@ -52,13 +67,22 @@ export class EndUserPseudonyms {
    * end user sends usage again.
    */
   async remember(organizationId: string, projectId: string, ids: ReadonlyMap<string, string>): Promise<void> {
-    if (ids.size === 0) return;
+    const now = Date.now();
+    const fresh = new Map([...ids].filter(([pseudonym]) => (this.remembered.get(`${projectId}:${pseudonym}`) ?? 0) <= now));
+    if (fresh.size === 0) return;
     await this.pool.query(
       `INSERT INTO ingestion.end_users (project_id, pseudonym, organization_id, user_id)
        SELECT $1, p, $2, u FROM unnest($3::text[], $4::text[]) AS m(p, u)
        ON CONFLICT (project_id, pseudonym) DO NOTHING`,
-      [projectId, organizationId, [...ids.keys()], [...ids.values()]],
+      [projectId, organizationId, [...fresh.keys()], [...fresh.values()]],
     );
+    if (this.remembered.size + fresh.size > REMEMBERED_MAX) this.remembered.clear();
+    for (const pseudonym of fresh.keys()) this.remembered.set(`${projectId}:${pseudonym}`, now + REMEMBERED_MS);
+  }
+
+  /** After an erasure in the project: this replica writes the mapping of every end user again on its next usage. */
+  forget(projectId: string): void {
+    for (const key of this.remembered.keys()) if (key.startsWith(`${projectId}:`)) this.remembered.delete(key);
   }
 
   /**

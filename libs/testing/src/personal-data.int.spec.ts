@@ -10,6 +10,10 @@ import { recordedPersonalData, recordPersonalData, recordRequestPersonalData, sc
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnv, uniqueSuffix } from './test-env';
 
+// Each scan reads every text column of a migrated database, the run's streams and the shared Redis: seconds on a
+// loaded machine, more than Jest's default 5 s.
+jest.setTimeout(60_000);
+
 // The scan that TestPlatform.stop() runs must find a plaintext email wherever it is planted: a table of any
 // schema (text and jsonb), a JetStream message's data or headers, a Redis key or value, a service log. A value
 // planted nowhere is found nowhere, so the e2e runs that find nothing are not passing vacuously.

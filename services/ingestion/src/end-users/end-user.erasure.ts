@@ -14,22 +14,10 @@ import type { EventStore } from '@llmlab/event-store';
 import { EVENT_STORE, metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { validationFailed } from '../ingestion.errors';
+import { ROLLUP_METRICS } from '../read-models/usage-projection.repository';
 import { EndUserPseudonyms, endUsersLockSql } from './end-user-pseudonyms';
 
 const MAX_USER_ID = 256;
-
-const ROLLUP_METRICS = [
-  'requests',
-  'errors',
-  'unpriced',
-  'input_tokens',
-  'output_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-  'cost',
-  'latency_ms_sum',
-] as const;
 
 /**
  * The daily end-user rollups of an id, moved to the marker: summed into the marker's row of the same day when one

@@ -5,7 +5,7 @@ import type { PoolClient } from 'pg';
 import type { RepriceScope } from '../repricing/reprice-scopes';
 
 /** Sums every rollup keeps, in this order. */
-const METRICS = [
+export const ROLLUP_METRICS = [
   'requests',
   'errors',
   'unpriced',
@@ -76,16 +76,16 @@ const ROLLUPS: Rollup[] = [
 function rollupCtes(source: string): string {
   return ROLLUPS.map((rollup, i) => {
     const dimensionColumns = rollup.dimensions.map(([column]) => column);
-    const columns = ['organization_id', 'project_id', 'bucket', ...dimensionColumns, ...METRICS].join(', ');
+    const columns = ['organization_id', 'project_id', 'bucket', ...dimensionColumns, ...ROLLUP_METRICS].join(', ');
     const selects = [
       'organization_id',
       'project_id',
       rollup.bucket,
       ...rollup.dimensions.map(([, expr]) => expr),
-      ...METRICS.map((m) => `sum(${m === 'latency_ms_sum' ? 'latency_ms' : m})`),
+      ...ROLLUP_METRICS.map((m) => `sum(${m === 'latency_ms_sum' ? 'latency_ms' : m})`),
     ].join(', ');
     const groupBy = Array.from({ length: 3 + dimensionColumns.length }, (_, n) => n + 1).join(', ');
-    const updates = METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ');
+    const updates = ROLLUP_METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ');
     return `rollup_${i} AS (
       INSERT INTO ingestion.${rollup.table} AS target (${columns})
       SELECT ${selects} FROM ${rollup.from ? rollup.from(source) : source} GROUP BY ${groupBy}

@@ -84,6 +84,13 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: "turn content capture on or off and set its retention; erase a project's captured content",
   },
+  // How long usage detail is kept decides when it is gone for good: owners and admins, never keys.
+  'usage-retention:read': { minRole: 'admin', apiKeyScope: null, description: 'read how long the organization keeps its usage detail' },
+  'usage-retention:manage': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: 'set how long the organization keeps its usage detail (days, or forever)',
+  },
   // Erasing an end user destroys what links their usage to them: users decide it, never keys.
   'end-users:erase': {
     minRole: 'admin',

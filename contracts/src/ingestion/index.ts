@@ -8,4 +8,6 @@ export * from './ingestion.errors';
 export * from './usage-import';
 export * from './traces';
 export * from './trace-settings';
+export * from './usage-retention';
 export * from './end-users';
+export * from './usage-ledger';

@@ -1,8 +1,11 @@
+import type { Ciphertext } from '../auth/auth.events';
 import type { UsageEventInput } from './usage-event';
 import type { UsageImportFormat, UsageImportLineError } from './usage-import';
 import type { SpansRecordedData, TracesEvaluatedData } from './traces';
 import type { TraceContentErasedData, TraceSettingsChangedData } from './trace-settings';
+import type { UsageRetentionChangedData } from './usage-retention';
 import type { EndUserErasedData } from './end-users';
+import type { UsageDetailExpiredData } from './usage-ledger';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
@@ -15,6 +18,8 @@ import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordC
  * - `ingestion.traces-<projectId>`: `SpansRecorded`, `TracesEvaluated` (a project's traces and their flags);
  * - `ingestion.trace-settings-<organizationId>`: `TraceSettingsChanged` (content capture on or off, retention);
  * - `ingestion.trace-content-<projectId>`: `TraceContentErased` (captured text deleted: ids only);
+ * - `ingestion.usage-retention-<organizationId>`: `UsageRetentionChanged` (days usage detail is kept, or forever);
+ * - `ingestion.usage-expiry-<organizationId>`: `UsageDetailExpired` (usage detail past retention dropped: counts);
  * - `ingestion.end-users-<projectId>`: `EndUserErased` (an end user's data erased: the pseudonym only).
  * They carry ids, counts and prices, never prompts or completions.
  */
@@ -26,6 +31,8 @@ export const ingestionStreams = {
   traces: (projectId: string) => `ingestion.traces-${projectId}`,
   traceSettings: (organizationId: string) => `ingestion.trace-settings-${organizationId}`,
   traceContent: (projectId: string) => `ingestion.trace-content-${projectId}`,
+  usageRetention: (organizationId: string) => `ingestion.usage-retention-${organizationId}`,
+  usageExpiry: (organizationId: string) => `ingestion.usage-expiry-${organizationId}`,
   endUsers: (projectId: string) => `ingestion.end-users-${projectId}`,
 } as const;
 
@@ -63,7 +70,26 @@ export interface UsageRecordedData {
   readonly importId?: string;
   /** Revisions of the catalog and of the organization's overrides the records were priced with (-1: none). */
   readonly pricing: { readonly catalogRevision: number; readonly overridesRevision: number };
+  /**
+   * The records in clear: ledgers written before sealing, and nothing since (an empty array). Read a ledger event's
+   * records with `openUsageRecords` (libs/crypto), which takes both forms.
+   */
   readonly records: readonly UsageRecordData[];
+  /**
+   * The records, sealed by month under their project-month's data key (docs/security.md, "Retention of usage
+   * detail"): once retention destroys a month's key, its records in the ledger are unreadable, and only `count`
+   * remains.
+   */
+  readonly sealed?: readonly SealedUsageRecords[];
+}
+
+/** The records of one part whose timestamps fall in one UTC month, sealed under the project-month's data key. */
+export interface SealedUsageRecords {
+  /** `YYYY-MM`, UTC. */
+  readonly month: string;
+  readonly count: number;
+  /** AES-256-GCM of the records' JSON array (base64url), bound to the organization, project and month. */
+  readonly ciphertext: Ciphertext;
 }
 
 export interface UsageCorrection {
@@ -211,6 +237,8 @@ export type IngestionEvent =
   | { type: 'TracesEvaluated'; data: TracesEvaluatedData }
   | { type: 'TraceSettingsChanged'; data: TraceSettingsChangedData }
   | { type: 'TraceContentErased'; data: TraceContentErasedData }
-  | { type: 'EndUserErased'; data: EndUserErasedData };
+  | { type: 'UsageRetentionChanged'; data: UsageRetentionChangedData }
+  | { type: 'EndUserErased'; data: EndUserErasedData }
+  | { type: 'UsageDetailExpired'; data: UsageDetailExpiredData };
 
 export type IngestionEventType = IngestionEvent['type'];

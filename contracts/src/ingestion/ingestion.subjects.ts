@@ -21,6 +21,7 @@ import type {
   UsageRecordsRequest,
 } from './ingestion.messages';
 import type { PriceOverrideData, PriceQuoteRequest, PriceQuotes } from './pricing';
+import type { UsageLedgerKeysReply, UsageLedgerKeysRequest } from './usage-ledger';
 import type {
   ContentErasedResult,
   EraseEndUserContentRequest,
@@ -28,6 +29,7 @@ import type {
   TraceSettingsView,
   UpdateTraceSettingsRequest,
 } from './trace-settings';
+import type { UpdateUsageRetentionRequest, UsageRetentionView } from './usage-retention';
 import type { EndUserErasedResult, EndUserPseudonym, EndUserPseudonymRequest, EraseEndUserRequest } from './end-users';
 import type { SessionRef, SessionsPage, SessionsRequest, SessionView, TraceRef, TracesPage, TracesRequest, TraceView } from './traces';
 
@@ -66,6 +68,10 @@ export const ingestionSubjects = {
   traceSettings: defineSubject<Record<string, never>, TraceSettingsView>('ingestion.query.trace-settings'),
   /** Owners and admins (the gateway checks); `expectedRevision` from If-Match. */
   updateTraceSettings: defineSubject<UpdateTraceSettingsRequest, TraceSettingsView>('ingestion.cmd.update-trace-settings'),
+  /** The context's organization's usage retention (null, forever, until written). */
+  usageRetention: defineSubject<Record<string, never>, UsageRetentionView>('ingestion.query.usage-retention'),
+  /** Owners and admins (the gateway checks); `expectedRevision` from If-Match. */
+  updateUsageRetention: defineSubject<UpdateUsageRetentionRequest, UsageRetentionView>('ingestion.cmd.update-usage-retention'),
   /** Deletes one trace's captured text in the context's project; TRACE_NOT_FOUND when it has no such trace. */
   eraseTraceContent: defineSubject<EraseTraceContentRequest, ContentErasedResult>('ingestion.cmd.erase-trace-content'),
   /** Deletes one end user's captured text in the context's project (none is no error: erasure is idempotent). */
@@ -77,4 +83,9 @@ export const ingestionSubjects = {
   eraseEndUser: defineSubject<EraseEndUserRequest, EndUserErasedResult>('ingestion.cmd.erase-end-user'),
   /** The ledgers' pseudonym of an end user of the context's organization. */
   endUserPseudonym: defineSubject<EndUserPseudonymRequest, EndUserPseudonym>('ingestion.query.end-user-pseudonym'),
+  /**
+   * The data keys that seal a project's usage records in the ledger, by month (the context's organization), for
+   * the other services' projections of the ledger. Internal: the gateway never routes to it.
+   */
+  usageLedgerKeys: defineSubject<UsageLedgerKeysRequest, UsageLedgerKeysReply>('ingestion.query.usage-ledger-keys'),
 };

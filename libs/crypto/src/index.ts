@@ -6,3 +6,4 @@ export * from './email-lookup';
 export * from './personal-field';
 export * from './subject-key.store';
 export * from './key-rotation';
+export * from './usage-ledger';

@@ -96,6 +96,15 @@ export class SubjectKeyStore {
     return found;
   }
 
+  /** The subjects whose id starts with `prefix` (a service's named families of keys: `usage:<organizationId>:`). */
+  async subjectsStartingWith(prefix: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ subject_id: string }>(
+      `SELECT subject_id FROM ${this.table} WHERE left(subject_id::text, length($1)) = $1 ORDER BY subject_id`,
+      [prefix],
+    );
+    return rows.map((r) => r.subject_id);
+  }
+
   /** Shreds the subject: what was sealed under its key can no longer be read anywhere. */
   async destroy(subjectId: string): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.table} WHERE subject_id = $1`, [subjectId]);

@@ -10,3 +10,4 @@ export * from './master-key.provider';
 export * from './derived-id';
 export * from './run-projection';
 export * from './polling-loop';
+export * from './usage-ledger-key.client';

@@ -1,5 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
-import type { UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
+import { ingestionStreams, type UsageRecordData, type UsageRecordedData, type UsageRepricedData } from '@llmlab/contracts';
+import { openUsageRecords, type UsageLedgerKeySource } from '@llmlab/crypto';
+import { UsageLedgerKeyClient, type DomainServiceConfig } from '@llmlab/service-kit';
+import type { Client, Pool } from 'pg';
+import { testEnv } from './test-env';
 import { usageEvent } from './usage-event';
 
 // Ledger events as the ingestion service appends them, for the tests of services that project them (alerts,
@@ -72,4 +76,23 @@ export function usageRepriced(tenant: Tenant, records: UsageRecordData[], amount
             },
     })),
   };
+}
+
+/**
+ * The usage records of a project's ledger, as its events hold them (sealed by month since retention exists: opened
+ * with `keys`, the ingestion service's `UsageLedgerKeys` in a harness, `platformUsageLedgerKeys` against a platform).
+ */
+export async function ledgerUsageRecords(pool: Pool | Client, projectId: string, keys: UsageLedgerKeySource): Promise<UsageRecordData[]> {
+  const { rows } = await pool.query<{ data: UsageRecordedData }>(
+    `SELECT data FROM event_store.events WHERE stream_id = $1 AND type = 'UsageRecorded' ORDER BY revision`,
+    [ingestionStreams.usage(projectId)],
+  );
+  const records: UsageRecordData[] = [];
+  for (const row of rows) records.push(...(await openUsageRecords(row.data, keys)).records);
+  return records;
+}
+
+/** The ledger's month keys as a platform's services get them, from its ingestion service over NATS; close it after. */
+export function platformUsageLedgerKeys(natsPrefix: string): UsageLedgerKeyClient {
+  return new UsageLedgerKeyClient({ NATS_URL: testEnv.natsUrl, NATS_PREFIX: natsPrefix } as DomainServiceConfig);
 }

@@ -18,6 +18,7 @@ import {
   RUNTIME,
   SERVICE_CONFIG,
   type ServiceRuntime,
+  UsageLedgerKeyClient,
 } from '@llmlab/service-kit';
 import { AlertController } from './alerts/alert.controller';
 import { AlertHandler } from './alerts/alert.handler';
@@ -102,6 +103,7 @@ const LEASE_MARGIN_MS = 5_000;
     AlertsProjection,
     DirectoryProjection,
     SpendProjection,
+    UsageLedgerKeyClient,
     {
       provide: RuleEvaluator,
       inject: [

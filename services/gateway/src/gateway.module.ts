@@ -24,6 +24,7 @@ import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TracesModule } from './traces/traces.module';
 import { TraceSettingsModule } from './trace-settings/trace-settings.module';
 import { UsageModule } from './usage/usage.module';
+import { UsageRetentionModule } from './usage-retention/usage-retention.module';
 import { WebModule } from './web/web.module';
 
 export interface GatewayDependencies {
@@ -49,6 +50,7 @@ export class GatewayModule {
         OtlpModule,
         TracesModule,
         TraceSettingsModule,
+        UsageRetentionModule,
         CostsModule,
         PricingModule,
         AlertsRoutesModule,

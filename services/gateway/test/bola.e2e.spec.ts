@@ -160,6 +160,8 @@ describe('broken object-level authorization walk', () => {
     expect(operations.map((w) => w.op.operationId)).toEqual(
       expect.arrayContaining(['getTraceSettings', 'updateTraceSettings', 'eraseTraceContent', 'eraseEndUserContent']),
     );
+    // Usage retention decides when usage detail is gone for good: walked like the others (a PUT sends 365 days).
+    expect(operations.map((w) => w.op.operationId)).toEqual(expect.arrayContaining(['getUsageRetention', 'updateUsageRetention']));
     // UUIDs, but for a trace id (32 hex characters, as OTLP spells it).
     for (const name of Object.keys(BOLA_SEEDS)) expect(ids[name]).toMatch(/^([0-9a-f-]{36}|[0-9a-f]{32})$/);
   });
@@ -269,6 +271,12 @@ describe('broken object-level authorization walk', () => {
     expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}/trace-settings`)).body).toMatchObject({
       captureContent: true,
       revision: 0,
+    });
+    // Usage detail still kept forever: no caller of the walk changed the retention.
+    expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}/usage-retention`)).body).toEqual({
+      organizationId: victim.organizationId,
+      usageRetentionDays: null,
+      revision: -1,
     });
     const trace = await victim.agent.get(`/v1/projects/${victim.projectId}/traces/${ids.traceId}`);
     expect(trace.body.spans.find((s: { spanId: string }) => s.spanId === BOLA_CONTENT_SPAN_ID)?.content).toEqual({

@@ -8,6 +8,8 @@ import { CostController } from './costs/cost.controller';
 import { EndUserController } from './end-users/end-user.controller';
 import { EndUserErasure } from './end-users/end-user.erasure';
 import { EndUserPseudonyms } from './end-users/end-user-pseudonyms';
+import { UsageLedgerKeys } from './usage/usage-ledger-keys';
+import { UsageLedgerKeysController } from './usage/usage-ledger-keys.controller';
 import { CostQueries } from './costs/cost.queries';
 import { CostRepository } from './costs/cost.repository';
 import { RecordedSpendQueries } from './costs/recorded-spend.queries';
@@ -45,6 +47,7 @@ import { TraceSettingsHandler } from './trace-settings/trace-settings.handler';
 import { detectorThresholds } from './traces/detectors/detector-thresholds';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
+import { UsageRetentionJob } from './usage/usage-retention.job';
 import { UsagePartitions } from './usage/usage-partitions';
 import { UsageRecordingHandler } from './usage/usage-recording.handler';
 import { UsageImportController } from './usage-imports/usage-import.controller';
@@ -53,11 +56,23 @@ import { UsageImportObjects } from './usage-imports/usage-import.objects';
 import { UsageImportRepository } from './usage-imports/usage-import.repository';
 import { UsageImportWorker } from './usage-imports/usage-import.worker';
 import { UsageImporter } from './usage-imports/usage-importer';
+import { UsageRetentionController } from './usage-retention/usage-retention.controller';
+import { UsageRetentionHandler } from './usage-retention/usage-retention.handler';
+import { UsageRetentionRepository } from './usage-retention/usage-retention.repository';
 
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
-  controllers: [CostController, PricingController, UsageImportController, TraceController, TraceSettingsController, EndUserController],
+  controllers: [
+    CostController,
+    PricingController,
+    UsageImportController,
+    TraceController,
+    TraceSettingsController,
+    UsageRetentionController,
+    EndUserController,
+    UsageLedgerKeysController,
+  ],
   providers: [
     {
       provide: PriceBook,
@@ -93,10 +108,14 @@ import { UsageImporter } from './usage-imports/usage-importer';
     },
     TraceSettingsCache,
     TraceSettingsHandler,
+    UsageRetentionHandler,
+    UsageRetentionRepository,
     SpanContentStore,
     { provide: SpanContentSink, useExisting: SpanContentStore },
     SpanContentErasure,
     EndUserPseudonyms,
+    UsageLedgerKeys,
+    UsageRetentionJob,
     EndUserErasure,
     IngestionProjection,
     {
@@ -123,13 +142,21 @@ import { UsageImporter } from './usage-imports/usage-importer';
     },
     {
       provide: UsageMaintenance,
-      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG, SpanContentStore],
-      useFactory: (pool: Pool, partitions: UsagePartitions, logger: Logger, config: IngestionConfig, contents: SpanContentStore) =>
+      inject: [PG_POOL, UsagePartitions, LOGGER, SERVICE_CONFIG, SpanContentStore, UsageRetentionJob],
+      useFactory: (
+        pool: Pool,
+        partitions: UsagePartitions,
+        logger: Logger,
+        config: IngestionConfig,
+        contents: SpanContentStore,
+        retention: UsageRetentionJob,
+      ) =>
         new UsageMaintenance(pool, partitions, logger, {
           dedupWindowDays: config.DEDUP_WINDOW_DAYS,
           monthsAhead: config.PARTITION_MONTHS_AHEAD,
           intervalMs: config.MAINTENANCE_INTERVAL_MS,
           contents,
+          retention,
         }),
     },
     {

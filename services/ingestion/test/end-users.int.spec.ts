@@ -1,10 +1,11 @@
-import { erasedEndUser, ingestionStreams, type RequestContext, type UsageRecordedData } from '@llmlab/contracts';
+import { erasedEndUser, ingestionStreams, type RequestContext } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
 import { EVENT_STORE } from '@llmlab/service-kit';
-import { usageEvent } from '@llmlab/testing';
+import { ledgerUsageRecords, usageEvent, usageRecorded } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { EndUserErasure } from '../src/end-users/end-user.erasure';
 import { EndUserPseudonyms } from '../src/end-users/end-user-pseudonyms';
+import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
 
@@ -25,12 +26,7 @@ describe('end users', () => {
     projectId: t.projectId,
     actor: { type: 'user', id: uuidv7() },
   });
-  const ledger = async (t: Tenant) =>
-    (
-      await h.rows<{ data: UsageRecordedData }>(`SELECT data FROM event_store.events WHERE stream_id = $1 ORDER BY revision`, [
-        ingestionStreams.usage(t.projectId),
-      ])
-    ).flatMap((r) => r.data.records);
+  const ledger = (t: Tenant) => ledgerUsageRecords(h.sql, t.projectId, h.get(UsageLedgerKeys));
   const users = (t: Tenant) =>
     h.rows<{ user_id: string | null; n: string; cost: string }>(
       `SELECT user_id, count(*)::text AS n, sum(cost)::text AS cost FROM ingestion.usage_records WHERE project_id = $1
@@ -89,17 +85,14 @@ describe('end users', () => {
     // A ledger event with the pseudonym that the projection meets after the erasure (a late part; a rebuild reads
     // every one of them so): the marker, never the id, and its cost summed into the marker's rollup of the day.
     const late = usageEvent();
-    const [first] = await h.rows<{ data: UsageRecordedData }>(
-      `SELECT data FROM event_store.events WHERE stream_id = $1 ORDER BY revision LIMIT 1`,
-      [ingestionStreams.usage(t.projectId)],
-    );
-    const lateRecord = { ...first.data.records[0], id: late.id, endUser: adaPseudonym };
+    const [first] = await ledger(t);
+    const lateRecord = { ...first, id: late.id, endUser: adaPseudonym };
     await h.get<EventStore>(EVENT_STORE).appendToStream(
       ingestionStreams.usage(t.projectId),
       [
         {
           type: 'UsageRecorded',
-          data: { ...first.data, batchId: uuidv7(), records: [lateRecord] },
+          data: usageRecorded(t, [lateRecord]),
           metadata: {
             actor: { type: 'api_key', id: t.apiKeyId },
             organizationId: t.organizationId,

@@ -28,7 +28,10 @@ describe('usage imports', () => {
   const view = (importId: string, organizationId: string) => h.request(ingestionSubjects.usageImport, { importId }, { organizationId });
   const importRecords = (importId: string) =>
     h.count(
-      `SELECT coalesce(sum(jsonb_array_length(data->'records')), 0) AS n FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
+      // Records in clear, and the counts of the ones sealed by month.
+      `SELECT coalesce(sum(jsonb_array_length(data->'records')
+                + (SELECT coalesce(sum((g->>'count')::int), 0) FROM jsonb_array_elements(coalesce(data->'sealed', '[]')) g)), 0) AS n
+         FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
       [importId],
     );
 

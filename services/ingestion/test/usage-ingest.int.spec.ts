@@ -9,6 +9,8 @@ import {
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { UsageMaintenance } from '../src/usage/usage-maintenance';
+import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
+import { openUsageRecords } from '@llmlab/crypto';
 import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
@@ -60,12 +62,15 @@ describe('usage ingestion', () => {
         causationId: batch.batchId,
       },
     });
-    expect((recorded.data as UsageRecordedData).records.map((r) => r.cost.status)).toEqual(['priced', 'priced']);
+    // The records are sealed under the project-month's key: nothing of them reads in the event as stored.
+    const data = recorded.data as UsageRecordedData;
+    expect(data.records).toEqual([]);
+    expect(data.sealed?.map((g) => [g.month, g.count])).toEqual([[batch.events[0].timestamp.slice(0, 7), 2]]);
+    expect(JSON.stringify(data)).not.toContain(batch.events[0].id);
+    const opened = (await openUsageRecords(data, h.get(UsageLedgerKeys))).records;
+    expect(opened.map((r) => r.cost.status)).toEqual(['priced', 'priced']);
     // The prompt-prefix fingerprint is kept in the ledger, for the recommendations service's own read model.
-    expect((recorded.data as UsageRecordedData).records.map((r) => r.promptPrefix)).toEqual([
-      { hash: 'f'.repeat(64), tokens: 2400, tools: 2 },
-      undefined,
-    ]);
+    expect(opened.map((r) => r.promptPrefix)).toEqual([{ hash: 'f'.repeat(64), tokens: 2400, tools: 2 }, undefined]);
     expect(await rolledUp(tenant)).toEqual({ hourly: 2, daily: 2, users: 2 });
 
     const now = new Date();

@@ -1,5 +1,6 @@
+import { firstOfEachId, openUsageRecords } from '@llmlab/crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@llmlab/service-kit';
+import { PG_POOL, UsageLedgerKeyClient } from '@llmlab/service-kit';
 import type { RecordedEvent, TracesEvaluatedData, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
@@ -115,23 +116,29 @@ export interface SpendChange {
  */
 @Injectable()
 export class SpendProjection {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly ledgerKeys: UsageLedgerKeyClient,
+  ) {}
 
   /** Resolves with what changed, or undefined for an event at or below the checkpoint, or of another kind. */
   async apply(event: RecordedEvent): Promise<SpendChange | undefined> {
+    // Opened before the transaction (the keys may be asked of ingestion); a month past retention reads as none.
+    const records =
+      event.type === 'UsageRecorded' ? (await openUsageRecords(event.data as UsageRecordedData, this.ledgerKeys)).records : [];
     let change: SpendChange | undefined;
     await applyInTransaction(this.pool, SPEND_PROJECTION, event, async (tx) => {
-      change = await this.write(tx, event);
+      change = await this.write(tx, event, records);
     });
     return change;
   }
 
-  private async write(tx: PoolClient, event: RecordedEvent): Promise<SpendChange | undefined> {
+  private async write(tx: PoolClient, event: RecordedEvent, records: readonly UsageRecordData[]): Promise<SpendChange | undefined> {
     switch (event.type) {
       case 'UsageRecorded': {
         const data = event.data as UsageRecordedData;
         const { rows } = await tx.query<{ counted: number }>(RECORD_SQL, [
-          JSON.stringify(firstOfEachId(data.records).map(toClaimRow)),
+          JSON.stringify(firstOfEachId(records).map(toClaimRow)),
           data.organizationId,
           data.projectId,
         ]);
@@ -159,12 +166,6 @@ export class SpendProjection {
         return undefined;
     }
   }
-}
-
-/** A batch that repeats an id counts its first occurrence, as a later batch repeating it would. */
-function firstOfEachId(records: readonly UsageRecordData[]): UsageRecordData[] {
-  const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
 }
 
 function toClaimRow(record: UsageRecordData) {

@@ -1,3 +1,4 @@
+import { usageRecordCount } from '@llmlab/crypto';
 import type { AuditFieldChange, PlatformEvent, PlatformEventType } from '@llmlab/contracts';
 
 /** What the audit index says of one event: what it is about, one sentence, and what an update changed. */
@@ -100,7 +101,7 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   UsageRecorded: (d) =>
     say(
       on('project', d.projectId),
-      `${plural(d.records.length, 'usage event')} recorded${d.parts > 1 ? ` (part ${d.part + 1} of ${d.parts})` : ''}${d.importId ? ' from a backfill import' : ''}`,
+      `${plural(usageRecordCount(d), 'usage event')} recorded${d.parts > 1 ? ` (part ${d.part + 1} of ${d.parts})` : ''}${d.importId ? ' from a backfill import' : ''}`,
     ),
   UsageRepriced: (d) =>
     say(on('project', d.projectId), `${plural(d.corrections.length, 'usage record')} repriced (${d.reason.kind.replace('-', ' ')})`),
@@ -127,6 +128,14 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       `Content capture was turned ${d.captureContent ? 'on' : 'off'} (kept ${d.contentRetentionDays} days)`,
       changed(d as unknown as Record<string, unknown>, ['captureContent', 'contentRetentionDays']),
     ),
+  UsageRetentionChanged: (d) =>
+    say(
+      on('organization', d.organizationId),
+      d.usageRetentionDays === null
+        ? 'Usage detail is now kept forever'
+        : `Usage detail is now kept ${plural(d.usageRetentionDays, 'day')}`,
+      changed(d as unknown as Record<string, unknown>, ['usageRetentionDays']),
+    ),
   TraceContentErased: (d) =>
     say(
       d.traceId ? on('trace', d.traceId) : on('project', d.projectId),
@@ -137,6 +146,12 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       on('project', d.projectId),
       `An end user was erased: ${plural(d.records, 'usage record')} and ${plural(d.traces, 'trace')} re-keyed, ` +
         `${plural(d.contents, 'captured text')} deleted`,
+    ),
+  UsageDetailExpired: (d) =>
+    say(
+      on('organization', d.organizationId),
+      `Usage detail older than ${plural(d.retentionDays, 'day')} expired: ${plural(d.records, 'usage record')} deleted, ` +
+        `${plural(d.months.length, 'project-month')} of the ledger made unreadable`,
     ),
   // alerts
   BudgetCreated: (d) => ({

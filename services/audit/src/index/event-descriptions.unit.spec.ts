@@ -23,6 +23,20 @@ describe('audit index descriptions', () => {
     });
   });
 
+  it('says how long usage detail is kept, forever included', () => {
+    const changedBy = 'user:u1';
+    expect(describeEvent('UsageRetentionChanged', { organizationId: 'o', usageRetentionDays: 45, changedAt: 't', changedBy })).toEqual({
+      resource: { type: 'organization', id: 'o' },
+      summary: 'Usage detail is now kept 45 days',
+      changes: [{ field: 'usageRetentionDays', to: 45 }],
+    });
+    expect(describeEvent('UsageRetentionChanged', { organizationId: 'o', usageRetentionDays: null, changedAt: 't', changedBy })).toEqual({
+      resource: { type: 'organization', id: 'o' },
+      summary: 'Usage detail is now kept forever',
+      changes: [{ field: 'usageRetentionDays', to: null }],
+    });
+  });
+
   it('never repeats what an event keeps sealed or secret', () => {
     const sealed = { alg: 'A256GCM', kid: 'k', iv: 'iv-bytes', ct: 'ciphertext-bytes', tag: 'tag-bytes' };
     const registered = describeEvent('UserRegistered', {

@@ -5,19 +5,22 @@ import type {
   RecordedEvent,
   SpansRecordedData,
   TracesEvaluatedData,
-  UsageRecordData,
   UsageRecordedData,
   UsageRepricedData,
+  UsageRetentionChangedData,
 } from '@llmlab/contracts';
 import { Inject, Injectable } from '@nestjs/common';
+import { firstOfEachId, openUsageRecords } from '@llmlab/crypto';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { EndUserPseudonyms, pseudonymsOf } from '../end-users/end-user-pseudonyms';
 import { TraceProjectionRepository } from '../traces/trace-projection.repository';
 import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
+import { UsageLedgerKeys } from '../usage/usage-ledger-keys';
 import { UsagePartitions } from '../usage/usage-partitions';
 import { UsageImportRepository } from '../usage-imports/usage-import.repository';
+import { UsageRetentionRepository } from '../usage-retention/usage-retention.repository';
 import { overridesScope, UsageProjectionRepository } from './usage-projection.repository';
 
 const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
@@ -37,6 +40,8 @@ export class IngestionProjection {
     private readonly imports: UsageImportRepository,
     private readonly traces: TraceProjectionRepository,
     private readonly endUsers: EndUserPseudonyms,
+    private readonly retention: UsageRetentionRepository,
+    private readonly ledgerKeys: UsageLedgerKeys,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
@@ -87,6 +92,8 @@ export class IngestionProjection {
         return;
       case 'TracesEvaluated':
         return this.traces.applyEvaluation(tx, event as RecordedEvent<'TracesEvaluated', TracesEvaluatedData>);
+      case 'UsageRetentionChanged':
+        return this.retention.apply(tx, event as RecordedEvent<'UsageRetentionChanged', UsageRetentionChangedData>);
       default:
         // Every ingestion event has its case above; anything else in the context changes no read model here.
         return;
@@ -95,7 +102,9 @@ export class IngestionProjection {
 
   private async recordUsage(tx: PoolClient, event: RecordedEvent<'UsageRecorded', UsageRecordedData>): Promise<void> {
     const data = event.data;
-    const records = firstOfEachId(data.records);
+    // Records of a month past retention (its key destroyed) are not projected: the read models dropped that month.
+    const opened = await openUsageRecords(data, this.ledgerKeys);
+    const records = firstOfEachId(opened.records);
     await this.partitions.ensure(
       tx,
       records.map((r) => r.timestamp),
@@ -116,12 +125,6 @@ export class IngestionProjection {
       stale: data.pricing.catalogRevision < revisions.catalog || data.pricing.overridesRevision < revisions.overrides,
       revisions,
     });
-    if (data.importId !== undefined) await this.imports.counted(tx, data.importId, recorded, data.records.length - recorded);
+    if (data.importId !== undefined) await this.imports.counted(tx, data.importId, recorded, opened.records.length - recorded);
   }
-}
-
-/** A batch that repeats an id counts its first occurrence, as a later batch repeating it would. */
-function firstOfEachId(records: readonly UsageRecordData[]): UsageRecordData[] {
-  const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
 }

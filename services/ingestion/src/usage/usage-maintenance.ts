@@ -9,6 +9,8 @@ export interface UsageMaintenanceOptions {
   intervalMs: number;
   /** Captured span content, purged here once past its retention (docs/traces.md, "Content capture"). */
   contents: { purgeExpired(now: Date): Promise<number> };
+  /** Usage detail past each organization's retention, dropped here (docs/security.md, "Retention of usage detail"). */
+  retention: { run(now: Date): Promise<unknown> };
 }
 
 /** Claims deleted per statement: short transactions, so pruning never holds up the projection for long. */
@@ -18,8 +20,8 @@ const PRUNE_BATCH = 10_000;
 const CLAIM_TABLES = ['usage_event_claims', 'usage_span_claims'] as const;
 
 /**
- * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, and event-id and
- * span claims older than the dedup window deleted. It runs once when it starts (before the consumers, so the months
+ * The schedule that keeps usage storage in shape: monthly partitions created ahead of the data, event-id and
+ * span claims older than the dedup window deleted, captured text and usage detail past their retention dropped. It runs once when it starts (before the consumers, so the months
  * around now exist), then every `intervalMs`. Running it on several replicas at once is harmless.
  */
 export class UsageMaintenance implements BackgroundWorker {
@@ -60,6 +62,7 @@ export class UsageMaintenance implements BackgroundWorker {
       if (pruned > 0) this.logger.info({ pruned }, 'expired usage claims deleted');
       const purged = await this.options.contents.purgeExpired(now);
       if (purged > 0) this.logger.info({ purged }, 'captured span content past its retention deleted');
+      await this.options.retention.run(now);
     } catch (err) {
       this.logger.error({ err }, 'usage maintenance failed; next run retries');
     }

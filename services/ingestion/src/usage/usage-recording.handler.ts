@@ -13,12 +13,14 @@ import {
 } from '@llmlab/contracts';
 import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
+import { sealUsageRecords, usageMonths } from '@llmlab/crypto';
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { EVENT_STORE, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
 import { PriceBook } from '../price-catalog/price-book';
 import type { PricingSnapshot } from './record-pricing';
 import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
+import { UsageLedgerKeys } from './usage-ledger-keys';
 import {
   parseUsageBatchIsolating,
   priceUsageBatch,
@@ -55,6 +57,7 @@ export class UsageRecordingHandler {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly priceBook: PriceBook,
     private readonly endUsers: EndUserPseudonyms,
+    private readonly ledgerKeys: UsageLedgerKeys,
   ) {}
 
   /**
@@ -93,8 +96,11 @@ export class UsageRecordingHandler {
     // The organization the gateway resolved (from the API key, or the import's route), as the batch carries it.
     const pricing = await this.priceBook.snapshot(trustedScope(batch.organizationId));
     const pseudonym = await this.pseudonymsOf(batch);
+    const keys = await this.ledgerKeys.forSealing(batch.organizationId, batch.projectId, usageMonths(batch.events));
     try {
-      await this.store.appendToStream(stream, usageRecordedEvents(batch, pricing, pseudonym), { expectedRevision: 'any' });
+      await this.store.appendToStream(stream, sealedEvents(usageRecordedEvents(batch, pricing, pseudonym), keys), {
+        expectedRevision: 'any',
+      });
       return [];
     } catch (error) {
       if (!isDataException(error)) throw error;
@@ -102,7 +108,7 @@ export class UsageRecordingHandler {
     const failed: { position: number; message: string }[] = [];
     for (const [position, event] of batch.events.entries()) {
       const single: RecordableBatch = { ...batch, events: [event] };
-      const [recorded] = usageRecordedEvents(single, pricing, pseudonym);
+      const [recorded] = sealedEvents(usageRecordedEvents(single, pricing, pseudonym), keys);
       try {
         await this.store.appendToStream(
           stream,
@@ -203,5 +209,23 @@ export function usageRecordedEvents(
     type: 'UsageRecorded',
     data,
     metadata,
+  }));
+}
+
+/**
+ * The events as the ledger keeps them: each part's records sealed by month under the project-month's key (libs/crypto's
+ * usage-ledger.ts), so that retention can make them unreadable everywhere by destroying the key.
+ */
+function sealedEvents(
+  events: NewEvent<'UsageRecorded', UsageRecordedData>[],
+  keys: ReadonlyMap<string, Buffer>,
+): NewEvent<'UsageRecorded', UsageRecordedData>[] {
+  return events.map((event) => ({
+    ...event,
+    data: {
+      ...event.data,
+      records: [],
+      sealed: sealUsageRecords(event.data.organizationId, event.data.projectId, event.data.records, keys),
+    },
   }));
 }

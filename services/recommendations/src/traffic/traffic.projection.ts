@@ -1,7 +1,8 @@
+import { firstOfEachId, openUsageRecords } from '@llmlab/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { RecordedEvent, TracesEvaluatedData, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
-import { PG_POOL } from '@llmlab/service-kit';
+import { PG_POOL, UsageLedgerKeyClient } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 
 export const TRAFFIC_PROJECTION = { schema: 'recommendations', projection: 'traffic' } as const;
@@ -136,22 +137,28 @@ export interface TrafficChange {
  */
 @Injectable()
 export class TrafficProjection {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly ledgerKeys: UsageLedgerKeyClient,
+  ) {}
 
   /** Resolves with what changed, or undefined for an event at or below the checkpoint, or of another kind. */
   async apply(event: RecordedEvent): Promise<TrafficChange | undefined> {
+    // Opened before the transaction (the keys may be asked of ingestion); a month past retention reads as none.
+    const records =
+      event.type === 'UsageRecorded' ? (await openUsageRecords(event.data as UsageRecordedData, this.ledgerKeys)).records : [];
     let change: TrafficChange | undefined;
     await applyInTransaction(this.pool, TRAFFIC_PROJECTION, event, async (tx) => {
-      change = await this.write(tx, event);
+      change = await this.write(tx, event, records);
     });
     return change;
   }
 
-  private async write(tx: PoolClient, event: RecordedEvent): Promise<TrafficChange | undefined> {
+  private async write(tx: PoolClient, event: RecordedEvent, records: readonly UsageRecordData[]): Promise<TrafficChange | undefined> {
     switch (event.type) {
       case 'UsageRecorded': {
         const data = event.data as UsageRecordedData;
-        const rows = firstOfEachId(data.records).map(toTrafficRow);
+        const rows = firstOfEachId(records).map(toTrafficRow);
         const { rows: result } = await tx.query<{ counted: number }>(RECORD_SQL, [
           JSON.stringify(rows),
           data.organizationId,
@@ -186,12 +193,6 @@ export class TrafficProjection {
         return undefined;
     }
   }
-}
-
-/** A batch that repeats an id counts its first occurrence, as a later batch repeating it would. */
-function firstOfEachId(records: readonly UsageRecordData[]): UsageRecordData[] {
-  const seen = new Set<string>();
-  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
 }
 
 function toTrafficRow(record: UsageRecordData) {

@@ -1,0 +1,107 @@
+import type { SealedUsageRecords, UsageRecordData, UsageRecordedData } from '@llmlab/contracts';
+import { openText, sealText } from './aes-gcm';
+
+/**
+ * Usage detail in the ledger is sealed by project and month (docs/security.md, "Retention of usage detail"): a
+ * `UsageRecorded` event's records are grouped by the UTC month of their timestamps, each group sealed under the data
+ * key of (organization, project, month). Retention destroys a month's key, and every copy of those records (the
+ * event store, the JetStream stream, a backup) becomes unreadable; the chain still verifies, since it hashes the
+ * ciphertext.
+ */
+export function usageLedgerKeySubject(organizationId: string, projectId: string, month: string): string {
+  return `usage:${organizationId}:${projectId}:${month}`;
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The month of a key subject written by `usageLedgerKeySubject`, or undefined for any other subject. */
+export function monthOfUsageLedgerSubject(subjectId: string): string | undefined {
+  const month = subjectId.startsWith('usage:') ? subjectId.slice(subjectId.lastIndexOf(':') + 1) : '';
+  return MONTH.test(month) ? month : undefined;
+}
+
+/** The distinct UTC months (`YYYY-MM`) of the records' timestamps, in order of first appearance. */
+export function usageMonths(records: readonly Pick<UsageRecordData, 'timestamp'>[]): string[] {
+  return [...new Set(records.map((r) => monthOf(r.timestamp)))];
+}
+
+/** `YYYY-MM` of an RFC 3339 instant, in UTC (an offset may move it across a month's edge). */
+export function monthOf(instant: string): string {
+  return new Date(instant).toISOString().slice(0, 7);
+}
+
+/** Finds the data keys of a project's months; a month whose key was destroyed (or never made) is absent. */
+export interface UsageLedgerKeySource {
+  keys(organizationId: string, projectId: string, months: readonly string[]): Promise<ReadonlyMap<string, Buffer>>;
+}
+
+function boundTo(organizationId: string, projectId: string, month: string): string {
+  return `${usageLedgerKeySubject(organizationId, projectId, month)}:records`;
+}
+
+/** The records grouped by month, each group sealed under its month's key (which `keys` must hold). */
+export function sealUsageRecords(
+  organizationId: string,
+  projectId: string,
+  records: readonly UsageRecordData[],
+  keys: ReadonlyMap<string, Buffer>,
+): SealedUsageRecords[] {
+  const groups = new Map<string, UsageRecordData[]>();
+  for (const record of records) {
+    const month = monthOf(record.timestamp);
+    const group = groups.get(month);
+    if (group) group.push(record);
+    else groups.set(month, [record]);
+  }
+  return [...groups].map(([month, group]) => {
+    const key = keys.get(month);
+    if (!key) throw new Error(`no data key for the usage of ${projectId} in ${month}`);
+    return { month, count: group.length, ciphertext: sealText(key, JSON.stringify(group), boundTo(organizationId, projectId, month)) };
+  });
+}
+
+/** What a ledger event's records read as: the readable ones, and how many are past retention (their key destroyed). */
+export interface OpenedUsageRecords {
+  readonly records: UsageRecordData[];
+  /** Records whose month's key was destroyed: past retention, unreadable. */
+  readonly expired: number;
+}
+
+/**
+ * A `UsageRecorded` event's records: in clear (ledgers written before sealing) or opened with their months' keys,
+ * groups in the order they were sealed. A group whose key is gone counts as expired; a group the key cannot open
+ * (another key, altered bytes) throws, since that is damage, not retention.
+ */
+export async function openUsageRecords(data: UsageRecordedData, source: UsageLedgerKeySource): Promise<OpenedUsageRecords> {
+  const sealed = data.sealed ?? [];
+  if (sealed.length === 0) return { records: [...data.records], expired: 0 };
+  const keys = await source.keys(
+    data.organizationId,
+    data.projectId,
+    sealed.map((g) => g.month),
+  );
+  const records: UsageRecordData[] = [...data.records];
+  let expired = 0;
+  for (const group of sealed) {
+    const key = keys.get(group.month);
+    if (!key) {
+      expired += group.count;
+      continue;
+    }
+    records.push(
+      ...(JSON.parse(openText(key, group.ciphertext, boundTo(data.organizationId, data.projectId, group.month))) as UsageRecordData[]),
+    );
+  }
+  return { records, expired };
+}
+
+/** How many records a `UsageRecorded` event holds, readable or not. */
+export function usageRecordCount(data: UsageRecordedData): number {
+  return data.records.length + (data.sealed ?? []).reduce((sum, g) => sum + g.count, 0);
+}
+
+/** The records a projection counts: a batch that repeats an id counts its first occurrence, as a later batch would. */
+export function firstOfEachId(records: readonly UsageRecordData[]): UsageRecordData[] {
+  const seen = new Set<string>();
+  return records.filter((r) => !seen.has(r.id) && seen.add(r.id));
+}

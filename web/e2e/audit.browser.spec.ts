@@ -83,7 +83,24 @@ describe('audit log page', () => {
     );
     expect(result).toMatchObject({ ok: true });
     expect(result.ok && result.proven).toBeGreaterThan(5);
-    // The login page's session probe answers 401 before the login: nothing else may fail.
-    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+    // How long usage detail is kept, set on the same page, at the revision it read.
+    const retention = page.getByRole('form', { name: 'Retention' });
+    await page.getByText('Kept forever').waitFor();
+    await retention.getByLabel('Days to keep').fill('20');
+    await retention.getByRole('button', { name: 'Save' }).click();
+    // Refused by the API, which names the field: the message stands beside the input.
+    await retention.locator('input[aria-invalid="true"]').waitFor();
+    await retention.getByLabel('Days to keep').fill('90');
+    await retention.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Kept 90 days').waitFor();
+    await page.getByRole('region', { name: 'Retention of usage detail' }).screenshot({ path: join(SCREENSHOTS, 'audit-retention.png') });
+    const stored = await owner.agent.get(`/v1/organizations/${owner.organizationId}/usage-retention`);
+    expect(stored.body).toMatchObject({ usageRetentionDays: 90, revision: 0 });
+
+    // The login page's session probe answers 401 before the login, and the refused retention 400: nothing else may
+    // fail.
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([
+      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
   });
 });

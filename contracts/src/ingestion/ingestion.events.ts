@@ -5,12 +5,13 @@ import type { SpansRecordedData, TracesEvaluatedData } from './traces';
 import type { TraceContentErasedData, TraceSettingsChangedData } from './trace-settings';
 import type { UsageRetentionChangedData } from './usage-retention';
 import type { EndUserErasedData } from './end-users';
-import type { UsageDetailExpiredData } from './usage-ledger';
+import type { UsageAggregatesKeptData, UsageDetailExpiredData } from './usage-ledger';
 import type { CatalogEntryData, PriceDataAttribution, PriceOverrideData, RecordCostData } from './pricing';
 
 /**
  * Events of the ingestion service (DESIGN.md section 2). Streams:
- * - `ingestion.usage-<projectId>`: `UsageRecorded`, `UsageRepriced` (the usage ledger of a project);
+ * - `ingestion.usage-<projectId>`: `UsageRecorded`, `UsageRepriced` (the usage ledger of a project), and
+ *   `UsageAggregatesKept` (a month's aggregates, before retention makes its records unreadable);
  * - `ingestion.pricing-overrides-<organizationId>`: `PriceOverrideSet`, `PriceOverrideRemoved`;
  * - `ingestion.price-catalog-genai-prices`: `PriceCatalogRefreshed`;
  * - `ingestion.usage-import-<importId>`: `UsageImportQueued`, `UsageImportStarted`, `UsageImportPartRecorded`,
@@ -239,6 +240,7 @@ export type IngestionEvent =
   | { type: 'TraceContentErased'; data: TraceContentErasedData }
   | { type: 'UsageRetentionChanged'; data: UsageRetentionChangedData }
   | { type: 'EndUserErased'; data: EndUserErasedData }
-  | { type: 'UsageDetailExpired'; data: UsageDetailExpiredData };
+  | { type: 'UsageDetailExpired'; data: UsageDetailExpiredData }
+  | { type: 'UsageAggregatesKept'; data: UsageAggregatesKeptData };
 
 export type IngestionEventType = IngestionEvent['type'];

@@ -34,3 +34,25 @@ export interface UsageDetailExpiredData {
   readonly months: readonly { readonly projectId: string; readonly month: string }[];
   readonly expiredAt: string;
 }
+
+/** The rollup tables of ingestion's read models whose rows a `UsageAggregatesKept` carries. */
+export type UsageRollupLevel = 'hourly' | 'daily' | 'daily_users' | 'daily_tags';
+
+/**
+ * On `ingestion.usage-<projectId>`, appended by the retention job just before it destroys a month's key: the month's
+ * aggregates (the rows of the rollup tables whose bucket is in the month) exactly as the read models held them
+ * after every earlier event of the stream. A rebuild of the read models, which can no longer read the month's
+ * records, replaces the month's aggregates with them; applied live, it changes nothing. An end user is named by
+ * the ledger's pseudonym (`endUser`), never the id. Cut into parts of at most `USAGE_AGGREGATES_PART_ROWS` rows.
+ */
+export interface UsageAggregatesKeptData {
+  readonly organizationId: string;
+  readonly projectId: string;
+  /** `YYYY-MM`, UTC. */
+  readonly month: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly rows: readonly { readonly level: UsageRollupLevel; readonly row: Readonly<Record<string, unknown>> }[];
+}
+
+export const USAGE_AGGREGATES_PART_ROWS = 1_000;

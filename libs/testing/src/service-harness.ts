@@ -11,6 +11,7 @@ import {
   type ResponseOf,
   type Subject,
   type TracesEvaluatedData,
+  type UsageDetailExpiredData,
   type UsageRecordedData,
   type UsageRepricedData,
 } from '@llmlab/contracts';
@@ -174,6 +175,25 @@ export class ServiceHarness {
           type: 'UsageRepriced',
           data,
           metadata: { actor: { type: 'system', id: 'ingestion' }, organizationId: data.organizationId, correlationId: 'reprice' },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+  }
+
+  /** Appends a retention run's record as the ingestion service's maintenance does. */
+  async appendUsageExpired(data: UsageDetailExpiredData): Promise<void> {
+    await this.runtime.eventStore.appendToStream(
+      ingestionStreams.usageExpiry(data.organizationId),
+      [
+        {
+          type: 'UsageDetailExpired',
+          data,
+          metadata: {
+            actor: { type: 'system', id: 'ingestion-retention' },
+            organizationId: data.organizationId,
+            correlationId: 'retention',
+          },
         },
       ],
       { expectedRevision: 'any' },

@@ -48,6 +48,7 @@ import { detectorThresholds } from './traces/detectors/detector-thresholds';
 import { UsageIngestConsumer } from './usage/usage-ingest.consumer';
 import { UsageMaintenance } from './usage/usage-maintenance';
 import { UsageRetentionJob } from './usage/usage-retention.job';
+import { UsageAggregates } from './usage/usage-aggregates';
 import { UsagePartitions } from './usage/usage-partitions';
 import { UsageRecordingHandler } from './usage/usage-recording.handler';
 import { UsageImportController } from './usage-imports/usage-import.controller';
@@ -116,6 +117,7 @@ import { UsageRetentionRepository } from './usage-retention/usage-retention.repo
     EndUserPseudonyms,
     UsageLedgerKeys,
     UsageRetentionJob,
+    UsageAggregates,
     EndUserErasure,
     IngestionProjection,
     {

@@ -1,10 +1,17 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ingestionStreams, type RequestContext, type UsageDetailExpiredData, type UsageRecordedData } from '@llmlab/contracts';
+import {
+  ingestionStreams,
+  type RecordedEvent,
+  type RequestContext,
+  type UsageDetailExpiredData,
+  type UsageRecordedData,
+} from '@llmlab/contracts';
 import { openUsageRecords } from '@llmlab/crypto';
 import { ledgerUsageRecords, usageEvent } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
+import { IngestionProjection } from '../src/read-models/ingestion.projection';
 import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
 import { UsageRetentionJob } from '../src/usage/usage-retention.job';
 import { UsageRetentionHandler } from '../src/usage-retention/usage-retention.handler';
@@ -39,8 +46,11 @@ describe('retention of usage detail', () => {
        SELECT 'hourly', bucket::text, sum(requests)::text, sum(cost)::text
          FROM ingestion.usage_rollups_hourly WHERE project_id = $1 GROUP BY bucket
        UNION ALL
-       SELECT 'users', bucket::text, sum(requests)::text, sum(cost)::text
-         FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 GROUP BY bucket
+       SELECT 'users', bucket::text || ' ' || user_id, sum(requests)::text, sum(cost)::text
+         FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 GROUP BY bucket, user_id
+       UNION ALL
+       SELECT 'tags', bucket::text || ' ' || tag_key || '=' || tag_value, sum(requests)::text, sum(cost)::text
+         FROM ingestion.usage_rollups_daily_tags WHERE project_id = $1 GROUP BY bucket, tag_key, tag_value
        ORDER BY 1, 2`,
       [t.projectId],
     );
@@ -127,6 +137,33 @@ describe('retention of usage detail', () => {
 
     // A second run finds nothing more to do, and records nothing.
     expect(mine(await job.run(later))).toEqual([]);
+
+    // The month's aggregates were kept in the ledger before its key went: a rebuild of the read models from the
+    // ledger, which reads none of the expired records, gives the same aggregates (and the same for the other).
+    expect(
+      await h.count(`SELECT count(*) AS n FROM event_store.events WHERE stream_id = $1 AND type = 'UsageAggregatesKept'`, [
+        ingestionStreams.usage(limited.projectId),
+      ]),
+    ).toBe(months.length);
+    const unlimitedBefore = await aggregates(unlimited);
+    await h.sql.query(
+      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
+       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
+       DELETE FROM ingestion.usage_rollups_hourly; DELETE FROM ingestion.usage_rollups_daily;
+       DELETE FROM ingestion.usage_rollups_daily_users; DELETE FROM ingestion.usage_rollups_daily_tags;
+       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
+    );
+    const projection = h.get(IngestionProjection);
+    for (let from = 0; ;) {
+      const page = (await h.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
+      if (page.length === 0) break;
+      for (const event of page) if (event.streamId.startsWith('ingestion.')) await projection.apply(event);
+      from = page[page.length - 1].position;
+    }
+    expect(await aggregates(limited)).toEqual(before);
+    expect(await count('usage_records', limited)).toBe(0);
+    expect(await aggregates(unlimited)).toEqual(unlimitedBefore);
+    expect(await count('usage_records', unlimited)).toBe(2);
   });
 
   it('drops usage of an expired month that arrives later (a backfill), on its next run', async () => {

@@ -132,4 +132,54 @@ describe('the traffic read model', () => {
     // The older verdict, arriving late, does not replace the newer one.
     expect(rows).toEqual([{ trace_id: 'a'.repeat(32), name: 'agent', flags: ['retry_storm'], cost: '0.250000000000' }]);
   });
+
+  it("strips the claims and drops the trace verdicts of usage past the organization's retention, keeping the days", async () => {
+    const tenant = newTenant();
+    const old = usageRecord({
+      timestamp: '2026-09-10T10:00:00.000Z',
+      tags: { feature: 'support' },
+      promptPrefix: { hash: HASH, tokens: 1800, tools: 0 },
+    });
+    const recent = usageRecord({
+      timestamp: '2026-11-20T10:00:00.000Z',
+      tags: { feature: 'support' },
+      promptPrefix: { hash: HASH, tokens: 1800, tools: 0 },
+    });
+    await h.appendUsage(usageRecorded(tenant, [old, recent]));
+    const verdict = (traceId: string, evaluatedAt: string): TracesEvaluatedData => ({
+      organizationId: tenant.organizationId,
+      projectId: tenant.projectId,
+      evaluatedAt,
+      traces: [{ traceId, name: 'agent', spanCount: 1, cost: { amount: '0.25', currency: 'USD' }, flags: [] }],
+    });
+    await h.appendTracesEvaluated(verdict('c'.repeat(32), '2026-09-10T11:00:00.000Z'));
+    await h.appendTracesEvaluated(verdict('d'.repeat(32), '2026-11-20T11:00:00.000Z'));
+    await h.settled();
+    const before = await day(tenant);
+    const other = newTenant();
+    await h.appendUsage(usageRecorded(other, [{ ...old, id: 'other-old' }]));
+    await h.appendUsageExpired({
+      organizationId: tenant.organizationId,
+      retentionDays: 30,
+      cutoff: '2026-10-05T00:00:00.000Z',
+      records: 1,
+      traces: 1,
+      months: [{ projectId: tenant.projectId, month: '2026-09' }],
+      expiredAt: '2026-11-04T00:00:00.000Z',
+    });
+    await h.settled();
+    const claims = (t: { projectId: string }) =>
+      h.sql
+        .query(`SELECT event_id, feature, prefix_hash FROM recommendations.usage_claims WHERE project_id = $1 ORDER BY day`, [t.projectId])
+        .then((r) => r.rows);
+    expect(await claims(tenant)).toEqual([
+      { event_id: old.id, feature: '', prefix_hash: null },
+      { event_id: recent.id, feature: 'support', prefix_hash: HASH },
+    ]);
+    expect(await claims(other)).toEqual([{ event_id: 'other-old', feature: 'support', prefix_hash: HASH }]);
+    const traces = await h.sql.query(`SELECT trace_id FROM recommendations.trace_outcomes WHERE project_id = $1`, [tenant.projectId]);
+    expect(traces.rows).toEqual([{ trace_id: 'd'.repeat(32) }]);
+    // The daily traffic stays as it was: aggregates are kept.
+    expect(await day(tenant)).toEqual(before);
+  });
 });

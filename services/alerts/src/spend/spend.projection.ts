@@ -1,7 +1,14 @@
 import { firstOfEachId, openUsageRecords } from '@llmlab/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL, UsageLedgerKeyClient } from '@llmlab/service-kit';
-import type { RecordedEvent, TracesEvaluatedData, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
+import type {
+  RecordedEvent,
+  TracesEvaluatedData,
+  UsageDetailExpiredData,
+  UsageRecordData,
+  UsageRecordedData,
+  UsageRepricedData,
+} from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import type { Pool, PoolClient } from 'pg';
 
@@ -102,6 +109,13 @@ written AS (
 )
 SELECT count(*)::int AS counted FROM written`;
 
+/**
+ * Claims of usage past the organization's retention keep the event id, time, model and cost (dedup and the hourly
+ * aggregates need no more), and lose the end user and the tags (docs/security.md, "Retention of usage detail").
+ */
+const EXPIRE_CLAIMS_SQL = `UPDATE alerts.usage_claims SET user_id = NULL, tags = '{}'
+  WHERE organization_id = $1 AND occurred_at < $2 AND (user_id IS NOT NULL OR tags <> '{}'::jsonb)`;
+
 /** What an applied event changed, for the evaluator: which organization, and whether anything was counted. */
 export interface SpendChange {
   organizationId: string;
@@ -160,6 +174,16 @@ export class SpendProjection {
           data.evaluatedAt,
         ]);
         return { organizationId: data.organizationId, counted: rows[0].counted };
+      }
+      case 'UsageDetailExpired': {
+        // The organization's usage detail past its retention: the claims keep what dedup needs, not who or what for.
+        const data = event.data as UsageDetailExpiredData;
+        await tx.query(EXPIRE_CLAIMS_SQL, [data.organizationId, data.cutoff]);
+        await tx.query('DELETE FROM alerts.trace_outcomes WHERE organization_id = $1 AND evaluated_at < $2', [
+          data.organizationId,
+          data.cutoff,
+        ]);
+        return undefined;
       }
       default:
         // Pricing events and whatever else the ingestion context adds later are not usage.

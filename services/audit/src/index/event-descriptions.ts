@@ -147,6 +147,11 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       `An end user was erased: ${plural(d.records, 'usage record')} and ${plural(d.traces, 'trace')} re-keyed, ` +
         `${plural(d.contents, 'captured text')} deleted`,
     ),
+  UsageAggregatesKept: (d) =>
+    say(
+      on('project', d.projectId),
+      `The aggregates of ${d.month} were kept in the ledger before its usage detail expired${d.parts > 1 ? ` (part ${d.part + 1} of ${d.parts})` : ''}`,
+    ),
   UsageDetailExpired: (d) =>
     say(
       on('organization', d.organizationId),

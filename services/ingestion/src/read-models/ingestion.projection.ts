@@ -5,6 +5,7 @@ import type {
   RecordedEvent,
   SpansRecordedData,
   TracesEvaluatedData,
+  UsageAggregatesKeptData,
   UsageRecordedData,
   UsageRepricedData,
   UsageRetentionChangedData,
@@ -17,6 +18,7 @@ import type { Pool, PoolClient } from 'pg';
 import { EndUserPseudonyms, pseudonymsOf } from '../end-users/end-user-pseudonyms';
 import { TraceProjectionRepository } from '../traces/trace-projection.repository';
 import { catalogRepriceScopes, overrideRepriceScopes } from '../repricing/reprice-scopes';
+import { UsageAggregates } from '../usage/usage-aggregates';
 import { UsageLedgerKeys } from '../usage/usage-ledger-keys';
 import { UsagePartitions } from '../usage/usage-partitions';
 import { UsageImportRepository } from '../usage-imports/usage-import.repository';
@@ -42,6 +44,7 @@ export class IngestionProjection {
     private readonly endUsers: EndUserPseudonyms,
     private readonly retention: UsageRetentionRepository,
     private readonly ledgerKeys: UsageLedgerKeys,
+    private readonly aggregates: UsageAggregates,
   ) {}
 
   apply(event: RecordedEvent): Promise<boolean> {
@@ -52,6 +55,8 @@ export class IngestionProjection {
     switch (event.type) {
       case 'UsageRecorded':
         return this.recordUsage(tx, event as RecordedEvent<'UsageRecorded', UsageRecordedData>);
+      case 'UsageAggregatesKept':
+        return this.aggregates.restore(tx, event.data as UsageAggregatesKeptData);
       case 'UsageRepriced':
         await this.repository.reprice(tx, event.data as UsageRepricedData);
         return;

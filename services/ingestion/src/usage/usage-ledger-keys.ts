@@ -31,19 +31,21 @@ export class UsageLedgerKeys implements UsageLedgerKeySource {
   }
 
   /**
-   * Destroys the keys of the organization's months that ended before `before` (`YYYY-MM`, exclusive), in every
-   * project, and says which (`<projectId>:<month>`). Run again, it destroys a key made since for such a month (an
-   * import of old usage): nothing past retention stays readable.
+   * The organization's project-months that have a key and ended before `before` (`YYYY-MM`, exclusive). Listed
+   * again on every run, a key made since for such a month (an import of old usage) is found too.
    */
-  async destroyBefore(organizationId: string, before: string): Promise<{ projectId: string; month: string }[]> {
+  async monthsBefore(organizationId: string, before: string): Promise<{ projectId: string; month: string }[]> {
     const prefix = `usage:${organizationId}:`;
-    const destroyed: { projectId: string; month: string }[] = [];
+    const found: { projectId: string; month: string }[] = [];
     for (const subject of await this.store.subjectsStartingWith(prefix)) {
       const month = monthOfUsageLedgerSubject(subject);
-      if (month === undefined || month >= before) continue;
-      await this.store.destroy(subject);
-      destroyed.push({ projectId: subject.slice(prefix.length, subject.lastIndexOf(':')), month });
+      if (month !== undefined && month < before) found.push({ projectId: subject.slice(prefix.length, subject.lastIndexOf(':')), month });
     }
-    return destroyed;
+    return found;
+  }
+
+  /** Destroys a project-month's key: its records in the ledger, every copy of them, become unreadable. */
+  destroy(organizationId: string, projectId: string, month: string): Promise<void> {
+    return this.store.destroy(usageLedgerKeySubject(organizationId, projectId, month));
   }
 }

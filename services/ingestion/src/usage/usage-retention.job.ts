@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { EVENT_STORE, LOGGER, PG_POOL } from '@llmlab/service-kit';
 import { UsageRetentionRepository } from '../usage-retention/usage-retention.repository';
+import { UsageAggregates } from './usage-aggregates';
 import { UsageLedgerKeys } from './usage-ledger-keys';
 
 /** Rows deleted per statement: short transactions, so expiry never holds up the projection for long. */
@@ -13,8 +14,9 @@ const DELETE_BATCH = 5_000;
 
 /**
  * Usage detail past an organization's retention (docs/security.md, "Retention of usage detail"): its usage records
- * and traces deleted from the read models, and the data keys of the months that ended before the cutoff destroyed,
- * which makes those months' records unreadable in the ledger and in every copy of it. The hourly, daily and
+ * and traces deleted from the read models, and the data keys of the months that ended before the cutoff destroyed
+ * (after their aggregates are kept in the ledger), which makes those months' records unreadable in the ledger and
+ * in every copy of it. The hourly, daily and
  * monthly aggregates stay. Each run that drops something appends `UsageDetailExpired` (counts only). Idempotent and
  * safe on several replicas at once; run again, it catches what arrived since (an import of old usage).
  */
@@ -24,6 +26,7 @@ export class UsageRetentionJob {
     @Inject(PG_POOL) private readonly pool: Pool,
     private readonly settings: UsageRetentionRepository,
     private readonly ledgerKeys: UsageLedgerKeys,
+    private readonly aggregates: UsageAggregates,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -34,8 +37,7 @@ export class UsageRetentionJob {
       const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
       const records = await this.deleteRecords(organizationId, cutoff);
       const traces = await this.deleteTraces(organizationId, cutoff);
-      // A month whose last instant is before the cutoff is wholly past retention: its key goes.
-      const months = await this.ledgerKeys.destroyBefore(organizationId, cutoff.toISOString().slice(0, 7));
+      const months = await this.expireMonths(organizationId, cutoff);
       if (records === 0 && traces === 0 && months.length === 0) continue;
       const data: UsageDetailExpiredData = {
         organizationId,
@@ -61,6 +63,29 @@ export class UsageRetentionJob {
       );
       this.logger.info({ organizationId, records, traces, months: months.length }, 'usage detail past retention expired');
       expired.push(data);
+    }
+    return expired;
+  }
+
+  /**
+   * A month whose last instant is before the cutoff is wholly past retention: its aggregates are kept in the
+   * ledger, then its key goes. A month whose aggregates could not be kept yet (the projection behind) waits.
+   */
+  private async expireMonths(organizationId: string, cutoff: Date): Promise<{ projectId: string; month: string }[]> {
+    const expired: { projectId: string; month: string }[] = [];
+    const byProject = new Map<string, string[]>();
+    for (const { projectId, month } of await this.ledgerKeys.monthsBefore(organizationId, cutoff.toISOString().slice(0, 7))) {
+      byProject.set(projectId, [...(byProject.get(projectId) ?? []), month]);
+    }
+    for (const [projectId, months] of byProject) {
+      if ((await this.aggregates.keep(organizationId, projectId, months)) === 'deferred') {
+        this.logger.info({ organizationId, projectId, months }, 'usage months past retention wait for the projection');
+        continue;
+      }
+      for (const month of months) {
+        await this.ledgerKeys.destroy(organizationId, projectId, month);
+        expired.push({ projectId, month });
+      }
     }
     return expired;
   }

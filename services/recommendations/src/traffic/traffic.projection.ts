@@ -1,6 +1,13 @@
 import { firstOfEachId, openUsageRecords } from '@llmlab/crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RecordedEvent, TracesEvaluatedData, UsageRecordData, UsageRecordedData, UsageRepricedData } from '@llmlab/contracts';
+import type {
+  RecordedEvent,
+  TracesEvaluatedData,
+  UsageDetailExpiredData,
+  UsageRecordData,
+  UsageRecordedData,
+  UsageRepricedData,
+} from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL, UsageLedgerKeyClient } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
@@ -123,6 +130,14 @@ ON CONFLICT (project_id, trace_id) DO UPDATE SET name = EXCLUDED.name, evaluated
   flags = EXCLUDED.flags, cost = EXCLUDED.cost
   WHERE target.evaluated_at <= EXCLUDED.evaluated_at`;
 
+/**
+ * Claims of usage on days wholly past the organization's retention keep the event id, day, model and cost (dedup and
+ * the daily aggregates need no more), and lose the feature and the prompt-prefix fingerprint (docs/security.md,
+ * "Retention of usage detail").
+ */
+const EXPIRE_CLAIMS_SQL = `UPDATE recommendations.usage_claims SET feature = '', prefix_hash = NULL
+  WHERE organization_id = $1 AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date AND (feature <> '' OR prefix_hash IS NOT NULL)`;
+
 /** What an applied event changed: which organization and project, and whether anything was counted. */
 export interface TrafficChange {
   organizationId: string;
@@ -187,6 +202,16 @@ export class TrafficProjection {
           data.evaluatedAt,
         ]);
         return { organizationId: data.organizationId, projectId: data.projectId, counted: rowCount ?? 0 };
+      }
+      case 'UsageDetailExpired': {
+        // The organization's usage detail past its retention: the claims keep what dedup needs, not what for.
+        const data = event.data as UsageDetailExpiredData;
+        await tx.query(EXPIRE_CLAIMS_SQL, [data.organizationId, data.cutoff]);
+        await tx.query('DELETE FROM recommendations.trace_outcomes WHERE organization_id = $1 AND evaluated_at < $2', [
+          data.organizationId,
+          data.cutoff,
+        ]);
+        return undefined;
       }
       default:
         // Spans, pricing and import events are not traffic.

@@ -85,4 +85,52 @@ describe('audit log page', () => {
     expect(screen.getByText(/Event 17: history was rewritten at or after event 17/)).toBeInTheDocument();
     expect(await screen.findByText('No events match.')).toBeInTheDocument();
   });
+
+  it('sets how long usage detail is kept, at the revision it read, and shows a refusal next to the field', async () => {
+    const calls = signedIn({
+      'GET /v1/audit/integrity': {
+        status: 'verified',
+        treeSize: 1,
+        verifiedThrough: 1,
+        latestHead: head,
+        lastFullVerificationAt: null,
+        incident: null,
+      },
+      'GET /v1/organizations/*/audit/events': { data: [], nextCursor: null },
+      'GET /v1/organizations/*/usage-retention': { organizationId: ORG, usageRetentionDays: null, revision: -1 },
+      'PUT /v1/organizations/*/usage-retention': async (request: Request) => {
+        const body = (await request.json()) as { usageRetentionDays: number | null };
+        if (body.usageRetentionDays !== null && body.usageRetentionDays < 30) {
+          return new Response(
+            JSON.stringify({
+              status: 400,
+              code: 'VALIDATION_FAILED',
+              title: 'Bad Request',
+              detail: 'invalid',
+              errors: [{ field: '/usageRetentionDays', message: 'must be an integer from 30 to 3650, or null' }],
+            }),
+            { status: 400, headers: { 'content-type': 'application/problem+json' } },
+          );
+        }
+        return { organizationId: ORG, usageRetentionDays: body.usageRetentionDays, revision: 0 };
+      },
+    });
+    renderApp(`/orgs/${ORG}/audit`);
+    const form = await screen.findByRole('form', { name: 'Retention' });
+    expect(screen.getByText('Kept forever')).toBeInTheDocument();
+    const days = within(form).getByLabelText('Days to keep');
+
+    await userEvent.type(days, '7');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(form).findByText('must be an integer from 30 to 3650, or null')).toBeInTheDocument();
+    expect(days).toHaveAttribute('aria-invalid', 'true');
+
+    await userEvent.clear(days);
+    await userEvent.type(days, '90');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Kept 90 days')).toBeInTheDocument();
+    const put = calls.filter((c) => c.method === 'PUT').at(-1)!;
+    expect(put.body).toEqual({ usageRetentionDays: 90 });
+    expect(put.headers.get('If-Match')).toBe('"-1"');
+  }, 20_000);
 });

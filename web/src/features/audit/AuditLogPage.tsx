@@ -1,13 +1,14 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Schemas } from '../../shared/api/schema';
 import { downloadFile } from '../../shared/api/download';
+import { fieldError } from '../../shared/api/problem';
 import { atLeast, useRole } from '../../shared/api/tenancy';
 import { formatDateTime, formatShortDateTime, presetRange, RANGE_PRESETS, type RangePreset } from '../../shared/dates';
 import { formatCount } from '../../shared/money';
 import { useScope } from '../../shared/scope';
 import { Card, ErrorNotice, Field, Loading, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
-import { useAuditEvents, useAuditIntegrity } from './audit.queries';
+import { useAuditEvents, useAuditIntegrity, useSetUsageRetention, useUsageRetention } from './audit.queries';
 
 type Integrity = Schemas['AuditIntegrityDto'];
 type Entry = Schemas['AuditEntryDto'];
@@ -101,6 +102,74 @@ function ExportCard({ orgId }: { orgId: string }) {
         </button>
       </div>
       {error !== undefined && <ErrorNotice error={error} />}
+    </Card>
+  );
+}
+
+/**
+ * How long usage detail is kept: records and traces older than that leave the read models, and the ledger's
+ * records of a month wholly past it become unreadable; the hourly and daily totals stay.
+ */
+function RetentionCard({ orgId }: { orgId: string }) {
+  const retention = useUsageRetention(orgId, true);
+  const save = useSetUsageRetention(orgId);
+  const [days, setDays] = useState<string | undefined>();
+  const current = retention.data?.usageRetentionDays ?? null;
+  const shown = days ?? (current === null ? '' : String(current));
+  const submit = (value: number | null) => {
+    if (!retention.data) return;
+    save.mutate({ usageRetentionDays: value, revision: retention.data.revision }, { onSuccess: () => setDays(undefined) });
+  };
+  return (
+    <Card title="Retention of usage detail">
+      <p>
+        Usage records and traces older than the retention leave LLMLab within an hour; the usage ledger&apos;s records of every month wholly
+        past it become unreadable, their key destroyed. Hourly and daily totals, budgets and breakdowns over old periods stay.
+      </p>
+      {retention.isError ? (
+        <ErrorNotice error={retention.error} />
+      ) : !retention.data ? (
+        <Loading label="Loading the retention" />
+      ) : (
+        <>
+          <p>
+            <strong>{current === null ? 'Kept forever' : `Kept ${formatCount(current)} days`}</strong>
+          </p>
+          <form
+            className="filters"
+            aria-label="Retention"
+            // The API names what is wrong with the value; the browser's own bubble would say less.
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              submit(shown.trim() === '' ? null : Number(shown));
+            }}
+          >
+            <Field
+              label="Days to keep"
+              type="number"
+              min={30}
+              max={3650}
+              placeholder="forever"
+              hint="30 to 3650; empty keeps everything"
+              value={shown}
+              onChange={(e) => setDays(e.target.value)}
+              error={fieldError(save.error, '/usageRetentionDays')}
+            />
+            <div className="actions">
+              <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+                Save
+              </button>
+              {current !== null && (
+                <button type="button" className="btn" disabled={save.isPending} onClick={() => submit(null)}>
+                  Keep forever
+                </button>
+              )}
+            </div>
+            {save.isError && <ErrorNotice error={save.error} fields={['/usageRetentionDays']} />}
+          </form>
+        </>
+      )}
     </Card>
   );
 }
@@ -226,7 +295,8 @@ function AuditEvents({ orgId }: { orgId: string }) {
 
 /**
  * The organization's audit log: whether the event store verifies (the audit service's continuous check against its
- * signed Merkle tree heads), the latest signed head, and the verifiable export. Owners and admins, as the API.
+ * signed Merkle tree heads), the latest signed head, the verifiable export, and how long usage detail is kept.
+ * Owners and admins, as the API.
  */
 export default function AuditLogPage() {
   const { orgId } = useScope();
@@ -245,9 +315,10 @@ export default function AuditLogPage() {
         <>
           <AuditEvents orgId={orgId} />
           <ExportCard orgId={orgId} />
+          <RetentionCard orgId={orgId} />
         </>
       ) : (
-        <p>Owners and admins can query and export the audit log.</p>
+        <p>Owners and admins can query and export the audit log and set how long usage detail is kept.</p>
       )}
     </>
   );

@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
 
@@ -33,5 +33,29 @@ export function useAuditEvents(orgId: string, filters: AuditFilters, enabled: bo
       ),
     placeholderData: keepPreviousData,
     enabled,
+  });
+}
+
+/** How long the organization keeps its usage detail (owners and admins). */
+export function useUsageRetention(orgId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ['usage-retention', orgId],
+    queryFn: async () => unwrap(await api.GET('/v1/organizations/{orgId}/usage-retention', { params: { path: { orgId } } })),
+    enabled,
+  });
+}
+
+/** Sets it at the revision read (If-Match): a change made meanwhile by someone else is refused, not overwritten. */
+export function useSetUsageRetention(orgId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ usageRetentionDays, revision }: { usageRetentionDays: number | null; revision: number }) =>
+      unwrap(
+        await api.PUT('/v1/organizations/{orgId}/usage-retention', {
+          params: { path: { orgId }, header: { 'If-Match': `"${revision}"` } },
+          body: { usageRetentionDays },
+        }),
+      ),
+    onSuccess: (view) => queryClient.setQueryData(['usage-retention', orgId], view),
   });
 }

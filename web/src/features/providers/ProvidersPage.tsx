@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { ApiError } from '../../shared/api/problem';
+import { fieldError } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
 import { atLeast, useProjects, useRole } from '../../shared/api/tenancy';
 import { addDays, formatDateTime, isoDay, presetRange } from '../../shared/dates';
@@ -29,9 +29,6 @@ const KEY_HINTS: Record<Provider, string> = {
   anthropic: 'An Anthropic Admin API key (sk-ant-admin…): it reads the cost and usage reports.',
 };
 const EXTERNAL_ID: Record<Provider, string> = { openai: 'OpenAI project id', anthropic: 'Anthropic workspace id' };
-
-/** The error a form shows beside one input, when the API's problem names that field. */
-const fieldError = (error: unknown, pointer: string) => (error instanceof ApiError ? error.fieldError(pointer) : undefined);
 
 /**
  * The provider connections whose bills are imported for the reconciliation: add one (its admin key is checked by the

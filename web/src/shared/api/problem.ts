@@ -28,6 +28,11 @@ export class ApiError extends Error {
   }
 }
 
+/** The error a form shows beside one input, when the API's problem names that field. */
+export function fieldError(error: unknown, pointer: string): string | undefined {
+  return error instanceof ApiError ? error.fieldError(pointer) : undefined;
+}
+
 /** The data of an openapi-fetch answer, or an ApiError with its problem. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {

@@ -1,0 +1,171 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ingestionStreams, USAGE_AGGREGATES_PART_ROWS, type UsageAggregatesKeptData, type UsageRollupLevel } from '@llmlab/contracts';
+import { WrongExpectedRevisionError, type EventStore } from '@llmlab/event-store';
+import { EVENT_STORE, PG_POOL } from '@llmlab/service-kit';
+import type { Pool, PoolClient } from 'pg';
+import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
+import { derivedEventId } from '../derived-event-id';
+
+/** The rollup tables a month's aggregates are kept from and restored to. */
+const TABLES: Record<UsageRollupLevel, string> = {
+  hourly: 'usage_rollups_hourly',
+  daily: 'usage_rollups_daily',
+  daily_users: 'usage_rollups_daily_users',
+  daily_tags: 'usage_rollups_daily_tags',
+};
+const LEVELS = Object.keys(TABLES) as UsageRollupLevel[];
+
+/** Every column but the tenant's, numbers as text (a cost's twelve decimals, a bigint, survive JSON exactly). */
+const ROW_JSON = `(SELECT jsonb_object_agg(key, CASE WHEN jsonb_typeof(value) = 'number' THEN to_jsonb(value #>> '{}') ELSE value END)
+   FROM jsonb_each(to_jsonb(t) - 'organization_id' - 'project_id')) AS row`;
+
+function monthRange(month: string): [string, string] {
+  const start = new Date(`${month}-01T00:00:00.000Z`);
+  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  return [start.toISOString(), end.toISOString()];
+}
+
+/**
+ * A month's aggregates, kept in the project's ledger before retention destroys the month's key (docs/security.md,
+ * "Retention of usage detail"): the read models can then be rebuilt from the ledger with the month's hourly and
+ * daily aggregates as they were, though its records no longer read.
+ */
+@Injectable()
+export class UsageAggregates {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly endUsers: EndUserPseudonyms,
+  ) {}
+
+  /**
+   * Appends the months' `UsageAggregatesKept` to the project's ledger, read in one snapshot with the projection's
+   * checkpoint and the ledger's last revision, and appended together at that revision: the aggregates they carry
+   * are exactly what every earlier event of the stream made. `deferred` when the projection has not applied the
+   * stream's last event yet, or the stream moved on meanwhile (the next run tries again; the keys stay until then).
+   */
+  async keep(organizationId: string, projectId: string, months: readonly string[]): Promise<'kept' | 'deferred'> {
+    const stream = ingestionStreams.usage(projectId);
+    const client = await this.pool.connect();
+    let revision: number;
+    const byMonth = new Map<string, UsageAggregatesKeptData['rows'][number][]>(months.map((m) => [m, []]));
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const { rows: last } = await client.query<{ position: string; revision: string }>(
+        'SELECT position, revision FROM event_store.events WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1',
+        [stream],
+      );
+      if (last.length === 0) return 'kept';
+      const { rows: applied } = await client.query<{ position: string }>(
+        `SELECT position FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
+      );
+      if (Number(applied[0]?.position ?? 0) < Number(last[0].position)) return 'deferred';
+      revision = Number(last[0].revision);
+      for (const [month, rows] of byMonth) {
+        for (const level of LEVELS) {
+          const { rows: found } = await client.query<{ row: Record<string, unknown> }>(
+            `SELECT ${ROW_JSON} FROM ingestion.${TABLES[level]} t WHERE project_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket`,
+            [projectId, ...monthRange(month)],
+          );
+          for (const { row } of found) rows.push({ level, row });
+        }
+      }
+    } finally {
+      await client.query('COMMIT').catch(() => undefined);
+      client.release();
+    }
+    const events = [];
+    for (const [month, rows] of byMonth) {
+      if (rows.length > 0) events.push(...(await this.eventsOf(organizationId, projectId, month, revision, rows)));
+    }
+    if (events.length === 0) return 'kept';
+    try {
+      await this.store.appendToStream(stream, events, { expectedRevision: revision });
+      return 'kept';
+    } catch (err) {
+      if (err instanceof WrongExpectedRevisionError) return 'deferred';
+      throw err;
+    }
+  }
+
+  /** A month's rows as events of at most `USAGE_AGGREGATES_PART_ROWS` rows, ids derived from the stream's revision. */
+  private async eventsOf(
+    organizationId: string,
+    projectId: string,
+    month: string,
+    revision: number,
+    rows: UsageAggregatesKeptData['rows'][number][],
+  ) {
+    await this.pseudonymize(organizationId, rows);
+    const parts = Math.ceil(rows.length / USAGE_AGGREGATES_PART_ROWS);
+    return Array.from({ length: parts }, (_, part) => {
+      const data: UsageAggregatesKeptData = {
+        organizationId,
+        projectId,
+        month,
+        part,
+        parts,
+        rows: rows.slice(part * USAGE_AGGREGATES_PART_ROWS, (part + 1) * USAGE_AGGREGATES_PART_ROWS),
+      };
+      return {
+        id: derivedEventId('UsageAggregatesKept', projectId, month, String(revision), String(part)),
+        type: 'UsageAggregatesKept' as const,
+        data,
+        metadata: {
+          actor: { type: 'system' as const, id: 'ingestion-retention' },
+          organizationId,
+          projectId,
+          correlationId: `retention:${projectId}:${month}`,
+        },
+      };
+    });
+  }
+
+  /**
+   * Applies a `UsageAggregatesKept` in the projection's transaction: its first part clears the month's rows of the
+   * project, every part writes its rows, an end user resolved from the pseudonym (the marker once erased).
+   */
+  async restore(tx: PoolClient, data: UsageAggregatesKeptData): Promise<void> {
+    const [from, to] = monthRange(data.month);
+    if (data.part === 0) {
+      for (const level of LEVELS) {
+        await tx.query(`DELETE FROM ingestion.${TABLES[level]} WHERE project_id = $1 AND bucket >= $2 AND bucket < $3`, [
+          data.projectId,
+          from,
+          to,
+        ]);
+      }
+    }
+    const pseudonyms = data.rows.flatMap((r) => (typeof r.row.end_user === 'string' ? [r.row.end_user] : []));
+    const ids = await this.endUsers.resolve(tx, data.projectId, pseudonyms);
+    for (const level of LEVELS) {
+      const rows = data.rows
+        .filter((r) => r.level === level)
+        .map(({ row }) => {
+          const { end_user: endUser, ...rest } = row;
+          return {
+            ...rest,
+            ...(typeof endUser === 'string' ? { user_id: ids.get(endUser) } : {}),
+            organization_id: data.organizationId,
+            project_id: data.projectId,
+          };
+        });
+      if (rows.length === 0) continue;
+      await tx.query(
+        `INSERT INTO ingestion.${TABLES[level]} SELECT * FROM jsonb_populate_recordset(NULL::ingestion.${TABLES[level]}, $1::jsonb)`,
+        [JSON.stringify(rows)],
+      );
+    }
+  }
+
+  /** An end user's daily rows name them by the pseudonym; an erased marker, or no user (''), stays as it is. */
+  private async pseudonymize(organizationId: string, rows: UsageAggregatesKeptData['rows'][number][]): Promise<void> {
+    const pseudonym = await this.endUsers.of(organizationId);
+    rows.forEach((entry, i) => {
+      const userId = entry.row.user_id;
+      if (entry.level !== 'daily_users' || typeof userId !== 'string' || userId === '' || userId.startsWith('[erased ')) return;
+      const { user_id: _id, ...rest } = entry.row;
+      rows[i] = { level: entry.level, row: { ...rest, end_user: pseudonym(userId) } };
+    });
+  }
+}

@@ -51,6 +51,10 @@ export const loginFailureKeys = (namespace: string, subject: string) => ({
   gate: `${ns(namespace)}auth:login-failures:${subject}:gate`,
   /** When the previous event was recorded (the `since` of the next). */
   last: `${ns(namespace)}auth:login-failures:${subject}:last`,
+  /** When the latest failure not reported yet happened (the `failedAt` of an event the flush appends). */
+  latest: `${ns(namespace)}auth:login-failures:${subject}:latest`,
+  /** The subjects holding failures back, for the flush (one set, never a scan of the whole Redis). */
+  pending: `${ns(namespace)}auth:login-failures:pending`,
 });
 
 /** Rate-limit counters, by class and subject (`mgmt:user:<id>:<org>`, `ingest:key:<id>`, `login:ip:<ip>`). */

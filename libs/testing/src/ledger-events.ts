@@ -96,3 +96,10 @@ export async function ledgerUsageRecords(pool: Pool | Client, projectId: string,
 export function platformUsageLedgerKeys(natsPrefix: string): UsageLedgerKeyClient {
   return new UsageLedgerKeyClient({ NATS_URL: testEnv.natsUrl, NATS_PREFIX: natsPrefix } as DomainServiceConfig);
 }
+
+/**
+ * SQL: how many records a `UsageRecorded` row of `event_store.events` holds, clear or sealed (per sealed month, its
+ * `count`): `SELECT sum(${LEDGER_RECORD_COUNT_SQL}) FROM event_store.events WHERE type = 'UsageRecorded' ...`.
+ */
+export const LEDGER_RECORD_COUNT_SQL = `(jsonb_array_length(data->'records')
+  + (SELECT coalesce(sum((g->>'count')::int), 0) FROM jsonb_array_elements(coalesce(data->'sealed', '[]')) g))`;

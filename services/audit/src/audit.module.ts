@@ -38,7 +38,7 @@ import { TransparencyQueries } from './transparency/transparency.queries';
     AuditIndexQueries,
     AccessLogRecorder,
     DeniedAccessOwner,
-    backgroundWorkers(TreeMaintainer, AuditIndexWorker),
+    backgroundWorkers(TreeMaintainer, AuditIndexWorker, AccessLogRecorder),
   ],
 })
 export class AuditModule {}

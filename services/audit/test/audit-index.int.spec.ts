@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { auditAccessSubjects, auditIndexSubjects as s } from '@llmlab/contracts';
+import { AccessLogRecorder } from '../src/access/access-log.recorder';
 import { AuditIndexProjection } from '../src/index/audit-index.projection';
 import { AuditHarness } from './audit.harness';
 
@@ -76,7 +77,7 @@ describe('audit index', () => {
     ]);
   });
 
-  it('records a denial in the organization a project was created in, and nothing for ids nobody created', async () => {
+  it('records a denial in the organization a project was created in, nothing for ids nobody created, and a burst once', async () => {
     const organizationId = randomUUID();
     const projectId = randomUUID();
     const owner = { actor: { type: 'user' as const, id: organizationId }, organizationId, correlationId: 'created' };
@@ -121,6 +122,39 @@ describe('audit index', () => {
     const events = await h.events<{ resource: object }>('AccessDenied');
     expect(events.map((e) => [e.streamId, e.data.resource])).toEqual([
       [`audit.access-${organizationId}`, { type: 'project', id: projectId }],
+    ]);
+
+    // A burst that stops: the rest of the minute is counted, then told by one event once the minute is over.
+    const recorder = h.get(AccessLogRecorder);
+    const otherProject = { type: 'project', id: randomUUID() };
+    await h.runtime.eventStore.appendToStream(
+      `auth.project-${otherProject.id}`,
+      [
+        {
+          type: 'ProjectCreated',
+          data: { projectId: otherProject.id, organizationId, name: 'q', description: null, createdBy: organizationId, createdAt: 't' },
+          metadata: { ...owner, projectId: otherProject.id },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await h.until(
+      async () =>
+        (await h.count(`SELECT count(*) AS n FROM audit.entries WHERE type = 'ProjectCreated' AND resource_id = $1`, [otherProject.id])) ===
+        1,
+      'the second project indexed',
+    );
+    expect(await denied({ type: 'project', id: projectId })).toEqual({ recorded: false });
+    expect(await denied(otherProject)).toEqual({ recorded: false });
+    expect(await recorder.flushHeld()).toBe(0);
+    // The minute passes (its gate expires).
+    await h.runtime.redis.del(`${h.prefix}:audit-access:${organizationId}:AccessDenied:api_key:${intruder.actor.id}`);
+    expect(await recorder.flushHeld()).toBe(1);
+    expect(await recorder.flushHeld()).toBe(0);
+    const told = await h.events<{ resource: object; count: number }>('AccessDenied');
+    expect(told.map((e) => [e.data.resource, e.data.count, e.metadata.correlationId])).toEqual([
+      [{ type: 'project', id: projectId }, 1, 'probe'],
+      [otherProject, 2, 'probe'],
     ]);
   });
 });

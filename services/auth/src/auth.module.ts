@@ -156,7 +156,7 @@ const SERVICE_KEYS = Symbol('SERVICE_KEYS');
     AccessQueries,
     KeyRotationWorker,
     ReadModelsWorker,
-    backgroundWorkers(KeyRotationWorker, ReadModelsWorker),
+    backgroundWorkers(KeyRotationWorker, ReadModelsWorker, LoginFailures),
   ],
 })
 export class AuthModule {}

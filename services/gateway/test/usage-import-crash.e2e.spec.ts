@@ -1,7 +1,15 @@
 import { Decimal } from 'decimal.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
-import { createSession, eventually, startPlatformSession, TestPlatform, type PlatformSession, type TestSession } from '@llmlab/testing';
+import {
+  createSession,
+  eventually,
+  LEDGER_RECORD_COUNT_SQL,
+  startPlatformSession,
+  TestPlatform,
+  type PlatformSession,
+  type TestSession,
+} from '@llmlab/testing';
 
 jest.setTimeout(240_000);
 
@@ -104,7 +112,7 @@ describe('usage import: crash mid-import', () => {
     );
     expect(checkpoints.rows.map((r) => r.part)).toEqual(Array.from({ length: LINES / 1000 }, (_, i) => i));
     const ledger = await sql.query<{ n: string }>(
-      `SELECT coalesce(sum(jsonb_array_length(data->'records')), 0) AS n FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
+      `SELECT coalesce(sum(${LEDGER_RECORD_COUNT_SQL}), 0) AS n FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
       [importId],
     );
     expect(Number(ledger.rows[0].n)).toBe(valid);

@@ -9,7 +9,7 @@ import { UsageImportWorker } from '../src/usage-imports/usage-import.worker';
 import { UsageMaintenance } from '../src/usage/usage-maintenance';
 import { UsageRecordingHandler } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
-import { usageEvent } from '@llmlab/testing';
+import { LEDGER_RECORD_COUNT_SQL, usageEvent } from '@llmlab/testing';
 import { newTenant } from './usage.fixtures';
 
 jest.setTimeout(60_000);
@@ -28,10 +28,7 @@ describe('usage imports', () => {
   const view = (importId: string, organizationId: string) => h.request(ingestionSubjects.usageImport, { importId }, { organizationId });
   const importRecords = (importId: string) =>
     h.count(
-      // Records in clear, and the counts of the ones sealed by month.
-      `SELECT coalesce(sum(jsonb_array_length(data->'records')
-                + (SELECT coalesce(sum((g->>'count')::int), 0) FROM jsonb_array_elements(coalesce(data->'sealed', '[]')) g)), 0) AS n
-         FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
+      `SELECT coalesce(sum(${LEDGER_RECORD_COUNT_SQL}), 0) AS n FROM event_store.events WHERE type = 'UsageRecorded' AND data->>'importId' = $1`,
       [importId],
     );
 

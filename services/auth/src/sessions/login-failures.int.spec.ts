@@ -66,4 +66,37 @@ describe('login failures (PostgreSQL event store, Redis)', () => {
     expect(events).toHaveLength(1);
     expect(events[0].data).toMatchObject({ userId: null, failures: 1 });
   });
+
+  it('tells a burst that stops once its minute is over: one event, the count held back and the latest failure', async () => {
+    const userId = uuidv7();
+    const t = (s: number) => new Date(Date.parse('2026-12-02T10:00:00.000Z') + s * 1000);
+    for (let s = 0; s <= 9; s++) await failures.record(userId, t(s));
+    expect(await failures.flushHeld(t(30))).toBe(0);
+    expect((await stream(`auth.login-failures-${userId}`)).map((e) => (e.data as { failures: number }).failures)).toEqual([1]);
+
+    await minutePasses(`user:${userId}`);
+    expect(await failures.flushHeld(t(61))).toBe(1);
+    expect(await failures.flushHeld(t(62))).toBe(0);
+    const events = await stream(`auth.login-failures-${userId}`);
+    expect(events.map((e) => e.data)).toEqual([
+      { userId, failures: 1, since: null, failedAt: t(0).toISOString() },
+      { userId, failures: 9, since: t(0).toISOString(), failedAt: t(9).toISOString() },
+    ]);
+    expect(events[1].metadata.actor).toEqual({ type: 'system', id: 'auth-login-failures' });
+
+    // The flush closed the minute as an event does: the next failure in it is held back, not recorded at once.
+    await failures.record(userId, t(70));
+    expect(await stream(`auth.login-failures-${userId}`)).toHaveLength(2);
+    await minutePasses(`user:${userId}`);
+    await failures.record(userId, t(130));
+    expect((await stream(`auth.login-failures-${userId}`)).at(-1)!.data).toEqual({
+      userId,
+      failures: 2,
+      since: t(61).toISOString(),
+      failedAt: t(130).toISOString(),
+    });
+    // Reported by that failure's event, nothing is left for the flush.
+    await minutePasses(`user:${userId}`);
+    expect(await failures.flushHeld(t(200))).toBe(0);
+  });
 });

@@ -89,6 +89,11 @@ export interface SealedUsageRecords {
   /** `YYYY-MM`, UTC. */
   readonly month: string;
   readonly count: number;
+  /**
+   * Which key sealed it (libs/crypto's `usageLedgerKeyId`): a month's key made again after retention destroyed the
+   * first (late usage) is another key, and the group reads as expired rather than as damaged.
+   */
+  readonly keyId?: string;
   /** AES-256-GCM of the records' JSON array (base64url), bound to the organization, project and month. */
   readonly ciphertext: Ciphertext;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SealedUsageRecords, UsageRecordData, UsageRecordedData } from '@llmlab/contracts';
 import { openText, sealText } from './aes-gcm';
 
@@ -35,6 +36,15 @@ export interface UsageLedgerKeySource {
   keys(organizationId: string, projectId: string, months: readonly string[]): Promise<ReadonlyMap<string, Buffer>>;
 }
 
+/**
+ * Which key sealed a group: 72 bits of SHA-256 over the key (nothing to learn about a random 256-bit key). A month's
+ * key destroyed by retention and made again for late usage is another key: a group sealed under the old one reads
+ * as expired, where a group its own key cannot open is damage.
+ */
+export function usageLedgerKeyId(key: Buffer): string {
+  return createHash('sha256').update('llmlab usage ledger key\n').update(key).digest('base64url').slice(0, 12);
+}
+
 function boundTo(organizationId: string, projectId: string, month: string): string {
   return `${usageLedgerKeySubject(organizationId, projectId, month)}:records`;
 }
@@ -56,7 +66,12 @@ export function sealUsageRecords(
   return [...groups].map(([month, group]) => {
     const key = keys.get(month);
     if (!key) throw new Error(`no data key for the usage of ${projectId} in ${month}`);
-    return { month, count: group.length, ciphertext: sealText(key, JSON.stringify(group), boundTo(organizationId, projectId, month)) };
+    return {
+      month,
+      count: group.length,
+      keyId: usageLedgerKeyId(key),
+      ciphertext: sealText(key, JSON.stringify(group), boundTo(organizationId, projectId, month)),
+    };
   });
 }
 
@@ -69,8 +84,8 @@ export interface OpenedUsageRecords {
 
 /**
  * A `UsageRecorded` event's records: in clear (ledgers written before sealing) or opened with their months' keys,
- * groups in the order they were sealed. A group whose key is gone counts as expired; a group the key cannot open
- * (another key, altered bytes) throws, since that is damage, not retention.
+ * groups in the order they were sealed. A group whose key is gone counts as expired; a group its own key cannot open
+ * (altered bytes, moved to another place) throws, since that is damage, not retention.
  */
 export async function openUsageRecords(data: UsageRecordedData, source: UsageLedgerKeySource): Promise<OpenedUsageRecords> {
   const sealed = data.sealed ?? [];
@@ -84,7 +99,8 @@ export async function openUsageRecords(data: UsageRecordedData, source: UsageLed
   let expired = 0;
   for (const group of sealed) {
     const key = keys.get(group.month);
-    if (!key) {
+    // No key, or the month's key made again after retention destroyed the one that sealed the group.
+    if (!key || (group.keyId !== undefined && group.keyId !== usageLedgerKeyId(key))) {
       expired += group.count;
       continue;
     }

@@ -5,6 +5,7 @@ import {
   monthOfUsageLedgerSubject,
   openUsageRecords,
   sealUsageRecords,
+  usageLedgerKeyId,
   usageLedgerKeySubject,
   usageMonths,
   usageRecordCount,
@@ -67,9 +68,9 @@ describe('usage ledger sealing', () => {
   it('groups the records by UTC month, seals each group, and opens them again', async () => {
     expect(usageMonths(records)).toEqual(['2026-11', '2026-12']);
     const sealed = sealUsageRecords(org, project, records, keys);
-    expect(sealed.map((g) => [g.month, g.count])).toEqual([
-      ['2026-11', 3],
-      ['2026-12', 1],
+    expect(sealed.map((g) => [g.month, g.count, g.keyId])).toEqual([
+      ['2026-11', 3, usageLedgerKeyId(keys.get('2026-11')!)],
+      ['2026-12', 1, usageLedgerKeyId(keys.get('2026-12')!)],
     ]);
     const text = JSON.stringify(sealed);
     for (const r of records) expect(text).not.toContain(`secret-${r.id}`);
@@ -85,9 +86,19 @@ describe('usage ledger sealing', () => {
     expect(opened).toEqual({ records: [records[2]], expired: 3 });
   });
 
+  it("reads a group sealed under a month's destroyed key as expired when the month has a new key (late usage)", async () => {
+    const sealed = sealUsageRecords(org, project, records, keys);
+    const remade = new Map([
+      ['2026-11', generateDataKey()],
+      ['2026-12', keys.get('2026-12')!],
+    ]);
+    expect(await openUsageRecords(event([], sealed), source(remade))).toEqual({ records: [records[2]], expired: 3 });
+  });
+
   it('binds a group to its organization, project and month: moved elsewhere, it is refused, not read', async () => {
     const sealed = sealUsageRecords(org, project, records, keys);
-    const moved = [{ ...sealed[0], month: '2026-12' }];
+    // Moved, and named as sealed under the other month's key (the key id alone would read it as expired).
+    const moved = [{ ...sealed[0], month: '2026-12', keyId: usageLedgerKeyId(keys.get('2026-12')!) }];
     await expect(openUsageRecords(event([], moved), source(keys))).rejects.toThrow(/cannot open the ciphertext bound to/);
     const altered = [{ ...sealed[1], ciphertext: sealed[1].ciphertext.slice(0, -2) + (sealed[1].ciphertext.endsWith('AA') ? 'AB' : 'AA') }];
     await expect(openUsageRecords(event([], altered), source(keys))).rejects.toThrow();

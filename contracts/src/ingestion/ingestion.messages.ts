@@ -114,7 +114,8 @@ export interface UsageRecordView {
   provider: string;
   model: string;
   usage: Required<UsageCounts>;
-  latencyMs: number;
+  /** Null when the sender gave none. */
+  latencyMs: number | null;
   status: UsageStatus;
   errorType: string | null;
   userId: string | null;

@@ -97,7 +97,8 @@ export interface UsageEventInput {
   readonly provider: string;
   readonly model: string;
   readonly usage: UsageCounts;
-  readonly latencyMs: number;
+  /** How long the call took, when the sender knows (a backfill or forwarded billing data may not). */
+  readonly latencyMs?: number;
   readonly status: UsageStatus;
   readonly errorType?: string;
   readonly userId?: string;

@@ -90,7 +90,8 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
   const model = requiredString(raw.model, '/model', USAGE_LIMITS.maxModelLength, fail);
   if (model !== undefined && CONTROL.test(model)) fail('/model', 'must not contain control characters');
   const usage = checkUsage(raw.usage, fail);
-  const latencyMs = checkCount(raw.latencyMs, '/latencyMs', fail);
+  // Optional: a backfill or forwarded billing data has no latency to give.
+  const latencyMs = raw.latencyMs === undefined ? undefined : checkCount(raw.latencyMs, '/latencyMs', fail);
   if (latencyMs !== undefined && latencyMs > USAGE_LIMITS.maxLatencyMs) {
     fail('/latencyMs', `must be at most ${USAGE_LIMITS.maxLatencyMs} (one day, in milliseconds)`);
   }
@@ -117,7 +118,7 @@ export function validateUsageEvent(raw: unknown, now: Date, pointer = '', rules:
     provider: provider!,
     model: model!,
     usage: usage!,
-    latencyMs: latencyMs!,
+    ...(latencyMs !== undefined ? { latencyMs } : {}),
     status: status as UsageStatus,
     ...(errorType !== undefined ? { errorType } : {}),
     ...(userId !== undefined ? { userId } : {}),

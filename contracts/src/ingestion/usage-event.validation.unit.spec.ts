@@ -57,7 +57,7 @@ describe('validateUsageEvent', () => {
   });
 
   it('names every missing required field', () => {
-    expect(fieldsOf({})).toEqual(['/id', '/timestamp', '/provider', '/model', '/usage', '/latencyMs', '/status']);
+    expect(fieldsOf({})).toEqual(['/id', '/timestamp', '/provider', '/model', '/usage', '/status']);
   });
 
   it('prefixes fields with the pointer of the event in its batch', () => {
@@ -233,6 +233,14 @@ describe('validateUsageEvent', () => {
     expect(fieldsOf(event({ latencyMs: 812.5 }))).toEqual(['/latencyMs']);
     expect(fieldsOf(event({ latencyMs: USAGE_LIMITS.maxLatencyMs + 1 }))).toEqual(['/latencyMs']);
     expect(validateUsageEvent(event({ latencyMs: 0 }), now).ok).toBe(true);
+  });
+
+  it('takes an event without latencyMs (a backfill, forwarded billing data) and leaves it out, never zero', () => {
+    const { latencyMs: _latency, ...withoutLatency } = event();
+    const result = validateUsageEvent(withoutLatency, now);
+    expect(result.ok).toBe(true);
+    expect(result.ok && 'latencyMs' in result.event).toBe(false);
+    expect(fieldsOf(event({ latencyMs: null }))).toEqual(['/latencyMs']);
   });
 
   describe('tags', () => {

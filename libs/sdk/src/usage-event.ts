@@ -45,7 +45,8 @@ export interface UsageEvent {
   provider: string;
   model: string;
   usage: TokenUsage;
-  latencyMs: number;
+  /** Absent when the caller did not give it. */
+  latencyMs?: number;
   status: UsageStatus;
   errorType?: string;
   userId?: string;
@@ -66,7 +67,8 @@ export interface UsageEventInput {
   provider: string;
   model: string;
   usage?: Partial<TokenUsage>;
-  latencyMs: number;
+  /** How long the call took; leave it out when unknown (a backfill, forwarded billing data). */
+  latencyMs?: number;
   status?: UsageStatus;
   errorType?: string;
   userId?: string;
@@ -112,7 +114,7 @@ export function buildEvent(input: UsageEventInput, context: LLMLabContext, defau
     provider: input.provider,
     model: input.model,
     usage: normalizeUsage(input.usage),
-    latencyMs: tokenCount(input.latencyMs),
+    ...(input.latencyMs !== undefined ? { latencyMs: tokenCount(input.latencyMs) } : {}),
     status: input.status ?? 'success',
     errorType: input.errorType,
     userId: input.userId ?? context.userId,

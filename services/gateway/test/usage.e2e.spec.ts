@@ -301,6 +301,51 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       expect(records.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([nearFuture.id, old.id]));
     });
 
+    it('answers 400 with the per-event outcome when every event is rejected, and publishes none of them', async () => {
+      const fixed = usageEvent();
+      const res = await ingest(s, [
+        { ...fixed, model: '' },
+        { ...usageEvent(), status: 'maybe' },
+      ]);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        detail: expect.stringMatching(/^every event was rejected \(2\)/),
+        accepted: 0,
+        duplicates: 0,
+        rejected: [
+          { index: 0, id: fixed.id, errors: [{ field: '/events/0/model', message: 'must be a non-empty string' }] },
+          { index: 1, errors: [{ field: '/events/1/status', message: expect.any(String) }] },
+        ],
+        errors: [{ field: '/events/0/model' }, { field: '/events/1/status' }],
+      });
+      // Nothing of it was taken: the corrected event is accepted, not called a duplicate.
+      expect((await ingest(s, [fixed])).body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    });
+
+    it('records an event without latencyMs: its record says null, the CSV export leaves the cell empty', async () => {
+      const target = await session();
+      const { latencyMs: _latency, ...backfilled } = usageEvent({ usage: { inputTokens: 1000, outputTokens: 10 } });
+      const timed = usageEvent({ latencyMs: 640, usage: { inputTokens: 1000, outputTokens: 10 } });
+      expect((await ingest(target, [backfilled, timed])).body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+      await settledRequests(target.keyAgent, target.projectId, 2);
+      const page = await target.keyAgent.get(`/v1/projects/${target.projectId}/usage?${range()}`);
+      const byId = new Map(page.body.data.map((r: { id: string; latencyMs: number | null }) => [r.id, r.latencyMs]));
+      expect(byId).toEqual(
+        new Map([
+          [backfilled.id, null],
+          [timed.id, 640],
+        ]),
+      );
+      const csv = await fetch(`${platform.gatewayUrl}/v1/projects/${target.projectId}/usage/export?format=csv&${range()}`, {
+        headers: target.keyAgent.headers,
+      });
+      const [header, ...lines] = (await csv.text()).trimEnd().split('\n');
+      const latencyColumn = header.split(',').indexOf('latency_ms');
+      expect(lines.find((l) => l.startsWith(String(backfilled.id)))?.split(',')[latencyColumn]).toBe('');
+    });
+
     it('refuses a malformed body with 400 naming the field', async () => {
       for (const [body, field] of [
         [{}, '/events'],

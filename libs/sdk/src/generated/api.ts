@@ -2226,7 +2226,8 @@ export interface components {
             /** @example gpt-4o-mini */
             model: string;
             usage: components["schemas"]["UsageCountsDto"];
-            latencyMs: number;
+            /** @description How long the call took, in milliseconds. Leave it out when unknown (a backfill, forwarded billing data). */
+            latencyMs?: number;
             /** @enum {string} */
             status: "success" | "error";
             /**
@@ -2326,7 +2327,8 @@ export interface components {
             provider: string;
             model: string;
             usage: components["schemas"]["RecordUsageCountsDto"];
-            latencyMs: number;
+            /** @description Null when the sender gave none. */
+            latencyMs: number | null;
             /** @enum {string} */
             status: "success" | "error";
             errorType: string | null;

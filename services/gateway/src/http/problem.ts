@@ -32,6 +32,8 @@ export class GatewayProblem extends Error {
     message: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** Members added to the problem body (RFC 9457 extension members), e.g. the per-event outcome of a batch. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -105,7 +107,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown, req: FastifyRequest): Problem {
     if (exception instanceof GatewayProblem) {
-      return problem(exception.status, exception.code, exception.message, req, exception.errors);
+      return { ...exception.extensions, ...problem(exception.status, exception.code, exception.message, req, exception.errors) };
     }
     if (exception instanceof ServiceReplyError) {
       const { code, message, errors } = exception.reply;

@@ -36,7 +36,7 @@ function csvLine(r: UsageRecordView): string {
     text(r.userId),
     text(r.traceId),
     text(r.spanId),
-    String(r.latencyMs),
+    r.latencyMs === null ? '' : String(r.latencyMs),
     ...USAGE_COUNT_FIELDS.map((c) => String(r.usage[c])),
     r.cost.amount ?? '',
     r.cost.currency,

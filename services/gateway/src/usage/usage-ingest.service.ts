@@ -61,6 +61,7 @@ export class UsageIngestService {
       const errors = rejected[0].errors;
       throw new GatewayProblem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
     }
+    if (accepted.length === 0) throw everyEventRejected(rejected);
     const published = await this.publish(
       accepted.map((a) => a.event),
       caller,
@@ -161,6 +162,19 @@ export function ingestUnavailable(failed: Extract<PartOutcome, { ok: false }>[],
         undefined,
         headers,
       );
+}
+
+/**
+ * A batch none of whose events is valid is a 400, not `202 { accepted: 0 }`: a client that only checks the status
+ * notices. The body is a problem carrying the same per-event outcome a 202 would (`accepted`, `duplicates`,
+ * `rejected`), and `errors` lists every field of every event.
+ */
+function everyEventRejected(rejected: UsageBatchValidation['rejected']): GatewayProblem {
+  const errors = rejected.flatMap((r) => r.errors);
+  const first = errors[0];
+  const detail =
+    `every event was rejected (${rejected.length}); nothing was accepted` + (first ? `: ${first.field}: ${first.message}` : '');
+  return new GatewayProblem(400, 'VALIDATION_FAILED', detail, errors, undefined, { accepted: 0, duplicates: 0, rejected });
 }
 
 /** More events than a batch may hold is refused whole, like a body over the byte limit (which Fastify refuses). */

@@ -24,7 +24,8 @@ export class UsageIngestController {
     operationId: 'ingestUsage',
     summary: 'Send usage events (an API key with the ingest scope; its project receives them)',
     description:
-      'At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted. 202 means ' +
+      'At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted; when every ' +
+      'event is invalid the answer is 400 with the same `rejected` list. 202 means ' +
       'durable: the batch is on disk in the ingest buffer. An event id is counted once per project however often ' +
       'it is sent (at least 40 days); `duplicates` counts the ones already accepted. On 429 or 503, retry the same ' +
       'events after Retry-After.',
@@ -32,7 +33,11 @@ export class UsageIngestController {
   @ApiBody({ type: IngestUsageDto })
   @ApiAcceptedResponse({ type: IngestUsageResultDto })
   @ApiProblems(
-    [400, 'The body is not { events: [...] } with 1 to 1,000 events'],
+    [
+      400,
+      'The body is not { events: [...] } with 1 to 1,000 events, or every event was rejected: then the problem also ' +
+        'carries accepted (0), duplicates (0) and rejected, as a 202 would',
+    ],
     [403, 'The API key lacks the ingest scope, or the caller is not an API key'],
     [413, 'More than 1,000 events or 1 MiB'],
     [503, 'The ingest buffer did not acknowledge the batch (INGEST_UNAVAILABLE) or is full (INGEST_BACKPRESSURE); retry after Retry-After'],

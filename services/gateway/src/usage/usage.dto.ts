@@ -61,7 +61,13 @@ export class UsageEventDto {
   @ApiProperty({ example: 'openai', maxLength: USAGE_LIMITS.maxProviderLength }) provider!: string;
   @ApiProperty({ example: 'gpt-4o-mini', maxLength: USAGE_LIMITS.maxModelLength }) model!: string;
   @ApiProperty({ type: UsageCountsDto }) usage!: UsageCountsDto;
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: USAGE_LIMITS.maxLatencyMs }) latencyMs!: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: USAGE_LIMITS.maxLatencyMs,
+    description: 'How long the call took, in milliseconds. Leave it out when unknown (a backfill, forwarded billing data).',
+  })
+  latencyMs?: number;
   @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
   @ApiPropertyOptional({ example: 'RateLimitError', description: 'Only with status error.' }) errorType?: string;
   @ApiPropertyOptional({ maxLength: USAGE_LIMITS.maxStringLength, description: 'Your end user: a pseudonymous id, never personal data.' })
@@ -211,7 +217,7 @@ export class UsageRecordDto {
   @ApiProperty() provider!: string;
   @ApiProperty() model!: string;
   @ApiProperty({ type: RecordUsageCountsDto }) usage!: RecordUsageCountsDto;
-  @ApiProperty() latencyMs!: number;
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Null when the sender gave none.' }) latencyMs!: number | null;
   @ApiProperty({ enum: ['success', 'error'] }) status!: 'success' | 'error';
   @ApiProperty({ type: String, nullable: true }) errorType!: string | null;
   @ApiProperty({ type: String, nullable: true }) userId!: string | null;

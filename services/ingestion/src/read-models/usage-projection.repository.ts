@@ -82,7 +82,7 @@ function rollupCtes(source: string): string {
       'project_id',
       rollup.bucket,
       ...rollup.dimensions.map(([, expr]) => expr),
-      ...ROLLUP_METRICS.map((m) => `sum(${m === 'latency_ms_sum' ? 'latency_ms' : m})`),
+      ...ROLLUP_METRICS.map((m) => (m === 'latency_ms_sum' ? 'coalesce(sum(latency_ms), 0)' : `sum(${m})`)),
     ].join(', ');
     const groupBy = Array.from({ length: 3 + dimensionColumns.length }, (_, n) => n + 1).join(', ');
     const updates = ROLLUP_METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ');
@@ -188,7 +188,7 @@ queued AS (
   ON CONFLICT DO NOTHING
 ),
 calls AS (
-  SELECT s.*, s.occurred_at - s.latency_ms * interval '1 millisecond' AS started_at, i.parent_span_id, i.session_id
+  SELECT s.*, s.occurred_at - coalesce(s.latency_ms, 0) * interval '1 millisecond' AS started_at, i.parent_span_id, i.session_id
   FROM src s JOIN input i ON i.event_id = s.event_id
   WHERE s.trace_id IS NOT NULL
 ),

@@ -61,7 +61,7 @@ interface CallRow {
   occurred_at: Date;
   status: 'success' | 'error';
   error_type: string | null;
-  latency_ms: number;
+  latency_ms: number | null;
   input_tokens: string;
   cost: string | null;
 }

@@ -37,7 +37,7 @@ export function readImportFile(input: Readable, format: UsageImportFormat): Asyn
   return format === 'csv' ? readCsv(input) : readJsonLines(input);
 }
 
-const REQUIRED_COLUMNS = ['id', 'timestamp', 'provider', 'model', 'status', 'latency_ms', 'input_tokens', 'output_tokens'];
+const REQUIRED_COLUMNS = ['id', 'timestamp', 'provider', 'model', 'status', 'input_tokens', 'output_tokens'];
 const KNOWN_COLUMNS = new Set<string>(USAGE_CSV_COLUMNS);
 const TEXT_COLUMNS: Record<string, string> = {
   id: 'id',

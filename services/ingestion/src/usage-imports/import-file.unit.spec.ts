@@ -97,9 +97,9 @@ describe('readImportFile: CSV as the usage export writes it', () => {
     });
   });
 
-  it('takes a header with only the required columns, in any order', async () => {
+  it('takes a header with only the required columns, in any order (latency is optional)', async () => {
     const [record] = await read(
-      'model,id,timestamp,provider,status,latency_ms,output_tokens,input_tokens\ngpt-4o,e-9,2026-01-02T00:00:00Z,openai,error,1,2,3\n',
+      'model,id,timestamp,provider,status,output_tokens,input_tokens\ngpt-4o,e-9,2026-01-02T00:00:00Z,openai,error,2,3\n',
       'csv',
     );
     expect(record.candidate).toEqual({
@@ -108,9 +108,10 @@ describe('readImportFile: CSV as the usage export writes it', () => {
       provider: 'openai',
       timestamp: '2026-01-02T00:00:00Z',
       status: 'error',
-      latencyMs: 1,
       usage: { inputTokens: 3, outputTokens: 2 },
     });
+    const [blank] = await read([HEADER, row({ ...base, latency_ms: '' })].join('\n'), 'csv');
+    expect(blank.candidate).not.toHaveProperty('latencyMs');
   });
 
   it('refuses a header that is not the export one, an empty file and a quote never closed, with the line', async () => {

@@ -167,7 +167,7 @@ function RecordDetail({ record, onClose }: { record: UsageRecord; onClose: () =>
     ['Provider', record.provider],
     ['Model', record.model],
     ['Status', record.status + (record.errorType ? ` (${record.errorType})` : '')],
-    ['Latency', `${formatCount(record.latencyMs)} ms`],
+    ['Latency', record.latencyMs === null ? 'not given' : `${formatCount(record.latencyMs)} ms`],
     [
       'Cost',
       record.cost.amount === null

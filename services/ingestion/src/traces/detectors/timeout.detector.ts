@@ -32,7 +32,7 @@ export class TimeoutDetector implements TraceDetector {
     const callsWithoutSpan = trace.modelCalls.filter((c) => !c.spanId || !trace.spans.some((s) => s.spanId === c.spanId));
     for (const call of callsWithoutSpan) {
       if (call.errorType && TIMEOUT_TEXT.test(call.errorType)) errorTimeouts += 1;
-      else if (call.latencyMs > max) slowCalls += 1;
+      else if (call.latencyMs !== null && call.latencyMs > max) slowCalls += 1;
       else continue;
       if (call.spanId) timedOut.add(call.spanId);
     }

@@ -26,7 +26,8 @@ export interface EvaluatedModelCall {
   readonly occurredAtMs: number;
   readonly status: 'success' | 'error';
   readonly errorType: string | null;
-  readonly latencyMs: number;
+  /** Null when the sender gave none. */
+  readonly latencyMs: number | null;
   readonly inputTokens: number;
   /** Decimal string; null when unpriced. */
   readonly cost: string | null;

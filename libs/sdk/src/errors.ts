@@ -9,7 +9,7 @@ export type LLMLabErrorCode =
   | 'request_rejected'
   /** Network errors, 429 or 5xx on every attempt up to `maxRetries`: the batch was dropped. */
   | 'retries_exhausted'
-  /** The ingest API accepted the batch but listed some events as invalid. */
+  /** The ingest API listed events as invalid: some of a batch (202), or all of it (400 with the same list). */
   | 'events_rejected'
   /** `shutdown()` reached its deadline with events still undelivered. */
   | 'shutdown_timeout'

@@ -308,6 +308,11 @@ export class LLMLab {
             this.accept(events.length, result.response);
             return;
           case 'rejected':
+            // A batch none of whose events was valid: the 400 carries the same per-event list a 202 would.
+            if (result.response.status === 400 && rejectedEvents(result.response.body).length > 0) {
+              this.accept(events.length, result.response);
+              return;
+            }
             this.counters.failed += events.length;
             this.report(
               new LLMLabError('request_rejected', `the ingest API answered ${result.response.status}; batch dropped`, {

@@ -161,6 +161,26 @@ describe('LLMLab (in memory)', () => {
     expect(lab.getStats()).toMatchObject({ sent: 1, failed: 1 });
   });
 
+  it('reports the events of a 400 whose every event was rejected, with their list, and does not retry', async () => {
+    open();
+    transport.reply = async (batch) => ({
+      status: 400,
+      body: {
+        code: 'VALIDATION_FAILED',
+        accepted: 0,
+        duplicates: 0,
+        rejected: batch.events.map((e, index) => ({ index, id: e.id, errors: [{ field: `/events/${index}/model`, message: 'x' }] })),
+      },
+    });
+    lab.record(call(1));
+    lab.record(call(2));
+    await lab.flush();
+    expect(transport.batches).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'events_rejected', eventCount: 2, status: 400 });
+    expect(lab.getStats()).toMatchObject({ sent: 0, failed: 2 });
+  });
+
   it('drops and reports, once, what is recorded after shutdown', async () => {
     open();
     await lab.shutdown();

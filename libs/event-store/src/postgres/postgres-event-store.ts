@@ -1,5 +1,5 @@
 import type { NewEvent, RecordedEvent } from '@llmlab/contracts';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type {
   AppendOptions,
   AppendResult,
@@ -40,32 +40,22 @@ export type VerifyResult =
   | { ok: true; checked: number; lastPosition: number; lastHash: string }
   | { ok: false; firstBadPosition: number; reason: VerifyFailureReason; checked: number };
 
-interface LookupRow {
+interface AppendRow {
+  written: boolean;
   head_revision: string | null;
+  last_position: string | null;
   event_id: string | null;
   stream_id: string | null;
   revision: string | null;
-  position: string | null;
+  event_position: string | null;
 }
 
-// One row always (the head), joined with every row already holding one of the ids. Runs under the append lock,
-// in a statement started after the lock was granted, so it sees every append committed before this one.
-const LOOKUP_SQL = `
-  SELECT head.revision AS head_revision, e.event_id, e.stream_id, e.revision, e.position
-  FROM (SELECT max(revision) AS revision FROM event_store.events WHERE stream_id = $1) head
-  LEFT JOIN event_store.events e ON e.event_id = ANY($2::uuid[])`;
-
-// One statement for the batch; the trigger assigns positions, hashes and the time, in this order.
-const INSERT_SQL = `
-  WITH inserted AS (
-    INSERT INTO event_store.events (stream_id, revision, event_id, type, version, data, metadata)
-    SELECT $1, $2::bigint + e.ord - 1, e.id, e.type, e.version, e.data, e.metadata
-    FROM unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-      WITH ORDINALITY AS e(id, type, version, data, metadata, ord)
-    ORDER BY e.ord
-    RETURNING position
-  )
-  SELECT max(position) AS last_position FROM inserted`;
+// One call, one round trip, committed as it ends (see the migration): the append lock is held for the server's own
+// work only. It inserts when no id is recorded yet and the head satisfies the expected revision; otherwise it
+// returns the head and the rows already holding one of the ids, which the rules below turn into a replay or an error.
+const APPEND_SQL = `
+  SELECT written, head_revision, last_position, event_id, stream_id, revision, event_position
+  FROM event_store.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`;
 
 const VERIFY_SQL = `
   SELECT position, prev_hash, hash, event_store.event_hash(e) AS computed
@@ -86,40 +76,33 @@ export class PostgresEventStore implements EventStore {
   async appendToStream(stream: string, events: NewEvent[], { expectedRevision }: AppendOptions): Promise<AppendResult> {
     const prepared = prepareAppend(stream, events, expectedRevision);
     const ids = prepared.map((e) => e.id);
-    return this.inTransaction(async (client) => {
-      await client.query('SELECT event_store.lock_appends()');
-      const { rows } = await client.query<LookupRow>(LOOKUP_SQL, [stream, ids]);
-      const head = rows[0].head_revision;
-      const current = head === null ? undefined : Number(head);
-      const recorded = rows
-        .filter((r) => r.event_id !== null)
-        .map((r) => ({
-          id: r.event_id as string,
-          streamId: r.stream_id as string,
-          revision: Number(r.revision),
-          position: Number(r.position),
-        }));
-      const replay = checkReplay(stream, ids, recorded);
-      if (replay.kind === 'replay') {
-        return { nextExpectedRevision: replay.lastRevision, lastPosition: replay.lastPosition, written: false };
-      }
-      checkExpectedRevision(stream, expectedRevision, current);
-      const first = current === undefined ? 0 : current + 1;
-      const inserted = await client.query<{ last_position: string }>(INSERT_SQL, [
-        stream,
-        first,
-        ids,
-        prepared.map((e) => e.type),
-        prepared.map((e) => e.version),
-        prepared.map((e) => JSON.stringify(e.data)),
-        prepared.map((e) => JSON.stringify(e.metadata)),
-      ]);
-      return {
-        nextExpectedRevision: first + prepared.length - 1,
-        lastPosition: Number(inserted.rows[0].last_position),
-        written: true,
-      };
-    });
+    // Not in a transaction of our own: the statement commits as it ends, releasing the append lock with it.
+    const { rows } = await this.pool.query<AppendRow>(APPEND_SQL, [
+      stream,
+      String(expectedRevision),
+      ids,
+      prepared.map((e) => e.type),
+      prepared.map((e) => e.version),
+      prepared.map((e) => JSON.stringify(e.data)),
+      prepared.map((e) => JSON.stringify(e.metadata)),
+    ]);
+    const head = rows[0].head_revision === null ? undefined : Number(rows[0].head_revision);
+    if (rows[0].written) return { nextExpectedRevision: head!, lastPosition: Number(rows[0].last_position), written: true };
+    const recorded = rows
+      .filter((r) => r.event_id !== null)
+      .map((r) => ({
+        id: r.event_id as string,
+        streamId: r.stream_id as string,
+        revision: Number(r.revision),
+        position: Number(r.event_position),
+      }));
+    const replay = checkReplay(stream, ids, recorded);
+    if (replay.kind === 'replay') {
+      return { nextExpectedRevision: replay.lastRevision, lastPosition: replay.lastPosition, written: false };
+    }
+    checkExpectedRevision(stream, expectedRevision, head);
+    // The function refuses only a recorded id or an unmet expected revision, and the rules above throw for both.
+    throw new Error(`append to ${stream} neither written nor refused by the rules`);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -214,25 +197,5 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     if (this.options.ownsPool) await this.pool.end();
-  }
-
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      // A connection that cannot roll back is broken: it is destroyed instead of going back to the pool.
-      broken = await client.query('ROLLBACK').then(
-        () => undefined,
-        (e: Error) => e,
-      );
-      throw error;
-    } finally {
-      client.release(broken);
-    }
   }
 }

@@ -204,6 +204,7 @@ export async function startIngestBench(
 ): Promise<IngestBench> {
   await globalSetup();
   const db = await createTestDatabase();
+  if (process.env.BENCH_AUTO_EXPLAIN_MS) await autoExplain(db.url, Number(process.env.BENCH_AUTO_EXPLAIN_MS));
   const platform = await TestPlatform.start({
     databaseUrl: db.url,
     services,
@@ -222,4 +223,27 @@ export async function startIngestBench(
       await globalTeardown();
     },
   };
+}
+
+/**
+ * BENCH_AUTO_EXPLAIN_MS: every statement of the benchmark's database slower than that has its plan, with actual
+ * times and buffers, written to PostgreSQL's server log (auto_explain, loaded per session for this database only).
+ * The way to see where the database's time goes when pg_stat_statements is not preloaded.
+ */
+async function autoExplain(databaseUrl: string, minDurationMs: number): Promise<void> {
+  const sql = new Client({ connectionString: databaseUrl });
+  await sql.connect();
+  try {
+    const name = (await sql.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db;
+    for (const setting of [
+      `session_preload_libraries = 'auto_explain'`,
+      `auto_explain.log_min_duration = ${Math.max(0, Math.trunc(minDurationMs))}`,
+      'auto_explain.log_analyze = on',
+      'auto_explain.log_buffers = on',
+      'auto_explain.log_nested_statements = on',
+    ])
+      await sql.query(`ALTER DATABASE "${name}" SET ${setting}`);
+  } finally {
+    await sql.end();
+  }
 }

@@ -114,7 +114,10 @@ export class TestPlatform {
     const port = this.ports.get(service) ?? (await freePort());
     this.ports.set(service, port);
     if (service === 'gateway') this.internalPort ??= await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
+    // SERVICE_NODE_ARGS: extra Node flags for the services (a benchmark's `--cpu-prof --cpu-prof-dir=…`, which
+    // NODE_OPTIONS does not allow).
+    const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
       cwd: ROOT,
       env: {
         ...process.env,

@@ -64,6 +64,8 @@ async function main() {
   step('Type check');
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
   run(bin('tsc'), ['--noEmit', '-p', 'web/tsconfig.json']);
+  // The k6 scripts against k6's own type definitions (no Node, no DOM): bench/k6/tsconfig.json.
+  run(bin('tsc'), ['--noEmit', '-p', 'bench/k6/tsconfig.json']);
   // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
   run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.build.json', '--incremental', 'false']);
   step('Formatting (Prettier)');

@@ -135,6 +135,17 @@ const INPUT_NAMES = RECORD_COLUMNS.map((c) => c.split(' ')[0]);
 const TRACE_COLUMNS = ['parent_span_id text', 'session_id text'];
 
 /**
+ * The records as one typed array per column, unnested side by side from the parameters after the statement's own
+ * eleven: PostgreSQL reads arrays of a column's type about twice as fast as it takes rows out of one JSON document
+ * (jsonb_to_recordset was a third of this statement's time under bench:ingest).
+ */
+const INPUT_COLUMNS = [...RECORD_COLUMNS, ...TRACE_COLUMNS].map((c) => {
+  const [name, type] = c.split(' ');
+  return { name, type };
+});
+const RECORD_INPUT = `unnest(${INPUT_COLUMNS.map((c, i) => `$${12 + i}::${c.type}[]`).join(', ')}) AS r(${INPUT_COLUMNS.map((c) => c.name).join(', ')})`;
+
+/**
  * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream;
  * an imported record must also not be in the records already, since its first copy's claim may have been pruned),
  * then claim the spans of the records naming a trace and a span (a second record of the same model call, under
@@ -146,20 +157,20 @@ const TRACE_COLUMNS = ['parent_span_id text', 'session_id text'];
  */
 const RECORD_USAGE_SQL = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${[...RECORD_COLUMNS, ...TRACE_COLUMNS].join(', ')})
+  SELECT * FROM ${RECORD_INPUT}
 ),
 claimed AS (
   INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at)
-  SELECT $3::uuid, event_id, occurred_at FROM input i
-  WHERE NOT $11::boolean OR NOT EXISTS (
-    SELECT 1 FROM ingestion.usage_records r WHERE r.project_id = $3::uuid AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
+  SELECT $2::uuid, event_id, occurred_at FROM input i
+  WHERE NOT $10::boolean OR NOT EXISTS (
+    SELECT 1 FROM ingestion.usage_records r WHERE r.project_id = $2::uuid AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
   )
   ON CONFLICT DO NOTHING
   RETURNING event_id
 ),
 span_claimed AS (
   INSERT INTO ingestion.usage_span_claims (project_id, trace_id, span_id, event_id, occurred_at)
-  SELECT $3::uuid, i.trace_id, i.span_id, i.event_id, i.occurred_at
+  SELECT $2::uuid, i.trace_id, i.span_id, i.event_id, i.occurred_at
   FROM input i JOIN claimed c ON c.event_id = i.event_id
   WHERE i.trace_id IS NOT NULL AND i.span_id IS NOT NULL
   ON CONFLICT DO NOTHING
@@ -167,14 +178,14 @@ span_claimed AS (
 ),
 src AS (
   INSERT INTO ingestion.usage_records (organization_id, project_id, received_at, batch_id, api_key_id, recorded_position, ${INPUT_NAMES.join(', ')})
-  SELECT $2::uuid, $3::uuid, $4::timestamptz, $5::uuid, $6::uuid, $7::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
+  SELECT $1::uuid, $2::uuid, $3::timestamptz, $4::uuid, $5::uuid, $6::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
   FROM input i JOIN claimed c ON c.event_id = i.event_id
   WHERE i.trace_id IS NULL OR i.span_id IS NULL OR i.event_id IN (SELECT event_id FROM span_claimed)
     -- Usage events sharing a span (several calls reported under one enclosing span) are each a call; only the model
     -- call an OpenTelemetry span reported (its id \`otel:…\`) is the same call as a usage event naming that span.
     OR (i.event_id NOT LIKE 'otel:%' AND NOT EXISTS (
       SELECT 1 FROM ingestion.usage_span_claims sc
-      WHERE sc.project_id = $3::uuid AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
+      WHERE sc.project_id = $2::uuid AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
     ))
   RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags, trace_id, span_id, status,
     1::bigint AS requests, (status = 'error')::int::bigint AS errors, (cost_status = 'unpriced')::int::bigint AS unpriced,
@@ -184,7 +195,7 @@ src AS (
 ${rollupCtes('src')},
 queued AS (
   INSERT INTO ingestion.reprice_queue (project_id, event_id, occurred_at, organization_id, catalog_revision, overrides_revision)
-  SELECT project_id, event_id, occurred_at, organization_id, $9::bigint, $10::bigint FROM src WHERE $8::boolean
+  SELECT project_id, event_id, occurred_at, organization_id, $8::bigint, $9::bigint FROM src WHERE $7::boolean
   ON CONFLICT DO NOTHING
 ),
 calls AS (
@@ -196,7 +207,7 @@ usage_spans AS (
   INSERT INTO ingestion.trace_spans (project_id, trace_id, span_id, parent_span_id, name, kind, category, start_time, end_time,
     status, source, provider, model, usage_event_id, input_tokens, tags, recorded_position)
   SELECT project_id, trace_id, span_id, parent_span_id, 'chat ' || model, 'client', 'llm', started_at, occurred_at,
-    CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, 'usage', provider, model, event_id, input_tokens, tags, $7::bigint
+    CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, 'usage', provider, model, event_id, input_tokens, tags, $6::bigint
   FROM calls WHERE span_id IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING trace_id, status
@@ -219,7 +230,7 @@ traced AS (
     sum(c.cost), sum(c.unpriced)::int,
     (array_agg(c.session_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.session_id IS NOT NULL))[1],
     (array_agg(c.user_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.user_id IS NOT NULL))[1],
-    $12::timestamptz
+    $11::timestamptz
   FROM calls c LEFT JOIN new_spans n ON n.trace_id = c.trace_id
   GROUP BY c.organization_id, c.project_id, c.trace_id
   ON CONFLICT (project_id, trace_id) DO UPDATE SET
@@ -325,7 +336,6 @@ export class UsageProjectionRepository {
   async recordUsage(tx: PoolClient, args: RecordUsageArgs): Promise<number> {
     const rows = args.records.map((r) => toRecordRow(r, args.endUsers));
     const { rows: result } = await tx.query<{ recorded: number }>(RECORD_USAGE_SQL, [
-      JSON.stringify(rows),
       args.organizationId,
       args.projectId,
       args.receivedAt,
@@ -337,6 +347,7 @@ export class UsageProjectionRepository {
       args.revisions.overrides,
       args.imported,
       args.recordedAt,
+      ...INPUT_COLUMNS.map(({ name, type }) => rows.map((row) => (type === 'jsonb' ? JSON.stringify(row[name]) : row[name]))),
     ]);
     return result[0].recorded;
   }

@@ -94,6 +94,11 @@ export interface SealedUsageRecords {
    * first (late usage) is another key, and the group reads as expired rather than as damaged.
    */
   readonly keyId?: string;
+  /**
+   * `deflate`: the records' JSON was compressed (raw DEFLATE) before it was sealed. Absent in groups sealed before
+   * issue 15: the JSON itself.
+   */
+  readonly encoding?: 'deflate';
   /** AES-256-GCM of the records' JSON array (base64url), bound to the organization, project and month. */
   readonly ciphertext: Ciphertext;
 }

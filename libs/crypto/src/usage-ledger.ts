@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { SealedUsageRecords, UsageRecordData, UsageRecordedData } from '@llmlab/contracts';
-import { openText, sealText } from './aes-gcm';
+import { open, openText, sealText } from './aes-gcm';
 
 /**
  * Usage detail in the ledger is sealed by project and month (docs/security.md, "Retention of usage detail"): a
@@ -45,9 +46,19 @@ export function usageLedgerKeyId(key: Buffer): string {
   return createHash('sha256').update('llmlab usage ledger key\n').update(key).digest('base64url').slice(0, 12);
 }
 
-function boundTo(organizationId: string, projectId: string, month: string): string {
-  return `${usageLedgerKeySubject(organizationId, projectId, month)}:records`;
+/** What a group's ciphertext is bound to: its place, and (since issue 15) its encoding. */
+function boundTo(organizationId: string, projectId: string, month: string, encoding?: 'deflate'): string {
+  return `${usageLedgerKeySubject(organizationId, projectId, month)}:records${encoding ? `:${encoding}` : ''}`;
 }
+
+/**
+ * Compressed before it is sealed (compression after encryption gains nothing): a batch's records are repetitive
+ * JSON (the same field names, models and tags on every line), so the ledger event, its copy in JetStream and
+ * everything that hashes, stores, relays or reads it shrink several times over (docs/benchmarks.md, issue 15).
+ * Level 1: nearly all of the gain for a fraction of the CPU. Each group holds one tenant's records only, so its
+ * length tells nothing about another tenant's data.
+ */
+const DEFLATE_LEVEL = 1;
 
 /** The records grouped by month, each group sealed under its month's key (which `keys` must hold). */
 export function sealUsageRecords(
@@ -66,11 +77,17 @@ export function sealUsageRecords(
   return [...groups].map(([month, group]) => {
     const key = keys.get(month);
     if (!key) throw new Error(`no data key for the usage of ${projectId} in ${month}`);
+    const encoding = 'deflate' as const;
     return {
       month,
       count: group.length,
       keyId: usageLedgerKeyId(key),
-      ciphertext: sealText(key, JSON.stringify(group), boundTo(organizationId, projectId, month)),
+      encoding,
+      ciphertext: sealText(
+        key,
+        deflateRawSync(JSON.stringify(group), { level: DEFLATE_LEVEL }),
+        boundTo(organizationId, projectId, month, encoding),
+      ),
     };
   });
 }
@@ -104,9 +121,12 @@ export async function openUsageRecords(data: UsageRecordedData, source: UsageLed
       expired += group.count;
       continue;
     }
-    records.push(
-      ...(JSON.parse(openText(key, group.ciphertext, boundTo(data.organizationId, data.projectId, group.month))) as UsageRecordData[]),
-    );
+    const bound = boundTo(data.organizationId, data.projectId, group.month, group.encoding);
+    const plaintext =
+      group.encoding === 'deflate'
+        ? inflateRawSync(open(key, Buffer.from(group.ciphertext, 'base64url'), bound)).toString('utf8')
+        : openText(key, group.ciphertext, bound);
+    records.push(...(JSON.parse(plaintext) as UsageRecordData[]));
   }
   return { records, expired };
 }

@@ -1,4 +1,5 @@
 import type { UsageRecordData, UsageRecordedData } from '@llmlab/contracts';
+import { sealText } from './aes-gcm';
 import { generateDataKey } from './secrets';
 import {
   firstOfEachId,
@@ -102,6 +103,28 @@ describe('usage ledger sealing', () => {
     await expect(openUsageRecords(event([], moved), source(keys))).rejects.toThrow(/cannot open the ciphertext bound to/);
     const altered = [{ ...sealed[1], ciphertext: sealed[1].ciphertext.slice(0, -2) + (sealed[1].ciphertext.endsWith('AA') ? 'AB' : 'AA') }];
     await expect(openUsageRecords(event([], altered), source(keys))).rejects.toThrow();
+  });
+
+  it('compresses a group before sealing it (several times smaller for a batch), bound to that encoding', async () => {
+    const batch = Array.from({ length: 500 }, (_, i) => record(`id-${i}`, '2026-12-03T10:00:00.000Z'));
+    const [group] = sealUsageRecords(org, project, batch, keys);
+    expect(group.encoding).toBe('deflate');
+    expect(group.ciphertext.length * 4).toBeLessThan(Buffer.byteLength(JSON.stringify(batch)));
+    expect(await openUsageRecords(event([], [group]), source(keys))).toEqual({ records: batch, expired: 0 });
+    // Said to be the plain JSON, the same bytes are refused: the encoding is part of what the ciphertext is bound to.
+    const { encoding: _encoding, ...unmarked } = group;
+    await expect(openUsageRecords(event([], [unmarked]), source(keys))).rejects.toThrow(/cannot open the ciphertext bound to/);
+  });
+
+  it('opens groups sealed before compression (the JSON itself, no encoding)', async () => {
+    const key = keys.get('2026-12')!;
+    const legacy = {
+      month: '2026-12',
+      count: 1,
+      keyId: usageLedgerKeyId(key),
+      ciphertext: sealText(key, JSON.stringify([records[2]]), `${usageLedgerKeySubject(org, project, '2026-12')}:records`),
+    };
+    expect(await openUsageRecords(event([], [legacy]), source(keys))).toEqual({ records: [records[2]], expired: 0 });
   });
 
   it('refuses to seal a month it has no key for', () => {

@@ -1,2 +1,3 @@
 export * from './migrations';
 export * from './transaction';
+export * from './pool-errors';

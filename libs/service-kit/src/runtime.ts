@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import type { DomainServiceName, ServiceHealth } from '@llmlab/contracts';
 import type { EventStore } from '@llmlab/event-store';
 import { createEventStore } from '@llmlab/event-store';
+import { handlePoolErrors } from '@llmlab/persistence';
 import { Metrics, Probe, probes, runProbes } from '@llmlab/health';
 import type { StreamTopology } from '@llmlab/messaging';
 
@@ -61,7 +62,7 @@ export class ServiceRuntime<C extends DomainServiceConfig = DomainServiceConfig>
 
   static async connect<C extends DomainServiceConfig>(name: DomainServiceName, config: C, logger: Logger) {
     const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10, application_name: `llmlab-${name}` });
-    pool.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client failed'));
+    handlePoolErrors(pool, (err) => logger.error({ err }, 'idle PostgreSQL client failed'));
     const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
     redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     await redis.connect();

@@ -14,3 +14,8 @@ export * from './webhook-receiver';
 export * from './otlp';
 export * from './ledger-events';
 export * from './ingestion-crash';
+export * from './chaos/chaos-run';
+export * from './chaos/accounting';
+export * from './chaos/usage-load';
+export * from './chaos/private-postgres';
+export * from './chaos/private-nats';

@@ -93,8 +93,8 @@ export async function ledgerUsageRecords(pool: Pool | Client, projectId: string,
 }
 
 /** The ledger's month keys as a platform's services get them, from its ingestion service over NATS; close it after. */
-export function platformUsageLedgerKeys(natsPrefix: string): UsageLedgerKeyClient {
-  return new UsageLedgerKeyClient({ NATS_URL: testEnv.natsUrl, NATS_PREFIX: natsPrefix } as DomainServiceConfig);
+export function platformUsageLedgerKeys(natsPrefix: string, natsUrl = testEnv.natsUrl): UsageLedgerKeyClient {
+  return new UsageLedgerKeyClient({ NATS_URL: natsUrl, NATS_PREFIX: natsPrefix } as DomainServiceConfig);
 }
 
 /**

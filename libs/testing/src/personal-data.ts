@@ -56,6 +56,8 @@ export interface PersonalDataScanTarget {
   databaseUrl: string;
   /** The JetStream streams whose names end with `_<natsPrefix>`, every message's data and headers. */
   natsPrefix: string;
+  /** The NATS server holding those streams; the machine's by default. */
+  natsUrl?: string;
   /** Every file in this folder (the services' log output). */
   logDir?: string;
   /** Redis keys containing the prefix, and their values. */
@@ -100,9 +102,9 @@ async function scanPostgres(databaseUrl: string, values: string[]): Promise<Pers
   return findings;
 }
 
-async function scanJetStream(natsPrefix: string, values: string[]): Promise<PersonalDataFinding[]> {
+async function scanJetStream(natsPrefix: string, natsUrl: string, values: string[]): Promise<PersonalDataFinding[]> {
   const findings: PersonalDataFinding[] = [];
-  const nc = await connect({ servers: testEnv.natsUrl });
+  const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
     for await (const name of jsm.streams.names()) {
@@ -166,7 +168,7 @@ export async function scanForPersonalData(target: PersonalDataScanTarget, values
   if (values.length === 0) return [];
   return [
     ...(await scanPostgres(target.databaseUrl, values)),
-    ...(await scanJetStream(target.natsPrefix, values)),
+    ...(await scanJetStream(target.natsPrefix, target.natsUrl ?? testEnv.natsUrl, values)),
     ...(target.redisPattern ? await scanRedis(target.redisPattern, values) : []),
     ...(target.logDir ? await scanLogs(target.logDir, values) : []),
   ];

@@ -47,6 +47,8 @@ export interface PlatformOptions {
   services?: ServiceName[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** The NATS server the services use (a fault test's own); the machine's by default. */
+  natsUrl?: string;
   /**
    * Scan for the personal data the test sent (recordedPersonalData) at stop(), and fail if any is found in clear;
    * true by default. Only a test that plants personal data on purpose turns it off.
@@ -96,6 +98,10 @@ export class TestPlatform {
     return platform;
   }
 
+  get natsUrl(): string {
+    return this.options.natsUrl ?? testEnv.natsUrl;
+  }
+
   get gatewayUrl(): string {
     return `http://127.0.0.1:${this.ports.get('gateway')}`;
   }
@@ -124,7 +130,7 @@ export class TestPlatform {
         NODE_ENV: 'test',
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
         DATABASE_URL: this.options.databaseUrl,
-        NATS_URL: testEnv.natsUrl,
+        NATS_URL: this.natsUrl,
         REDIS_URL: testEnv.redisUrl,
         NATS_PREFIX: this.natsPrefix,
         MIGRATE_ON_START: 'false',
@@ -181,10 +187,22 @@ export class TestPlatform {
     const r = this.running.get(service);
     if (!r) throw new Error(`${service} is not running`);
     r.child.kill(signal);
+    // A frozen process (signalService SIGSTOP) acts on no signal but SIGKILL until it is thawed.
+    if (signal !== 'SIGKILL') r.child.kill('SIGCONT');
     const result = await r.exit;
     await new Promise<void>((resolve) => r.log.end(resolve));
     this.running.delete(service);
     return result;
+  }
+
+  /**
+   * Sends a signal to one service without waiting for it to exit: SIGSTOP and SIGCONT freeze and thaw it (a process
+   * that stops being scheduled, as under a long GC pause or a starved VM).
+   */
+  signalService(service: ServiceName, signal: NodeJS.Signals): void {
+    const r = this.running.get(service);
+    if (!r) throw new Error(`${service} is not running`);
+    r.child.kill(signal);
   }
 
   logs(service: ServiceName): string {
@@ -218,6 +236,7 @@ export class TestPlatform {
       {
         databaseUrl: this.options.databaseUrl,
         natsPrefix: this.natsPrefix,
+        natsUrl: this.natsUrl,
         logDir: this.logDir,
         redisPattern: `*${this.natsPrefix}*`,
       },
@@ -236,7 +255,7 @@ export class TestPlatform {
     const findings = this.options.personalDataScan === false ? [] : await this.scanForPersonalData();
     // Every run with the audit service checks the store's events, whatever the test did, against their hashes.
     const incidents = audited ? await this.auditIncidents() : [];
-    const nc = await connect({ servers: testEnv.natsUrl });
+    const nc = await connect({ servers: this.natsUrl });
     try {
       const jsm = await jetstreamManager(nc);
       for await (const name of jsm.streams.names()) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { handlePoolErrors } from '@llmlab/persistence';
 import { LOGGER, SERVICE_CONFIG } from '@llmlab/service-kit';
 import type { AlertsConfig } from '../alerts.config';
 
@@ -13,7 +14,7 @@ import type { AlertsConfig } from '../alerts.config';
 export class LockPool extends Pool implements OnApplicationShutdown {
   constructor(@Inject(SERVICE_CONFIG) config: AlertsConfig, @Inject(LOGGER) logger: Logger) {
     super({ connectionString: config.DATABASE_URL, max: 4, application_name: 'llmlab-alerts-locks' });
-    this.on('error', (err) => logger.error({ err }, 'idle PostgreSQL client (locks) failed'));
+    handlePoolErrors(this, (err) => logger.error({ err }, 'idle PostgreSQL client (locks) failed'));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -235,6 +235,38 @@ describe('cost queries', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR' } });
   });
 
+  it('pages through records sharing one instant by their ids, each once, whatever the page size', async () => {
+    const p3 = newTenant();
+    const event = (id: string, timestamp: string) =>
+      usageEvent({ id, timestamp, provider: 'acme', model: 'm-a', usage: { inputTokens: 1, outputTokens: 0 } });
+    const same = at(1, '08:00:00');
+    await h.publish(
+      usageBatch(p3, [
+        event('k0', at(0, '08:00:00')),
+        ...['k1', 'k2', 'k3', 'k4', 'k5'].map((id) => event(id, same)),
+        event('k6', at(2, '08:00:00')),
+      ]),
+    );
+    await h.until(
+      async () => (await h.count(`SELECT count(*) AS n FROM ingestion.usage_records WHERE project_id = '${p3.projectId}'`)) === 7,
+      'the records',
+    );
+    for (const limit of [1, 2, 3, 4]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.request(
+          ingestionSubjects.usageRecords,
+          { from: iso(0), to: iso(3), limit, ...(cursor ? { cursor } : {}) },
+          project(p3),
+        );
+        seen.push(...page.data.map((r) => r.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(['k6', 'k5', 'k4', 'k3', 'k2', 'k1', 'k0']);
+    }
+  });
+
   it('cuts a page of large records short so that the reply fits in one NATS message, and the cursor goes on from there', async () => {
     const heavy = newTenant();
     const events = Array.from({ length: 120 }, (_, i) =>

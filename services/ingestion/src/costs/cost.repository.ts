@@ -20,6 +20,8 @@ interface GroupSpec {
   filter?: Partial<Record<Source, string>>;
   /** The second dimension (`splitBy`), per source. */
   split?: Partial<Record<Source, string>>;
+  /** Groups into thousands of keys (end users, tag values, trace names), which need more memory than the default. */
+  manyKeys?: boolean;
 }
 
 /** A breakdown's second dimension and filters. */
@@ -32,6 +34,8 @@ export interface BreakdownOptions {
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const isoOf = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', ${ISO})`;
 const MAIN_TABLES = { day: 'usage_rollups_daily', hour: 'usage_rollups_hourly' };
+/** Enough for the hash table of 10,000 users' sums; set for one statement, so at most one such per connection. */
+const GROUPING_WORK_MEM = '32MB';
 
 interface SumRow {
   key: string | null;
@@ -119,16 +123,28 @@ export class CostRepository {
          FROM ingestion.usage_records WHERE ${where('records', 'occurred_at', split.records)}`,
       );
     }
-    const { rows } = await this.pool.query<SumRow>(
-      `SELECT key, split, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
+    const statement = `SELECT key, split, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
          sum(unpriced)::text AS unpriced, sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
          sum(cached_input_tokens)::text AS cached_input_tokens, sum(cache_write_tokens)::text AS cache_write_tokens,
          sum(reasoning_tokens)::text AS reasoning_tokens
        FROM (${parts.join('\nUNION ALL\n')}) s
-       GROUP BY key, split ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`,
-      params,
-    );
-    return rows;
+       GROUP BY key, split ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
+    if (!spec.manyKeys) return (await this.pool.query<SumRow>(statement, params)).rows;
+    // Thousands of users or tag values over a month: with the server's default work_mem (4 MB) the grouping sorts
+    // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md).
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SET LOCAL work_mem = '${GROUPING_WORK_MEM}'`);
+      const { rows } = await client.query<SumRow>(statement, params);
+      await client.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 }
 
@@ -163,17 +179,24 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
       return {
         grains: [],
         tables: {},
+        manyKeys: true,
         key: {
           records: `(SELECT t.name FROM ingestion.traces t WHERE t.project_id = usage_records.project_id AND t.trace_id = usage_records.trace_id)`,
         },
       };
     case 'user':
-      return { grains: ['day'], tables: { day: 'usage_rollups_daily_users' }, key: { day: "nullif(user_id, '')", records: 'user_id' } };
+      return {
+        grains: ['day'],
+        tables: { day: 'usage_rollups_daily_users' },
+        manyKeys: true,
+        key: { day: "nullif(user_id, '')", records: 'user_id' },
+      };
     default: {
       const tag = add(groupBy.slice('tag:'.length));
       return {
         grains: ['day'],
         tables: { day: 'usage_rollups_daily_tags' },
+        manyKeys: true,
         key: { day: 'tag_value', records: `tags ->> ${tag}::text` },
         filter: { day: `tag_key = ${tag}::text`, records: `tags ? ${tag}::text` },
       };

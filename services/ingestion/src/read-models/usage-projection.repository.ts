@@ -73,7 +73,7 @@ const ROLLUPS: Rollup[] = [
  * occurred_at, provider, model, user_id, tags and the metrics as deltas (a new record: 1 request and its counts; a
  * correction: only the cost and unpriced differences), so recording and repricing share one statement shape.
  */
-function rollupCtes(source: string): string {
+export function rollupCtes(source: string): string {
   return ROLLUPS.map((rollup, i) => {
     const dimensionColumns = rollup.dimensions.map(([column]) => column);
     const columns = ['organization_id', 'project_id', 'bucket', ...dimensionColumns, ...ROLLUP_METRICS].join(', ');

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import globalSetup from '../libs/testing/src/global-setup';
 import globalTeardown from '../libs/testing/src/global-teardown';
 import type { ServiceName } from '@llmlab/contracts';
-import { createTestDatabase, TestPlatform, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, TestPlatform, type PlatformOptions, type TestDatabase } from '@llmlab/testing';
 
 /**
  * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
@@ -201,11 +201,13 @@ export interface IngestBench {
 export async function startIngestBench(
   services: ServiceName[] = ['gateway', 'auth', 'ingestion'],
   env: Record<string, string> = {},
+  options: Pick<PlatformOptions, 'personalDataScan'> = {},
 ): Promise<IngestBench> {
   await globalSetup();
   const db = await createTestDatabase();
   if (process.env.BENCH_AUTO_EXPLAIN_MS) await autoExplain(db.url, Number(process.env.BENCH_AUTO_EXPLAIN_MS));
   const platform = await TestPlatform.start({
+    ...options,
     databaseUrl: db.url,
     services,
     env: { RATE_LIMIT_INGEST_PER_HOUR: '1000000000', RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000', LOG_LEVEL: 'warn', ...env },

@@ -45,7 +45,7 @@ const DAY = 86_400_000;
 const PLANS_FILE = join(__dirname, '..', 'docs', 'query-plans.md');
 
 /**
- * 50 models over 9 providers, with per-million-token prices (input, output, cached input). Synthetic prices of the
+ * 50 models over 11 providers, with per-million-token prices (input, output, cached input). Synthetic prices of the
  * right order; two models are unpriced (a custom fine-tune and a self-hosted model), so their records are NULL cost.
  */
 const MODELS: [string, string, number | null, number | null, number | null][] = [
@@ -329,18 +329,24 @@ interface Measured {
   rate: number;
   direct50: number;
   direct95: number;
+  /** Answers other than 200, by status. */
+  failures: string;
 }
 
 async function measure(baseUrl: string, c: Case): Promise<Measured> {
   const headers = c.headers();
+  // A request the gateway gave up on (504 after its 5 s NATS timeout) counts with its time, and is reported.
+  const failures = new Map<number, number>();
   const get = async () => {
     const started = performance.now();
     const res = await fetch(baseUrl + c.path, { headers });
     await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`${c.name}: ${res.status} for ${c.path}`);
+    if (res.status !== 200) failures.set(res.status, (failures.get(res.status) ?? 0) + 1);
     return performance.now() - started;
   };
-  for (let i = 0; i < WARMUP; i++) await get();
+  const warmUntil = performance.now() + (CASE_SECONDS * 1000) / 4;
+  for (let i = 0; i < WARMUP && performance.now() < warmUntil; i++) await get();
+  failures.clear();
   const latencies: number[] = [];
   const started = performance.now();
   const deadline = started + CASE_SECONDS * 1000;
@@ -368,6 +374,7 @@ async function measure(baseUrl: string, c: Case): Promise<Measured> {
     rate: latencies.length / wall,
     direct50: percentile(direct, 50),
     direct95: percentile(direct, 95),
+    failures: [...failures].map(([status, n]) => `${n} x ${status}`).join(', '),
   };
 }
 
@@ -431,7 +438,13 @@ async function login(baseUrl: string, s: TestSession): Promise<string> {
 }
 
 async function main() {
-  const bench = await startIngestBench(['gateway', 'auth', 'ingestion', 'audit'], { RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000' });
+  // No personal-data scan at the end: the seeded records hold none, and reading 10 million of them for the test's
+  // e-mail address would take minutes.
+  const bench = await startIngestBench(
+    ['gateway', 'auth', 'ingestion', 'audit'],
+    { RATE_LIMIT_MANAGEMENT_PER_HOUR: '1000000000' },
+    { personalDataScan: false },
+  );
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= bench.stop());
   const stopping = () => void stop().finally(() => process.exit(130));
@@ -629,7 +642,7 @@ async function main() {
       '|---|---|---|---|---|---|---|---|',
       ...results.map(
         ([c, m]) =>
-          `| ${c.name} | < ${c.goalMs} ms | ${ms(m.p50)} | **${ms(m.p95)}**${m.p95 < c.goalMs ? '' : ' (missed)'} | ${ms(m.p99)} | ${m.rate.toFixed(0)} | ${m.requests} | ${ms(m.direct50)} / ${ms(m.direct95)} |`,
+          `| ${c.name} | < ${c.goalMs} ms | ${ms(m.p50)} | **${ms(m.p95)}**${m.p95 < c.goalMs && !m.failures ? '' : ' (missed)'} | ${ms(m.p99)} | ${m.rate.toFixed(0)} | ${m.requests}${m.failures ? ` (${m.failures})` : ''} | ${ms(m.direct50)} / ${ms(m.direct95)} |`,
       ),
       '',
       '| export (CSV, largest project, 30 days) | goal | rows | MB | rows/s |',

@@ -448,7 +448,7 @@ export interface paths {
         put?: never;
         /**
          * Send usage events (an API key with the ingest scope; its project receives them)
-         * @description At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted. 202 means durable: the batch is on disk in the ingest buffer. An event id is counted once per project however often it is sent (at least 40 days); `duplicates` counts the ones already accepted. On 429 or 503, retry the same events after Retry-After.
+         * @description At most 1,000 events and 1 MiB. Invalid events are listed in `rejected` and the others accepted; when every event is invalid the answer is 400 with the same `rejected` list. 202 means durable: the batch is on disk in the ingest buffer. An event id is counted once per project however often it is sent (at least 40 days); `duplicates` counts the ones already accepted. On 429 or 503, retry the same events after Retry-After.
          */
         post: operations["ingestUsage"];
         delete?: never;
@@ -7114,7 +7114,7 @@ export interface operations {
                     "application/json": components["schemas"]["IngestUsageResultDto"];
                 };
             };
-            /** @description The body is not { events: [...] } with 1 to 1,000 events */
+            /** @description The body is not { events: [...] } with 1 to 1,000 events, or every event was rejected: then the problem also carries accepted (0), duplicates (0) and rejected, as a 202 would */
             400: {
                 headers: {
                     [name: string]: unknown;

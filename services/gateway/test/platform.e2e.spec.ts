@@ -79,6 +79,24 @@ describe('platform', () => {
     expect(up.down).toEqual([]);
   });
 
+  it('answers a route whose service is down with 503 problem+json and Retry-After, then serves it once it is back', async () => {
+    await platform.stopService('auth', 'SIGTERM');
+    const login = () =>
+      fetch(`${platform.gatewayUrl}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'nobody@example.com', password: 'not-the-password-1' }),
+      });
+    const down = await login();
+    expect(down.status).toBe(503);
+    expect(down.headers.get('content-type')).toContain('application/problem+json');
+    expect(down.headers.get('retry-after')).toBe('2');
+    expect(await down.json()).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    await platform.startService('auth');
+    await platform.waitForReadiness(200);
+    expect((await login()).status).toBe(401);
+  });
+
   it('SIGTERM of the gateway exits 0', async () => {
     expect(await platform.stopService('gateway', 'SIGTERM')).toEqual({ code: 0, signal: null });
   });

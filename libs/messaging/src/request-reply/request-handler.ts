@@ -42,11 +42,33 @@ export function toErrorReply(err: unknown, subject: string, correlationId?: stri
   }
   const mapped = err instanceof EventStoreError ? eventStoreErrorReply(err) : undefined;
   if (mapped) return mapped;
+  if (isDatabaseUnavailable(err)) {
+    // An outage, not a bug: the client is told to retry (503 with Retry-After at the gateway), as when NATS is down.
+    logger.warn(`${subject} failed (correlation id ${correlationId ?? 'none'}): the database is unavailable: ${(err as Error).message}`);
+    return { code: MessagingErrorCode.ServiceUnavailable, message: 'a database the service needs is unavailable; retry later' };
+  }
   logger.error(
     `${subject} failed (correlation id ${correlationId ?? 'none'}): ${err instanceof Error ? err.message : String(err)}`,
     err instanceof Error ? err.stack : undefined,
   );
   return { code: MessagingErrorCode.InternalError, message: 'internal error' };
+}
+
+/** PostgreSQL SQLSTATEs of a server that is going away or not accepting connections yet. */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
+/** What the driver and Node say when the connection is refused, cut or never made. */
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+const UNAVAILABLE_MESSAGE = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * A failure to reach PostgreSQL (restarting, shutting down, refused, cut): SQLSTATE class 08 (connection
+ * exception), 57P01 to 57P03, a socket error, or the pg driver's own words for a lost connection.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+  return UNAVAILABLE_MESSAGE.test(err.message);
 }
 
 /**

@@ -58,6 +58,31 @@ describe('handleRequest', () => {
     expect(JSON.stringify(reply)).not.toContain('10.0.0.7');
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('c-1'), expect.stringContaining('connection to 10.0.0.7 refused'));
   });
+
+  it('answers 503-unavailable, never a bare 500, when the database cannot be reached (an outage, not a bug)', async () => {
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const failing = (err: Error) => handleRequest(rename, { context, payload: { name: 'n' } }, () => Promise.reject(err));
+    const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+    for (const err of [
+      coded('terminating connection due to administrator command', '57P01'),
+      coded('the database system is starting up', '57P03'),
+      coded('connection failure', '08006'),
+      coded('connect ECONNREFUSED 10.0.0.7:5432', 'ECONNREFUSED'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('timeout exceeded when trying to connect'),
+    ]) {
+      const reply = await failing(err);
+      expect(reply).toEqual({
+        ok: false,
+        error: { code: MessagingErrorCode.ServiceUnavailable, message: 'a database the service needs is unavailable; retry later' },
+      });
+      expect(JSON.stringify(reply)).not.toContain('10.0.0.7');
+    }
+    // A query the database refused for what it says is still a bug.
+    expect(await failing(coded('syntax error at or near "SELEC"', '42601'))).toMatchObject({ error: { code: 'INTERNAL_ERROR' } });
+    expect(warned).toHaveBeenCalledWith(expect.stringContaining('c-1'));
+    warned.mockRestore();
+  });
 });
 
 describe('serviceOf', () => {

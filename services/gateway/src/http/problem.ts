@@ -59,6 +59,9 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** Seconds a client is told to wait after a 503 that did not say otherwise. */
+export const SERVICE_RETRY_AFTER_SECONDS = 2;
+
 export const PROBLEM_TYPE_BASE = 'https://llmlab.dev/problems/';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -102,6 +105,8 @@ export class ProblemFilter implements ExceptionFilter {
     const body = this.toProblem(exception, req);
     if (body.status >= 500) this.logger.error({ err: exception, requestId: req.id, status: body.status }, 'request failed');
     if (exception instanceof GatewayProblem && exception.headers) reply.headers(exception.headers);
+    // A service or its database unavailable: the client may retry, and is told when.
+    else if (body.status === 503) reply.header('Retry-After', String(SERVICE_RETRY_AFTER_SECONDS));
     void reply.status(body.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 

@@ -1,0 +1,253 @@
+// `npm run soak`: the platform under steady ingest for a long time, watching for leaks. Boots the seven services as
+// processes on a fresh database (PostgreSQL, Redis and NATS on localhost), signs a user up with a project and an API
+// key, then:
+//   1. finds the sustained rate (8 clients posting batches of 500 for SOAK_PROBE_SECONDS, 15) unless SOAK_RATE
+//      (events/s) is given, and holds half of it, open loop, in batches of 100 (the SDK's), for SOAK_MINUTES (30);
+//   2. over the first and the last SOAK_WINDOW_SECONDS (60) of the hold, reads each service's resident memory
+//      (/proc/<pid>/status VmRSS, at the window's end) and its event-loop delay p99 over the window (prom-client's
+//      nodejs_eventloop_lag_p99_seconds, which resets at each scrape), and the ack p99 and freshness p95 of the
+//      batches sent in it;
+//   3. prints them side by side with each service's growth; a service whose memory grew 10 % or more fails the run
+//      (exit 1), and so does a batch not queryable within 60 s.
+// The idle footprint (every service's RSS after start, before any load) is printed first.
+import 'reflect-metadata';
+import { readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg, totalmem } from 'node:os';
+import type { Client } from 'pg';
+import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
+import { createSession, type TestPlatform, type TestSession } from '@llmlab/testing';
+import { percentile, sleep, startIngestBench, versions } from './measure';
+
+const minutes = Number(process.env.SOAK_MINUTES ?? 30);
+const windowSeconds = Number(process.env.SOAK_WINDOW_SECONDS ?? 60);
+const probeSeconds = Number(process.env.SOAK_PROBE_SECONDS ?? 15);
+const fixedRate = process.env.SOAK_RATE ? Number(process.env.SOAK_RATE) : undefined;
+const BATCH = 100;
+const PROBE_BATCH = 500;
+const PROBE_CONNECTIONS = 8;
+const MAX_GROWTH = 0.1;
+const SERVICES: ServiceName[] = ['gateway', ...DOMAIN_SERVICES];
+
+const run = randomUUID().slice(0, 8);
+let sequence = 0;
+
+function events(n: number): Record<string, unknown>[] {
+  const timestamp = new Date(Date.now() - 1_000).toISOString();
+  return Array.from({ length: n }, () => {
+    const i = sequence++;
+    return {
+      id: `${run}-${i}`,
+      timestamp,
+      provider: i % 2 ? 'openai' : 'anthropic',
+      model: i % 2 ? 'gpt-4o-mini' : 'claude-haiku-4-5',
+      usage: { inputTokens: 1200 + (i % 800), outputTokens: 80 + (i % 300), cachedInputTokens: i % 3 === 0 ? 1024 : 0 },
+      latencyMs: 300 + (i % 900),
+      status: 'success',
+      userId: `user-${i % 200}`,
+      tags: { app: 'soak', feature: ['search', 'chat', 'agents'][i % 3] },
+      metadata: { operation: 'chat.completions.create' },
+    };
+  });
+}
+
+async function post(s: TestSession, batch: Record<string, unknown>[]): Promise<number> {
+  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
+    method: 'POST',
+    headers: { ...s.keyAgent.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ events: batch }),
+  });
+  const answer = (await res.json()) as { accepted?: number };
+  return res.status === 202 ? (answer.accepted ?? 0) : -1;
+}
+
+async function visibleCount(sql: Client, projectId: string): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>(
+    'SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1',
+    [projectId],
+  );
+  return Number(rows[0].n);
+}
+
+/** The end-to-end rate with the buffer kept full, as bench:ingest's sustained phase measures it, shorter. */
+async function probe(s: TestSession, sql: Client): Promise<number> {
+  // Warm-up first (JIT, pools, the month's partition, the price book), as bench:ingest does.
+  let warm = 0;
+  for (let i = 0; i < 20; i++) warm += Math.max(0, await post(s, events(PROBE_BATCH)));
+  while ((await visibleCount(sql, s.projectId)) < warm) await sleep(100);
+  const before = await visibleCount(sql, s.projectId);
+  const started = Date.now();
+  let accepted = 0;
+  await Promise.all(
+    Array.from({ length: PROBE_CONNECTIONS }, async () => {
+      while (Date.now() - started < probeSeconds * 1000) accepted += Math.max(0, await post(s, events(PROBE_BATCH)));
+    }),
+  );
+  while ((await visibleCount(sql, s.projectId)) < before + accepted) await sleep(100);
+  return (accepted * 1000) / (Date.now() - started);
+}
+
+/** The services' process ids, by their NATS prefix (the platform starts each once). */
+function servicePids(prefix: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1];
+      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) out.set(service, Number(pid));
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return out;
+}
+
+function rssMiB(pid: number): number {
+  const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) / 1024;
+}
+
+function metricsUrl(platform: TestPlatform, service: string): string {
+  // The gateway serves /metrics on its internal listener only.
+  return service === 'gateway' ? `${platform.gatewayInternalUrl}/metrics` : `${platform.serviceUrl(service as ServiceName)}/metrics`;
+}
+
+/** Event-loop delay p99 (ms) since the last scrape: prom-client resets its histogram at each one. */
+async function loopLagP99(platform: TestPlatform, service: string): Promise<number> {
+  const text = await (await fetch(metricsUrl(platform, service))).text();
+  const value = /^nodejs_eventloop_lag_p99_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text)?.[1];
+  return value === undefined ? NaN : Number(value) * 1000;
+}
+
+interface WindowFigures {
+  rss: Map<string, number>;
+  lag: Map<string, number>;
+  ackP99: number;
+  freshnessP95: number;
+}
+
+async function main() {
+  const bench = await startIngestBench(SERVICES);
+  const { platform, sql } = bench;
+  let failed = false;
+  try {
+    const s = await createSession(platform.gatewayUrl);
+    const load = loadavg()[0];
+    const pids = servicePids(platform.natsPrefix);
+    await sleep(5_000);
+    const idle = new Map([...pids].map(([service, pid]) => [service, rssMiB(pid)]));
+    process.stderr.write(`idle: ${[...idle].map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}\n`);
+
+    const rate = fixedRate ?? (await probe(s, sql)) / 2;
+    const intervalMs = (BATCH * 1000) / rate;
+    process.stderr.write(`holding ${Math.round(rate)} events/s (batches of ${BATCH}) for ${minutes} min\n`);
+
+    // Open loop: batch i goes out at its scheduled time; each records its ack and, once queryable, its freshness.
+    const sent: { at: number; ack?: number; visibleAt?: number; last: string }[] = [];
+    let refused = 0;
+    const started = Date.now() + 100;
+    const end = started + minutes * 60_000;
+    const poll = setInterval(() => {
+      const waiting = sent.filter((b) => b.ack !== undefined && b.visibleAt === undefined).slice(-2_000);
+      if (waiting.length === 0) return;
+      void sql
+        .query<{ event_id: string }>('SELECT event_id FROM ingestion.usage_event_claims WHERE project_id = $1 AND event_id = ANY($2)', [
+          s.projectId,
+          waiting.map((b) => b.last),
+        ])
+        .then(({ rows }) => {
+          const seen = new Set(rows.map((r) => r.event_id));
+          const now = Date.now();
+          for (const b of waiting) if (seen.has(b.last)) b.visibleAt = now;
+        });
+    }, 50);
+
+    const measure = async (from: number, to: number): Promise<WindowFigures> => {
+      await sleep(from - Date.now());
+      await Promise.all(SERVICES.map((service) => loopLagP99(platform, service)));
+      await sleep(to - Date.now());
+      const lag = new Map(await Promise.all(SERVICES.map(async (service) => [service, await loopLagP99(platform, service)] as const)));
+      const rss = new Map([...pids].map(([service, pid]) => [service, rssMiB(pid)]));
+      // Let the window's last batches become queryable before reading their freshness.
+      await sleep(5_000);
+      const inWindow = sent.filter((b) => b.at >= from && b.at < to);
+      return {
+        rss,
+        lag,
+        ackP99: percentile(
+          inWindow.flatMap((b) => (b.ack !== undefined ? [b.ack - b.at] : [])),
+          99,
+        ),
+        freshnessP95: percentile(
+          inWindow.flatMap((b) => (b.visibleAt !== undefined && b.ack !== undefined ? [b.visibleAt - b.ack] : [])),
+          95,
+        ),
+      };
+    };
+    // The first window after a minute of load (pools, JIT and caches warm), the last one ending with the load.
+    const windows = Promise.all([
+      measure(started + 60_000, started + 60_000 + windowSeconds * 1000),
+      measure(end - windowSeconds * 1000, end),
+    ]);
+
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; started + i * intervalMs < end; i++) {
+      const at = started + i * intervalMs;
+      await sleep(at - Date.now());
+      const batch = events(BATCH);
+      const entry: (typeof sent)[number] = { at, last: String(batch[BATCH - 1].id) };
+      sent.push(entry);
+      inflight.push(
+        post(s, batch).then((accepted) => {
+          if (accepted < 0) refused++;
+          else entry.ack = Date.now();
+        }),
+      );
+      // Settled requests need not be held for 30 minutes.
+      if (inflight.length > 10_000) await Promise.all(inflight.splice(0, 5_000));
+    }
+    await Promise.all(inflight);
+    const [first, last] = await windows;
+    const deadline = Date.now() + 60_000;
+    while (sent.some((b) => b.ack !== undefined && b.visibleAt === undefined) && Date.now() < deadline) await sleep(100);
+    clearInterval(poll);
+    const unseen = sent.filter((b) => b.ack !== undefined && b.visibleAt === undefined).length;
+
+    const v = await versions(sql);
+    const totalIdle = [...idle.values()].reduce((a, b) => a + b, 0);
+    const lines = [
+      `soak, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+        `Node ${process.version}, PostgreSQL ${v.pg}, NATS ${v.nats}, Redis ${v.redis}; load average before the run ${load.toFixed(2)}; ` +
+        `${Math.round(rate)} events/s (${fixedRate ? 'SOAK_RATE' : 'half the probed sustained rate'}) for ${minutes} min, ` +
+        `${sent.length} batches of ${BATCH}, ${refused} refused, ${unseen} not queryable within 60 s`,
+      '',
+      `Idle footprint after start (services run from TypeScript through @swc-node/register): ${totalIdle.toFixed(0)} MiB in total`,
+      '',
+      `| service | idle RSS | RSS after ${windowSeconds + 60} s | RSS at the end | growth | loop delay p99, first window | last window |`,
+      '|---|---|---|---|---|---|---|',
+      ...SERVICES.map((service) => {
+        const a = first.rss.get(service) ?? NaN;
+        const b = last.rss.get(service) ?? NaN;
+        const growth = (b - a) / a;
+        if (!(growth < MAX_GROWTH)) failed = true;
+        return `| ${service} | ${idle.get(service)?.toFixed(0)} MiB | ${a.toFixed(0)} MiB | ${b.toFixed(0)} MiB | ${(growth * 100).toFixed(1)} % | ${first.lag.get(service)?.toFixed(1)} ms | ${last.lag.get(service)?.toFixed(1)} ms |`;
+      }),
+      '',
+      `| window | ack p99 | freshness p95 |`,
+      '|---|---|---|',
+      `| first | ${first.ackP99.toFixed(1)} ms | ${first.freshnessP95.toFixed(0)} ms |`,
+      `| last | ${last.ackP99.toFixed(1)} ms | ${last.freshnessP95.toFixed(0)} ms |`,
+    ];
+    if (unseen > 0) failed = true;
+    process.stdout.write(
+      `${lines.join('\n')}\n\n${failed ? 'FAILED: a service grew 10 % or more, or batches were not queryable' : 'PASSED'}\n`,
+    );
+  } finally {
+    await bench.stop();
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(2);
+});

@@ -20,7 +20,18 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createSession, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
-import { copyCeiling, cpuSeconds, cpuSpent, cpuTable, pacedLoad, sleep, startIngestBench, versions } from './measure';
+import {
+  copyCeiling,
+  cpuSeconds,
+  cpuSpent,
+  cpuTable,
+  pacedLoad,
+  postUsage,
+  queryableRequests,
+  sleep,
+  startIngestBench,
+  versions,
+} from './measure';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 20);
 const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
@@ -71,25 +82,6 @@ function events(n: number): Record<string, unknown>[] {
   });
 }
 
-async function post(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
-  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
-    method: 'POST',
-    headers: { ...s.keyAgent.headers, 'content-type': 'application/json' },
-    body,
-  });
-  const answer = (await res.json()) as { accepted?: number };
-  return { status: res.status, accepted: answer.accepted ?? 0 };
-}
-
-/** Events of the project in the read models: the hourly rollup is written in the same transaction as the records. */
-async function visible(sql: Client, projectId: string): Promise<number> {
-  const { rows } = await sql.query<{ n: string }>(
-    'SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1',
-    [projectId],
-  );
-  return Number(rows[0].n);
-}
-
 async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, number>) {
   const cpuBefore = cpu();
   let accepted = 0;
@@ -97,18 +89,18 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
   const started = Date.now();
   const deadline = started + seconds * 1000;
   const timeline: [number, number][] = [];
-  const sampler = setInterval(() => void visible(sql, s.projectId).then((n) => timeline.push([Date.now(), n])), 500);
+  const sampler = setInterval(() => void queryableRequests(sql, s.projectId).then((n) => timeline.push([Date.now(), n])), 500);
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (Date.now() < deadline) {
-        const res = await post(s, JSON.stringify({ events: events(batchSize) }));
+        const res = await postUsage(s, JSON.stringify({ events: events(batchSize) }));
         if (res.status === 202) accepted += res.accepted;
         else refused++;
       }
     }),
   );
   const postingEnded = Date.now();
-  while ((await visible(sql, s.projectId)) < accepted) {
+  while ((await queryableRequests(sql, s.projectId)) < accepted) {
     if (Date.now() - postingEnded > DRAIN_TIMEOUT_MS) throw new Error('the pipeline did not catch up within 5 minutes');
     await sleep(100);
   }
@@ -138,7 +130,7 @@ async function paced(s: TestSession, sql: Client, eventsPerSecond: number) {
     intervalMs,
     async send() {
       const batch = events(PACED_BATCH);
-      const res = await post(s, JSON.stringify({ events: batch }));
+      const res = await postUsage(s, JSON.stringify({ events: batch }));
       return res.status === 202 ? String(batch.at(-1)!.id) : undefined;
     },
     async visible(ids) {
@@ -202,9 +194,9 @@ async function main() {
     const s = await createSession(platform.gatewayUrl);
     const load = loadavg()[0];
     // Warm-up: JIT, connection pools, the first month's partition, the price book.
-    for (let i = 0; i < 20; i++) await post(s, JSON.stringify({ events: events(batchSize) }));
-    while ((await visible(sql, s.projectId)) < 20 * batchSize) await sleep(100);
-    const warm = await visible(sql, s.projectId);
+    for (let i = 0; i < 20; i++) await postUsage(s, JSON.stringify({ events: events(batchSize) }));
+    while ((await queryableRequests(sql, s.projectId)) < 20 * batchSize) await sleep(100);
+    const warm = await queryableRequests(sql, s.projectId);
     process.stderr.write(`warmed up; sustained phase: ${connections} connections x batches of ${batchSize} for ${seconds} s\n`);
 
     const high = await sustained(s, sql, () => cpuSeconds(platform.natsPrefix, db.name));

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import globalSetup from '../libs/testing/src/global-setup';
 import globalTeardown from '../libs/testing/src/global-teardown';
 import type { ServiceName } from '@llmlab/contracts';
-import { createTestDatabase, TestPlatform, type PlatformOptions, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, TestPlatform, type PlatformOptions, type TestDatabase, type TestSession } from '@llmlab/testing';
 
 /**
  * CPU seconds (user + system) spent so far by this run's processes, by component: the services of this platform (by
@@ -248,4 +248,24 @@ async function autoExplain(databaseUrl: string, minDurationMs: number): Promise<
   } finally {
     await sql.end();
   }
+}
+
+/** `POST /v1/usage` of a serialized `{ events }` body with the session's API key: the status and the events accepted. */
+export async function postUsage(s: TestSession, body: string): Promise<{ status: number; accepted: number }> {
+  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
+    method: 'POST',
+    headers: { ...s.keyAgent.headers, 'content-type': 'application/json' },
+    body,
+  });
+  const answer = (await res.json()) as { accepted?: number };
+  return { status: res.status, accepted: answer.accepted ?? 0 };
+}
+
+/** Events of the project in the read models: the hourly rollup is written in the same transaction as the records. */
+export async function queryableRequests(sql: Client, projectId: string): Promise<number> {
+  const { rows } = await sql.query<{ n: string }>(
+    'SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1',
+    [projectId],
+  );
+  return Number(rows[0].n);
 }

@@ -17,7 +17,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import type { Client } from 'pg';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { createSession, type TestPlatform, type TestSession } from '@llmlab/testing';
-import { percentile, sleep, startIngestBench, versions } from './measure';
+import { percentile, postUsage, queryableRequests, sleep, startIngestBench, versions } from './measure';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const windowSeconds = Number(process.env.SOAK_WINDOW_SECONDS ?? 60);
@@ -51,22 +51,10 @@ function events(n: number): Record<string, unknown>[] {
   });
 }
 
+/** The events accepted, or -1 when the batch was not answered 202. */
 async function post(s: TestSession, batch: Record<string, unknown>[]): Promise<number> {
-  const res = await fetch(`${s.keyAgent.baseUrl}/v1/usage`, {
-    method: 'POST',
-    headers: { ...s.keyAgent.headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ events: batch }),
-  });
-  const answer = (await res.json()) as { accepted?: number };
-  return res.status === 202 ? (answer.accepted ?? 0) : -1;
-}
-
-async function visibleCount(sql: Client, projectId: string): Promise<number> {
-  const { rows } = await sql.query<{ n: string }>(
-    'SELECT coalesce(sum(requests), 0) AS n FROM ingestion.usage_rollups_hourly WHERE project_id = $1',
-    [projectId],
-  );
-  return Number(rows[0].n);
+  const res = await postUsage(s, JSON.stringify({ events: batch }));
+  return res.status === 202 ? res.accepted : -1;
 }
 
 /** The end-to-end rate with the buffer kept full, as bench:ingest's sustained phase measures it, shorter. */
@@ -74,8 +62,8 @@ async function probe(s: TestSession, sql: Client): Promise<number> {
   // Warm-up first (JIT, pools, the month's partition, the price book), as bench:ingest does.
   let warm = 0;
   for (let i = 0; i < 20; i++) warm += Math.max(0, await post(s, events(PROBE_BATCH)));
-  while ((await visibleCount(sql, s.projectId)) < warm) await sleep(100);
-  const before = await visibleCount(sql, s.projectId);
+  while ((await queryableRequests(sql, s.projectId)) < warm) await sleep(100);
+  const before = await queryableRequests(sql, s.projectId);
   const started = Date.now();
   let accepted = 0;
   await Promise.all(
@@ -83,7 +71,7 @@ async function probe(s: TestSession, sql: Client): Promise<number> {
       while (Date.now() - started < probeSeconds * 1000) accepted += Math.max(0, await post(s, events(PROBE_BATCH)));
     }),
   );
-  while ((await visibleCount(sql, s.projectId)) < before + accepted) await sleep(100);
+  while ((await queryableRequests(sql, s.projectId)) < before + accepted) await sleep(100);
   return (accepted * 1000) / (Date.now() - started);
 }
 

@@ -11,7 +11,13 @@ const { extractClusterTools } = require('./cluster-tools');
 const { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const step = (title) => process.stdout.write(`\n▶ ${title}\n`);
+const started = Date.now();
+const clock = () => {
+  const s = Math.round((Date.now() - started) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};
+// Each step names when it began (minutes:seconds since `npm test` started), so a slow tier shows in any log.
+const step = (title) => process.stdout.write(`\n▶ ${title} (at ${clock()})\n`);
 
 function jestTier(tier, extra, totals) {
   const dir = mkdtempSync(join(tmpdir(), 'llmlab-jest-'));
@@ -94,7 +100,7 @@ async function main() {
   run('npm', ['run', '--silent', 'build:web']);
   ok = jestTier('browser', ['--runInBand'], totals) && ok;
 
-  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped (in ${clock()})\n`);
   process.exit(ok && totals.failed === 0 ? 0 : 1);
 }
 

@@ -175,7 +175,10 @@ describe('the dashboard in a browser', () => {
     await visit(`overview?project=${ids.project}`);
     await page.getByRole('heading', { name: 'Send your first event' }).waitFor();
     const llmlab = new LLMLab({ apiKey, baseUrl: platform.gatewayUrl, flushOnExit: false });
-    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    // Minutes before now, but never before today's UTC midnight: the cost explorer below counts one day.
+    const now = Date.now();
+    const midnight = now - (now % 86_400_000);
+    const at = (minutesAgo: number) => new Date(Math.max(midnight, now - minutesAgo * 60_000)).toISOString();
     const sent: [string, string, string, string][] = [
       ['openai', 'gpt-4o-mini', '1.25', 'search'],
       ['anthropic', 'claude-haiku-4-5', '2.50', 'chat'],

@@ -5,5 +5,6 @@ export * from './jetstream/streams';
 export * from './relay/event-relay';
 export * from './consumer/run-consumer';
 export * from './projection/apply-in-transaction';
+export * from './projection/ordered-projection';
 export * from './nats-subject';
 export * from './projection/read-your-writes';

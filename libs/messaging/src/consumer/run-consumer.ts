@@ -11,6 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { Logger } from '@nestjs/common';
+import { errorMessage, headerValue } from '../error-text';
 
 /** Headers a dead-lettered message carries, next to the original message's own. */
 export const DeadLetterHeaders = {
@@ -241,14 +242,4 @@ class ConsumerLoop {
 export function backoffDelay(backoffMs: number[], delivery: number): number {
   if (backoffMs.length === 0) return 0;
   return backoffMs[Math.min(delivery, backoffMs.length) - 1];
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Header values are one line of printable ASCII; error messages are neither, nor short. */
-function headerValue(text: string): string {
-  const oneLine = text.replace(/[^\x20-\x7e]+/g, ' ').trim();
-  return oneLine.length > 500 ? oneLine.slice(0, 497) + '...' : oneLine;
 }

@@ -3,6 +3,7 @@ import type { EventStore, EventSubscription } from '@llmlab/event-store';
 import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
+import { errorMessage } from '../error-text';
 import { eventSubject, streamTopology, type StreamTopology } from '../jetstream/streams';
 
 export interface EventRelayOptions {
@@ -299,8 +300,4 @@ export class EventRelay {
       this.wake = done;
     });
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

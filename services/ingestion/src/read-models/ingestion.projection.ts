@@ -25,13 +25,12 @@ import { UsageImportRepository } from '../usage-imports/usage-import.repository'
 import { UsageRetentionRepository } from '../usage-retention/usage-retention.repository';
 import { overridesScope, UsageProjectionRepository } from './usage-projection.repository';
 
-const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
+export const PROJECTION = { schema: 'ingestion', projection: 'usage' } as const;
 
 /**
  * Projects the ingestion events, in order, into the read models: usage records and rollups (deduplicated by event
  * id per project), traces and their spans and flags, the catalog's current entries, and the repricing work a price
- * change leaves behind. Each event
- * commits with the projection checkpoint, so a redelivered event changes nothing.
+ * change leaves behind. Events commit with the projection checkpoint, so an event read again changes nothing.
  */
 @Injectable()
 export class IngestionProjection {
@@ -47,8 +46,14 @@ export class IngestionProjection {
     private readonly aggregates: UsageAggregates,
   ) {}
 
+  /** One event in its own transaction with the checkpoint (tests, tools); the worker applies runs of them. */
   apply(event: RecordedEvent): Promise<boolean> {
     return applyInTransaction(this.pool, PROJECTION, event, (tx) => this.write(tx, event));
+  }
+
+  /** A run of events, in order, inside the ordered projection's transaction (read-models.worker.ts). */
+  async applyRun(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) await this.write(tx, event);
   }
 
   private async write(tx: PoolClient, event: RecordedEvent): Promise<void> {

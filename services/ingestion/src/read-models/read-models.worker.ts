@@ -1,16 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiError } from '@nats-io/jetstream';
 import type { RecordedEvent } from '@llmlab/contracts';
-import { runConsumer, type ConsumerHandle } from '@llmlab/messaging';
-import { RUNTIME, SERVICE_CONFIG, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
-import type { IngestionConfig } from '../ingestion.config';
-import { IngestionProjection } from './ingestion.projection';
+import { runOrderedProjection, type ConsumerHandle } from '@llmlab/messaging';
+import { PG_POOL, RUNTIME, type BackgroundWorker, type ServiceRuntime } from '@llmlab/service-kit';
+import type { Pool } from 'pg';
+import { IngestionProjection, PROJECTION } from './ingestion.projection';
 
-const PROJECTION_CONSUMER = 'ingestion-projection';
+/** The durable consumer earlier releases fed the projection with, one message in flight; removed at start. */
+const FORMER_CONSUMER = 'ingestion-projection';
 
 /**
- * Feeds the ingestion read models from the `events.ingestion.>` events, strictly in order across replicas (one
- * message in flight), each applied with its checkpoint in one transaction.
+ * Feeds the ingestion read models from the `events.ingestion.>` events: one active replica (elected with an
+ * advisory lock) reads them in order with an ordered consumer and applies up to 32 at a time in one transaction
+ * with the checkpoint (libs/messaging's `runOrderedProjection`). An event that fails alone ten times goes to
+ * `dlq.ingestion-projection`.
  */
 @Injectable()
 export class ReadModelsWorker implements BackgroundWorker {
@@ -19,30 +22,34 @@ export class ReadModelsWorker implements BackgroundWorker {
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
-    @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
     private readonly projection: IngestionProjection,
   ) {}
 
   async start(): Promise<void> {
     const topology = this.runtime.streams;
-    this.handle = await runConsumer({
-      js: jetstream(this.runtime.nats),
+    const js = jetstream(this.runtime.nats);
+    await this.removeFormerConsumer(topology.events.name);
+    this.handle = await runOrderedProjection<RecordedEvent>({
+      js,
+      pool: this.pool,
+      ref: PROJECTION,
       stream: topology.events.name,
-      durable: PROJECTION_CONSUMER,
       filterSubject: topology.subject('events.ingestion.>'),
-      concurrency: 1,
-      maxAckPending: 1,
-      maxDeliver: 20,
-      backoffMs: [500, 2_000, 10_000],
-      ackWaitMs: this.config.CONSUMER_ACK_WAIT_MS,
-      deadLetterSubject: topology.subject(`dlq.${PROJECTION_CONSUMER}`),
-      handler: async (msg) => {
-        await this.projection.apply(msg.json<RecordedEvent>());
-      },
+      apply: (tx, events) => this.projection.applyRun(tx, events),
+      deadLetterSubject: topology.subject(`dlq.${FORMER_CONSUMER}`),
     });
   }
 
   async stop(): Promise<void> {
     await this.handle?.stop();
+  }
+
+  /** Its checkpoint is the same row: nothing is replayed or skipped by leaving it. */
+  private async removeFormerConsumer(stream: string): Promise<void> {
+    const jsm = await jetstream(this.runtime.nats).jetstreamManager();
+    await jsm.consumers.delete(stream, FORMER_CONSUMER).catch((err: unknown) => {
+      if (!(err instanceof JetStreamApiError)) throw err;
+    });
   }
 }

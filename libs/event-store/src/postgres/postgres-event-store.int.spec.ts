@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@llmlab/testing';
 import { Client, type Notification, Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
@@ -265,6 +266,23 @@ describe('PostgresEventStore', () => {
   });
 
   describe('subscriptions', () => {
+    it('reads large events a few at a time, every one of them, in order', async () => {
+      const paged = new PostgresEventStore(pool, { subscriptionPageBytes: 3_000, pollIntervalMs: 100 });
+      const stream = uniquePrefix('large');
+      const from = await head();
+      // Random hex does not compress: each event stores about 2,000 bytes, so a page holds two at most.
+      const big = () => ({ ...newEvent('Large'), data: { blob: randomBytes(1_000).toString('hex') } });
+      await store.appendToStream(stream, Array.from({ length: 7 }, big), { expectedRevision: 'no_stream' });
+      const collector = collect(paged.subscribeToAll({ fromPosition: from, filter: { streamPrefixes: [stream] } }));
+      try {
+        const events = await collector.waitFor(7);
+        expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      } finally {
+        await paged.close();
+      }
+      await collector.ended;
+    });
+
     it('a rarely matching filter keeps moving through pages of events it skips', async () => {
       const narrow = new PostgresEventStore(pool, { subscriptionBatchSize: 2, pollIntervalMs: 100 });
       const wanted = uniquePrefix('wanted');

@@ -18,6 +18,8 @@ export interface PostgresEventStoreOptions {
   ownsPool?: boolean;
   /** Positions scanned per query by a subscription. */
   subscriptionBatchSize?: number;
+  /** Stored bytes of event data a subscription reads per query at most (default 4 MiB; one event always fits). */
+  subscriptionPageBytes?: number;
   /** How long an idle subscription waits for a notification before it looks anyway. */
   pollIntervalMs?: number;
 }
@@ -137,6 +139,7 @@ export class PostgresEventStore implements EventStore {
       options,
       {
         batchSize: this.options.subscriptionBatchSize ?? 500,
+        maxPageBytes: this.options.subscriptionPageBytes ?? 4 * 1024 * 1024,
         pollIntervalMs: this.options.pollIntervalMs ?? 500,
       },
       (s) => this.subscriptions.delete(s),

@@ -5,6 +5,8 @@ import { EVENT_STORE_NOTIFY_CHANNEL, type EventRow, eventColumns, toRecordedEven
 
 export interface PostgresSubscriptionSettings {
   batchSize: number;
+  /** A page ends at the first event that brings its stored data to this size (it always holds one event). */
+  maxPageBytes: number;
   pollIntervalMs: number;
 }
 
@@ -15,12 +17,17 @@ interface Page {
 }
 
 // The scan bound is taken over all events, then the filter applies inside it: a subscriber whose filter matches
-// rarely still moves its cursor a full page at a time instead of rescanning what it already skipped.
+// rarely still moves its cursor a full page at a time instead of rescanning what it already skipped. The bound also
+// stops at $5 bytes of stored data (pg_column_size reads the stored, possibly compressed, size without
+// detoasting): 500 ledger events of 500 usage records are tens of megabytes, which one query would read, send and
+// parse at once while the events after them wait.
 const PAGE_SQL = `
-  WITH bound AS (
-    SELECT max(position) AS up_to FROM (
-      SELECT position FROM event_store.events WHERE position > $1 ORDER BY position LIMIT $2
-    ) scanned
+  WITH scanned AS (
+    SELECT position, sum(pg_column_size(data)) OVER (ORDER BY position) AS bytes FROM (
+      SELECT position, data FROM event_store.events WHERE position > $1 ORDER BY position LIMIT $2
+    ) page
+  ), bound AS (
+    SELECT coalesce(min(position) FILTER (WHERE bytes >= $5), max(position)) AS up_to FROM scanned
   )
   SELECT bound.up_to, ${eventColumns('e')}
   FROM bound
@@ -105,7 +112,7 @@ export class PostgresSubscription implements EventSubscription {
     const filter = this.options.filter ?? {};
     const prefixes = filter.streamPrefixes?.length ? filter.streamPrefixes : null;
     const types = filter.eventTypes?.length ? filter.eventTypes : null;
-    const { rows } = await client.query<PageRow>(PAGE_SQL, [cursor, this.settings.batchSize, prefixes, types]);
+    const { rows } = await client.query<PageRow>(PAGE_SQL, [cursor, this.settings.batchSize, prefixes, types, this.settings.maxPageBytes]);
     const upTo = rows[0]?.up_to;
     if (upTo === null || upTo === undefined) return { upTo: undefined, events: [] };
     const events = rows.filter((r): r is PageRow & EventRow => r.position !== null).map(toRecordedEvent);

@@ -27,9 +27,18 @@ export function usageMonths(records: readonly Pick<UsageRecordData, 'timestamp'>
   return [...new Set(records.map((r) => monthOf(r.timestamp)))];
 }
 
-/** `YYYY-MM` of an RFC 3339 instant, in UTC (an offset may move it across a month's edge). */
+/**
+ * An instant whose UTC month is its first seven characters: in UTC, with fields no parser carries into the next
+ * month (day 28 at most, 23:59:59 at most; a fraction of a second is truncated, never rounded up).
+ */
+const IN_ITS_UTC_MONTH = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])[Tt](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?[Zz]$/;
+
+/**
+ * `YYYY-MM` of an RFC 3339 instant, in UTC (an offset may move it across a month's edge). Twice per recorded event:
+ * most instants are read off their text, the others (an offset, the month's last days) parsed as dates.
+ */
 export function monthOf(instant: string): string {
-  return new Date(instant).toISOString().slice(0, 7);
+  return IN_ITS_UTC_MONTH.test(instant) ? instant.slice(0, 7) : new Date(instant).toISOString().slice(0, 7);
 }
 
 /** Finds the data keys of a project's months; a month whose key was destroyed (or never made) is absent. */

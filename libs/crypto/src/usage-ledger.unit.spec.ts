@@ -3,6 +3,7 @@ import { sealText } from './aes-gcm';
 import { generateDataKey } from './secrets';
 import {
   firstOfEachId,
+  monthOf,
   monthOfUsageLedgerSubject,
   openUsageRecords,
   sealUsageRecords,
@@ -144,6 +145,52 @@ describe('usage ledger sealing', () => {
     expect(monthOfUsageLedgerSubject(subject)).toBe('2026-11');
     expect(monthOfUsageLedgerSubject(`project:${project}`)).toBeUndefined();
     expect(monthOfUsageLedgerSubject(`usage:${org}:${project}:2026-13`)).toBeUndefined();
+  });
+
+  it('reads the UTC month of any instant as a date parser does, or throws as it does', () => {
+    const asParsed = (instant: string): string => new Date(instant).toISOString().slice(0, 7);
+    const outcome = (read: () => string): string => {
+      try {
+        return read();
+      } catch (error) {
+        return `throws ${(error as Error).name}`;
+      }
+    };
+    let seed = 15;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return seed % n;
+    };
+    const pad = (value: number, width: number): string => String(value).padStart(width, '0');
+    const pick = <T>(values: readonly T[]): T => values[next(values.length)];
+    const instants = [
+      '2026-12-31T23:59:59.999Z',
+      '2026-01-31T23:30:00-01:00',
+      '2027-01-01T00:30:00+01:00',
+      '2026-02-28T23:59:59.9999999Z',
+      '2024-02-29T12:00:00Z',
+      '2026-01-28T24:00:00Z',
+      '2026-12-31T23:59:60Z',
+      '0000-01-01T00:00:00z',
+      '2026-01-01t00:00:00.5Z',
+      '2026-01-01T00:00:00.Z',
+      'not a date',
+    ];
+    for (let i = 0; i < 20_000; i += 1) {
+      const date = `${pad(pick([0, 999, 1970, 2024, 2026, 9999]), 4)}-${pad(next(14), 2)}-${pad(next(33), 2)}`;
+      const time = `${pad(next(26), 2)}:${pad(next(61), 2)}:${pad(next(62), 2)}${pick(['', '.0', '.999', '.123456789', '.9999999999'])}`;
+      instants.push(`${date}${pick(['T', 't'])}${time}${pick(['Z', 'z', '+00:00', '-05:30', '+14:00'])}`);
+    }
+    let read = 0;
+    const differing: string[][] = [];
+    for (const instant of instants) {
+      const expected = outcome(() => asParsed(instant));
+      const actual = outcome(() => monthOf(instant));
+      if (actual !== expected) differing.push([instant, actual, expected]);
+      if (!expected.startsWith('throws')) read += 1;
+    }
+    expect(differing).toEqual([]);
+    expect(read).toBeGreaterThan(instants.length / 4);
   });
 
   it('counts the first record of each id', () => {

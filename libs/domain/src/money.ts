@@ -7,11 +7,17 @@ import { Decimal } from 'decimal.js';
 export const MONEY_SCALE = 12;
 
 /**
- * The decimal type for money. 40 significant digits hold any token count below 2^53 times any catalog rate
- * without rounding; ties round half-even so that rounding millions of records drifts in neither direction.
- * A clone, so the global `Decimal` settings of other code cannot change how money is computed.
+ * Significant digits of the result of an operation on `Money`. 40 hold any token count below 2^53 times any catalog
+ * rate without rounding.
  */
-export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+export const MONEY_PRECISION = 40;
+
+/**
+ * The decimal type for money: `MONEY_PRECISION` significant digits; ties round half-even so that rounding millions
+ * of records drifts in neither direction. A clone, so the global `Decimal` settings of other code cannot change how
+ * money is computed.
+ */
+export const Money = Decimal.clone({ precision: MONEY_PRECISION, rounding: Decimal.ROUND_HALF_EVEN });
 export type Money = Decimal;
 
 /** A non-negative decimal in plain notation, as rates are written in the catalog: `3`, `0.075`, `1.25`. */

@@ -1,8 +1,7 @@
 import { USAGE_COUNT_FIELDS, type UsageCounts } from '@llmlab/contracts';
-import type { Decimal } from 'decimal.js';
-import { Money, sumMoney, toMoneyString } from '@llmlab/domain';
-import type { Currency, PriceEntry } from './price-entry';
+import type { Currency, PriceEntry, PriceRates } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
+import { addScaled, moneyStringOfUnits, parseRate, roundToPrecision, toMoneyUnits, type Scaled } from './scaled-decimal';
 
 /** Decimal strings with `MONEY_SCALE` decimals. Audio and image hold every token of their modality. */
 export interface CostBreakdown {
@@ -24,8 +23,6 @@ export interface Cost {
   /** The `aboveInputTokens` of the long-context tier that priced the call, or `null` for the base rates. */
   readonly tierAboveInputTokens: number | null;
 }
-
-const PER_MILLION = 1_000_000;
 
 /**
  * Prices one call. Every token lands in exactly one bucket, priced at its own rate, or, when the entry has no
@@ -49,49 +46,95 @@ export function computeTrafficCost(usage: UsageCounts, calls: number, price: Pri
   return costOf(checkUsage(usage), calls, price);
 }
 
+/**
+ * In scaled integers (scaled-decimal.ts), exactly as `Money` computes it: each token term is count × rate, rounded
+ * to `MONEY_PRECISION` significant digits like a `Money` product, ÷ 10^6; a bucket sums its terms in order, rounded
+ * like a `Money` sum, then half-even to `MONEY_SCALE` decimals; `amount` sums the buckets the same way.
+ */
 function costOf(u: Required<UsageCounts>, calls: number, price: PriceEntry): Cost {
   // The mean prompt of the calls exceeds the threshold: inputTokens / calls > above, in integers.
-  const tier = [...(price.tiers ?? [])].reverse().find((t) => u.inputTokens > t.aboveInputTokens * calls);
+  const tiers = price.tiers ?? [];
+  let t = tiers.length - 1;
+  while (t >= 0 && !(u.inputTokens > tiers[t].aboveInputTokens * calls)) t -= 1;
+  const tier = t >= 0 ? tiers[t] : undefined;
   const r = tier?.rates ?? price.rates;
+  const path = tier ? `tiers/${t}/rates` : 'rates';
 
   const uncachedAudio = u.inputAudioTokens - u.cachedInputAudioTokens;
   const uncachedImage = u.inputImageTokens - u.cachedInputImageTokens;
   const cachedText = u.cachedInputTokens - u.cachedInputAudioTokens - u.cachedInputImageTokens;
   const uncachedText = u.inputTokens - u.cachedInputTokens - u.cacheWriteTokens - uncachedAudio - uncachedImage;
   const textOutput = u.outputTokens - u.reasoningTokens - u.outputAudioTokens - u.outputImageTokens;
-  const cachedRate = r.cachedInput ?? r.input;
-  const cacheWriteRate = r.cacheWrite ?? r.input;
 
-  const breakdown: CostBreakdown = {
-    input: amountOf(tokens(uncachedText, r.input)),
-    cachedInput: amountOf(tokens(cachedText, cachedRate)),
-    cacheWrite: amountOf(
-      tokens(u.cacheWriteTokens - u.cacheWrite1hTokens, cacheWriteRate).plus(
-        tokens(u.cacheWrite1hTokens, r.cacheWrite1h ?? cacheWriteRate),
-      ),
-    ),
-    output: amountOf(tokens(textOutput, r.output)),
-    reasoning: amountOf(tokens(u.reasoningTokens, r.reasoning ?? r.output)),
-    // A cached audio or image token without a rate of its own gets the cache discount before the modality
-    // rate: genai-prices requires that combined rate whenever both exist, so this only decides for overrides.
-    audio: amountOf(
-      tokens(uncachedAudio, r.inputAudio ?? r.input)
-        .plus(tokens(u.cachedInputAudioTokens, r.cachedInputAudio ?? r.cachedInput ?? r.inputAudio ?? r.input))
-        .plus(tokens(u.outputAudioTokens, r.outputAudio ?? r.output)),
-    ),
-    image: amountOf(
-      tokens(uncachedImage, r.inputImage ?? r.input)
-        .plus(tokens(u.cachedInputImageTokens, r.cachedInputImage ?? r.cachedInput ?? r.inputImage ?? r.input))
-        .plus(tokens(u.outputImageTokens, r.outputImage ?? r.output)),
-    ),
-    request: calls === 1 ? toMoneyString(r.perRequest ?? 0) : amountOf(new Money(r.perRequest ?? 0).times(calls)),
-  };
+  const input = bucket(term(uncachedText, r, path, 'input'));
+  const cachedInput = bucket(term(cachedText, r, path, 'cachedInput', 'input'));
+  const cacheWrite = bucket(
+    term(u.cacheWriteTokens - u.cacheWrite1hTokens, r, path, 'cacheWrite', 'input'),
+    term(u.cacheWrite1hTokens, r, path, 'cacheWrite1h', 'cacheWrite', 'input'),
+  );
+  const output = bucket(term(textOutput, r, path, 'output'));
+  const reasoning = bucket(term(u.reasoningTokens, r, path, 'reasoning', 'output'));
+  // A cached audio or image token without a rate of its own gets the cache discount before the modality
+  // rate: genai-prices requires that combined rate whenever both exist, so this only decides for overrides.
+  const audio = bucket(
+    term(uncachedAudio, r, path, 'inputAudio', 'input'),
+    term(u.cachedInputAudioTokens, r, path, 'cachedInputAudio', 'cachedInput', 'inputAudio', 'input'),
+    term(u.outputAudioTokens, r, path, 'outputAudio', 'output'),
+  );
+  const image = bucket(
+    term(uncachedImage, r, path, 'inputImage', 'input'),
+    term(u.cachedInputImageTokens, r, path, 'cachedInputImage', 'cachedInput', 'inputImage', 'input'),
+    term(u.outputImageTokens, r, path, 'outputImage', 'output'),
+  );
+  const request = perRequest(r, path, calls);
+
+  let total = 0n;
+  for (const units of [input, cachedInput, cacheWrite, output, reasoning, audio, image, request]) {
+    if (units !== 0n) total = roundToPrecision(total + units);
+  }
   return {
-    amount: sumMoney(Object.values(breakdown).filter((value) => value !== ZERO_AMOUNT)),
+    amount: moneyStringOfUnits(total),
     currency: price.currency,
-    breakdown,
+    breakdown: {
+      input: moneyStringOfUnits(input),
+      cachedInput: moneyStringOfUnits(cachedInput),
+      cacheWrite: moneyStringOfUnits(cacheWrite),
+      output: moneyStringOfUnits(output),
+      reasoning: moneyStringOfUnits(reasoning),
+      audio: moneyStringOfUnits(audio),
+      image: moneyStringOfUnits(image),
+      request: moneyStringOfUnits(request),
+    },
     tierAboveInputTokens: tier?.aboveInputTokens ?? null,
   };
+}
+
+type RateField = keyof PriceRates;
+
+/**
+ * `count` tokens at the first of the rates the entry has (the last one named when it has none), or nothing for no
+ * tokens: most calls leave most buckets empty, and an empty bucket reads no rate. `!= null` as `??` tests.
+ */
+function term(count: number, r: PriceRates, path: string, a: RateField, b?: RateField, c?: RateField, d?: RateField): Scaled | undefined {
+  if (count === 0) return undefined;
+  const name = r[a] != null || !b ? a : r[b] != null || !c ? b : r[c] != null || !d ? c : d;
+  const { perToken } = parseRate(r[name], path, name);
+  return { units: roundToPrecision(BigInt(count) * perToken.units), scale: perToken.scale };
+}
+
+/** The units at `MONEY_SCALE` of a bucket's terms, summed in order. */
+function bucket(first: Scaled | undefined, second?: Scaled, third?: Scaled): bigint {
+  let sum = first;
+  if (second) sum = sum ? addScaled(sum, second) : second;
+  if (third) sum = sum ? addScaled(sum, third) : third;
+  return sum ? toMoneyUnits(sum) : 0n;
+}
+
+/** The per-request price, once per call: one call's is the rate itself, more calls' a product rounded as `Money` would. */
+function perRequest(r: PriceRates, path: string, calls: number): bigint {
+  if (r.perRequest == null) return 0n;
+  const { value } = parseRate(r.perRequest, path, 'perRequest');
+  return toMoneyUnits(calls === 1 ? value : { units: roundToPrecision(value.units * BigInt(calls)), scale: value.scale });
 }
 
 /**
@@ -149,16 +192,4 @@ function notMore(part: number, whole: number, field: string, wholeName: string):
 
 function invalidUsage(field: string, message: string): never {
   throw new PricingError(PricingErrorCode.InvalidUsage, field, message);
-}
-
-const ZERO = new Money(0);
-const ZERO_AMOUNT = toMoneyString(0);
-
-function amountOf(value: Decimal): string {
-  return value.isZero() ? ZERO_AMOUNT : toMoneyString(value);
-}
-
-/** Most calls leave most buckets empty; skipping their arithmetic halves the time a batch takes to price. */
-function tokens(count: number, ratePerMillion: string): Decimal {
-  return count === 0 ? ZERO : new Money(count).times(ratePerMillion).dividedBy(PER_MILLION);
 }

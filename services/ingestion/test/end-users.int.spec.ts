@@ -4,7 +4,9 @@ import { EVENT_STORE } from '@llmlab/service-kit';
 import { ledgerUsageRecords, usageEvent, usageRecorded } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { EndUserErasure } from '../src/end-users/end-user.erasure';
-import { EndUserPseudonyms } from '../src/end-users/end-user-pseudonyms';
+import type { SubjectKeyStore } from '@llmlab/crypto';
+import { EndUserPseudonyms, pseudonymKeySubject, pseudonymOf } from '../src/end-users/end-user-pseudonyms';
+import { CONTENT_KEYS } from '../src/traces/span-content.store';
 import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
@@ -48,6 +50,20 @@ describe('end users', () => {
     expect(ofA('ada')).toBe((await pseudonyms.of(a.organizationId))('ada'));
     expect(ofA('ada')).not.toBe(ofB('ada'));
     expect(ofA('ada')).toMatch(/^eu_[0-9a-f]{32}$/);
+  });
+
+  it("never serves a cached pseudonym of a destroyed key: the organization's new key gives new pseudonyms", async () => {
+    const pseudonyms = h.get(EndUserPseudonyms);
+    const keys = h.get<SubjectKeyStore>(CONTENT_KEYS);
+    const t = newTenant();
+    const subject = pseudonymKeySubject(t.organizationId);
+    const before = await pseudonyms.of(t.organizationId);
+    const old = before('ada');
+    expect(before('ada')).toBe(old);
+    await keys.destroy(subject);
+    const after = (await pseudonyms.of(t.organizationId))('ada');
+    expect(after).not.toBe(old);
+    expect(after).toBe(pseudonymOf((await keys.get(subject))!, 'ada'));
   });
 
   it('erases one end user: records and rollups re-keyed with their sums, the others untouched, a late event too', async () => {

@@ -5,6 +5,7 @@ import type { SubjectKeyStore } from '@llmlab/crypto';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { CONTENT_KEYS } from '../traces/span-content.store';
+import { PseudonymCache } from './pseudonym-cache';
 
 /**
  * How long a replica trusts that a (project, pseudonym) it remembered is still mapped, without writing it again.
@@ -13,6 +14,13 @@ import { CONTENT_KEYS } from '../traces/span-content.store';
  */
 const REMEMBERED_MS = 60_000;
 const REMEMBERED_MAX = 200_000;
+
+/**
+ * Pseudonyms computed lately (pseudonym-cache.ts): a few tens of thousands, a few MiB at most, each organization's
+ * for a minute at most, like the mappings above.
+ */
+const CACHED_PSEUDONYMS_MAX = 50_000;
+const CACHED_PSEUDONYMS_MS = 60_000;
 
 /** An organization's pseudonym key is subject `end-users:<organizationId>` in `ingestion.content_keys`. */
 export function pseudonymKeySubject(organizationId: string): string {
@@ -51,14 +59,16 @@ export class EndUserPseudonyms {
   /** `<projectId>:<pseudonym>` → until when this replica trusts the mapping is stored. */
   private readonly remembered = new Map<string, number>();
 
+  private readonly cached = new PseudonymCache({ max: CACHED_PSEUDONYMS_MAX, ttlMs: CACHED_PSEUDONYMS_MS }, pseudonymOf);
+
   /**
    * The organization's pseudonym function: its key from the key store's cache (a database read every 30 s at
-   * most, per replica), created on first use.
+   * most, per replica), created on first use; each pseudonym computed once under that key, then cached.
    */
   async of(organizationId: string): Promise<(userId: string) => string> {
     const subject = pseudonymKeySubject(organizationId);
     const key = (await this.keys.get(subject)) ?? (await this.keys.ensure(subject));
-    return (userId) => pseudonymOf(key, userId);
+    return this.cached.of(organizationId, key, Date.now());
   }
 
   /**
@@ -80,9 +90,13 @@ export class EndUserPseudonyms {
     for (const pseudonym of fresh.keys()) this.remembered.set(`${projectId}:${pseudonym}`, now + REMEMBERED_MS);
   }
 
-  /** After an erasure in the project: this replica writes the mapping of every end user again on its next usage. */
-  forget(projectId: string): void {
+  /**
+   * After an erasure of an end user in the project: this replica writes the mapping of every end user again on its
+   * next usage, and holds the erased id's pseudonym no more.
+   */
+  forget(organizationId: string, projectId: string, userId: string): void {
     for (const key of this.remembered.keys()) if (key.startsWith(`${projectId}:`)) this.remembered.delete(key);
+    this.cached.forget(organizationId, userId);
   }
 
   /**

@@ -73,7 +73,7 @@ export class EndUserErasure {
         userId,
       ]);
       await client.query('COMMIT');
-      this.pseudonyms.forget(scope.projectId);
+      this.pseudonyms.forget(scope.organizationId, scope.projectId, userId);
       result = { marker, records: records.rowCount ?? 0, traces: traces.rowCount ?? 0, contents: contents.rowCount ?? 0 };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

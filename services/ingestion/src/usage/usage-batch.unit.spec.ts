@@ -1,6 +1,6 @@
 import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } from '@llmlab/contracts';
-import { createPriceCatalog, type PriceEntry } from '@llmlab/pricing';
-import type { PricingSnapshot } from './record-pricing';
+import { createPriceCatalog, normalizeProvider, type PriceEntry } from '@llmlab/pricing';
+import { priceUsage, type PricingSnapshot } from './record-pricing';
 import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-batch';
 import { pseudonymOf } from '../end-users/end-user-pseudonyms';
 import { usageRecordedEvents } from './usage-recording.handler';
@@ -107,6 +107,29 @@ describe('recording a usage batch', () => {
     expect('endUser' in without).toBe(false);
     // Another organization's key gives another pseudonym: nothing links one tenant's end users to another's.
     expect(pseudonymOf(Buffer.alloc(32, 8), 'ada@example.com')).not.toBe(withUser.endUser);
+  });
+
+  it('writes each record as the event with its end user and cost, keys in the order it had, byte for byte', () => {
+    const events = [
+      event({ userId: 'ada@example.com', traceId: 't-1', sessionId: 's-1', tags: { team: 'a' }, metadata: { k: 1 } }),
+      event({ id: 'evt-2', provider: 'bedrock', model: 'claude-y', errorType: 'Timeout', status: 'error' }),
+      event({ id: 'evt-3', cost: { amount: '0.25', currency: 'USD' }, userId: 'bob' }),
+      // Keys in another order than the validator's (a backfill's reader), and an `endUser` the event already had.
+      { cost: { amount: '1', currency: 'USD' }, userId: 'cyd', ...event({ id: 'evt-4' }), endUser: 'stale' } as UsageEventInput,
+    ];
+    const [recorded] = usageRecordedEvents(batch(events), pricing, pseudonym);
+    // The record as a spread wrote it before issue 15.
+    const expected = events.map((e) => {
+      const { cost, userId, ...rest } = e;
+      const provider = normalizeProvider(e.provider);
+      return {
+        ...rest,
+        ...(userId !== undefined ? { endUser: pseudonym(userId) } : {}),
+        provider,
+        cost: priceUsage({ ...e, provider }, pricing),
+      };
+    });
+    expect(recorded.data.records.map((r) => JSON.stringify(r))).toEqual(expected.map((r) => JSON.stringify(r)));
   });
 
   it('cuts parts from the input alone, by count and by size', () => {

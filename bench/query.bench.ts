@@ -3,8 +3,9 @@
 // with 100 projects and an API key of the largest one, then:
 //   1. seeds BENCH_RECORDS (10 million) usage records over the last 30 days straight into ingestion.usage_records
 //      (generated server-side by INSERT ... SELECT generate_series, in chunks over BENCH_SEED_CONNECTIONS sessions,
-//      into the monthly partitions the service's own function creates), then builds the four rollups from those
-//      records with the projection's own statement fragments, and VACUUM ANALYZEs;
+//      into the monthly partitions the service's own function creates), then builds every rollup the projection keeps
+//      from those records with the projection's own statement fragments (one UTC day per statement), and VACUUM
+//      ANALYZEs;
 //   2. measures every query through the gateway, as a client does: BENCH_REQUESTS requests (after a warm-up) from
 //      BENCH_CLIENTS concurrent clients, p50/p95/p99 and requests/s, next to the same query run in this process
 //      straight on the repository code (PostgreSQL and the service's SQL alone, no HTTP or NATS);
@@ -26,7 +27,7 @@ import { CostQueries } from '../services/ingestion/src/costs/cost.queries';
 import { CostRepository } from '../services/ingestion/src/costs/cost.repository';
 import { UsageRecordRepository } from '../services/ingestion/src/costs/usage-record.repository';
 import { encodeKeysetCursor } from '../services/ingestion/src/keyset-cursor';
-import { rollupCtes } from '../services/ingestion/src/read-models/usage-projection.repository';
+import { rollupCtes, ROLLUPS } from '../services/ingestion/src/read-models/usage-projection.repository';
 import { percentile, startIngestBench, versions, type IngestBench } from './measure';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000);
@@ -286,24 +287,12 @@ async function seed(bench: IngestBench, organizationId: string, projectIds: stri
   const rollupSeconds = (Date.now() - rollupsStarted) / 1000;
   process.stderr.write(`rollups built in ${rollupSeconds.toFixed(0)} s; VACUUM ANALYZE\n`);
   const vacuumStarted = Date.now();
-  for (const table of [
-    'usage_records',
-    'usage_rollups_hourly',
-    'usage_rollups_daily',
-    'usage_rollups_daily_users',
-    'usage_rollups_daily_tags',
-  ]) {
+  for (const table of ['usage_records', ...ROLLUPS.map((r) => r.table)]) {
     await sql.query(`VACUUM (ANALYZE) ingestion.${table}`);
   }
   const vacuumSeconds = (Date.now() - vacuumStarted) / 1000;
   const rollupRows: Record<string, number> = {};
-  for (const table of [
-    'usage_records',
-    'usage_rollups_hourly',
-    'usage_rollups_daily',
-    'usage_rollups_daily_users',
-    'usage_rollups_daily_tags',
-  ]) {
+  for (const table of ['usage_records', ...ROLLUPS.map((r) => r.table)]) {
     rollupRows[table] = Number((await sql.query(`SELECT count(*) AS n FROM ingestion.${table}`)).rows[0].n);
   }
   const bytes = (await sql.query(`SELECT pg_size_pretty(pg_database_size(current_database())) AS size`)).rows[0].size as string;

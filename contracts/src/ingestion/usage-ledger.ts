@@ -35,8 +35,11 @@ export interface UsageDetailExpiredData {
   readonly expiredAt: string;
 }
 
-/** The rollup tables of ingestion's read models whose rows a `UsageAggregatesKept` carries. */
-export type UsageRollupLevel = 'hourly' | 'daily' | 'daily_users' | 'daily_tags';
+/**
+ * The rollup tables of ingestion's read models whose rows a `UsageAggregatesKept` carries (the organization's and the
+ * monthly end-user rollups are sums of these, rebuilt from them). `hourly_tags` is in events kept since issue 15.
+ */
+export type UsageRollupLevel = 'hourly' | 'daily' | 'daily_users' | 'daily_tags' | 'hourly_tags';
 
 /**
  * On `ingestion.usage-<projectId>`, appended by the retention job just before it destroys a month's key: the month's

@@ -1,6 +1,7 @@
 import { INGEST_USAGE_SUBJECT, ingestionStreams, type UsageRecordedData } from '@llmlab/contracts';
 import { startIngestionCrashRig, usageEvent, type IngestionCrashRig } from '@llmlab/testing';
 import { newTenant, usageBatch } from './usage.fixtures';
+import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 
 const BATCHES = 200;
 const EVENTS_PER_BATCH = 25;
@@ -38,10 +39,12 @@ describe('ingestion killed mid-stream', () => {
     expect(
       await rig.count('SELECT count(DISTINCT event_id) AS n FROM ingestion.usage_records WHERE project_id = $1', [tenant.projectId]),
     ).toBe(total);
-    for (const table of ['usage_rollups_hourly', 'usage_rollups_daily', 'usage_rollups_daily_users', 'usage_rollups_daily_tags']) {
+    for (const { table } of ROLLUPS) {
       expect([
         table,
-        await rig.count(`SELECT coalesce(sum(requests), 0) AS n FROM ingestion.${table} WHERE project_id = $1`, [tenant.projectId]),
+        await rig.count(`SELECT coalesce(sum(requests), 0) AS n FROM ingestion.${table} WHERE organization_id = $1`, [
+          tenant.organizationId,
+        ]),
       ]).toEqual([table, total]);
     }
     const ledger = await rig.session.pool.query<{ data: UsageRecordedData }>(

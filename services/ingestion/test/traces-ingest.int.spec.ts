@@ -10,6 +10,7 @@ import {
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { usageEvent } from '@llmlab/testing';
 import { IngestionProjection } from '../src/read-models/ingestion.projection';
+import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 import { SPAN_PART_MAX_SPANS } from '../src/traces/span-batch';
 import { SpanRecordingHandler } from '../src/traces/span-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
@@ -361,8 +362,7 @@ describe('traces ingestion', () => {
     await h.sql.query(
       `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
        DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
-       DELETE FROM ingestion.usage_rollups_hourly; DELETE FROM ingestion.usage_rollups_daily;
-       DELETE FROM ingestion.usage_rollups_daily_users; DELETE FROM ingestion.usage_rollups_daily_tags;
+       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
        DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
     );
     expect(await replay()).toBeGreaterThan(10);

@@ -12,6 +12,7 @@ import { openUsageRecords } from '@llmlab/crypto';
 import { ledgerUsageRecords, usageEvent } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { IngestionProjection } from '../src/read-models/ingestion.projection';
+import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
 import { UsageRetentionJob } from '../src/usage/usage-retention.job';
 import { UsageRetentionHandler } from '../src/usage-retention/usage-retention.handler';
@@ -67,8 +68,7 @@ describe('retention of usage detail', () => {
     await h.sql.query(
       `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
        DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
-       DELETE FROM ingestion.usage_rollups_hourly; DELETE FROM ingestion.usage_rollups_daily;
-       DELETE FROM ingestion.usage_rollups_daily_users; DELETE FROM ingestion.usage_rollups_daily_tags;
+       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
        DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
     );
     const projection = h.get(IngestionProjection);

@@ -3,7 +3,7 @@ import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals, TraceCount
 import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
-import { splitRange, type Grain, type Interval } from './cost-range';
+import { planRange, type Grain, type Interval } from './cost-range';
 
 /** Whether a scope is one project's (a project scope is its organization's scope narrowed to the project). */
 export function isProjectScope(scope: OrganizationScope): scope is ProjectScope {
@@ -34,6 +34,31 @@ export interface BreakdownOptions {
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const isoOf = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', ${ISO})`;
 const MAIN_TABLES = { day: 'usage_rollups_daily', hour: 'usage_rollups_hourly' };
+/** The same sums without the project dimension: an organization's summary and breakdowns read a fiftieth of the rows. */
+const ORGANIZATION_TABLES = { day: 'usage_rollups_org_daily', hour: 'usage_rollups_org_hourly' };
+const METRICS = [
+  'cost',
+  'requests',
+  'errors',
+  'unpriced',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+] as const;
+/** The records' metrics, named as the rollups name them. */
+const RECORD_METRICS: Record<(typeof METRICS)[number], string> = {
+  cost: 'coalesce(cost, 0)',
+  requests: '1::bigint',
+  errors: "(status = 'error')::int::bigint",
+  unpriced: "(cost_status = 'unpriced')::int::bigint",
+  input_tokens: 'input_tokens',
+  output_tokens: 'output_tokens',
+  cached_input_tokens: 'cached_input_tokens',
+  cache_write_tokens: 'cache_write_tokens',
+  reasoning_tokens: 'reasoning_tokens',
+};
 /** Enough for the hash table of 10,000 users' sums; set for one statement, so at most one such per connection. */
 const GROUPING_WORK_MEM = '32MB';
 
@@ -52,7 +77,7 @@ interface SumRow {
 }
 
 /**
- * Sums over the rollups and, at the edges of a range, the records (see `splitRange`), of an organization or one of
+ * Sums over the rollups and, at the edges of a range, the records (see `planRange`), of an organization or one of
  * its projects: every query names the organization, so no query crosses tenants.
  */
 @Injectable()
@@ -61,8 +86,8 @@ export class CostRepository {
 
   async totals(scope: OrganizationScope, range: Interval): Promise<CostTotals> {
     const [row] = await this.sum(scope, range, {
+      ...mainTables(scope),
       grains: ['day', 'hour'],
-      tables: MAIN_TABLES,
       key: { day: 'NULL::text', hour: 'NULL::text', records: 'NULL::text' },
     });
     return toTotals(row);
@@ -90,7 +115,7 @@ export class CostRepository {
   ): Promise<CostBreakdownRow[]> {
     const params: unknown[] = [];
     const add = (value: unknown) => `$${params.push(value)}`;
-    const spec = refine(groupSpec(groupBy, add), options, add);
+    const spec = refine(groupSpec(scope, groupBy, add), options, add);
     const rows = await this.sum(scope, range, spec, limit, params);
     return rows.map((row) => ({ key: row.key, ...(options.splitBy ? { split: row.split ?? '' } : {}), ...toTotals(row) }));
   }
@@ -98,37 +123,37 @@ export class CostRepository {
   private async sum(scope: OrganizationScope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
     const params = [...extra];
     const add = (value: unknown) => `$${params.push(value)}`;
-    const tenant = [`organization_id = ${add(scope.organizationId)}::uuid`];
-    if (isProjectScope(scope)) tenant.push(`project_id = ${add(scope.projectId)}::uuid`);
-    const within = (column: string, intervals: Interval[]) =>
-      `(${intervals.map((i) => `(${column} >= ${add(i.from)}::timestamptz AND ${column} < ${add(i.to)}::timestamptz)`).join(' OR ')})`;
-    const where = (source: Source, column: string, intervals: Interval[]) =>
-      [...tenant, within(column, intervals), ...(spec.filter?.[source] ? [spec.filter[source]] : [])].join(' AND ');
+    const organization = `organization_id = ${add(scope.organizationId)}::uuid`;
+    const project = isProjectScope(scope) ? `project_id = ${add(scope.projectId)}::uuid` : undefined;
+    const where = (source: Source, column: string, interval: Interval) =>
+      [
+        organization,
+        // A project's scope reads its project's rollups only, never the organization's (they have no project).
+        ...(project ? [project] : []),
+        `${column} >= ${add(interval.from)}::timestamptz AND ${column} < ${add(interval.to)}::timestamptz`,
+        ...(spec.filter?.[source] ? [spec.filter[source]] : []),
+      ].join(' AND ');
 
-    const split = splitRange(range.from, range.to, spec.grains);
-    const parts: string[] = [];
-    for (const grain of spec.grains) {
-      if (split[grain].length === 0) continue;
-      parts.push(
-        `SELECT ${spec.key[grain]} AS key, ${spec.split?.[grain] ?? 'NULL::text'} AS split, cost, requests, errors, unpriced, input_tokens, output_tokens, cached_input_tokens,
-           cache_write_tokens, reasoning_tokens
-         FROM ingestion.${spec.tables[grain]} WHERE ${where(grain, 'bucket', split[grain])}`,
-      );
-    }
-    if (split.records.length > 0) {
-      parts.push(
-        `SELECT ${spec.key.records} AS key, ${spec.split?.records ?? 'NULL::text'} AS split, coalesce(cost, 0) AS cost, 1::bigint AS requests, (status = 'error')::int::bigint AS errors,
-           (cost_status = 'unpriced')::int::bigint AS unpriced, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens,
-           reasoning_tokens
-         FROM ingestion.usage_records WHERE ${where('records', 'occurred_at', split.records)}`,
-      );
-    }
+    // A piece subtracted (a bucket's part outside the range) gives its sums negated; see planRange.
+    const parts = planRange(range.from, range.to, spec.grains).map((piece) => {
+      const negate = (expr: string) => (piece.sign < 0 ? `-${expr}` : expr);
+      if (piece.source === 'records') {
+        return `SELECT ${spec.key.records} AS key, ${spec.split?.records ?? 'NULL::text'} AS split,
+           ${METRICS.map((m) => `${negate(`${RECORD_METRICS[m]}`)} AS ${m}`).join(', ')}
+         FROM ingestion.usage_records WHERE ${where('records', 'occurred_at', piece)}`;
+      }
+      return `SELECT ${spec.key[piece.source]} AS key, ${spec.split?.[piece.source] ?? 'NULL::text'} AS split,
+           ${METRICS.map((m) => `${negate(m)} AS ${m}`).join(', ')}
+         FROM ingestion.${spec.tables[piece.source]} WHERE ${where(piece.source, 'bucket', piece)}`;
+    });
+    // A key whose rows cancel out (its usage all in a bucket's part outside the range) had no request in the range.
     const statement = `SELECT key, split, sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
          sum(unpriced)::text AS unpriced, sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
          sum(cached_input_tokens)::text AS cached_input_tokens, sum(cache_write_tokens)::text AS cache_write_tokens,
          sum(reasoning_tokens)::text AS reasoning_tokens
        FROM (${parts.join('\nUNION ALL\n')}) s
-       GROUP BY key, split ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
+       GROUP BY key, split HAVING sum(requests) <> 0
+       ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
     if (!spec.manyKeys) return (await this.pool.query<SumRow>(statement, params)).rows;
     // Thousands of users or tag values over a month: with the server's default work_mem (4 MB) the grouping sorts
     // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md).
@@ -148,11 +173,16 @@ export class CostRepository {
   }
 }
 
-function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): GroupSpec {
+/** The rollups by provider and model a scope reads: a project's own, or the organization's without the project. */
+function mainTables(scope: OrganizationScope): Pick<GroupSpec, 'tables'> {
+  return { tables: isProjectScope(scope) ? MAIN_TABLES : ORGANIZATION_TABLES };
+}
+
+function groupSpec(scope: OrganizationScope, groupBy: CostGroupBy, add: (value: unknown) => string): GroupSpec {
   switch (groupBy) {
     case 'provider':
     case 'model':
-      return { grains: ['day', 'hour'], tables: MAIN_TABLES, key: { day: groupBy, hour: groupBy, records: groupBy } };
+      return { ...mainTables(scope), grains: ['day', 'hour'], key: { day: groupBy, hour: groupBy, records: groupBy } };
     case 'project':
       return {
         grains: ['day', 'hour'],
@@ -162,15 +192,15 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
     case 'day': {
       const day = (column: string) => isoOf(`date_trunc('day', ${column}, 'UTC')`);
       return {
+        ...mainTables(scope),
         grains: ['day', 'hour'],
-        tables: MAIN_TABLES,
         key: { day: day('bucket'), hour: day('bucket'), records: day('occurred_at') },
       };
     }
     case 'hour':
       return {
+        ...mainTables(scope),
         grains: ['hour'],
-        tables: MAIN_TABLES,
         key: { hour: isoOf('bucket'), records: isoOf(`date_trunc('hour', occurred_at, 'UTC')`) },
       };
     // The records alone (no rollup knows traces), each by the root span name of its trace in the same project: a
@@ -184,21 +214,28 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
           records: `(SELECT t.name FROM ingestion.traces t WHERE t.project_id = usage_records.project_id AND t.trace_id = usage_records.trace_id)`,
         },
       };
+    // By the month and the day (no hourly rollup: per user and hour it would hold nearly as many rows as the
+    // records); a month's ranking reads one row per user and month.
     case 'user':
       return {
-        grains: ['day'],
-        tables: { day: 'usage_rollups_daily_users' },
+        grains: ['month', 'day'],
+        tables: { month: 'usage_rollups_monthly_users', day: 'usage_rollups_daily_users' },
         manyKeys: true,
-        key: { day: "nullif(user_id, '')", records: 'user_id' },
+        key: { month: "nullif(user_id, '')", day: "nullif(user_id, '')", records: 'user_id' },
       };
+    // An organization's days without the project; hours (a partial day) from the projects' hourly rows.
     default: {
       const tag = add(groupBy.slice('tag:'.length));
+      const rollup = `tag_key = ${tag}::text`;
       return {
-        grains: ['day'],
-        tables: { day: 'usage_rollups_daily_tags' },
+        grains: ['day', 'hour'],
+        tables: {
+          day: isProjectScope(scope) ? 'usage_rollups_daily_tags' : 'usage_rollups_org_daily_tags',
+          hour: 'usage_rollups_hourly_tags',
+        },
         manyKeys: true,
-        key: { day: 'tag_value', records: `tags ->> ${tag}::text` },
-        filter: { day: `tag_key = ${tag}::text`, records: `tags ? ${tag}::text` },
+        key: { day: 'tag_value', hour: 'tag_value', records: `tags ->> ${tag}::text` },
+        filter: { day: rollup, hour: rollup, records: `tags ? ${tag}::text` },
       };
     }
   }
@@ -207,22 +244,27 @@ function groupSpec(groupBy: CostGroupBy, add: (value: unknown) => string): Group
 const DIMENSION: Record<CostSplitBy, string> = { provider: 'provider', model: 'model', project: 'project_id::text' };
 
 /**
- * Adds a second dimension and filters to a grouping. The main rollups and the records have provider, model and
- * project; the user and tag rollups have neither provider nor model, so such a grouping split or filtered by them is
- * summed from the records alone (exact, and slower over long ranges).
+ * Adds a second dimension and filters to a grouping. The rollups by provider and model and the records have
+ * provider, model and project (the organization's rollups no project); the user and tag rollups have neither
+ * provider nor model, so such a grouping split or filtered by them is summed from the records alone (exact, and
+ * slower over long ranges).
  */
 function refine(spec: GroupSpec, options: BreakdownOptions, add: (value: unknown) => string): GroupSpec {
   const conditions: string[] = [];
   if (options.provider !== undefined) conditions.push(`provider = ${add(options.provider)}::text`);
   if (options.model !== undefined) conditions.push(`model = ${add(options.model)}::text`);
   if (options.splitBy === undefined && conditions.length === 0) return spec;
-  const onMainTables = spec.grains.every((grain) => spec.tables[grain] === MAIN_TABLES[grain]);
+  const byModel = (grain: Grain, table: string | undefined) =>
+    grain !== 'month' && (table === MAIN_TABLES[grain] || table === ORGANIZATION_TABLES[grain]);
+  const onMainTables = spec.grains.every((grain) => byModel(grain, spec.tables[grain]));
   const grains = onMainTables ? spec.grains : [];
   const sources: Source[] = [...grains, 'records'];
   const both = (a: string | undefined, b: string[]) => [...(a ? [a] : []), ...b].join(' AND ') || undefined;
   return {
     ...spec,
     grains,
+    // A split by project needs the project's dimension: the projects' rollups, filtered by the organization.
+    ...(options.splitBy === 'project' && onMainTables ? { tables: MAIN_TABLES } : {}),
     filter: Object.fromEntries(sources.map((s) => [s, both(spec.filter?.[s], conditions)])),
     ...(options.splitBy ? { split: Object.fromEntries(sources.map((s) => [s, DIMENSION[options.splitBy!]])) } : {}),
   };

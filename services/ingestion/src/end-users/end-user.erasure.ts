@@ -20,20 +20,21 @@ import { EndUserPseudonyms, endUsersLockSql } from './end-user-pseudonyms';
 const MAX_USER_ID = 256;
 
 /**
- * The daily end-user rollups of an id, moved to the marker: summed into the marker's row of the same day when one
- * exists (the end user came back after an earlier erasure), so totals never change.
+ * The end-user rollups of an id (by day, by month), moved to the marker: summed into the marker's row of the same
+ * bucket when one exists (the end user came back after an earlier erasure), so totals never change.
  */
-const REKEY_ROLLUPS_SQL = `
+const rekeyRollupsSql = (table: string) => `
 WITH moved AS (
-  DELETE FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 AND user_id = $2 RETURNING *
+  DELETE FROM ingestion.${table} WHERE project_id = $1 AND user_id = $2 RETURNING *
 )
-INSERT INTO ingestion.usage_rollups_daily_users AS r (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
+INSERT INTO ingestion.${table} AS r (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
 SELECT organization_id, project_id, bucket, $3, ${ROLLUP_METRICS.join(', ')} FROM moved
 ON CONFLICT (project_id, bucket, user_id) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = r.${m} + EXCLUDED.${m}`).join(', ')}`;
+const REKEY_ROLLUPS_SQL = ['usage_rollups_daily_users', 'usage_rollups_monthly_users'].map(rekeyRollupsSql);
 
 /**
  * Erasure of an end user in a project (docs/security.md, "End users"): in one transaction holding the project's
- * end-user lock exclusively, the mapping of their pseudonym is deleted, their records, daily rollups and traces
+ * end-user lock exclusively, the mapping of their pseudonym is deleted, their records, rollups and traces
  * are re-keyed to the erased marker, and their captured texts deleted; then `EndUserErased` (the pseudonym only)
  * is appended to `ingestion.end-users-<projectId>`. The ledger keeps only the pseudonym, so a rebuild of the read
  * models shows the marker too; costs and totals are untouched, and so is the event store's hash chain.
@@ -62,7 +63,7 @@ export class EndUserErasure {
         userId,
         marker,
       ]);
-      await client.query(REKEY_ROLLUPS_SQL, [scope.projectId, userId, marker]);
+      for (const rekey of REKEY_ROLLUPS_SQL) await client.query(rekey, [scope.projectId, userId, marker]);
       const traces = await client.query('UPDATE ingestion.traces SET user_id = $3 WHERE project_id = $1 AND user_id = $2', [
         scope.projectId,
         userId,

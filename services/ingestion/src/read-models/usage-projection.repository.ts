@@ -18,80 +18,120 @@ export const ROLLUP_METRICS = [
   'latency_ms_sum',
 ] as const;
 
-interface Rollup {
-  table: string;
-  bucket: string;
+type Grain = 'hour' | 'day' | 'month';
+
+/** Rollups summing the same dimensions of the records, at their finest grain (each rollup's bucket is coarser or the same). */
+interface Family {
+  name: string;
+  grain: Grain;
   /** Dimension column → expression over the source rows. */
   dimensions: [string, string][];
-  conflict: string;
   /** FROM clause when the source rows must be expanded (one row per tag). */
   from?: (source: string) => string;
 }
 
-const HOUR = "date_trunc('hour', occurred_at, 'UTC')";
-const DAY = "date_trunc('day', occurred_at, 'UTC')";
+const MODEL: Family = {
+  name: 'model',
+  grain: 'hour',
+  dimensions: [
+    ['provider', 'provider'],
+    ['model', 'model'],
+  ],
+};
+const USER: Family = { name: 'user', grain: 'day', dimensions: [['user_id', "coalesce(user_id, '')"]] };
+const TAG: Family = {
+  name: 'tag',
+  grain: 'hour',
+  dimensions: [
+    ['tag_key', 'tag.key'],
+    ['tag_value', 'tag.value'],
+  ],
+  from: (source) => `${source} CROSS JOIN LATERAL jsonb_each_text(${source}.tags) AS tag(key, value)`,
+};
+const FAMILIES = [MODEL, USER, TAG];
 
-const ROLLUPS: Rollup[] = [
+const PROJECT = ['organization_id', 'project_id'];
+const ORGANIZATION = ['organization_id'];
+
+interface Rollup {
+  table: string;
+  family: Family;
+  /** The table's tenant columns: an organization's rollups have no project dimension. */
+  tenant: string[];
+  grain: Grain;
+  conflict: string;
+}
+
+/**
+ * Every rollup the projection keeps. The project's rollups answer a project's queries and any grouping by project;
+ * the organization's (no project dimension) answer an organization's summary and its breakdowns by provider, model,
+ * day, hour and tag from a fiftieth of the rows for 100 projects; end users by the month let an organization rank
+ * its users over a month from one row per user (docs/query-plans.md).
+ */
+export const ROLLUPS: readonly Rollup[] = [
+  { table: 'usage_rollups_hourly', family: MODEL, tenant: PROJECT, grain: 'hour', conflict: 'project_id, bucket, provider, model' },
+  { table: 'usage_rollups_daily', family: MODEL, tenant: PROJECT, grain: 'day', conflict: 'project_id, bucket, provider, model' },
+  { table: 'usage_rollups_daily_users', family: USER, tenant: PROJECT, grain: 'day', conflict: 'project_id, bucket, user_id' },
+  { table: 'usage_rollups_monthly_users', family: USER, tenant: PROJECT, grain: 'month', conflict: 'project_id, bucket, user_id' },
+  { table: 'usage_rollups_hourly_tags', family: TAG, tenant: PROJECT, grain: 'hour', conflict: 'project_id, tag_key, bucket, tag_value' },
+  { table: 'usage_rollups_daily_tags', family: TAG, tenant: PROJECT, grain: 'day', conflict: 'project_id, tag_key, bucket, tag_value' },
   {
-    table: 'usage_rollups_hourly',
-    bucket: HOUR,
-    dimensions: [
-      ['provider', 'provider'],
-      ['model', 'model'],
-    ],
-    conflict: 'project_id, bucket, provider, model',
+    table: 'usage_rollups_org_hourly',
+    family: MODEL,
+    tenant: ORGANIZATION,
+    grain: 'hour',
+    conflict: 'organization_id, bucket, provider, model',
   },
   {
-    table: 'usage_rollups_daily',
-    bucket: DAY,
-    dimensions: [
-      ['provider', 'provider'],
-      ['model', 'model'],
-    ],
-    conflict: 'project_id, bucket, provider, model',
+    table: 'usage_rollups_org_daily',
+    family: MODEL,
+    tenant: ORGANIZATION,
+    grain: 'day',
+    conflict: 'organization_id, bucket, provider, model',
   },
   {
-    table: 'usage_rollups_daily_users',
-    bucket: DAY,
-    dimensions: [['user_id', "coalesce(user_id, '')"]],
-    conflict: 'project_id, bucket, user_id',
-  },
-  {
-    table: 'usage_rollups_daily_tags',
-    bucket: DAY,
-    dimensions: [
-      ['tag_key', 'tag.key'],
-      ['tag_value', 'tag.value'],
-    ],
-    conflict: 'project_id, tag_key, bucket, tag_value',
-    from: (source) => `${source} CROSS JOIN LATERAL jsonb_each_text(${source}.tags) AS tag(key, value)`,
+    table: 'usage_rollups_org_daily_tags',
+    family: TAG,
+    tenant: ORGANIZATION,
+    grain: 'day',
+    conflict: 'organization_id, tag_key, bucket, tag_value',
   },
 ];
+
+/** A rollup's bucket of a record. */
+export const bucketOf = (grain: Grain, column = 'occurred_at') => `date_trunc('${grain}', ${column}, 'UTC')`;
 
 /**
  * Data-modifying CTEs adding the rows of `source` to every rollup. `source` has organization_id, project_id,
  * occurred_at, provider, model, user_id, tags and the metrics as deltas (a new record: 1 request and its counts; a
- * correction: only the cost and unpriced differences), so recording and repricing share one statement shape.
+ * correction: only the cost and unpriced differences), so recording and repricing share one statement shape. The
+ * source is summed once per family (by model, user or tag, at the family's finest grain, the tags expanded once),
+ * and each rollup sums those few rows again by its own bucket and tenant. Rows are upserted in key order: two
+ * transactions adding to the same rows (an organization's, or a month's of an end user) lock them in the same order
+ * and wait for each other instead of deadlocking.
  */
 export function rollupCtes(source: string): string {
-  return ROLLUPS.map((rollup, i) => {
-    const dimensionColumns = rollup.dimensions.map(([column]) => column);
-    const columns = ['organization_id', 'project_id', 'bucket', ...dimensionColumns, ...ROLLUP_METRICS].join(', ');
-    const selects = [
-      'organization_id',
-      'project_id',
-      rollup.bucket,
-      ...rollup.dimensions.map(([, expr]) => expr),
-      ...ROLLUP_METRICS.map((m) => (m === 'latency_ms_sum' ? 'coalesce(sum(latency_ms), 0)' : `sum(${m})`)),
-    ].join(', ');
-    const groupBy = Array.from({ length: 3 + dimensionColumns.length }, (_, n) => n + 1).join(', ');
+  const families = FAMILIES.map((family) => {
+    const keys = [...PROJECT, `${bucketOf(family.grain)} AS bucket`, ...family.dimensions.map(([column, expr]) => `${expr} AS ${column}`)];
+    const sums = ROLLUP_METRICS.map((m) => (m === 'latency_ms_sum' ? 'coalesce(sum(latency_ms), 0)' : `sum(${m})`) + ` AS ${m}`);
+    return `by_${family.name} AS (
+      SELECT ${[...keys, ...sums].join(', ')} FROM ${family.from ? family.from(source) : source}
+      GROUP BY ${keys.map((_, n) => n + 1).join(', ')}
+    )`;
+  });
+  const rollups = ROLLUPS.map((rollup, i) => {
+    const keys = [...rollup.tenant, bucketOf(rollup.grain, 'bucket'), ...rollup.family.dimensions.map(([column]) => column)];
+    const columns = [...rollup.tenant, 'bucket', ...rollup.family.dimensions.map(([column]) => column), ...ROLLUP_METRICS].join(', ');
+    const groupBy = keys.map((_, n) => n + 1).join(', ');
     const updates = ROLLUP_METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ');
     return `rollup_${i} AS (
       INSERT INTO ingestion.${rollup.table} AS target (${columns})
-      SELECT ${selects} FROM ${rollup.from ? rollup.from(source) : source} GROUP BY ${groupBy}
+      SELECT ${[...keys, ...ROLLUP_METRICS.map((m) => `sum(${m})`)].join(', ')} FROM by_${rollup.family.name}
+      GROUP BY ${groupBy} ORDER BY ${groupBy}
       ON CONFLICT (${rollup.conflict}) DO UPDATE SET ${updates}
     )`;
-  }).join(',\n');
+  });
+  return [...families, ...rollups].join(',\n');
 }
 
 const COUNT_COLUMNS = [

@@ -5,6 +5,7 @@ import { EVENT_STORE, PG_POOL } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import { EndUserPseudonyms } from '../end-users/end-user-pseudonyms';
 import { derivedEventId } from '../derived-event-id';
+import { ROLLUP_METRICS } from '../read-models/usage-projection.repository';
 
 /** The rollup tables a month's aggregates are kept from and restored to. */
 const TABLES: Record<UsageRollupLevel, string> = {
@@ -12,8 +13,41 @@ const TABLES: Record<UsageRollupLevel, string> = {
   daily: 'usage_rollups_daily',
   daily_users: 'usage_rollups_daily_users',
   daily_tags: 'usage_rollups_daily_tags',
+  hourly_tags: 'usage_rollups_hourly_tags',
 };
 const LEVELS = Object.keys(TABLES) as UsageRollupLevel[];
+
+/** The organization's rollups summing a kept level's rows over the projects, by the level's other dimensions. */
+const ORGANIZATION_TABLES: Partial<Record<UsageRollupLevel, { table: string; keys: string[] }>> = {
+  hourly: { table: 'usage_rollups_org_hourly', keys: ['bucket', 'provider', 'model'] },
+  daily: { table: 'usage_rollups_org_daily', keys: ['bucket', 'provider', 'model'] },
+  daily_tags: { table: 'usage_rollups_org_daily_tags', keys: ['tag_key', 'bucket', 'tag_value'] },
+};
+
+/**
+ * A statement writing a project's rows of a level (`write`, a data-modifying CTE named `changed` returning them),
+ * then adding them to the organization's rollup with `sign` (removed rows subtract): the organization's rows stay
+ * the sums of its projects' rows.
+ */
+function withOrganization(level: UsageRollupLevel, write: string, sign: '' | '-'): string {
+  const organization = ORGANIZATION_TABLES[level];
+  if (!organization) return `${write} SELECT count(*) FROM changed`;
+  const keys = organization.keys.join(', ');
+  return `${write}
+    INSERT INTO ingestion.${organization.table} AS target (organization_id, ${keys}, ${ROLLUP_METRICS.join(', ')})
+    SELECT organization_id, ${keys}, ${ROLLUP_METRICS.map((m) => `${sign}sum(${m})`).join(', ')}
+    FROM changed GROUP BY organization_id, ${keys} ORDER BY organization_id, ${keys}
+    ON CONFLICT (organization_id, ${keys}) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ')}`;
+}
+
+/** A project's end users by the month, summed again from their days. */
+const MONTHLY_USERS_SQL = [
+  'DELETE FROM ingestion.usage_rollups_monthly_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3',
+  `INSERT INTO ingestion.usage_rollups_monthly_users (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
+   SELECT organization_id, project_id, $2::timestamptz, user_id, ${ROLLUP_METRICS.map((m) => `sum(${m})`).join(', ')}
+   FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3
+   GROUP BY organization_id, project_id, user_id`,
+];
 
 /** Every column but the tenant's, numbers as text (a cost's twelve decimals, a bigint, survive JSON exactly). */
 const ROW_JSON = `(SELECT jsonb_object_agg(key, CASE WHEN jsonb_typeof(value) = 'number' THEN to_jsonb(value #>> '{}') ELSE value END)
@@ -123,17 +157,16 @@ export class UsageAggregates {
 
   /**
    * Applies a `UsageAggregatesKept` in the projection's transaction: its first part clears the month's rows of the
-   * project, every part writes its rows, an end user resolved from the pseudonym (the marker once erased).
+   * project, every part writes its rows, an end user resolved from the pseudonym (the marker once erased). The
+   * organization's rollups take the difference, and the project's end users by the month are summed again from
+   * their days, so every rollup stays the sum of the same rows.
    */
   async restore(tx: PoolClient, data: UsageAggregatesKeptData): Promise<void> {
     const [from, to] = monthRange(data.month);
     if (data.part === 0) {
       for (const level of LEVELS) {
-        await tx.query(`DELETE FROM ingestion.${TABLES[level]} WHERE project_id = $1 AND bucket >= $2 AND bucket < $3`, [
-          data.projectId,
-          from,
-          to,
-        ]);
+        const remove = `WITH changed AS (DELETE FROM ingestion.${TABLES[level]} WHERE project_id = $1 AND bucket >= $2 AND bucket < $3 RETURNING *)`;
+        await tx.query(withOrganization(level, remove, '-'), [data.projectId, from, to]);
       }
     }
     const pseudonyms = data.rows.flatMap((r) => (typeof r.row.end_user === 'string' ? [r.row.end_user] : []));
@@ -151,11 +184,11 @@ export class UsageAggregates {
           };
         });
       if (rows.length === 0) continue;
-      await tx.query(
-        `INSERT INTO ingestion.${TABLES[level]} SELECT * FROM jsonb_populate_recordset(NULL::ingestion.${TABLES[level]}, $1::jsonb)`,
-        [JSON.stringify(rows)],
-      );
+      const add = `WITH changed AS (INSERT INTO ingestion.${TABLES[level]}
+        SELECT * FROM jsonb_populate_recordset(NULL::ingestion.${TABLES[level]}, $1::jsonb) RETURNING *)`;
+      await tx.query(withOrganization(level, add, ''), [JSON.stringify(rows)]);
     }
+    for (const statement of MONTHLY_USERS_SQL) await tx.query(statement, [data.projectId, from, to]);
   }
 
   /** An end user's daily rows name them by the pseudonym; an erased marker, or no user (''), stays as it is. */

@@ -1,0 +1,221 @@
+import { ingestionSubjects, type CostBreakdownRequest, type RecordedEvent, type RequestContext } from '@llmlab/contracts';
+import { usageEvent } from '@llmlab/testing';
+import { v7 as uuidv7 } from 'uuid';
+import { EndUserErasure } from '../src/end-users/end-user.erasure';
+import { IngestionProjection } from '../src/read-models/ingestion.projection';
+import { ROLLUPS } from '../src/read-models/usage-projection.repository';
+import { UsageRetentionJob } from '../src/usage/usage-retention.job';
+import { UsageRetentionHandler } from '../src/usage-retention/usage-retention.handler';
+import { IngestionHarness } from './ingestion.harness';
+import { derivedRollups, recordSums, rollupRows } from './rollup-sums';
+import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+// Every rollup (the projects', the organization's, tags by the hour, end users by the month) is the sum of the usage
+// records by its keys after ingest, repricing and erasure; after retention drops the records, the rollups stay as
+// they were and a rebuild from the ledger gives them again. The cost queries, which add whole buckets and subtract
+// their parts outside a range, answer what the records sum to over any range.
+describe('rollups', () => {
+  let h: IngestionHarness;
+  let p1: Tenant;
+  let p2: Tenant;
+  const org = (t: Tenant) => ({ organizationId: t.organizationId });
+  const project = (t: Tenant) => ({ organizationId: t.organizationId, projectId: t.projectId });
+  const context = (t: Tenant, scope: object = project(t)): RequestContext => ({
+    correlationId: uuidv7(),
+    ...scope,
+    organizationId: t.organizationId,
+    actor: { type: 'user', id: uuidv7() },
+  });
+  const records = () => h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE organization_id = $1', [p1.organizationId]);
+  const repriced = () =>
+    h.count(`SELECT count(*) AS n FROM ingestion.usage_records WHERE organization_id = $1 AND cost_status = 'unpriced'`, [
+      p1.organizationId,
+    ]);
+
+  beforeAll(async () => {
+    h = await IngestionHarness.start();
+    p1 = newTenant();
+    p2 = newTenant(p1.organizationId);
+    for (const [model, input] of [
+      ['m-a', '1'],
+      ['m-b', '2.5'],
+    ]) {
+      await h.request(ingestionSubjects.createPriceOverride, { provider: 'acme', model, rates: { input, output: '0.3' } }, org(p1));
+    }
+    // Usage over the last 34 days (two months, mostly), in the current hour, and a few minutes ahead (a client's
+    // clock), across two projects: models (one unpriced), end users (some records without one), tags, errors.
+    const now = Date.now();
+    // mulberry32: the same usage on every run.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4_294_967_296) * n);
+    };
+    const timestamps = [
+      ...Array.from({ length: 300 }, () => now - next(34 * DAY)),
+      ...Array.from({ length: 20 }, () => now - next(HOUR / 2)),
+      now + 2 * 60_000,
+      now + 4 * 60_000,
+    ];
+    const batches = new Map<Tenant, ReturnType<typeof usageEvent>[]>([
+      [p1, []],
+      [p2, []],
+    ]);
+    timestamps.forEach((at, i) => {
+      const user = next(6);
+      batches.get(i % 3 === 0 ? p2 : p1)!.push(
+        usageEvent({
+          timestamp: new Date(at).toISOString(),
+          provider: 'acme',
+          model: ['m-a', 'm-b', 'm-x'][next(3)],
+          usage: { inputTokens: 1_000 + next(50_000), outputTokens: next(2_000), cachedInputTokens: next(3) === 0 ? 100 : 0 },
+          latencyMs: next(4) === 0 ? undefined : 50 + next(900),
+          status: next(20) === 0 ? 'error' : 'success',
+          ...(user < 5 ? { userId: `u${user}` } : {}),
+          tags: { feature: `f${next(3)}`, ...(next(2) === 0 ? { team: `t${next(2)}` } : {}) },
+        }),
+      );
+    });
+    for (const [tenant, events] of batches) {
+      for (let i = 0; i < events.length; i += 50) await h.publish(usageBatch(tenant, events.slice(i, i + 50)));
+    }
+    await h.until(async () => (await records()) === timestamps.length, 'the records');
+    await h.settled();
+  }, 60_000);
+  afterAll(() => h?.stop());
+
+  const expectRollupsToBeTheRecordSums = async () => {
+    const held = await rollupRows(h.sql, p1.organizationId);
+    const summed = await recordSums(h.sql, p1.organizationId);
+    expect(held.map((r) => r.rows.length).every((n) => n > 0)).toBe(true);
+    expect(held).toEqual(summed);
+  };
+
+  /** What the records of a scope sum to over a range, by a grouping's key: [key, cost, requests, errors, input tokens]. */
+  const fromRecords = async (scope: { organizationId: string; projectId?: string }, groupBy: string, from: Date, to: Date) => {
+    const key: Record<string, string> = {
+      total: 'NULL::text',
+      model: 'model',
+      day: `to_char(date_trunc('day', occurred_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      user: 'user_id',
+      'tag:feature': `tags ->> 'feature'`,
+    };
+    const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
+      `SELECT json_build_array(${key[groupBy]}, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
+         count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
+       FROM ingestion.usage_records
+       WHERE organization_id = $1 AND ($2::uuid IS NULL OR project_id = $2) AND occurred_at >= $3 AND occurred_at < $4
+         AND ($5 <> 'tag:feature' OR tags ? 'feature')
+       GROUP BY ${key[groupBy]}`,
+      [p1.organizationId, scope.projectId ?? null, from, to, groupBy],
+    );
+    return rows.map((r) => r.row).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  };
+  const fromQueries = async (scope: { organizationId: string; projectId?: string }, groupBy: string, from: Date, to: Date) => {
+    const range = { from: from.toISOString(), to: to.toISOString() };
+    if (groupBy === 'total') {
+      const { current: t } = await h.request(ingestionSubjects.costSummary, range, scope);
+      return t.requests === 0 ? [] : [[null, t.cost.amount, t.requests, t.errors, t.tokens.input]];
+    }
+    const result = await h.request(
+      ingestionSubjects.costBreakdown,
+      { ...range, groupBy: groupBy as CostBreakdownRequest['groupBy'], limit: 1000 },
+      scope,
+    );
+    return result.rows
+      .map((r) => [r.key, r.cost.amount, r.requests, r.errors, r.tokens.input])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  };
+  const expectQueriesToBeTheRecordSums = async () => {
+    const now = Date.now();
+    const midnight = Math.floor(now / DAY) * DAY;
+    const ranges: [number, number][] = [
+      [midnight - 29 * DAY, now],
+      [midnight - 29 * DAY, now + 10 * 60_000],
+      [now - 33 * DAY + 17 * 60_000, now - 2 * DAY + 5 * HOUR + 13 * 60_000],
+      [midnight - 3 * DAY + 7 * HOUR + 1, midnight - 3 * DAY + 19 * HOUR + 30 * 60_000],
+      [now - HOUR, now + 5 * 60_000],
+      [midnight - 40 * DAY, midnight + DAY],
+    ];
+    for (const [from, to] of ranges) {
+      for (const scope of [org(p1), project(p1)]) {
+        for (const groupBy of ['total', 'model', 'day', 'user', 'tag:feature']) {
+          const expected = await fromRecords(scope, groupBy, new Date(from), new Date(to));
+          const answered = await fromQueries(scope, groupBy, new Date(from), new Date(to));
+          expect([new Date(from), new Date(to), scope, groupBy, answered]).toEqual([
+            new Date(from),
+            new Date(to),
+            scope,
+            groupBy,
+            expected,
+          ]);
+        }
+      }
+    }
+  };
+
+  it('sum the records after ingest, and the queries over any range are the records’ sums', async () => {
+    await expectRollupsToBeTheRecordSums();
+    await expectQueriesToBeTheRecordSums();
+  }, 60_000);
+
+  it('take a repricing’s differences', async () => {
+    expect(await repriced()).toBeGreaterThan(0);
+    await h.request(ingestionSubjects.createPriceOverride, { provider: 'acme', model: 'm-x', rates: { input: '7', output: '1' } }, org(p1));
+    await h.until(async () => (await repriced()) === 0, 'the repricing');
+    await h.settled();
+    await expectRollupsToBeTheRecordSums();
+    await expectQueriesToBeTheRecordSums();
+  }, 60_000);
+
+  it('move an erased end user’s sums to the marker, by day and by month, in that project only', async () => {
+    await h.get(EndUserErasure).erase({ userId: 'u1' }, context(p1));
+    await h.settled();
+    const users = await h.rows<{ user_id: string }>(
+      `SELECT DISTINCT user_id FROM ingestion.usage_rollups_monthly_users WHERE organization_id = $1 ORDER BY 1`,
+      [p1.organizationId],
+    );
+    expect(users.map((u) => u.user_id)).toContain('u1');
+    expect(users.filter((u) => u.user_id.startsWith('[erased '))).toHaveLength(1);
+    await expectRollupsToBeTheRecordSums();
+    await expectQueriesToBeTheRecordSums();
+  }, 60_000);
+
+  it('stay as they were when retention drops the records, and a rebuild from the ledger gives them again', async () => {
+    const before = await rollupRows(h.sql, p1.organizationId);
+    await h.get(UsageRetentionHandler).update({ usageRetentionDays: 30 }, context(p1, org(p1)));
+    await h.settled();
+    const expired = (await h.get(UsageRetentionJob).run(new Date(Date.now() + 70 * DAY))).filter(
+      (e) => e.organizationId === p1.organizationId,
+    );
+    expect(expired).toHaveLength(1);
+    await h.settled();
+    expect(await records()).toBe(0);
+    expect(await rollupRows(h.sql, p1.organizationId)).toEqual(before);
+    for (const [held, summed] of await derivedRollups(h.sql, p1.organizationId)) expect(held).toEqual(summed);
+
+    // Every read model dropped and projected again: the kept aggregates restore the projects' rollups, and the
+    // organization's and the months of end users follow them.
+    await h.sql.query(
+      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
+       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
+       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
+       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
+    );
+    const projection = h.get(IngestionProjection);
+    for (let from = 0; ;) {
+      const page = (await h.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
+      if (page.length === 0) break;
+      for (const event of page) if (event.streamId.startsWith('ingestion.')) await projection.apply(event);
+      from = page[page.length - 1].position;
+    }
+    expect(await records()).toBe(0);
+    expect(await rollupRows(h.sql, p1.organizationId)).toEqual(before);
+    for (const [held, summed] of await derivedRollups(h.sql, p1.organizationId)) expect(held).toEqual(summed);
+  }, 60_000);
+});

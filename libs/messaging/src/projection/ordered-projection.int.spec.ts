@@ -1,4 +1,4 @@
-import { createTestDatabase, testEnv, tolerateTeardown, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, eventually, testEnv, tolerateTeardown, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -12,14 +12,6 @@ interface TestEvent {
   position: number;
   poison?: boolean;
   unavailableTimes?: number;
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('runOrderedProjection', () => {
@@ -119,7 +111,7 @@ describe('runOrderedProjection', () => {
     await js.publish(topology.subject('events.other.Happened'), JSON.stringify({ position: 1 }));
     await c.publish(positions(2, 100));
     const first = await c.start('a');
-    await eventually(async () => (await c.checkpoint())?.position === 200);
+    await eventually(async () => (await c.checkpoint())?.position === 200, 'checkpoint at 200');
     await first.stop();
     let rows = await c.applied();
     expect(rows.map((r) => r.position)).toEqual(positions(2, 100).map((e) => e.position));
@@ -130,7 +122,7 @@ describe('runOrderedProjection', () => {
 
     await c.publish(positions(202, 50));
     await c.start('b');
-    await eventually(async () => (await c.checkpoint())?.position === 300);
+    await eventually(async () => (await c.checkpoint())?.position === 300, 'checkpoint at 300');
     rows = await c.applied();
     expect(rows).toHaveLength(150);
     expect(rows.slice(100).every((r) => r.instance === 'b')).toBe(true);
@@ -143,7 +135,7 @@ describe('runOrderedProjection', () => {
     await c.publish(positions(2, 10));
     await pool.query(`INSERT INTO op_test.projection_checkpoints (projection, position) VALUES ($1, 10)`, [c.name]);
     await c.start('a');
-    await eventually(async () => (await c.checkpoint())?.position === 20);
+    await eventually(async () => (await c.checkpoint())?.position === 20, 'checkpoint at 20');
     expect((await c.applied()).map((r) => r.position)).toEqual([12, 14, 16, 18, 20]);
   });
 
@@ -151,7 +143,7 @@ describe('runOrderedProjection', () => {
     const c = projectionCase();
     await c.publish([{ position: 1 }, { position: 2 }, { position: 3, poison: true }, { position: 4 }, { position: 5 }]);
     await c.start('a');
-    await eventually(async () => (await c.checkpoint())?.position === 5);
+    await eventually(async () => (await c.checkpoint())?.position === 5, 'checkpoint at 5');
     expect((await c.applied()).map((r) => r.position)).toEqual([1, 2, 4, 5]);
     const dlq = await jsm.streams.getMessage(topology.deadLetter.name, { last_by_subj: topology.subject(`dlq.${c.name}`) });
     expect(dlq).not.toBeNull();
@@ -170,7 +162,7 @@ describe('runOrderedProjection', () => {
     const c = projectionCase();
     await c.publish([{ position: 1 }, { position: 2, unavailableTimes: 5 }, { position: 3 }]);
     await c.start('a');
-    await eventually(async () => (await c.checkpoint())?.position === 3);
+    await eventually(async () => (await c.checkpoint())?.position === 3, 'checkpoint at 3');
     expect((await c.applied()).map((r) => r.position)).toEqual([1, 2, 3]);
     expect(await jsm.streams.getMessage(topology.deadLetter.name, { last_by_subj: topology.subject(`dlq.${c.name}`) })).toBeNull();
   });
@@ -181,11 +173,11 @@ describe('runOrderedProjection', () => {
     await new Promise((r) => setTimeout(r, 300));
     await c.start('b');
     await c.publish(positions(2, 30));
-    await eventually(async () => (await c.checkpoint())?.position === 60);
+    await eventually(async () => (await c.checkpoint())?.position === 60, 'checkpoint at 60');
     expect(new Set((await c.applied()).map((r) => r.instance))).toEqual(new Set(['a']));
     await a.stop();
     await c.publish(positions(62, 30));
-    await eventually(async () => (await c.checkpoint())?.position === 120);
+    await eventually(async () => (await c.checkpoint())?.position === 120, 'checkpoint at 120');
     const rows = await c.applied();
     expect(rows.map((r) => r.position)).toEqual([...positions(2, 30), ...positions(62, 30)].map((e) => e.position));
     expect(rows.slice(30).every((r) => r.instance === 'b')).toBe(true);

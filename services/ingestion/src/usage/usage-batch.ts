@@ -62,7 +62,7 @@ export function priceUsageBatch(batch: RecordableBatch, pricing: PricingSnapshot
 /** The ledger's record of an event: its cost, and its end user as a pseudonym, never the id. */
 function toRecord(event: UsageEventInput, pricing: PricingSnapshot, pseudonym: EndUserPseudonymizer): UsageRecordData {
   const { cost, userId, ...rest } = event;
-  // Set on the rest rather than spread with it into a new object, which cost some 20 µs an event in V8: the same
+  // Set on the rest rather than spread with it into a new object, which cost several µs an event in V8: the same
   // keys in the same order (the sealed JSON is byte for byte what it was).
   const record = rest as { -readonly [K in keyof UsageRecordData]: UsageRecordData[K] };
   if (userId !== undefined) record.endUser = pseudonym(userId);

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 
 export interface ProjectionRef {
   /** The service's own schema, holding `projection_checkpoints` (see the README for its SQL). */
@@ -25,10 +26,8 @@ export async function applyInTransaction(
 ): Promise<boolean> {
   if (!IDENTIFIER.test(ref.schema)) throw new Error(`invalid schema name ${JSON.stringify(ref.schema)}`);
   const table = `"${ref.schema}".projection_checkpoints`;
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  const skipped = Symbol('skipped');
+  const outcome = await inTransaction(pool, async (client) => {
     // Creates the row on first use and, either way, locks it: concurrent appliers of this projection queue here.
     const { rows } = await client.query<{ position: string }>(
       `INSERT INTO ${table} (projection, position) VALUES ($1, 0)
@@ -36,21 +35,11 @@ export async function applyInTransaction(
        RETURNING position`,
       [ref.projection],
     );
-    if (event.position <= Number(rows[0].position)) {
-      await client.query('ROLLBACK');
-      return false;
-    }
+    // A redelivery: nothing to write, and committing the row lock alone changes nothing.
+    if (event.position <= Number(rows[0].position)) return skipped;
     await write(client);
     await client.query(`UPDATE ${table} SET position = $2 WHERE projection = $1`, [ref.projection, event.position]);
-    await client.query('COMMIT');
-    return true;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
-    throw err;
-  } finally {
-    // A connection that could not roll back is in an unknown state: destroy it rather than pool it.
-    client.release(broken);
-  }
+    return undefined;
+  });
+  return outcome !== skipped;
 }

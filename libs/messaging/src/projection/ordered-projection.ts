@@ -6,6 +6,7 @@ import { DeadLetterHeaders, backoffDelay, type ConsumerHandle } from '../consume
 import { errorMessage, headerValue } from '../error-text';
 import { isDatabaseUnavailable } from '../request-reply/request-handler';
 import type { ProjectionRef } from './apply-in-transaction';
+import { inTransaction } from './transaction';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
@@ -271,10 +272,7 @@ class OrderedProjection<E extends PositionedEvent> {
   private async commit(run: JsMsg[]): Promise<Checkpoint> {
     const events = run.map((msg) => msg.json<E>());
     const last = run[run.length - 1].info.streamSequence;
-    const client = await this.options.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const { next, fresh } = await inTransaction(this.options.pool, async (client) => {
       const position = await this.lockCheckpoint(client);
       const fresh = events.filter((event) => event.position > position);
       if (fresh.length > 0) await this.options.apply(client, fresh);
@@ -284,17 +282,10 @@ class OrderedProjection<E extends PositionedEvent> {
         next.position,
         next.streamSequence,
       ]);
-      await client.query('COMMIT');
-      if (fresh.length > 0) this.options.onApplied?.(fresh);
-      return next;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      return { next, fresh };
+    });
+    if (fresh.length > 0) this.options.onApplied?.(fresh);
+    return next;
   }
 
   private async lockCheckpoint(client: PoolClient): Promise<number> {
@@ -336,21 +327,13 @@ class OrderedProjection<E extends PositionedEvent> {
           headers: h,
           msgID: `${msg.info.stream}:${msg.info.streamSequence}:${this.lockName}`,
         });
-        const client = await this.options.pool.connect();
-        try {
-          await client.query('BEGIN');
+        await inTransaction(this.options.pool, async (client) => {
           await this.lockCheckpoint(client);
           await client.query(`UPDATE ${this.table} SET stream_sequence = $2 WHERE projection = $1`, [
             this.options.ref.projection,
             msg.info.streamSequence,
           ]);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
+        });
         this.logger.error(
           `stream sequence ${msg.info.streamSequence} (${msg.subject}) dead-lettered to ${this.options.deadLetterSubject}: ${reason}`,
         );

@@ -13,6 +13,11 @@ const swc = [
   },
 ];
 
+// The tiers on real PostgreSQL, NATS and Redis (and the browser's on the booted platform) get 30 s per test and hook:
+// a database dropped or a stream deleted on a loaded 2-core CI machine can take more than Jest's 5 s default, and a
+// test that hangs still fails.
+const realComponents = { testTimeout: 30_000 };
+
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
@@ -33,6 +38,7 @@ module.exports = {
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/**/*.unit.spec.ts'] },
     {
       ...shared,
+      ...realComponents,
       displayName: 'int',
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
@@ -40,6 +46,7 @@ module.exports = {
     },
     {
       ...shared,
+      ...realComponents,
       displayName: 'e2e',
       testMatch: ['<rootDir>/**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
@@ -48,6 +55,7 @@ module.exports = {
     {
       // The dashboard in Debian's Chromium (playwright-core) against the whole platform.
       ...shared,
+      ...realComponents,
       displayName: 'browser',
       testMatch: ['<rootDir>/web/e2e/**/*.browser.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',

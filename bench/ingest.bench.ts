@@ -11,6 +11,7 @@
 //      the same indexes, in the same run.
 // It also accounts the CPU each process spent per event in phase 1 (Linux /proc), which says where the time goes.
 // BENCH_INGESTION_REPLICAS (1) runs more ingestion processes: the ingest consumer is shared by replicas.
+// BENCH_INGESTION_SPLIT=1 gives those the intake role and the projection a process of its own (INGESTION_ROLE).
 // BENCH_PACED_RATE fixes phase 2's rate (events/s), to compare runs at the same load.
 // It stops by itself; every phase is bounded.
 import 'reflect-metadata';
@@ -38,6 +39,7 @@ const latencySeconds = Number(process.env.BENCH_LATENCY_SECONDS ?? 15);
 const batchSize = Number(process.env.BENCH_BATCH ?? 500);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const replicas = Number(process.env.BENCH_INGESTION_REPLICAS ?? 1);
+const split = process.env.BENCH_INGESTION_SPLIT === '1';
 /** Paces phase 2 at this rate instead of half the measured one: to compare two runs at the same load. */
 const pacedRate = process.env.BENCH_PACED_RATE ? Number(process.env.BENCH_PACED_RATE) : undefined;
 const PACED_BATCH = 100;
@@ -82,7 +84,19 @@ function events(n: number): Record<string, unknown>[] {
   });
 }
 
+/**
+ * Autovacuum and autoanalyze runs on this database's tables so far: their workers are backends that exit when done,
+ * so their CPU lands in the "exited backends" row, and whether one ran inside a phase moves that row between runs.
+ */
+async function autovacuumRuns(sql: Client): Promise<{ vacuums: number; analyzes: number }> {
+  const { rows } = await sql.query<{ vacuums: string; analyzes: string }>(
+    'SELECT coalesce(sum(autovacuum_count), 0) AS vacuums, coalesce(sum(autoanalyze_count), 0) AS analyzes FROM pg_stat_all_tables',
+  );
+  return { vacuums: Number(rows[0].vacuums), analyzes: Number(rows[0].analyzes) };
+}
+
 async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, number>) {
+  const autovacuumBefore = await autovacuumRuns(sql);
   const cpuBefore = cpu();
   let accepted = 0;
   let refused = 0;
@@ -107,6 +121,11 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
   const allVisible = Date.now();
   clearInterval(sampler);
   const cpuPerEvent = cpuSpent(cpuBefore, cpu());
+  const autovacuumAfter = await autovacuumRuns(sql);
+  const autovacuum = {
+    vacuums: autovacuumAfter.vacuums - autovacuumBefore.vacuums,
+    analyzes: autovacuumAfter.analyzes - autovacuumBefore.analyzes,
+  };
   // The projection's own pace while the buffer was full: the slope of visible events over the posting window's second half.
   const window = timeline.filter(([t]) => t >= started + (postingEnded - started) / 2 && t <= postingEnded);
   const [first, last] = [window[0], window.at(-1)];
@@ -120,6 +139,7 @@ async function sustained(s: TestSession, sql: Client, cpu: () => Map<string, num
     wallSeconds: (allVisible - started) / 1000,
     projectionRate,
     cpuPerEvent,
+    autovacuum,
   };
 }
 
@@ -155,7 +175,12 @@ function copyRecords(databaseUrl: string, projectId: string, rows: number): { ro
 }
 
 /** More ingestion processes beside the platform's, as a deployment scales the service out. */
-async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, count: number): Promise<ChildProcess[]> {
+async function extraIngestionReplicas(
+  platform: TestPlatform,
+  db: TestDatabase,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess[]> {
   const root = join(__dirname, '..');
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
@@ -174,6 +199,7 @@ async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, 
         MIGRATE_ON_START: 'false',
         SWC_NODE_PROJECT: join(root, 'tsconfig.json'),
         HTTP_PORT: String(port),
+        ...env,
       },
     });
     children.push(child);
@@ -187,9 +213,10 @@ async function extraIngestionReplicas(platform: TestPlatform, db: TestDatabase, 
 }
 
 async function main() {
-  const bench = await startIngestBench();
+  const bench = await startIngestBench(undefined, split ? { INGESTION_ROLE: 'intake' } : {});
   const { db, platform, sql } = bench;
   const replicaProcesses = await extraIngestionReplicas(platform, db, replicas - 1);
+  if (split) replicaProcesses.push(...(await extraIngestionReplicas(platform, db, 1, { INGESTION_ROLE: 'projection' })));
   try {
     const s = await createSession(platform.gatewayUrl);
     const load = loadavg()[0];
@@ -213,7 +240,7 @@ async function main() {
     const lines = [
       `ingest benchmark, ${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
         `Node ${process.version}, PostgreSQL ${v.pg}, NATS ${v.nats}, Redis ${v.redis}; load average before the run ${load.toFixed(2)}; ` +
-        `${replicas} ingestion process(es)`,
+        `${replicas} ingestion process(es)${split ? ' for the intake and one for the projection' : ''}`,
       '',
       '| measure | value |',
       '|---|---|',
@@ -229,6 +256,9 @@ async function main() {
       `CPU spent per event in the sustained phase (${high.wallSeconds.toFixed(1)} s wall, ${cpus().length} cores):`,
       '',
       ...cpuTable(high.cpuPerEvent, high.accepted, 'event', high.wallSeconds),
+      '',
+      `Autovacuum in that phase, on this database's tables: ${high.autovacuum.vacuums} vacuum(s), ${high.autovacuum.analyzes} analyze(s) ` +
+        `(their workers' CPU is in "exited backends", with the pools' closed connections and any other database's).`,
       '',
       `Queries agree: the project's summary counts ${summary.body.current.requests} requests (${total} accepted), ` +
         `${summary.body.current.unpriced} unpriced, cost ${summary.body.current.cost.amount} USD.` +

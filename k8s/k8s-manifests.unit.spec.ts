@@ -4,8 +4,10 @@
  * objects. Where a kubectl with its built-in kustomize is on PATH, the real `kubectl kustomize` output of each
  * kustomization is checked the same way; elsewhere that part is skipped and the file-level checks still run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { DEFAULT_HTTP_PORTS, SERVICE_NAMES, type ServiceName } from '@llmlab/contracts';
 import {
   crossReferenceErrors,
@@ -23,6 +25,7 @@ import {
 import {
   codeDefault,
   deploymentEnv,
+  deploymentEnvironmentErrors,
   DOMAIN,
   loadsMasterKey,
   masterKeyAccepted,
@@ -38,14 +41,40 @@ import {
 const K8S = __dirname;
 const BASE = join(K8S, 'base');
 const PRODUCTION = join(K8S, 'overlays', 'production');
+const SPLIT = join(K8S, 'components', 'ingestion-split');
 const base = loadKustomization(BASE);
 const production = loadKustomization(PRODUCTION);
+const split = loadKustomization(SPLIT);
 const baseDocs = base.resources.map((r) => r.doc);
+const splitDocs = split.resources.map((r) => r.doc);
 const find = (docs: K8sObject[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
 const kubectl = findBinary('kubectl', 'KUBECTL');
 const natsServer = findBinary('nats-server', 'NATS_SERVER_BIN');
 const containerEnv = (docs: K8sObject[], name: string) => deploymentEnv(docs, name);
 const environmentErrors = (docs: K8sObject[]) => serviceEnvironmentErrors(docs, (name) => name);
+
+/**
+ * `kubectl kustomize` of a kustomization with a component added, as an operator adds it to a copy of the overlay:
+ * its files copied to a scratch directory, the directories it builds on referenced where they are.
+ */
+function buildWithComponent(kubectlBin: string, dir: string, component: string): K8sObject[] {
+  const scratch = mkdtempSync(join(tmpdir(), 'llmlab-kustomize-'));
+  try {
+    for (const file of readdirSync(dir)) if (statSync(join(dir, file)).isFile()) copyFileSync(join(dir, file), join(scratch, file));
+    const spec = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
+    spec.resources = (spec.resources as string[]).map((entry) =>
+      statSync(resolve(dir, entry)).isDirectory() ? relative(scratch, resolve(dir, entry)) : entry,
+    );
+    spec.components = [...(spec.components ?? []), relative(scratch, component)];
+    writeFileSync(join(scratch, 'kustomization.yaml'), stringify(spec));
+    return parseYamlDocuments(
+      run(kubectlBin, ['kustomize', scratch]),
+      `kubectl kustomize ${relative(K8S, dir)} + ${relative(K8S, component)}`,
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 describe('k8s manifests', () => {
   it('reads the fields of the API from kubernetes-models (or the unknown-field check would be blind)', () => {
@@ -368,28 +397,137 @@ describe('k8s manifests', () => {
   });
 
   const withKubectl = kubectl ? it : it.skip;
+  /** `kubectl kustomize` output checked like the files: API schema, references, namespace, each process's environment. */
+  const builtErrors = (docs: K8sObject[], external: readonly string[]) => {
+    const errors = docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]);
+    errors.push(...crossReferenceErrors(docs, { externalSecrets: [...external] }));
+    for (const d of docs)
+      if (d.kind !== 'Namespace' && d.metadata.namespace !== 'llmlab') errors.push(`${describeObject(d)} is not in namespace llmlab`);
+    errors.push(...environmentErrors(docs));
+    return errors;
+  };
   for (const [label, dir, external] of [
     ['base', BASE, []],
     ['overlays/production', PRODUCTION, ['llmlab-secrets']],
   ] as const) {
     withKubectl(`builds ${label} with kubectl kustomize into valid, consistent objects`, () => {
       const docs = parseYamlDocuments(run(kubectl!, ['kustomize', dir]), `kubectl kustomize ${label}`);
-      const errors = docs.flatMap((d) => [...schemaErrors(d), ...unknownFieldErrors(d)]);
-      errors.push(...crossReferenceErrors(docs, { externalSecrets: [...external] }));
-      for (const d of docs)
-        if (d.kind !== 'Namespace' && d.metadata.namespace !== 'llmlab') errors.push(`${describeObject(d)} is not in namespace llmlab`);
-      errors.push(...environmentErrors(docs));
-      expect(errors).toEqual([]);
+      expect(builtErrors(docs, external)).toEqual([]);
+      expect(docs.some((d) => d.metadata.name === 'ingestion-projection')).toBe(false);
       if (label === 'overlays/production') {
         expect(docs.find((d) => d.kind === 'Secret')).toBeUndefined();
         const images = docs.flatMap((d) => (d.spec?.template?.spec?.containers ?? []).map((c: { image: string }) => c.image));
         expect(images.filter((i: string) => i.startsWith('llmlab/'))).toEqual([]);
       }
     });
+
+    withKubectl(`builds ${label} with the ingestion-split component: an intake and a projection Deployment`, () => {
+      const docs = buildWithComponent(kubectl!, dir, SPLIT);
+      expect(builtErrors(docs, external)).toEqual([]);
+      expect(deploymentEnvironmentErrors(docs, 'ingestion-projection', 'ingestion')).toEqual([]);
+      const role = (deployment: string) => resolvedEnv(deploymentEnv(docs, deployment).env).INGESTION_ROLE;
+      expect({ intake: role('ingestion'), projection: role('ingestion-projection') }).toEqual({
+        intake: 'intake',
+        projection: 'projection',
+      });
+      const intake = find(docs, 'Deployment', 'ingestion')!;
+      const projection = find(docs, 'Deployment', 'ingestion-projection')!;
+      // The overlay's image and settings reach both; only the intake is autoscaled.
+      expect(projection.spec.template.spec.containers[0].image).toBe(intake.spec.template.spec.containers[0].image);
+      expect(projection.spec.replicas).toBe(2);
+      expect(docs.filter((d) => d.kind === 'HorizontalPodAutoscaler').map((d) => d.spec.scaleTargetRef.name)).not.toContain(
+        'ingestion-projection',
+      );
+    });
   }
 
+  describe('components/ingestion-split', () => {
+    const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+    /** A base object of the ingestion service as the projection's: renamed, its labels and selectors with it. */
+    const asProjection = (doc: K8sObject): K8sObject => {
+      const relabel = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(relabel);
+        if (!value || typeof value !== 'object') return value;
+        return Object.fromEntries(
+          Object.entries(value).map(([k, v]) => [
+            k,
+            k === 'app.kubernetes.io/name' && v === 'ingestion' ? 'ingestion-projection' : relabel(v),
+          ]),
+        );
+      };
+      const out = relabel(clone(doc)) as K8sObject;
+      out.metadata.name = 'ingestion-projection';
+      return out;
+    };
+
+    it('is a Component listing every file of its directory', () => {
+      expect(split.spec.kind).toBe('Component');
+      const listed = new Set([
+        ...(split.spec.resources as string[]),
+        ...(split.spec.patches as Array<{ path: string }>).map((p) => p.path),
+      ]);
+      const files = readdirSync(SPLIT).filter((f: string) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+      expect(files.filter((f: string) => !listed.has(f))).toEqual([]);
+    });
+
+    it('has valid objects, and patches the ingestion Deployment of the base into the intake', () => {
+      // A patch is partial: its fields must exist, the whole object need not be there.
+      const errors = [
+        ...split.resources.flatMap(({ doc }) => [...schemaErrors(doc), ...unknownFieldErrors(doc)]),
+        ...split.patches.flatMap(({ doc }) => unknownFieldErrors(doc)),
+      ];
+      expect(errors).toEqual([]);
+      expect(split.patches.map(({ doc }) => describeObject(doc))).toEqual(['Deployment/ingestion']);
+      expect(find(baseDocs, 'Deployment', 'ingestion')).toBeDefined();
+      const [container] = split.patches[0].doc.spec.template.spec.containers;
+      expect(container).toEqual({ name: 'ingestion', env: [{ name: 'INGESTION_ROLE', value: 'intake' }] });
+    });
+
+    it("adds the base's ingestion Deployment, Service and budget again as the projection: only names, count and role differ", () => {
+      const projection = clone(find(splitDocs, 'Deployment', 'ingestion-projection')!);
+      // A fixed count, no autoscaler: one replica projects at a time (an advisory lock), the other stands by.
+      expect(projection.spec.replicas).toBe(2);
+      delete projection.spec.replicas;
+      const [container] = projection.spec.template.spec.containers;
+      expect(container.env.filter((e: { name: string }) => e.name === 'INGESTION_ROLE')).toEqual([
+        { name: 'INGESTION_ROLE', value: 'projection' },
+      ]);
+      container.env = container.env.filter((e: { name: string }) => e.name !== 'INGESTION_ROLE');
+      expect(projection).toEqual(asProjection(find(baseDocs, 'Deployment', 'ingestion')!));
+      for (const kind of ['Service', 'PodDisruptionBudget'])
+        expect(find(splitDocs, kind, 'ingestion-projection')).toEqual(asProjection(find(baseDocs, kind, 'ingestion')!));
+      expect(splitDocs.map(describeObject).sort()).toEqual(
+        ['Deployment', 'PodDisruptionBudget', 'Service'].map((kind) => `${kind}/ingestion-projection`),
+      );
+    });
+
+    it('fits the base: references resolve, the environment is what the code reads, and no selector takes the other pods', () => {
+      const docs = [...baseDocs, ...splitDocs];
+      expect(crossReferenceErrors(docs)).toEqual([]);
+      expect(deploymentEnvironmentErrors(docs, 'ingestion-projection', 'ingestion')).toEqual([]);
+      const pods = (name: string) => find(docs, 'Deployment', name)!.spec.template.metadata.labels;
+      const selection = (selector: K8sObject['spec']) => ({
+        intake: selects(selector, pods('ingestion')),
+        projection: selects(selector, pods('ingestion-projection')),
+      });
+      for (const name of ['ingestion', 'ingestion-projection']) {
+        const expected = { intake: name === 'ingestion', projection: name !== 'ingestion' };
+        expect(selection(find(docs, 'Deployment', name)!.spec.selector)).toEqual(expected);
+        expect(selection({ matchLabels: find(docs, 'Service', name)!.spec.selector })).toEqual(expected);
+        expect(selection(find(docs, 'PodDisruptionBudget', name)!.spec.selector)).toEqual(expected);
+      }
+      // The same network policies let both reach NATS, Redis and PostgreSQL and be scraped.
+      const policies = (name: string) =>
+        docs
+          .filter((p) => p.kind === 'NetworkPolicy' && selects(p.spec.podSelector, pods(name)))
+          .map((p) => p.metadata.name)
+          .sort();
+      expect(policies('ingestion-projection')).toEqual(policies('ingestion'));
+    });
+  });
+
   it('keeps the YAML free of tabs (duplicate keys already fail the parse)', () => {
-    for (const { file } of [...base.resources, ...production.resources, ...production.patches]) {
+    for (const { file } of [...base.resources, ...production.resources, ...production.patches, ...split.resources, ...split.patches]) {
       const text = readFileSync(file, 'utf8');
       expect({ file, tabs: text.includes('\t') }).toEqual({ file, tabs: false });
     }

@@ -172,24 +172,26 @@ export function resolvedEnv(env: Map<string, EnvSource>): Record<string, string>
  * it is needed and nowhere else.
  */
 export function serviceEnvironmentErrors(docs: K8sObject[], deploymentName: (service: ServiceName) => string): string[] {
-  const errors: string[] = [];
-  for (const name of SERVICE_NAMES) {
-    const { env, errors: duplicates } = deploymentEnv(docs, deploymentName(name));
-    errors.push(...duplicates);
-    const known = reads(name);
-    for (const variable of env.keys()) {
-      if (!known.has(variable) && !(PROVISIONED_AHEAD[name] ?? []).includes(variable))
-        errors.push(`${name}: ${variable} is not read by its code`);
-    }
-    const key = env.get('MASTER_ENCRYPTION_KEY');
-    if (needsMasterKey(name) && !(key && 'secret' in key && key.key === 'MASTER_ENCRYPTION_KEY' && !key.optional))
-      errors.push(`${name}: MASTER_ENCRYPTION_KEY must come from the Secret, not optional (${key ? key.from : 'absent'})`);
-    if (!needsMasterKey(name) && key) errors.push(`${name}: gets MASTER_ENCRYPTION_KEY without needing it`);
-    try {
-      validateEnv(name, resolvedEnv(env));
-    } catch (err) {
-      errors.push(`${name}: ${(err as Error).message}`);
-    }
+  return SERVICE_NAMES.flatMap((name) => deploymentEnvironmentErrors(docs, deploymentName(name), name));
+}
+
+/** The same checks for one Deployment running service `name`, such as a second Deployment of a service in another role. */
+export function deploymentEnvironmentErrors(docs: K8sObject[], deployment: string, name: ServiceName): string[] {
+  const { env, errors } = deploymentEnv(docs, deployment);
+  const label = deployment === name ? name : `${name} (${deployment})`;
+  const known = reads(name);
+  for (const variable of env.keys()) {
+    if (!known.has(variable) && !(PROVISIONED_AHEAD[name] ?? []).includes(variable))
+      errors.push(`${label}: ${variable} is not read by its code`);
+  }
+  const key = env.get('MASTER_ENCRYPTION_KEY');
+  if (needsMasterKey(name) && !(key && 'secret' in key && key.key === 'MASTER_ENCRYPTION_KEY' && !key.optional))
+    errors.push(`${label}: MASTER_ENCRYPTION_KEY must come from the Secret, not optional (${key ? key.from : 'absent'})`);
+  if (!needsMasterKey(name) && key) errors.push(`${label}: gets MASTER_ENCRYPTION_KEY without needing it`);
+  try {
+    validateEnv(name, resolvedEnv(env));
+  } catch (err) {
+    errors.push(`${label}: ${(err as Error).message}`);
   }
   return errors;
 }

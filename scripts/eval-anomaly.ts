@@ -7,7 +7,7 @@
 import { Decimal } from 'decimal.js';
 import { detectSpendAnomaly, robustBaseline, type HourlySpend, type SpendAnomalyOptions } from '../libs/spend-analytics/src/anomaly';
 import { localDateTime } from '../libs/spend-analytics/src/calendar';
-import { syntheticHourlySpend, TYPICAL } from '../libs/spend-analytics/src/testing/synthetic-series';
+import { syntheticHourlySpend, TYPICAL } from '../libs/testing/src/spend-series/synthetic-series';
 
 /**
  * Held out from tuning (seeds 1–20) and from the unit tests (seeds 1–10). `--first-seed 1` evaluates seeds 1–100

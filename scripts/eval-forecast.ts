@@ -6,7 +6,7 @@
  *
  * Options: `--first-seed <n>` (1001), `--seeds <n>` (20), `--step <n>` (2: a forecast every second day of each month).
  */
-import { backtest, EVALUATED_MONTHS, type SeriesKind } from '../libs/spend-analytics/src/testing/forecast-backtest';
+import { backtest, EVALUATED_MONTHS, type SeriesKind } from '../libs/testing/src/spend-series/forecast-backtest';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,7 +3,7 @@
 // OpenAPI document, runs the unit, integration and end-to-end tiers against the real PostgreSQL, NATS and Redis,
 // then the dashboard's component tests (Vitest) and its browser tests (Debian's Chromium, on the booted platform).
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -39,6 +39,33 @@ function jestTier(tier, extra, totals) {
   return res.status === 0;
 }
 
+/**
+ * Commands run one after another in each lane, the lanes side by side (two cores: the type checks in one, the
+ * linters in the other). Each lane's output is held and printed whole, in lane order, so logs read as if run in turn.
+ * Exits like `run` when a command fails, after every lane finished.
+ */
+async function runLanes(lanes) {
+  const results = await Promise.all(
+    lanes.map(async (lane) => {
+      let output = '';
+      for (const { title, cmd, args } of lane) {
+        output += `\n▶ ${title} (at ${clock()})\n`;
+        const status = await new Promise((resolve) => {
+          const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+          child.stdout.on('data', (chunk) => (output += chunk));
+          child.stderr.on('data', (chunk) => (output += chunk));
+          child.on('close', (code) => resolve(code ?? 1));
+        });
+        if (status !== 0) return { output: `${output}\n✗ ${cmd} ${args.join(' ')} failed (exit ${status})\n`, status };
+      }
+      return { output, status: 0 };
+    }),
+  );
+  for (const r of results) process.stdout.write(r.output);
+  const failed = results.find((r) => r.status !== 0);
+  if (failed) process.exit(failed.status);
+}
+
 function vitestTier(totals) {
   const dir = mkdtempSync(join(tmpdir(), 'llmlab-vitest-'));
   const out = join(dir, 'result.json');
@@ -67,21 +94,25 @@ async function main() {
   await checkDependencies({ ...DEFAULTS, ...process.env });
   ensurePrismaClients();
 
-  step('Type check');
-  run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
-  run(bin('tsc'), ['--noEmit', '-p', 'web/tsconfig.json']);
-  // The k6 scripts against k6's own type definitions (no Node, no DOM): bench/k6/tsconfig.json.
-  run(bin('tsc'), ['--noEmit', '-p', 'bench/k6/tsconfig.json']);
-  // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
-  run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.build.json', '--incremental', 'false']);
-  step('Formatting (Prettier)');
-  run('npm', ['run', '--silent', 'format:check']);
-  step('Lint (ESLint, typescript-eslint)');
-  run('npm', ['run', '--silent', 'lint']);
-  step('Module boundaries (dependency-cruiser)');
-  run('npm', ['run', '--silent', 'lint:deps']);
-  step('OpenAPI document lint (Redocly)');
-  run('npm', ['run', '--silent', 'lint:openapi']);
+  step('Static checks: type checks beside formatting, lint, module boundaries and the OpenAPI lint');
+  const npmScript = (title, script) => ({ title, cmd: 'npm', args: ['run', '--silent', script] });
+  const tsc = (title, ...args) => ({ title, cmd: bin('tsc'), args: ['--noEmit', ...args] });
+  await runLanes([
+    [
+      tsc('Type check', '-p', 'tsconfig.json'),
+      tsc('Type check: the dashboard', '-p', 'web/tsconfig.json'),
+      // The k6 scripts against k6's own type definitions (no Node, no DOM): bench/k6/tsconfig.json.
+      tsc('Type check: the k6 scripts', '-p', 'bench/k6/tsconfig.json'),
+      // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
+      tsc('Type check: the build configuration', '-p', 'tsconfig.build.json', '--incremental', 'false'),
+    ],
+    [
+      npmScript('Formatting (Prettier)', 'format:check'),
+      npmScript('Lint (ESLint, typescript-eslint)', 'lint'),
+      npmScript('Module boundaries (dependency-cruiser)', 'lint:deps'),
+      npmScript('OpenAPI document lint (Redocly)', 'lint:openapi'),
+    ],
+  ]);
 
   const totals = { passed: 0, failed: 0, skipped: 0 };
   let ok = true;
@@ -92,7 +123,7 @@ async function main() {
   step('Integration tests (PostgreSQL, NATS, Redis)');
   ok = jestTier('int', ['--maxWorkers=2'], totals) && ok;
   step('End-to-end tests (services booted, HTTP in)');
-  ok = jestTier('e2e', ['--runInBand'], totals) && ok;
+  ok = jestTier('e2e', ['--maxWorkers=2'], totals) && ok;
   step('Dashboard component tests (Vitest, Testing Library)');
   ok = vitestTier(totals) && ok;
   step('Dashboard in a browser (Chromium, playwright-core, axe-core)');

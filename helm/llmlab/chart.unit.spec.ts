@@ -18,11 +18,13 @@ import {
   parseYamlDocuments,
   run,
   schemaErrors,
+  selects,
   unknownFieldErrors,
 } from '../../k8s/manifest-validation';
 import {
   codeDefault,
   deploymentEnv,
+  deploymentEnvironmentErrors,
   masterKeyAccepted,
   natsBytes,
   natsConfigErrors,
@@ -133,6 +135,19 @@ describe('helm/llmlab', () => {
       expect(schemaProblems(merge(values, { externalDatabase: { url: 'mysql://x' } }))).not.toEqual([]);
       expect(schemaProblems(merge(values, { networkPolicy: { gatewayIngressFrom: [{}] } }))).not.toEqual([]);
       expect(schemaProblems(merge(values, { services: { auth: { resources: { limits: { memory: 'lots' } } } } }))).not.toEqual([]);
+    });
+
+    it('keeps the ingestion projection in the ingestion processes unless asked, and checks the switch', () => {
+      expect(values.services.ingestion.projection.separate).toBe(false);
+      expect(values.services.ingestion.projection.replicas).toBeGreaterThanOrEqual(2);
+      const projection = (p: Values) => schemaProblems(merge(values, { services: { ingestion: { projection: p } } }));
+      expect(projection({ separate: true, replicas: 1 })).toEqual([]);
+      expect(projection({ separate: 'yes' })).not.toEqual([]);
+      expect(projection({ replicas: 0 })).not.toEqual([]);
+      expect(projection({ seperate: true })).not.toEqual([]);
+      expect(projection({ resources: { limits: { memory: 'lots' } } })).not.toEqual([]);
+      // Only ingestion has a projection to move.
+      expect(schemaProblems(merge(values, { services: { audit: { projection: { separate: true } } } }))).not.toEqual([]);
     });
 
     it('has every service on the port the code defaults to', () => {
@@ -566,6 +581,105 @@ describe('helm/llmlab', () => {
       expect(
         docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!.stringData.EVENTSTORE_CONNECTION_STRING,
       ).toBeUndefined();
+    });
+
+    withHelm('runs the ingestion projection in a Deployment of its own only with services.ingestion.projection.separate', () => {
+      const named = (docs: K8sObject[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
+      const projectionName = deployment('ingestion-projection');
+
+      // Off (the default): one ingestion Deployment in the code's default role, which runs both.
+      const one = render(['-f', exampleFile]);
+      expect(one.filter((d) => d.metadata.name === projectionName)).toEqual([]);
+      expect(deploymentEnv(one, deployment('ingestion')).env.has('INGESTION_ROLE')).toBe(false);
+      expect(codeDefault('ingestion', 'INGESTION_ROLE')).toBe('all');
+
+      const docs = render([
+        '-f',
+        exampleFile,
+        '--set',
+        'services.ingestion.projection.separate=true',
+        '--set',
+        'services.ingestion.projection.replicas=3',
+        '--set',
+        'services.ingestion.projection.resources.requests.memory=200Mi',
+        '--set-json',
+        'services.ingestion.extraEnv={"CONSUMER_ACK_WAIT_MS":60000}',
+      ]);
+      expect(check(docs)).toEqual([]);
+      const intake = named(docs, 'Deployment', deployment('ingestion'))!;
+      const projection = named(docs, 'Deployment', projectionName)!;
+      expect(projection).toBeDefined();
+      const env = (name: string) => deploymentEnv(docs, name);
+      expect(env(deployment('ingestion')).env.get('INGESTION_ROLE')).toEqual({ value: 'intake', from: 'env' });
+      expect(env(projectionName).env.get('INGESTION_ROLE')).toEqual({ value: 'projection', from: 'env' });
+      // The same process otherwise: what the code reads, in values it accepts, the ingestion service's extraEnv included.
+      expect(deploymentEnvironmentErrors(docs, projectionName, 'ingestion')).toEqual([]);
+      const withoutRole = (name: string) => {
+        const all = resolvedEnv(env(name).env);
+        delete all.INGESTION_ROLE;
+        return all;
+      };
+      expect(withoutRole(projectionName)).toEqual(withoutRole(deployment('ingestion')));
+      expect(withoutRole(projectionName).CONSUMER_ACK_WAIT_MS).toBe('60000');
+      const [intakeContainer] = intake.spec.template.spec.containers;
+      const [projectionContainer] = projection.spec.template.spec.containers;
+      const { env: _intakeEnv, resources: intakeResources, ...intakeRest } = intakeContainer;
+      const { env: _projectionEnv, resources: projectionResources, ...projectionRest } = projectionContainer;
+      expect(projectionRest).toEqual(intakeRest);
+      expect(projectionRest.image).toMatch(/^llmlab\/ingestion:/);
+      expect(intakeResources.requests.memory).toBe('384Mi');
+      expect(projectionResources.requests.memory).toBe('200Mi');
+
+      // The intake keeps its autoscaler; the projection has a fixed count (one works, the others stand by).
+      expect(intake.spec.replicas).toBeUndefined();
+      expect(projection.spec.replicas).toBe(3);
+      const hpaTargets = docs.filter((d) => d.kind === 'HorizontalPodAutoscaler').map((d) => d.spec.scaleTargetRef.name);
+      expect(hpaTargets).toContain(deployment('ingestion'));
+      expect(hpaTargets).not.toContain(projectionName);
+      // Neither Deployment, nor its Service or budget, takes the other's pods.
+      const pods = (d: K8sObject) => d.spec.template.metadata.labels;
+      const selection = (selector: K8sObject['spec']) => ({
+        intake: selects(selector, pods(intake)),
+        projection: selects(selector, pods(projection)),
+      });
+      const serviceSelector = (name: string) => ({ matchLabels: named(docs, 'Service', name)!.spec.selector });
+      const budgetSelector = (name: string) => named(docs, 'PodDisruptionBudget', name)!.spec.selector;
+      for (const selector of [intake.spec.selector, serviceSelector(deployment('ingestion')), budgetSelector(deployment('ingestion'))])
+        expect(selection(selector)).toEqual({ intake: true, projection: false });
+      for (const selector of [projection.spec.selector, serviceSelector(projectionName), budgetSelector(projectionName)])
+        expect(selection(selector)).toEqual({ intake: false, projection: true });
+      // Reached by the same network policies as every domain service (NATS, Redis, PostgreSQL, metrics scrapes).
+      const policies = (d: K8sObject) =>
+        docs
+          .filter((p) => p.kind === 'NetworkPolicy' && selects(p.spec.podSelector, pods(d)))
+          .map((p) => p.metadata.name)
+          .sort();
+      expect(policies(projection)).toEqual(policies(intake));
+
+      // Without autoscaling, the intake takes the service's replicas.
+      const fixed = render([
+        '-f',
+        exampleFile,
+        '--set',
+        'services.ingestion.projection.separate=true',
+        '--set',
+        'services.ingestion.autoscaling.enabled=false',
+      ]);
+      expect(check(fixed)).toEqual([]);
+      expect(named(fixed, 'Deployment', deployment('ingestion'))!.spec.replicas).toBe(values.serviceDefaults.replicas);
+      expect(named(fixed, 'Deployment', projectionName)!.spec.replicas).toBe(values.services.ingestion.projection.replicas);
+
+      // A role set by hand as well would give the two Deployments the same one.
+      expect(() =>
+        render([
+          '-f',
+          exampleFile,
+          '--set',
+          'services.ingestion.projection.separate=true',
+          '--set',
+          'services.ingestion.extraEnv.INGESTION_ROLE=all',
+        ]),
+      ).toThrow(/services\.ingestion\.extraEnv\.INGESTION_ROLE/);
     });
 
     withHelm('renders a single-member NATS and hard anti-affinity without network policies', () => {

@@ -108,6 +108,14 @@ export interface UsageRecordsRequest extends CostRange {
   limit?: number;
 }
 
+/** Every record of the context's project in the range, as a file (`ingestionSubjects.usageExport`, a chunk stream). */
+export interface UsageExportRequest extends CostRange {
+  format: UsageImportFormat;
+  model?: string;
+  userId?: string;
+  status?: UsageStatus;
+}
+
 export interface UsageRecordView {
   id: string;
   timestamp: string;

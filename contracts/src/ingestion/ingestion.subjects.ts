@@ -17,6 +17,7 @@ import type {
   UsageImportOwner,
   UsageImportRef,
   UsageImportView,
+  UsageExportRequest,
   UsageRecordsPage,
   UsageRecordsRequest,
 } from './ingestion.messages';
@@ -41,6 +42,11 @@ export const ingestionSubjects = {
   costSummary: defineSubject<CostSummaryRequest, CostSummary>('ingestion.query.cost-summary'),
   costBreakdown: defineSubject<CostBreakdownRequest, CostBreakdown>('ingestion.query.cost-breakdown'),
   usageRecords: defineSubject<UsageRecordsRequest, UsageRecordsPage>('ingestion.query.usage-records'),
+  /**
+   * The usage export's file (CSV or JSON Lines bytes, newest first), not a reply: a chunk stream with credit-based
+   * flow control (`openChunkStream`/`serveChunkStreams` in libs/messaging). A bad request is refused before any chunk.
+   */
+  usageExport: defineSubject<UsageExportRequest, Uint8Array>('ingestion.query.usage-export'),
   /** Recorded spend per UTC day and provider, for provider-sync's reconciliation (no gateway route of its own). */
   recordedSpend: defineSubject<RecordedSpendRequest, RecordedSpendPage>('ingestion.query.recorded-spend'),
   pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),

@@ -57,11 +57,16 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what this refuses
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A character class alone, far cheaper than UNSTORABLE's look-arounds: most text has no surrogate nor U+0000 at all. */
+// eslint-disable-next-line no-control-regex -- U+0000 is exactly what this looks for
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+const unstorable = (text: string): boolean => SUSPECT.test(text) && UNSTORABLE.test(text);
 const UNSTORABLE_MESSAGE = 'must not contain U+0000 or an unpaired UTF-16 surrogate (they cannot be stored)';
 /** Deepest nesting of `metadata` walked; deeper is refused (JSON.stringify and jsonb have limits too). */
 const MAX_METADATA_DEPTH = 32;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/;
 const CURRENCY = /^[A-Z]{3}$/;
+const DECIMAL_AMOUNT = new RegExp(`^\\d{1,${USAGE_LIMITS.maxAmountIntegerDigits}}(\\.\\d{1,${USAGE_LIMITS.maxAmountFractionDigits}})?$`);
 
 /**
  * Validates one usage event of `POST /v1/usage` against the contract of issue 4 and the token convention of
@@ -189,23 +194,52 @@ function checkTimestamp(value: unknown, now: Date, maxAgeMs: number, fail: Fail)
     );
     return undefined;
   }
-  return new Date(instant).toISOString();
+  // Already in the form toISOString writes (what SDKs send): the same text, without building it again.
+  return isCanonicalInstant(value) ? value : new Date(instant).toISOString();
+}
+
+/**
+ * `YYYY-MM-DDTHH:mm:ss.sssZ` exactly, once parseRfc3339 accepted it: what `toISOString` writes for years 0 to 9999
+ * (24 characters, an upper-case T at 10, a dot at 19, an upper-case Z at 23).
+ */
+function isCanonicalInstant(value: string): boolean {
+  return value.length === 24 && value[10] === 'T' && value[19] === '.' && value[23] === 'Z';
 }
 
 /** Milliseconds since the epoch, or undefined when the text is not a real RFC 3339 instant (no 30 February). */
 export function parseRfc3339(value: string): number | undefined {
   const m = RFC3339.exec(value);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  if (m[9] !== undefined && (Number(m[10]) > 23 || Number(m[11]) > 59)) return undefined;
-  const ms = Date.parse(value.toUpperCase());
-  return Number.isNaN(ms) ? undefined : ms;
+  let offsetMinutes = 0;
+  if (m[9] !== undefined) {
+    const offsetHours = Number(m[10]);
+    const offsetMins = Number(m[11]);
+    if (offsetHours > 23 || offsetMins > 59) return undefined;
+    offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
+  }
+  // Date.UTC reads years 0 to 99 as 1900 to 1999: the rare instant that old is left to Date.parse.
+  if (year < 100) {
+    const ms = Date.parse(value.toUpperCase());
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  // Fractions beyond the millisecond are cut, as Date.parse does (unit test: the same instant for every shape).
+  const millis = m[7] === undefined ? 0 : Number((m[7].slice(1) + '00').slice(0, 3));
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
 }
 
 /** Token counts alone, by the rules of a usage event's `usage` (errors under `<pointer>/usage/...`). */
@@ -350,7 +384,7 @@ function requiredString(value: unknown, field: string, maxLength: number, fail: 
     fail(field, `must be at most ${maxLength} characters`);
     return undefined;
   }
-  if (UNSTORABLE.test(value)) {
+  if (unstorable(value)) {
     fail(field, UNSTORABLE_MESSAGE);
     return undefined;
   }
@@ -359,7 +393,7 @@ function requiredString(value: unknown, field: string, maxLength: number, fail: 
 
 /** True when PostgreSQL can store the text as it is (in `text` and inside `jsonb`). */
 export function isStorableText(text: string): boolean {
-  return !UNSTORABLE.test(text);
+  return !unstorable(text);
 }
 
 /** Absent and `null` both mean "not set": JSON clients send either. */
@@ -386,18 +420,19 @@ function checkTags(value: unknown, fail: Fail): Record<string, string> | undefin
   }
   let valid = true;
   for (const [key, tagValue] of entries) {
-    const field = `/tags/${escapePointer(key)}`;
-    if (UNSTORABLE.test(key) || (typeof tagValue === 'string' && UNSTORABLE.test(tagValue))) {
-      fail(field, UNSTORABLE_MESSAGE);
+    // Built only for a problem: most tags have none.
+    const field = () => `/tags/${escapePointer(key)}`;
+    if (unstorable(key) || (typeof tagValue === 'string' && unstorable(tagValue))) {
+      fail(field(), UNSTORABLE_MESSAGE);
       valid = false;
     } else if (key.length === 0 || key.length > USAGE_LIMITS.maxTagKeyLength || CONTROL.test(key)) {
-      fail(field, `tag names must be 1 to ${USAGE_LIMITS.maxTagKeyLength} characters without control characters`);
+      fail(field(), `tag names must be 1 to ${USAGE_LIMITS.maxTagKeyLength} characters without control characters`);
       valid = false;
     } else if (typeof tagValue !== 'string') {
-      fail(field, 'must be a string');
+      fail(field(), 'must be a string');
       valid = false;
     } else if (tagValue.length > USAGE_LIMITS.maxTagValueLength || CONTROL.test(tagValue)) {
-      fail(field, `must be at most ${USAGE_LIMITS.maxTagValueLength} characters without control characters`);
+      fail(field(), `must be at most ${USAGE_LIMITS.maxTagValueLength} characters without control characters`);
       valid = false;
     }
   }
@@ -410,12 +445,14 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, unknown> | un
     fail('/metadata', 'must be an object');
     return undefined;
   }
-  const poisoned = unstorablePaths(value, '/metadata', 0);
-  if (poisoned.length > 0) {
-    for (const [field, message] of poisoned) fail(field, message);
+  // The paths are built only when something is wrong: walking without them is what nearly every event needs.
+  if (!storable(value, 0)) {
+    for (const [field, message] of unstorablePaths(value, '/metadata', 0)) fail(field, message);
     return undefined;
   }
-  const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+  const json = JSON.stringify(value);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: short enough text needs no encoding to be known small enough.
+  const bytes = json.length * 3 <= USAGE_LIMITS.maxMetadataBytes ? json.length : UTF8.encode(json).length;
   if (bytes > USAGE_LIMITS.maxMetadataBytes) {
     fail('/metadata', `must be at most ${USAGE_LIMITS.maxMetadataBytes} bytes as JSON (it is ${bytes})`);
     return undefined;
@@ -423,9 +460,24 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, unknown> | un
   return value;
 }
 
+const UTF8 = new TextEncoder();
+
+/** False when `unstorablePaths` would find something: the same walk, without a path or an array built. */
+function storable(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !unstorable(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= MAX_METADATA_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((item) => storable(item, depth + 1));
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (unstorable(key) || !storable((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
 /** Every key or string value of a JSON value that PostgreSQL's `jsonb` would refuse, with its pointer. */
 function unstorablePaths(value: unknown, pointer: string, depth: number): [string, string][] {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? [[pointer, UNSTORABLE_MESSAGE]] : [];
+  if (typeof value === 'string') return unstorable(value) ? [[pointer, UNSTORABLE_MESSAGE]] : [];
   if (typeof value !== 'object' || value === null) return [];
   if (depth >= MAX_METADATA_DEPTH) return [[pointer, `must nest at most ${MAX_METADATA_DEPTH} levels deep`]];
   const found: [string, string][] = [];
@@ -435,7 +487,7 @@ function unstorablePaths(value: unknown, pointer: string, depth: number): [strin
   }
   for (const [key, item] of Object.entries(value)) {
     const path = `${pointer}/${escapePointer(key)}`;
-    if (UNSTORABLE.test(key)) found.push([path, `the key ${UNSTORABLE_MESSAGE}`]);
+    if (unstorable(key)) found.push([path, `the key ${UNSTORABLE_MESSAGE}`]);
     else found.push(...unstorablePaths(item, path, depth + 1));
   }
   return found;
@@ -455,10 +507,11 @@ function checkCost(value: unknown, fail: Fail): MoneyAmount | undefined {
     }
   }
   const { amount, currency } = value;
-  const { maxAmountIntegerDigits: whole, maxAmountFractionDigits: fraction } = USAGE_LIMITS;
-  const decimal = new RegExp(`^\\d{1,${whole}}(\\.\\d{1,${fraction}})?$`);
-  if (typeof amount !== 'string' || !decimal.test(amount)) {
-    fail('/cost/amount', `must be a non-negative decimal string with at most ${fraction} decimals, e.g. "0.0123"`);
+  if (typeof amount !== 'string' || !DECIMAL_AMOUNT.test(amount)) {
+    fail(
+      '/cost/amount',
+      `must be a non-negative decimal string with at most ${USAGE_LIMITS.maxAmountFractionDigits} decimals, e.g. "0.0123"`,
+    );
     valid = false;
   }
   if (typeof currency !== 'string' || !CURRENCY.test(currency)) {

@@ -106,6 +106,43 @@ describe('validateUsageEvent', () => {
       expect(parseRfc3339('2025-02-29T00:00:00Z')).toBeUndefined();
       expect(parseRfc3339('2025-06-01T12:00:00+24:00')).toBeUndefined();
     });
+
+    it('reads every shape as Date.parse does: years, month ends, leap days, fractions, offsets and separators', () => {
+      let compared = 0;
+      for (const year of ['0100', '1600', '1900', '1970', '1999', '2000', '2024', '2025', '9999']) {
+        for (const month of ['01', '02', '04', '12']) {
+          for (const day of ['01', '28', '29', '30', '31']) {
+            for (const time of ['00:00:00', '23:59:59', '12:34:56']) {
+              for (const fraction of ['', '.5', '.12', '.123', '.1234', '.999999', '.123456789']) {
+                for (const zone of ['Z', 'z', '+00:00', '-05:30', '+14:00', '+23:59', '-23:59']) {
+                  for (const t of ['T', 't']) {
+                    const text = `${year}-${month}-${day}${t}${time}${fraction}${zone}`;
+                    const real = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day))).getUTCDate() === Number(day);
+                    const expected = real ? Date.parse(text.toUpperCase()) : undefined;
+                    expect([text, parseRfc3339(text)]).toEqual([text, expected]);
+                    compared++;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      expect(compared).toBe(9 * 4 * 5 * 3 * 7 * 7 * 2);
+    });
+
+    it('normalizes the timestamp to the form toISOString writes, and keeps one already in it', () => {
+      for (const [sent, stored] of [
+        ['2025-06-01T11:59:00.000Z', '2025-06-01T11:59:00.000Z'],
+        ['2025-06-01t11:59:00.000z', '2025-06-01T11:59:00.000Z'],
+        ['2025-06-01T11:59:00Z', '2025-06-01T11:59:00.000Z'],
+        ['2025-06-01T11:59:00.1234Z', '2025-06-01T11:59:00.123Z'],
+        ['2025-06-01T13:59:00.000+02:00', '2025-06-01T11:59:00.000Z'],
+      ]) {
+        const checked = validateUsageEvent(event({ timestamp: sent }), now);
+        expect(checked.ok && checked.event.timestamp).toBe(stored);
+      }
+    });
   });
 
   describe('usage', () => {

@@ -38,6 +38,17 @@ export const USAGE_CSV_COLUMNS = [
  */
 export const CSV_FORMULA_START = /^[=+\-@\t\r]/;
 
+/**
+ * A client-supplied text as a CSV cell (RFC 4180 quoting). One that a spreadsheet would run as a formula
+ * (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading `'`, as OWASP advises: the jsonl export has
+ * every value exactly.
+ */
+export function csvText(value: string | null): string {
+  if (value === null || value === '') return '';
+  const safe = CSV_FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
 export const USAGE_IMPORT_FORMATS = ['csv', 'jsonl'] as const;
 export type UsageImportFormat = (typeof USAGE_IMPORT_FORMATS)[number];
 

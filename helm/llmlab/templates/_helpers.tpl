@@ -68,6 +68,40 @@ llmlab.io/tier: {{ .tier }}
 {{- toYaml (mergeOverwrite $defaults $own) -}}
 {{- end -}}
 
+{{/*
+The Deployments of one service, as a YAML list of {component, ingestionRole, values}, values being the service's
+settings as serviceValues gives them. One Deployment per service; for ingestion with
+services.ingestion.projection.separate, two (docs/operations.md, "Scaling ingestion"): the intake under the
+service's own name and settings, and the projection, "<service>-projection", with its own replicas and resources
+and no autoscaling: one of its replicas works at a time (an advisory lock) while the others stand by, so more
+replicas on CPU would only add idle ones.
+  range $workload := include "llmlab.serviceWorkloads" (dict "root" $ "name" "ingestion") | fromYamlArray
+*/}}
+{{- define "llmlab.serviceWorkloads" -}}
+{{- $svc := fromYaml (include "llmlab.serviceValues" .) -}}
+{{- if and (eq .name "ingestion") $svc.projection.separate -}}
+{{- if hasKey $svc.extraEnv "INGESTION_ROLE" -}}
+{{- fail "services.ingestion.extraEnv.INGESTION_ROLE: leave it out when services.ingestion.projection.separate is true, which sets the role of each Deployment" -}}
+{{- end -}}
+{{- $projection := deepCopy $svc -}}
+{{- $_ := set $projection "replicas" $svc.projection.replicas -}}
+{{- $_ = set $projection "resources" $svc.projection.resources -}}
+{{- $_ = set $projection.autoscaling "enabled" false -}}
+- component: {{ .name }}
+  ingestionRole: intake
+  values:
+    {{- toYaml $svc | nindent 4 }}
+- component: {{ .name }}-projection
+  ingestionRole: projection
+  values:
+    {{- toYaml $projection | nindent 4 }}
+{{- else -}}
+- component: {{ .name }}
+  values:
+    {{- toYaml $svc | nindent 4 }}
+{{- end -}}
+{{- end -}}
+
 {{- define "llmlab.tier" -}}
 {{- if eq . "gateway" -}}edge{{- else -}}service{{- end -}}
 {{- end -}}

@@ -8,3 +8,4 @@ export * from './projection/apply-in-transaction';
 export * from './projection/ordered-projection';
 export * from './nats-subject';
 export * from './projection/read-your-writes';
+export * from './chunk-stream/chunk-stream';

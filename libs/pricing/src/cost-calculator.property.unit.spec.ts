@@ -1,5 +1,6 @@
 import type { UsageCounts } from '@llmlab/contracts';
 import { Money, MONEY_SCALE } from '@llmlab/domain';
+import { seededRandom } from '@llmlab/testing';
 import { Decimal } from 'decimal.js';
 import { checkUsage, computeCost, computeTrafficCost, type Cost, type CostBreakdown } from './cost-calculator';
 import type { PriceEntry, PriceRates, PriceTier } from './price-entry';
@@ -53,18 +54,6 @@ function referenceCost(usage: UsageCounts, calls: number, price: PriceEntry, D: 
     currency: price.currency,
     breakdown,
     tierAboveInputTokens: tier?.aboveInputTokens ?? null,
-  };
-}
-
-/** mulberry32: a seeded generator, so that a failure can be replayed (the seed is in the test's name). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -189,7 +178,7 @@ const RUNS = 10_000;
 
 describe('computeCost and computeTrafficCost in scaled integers', () => {
   it(`give what decimal.js gives, digit for digit, for ${RUNS} random calls (seed ${SEED})`, () => {
-    const draw = new Draw(generator(SEED));
+    const draw = new Draw(seededRandom(SEED));
     let tiered = 0;
     let rounded = 0;
     let wide = 0;

@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 import { detectSpendAnomaly, robustBaseline, type HourlySpend, type SpendAnomalyOptions } from './anomaly';
-import { syntheticHourlySpend, TYPICAL, type SeriesShape } from './testing/synthetic-series';
+import { syntheticHourlySpend, TYPICAL, type SeriesShape } from '@llmlab/testing';
 
 const HOUR = 3_600_000;
 const FIRST_EVALUATED = 7 * 24;

@@ -1,4 +1,4 @@
-import { backtest, type BacktestResult, type SeriesKind } from './testing/forecast-backtest';
+import { backtest, type BacktestResult, type SeriesKind } from '@llmlab/testing';
 
 /**
  * The forecast against the truth (docs/forecasting.md, "Forecast accuracy"): month-end projections from every day

@@ -8,7 +8,7 @@ import {
   type ForecastInput,
   type IntervalForecast,
 } from './forecast';
-import { seededRandom } from './testing/synthetic-series';
+import { seededRandom } from '@llmlab/testing';
 
 const june = periodContaining(new Date('2025-06-10T00:00:00Z'), 'monthly', 'UTC');
 const today: LocalDate = { year: 2025, month: 6, day: 16 };

@@ -19,3 +19,6 @@ export * from './chaos/accounting';
 export * from './chaos/usage-load';
 export * from './chaos/private-postgres';
 export * from './chaos/private-nats';
+export * from './seeded-random';
+export * from './spend-series/synthetic-series';
+export * from './spend-series/forecast-backtest';

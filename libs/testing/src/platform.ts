@@ -19,25 +19,29 @@ const ROOT = join(__dirname, '..', '..', '..');
  */
 const START_TIMEOUT_MS = Number(process.env.TEST_SERVICE_START_TIMEOUT_MS ?? 180_000);
 
-/** Every port this process handed out: the kernel may offer a port again once it was released, before its taker binds it. */
-const portsHandedOut = new Set<number>();
+/**
+ * The ports this process hands out: a band of its own below the kernel's ephemeral range (32768 and up), one band per
+ * Jest worker, so two workers never hand out the same port and no outgoing connection is given one of them before its
+ * service binds it. Where in its band a process starts is random, so two runs side by side rarely meet either.
+ */
+const PORT_BAND = 600;
+const portBandStart = 20_000 + (Number(process.env.JEST_WORKER_ID ?? 0) % 20) * PORT_BAND;
+let portOffset = Math.floor(Math.random() * PORT_BAND);
 
-/** A port nothing listens on, and never one this process handed out before (two services would race for it). */
+const listensNowhere = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** A port nothing listens on, from this process's band, each handed out once per round of the band. */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    if (!portsHandedOut.has(port)) {
-      portsHandedOut.add(port);
-      return port;
-    }
+  for (let tried = 0; tried < PORT_BAND; tried++) {
+    const port = portBandStart + (portOffset++ % PORT_BAND);
+    if (await listensNowhere(port)) return port;
   }
+  throw new Error(`no free port in ${portBandStart}–${portBandStart + PORT_BAND - 1}`);
 }
 
 export interface PlatformOptions {

@@ -1,6 +1,6 @@
 import { alertsSubjects as s, type AlertView, type TraceFlagData, type TracesEvaluatedData, type UsageRecordData } from '@llmlab/contracts';
 import { forecastPeriodEnd, periodContaining, robustBaseline } from '@llmlab/spend-analytics';
-import { syntheticHourlySpend, TYPICAL } from '../../../libs/spend-analytics/src/testing/synthetic-series';
+import { syntheticHourlySpend, TYPICAL } from '@llmlab/testing';
 import { RuleEvaluator } from '../src/evaluation/rule-evaluator';
 import { AlertsHarness } from './alerts.harness';
 import { contextOf, newTenant, usageRecord, usageRecorded, usageRepriced, type Tenant } from './fixtures';

@@ -13,8 +13,10 @@ export const auditEnv = {
   AUDIT_SIGN_EVERY_EVENTS: positiveInt(1_000),
   /** ...or once this long passed with at least one new event. */
   AUDIT_SIGN_INTERVAL_MS: positiveInt(60_000),
-  /** Events read, verified and added to the tree per round. */
+  /** Events read, verified and added to the tree per round (and read per step of the full verification)... */
   AUDIT_TREE_BATCH_SIZE: positiveInt(5_000),
+  /** ...and at most about this many bytes of them (stored size): what bounds the service's memory. */
+  AUDIT_TREE_BATCH_BYTES: positiveInt(8 * 1024 * 1024),
   /** The pause between rounds when the tree has caught up with the store. */
   AUDIT_TREE_POLL_MS: positiveInt(1_000),
   /** How often the whole signed history is re-derived from the store and compared with the signed roots. */

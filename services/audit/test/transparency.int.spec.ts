@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { auditTransparencySubjects as s, AuditErrorCode } from '@llmlab/contracts';
 import { PostgresEventStore } from '@llmlab/event-store';
 import { leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion, verifyTreeHead } from '@llmlab/transparency';
+import { PG_POOL } from '@llmlab/service-kit';
 import { Pool } from 'pg';
+import { MerkleTreeRepository } from '../src/tree/merkle-tree.repository';
 import { AuditHarness } from './audit.harness';
 
 const orgA = randomUUID();
@@ -220,5 +222,51 @@ describe('audit verification against a hostile store', () => {
       reason: 'chain_broken',
       detail: expect.stringMatching(/content/),
     });
+  });
+});
+
+describe('audit tree reads bounded in bytes', () => {
+  let h: AuditHarness;
+
+  beforeAll(async () => {
+    // About three of the harness's events per read (each some 500 bytes stored): the tree and the full verification
+    // both go through many reads cut by size, not by count.
+    h = await AuditHarness.start({ AUDIT_TREE_BATCH_BYTES: '1500' });
+    await h.appendEvents(orgA, 25, 'Sized');
+    await h.treeCaughtUp();
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('reads at least one event and stops near the byte bound, saying more is waiting', async () => {
+    const tree = h.get(MerkleTreeRepository);
+    const pool = h.get<Pool>(PG_POOL);
+    const sizes = await h.rows<{ size: number }>(
+      'SELECT pg_column_size(data) + pg_column_size(metadata) AS size FROM event_store.events ORDER BY position LIMIT 3',
+    );
+    const first = await tree.readEvents(pool, 0, { maxEvents: 100, maxBytes: 1 });
+    expect(first.rows.map((r) => r.position)).toEqual([1]);
+    expect(first.more).toBe(true);
+    const two = await tree.readEvents(pool, 0, { maxEvents: 100, maxBytes: sizes[0].size + sizes[1].size });
+    expect(two.rows.map((r) => r.position)).toEqual([1, 2]);
+    const all = await tree.readEvents(pool, 0, { maxEvents: 1_000, maxBytes: 1 << 30 });
+    expect(all.rows).toHaveLength(await h.storeHead());
+    expect(all.more).toBe(false);
+    const counted = await tree.readEvents(pool, 0, { maxEvents: 4, maxBytes: 1 << 30 });
+    expect([counted.rows.length, counted.more]).toEqual([4, true]);
+    for (const row of all.rows) expect(row.computedHash).toBe(row.hash);
+  });
+
+  it('builds the same tree and verifies the whole history through reads cut by size', async () => {
+    const head = await h.request(s.latestHead, {});
+    const hashes = await h.rows<{ hash: string }>('SELECT hash FROM event_store.events WHERE position <= $1 ORDER BY position', [
+      head.treeSize,
+    ]);
+    expect(head.treeSize).toBe(await h.storeHead());
+    expect(head.rootHash).toBe(rootFromLeafHashes(hashes.map((r) => leafHash(hex(r.hash)))).toString('hex'));
+    await h.until(async () => (await h.request(s.integrity, {})).lastFullVerificationAt !== null, 'a full verification');
+    expect((await h.request(s.integrity, {})).status).toBe('verified');
   });
 });

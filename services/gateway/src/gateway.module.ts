@@ -67,7 +67,10 @@ export class GatewayModule {
         { provide: GATEWAY_METRICS, useValue: deps.metrics },
         { provide: GATEWAY_NATS, useValue: deps.nats },
         { provide: GATEWAY_REDIS, useValue: deps.redis },
-        { provide: ServiceClient, useValue: new ServiceClient(deps.messaging, deps.config.REQUEST_TIMEOUT_MS, deps.config.NATS_PREFIX) },
+        {
+          provide: ServiceClient,
+          useValue: new ServiceClient(deps.messaging, deps.config.REQUEST_TIMEOUT_MS, deps.config.NATS_PREFIX, deps.nats),
+        },
         { provide: APP_FILTER, useValue: new ProblemFilter(deps.logger) },
         ReadinessService,
       ],

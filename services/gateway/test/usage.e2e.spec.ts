@@ -593,7 +593,14 @@ describe('usage ingestion and cost analytics through the gateway', () => {
   });
 
   describe('export of a few thousand records', () => {
-    it('streams every record once, page by page, chunked', async () => {
+    /** The export's COPY backends on this test's database, in `state` (`active`: sending) or in any but `idle`. */
+    const exportCopies = (state: 'active' | 'not idle') =>
+      `datname = current_database() AND query LIKE 'COPY (SELECT event_id%' AND pid <> pg_backend_pid() AND ` +
+      (state === 'active' ? "state = 'active'" : "state <> 'idle'");
+    const count = async (where: string) =>
+      Number((await sql.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE ${where}`)).rows[0].n);
+
+    it('streams every record once, chunked; an abandoned download cancels the COPY', async () => {
       const s = await session();
       const ids = new Set<string>();
       for (let batch = 0; batch < 3; batch++) {
@@ -626,6 +633,46 @@ describe('usage ingestion and cost analytics through the gateway', () => {
         await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?${range()}`, { headers: s.keyAgent.headers })
       ).text();
       expect(csv.trimEnd().split('\r\n')).toHaveLength(3001);
+
+      // A download abandoned after its first chunk: the ingestion service's COPY is cancelled (no query or transaction left).
+      const abort = new AbortController();
+      const abandoned = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, {
+        headers: s.keyAgent.headers,
+        signal: abort.signal,
+      });
+      const reader = (abandoned.body as ReadableStream<Uint8Array>).getReader();
+      expect((await reader.read()).done).toBe(false);
+      abort.abort();
+      await eventually(async () => (await count(exportCopies('not idle'))) === 0, 'the abandoned COPY closed');
+    });
+
+    it('breaks the download off, never ending a short file as if whole, when the export fails mid-transfer', async () => {
+      const s = await session();
+      const events = Array.from({ length: 1000 }, (_, i) => usageEvent({ userId: `u-${i % 7}` }));
+      expect((await ingest(s, events)).body.accepted).toBe(1000);
+      await settledRequests(s.keyAgent, s.projectId, 1000, 30_000);
+      // 99 copies of each record under other ids, straight into the table: a file (tens of MB) far larger than every
+      // buffer on its way, so the COPY is still sending when the reader pauses.
+      await sql.query(
+        `INSERT INTO ingestion.usage_records
+         SELECT (jsonb_populate_record(r, jsonb_build_object('event_id', r.event_id || '-copy-' || g))).*
+         FROM ingestion.usage_records r, generate_series(1, 99) g WHERE r.project_id = $1`,
+        [s.projectId],
+      );
+      const res = await fetch(`${platform.gatewayUrl}/v1/projects/${s.projectId}/usage/export?format=jsonl&${range()}`, {
+        headers: s.keyAgent.headers,
+      });
+      expect(res.status).toBe(200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      expect((await reader.read()).done).toBe(false);
+      // The reader pauses; the COPY, held back by the full pipe, is killed as an operator or a failover would.
+      await eventually(async () => (await count(exportCopies('active'))) === 1, 'the COPY sending');
+      await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${exportCopies('active')}`);
+      const rest = (async () => {
+        while (!(await reader.read()).done);
+      })();
+      // The connection is broken off: a client sees an error, not the end of a shorter file.
+      await expect(rest).rejects.toThrow();
     });
   });
 

@@ -6,6 +6,12 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 
 /** The ingestion service's own environment, validated with the common variables at start. */
 export const ingestionEnv = {
+  /**
+   * What this process does of the service's background work (docs/operations.md, "Scaling ingestion"): `all`;
+   * `intake` (usage and spans from the ingest stream, backfill imports: everything but the projection); or
+   * `projection` (the read models, and the service's other upkeep: no intake). Requests are served in every role.
+   */
+  INGESTION_ROLE: z.enum(['all', 'intake', 'projection']).default('all'),
   /** Usage batches priced and appended at once by one process. */
   INGEST_CONCURRENCY: positiveInt(8),
   /** Deliveries of a batch before it goes to the dead-letter subject. */
@@ -25,6 +31,8 @@ export const ingestionEnv = {
   REPRICE_INTERVAL_MS: positiveInt(1_000),
   /** Backfill imports one process runs at once (each reads its file and records it part by part). */
   USAGE_IMPORT_CONCURRENCY: positiveInt(1),
+  /** Usage exports one process streams at once, each holding a database connection while it runs (a COPY). */
+  USAGE_EXPORT_CONCURRENCY: positiveInt(3),
   /** Days an uploaded file waits for its import before the object store drops it. */
   USAGE_IMPORT_RETENTION_DAYS: positiveInt(30),
   /** Partition creation ahead and pruning of expired claims. */

@@ -1,9 +1,18 @@
-import { Module } from '@nestjs/common';
+import { Module, type Type } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { EventStore } from '@llmlab/event-store';
 import { MasterKeyRing, SubjectKeyStore } from '@llmlab/crypto';
-import { backgroundWorkers, CommandRunner, EVENT_STORE, LOGGER, masterKeyProvider, PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import {
+  BACKGROUND_WORKERS,
+  CommandRunner,
+  EVENT_STORE,
+  LOGGER,
+  masterKeyProvider,
+  PG_POOL,
+  SERVICE_CONFIG,
+  type BackgroundWorker,
+} from '@llmlab/service-kit';
 import { CostController } from './costs/cost.controller';
 import { EndUserController } from './end-users/end-user.controller';
 import { EndUserErasure } from './end-users/end-user.erasure';
@@ -15,6 +24,8 @@ import { CostRepository } from './costs/cost.repository';
 import { RecordedSpendQueries } from './costs/recorded-spend.queries';
 import { RecordedSpendRepository } from './costs/recorded-spend.repository';
 import { UsageRecordRepository } from './costs/usage-record.repository';
+import { UsageExporter } from './costs/usage-export';
+import { UsageExportServer } from './costs/usage-export.server';
 import type { IngestionConfig } from './ingestion.config';
 import { CatalogPollWorker } from './price-catalog/catalog-poll.worker';
 import { CatalogSeedWorker } from './price-catalog/catalog-seed.worker';
@@ -61,6 +72,28 @@ import { UsageRetentionController } from './usage-retention/usage-retention.cont
 import { UsageRetentionHandler } from './usage-retention/usage-retention.handler';
 import { UsageRetentionRepository } from './usage-retention/usage-retention.repository';
 
+/** Background work of the service, in the order it starts. */
+const WORKERS: readonly { worker: Type<BackgroundWorker>; role?: 'intake' | 'projection' }[] = [
+  { worker: CatalogSeedWorker },
+  { worker: UsageMaintenance },
+  { worker: CatalogPollWorker },
+  { worker: ReadModelsWorker, role: 'projection' },
+  { worker: Repricer },
+  { worker: UsageIngestConsumer, role: 'intake' },
+  { worker: SpansIngestConsumer, role: 'intake' },
+  { worker: TraceEvaluationWorker },
+  { worker: UsageImportWorker, role: 'intake' },
+];
+
+/** The workers a process of `role` runs: all of them, or all but the other role's. */
+export function workersOfRole(role: IngestionConfig['INGESTION_ROLE']): Type<BackgroundWorker>[] {
+  return WORKERS.filter((w) => runsIn(w, role)).map((w) => w.worker);
+}
+
+function runsIn(entry: (typeof WORKERS)[number], role: IngestionConfig['INGESTION_ROLE']): boolean {
+  return role === 'all' || entry.role === undefined || entry.role === role;
+}
+
 /** The ingestion service: owns the usage ledger, the pricing catalog and organization prices, and serves costs. */
 @Module({
   imports: [ReadModelsModule],
@@ -93,6 +126,8 @@ import { UsageRetentionRepository } from './usage-retention/usage-retention.repo
     CostRepository,
     UsageRecordRepository,
     CostQueries,
+    UsageExporter,
+    UsageExportServer,
     RecordedSpendRepository,
     RecordedSpendQueries,
     TraceQueryRepository,
@@ -179,17 +214,13 @@ import { UsageRetentionRepository } from './usage-retention/usage-retention.repo
     UsageImportWorker,
     // In this order: prices before anything is priced, the months around now before records arrive, then the
     // projection, the repricer and, last, the intake (live usage, then backfills). Shutdown stops them in reverse.
-    backgroundWorkers(
-      CatalogSeedWorker,
-      UsageMaintenance,
-      CatalogPollWorker,
-      ReadModelsWorker,
-      Repricer,
-      UsageIngestConsumer,
-      SpansIngestConsumer,
-      TraceEvaluationWorker,
-      UsageImportWorker,
-    ),
+    // INGESTION_ROLE leaves out the intake or the projection, so that each can run in processes of its own.
+    {
+      provide: BACKGROUND_WORKERS,
+      inject: [SERVICE_CONFIG, ...WORKERS.map((w) => w.worker)],
+      useFactory: (config: IngestionConfig, ...instances: BackgroundWorker[]) =>
+        instances.filter((_, i) => runsIn(WORKERS[i], config.INGESTION_ROLE)),
+    },
   ],
 })
 export class IngestionModule {}

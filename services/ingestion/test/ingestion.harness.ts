@@ -1,8 +1,16 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
-import { INGEST_SPANS_SUBJECT, INGEST_USAGE_SUBJECT, type SpanBatchAccepted, type UsageBatchAccepted } from '@llmlab/contracts';
+import {
+  INGEST_SPANS_SUBJECT,
+  INGEST_USAGE_SUBJECT,
+  type RecordedEvent,
+  type SpanBatchAccepted,
+  type UsageBatchAccepted,
+} from '@llmlab/contracts';
 import { ServiceHarness } from '@llmlab/testing';
 import { ingestionEnv } from '../src/ingestion.config';
 import { IngestionModule } from '../src/ingestion.module';
+import { IngestionProjection } from '../src/read-models/ingestion.projection';
+import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 
 export interface HarnessOptions {
   /** Extra environment of the service (ingestion variables, e.g. PRICING_DATA_URL for a test's own price data). */
@@ -60,5 +68,33 @@ export class IngestionHarness extends ServiceHarness {
       'the projection and the repricer to settle',
       timeoutMs,
     );
+  }
+
+  /** Applies every ingestion event of the ledger to the projection, in order, as a rebuild does; how many it applied. */
+  async replayLedger(): Promise<number> {
+    const projection = this.get(IngestionProjection);
+    let applied = 0;
+    for (let from = 0; ;) {
+      const page = (await this.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
+      if (page.length === 0) return applied;
+      for (const event of page) if (event.streamId.startsWith('ingestion.') && (await projection.apply(event))) applied++;
+      from = page[page.length - 1].position;
+    }
+  }
+
+  /**
+   * Every read model the projection writes dropped (records, claims, traces, every rollup) with its checkpoint, then
+   * projected again from the ledger (`replayLedger`). The live projection applies what it has first, else it would
+   * write its checkpoint back over the reset.
+   */
+  async rebuildReadModels(): Promise<number> {
+    await this.settled();
+    await this.sql.query(
+      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
+       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
+       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
+       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
+    );
+    return this.replayLedger();
   }
 }

@@ -78,6 +78,10 @@ export async function derivedRollups(sql: Pool | ClientBase, organizationId: str
       `SELECT ${line(['project_id', "date_trunc('month', bucket, 'UTC')", 'user_id', ...sums])} AS line FROM ingestion.usage_rollups_daily_users WHERE organization_id = $1
         GROUP BY project_id, date_trunc('month', bucket, 'UTC'), user_id`,
     ],
+    [
+      `SELECT ${line(['organization_id', 'bucket', 'user_id', ...ROLLUP_METRICS])} AS line FROM ingestion.usage_rollups_org_monthly_users WHERE organization_id = $1`,
+      `SELECT ${line(['organization_id', 'bucket', 'user_id', ...sums])} AS line FROM ingestion.usage_rollups_monthly_users WHERE organization_id = $1 GROUP BY organization_id, bucket, user_id`,
+    ],
   ];
   const lines = async (statement: string) =>
     (await sql.query<{ line: string }>(`${statement} ORDER BY 1`, [organizationId])).rows.map((r) => r.line);

@@ -1,9 +1,7 @@
-import { ingestionSubjects, type CostBreakdownRequest, type RecordedEvent, type RequestContext } from '@llmlab/contracts';
+import { ingestionSubjects, type CostBreakdownRequest, type RequestContext } from '@llmlab/contracts';
 import { usageEvent } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
 import { EndUserErasure } from '../src/end-users/end-user.erasure';
-import { IngestionProjection } from '../src/read-models/ingestion.projection';
-import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 import { UsageRetentionJob } from '../src/usage/usage-retention.job';
 import { UsageRetentionHandler } from '../src/usage-retention/usage-retention.handler';
 import { IngestionHarness } from './ingestion.harness';
@@ -159,9 +157,49 @@ describe('rollups', () => {
     }
   };
 
+  /**
+   * The organization's ranking of its end users (its own months of end users, the projects' days at the edges, the
+   * records for partial days) is the records' ranking: the same rows in the same order (cost descending, then the
+   * user, no user last), and each shorter page its first rows.
+   */
+  const expectUserRankingToBeTheRecords = async () => {
+    const now = Date.now();
+    const midnight = Math.floor(now / DAY) * DAY;
+    const ranges: [number, number][] = [
+      [midnight - 29 * DAY, now],
+      [now - 33 * DAY + 17 * 60_000, now - 2 * DAY + 5 * HOUR + 13 * 60_000],
+      [midnight - 40 * DAY, midnight + DAY],
+    ];
+    for (const [from, to] of ranges) {
+      const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
+        `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
+           count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
+         FROM ingestion.usage_records WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3
+         GROUP BY user_id ORDER BY sum(coalesce(cost, 0)) DESC, user_id ASC NULLS LAST`,
+        [p1.organizationId, new Date(from), new Date(to)],
+      );
+      const expected = rows.map((r) => r.row);
+      expect(expected.length).toBeGreaterThan(3);
+      for (const limit of [1, 3, expected.length - 1, 1000]) {
+        const page = await h.request(
+          ingestionSubjects.costBreakdown,
+          { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: 'user', limit },
+          org(p1),
+        );
+        expect([from, to, limit, page.rows.map((r) => [r.key, r.cost.amount, r.requests, r.errors, r.tokens.input])]).toEqual([
+          from,
+          to,
+          limit,
+          expected.slice(0, limit),
+        ]);
+      }
+    }
+  };
+
   it('sum the records after ingest, and the queries over any range are the records’ sums', async () => {
     await expectRollupsToBeTheRecordSums();
     await expectQueriesToBeTheRecordSums();
+    await expectUserRankingToBeTheRecords();
   }, 60_000);
 
   it('take a repricing’s differences', async () => {
@@ -171,19 +209,40 @@ describe('rollups', () => {
     await h.settled();
     await expectRollupsToBeTheRecordSums();
     await expectQueriesToBeTheRecordSums();
+    await expectUserRankingToBeTheRecords();
   }, 60_000);
 
   it('move an erased end user’s sums to the marker, by day and by month, in that project only', async () => {
-    await h.get(EndUserErasure).erase({ userId: 'u1' }, context(p1));
-    await h.settled();
-    const users = await h.rows<{ user_id: string }>(
-      `SELECT DISTINCT user_id FROM ingestion.usage_rollups_monthly_users WHERE organization_id = $1 ORDER BY 1`,
-      [p1.organizationId],
+    // An end user of the first project only, in two months: erased, nothing of theirs is left in the organization's
+    // months. The others (u1 among them) have usage in both projects: the second project's part stays theirs.
+    const total = (await records()) + 2;
+    await h.publish(
+      usageBatch(p1, [
+        usageEvent({ timestamp: new Date(Date.now() - 3 * DAY).toISOString(), userId: 'u-solo', provider: 'acme', model: 'm-a' }),
+        usageEvent({ timestamp: new Date(Date.now() - 32 * DAY).toISOString(), userId: 'u-solo', provider: 'acme', model: 'm-b' }),
+      ]),
     );
-    expect(users.map((u) => u.user_id)).toContain('u1');
-    expect(users.filter((u) => u.user_id.startsWith('[erased '))).toHaveLength(1);
+    await h.until(async () => (await records()) === total, 'the solo user’s records');
+    await h.settled();
+    const users = async (table: string) =>
+      (
+        await h.rows<{ user_id: string }>(`SELECT DISTINCT user_id FROM ingestion.${table} WHERE organization_id = $1 ORDER BY 1`, [
+          p1.organizationId,
+        ])
+      ).map((u) => u.user_id);
+    expect(await users('usage_rollups_org_monthly_users')).toContain('u-solo');
+
+    await h.get(EndUserErasure).erase({ userId: 'u1' }, context(p1));
+    await h.get(EndUserErasure).erase({ userId: 'u-solo' }, context(p1));
+    await h.settled();
+    for (const table of ['usage_rollups_monthly_users', 'usage_rollups_org_monthly_users']) {
+      expect(await users(table)).toContain('u1');
+      expect(await users(table)).not.toContain('u-solo');
+      expect((await users(table)).filter((u) => u.startsWith('[erased '))).toHaveLength(2);
+    }
     await expectRollupsToBeTheRecordSums();
     await expectQueriesToBeTheRecordSums();
+    await expectUserRankingToBeTheRecords();
   }, 60_000);
 
   it('stay as they were when retention drops the records, and a rebuild from the ledger gives them again', async () => {
@@ -201,19 +260,7 @@ describe('rollups', () => {
 
     // Every read model dropped and projected again: the kept aggregates restore the projects' rollups, and the
     // organization's and the months of end users follow them.
-    await h.sql.query(
-      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
-       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
-       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
-       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
-    );
-    const projection = h.get(IngestionProjection);
-    for (let from = 0; ;) {
-      const page = (await h.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
-      if (page.length === 0) break;
-      for (const event of page) if (event.streamId.startsWith('ingestion.')) await projection.apply(event);
-      from = page[page.length - 1].position;
-    }
+    await h.rebuildReadModels();
     expect(await records()).toBe(0);
     expect(await rollupRows(h.sql, p1.organizationId)).toEqual(before);
     for (const [held, summed] of await derivedRollups(h.sql, p1.organizationId)) expect(held).toEqual(summed);

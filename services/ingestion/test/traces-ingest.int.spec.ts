@@ -3,14 +3,11 @@ import {
   INGEST_SPANS_DEAD_LETTER_SUBJECT,
   ingestionStreams,
   ingestionSubjects,
-  type RecordedEvent,
   type SpansRecordedData,
   type TracesEvaluatedData,
 } from '@llmlab/contracts';
 import { DeadLetterHeaders } from '@llmlab/messaging';
 import { usageEvent } from '@llmlab/testing';
-import { IngestionProjection } from '../src/read-models/ingestion.projection';
-import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 import { SPAN_PART_MAX_SPANS } from '../src/traces/span-batch';
 import { SpanRecordingHandler } from '../src/traces/span-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
@@ -343,29 +340,12 @@ describe('traces ingestion', () => {
     };
     const built = await snapshot();
     expect(built.traces.length).toBeGreaterThan(5);
-    const projection = h.get(IngestionProjection);
-    const replay = async () => {
-      let applied = 0;
-      for (let from = 0; ;) {
-        const page = (await h.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
-        if (page.length === 0) break;
-        for (const event of page) if (event.streamId.startsWith('ingestion.') && (await projection.apply(event))) applied++;
-        from = page[page.length - 1].position;
-      }
-      return applied;
-    };
-    expect(await replay()).toBe(0);
+    expect(await h.replayLedger()).toBe(0);
     expect(await snapshot()).toEqual(built);
 
     // The rows dropped with everything the usage events fill in beside them (a usage record claims its span), and
     // the checkpoint with them: every event is applied again, in order.
-    await h.sql.query(
-      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
-       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
-       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
-       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
-    );
-    expect(await replay()).toBeGreaterThan(10);
+    expect(await h.rebuildReadModels()).toBeGreaterThan(10);
     expect(await snapshot()).toEqual(built);
   });
 });

@@ -1,18 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import {
-  ingestionStreams,
-  type RecordedEvent,
-  type RequestContext,
-  type UsageDetailExpiredData,
-  type UsageRecordedData,
-} from '@llmlab/contracts';
+import { ingestionStreams, type RequestContext, type UsageDetailExpiredData, type UsageRecordedData } from '@llmlab/contracts';
 import { openUsageRecords } from '@llmlab/crypto';
 import { ledgerUsageRecords, usageEvent } from '@llmlab/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { IngestionProjection } from '../src/read-models/ingestion.projection';
-import { ROLLUPS } from '../src/read-models/usage-projection.repository';
 import { UsageLedgerKeys } from '../src/usage/usage-ledger-keys';
 import { UsageRetentionJob } from '../src/usage/usage-retention.job';
 import { UsageRetentionHandler } from '../src/usage-retention/usage-retention.handler';
@@ -61,24 +53,6 @@ describe('retention of usage detail', () => {
         ingestionStreams.usage(t.projectId),
       ])
     ).map((r) => r.data);
-  /** Every read model dropped and projected again from the ledger. */
-  const rebuild = async () => {
-    // The live projection first applies what it has (else it would write its checkpoint back over the reset).
-    await h.settled();
-    await h.sql.query(
-      `DELETE FROM ingestion.traces; DELETE FROM ingestion.trace_spans; DELETE FROM ingestion.trace_flags;
-       DELETE FROM ingestion.usage_span_claims; DELETE FROM ingestion.usage_event_claims; DELETE FROM ingestion.usage_records;
-       ${ROLLUPS.map((r) => `DELETE FROM ingestion.${r.table};`).join(' ')}
-       DELETE FROM ingestion.projection_checkpoints WHERE projection = 'usage'`,
-    );
-    const projection = h.get(IngestionProjection);
-    for (let from = 0; ;) {
-      const page = (await h.runtime.eventStore.readAll({ fromPosition: from, maxCount: 200 })) as RecordedEvent[];
-      if (page.length === 0) break;
-      for (const event of page) if (event.streamId.startsWith('ingestion.')) await projection.apply(event);
-      from = page[page.length - 1].position;
-    }
-  };
   const canary = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 
   it('drops records and traces past the cutoff, makes their months unreadable in the ledger, and keeps the aggregates', async () => {
@@ -165,7 +139,7 @@ describe('retention of usage detail', () => {
       ]),
     ).toBe(months.length);
     const unlimitedBefore = await aggregates(unlimited);
-    await rebuild();
+    await h.rebuildReadModels();
     expect(await aggregates(limited)).toEqual(before);
     expect(await count('usage_records', limited)).toBe(0);
     expect(await aggregates(unlimited)).toEqual(unlimitedBefore);
@@ -193,7 +167,7 @@ describe('retention of usage detail', () => {
     // as expired, not as damage; the kept aggregates and the readable second part give the same totals.
     const live = await aggregates(t);
     expect(live.find((r) => r.level === 'daily')).toMatchObject({ requests: '2' });
-    await rebuild();
+    await h.rebuildReadModels();
     expect(await aggregates(t)).toEqual(live);
     expect(await count('usage_records', t)).toBe(1);
 
@@ -202,7 +176,7 @@ describe('retention of usage detail', () => {
     expect(await ledgerUsageRecords(h.sql, t.projectId, h.get(UsageLedgerKeys))).toEqual([]);
 
     // Both keys gone, a rebuild gives the aggregates the last kept ones hold (both parts counted).
-    await rebuild();
+    await h.rebuildReadModels();
     expect(await aggregates(t)).toEqual(live);
   });
 });

@@ -14,6 +14,7 @@ import {
   type FakeProviderServer,
   type FakeUsageRow,
   type TestDatabase,
+  seededRandom,
   type TestSession,
 } from '@llmlab/testing';
 
@@ -37,18 +38,8 @@ const DAYS = 30;
 const THRESHOLD = '5';
 const KEYS = { openai: 'sk-admin-month-openai-7a1c', anthropic: 'sk-ant-admin01-month-anthropic-4d2e' };
 
-/** mulberry32: the month is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const random = rng(20261204);
+/** The month is the same on every run. */
+const random = seededRandom(20261204);
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 
 type Provider = 'openai' | 'anthropic';

@@ -1,5 +1,5 @@
+import { inTransaction } from '@llmlab/persistence';
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from './transaction';
 
 export interface ProjectionRef {
   /** The service's own schema, holding `projection_checkpoints` (see the README for its SQL). */

@@ -1,3 +1,4 @@
+import { inTransaction } from '@llmlab/persistence';
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { Logger } from '@nestjs/common';
@@ -6,7 +7,6 @@ import { DeadLetterHeaders, backoffDelay, type ConsumerHandle } from '../consume
 import { errorMessage, headerValue } from '../error-text';
 import { isDatabaseUnavailable } from '../request-reply/request-handler';
 import type { ProjectionRef } from './apply-in-transaction';
-import { inTransaction } from './transaction';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 

@@ -486,7 +486,7 @@ export interface paths {
         };
         /**
          * Every usage record of the range as CSV or JSON Lines, streamed
-         * @description Newest first, produced page by page in constant memory. CSV cells a spreadsheet would run as a formula get a leading '; JSON Lines has every value exactly. A failure mid-way aborts the transfer rather than end it early.
+         * @description Newest first, streamed in constant memory. CSV cells a spreadsheet would run as a formula get a leading '; JSON Lines has every value exactly. A failure mid-way aborts the transfer rather than end it early.
          */
         get: operations["exportUsageRecords"];
         put?: never;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction } from '@llmlab/persistence';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { AlertNotificationData, ChannelType, DeliveryEvent, SealedChannelConfig } from '@llmlab/contracts';
 import type { Pool } from 'pg';
@@ -67,19 +68,6 @@ export class DeliveryRepository {
 
   /** Records an attempt's event (with the id it was appended under) and frees the claim's lease. */
   async record(event: DeliveryEvent & { id: string }): Promise<void> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await recordDeliveryAttempt(client, event, { releaseLease: true });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    await inTransaction(this.pool, (client) => recordDeliveryAttempt(client, event, { releaseLease: true }));
   }
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_ALERT_RULES, type AlertRuleSettings, type AlertRuleSettingsPatch } from '@llmlab/contracts';
 import { periodContaining, robustBaseline, type DailySpend, type HourlySpend } from '@llmlab/spend-analytics';
-import { syntheticHourlySpend, TYPICAL } from '../../../../libs/spend-analytics/src/testing/synthetic-series';
+import { syntheticHourlySpend, TYPICAL } from '@llmlab/testing';
 import { budgetStatus, type BudgetFacts } from '../budgets/budget-status';
 import { decideAlerts, decideResolution, ruleKeys, type AlertCandidate, type OpenAlert, type RuleObservation } from './alert-rules.decider';
 import { Money } from '@llmlab/domain';

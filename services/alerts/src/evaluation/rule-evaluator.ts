@@ -32,6 +32,7 @@ import {
 } from './alert-rules.decider';
 import { derivedId, type CommandRunner } from '@llmlab/service-kit';
 import { assertUnreachable, isUuid, trustedScope, type OrganizationScope } from '@llmlab/domain';
+import { inTransaction } from '@llmlab/persistence';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -342,10 +343,7 @@ export class RuleEvaluator {
     work: (lastFiredAt: Date | null) => Promise<string | undefined>,
   ): Promise<void> {
     const key = ruleKeys.cooldown(rule, scope);
-    const client = await this.deps.lockPool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.deps.lockPool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`alerts-cooldown:${tenant.organizationId}:${key}`]);
       const { rows } = await client.query<{ last_fired_at: Date }>(
         'SELECT last_fired_at FROM alerts.rule_state WHERE organization_id = $1 AND rule = $2 AND scope_key = $3',
@@ -359,15 +357,7 @@ export class RuleEvaluator {
           [tenant.organizationId, rule, key, now, alertId],
         );
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }
 

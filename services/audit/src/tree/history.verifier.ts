@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
+import { PG_POOL } from '@llmlab/service-kit';
 import { leafHash, MerkleFrontier, verifyTreeHead, type SignedTreeHead } from '@llmlab/transparency';
-import type { AuditConfig } from '../audit.config';
 import { TreeHeadSigner } from '../signing/tree-head-signer';
 import { checkChain, type Finding } from './chain-check';
 import { MerkleTreeRepository } from './merkle-tree.repository';
@@ -13,7 +12,7 @@ const HEADS_PAGE = 1_000;
  * Re-derives the tree from the store's rows, from the first event to the latest signed head, and compares the
  * root at every signed size with the signed root (whose signature it checks too). A superuser who rewrites a row
  * and re-hashes every later one keeps the chain intact; the roots the service signed before cannot follow.
- * Constant memory: rows are read in batches and the tree is kept as its right edge.
+ * Constant memory: rows are read in batches bounded in count and bytes, and the tree is kept as its right edge.
  */
 @Injectable()
 export class HistoryVerifier {
@@ -21,7 +20,6 @@ export class HistoryVerifier {
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(SERVICE_CONFIG) private readonly config: AuditConfig,
     private readonly tree: MerkleTreeRepository,
     private readonly signer: TreeHeadSigner,
   ) {}
@@ -36,7 +34,7 @@ export class HistoryVerifier {
     let exhausted = heads.length < HEADS_PAGE;
     let lastGoodHead = 0;
     while (frontier.treeSize < latest.treeSize) {
-      const rows = await this.tree.readEvents(this.pool, frontier.treeSize, this.config.AUDIT_TREE_BATCH_SIZE);
+      const { rows } = await this.tree.readEvents(this.pool, frontier.treeSize);
       if (rows.length === 0) {
         const position = frontier.treeSize + 1;
         return {

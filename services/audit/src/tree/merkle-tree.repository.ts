@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { PG_POOL } from '@llmlab/service-kit';
+import { PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { canonicalEncodingOfRow, hashEncoding, type NodeId, type SignedTreeHead } from '@llmlab/transparency';
+import type { AuditConfig } from '../audit.config';
 
 /** Where the tree stands, as `audit.merkle_state` keeps it. */
 export interface TreeState {
@@ -44,7 +45,15 @@ function toHead(row: HeadRow): SignedTreeHead {
 /** The tree's tables (`audit.merkle_*`, `audit.tree_heads`) and the event store rows it is built from: queries only. */
 @Injectable()
 export class MerkleTreeRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  /** What one read of events may hold: `AUDIT_TREE_BATCH_SIZE` events, `AUDIT_TREE_BATCH_BYTES` of them. */
+  private readonly batch: { maxEvents: number; maxBytes: number };
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(SERVICE_CONFIG) config: AuditConfig,
+  ) {
+    this.batch = { maxEvents: config.AUDIT_TREE_BATCH_SIZE, maxBytes: config.AUDIT_TREE_BATCH_BYTES };
+  }
 
   /** One maintainer at a time across replicas: the lock lasts the transaction. */
   async tryLock(client: PoolClient): Promise<boolean> {
@@ -75,8 +84,17 @@ export class MerkleTreeRepository {
    * Events after `after`, in position order, with their content's hash recomputed here, in this process: the
    * store's own `event_store.event_hash` is a function a superuser can redefine, so it is not asked. The jsonb
    * columns come as PostgreSQL prints them (`::text`), which is what the encoding holds.
+   *
+   * At most `maxEvents` events, and no more than about `maxBytes` of them (their stored size; always at least one):
+   * a ledger event can carry hundreds of usage records, and a count alone let one read hold 5,000 of them at once (a
+   * heap that grew with the events' size, found by the soak). `more` says the read stopped at a bound, not at the
+   * store's end.
    */
-  async readEvents(client: PoolClient | Pool, after: number, limit: number): Promise<StoreRow[]> {
+  async readEvents(
+    client: PoolClient | Pool,
+    after: number,
+    bounds: { maxEvents: number; maxBytes: number } = this.batch,
+  ): Promise<{ rows: StoreRow[]; more: boolean }> {
     const { rows } = await client.query<{
       position: string;
       stream_id: string;
@@ -90,33 +108,46 @@ export class MerkleTreeRepository {
       prev_hash: string;
       hash: string;
       organization_id: string | null;
+      fetched: string;
     }>(
+      // The window sums stored sizes (pg_column_size reads a value's header, it does not detoast it); only the rows
+      // kept are printed as text.
       `SELECT position, stream_id, revision, event_id, type, version, data::text AS data_text, metadata::text AS metadata_text,
               to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at, prev_hash, hash,
-              metadata->>'organizationId' AS organization_id
-       FROM event_store.events WHERE position > $1 ORDER BY position LIMIT $2`,
-      [after, limit],
+              metadata->>'organizationId' AS organization_id, fetched
+       FROM (
+         SELECT e.*, sum(pg_column_size(e.data) + pg_column_size(e.metadata)) OVER (ORDER BY e.position) AS through,
+                pg_column_size(e.data) + pg_column_size(e.metadata) AS size, count(*) OVER () AS fetched
+         FROM (SELECT * FROM event_store.events WHERE position > $1 ORDER BY position LIMIT $2) e
+       ) e
+       WHERE through - size < $3
+       ORDER BY position`,
+      [after, bounds.maxEvents, bounds.maxBytes],
     );
-    return rows.map((r) => ({
-      position: Number(r.position),
-      prevHash: r.prev_hash,
-      hash: r.hash,
-      computedHash: hashEncoding(
-        canonicalEncodingOfRow({
-          position: Number(r.position),
-          streamId: r.stream_id,
-          revision: Number(r.revision),
-          eventId: r.event_id,
-          type: r.type,
-          version: r.version,
-          dataText: r.data_text,
-          metadataText: r.metadata_text,
-          recordedAt: r.recorded_at,
-          prevHash: r.prev_hash,
-        }),
-      ),
-      organizationId: r.organization_id,
-    }));
+    const fetched = rows.length > 0 ? Number(rows[0].fetched) : 0;
+    return {
+      more: fetched === bounds.maxEvents || rows.length < fetched,
+      rows: rows.map((r) => ({
+        position: Number(r.position),
+        prevHash: r.prev_hash,
+        hash: r.hash,
+        computedHash: hashEncoding(
+          canonicalEncodingOfRow({
+            position: Number(r.position),
+            streamId: r.stream_id,
+            revision: Number(r.revision),
+            eventId: r.event_id,
+            type: r.type,
+            version: r.version,
+            dataText: r.data_text,
+            metadataText: r.metadata_text,
+            recordedAt: r.recorded_at,
+            prevHash: r.prev_hash,
+          }),
+        ),
+        organizationId: r.organization_id,
+      })),
+    };
   }
 
   async eventHashAt(client: PoolClient | Pool, position: number): Promise<string | null> {

@@ -66,17 +66,17 @@ export class TreeMaintainer implements BackgroundWorker {
     return false;
   }
 
-  /** One round; true when it added a full batch (more is waiting). */
+  /** One round; true when it stopped at a batch's bounds (more is waiting). */
   async round(now: Date = new Date()): Promise<boolean> {
     if (await this.integrity.current()) return false;
     const outcome = await inTransaction(this.pool, async (client) => {
-      if (!(await this.tree.tryLock(client))) return { added: 0, finding: null };
+      if (!(await this.tree.tryLock(client))) return { more: false, finding: null };
       const state = await this.tree.state(client);
       if (state.treeSize > 0) {
         const anchor = await this.tree.eventHashAt(client, state.treeSize);
-        if (anchor !== state.lastEventHash) return { added: 0, finding: await this.locateRewrite(state.treeSize) };
+        if (anchor !== state.lastEventHash) return { more: false, finding: await this.locateRewrite(state.treeSize) };
       }
-      const rows = await this.tree.readEvents(client, state.treeSize, this.config.AUDIT_TREE_BATCH_SIZE);
+      const { rows, more } = await this.tree.readEvents(client, state.treeSize);
       const finding = checkChain(rows, state);
       const good = finding ? rows.filter((r) => r.position < finding.position) : rows;
       const frontier = MerkleFrontier.restore({ size: state.treeSize, edge: state.edge });
@@ -87,14 +87,14 @@ export class TreeMaintainer implements BackgroundWorker {
         await this.tree.saveState(client, { ...frontier.toJSON(), treeSize: frontier.treeSize, lastEventHash: good[good.length - 1].hash });
       }
       if (!finding) await this.maybeSign(client, frontier, now);
-      return { added: good.length, finding, treeSize: frontier.treeSize };
+      return { more: more && !finding, finding, treeSize: frontier.treeSize };
     });
     if (outcome.finding) {
       await this.integrity.report(outcome.finding);
       return false;
     }
     if ('treeSize' in outcome && outcome.treeSize !== undefined) this.integrity.progress(outcome.treeSize, await this.tree.storeHead());
-    return outcome.added === this.config.AUDIT_TREE_BATCH_SIZE;
+    return outcome.more;
   }
 
   private async maybeSign(client: Parameters<MerkleTreeRepository['insertHead']>[0], frontier: MerkleFrontier, now: Date): Promise<void> {

@@ -1,5 +1,4 @@
-import type { AuditExportEvent, AuditExportLine, AuditExportPage } from '@llmlab/contracts';
-import { text } from '../usage/usage-export';
+import { csvText as text, type AuditExportEvent, type AuditExportLine, type AuditExportPage } from '@llmlab/contracts';
 import type { AuditExportFormat } from './audit.dto';
 
 export const AUDIT_EXPORT_CONTENT_TYPES: Record<AuditExportFormat, string> = {

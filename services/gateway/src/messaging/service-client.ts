@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { Reply, RequestContext, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
-import { MessagingClient, natsSubject } from '@llmlab/messaging';
+import { MessagingClient, natsSubject, openChunkStream, type ChunkStream, type ChunkStreamOptions } from '@llmlab/messaging';
 import { ServiceReplyError } from '../http/problem';
 
 /**
  * How controllers reach the services: typed request/reply over NATS, subjects prefixed for this deployment.
- * `call` returns the data or throws the coded error for the problem filter; `ask` returns the reply as is.
+ * `call` returns the data or throws the coded error for the problem filter; `ask` returns the reply as is;
+ * `stream` opens a chunk stream (a file too large for a reply), or throws the coded error it was refused with.
  */
 @Injectable()
 export class ServiceClient {
@@ -13,6 +15,8 @@ export class ServiceClient {
     private readonly messaging: MessagingClient,
     private readonly defaultTimeoutMs: number,
     private readonly natsPrefix: string,
+    /** Core NATS, for chunk streams; request/reply goes through `messaging`. */
+    private readonly nats?: NatsConnection,
   ) {}
 
   ask<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: RequestContext, timeoutMs = this.defaultTimeoutMs) {
@@ -22,6 +26,23 @@ export class ServiceClient {
 
   async call<S extends Subject<unknown, unknown>>(subject: S, payload: RequestOf<S>, context: RequestContext): Promise<ResponseOf<S>> {
     const reply = await this.ask(subject, payload, context);
+    if (!reply.ok) throw new ServiceReplyError(reply.error);
+    return reply.data;
+  }
+
+  /**
+   * The chunks of a stream subject, in order, read no faster than they are taken (credit-based flow control). Throws
+   * before any chunk when the service refuses the request; the stream itself throws `ChunkStreamError` when it
+   * fails mid-way, and its `return()` cancels it at the service.
+   */
+  async stream<S extends Subject<unknown, Uint8Array>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: RequestContext,
+    options: ChunkStreamOptions = {},
+  ): Promise<ChunkStream> {
+    if (!this.nats) throw new Error('this ServiceClient has no NATS connection for streams');
+    const reply = await openChunkStream<S>(this.nats, natsSubject(subject, this.natsPrefix), payload, context, options);
     if (!reply.ok) throw new ServiceReplyError(reply.error);
     return reply.data;
   }

@@ -1,14 +1,13 @@
 import { Readable } from 'node:stream';
 import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { auditAccessSubjects, ingestionSubjects, type RequestContext, type UsageRecordsRequest } from '@llmlab/contracts';
+import { auditAccessSubjects, ingestionSubjects, type RequestContext } from '@llmlab/contracts';
 import { resolveRange } from '../http/date-range.dto';
 import { tenant } from '../identity/tenant-scope';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
-import { MAX_PAGE } from '../http/paging.dto';
-import { EXPORT_CONTENT_TYPES, exportChunks } from './usage-export';
+import { EXPORT_CONTENT_TYPES } from './usage-export';
 import { UsageIngestService } from './usage-ingest.service';
 import { IngestUsageDto, IngestUsageResultDto, UsageExportQueryDto, UsageRecordPageDto, UsageRecordsQueryDto } from './usage.dto';
 
@@ -73,7 +72,7 @@ export class UsageRecordsController {
     operationId: 'exportUsageRecords',
     summary: 'Every usage record of the range as CSV or JSON Lines, streamed',
     description:
-      'Newest first, produced page by page in constant memory. CSV cells a spreadsheet would run as a formula get a ' +
+      'Newest first, streamed in constant memory. CSV cells a spreadsheet would run as a formula get a ' +
       "leading '; JSON Lines has every value exactly. A failure mid-way aborts the transfer rather than end it early.",
   })
   @ApiProduces(EXPORT_CONTENT_TYPES.csv, EXPORT_CONTENT_TYPES.jsonl)
@@ -82,21 +81,24 @@ export class UsageRecordsController {
   async export(@Query() query: UsageExportQueryDto, @Caller() caller: RequestContext): Promise<StreamableFile> {
     const { format = 'csv', from, to, ...filters } = query;
     const range = resolveRange({ from, to });
-    const request: UsageRecordsRequest = { ...range, ...filters, limit: MAX_PAGE };
-    // The first page is read before answering, so that a bad request is still a problem+json answer.
-    const first = await this.client.call(ingestionSubjects.usageRecords, request, caller);
-    // Recorded in the organization's audit log before a byte of it is sent (bounded per user and minute).
-    await this.client.call(
-      auditAccessSubjects.record,
-      { kind: 'usage_exported', projectId: tenant(caller, 'project').projectId, format, from: range.from, to: range.to },
-      caller,
-    );
-    const chunks = exportChunks(format, first, (cursor) =>
-      this.client.call(ingestionSubjects.usageRecords, { ...request, cursor }, caller),
-    );
+    // The ingestion service writes the file (one COPY of the range) and sends it in chunks, no faster than the socket
+    // takes them; it checks the request before the first chunk, so a bad request is still a problem+json answer.
+    const chunks = await this.client.stream(ingestionSubjects.usageExport, { ...range, ...filters, format }, caller);
+    try {
+      // Recorded in the organization's audit log before a byte of it is sent (bounded per user and minute).
+      await this.client.call(
+        auditAccessSubjects.record,
+        { kind: 'usage_exported', projectId: tenant(caller, 'project').projectId, format, from: range.from, to: range.to },
+        caller,
+      );
+    } catch (err) {
+      await chunks.return();
+      throw err;
+    }
     const filename = `usage-${tenant(caller, 'project').projectId}-${range.from.slice(0, 10)}-${range.to.slice(0, 10)}.${format}`;
-    // Readable.from buffers one chunk (one page) ahead of the socket; back-pressure stops the generator there.
-    return new StreamableFile(Readable.from(chunks), {
+    // Bytes, not objects: the readable holds about one chunk ahead of the socket, and the stream's credit is granted
+    // only as it takes them. A closed response destroys it, which cancels the export at the service.
+    return new StreamableFile(Readable.from(chunks, { objectMode: false }), {
       type: EXPORT_CONTENT_TYPES[format],
       disposition: `attachment; filename="${filename}"`,
     });

@@ -74,9 +74,7 @@ export class CostQueries {
     const errors: FieldError[] = [];
     const range = checkRange(request, errors);
     const limit = checkLimit(request.limit, errors);
-    if (request.status !== undefined && request.status !== 'success' && request.status !== 'error') {
-      errors.push({ field: '/status', message: 'must be success or error' });
-    }
+    checkStatus(request.status, errors);
     if (errors.length > 0) throw validationFailed(errors);
     const cursor = request.cursor ? decodeKeysetCursor(request.cursor) : undefined;
     const filters = { model: request.model, userId: request.userId, status: request.status };
@@ -100,7 +98,12 @@ function withinReplyBudget(rows: UsageRecordView[]): UsageRecordView[] {
   return fits === -1 ? rows : rows.slice(0, fits);
 }
 
-function checkRange(request: { from: string; to: string }, errors: FieldError[]): Interval {
+export function checkStatus(status: unknown, errors: FieldError[]): void {
+  if (status !== undefined && status !== 'success' && status !== 'error')
+    errors.push({ field: '/status', message: 'must be success or error' });
+}
+
+export function checkRange(request: { from: string; to: string }, errors: FieldError[]): Interval {
   const from = typeof request.from === 'string' ? parseRfc3339(request.from) : undefined;
   const to = typeof request.to === 'string' ? parseRfc3339(request.to) : undefined;
   if (from === undefined) errors.push({ field: '/from', message: 'must be an RFC 3339 date-time' });

@@ -3,6 +3,7 @@ import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals, TraceCount
 import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
+import type { RollupMetric } from '../read-models/usage-projection.repository';
 import { planRange, type Grain, type Interval } from './cost-range';
 
 /** Whether a scope is one project's (a project scope is its organization's scope narrowed to the project). */
@@ -36,19 +37,11 @@ const isoOf = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', ${ISO})`;
 const MAIN_TABLES = { day: 'usage_rollups_daily', hour: 'usage_rollups_hourly' };
 /** The same sums without the project dimension: an organization's summary and breakdowns read a fiftieth of the rows. */
 const ORGANIZATION_TABLES = { day: 'usage_rollups_org_daily', hour: 'usage_rollups_org_hourly' };
-const METRICS = [
-  'cost',
-  'requests',
-  'errors',
-  'unpriced',
-  'input_tokens',
-  'output_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'reasoning_tokens',
-] as const;
-/** The records' metrics, named as the rollups name them. */
-const RECORD_METRICS: Record<(typeof METRICS)[number], string> = {
+/**
+ * The records' metrics the queries sum, named as the rollups name them (every rollup metric but the latency sum),
+ * in the order the statements list them.
+ */
+const RECORD_METRICS: Record<Exclude<RollupMetric, 'latency_ms_sum'>, string> = {
   cost: 'coalesce(cost, 0)',
   requests: '1::bigint',
   errors: "(status = 'error')::int::bigint",
@@ -59,6 +52,7 @@ const RECORD_METRICS: Record<(typeof METRICS)[number], string> = {
   cache_write_tokens: 'cache_write_tokens',
   reasoning_tokens: 'reasoning_tokens',
 };
+const METRICS = Object.keys(RECORD_METRICS) as (keyof typeof RECORD_METRICS)[];
 /** Enough for the hash table of 10,000 users' sums; set for one statement, so at most one such per connection. */
 const GROUPING_WORK_MEM = '32MB';
 
@@ -215,11 +209,15 @@ function groupSpec(scope: OrganizationScope, groupBy: CostGroupBy, add: (value: 
         },
       };
     // By the month and the day (no hourly rollup: per user and hour it would hold nearly as many rows as the
-    // records); a month's ranking reads one row per user and month.
+    // records); a month's ranking reads one row per user and month, an organization's from its own months (no
+    // project), its days at the edges of a range from its projects' days.
     case 'user':
       return {
         grains: ['month', 'day'],
-        tables: { month: 'usage_rollups_monthly_users', day: 'usage_rollups_daily_users' },
+        tables: {
+          month: isProjectScope(scope) ? 'usage_rollups_monthly_users' : 'usage_rollups_org_monthly_users',
+          day: 'usage_rollups_daily_users',
+        },
         manyKeys: true,
         key: { month: "nullif(user_id, '')", day: "nullif(user_id, '')", records: 'user_id' },
       };

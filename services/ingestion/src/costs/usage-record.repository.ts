@@ -12,7 +12,8 @@ export interface UsageRecordFilters {
   status?: UsageStatus;
 }
 
-const COUNT_COLUMNS = [
+/** The token counts: the view's field and the column, in the view's (and the export's) order. */
+export const COUNT_COLUMNS = [
   ['inputTokens', 'input_tokens'],
   ['outputTokens', 'output_tokens'],
   ['cachedInputTokens', 'cached_input_tokens'],

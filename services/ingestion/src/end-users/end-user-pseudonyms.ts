@@ -38,9 +38,13 @@ export function pseudonymOf(key: Buffer, userId: string): string {
  * transaction's scope. Without it, a batch that read the mapping just before an erasure could write the id back
  * just after it.
  */
-export function endUsersLockSql(mode: 'shared' | 'exclusive'): string {
-  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
-  return `SELECT ${fn}(hashtextextended('ingestion.end-users:' || $1::text, 0))`;
+export const END_USERS_EXCLUSIVE_LOCK_SQL = `SELECT pg_advisory_xact_lock(${endUsersLockKey('$1::text')})`;
+
+/** The shared side, on each project of `$1` (sorted by the caller, so that lockers meet them in one order). */
+const END_USERS_SHARED_LOCK_SQL = `SELECT count(pg_advisory_xact_lock_shared(${endUsersLockKey('p')})) FROM unnest($1::text[]) AS p`;
+
+function endUsersLockKey(projectId: string): string {
+  return `hashtextextended('ingestion.end-users:' || ${projectId}, 0)`;
 }
 
 /**
@@ -104,17 +108,41 @@ export class EndUserPseudonyms {
    * pseudonym with no mapping was erased and reads as its erased marker.
    */
   async resolve(tx: PoolClient, projectId: string, pseudonyms: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const distinct = [...new Set(pseudonyms)];
-    if (distinct.length === 0) return found;
-    await tx.query(endUsersLockSql('shared'), [projectId]);
-    const { rows } = await tx.query<{ pseudonym: string; user_id: string }>(
-      'SELECT pseudonym, user_id FROM ingestion.end_users WHERE project_id = $1 AND pseudonym = ANY($2::text[])',
-      [projectId, distinct],
+    return (await this.resolveMany(tx, new Map([[projectId, pseudonyms]]))).get(projectId) ?? new Map<string, string>();
+  }
+
+  /**
+   * `resolve` for several projects at once, in two statements whatever their number (the projection resolves a
+   * run of events together): the projects' shared locks, in a fixed order, then their mappings.
+   */
+  async resolveMany(tx: PoolClient, byProject: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Map<string, string>>> {
+    const resolved = new Map<string, Map<string, string>>();
+    const projects: string[] = [];
+    const pairs: [string[], string[]] = [[], []];
+    for (const [projectId, pseudonyms] of byProject) {
+      const distinct = [...new Set(pseudonyms)];
+      resolved.set(projectId, new Map());
+      if (distinct.length === 0) continue;
+      projects.push(projectId);
+      for (const pseudonym of distinct) {
+        pairs[0].push(projectId);
+        pairs[1].push(pseudonym);
+      }
+    }
+    if (projects.length === 0) return resolved;
+    await tx.query(END_USERS_SHARED_LOCK_SQL, [projects.sort()]);
+    const { rows } = await tx.query<{ project_id: string; pseudonym: string; user_id: string }>(
+      `SELECT m.project_id, e.pseudonym, e.user_id
+       FROM unnest($1::text[], $2::text[]) AS m(project_id, pseudonym)
+       JOIN ingestion.end_users e ON e.project_id = m.project_id::uuid AND e.pseudonym = m.pseudonym`,
+      pairs,
     );
-    for (const r of rows) found.set(r.pseudonym, r.user_id);
-    for (const p of distinct) if (!found.has(p)) found.set(p, erasedEndUser(p));
-    return found;
+    for (const r of rows) resolved.get(r.project_id)!.set(r.pseudonym, r.user_id);
+    for (let i = 0; i < pairs[0].length; i++) {
+      const found = resolved.get(pairs[0][i])!;
+      if (!found.has(pairs[1][i])) found.set(pairs[1][i], erasedEndUser(pairs[1][i]));
+    }
+    return resolved;
   }
 }
 

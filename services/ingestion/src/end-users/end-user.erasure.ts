@@ -15,22 +15,42 @@ import { EVENT_STORE, metadataFromContext, PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import { validationFailed } from '../ingestion.errors';
 import { ROLLUP_METRICS } from '../read-models/usage-projection.repository';
-import { EndUserPseudonyms, endUsersLockSql } from './end-user-pseudonyms';
+import { EndUserPseudonyms, END_USERS_EXCLUSIVE_LOCK_SQL } from './end-user-pseudonyms';
 
 const MAX_USER_ID = 256;
 
+const ADD_METRICS = ROLLUP_METRICS.map((m) => `${m} = r.${m} + EXCLUDED.${m}`).join(', ');
+
 /**
  * The end-user rollups of an id (by day, by month), moved to the marker: summed into the marker's row of the same
- * bucket when one exists (the end user came back after an earlier erasure), so totals never change.
+ * bucket when one exists (the end user came back after an earlier erasure), so totals never change. The months
+ * moved are moved in the organization's months of end users too, this project's part only (the id's usage in the
+ * organization's other projects is not erased), in key order as the projection adds to them.
  */
-const rekeyRollupsSql = (table: string) => `
+const rekeyRollupsSql = (table: string, organizationTable?: string) => `
 WITH moved AS (
   DELETE FROM ingestion.${table} WHERE project_id = $1 AND user_id = $2 RETURNING *
-)
+)${
+  organizationTable
+    ? `, organization AS (
+  INSERT INTO ingestion.${organizationTable} AS r (organization_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
+  SELECT m.organization_id, m.bucket, k.user_id, ${ROLLUP_METRICS.map((m) => `k.sign * m.${m}`).join(', ')}
+  FROM moved m CROSS JOIN (VALUES ($2::text, -1), ($3::text, 1)) AS k(user_id, sign)
+  ORDER BY m.organization_id, m.bucket, k.user_id
+  ON CONFLICT (organization_id, bucket, user_id) DO UPDATE SET ${ADD_METRICS}
+)`
+    : ''
+}
 INSERT INTO ingestion.${table} AS r (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
 SELECT organization_id, project_id, bucket, $3, ${ROLLUP_METRICS.join(', ')} FROM moved
-ON CONFLICT (project_id, bucket, user_id) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = r.${m} + EXCLUDED.${m}`).join(', ')}`;
-const REKEY_ROLLUPS_SQL = ['usage_rollups_daily_users', 'usage_rollups_monthly_users'].map(rekeyRollupsSql);
+ON CONFLICT (project_id, bucket, user_id) DO UPDATE SET ${ADD_METRICS}`;
+const REKEY_ROLLUPS_SQL = [
+  rekeyRollupsSql('usage_rollups_daily_users'),
+  rekeyRollupsSql('usage_rollups_monthly_users', 'usage_rollups_org_monthly_users'),
+];
+/** The organization's months of the id with nothing left (it had usage in this project only), as the records have none. */
+const PRUNE_ORGANIZATION_SQL =
+  'DELETE FROM ingestion.usage_rollups_org_monthly_users WHERE organization_id = $1 AND user_id = $2 AND requests = 0';
 
 /**
  * Erasure of an end user in a project (docs/security.md, "End users"): in one transaction holding the project's
@@ -56,7 +76,7 @@ export class EndUserErasure {
     let result: EndUserErasedResult;
     try {
       await client.query('BEGIN');
-      await client.query(endUsersLockSql('exclusive'), [scope.projectId]);
+      await client.query(END_USERS_EXCLUSIVE_LOCK_SQL, [scope.projectId]);
       await client.query('DELETE FROM ingestion.end_users WHERE project_id = $1 AND pseudonym = $2', [scope.projectId, pseudonym]);
       const records = await client.query('UPDATE ingestion.usage_records SET user_id = $3 WHERE project_id = $1 AND user_id = $2', [
         scope.projectId,
@@ -64,6 +84,7 @@ export class EndUserErasure {
         marker,
       ]);
       for (const rekey of REKEY_ROLLUPS_SQL) await client.query(rekey, [scope.projectId, userId, marker]);
+      await client.query(PRUNE_ORGANIZATION_SQL, [scope.organizationId, userId]);
       const traces = await client.query('UPDATE ingestion.traces SET user_id = $3 WHERE project_id = $1 AND user_id = $2', [
         scope.projectId,
         userId,

@@ -2,6 +2,7 @@ import { endUserOf } from '../end-users/end-user-pseudonyms';
 import type { CatalogEntryData, PriceCatalogRefreshedData, UsageRecordData, UsageRepricedData } from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import { arrayLiteral } from '@llmlab/persistence';
 import type { RepriceScope } from '../repricing/reprice-scopes';
 
 /** Sums every rollup keeps, in this order. */
@@ -17,6 +18,7 @@ export const ROLLUP_METRICS = [
   'cost',
   'latency_ms_sum',
 ] as const;
+export type RollupMetric = (typeof ROLLUP_METRICS)[number];
 
 type Grain = 'hour' | 'day' | 'month';
 
@@ -65,8 +67,8 @@ interface Rollup {
 /**
  * Every rollup the projection keeps. The project's rollups answer a project's queries and any grouping by project;
  * the organization's (no project dimension) answer an organization's summary and its breakdowns by provider, model,
- * day, hour and tag from a fiftieth of the rows for 100 projects; end users by the month let an organization rank
- * its users over a month from one row per user (docs/query-plans.md).
+ * day, hour and tag from a fiftieth of the rows for 100 projects, and its end users by the month rank them over a
+ * month from one row per user (the projects' months of end users rank a project's; docs/query-plans.md).
  */
 export const ROLLUPS: readonly Rollup[] = [
   { table: 'usage_rollups_hourly', family: MODEL, tenant: PROJECT, grain: 'hour', conflict: 'project_id, bucket, provider, model' },
@@ -95,6 +97,13 @@ export const ROLLUPS: readonly Rollup[] = [
     tenant: ORGANIZATION,
     grain: 'day',
     conflict: 'organization_id, tag_key, bucket, tag_value',
+  },
+  {
+    table: 'usage_rollups_org_monthly_users',
+    family: USER,
+    tenant: ORGANIZATION,
+    grain: 'month',
+    conflict: 'organization_id, bucket, user_id',
   },
 ];
 
@@ -174,91 +183,141 @@ const INPUT_NAMES = RECORD_COLUMNS.map((c) => c.split(' ')[0]);
 /** What the records bring to their trace only (the usage records do not keep them). */
 const TRACE_COLUMNS = ['parent_span_id text', 'session_id text'];
 
+/** What each `UsageRecorded` event of a run brings to its records (one array element per event). */
+const EVENT_COLUMNS = [
+  'organization_id uuid',
+  'project_id uuid',
+  'received_at timestamptz',
+  'batch_id uuid',
+  'api_key_id uuid',
+  'recorded_position bigint',
+  'stale boolean',
+  'catalog_revision bigint',
+  'overrides_revision bigint',
+  'imported boolean',
+  'recorded_at timestamptz',
+].map((c) => {
+  const [name, type] = c.split(' ');
+  return { name, type };
+});
+
 /**
- * The records as one typed array per column, unnested side by side from the parameters after the statement's own
- * eleven: PostgreSQL reads arrays of a column's type about twice as fast as it takes rows out of one JSON document
- * (jsonb_to_recordset was a third of this statement's time under bench:ingest).
+ * The records as one typed array per column, unnested side by side after the events' arrays and each record's
+ * event (its index in the run): PostgreSQL reads arrays of a column's type about twice as fast as it takes rows out
+ * of one JSON document (jsonb_to_recordset was a third of this statement's time under bench:ingest).
  */
 const INPUT_COLUMNS = [...RECORD_COLUMNS, ...TRACE_COLUMNS].map((c) => {
   const [name, type] = c.split(' ');
   return { name, type };
 });
-const RECORD_INPUT = `unnest(${INPUT_COLUMNS.map((c, i) => `$${12 + i}::${c.type}[]`).join(', ')}) AS r(${INPUT_COLUMNS.map((c) => c.name).join(', ')})`;
+const FIRST_RECORD_PARAM = EVENT_COLUMNS.length + 2;
+const EVENT_INPUT = `unnest(${EVENT_COLUMNS.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')})
+    WITH ORDINALITY AS e(${EVENT_COLUMNS.map((c) => c.name).join(', ')}, ev)`;
+const RECORD_INPUT = `unnest($${EVENT_COLUMNS.length + 1}::bigint[], ${INPUT_COLUMNS.map((c, i) => `$${FIRST_RECORD_PARAM + i}::${c.type}[]`).join(', ')})
+    WITH ORDINALITY AS r(ev, ${INPUT_COLUMNS.map((c) => c.name).join(', ')}, ord)`;
 
 /**
- * One statement per batch part: claim the event ids (the first claim per project wins, whatever happened upstream;
- * an imported record must also not be in the records already, since its first copy's claim may have been pruned),
- * then claim the spans of the records naming a trace and a span (a second record of the same model call, under
- * another id, is a duplicate: docs/traces.md, "Counted once"), insert the records that won their claims, add them
- * to every rollup, and queue them for repricing when they were priced with prices older than the projection has
- * seen. The records of a trace add to it, and a record naming a span hangs a `usage` span under its parent when the
- * trace has no span of that id yet (an OTLP span of that id takes the record's figures). Everything commits with
- * the projection checkpoint.
+ * One statement per run of `UsageRecorded` events, whatever their number (each round trip of the projection's
+ * transaction waits for a turn of an event loop the ingest consumer keeps busy). In the run's order, as if each event
+ * were applied alone: claim the event ids (the first claim per project wins, whatever happened upstream; of copies
+ * within the run only the first is passed in; an imported record must also not be in the records already, since its
+ * first copy's claim may have been pruned), then claim the spans of the records naming a trace and a span (a second
+ * record of the same model call, under another id, is a duplicate: docs/traces.md, "Counted once"), insert the
+ * records that won their claims, add them to every rollup, and queue them for repricing when they were priced with
+ * prices older than the projection has seen. The records of a trace add to it, and a record naming a span hangs a
+ * `usage` span under its parent when the trace has no span of that id yet (an OTLP span of that id takes the record's
+ * figures, the last record's). Everything commits with the projection checkpoint. Returns the records written per
+ * event.
  */
 const RECORD_USAGE_SQL = `
-WITH input AS (
-  SELECT * FROM ${RECORD_INPUT}
+WITH events AS (
+  SELECT * FROM ${EVENT_INPUT}
+),
+input AS (
+  SELECT ${EVENT_COLUMNS.map((c) => `e.${c.name}`).join(', ')}, r.*
+  FROM ${RECORD_INPUT}
+  JOIN events e ON e.ev = r.ev
 ),
 claimed AS (
   INSERT INTO ingestion.usage_event_claims (project_id, event_id, occurred_at)
-  SELECT $2::uuid, event_id, occurred_at FROM input i
-  WHERE NOT $10::boolean OR NOT EXISTS (
-    SELECT 1 FROM ingestion.usage_records r WHERE r.project_id = $2::uuid AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
+  SELECT project_id, event_id, occurred_at FROM input i
+  WHERE NOT i.imported OR NOT EXISTS (
+    SELECT 1 FROM ingestion.usage_records r WHERE r.project_id = i.project_id AND r.occurred_at = i.occurred_at AND r.event_id = i.event_id
   )
   ON CONFLICT DO NOTHING
-  RETURNING event_id
+  RETURNING project_id, event_id
+),
+won AS (
+  SELECT i.* FROM input i WHERE (i.project_id, i.event_id) IN (SELECT project_id, event_id FROM claimed)
 ),
 span_claimed AS (
   INSERT INTO ingestion.usage_span_claims (project_id, trace_id, span_id, event_id, occurred_at)
-  SELECT $2::uuid, i.trace_id, i.span_id, i.event_id, i.occurred_at
-  FROM input i JOIN claimed c ON c.event_id = i.event_id
-  WHERE i.trace_id IS NOT NULL AND i.span_id IS NOT NULL
+  SELECT DISTINCT ON (project_id, trace_id, span_id) project_id, trace_id, span_id, event_id, occurred_at
+  FROM won WHERE trace_id IS NOT NULL AND span_id IS NOT NULL
+  ORDER BY project_id, trace_id, span_id, ord
   ON CONFLICT DO NOTHING
-  RETURNING event_id
+  RETURNING project_id, trace_id, span_id, event_id
 ),
 src AS (
   INSERT INTO ingestion.usage_records (organization_id, project_id, received_at, batch_id, api_key_id, recorded_position, ${INPUT_NAMES.join(', ')})
-  SELECT $1::uuid, $2::uuid, $3::timestamptz, $4::uuid, $5::uuid, $6::bigint, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
-  FROM input i JOIN claimed c ON c.event_id = i.event_id
-  WHERE i.trace_id IS NULL OR i.span_id IS NULL OR i.event_id IN (SELECT event_id FROM span_claimed)
+  SELECT i.organization_id, i.project_id, i.received_at, i.batch_id, i.api_key_id, i.recorded_position, ${INPUT_NAMES.map((n) => `i.${n}`).join(', ')}
+  FROM won i
+  WHERE i.trace_id IS NULL OR i.span_id IS NULL
+    OR EXISTS (SELECT 1 FROM span_claimed s WHERE s.project_id = i.project_id AND s.event_id = i.event_id)
     -- Usage events sharing a span (several calls reported under one enclosing span) are each a call; only the model
-    -- call an OpenTelemetry span reported (its id \`otel:…\`) is the same call as a usage event naming that span.
-    OR (i.event_id NOT LIKE 'otel:%' AND NOT EXISTS (
-      SELECT 1 FROM ingestion.usage_span_claims sc
-      WHERE sc.project_id = $2::uuid AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
-    ))
+    -- call an OpenTelemetry span reported (its id \`otel:…\`) is the same call as a usage event naming that span,
+    -- whether its claim was made before this run or earlier in it.
+    OR (i.event_id NOT LIKE 'otel:%'
+      AND NOT EXISTS (
+        SELECT 1 FROM ingestion.usage_span_claims sc
+        WHERE sc.project_id = i.project_id AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
+      )
+      AND NOT EXISTS (
+        SELECT 1 FROM span_claimed sc
+        WHERE sc.project_id = i.project_id AND sc.trace_id = i.trace_id AND sc.span_id = i.span_id AND sc.event_id LIKE 'otel:%'
+      ))
   RETURNING organization_id, project_id, occurred_at, event_id, provider, model, user_id, tags, trace_id, span_id, status,
-    1::bigint AS requests, (status = 'error')::int::bigint AS errors, (cost_status = 'unpriced')::int::bigint AS unpriced,
+    recorded_position, 1::bigint AS requests, (status = 'error')::int::bigint AS errors,
+    (cost_status = 'unpriced')::int::bigint AS unpriced,
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
     coalesce(cost, 0) AS cost, latency_ms::bigint AS latency_ms
 ),
 ${rollupCtes('src')},
 queued AS (
   INSERT INTO ingestion.reprice_queue (project_id, event_id, occurred_at, organization_id, catalog_revision, overrides_revision)
-  SELECT project_id, event_id, occurred_at, organization_id, $8::bigint, $9::bigint FROM src WHERE $7::boolean
+  SELECT s.project_id, s.event_id, s.occurred_at, s.organization_id, i.catalog_revision, i.overrides_revision
+  FROM src s JOIN input i ON i.project_id = s.project_id AND i.event_id = s.event_id
+  WHERE i.stale
   ON CONFLICT DO NOTHING
 ),
 calls AS (
-  SELECT s.*, s.occurred_at - coalesce(s.latency_ms, 0) * interval '1 millisecond' AS started_at, i.parent_span_id, i.session_id
-  FROM src s JOIN input i ON i.event_id = s.event_id
+  SELECT s.*, s.occurred_at - coalesce(s.latency_ms, 0) * interval '1 millisecond' AS started_at, i.parent_span_id, i.session_id,
+    i.recorded_at, i.ord
+  FROM src s JOIN input i ON i.project_id = s.project_id AND i.event_id = s.event_id
   WHERE s.trace_id IS NOT NULL
 ),
 usage_spans AS (
   INSERT INTO ingestion.trace_spans (project_id, trace_id, span_id, parent_span_id, name, kind, category, start_time, end_time,
     status, source, provider, model, usage_event_id, input_tokens, tags, recorded_position)
-  SELECT project_id, trace_id, span_id, parent_span_id, 'chat ' || model, 'client', 'llm', started_at, occurred_at,
-    CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, 'usage', provider, model, event_id, input_tokens, tags, $6::bigint
+  SELECT DISTINCT ON (project_id, trace_id, span_id) project_id, trace_id, span_id, parent_span_id, 'chat ' || model, 'client', 'llm',
+    started_at, occurred_at, CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, 'usage', provider, model, event_id,
+    input_tokens, tags, recorded_position
   FROM calls WHERE span_id IS NOT NULL
+  ORDER BY project_id, trace_id, span_id, ord
   ON CONFLICT DO NOTHING
-  RETURNING trace_id, status
+  RETURNING project_id, trace_id, status
 ),
 otlp_spans AS (
   UPDATE ingestion.trace_spans t SET usage_event_id = c.event_id, input_tokens = c.input_tokens, model = c.model, provider = c.provider
-  FROM calls c
+  FROM (
+    SELECT DISTINCT ON (project_id, trace_id, span_id) * FROM calls WHERE span_id IS NOT NULL
+    ORDER BY project_id, trace_id, span_id, ord DESC
+  ) c
   WHERE t.project_id = c.project_id AND t.trace_id = c.trace_id AND t.span_id = c.span_id AND t.source = 'otlp'
 ),
 new_spans AS (
-  SELECT trace_id, count(*)::int AS spans, count(*) FILTER (WHERE status = 'error')::int AS errors FROM usage_spans GROUP BY trace_id
+  SELECT project_id, trace_id, count(*)::int AS spans, count(*) FILTER (WHERE status = 'error')::int AS errors
+  FROM usage_spans GROUP BY project_id, trace_id
 ),
 traced AS (
   INSERT INTO ingestion.traces AS t (organization_id, project_id, trace_id, started_at, ended_at, span_count, error_spans,
@@ -268,10 +327,11 @@ traced AS (
     coalesce(max(n.spans), 0), coalesce(max(n.errors), 0), count(*)::int,
     sum(c.input_tokens), sum(c.output_tokens), sum(c.cached_input_tokens), sum(c.cache_write_tokens), sum(c.reasoning_tokens),
     sum(c.cost), sum(c.unpriced)::int,
-    (array_agg(c.session_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.session_id IS NOT NULL))[1],
-    (array_agg(c.user_id ORDER BY c.occurred_at, c.event_id) FILTER (WHERE c.user_id IS NOT NULL))[1],
-    $11::timestamptz
-  FROM calls c LEFT JOIN new_spans n ON n.trace_id = c.trace_id
+    -- The first event's first call that names one, as applying the events one at a time keeps it.
+    (array_agg(c.session_id ORDER BY c.recorded_position, c.occurred_at, c.event_id) FILTER (WHERE c.session_id IS NOT NULL))[1],
+    (array_agg(c.user_id ORDER BY c.recorded_position, c.occurred_at, c.event_id) FILTER (WHERE c.user_id IS NOT NULL))[1],
+    max(c.recorded_at)
+  FROM calls c LEFT JOIN new_spans n ON n.project_id = c.project_id AND n.trace_id = c.trace_id
   GROUP BY c.organization_id, c.project_id, c.trace_id
   ON CONFLICT (project_id, trace_id) DO UPDATE SET
     started_at = LEAST(t.started_at, EXCLUDED.started_at),
@@ -291,7 +351,7 @@ traced AS (
     last_activity_at = GREATEST(t.last_activity_at, EXCLUDED.last_activity_at),
     evaluated_at = NULL
 )
-SELECT count(*)::int AS recorded FROM src`;
+SELECT recorded_position::text AS position, count(*)::int AS recorded FROM src GROUP BY recorded_position`;
 
 /**
  * Applies corrections: each record takes its new cost, and the rollups and the record's trace take the difference with its cost as the
@@ -342,7 +402,8 @@ export interface PricingRevisions {
   overrides: number;
 }
 
-export interface RecordUsageArgs {
+/** One `UsageRecorded` event of a run, as the projection records it. */
+export interface RecordUsagePart {
   organizationId: string;
   projectId: string;
   receivedAt: string;
@@ -361,35 +422,61 @@ export interface RecordUsageArgs {
   revisions: PricingRevisions;
 }
 
+/** An element of the statement's column arrays. */
+type Scalar = string | number | boolean | null | undefined;
+
 /** The projection's writes, each inside the transaction `applyInTransaction` opened. */
 @Injectable()
 export class UsageProjectionRepository {
-  async pricingRevisions(tx: PoolClient, organizationId: string): Promise<PricingRevisions> {
+  /** The pricing revisions the projection has seen, for each organization: one statement for a run of events. */
+  async pricingRevisions(tx: PoolClient, organizationIds: Iterable<string>): Promise<Map<string, PricingRevisions>> {
+    const organizations = [...new Set(organizationIds)];
     const { rows } = await tx.query<{ scope: string; revision: string }>(
       'SELECT scope, revision FROM ingestion.pricing_revisions WHERE scope = ANY($1::text[])',
-      [['catalog', overridesScope(organizationId)]],
+      [['catalog', ...organizations.map(overridesScope)]],
     );
     const revision = (scope: string) => Number(rows.find((r) => r.scope === scope)?.revision ?? -1);
-    return { catalog: revision('catalog'), overrides: revision(overridesScope(organizationId)) };
+    return new Map(organizations.map((id) => [id, { catalog: revision('catalog'), overrides: revision(overridesScope(id)) }]));
   }
 
-  async recordUsage(tx: PoolClient, args: RecordUsageArgs): Promise<number> {
-    const rows = args.records.map((r) => toRecordRow(r, args.endUsers));
-    const { rows: result } = await tx.query<{ recorded: number }>(RECORD_USAGE_SQL, [
-      args.organizationId,
-      args.projectId,
-      args.receivedAt,
-      args.batchId,
-      args.apiKeyId,
-      args.position,
-      args.stale,
-      args.revisions.catalog,
-      args.revisions.overrides,
-      args.imported,
-      args.recordedAt,
-      ...INPUT_COLUMNS.map(({ name, type }) => rows.map((row) => (type === 'jsonb' ? JSON.stringify(row[name]) : row[name]))),
-    ]);
-    return result[0].recorded;
+  /** Records a run of events in one statement; resolves with the records written per event position. */
+  async recordUsage(tx: PoolClient, parts: readonly RecordUsagePart[]): Promise<Map<number, number>> {
+    const events = EVENT_COLUMNS.map((): Scalar[] => []);
+    const recordOf: number[] = [];
+    const columns = INPUT_COLUMNS.map((): Scalar[] => []);
+    // Of copies of an id within the run, only the first can win its claim, as when the events are applied one at a
+    // time: the later ones are left out here (each event's own copies already are, by firstOfEachId).
+    const seen = new Set<string>();
+    parts.forEach((part, i) => {
+      const event: Record<string, Scalar> = {
+        organization_id: part.organizationId,
+        project_id: part.projectId,
+        received_at: part.receivedAt,
+        batch_id: part.batchId,
+        api_key_id: part.apiKeyId,
+        recorded_position: part.position,
+        stale: part.stale,
+        catalog_revision: part.revisions.catalog,
+        overrides_revision: part.revisions.overrides,
+        imported: part.imported,
+        recorded_at: part.recordedAt,
+      };
+      EVENT_COLUMNS.forEach(({ name }, c) => events[c].push(event[name]));
+      for (const record of part.records) {
+        const key = `${part.projectId} ${record.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const row = toRecordRow(record, part.endUsers);
+        recordOf.push(i + 1);
+        INPUT_COLUMNS.forEach(({ name, type }, c) => columns[c].push(type === 'jsonb' ? JSON.stringify(row[name]) : (row[name] as Scalar)));
+      }
+    });
+    if (recordOf.length === 0) return new Map();
+    const { rows } = await tx.query<{ position: string; recorded: number }>(
+      RECORD_USAGE_SQL,
+      [...events, recordOf, ...columns].map((values) => arrayLiteral(values)),
+    );
+    return new Map(rows.map((r) => [Number(r.position), r.recorded]));
   }
 
   async reprice(tx: PoolClient, data: UsageRepricedData): Promise<number> {

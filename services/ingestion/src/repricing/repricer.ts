@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ingestionStreams, type EventMetadata, type NewEvent, type RecordCostData, type UsageRepricedData } from '@llmlab/contracts';
 import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
+import { inTransaction } from '@llmlab/persistence';
 import { startPollingLoop, type BackgroundWorker, type PollingLoopHandle } from '@llmlab/service-kit';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -92,7 +93,7 @@ export class Repricer implements BackgroundWorker {
   }
 
   private async drainQueue(): Promise<boolean> {
-    return this.inTransaction(async (tx) => {
+    return inTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<
         RecordRow & { q_project_id: string; q_event_id: string; q_occurred_at: Date; catalog_revision: string; overrides_revision: string }
       >(
@@ -124,7 +125,7 @@ export class Repricer implements BackgroundWorker {
   }
 
   private async advanceJob(): Promise<boolean> {
-    return this.inTransaction(async (tx) => {
+    return inTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<JobRow>(
         `SELECT id, organization_id, required_revision, scopes, scope_index, cursor FROM ingestion.reprice_jobs
          WHERE done_at IS NULL ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
@@ -214,24 +215,6 @@ export class Repricer implements BackgroundWorker {
         expectedRevision: 'any',
       });
       this.logger.info({ projectId: group.projectId, corrections: group.corrections.length, reason: reason.kind }, 'usage repriced');
-    }
-  }
-
-  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
-    const tx = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await tx.query('BEGIN');
-      const result = await work(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (err) {
-      await tx.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw err;
-    } finally {
-      tx.release(broken);
     }
   }
 }

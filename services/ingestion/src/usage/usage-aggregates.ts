@@ -17,20 +17,26 @@ const TABLES: Record<UsageRollupLevel, string> = {
 };
 const LEVELS = Object.keys(TABLES) as UsageRollupLevel[];
 
+/** An organization's rollup summing a project rollup's rows over the projects, by the other dimensions. */
+interface OrganizationRollup {
+  table: string;
+  keys: string[];
+}
+
 /** The organization's rollups summing a kept level's rows over the projects, by the level's other dimensions. */
-const ORGANIZATION_TABLES: Partial<Record<UsageRollupLevel, { table: string; keys: string[] }>> = {
+const ORGANIZATION_TABLES: Partial<Record<UsageRollupLevel, OrganizationRollup>> = {
   hourly: { table: 'usage_rollups_org_hourly', keys: ['bucket', 'provider', 'model'] },
   daily: { table: 'usage_rollups_org_daily', keys: ['bucket', 'provider', 'model'] },
   daily_tags: { table: 'usage_rollups_org_daily_tags', keys: ['tag_key', 'bucket', 'tag_value'] },
 };
+const ORGANIZATION_MONTHLY_USERS: OrganizationRollup = { table: 'usage_rollups_org_monthly_users', keys: ['bucket', 'user_id'] };
 
 /**
- * A statement writing a project's rows of a level (`write`, a data-modifying CTE named `changed` returning them),
- * then adding them to the organization's rollup with `sign` (removed rows subtract): the organization's rows stay
- * the sums of its projects' rows.
+ * A statement writing a project's rows (`write`, a data-modifying CTE named `changed` returning them), then adding
+ * them to the organization's rollup with `sign` (removed rows subtract): the organization's rows stay the sums of
+ * its projects' rows.
  */
-function withOrganization(level: UsageRollupLevel, write: string, sign: '' | '-'): string {
-  const organization = ORGANIZATION_TABLES[level];
+function withOrganization(organization: OrganizationRollup | undefined, write: string, sign: '' | '-'): string {
   if (!organization) return `${write} SELECT count(*) FROM changed`;
   const keys = organization.keys.join(', ');
   return `${write}
@@ -40,14 +46,31 @@ function withOrganization(level: UsageRollupLevel, write: string, sign: '' | '-'
     ON CONFLICT (organization_id, ${keys}) DO UPDATE SET ${ROLLUP_METRICS.map((m) => `${m} = target.${m} + EXCLUDED.${m}`).join(', ')}`;
 }
 
-/** A project's end users by the month, summed again from their days. */
-const MONTHLY_USERS_SQL = [
-  'DELETE FROM ingestion.usage_rollups_monthly_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3',
-  `INSERT INTO ingestion.usage_rollups_monthly_users (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
-   SELECT organization_id, project_id, $2::timestamptz, user_id, ${ROLLUP_METRICS.map((m) => `sum(${m})`).join(', ')}
-   FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3
-   GROUP BY organization_id, project_id, user_id`,
-];
+/**
+ * A project's end users by the month, summed again from their days, and the organization's months of end users
+ * taking the difference; an organization's row left with no request (its user's sums now under another key, as an
+ * erased marker) is deleted, as the records have no such key.
+ */
+const MONTHLY_USERS_SQL = {
+  remove: withOrganization(
+    ORGANIZATION_MONTHLY_USERS,
+    'WITH changed AS (DELETE FROM ingestion.usage_rollups_monthly_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3 RETURNING *)',
+    '-',
+  ),
+  add: withOrganization(
+    ORGANIZATION_MONTHLY_USERS,
+    `WITH changed AS (
+       INSERT INTO ingestion.usage_rollups_monthly_users (organization_id, project_id, bucket, user_id, ${ROLLUP_METRICS.join(', ')})
+       SELECT organization_id, project_id, $2::timestamptz, user_id, ${ROLLUP_METRICS.map((m) => `sum(${m})`).join(', ')}
+       FROM ingestion.usage_rollups_daily_users WHERE project_id = $1 AND bucket >= $2 AND bucket < $3
+       GROUP BY organization_id, project_id, user_id
+       RETURNING *
+     )`,
+    '',
+  ),
+  prune:
+    'DELETE FROM ingestion.usage_rollups_org_monthly_users WHERE organization_id = $1 AND bucket >= $2 AND bucket < $3 AND requests = 0',
+};
 
 /** Every column but the tenant's, numbers as text (a cost's twelve decimals, a bigint, survive JSON exactly). */
 const ROW_JSON = `(SELECT jsonb_object_agg(key, CASE WHEN jsonb_typeof(value) = 'number' THEN to_jsonb(value #>> '{}') ELSE value END)
@@ -166,7 +189,7 @@ export class UsageAggregates {
     if (data.part === 0) {
       for (const level of LEVELS) {
         const remove = `WITH changed AS (DELETE FROM ingestion.${TABLES[level]} WHERE project_id = $1 AND bucket >= $2 AND bucket < $3 RETURNING *)`;
-        await tx.query(withOrganization(level, remove, '-'), [data.projectId, from, to]);
+        await tx.query(withOrganization(ORGANIZATION_TABLES[level], remove, '-'), [data.projectId, from, to]);
       }
     }
     const pseudonyms = data.rows.flatMap((r) => (typeof r.row.end_user === 'string' ? [r.row.end_user] : []));
@@ -186,9 +209,11 @@ export class UsageAggregates {
       if (rows.length === 0) continue;
       const add = `WITH changed AS (INSERT INTO ingestion.${TABLES[level]}
         SELECT * FROM jsonb_populate_recordset(NULL::ingestion.${TABLES[level]}, $1::jsonb) RETURNING *)`;
-      await tx.query(withOrganization(level, add, ''), [JSON.stringify(rows)]);
+      await tx.query(withOrganization(ORGANIZATION_TABLES[level], add, ''), [JSON.stringify(rows)]);
     }
-    for (const statement of MONTHLY_USERS_SQL) await tx.query(statement, [data.projectId, from, to]);
+    await tx.query(MONTHLY_USERS_SQL.remove, [data.projectId, from, to]);
+    await tx.query(MONTHLY_USERS_SQL.add, [data.projectId, from, to]);
+    await tx.query(MONTHLY_USERS_SQL.prune, [data.organizationId, from, to]);
   }
 
   /** An end user's daily rows name them by the pseudonym; an erased marker, or no user (''), stays as it is. */

@@ -76,6 +76,11 @@ function toRecord(event: UsageEventInput, pricing: PricingSnapshot, pseudonym: E
 }
 
 export function splitIntoParts(events: readonly UsageEventInput[]): UsageEventInput[][] {
+  // The whole array's JSON is the events' JSON plus brackets and commas: when it fits in one part, so does their sum,
+  // and the loop below would cut nothing. One serialization instead of one per event (most batches are one part).
+  if (events.length <= USAGE_PART_MAX_EVENTS && Buffer.byteLength(JSON.stringify(events)) <= USAGE_PART_MAX_BYTES) {
+    return events.length > 0 ? [[...events]] : [];
+  }
   const parts: UsageEventInput[][] = [];
   let current: UsageEventInput[] = [];
   let bytes = 0;

@@ -1,7 +1,7 @@
 import { type UsageBatchAccepted, type UsageEventInput, IngestionErrorCode } from '@llmlab/contracts';
 import { createPriceCatalog, normalizeProvider, type PriceEntry } from '@llmlab/pricing';
 import { priceUsage, type PricingSnapshot } from './record-pricing';
-import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_EVENTS } from './usage-batch';
+import { parseUsageBatch, splitIntoParts, USAGE_PART_MAX_BYTES, USAGE_PART_MAX_EVENTS } from './usage-batch';
 import { pseudonymOf } from '../end-users/end-user-pseudonyms';
 import { usageRecordedEvents } from './usage-recording.handler';
 
@@ -140,6 +140,34 @@ describe('recording a usage batch', () => {
     const events = usageRecordedEvents(batch(heavy), pricing, pseudonym);
     expect(events.map((e) => [e.data.part, e.data.parts])).toEqual([0, 1, 2, 3, 4].map((p) => [p, 5]));
     expect(new Set(events.map((e) => e.id)).size).toBe(5);
+  });
+
+  it('cuts near the size limit exactly where event-by-event measuring cuts (the parts, hence the ids, never change)', () => {
+    const byEvent = (events: UsageEventInput[]) => {
+      const sizes: number[] = [];
+      let [count, bytes] = [0, 0];
+      for (const e of events) {
+        const size = Buffer.byteLength(JSON.stringify(e));
+        if (count > 0 && (count >= USAGE_PART_MAX_EVENTS || bytes + size > USAGE_PART_MAX_BYTES)) {
+          sizes.push(count);
+          [count, bytes] = [0, 0];
+        }
+        count++;
+        bytes += size;
+      }
+      return count > 0 ? [...sizes, count] : sizes;
+    };
+    const blob = (n: number) => Array.from({ length: 4 }, (_, i) => event({ id: `b${i}`, metadata: { blob: 'é'.repeat(n) } }));
+    const base = Buffer.byteLength(JSON.stringify(blob(0)[0]));
+    // Four events whose sizes sum to the limit, give or take a few bytes (é is 2 bytes of UTF-8), and their array.
+    const around = Math.floor((USAGE_PART_MAX_BYTES / 4 - base) / 2);
+    const seen = new Set<string>();
+    for (let n = around - 4; n <= around + 4; n++) {
+      const events = blob(n);
+      expect(splitIntoParts(events).map((p) => p.length)).toEqual(byEvent(events));
+      seen.add(JSON.stringify(byEvent(events)));
+    }
+    expect([...seen].sort()).toEqual(['[3,1]', '[4]']);
   });
 });
 

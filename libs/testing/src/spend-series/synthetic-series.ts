@@ -1,19 +1,6 @@
 import { Decimal } from 'decimal.js';
-import type { HourlySpend } from '../anomaly';
-import { addDays, formatLocalDate, localDateTime, weekdayOf } from '../calendar';
-import type { DailySpend } from '../forecast';
-
-/** mulberry32: a small seeded generator, so every run sees the same "random" series. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { addDays, formatLocalDate, localDateTime, weekdayOf, type DailySpend, type HourlySpend } from '@llmlab/spend-analytics';
+import { seededRandom } from '../seeded-random';
 
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

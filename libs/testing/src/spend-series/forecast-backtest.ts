@@ -1,6 +1,11 @@
 import { Decimal } from 'decimal.js';
-import { periodContaining } from '../calendar';
-import { forecastWithIntervals, type DailySpend, type ForecastRange, type IntervalOptions } from '../forecast';
+import {
+  forecastWithIntervals,
+  periodContaining,
+  type DailySpend,
+  type ForecastRange,
+  type IntervalOptions,
+} from '@llmlab/spend-analytics';
 import { syntheticDailySpend, type DailySeriesShape } from './synthetic-series';
 
 /**

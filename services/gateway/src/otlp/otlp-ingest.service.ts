@@ -4,12 +4,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { INGEST_SPANS_SUBJECT, TRACE_LIMITS, type FieldError, type RequestContext } from '@llmlab/contracts';
-import { streamTopology } from '@llmlab/messaging';
+import { publishParts, splitBatch, streamTopology, type PartOutcome } from '@llmlab/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GATEWAY_LOGGER, GATEWAY_NATS } from '../gateway.tokens';
 import { GatewayProblem } from '../http/problem';
 import { ingestUnavailable, UsageIngestService } from '../usage/usage-ingest.service';
-import { publishParts, splitBatch, type PartOutcome } from '../usage/usage-publisher';
 import { decodeTraceRequest } from './otlp-proto';
 import { OtlpShapeError, readOtlpSpans } from './otlp-spans';
 

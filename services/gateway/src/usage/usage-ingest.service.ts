@@ -12,12 +12,11 @@ import {
   type UsageBatchValidation,
   type UsageEventInput,
 } from '@llmlab/contracts';
-import { streamTopology } from '@llmlab/messaging';
+import { publishParts, splitBatch, streamTopology, type PartOutcome } from '@llmlab/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GATEWAY_LOGGER, GATEWAY_NATS, GATEWAY_REDIS } from '../gateway.tokens';
 import { GatewayProblem } from '../http/problem';
 import { UsageDedupHints, type SeenState } from './usage-dedup';
-import { publishParts, splitBatch, type PartOutcome } from './usage-publisher';
 
 export interface IngestUsageResult {
   accepted: number;

@@ -1,5 +1,5 @@
 import type { UsageBatchAccepted, UsageEventInput } from '@llmlab/contracts';
-import { splitBatch, type BatchEnvelope } from './usage-publisher';
+import { splitBatch, type BatchEnvelope } from './batch-parts';
 
 const envelope: BatchEnvelope = {
   organizationId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50',

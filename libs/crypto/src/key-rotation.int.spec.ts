@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { repositoryRoot } from '@llmlab/persistence';
-import { createTestDatabase, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, tolerateTeardown, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 import { Pool } from 'pg';
 import { seal } from './aes-gcm';
 import { rotateWrappedKeys } from './key-rotation';
@@ -42,14 +42,14 @@ describe('master key rotation (PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    owner = new Pool({ connectionString: db.url, max: 3 });
+    owner = tolerateTeardown(new Pool({ connectionString: db.url, max: 3 }));
     await owner.query(`
       CREATE SCHEMA ${schema};
       CREATE TABLE ${people} (subject_id uuid PRIMARY KEY, wrapped_key bytea NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now());
       CREATE TABLE ${named} (subject_id text PRIMARY KEY, wrapped_key bytea NOT NULL, created_at timestamptz(3) NOT NULL DEFAULT now());
       GRANT USAGE ON SCHEMA ${schema} TO llmlab_app;
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${people}, ${named} TO llmlab_app;`);
-    app = new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 8 });
+    app = tolerateTeardown(new Pool({ connectionString: db.url, options: '-c role=llmlab_app', max: 8 }));
 
     // Written by the services under the old key: 20 people and 2 named keys through the store, 3 people in the
     // format of before key ids.

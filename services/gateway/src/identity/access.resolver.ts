@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ServiceReplyError } from '../http/problem';
 import type { ServiceClient } from '../messaging/service-client';
-import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
+import { TtlCache, type IdentityCacheSettings } from '@llmlab/api-keys';
 
 export type AccessTarget = { organizationId: string } | { projectId: string };
 

@@ -4,7 +4,7 @@ import { natsSubject } from '@llmlab/messaging';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { AccessResolver } from './access.resolver';
-import type { ApiKeyAuthenticator } from './api-key.authenticator';
+import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
 
 /**
  * Listens on `auth.cache.invalidated` (core NATS, no queue group: every gateway replica gets each message) and

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { GatewayProblem } from '../http/problem';
 import type { AccessResolver } from './access.resolver';
-import type { ApiKeyAuthenticator } from './api-key.authenticator';
+import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
 import { Access } from './identity.decorators';
 import { IdentityGuard } from './identity.guard';
 import type { JwksCache } from './jwks.cache';

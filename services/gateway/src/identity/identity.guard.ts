@@ -15,7 +15,7 @@ import {
 } from '@llmlab/contracts';
 import { GatewayProblem } from '../http/problem';
 import type { AccessResolver } from './access.resolver';
-import type { ApiKeyAuthenticator } from './api-key.authenticator';
+import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
 import { forbidden, notFound, routeNotFound, unauthenticated } from './identity.errors';
 import { ROUTE_ACCESS, type RouteAccess } from './identity.decorators';
 import type { JwksCache } from './jwks.cache';

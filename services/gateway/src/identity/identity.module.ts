@@ -3,13 +3,13 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { auditAccessSubjects, type RequestContext } from '@llmlab/contracts';
+import { ApiKeyAuthenticator, ApiKeyUseRecorder } from '@llmlab/api-keys';
+import { auditAccessSubjects, authSubjects, type RequestContext } from '@llmlab/contracts';
 import type { MessagingClient } from '@llmlab/messaging';
 import type { GatewayConfig } from '../gateway.config';
+import { ServiceReplyError } from '../http/problem';
 import { ServiceClient } from '../messaging/service-client';
 import { AccessResolver } from './access.resolver';
-import { ApiKeyAuthenticator } from './api-key.authenticator';
-import { ApiKeyUseRecorder } from './api-key-use.recorder';
 import { CacheInvalidationListener } from './cache-invalidation.listener';
 import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
@@ -46,7 +46,17 @@ export class IdentityModule {
     const owners = new ResourceOwners(config.IDENTITY_MEMORY_CACHE_MS);
     const identity = {
       jwks,
-      apiKeys: new ApiKeyAuthenticator(client, redis, cache, logger, new ApiKeyUseRecorder(client, logger)),
+      apiKeys: new ApiKeyAuthenticator(
+        async (prefix, correlationId) => {
+          const reply = await client.ask(authSubjects.lookupApiKey, { prefix }, { correlationId });
+          if (!reply.ok) throw new ServiceReplyError(reply.error);
+          return reply.data.candidates;
+        },
+        redis,
+        cache,
+        logger,
+        new ApiKeyUseRecorder(client, logger),
+      ),
       access: new AccessResolver(client, redis, cache, logger),
       owners,
       limiter: new RateLimiter(redis, config.NATS_PREFIX, logger),

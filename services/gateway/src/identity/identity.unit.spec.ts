@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { identityEnv, trustProxySetting } from './identity.config';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '@llmlab/api-keys';
 
 describe('TtlCache', () => {
   afterEach(() => jest.useRealTimers());

@@ -1,5 +1,5 @@
 import { notFound } from './identity.errors';
-import { TtlCache } from './ttl-cache';
+import { TtlCache } from '@llmlab/api-keys';
 import { isUuid } from '@llmlab/domain';
 
 /** The organization that owns the resource an id names, or null when there is none (missing or deleted). */

@@ -1,8 +1,8 @@
 import { createLogger } from '@llmlab/logging';
-import type { ServiceClient } from '../messaging/service-client';
+import type { RequestClient } from './request-client';
 import { API_KEY_USE_REPORT_MS, ApiKeyUseRecorder } from './api-key-use.recorder';
 
-// What one gateway replica reports about API key use: once a minute per key at most, never waiting for the answer.
+// What one replica of an edge reports about API key use: once a minute per key at most, never waiting for the answer.
 describe('API key use recorder', () => {
   const sent: unknown[] = [];
   let reply: Promise<unknown>;
@@ -11,7 +11,7 @@ describe('API key use recorder', () => {
       sent.push(payload);
       return reply;
     },
-  } as unknown as ServiceClient;
+  } as unknown as RequestClient;
   const recorder = new ApiKeyUseRecorder(client, createLogger({ service: 'gateway', level: 'silent' }));
 
   beforeEach(() => {

@@ -1,14 +1,14 @@
 import { authSubjects } from '@llmlab/contracts';
 import type { Logger } from 'pino';
-import type { ServiceClient } from '../messaging/service-client';
+import type { RequestClient } from './request-client';
 import { TtlCache } from './ttl-cache';
 
 /** One report per key and replica per minute: the auth service then writes at most once a minute per key. */
 export const API_KEY_USE_REPORT_MS = 60_000;
 
 /**
- * Tells the auth service that an API key authenticated a request, so the key's `lastUsedAt` can be shown. Never
- * per request: each replica reports a key at most once a minute (in memory), without waiting for the answer, and
+ * Tells the auth service that an API key authenticated a request (at an edge that takes API keys), so the key's `lastUsedAt` can be shown. Never
+ * per request: each replica of an edge reports a key at most once a minute (in memory), without waiting for the answer, and
  * the auth service debounces the replicas together in Redis (api-key-usage.ts). A lost report costs a minute of
  * precision, never a request.
  */
@@ -16,7 +16,7 @@ export class ApiKeyUseRecorder {
   private readonly reported = new TtlCache<true>(API_KEY_USE_REPORT_MS);
 
   constructor(
-    private readonly client: ServiceClient,
+    private readonly client: RequestClient,
     private readonly logger: Logger,
   ) {}
 

@@ -1,11 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { authCacheKeys, authSubjects, parseApiKey, type ApiKeyCandidate } from '@llmlab/contracts';
+import { authCacheKeys, parseApiKey, type ApiKeyCandidate } from '@llmlab/contracts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { ServiceReplyError } from '../http/problem';
-import type { ServiceClient } from '../messaging/service-client';
 import type { ApiKeyUseRecorder } from './api-key-use.recorder';
 import { TtlCache, type IdentityCacheSettings } from './ttl-cache';
+
+/**
+ * The candidates of a public prefix, from the auth service (`auth.query.lookup-api-key`); throws what the edge
+ * answers when the auth service cannot (the gateway: its `ServiceReplyError`).
+ */
+export type ApiKeyLookup = (prefix: string, correlationId: string) => Promise<ApiKeyCandidate[]>;
 
 /**
  * API keys: the checksum first (a mistyped or invented key costs no lookup), then the candidates sharing the
@@ -18,7 +22,7 @@ export class ApiKeyAuthenticator {
   private readonly memory: TtlCache<ApiKeyCandidate | null>;
 
   constructor(
-    private readonly client: ServiceClient,
+    private readonly lookup: ApiKeyLookup,
     private readonly redis: Redis,
     private readonly settings: IdentityCacheSettings,
     private readonly logger: Logger,
@@ -58,11 +62,10 @@ export class ApiKeyAuthenticator {
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'API key cache unavailable (Redis): asking the auth service');
     }
-    const reply = await this.client.ask(authSubjects.lookupApiKey, { prefix }, { correlationId });
-    if (!reply.ok) throw new ServiceReplyError(reply.error);
+    const candidates = await this.lookup(prefix, correlationId);
     if (this.settings.redisMs > 0) {
-      await this.redis.set(redisKey, JSON.stringify(reply.data.candidates), 'PX', this.settings.redisMs).catch(() => undefined);
+      await this.redis.set(redisKey, JSON.stringify(candidates), 'PX', this.settings.redisMs).catch(() => undefined);
     }
-    return reply.data.candidates;
+    return candidates;
   }
 }

@@ -1,0 +1,4 @@
+export * from './api-key.authenticator';
+export * from './api-key-use.recorder';
+export * from './request-client';
+export * from './ttl-cache';

@@ -2,7 +2,7 @@
 #
 # One image per LLMLab service, all from this file:
 #   docker build --build-arg SERVICE=auth -t llmlab/auth .
-# SERVICE is one of: gateway auth ingestion provider-sync recommendations alerts audit.
+# SERVICE is one of: gateway auth ingestion provider-sync recommendations alerts audit proxy.
 #
 # Every image carries the whole compiled tree and every migration folder, so any of them can also run the
 # migration job: `node dist/libs/persistence/src/migrate.main.js` (docker-compose, the k8s Job and the Helm hook
@@ -61,8 +61,8 @@ FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
 # Nothing at run time needs npm or corepack; removing them drops a large tree of packages from every image scan.
 RUN case "${SERVICE}" in \
-      gateway|auth|ingestion|provider-sync|recommendations|alerts|audit) ;; \
-      *) echo "build with --build-arg SERVICE=<gateway|auth|ingestion|provider-sync|recommendations|alerts|audit>, got '${SERVICE}'" >&2; exit 1 ;; \
+      gateway|auth|ingestion|provider-sync|recommendations|alerts|audit|proxy) ;; \
+      *) echo "build with --build-arg SERVICE=<gateway|auth|ingestion|provider-sync|recommendations|alerts|audit|proxy>, got '${SERVICE}'" >&2; exit 1 ;; \
     esac \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
            /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack
@@ -77,18 +77,19 @@ COPY --from=build /out/ /app/
 # A fixed entry point lets CMD stay in exec form (node is PID 1 and receives SIGTERM directly) while the path
 # depends on the build argument. Node resolves the link, so __dirname is the real folder under dist/.
 RUN test -f "dist/services/${SERVICE}/src/main.js" \
- && ln -s "dist/services/${SERVICE}/src/main.js" /app/main.js
+ && ln -s "dist/services/${SERVICE}/src/main.js" /app/main.js \
+ && install -d -o 1000 -g 1000 /var/lib/llmlab/proxy-spool
 
 # The `node` user of the base image, by number so that `runAsNonRoot` can verify it without reading /etc/passwd.
 USER 1000:1000
 
-# The gateway answers on PORT (default 3000), the others on HTTP_PORT (defaults 3101-3106, as in
+# The gateway answers on PORT (default 3000), the others on HTTP_PORT (defaults 3101-3107, as in
 # contracts/src/services.ts); there is no EXPOSE because the port is the deployment's choice. The slim image has no
 # curl or wget, so Node's own fetch probes. Liveness (/health), not readiness: /health/ready also fails while a
 # dependency is down, which is not the container's fault (docker-compose.yml probes readiness where it orders
 # start-up).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["node", "-e", "const d={gateway:3000,auth:3101,ingestion:3102,'provider-sync':3103,recommendations:3104,alerts:3105,audit:3106};const s=process.env.SERVICE;const p=(s==='gateway'?process.env.PORT:process.env.HTTP_PORT)||d[s];fetch('http://127.0.0.1:'+p+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "const d={gateway:3000,auth:3101,ingestion:3102,'provider-sync':3103,recommendations:3104,alerts:3105,audit:3106,proxy:3107};const s=process.env.SERVICE;const p=(s==='gateway'?process.env.PORT:process.env.HTTP_PORT)||d[s];fetch('http://127.0.0.1:'+p+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 STOPSIGNAL SIGTERM
 CMD ["node", "main.js"]

@@ -48,7 +48,7 @@ function configurationRows(): Row[] {
 
 const rows = configurationRows();
 const documented = new Map(rows.flatMap((r) => r.variables.map((v) => [v, r] as const)));
-/** Read by processes other than the seven services: the migration runner and the standalone relay. */
+/** Read by processes other than the eight services: the migration runner and the standalone relay. */
 const relayVariables = [
   ...readFileSync(join(ROOT, 'libs/messaging/src/relay/relay.main.ts'), 'utf8').matchAll(/^\s+(RELAY_[A-Z_]+):/gm),
 ].map((m) => m[1]);

@@ -35,7 +35,7 @@ function dependsOn(name: string): Record<string, { condition: string }> {
 }
 
 describe('docker-compose.yml', () => {
-  it('defines the dependencies, the migration job and the seven services', () => {
+  it('defines the dependencies, the migration job and the eight services', () => {
     expect(Object.keys(services).sort()).toEqual([...DEPENDENCIES, 'eventstoredb', 'migrate', ...SERVICE_NAMES].sort());
   });
 
@@ -294,7 +294,7 @@ describe('Dockerfile', () => {
     expect(copies.map((c) => c.args)).toEqual(['--from=build /out/ /app/']);
   });
 
-  it('accepts exactly the seven services as SERVICE', () => {
+  it('accepts exactly the eight services as SERVICE', () => {
     const cases = /case "\$\{SERVICE\}" in\s+([\w|-]+)\)/.exec(runtime.map((i) => i.args).join('\n'))?.[1];
     expect(cases?.split('|').sort()).toEqual([...SERVICE_NAMES].sort());
   });

@@ -127,7 +127,7 @@ describe('k8s manifests', () => {
     expect(crossReferenceErrors(baseDocs)).toEqual([]);
   });
 
-  it('deploys the seven services on the ports the code defaults to', () => {
+  it('deploys the eight services on the ports the code defaults to', () => {
     for (const name of SERVICE_NAMES) {
       const deployment = find(baseDocs, 'Deployment', name);
       expect(deployment).toBeDefined();

@@ -18,6 +18,7 @@ import { alertsEnv } from '../services/alerts/src/alerts.config';
 import { providerSyncEnv } from '../services/provider-sync/src/provider-sync.config';
 import { recommendationsEnv } from '../services/recommendations/src/recommendations.config';
 import { auditEnv } from '../services/audit/src/audit.config';
+import { proxyEnv } from '../services/proxy/src/proxy.config';
 import type { K8sObject } from './manifest-validation';
 
 export const ROOT = join(__dirname, '..');
@@ -31,6 +32,7 @@ const OWN_ENV: Partial<Record<ServiceName, { identifier: string; shape: ZodRawSh
   'provider-sync': { identifier: 'providerSyncEnv', shape: providerSyncEnv },
   recommendations: { identifier: 'recommendationsEnv', shape: recommendationsEnv },
   audit: { identifier: 'auditEnv', shape: auditEnv },
+  proxy: { identifier: 'proxyEnv', shape: proxyEnv },
 };
 
 /** The identifier a service's main.ts passes as `env:`, so a service that gains its own variables fails the tests until it is listed above. */

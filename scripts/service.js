@@ -10,7 +10,7 @@ const name = process.argv[2];
 const entry = name && join(root, 'dist', 'services', name, 'src', 'main.js');
 if (!entry || !existsSync(entry)) {
   process.stderr.write(
-    'usage: npm run service -- <gateway|auth|ingestion|provider-sync|recommendations|alerts|audit>\n(run `npm start` or `npm run build` first)\n',
+    'usage: npm run service -- <gateway|auth|ingestion|provider-sync|recommendations|alerts|audit|proxy>\n(run `npm start` or `npm run build` first)\n',
   );
   process.exit(2);
 }

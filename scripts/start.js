@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: installs what is missing, builds, migrates, and runs the seven services on this machine.
+// `npm start`: installs what is missing, builds, migrates, and runs the eight services on this machine.
 // Plain Node on purpose: it must run before any dependency is installed.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -7,7 +7,7 @@ const { mkdirSync, createWriteStream } = require('node:fs');
 const { join } = require('node:path');
 const { root, run, ensureInstalled, ensurePrismaClients, checkDependencies, DEFAULTS } = require('./lib');
 
-const SERVICES = ['auth', 'ingestion', 'provider-sync', 'recommendations', 'alerts', 'audit', 'gateway'];
+const SERVICES = ['auth', 'ingestion', 'provider-sync', 'recommendations', 'alerts', 'audit', 'proxy', 'gateway'];
 const env = { ...DEFAULTS, ...process.env };
 const port = Number(env.PORT || 3000);
 const publicUrl = env.PUBLIC_URL || `http://localhost:${port}`;
@@ -103,6 +103,7 @@ async function main() {
         `  Dashboard: ${publicUrl}/\n` +
         `  API:     ${publicUrl}/v1\n` +
         `  Docs:    ${publicUrl}/docs   (OpenAPI: ${publicUrl}/docs-json)\n` +
+        `  Proxy:   ${publicUrl}/proxy/openai/v1 and ${publicUrl}/proxy/anthropic (docs/proxy.md)\n` +
         `  Health:  ${publicUrl}/health/ready\n` +
         `  Logs:    .llmlab/logs/<service>.log\n` +
         'Press Ctrl+C to stop.\n',

@@ -1,5 +1,8 @@
-/** The seven services (DESIGN.md section 1). The gateway is the edge; the six others own domains. */
-export const SERVICE_NAMES = ['gateway', 'auth', 'ingestion', 'provider-sync', 'recommendations', 'alerts', 'audit'] as const;
+/**
+ * The eight services (DESIGN.md section 1). The gateway is the edge; the seven others own domains. The proxy is an
+ * edge too for the OpenAI and Anthropic clients it serves on its own port, and a domain service for the rest.
+ */
+export const SERVICE_NAMES = ['gateway', 'auth', 'ingestion', 'provider-sync', 'recommendations', 'alerts', 'audit', 'proxy'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export const DOMAIN_SERVICES = SERVICE_NAMES.filter((s) => s !== 'gateway') as Exclude<ServiceName, 'gateway'>[];
@@ -14,4 +17,5 @@ export const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
   recommendations: 3104,
   alerts: 3105,
   audit: 3106,
+  proxy: 3107,
 };

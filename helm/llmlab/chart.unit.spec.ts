@@ -460,8 +460,20 @@ describe('helm/llmlab', () => {
       expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
         'PORT',
         'INTERNAL_PORT',
+        'PROXY_URL',
         'OPERATOR_API_TOKEN',
       ]);
+      // /proxy/* goes to the proxy's Service, on its port; the proxy spools onto a volume of its own.
+      const envOf = (name: string) =>
+        docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec.template.spec.containers[0].env;
+      expect(envOf('rel-llmlab-gateway').find((e: { name: string }) => e.name === 'PROXY_URL').value).toBe('http://rel-llmlab-proxy:3107');
+      expect(docs.some((d) => d.kind === 'Service' && d.metadata.name === 'rel-llmlab-proxy')).toBe(true);
+      const proxy = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-proxy')!.spec.template.spec;
+      const spoolDir = envOf('rel-llmlab-proxy').find((e: { name: string }) => e.name === 'PROXY_SPOOL_DIR').value;
+      expect(proxy.containers[0].volumeMounts).toContainEqual({ name: 'spool', mountPath: spoolDir });
+      expect(proxy.volumes).toContainEqual({ name: 'spool', emptyDir: { sizeLimit: '2Gi' } });
+      const proxyIngress = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'rel-llmlab-proxy-ingress')!;
+      expect(proxyIngress.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component']).toBe('gateway');
       // /metrics and the detailed readiness: on the internal listener, behind a ClusterIP Service of its own.
       const services = docs.filter((d) => d.kind === 'Service');
       const publicPorts = services.find((d) => d.metadata.name === 'rel-llmlab-gateway')!.spec.ports;
@@ -554,6 +566,7 @@ describe('helm/llmlab', () => {
       expect(gateway.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual([
         'PORT',
         'INTERNAL_PORT',
+        'PROXY_URL',
         'REDIS_URL',
         'OPERATOR_API_TOKEN',
       ]);

@@ -22,9 +22,9 @@ Names. The full name is "<release>-llmlab" unless the release name already conta
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* The seven services, in a fixed order so that rendered output is stable. */}}
+{{/* The eight services, in a fixed order so that rendered output is stable. */}}
 {{- define "llmlab.serviceNames" -}}
-gateway auth ingestion provider-sync recommendations alerts audit
+gateway auth ingestion provider-sync recommendations alerts audit proxy
 {{- end -}}
 
 {{/*
@@ -143,7 +143,7 @@ replicas on CPU would only add idle ones.
 {{- end -}}
 
 {{/*
-ConfigMaps by their readers (docs/operations.md): "common" for every process, "services" for the six domain
+ConfigMaps by their readers (docs/operations.md): "common" for every process, "services" for the domain
 services, "jwt" for auth and the gateway, and one per service for its own settings.
   include "llmlab.configMapName" (dict "root" $ "part" "jwt")
 */}}

@@ -63,7 +63,7 @@ export const commonEnv = {
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 };
 
-/** Variables of the six domain services (everything but the gateway). */
+/** Variables of the domain services (everything but the gateway). */
 export const domainServiceEnv = {
   ...commonEnv,
   DATABASE_URL: url(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/llmlab'),

@@ -47,7 +47,7 @@ export async function freePort(): Promise<number> {
 export interface PlatformOptions {
   /** A migrated database (createTestDatabase()). */
   databaseUrl: string;
-  /** Which services to boot; all seven by default. */
+  /** Which services to boot; all eight by default. */
   services?: ServiceName[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
@@ -79,6 +79,8 @@ export class TestPlatform {
   private internalPort?: number;
   /** Every service's whole output (stdout and stderr), one file per service, scanned for personal data at stop(). */
   readonly logDir = join(tmpdir(), `llmlab-platform-${this.natsPrefix}`);
+  /** The proxy's spool, beside the logs (whose personal-data scan reads files only), removed at stop. */
+  readonly proxySpoolDir = join(tmpdir(), `llmlab-proxy-spool-${this.natsPrefix}`);
   private readonly running = new Map<ServiceName, Running>();
   private readonly tamperedOnPurpose = new Set<number>();
 
@@ -147,6 +149,9 @@ export class TestPlatform {
         AUDIT_TREE_POLL_MS: '200',
         AUDIT_FULL_VERIFICATION_INTERVAL_MS: '5000',
         ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
+        // The gateway's `/proxy/*` reaches this platform's proxy; each proxy spools into a directory of its own.
+        ...(service === 'gateway' && this.ports.has('proxy') ? { PROXY_URL: `http://127.0.0.1:${this.ports.get('proxy')}` } : {}),
+        ...(service === 'proxy' ? { PROXY_SPOOL_DIR: this.proxySpoolDir } : {}),
         ...this.options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -268,6 +273,7 @@ export class TestPlatform {
     } finally {
       await nc.close();
     }
+    rmSync(this.proxySpoolDir, { recursive: true, force: true });
     if (findings.length)
       throw new Error(`personal data in clear (logs kept in ${this.logDir}):\n${findings.map((f) => `${f.where}: ${f.value}`).join('\n')}`);
     if (incidents.length)

@@ -16,6 +16,7 @@ import { createValidationPipe } from './http/validation';
 import { trustProxySetting } from './identity/identity.config';
 import { buildOpenApiDocument, mountSwagger } from './openapi/openapi';
 import { otlpRoute, registerOtlpBodyParser } from './otlp/otlp-body';
+import { mountProxyEdge } from './proxy-edge/proxy-edge';
 import { registerImportBodyParsers } from './usage/usage-import.service';
 import { limitIngestBody } from './usage/usage-ingest.service';
 import { mountWebApp } from './web/web-app';
@@ -69,6 +70,7 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   fastify.addHook('onRoute', limitIngestBody);
   fastify.addHook('onRoute', otlpRoute);
   registerImportBodyParsers(fastify);
+  mountProxyEdge(fastify, config.PROXY_URL, deps.logger);
   registerOtlpBodyParser(fastify);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);

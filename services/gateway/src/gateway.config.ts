@@ -1,6 +1,7 @@
 import { commonEnv, configHelpers, z } from '@llmlab/config';
 import { identityEnv } from './identity/identity.config';
 import { pricingEnv } from './pricing/pricing.config';
+import { proxyEdgeEnv } from './proxy-edge/proxy-edge.config';
 import { usageEnv } from './usage/usage.config';
 import { webEnv } from './web/web.config';
 
@@ -26,6 +27,7 @@ export const gatewayEnv = {
   ...usageEnv,
   ...pricingEnv,
   ...webEnv,
+  ...proxyEdgeEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof import('@llmlab/config').loadConfig<typeof gatewayEnv>>;

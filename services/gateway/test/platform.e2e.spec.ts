@@ -3,7 +3,7 @@ import { createTestDatabase, TestDatabase, TestPlatform } from '@llmlab/testing'
 
 jest.setTimeout(240_000);
 
-// The backbone's main scenario: seven separate processes, readiness aggregated over NATS, graceful SIGTERM of
+// The backbone's main scenario: eight separate processes, readiness aggregated over NATS, graceful SIGTERM of
 // any service turning readiness 503 with its name, and back to 200 once it is started again.
 describe('platform', () => {
   let db: TestDatabase;
@@ -18,7 +18,7 @@ describe('platform', () => {
     await db?.drop();
   });
 
-  it('answers ready with all seven services up', async () => {
+  it('answers ready with all eight services up', async () => {
     const body = (await platform.waitForReadiness(200)) as unknown as {
       status: string;
       down: string[];

@@ -95,6 +95,11 @@ export class UsageRecorder {
     return spooled;
   }
 
+  /** Whether the spool can take more usage now: when it cannot, the proxy refuses calls instead of losing usage. */
+  hasRoom(): boolean {
+    return this.options.spool.hasRoom();
+  }
+
   /** Batches spooled and not yet acknowledged by JetStream. */
   get backlog(): number {
     return this.outbox.length;

@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** One spooled INGEST message: its JetStream message id and its body (a `UsageBatchAccepted`, JSON). */
@@ -21,6 +22,12 @@ export interface UsageSpoolOptions {
   maxSegmentBytes?: number;
   /** What the spool may hold on disk; past it `append` refuses (`SpoolFullError`) instead of dropping anything. */
   maxBytes?: number;
+}
+
+export class SpoolInUseError extends Error {
+  constructor(dir: string, holder: string) {
+    super(`the usage spool ${dir} is held by another process (${holder}): give each proxy process a directory of its own`);
+  }
 }
 
 export class SpoolFullError extends Error {
@@ -69,6 +76,7 @@ export class UsageSpool {
   /** Opens the spool directory (created if missing); what earlier processes left in it is `pending()`. */
   static async open(options: UsageSpoolOptions): Promise<UsageSpool> {
     mkdirSync(options.dir, { recursive: true });
+    lock(options.dir);
     const spool = new UsageSpool(options.dir, options);
     const found = readdirSync(options.dir)
       .map((name) => SEGMENT.exec(name))
@@ -87,6 +95,11 @@ export class UsageSpool {
   /** Bytes on disk, acknowledged entries of undeleted segments included. */
   get bytes(): number {
     return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  /** Room for at least one more batch of a megabyte. */
+  hasRoom(): boolean {
+    return this.bytes + (1 << 20) <= this.maxBytes;
   }
 
   /** Resolves once every batch is on disk; rejects with `SpoolFullError` (nothing written) when there is no room. */
@@ -130,6 +143,7 @@ export class UsageSpool {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.handle?.close();
+    if (this.handle) unlinkSync(join(this.dir, LOCK));
     this.handle = undefined;
   }
 
@@ -185,5 +199,35 @@ export class UsageSpool {
       const space = line.indexOf(' ');
       return { batchId: line.slice(0, space), payload: line.slice(space + 1) };
     });
+  }
+}
+
+const LOCK = 'LOCK';
+
+/**
+ * One process per spool: two would number their segments alike and each send the other's batches. The lock file
+ * names its holder (`host pid`); a lock left by a process that no longer runs on this host is taken over.
+ */
+function lock(dir: string): void {
+  const path = join(dir, LOCK);
+  const me = `${hostname()} ${process.pid}`;
+  try {
+    writeFileSync(path, me, { flag: 'wx' });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const holder = readFileSync(path, 'utf8').trim();
+  const [host, pid] = holder.split(' ');
+  if (host === hostname() && Number(pid) !== process.pid && alive(Number(pid))) throw new SpoolInUseError(dir, holder);
+  writeFileSync(path, me);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,7 +1,7 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpoolFullError, UsageSpool } from './usage-spool';
+import { SpoolFullError, SpoolInUseError, UsageSpool } from './usage-spool';
 
 describe('UsageSpool', () => {
   let dir: string;
@@ -15,6 +15,17 @@ describe('UsageSpool', () => {
     payload: JSON.stringify({ batchId: `b-${i}`, events: [{ id: `e-${i}`, note: 'a\nb' }] }),
   });
   const ids = async (spool: UsageSpool) => (await spool.pending()).map((p) => p.batch.batchId);
+  const segments = () => readdirSync(dir).filter((f) => f.endsWith('.spool'));
+
+  it('belongs to one process at a time: a live holder refuses another, a dead one is taken over', async () => {
+    writeFileSync(join(dir, 'LOCK'), `${hostname()} ${process.ppid}`);
+    await expect(UsageSpool.open({ dir })).rejects.toBeInstanceOf(SpoolInUseError);
+    writeFileSync(join(dir, 'LOCK'), `${hostname()} 4194304`);
+    const spool = await UsageSpool.open({ dir });
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(`${hostname()} ${process.pid}`);
+    await spool.close();
+    expect(readdirSync(dir)).not.toContain('LOCK');
+  });
 
   it('keeps what was appended, in order, for the next process; acknowledged batches are not sent again', async () => {
     const first = await UsageSpool.open({ dir });
@@ -44,14 +55,14 @@ describe('UsageSpool', () => {
     const first = await UsageSpool.open({ dir });
     await first.append([batch(1)]);
     await first.close();
-    const [segment] = readdirSync(dir);
+    const [segment] = segments();
     appendFileSync(join(dir, segment), 'b-2 {"batchId":"b-2","eve');
 
     const second = await UsageSpool.open({ dir });
     expect(await ids(second)).toEqual(['b-1']);
     await second.append([batch(3)]);
     expect(await ids(second)).toEqual(['b-1', 'b-3']);
-    expect(readdirSync(dir).sort()).toHaveLength(2);
+    expect(segments()).toHaveLength(2);
     expect(readFileSync(join(dir, segment), 'utf8').endsWith('"eve')).toBe(true);
     await second.close();
   });
@@ -61,15 +72,15 @@ describe('UsageSpool', () => {
     const a = await spool.append([batch(1), batch(2), batch(3)]);
     const b = await spool.append([batch(4)]);
     expect(b[0].segment).toBe(a[0].segment + 1);
-    expect(readdirSync(dir)).toHaveLength(2);
+    expect(segments()).toHaveLength(2);
     await spool.acknowledge(a.slice(0, 2));
-    expect(readdirSync(dir)).toHaveLength(2);
+    expect(segments()).toHaveLength(2);
     await spool.acknowledge([a[2]]);
-    expect(readdirSync(dir)).toHaveLength(1);
+    expect(segments()).toHaveLength(1);
     expect(await ids(spool)).toEqual(['b-4']);
     // The current segment stays while it is written to, drained or not.
     await spool.acknowledge(b);
-    expect(readdirSync(dir)).toHaveLength(1);
+    expect(segments()).toHaveLength(1);
     expect(await ids(spool)).toEqual([]);
     await spool.close();
   });

@@ -1,0 +1,19 @@
+import type { ServerResponse } from 'node:http';
+import { PROXY_ERROR_STATUS, providerErrorBody, type ProxyErrorKind, type ProxyWireFormat } from '@llmlab/contracts';
+
+/** Answers an error of the proxy in the caller's provider format (contracts' `providerErrorBody`). */
+export function sendProviderError(
+  res: ServerResponse,
+  format: ProxyWireFormat,
+  kind: ProxyErrorKind,
+  message: string,
+  field?: string,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (kind === 'unavailable') headers['retry-after'] = '2';
+  res.writeHead(PROXY_ERROR_STATUS[kind], headers).end(JSON.stringify(providerErrorBody(format, kind, message, field)));
+}

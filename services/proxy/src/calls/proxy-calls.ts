@@ -1,0 +1,304 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
+import { PROXY_PATH_PREFIXES, proxyFormatOf, validateUsageEvent, type UsageEventInput } from '@llmlab/contracts';
+import type { UsageOwner, UsageRecorder } from '../recording/usage-recorder';
+import { SpoolFullError } from '../recording/usage-spool';
+import { SseParser } from '../translation/sse.parser';
+import { encodeSse } from '../translation/sse.writer';
+import { callAnnotations, callerCredentials, downstreamHeaders, upstreamHeaders, type CallAnnotations } from './call-headers';
+import { sendProviderError } from './provider-errors';
+import { UpstreamError, upstreamRequest } from './upstream-request';
+import { usageReaderFor, type UsageReader, type WireFormat } from './usage-reader';
+
+export interface ProxyCallsOptions {
+  openaiBaseUrl: string;
+  anthropicBaseUrl: string;
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/** How much of a plain (non-stream) answer is kept to read its usage; the caller gets all of it regardless. */
+const MAX_READ_BYTES = 16 << 20;
+
+/**
+ * The proxy's data path, one HTTP call at a time: authenticates the caller's LLMLab key, forwards the call to the
+ * provider with the caller's own provider key, sends the answer back as it arrives (a stream chunk by chunk), reads
+ * the model and usage off it on the way, and records the call on the ingest path without making the caller wait
+ * (the recorder's spool is the point of durability). A call that fails upstream is recorded as an error with its
+ * status. Stored provider keys, routes, fallbacks, budgets and the cache come with issue 16's next parts.
+ */
+export class ProxyCalls {
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly recorder: UsageRecorder,
+    private readonly options: ProxyCallsOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const call = this.call(req, res).catch((err: Error) => {
+      this.logger.error({ err: err.message }, 'proxied call failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error"}}');
+      else res.destroy();
+    });
+    this.inFlight.add(call);
+    void call.finally(() => this.inFlight.delete(call));
+    return call;
+  }
+
+  /** Resolves once every call under way has ended. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async call(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = new Date();
+    const url = req.url ?? '/';
+    const format = proxyFormatOf(url)!;
+    const rest = url.slice(PROXY_PATH_PREFIXES[format].length);
+    const path = rest.split('?')[0];
+
+    const credentials = callerCredentials(format, req.headers);
+    if (!credentials.llmlabKey) {
+      return sendProviderError(
+        res,
+        format,
+        'authentication',
+        'an LLMLab API key is required (X-LLMLab-Key, or in place of the provider key)',
+        'X-LLMLab-Key',
+      );
+    }
+    const correlationId = uuidv7();
+    const key = await this.authenticator.authenticate(credentials.llmlabKey, correlationId, async () => undefined);
+    if (!key) return sendProviderError(res, format, 'authentication', 'the LLMLab API key is not valid', 'X-LLMLab-Key');
+    if (!key.scopes.includes('ingest')) {
+      return sendProviderError(res, format, 'permission', 'the LLMLab API key needs the ingest scope to record usage', 'X-LLMLab-Key');
+    }
+    if (!credentials.ownProviderKey) {
+      return sendProviderError(
+        res,
+        format,
+        'authentication',
+        'this project has no stored provider key the proxy can use: send your provider key in its usual header and your LLMLab key in X-LLMLab-Key',
+        'X-LLMLab-Key',
+      );
+    }
+    if (!this.recorder.hasRoom()) {
+      return sendProviderError(res, format, 'unavailable', 'usage cannot be recorded now (the spool is full): the call was not forwarded');
+    }
+    const annotations = callAnnotations(req.headers);
+    if (!annotations.ok) return sendProviderError(res, format, 'invalid_request', annotations.message, annotations.header);
+    const owner: UsageOwner = { organizationId: key.organizationId, projectId: key.projectId, apiKeyId: key.id, correlationId };
+
+    const body = await readBody(req, this.options.maxBodyBytes);
+    if (body === 'too large')
+      return sendProviderError(res, format, 'too_large', `the request body exceeds ${this.options.maxBodyBytes} bytes`);
+    const reader = usageReaderFor(format, path);
+    let forwarded: Buffer | undefined = body.length > 0 ? body : undefined;
+    let requestModel: string | undefined;
+    let streamed = false;
+    if (reader && body.length > 0 && /json/i.test(String(req.headers['content-type'] ?? ''))) {
+      const parsed = parseObject(body);
+      if (!parsed) return sendProviderError(res, format, 'invalid_request', 'the request body is not a JSON object', 'body');
+      requestModel = typeof parsed.model === 'string' ? parsed.model : undefined;
+      streamed = parsed.stream === true;
+      const prepared = reader.prepare(parsed);
+      if (prepared !== parsed) forwarded = Buffer.from(JSON.stringify(prepared));
+    }
+    // Checked before the call: usage that would be refused later must not be a call already made.
+    const draft = usageEvent(owner, annotations.value, { startedAt, model: requestModel ?? 'unknown', provider: format, id: uuidv7() });
+    const checked = validateUsageEvent(draft, startedAt);
+    if (!checked.ok) {
+      const first = checked.errors[0];
+      return sendProviderError(res, format, 'invalid_request', first.message, headerOf(first.field));
+    }
+
+    const upstream = await this.forward(req, format, rest, credentials, forwarded, res);
+    if (!upstream) {
+      if (reader) await this.record(owner, { ...draft, status: 'error', errorType: 'upstream_unreachable', latencyMs: elapsed(startedAt) });
+      return;
+    }
+    const { response, cancel } = upstream;
+    const status = response.statusCode ?? 502;
+    if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
+    res.writeHead(status, downstreamHeaders(response.headers));
+    const outcome = await this.relay(response, res, reader, cancel);
+
+    if (!reader) return;
+    const read = reader.outcome();
+    // A client may hang up once it has read the end of a stream (the OpenAI SDK does at `[DONE]`): with the
+    // final usage seen, the call completed.
+    const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
+    const failed = status >= 400 || !ended;
+    await this.record(owner, {
+      ...draft,
+      model: read.model ?? requestModel ?? 'unknown',
+      usage: read.usage ?? { inputTokens: 0, outputTokens: 0 },
+      latencyMs: elapsed(startedAt),
+      status: failed ? 'error' : 'success',
+      ...(failed ? { errorType: status >= 400 ? `http_${status}` : outcome } : {}),
+      metadata: { proxy: { operation: reader.operation, status, stream: streamed } },
+    });
+  }
+
+  /** The upstream's answer once its status and headers arrived, or undefined after answering the caller an error. */
+  private async forward(
+    req: IncomingMessage,
+    format: WireFormat,
+    rest: string,
+    credentials: ReturnType<typeof callerCredentials>,
+    body: Buffer | undefined,
+    res: ServerResponse,
+  ): Promise<{ response: IncomingMessage; cancel: () => void } | undefined> {
+    const base = format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl;
+    const call = upstreamRequest(
+      `${base}/${rest}`,
+      req.method ?? 'GET',
+      upstreamHeaders(req.headers, credentials),
+      body,
+      this.options.upstreamTimeoutMs,
+    );
+    // The caller went away: the provider's call stops too (before its answer, or while it streams).
+    res.once('close', () => {
+      if (!res.writableFinished) call.cancel();
+    });
+    try {
+      return { response: await call.response, cancel: call.cancel };
+    } catch (err) {
+      const failure = err instanceof UpstreamError ? err.failure : 'unreachable';
+      if (failure !== 'cancelled') this.logger.warn({ err: (err as Error).message, format }, 'upstream unreachable');
+      sendProviderError(
+        res,
+        format,
+        failure === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable',
+        failure === 'timeout' ? 'the provider did not answer in time' : 'the provider could not be reached',
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Sends the answer to the caller as it arrives, with backpressure, reading usage on the way. A stream is relayed
+   * byte for byte, or frame by frame when a frame the proxy caused is left out. Returns how it ended.
+   */
+  private async relay(
+    response: IncomingMessage,
+    res: ServerResponse,
+    reader: UsageReader | undefined,
+    cancel: () => void,
+  ): Promise<'complete' | 'client_closed' | 'upstream_broke'> {
+    const type = String(response.headers['content-type'] ?? '');
+    const parser = reader && /text\/event-stream/i.test(type) ? new SseParser() : undefined;
+    const reframe = parser !== undefined && reader!.reframes;
+    const isJson = /json/i.test(type);
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let clientGone = false;
+    res.once('close', () => (clientGone = !res.writableFinished));
+    const write = async (chunk: Uint8Array | string) => {
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    };
+    try {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        if (clientGone) throw new Error('the caller went away');
+        if (parser) {
+          for (const frame of parser.feed(chunk)) {
+            const data = frame.data === '[DONE]' ? undefined : parseJson(frame.data);
+            if (data !== undefined) reader!.event(data, frame.event);
+            if (reframe && (data === undefined || !reader!.hides(data))) await write(encodeSse(frame));
+          }
+          if (!reframe) await write(chunk);
+          continue;
+        }
+        await write(chunk);
+        if (reader && isJson && keptBytes < MAX_READ_BYTES) {
+          kept.push(chunk);
+          keptBytes += chunk.length;
+        }
+      }
+      if (!response.complete) throw new Error('the provider cut its answer short');
+      if (reader && isJson) {
+        const document = parseJson(Buffer.concat(kept).toString('utf8'));
+        if (document !== undefined) reader.json(document);
+      }
+      res.end();
+      return 'complete';
+    } catch {
+      cancel();
+      res.destroy();
+      return clientGone ? 'client_closed' : 'upstream_broke';
+    }
+  }
+
+  /** After the answer: a failure here is logged (the spool refused, or a defect), the caller already has its answer. */
+  private async record(owner: UsageOwner, event: UsageEventInput): Promise<void> {
+    try {
+      await this.recorder.record(event, owner);
+    } catch (err) {
+      this.logger.error(
+        { err: (err as Error).message, usageId: event.id, spoolFull: err instanceof SpoolFullError },
+        'the usage of a proxied call could not be recorded',
+      );
+    }
+  }
+}
+
+function usageEvent(
+  owner: UsageOwner,
+  annotations: CallAnnotations,
+  call: { startedAt: Date; model: string; provider: WireFormat; id: string },
+): UsageEventInput {
+  return {
+    id: call.id,
+    timestamp: call.startedAt.toISOString(),
+    provider: call.provider,
+    model: call.model,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    status: 'success',
+    tags: annotations.tags,
+    metadata: {},
+    ...(annotations.userId ? { userId: annotations.userId } : {}),
+    ...(annotations.sessionId ? { sessionId: annotations.sessionId } : {}),
+    ...(annotations.traceId ? { traceId: annotations.traceId } : {}),
+  };
+}
+
+/** The request header a field of the usage event came from, for the caller's error message. */
+function headerOf(field: string): string {
+  if (field.startsWith('/tags')) return 'X-LLMLab-Tags';
+  if (field === '/userId') return 'X-LLMLab-User';
+  if (field === '/sessionId') return 'X-LLMLab-Session';
+  if (field === '/traceId') return 'X-LLMLab-Trace';
+  return field === '/model' ? 'model' : field;
+}
+
+const elapsed = (since: Date) => Date.now() - since.getTime();
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseObject(body: Buffer): Record<string, unknown> | undefined {
+  const value = parseJson(body.toString('utf8'));
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return 'too large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

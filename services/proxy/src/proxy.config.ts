@@ -1,0 +1,43 @@
+import { z } from '@llmlab/config';
+import type { DomainServiceConfig } from '@llmlab/service-kit';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const baseUrl = (fallback: string) =>
+  z
+    .string()
+    .url()
+    .default(fallback)
+    .transform((value) => value.replace(/\/+$/, ''));
+
+/** The proxy service's own environment, validated with the common variables at start. */
+export const proxyEnv = {
+  /**
+   * Where recorded usage waits on disk until JetStream has it (the write-ahead spool): a directory of its own per
+   * replica, on a volume that outlives the process (Kubernetes: a persistent volume, or at least an emptyDir).
+   */
+  PROXY_SPOOL_DIR: z.string().min(1).default('.llmlab/proxy-spool'),
+  /** Past this the spool refuses new usage, and the proxy refuses calls rather than forward them unrecorded. */
+  PROXY_SPOOL_MAX_BYTES: positiveInt(1 << 30),
+  /** The upstream of `/proxy/openai/v1/*`: OpenAI's API, or another OpenAI-compatible base (operator setting). */
+  PROXY_OPENAI_BASE_URL: baseUrl('https://api.openai.com/v1'),
+  /** The upstream of `/proxy/anthropic/*`: Anthropic's API, or a compatible base (operator setting). */
+  PROXY_ANTHROPIC_BASE_URL: baseUrl('https://api.anthropic.com'),
+  /** How long an upstream may take to answer with its status and headers; a stream may then run as long as it runs. */
+  PROXY_UPSTREAM_TIMEOUT_MS: positiveInt(600_000),
+  /** The largest request body forwarded (images and documents travel inline). */
+  PROXY_MAX_BODY_BYTES: positiveInt(32 << 20),
+  /** How long a resolved API key is kept in this process and in Redis (as the gateway's identity settings). */
+  IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
+};
+
+export interface ProxyConfig extends DomainServiceConfig {
+  PROXY_SPOOL_DIR: string;
+  PROXY_SPOOL_MAX_BYTES: number;
+  PROXY_OPENAI_BASE_URL: string;
+  PROXY_ANTHROPIC_BASE_URL: string;
+  PROXY_UPSTREAM_TIMEOUT_MS: number;
+  PROXY_MAX_BODY_BYTES: number;
+  IDENTITY_MEMORY_CACHE_MS: number;
+  IDENTITY_REDIS_CACHE_MS: number;
+}

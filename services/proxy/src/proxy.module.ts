@@ -1,0 +1,67 @@
+import { Module } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiKeyAuthenticator, ApiKeyUseRecorder, type RequestClient } from '@llmlab/api-keys';
+import { authSubjects } from '@llmlab/contracts';
+import { CodedError } from '@llmlab/domain';
+import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
+import { backgroundWorkers, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
+import { ProxyHttpWorker } from './calls/proxy-http.worker';
+import type { ProxyConfig } from './proxy.config';
+import { UsageRecordingWorker } from './recording/usage-recording.worker';
+
+const MESSAGING = Symbol('MESSAGING');
+
+/**
+ * The proxy service (issue 16, under construction): the data path for OpenAI and Anthropic clients, authenticated
+ * with LLMLab API keys as at the gateway (libs/api-keys), recording every call through the spool onto INGEST.
+ */
+@Module({
+  providers: [
+    {
+      provide: MESSAGING,
+      inject: [RUNTIME],
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>): MessagingClient =>
+        createMessagingClient({ servers: runtime.config.NATS_URL, name: 'llmlab-proxy', defaultTimeoutMs: 15_000 }),
+    },
+    {
+      provide: ApiKeyAuthenticator,
+      inject: [RUNTIME, MESSAGING],
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>, messaging: MessagingClient) => {
+        const { config, redis, logger } = runtime;
+        const client: RequestClient = {
+          ask: (subject, payload, context) =>
+            messaging.request({ ...subject, subject: natsSubject(subject, config.NATS_PREFIX) }, payload, context),
+        };
+        return new ApiKeyAuthenticator(
+          async (prefix, correlationId) => {
+            const reply = await client.ask(authSubjects.lookupApiKey, { prefix }, { correlationId });
+            if (!reply.ok) throw new CodedError(reply.error.code, `API key lookup: ${reply.error.message}`);
+            return reply.data.candidates;
+          },
+          redis,
+          { namespace: config.NATS_PREFIX, memoryMs: config.IDENTITY_MEMORY_CACHE_MS, redisMs: config.IDENTITY_REDIS_CACHE_MS },
+          logger,
+          new ApiKeyUseRecorder(client, logger),
+        );
+      },
+    },
+    {
+      provide: UsageRecordingWorker,
+      inject: [RUNTIME],
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>) => new UsageRecordingWorker(runtime),
+    },
+    {
+      provide: ProxyHttpWorker,
+      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator],
+      useFactory: (
+        adapter: HttpAdapterHost,
+        runtime: ServiceRuntime<ProxyConfig>,
+        recording: UsageRecordingWorker,
+        keys: ApiKeyAuthenticator,
+      ) => new ProxyHttpWorker(adapter, runtime, recording, keys),
+    },
+    // The recorder first: calls are taken once it runs, and on shutdown they end before it stops.
+    backgroundWorkers(UsageRecordingWorker, ProxyHttpWorker),
+  ],
+})
+export class ProxyModule {}

@@ -14,7 +14,14 @@ export function proxyFormatOf(url: string): ProxyWireFormat | undefined {
 }
 
 export type ProxyErrorKind =
-  'authentication' | 'permission' | 'invalid_request' | 'too_large' | 'unavailable' | 'upstream_unreachable' | 'upstream_timeout';
+  | 'authentication'
+  | 'permission'
+  | 'invalid_request'
+  | 'too_large'
+  | 'unavailable'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'internal';
 
 export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   authentication: 401,
@@ -24,6 +31,7 @@ export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   unavailable: 503,
   upstream_unreachable: 502,
   upstream_timeout: 504,
+  internal: 500,
 };
 
 /** Anthropic's error types (its API reference, "Errors"). */
@@ -35,6 +43,7 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   unavailable: 'overloaded_error',
   upstream_unreachable: 'api_error',
   upstream_timeout: 'api_error',
+  internal: 'api_error',
 };
 
 /** OpenAI's error `type` and `code` (its API reference, "Error codes"). */
@@ -46,6 +55,7 @@ const OPENAI_TYPE: Record<ProxyErrorKind, { type: string; code: string | null }>
   unavailable: { type: 'server_error', code: 'service_unavailable' },
   upstream_unreachable: { type: 'server_error', code: 'upstream_unreachable' },
   upstream_timeout: { type: 'server_error', code: 'upstream_timeout' },
+  internal: { type: 'server_error', code: null },
 };
 
 /**

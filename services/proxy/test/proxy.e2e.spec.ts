@@ -231,6 +231,23 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
     expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
   });
 
+  it('answers 503, without calling the provider, when the key cannot be checked (the auth service is down)', async () => {
+    const fresh = await tenant.agent.post(`/v1/projects/${tenant.projectId}/api-keys`, { name: 'unused yet', scopes: ['ingest'] });
+    const before = openaiUpstream.requests.length;
+    await session.platform.stopService('auth');
+    try {
+      const refused = await openai({}, fresh.body.key)
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+      expect((refused as Error).message).toContain('cannot be checked now');
+      expect(openaiUpstream.requests.length).toBe(before);
+    } finally {
+      await session.platform.startService('auth');
+    }
+  });
+
   it("records a call in its caller's project only: another tenant never sees it", async () => {
     const { response } = await openai({}, other.apiKey.key)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Mine' }] })

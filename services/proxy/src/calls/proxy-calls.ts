@@ -43,8 +43,7 @@ export class ProxyCalls {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const call = this.call(req, res).catch((err: Error) => {
       this.logger.error({ err: err.message }, 'proxied call failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"internal error"}}');
-      else res.destroy();
+      sendProviderError(res, proxyFormatOf(req.url ?? '') ?? 'openai', 'internal', 'the proxy failed on this call');
     });
     this.inFlight.add(call);
     void call.finally(() => this.inFlight.delete(call));
@@ -74,7 +73,14 @@ export class ProxyCalls {
       );
     }
     const correlationId = uuidv7();
-    const key = await this.authenticator.authenticate(credentials.llmlabKey, correlationId, async () => undefined);
+    let key: Awaited<ReturnType<ApiKeyAuthenticator['authenticate']>>;
+    try {
+      key = await this.authenticator.authenticate(credentials.llmlabKey, correlationId, async () => undefined);
+    } catch (err) {
+      // The auth service did not answer (down, or NATS cut off): the call cannot be attributed, so it is not made.
+      this.logger.warn({ err: (err as Error).message }, 'API key lookup failed');
+      return sendProviderError(res, format, 'unavailable', 'the LLMLab API key cannot be checked now', 'X-LLMLab-Key');
+    }
     if (!key) return sendProviderError(res, format, 'authentication', 'the LLMLab API key is not valid', 'X-LLMLab-Key');
     if (!key.scopes.includes('ingest')) {
       return sendProviderError(res, format, 'permission', 'the LLMLab API key needs the ingest scope to record usage', 'X-LLMLab-Key');

@@ -248,6 +248,20 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
     }
   });
 
+  it('answers 502 when the provider cannot be reached, and records the call as an error the caller can look up', async () => {
+    const unreachable = anthropicUpstream;
+    await unreachable.close();
+    anthropicUpstream = undefined as unknown as FakeAnthropic;
+    const error = await anthropic()
+      .messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(502);
+    const usageId = (error as InstanceType<typeof Anthropic.APIError>).headers?.get('x-llmlab-usage-id') as string;
+    const record = await recordOf(tenant, usageId);
+    expect(record).toMatchObject({ status: 'error', errorType: 'upstream_unreachable', metadata: { proxy: { operation: 'messages' } } });
+  });
+
   it("records a call in its caller's project only: another tenant never sees it", async () => {
     const { response } = await openai({}, other.apiKey.key)
       .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Mine' }] })

@@ -124,14 +124,23 @@ export class ProxyCalls {
       return sendProviderError(res, format, 'invalid_request', first.message, headerOf(first.field));
     }
 
+    // On every answer of a recorded call, the proxy's own errors included: the caller can look its record up.
+    if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
     const upstream = await this.forward(req, format, rest, credentials, forwarded, res);
     if (!upstream) {
-      if (reader) await this.record(owner, { ...draft, status: 'error', errorType: 'upstream_unreachable', latencyMs: elapsed(startedAt) });
+      if (reader) {
+        await this.record(owner, {
+          ...draft,
+          status: 'error',
+          errorType: 'upstream_unreachable',
+          latencyMs: elapsed(startedAt),
+          metadata: { proxy: { operation: reader.operation, stream: streamed } },
+        });
+      }
       return;
     }
     const { response, cancel } = upstream;
     const status = response.statusCode ?? 502;
-    if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
     res.writeHead(status, downstreamHeaders(response.headers));
     const outcome = await this.relay(response, res, reader, cancel);
 

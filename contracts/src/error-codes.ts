@@ -4,6 +4,7 @@ import { AUTH_ERROR_CODES, type AuthErrorCode } from './auth/auth.errors';
 import { MessagingErrorCode, ScopeErrorCode } from './errors';
 import { INGESTION_ERROR_CODES, type IngestionErrorCode } from './ingestion/ingestion.errors';
 import { PROVIDER_SYNC_ERROR_CODES, type ProviderSyncErrorCode } from './provider-sync/provider-sync.errors';
+import { PROXY_ERROR_CODES, type ProxyErrorCode } from './proxy/provider-keys';
 import { RECONCILIATION_ERROR_CODES, type ReconciliationErrorCode } from './provider-sync/reconciliation.errors';
 import { RECOMMENDATIONS_ERROR_CODES, type RecommendationsErrorCode } from './recommendations/recommendations.errors';
 
@@ -16,6 +17,7 @@ export type ErrorCode =
   | AlertsErrorCode
   | ReconciliationErrorCode
   | ProviderSyncErrorCode
+  | ProxyErrorCode
   | RecommendationsErrorCode
   | AuditErrorCodes;
 
@@ -27,6 +29,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<string>([
   ...ALERTS_ERROR_CODES,
   ...RECONCILIATION_ERROR_CODES,
   ...PROVIDER_SYNC_ERROR_CODES,
+  ...PROXY_ERROR_CODES,
   ...RECOMMENDATIONS_ERROR_CODES,
   ...AUDIT_ERROR_CODES,
 ]);

@@ -16,6 +16,7 @@ export * from './provider-sync/provider-sync.messages';
 export * from './provider-sync/provider-sync.errors';
 export * from './provider-sync/provider-sync.subjects';
 export * from './proxy/proxy-errors';
+export * from './proxy/provider-keys';
 export * from './recommendations';
 export * from './audit';
 export * from './platform-events';

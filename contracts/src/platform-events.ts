@@ -3,6 +3,7 @@ import type { AuditEvent } from './audit/audit.events';
 import type { AuthEvent } from './auth/auth.events';
 import type { IngestionEvent } from './ingestion/ingestion.events';
 import type { ProviderSyncContextEvent } from './provider-sync/provider-sync.events';
+import type { ProviderKeyEvent } from './proxy/provider-keys';
 import type { ModelEquivalenceEvent, RecommendationEvent } from './recommendations/recommendations.events';
 
 /**
@@ -10,6 +11,13 @@ import type { ModelEquivalenceEvent, RecommendationEvent } from './recommendatio
  * joins its own union and so this one, and the audit index does not compile until it can describe it.
  */
 export type PlatformEvent =
-  AuthEvent | IngestionEvent | AlertsEvent | ProviderSyncContextEvent | RecommendationEvent | ModelEquivalenceEvent | AuditEvent;
+  | AuthEvent
+  | IngestionEvent
+  | AlertsEvent
+  | ProviderSyncContextEvent
+  | ProviderKeyEvent
+  | RecommendationEvent
+  | ModelEquivalenceEvent
+  | AuditEvent;
 
 export type PlatformEventType = PlatformEvent['type'];

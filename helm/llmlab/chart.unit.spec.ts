@@ -418,26 +418,29 @@ describe('helm/llmlab', () => {
       expect(() => render(['-f', exampleFile, '--set', `secrets.operatorApiToken=${'o'.repeat(31)}`])).toThrow(/operatorApiToken/);
     });
 
-    withHelm('gives auth, alerts and audit the previous master key during a rotation, and only then puts it in the Secret', () => {
-      const previous = Buffer.alloc(32, 9).toString('base64');
-      const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
-      expect(check(docs)).toEqual([]);
-      const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
-      expect(secret.stringData.MASTER_ENCRYPTION_KEY_PREVIOUS).toBe(previous);
-      for (const name of SERVICE_NAMES) {
-        const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS');
-        expect({ name, key }).toEqual({
-          name,
-          key: ['auth', 'alerts', 'audit'].includes(name)
-            ? { secret: 'rel-llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY_PREVIOUS', optional: true, from: 'Secret rel-llmlab-secrets' }
-            : undefined,
-        });
-      }
-      const nonCanonical = Buffer.alloc(32).toString('base64').replace(/A=$/, 'B=');
-      expect(() => render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${nonCanonical}`])).toThrow(
-        /masterEncryptionKeyPrevious/,
-      );
-    });
+    withHelm(
+      'gives auth, alerts, audit and the proxy the previous master key during a rotation, and only then puts it in the Secret',
+      () => {
+        const previous = Buffer.alloc(32, 9).toString('base64');
+        const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
+        expect(check(docs)).toEqual([]);
+        const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === 'rel-llmlab-secrets')!;
+        expect(secret.stringData.MASTER_ENCRYPTION_KEY_PREVIOUS).toBe(previous);
+        for (const name of SERVICE_NAMES) {
+          const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS');
+          expect({ name, key }).toEqual({
+            name,
+            key: ['auth', 'alerts', 'audit', 'proxy'].includes(name)
+              ? { secret: 'rel-llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY_PREVIOUS', optional: true, from: 'Secret rel-llmlab-secrets' }
+              : undefined,
+          });
+        }
+        const nonCanonical = Buffer.alloc(32).toString('base64').replace(/A=$/, 'B=');
+        expect(() => render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${nonCanonical}`])).toThrow(
+          /masterEncryptionKeyPrevious/,
+        );
+      },
+    );
 
     withHelm('renders valid, consistent objects with the example values', () => {
       const docs = render(['-f', exampleFile]);

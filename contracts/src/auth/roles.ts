@@ -77,6 +77,12 @@ export const PERMISSIONS = {
     apiKeyScope: null,
     description: 'register, read, change and remove provider connections; start syncs and read their runs',
   },
+  // A project's provider keys are spent by every call the proxy makes for the project: owners and admins only.
+  'provider-keys:manage': {
+    minRole: 'admin',
+    apiKeyScope: null,
+    description: "store, list and remove the project's provider keys, which the proxy uses upstream",
+  },
   // Captured prompts and completions are personal data: their capture and erasure are decided by users, never keys.
   'trace-settings:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's content capture settings" },
   'trace-settings:manage': {

@@ -204,13 +204,13 @@ are printed as integers, anything else as it is.
 
 {{/*
 Secret keys each service reads: least privilege, the gateway sees no database and no key. MASTER_ENCRYPTION_KEY
-goes to auth, alerts and audit, which refuse to start in production without it, and to provider-sync for the provider
-credentials it owns.
+goes to auth, alerts and audit, which refuse to start in production without it, to provider-sync for the provider
+credentials it owns, and to the proxy for the projects' stored provider keys.
 */}}
 {{- define "llmlab.serviceSecretKeys" -}}
 {{- $keys := list -}}
 {{- if ne .name "gateway" -}}{{- $keys = append $keys "DATABASE_URL" -}}{{- end -}}
-{{- if has .name (list "auth" "provider-sync" "alerts" "audit") -}}{{- $keys = append $keys "MASTER_ENCRYPTION_KEY" -}}{{- end -}}
+{{- if has .name (list "auth" "provider-sync" "alerts" "audit" "proxy") -}}{{- $keys = append $keys "MASTER_ENCRYPTION_KEY" -}}{{- end -}}
 {{- if and (include "llmlab.eventstoreExternal" .root) (ne .name "gateway") -}}{{- $keys = append $keys "EVENTSTORE_CONNECTION_STRING" -}}{{- end -}}
 {{- if not .root.Values.redis.enabled -}}{{- $keys = append $keys "REDIS_URL" -}}{{- end -}}
 {{- join " " $keys -}}

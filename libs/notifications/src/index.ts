@@ -27,7 +27,7 @@ export {
 } from './outbound/outbound-policy';
 export { trustedOriginsEnv } from './outbound/trusted-origins';
 export { checkUrl, MAX_URL_LENGTH, type DestinationRule, type UrlCheckResult, type UrlRefusalReason } from './outbound/url-check';
-export { OutboundClient, type OutboundRequest, type OutboundResponse, type OutboundResult } from './outbound/outbound-client';
+export { OutboundClient, pinnedLookup, type OutboundRequest, type OutboundResponse, type OutboundResult } from './outbound/outbound-client';
 export {
   ConfigReader,
   HttpNotificationChannel,

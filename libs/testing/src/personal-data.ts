@@ -22,6 +22,7 @@ const MIN_LENGTH = 6;
 const SIGNUP = /^\/v1\/auth\/(session\/)?signup$/;
 const MEMBERS = /\/(members|invitations)(\/|$)/;
 const PROVIDER_CONNECTIONS = /^\/v1\/(organizations\/[^/]+\/providers|providers\/[^/]+)$/;
+const PROVIDER_KEYS = /^\/v1\/projects\/[^/]+\/provider-keys$/;
 
 /** Adds values to look for; those shorter than MIN_LENGTH are left out (they would match by chance). */
 export function recordPersonalData(...values: (string | undefined)[]): void {
@@ -38,6 +39,9 @@ export function recordRequestPersonalData(path: string, body: unknown): void {
   else if (PROVIDER_CONNECTIONS.test(route)) {
     const { credentials } = body as { credentials?: { adminKey?: unknown } };
     if (typeof credentials?.adminKey === 'string') recordPersonalData(credentials.adminKey);
+  } else if (PROVIDER_KEYS.test(route)) {
+    const { key } = body as { key?: unknown };
+    if (typeof key === 'string') recordPersonalData(key);
   }
 }
 

@@ -20,6 +20,7 @@ import { ServiceClient } from './messaging/service-client';
 import { OtlpModule } from './otlp/otlp.module';
 import { PricingModule } from './pricing/pricing.module';
 import { ProviderSyncRoutesModule } from './provider-sync/provider-sync.module';
+import { ProxyRoutesModule } from './proxy-routes/proxy-routes.module';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { TracesModule } from './traces/traces.module';
 import { TraceSettingsModule } from './trace-settings/trace-settings.module';
@@ -58,6 +59,7 @@ export class GatewayModule {
         AuditRoutesModule,
         ReconciliationModule,
         ProviderSyncRoutesModule,
+        ProxyRoutesModule,
         WebModule,
       ],
       controllers: [HealthController],

@@ -6,6 +6,7 @@ import {
   BOLA_CHANNEL_ORIGIN,
   BOLA_CONTENT_SPAN_ID,
   BOLA_PROVIDER_ADMIN_KEY,
+  BOLA_PROXY_PROVIDER_KEY,
   BOLA_SEEDS,
   createBolaWorld,
   seedVictim,
@@ -162,8 +163,8 @@ describe('broken object-level authorization walk', () => {
     );
     // Usage retention decides when usage detail is gone for good: walked like the others (a PUT sends 365 days).
     expect(operations.map((w) => w.op.operationId)).toEqual(expect.arrayContaining(['getUsageRetention', 'updateUsageRetention']));
-    // UUIDs, but for a trace id (32 hex characters, as OTLP spells it).
-    for (const name of Object.keys(BOLA_SEEDS)) expect(ids[name]).toMatch(/^([0-9a-f-]{36}|[0-9a-f]{32})$/);
+    // UUIDs, but for a trace id (32 hex characters, as OTLP spells it) and a provider's name (provider keys).
+    for (const name of Object.keys(BOLA_SEEDS)) expect(ids[name]).toMatch(/^([0-9a-f-]{36}|[0-9a-f]{32}|openai)$/);
   });
 
   it.each([
@@ -267,6 +268,8 @@ describe('broken object-level authorization walk', () => {
     expect(overrides.body.data.map((o: { id: string }) => o.id)).toEqual([ids.overrideId]);
     const keys = await victim.agent.get(`/v1/projects/${victim.projectId}/api-keys`);
     expect(keys.body.data.find((k: { id: string }) => k.id === ids.keyId)).toMatchObject({ revokedAt: null });
+    const providerKeys = await victim.agent.get(`/v1/projects/${victim.projectId}/provider-keys`);
+    expect(providerKeys.body).toEqual([expect.objectContaining({ provider: ids.provider, keyHint: BOLA_PROXY_PROVIDER_KEY.slice(-4) })]);
     // Capture still on, and the captured text not erased (neither by trace nor by end user).
     expect((await victim.agent.get(`/v1/organizations/${victim.organizationId}/trace-settings`)).body).toMatchObject({
       captureContent: true,

@@ -38,6 +38,8 @@ export interface BolaWorld {
 
 /** The admin key the fake provider accepts for the victim's connection. */
 export const BOLA_PROVIDER_ADMIN_KEY = 'sk-admin-victim-secret-key';
+/** The victim project's stored provider key for the proxy. */
+export const BOLA_PROXY_PROVIDER_KEY = 'sk-proj-victim-secret-proxy-key';
 
 /** The prompt and completion of the victim's span with captured content (see the traceId seed). */
 export const BOLA_CAPTURED_CONTENT = { input: 'victim-secret-prompt-text', output: 'victim-secret-completion-text' };
@@ -76,6 +78,14 @@ export const BOLA_SEEDS: Record<string, Seed> = {
     );
     w.secrets.push('victim-secret-connection', BOLA_PROVIDER_ADMIN_KEY);
     return res.body.connectionId;
+  },
+  provider: async (w) => {
+    expectCreated(
+      await w.victim.agent.post(`/v1/projects/${w.victim.projectId}/provider-keys`, { provider: 'openai', key: BOLA_PROXY_PROVIDER_KEY }),
+      'a stored provider key',
+    );
+    w.secrets.push(BOLA_PROXY_PROVIDER_KEY);
+    return 'openai';
   },
   invitationId: async (w) => {
     const res = expectCreated(

@@ -1,4 +1,5 @@
 import { z } from '@llmlab/config';
+import { trustedOriginsEnv } from '@llmlab/notifications';
 import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -26,6 +27,18 @@ export const proxyEnv = {
   PROXY_UPSTREAM_TIMEOUT_MS: positiveInt(600_000),
   /** The largest request body forwarded (images and documents travel inline). */
   PROXY_MAX_BODY_BYTES: positiveInt(32 << 20),
+  /** 32 bytes, base64: wraps the data keys of stored provider keys (`proxy.provider_key_keys`). */
+  MASTER_ENCRYPTION_KEY: z.string().optional(),
+  MASTER_ENCRYPTION_KEY_PREVIOUS: z.string().optional(),
+  /**
+   * Origins (`scheme://host:port`) a stored provider key's `baseUrl` may name although they are not public HTTPS
+   * (a local model server, an on-premises gateway, the fake providers in tests). Empty by default; never tenant input.
+   */
+  PROXY_TRUSTED_ORIGINS: trustedOriginsEnv,
+  /** How long this process keeps a project's opened provider key: a replaced or removed key is out of use after it. */
+  PROXY_PROVIDER_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** How long a provider-key command waits for the read model to apply its events before answering anyway. */
+  PROXY_READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5_000),
   /** How long a resolved API key is kept in this process and in Redis (as the gateway's identity settings). */
   IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
@@ -38,6 +51,9 @@ export interface ProxyConfig extends DomainServiceConfig {
   PROXY_ANTHROPIC_BASE_URL: string;
   PROXY_UPSTREAM_TIMEOUT_MS: number;
   PROXY_MAX_BODY_BYTES: number;
+  PROXY_TRUSTED_ORIGINS: string[];
+  PROXY_PROVIDER_KEY_CACHE_MS: number;
+  PROXY_READ_YOUR_WRITES_TIMEOUT_MS: number;
   IDENTITY_MEMORY_CACHE_MS: number;
   IDENTITY_REDIS_CACHE_MS: number;
 }

@@ -6,6 +6,9 @@ import { CodedError } from '@llmlab/domain';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { backgroundWorkers, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { ProxyHttpWorker } from './calls/proxy-http.worker';
+import { ProviderKeysModule } from './provider-keys/provider-keys.module';
+import { StoredUpstreams } from './provider-keys/stored-upstreams';
+import { ReadModelsWorker } from './read-models/read-models.worker';
 import type { ProxyConfig } from './proxy.config';
 import { UsageRecordingWorker } from './recording/usage-recording.worker';
 
@@ -13,9 +16,11 @@ const MESSAGING = Symbol('MESSAGING');
 
 /**
  * The proxy service (issue 16, under construction): the data path for OpenAI and Anthropic clients, authenticated
- * with LLMLab API keys as at the gateway (libs/api-keys), recording every call through the spool onto INGEST.
+ * with LLMLab API keys as at the gateway (libs/api-keys), upstream with the caller's provider key or the project's
+ * stored one, recording every call through the spool onto INGEST.
  */
 @Module({
+  imports: [ProviderKeysModule],
   providers: [
     {
       provide: MESSAGING,
@@ -52,16 +57,18 @@ const MESSAGING = Symbol('MESSAGING');
     },
     {
       provide: ProxyHttpWorker,
-      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator],
+      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams],
       useFactory: (
         adapter: HttpAdapterHost,
         runtime: ServiceRuntime<ProxyConfig>,
         recording: UsageRecordingWorker,
         keys: ApiKeyAuthenticator,
-      ) => new ProxyHttpWorker(adapter, runtime, recording, keys),
+        stored: StoredUpstreams,
+      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored),
     },
-    // The recorder first: calls are taken once it runs, and on shutdown they end before it stops.
-    backgroundWorkers(UsageRecordingWorker, ProxyHttpWorker),
+    // The read models first (stored provider keys); then the recorder: calls are taken once it runs, and on
+    // shutdown they end before it stops.
+    backgroundWorkers(ReadModelsWorker, UsageRecordingWorker, ProxyHttpWorker),
   ],
 })
 export class ProxyModule {}

@@ -34,7 +34,7 @@ export type OutboundResult =
  * A `lookup` that answers with the address `checkUrl` approved, whatever DNS would say now. Node asks for every
  * address (`all: true`) when it races IPv4 and IPv6 (`autoSelectFamily`), for one otherwise.
  */
-function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
+export function pinnedLookup(pinned: ResolvedAddress): LookupFunction {
   return (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
     else callback(null, pinned.address, pinned.family);

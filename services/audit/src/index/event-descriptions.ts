@@ -192,6 +192,12 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
       { field: 'syncEnabled', to: d.syncEnabled },
     ]),
   ProviderConnectionRemoved: (d) => say(on('provider-connection', d.connectionId), 'A provider connection was removed'),
+  // proxy
+  ProviderKeyStored: (d) =>
+    say(on('provider-key', d.providerKeyId), `A ${d.provider} key ending in ${d.keyHint} was stored for the proxy`, [
+      { field: 'baseUrl', to: d.baseUrl },
+    ]),
+  ProviderKeyRemoved: (d) => say(on('provider-key', d.providerKeyId), `The project's ${d.provider} key was removed from the proxy`),
   ProviderSyncRunStarted: (d) => say(on('provider-connection', d.connectionId), 'A provider sync started'),
   ProviderCostsImported: (d) =>
     say(on('provider-connection', d.connectionId), `${plural(d.buckets.length, 'cost bucket')} imported from ${d.provider}`),

@@ -10,6 +10,7 @@ import {
   OrganizationErrorCode,
   ProjectErrorCode,
   ProviderSyncErrorCode,
+  ProxyErrorCode,
   ReconciliationErrorCode,
   ScopeErrorCode,
   SessionErrorCode,
@@ -117,10 +118,12 @@ export function httpStatusOf(code: ErrorCode): number {
     case ReconciliationErrorCode.SettingsInvalid:
     case ProviderSyncErrorCode.ConnectionInvalid:
     case ProviderSyncErrorCode.SyncInvalid:
+    case ProxyErrorCode.ProviderKeyInvalid:
       return 400;
     case ProviderSyncErrorCode.CredentialsRejected:
       return 422;
     case ProviderSyncErrorCode.ConnectionNotFound:
+    case ProxyErrorCode.ProviderKeyNotFound:
       return 404;
     case ProviderSyncErrorCode.ConnectionConflict:
       return 412;

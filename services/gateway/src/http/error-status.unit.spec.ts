@@ -1,6 +1,7 @@
 import {
   ALERTS_ERROR_CODES,
   PROVIDER_SYNC_ERROR_CODES,
+  PROXY_ERROR_CODES,
   RECOMMENDATIONS_ERROR_CODES,
   AUTH_ERROR_CODES,
   INGESTION_ERROR_CODES,
@@ -76,6 +77,7 @@ describe('httpStatusOf', () => {
       ...ALERTS_ERROR_CODES,
       ...RECONCILIATION_ERROR_CODES,
       ...PROVIDER_SYNC_ERROR_CODES,
+      ...PROXY_ERROR_CODES,
       ...RECOMMENDATIONS_ERROR_CODES,
     ];
     for (const code of all) expect([400, 401, 403, 404, 409, 412, 422, 500, 502, 503, 504]).toContain(httpStatusOf(code));

@@ -88,6 +88,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('channels', 'Where alerts go: Slack, Discord and signed webhooks; URLs and secrets are never shown again')
     .addTag('providers', 'Provider connections (encrypted admin keys), their syncs and the imported provider costs')
     .addTag(
+      'proxy',
+      "The OpenAI- and Anthropic-compatible proxy's settings for a project: its stored provider keys (encrypted, never returned)",
+    )
+    .addTag(
       'operator',
       "What only the platform's operator sets, for any organization (its rate limits); off unless OPERATOR_API_TOKEN is set",
     )

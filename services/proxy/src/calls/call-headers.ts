@@ -83,6 +83,11 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, credentials: Calle
   return out;
 }
 
+/** The project's stored provider key in the header its provider reads. */
+export function providerKeyHeader(format: WireFormat, key: string): Record<string, string> {
+  return format === 'openai' ? { authorization: `Bearer ${key}` } : { 'x-api-key': key };
+}
+
 /** The upstream's headers as sent to the caller: the body may be re-framed here, so no length; no cookies. */
 export function downstreamHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};

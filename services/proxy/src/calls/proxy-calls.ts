@@ -3,12 +3,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
-import { PROXY_PATH_PREFIXES, proxyFormatOf, validateUsageEvent, type UsageEventInput } from '@llmlab/contracts';
+import { PROXY_PATH_PREFIXES, proxyFormatOf, scopesAllow, validateUsageEvent, type UsageEventInput } from '@llmlab/contracts';
 import type { UsageOwner, UsageRecorder } from '../recording/usage-recorder';
 import { SpoolFullError } from '../recording/usage-spool';
 import { SseParser } from '../translation/sse.parser';
 import { encodeSse } from '../translation/sse.writer';
-import { callAnnotations, callerCredentials, downstreamHeaders, upstreamHeaders, type CallAnnotations } from './call-headers';
+import type { StoredUpstream, StoredUpstreamResult, StoredUpstreams } from '../provider-keys/stored-upstreams';
+import {
+  callAnnotations,
+  callerCredentials,
+  downstreamHeaders,
+  providerKeyHeader,
+  upstreamHeaders,
+  type CallAnnotations,
+} from './call-headers';
 import { sendProviderError } from './provider-errors';
 import { UpstreamError, upstreamRequest } from './upstream-request';
 import { usageReaderFor, type UsageReader, type WireFormat } from './usage-reader';
@@ -28,7 +36,8 @@ const MAX_READ_BYTES = 16 << 20;
  * provider with the caller's own provider key, sends the answer back as it arrives (a stream chunk by chunk), reads
  * the model and usage off it on the way, and records the call on the ingest path without making the caller wait
  * (the recorder's spool is the point of durability). A call that fails upstream is recorded as an error with its
- * status. Stored provider keys, routes, fallbacks, budgets and the cache come with issue 16's next parts.
+ * status. The provider key is the caller's own, passed through, or the project's stored one (a caller that sent its
+ * LLMLab key in place of the provider key). Routes, fallbacks, budgets and the cache come with issue 16's next parts.
  */
 export class ProxyCalls {
   private inFlight = new Set<Promise<void>>();
@@ -36,6 +45,7 @@ export class ProxyCalls {
   constructor(
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly recorder: UsageRecorder,
+    private readonly storedUpstreams: StoredUpstreams,
     private readonly options: ProxyCallsOptions,
     private readonly logger: Logger,
   ) {}
@@ -82,17 +92,31 @@ export class ProxyCalls {
       return sendProviderError(res, format, 'unavailable', 'the LLMLab API key cannot be checked now', 'X-LLMLab-Key');
     }
     if (!key) return sendProviderError(res, format, 'authentication', 'the LLMLab API key is not valid', 'X-LLMLab-Key');
-    if (!key.scopes.includes('ingest')) {
+    if (!scopesAllow(key.scopes, 'ingest')) {
       return sendProviderError(res, format, 'permission', 'the LLMLab API key needs the ingest scope to record usage', 'X-LLMLab-Key');
     }
+    let stored: StoredUpstream | undefined;
     if (!credentials.ownProviderKey) {
-      return sendProviderError(
-        res,
-        format,
-        'authentication',
-        'this project has no stored provider key the proxy can use: send your provider key in its usual header and your LLMLab key in X-LLMLab-Key',
-        'X-LLMLab-Key',
-      );
+      let found: StoredUpstreamResult;
+      try {
+        found = await this.storedUpstreams.resolve(key.projectId, format);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'stored provider key lookup failed');
+        return sendProviderError(res, format, 'unavailable', "the project's stored provider key cannot be read now");
+      }
+      if (!found.found) {
+        return sendProviderError(
+          res,
+          format,
+          'authentication',
+          `this project has no stored ${format} key: store one (POST /v1/projects/{projectId}/provider-keys), or send your provider key in its usual header and your LLMLab key in X-LLMLab-Key`,
+          'X-LLMLab-Key',
+        );
+      }
+      if ('refused' in found) {
+        return sendProviderError(res, format, 'upstream_unreachable', `the stored baseUrl may not be called now: ${found.refused}`);
+      }
+      stored = found.upstream;
     }
     if (!this.recorder.hasRoom()) {
       return sendProviderError(res, format, 'unavailable', 'usage cannot be recorded now (the spool is full): the call was not forwarded');
@@ -126,7 +150,7 @@ export class ProxyCalls {
 
     // On every answer of a recorded call, the proxy's own errors included: the caller can look its record up.
     if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
-    const upstream = await this.forward(req, format, rest, credentials, forwarded, res);
+    const upstream = await this.forward(req, format, rest, credentials, stored, forwarded, res);
     if (!upstream) {
       if (reader) {
         await this.record(owner, {
@@ -167,17 +191,14 @@ export class ProxyCalls {
     format: WireFormat,
     rest: string,
     credentials: ReturnType<typeof callerCredentials>,
+    stored: StoredUpstream | undefined,
     body: Buffer | undefined,
     res: ServerResponse,
   ): Promise<{ response: IncomingMessage; cancel: () => void } | undefined> {
-    const base = format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl;
-    const call = upstreamRequest(
-      `${base}/${rest}`,
-      req.method ?? 'GET',
-      upstreamHeaders(req.headers, credentials),
-      body,
-      this.options.upstreamTimeoutMs,
-    );
+    const base = stored?.baseUrl ?? (format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl);
+    const headers = upstreamHeaders(req.headers, credentials);
+    if (stored) Object.assign(headers, providerKeyHeader(format, stored.key));
+    const call = upstreamRequest(`${base}/${rest}`, req.method ?? 'GET', headers, body, this.options.upstreamTimeoutMs, stored?.lookup);
     // The caller went away: the provider's call stops too (before its answer, or while it streams).
     res.once('close', () => {
       if (!res.writableFinished) call.cancel();

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '@llmlab/api-keys';
 import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
+import type { StoredUpstreams } from '../provider-keys/stored-upstreams';
 import type { ProxyConfig } from '../proxy.config';
 import type { UsageRecordingWorker } from '../recording/usage-recording.worker';
 import { sendProviderError } from './provider-errors';
@@ -24,6 +25,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     private readonly runtime: ServiceRuntime<ProxyConfig>,
     private readonly recording: UsageRecordingWorker,
     private readonly authenticator: ApiKeyAuthenticator,
+    private readonly storedUpstreams: StoredUpstreams,
   ) {}
 
   onModuleInit(): void {
@@ -44,6 +46,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     this.calls = new ProxyCalls(
       this.authenticator,
       this.recording.recorder!,
+      this.storedUpstreams,
       {
         openaiBaseUrl: config.PROXY_OPENAI_BASE_URL,
         anthropicBaseUrl: config.PROXY_ANTHROPIC_BASE_URL,

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 
 /** Connections to the providers are kept open between calls (the proxy is their one client here). */
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 512 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 512 }) };
@@ -32,6 +33,8 @@ export function upstreamRequest(
   headers: Record<string, string>,
   body: Buffer | undefined,
   timeoutMs: number,
+  /** Connects to a checked address (a stored base under the SSRF rules) rather than what DNS says now. */
+  lookup?: LookupFunction,
 ): UpstreamCall {
   const target = new URL(url);
   const secure = target.protocol === 'https:';
@@ -52,6 +55,7 @@ export function upstreamRequest(
         method,
         headers: body ? { ...headers, 'content-length': String(body.length) } : headers,
         agent: secure ? agents.https : agents.http,
+        ...(lookup ? { lookup } : {}),
       },
       (answer) => {
         clearTimeout(timer);

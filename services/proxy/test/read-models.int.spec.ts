@@ -1,0 +1,3 @@
+import { describeReadModelDrift } from '@llmlab/testing';
+
+describeReadModelDrift('proxy');

@@ -68,6 +68,7 @@ export const PAGES: DashboardPage[] = [
     scope: 'project',
     load: () => import('../features/api-keys/ApiKeysPage'),
   },
+  { path: 'proxy', title: 'Proxy', section: 'Organization', scope: 'project', load: () => import('../features/proxy/ProxyPage') },
   {
     path: 'members',
     title: 'Members',

@@ -1,0 +1,78 @@
+import { Link } from 'react-router';
+import { atLeast, useRole } from '../../shared/api/tenancy';
+import { RequireProject } from '../../shared/layout/RequireProject';
+import { scopedPath, useScope } from '../../shared/scope';
+import { Card, CopyButton, EmptyState, PageHeader } from '../../shared/ui/ui';
+import { ProviderKeysSection } from './ProviderKeysSection';
+
+/**
+ * The proxy of one project: how to point an unmodified OpenAI or Anthropic client at it, then what the project's
+ * owners and admins configure for it, one section each (its stored provider keys).
+ */
+export default function ProxyPage() {
+  const scope = useScope();
+  const role = useRole(scope.orgId);
+  const admin = atLeast(role, 'admin');
+  return (
+    <>
+      <PageHeader
+        title="Proxy"
+        description="Record every OpenAI or Anthropic call without adding an SDK: point the client you already have at this platform."
+      />
+      <ConnectClient />
+      {role && !admin && <EmptyState title="Only admins and owners see and manage the proxy's provider keys." />}
+      {admin && <RequireProject page="proxy">{(projectId) => <ProviderKeysSection projectId={projectId} />}</RequireProject>}
+    </>
+  );
+}
+
+function ConnectClient() {
+  const scope = useScope();
+  const origin = window.location.origin;
+  const openai = `${origin}/proxy/openai/v1`;
+  const python = [
+    'import os',
+    'from openai import OpenAI',
+    '',
+    'client = OpenAI(',
+    `    base_url="${openai}",`,
+    '    api_key=os.environ["LLMLAB_API_KEY"],  # an LLMLab key of this project (ingest scope)',
+    ')',
+  ].join('\n');
+  const typescript = [
+    "import OpenAI from 'openai';",
+    '',
+    'const openai = new OpenAI({',
+    `  baseURL: '${openai}',`,
+    '  apiKey: process.env.LLMLAB_API_KEY, // an LLMLab key of this project (ingest scope)',
+    '});',
+  ].join('\n');
+  return (
+    <Card title="Connect a client">
+      <p>
+        Point an unmodified OpenAI client at <code>{openai}</code> (Anthropic: <code>{`${origin}/proxy/anthropic`}</code>) and give it an
+        LLMLab API key of this project, with the ingest scope, as its API key. The proxy sends the project&apos;s stored provider key
+        upstream in its place and records every call as usage of the project.
+      </p>
+      <p>
+        Create the LLMLab key on the <Link to={scopedPath(scope, 'api-keys')}>API keys</Link> page.
+      </p>
+      <Snippet label="Python (openai)" code={python} />
+      <Snippet label="TypeScript (openai)" code={typescript} />
+    </Card>
+  );
+}
+
+function Snippet({ label, code }: { label: string; code: string }) {
+  return (
+    <figure className="snippet">
+      <figcaption>
+        <span>{label}</span>
+        <CopyButton value={code} />
+      </figcaption>
+      <pre tabIndex={0} aria-label={label}>
+        <code>{code}</code>
+      </pre>
+    </figure>
+  );
+}

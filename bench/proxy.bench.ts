@@ -47,7 +47,8 @@ const stats = (values: number[]) => ({ p50: percentile(values, 50), p99: percent
 
 async function main() {
   const upstream = await startFakeOpenAI();
-  const bench = await startIngestBench(['gateway', 'auth', 'ingestion', 'proxy'], { PROXY_OPENAI_BASE_URL: upstream.baseURL });
+  // The alerts service too, as in production: the proxy asks it for the project's enforced budgets (none here).
+  const bench = await startIngestBench(['gateway', 'auth', 'ingestion', 'alerts', 'proxy'], { PROXY_OPENAI_BASE_URL: upstream.baseURL });
   const { platform, sql } = bench;
   try {
     const load = loadavg()[0];

@@ -44,6 +44,8 @@ export type BudgetEvent =
         amount: MoneyAmount;
         thresholds: number[];
         timeZone: string;
+        /** The proxy refuses the calls it covers once it is spent (absent in events before enforcement: false). */
+        enforce?: boolean;
         createdBy: string;
         createdAt: string;
       };
@@ -58,6 +60,7 @@ export type BudgetEvent =
         amount?: MoneyAmount;
         thresholds?: number[];
         timeZone?: string;
+        enforce?: boolean;
         updatedBy: string;
         updatedAt: string;
       };

@@ -56,6 +56,11 @@ export interface CreateBudgetRequest {
   thresholds?: number[];
   /** IANA zone whose calendar the periods follow; the organization's alert settings' zone when absent. */
   timeZone?: string;
+  /**
+   * The proxy refuses the calls the budget covers once its period's spend reaches the amount (429); false when absent.
+   * Organization, project and tag budgets only.
+   */
+  enforce?: boolean;
 }
 
 export interface BudgetRef {
@@ -69,6 +74,7 @@ export interface UpdateBudgetRequest extends BudgetRef {
   amount?: MoneyAmount;
   thresholds?: number[];
   timeZone?: string;
+  enforce?: boolean;
   /** From If-Match: apply only at this revision (409 otherwise). */
   expectedRevision?: number;
 }
@@ -118,6 +124,7 @@ export interface BudgetView {
   amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
+  enforce: boolean;
   createdAt: string;
   updatedAt: string;
   /** For If-Match. */
@@ -127,6 +134,23 @@ export interface BudgetView {
 
 export interface BudgetList {
   data: BudgetView[];
+}
+
+/** An enforced budget that covers a project's calls, as the proxy checks it before a call. */
+export interface EnforcedBudgetView {
+  budgetId: string;
+  name: string;
+  /** Organization, project (the one asked about) or tag: a tag budget covers the calls that carry its tag. */
+  scope: Exclude<BudgetScope, { type: 'end_user' }>;
+  amount: MoneyAmount;
+  /** Recorded spend of the current period (decimal string, the amount's currency). */
+  spent: string;
+  /** End of the current period: spend starts again from zero then. */
+  periodEnd: string;
+}
+
+export interface EnforcedBudgets {
+  budgets: EnforcedBudgetView[];
 }
 
 /** Rules of an organization: every rule is on by default, with the defaults below. */

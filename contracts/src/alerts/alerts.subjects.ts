@@ -15,6 +15,7 @@ import type {
   CreateChannelRequest,
   CreatedChannel,
   DeliveryList,
+  EnforcedBudgets,
   ListAlertsRequest,
   ResolveAlertsOwnerRequest,
   UpdateAlertSettingsRequest,
@@ -33,6 +34,8 @@ export const alertsSubjects = {
   deleteBudget: defineSubject<BudgetRef, Empty>('alerts.cmd.delete-budget'),
   listBudgets: defineSubject<Empty, BudgetList>('alerts.query.list-budgets'),
   getBudget: defineSubject<BudgetRef, BudgetView>('alerts.query.get-budget'),
+  /** The proxy's question before a call: the enforced budgets covering the context's project, with their spend. */
+  enforcedBudgets: defineSubject<Empty, EnforcedBudgets>('alerts.query.enforced-budgets'),
 
   getSettings: defineSubject<Empty, AlertSettingsView>('alerts.query.get-settings'),
   updateSettings: defineSubject<UpdateAlertSettingsRequest, AlertSettingsView>('alerts.cmd.update-settings'),

@@ -21,7 +21,9 @@ export type ProxyErrorKind =
   | 'unavailable'
   | 'upstream_unreachable'
   | 'upstream_timeout'
-  | 'internal';
+  | 'internal'
+  /** An enforced budget covering the call has no room left for it. */
+  | 'budget_exceeded';
 
 export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   authentication: 401,
@@ -32,6 +34,7 @@ export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   upstream_unreachable: 502,
   upstream_timeout: 504,
   internal: 500,
+  budget_exceeded: 429,
 };
 
 /** Anthropic's error types (its API reference, "Errors"). */
@@ -44,6 +47,7 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   upstream_unreachable: 'api_error',
   upstream_timeout: 'api_error',
   internal: 'api_error',
+  budget_exceeded: 'rate_limit_error',
 };
 
 /** OpenAI's error `type` and `code` (its API reference, "Error codes"). */
@@ -56,6 +60,7 @@ const OPENAI_TYPE: Record<ProxyErrorKind, { type: string; code: string | null }>
   upstream_unreachable: { type: 'server_error', code: 'upstream_unreachable' },
   upstream_timeout: { type: 'server_error', code: 'upstream_timeout' },
   internal: { type: 'server_error', code: null },
+  budget_exceeded: { type: 'insufficient_quota', code: 'budget_exceeded' },
 };
 
 /**
@@ -64,9 +69,16 @@ const OPENAI_TYPE: Record<ProxyErrorKind, { type: string; code: string | null }>
  * these paths the platform speaks its provider's protocol. `field` names what was wrong (a header, or a member of the
  * body) in the message and, for OpenAI, in `param`.
  */
-export function providerErrorBody(format: ProxyWireFormat, kind: ProxyErrorKind, message: string, field?: string): object {
+export function providerErrorBody(
+  format: ProxyWireFormat,
+  kind: ProxyErrorKind,
+  message: string,
+  field?: string,
+  /** Members beside the provider's own, for clients that look (`budget` on a `budget_exceeded`). */
+  extra: Record<string, unknown> = {},
+): object {
   const text = field ? `${field}: ${message}` : message;
   return format === 'openai'
-    ? { error: { message: text, type: OPENAI_TYPE[kind].type, param: field ?? null, code: OPENAI_TYPE[kind].code } }
-    : { type: 'error', error: { type: ANTHROPIC_TYPE[kind], message: text } };
+    ? { error: { message: text, type: OPENAI_TYPE[kind].type, param: field ?? null, code: OPENAI_TYPE[kind].code }, ...extra }
+    : { type: 'error', error: { type: ANTHROPIC_TYPE[kind], message: text }, ...extra };
 }

@@ -39,6 +39,17 @@ export const proxyEnv = {
   PROXY_PROVIDER_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** How long a provider-key command waits for the read model to apply its events before answering anyway. */
   PROXY_READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5_000),
+  /** How long a project's enforced budgets (asked of the alerts service) are used before they are asked again. */
+  PROXY_BUDGET_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+  /** The alerts service cannot be asked: the last answer is used this long, then calls of the project are refused (503). */
+  PROXY_BUDGET_STALE_MS: positiveInt(300_000),
+  /**
+   * The enforced budgets cannot be read (the alerts service down, no recent answer): `refuse` the project's calls
+   * (503; a budget stays a hard cap), or `allow` them unchecked (logged), for an install that prefers availability.
+   */
+  PROXY_BUDGET_UNAVAILABLE: z.enum(['refuse', 'allow']).default('refuse'),
+  /** The output assumed of a call that names no limit (`max_tokens` and the like), for the estimate held on a budget. */
+  PROXY_BUDGET_DEFAULT_OUTPUT_TOKENS: positiveInt(4_096),
   /** How long a resolved API key is kept in this process and in Redis (as the gateway's identity settings). */
   IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
@@ -54,6 +65,10 @@ export interface ProxyConfig extends DomainServiceConfig {
   PROXY_TRUSTED_ORIGINS: string[];
   PROXY_PROVIDER_KEY_CACHE_MS: number;
   PROXY_READ_YOUR_WRITES_TIMEOUT_MS: number;
+  PROXY_BUDGET_CACHE_MS: number;
+  PROXY_BUDGET_STALE_MS: number;
+  PROXY_BUDGET_UNAVAILABLE: 'refuse' | 'allow';
+  PROXY_BUDGET_DEFAULT_OUTPUT_TOKENS: number;
   IDENTITY_MEMORY_CACHE_MS: number;
   IDENTITY_REDIS_CACHE_MS: number;
 }

@@ -5,6 +5,8 @@ import { authSubjects } from '@llmlab/contracts';
 import { CodedError } from '@llmlab/domain';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { backgroundWorkers, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
+import { BudgetGuard } from './budgets/budget-guard';
+import { BudgetReservations } from './budgets/budget-reservations';
 import { ProxyHttpWorker } from './calls/proxy-http.worker';
 import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { StoredUpstreams } from './provider-keys/stored-upstreams';
@@ -13,6 +15,9 @@ import type { ProxyConfig } from './proxy.config';
 import { UsageRecordingWorker } from './recording/usage-recording.worker';
 
 const MESSAGING = Symbol('MESSAGING');
+/** Requests to auth (key lookups, key uses). */
+const REQUESTS = Symbol('REQUESTS');
+const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
  * The proxy service (issue 16, under construction): the data path for OpenAI and Anthropic clients, authenticated
@@ -29,14 +34,40 @@ const MESSAGING = Symbol('MESSAGING');
         createMessagingClient({ servers: runtime.config.NATS_URL, name: 'llmlab-proxy', defaultTimeoutMs: 15_000 }),
     },
     {
-      provide: ApiKeyAuthenticator,
+      provide: REQUESTS,
       inject: [RUNTIME, MESSAGING],
-      useFactory: (runtime: ServiceRuntime<ProxyConfig>, messaging: MessagingClient) => {
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>, messaging: MessagingClient): RequestClient => ({
+        ask: (subject, payload, context) =>
+          messaging.request({ ...subject, subject: natsSubject(subject, runtime.config.NATS_PREFIX) }, payload, context),
+      }),
+    },
+    {
+      provide: BudgetGuard,
+      inject: [RUNTIME, MESSAGING],
+      useFactory: ({ config, redis, logger }: ServiceRuntime<ProxyConfig>, messaging: MessagingClient) =>
+        new BudgetGuard(
+          // A call waits for these answers: bounded well below the default, a slow service refuses or allows fast.
+          {
+            ask: (subject, payload, context) =>
+              messaging.request({ ...subject, subject: natsSubject(subject, config.NATS_PREFIX) }, payload, context, {
+                timeoutMs: BUDGET_REQUEST_TIMEOUT_MS,
+              }),
+          },
+          new BudgetReservations(redis, { namespace: config.NATS_PREFIX }),
+          {
+            cacheMs: config.PROXY_BUDGET_CACHE_MS,
+            staleMs: config.PROXY_BUDGET_STALE_MS,
+            whenUnavailable: config.PROXY_BUDGET_UNAVAILABLE,
+            defaultOutputTokens: config.PROXY_BUDGET_DEFAULT_OUTPUT_TOKENS,
+          },
+          logger,
+        ),
+    },
+    {
+      provide: ApiKeyAuthenticator,
+      inject: [RUNTIME, REQUESTS],
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>, client: RequestClient) => {
         const { config, redis, logger } = runtime;
-        const client: RequestClient = {
-          ask: (subject, payload, context) =>
-            messaging.request({ ...subject, subject: natsSubject(subject, config.NATS_PREFIX) }, payload, context),
-        };
         return new ApiKeyAuthenticator(
           async (prefix, correlationId) => {
             const reply = await client.ask(authSubjects.lookupApiKey, { prefix }, { correlationId });
@@ -57,14 +88,15 @@ const MESSAGING = Symbol('MESSAGING');
     },
     {
       provide: ProxyHttpWorker,
-      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams],
+      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams, BudgetGuard],
       useFactory: (
         adapter: HttpAdapterHost,
         runtime: ServiceRuntime<ProxyConfig>,
         recording: UsageRecordingWorker,
         keys: ApiKeyAuthenticator,
         stored: StoredUpstreams,
-      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored),
+        budgets: BudgetGuard,
+      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored, budgets),
     },
     // The read models first (stored provider keys); then the recorder: calls are taken once it runs, and on
     // shutdown they end before it stops.

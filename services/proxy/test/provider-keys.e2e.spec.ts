@@ -42,6 +42,8 @@ describe('proxy: stored provider keys', () => {
         // The second fake OpenAI is on loopback: a stored baseUrl may name it only because the operator trusts it.
         PROXY_TRUSTED_ORIGINS: new URL(openaiStoredBase.url).origin,
         PROXY_PROVIDER_KEY_CACHE_MS: '0',
+        // No alerts service here (enforced budgets have their own spec): calls go through unchecked.
+        PROXY_BUDGET_UNAVAILABLE: 'allow',
       },
     });
     proxyUrl = session.platform.serviceUrl('proxy');

@@ -33,6 +33,8 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
         PROXY_OPENAI_BASE_URL: openaiUpstream.baseURL,
         PROXY_ANTHROPIC_BASE_URL: anthropicUpstream.url,
         PROXY_SPOOL_DIR: spool,
+        // No alerts service here (enforced budgets have their own spec): calls go through unchecked.
+        PROXY_BUDGET_UNAVAILABLE: 'allow',
       },
     });
     proxyUrl = session.platform.serviceUrl('proxy');

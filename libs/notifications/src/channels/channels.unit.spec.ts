@@ -250,7 +250,7 @@ describe('WebhookChannel', () => {
       errors: [
         {
           field: '/url',
-          message: 'internal.example.com resolves to 10.0.0.7, which is a private address; only public addresses may receive notifications',
+          message: 'internal.example.com resolves to 10.0.0.7, which is a private address; only public addresses may be called',
         },
       ],
     });

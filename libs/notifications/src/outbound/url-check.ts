@@ -42,7 +42,7 @@ function describeVerdict(host: string, verdict: AddressVerdict): string {
   const label = verdict.class === 'shared' ? 'shared (carrier-grade NAT)' : verdict.class;
   const via = verdict.embeddedIPv4 ? ` (it carries the IPv4 address ${verdict.embeddedIPv4})` : '';
   const subject = host === verdict.address ? verdict.address : `${host} resolves to ${verdict.address}, which`;
-  return `${subject} is a ${label} address${via}; only public addresses may receive notifications`;
+  return `${subject} is a ${label} address${via}; only public addresses may be called`;
 }
 
 function isLocalhostName(host: string): boolean {
@@ -80,7 +80,7 @@ export async function checkUrl(rawUrl: string, policy: OutboundPolicy, rule?: De
     return { ok: true, url, addresses: [{ address: literal.address, family: literal.family }], trusted };
   }
   if (!trusted && isLocalhostName(host)) {
-    return refuse('forbidden-address', `${host} is a loopback name; only public addresses may receive notifications`);
+    return refuse('forbidden-address', `${host} is a loopback name; only public addresses may be called`);
   }
 
   let addresses: ResolvedAddress[];

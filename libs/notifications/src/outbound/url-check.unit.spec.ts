@@ -144,7 +144,7 @@ describe('checkUrl: the SSRF table', () => {
       reason: 'forbidden-address',
       message:
         'mapped.example.com resolves to ::ffff:169.254.169.254, which is a metadata address (it carries the IPv4 ' +
-        'address 169.254.169.254); only public addresses may receive notifications',
+        'address 169.254.169.254); only public addresses may be called',
     });
   });
 });

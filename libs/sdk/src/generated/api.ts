@@ -3082,6 +3082,11 @@ export interface components {
              * @example Europe/Paris
              */
             timeZone?: string;
+            /**
+             * @description The proxy refuses the calls the budget covers (429 naming the budget) once the period's spend and the calls in flight reach the amount. Organization, project and tag budgets only; usage sent with POST /v1/usage is counted, never refused.
+             * @default false
+             */
+            enforce: boolean;
         };
         BudgetPeriodDto: {
             /** @enum {string} */
@@ -3181,6 +3186,8 @@ export interface components {
             thresholds: number[];
             /** @example Europe/Paris */
             timeZone: string;
+            /** @description The proxy refuses the calls the budget covers (429 naming the budget) once the period's spend and the calls in flight reach the amount. Organization, project and tag budgets only; usage sent with POST /v1/usage is counted, never refused. */
+            enforce: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -3215,6 +3222,8 @@ export interface components {
             thresholds?: number[];
             /** @example Europe/Paris */
             timeZone?: string;
+            /** @description The proxy refuses the calls the budget covers (429 naming the budget) once the period's spend and the calls in flight reach the amount. Organization, project and tag budgets only; usage sent with POST /v1/usage is counted, never refused. */
+            enforce?: boolean;
         };
         TagDto: {
             /** @example feature */

@@ -12,6 +12,7 @@ export interface BudgetFacts {
   amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
+  enforce: boolean;
 }
 
 export interface BudgetStatusInput {

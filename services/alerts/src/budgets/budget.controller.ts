@@ -4,7 +4,7 @@ import { alertsSubjects as s, type RequestEnvelope, type RequestOf } from '@llml
 import { handleRequest } from '@llmlab/messaging';
 import { BudgetHandler } from './budget.handler';
 import { BudgetQueries } from './budget.queries';
-import { organizationScope } from '@llmlab/domain';
+import { organizationScope, projectScope } from '@llmlab/domain';
 
 @Controller()
 export class BudgetController {
@@ -31,6 +31,11 @@ export class BudgetController {
   @MessagePattern(s.listBudgets.subject)
   list(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.listBudgets>>) {
     return handleRequest(s.listBudgets, envelope, (_p, ctx) => this.queries.list(organizationScope(ctx)));
+  }
+
+  @MessagePattern(s.enforcedBudgets.subject)
+  enforced(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.enforcedBudgets>>) {
+    return handleRequest(s.enforcedBudgets, envelope, (_p, ctx) => this.queries.enforced(projectScope(ctx)));
   }
 
   @MessagePattern(s.getBudget.subject)

@@ -9,7 +9,7 @@ import {
 } from '@llmlab/contracts';
 import { assertUnreachable, type Decider, FieldErrors } from '@llmlab/domain';
 import { BudgetError, budgetNotFound, invalidBudget } from './budget.errors';
-import { readAmount, readName, readPeriod, readScope, readThresholds, readTimeZone } from './budget.validation';
+import { readAmount, readEnforce, readName, readPeriod, readScope, readThresholds, readTimeZone } from './budget.validation';
 
 interface Actor {
   /** The tenant the request was authorized for: a budget of another organization is not found. */
@@ -24,7 +24,15 @@ export type BudgetCommand =
       data: Actor & {
         budgetId: string;
         /** The request as received: validated here. */
-        request: { name?: unknown; scope?: unknown; period?: unknown; amount?: unknown; thresholds?: unknown; timeZone?: unknown };
+        request: {
+          name?: unknown;
+          scope?: unknown;
+          period?: unknown;
+          amount?: unknown;
+          thresholds?: unknown;
+          timeZone?: unknown;
+          enforce?: unknown;
+        };
         /** The organization's time zone, for a request that names none. */
         defaultTimeZone: string;
         /** Budgets the organization has now (read model): the limit is checked against it. */
@@ -33,7 +41,9 @@ export type BudgetCommand =
     }
   | {
       type: 'UpdateBudget';
-      data: Actor & { changes: { name?: unknown; period?: unknown; amount?: unknown; thresholds?: unknown; timeZone?: unknown } };
+      data: Actor & {
+        changes: { name?: unknown; period?: unknown; amount?: unknown; thresholds?: unknown; timeZone?: unknown; enforce?: unknown };
+      };
     }
   | { type: 'DeleteBudget'; data: Actor };
 
@@ -46,6 +56,7 @@ export interface BudgetState {
   amount: MoneyAmount;
   thresholds: number[];
   timeZone: string;
+  enforce: boolean;
   createdAt: string | null;
   updatedAt: string | null;
   deleted: boolean;
@@ -60,6 +71,7 @@ const initialState = (): BudgetState => ({
   amount: { amount: '0', currency: 'USD' },
   thresholds: [],
   timeZone: 'UTC',
+  enforce: false,
   createdAt: null,
   updatedAt: null,
   deleted: false,
@@ -77,15 +89,23 @@ function decide(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
       const { budgetId, organizationId, actorId, at, request, defaultTimeZone, existingBudgets } = command.data;
       if (state.id) throw new BudgetError(BudgetErrorCode.AlreadyExists, `budget ${budgetId} exists`);
       const errors = new FieldErrors();
+      const name = readName(errors, request.name);
+      const scope = readScope(errors, request.scope);
+      const period = readPeriod(errors, request.period);
+      const amount = readAmount(errors, request.amount);
+      const thresholds = request.thresholds === undefined ? [...DEFAULT_BUDGET_THRESHOLDS] : readThresholds(errors, request.thresholds);
+      const timeZone = request.timeZone === undefined ? defaultTimeZone : readTimeZone(errors, request.timeZone);
+      const enforce = request.enforce === undefined ? false : readEnforce(errors, request.enforce, scope);
       const data = {
         budgetId,
         organizationId,
-        name: readName(errors, request.name),
-        scope: readScope(errors, request.scope),
-        period: readPeriod(errors, request.period),
-        amount: readAmount(errors, request.amount),
-        thresholds: request.thresholds === undefined ? [...DEFAULT_BUDGET_THRESHOLDS] : readThresholds(errors, request.thresholds),
-        timeZone: request.timeZone === undefined ? defaultTimeZone : readTimeZone(errors, request.timeZone),
+        name,
+        scope,
+        period,
+        amount,
+        thresholds,
+        timeZone,
+        ...(enforce ? { enforce } : {}),
         createdBy: actorId,
         createdAt: at,
       };
@@ -102,7 +122,14 @@ function decide(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
       const { organizationId, actorId, at, changes } = command.data;
       liveBudget(state, organizationId);
       const errors = new FieldErrors();
-      const update: { name?: string; period?: BudgetPeriod; amount?: MoneyAmount; thresholds?: number[]; timeZone?: string } = {};
+      const update: {
+        name?: string;
+        period?: BudgetPeriod;
+        amount?: MoneyAmount;
+        thresholds?: number[];
+        timeZone?: string;
+        enforce?: boolean;
+      } = {};
       if (changes.name !== undefined) {
         const name = readName(errors, changes.name);
         if (name !== state.name) update.name = name;
@@ -122,6 +149,10 @@ function decide(command: BudgetCommand, state: BudgetState): BudgetEvent[] {
       if (changes.timeZone !== undefined) {
         const timeZone = readTimeZone(errors, changes.timeZone);
         if (timeZone !== state.timeZone) update.timeZone = timeZone;
+      }
+      if (changes.enforce !== undefined) {
+        const enforce = readEnforce(errors, changes.enforce, state.scope);
+        if (enforce !== state.enforce) update.enforce = enforce;
       }
       if (!errors.empty) throw invalidBudget(errors.errors);
       if (Object.keys(update).length === 0) return [];
@@ -150,6 +181,7 @@ function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
         amount: d.amount,
         thresholds: d.thresholds,
         timeZone: d.timeZone,
+        enforce: d.enforce === true,
         createdAt: d.createdAt,
         updatedAt: d.createdAt,
         deleted: false,
@@ -164,6 +196,7 @@ function evolve(state: BudgetState, event: BudgetEvent): BudgetState {
         amount: d.amount ?? state.amount,
         thresholds: d.thresholds ?? state.thresholds,
         timeZone: d.timeZone ?? state.timeZone,
+        enforce: d.enforce ?? state.enforce,
         updatedAt: d.updatedAt,
       };
     }

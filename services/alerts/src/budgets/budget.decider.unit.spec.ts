@@ -99,6 +99,35 @@ describe('budget decider', () => {
       .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/scope/projectId' }] });
   });
 
+  it('enforces a budget when asked, turns it off on update, and never for an end user', () => {
+    spec
+      .given([])
+      .when(create({ ...valid, enforce: true }))
+      .then([{ ...created, data: { ...created.data, enforce: true } } as BudgetEvent]);
+    const update = (changes: Record<string, unknown>): BudgetCommand => ({
+      type: 'UpdateBudget',
+      data: { organizationId: ORG, actorId: 'user:u2', at, changes },
+    });
+    spec
+      .given([{ ...created, data: { ...created.data, enforce: true } } as BudgetEvent])
+      .when(update({ enforce: false }))
+      .then([
+        { type: 'BudgetUpdated', data: { budgetId: BUDGET, organizationId: ORG, enforce: false, updatedBy: 'user:u2', updatedAt: at } },
+      ]);
+    spec
+      .given([created])
+      .when(update({ enforce: false }))
+      .thenNothing();
+    spec
+      .given([])
+      .when(create({ ...valid, enforce: 'yes' }))
+      .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/enforce' }] });
+    spec
+      .given([])
+      .when(create({ ...valid, scope: { type: 'end_user', userId: 'u-1' }, enforce: true }))
+      .thenThrows({ code: 'BUDGET_INVALID', errors: [{ field: '/enforce' }] });
+  });
+
   it('refuses a budget past the organization limit', () => {
     spec.given([]).when(create(valid, 500)).thenThrows({ code: 'BUDGET_LIMIT_REACHED' });
   });

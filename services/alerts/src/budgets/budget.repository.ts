@@ -3,7 +3,7 @@ import type { BudgetPeriod } from '@llmlab/contracts';
 import { PrismaClient } from '../read-models/prisma';
 import { scopeFromColumns } from '../spend/scope';
 import type { BudgetFacts } from './budget-status';
-import { type OrganizationScope } from '@llmlab/domain';
+import { type OrganizationScope, type ProjectScope } from '@llmlab/domain';
 
 export interface BudgetRecord extends BudgetFacts {
   createdAt: Date;
@@ -23,6 +23,7 @@ function record(row: BudgetRow): BudgetRecord {
     amount: { amount: row.amount.toFixed(), currency: 'USD' },
     thresholds: row.thresholds,
     timeZone: row.timeZone,
+    enforce: row.enforce,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     revision: row.revision,
@@ -45,6 +46,20 @@ export class BudgetRepository {
   async find(tenant: OrganizationScope, budgetId: string): Promise<BudgetRecord | undefined> {
     const row = await this.prisma.budget.findFirst({ where: { id: budgetId, organizationId: tenant.organizationId, deletedAt: null } });
     return row ? record(row) : undefined;
+  }
+
+  /** The enforced budgets that may cover a call of the project: the organization's, the project's, and tag budgets. */
+  async enforced(tenant: ProjectScope): Promise<BudgetRecord[]> {
+    const rows = await this.prisma.budget.findMany({
+      where: {
+        organizationId: tenant.organizationId,
+        deletedAt: null,
+        enforce: true,
+        OR: [{ scopeType: 'organization' }, { scopeType: 'project', scopeId: tenant.projectId }, { scopeType: 'tag' }],
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(record);
   }
 
   count(tenant: OrganizationScope): Promise<number> {

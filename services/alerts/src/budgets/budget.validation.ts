@@ -99,3 +99,16 @@ export function readScope(errors: FieldErrors, scope: unknown): BudgetScope {
       return { type: 'organization' };
   }
 }
+
+/** `enforce`: a boolean, for a scope the proxy can tell from a call (an end user's is kept as a pseudonym it cannot make). */
+export function readEnforce(errors: FieldErrors, enforce: unknown, scope: BudgetScope): boolean {
+  if (typeof enforce !== 'boolean') {
+    errors.add('/enforce', 'must be a boolean');
+    return false;
+  }
+  if (enforce && scope.type === 'end_user') {
+    errors.add('/enforce', 'is available for organization, project and tag budgets; an end-user budget alerts only');
+    return false;
+  }
+  return enforce;
+}

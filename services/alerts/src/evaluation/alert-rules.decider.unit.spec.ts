@@ -42,6 +42,7 @@ const budget: BudgetFacts = {
   period: 'monthly',
   amount: { amount: '1000', currency: 'USD' },
   thresholds: [50, 80, 100],
+  enforce: false,
   timeZone: 'Europe/Paris',
 };
 const now = new Date('2025-06-18T09:15:00Z');

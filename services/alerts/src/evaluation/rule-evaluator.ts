@@ -95,6 +95,13 @@ export class RuleEvaluator {
     return budgetStatus({ budget, period, spend: totals.cost, history, unpricedRecords: totals.unpriced, now });
   }
 
+  /** What a budget's current period has spent so far, and when the period ends: the proxy's enforcement. */
+  async periodSpend(tenant: OrganizationScope, budget: BudgetFacts, now: Date): Promise<{ spent: string; periodEnd: Date }> {
+    const period = periodContaining(now, budget.period, budget.timeZone);
+    const totals = await this.deps.spend.totals(tenant, budget.scope, period.start, period.end);
+    return { spent: totals.cost, periodEnd: period.end };
+  }
+
   async evaluate(organizationId: string, now: Date, mode: EvaluationMode): Promise<EvaluationResult> {
     const tenant = trustedScope(organizationId);
     const settings = await this.deps.settings.get(tenant);

@@ -44,8 +44,8 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
       const scope = scopeColumns(d.scope);
       await tx.query(
         `INSERT INTO alerts.budgets (id, organization_id, name, scope_type, scope_id, scope_value, period, amount, currency, thresholds,
-           time_zone, created_at, updated_at, revision)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) ON CONFLICT (id) DO NOTHING`,
+           time_zone, created_at, updated_at, revision, enforce)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14) ON CONFLICT (id) DO NOTHING`,
         [
           d.budgetId,
           d.organizationId,
@@ -60,6 +60,7 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
           d.timeZone,
           d.createdAt,
           revision,
+          d.enforce === true,
         ],
       );
       return;
@@ -68,7 +69,8 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
       const d = event.data;
       await tx.query(
         `UPDATE alerts.budgets SET name = COALESCE($2, name), period = COALESCE($3, period), amount = COALESCE($4::numeric, amount),
-           thresholds = COALESCE($5::integer[], thresholds), time_zone = COALESCE($6, time_zone), updated_at = $7, revision = $8
+           thresholds = COALESCE($5::integer[], thresholds), time_zone = COALESCE($6, time_zone), updated_at = $7, revision = $8,
+           enforce = COALESCE($9, enforce)
          WHERE id = $1`,
         [
           d.budgetId,
@@ -79,6 +81,7 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
           d.timeZone ?? null,
           d.updatedAt,
           revision,
+          d.enforce ?? null,
         ],
       );
       return;

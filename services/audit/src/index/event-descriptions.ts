@@ -161,10 +161,17 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   // alerts
   BudgetCreated: (d) => ({
     ...say(on('budget', d.budgetId), `Budget ${q(d.name)} was created: ${d.amount.amount} ${d.amount.currency} ${d.period}`),
-    created: { name: d.name, period: d.period, amount: d.amount, thresholds: d.thresholds, timeZone: d.timeZone },
+    created: {
+      name: d.name,
+      period: d.period,
+      amount: d.amount,
+      thresholds: d.thresholds,
+      timeZone: d.timeZone,
+      enforce: d.enforce === true,
+    },
   }),
   BudgetUpdated: (d) =>
-    say(on('budget', d.budgetId), 'A budget was updated', changed(d, ['name', 'period', 'amount', 'thresholds', 'timeZone'])),
+    say(on('budget', d.budgetId), 'A budget was updated', changed(d, ['name', 'period', 'amount', 'thresholds', 'timeZone', 'enforce'])),
   BudgetDeleted: (d) => say(on('budget', d.budgetId), 'A budget was deleted'),
   AlertSettingsUpdated: (d) =>
     say(on('alert-settings', d.organizationId), 'The alert settings were changed', changed(d, ['timeZone', 'rules'])),

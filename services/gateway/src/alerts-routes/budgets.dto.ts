@@ -5,6 +5,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -33,6 +34,9 @@ import { MoneyDto } from '../costs/costs.dto';
 export const SCOPE_TYPES: readonly BudgetScopeType[] = ['organization', 'project', 'tag', 'end_user'];
 const AMOUNT = new RegExp(`^\\d{1,${BUDGET_LIMITS.maxAmountIntegerDigits}}(\\.\\d{1,${BUDGET_LIMITS.maxAmountFractionDigits}})?$`);
 const TIME_ZONE_MESSAGE = 'must be an IANA time zone, e.g. Europe/Paris';
+const ENFORCE_DESCRIPTION =
+  "The proxy refuses the calls the budget covers (429 naming the budget) once the period's spend and the calls in flight " +
+  'reach the amount. Organization, project and tag budgets only; usage sent with POST /v1/usage is counted, never refused.';
 
 /**
  * A field of one scope type only: checked when the scope has that type, refused with any other (a `projectId` on
@@ -144,6 +148,11 @@ export class CreateBudgetDto {
   @IsOptional()
   @IsTimeZone({ message: TIME_ZONE_MESSAGE })
   timeZone?: string;
+
+  @ApiPropertyOptional({ default: false, description: ENFORCE_DESCRIPTION })
+  @IsOptional()
+  @IsBoolean()
+  enforce?: boolean;
 }
 
 /** The scope cannot change: a budget for another scope is another budget. */
@@ -172,6 +181,11 @@ export class UpdateBudgetDto {
   @IsOptional()
   @IsTimeZone({ message: TIME_ZONE_MESSAGE })
   timeZone?: string;
+
+  @ApiPropertyOptional({ description: ENFORCE_DESCRIPTION })
+  @IsOptional()
+  @IsBoolean()
+  enforce?: boolean;
 }
 
 export class BudgetPeriodDto {
@@ -216,6 +230,7 @@ export class BudgetDto {
   @ApiProperty({ type: MoneyDto }) amount!: MoneyDto;
   @ApiProperty({ type: [Number], example: DEFAULT_BUDGET_THRESHOLDS }) thresholds!: number[];
   @ApiProperty({ example: 'Europe/Paris' }) timeZone!: string;
+  @ApiProperty({ description: ENFORCE_DESCRIPTION }) enforce!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ example: 0, description: 'Also the ETag; send it in If-Match to update only this version.' }) revision!: number;

@@ -8,6 +8,7 @@ export function sendProviderError(
   kind: ProxyErrorKind,
   message: string,
   field?: string,
+  extra?: Record<string, unknown>,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -15,5 +16,7 @@ export function sendProviderError(
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (kind === 'unavailable') headers['retry-after'] = '2';
-  res.writeHead(PROXY_ERROR_STATUS[kind], headers).end(JSON.stringify(providerErrorBody(format, kind, message, field)));
+  // The OpenAI and Anthropic SDKs retry a 429 unless told not to: a spent budget stays spent until its period ends.
+  if (kind === 'budget_exceeded') headers['x-should-retry'] = 'false';
+  res.writeHead(PROXY_ERROR_STATUS[kind], headers).end(JSON.stringify(providerErrorBody(format, kind, message, field, extra)));
 }

@@ -8,6 +8,7 @@ import type { UsageOwner, UsageRecorder } from '../recording/usage-recorder';
 import { SpoolFullError } from '../recording/usage-spool';
 import { SseParser } from '../translation/sse.parser';
 import { encodeSse } from '../translation/sse.writer';
+import type { BudgetGuard, GuardResult, Hold } from '../budgets/budget-guard';
 import type { StoredUpstream, StoredUpstreamResult, StoredUpstreams } from '../provider-keys/stored-upstreams';
 import {
   callAnnotations,
@@ -46,6 +47,7 @@ export class ProxyCalls {
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly recorder: UsageRecorder,
     private readonly storedUpstreams: StoredUpstreams,
+    private readonly budgets: BudgetGuard,
     private readonly options: ProxyCallsOptions,
     private readonly logger: Logger,
   ) {}
@@ -132,8 +134,9 @@ export class ProxyCalls {
     let forwarded: Buffer | undefined = body.length > 0 ? body : undefined;
     let requestModel: string | undefined;
     let streamed = false;
+    let parsed: Record<string, unknown> | undefined;
     if (reader && body.length > 0 && /json/i.test(String(req.headers['content-type'] ?? ''))) {
-      const parsed = parseObject(body);
+      parsed = parseObject(body);
       if (!parsed) return sendProviderError(res, format, 'invalid_request', 'the request body is not a JSON object', 'body');
       requestModel = typeof parsed.model === 'string' ? parsed.model : undefined;
       streamed = parsed.stream === true;
@@ -150,8 +153,26 @@ export class ProxyCalls {
 
     // On every answer of a recorded call, the proxy's own errors included: the caller can look its record up.
     if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
+    let hold: Hold | undefined;
+    if (reader) {
+      const guarded = await this.checkBudgets(owner, annotations.value, format, requestModel, parsed, body.length, res);
+      if (!guarded.ok) {
+        if (guarded.budgetId) {
+          await this.record(owner, {
+            ...draft,
+            status: 'error',
+            errorType: 'budget_exceeded',
+            latencyMs: elapsed(startedAt),
+            metadata: { proxy: { operation: reader.operation, stream: streamed, budgetId: guarded.budgetId } },
+          });
+        }
+        return;
+      }
+      hold = guarded.hold;
+    }
     const upstream = await this.forward(req, format, rest, credentials, stored, forwarded, res);
     if (!upstream) {
+      if (hold) await this.budgets.settle(hold, 'free', correlationId);
       if (reader) {
         await this.record(owner, {
           ...draft,
@@ -183,6 +204,47 @@ export class ProxyCalls {
       ...(failed ? { errorType: status >= 400 ? `http_${status}` : outcome } : {}),
       metadata: { proxy: { operation: reader.operation, status, stream: streamed } },
     });
+    if (hold) await this.budgets.settle(hold, status >= 400 ? 'free' : { model: read.model, usage: read.usage }, correlationId);
+  }
+
+  /**
+   * The enforced budgets covering the call, with its estimate held on them; or the caller answered: 429 naming the
+   * first budget without room (its id returned, to record the refusal), or 503 when the budgets cannot be read.
+   */
+  private async checkBudgets(
+    owner: UsageOwner,
+    annotations: CallAnnotations,
+    format: WireFormat,
+    model: string | undefined,
+    body: Record<string, unknown> | undefined,
+    bodyBytes: number,
+    res: ServerResponse,
+  ): Promise<{ ok: true; hold?: Hold } | { ok: false; budgetId?: string }> {
+    let result: GuardResult;
+    try {
+      result = await this.budgets.check(
+        { ...owner, tags: annotations.tags, provider: format, model: model ?? 'unknown', body, bodyBytes },
+        owner.correlationId!,
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'budget reservation failed');
+      result = { ok: false, unavailable: true };
+    }
+    if (result.ok) return result;
+    if ('unavailable' in result) {
+      sendProviderError(res, format, 'unavailable', 'the enforced budgets cannot be checked now: the call was not forwarded');
+      return { ok: false };
+    }
+    const b = result.budget;
+    sendProviderError(
+      res,
+      format,
+      'budget_exceeded',
+      `budget "${b.name}" (${b.id}) is spent: ${b.committed} of ${b.amount} ${b.currency} used or held until ${b.periodEnd}; the call was not forwarded`,
+      undefined,
+      { budget: b },
+    );
+    return { ok: false, budgetId: b.id };
   }
 
   /** The upstream's answer once its status and headers arrived, or undefined after answering the caller an error. */

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '@llmlab/api-keys';
 import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
+import type { BudgetGuard } from '../budgets/budget-guard';
 import type { StoredUpstreams } from '../provider-keys/stored-upstreams';
 import type { ProxyConfig } from '../proxy.config';
 import type { UsageRecordingWorker } from '../recording/usage-recording.worker';
@@ -26,6 +27,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     private readonly recording: UsageRecordingWorker,
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly storedUpstreams: StoredUpstreams,
+    private readonly budgets: BudgetGuard,
   ) {}
 
   onModuleInit(): void {
@@ -47,6 +49,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
       this.authenticator,
       this.recording.recorder!,
       this.storedUpstreams,
+      this.budgets,
       {
         openaiBaseUrl: config.PROXY_OPENAI_BASE_URL,
         anthropicBaseUrl: config.PROXY_ANTHROPIC_BASE_URL,

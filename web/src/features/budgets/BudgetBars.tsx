@@ -12,8 +12,15 @@ export function BudgetBar({ budget }: { budget: Budget }) {
   return (
     <div className="budget">
       <div className="budget-head">
-        <span className="truncate budget-name" title={budget.name}>
-          {budget.name}
+        <span>
+          <span className="truncate budget-name" title={budget.name}>
+            {budget.name}
+          </span>
+          {budget.enforce && (
+            <span className="badge" title="The proxy answers 429 to the calls this budget covers once it is spent">
+              enforced
+            </span>
+          )}
         </span>
         <span className="muted">
           {formatMoney(current.spend)} of {formatMoney(budget.amount)} ({current.percentage}%) · {budget.period}

@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../shared/api/client';
-import { unwrap } from '../../shared/api/problem';
+import { fieldError, unwrap } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
 import { atLeast, useProjects, useRole } from '../../shared/api/tenancy';
 import { useScope } from '../../shared/scope';
@@ -12,6 +12,8 @@ import { useBudgets } from './budgets.queries';
 type Budget = Schemas['BudgetDto'];
 type ScopeType = Schemas['BudgetScopeDto']['type'];
 const AMOUNT = /^\d{1,16}(\.\d{1,12})?$/;
+/** The fields of the problem a 400 names that the form shows beside their input. */
+const FIELDS = ['/enforce'];
 
 export default function BudgetsPage() {
   const { orgId } = useScope();
@@ -106,6 +108,9 @@ function BudgetForm({ orgId, budget, onDone }: { orgId: string; budget?: Budget;
   const projects = useProjects(orgId);
   const [scopeType, setScopeType] = useState<ScopeType>(budget?.scope.type ?? 'project');
   const [amountError, setAmountError] = useState<string | undefined>();
+  const [enforce, setEnforce] = useState(budget?.enforce ?? false);
+  // The proxy cannot tell an end user from a call (only their pseudonym is kept), so it cannot enforce their budget.
+  const enforceable = scopeType !== 'end_user';
   const save = useMutation({
     mutationFn: async (form: FormData) => {
       const thresholds = String(form.get('thresholds') ?? '')
@@ -124,7 +129,7 @@ function BudgetForm({ orgId, budget, onDone }: { orgId: string; budget?: Budget;
           await api.PATCH('/v1/budgets/{budgetId}', {
             params: { path: { budgetId: budget.id } },
             headers: { 'if-match': `"${budget.revision}"` },
-            body: common,
+            body: { ...common, ...(enforce !== budget.enforce ? { enforce } : {}) },
           }),
         );
       }
@@ -136,7 +141,12 @@ function BudgetForm({ orgId, budget, onDone }: { orgId: string; budget?: Budget;
             : scopeType === 'end_user'
               ? { type: 'end_user', userId: String(form.get('userId')).trim() }
               : { type: 'organization' };
-      return unwrap(await api.POST('/v1/organizations/{orgId}/budgets', { params: { path: { orgId } }, body: { ...common, scope } }));
+      return unwrap(
+        await api.POST('/v1/organizations/{orgId}/budgets', {
+          params: { path: { orgId } },
+          body: { ...common, scope, enforce: enforceable && enforce },
+        }),
+      );
     },
     onSuccess: onDone,
   });
@@ -154,7 +164,13 @@ function BudgetForm({ orgId, budget, onDone }: { orgId: string; budget?: Budget;
           return;
         }
         setAmountError(undefined);
-        save.mutate(form, { onSuccess: () => !budget && (e.target as HTMLFormElement).reset() });
+        save.mutate(form, {
+          onSuccess: () => {
+            if (budget) return;
+            (e.target as HTMLFormElement).reset();
+            setEnforce(false);
+          },
+        });
       }}
     >
       <Field label="Name" name="name" required maxLength={100} defaultValue={budget?.name} />
@@ -206,12 +222,58 @@ function BudgetForm({ orgId, budget, onDone }: { orgId: string; budget?: Budget;
         hint="Whole percents, comma-separated."
       />
       <Field label="Time zone" name="timeZone" defaultValue={budget?.timeZone} placeholder="the organization's (UTC)" />
+      <EnforceField
+        checked={enforceable && enforce}
+        available={enforceable}
+        onChange={setEnforce}
+        error={fieldError(save.error, '/enforce')}
+      />
       <div className="form-actions">
         <button className="btn btn-primary" type="submit" disabled={save.isPending}>
           {budget ? 'Save' : 'Create budget'}
         </button>
       </div>
-      {save.isError && <ErrorNotice error={save.error} />}
+      {save.isError && <ErrorNotice error={save.error} fields={FIELDS} />}
     </form>
+  );
+}
+
+/** Whether the proxy refuses the calls the budget covers once it is spent: a checkbox with its hint and error, as `Field` has. */
+function EnforceField({
+  checked,
+  available,
+  onChange,
+  error,
+}: {
+  checked: boolean;
+  available: boolean;
+  onChange: (checked: boolean) => void;
+  error?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={checked}
+          disabled={!available}
+          onChange={(e) => onChange(e.target.checked)}
+          aria-describedby={[`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ')}
+          aria-invalid={error ? true : undefined}
+        />{' '}
+        Block proxied calls when spent
+      </label>
+      <small id={`${id}-hint`} className="hint">
+        {available
+          ? 'The proxy (/proxy/…) answers 429 to the calls this budget covers once it is spent. Usage sent with the SDK or POST /v1/usage is still recorded.'
+          : 'Not available for end-user budgets.'}
+      </small>
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
   );
 }

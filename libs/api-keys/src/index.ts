@@ -2,3 +2,4 @@ export * from './api-key.authenticator';
 export * from './api-key-use.recorder';
 export * from './request-client';
 export * from './ttl-cache';
+export * from './auth-cache-invalidations';

@@ -7,6 +7,7 @@ import { createMessagingClient, natsSubject, type MessagingClient } from '@llmla
 import { backgroundWorkers, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { BudgetGuard } from './budgets/budget-guard';
 import { BudgetReservations } from './budgets/budget-reservations';
+import { KeyRevocations } from './calls/key-revocations';
 import { ProxyHttpWorker } from './calls/proxy-http.worker';
 import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { StoredUpstreams } from './provider-keys/stored-upstreams';
@@ -80,6 +81,11 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
           new ApiKeyUseRecorder(client, logger),
         );
       },
+    },
+    {
+      provide: KeyRevocations,
+      inject: [RUNTIME, ApiKeyAuthenticator],
+      useFactory: (runtime: ServiceRuntime<ProxyConfig>, keys: ApiKeyAuthenticator) => new KeyRevocations(runtime, keys),
     },
     {
       provide: UsageRecordingWorker,

@@ -44,6 +44,9 @@ describe('proxy: stored provider keys', () => {
         PROXY_PROVIDER_KEY_CACHE_MS: '0',
         // No alerts service here (enforced budgets have their own spec): calls go through unchecked.
         PROXY_BUDGET_UNAVAILABLE: 'allow',
+        // Long enough that only the revocation broadcast can explain a revoked key refused at once.
+        IDENTITY_MEMORY_CACHE_MS: '600000',
+        IDENTITY_REDIS_CACHE_MS: '600000',
       },
     });
     proxyUrl = session.platform.serviceUrl('proxy');
@@ -219,5 +222,19 @@ describe('proxy: stored provider keys', () => {
       .catch((e: unknown) => e);
     expect(intruder).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((intruder as Error).message).toContain('no stored openai key');
+  });
+
+  it('refuses a revoked LLMLab key within moments, not after the identity cache lifetime', async () => {
+    const key = await tenant.agent.post(`/v1/projects/${tenant.projectId}/api-keys`, { name: 'to revoke', scopes: ['ingest'] });
+    expect(key.status).toBe(201);
+    const client = new OpenAI({ apiKey: key.body.key, baseURL: `${proxyUrl}/proxy/openai/v1`, maxRetries: 0 });
+    const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    await ask(); // the key is now in the proxy's memory for IDENTITY_MEMORY_CACHE_MS (10 minutes here)
+    expect((await tenant.agent.delete(`/v1/projects/${tenant.projectId}/api-keys/${key.body.id}`)).status).toBe(204);
+    await eventually(
+      async () => (await ask().catch((e: unknown) => e)) instanceof OpenAI.AuthenticationError,
+      'the revoked key refused by the proxy',
+      5_000,
+    );
   });
 });

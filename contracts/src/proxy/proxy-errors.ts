@@ -23,7 +23,9 @@ export type ProxyErrorKind =
   | 'upstream_timeout'
   | 'internal'
   /** An enforced budget covering the call has no room left for it. */
-  | 'budget_exceeded';
+  | 'budget_exceeded'
+  /** The LLMLab key's calls per hour (the same ingest limit as `POST /v1/usage`) are used up. */
+  | 'rate_limited';
 
 export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   authentication: 401,
@@ -35,6 +37,7 @@ export const PROXY_ERROR_STATUS: Readonly<Record<ProxyErrorKind, number>> = {
   upstream_timeout: 504,
   internal: 500,
   budget_exceeded: 429,
+  rate_limited: 429,
 };
 
 /** Anthropic's error types (its API reference, "Errors"). */
@@ -48,6 +51,7 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   upstream_timeout: 'api_error',
   internal: 'api_error',
   budget_exceeded: 'rate_limit_error',
+  rate_limited: 'rate_limit_error',
 };
 
 /** OpenAI's error `type` and `code` (its API reference, "Error codes"). */
@@ -61,6 +65,7 @@ const OPENAI_TYPE: Record<ProxyErrorKind, { type: string; code: string | null }>
   upstream_timeout: { type: 'server_error', code: 'upstream_timeout' },
   internal: { type: 'server_error', code: null },
   budget_exceeded: { type: 'insufficient_quota', code: 'budget_exceeded' },
+  rate_limited: { type: 'requests', code: 'rate_limit_exceeded' },
 };
 
 /**

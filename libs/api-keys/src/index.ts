@@ -3,3 +3,4 @@ export * from './api-key-use.recorder';
 export * from './request-client';
 export * from './ttl-cache';
 export * from './auth-cache-invalidations';
+export * from './rate-limiter';

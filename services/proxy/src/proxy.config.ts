@@ -50,6 +50,8 @@ export const proxyEnv = {
   PROXY_BUDGET_UNAVAILABLE: z.enum(['refuse', 'allow']).default('refuse'),
   /** The output assumed of a call that names no limit (`max_tokens` and the like), for the estimate held on a budget. */
   PROXY_BUDGET_DEFAULT_OUTPUT_TOKENS: positiveInt(4_096),
+  /** Calls per hour of an LLMLab key (one bucket with its `POST /v1/usage`), unless the operator set its organization's. */
+  RATE_LIMIT_INGEST_PER_HOUR: positiveInt(360_000),
   /** How long a resolved API key is kept in this process and in Redis (as the gateway's identity settings). */
   IDENTITY_MEMORY_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
   IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
@@ -69,6 +71,7 @@ export interface ProxyConfig extends DomainServiceConfig {
   PROXY_BUDGET_STALE_MS: number;
   PROXY_BUDGET_UNAVAILABLE: 'refuse' | 'allow';
   PROXY_BUDGET_DEFAULT_OUTPUT_TOKENS: number;
+  RATE_LIMIT_INGEST_PER_HOUR: number;
   IDENTITY_MEMORY_CACHE_MS: number;
   IDENTITY_REDIS_CACHE_MS: number;
 }

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import {
   createSession,
@@ -16,6 +17,7 @@ jest.setTimeout(120_000);
 
 const OPENAI_KEY = 'sk-proj-stored-openai-key-0001';
 const ANTHROPIC_KEY = 'sk-ant-stored-anthropic-key-0002';
+const OPERATOR_API_TOKEN = randomBytes(32).toString('base64url');
 
 /**
  * Stored provider keys end to end: an owner stores the project's keys through the gateway, and unmodified OpenAI and
@@ -47,6 +49,7 @@ describe('proxy: stored provider keys', () => {
         // Long enough that only the revocation broadcast can explain a revoked key refused at once.
         IDENTITY_MEMORY_CACHE_MS: '600000',
         IDENTITY_REDIS_CACHE_MS: '600000',
+        OPERATOR_API_TOKEN,
       },
     });
     proxyUrl = session.platform.serviceUrl('proxy');
@@ -222,6 +225,32 @@ describe('proxy: stored provider keys', () => {
       .catch((e: unknown) => e);
     expect(intruder).toBeInstanceOf(OpenAI.AuthenticationError);
     expect((intruder as Error).message).toContain('no stored openai key');
+  });
+
+  it("counts proxied calls against the key's hourly ingest limit, and answers 429 past it", async () => {
+    const limited = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest'] });
+    const set = await session.anonymous.request(
+      'PUT',
+      `/v1/operator/organizations/${limited.organizationId}/rate-limits`,
+      {
+        managementPerHour: null,
+        ingestPerHour: 3,
+      },
+      { authorization: `Bearer ${OPERATOR_API_TOKEN}` },
+    );
+    expect(set.status).toBe(200);
+    const client = new OpenAI({
+      apiKey: 'sk-callers-own-key',
+      baseURL: `${proxyUrl}/proxy/openai/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'X-LLMLab-Key': limited.apiKey.key },
+    });
+    const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    for (let i = 0; i < 3; i++) await ask();
+    const refused = await ask().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
+    expect(Number((refused as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))).toBeGreaterThan(0);
   });
 
   it('refuses a revoked LLMLab key within moments, not after the identity cache lifetime', async () => {

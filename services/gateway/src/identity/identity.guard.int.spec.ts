@@ -13,7 +13,7 @@ import { IdentityGuard } from './identity.guard';
 import type { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorToken } from './operator-token';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '@llmlab/api-keys';
 import { ResourceOwners } from './resource-owners';
 
 const ORG = '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f50';

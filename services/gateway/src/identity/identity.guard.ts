@@ -22,7 +22,7 @@ import type { JwksCache } from './jwks.cache';
 import type { OperatorToken } from './operator-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import type { Principal } from './principal';
-import type { RateLimiter, RateLimitResult } from './rate-limiter';
+import type { RateLimiter, RateLimitResult } from '@llmlab/api-keys';
 import type { ResourceOwners } from './resource-owners';
 import { isUuid } from '@llmlab/domain';
 

@@ -15,7 +15,7 @@ import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorToken } from './operator-token';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter } from '@llmlab/api-keys';
 import { ResourceOwners } from './resource-owners';
 
 export interface IdentityModuleDependencies {

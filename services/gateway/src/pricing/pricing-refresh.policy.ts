@@ -5,7 +5,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GATEWAY_LOGGER, GATEWAY_REDIS } from '../gateway.tokens';
 import { GatewayProblem } from '../http/problem';
 import { forbidden } from '../identity/identity.errors';
-import { RateLimiter } from '../identity/rate-limiter';
+import { RateLimiter } from '@llmlab/api-keys';
 
 /**
  * Who may refresh the shared price catalog beyond the route's role (owners and admins): the operator organizations

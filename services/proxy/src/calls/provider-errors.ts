@@ -9,12 +9,13 @@ export function sendProviderError(
   message: string,
   field?: string,
   extra?: Record<string, unknown>,
+  more: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...more };
   if (kind === 'unavailable') headers['retry-after'] = '2';
   // The OpenAI and Anthropic SDKs retry a 429 unless told not to: a spent budget stays spent until its period ends.
   if (kind === 'budget_exceeded') headers['x-should-retry'] = 'false';

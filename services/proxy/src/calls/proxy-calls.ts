@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import type { ApiKeyAuthenticator } from '@llmlab/api-keys';
+import type { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
 import { PROXY_PATH_PREFIXES, proxyFormatOf, scopesAllow, validateUsageEvent, type UsageEventInput } from '@llmlab/contracts';
 import type { UsageOwner, UsageRecorder } from '../recording/usage-recorder';
 import { SpoolFullError } from '../recording/usage-spool';
@@ -27,6 +27,8 @@ export interface ProxyCallsOptions {
   anthropicBaseUrl: string;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
+  /** Calls per hour of an LLMLab key, unless its organization has its own (`RATE_LIMIT_INGEST_PER_HOUR`). */
+  ingestPerHour: number;
 }
 
 /** How much of a plain (non-stream) answer is kept to read its usage; the caller gets all of it regardless. */
@@ -48,6 +50,7 @@ export class ProxyCalls {
     private readonly recorder: UsageRecorder,
     private readonly storedUpstreams: StoredUpstreams,
     private readonly budgets: BudgetGuard,
+    private readonly limiter: RateLimiter,
     private readonly options: ProxyCallsOptions,
     private readonly logger: Logger,
   ) {}
@@ -96,6 +99,20 @@ export class ProxyCalls {
     if (!key) return sendProviderError(res, format, 'authentication', 'the LLMLab API key is not valid', 'X-LLMLab-Key');
     if (!scopesAllow(key.scopes, 'ingest')) {
       return sendProviderError(res, format, 'permission', 'the LLMLab API key needs the ingest scope to record usage', 'X-LLMLab-Key');
+    }
+    // The same hourly budget of calls as the key's `POST /v1/usage`: one bucket, whichever way the usage comes in.
+    const perHour = key.rateLimits.ingestPerHour ?? this.options.ingestPerHour;
+    const rate = await this.limiter.hit(`ingest:key:${key.id}`, perHour);
+    if (!rate.allowed) {
+      return sendProviderError(
+        res,
+        format,
+        'rate_limited',
+        `rate limit of ${perHour} calls per hour exceeded for this LLMLab key; retry in ${rate.resetSeconds} s`,
+        undefined,
+        undefined,
+        { 'retry-after': String(rate.resetSeconds), 'x-ratelimit-limit': String(perHour), 'x-ratelimit-remaining': '0' },
+      );
     }
     let stored: StoredUpstream | undefined;
     if (!credentials.ownProviderKey) {

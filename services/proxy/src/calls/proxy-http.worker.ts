@@ -1,7 +1,7 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OnModuleInit } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator } from '@llmlab/api-keys';
+import { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
 import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
 import type { BudgetGuard } from '../budgets/budget-guard';
@@ -50,11 +50,13 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
       this.recording.recorder!,
       this.storedUpstreams,
       this.budgets,
+      new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger),
       {
         openaiBaseUrl: config.PROXY_OPENAI_BASE_URL,
         anthropicBaseUrl: config.PROXY_ANTHROPIC_BASE_URL,
         upstreamTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT_MS,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
+        ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
       },
       logger,
     );

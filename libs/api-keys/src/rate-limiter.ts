@@ -19,7 +19,7 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 /**
- * Fixed one-hour windows in Redis, shared by every gateway replica. Simple and exact at the cost of allowing up
+ * Fixed one-hour windows in Redis, shared by every gateway and proxy replica. Simple and exact at the cost of allowing up
  * to twice the limit across a window boundary. When Redis is down requests pass (logged): the API stays up,
  * and authentication does not depend on the limiter.
  */

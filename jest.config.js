@@ -13,10 +13,9 @@ const swc = [
   },
 ];
 
-// The tiers on real PostgreSQL, NATS and Redis (and the browser's on the booted platform) get 30 s per test and hook:
-// a database dropped or a stream deleted on a loaded 2-core CI machine can take more than Jest's 5 s default, and a
-// test that hangs still fails.
-const realComponents = { testTimeout: 30_000 };
+// The tiers on real PostgreSQL, NATS and Redis (and the browser's on the booted platform) get 30 s per test and hook
+// (real-components.setup.ts: Jest ignores a project's own `testTimeout`).
+const realComponents = { setupFilesAfterEnv: ['<rootDir>/libs/testing/src/real-components.setup.ts'] };
 
 const shared = {
   rootDir: __dirname,

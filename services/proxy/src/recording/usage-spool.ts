@@ -133,7 +133,10 @@ export class UsageSpool {
     const current = this.segments.at(-1);
     for (const segment of [...this.segments]) {
       if (segment === current || segment.acknowledged.size < segment.entries) continue;
-      await unlink(join(this.dir, segmentName(segment.n)));
+      // Already gone is as good as deleted (a directory removed under a process shutting down).
+      await unlink(join(this.dir, segmentName(segment.n))).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
       this.segments = this.segments.filter((s) => s !== segment);
     }
   }

@@ -4,6 +4,7 @@ import type { AuthEvent } from './auth/auth.events';
 import type { IngestionEvent } from './ingestion/ingestion.events';
 import type { ProviderSyncContextEvent } from './provider-sync/provider-sync.events';
 import type { ProviderKeyEvent } from './proxy/provider-keys';
+import type { RouteEvent } from './proxy/routes';
 import type { ModelEquivalenceEvent, RecommendationEvent } from './recommendations/recommendations.events';
 
 /**
@@ -16,6 +17,7 @@ export type PlatformEvent =
   | AlertsEvent
   | ProviderSyncContextEvent
   | ProviderKeyEvent
+  | RouteEvent
   | RecommendationEvent
   | ModelEquivalenceEvent
   | AuditEvent;

@@ -81,7 +81,7 @@ export const PERMISSIONS = {
   'provider-keys:manage': {
     minRole: 'admin',
     apiKeyScope: null,
-    description: "store, list and remove the project's provider keys, which the proxy uses upstream",
+    description: "store, list and remove the project's provider keys and proxy routes, which decide where its proxied calls go",
   },
   // Captured prompts and completions are personal data: their capture and erasure are decided by users, never keys.
   'trace-settings:read': { minRole: 'viewer', apiKeyScope: null, description: "read the organization's content capture settings" },

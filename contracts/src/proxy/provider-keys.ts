@@ -73,6 +73,12 @@ export enum ProxyErrorCode {
   ProviderKeyInvalid = 'PROXY_PROVIDER_KEY_INVALID',
   /** The project has no stored key for that provider. */
   ProviderKeyNotFound = 'PROXY_PROVIDER_KEY_NOT_FOUND',
+  /** A route request with a bad field (errors name it: `/model`, `/targets/1/provider`, `/timeoutMs`). */
+  RouteInvalid = 'PROXY_ROUTE_INVALID',
+  /** No such route in the project. */
+  RouteNotFound = 'PROXY_ROUTE_NOT_FOUND',
+  /** The project has `ROUTE_LIMITS.maxRoutesPerProject` routes. */
+  RouteLimitReached = 'PROXY_ROUTE_LIMIT_REACHED',
 }
 
 export const PROXY_ERROR_CODES: readonly ProxyErrorCode[] = Object.values(ProxyErrorCode);

@@ -268,6 +268,8 @@ describe('broken object-level authorization walk', () => {
     expect(overrides.body.data.map((o: { id: string }) => o.id)).toEqual([ids.overrideId]);
     const keys = await victim.agent.get(`/v1/projects/${victim.projectId}/api-keys`);
     expect(keys.body.data.find((k: { id: string }) => k.id === ids.keyId)).toMatchObject({ revokedAt: null });
+    const routes = await victim.agent.get(`/v1/projects/${victim.projectId}/routes`);
+    expect(routes.body).toEqual([expect.objectContaining({ routeId: ids.routeId, model: 'victim-secret-route' })]);
     const providerKeys = await victim.agent.get(`/v1/projects/${victim.projectId}/provider-keys`);
     expect(providerKeys.body).toEqual([expect.objectContaining({ provider: ids.provider, keyHint: BOLA_PROXY_PROVIDER_KEY.slice(-4) })]);
     // Capture still on, and the captured text not erased (neither by trace nor by end user).

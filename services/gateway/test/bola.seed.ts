@@ -87,6 +87,15 @@ export const BOLA_SEEDS: Record<string, Seed> = {
     w.secrets.push(BOLA_PROXY_PROVIDER_KEY);
     return 'openai';
   },
+  routeId: async (w) => {
+    const res = await w.victim.agent.put(`/v1/projects/${w.victim.projectId}/routes`, {
+      model: 'victim-secret-route',
+      targets: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+    });
+    if (res.status !== 200) throw new Error(`seeding a route: ${res.status} ${JSON.stringify(res.body)}`);
+    w.secrets.push('victim-secret-route');
+    return res.body.routeId;
+  },
   invitationId: async (w) => {
     const res = expectCreated(
       await w.victim.agent.post(`/v1/organizations/${w.victim.organizationId}/invitations`, {

@@ -1,5 +1,6 @@
 import { z } from '@llmlab/config';
 import { trustedOriginsEnv } from '@llmlab/notifications';
+import { upstreamEnv, type UpstreamConfig } from './upstream';
 import type { DomainServiceConfig } from '@llmlab/service-kit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -12,6 +13,7 @@ const baseUrl = (fallback: string) =>
 
 /** The proxy service's own environment, validated with the common variables at start. */
 export const proxyEnv = {
+  ...upstreamEnv,
   /**
    * Where recorded usage waits on disk until JetStream has it (the write-ahead spool): a directory of its own per
    * replica, on a volume that outlives the process (Kubernetes: a persistent volume, or at least an emptyDir).
@@ -57,7 +59,7 @@ export const proxyEnv = {
   IDENTITY_REDIS_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
 };
 
-export interface ProxyConfig extends DomainServiceConfig {
+export interface ProxyConfig extends DomainServiceConfig, UpstreamConfig {
   PROXY_SPOOL_DIR: string;
   PROXY_SPOOL_MAX_BYTES: number;
   PROXY_OPENAI_BASE_URL: string;

@@ -11,6 +11,8 @@ import { KeyRevocations } from './calls/key-revocations';
 import { ProxyHttpWorker } from './calls/proxy-http.worker';
 import { ProviderKeysModule } from './provider-keys/provider-keys.module';
 import { StoredUpstreams } from './provider-keys/stored-upstreams';
+import { RoutesModule } from './routes/routes.module';
+import { StoredRoutes } from './routes/stored-routes';
 import { ReadModelsWorker } from './read-models/read-models.worker';
 import type { ProxyConfig } from './proxy.config';
 import { UsageRecordingWorker } from './recording/usage-recording.worker';
@@ -26,7 +28,7 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
  * stored one, recording every call through the spool onto INGEST.
  */
 @Module({
-  imports: [ProviderKeysModule],
+  imports: [ProviderKeysModule, RoutesModule],
   providers: [
     {
       provide: MESSAGING,
@@ -94,15 +96,16 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
     },
     {
       provide: ProxyHttpWorker,
-      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams, BudgetGuard],
+      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams, StoredRoutes, BudgetGuard],
       useFactory: (
         adapter: HttpAdapterHost,
         runtime: ServiceRuntime<ProxyConfig>,
         recording: UsageRecordingWorker,
         keys: ApiKeyAuthenticator,
         stored: StoredUpstreams,
+        routes: StoredRoutes,
         budgets: BudgetGuard,
-      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored, budgets),
+      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored, routes, budgets),
     },
     // The read models first (stored provider keys); then the recorder: calls are taken once it runs, and on
     // shutdown they end before it stops.

@@ -204,6 +204,12 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
     say(on('provider-key', d.providerKeyId), `A ${d.provider} key ending in ${d.keyHint} was stored for the proxy`, [
       { field: 'baseUrl', to: d.baseUrl },
     ]),
+  RouteSet: (d) =>
+    say(
+      on('route', d.routeId),
+      `The proxy route for ${q(d.model)} was set: ${d.targets.map((t) => `${t.provider}/${t.model}`).join(', then ')}`,
+    ),
+  RouteRemoved: (d) => say(on('route', d.routeId), `The proxy route for ${q(d.model)} was removed`),
   ProviderKeyRemoved: (d) => say(on('provider-key', d.providerKeyId), `The project's ${d.provider} key was removed from the proxy`),
   ProviderSyncRunStarted: (d) => say(on('provider-connection', d.connectionId), 'A provider sync started'),
   ProviderCostsImported: (d) =>

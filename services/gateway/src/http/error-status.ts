@@ -55,6 +55,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case IngestionErrorCode.PriceOverrideOverlaps:
     case IngestionErrorCode.PriceOverrideLimitReached:
     case IngestionErrorCode.PricingRefreshConflict:
+    case ProxyErrorCode.RouteLimitReached:
     case BudgetErrorCode.LimitReached:
     case BudgetErrorCode.AlreadyExists:
     case ChannelErrorCode.LimitReached:
@@ -119,11 +120,13 @@ export function httpStatusOf(code: ErrorCode): number {
     case ProviderSyncErrorCode.ConnectionInvalid:
     case ProviderSyncErrorCode.SyncInvalid:
     case ProxyErrorCode.ProviderKeyInvalid:
+    case ProxyErrorCode.RouteInvalid:
       return 400;
     case ProviderSyncErrorCode.CredentialsRejected:
       return 422;
     case ProviderSyncErrorCode.ConnectionNotFound:
     case ProxyErrorCode.ProviderKeyNotFound:
+    case ProxyErrorCode.RouteNotFound:
       return 404;
     case ProviderSyncErrorCode.ConnectionConflict:
       return 412;

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
@@ -10,6 +11,16 @@ import { SseParser } from '../translation/sse.parser';
 import { encodeSse } from '../translation/sse.writer';
 import type { BudgetGuard, GuardResult, Hold } from '../budgets/budget-guard';
 import type { StoredUpstream, StoredUpstreamResult, StoredUpstreams } from '../provider-keys/stored-upstreams';
+import type { StoredRoute, StoredRoutes } from '../routes/stored-routes';
+import {
+  callWithFallbacks,
+  upstreamTarget,
+  UpstreamCancelled,
+  UpstreamUnavailable,
+  type UpstreamBreakers,
+  type UpstreamRetryOptions,
+  type UpstreamTarget,
+} from '../upstream';
 import {
   callAnnotations,
   callerCredentials,
@@ -29,6 +40,9 @@ export interface ProxyCallsOptions {
   maxBodyBytes: number;
   /** Calls per hour of an LLMLab key, unless its organization has its own (`RATE_LIMIT_INGEST_PER_HOUR`). */
   ingestPerHour: number;
+  /** A routed call's retries, and the breakers of its targets. */
+  retries: UpstreamRetryOptions;
+  breakers: UpstreamBreakers;
 }
 
 /** How much of a plain (non-stream) answer is kept to read its usage; the caller gets all of it regardless. */
@@ -49,6 +63,7 @@ export class ProxyCalls {
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly recorder: UsageRecorder,
     private readonly storedUpstreams: StoredUpstreams,
+    private readonly routes: StoredRoutes,
     private readonly budgets: BudgetGuard,
     private readonly limiter: RateLimiter,
     private readonly options: ProxyCallsOptions,
@@ -152,13 +167,25 @@ export class ProxyCalls {
     let requestModel: string | undefined;
     let streamed = false;
     let parsed: Record<string, unknown> | undefined;
+    let prepared: Record<string, unknown> | undefined;
     if (reader && body.length > 0 && /json/i.test(String(req.headers['content-type'] ?? ''))) {
       parsed = parseObject(body);
       if (!parsed) return sendProviderError(res, format, 'invalid_request', 'the request body is not a JSON object', 'body');
       requestModel = typeof parsed.model === 'string' ? parsed.model : undefined;
       streamed = parsed.stream === true;
-      const prepared = reader.prepare(parsed);
+      prepared = reader.prepare(parsed);
       if (prepared !== parsed) forwarded = Buffer.from(JSON.stringify(prepared));
+    }
+    // A route of the project for the model asked (same format): its targets in order, in place of the model.
+    let route: StoredRoute | undefined;
+    if (prepared && requestModel) {
+      try {
+        const found = await this.routes.resolve(owner.projectId, requestModel);
+        if (found?.targets[0]?.provider === format) route = found;
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'route lookup failed');
+        return sendProviderError(res, format, 'unavailable', "the project's routes cannot be read now: the call was not forwarded");
+      }
     }
     // Checked before the call: usage that would be refused later must not be a call already made.
     const draft = usageEvent(owner, annotations.value, { startedAt, model: requestModel ?? 'unknown', provider: format, id: uuidv7() });
@@ -172,7 +199,8 @@ export class ProxyCalls {
     if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
     let hold: Hold | undefined;
     if (reader) {
-      const guarded = await this.checkBudgets(owner, annotations.value, format, requestModel, parsed, body.length, res);
+      const model = route?.targets[0].model ?? requestModel;
+      const guarded = await this.checkBudgets(owner, annotations.value, format, model, parsed, body.length, res);
       if (!guarded.ok) {
         if (guarded.budgetId) {
           await this.record(owner, {
@@ -187,7 +215,10 @@ export class ProxyCalls {
       }
       hold = guarded.hold;
     }
-    const upstream = await this.forward(req, format, rest, credentials, stored, forwarded, res);
+    const upstream =
+      route && prepared
+        ? await this.forwardRouted(req, format, rest, credentials, stored, prepared, route, res)
+        : await this.forward(req, format, rest, credentials, stored, forwarded, res);
     if (!upstream) {
       if (hold) await this.budgets.settle(hold, 'free', correlationId);
       if (reader) {
@@ -201,10 +232,9 @@ export class ProxyCalls {
       }
       return;
     }
-    const { response, cancel } = upstream;
-    const status = response.statusCode ?? 502;
-    res.writeHead(status, downstreamHeaders(response.headers));
-    const outcome = await this.relay(response, res, reader, cancel);
+    const status = upstream.status;
+    res.writeHead(status, downstreamHeaders(upstream.headers));
+    const outcome = await this.relay(upstream, res, reader);
 
     if (!reader) return;
     const read = reader.outcome();
@@ -214,12 +244,14 @@ export class ProxyCalls {
     const failed = status >= 400 || !ended;
     await this.record(owner, {
       ...draft,
-      model: read.model ?? requestModel ?? 'unknown',
+      model: read.model ?? upstream.model ?? requestModel ?? 'unknown',
       usage: read.usage ?? { inputTokens: 0, outputTokens: 0 },
       latencyMs: elapsed(startedAt),
       status: failed ? 'error' : 'success',
       ...(failed ? { errorType: status >= 400 ? `http_${status}` : outcome } : {}),
-      metadata: { proxy: { operation: reader.operation, status, stream: streamed } },
+      metadata: {
+        proxy: { operation: reader.operation, status, stream: streamed, ...(upstream.route ? { route: upstream.route } : {}) },
+      },
     });
     if (hold) await this.budgets.settle(hold, status >= 400 ? 'free' : { model: read.model, usage: read.usage }, correlationId);
   }
@@ -273,7 +305,7 @@ export class ProxyCalls {
     stored: StoredUpstream | undefined,
     body: Buffer | undefined,
     res: ServerResponse,
-  ): Promise<{ response: IncomingMessage; cancel: () => void } | undefined> {
+  ): Promise<UpstreamAnswer | undefined> {
     const base = stored?.baseUrl ?? (format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl);
     const headers = upstreamHeaders(req.headers, credentials);
     if (stored) Object.assign(headers, providerKeyHeader(format, stored.key));
@@ -283,7 +315,14 @@ export class ProxyCalls {
       if (!res.writableFinished) call.cancel();
     });
     try {
-      return { response: await call.response, cancel: call.cancel };
+      const response = await call.response;
+      return {
+        status: response.statusCode ?? 502,
+        headers: response.headers,
+        body: response,
+        complete: () => response.complete,
+        cancel: call.cancel,
+      };
     } catch (err) {
       const failure = err instanceof UpstreamError ? err.failure : 'unreachable';
       if (failure !== 'cancelled') this.logger.warn({ err: (err as Error).message, format }, 'upstream unreachable');
@@ -298,20 +337,83 @@ export class ProxyCalls {
   }
 
   /**
+   * A routed call: the route's targets in order, each with the model it names, through `callWithFallbacks` (retries
+   * with backoff honouring `Retry-After`, a circuit breaker per target, the next target on 429, 5xx, a timeout or a
+   * connection error). The provider key and base are the call's (the project's stored key, or the caller's own).
+   */
+  private async forwardRouted(
+    req: IncomingMessage,
+    format: WireFormat,
+    rest: string,
+    credentials: ReturnType<typeof callerCredentials>,
+    stored: StoredUpstream | undefined,
+    prepared: Record<string, unknown>,
+    route: StoredRoute,
+    res: ServerResponse,
+  ): Promise<UpstreamAnswer | undefined> {
+    const baseUrl = stored?.baseUrl ?? (format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl);
+    const headers = upstreamHeaders(req.headers, credentials);
+    if (stored) Object.assign(headers, providerKeyHeader(format, stored.key));
+    const timeoutMs = route.timeoutMs ?? this.options.upstreamTimeoutMs;
+    const targets = route.targets.map((t) => upstreamTarget({ provider: t.provider, baseUrl, model: t.model, timeoutMs }));
+    const caller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) caller.abort(new Error('the caller went away'));
+    });
+    const attempt = (target: UpstreamTarget, signal: AbortSignal) =>
+      new Promise<Response>((resolve, reject) => {
+        const body = Buffer.from(JSON.stringify({ ...prepared, model: target.model }));
+        const call = upstreamRequest(`${target.baseUrl}/${rest}`, req.method ?? 'POST', headers, body, target.timeoutMs, stored?.lookup);
+        signal.addEventListener('abort', () => call.cancel(), { once: true });
+        call.response.then((incoming) => resolve(asResponse(incoming)), reject);
+      });
+    try {
+      const answer = await callWithFallbacks(targets, attempt, {
+        ...this.options.retries,
+        breakers: this.options.breakers,
+        signal: caller.signal,
+      });
+      const body = answer.response.body;
+      let ended = body === null;
+      return {
+        status: answer.response.status,
+        headers: Object.fromEntries(answer.response.headers),
+        body: (async function* () {
+          if (body) for await (const chunk of body) yield chunk;
+          ended = true;
+        })(),
+        complete: () => ended,
+        cancel: () => caller.abort(new Error('relay stopped')),
+        model: answer.target.model,
+        route: {
+          model: String(prepared.model),
+          targets: answer.targets.map((t) => ({ model: t.model, result: t.result, attempts: t.attempts.length })),
+        },
+      };
+    } catch (err) {
+      if (err instanceof UpstreamCancelled) return undefined;
+      const unavailable = err instanceof UpstreamUnavailable;
+      if (!unavailable) throw err;
+      this.logger.warn({ err: (err as Error).message, format }, 'no target of the route answered');
+      sendProviderError(res, format, 'upstream_unreachable', `no target of the route for ${String(prepared.model)} could be reached`);
+      return undefined;
+    }
+  }
+
+  /**
    * Sends the answer to the caller as it arrives, with backpressure, reading usage on the way. A stream is relayed
    * byte for byte, or frame by frame when a frame the proxy caused is left out. Returns how it ended.
    */
   private async relay(
-    response: IncomingMessage,
+    upstream: UpstreamAnswer,
     res: ServerResponse,
     reader: UsageReader | undefined,
-    cancel: () => void,
   ): Promise<'complete' | 'client_closed' | 'upstream_broke'> {
-    const type = String(response.headers['content-type'] ?? '');
+    const type = String(upstream.headers['content-type'] ?? '');
     const parser = reader && /text\/event-stream/i.test(type) ? new SseParser() : undefined;
     const reframe = parser !== undefined && reader!.reframes;
     const isJson = /json/i.test(type);
-    const kept: Buffer[] = [];
+    const kept: Uint8Array[] = [];
     let keptBytes = 0;
     let clientGone = false;
     res.once('close', () => (clientGone = !res.writableFinished));
@@ -319,7 +421,7 @@ export class ProxyCalls {
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     };
     try {
-      for await (const chunk of response as AsyncIterable<Buffer>) {
+      for await (const chunk of upstream.body) {
         if (clientGone) throw new Error('the caller went away');
         if (parser) {
           for (const frame of parser.feed(chunk)) {
@@ -336,7 +438,7 @@ export class ProxyCalls {
           keptBytes += chunk.length;
         }
       }
-      if (!response.complete) throw new Error('the provider cut its answer short');
+      if (!upstream.complete()) throw new Error('the provider cut its answer short');
       if (reader && isJson) {
         const document = parseJson(Buffer.concat(kept).toString('utf8'));
         if (document !== undefined) reader.json(document);
@@ -344,7 +446,7 @@ export class ProxyCalls {
       res.end();
       return 'complete';
     } catch {
-      cancel();
+      upstream.cancel();
       res.destroy();
       return clientGone ? 'client_closed' : 'upstream_broke';
     }
@@ -416,4 +518,30 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | '
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** An upstream answer as the relay reads it, whichever way it was fetched. */
+interface UpstreamAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: AsyncIterable<Uint8Array>;
+  /** Whether the whole body arrived (not cut short by the provider). */
+  complete(): boolean;
+  cancel(): void;
+  /** A routed call's: the model of the target that answered, and what each target came to. */
+  model?: string;
+  route?: { model: string; targets: { model: string; result: string; attempts: number }[] };
+}
+
+/** Node's answer as the fetch `Response` the fallback walk reads (status, headers, a body it may cancel). */
+function asResponse(incoming: IncomingMessage): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const status = incoming.statusCode ?? 502;
+  const nullBody = status === 204 || status === 304;
+  if (nullBody) incoming.resume();
+  return new Response(nullBody ? null : (Readable.toWeb(incoming) as ReadableStream<Uint8Array>), { status, headers });
 }

@@ -6,6 +6,8 @@ import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
 import type { BudgetGuard } from '../budgets/budget-guard';
 import type { StoredUpstreams } from '../provider-keys/stored-upstreams';
+import type { StoredRoutes } from '../routes/stored-routes';
+import { breakerOptions, retryOptions, UpstreamBreakers } from '../upstream';
 import type { ProxyConfig } from '../proxy.config';
 import type { UsageRecordingWorker } from '../recording/usage-recording.worker';
 import { sendProviderError } from './provider-errors';
@@ -27,6 +29,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     private readonly recording: UsageRecordingWorker,
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly storedUpstreams: StoredUpstreams,
+    private readonly routes: StoredRoutes,
     private readonly budgets: BudgetGuard,
   ) {}
 
@@ -49,6 +52,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
       this.authenticator,
       this.recording.recorder!,
       this.storedUpstreams,
+      this.routes,
       this.budgets,
       new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger),
       {
@@ -57,6 +61,8 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
         upstreamTimeoutMs: config.PROXY_UPSTREAM_TIMEOUT_MS,
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
+        retries: retryOptions(config),
+        breakers: new UpstreamBreakers(breakerOptions(config)),
       },
       logger,
     );

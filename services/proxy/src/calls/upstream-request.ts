@@ -11,6 +11,8 @@ export class UpstreamError extends Error {
   constructor(
     readonly failure: UpstreamFailure,
     cause: string,
+    /** The socket's error code (`ECONNREFUSED`, `ECONNRESET`…), which the fallback walk classifies by. */
+    readonly code?: string,
   ) {
     super(`${failure}: ${cause}`);
   }
@@ -41,10 +43,10 @@ export function upstreamRequest(
   let settled = false;
   let cancel: () => void = () => undefined;
   const response = new Promise<IncomingMessage>((resolve, reject) => {
-    const fail = (failure: UpstreamFailure, cause: string) => {
+    const fail = (failure: UpstreamFailure, cause: string, code?: string) => {
       if (settled) return;
       settled = true;
-      reject(new UpstreamError(failure, cause));
+      reject(new UpstreamError(failure, cause, code));
     };
     const req = (secure ? httpsRequest : httpRequest)(
       {
@@ -69,7 +71,7 @@ export function upstreamRequest(
     }, timeoutMs);
     req.once('error', (err) => {
       clearTimeout(timer);
-      fail('unreachable', err.message);
+      fail('unreachable', err.message, (err as NodeJS.ErrnoException).code);
     });
     cancel = () => {
       clearTimeout(timer);

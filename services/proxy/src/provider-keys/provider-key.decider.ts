@@ -1,6 +1,6 @@
 import type { Provider, ProviderKeyEvent, SealedProviderKey } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
-import { providerKeyNotFound } from './provider-key.errors';
+import { providerKeyNotFound } from '../proxy.errors';
 
 /** Commands carry what the handler checked outside: the key's shape, sealed; the baseUrl allowed by the SSRF rules. */
 export type ProviderKeyCommand =

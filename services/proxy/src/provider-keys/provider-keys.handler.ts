@@ -16,7 +16,7 @@ import type { OutboundClient } from '@llmlab/notifications';
 import { CommandRunner, LOGGER, metadataFromContext } from '@llmlab/service-kit';
 import { providerKeyDecider } from './provider-key.decider';
 import { ProviderKeyCipher } from './provider-key.cipher';
-import { invalidProviderKey, providerKeyNotFound } from './provider-key.errors';
+import { invalidProviderKey, providerKeyNotFound } from '../proxy.errors';
 import { ProviderKeysRepository } from './provider-keys.repository';
 
 export const PROXY_OUTBOUND = Symbol('PROXY_OUTBOUND');

@@ -52,6 +52,6 @@ import { StoredUpstreams } from './stored-upstreams';
     ProviderKeysHandler,
     ReadModelsWorker,
   ],
-  exports: [StoredUpstreams, ReadModelsWorker],
+  exports: [StoredUpstreams, ReadModelsWorker, WriteEffects],
 })
 export class ProviderKeysModule {}

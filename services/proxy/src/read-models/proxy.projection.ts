@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ProviderKeyEvent, RecordedEvent } from '@llmlab/contracts';
+import type { ProviderKeyEvent, RecordedEvent, RouteEvent } from '@llmlab/contracts';
 import { assertUnreachable } from '@llmlab/domain';
 import { applyInTransaction, type ProjectionRef } from '@llmlab/messaging';
 import { PG_POOL } from '@llmlab/service-kit';
@@ -22,7 +22,7 @@ export class ProxyProjection {
 }
 
 async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
-  const event = { type: recorded.type, data: recorded.data } as ProviderKeyEvent;
+  const event = { type: recorded.type, data: recorded.data } as ProviderKeyEvent | RouteEvent;
   switch (event.type) {
     case 'ProviderKeyStored': {
       const d = event.data;
@@ -55,6 +55,20 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
         event.data.provider,
         event.data.providerKeyId,
       ]);
+      return;
+    case 'RouteSet': {
+      const d = event.data;
+      await tx.query(
+        `INSERT INTO proxy.routes (project_id, model, route_id, organization_id, targets, timeout_ms, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (project_id, model) DO UPDATE SET targets = EXCLUDED.targets, timeout_ms = EXCLUDED.timeout_ms,
+           updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+        [d.projectId, d.model, d.routeId, d.organizationId, JSON.stringify(d.targets), d.timeoutMs, d.setBy, d.at],
+      );
+      return;
+    }
+    case 'RouteRemoved':
+      await tx.query(`DELETE FROM proxy.routes WHERE route_id = $1`, [event.data.routeId]);
       return;
     default:
       return assertUnreachable(event);

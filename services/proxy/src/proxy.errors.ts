@@ -7,3 +7,7 @@ export const invalidProviderKey = (errors: FieldError[]) =>
   new ProxyError(ProxyErrorCode.ProviderKeyInvalid, describeFieldErrors(errors), errors);
 export const providerKeyNotFound = () =>
   new ProxyError(ProxyErrorCode.ProviderKeyNotFound, 'the project has no key stored for that provider');
+export const invalidRoute = (errors: FieldError[]) => new ProxyError(ProxyErrorCode.RouteInvalid, describeFieldErrors(errors), errors);
+export const routeNotFound = () => new ProxyError(ProxyErrorCode.RouteNotFound, 'no such route in the project');
+export const routeLimitReached = (max: number) =>
+  new ProxyError(ProxyErrorCode.RouteLimitReached, `a project has at most ${max} routes: remove one first`);

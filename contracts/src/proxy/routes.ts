@@ -1,0 +1,65 @@
+import { defineSubject } from '../messaging';
+import { streamName } from '../envelope';
+import type { Provider } from '../provider-sync/provider-sync.events';
+
+/** One place a route sends a call: a provider (the project's stored key for it, or the caller's own) and a model there. */
+export interface RouteTarget {
+  provider: Provider;
+  model: string;
+}
+
+export const ROUTE_LIMITS = {
+  maxRoutesPerProject: 100,
+  maxTargets: 5,
+  maxModelLength: 200,
+  minTimeoutMs: 1_000,
+  maxTimeoutMs: 600_000,
+} as const;
+
+export type RouteEvent =
+  | {
+      type: 'RouteSet';
+      data: {
+        routeId: string;
+        organizationId: string;
+        projectId: string;
+        /** The model name callers send: an alias, or a real model whose calls get fallbacks. */
+        model: string;
+        /** In order: the first is tried first; the next on 429, 5xx, a timeout or a connection error. */
+        targets: RouteTarget[];
+        /** How long each target may take to send its status and headers; null: the operator's default. */
+        timeoutMs: number | null;
+        setBy: string;
+        at: string;
+      };
+    }
+  | {
+      type: 'RouteRemoved';
+      data: { routeId: string; organizationId: string; projectId: string; model: string; removedBy: string; at: string };
+    };
+
+export const routeStreams = {
+  /** Every route of one project: a route per model name. */
+  routes: (projectId: string) => streamName('proxy', 'routes', projectId),
+};
+
+export interface SetRouteRequest {
+  model: string;
+  targets: RouteTarget[];
+  timeoutMs?: number | null;
+}
+
+export interface RouteView {
+  routeId: string;
+  model: string;
+  targets: RouteTarget[];
+  timeoutMs: number | null;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export const routeSubjects = {
+  setRoute: defineSubject<SetRouteRequest, RouteView>('proxy.cmd.set-route'),
+  listRoutes: defineSubject<Record<string, never>, RouteView[]>('proxy.query.routes'),
+  removeRoute: defineSubject<{ routeId: string }, Record<string, never>>('proxy.cmd.remove-route'),
+};

@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { PROVIDERS, ROUTE_LIMITS, type Provider } from '@llmlab/contracts';
+
+export class RouteTargetDto {
+  @ApiProperty({
+    enum: PROVIDERS,
+    description: "The provider format; every target of a route has the route's (fallbacks across formats: not yet).",
+  })
+  @IsIn(PROVIDERS)
+  provider!: Provider;
+
+  @ApiProperty({ example: 'gpt-4o-mini', maxLength: ROUTE_LIMITS.maxModelLength, description: 'The model asked of this target.' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(ROUTE_LIMITS.maxModelLength)
+  model!: string;
+}
+
+export class SetRouteDto {
+  @ApiProperty({
+    example: 'chat-default',
+    maxLength: ROUTE_LIMITS.maxModelLength,
+    description:
+      'The model name callers send: an alias of your own, or a real model whose calls get fallbacks. Setting it again replaces the route.',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(ROUTE_LIMITS.maxModelLength)
+  model!: string;
+
+  @ApiProperty({
+    type: [RouteTargetDto],
+    minItems: 1,
+    maxItems: ROUTE_LIMITS.maxTargets,
+    description:
+      'Tried in order: the next on 429, 5xx, a timeout or a connection error, after retries with backoff that honour Retry-After.',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(ROUTE_LIMITS.maxTargets)
+  @ValidateNested({ each: true })
+  @Type(() => RouteTargetDto)
+  targets!: RouteTargetDto[];
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: ROUTE_LIMITS.minTimeoutMs,
+    maximum: ROUTE_LIMITS.maxTimeoutMs,
+    description: "How long each target may take to send its status and headers; null: the operator's PROXY_UPSTREAM_TIMEOUT_MS.",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(ROUTE_LIMITS.minTimeoutMs)
+  @Max(ROUTE_LIMITS.maxTimeoutMs)
+  timeoutMs?: number | null;
+}
+
+export class RouteDto {
+  @ApiProperty({ format: 'uuid' }) routeId!: string;
+  @ApiProperty({ example: 'chat-default' }) model!: string;
+  @ApiProperty({ type: [RouteTargetDto] }) targets!: RouteTargetDto[];
+  @ApiProperty({ type: Number, nullable: true, example: null }) timeoutMs!: number | null;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ example: 'user:0190f6c4-…' }) updatedBy!: string;
+}

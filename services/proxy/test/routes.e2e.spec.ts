@@ -1,0 +1,146 @@
+import OpenAI from 'openai';
+import { createSession, eventually, startPlatformSession, type PlatformSession, type TestSession } from '@llmlab/testing';
+import { startFakeOpenAI, type FakeOpenAI } from '../../../libs/sdk/src/testing/fake-openai.server';
+
+jest.setTimeout(120_000);
+
+/**
+ * Routes end to end: an owner sets a project's route through the gateway, and an unmodified OpenAI client asking for
+ * the route's model name is served by its targets in order, the next one when a target fails (5xx, 429, a
+ * connection refused), and never for a caller's own mistake (4xx).
+ */
+describe('proxy: routes with aliases and fallbacks', () => {
+  let session: PlatformSession;
+  let upstream: FakeOpenAI;
+  let tenant: TestSession;
+  let proxyUrl: string;
+  let routeId: string;
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI();
+    session = await startPlatformSession({
+      services: ['gateway', 'auth', 'ingestion', 'proxy'],
+      env: {
+        PROXY_OPENAI_BASE_URL: upstream.baseURL,
+        PROXY_BUDGET_UNAVAILABLE: 'allow',
+        PROXY_PROVIDER_KEY_CACHE_MS: '0',
+        PROXY_UPSTREAM_MAX_RETRIES: '1',
+        PROXY_UPSTREAM_BACKOFF_BASE_MS: '10',
+        PROXY_UPSTREAM_BACKOFF_MAX_MS: '20',
+      },
+    });
+    proxyUrl = session.platform.serviceUrl('proxy');
+    tenant = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
+  });
+
+  afterAll(async () => {
+    await session?.stop();
+    await upstream?.close();
+  });
+
+  const routes = () => `/v1/projects/${tenant.projectId}/routes`;
+  const client = (base = proxyUrl) =>
+    new OpenAI({
+      apiKey: 'sk-callers-own-key',
+      baseURL: `${base}/proxy/openai/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'X-LLMLab-Key': tenant.apiKey.key },
+    });
+  const chat = (model: string, stream = false) =>
+    client().chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'Say hello' }],
+      ...(stream ? { stream: true } : {}),
+    } as never);
+  const asked = (from: number) => upstream.requests.slice(from).map((r) => (r.body as { model: string }).model);
+
+  it('sets a route and lists it; refuses targets of another format and bad fields, naming them', async () => {
+    const set = await tenant.agent.put(routes(), {
+      model: 'chat-default',
+      targets: [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'openai', model: 'gpt-4.1-nano' },
+      ],
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ model: 'chat-default', timeoutMs: null, updatedBy: `user:${tenant.id}` });
+    routeId = set.body.routeId;
+    expect((await tenant.agent.get(routes())).body).toEqual([set.body]);
+
+    const crossFormat = await tenant.agent.put(routes(), {
+      model: 'mixed',
+      targets: [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      ],
+    });
+    expect(crossFormat.status).toBe(400);
+    expect(crossFormat.body.errors).toEqual([{ field: '/targets/1/provider', message: expect.stringContaining('across formats') }]);
+    const bad = await tenant.agent.put(routes(), { model: 'x', targets: [], timeoutMs: 5 });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('targets');
+    expect((await tenant.keyAgent.get(routes())).status).toBe(403);
+  });
+
+  it("rewrites the route's model to its first target, and records the call with the route", async () => {
+    const from = upstream.requests.length;
+    const { response } = await client()
+      .chat.completions.create({ model: 'chat-default', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    expect(asked(from)).toEqual(['gpt-4o-mini']);
+    const usageId = response.headers.get('x-llmlab-usage-id');
+    await eventually(
+      async () => {
+        const page = await tenant.keyAgent.get(`/v1/projects/${tenant.projectId}/usage?limit=50`);
+        const record = page.body?.data?.find((r: { id: string }) => r.id === usageId);
+        return (
+          record?.status === 'success' &&
+          record.metadata.proxy.route.model === 'chat-default' &&
+          record.metadata.proxy.route.targets[0].result === 'answered'
+        );
+      },
+      'the routed call recorded with its route',
+      30_000,
+    );
+  });
+
+  it('falls back to the next target when one keeps failing with 5xx, retrying it first', async () => {
+    const from = upstream.requests.length;
+    upstream.failNext({ status: 500, type: 'server_error', message: 'boom' });
+    upstream.failNext({ status: 503, type: 'server_error', message: 'still down' });
+    const answer = await chat('chat-default');
+    expect((answer as OpenAI.Chat.ChatCompletion).choices[0].message.content).toBeTruthy();
+    expect(asked(from)).toEqual(['gpt-4o-mini', 'gpt-4o-mini', 'gpt-4.1-nano']);
+  });
+
+  it('falls back on 429 too, and streams the fallback chunk by chunk', async () => {
+    const from = upstream.requests.length;
+    upstream.failNext({ status: 429, type: 'requests', message: 'slow down', headers: { 'retry-after': '60' } });
+    const stream = (await chat('chat-default', true)) as unknown as AsyncIterable<OpenAI.Chat.ChatCompletionChunk>;
+    const chunks: OpenAI.Chat.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.length).toBeGreaterThan(1);
+    // Retry-After above the cap: the next target at once rather than a wait.
+    expect(asked(from)).toEqual(['gpt-4o-mini', 'gpt-4.1-nano']);
+  });
+
+  it("answers the caller's own mistake (400) as it came, without trying another target", async () => {
+    const from = upstream.requests.length;
+    upstream.failNext({ status: 400, type: 'invalid_request_error', message: 'messages: too long' });
+    const refused = await chat('chat-default').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as Error).message).toContain('too long');
+    expect(asked(from)).toEqual(['gpt-4o-mini']);
+  });
+
+  it('sends a model with no route as asked, and the route no more once it is removed', async () => {
+    let from = upstream.requests.length;
+    await chat('gpt-4o');
+    expect(asked(from)).toEqual(['gpt-4o']);
+    expect((await tenant.agent.delete(`${routes()}/${routeId}`)).status).toBe(204);
+    expect((await tenant.agent.delete(`${routes()}/${routeId}`)).status).toBe(404);
+    from = upstream.requests.length;
+    await chat('chat-default');
+    expect(asked(from)).toEqual(['chat-default']);
+  });
+});

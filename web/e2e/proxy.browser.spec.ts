@@ -13,7 +13,8 @@ const TRUSTED_ORIGIN = 'http://127.0.0.1:4010';
 const LONG_BASE_URL = `${TRUSTED_ORIGIN}/openai-compatible/deployments/checkout-production-eu-west/gpt-4o-2024-08-06/v1`;
 
 // An admin opens the Proxy page of a new project, reads how to point a client at it, stores an OpenAI key (the
-// refused base URL named beside its field), replaces it with one behind a long trusted base URL, and removes it.
+// refused base URL named beside its field), replaces it with one behind a long trusted base URL, and removes it;
+// then sets a route with a fallback, sees an empty target model named beside its input, and removes the route.
 describe('proxy page in a browser', () => {
   let session: PlatformSession;
   let platform: PlatformSession['platform'];
@@ -32,6 +33,12 @@ describe('proxy page in a browser', () => {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
   const storedKeys = async () => (await owner.agent.get(`/v1/projects/${owner.projectId}/provider-keys`)).body as { keyHint: string }[];
+  const storedRoutes = async () => (await owner.agent.get(`/v1/projects/${owner.projectId}/routes`)).body as { model: string }[];
+  /** How far the page, and the widest table, scroll sideways. */
+  const overflow = async () =>
+    (await page.evaluate(
+      `({ page: document.documentElement.scrollWidth - window.innerWidth, table: Math.max(...[...document.querySelectorAll('.table-wrap')].map((w) => w.scrollWidth - w.clientWidth)) })`,
+    )) as { page: number; table: number };
 
   beforeAll(async () => {
     ensureWebBuild();
@@ -103,10 +110,7 @@ describe('proxy page in a browser', () => {
 
     await page.setViewportSize({ width: 1024, height: 800 });
     // Nothing scrolls sideways: the long base URL is cut short (whole on hover), the Remove button stays in view.
-    const overflow = (await page.evaluate(
-      `({ page: document.documentElement.scrollWidth - window.innerWidth, table: Math.max(...[...document.querySelectorAll('.table-wrap')].map((w) => w.scrollWidth - w.clientWidth)) })`,
-    )) as { page: number; table: number };
-    expect(overflow).toEqual({ page: 0, table: 0 });
+    expect(await overflow()).toEqual({ page: 0, table: 0 });
     await shoot('proxy-narrow');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
@@ -115,9 +119,67 @@ describe('proxy page in a browser', () => {
     await page.getByRole('button', { name: 'Remove the OpenAI key' }).click();
     await page.getByText('No provider key stored: callers must send their own provider key').waitFor();
     await page.getByRole('form', { name: 'Store a provider key' }).getByRole('button', { name: 'Store key' }).waitFor();
+    // The key stored earlier is no longer said to be stored.
+    expect(await page.getByText('OpenAI key ending in k2B8 stored.').count()).toBe(0);
     expect(await storedKeys()).toEqual([]);
     // The login page's session probe answers 401 before the login, and the refused base URL 400: nothing else may fail.
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([
+      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
+  });
+
+  it('sets a route with a fallback, names an empty target model beside its input, and removes the route', async () => {
+    await page.getByText('No routes: calls go to the model they ask for.').waitFor();
+    let form = page.getByRole('form', { name: 'Set a route' });
+    await form.getByLabel('Model name').fill('chat-default');
+    await form.getByLabel('Target model 1', { exact: true }).fill('gpt-4o-mini');
+    await form.getByRole('button', { name: 'Add fallback' }).click();
+    await form.getByLabel('Target model 2', { exact: true }).fill('gpt-4.1-nano');
+    await form.getByLabel('Timeout in seconds (optional)').fill('30');
+    await form.getByRole('button', { name: 'Save route' }).click();
+    await page.getByText('Route chat-default saved.').waitFor();
+    const row = page.getByRole('table', { name: 'Routes' }).getByRole('row', { name: /chat-default/ });
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'OpenAI: gpt-4o-mini → gpt-4.1-nano',
+      '30 s',
+      expect.stringMatching(/ UTC$/),
+      'Edit Remove',
+    ]);
+    const route = {
+      model: 'chat-default',
+      targets: [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'openai', model: 'gpt-4.1-nano' },
+      ],
+      timeoutMs: 30_000,
+    };
+    expect(await storedRoutes()).toMatchObject([route]);
+
+    // Edit fills the form; the fallback emptied is refused, named beside its input, and the route stays as it was.
+    await row.getByRole('button', { name: 'Edit the route for chat-default' }).click();
+    form = page.getByRole('form', { name: 'Set a route' });
+    expect(await form.getByLabel('Target model 2', { exact: true }).inputValue()).toBe('gpt-4.1-nano');
+    await form.getByLabel('Target model 2', { exact: true }).fill('');
+    await form.getByRole('button', { name: 'Replace route' }).click();
+    await form.locator('.field-error').first().waitFor();
+    expect(await form.getByLabel('Target model 2', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByLabel('Target model 1', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    expect(await form.locator('.field-error').count()).toBe(1);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await storedRoutes()).toMatchObject([route]);
+    await expectAccessible('proxy, a route and a refused fallback');
+    await shoot('proxy-routes');
+    await page.setViewportSize({ width: 1024, height: 800 });
+    expect(await overflow()).toEqual({ page: 0, table: 0 });
+    await shoot('proxy-routes-narrow');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    await page.getByRole('button', { name: 'Remove the route for chat-default' }).click();
+    await page.getByText('No routes: calls go to the model they ask for.').waitFor();
+    expect(await storedRoutes()).toEqual([]);
+    // The refused base URL and the refused fallback: nothing else may fail (401: the login page's session probe).
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([
+      'Failed to load resource: the server responded with a status of 400 (Bad Request)',
       'Failed to load resource: the server responded with a status of 400 (Bad Request)',
     ]);
   });

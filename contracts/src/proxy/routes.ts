@@ -14,6 +14,7 @@ export const ROUTE_LIMITS = {
   maxModelLength: 200,
   minTimeoutMs: 1_000,
   maxTimeoutMs: 600_000,
+  maxCacheTtlSeconds: 86_400,
 } as const;
 
 export type RouteEvent =
@@ -29,6 +30,8 @@ export type RouteEvent =
         targets: RouteTarget[];
         /** How long each target may take to send its status and headers; null: the operator's default. */
         timeoutMs: number | null;
+        /** Answers kept this long and replayed for the same request (absent in events before the cache: null, off). */
+        cacheTtlSeconds?: number | null;
         setBy: string;
         at: string;
       };
@@ -47,6 +50,7 @@ export interface SetRouteRequest {
   model: string;
   targets: RouteTarget[];
   timeoutMs?: number | null;
+  cacheTtlSeconds?: number | null;
 }
 
 export interface RouteView {
@@ -54,6 +58,7 @@ export interface RouteView {
   model: string;
   targets: RouteTarget[];
   timeoutMs: number | null;
+  cacheTtlSeconds: number | null;
   updatedAt: string;
   updatedBy: string;
 }

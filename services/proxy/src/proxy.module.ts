@@ -6,6 +6,8 @@ import { CodedError } from '@llmlab/domain';
 import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
 import { backgroundWorkers, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { BudgetGuard } from './budgets/budget-guard';
+import { ResponseCache } from './cache/response-cache';
+import { CallPricer } from './calls/call-pricer';
 import { BudgetReservations } from './budgets/budget-reservations';
 import { KeyRevocations } from './calls/key-revocations';
 import { ProxyHttpWorker } from './calls/proxy-http.worker';
@@ -20,7 +22,9 @@ import { UsageRecordingWorker } from './recording/usage-recording.worker';
 const MESSAGING = Symbol('MESSAGING');
 /** Requests to auth (key lookups, key uses). */
 const REQUESTS = Symbol('REQUESTS');
-const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
+/** Requests a call waits for (enforced budgets, price quotes). */
+const ON_CALL_REQUESTS = Symbol('ON_CALL_REQUESTS');
+const ON_CALL_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
  * The proxy service (issue 16, under construction): the data path for OpenAI and Anthropic clients, authenticated
@@ -45,17 +49,28 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
       }),
     },
     {
-      provide: BudgetGuard,
+      // A call waits for these answers: bounded well below the default, a slow service refuses or allows fast.
+      provide: ON_CALL_REQUESTS,
       inject: [RUNTIME, MESSAGING],
-      useFactory: ({ config, redis, logger }: ServiceRuntime<ProxyConfig>, messaging: MessagingClient) =>
+      useFactory: ({ config }: ServiceRuntime<ProxyConfig>, messaging: MessagingClient): RequestClient => ({
+        ask: (subject, payload, context) =>
+          messaging.request({ ...subject, subject: natsSubject(subject, config.NATS_PREFIX) }, payload, context, {
+            timeoutMs: ON_CALL_REQUEST_TIMEOUT_MS,
+          }),
+      }),
+    },
+    {
+      provide: CallPricer,
+      inject: [RUNTIME, ON_CALL_REQUESTS],
+      useFactory: ({ logger }: ServiceRuntime<ProxyConfig>, client: RequestClient) => new CallPricer(client, logger),
+    },
+    {
+      provide: BudgetGuard,
+      inject: [RUNTIME, ON_CALL_REQUESTS, CallPricer],
+      useFactory: ({ config, redis, logger }: ServiceRuntime<ProxyConfig>, client: RequestClient, pricer: CallPricer) =>
         new BudgetGuard(
-          // A call waits for these answers: bounded well below the default, a slow service refuses or allows fast.
-          {
-            ask: (subject, payload, context) =>
-              messaging.request({ ...subject, subject: natsSubject(subject, config.NATS_PREFIX) }, payload, context, {
-                timeoutMs: BUDGET_REQUEST_TIMEOUT_MS,
-              }),
-          },
+          client,
+          pricer,
           new BudgetReservations(redis, { namespace: config.NATS_PREFIX }),
           {
             cacheMs: config.PROXY_BUDGET_CACHE_MS,
@@ -65,6 +80,12 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
           },
           logger,
         ),
+    },
+    {
+      provide: ResponseCache,
+      inject: [RUNTIME],
+      useFactory: ({ config, redis, logger }: ServiceRuntime<ProxyConfig>) =>
+        new ResponseCache(redis, { namespace: config.NATS_PREFIX, logger }),
     },
     {
       provide: ApiKeyAuthenticator,
@@ -96,16 +117,28 @@ const BUDGET_REQUEST_TIMEOUT_MS = 2_000;
     },
     {
       provide: ProxyHttpWorker,
-      inject: [HttpAdapterHost, RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams, StoredRoutes, BudgetGuard],
+      inject: [
+        HttpAdapterHost,
+        RUNTIME,
+        UsageRecordingWorker,
+        ApiKeyAuthenticator,
+        StoredUpstreams,
+        StoredRoutes,
+        BudgetGuard,
+        ResponseCache,
+        CallPricer,
+      ],
       useFactory: (
         adapter: HttpAdapterHost,
         runtime: ServiceRuntime<ProxyConfig>,
         recording: UsageRecordingWorker,
-        keys: ApiKeyAuthenticator,
-        stored: StoredUpstreams,
+        authenticator: ApiKeyAuthenticator,
+        storedUpstreams: StoredUpstreams,
         routes: StoredRoutes,
         budgets: BudgetGuard,
-      ) => new ProxyHttpWorker(adapter, runtime, recording, keys, stored, routes, budgets),
+        cache: ResponseCache,
+        pricer: CallPricer,
+      ) => new ProxyHttpWorker(adapter, runtime, recording, { authenticator, storedUpstreams, routes, budgets, cache, pricer }),
     },
     // The read models first (stored provider keys); then the recorder: calls are taken once it runs, and on
     // shutdown they end before it stops.

@@ -133,6 +133,60 @@ describe('proxy: routes with aliases and fallbacks', () => {
     expect(asked(from)).toEqual(['gpt-4o-mini']);
   });
 
+  it('replays a cached answer for the same request on a route with a cache, recorded at no cost with the money saved', async () => {
+    const set = await tenant.agent.put(routes(), {
+      model: 'cached-chat',
+      targets: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+      cacheTtlSeconds: 60,
+    });
+    expect(set.body.cacheTtlSeconds).toBe(60);
+    const ask = (content: string, user?: string) =>
+      client()
+        .chat.completions.create({ model: 'cached-chat', messages: [{ role: 'user', content }], ...(user ? { user } : {}) })
+        .withResponse();
+    const from = upstream.requests.length;
+    const first = await ask('What is 2 + 2?', 'end-user-1');
+    expect(first.response.headers.get('x-llmlab-cache')).toBe('miss');
+    // The entry is written once the first answer is relayed and priced: a call just after it may still miss.
+    let second!: Awaited<ReturnType<typeof ask>>;
+    await eventually(
+      async () => {
+        second = await ask('What is 2 + 2?', 'end-user-2');
+        return second.response.headers.get('x-llmlab-cache') === 'hit';
+      },
+      'a cache hit',
+      10_000,
+    );
+    expect(second.data.choices).toEqual(first.data.choices);
+    // From now on, the same request never reaches the provider.
+    const before = upstream.requests.length;
+    const third = await ask('What is 2 + 2?');
+    expect(third.response.headers.get('x-llmlab-cache')).toBe('hit');
+    expect(upstream.requests).toHaveLength(before);
+    // Another question is another entry; a stream is never cached.
+    expect((await ask('What is 3 + 3?')).response.headers.get('x-llmlab-cache')).toBe('miss');
+    for await (const chunk of (await chat('cached-chat', true)) as unknown as AsyncIterable<unknown>) void chunk;
+    expect(upstream.requests).toHaveLength(before + 2);
+    expect(asked(from).every((m) => m === 'gpt-4o-mini')).toBe(true);
+
+    const usageId = second.response.headers.get('x-llmlab-usage-id');
+    await eventually(
+      async () => {
+        const page = await tenant.keyAgent.get(`/v1/projects/${tenant.projectId}/usage?limit=100`);
+        const record = page.body?.data?.find((r: { id: string }) => r.id === usageId);
+        return (
+          record?.status === 'success' &&
+          record.usage.inputTokens === 0 &&
+          Number(record.cost.amount) === 0 &&
+          record.metadata.proxy.cache.hit === true &&
+          Number(record.metadata.proxy.cache.saved) > 0
+        );
+      },
+      'the hit recorded at no cost, with the money saved',
+      30_000,
+    );
+  });
+
   it('sends a model with no route as asked, and the route no more once it is removed', async () => {
     let from = upstream.requests.length;
     await chat('gpt-4o');

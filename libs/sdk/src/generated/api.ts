@@ -4528,6 +4528,8 @@ export interface components {
             targets: components["schemas"]["RouteTargetDto"][];
             /** @description How long each target may take to send its status and headers; null: the operator's PROXY_UPSTREAM_TIMEOUT_MS. */
             timeoutMs?: number | null;
+            /** @description Opt-in exact-match response cache: a non-streamed answer is kept this long and replayed, at no cost, for the same request (keys sorted; user and metadata ignored). A hit is recorded as a call that cost nothing, with the money saved. */
+            cacheTtlSeconds?: number | null;
         };
         RouteDto: {
             /** Format: uuid */
@@ -4537,6 +4539,8 @@ export interface components {
             targets: components["schemas"]["RouteTargetDto"][];
             /** @example null */
             timeoutMs: number | null;
+            /** @example 3600 */
+            cacheTtlSeconds: number | null;
             /** Format: date-time */
             updatedAt: string;
             /** @example user:0190f6c4-… */

@@ -69,6 +69,21 @@ export class SetRouteDto {
   @Min(ROUTE_LIMITS.minTimeoutMs)
   @Max(ROUTE_LIMITS.maxTimeoutMs)
   timeoutMs?: number | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    maximum: ROUTE_LIMITS.maxCacheTtlSeconds,
+    description:
+      'Opt-in exact-match response cache: a non-streamed answer is kept this long and replayed, at no cost, for the same ' +
+      'request (keys sorted; user and metadata ignored). A hit is recorded as a call that cost nothing, with the money saved.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(ROUTE_LIMITS.maxCacheTtlSeconds)
+  cacheTtlSeconds?: number | null;
 }
 
 export class RouteDto {
@@ -76,6 +91,7 @@ export class RouteDto {
   @ApiProperty({ example: 'chat-default' }) model!: string;
   @ApiProperty({ type: [RouteTargetDto] }) targets!: RouteTargetDto[];
   @ApiProperty({ type: Number, nullable: true, example: null }) timeoutMs!: number | null;
+  @ApiProperty({ type: Number, nullable: true, example: 3600 }) cacheTtlSeconds!: number | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ example: 'user:0190f6c4-…' }) updatedBy!: string;
 }

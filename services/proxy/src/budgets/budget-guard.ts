@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import { alertsSubjects, ingestionSubjects, type EnforcedBudgetView, type RequestContext, type UsageCounts } from '@llmlab/contracts';
+import { alertsSubjects, type EnforcedBudgetView, type RequestContext, type UsageCounts } from '@llmlab/contracts';
 import { CodedError } from '@llmlab/domain';
 import type { RequestClient } from '@llmlab/api-keys';
-import { fromUnits, toUnits, type BudgetReservations, type Reservation } from './budget-reservations';
+import type { CallPricer } from '../calls/call-pricer';
+import { toUnits, type BudgetReservations, type Reservation } from './budget-reservations';
 
 export interface BudgetGuardOptions {
   /** How long a project's enforced budgets are used before they are asked again. */
@@ -61,6 +62,7 @@ export class BudgetGuard {
 
   constructor(
     private readonly client: RequestClient,
+    private readonly pricer: CallPricer,
     private readonly reservations: BudgetReservations,
     private readonly options: BudgetGuardOptions,
     private readonly logger: Logger,
@@ -72,7 +74,7 @@ export class BudgetGuard {
     const covering = all.filter((b) => b.scope.type !== 'tag' || call.tags[b.scope.key] === b.scope.value);
     if (covering.length === 0) return { ok: true };
 
-    const estimate = await this.price(call, estimatedUsage(call, this.options.defaultOutputTokens), correlationId);
+    const estimate = await this.pricer.price(call, estimatedUsage(call, this.options.defaultOutputTokens), correlationId);
     const held = estimate === undefined || toUnits(estimate, 'up') < toUnits(MINIMUM_ESTIMATE, 'up') ? MINIMUM_ESTIMATE : estimate;
     const reservationId = uuidv7();
     const result = await this.reservations.reserve(
@@ -111,7 +113,7 @@ export class BudgetGuard {
       else if (!outcome.usage) cost = hold.estimate;
       else {
         const model = outcome.model ?? hold.model;
-        const priced = await this.price(
+        const priced = await this.pricer.price(
           { organizationId: hold.organizationId, provider: hold.provider, model },
           outcome.usage,
           correlationId,
@@ -143,28 +145,6 @@ export class BudgetGuard {
     } catch (err) {
       if (cached && now - cached.at < this.options.staleMs) return cached.budgets;
       this.logger.warn({ err: (err as Error).message }, 'enforced budgets cannot be read');
-      return undefined;
-    }
-  }
-
-  /** The amount at the price in force now (the organization's own prices first), or undefined when unpriced. */
-  private async price(
-    call: Pick<GuardedCall, 'organizationId' | 'provider' | 'model'>,
-    usage: UsageCounts,
-    correlationId: string,
-  ): Promise<string | undefined> {
-    const context: RequestContext = { correlationId, organizationId: call.organizationId, actor: { type: 'system', id: 'proxy' } };
-    try {
-      const reply = await this.client.ask(
-        ingestionSubjects.priceQuotes,
-        { quotes: [{ provider: call.provider, model: call.model, at: new Date().toISOString(), usage }] },
-        context,
-      );
-      if (!reply.ok) throw new CodedError(reply.error.code, reply.error.message);
-      const quote = reply.data.quotes[0];
-      return quote?.status === 'priced' && quote.amount !== null ? fromUnits(toUnits(quote.amount, 'up')) : undefined;
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message, model: call.model }, 'a price quote failed: the call is held at the minimum');
       return undefined;
     }
   }

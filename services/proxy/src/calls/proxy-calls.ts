@@ -12,6 +12,8 @@ import { encodeSse } from '../translation/sse.writer';
 import type { BudgetGuard, GuardResult, Hold } from '../budgets/budget-guard';
 import type { StoredUpstream, StoredUpstreamResult, StoredUpstreams } from '../provider-keys/stored-upstreams';
 import type { StoredRoute, StoredRoutes } from '../routes/stored-routes';
+import { cacheKey, type ResponseCache } from '../cache/response-cache';
+import type { CallPricer } from './call-pricer';
 import {
   callWithFallbacks,
   upstreamTarget,
@@ -32,6 +34,18 @@ import {
 import { sendProviderError } from './provider-errors';
 import { UpstreamError, upstreamRequest } from './upstream-request';
 import { usageReaderFor, type UsageReader, type WireFormat } from './usage-reader';
+
+/** What the data path works with, besides its settings. */
+export interface ProxyCallsDeps {
+  authenticator: ApiKeyAuthenticator;
+  recorder: UsageRecorder;
+  storedUpstreams: StoredUpstreams;
+  routes: StoredRoutes;
+  budgets: BudgetGuard;
+  limiter: RateLimiter;
+  cache: ResponseCache;
+  pricer: CallPricer;
+}
 
 export interface ProxyCallsOptions {
   openaiBaseUrl: string;
@@ -60,12 +74,7 @@ export class ProxyCalls {
   private inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly authenticator: ApiKeyAuthenticator,
-    private readonly recorder: UsageRecorder,
-    private readonly storedUpstreams: StoredUpstreams,
-    private readonly routes: StoredRoutes,
-    private readonly budgets: BudgetGuard,
-    private readonly limiter: RateLimiter,
+    private readonly deps: ProxyCallsDeps,
     private readonly options: ProxyCallsOptions,
     private readonly logger: Logger,
   ) {}
@@ -105,7 +114,7 @@ export class ProxyCalls {
     const correlationId = uuidv7();
     let key: Awaited<ReturnType<ApiKeyAuthenticator['authenticate']>>;
     try {
-      key = await this.authenticator.authenticate(credentials.llmlabKey, correlationId, async () => undefined);
+      key = await this.deps.authenticator.authenticate(credentials.llmlabKey, correlationId, async () => undefined);
     } catch (err) {
       // The auth service did not answer (down, or NATS cut off): the call cannot be attributed, so it is not made.
       this.logger.warn({ err: (err as Error).message }, 'API key lookup failed');
@@ -117,7 +126,7 @@ export class ProxyCalls {
     }
     // The same hourly budget of calls as the key's `POST /v1/usage`: one bucket, whichever way the usage comes in.
     const perHour = key.rateLimits.ingestPerHour ?? this.options.ingestPerHour;
-    const rate = await this.limiter.hit(`ingest:key:${key.id}`, perHour);
+    const rate = await this.deps.limiter.hit(`ingest:key:${key.id}`, perHour);
     if (!rate.allowed) {
       return sendProviderError(
         res,
@@ -133,7 +142,7 @@ export class ProxyCalls {
     if (!credentials.ownProviderKey) {
       let found: StoredUpstreamResult;
       try {
-        found = await this.storedUpstreams.resolve(key.projectId, format);
+        found = await this.deps.storedUpstreams.resolve(key.projectId, format);
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'stored provider key lookup failed');
         return sendProviderError(res, format, 'unavailable', "the project's stored provider key cannot be read now");
@@ -152,7 +161,7 @@ export class ProxyCalls {
       }
       stored = found.upstream;
     }
-    if (!this.recorder.hasRoom()) {
+    if (!this.deps.recorder.hasRoom()) {
       return sendProviderError(res, format, 'unavailable', 'usage cannot be recorded now (the spool is full): the call was not forwarded');
     }
     const annotations = callAnnotations(req.headers);
@@ -180,7 +189,7 @@ export class ProxyCalls {
     let route: StoredRoute | undefined;
     if (prepared && requestModel) {
       try {
-        const found = await this.routes.resolve(owner.projectId, requestModel);
+        const found = await this.deps.routes.resolve(owner.projectId, requestModel);
         if (found?.targets[0]?.provider === format) route = found;
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'route lookup failed');
@@ -197,6 +206,8 @@ export class ProxyCalls {
 
     // On every answer of a recorded call, the proxy's own errors included: the caller can look its record up.
     if (reader) res.setHeader('x-llmlab-usage-id', draft.id);
+    const cached = reader ? await this.fromCache(owner, draft, format, path, route, parsed, reader, startedAt, res) : undefined;
+    if (cached?.replayed) return;
     let hold: Hold | undefined;
     if (reader) {
       const model = route?.targets[0].model ?? requestModel;
@@ -220,7 +231,7 @@ export class ProxyCalls {
         ? await this.forwardRouted(req, format, rest, credentials, stored, prepared, route, res)
         : await this.forward(req, format, rest, credentials, stored, forwarded, res);
     if (!upstream) {
-      if (hold) await this.budgets.settle(hold, 'free', correlationId);
+      if (hold) await this.deps.budgets.settle(hold, 'free', correlationId);
       if (reader) {
         await this.record(owner, {
           ...draft,
@@ -234,7 +245,7 @@ export class ProxyCalls {
     }
     const status = upstream.status;
     res.writeHead(status, downstreamHeaders(upstream.headers));
-    const outcome = await this.relay(upstream, res, reader);
+    const { outcome, body: answered } = await this.relay(upstream, res, reader, cached !== undefined);
 
     if (!reader) return;
     const read = reader.outcome();
@@ -253,7 +264,62 @@ export class ProxyCalls {
         proxy: { operation: reader.operation, status, stream: streamed, ...(upstream.route ? { route: upstream.route } : {}) },
       },
     });
-    if (hold) await this.budgets.settle(hold, status >= 400 ? 'free' : { model: read.model, usage: read.usage }, correlationId);
+    if (hold) await this.deps.budgets.settle(hold, status >= 400 ? 'free' : { model: read.model, usage: read.usage }, correlationId);
+    if (cached && route?.cacheTtlSeconds && status === 200 && !failed && answered && read.usage) {
+      const model = read.model ?? upstream.model ?? requestModel ?? 'unknown';
+      const cost = await this.deps.pricer.price(
+        { organizationId: owner.organizationId, provider: format, model },
+        read.usage,
+        correlationId,
+      );
+      const contentType = String(upstream.headers['content-type'] ?? 'application/json');
+      const entry = { contentType, body: answered, model, cost: cost ?? null, currency: 'USD', storedAt: new Date().toISOString() };
+      await this.deps.cache.set(cached.key, entry, route.cacheTtlSeconds);
+    }
+  }
+
+  /**
+   * A route with a cache, for a non-streamed call: the answer kept for the same request (the caller's body, keys
+   * sorted, what never changes an answer left out) is replayed at once, and the call recorded as one that cost
+   * nothing, with what the cached call cost as money saved. Undefined when the call is not cacheable; `replayed`
+   * once the caller has its answer.
+   */
+  private async fromCache(
+    owner: UsageOwner,
+    draft: UsageEventInput,
+    format: WireFormat,
+    path: string,
+    route: StoredRoute | undefined,
+    body: Record<string, unknown> | undefined,
+    reader: UsageReader,
+    startedAt: Date,
+    res: ServerResponse,
+  ): Promise<{ key: string; replayed: boolean } | undefined> {
+    if (!route?.cacheTtlSeconds || !body || body.stream === true) return undefined;
+    const key = cacheKey({ projectId: owner.projectId, route: route.model }, format, path, body);
+    const hit = await this.deps.cache.get(key);
+    if (!hit) {
+      res.setHeader('x-llmlab-cache', 'miss');
+      return { key, replayed: false };
+    }
+    res.writeHead(200, { 'content-type': hit.contentType, 'x-llmlab-cache': 'hit' }).end(hit.body);
+    await this.record(owner, {
+      ...draft,
+      model: hit.model,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      latencyMs: elapsed(startedAt),
+      status: 'success',
+      metadata: {
+        proxy: {
+          operation: reader.operation,
+          status: 200,
+          stream: false,
+          route: { model: route.model },
+          cache: { hit: true, saved: hit.cost, currency: hit.currency, storedAt: hit.storedAt },
+        },
+      },
+    });
+    return { key, replayed: true };
   }
 
   /**
@@ -271,7 +337,7 @@ export class ProxyCalls {
   ): Promise<{ ok: true; hold?: Hold } | { ok: false; budgetId?: string }> {
     let result: GuardResult;
     try {
-      result = await this.budgets.check(
+      result = await this.deps.budgets.check(
         { ...owner, tags: annotations.tags, provider: format, model: model ?? 'unknown', body, bodyBytes },
         owner.correlationId!,
       );
@@ -408,7 +474,9 @@ export class ProxyCalls {
     upstream: UpstreamAnswer,
     res: ServerResponse,
     reader: UsageReader | undefined,
-  ): Promise<'complete' | 'client_closed' | 'upstream_broke'> {
+    /** Whether to hand back a JSON answer's bytes (to cache it). */
+    keep = false,
+  ): Promise<{ outcome: 'complete' | 'client_closed' | 'upstream_broke'; body?: Buffer }> {
     const type = String(upstream.headers['content-type'] ?? '');
     const parser = reader && /text\/event-stream/i.test(type) ? new SseParser() : undefined;
     const reframe = parser !== undefined && reader!.reframes;
@@ -439,23 +507,24 @@ export class ProxyCalls {
         }
       }
       if (!upstream.complete()) throw new Error('the provider cut its answer short');
-      if (reader && isJson) {
-        const document = parseJson(Buffer.concat(kept).toString('utf8'));
-        if (document !== undefined) reader.json(document);
+      const whole = reader && isJson ? Buffer.concat(kept) : undefined;
+      if (whole) {
+        const document = parseJson(whole.toString('utf8'));
+        if (document !== undefined) reader!.json(document);
       }
       res.end();
-      return 'complete';
+      return { outcome: 'complete', ...(keep && whole && keptBytes < MAX_READ_BYTES ? { body: whole } : {}) };
     } catch {
       upstream.cancel();
       res.destroy();
-      return clientGone ? 'client_closed' : 'upstream_broke';
+      return { outcome: clientGone ? 'client_closed' : 'upstream_broke' };
     }
   }
 
   /** After the answer: a failure here is logged (the spool refused, or a defect), the caller already has its answer. */
   private async record(owner: UsageOwner, event: UsageEventInput): Promise<void> {
     try {
-      await this.recorder.record(event, owner);
+      await this.deps.recorder.record(event, owner);
     } catch (err) {
       this.logger.error(
         { err: (err as Error).message, usageId: event.id, spoolFull: err instanceof SpoolFullError },

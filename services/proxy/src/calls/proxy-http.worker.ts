@@ -1,17 +1,14 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OnModuleInit } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
+import { RateLimiter } from '@llmlab/api-keys';
 import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
-import type { BudgetGuard } from '../budgets/budget-guard';
-import type { StoredUpstreams } from '../provider-keys/stored-upstreams';
-import type { StoredRoutes } from '../routes/stored-routes';
 import { breakerOptions, retryOptions, UpstreamBreakers } from '../upstream';
 import type { ProxyConfig } from '../proxy.config';
 import type { UsageRecordingWorker } from '../recording/usage-recording.worker';
 import { sendProviderError } from './provider-errors';
-import { ProxyCalls } from './proxy-calls';
+import { ProxyCalls, type ProxyCallsDeps } from './proxy-calls';
 
 /**
  * Serves `/proxy/openai/v1/*` and `/proxy/anthropic/*` on the service's HTTP port, beside its health and metrics:
@@ -27,10 +24,8 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     private readonly adapter: HttpAdapterHost,
     private readonly runtime: ServiceRuntime<ProxyConfig>,
     private readonly recording: UsageRecordingWorker,
-    private readonly authenticator: ApiKeyAuthenticator,
-    private readonly storedUpstreams: StoredUpstreams,
-    private readonly routes: StoredRoutes,
-    private readonly budgets: BudgetGuard,
+    /** The data path's collaborators, but for the recorder (once it runs) and the rate limiter (made here). */
+    private readonly collaborators: Omit<ProxyCallsDeps, 'recorder' | 'limiter'>,
   ) {}
 
   onModuleInit(): void {
@@ -49,12 +44,11 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
   async start(): Promise<void> {
     const { config, logger } = this.runtime;
     this.calls = new ProxyCalls(
-      this.authenticator,
-      this.recording.recorder!,
-      this.storedUpstreams,
-      this.routes,
-      this.budgets,
-      new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger),
+      {
+        ...this.collaborators,
+        recorder: this.recording.recorder!,
+        limiter: new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger),
+      },
       {
         openaiBaseUrl: config.PROXY_OPENAI_BASE_URL,
         anthropicBaseUrl: config.PROXY_ANTHROPIC_BASE_URL,

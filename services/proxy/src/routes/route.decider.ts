@@ -11,7 +11,7 @@ export type RouteCommand =
         newRouteId: string;
         organizationId: string;
         projectId: string;
-        request: { model?: unknown; targets?: unknown; timeoutMs?: unknown };
+        request: { model?: unknown; targets?: unknown; timeoutMs?: unknown; cacheTtlSeconds?: unknown };
         actorId: string;
         at: string;
       };
@@ -20,7 +20,7 @@ export type RouteCommand =
 
 export interface RouteState {
   /** The project's routes by model name. */
-  routes: Map<string, { routeId: string; targets: RouteTarget[]; timeoutMs: number | null }>;
+  routes: Map<string, { routeId: string; targets: RouteTarget[]; timeoutMs: number | null; cacheTtlSeconds: number | null }>;
 }
 
 /** Printable, no spaces at either end: what callers put in a request's `model`. */
@@ -63,6 +63,15 @@ function checkTimeout(value: unknown, errors: FieldErrors): number | null {
   return value;
 }
 
+function checkCacheTtl(value: unknown, errors: FieldErrors): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > ROUTE_LIMITS.maxCacheTtlSeconds) {
+    errors.add('/cacheTtlSeconds', `must be a whole number of seconds from 1 to ${ROUTE_LIMITS.maxCacheTtlSeconds}, or null (no cache)`);
+    return null;
+  }
+  return value;
+}
+
 function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
   switch (command.type) {
     case 'SetRoute': {
@@ -71,10 +80,17 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
       const model = checkModel(d.request.model, '/model', errors);
       const targets = checkTargets(d.request.targets, errors);
       const timeoutMs = checkTimeout(d.request.timeoutMs, errors);
+      const cacheTtlSeconds = checkCacheTtl(d.request.cacheTtlSeconds, errors);
       if (!errors.empty) throw invalidRoute(errors.errors);
       const existing = state.routes.get(model);
       if (!existing && state.routes.size >= ROUTE_LIMITS.maxRoutesPerProject) throw routeLimitReached(ROUTE_LIMITS.maxRoutesPerProject);
-      if (existing && existing.timeoutMs === timeoutMs && JSON.stringify(existing.targets) === JSON.stringify(targets)) return [];
+      if (
+        existing &&
+        existing.timeoutMs === timeoutMs &&
+        existing.cacheTtlSeconds === cacheTtlSeconds &&
+        JSON.stringify(existing.targets) === JSON.stringify(targets)
+      )
+        return [];
       return [
         {
           type: 'RouteSet',
@@ -85,6 +101,7 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
             model,
             targets,
             timeoutMs,
+            ...(cacheTtlSeconds !== null ? { cacheTtlSeconds } : {}),
             setBy: d.actorId,
             at: d.at,
           },
@@ -118,7 +135,12 @@ function evolve(state: RouteState, event: RouteEvent): RouteState {
   const routes = new Map(state.routes);
   switch (event.type) {
     case 'RouteSet':
-      routes.set(event.data.model, { routeId: event.data.routeId, targets: event.data.targets, timeoutMs: event.data.timeoutMs });
+      routes.set(event.data.model, {
+        routeId: event.data.routeId,
+        targets: event.data.targets,
+        timeoutMs: event.data.timeoutMs,
+        cacheTtlSeconds: event.data.cacheTtlSeconds ?? null,
+      });
       return { routes };
     case 'RouteRemoved':
       routes.delete(event.data.model);

@@ -47,6 +47,7 @@ export class RoutesHandler {
         model: String(request.model),
         targets: route.targets,
         timeoutMs: route.timeoutMs,
+        cacheTtlSeconds: route.cacheTtlSeconds,
         updatedAt: at,
         updatedBy: actorOf(context),
       }

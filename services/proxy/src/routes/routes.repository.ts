@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { RouteTarget, RouteView } from '@llmlab/contracts';
 import type { ProjectScope } from '@llmlab/domain';
 import { PrismaClient } from '../read-models/prisma';
+import type { StoredRoute } from './stored-routes';
 
 /** The read model of routes: views for the API, and a project's routes by model name for the data path. */
 @Injectable()
@@ -18,13 +19,27 @@ export class RoutesRepository {
       model: row.model,
       targets: row.targets as unknown as RouteTarget[],
       timeoutMs: row.timeoutMs,
+      cacheTtlSeconds: row.cacheTtlSeconds,
       updatedAt: row.updatedAt.toISOString(),
       updatedBy: row.updatedBy,
     }));
   }
 
-  async byModel(projectId: string): Promise<Map<string, { targets: RouteTarget[]; timeoutMs: number | null }>> {
-    const rows = await this.prisma.route.findMany({ where: { projectId }, select: { model: true, targets: true, timeoutMs: true } });
-    return new Map(rows.map((row) => [row.model, { targets: row.targets as unknown as RouteTarget[], timeoutMs: row.timeoutMs }]));
+  async byModel(projectId: string): Promise<Map<string, StoredRoute>> {
+    const rows = await this.prisma.route.findMany({
+      where: { projectId },
+      select: { model: true, targets: true, timeoutMs: true, cacheTtlSeconds: true },
+    });
+    return new Map(
+      rows.map((row) => [
+        row.model,
+        {
+          model: row.model,
+          targets: row.targets as unknown as RouteTarget[],
+          timeoutMs: row.timeoutMs,
+          cacheTtlSeconds: row.cacheTtlSeconds,
+        },
+      ]),
+    );
   }
 }

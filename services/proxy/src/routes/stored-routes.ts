@@ -2,8 +2,12 @@ import type { RouteTarget } from '@llmlab/contracts';
 import type { RoutesRepository } from './routes.repository';
 
 export interface StoredRoute {
+  /** The model name callers send. */
+  model: string;
   targets: RouteTarget[];
   timeoutMs: number | null;
+  /** Opt-in exact-match response cache: answers kept this long; null, off. */
+  cacheTtlSeconds: number | null;
 }
 
 /**

@@ -172,7 +172,10 @@ function StoreKey({ projectId, stored }: { projectId: string; stored: ProviderKe
       )}
       {store.isError && !onlyBesideInputs(error) && <ErrorNotice error={error} fields={FIELDS} />}
       <p role="status" className="small">
-        {store.isSuccess && `${PROVIDER_NAMES[store.data.provider]} key ending in ${store.data.keyHint} stored.`}
+        {/* Not once the key is removed. */}
+        {store.isSuccess &&
+          stored.some((k) => k.provider === store.data.provider) &&
+          `${PROVIDER_NAMES[store.data.provider]} key ending in ${store.data.keyHint} stored.`}
       </p>
     </>
   );

@@ -24,7 +24,7 @@ const PAGE = `/orgs/${ORG}/proxy?project=${PROJECT}`;
 
 describe('proxy', () => {
   it('explains how to point a client at the proxy and lists the stored keys by their hint', async () => {
-    signedIn({ 'GET /v1/projects/*/provider-keys': [openaiKey, anthropicKey] });
+    signedIn({ 'GET /v1/projects/*/provider-keys': [openaiKey, anthropicKey], 'GET /v1/projects/*/routes': [] });
     renderApp(PAGE);
     const table = await screen.findByRole('table', { name: 'Stored provider keys' });
     const rows = within(table).getAllByRole('row');
@@ -48,7 +48,7 @@ describe('proxy', () => {
   });
 
   it('says what callers must send when no key is stored', async () => {
-    signedIn({ 'GET /v1/projects/*/provider-keys': [] });
+    signedIn({ 'GET /v1/projects/*/provider-keys': [], 'GET /v1/projects/*/routes': [] });
     renderApp(PAGE);
     expect(
       await screen.findByText(
@@ -64,6 +64,7 @@ describe('proxy', () => {
     let attempts = 0;
     const calls = signedIn({
       'GET /v1/projects/*/provider-keys': () => (stored ? [openaiKey] : []),
+      'GET /v1/projects/*/routes': [],
       'POST /v1/projects/*/provider-keys': () => {
         attempts += 1;
         if (attempts === 1) {
@@ -109,6 +110,7 @@ describe('proxy', () => {
   it('offers to replace the key of a provider that has one', async () => {
     const calls = signedIn({
       'GET /v1/projects/*/provider-keys': [openaiKey],
+      'GET /v1/projects/*/routes': [],
       'POST /v1/projects/*/provider-keys': () => created({ ...openaiKey, keyHint: 'n3w1' }),
     });
     renderApp(PAGE);
@@ -132,6 +134,7 @@ describe('proxy', () => {
     let removed = false;
     const calls = signedIn({
       'GET /v1/projects/*/provider-keys': () => (removed ? [] : [openaiKey]),
+      'GET /v1/projects/*/routes': [],
       'DELETE /v1/projects/*/provider-keys/*': () => {
         removed = true;
         return new Response(null, { status: 204 });
@@ -151,16 +154,17 @@ describe('proxy', () => {
     confirm.mockRestore();
   });
 
-  it('tells a member that only admins manage provider keys, and asks the API for none', async () => {
+  it('tells a member that only admins manage provider keys and routes, and asks the API for none', async () => {
     const calls = signedIn({
       'GET /v1/organizations': {
         data: [{ id: ORG, name: 'Acme', role: 'member', createdAt: '2026-12-01T00:00:00Z', rateLimits: {}, revision: 0 }],
       },
     });
     renderApp(PAGE);
-    expect(await screen.findByText("Only admins and owners see and manage the proxy's provider keys.")).toBeInTheDocument();
+    expect(await screen.findByText("Only admins and owners see and manage the proxy's provider keys and routes.")).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'Connect a client' })).toBeInTheDocument();
     expect(screen.queryByRole('form', { name: 'Store a provider key' })).not.toBeInTheDocument();
-    expect(calls.filter((c) => c.path.includes('/provider-keys'))).toEqual([]);
+    expect(screen.queryByRole('form', { name: 'Set a route' })).not.toBeInTheDocument();
+    expect(calls.filter((c) => c.path.includes('/provider-keys') || c.path.includes('/routes'))).toEqual([]);
   });
 });

@@ -4,10 +4,11 @@ import { RequireProject } from '../../shared/layout/RequireProject';
 import { scopedPath, useScope } from '../../shared/scope';
 import { Card, CopyButton, EmptyState, PageHeader } from '../../shared/ui/ui';
 import { ProviderKeysSection } from './ProviderKeysSection';
+import { RoutesSection } from './RoutesSection';
 
 /**
  * The proxy of one project: how to point an unmodified OpenAI or Anthropic client at it, then what the project's
- * owners and admins configure for it, one section each (its stored provider keys).
+ * owners and admins configure for it, one section each (its stored provider keys, its routes).
  */
 export default function ProxyPage() {
   const scope = useScope();
@@ -20,8 +21,17 @@ export default function ProxyPage() {
         description="Record every OpenAI or Anthropic call without adding an SDK: point the client you already have at this platform."
       />
       <ConnectClient />
-      {role && !admin && <EmptyState title="Only admins and owners see and manage the proxy's provider keys." />}
-      {admin && <RequireProject page="proxy">{(projectId) => <ProviderKeysSection projectId={projectId} />}</RequireProject>}
+      {role && !admin && <EmptyState title="Only admins and owners see and manage the proxy's provider keys and routes." />}
+      {admin && (
+        <RequireProject page="proxy">
+          {(projectId) => (
+            <>
+              <ProviderKeysSection projectId={projectId} />
+              <RoutesSection key={projectId} projectId={projectId} />
+            </>
+          )}
+        </RequireProject>
+      )}
     </>
   );
 }

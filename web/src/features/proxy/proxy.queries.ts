@@ -10,6 +10,7 @@ export const PROVIDER_NAMES: Record<Provider, string> = { openai: 'OpenAI', anth
 
 export const proxyKeys = {
   providerKeys: (projectId: string) => ['provider-keys', projectId] as const,
+  routes: (projectId: string) => ['proxy-routes', projectId] as const,
 };
 
 /** The project's stored provider keys: never the keys, their last 4 characters. */
@@ -36,5 +37,35 @@ export function useRemoveProviderKey(projectId: string) {
     mutationFn: async (provider: Provider) =>
       unwrap(await api.DELETE('/v1/projects/{projectId}/provider-keys/{provider}', { params: { path: { projectId, provider } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: proxyKeys.providerKeys(projectId) }),
+  });
+}
+
+export type Route = Schemas['RouteDto'];
+export type RouteTarget = Schemas['RouteTargetDto'];
+
+/** The project's routes: a model name callers ask for, and the targets that serve it in order. */
+export function useRoutes(projectId: string) {
+  return useQuery({
+    queryKey: proxyKeys.routes(projectId),
+    queryFn: async () => unwrap(await api.GET('/v1/projects/{projectId}/routes', { params: { path: { projectId } } })),
+  });
+}
+
+/** Sets the route for a model name: creates it, or replaces the route that model name has. */
+export function useSetRoute(projectId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: Schemas['SetRouteDto']) =>
+      unwrap(await api.PUT('/v1/projects/{projectId}/routes', { params: { path: { projectId } }, body })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: proxyKeys.routes(projectId) }),
+  });
+}
+
+export function useRemoveRoute(projectId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (routeId: string) =>
+      unwrap(await api.DELETE('/v1/projects/{projectId}/routes/{routeId}', { params: { path: { projectId, routeId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: proxyKeys.routes(projectId) }),
   });
 }

@@ -1,0 +1,281 @@
+import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { ApiError, fieldError } from '../../shared/api/problem';
+import { formatDateTime } from '../../shared/dates';
+import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/ui/ui';
+import { PROVIDER_NAMES, useRemoveRoute, useRoutes, useSetRoute, type Provider, type Route } from './proxy.queries';
+
+/** The API's limit: the first target and 4 fallbacks. */
+const MAX_TARGETS = 5;
+/** Whether the refusal names only fields the form shows beside their inputs: the notice would repeat them. */
+const onlyBesideInputs = (error: unknown, fields: readonly string[]) =>
+  error instanceof ApiError && !!error.problem?.errors?.length && error.problem.errors.every((e) => fields.includes(e.field));
+
+/**
+ * The project's routes (owners and admins): a model name callers ask for, served by its targets in order. Listed,
+ * set (created, or replaced for a model name that has one) from a form that an Edit button fills, removed.
+ */
+export function RoutesSection({ projectId }: { projectId: string }) {
+  const routes = useRoutes(projectId);
+  const remove = useRemoveRoute(projectId);
+  // Edit fills the form: a new form (its key), with the route's values and the focus.
+  const [editing, setEditing] = useState<{ route?: Route; version: number }>({ version: 0 });
+  return (
+    <Card title="Routes">
+      <p className="muted">
+        A route serves the calls that ask for its model name (an alias such as <code>chat-default</code>, or a real model name) with its
+        targets, in order. The first target&apos;s model replaces the one asked. On a 429, a 5xx, a timeout or a connection error, after
+        retries that honour Retry-After, the next target is tried; any other 4xx error of the caller is returned as it is. Every target uses
+        the project&apos;s stored provider key, or the caller&apos;s own key. An OpenAI route applies to the calls sent to the OpenAI
+        address above, an Anthropic route to those sent to the Anthropic one.
+      </p>
+      {remove.isError && <ErrorNotice error={remove.error} />}
+      <QueryView query={routes} label="Loading the routes">
+        {(list) => (
+          <>
+            {list.length === 0 ? (
+              <p className="muted">No routes: calls go to the model they ask for.</p>
+            ) : (
+              <RoutesTable
+                routes={list}
+                removing={remove.isPending}
+                onEdit={(route) => setEditing((e) => ({ route, version: e.version + 1 }))}
+                onRemove={(route) => remove.mutate(route.routeId)}
+              />
+            )}
+            <RouteForm key={editing.version} projectId={projectId} routes={list} initial={editing.route} focus={editing.version > 0} />
+          </>
+        )}
+      </QueryView>
+    </Card>
+  );
+}
+
+function RoutesTable({
+  routes,
+  removing,
+  onEdit,
+  onRemove,
+}: {
+  routes: Route[];
+  removing: boolean;
+  onEdit: (route: Route) => void;
+  onRemove: (route: Route) => void;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="visually-hidden">Routes</caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Targets, in order</th>
+            <th scope="col">Timeout</th>
+            <th scope="col">Updated</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {routes.map((r) => (
+            <tr key={r.routeId}>
+              <th scope="row">
+                <code className="truncate" title={r.model}>
+                  {r.model}
+                </code>
+              </th>
+              <td>
+                {/* A line breaks before an arrow, never inside a target. */}
+                {r.targets.map((t, i) => (
+                  <Fragment key={i}>
+                    {i > 0 && ' '}
+                    <span className="nowrap">
+                      {i === 0 ? `${PROVIDER_NAMES[t.provider]}: ` : '→ '}
+                      <code className="truncate" title={t.model}>
+                        {t.model}
+                      </code>
+                    </span>
+                  </Fragment>
+                ))}
+              </td>
+              <td className="nowrap">{r.timeoutMs === null ? <span className="muted">default</span> : `${r.timeoutMs / 1000} s`}</td>
+              <td className="nowrap">{formatDateTime(r.updatedAt)}</td>
+              <td className="nowrap">
+                <button type="button" className="btn btn-small" aria-label={`Edit the route for ${r.model}`} onClick={() => onEdit(r)}>
+                  Edit
+                </button>{' '}
+                <button
+                  type="button"
+                  className="btn btn-small btn-danger"
+                  aria-label={`Remove the route for ${r.model}`}
+                  disabled={removing}
+                  onClick={() =>
+                    window.confirm(
+                      `Remove the route for ${r.model}? Within seconds, calls that ask for ${r.model} go to the provider as they are, with no fallback.`,
+                    ) && onRemove(r)
+                  }
+                >
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+type TargetRow = { key: number; model: string };
+
+function RouteForm({ projectId, routes, initial, focus }: { projectId: string; routes: Route[]; initial?: Route; focus: boolean }) {
+  const [model, setModel] = useState(initial?.model ?? '');
+  const [provider, setProvider] = useState<Provider>(initial?.targets[0].provider ?? 'openai');
+  const [targets, setTargets] = useState<TargetRow[]>(() =>
+    (initial?.targets ?? [{ model: '' }]).map((t, key) => ({ key, model: t.model })),
+  );
+  const [nextKey, setNextKey] = useState(initial?.targets.length ?? 1);
+  const [seconds, setSeconds] = useState(initial?.timeoutMs ? String(initial.timeoutMs / 1000) : '');
+  const save = useSetRoute(projectId);
+  const error = save.error;
+  const form = useRef<HTMLFormElement>(null);
+  const targetsId = useId();
+  const existing = routes.find((r) => r.model === model.trim());
+  /** The fields shown beside their inputs; the rest of a refusal goes in the notice. */
+  const fields = ['/model', '/timeoutMs', ...targets.map((_, i) => `/targets/${i}/model`)];
+
+  useEffect(() => {
+    if (focus) (form.current?.elements.namedItem('model') as HTMLInputElement | null)?.focus();
+  }, [focus]);
+
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const timeout = seconds.trim();
+    save.mutate(
+      {
+        model: model.trim(),
+        targets: targets.map((t) => ({ provider, model: t.model.trim() })),
+        ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
+      },
+      {
+        onSuccess: () => {
+          setModel('');
+          setTargets([{ key: nextKey, model: '' }]);
+          setNextKey(nextKey + 1);
+          setSeconds('');
+        },
+      },
+    );
+  }
+
+  return (
+    <>
+      <h3>
+        {existing ? (
+          <>
+            Replace the route for <code>{existing.model}</code>
+          </>
+        ) : (
+          'Add a route'
+        )}
+      </h3>
+      <form ref={form} aria-label="Set a route" onSubmit={submit}>
+        <div className="form-grid">
+          <Field
+            label="Model name"
+            name="model"
+            value={model}
+            onChange={(e) => setModel(e.target.value)}
+            required
+            maxLength={200}
+            autoComplete="off"
+            spellCheck={false}
+            hint="What callers send as the model: an alias of your own, or a real model name to give its calls fallbacks."
+            error={fieldError(error, '/model')}
+          />
+          <SelectField
+            label="Provider"
+            value={provider}
+            onChange={(e) => setProvider(e.target.value as Provider)}
+            options={[
+              { value: 'openai', label: 'OpenAI' },
+              { value: 'anthropic', label: 'Anthropic' },
+            ]}
+          />
+          <Field
+            label="Timeout in seconds (optional)"
+            name="timeout"
+            type="number"
+            min={1}
+            max={600}
+            step="any"
+            value={seconds}
+            onChange={(e) => setSeconds(e.target.value)}
+            hint="How long each target may take to start answering (its status and headers) before the next is tried. Empty: the proxy's default."
+            error={fieldError(error, '/timeoutMs')}
+          />
+        </div>
+        <div role="group" aria-labelledby={targetsId}>
+          <p id={targetsId} className="small">
+            <strong>Target models</strong>, all of the provider above, tried in order: up to {MAX_TARGETS}.
+          </p>
+          {targets.map((t, i) => (
+            <div className="inline-form" key={t.key}>
+              {/* Not `required`: an empty one is sent, and the answer names it beside its input. */}
+              <Field
+                label={`Target model ${i + 1}`}
+                value={t.model}
+                size={40}
+                onChange={(e) => setTargets((ts) => ts.map((x) => (x.key === t.key ? { ...x, model: e.target.value } : x)))}
+                maxLength={200}
+                autoComplete="off"
+                spellCheck={false}
+                error={fieldError(error, `/targets/${i}/model`)}
+              />
+              {targets.length > 1 && (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  aria-label={`Remove target model ${i + 1}`}
+                  onClick={() => {
+                    setTargets((ts) => ts.filter((x) => x.key !== t.key));
+                    // The refusal names targets by their place, which has changed.
+                    save.reset();
+                  }}
+                >
+                  Remove
+                </button>
+              )}
+            </div>
+          ))}
+        </div>
+        <div className="row-actions form-actions">
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={targets.length >= MAX_TARGETS}
+            onClick={() => {
+              setTargets((ts) => [...ts, { key: nextKey, model: '' }]);
+              setNextKey(nextKey + 1);
+            }}
+          >
+            Add fallback
+          </button>
+          <button className="btn btn-primary" type="submit" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : existing ? 'Replace route' : 'Save route'}
+          </button>
+        </div>
+      </form>
+      {existing && (
+        <p className="muted small">
+          The route for <code>{existing.model}</code> exists: saving replaces its targets and its timeout.
+        </p>
+      )}
+      {save.isError && !onlyBesideInputs(error, fields) && <ErrorNotice error={error} fields={fields} />}
+      <p role="status" className="small">
+        {/* Not once the route is removed. */}
+        {save.isSuccess && routes.some((r) => r.routeId === save.data.routeId) && `Route ${save.data.model} saved.`}
+      </p>
+    </>
+  );
+}

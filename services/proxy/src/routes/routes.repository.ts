@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { RouteTarget, RouteView } from '@llmlab/contracts';
 import type { ProjectScope } from '@llmlab/domain';
 import { PrismaClient } from '../read-models/prisma';
-import type { StoredRoute } from './stored-routes';
+
+export interface StoredRoute {
+  /** The model name callers send. */
+  model: string;
+  targets: RouteTarget[];
+  timeoutMs: number | null;
+  /** Opt-in exact-match response cache: answers kept this long; null, off. */
+  cacheTtlSeconds: number | null;
+}
 
 /** The read model of routes: views for the API, and a project's routes by model name for the data path. */
 @Injectable()

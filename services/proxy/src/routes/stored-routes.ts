@@ -1,14 +1,6 @@
-import type { RouteTarget } from '@llmlab/contracts';
-import type { RoutesRepository } from './routes.repository';
+import type { RoutesRepository, StoredRoute } from './routes.repository';
 
-export interface StoredRoute {
-  /** The model name callers send. */
-  model: string;
-  targets: RouteTarget[];
-  timeoutMs: number | null;
-  /** Opt-in exact-match response cache: answers kept this long; null, off. */
-  cacheTtlSeconds: number | null;
-}
+export type { StoredRoute };
 
 /**
  * A project's routes for the data path, kept in this process for `ttlMs` (as its provider keys are): a route set

@@ -5,7 +5,7 @@ import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
 import { atLeast, tenancyKeys, useProjects, useRole } from '../../shared/api/tenancy';
 import { scopedPath, type Scope } from '../../shared/scope';
-import { CopyButton, ErrorNotice, Field, Loading, PageHeader, SecretOnce } from '../../shared/ui/ui';
+import { ErrorNotice, Field, Loading, PageHeader, SecretOnce, Snippet } from '../../shared/ui/ui';
 
 /**
  * What a new user sees before the first event: make a project, make a key, send one event (curl or the SDK, with
@@ -165,19 +165,5 @@ await llmlab.shutdown();`;
         <Snippet label="TypeScript: the SDK" code={sdk} />
       </li>
     </>
-  );
-}
-
-function Snippet({ label, code }: { label: string; code: string }) {
-  return (
-    <figure className="snippet">
-      <figcaption>
-        <span>{label}</span>
-        <CopyButton value={code} />
-      </figcaption>
-      <pre tabIndex={0} aria-label={label}>
-        <code>{code}</code>
-      </pre>
-    </figure>
   );
 }

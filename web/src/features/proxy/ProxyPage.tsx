@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 import { atLeast, useRole } from '../../shared/api/tenancy';
 import { RequireProject } from '../../shared/layout/RequireProject';
 import { scopedPath, useScope } from '../../shared/scope';
-import { Card, CopyButton, EmptyState, PageHeader } from '../../shared/ui/ui';
+import { Card, EmptyState, PageHeader, Snippet } from '../../shared/ui/ui';
 import { ProviderKeysSection } from './ProviderKeysSection';
 import { RoutesSection } from './RoutesSection';
 
@@ -70,19 +70,5 @@ function ConnectClient() {
       <Snippet label="Python (openai)" code={python} />
       <Snippet label="TypeScript (openai)" code={typescript} />
     </Card>
-  );
-}
-
-function Snippet({ label, code }: { label: string; code: string }) {
-  return (
-    <figure className="snippet">
-      <figcaption>
-        <span>{label}</span>
-        <CopyButton value={code} />
-      </figcaption>
-      <pre tabIndex={0} aria-label={label}>
-        <code>{code}</code>
-      </pre>
-    </figure>
   );
 }

@@ -160,3 +160,18 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
+
+/** A labelled block of code to copy: a command or a client's set-up. */
+export function Snippet({ label, code }: { label: string; code: string }) {
+  return (
+    <figure className="snippet">
+      <figcaption>
+        <span>{label}</span>
+        <CopyButton value={code} />
+      </figcaption>
+      <pre tabIndex={0} aria-label={label}>
+        <code>{code}</code>
+      </pre>
+    </figure>
+  );
+}

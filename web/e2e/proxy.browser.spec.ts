@@ -136,12 +136,13 @@ describe('proxy page in a browser', () => {
     await form.getByRole('button', { name: 'Add fallback' }).click();
     await form.getByLabel('Target model 2', { exact: true }).fill('gpt-4.1-nano');
     await form.getByLabel('Timeout in seconds (optional)').fill('30');
+    await form.getByLabel('Cache answers for, in seconds (optional)').fill('600');
     await form.getByRole('button', { name: 'Save route' }).click();
     await page.getByText('Route chat-default saved.').waitFor();
     const row = page.getByRole('table', { name: 'Routes' }).getByRole('row', { name: /chat-default/ });
     expect(await row.locator('td').allTextContents()).toEqual([
       'OpenAI: gpt-4o-mini → gpt-4.1-nano',
-      '30 s',
+      '30 s, cache 600 s',
       expect.stringMatching(/ UTC$/),
       'Edit Remove',
     ]);
@@ -152,6 +153,7 @@ describe('proxy page in a browser', () => {
         { provider: 'openai', model: 'gpt-4.1-nano' },
       ],
       timeoutMs: 30_000,
+      cacheTtlSeconds: 600,
     };
     expect(await storedRoutes()).toMatchObject([route]);
 

@@ -11,6 +11,7 @@ const chatDefault = {
     { provider: 'openai', model: 'gpt-4.1-nano' },
   ],
   timeoutMs: null,
+  cacheTtlSeconds: null,
   updatedAt: '2026-12-04T07:30:00.000Z',
   updatedBy: 'user:u1',
 };
@@ -19,6 +20,7 @@ const claude = {
   model: 'claude-sonnet-4-5',
   targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }],
   timeoutMs: 30_000,
+  cacheTtlSeconds: null,
   updatedAt: '2026-12-01T09:00:00.000Z',
   updatedBy: 'user:u1',
 };
@@ -44,8 +46,8 @@ describe('proxy routes', () => {
       ),
     ).toEqual([
       [],
-      ['OpenAI: gpt-4o-mini → gpt-4.1-nano', 'default', '4 Dec 2026, 07:30 UTC', 'Edit Remove'],
-      ['Anthropic: claude-sonnet-4-5', '30 s', '1 Dec 2026, 09:00 UTC', 'Edit Remove'],
+      ['OpenAI: gpt-4o-mini → gpt-4.1-nano', 'default, no cache', '4 Dec 2026, 07:30 UTC', 'Edit Remove'],
+      ['Anthropic: claude-sonnet-4-5', '30 s, no cache', '1 Dec 2026, 09:00 UTC', 'Edit Remove'],
     ]);
     expect(within(rows[1]).getByText('chat-default').tagName).toBe('CODE');
     const routes = screen.getByRole('region', { name: 'Routes' });
@@ -60,12 +62,12 @@ describe('proxy routes', () => {
     expect(screen.queryByRole('table', { name: 'Routes' })).not.toBeInTheDocument();
   });
 
-  it('saves a route: the targets in order and the timeout in ms; a refused target is named beside its own input', async () => {
+  it('saves a route: the targets in order, the timeout in ms and the cache; a refused target is named beside its own input', async () => {
     let saved = false;
     let attempts = 0;
     const calls = signedIn({
       'GET /v1/projects/*/provider-keys': [],
-      'GET /v1/projects/*/routes': () => (saved ? [{ ...chatDefault, timeoutMs: 30_000 }] : []),
+      'GET /v1/projects/*/routes': () => (saved ? [{ ...chatDefault, timeoutMs: 30_000, cacheTtlSeconds: 3600 }] : []),
       'PUT /v1/projects/*/routes': () => {
         attempts += 1;
         if (attempts === 1) {
@@ -77,7 +79,7 @@ describe('proxy routes', () => {
           });
         }
         saved = true;
-        return { ...chatDefault, timeoutMs: 30_000 };
+        return { ...chatDefault, timeoutMs: 30_000, cacheTtlSeconds: 3600 };
       },
     });
     renderApp(PAGE);
@@ -88,6 +90,7 @@ describe('proxy routes', () => {
     await userEvent.click(within(form).getByRole('button', { name: 'Add fallback' }));
     await userEvent.type(within(form).getByLabelText('Target model 2'), 'gpt-4.1-nano ');
     await userEvent.type(within(form).getByLabelText('Timeout in seconds (optional)'), '30');
+    await userEvent.type(within(form).getByLabelText('Cache answers for, in seconds (optional)'), '3600');
     await userEvent.click(within(form).getByRole('button', { name: 'Save route' }));
 
     const second = within(form).getByLabelText('Target model 2');
@@ -103,6 +106,7 @@ describe('proxy routes', () => {
     const table = await screen.findByRole('table', { name: 'Routes' });
     expect(table).toHaveTextContent('OpenAI: gpt-4o-mini → gpt-4.1-nano');
     expect(table).toHaveTextContent('30 s');
+    expect(table).toHaveTextContent('30 s, cache 3600 s');
     // The form is blank again, for the next route.
     expect(within(form).getByLabelText('Model name')).toHaveValue('');
     expect(within(form).getByLabelText('Target model 1')).toHaveValue('');
@@ -115,6 +119,7 @@ describe('proxy routes', () => {
         { provider: 'openai', model: 'gpt-4.1-nano' },
       ],
       timeoutMs: 30_000,
+      cacheTtlSeconds: 3600,
     };
     expect(puts(calls)).toEqual([body, body]);
   });
@@ -174,7 +179,7 @@ describe('proxy routes', () => {
     expect(within(edited).getByLabelText('Target model 1')).toHaveValue('claude-sonnet-4-5');
     expect(within(edited).queryByLabelText('Target model 2')).not.toBeInTheDocument();
     expect(within(edited).getByLabelText('Timeout in seconds (optional)')).toHaveValue(30);
-    expect(screen.getByText(/saving replaces its targets and its timeout/)).toBeInTheDocument();
+    expect(screen.getByText(/saving replaces its targets, its timeout and its cache/)).toBeInTheDocument();
 
     await userEvent.clear(within(edited).getByLabelText('Timeout in seconds (optional)'));
     await userEvent.type(within(edited).getByLabelText('Timeout in seconds (optional)'), '45');

@@ -69,7 +69,7 @@ function RoutesTable({
           <tr>
             <th scope="col">Model</th>
             <th scope="col">Targets, in order</th>
-            <th scope="col">Timeout</th>
+            <th scope="col">Timeout, cache</th>
             <th scope="col">Updated</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -98,7 +98,12 @@ function RoutesTable({
                   </Fragment>
                 ))}
               </td>
-              <td className="nowrap">{r.timeoutMs === null ? <span className="muted">default</span> : `${r.timeoutMs / 1000} s`}</td>
+              <td>
+                <span className="nowrap">{r.timeoutMs === null ? <span className="muted">default</span> : `${r.timeoutMs / 1000} s`},</span>{' '}
+                <span className="nowrap">
+                  {r.cacheTtlSeconds === null ? <span className="muted">no cache</span> : `cache ${r.cacheTtlSeconds} s`}
+                </span>
+              </td>
               <td className="nowrap">{formatDateTime(r.updatedAt)}</td>
               <td className="nowrap">
                 <button type="button" className="btn btn-small" aria-label={`Edit the route for ${r.model}`} onClick={() => onEdit(r)}>
@@ -136,13 +141,14 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
   );
   const [nextKey, setNextKey] = useState(initial?.targets.length ?? 1);
   const [seconds, setSeconds] = useState(initial?.timeoutMs ? String(initial.timeoutMs / 1000) : '');
+  const [cacheSeconds, setCacheSeconds] = useState(initial?.cacheTtlSeconds ? String(initial.cacheTtlSeconds) : '');
   const save = useSetRoute(projectId);
   const error = save.error;
   const form = useRef<HTMLFormElement>(null);
   const targetsId = useId();
   const existing = routes.find((r) => r.model === model.trim());
   /** The fields shown beside their inputs; the rest of a refusal goes in the notice. */
-  const fields = ['/model', '/timeoutMs', ...targets.map((_, i) => `/targets/${i}/model`)];
+  const fields = ['/model', '/timeoutMs', '/cacheTtlSeconds', ...targets.map((_, i) => `/targets/${i}/model`)];
 
   useEffect(() => {
     if (focus) (form.current?.elements.namedItem('model') as HTMLInputElement | null)?.focus();
@@ -151,11 +157,13 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const timeout = seconds.trim();
+    const cache = cacheSeconds.trim();
     save.mutate(
       {
         model: model.trim(),
         targets: targets.map((t) => ({ provider, model: t.model.trim() })),
         ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
+        ...(cache ? { cacheTtlSeconds: Math.round(Number(cache)) } : {}),
       },
       {
         onSuccess: () => {
@@ -163,6 +171,7 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
           setTargets([{ key: nextKey, model: '' }]);
           setNextKey(nextKey + 1);
           setSeconds('');
+          setCacheSeconds('');
         },
       },
     );
@@ -213,6 +222,18 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
             onChange={(e) => setSeconds(e.target.value)}
             hint="How long each target may take to start answering (its status and headers) before the next is tried. Empty: the proxy's default."
             error={fieldError(error, '/timeoutMs')}
+          />
+          <Field
+            label="Cache answers for, in seconds (optional)"
+            name="cache"
+            type="number"
+            min={1}
+            max={86400}
+            step={1}
+            value={cacheSeconds}
+            onChange={(e) => setCacheSeconds(e.target.value)}
+            hint="The same non-streamed request is answered from the cache for this long, at no cost; the money saved is recorded. Empty: no cache."
+            error={fieldError(error, '/cacheTtlSeconds')}
           />
         </div>
         <div role="group" aria-labelledby={targetsId}>
@@ -268,7 +289,7 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
       </form>
       {existing && (
         <p className="muted small">
-          The route for <code>{existing.model}</code> exists: saving replaces its targets and its timeout.
+          The route for <code>{existing.model}</code> exists: saving replaces its targets, its timeout and its cache.
         </p>
       )}
       {save.isError && !onlyBesideInputs(error, fields) && <ErrorNotice error={error} fields={fields} />}

@@ -26,6 +26,19 @@ export class TtlCache<V> {
     return undefined;
   }
 
+  /**
+   * The promise kept for `key`, or `load()`'s, kept for the TTL: concurrent callers share one load, and a load that
+   * fails is forgotten, so the next call tries again.
+   */
+  load<T>(this: TtlCache<Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.get(key);
+    if (hit) return hit;
+    const loading = load();
+    this.set(key, loading);
+    loading.catch(() => this.entries.delete(key));
+    return loading;
+  }
+
   /** Forgets every entry whose key starts with `prefix`. */
   deletePrefix(prefix: string): void {
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);

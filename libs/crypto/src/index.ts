@@ -7,3 +7,4 @@ export * from './personal-field';
 export * from './subject-key.store';
 export * from './key-rotation';
 export * from './usage-ledger';
+export * from './subject-cipher';

@@ -1,5 +1,5 @@
 import type { SealedChannelConfig } from '@llmlab/contracts';
-import { openText, sealText, type MasterKeyRing, type SubjectKeyStore } from '@llmlab/crypto';
+import { SubjectCipher, type MasterKeyRing, type SubjectKeyStore } from '@llmlab/crypto';
 import type { Pool } from 'pg';
 
 export type OpenedChannelConfig = { ok: true; config: unknown } | { ok: false };
@@ -11,15 +11,18 @@ export type OpenedChannelConfig = { ok: true; config: unknown } | { ok: false };
  * the ciphertext, so rotating the master key re-wraps the key table and never has to touch an immutable event.
  */
 export class ChannelConfigCipher {
+  private readonly cipher: SubjectCipher;
+
   constructor(
     private readonly keys: SubjectKeyStore,
     private readonly ring: MasterKeyRing,
     private readonly pool: Pool,
-  ) {}
+  ) {
+    this.cipher = new SubjectCipher(keys, LABEL_PURPOSE);
+  }
 
-  async seal(channelId: string, config: unknown): Promise<SealedChannelConfig> {
-    const key = await this.keys.ensure(channelId);
-    return { algorithm: 'aes-256-gcm', ciphertext: sealText(key, JSON.stringify(config), label(channelId)) };
+  seal(channelId: string, config: unknown): Promise<SealedChannelConfig> {
+    return this.cipher.seal(channelId, JSON.stringify(config));
   }
 
   /**
@@ -28,10 +31,10 @@ export class ChannelConfigCipher {
    * be read, which is worth a retry.
    */
   async open(channelId: string, sealed: SealedChannelConfig): Promise<OpenedChannelConfig> {
-    const key = (await this.keys.getMany([channelId], () => undefined)).get(channelId) ?? (await this.adopt(channelId, sealed));
-    if (!key) return { ok: false };
+    const text = await this.cipher.open(channelId, sealed, () => this.adopt(channelId, sealed));
+    if (text === undefined) return { ok: false };
     try {
-      return { ok: true, config: JSON.parse(openText(key, sealed.ciphertext, label(channelId))) };
+      return { ok: true, config: JSON.parse(text) };
     } catch {
       return { ok: false };
     }
@@ -66,6 +69,7 @@ export class ChannelConfigCipher {
 }
 
 /** The associated data of a channel's configuration (and, before key tables, of its wrapped key). */
+const LABEL_PURPOSE = 'alerts:channel-config';
 function label(channelId: string): string {
-  return `alerts:channel-config:${channelId}`;
+  return `${LABEL_PURPOSE}:${channelId}`;
 }

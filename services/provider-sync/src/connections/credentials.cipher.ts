@@ -1,24 +1,25 @@
 import type { SealedCredentials } from '@llmlab/contracts';
-import { openText, sealText, type SubjectKeyStore } from '@llmlab/crypto';
+import { SubjectCipher, type SubjectKeyStore } from '@llmlab/crypto';
 
 /**
- * Envelope encryption of a connection's admin key (libs/crypto): the connection's own data key in
- * `provider_sync.connection_keys`, wrapped by the master key, seals `{ adminKey }` bound to the connection id. Events
- * carry only the ciphertext; the read model carries nothing of it.
+ * A connection's admin key, sealed as `{ adminKey }` under the connection's own data key in
+ * `provider_sync.connection_keys` (libs/crypto `SubjectCipher`). Events carry only the ciphertext; the read model
+ * carries nothing of it.
  */
 export class CredentialsCipher {
-  constructor(private readonly keys: SubjectKeyStore) {}
+  private readonly cipher: SubjectCipher;
 
-  async seal(connectionId: string, adminKey: string): Promise<SealedCredentials> {
-    const key = await this.keys.ensure(connectionId);
-    return { algorithm: 'aes-256-gcm', ciphertext: sealText(key, JSON.stringify({ adminKey }), label(connectionId)) };
+  constructor(keys: SubjectKeyStore) {
+    this.cipher = new SubjectCipher(keys, 'provider-sync:credentials');
+  }
+
+  seal(connectionId: string, adminKey: string): Promise<SealedCredentials> {
+    return this.cipher.seal(connectionId, JSON.stringify({ adminKey }));
   }
 
   async open(connectionId: string, sealed: SealedCredentials): Promise<string> {
-    const key = await this.keys.get(connectionId);
-    if (!key) throw new Error(`no data key for connection ${connectionId}`);
-    return (JSON.parse(openText(key, sealed.ciphertext, label(connectionId))) as { adminKey: string }).adminKey;
+    const text = await this.cipher.open(connectionId, sealed);
+    if (text === undefined) throw new Error(`the credentials of connection ${connectionId} cannot be opened (no data key, or not its own)`);
+    return (JSON.parse(text) as { adminKey: string }).adminKey;
   }
 }
-
-const label = (connectionId: string) => `provider-sync:credentials:${connectionId}`;

@@ -1,4 +1,5 @@
 import type { LookupFunction } from 'node:net';
+import { TtlCache } from '@llmlab/api-keys';
 import type { Provider } from '@llmlab/contracts';
 import { pinnedLookup, type OutboundClient } from '@llmlab/notifications';
 import type { ProviderKeyCipher } from './provider-key.cipher';
@@ -24,26 +25,19 @@ export type StoredUpstreamResult =
  * `ttlMs` (as resolved API keys are), so a replaced or removed key is out of use everywhere within that time.
  */
 export class StoredUpstreams {
-  private readonly cache = new Map<string, { expires: number; result: Promise<StoredUpstreamResult> }>();
+  private readonly cache: TtlCache<Promise<StoredUpstreamResult>>;
 
   constructor(
     private readonly repository: ProviderKeysRepository,
     private readonly cipher: ProviderKeyCipher,
     private readonly outbound: OutboundClient,
-    private readonly ttlMs: number,
-  ) {}
+    ttlMs: number,
+  ) {
+    this.cache = new TtlCache(ttlMs);
+  }
 
   resolve(projectId: string, provider: Provider): Promise<StoredUpstreamResult> {
-    const id = `${projectId}:${provider}`;
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && hit.expires > now) return hit.result;
-    const result = this.load(projectId, provider);
-    this.cache.set(id, { expires: now + this.ttlMs, result });
-    // A failed read is not remembered: the next call tries again.
-    result.catch(() => this.cache.delete(id));
-    if (this.cache.size > 10_000) for (const [k, v] of this.cache) if (v.expires <= now) this.cache.delete(k);
-    return result;
+    return this.cache.load(`${projectId}:${provider}`, () => this.load(projectId, provider));
   }
 
   private async load(projectId: string, provider: Provider): Promise<StoredUpstreamResult> {

@@ -128,4 +128,43 @@ describe('recommendations page', () => {
     // The login page's session probe answers 401 before the login: nothing else may fail.
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
   });
+
+  it('applies a model right-sizing recommendation as a proxy route, shown on the card and on the Proxy page', async () => {
+    const at = (i: number) => new Date(Date.now() - 5_000 - i * 1_000).toISOString();
+    const classify = Array.from({ length: 60 }, (_, i) =>
+      usageEvent({ timestamp: at(i), model: 'gpt-4o', usage: { inputTokens: 2_000, outputTokens: 40 }, tags: { feature: 'classify' } }),
+    );
+    const sent = await fetch(`${platform.gatewayUrl}/v1/usage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.apiKey.key}` },
+      body: JSON.stringify({ events: classify }),
+    });
+    expect(sent.status).toBe(202);
+    const base = platform.gatewayUrl.replace('127.0.0.1', 'localhost');
+    await page.goto(`${base}/orgs/${owner.organizationId}/recommendations?project=${owner.projectId}&status=open`);
+    const list = page.getByRole('list', { name: 'Recommendations' });
+    const apply = list.getByRole('button', { name: 'Apply as proxy route' });
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Evaluate now' }).click();
+        await page.getByRole('status').waitFor();
+        return (await apply.count()) === 1;
+      },
+      'the right-sizing recommendation',
+      60_000,
+    );
+    await apply.click();
+    await page.getByLabel('Status').selectOption('accepted');
+    const card = list.getByRole('listitem').filter({ hasText: 'Applied as a proxy route' });
+    await card.waitFor();
+    await expect(card.textContent()).resolves.toMatch(/calls through the proxy for gpt-4o tagged feature=classify go to gpt-4o-mini/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'recommendation-applied.png'), fullPage: true });
+
+    await page.goto(`${base}/orgs/${owner.organizationId}/proxy?project=${owner.projectId}`);
+    const header = page.getByRole('table', { name: 'Routes' }).getByRole('rowheader').first();
+    await header.waitFor();
+    await expect(header.textContent()).resolves.toBe('gpt-4o feature classifyrecommendation');
+    await page.screenshot({ path: join(SCREENSHOTS, 'proxy-applied-route.png'), fullPage: true });
+    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
 });

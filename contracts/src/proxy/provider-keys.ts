@@ -79,6 +79,8 @@ export enum ProxyErrorCode {
   RouteNotFound = 'PROXY_ROUTE_NOT_FOUND',
   /** The project has `ROUTE_LIMITS.maxRoutesPerProject` routes. */
   RouteLimitReached = 'PROXY_ROUTE_LIMIT_REACHED',
+  /** Applying a recommendation: the model and feature already have a route that does not apply it (edit that one). */
+  RouteTaken = 'PROXY_ROUTE_TAKEN',
 }
 
 export const PROXY_ERROR_CODES: readonly ProxyErrorCode[] = Object.values(ProxyErrorCode);

@@ -32,6 +32,11 @@ export type RecommendationEvent =
         readonly findings: RecommendationFindings;
       };
     }
+  /** Applied as a route rule of the proxy (after, or with, its acceptance): its savings are measured on that route. */
+  | {
+      type: 'RecommendationApplied';
+      data: RecommendationRef & { readonly routeId: string; readonly appliedBy: string; readonly appliedAt: string };
+    }
   | {
       type: 'RecommendationDismissed';
       data: RecommendationRef & {

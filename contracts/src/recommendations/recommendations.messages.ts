@@ -84,6 +84,8 @@ export interface RecommendationView {
   dismissedBy: string | null;
   dismissReason: string | null;
   resolvedAt: string | null;
+  /** The proxy route that applies it (`POST /v1/recommendations/{id}/apply`), or null. */
+  appliedRoute: { routeId: string; appliedAt: string; appliedBy: string } | null;
   /**
    * Accepted ones: what the change saved since it was accepted, measured on the traffic since then against what the
    * same traffic would have cost before the change. Null for the others, and while nothing can be measured yet.

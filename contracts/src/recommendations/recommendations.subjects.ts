@@ -28,6 +28,11 @@ export const recommendationsSubjects = {
   listOrganization: defineSubject<ListRecommendationsRequest, RecommendationList>('recommendations.query.list-organization'),
   get: defineSubject<RecommendationRef, RecommendationView>('recommendations.query.get'),
   accept: defineSubject<RecommendationRef, RecommendationView>('recommendations.cmd.accept'),
+  /**
+   * Accepts a model right-sizing recommendation and applies it: the proxy's route for its model and feature sends
+   * those calls to the target model, and the savings are measured on that route's traffic.
+   */
+  apply: defineSubject<RecommendationRef, RecommendationView>('recommendations.cmd.apply'),
   dismiss: defineSubject<DismissRecommendationRequest, RecommendationView>('recommendations.cmd.dismiss'),
   /** Evaluates the context's project now, as the hourly evaluation does. */
   refresh: defineSubject<Empty, RecommendationsRefreshed>('recommendations.cmd.refresh'),

@@ -27,6 +27,11 @@ export const proxyEnv = {
   PROXY_ANTHROPIC_BASE_URL: baseUrl('https://api.anthropic.com'),
   /** How long an upstream may take to answer with its status and headers; a stream may then run as long as it runs. */
   PROXY_UPSTREAM_TIMEOUT_MS: positiveInt(600_000),
+  /**
+   * `max_tokens` of an OpenAI chat call that names no limit when a route sends it to an Anthropic target (translated):
+   * Anthropic requires one. The answer ends with `finish_reason: length` past it.
+   */
+  PROXY_TRANSLATED_MAX_TOKENS: positiveInt(4_096),
   /** The largest request body forwarded (images and documents travel inline). */
   PROXY_MAX_BODY_BYTES: positiveInt(32 << 20),
   /** 32 bytes, base64: wraps the data keys of stored provider keys (`proxy.provider_key_keys`). */
@@ -66,6 +71,7 @@ export interface ProxyConfig extends DomainServiceConfig, UpstreamConfig {
   PROXY_ANTHROPIC_BASE_URL: string;
   PROXY_UPSTREAM_TIMEOUT_MS: number;
   PROXY_MAX_BODY_BYTES: number;
+  PROXY_TRANSLATED_MAX_TOKENS: number;
   PROXY_TRUSTED_ORIGINS: string[];
   PROXY_PROVIDER_KEY_CACHE_MS: number;
   PROXY_READ_YOUR_WRITES_TIMEOUT_MS: number;

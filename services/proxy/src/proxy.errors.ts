@@ -11,3 +11,8 @@ export const invalidRoute = (errors: FieldError[]) => new ProxyError(ProxyErrorC
 export const routeNotFound = () => new ProxyError(ProxyErrorCode.RouteNotFound, 'no such route in the project');
 export const routeLimitReached = (max: number) =>
   new ProxyError(ProxyErrorCode.RouteLimitReached, `a project has at most ${max} routes: remove one first`);
+export const routeTaken = (model: string, feature: string | null) =>
+  new ProxyError(
+    ProxyErrorCode.RouteTaken,
+    `${model}${feature === null ? '' : ` (feature ${JSON.stringify(feature)})`} already has a route that does not apply this recommendation: edit or remove that route first`,
+  );

@@ -8,6 +8,7 @@ import { ForecastQueries } from './forecasts/forecast.queries';
 import { ModelEquivalenceHandler } from './model-equivalence/model-equivalence.handler';
 import { RecommendationEvaluator } from './evaluation/recommendation.evaluator';
 import { PriceQuoteClient } from './pricing/price-quote.client';
+import { ServiceRequests } from './outbound/service-requests';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealizedSavingsMeter } from './realized/realized-savings';
 import { RecommenderRegistry } from './recommenders/recommender.registry';
@@ -34,6 +35,7 @@ import { WhatIfQueries } from './what-if/what-if.queries';
         new WriteEffects(pool, RECOMMENDATIONS_READ_MODEL, config.RECOMMENDATIONS_READ_YOUR_WRITES_TIMEOUT_MS, logger),
     },
     TrafficRepository,
+    ServiceRequests,
     PriceQuoteClient,
     WhatIfQueries,
     ForecastQueries,

@@ -113,6 +113,35 @@ describe('the traffic read model', () => {
     expect([big.cost, big.error_cost, mini.cost, mini.unpriced]).toEqual(['0.007400000000', '0.002000000000', '0.002000000000', 0]);
   });
 
+  it('adds the calls a proxy route served to its day, once, and applies corrections there too', async () => {
+    const tenant = newTenant();
+    const routeId = '0192f3a1-0000-7000-8000-0000000000ab';
+    const routed = (cost: string, proxy: unknown) =>
+      usageRecord({
+        timestamp: '2026-11-30T10:00:00.000Z',
+        model: 'gpt-4o-mini',
+        tags: { feature: 'classify' },
+        usage: { inputTokens: 1000, outputTokens: 50 },
+        metadata: { proxy },
+        cost,
+      });
+    const first = routed('0.0002', { route: { routeId, model: 'gpt-4o' } });
+    const second = routed('0.0003', { route: { routeId: routeId.toUpperCase(), model: 'gpt-4o' } });
+    // Not a route's: no route, a route id that is not one, a call sent without the proxy.
+    const unrouted = [routed('0.1', {}), routed('0.1', { route: { routeId: 'x; DROP TABLE' } }), routed('0.1', 'free text')];
+    await h.appendUsage(usageRecorded(tenant, [first, second, first, ...unrouted]));
+    await h.appendRepricing(usageRepriced(tenant, [second], '0.0004'));
+    await h.settled();
+    const { rows } = await h.sql.query(
+      `SELECT route_id, day::text, calls::int, input_tokens::int, output_tokens::int, cost::text
+       FROM recommendations.route_daily WHERE project_id = $1`,
+      [tenant.projectId],
+    );
+    expect(rows).toEqual([
+      { route_id: routeId, day: '2026-11-30', calls: 2, input_tokens: 2000, output_tokens: 100, cost: '0.000600000000' },
+    ]);
+  });
+
   it("keeps each trace's latest verdict with its cost, per project", async () => {
     const tenant = newTenant();
     const evaluated = (evaluatedAt: string, flags: TracesEvaluatedData['traces'][number]['flags']): TracesEvaluatedData => ({

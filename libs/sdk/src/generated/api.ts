@@ -1175,6 +1175,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/recommendations/{recommendationId}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a model right-sizing recommendation and apply it as a proxy route (owners and admins)
+         * @description Sets the project's proxy route for the recommendation's model (and feature, when it names one) to the target model, then accepts the recommendation naming that route: calls made through the proxy move at once, and the realized savings are measured on the calls the route served, priced at the model asked for. Applying again changes nothing.
+         */
+        post: operations["applyRecommendation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/recommendations/{recommendationId}/dismiss": {
         parameters: {
             query?: never;
@@ -1648,7 +1668,7 @@ export interface paths {
         };
         /** The project's proxy routes, by model name */
         get: operations["listRoutes"];
-        /** Set the proxy's route for a model name (owners and admins): an alias and its fallbacks, tried in order */
+        /** Set the proxy's route for a model name and feature (owners and admins): an alias and its fallbacks, tried in order */
         put: operations["setRoute"];
         post?: never;
         delete?: never;
@@ -3808,6 +3828,17 @@ export interface components {
                 [key: string]: string | number;
             };
         };
+        AppliedRouteDto: {
+            /**
+             * Format: uuid
+             * @description The proxy route (GET /v1/projects/{projectId}/routes) that applies the change.
+             */
+            routeId: string;
+            /** Format: date-time */
+            appliedAt: string;
+            /** @example user:0192f3a1-… */
+            appliedBy: string;
+        };
         RealizedSavingsDto: {
             /** @description From the day of acceptance to today included. */
             window: components["schemas"]["TrafficWindowDto"];
@@ -3858,6 +3889,8 @@ export interface components {
             dismissReason: string | null;
             /** Format: date-time */
             resolvedAt: string | null;
+            /** @description Applied as a proxy route (POST /v1/recommendations/{id}/apply): its realized savings are measured on that route’s calls. */
+            appliedRoute: components["schemas"]["AppliedRouteDto"] | null;
             /** @description Accepted ones: what the change saved since, measured on the traffic since acceptance (null when it cannot be measured). */
             realizedSavings: components["schemas"]["RealizedSavingsDto"] | null;
             /** @example 3 */
@@ -4508,7 +4541,7 @@ export interface components {
         };
         RouteTargetDto: {
             /**
-             * @description The provider format; every target of a route has the route's (fallbacks across formats: not yet).
+             * @description The provider format, either one: a chat call to a target of the other format is translated.
              * @enum {string}
              */
             provider: "openai" | "anthropic";
@@ -4524,6 +4557,11 @@ export interface components {
              * @example chat-default
              */
             model: string;
+            /**
+             * @description Only calls tagged with this feature (X-LLMLab-Tags: feature=…; '' for calls without a feature tag); null or absent: every call for the model. A call takes its feature's route first, then the model's route for every call. One route per model and feature.
+             * @example classify
+             */
+            feature?: string | null;
             /** @description Tried in order: the next on 429, 5xx, a timeout or a connection error, after retries with backoff that honour Retry-After. */
             targets: components["schemas"]["RouteTargetDto"][];
             /** @description How long each target may take to send its status and headers; null: the operator's PROXY_UPSTREAM_TIMEOUT_MS. */
@@ -4536,11 +4574,21 @@ export interface components {
             routeId: string;
             /** @example chat-default */
             model: string;
+            /**
+             * @description Only calls tagged with this feature; null: every call.
+             * @example null
+             */
+            feature: string | null;
             targets: components["schemas"]["RouteTargetDto"][];
             /** @example null */
             timeoutMs: number | null;
             /** @example 3600 */
             cacheTtlSeconds: number | null;
+            /**
+             * Format: uuid
+             * @description The model right-sizing recommendation this route applies (POST /v1/recommendations/{id}/apply), or null.
+             */
+            recommendationId: string | null;
             /** Format: date-time */
             updatedAt: string;
             /** @example user:0190f6c4-… */
@@ -11276,6 +11324,89 @@ export interface operations {
             };
         };
     };
+    applyRecommendation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recommendationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Owners and admins only, with an access token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not a model right-sizing recommendation; the pattern is gone (resolved); or the model and feature already have a route set by hand */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     dismissRecommendation: {
         parameters: {
             query?: never;
@@ -13873,7 +14004,7 @@ export interface operations {
                     "application/json": components["schemas"]["RouteDto"];
                 };
             };
-            /** @description Invalid model, targets or timeoutMs (targets of another format than the first are refused) */
+            /** @description Invalid model, targets or timeoutMs */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -207,7 +207,7 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
   RouteSet: (d) =>
     say(
       on('route', d.routeId),
-      `The proxy route for ${q(d.model)} was set: ${d.targets.map((t) => `${t.provider}/${t.model}`).join(', then ')}`,
+      `The proxy route for ${q(d.model)}${d.feature == null ? '' : ` (feature ${q(d.feature)})`} was set: ${d.targets.map((t) => `${t.provider}/${t.model}`).join(', then ')}${d.recommendationId ? `, applying recommendation ${d.recommendationId}` : ''}`,
     ),
   RouteRemoved: (d) => say(on('route', d.routeId), `The proxy route for ${q(d.model)} was removed`),
   ProviderKeyRemoved: (d) => say(on('provider-key', d.providerKeyId), `The project's ${d.provider} key was removed from the proxy`),
@@ -237,6 +237,8 @@ export const DESCRIBERS: { [T in PlatformEventType]: Describe<T> } = {
     say(on('recommendation', d.recommendationId), `A ${d.findings.kind.replace(/_/g, ' ')} recommendation was updated`),
   RecommendationAccepted: (d) =>
     say(on('recommendation', d.recommendationId), `A ${d.findings.kind.replace(/_/g, ' ')} recommendation was accepted`),
+  RecommendationApplied: (d) =>
+    say(on('recommendation', d.recommendationId), `A recommendation was applied as the proxy route ${d.routeId}`),
   RecommendationDismissed: (d) => say(on('recommendation', d.recommendationId), 'A recommendation was dismissed'),
   RecommendationReopened: (d) => say(on('recommendation', d.recommendationId), 'A dismissed recommendation was reopened: its savings grew'),
   RecommendationResolved: (d) => say(on('recommendation', d.recommendationId), 'A recommendation was resolved: the pattern is gone'),

@@ -56,6 +56,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case IngestionErrorCode.PriceOverrideLimitReached:
     case IngestionErrorCode.PricingRefreshConflict:
     case ProxyErrorCode.RouteLimitReached:
+    case ProxyErrorCode.RouteTaken:
     case BudgetErrorCode.LimitReached:
     case BudgetErrorCode.AlreadyExists:
     case ChannelErrorCode.LimitReached:
@@ -63,6 +64,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case AlertErrorCode.AlreadyResolved:
     case AlertErrorCode.AlreadyFired:
     case RecommendationErrorCode.Resolved:
+    case RecommendationErrorCode.NotApplicable:
       return 409;
     case AuditErrorCode.NoTreeHead:
     case AuditErrorCode.TreeHeadNotFound:

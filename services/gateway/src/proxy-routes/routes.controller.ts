@@ -17,17 +17,19 @@ export class RoutesController {
   @Access('provider-keys:manage')
   @ApiOperation({
     operationId: 'setRoute',
-    summary: "Set the proxy's route for a model name (owners and admins): an alias and its fallbacks, tried in order",
+    summary: "Set the proxy's route for a model name and feature (owners and admins): an alias and its fallbacks, tried in order",
   })
   @ApiBody({ type: SetRouteDto })
   @ApiOkResponse({ type: RouteDto })
   @ApiProblems(
-    [400, 'Invalid model, targets or timeoutMs (targets of another format than the first are refused)'],
+    [400, 'Invalid model, targets or timeoutMs'],
     [403, 'Owners and admins only, with an access token'],
     [409, 'The project has 100 routes'],
   )
   set(@Body() body: SetRouteDto, @Caller() caller: RequestContext) {
-    return this.client.call(routeSubjects.setRoute, body, caller);
+    // What a route applies is the recommendations service's to say (POST /v1/recommendations/{id}/apply), never a body's.
+    const { model, feature, targets, timeoutMs, cacheTtlSeconds } = body;
+    return this.client.call(routeSubjects.setRoute, { model, feature, targets, timeoutMs, cacheTtlSeconds }, caller);
   }
 
   @Get()

@@ -19,7 +19,7 @@ import { PROVIDERS, ROUTE_LIMITS, type Provider } from '@llmlab/contracts';
 export class RouteTargetDto {
   @ApiProperty({
     enum: PROVIDERS,
-    description: "The provider format; every target of a route has the route's (fallbacks across formats: not yet).",
+    description: 'The provider format, either one: a chat call to a target of the other format is translated.',
   })
   @IsIn(PROVIDERS)
   provider!: Provider;
@@ -42,6 +42,20 @@ export class SetRouteDto {
   @MinLength(1)
   @MaxLength(ROUTE_LIMITS.maxModelLength)
   model!: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: ROUTE_LIMITS.maxFeatureLength,
+    example: 'classify',
+    description:
+      "Only calls tagged with this feature (X-LLMLab-Tags: feature=…; '' for calls without a feature tag); null or absent: every call for " +
+      "the model. A call takes its feature's route first, then the model's route for every call. One route per model and feature.",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(ROUTE_LIMITS.maxFeatureLength)
+  feature?: string | null;
 
   @ApiProperty({
     type: [RouteTargetDto],
@@ -89,9 +103,18 @@ export class SetRouteDto {
 export class RouteDto {
   @ApiProperty({ format: 'uuid' }) routeId!: string;
   @ApiProperty({ example: 'chat-default' }) model!: string;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Only calls tagged with this feature; null: every call.' })
+  feature!: string | null;
   @ApiProperty({ type: [RouteTargetDto] }) targets!: RouteTargetDto[];
   @ApiProperty({ type: Number, nullable: true, example: null }) timeoutMs!: number | null;
   @ApiProperty({ type: Number, nullable: true, example: 3600 }) cacheTtlSeconds!: number | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The model right-sizing recommendation this route applies (POST /v1/recommendations/{id}/apply), or null.',
+  })
+  recommendationId!: string | null;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ example: 'user:0190f6c4-…' }) updatedBy!: string;
 }

@@ -97,6 +97,29 @@ export class RecommendationsController {
     return this.client.call(recommendationsSubjects.accept, { recommendationId }, caller);
   }
 
+  @Post('apply')
+  @HttpCode(200)
+  @Access('provider-keys:manage')
+  @ApiOperation({
+    operationId: 'applyRecommendation',
+    summary: 'Accept a model right-sizing recommendation and apply it as a proxy route (owners and admins)',
+    description:
+      "Sets the project's proxy route for the recommendation's model (and feature, when it names one) to the target model, " +
+      'then accepts the recommendation naming that route: calls made through the proxy move at once, and the realized ' +
+      'savings are measured on the calls the route served, priced at the model asked for. Applying again changes nothing.',
+  })
+  @ApiOkResponse({ type: RecommendationDto })
+  @ApiProblems(
+    [403, 'Owners and admins only, with an access token'],
+    [
+      409,
+      'Not a model right-sizing recommendation; the pattern is gone (resolved); or the model and feature already have a route set by hand',
+    ],
+  )
+  apply(@Param('recommendationId') recommendationId: string, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.apply, { recommendationId }, caller);
+  }
+
   @Post('dismiss')
   @HttpCode(200)
   @Access('recommendations:write')

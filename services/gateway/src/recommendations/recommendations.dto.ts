@@ -90,6 +90,13 @@ export class RealizedSavingsDto {
   @ApiProperty({ description: 'How the baseline was made.' }) method!: string;
 }
 
+export class AppliedRouteDto {
+  @ApiProperty({ format: 'uuid', description: 'The proxy route (GET /v1/projects/{projectId}/routes) that applies the change.' })
+  routeId!: string;
+  @ApiProperty({ format: 'date-time' }) appliedAt!: string;
+  @ApiProperty({ example: 'user:0192f3a1-…' }) appliedBy!: string;
+}
+
 export class RecommendationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) organizationId!: string;
@@ -117,6 +124,12 @@ export class RecommendationDto {
   @ApiProperty({ type: String, nullable: true }) dismissedBy!: string | null;
   @ApiProperty({ type: String, nullable: true }) dismissReason!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) resolvedAt!: string | null;
+  @ApiProperty({
+    type: AppliedRouteDto,
+    nullable: true,
+    description: 'Applied as a proxy route (POST /v1/recommendations/{id}/apply): its realized savings are measured on that route’s calls.',
+  })
+  appliedRoute!: AppliedRouteDto | null;
   @ApiProperty({
     type: RealizedSavingsDto,
     nullable: true,

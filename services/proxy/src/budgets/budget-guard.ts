@@ -106,18 +106,19 @@ export class BudgetGuard {
    * when no usage could be read (a stream cut off: the provider may have billed it); nothing for a call that was
    * never answered or answered an error. Never throws: a hold that cannot be settled expires on its own.
    */
-  async settle(hold: Hold, outcome: { model?: string; usage?: UsageCounts } | 'free', correlationId: string): Promise<void> {
+  async settle(
+    hold: Hold,
+    outcome: { provider?: string; model?: string; usage?: UsageCounts } | 'free',
+    correlationId: string,
+  ): Promise<void> {
     try {
       let cost: string;
       if (outcome === 'free') cost = '0';
       else if (!outcome.usage) cost = hold.estimate;
       else {
-        const model = outcome.model ?? hold.model;
-        const priced = await this.pricer.price(
-          { organizationId: hold.organizationId, provider: hold.provider, model },
-          outcome.usage,
-          correlationId,
-        );
+        // A routed call may be answered by a target of another provider than the one its estimate was priced for.
+        const { provider = hold.provider, model = hold.model } = outcome;
+        const priced = await this.pricer.price({ organizationId: hold.organizationId, provider, model }, outcome.usage, correlationId);
         cost = priced ?? MINIMUM_ESTIMATE;
       }
       await this.reservations.settle(hold.organizationId, hold.reservation, cost);

@@ -18,6 +18,8 @@ const IGNORED: Record<WireFormat, readonly string[]> = {
 export interface CachedResponse {
   contentType: string;
   body: Buffer;
+  /** The provider that answered the cached call (a route's target may be of the other format); absent: the caller's. */
+  provider?: WireFormat;
   /** The model that answered the cached call. */
   model: string;
   /** The cached call's cost, a decimal string; null when it was not priced. */

@@ -1,10 +1,18 @@
 import { once } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import type { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
-import { PROXY_PATH_PREFIXES, proxyFormatOf, scopesAllow, validateUsageEvent, type UsageEventInput } from '@llmlab/contracts';
+import {
+  PROXY_PATH_PREFIXES,
+  proxyFormatOf,
+  scopesAllow,
+  validateUsageEvent,
+  type RouteTarget,
+  type UsageEventInput,
+} from '@llmlab/contracts';
 import type { UsageOwner, UsageRecorder } from '../recording/usage-recorder';
 import { SpoolFullError } from '../recording/usage-spool';
 import { SseParser } from '../translation/sse.parser';
@@ -19,6 +27,7 @@ import {
   upstreamTarget,
   UpstreamCancelled,
   UpstreamUnavailable,
+  type TargetReport,
   type UpstreamBreakers,
   type UpstreamRetryOptions,
   type UpstreamTarget,
@@ -31,6 +40,7 @@ import {
   upstreamHeaders,
   type CallAnnotations,
 } from './call-headers';
+import { targetHeaders, toCallerAnswer, toTargetRequest } from './cross-format';
 import { sendProviderError } from './provider-errors';
 import { UpstreamError, upstreamRequest } from './upstream-request';
 import { usageReaderFor, type UsageReader, type WireFormat } from './usage-reader';
@@ -57,6 +67,8 @@ export interface ProxyCallsOptions {
   /** A routed call's retries, and the breakers of its targets. */
   retries: UpstreamRetryOptions;
   breakers: UpstreamBreakers;
+  /** `max_tokens` of an OpenAI chat call that names no limit, sent to an Anthropic target (which requires one). */
+  translatedMaxTokens: number;
 }
 
 /** How much of a plain (non-stream) answer is kept to read its usage; the caller gets all of it regardless. */
@@ -68,7 +80,8 @@ const MAX_READ_BYTES = 16 << 20;
  * the model and usage off it on the way, and records the call on the ingest path without making the caller wait
  * (the recorder's spool is the point of durability). A call that fails upstream is recorded as an error with its
  * status. The provider key is the caller's own, passed through, or the project's stored one (a caller that sent its
- * LLMLab key in place of the provider key). Routes, fallbacks, budgets and the cache come with issue 16's next parts.
+ * LLMLab key in place of the provider key). Routes (aliases, fallbacks, across formats), enforced budgets and the
+ * response cache apply on the way.
  */
 export class ProxyCalls {
   private inFlight = new Set<Promise<void>>();
@@ -185,12 +198,11 @@ export class ProxyCalls {
       prepared = reader.prepare(parsed);
       if (prepared !== parsed) forwarded = Buffer.from(JSON.stringify(prepared));
     }
-    // A route of the project for the model asked (same format): its targets in order, in place of the model.
+    // A route of the project for the model asked: its targets (of either format) in order, in place of the model.
     let route: StoredRoute | undefined;
     if (prepared && requestModel) {
       try {
-        const found = await this.deps.routes.resolve(owner.projectId, requestModel);
-        if (found?.targets[0]?.provider === format) route = found;
+        route = await this.deps.routes.resolve(owner.projectId, requestModel, annotations.value.tags.feature ?? '');
       } catch (err) {
         this.logger.warn({ err: (err as Error).message }, 'route lookup failed');
         return sendProviderError(res, format, 'unavailable', "the project's routes cannot be read now: the call was not forwarded");
@@ -211,7 +223,8 @@ export class ProxyCalls {
     let hold: Hold | undefined;
     if (reader) {
       const model = route?.targets[0].model ?? requestModel;
-      const guarded = await this.checkBudgets(owner, annotations.value, format, model, parsed, body.length, res);
+      const provider = route?.targets[0].provider ?? format;
+      const guarded = await this.checkBudgets(owner, annotations.value, format, provider, model, parsed, body.length, res);
       if (!guarded.ok) {
         if (guarded.budgetId) {
           await this.record(owner, {
@@ -228,17 +241,17 @@ export class ProxyCalls {
     }
     const upstream =
       route && prepared
-        ? await this.forwardRouted(req, format, rest, credentials, stored, prepared, route, res)
+        ? await this.forwardRouted(req, format, rest, credentials, stored, prepared, route, owner.projectId, res)
         : await this.forward(req, format, rest, credentials, stored, forwarded, res);
-    if (!upstream) {
+    if (!upstream || 'unanswered' in upstream) {
       if (hold) await this.deps.budgets.settle(hold, 'free', correlationId);
       if (reader) {
         await this.record(owner, {
           ...draft,
           status: 'error',
-          errorType: 'upstream_unreachable',
+          errorType: upstream?.unanswered ?? 'upstream_unreachable',
           latencyMs: elapsed(startedAt),
-          metadata: { proxy: { operation: reader.operation, stream: streamed } },
+          metadata: { proxy: { operation: reader.operation, stream: streamed, ...(upstream ? { route: upstream.route } : {}) } },
         });
       }
       return;
@@ -253,8 +266,11 @@ export class ProxyCalls {
     // final usage seen, the call completed.
     const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
     const failed = status >= 400 || !ended;
+    // A routed call names the provider that answered it, which may not be the caller's format.
+    const provider = upstream.provider ?? format;
     await this.record(owner, {
       ...draft,
+      provider,
       model: read.model ?? upstream.model ?? requestModel ?? 'unknown',
       usage: read.usage ?? { inputTokens: 0, outputTokens: 0 },
       latencyMs: elapsed(startedAt),
@@ -264,16 +280,23 @@ export class ProxyCalls {
         proxy: { operation: reader.operation, status, stream: streamed, ...(upstream.route ? { route: upstream.route } : {}) },
       },
     });
-    if (hold) await this.deps.budgets.settle(hold, status >= 400 ? 'free' : { model: read.model, usage: read.usage }, correlationId);
+    if (hold) {
+      const spent = status >= 400 ? 'free' : { provider, model: read.model, usage: read.usage };
+      await this.deps.budgets.settle(hold, spent, correlationId);
+    }
     if (cached && route?.cacheTtlSeconds && status === 200 && !failed && answered && read.usage) {
       const model = read.model ?? upstream.model ?? requestModel ?? 'unknown';
-      const cost = await this.deps.pricer.price(
-        { organizationId: owner.organizationId, provider: format, model },
-        read.usage,
-        correlationId,
-      );
+      const cost = await this.deps.pricer.price({ organizationId: owner.organizationId, provider, model }, read.usage, correlationId);
       const contentType = String(upstream.headers['content-type'] ?? 'application/json');
-      const entry = { contentType, body: answered, model, cost: cost ?? null, currency: 'USD', storedAt: new Date().toISOString() };
+      const entry = {
+        contentType,
+        body: answered,
+        provider,
+        model,
+        cost: cost ?? null,
+        currency: 'USD',
+        storedAt: new Date().toISOString(),
+      };
       await this.deps.cache.set(cached.key, entry, route.cacheTtlSeconds);
     }
   }
@@ -296,7 +319,7 @@ export class ProxyCalls {
     res: ServerResponse,
   ): Promise<{ key: string; replayed: boolean } | undefined> {
     if (!route?.cacheTtlSeconds || !body || body.stream === true) return undefined;
-    const key = cacheKey({ projectId: owner.projectId, route: route.model }, format, path, body);
+    const key = cacheKey({ projectId: owner.projectId, route: route.routeId }, format, path, body);
     const hit = await this.deps.cache.get(key);
     if (!hit) {
       res.setHeader('x-llmlab-cache', 'miss');
@@ -305,6 +328,7 @@ export class ProxyCalls {
     res.writeHead(200, { 'content-type': hit.contentType, 'x-llmlab-cache': 'hit' }).end(hit.body);
     await this.record(owner, {
       ...draft,
+      provider: hit.provider ?? format,
       model: hit.model,
       usage: { inputTokens: 0, outputTokens: 0 },
       latencyMs: elapsed(startedAt),
@@ -314,7 +338,7 @@ export class ProxyCalls {
           operation: reader.operation,
           status: 200,
           stream: false,
-          route: { model: route.model },
+          route: { routeId: route.routeId, model: route.model },
           cache: { hit: true, saved: hit.cost, currency: hit.currency, storedAt: hit.storedAt },
         },
       },
@@ -330,6 +354,8 @@ export class ProxyCalls {
     owner: UsageOwner,
     annotations: CallAnnotations,
     format: WireFormat,
+    /** Whose prices: the route's first target's provider, or the caller's. */
+    provider: WireFormat,
     model: string | undefined,
     body: Record<string, unknown> | undefined,
     bodyBytes: number,
@@ -338,7 +364,7 @@ export class ProxyCalls {
     let result: GuardResult;
     try {
       result = await this.deps.budgets.check(
-        { ...owner, tags: annotations.tags, provider: format, model: model ?? 'unknown', body, bodyBytes },
+        { ...owner, tags: annotations.tags, provider, model: model ?? 'unknown', body, bodyBytes },
         owner.correlationId!,
       );
     } catch (err) {
@@ -405,7 +431,10 @@ export class ProxyCalls {
   /**
    * A routed call: the route's targets in order, each with the model it names, through `callWithFallbacks` (retries
    * with backoff honouring `Retry-After`, a circuit breaker per target, the next target on 429, 5xx, a timeout or a
-   * connection error). The provider key and base are the call's (the project's stored key, or the caller's own).
+   * connection error). A target of the caller's format gets the call as it came, with the call's provider key and base
+   * (the project's stored key, or the caller's own); one of the other format gets it translated (chat only), with the
+   * project's stored key for that format, and its answer comes back translated. A target that cannot take the call is
+   * skipped, and the record says why. Undefined when the caller went away.
    */
   private async forwardRouted(
     req: IncomingMessage,
@@ -415,55 +444,147 @@ export class ProxyCalls {
     stored: StoredUpstream | undefined,
     prepared: Record<string, unknown>,
     route: StoredRoute,
+    projectId: string,
     res: ServerResponse,
-  ): Promise<UpstreamAnswer | undefined> {
-    const baseUrl = stored?.baseUrl ?? (format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl);
-    const headers = upstreamHeaders(req.headers, credentials);
-    if (stored) Object.assign(headers, providerKeyHeader(format, stored.key));
-    const timeoutMs = route.timeoutMs ?? this.options.upstreamTimeoutMs;
-    const targets = route.targets.map((t) => upstreamTarget({ provider: t.provider, baseUrl, model: t.model, timeoutMs }));
+  ): Promise<UpstreamAnswer | Unanswered | undefined> {
+    const model = String(prepared.model);
+    const legs = await this.routeLegs(req, format, rest, credentials, stored, prepared, route, projectId);
+    const routeRecord = (reports: readonly TargetReport[]): RouteRecord => ({
+      routeId: route.routeId,
+      model,
+      targets: targetResults(legs, reports),
+    });
+    const called = legs.flatMap((leg) => ('skipped' in leg ? [] : [leg]));
+    if (called.length === 0) {
+      const why = legs.map((leg) => `${leg.route.provider} ${leg.route.model}: ${'skipped' in leg ? leg.skipped : ''}`).join('; ');
+      sendProviderError(res, format, 'invalid_request', `no target of the route for ${model} can take this call (${why})`);
+      return { unanswered: 'no_usable_target', route: routeRecord([]) };
+    }
+    const legOf = new Map(called.map((leg) => [leg.target, leg]));
     const caller = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) caller.abort(new Error('the caller went away'));
     });
     const attempt = (target: UpstreamTarget, signal: AbortSignal) =>
       new Promise<Response>((resolve, reject) => {
-        const body = Buffer.from(JSON.stringify({ ...prepared, model: target.model }));
-        const call = upstreamRequest(`${target.baseUrl}/${rest}`, req.method ?? 'POST', headers, body, target.timeoutMs, stored?.lookup);
+        const leg = legOf.get(target)!;
+        const call = upstreamRequest(leg.url, req.method ?? 'POST', leg.headers, leg.body, target.timeoutMs, leg.lookup);
         signal.addEventListener('abort', () => call.cancel(), { once: true });
         call.response.then((incoming) => resolve(asResponse(incoming)), reject);
       });
+    let answer: Awaited<ReturnType<typeof callWithFallbacks>>;
     try {
-      const answer = await callWithFallbacks(targets, attempt, {
-        ...this.options.retries,
-        breakers: this.options.breakers,
-        signal: caller.signal,
-      });
-      const body = answer.response.body;
-      let ended = body === null;
-      return {
-        status: answer.response.status,
-        headers: Object.fromEntries(answer.response.headers),
-        body: (async function* () {
-          if (body) for await (const chunk of body) yield chunk;
-          ended = true;
-        })(),
-        complete: () => ended,
-        cancel: () => caller.abort(new Error('relay stopped')),
-        model: answer.target.model,
-        route: {
-          model: String(prepared.model),
-          targets: answer.targets.map((t) => ({ model: t.model, result: t.result, attempts: t.attempts.length })),
-        },
-      };
+      answer = await callWithFallbacks(
+        called.map((leg) => leg.target),
+        attempt,
+        { ...this.options.retries, breakers: this.options.breakers, signal: caller.signal },
+      );
     } catch (err) {
       if (err instanceof UpstreamCancelled) return undefined;
-      const unavailable = err instanceof UpstreamUnavailable;
-      if (!unavailable) throw err;
-      this.logger.warn({ err: (err as Error).message, format }, 'no target of the route answered');
-      sendProviderError(res, format, 'upstream_unreachable', `no target of the route for ${String(prepared.model)} could be reached`);
-      return undefined;
+      if (!(err instanceof UpstreamUnavailable)) throw err;
+      this.logger.warn({ err: err.message, format }, 'no target of the route answered');
+      sendProviderError(res, format, 'upstream_unreachable', `no target of the route for ${model} could be reached`);
+      return { unanswered: 'upstream_unreachable', route: routeRecord(err.targets) };
     }
+    const leg = legOf.get(answer.target)!;
+    let reply: { status: number; headers: IncomingHttpHeaders; body: AsyncIterable<Uint8Array> | null };
+    try {
+      reply = leg.translated
+        ? await toCallerAnswer(answer.response, format, leg.route, prepared)
+        : { status: answer.response.status, headers: Object.fromEntries(answer.response.headers), body: answer.response.body };
+    } catch (err) {
+      // The answer to translate could not be read whole.
+      if (caller.signal.aborted) return undefined;
+      this.logger.warn({ err: (err as Error).message, format }, 'the answer of a target could not be read');
+      sendProviderError(res, format, 'upstream_unreachable', 'the provider cut its answer short');
+      return { unanswered: 'upstream_broke', route: routeRecord(answer.targets) };
+    }
+    let ended = false;
+    return {
+      status: reply.status,
+      headers: reply.headers,
+      body: (async function* () {
+        if (reply.body) for await (const chunk of reply.body) yield chunk;
+        ended = true;
+      })(),
+      complete: () => ended,
+      cancel: () => caller.abort(new Error('relay stopped')),
+      provider: answer.target.provider,
+      model: answer.target.model,
+      route: routeRecord(answer.targets),
+    };
+  }
+
+  /**
+   * How each target of a route is called: the call as it came for a target of the caller's format; translated, with
+   * the project's stored key of its format, for one of the other format; or skipped, saying why (another operation
+   * than chat, a request that does not translate, no stored key: the caller's own key is for its own provider only).
+   */
+  private async routeLegs(
+    req: IncomingMessage,
+    format: WireFormat,
+    rest: string,
+    credentials: ReturnType<typeof callerCredentials>,
+    stored: StoredUpstream | undefined,
+    prepared: Record<string, unknown>,
+    route: StoredRoute,
+    projectId: string,
+  ): Promise<RouteLeg[]> {
+    const timeoutMs = route.timeoutMs ?? this.options.upstreamTimeoutMs;
+    const ownBase = stored?.baseUrl ?? this.defaultBase(format);
+    const ownHeaders = upstreamHeaders(req.headers, credentials);
+    if (stored) Object.assign(ownHeaders, providerKeyHeader(format, stored.key));
+    // Every target of the other format is of the one other provider: its stored key is looked up once.
+    let other: Promise<StoredUpstream | string> | undefined;
+    const legs: RouteLeg[] = [];
+    for (const t of route.targets) {
+      if (t.provider === format) {
+        const body = Buffer.from(JSON.stringify({ ...prepared, model: t.model }));
+        const target = upstreamTarget({ provider: format, baseUrl: ownBase, model: t.model, timeoutMs });
+        legs.push({ route: t, target, url: `${ownBase}/${rest}`, headers: ownHeaders, body, lookup: stored?.lookup });
+        continue;
+      }
+      const request = toTargetRequest(format, rest.split('?')[0], prepared, t, this.options.translatedMaxTokens);
+      if (!request.ok) {
+        legs.push({ route: t, skipped: request.reason });
+        continue;
+      }
+      other ??= this.storedFor(projectId, t.provider);
+      const upstream = await other;
+      if (typeof upstream === 'string') {
+        legs.push({ route: t, skipped: upstream });
+        continue;
+      }
+      const base = upstream.baseUrl ?? this.defaultBase(t.provider);
+      legs.push({
+        route: t,
+        target: upstreamTarget({ provider: t.provider, baseUrl: base, model: t.model, timeoutMs }),
+        url: `${base}/${request.path}`,
+        headers: targetHeaders(t.provider, upstream.key),
+        body: request.body,
+        lookup: upstream.lookup,
+        translated: { dropped: request.dropped },
+      });
+    }
+    return legs;
+  }
+
+  /** The project's stored key for a target of the other format, or why it cannot be used. */
+  private async storedFor(projectId: string, provider: WireFormat): Promise<StoredUpstream | string> {
+    let found: StoredUpstreamResult;
+    try {
+      found = await this.deps.storedUpstreams.resolve(projectId, provider);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'stored provider key lookup failed');
+      return `the project's stored ${provider} key cannot be read now`;
+    }
+    if (!found.found) return `this project has no stored ${provider} key`;
+    if ('refused' in found) return `the stored ${provider} baseUrl may not be called now: ${found.refused}`;
+    return found.upstream;
+  }
+
+  private defaultBase(format: WireFormat): string {
+    return format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl;
   }
 
   /**
@@ -597,9 +718,60 @@ interface UpstreamAnswer {
   /** Whether the whole body arrived (not cut short by the provider). */
   complete(): boolean;
   cancel(): void;
-  /** A routed call's: the model of the target that answered, and what each target came to. */
+  /** A routed call's: the provider and model of the target that answered, and what each target came to. */
+  provider?: WireFormat;
   model?: string;
-  route?: { model: string; targets: { model: string; result: string; attempts: number }[] };
+  route?: RouteRecord;
+}
+
+/** A routed call that no target answered (the caller has its error): what to record. */
+interface Unanswered {
+  unanswered: 'no_usable_target' | 'upstream_unreachable' | 'upstream_broke';
+  route: RouteRecord;
+}
+
+/** What the usage record says of a routed call: its route, and what each target came to, in the route's order. */
+interface RouteRecord {
+  routeId: string;
+  model: string;
+  targets: { provider: string; model: string; result: string; attempts: number; reason?: string; dropped?: string[] }[];
+}
+
+/** How one target of a route is called: the URL, headers and body of each attempt; or why it is skipped. */
+type RouteLeg =
+  | {
+      route: RouteTarget;
+      target: UpstreamTarget;
+      url: string;
+      headers: Record<string, string>;
+      body: Buffer;
+      lookup?: LookupFunction;
+      /** Of the other format: the request was translated, leaving out these fields (no counterpart there). */
+      translated?: { dropped: string[] };
+    }
+  | { route: RouteTarget; skipped: string };
+
+/**
+ * Each target in the route's order, until the walk stopped at the one that answered: its result and attempts; a
+ * skipped one with its reason (never called).
+ */
+function targetResults(legs: readonly RouteLeg[], reports: readonly TargetReport[]): RouteRecord['targets'] {
+  const stoppedAt = reports.at(-1)?.result === 'answered' ? reports.length : Infinity;
+  const results: RouteRecord['targets'] = [];
+  let next = 0;
+  for (const leg of legs) {
+    if (next >= stoppedAt) break;
+    const { provider, model } = leg.route;
+    if ('skipped' in leg) {
+      results.push({ provider, model, result: 'skipped', attempts: 0, reason: leg.skipped });
+      continue;
+    }
+    const report = reports[next++];
+    if (!report) break;
+    const dropped = leg.translated?.dropped ?? [];
+    results.push({ provider, model, result: report.result, attempts: report.attempts.length, ...(dropped.length > 0 ? { dropped } : {}) });
+  }
+  return results;
 }
 
 /** Node's answer as the fetch `Response` the fallback walk reads (status, headers, a body it may cancel). */

@@ -56,6 +56,7 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
         maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
         ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
         retries: retryOptions(config),
+        translatedMaxTokens: config.PROXY_TRANSLATED_MAX_TOKENS,
         breakers: new UpstreamBreakers(breakerOptions(config)),
       },
       logger,

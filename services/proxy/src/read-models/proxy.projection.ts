@@ -59,10 +59,11 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
     case 'RouteSet': {
       const d = event.data;
       await tx.query(
-        `INSERT INTO proxy.routes (project_id, model, route_id, organization_id, targets, timeout_ms, updated_by, updated_at, cache_ttl_seconds)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (project_id, model) DO UPDATE SET targets = EXCLUDED.targets, timeout_ms = EXCLUDED.timeout_ms,
-           cache_ttl_seconds = EXCLUDED.cache_ttl_seconds,
+        `INSERT INTO proxy.routes (project_id, model, route_id, organization_id, targets, timeout_ms, updated_by, updated_at, cache_ttl_seconds,
+           feature, recommendation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (route_id) DO UPDATE SET targets = EXCLUDED.targets, timeout_ms = EXCLUDED.timeout_ms,
+           cache_ttl_seconds = EXCLUDED.cache_ttl_seconds, recommendation_id = EXCLUDED.recommendation_id,
            updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
         [
           d.projectId,
@@ -74,6 +75,8 @@ async function write(tx: PoolClient, recorded: RecordedEvent): Promise<void> {
           d.setBy,
           d.at,
           d.cacheTtlSeconds ?? null,
+          d.feature ?? null,
+          d.recommendationId ?? null,
         ],
       );
       return;

@@ -1,6 +1,6 @@
 import { PROVIDERS, ROUTE_LIMITS, type Provider, type RouteEvent, type RouteTarget } from '@llmlab/contracts';
-import { assertUnreachable, FieldErrors, type Decider } from '@llmlab/domain';
-import { invalidRoute, routeLimitReached, routeNotFound } from '../proxy.errors';
+import { assertUnreachable, FieldErrors, isUuid, type Decider } from '@llmlab/domain';
+import { invalidRoute, routeLimitReached, routeNotFound, routeTaken } from '../proxy.errors';
 
 /** The request as received: validated here. */
 export type RouteCommand =
@@ -11,7 +11,14 @@ export type RouteCommand =
         newRouteId: string;
         organizationId: string;
         projectId: string;
-        request: { model?: unknown; targets?: unknown; timeoutMs?: unknown; cacheTtlSeconds?: unknown };
+        request: {
+          model?: unknown;
+          feature?: unknown;
+          targets?: unknown;
+          timeoutMs?: unknown;
+          cacheTtlSeconds?: unknown;
+          recommendationId?: unknown;
+        };
         actorId: string;
         at: string;
       };
@@ -19,9 +26,23 @@ export type RouteCommand =
   | { type: 'RemoveRoute'; data: { routeId: string; organizationId: string; projectId: string; actorId: string; at: string } };
 
 export interface RouteState {
-  /** The project's routes by model name. */
-  routes: Map<string, { routeId: string; targets: RouteTarget[]; timeoutMs: number | null; cacheTtlSeconds: number | null }>;
+  /** The project's routes by `routeKey(model, feature)`. */
+  routes: Map<
+    string,
+    {
+      routeId: string;
+      model: string;
+      feature: string | null;
+      targets: RouteTarget[];
+      timeoutMs: number | null;
+      cacheTtlSeconds: number | null;
+      recommendationId: string | null;
+    }
+  >;
 }
+
+/** One route per model name and feature (null: every call for the model). */
+export const routeKey = (model: string, feature: string | null) => JSON.stringify([model, feature]);
 
 /** Printable, no spaces at either end: what callers put in a request's `model`. */
 const MODEL = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -39,19 +60,28 @@ function checkTargets(value: unknown, errors: FieldErrors): RouteTarget[] {
     errors.add('/targets', `must list 1 to ${ROUTE_LIMITS.maxTargets} targets, in the order they are tried`);
     return [];
   }
-  const targets = value.map((entry: unknown, i) => {
+  // Targets may be of either format: the proxy translates a chat call for a target of the other one.
+  return value.map((entry: unknown, i) => {
     const t = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
     if (!(PROVIDERS as readonly unknown[]).includes(t.provider))
       errors.add(`/targets/${i}/provider`, `must be one of ${PROVIDERS.join(', ')}`);
     return { provider: t.provider as Provider, model: checkModel(t.model, `/targets/${i}/model`, errors) };
   });
-  const first = targets[0]?.provider;
-  targets.forEach((t, i) => {
-    if (i > 0 && (PROVIDERS as readonly unknown[]).includes(t.provider) && t.provider !== first) {
-      errors.add(`/targets/${i}/provider`, `must be ${first}, as the first target: fallbacks across formats are not available yet`);
-    }
-  });
-  return targets;
+}
+
+/** A tag value as usage events take it: no control characters. */
+const FEATURE = /^[^\p{Cc}]*$/u;
+
+function checkFeature(value: unknown, errors: FieldErrors): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > ROUTE_LIMITS.maxFeatureLength || !FEATURE.test(value)) {
+    errors.add(
+      '/feature',
+      `must be the value of the calls' feature tag (at most ${ROUTE_LIMITS.maxFeatureLength} characters, '' for calls without one), or null for every call`,
+    );
+    return null;
+  }
+  return value;
 }
 
 function checkTimeout(value: unknown, errors: FieldErrors): number | null {
@@ -78,16 +108,25 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
       const d = command.data;
       const errors = new FieldErrors();
       const model = checkModel(d.request.model, '/model', errors);
+      const feature = checkFeature(d.request.feature, errors);
+      const recommendationId = d.request.recommendationId;
+      if (recommendationId !== undefined && recommendationId !== null && !isUuid(recommendationId)) {
+        errors.add('/recommendationId', 'must be a recommendation id');
+      }
       const targets = checkTargets(d.request.targets, errors);
       const timeoutMs = checkTimeout(d.request.timeoutMs, errors);
       const cacheTtlSeconds = checkCacheTtl(d.request.cacheTtlSeconds, errors);
       if (!errors.empty) throw invalidRoute(errors.errors);
-      const existing = state.routes.get(model);
+      const existing = state.routes.get(routeKey(model, feature));
+      const applies = typeof recommendationId === 'string' ? recommendationId : null;
+      // Applying a recommendation never replaces a route the team set by hand, or one applying another.
+      if (applies && existing && existing.recommendationId !== applies) throw routeTaken(model, feature);
       if (!existing && state.routes.size >= ROUTE_LIMITS.maxRoutesPerProject) throw routeLimitReached(ROUTE_LIMITS.maxRoutesPerProject);
       if (
         existing &&
         existing.timeoutMs === timeoutMs &&
         existing.cacheTtlSeconds === cacheTtlSeconds &&
+        (applies ?? existing.recommendationId) === existing.recommendationId &&
         JSON.stringify(existing.targets) === JSON.stringify(targets)
       )
         return [];
@@ -99,9 +138,12 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
             organizationId: d.organizationId,
             projectId: d.projectId,
             model,
+            ...(feature !== null ? { feature } : {}),
             targets,
             timeoutMs,
             ...(cacheTtlSeconds !== null ? { cacheTtlSeconds } : {}),
+            // Set by hand again, a route keeps the recommendation it applies.
+            ...((applies ?? existing?.recommendationId) ? { recommendationId: applies ?? existing!.recommendationId } : {}),
             setBy: d.actorId,
             at: d.at,
           },
@@ -110,7 +152,7 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
     }
     case 'RemoveRoute': {
       const d = command.data;
-      const found = [...state.routes.entries()].find(([, r]) => r.routeId === d.routeId);
+      const found = [...state.routes.values()].find((r) => r.routeId === d.routeId);
       if (!found) throw routeNotFound();
       return [
         {
@@ -119,7 +161,8 @@ function decide(command: RouteCommand, state: RouteState): RouteEvent[] {
             routeId: d.routeId,
             organizationId: d.organizationId,
             projectId: d.projectId,
-            model: found[0],
+            model: found.model,
+            ...(found.feature !== null ? { feature: found.feature } : {}),
             removedBy: d.actorId,
             at: d.at,
           },
@@ -135,20 +178,23 @@ function evolve(state: RouteState, event: RouteEvent): RouteState {
   const routes = new Map(state.routes);
   switch (event.type) {
     case 'RouteSet':
-      routes.set(event.data.model, {
+      routes.set(routeKey(event.data.model, event.data.feature ?? null), {
         routeId: event.data.routeId,
+        model: event.data.model,
+        feature: event.data.feature ?? null,
         targets: event.data.targets,
         timeoutMs: event.data.timeoutMs,
         cacheTtlSeconds: event.data.cacheTtlSeconds ?? null,
+        recommendationId: event.data.recommendationId ?? null,
       });
       return { routes };
     case 'RouteRemoved':
-      routes.delete(event.data.model);
+      routes.delete(routeKey(event.data.model, event.data.feature ?? null));
       return { routes };
     default:
       return assertUnreachable(event);
   }
 }
 
-/** Every route of one project (one stream): at most one per model name. */
+/** Every route of one project (one stream): at most one per model name and feature. */
 export const routeDecider: Decider<RouteCommand, RouteEvent, RouteState> = { decide, evolve, initialState: () => ({ routes: new Map() }) };

@@ -5,12 +5,12 @@ import { isUuid, projectScope } from '@llmlab/domain';
 import { WriteEffects } from '@llmlab/messaging';
 import { CommandRunner, metadataFromContext } from '@llmlab/service-kit';
 import { routeNotFound } from '../proxy.errors';
-import { routeDecider } from './route.decider';
+import { routeDecider, routeKey } from './route.decider';
 import { RoutesRepository } from './routes.repository';
 
 const actorOf = (context: RequestContext) => (context.actor ? `${context.actor.type}:${context.actor.id}` : 'system:proxy');
 
-/** A project's routes: set (create or replace by model name) and remove, one event stream per project. */
+/** A project's routes: set (create or replace by model name and feature) and remove, one event stream per project. */
 @Injectable()
 export class RoutesHandler {
   constructor(
@@ -39,15 +39,17 @@ export class RoutesHandler {
       { metadata: metadataFromContext() },
     );
     await this.effects.settle(result.position);
-    const route = result.state.routes.get(String(request.model))!;
+    const route = result.state.routes.get(routeKey(String(request.model), typeof request.feature === 'string' ? request.feature : null))!;
     const view = (await this.repository.list(scope)).find((r) => r.routeId === route.routeId);
     return (
       view ?? {
         routeId: route.routeId,
-        model: String(request.model),
+        model: route.model,
+        feature: route.feature,
         targets: route.targets,
         timeoutMs: route.timeoutMs,
         cacheTtlSeconds: route.cacheTtlSeconds,
+        recommendationId: route.recommendationId,
         updatedAt: at,
         updatedBy: actorOf(context),
       }

@@ -1,3 +1,5 @@
+import { TtlCache } from '@llmlab/api-keys';
+import { routeKey } from './route.decider';
 import type { RoutesRepository, StoredRoute } from './routes.repository';
 
 export type { StoredRoute };
@@ -7,24 +9,18 @@ export type { StoredRoute };
  * or removed applies everywhere within that time.
  */
 export class StoredRoutes {
-  private readonly cache = new Map<string, { expires: number; routes: Promise<Map<string, StoredRoute>> }>();
+  private readonly cache: TtlCache<Promise<Map<string, StoredRoute>>>;
 
   constructor(
     private readonly repository: RoutesRepository,
-    private readonly ttlMs: number,
-  ) {}
+    ttlMs: number,
+  ) {
+    this.cache = new TtlCache(ttlMs);
+  }
 
-  async resolve(projectId: string, model: string): Promise<StoredRoute | undefined> {
-    const now = Date.now();
-    let hit = this.cache.get(projectId);
-    if (!hit || hit.expires <= now) {
-      const routes = this.repository.byModel(projectId);
-      hit = { expires: now + this.ttlMs, routes };
-      this.cache.set(projectId, hit);
-      // A failed read is not remembered: the next call tries again.
-      routes.catch(() => this.cache.delete(projectId));
-      if (this.cache.size > 10_000) for (const [k, v] of this.cache) if (v.expires <= now) this.cache.delete(k);
-    }
-    return (await hit.routes).get(model);
+  /** The route for the call's model and feature (`''` when the call has no feature tag), else the model's for every call. */
+  async resolve(projectId: string, model: string, feature: string): Promise<StoredRoute | undefined> {
+    const routes = await this.cache.load(projectId, () => this.repository.byKey(projectId));
+    return routes.get(routeKey(model, feature)) ?? routes.get(routeKey(model, null));
   }
 }

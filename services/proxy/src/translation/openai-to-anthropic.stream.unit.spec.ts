@@ -105,7 +105,13 @@ describe('OpenAIToAnthropicStream', () => {
       {
         type: 'message_delta',
         delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { input_tokens: 176, output_tokens: 80, cache_read_input_tokens: 1_024, cache_creation_input_tokens: 0 },
+        usage: {
+          input_tokens: 176,
+          output_tokens: 80,
+          cache_read_input_tokens: 1_024,
+          cache_creation_input_tokens: 0,
+          output_tokens_details: { thinking_tokens: 32 },
+        },
       },
       { type: 'message_stop' },
     ]);

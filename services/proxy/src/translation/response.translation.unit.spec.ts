@@ -186,12 +186,13 @@ describe('usage convention', () => {
     });
   });
 
-  it('takes the cached tokens out of OpenAI prompt_tokens', () => {
+  it('takes the cached tokens out of OpenAI prompt_tokens, and carries reasoning tokens as thinking tokens', () => {
     expect(toAnthropicUsage(openAICachedUsage)).toEqual({
       input_tokens: 176,
       output_tokens: 80,
       cache_read_input_tokens: 1_024,
       cache_creation_input_tokens: 0,
+      output_tokens_details: { thinking_tokens: 32 },
     });
   });
 

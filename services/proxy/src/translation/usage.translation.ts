@@ -9,6 +9,7 @@ import type { OpenAIUsage } from './openai.wire';
  *   prompt_tokens_details.cached_tokens      = cache_read_input_tokens
  *   prompt_tokens_details.cache_write_tokens = cache_creation_input_tokens (only when non-zero)
  *   completion_tokens           = output_tokens (thinking included on both sides)
+ *   completion_tokens_details.reasoning_tokens = output_tokens_details.thinking_tokens (only when non-zero)
  *
  * and back: input_tokens = prompt_tokens - cached_tokens - cache_write_tokens (never below 0),
  * cache_read_input_tokens = cached_tokens, cache_creation_input_tokens = cache_write_tokens (0 from OpenAI itself).
@@ -32,11 +33,13 @@ export function toOpenAIUsage(usage: AnthropicDeltaUsage): OpenAIUsage {
 export function toAnthropicUsage(usage: OpenAIUsage | null | undefined): AnthropicUsage {
   const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
   const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
     input_tokens: Math.max(0, (usage?.prompt_tokens ?? 0) - cached - written),
     output_tokens: usage?.completion_tokens ?? 0,
     cache_read_input_tokens: cached,
     cache_creation_input_tokens: written,
+    ...(reasoning > 0 ? { output_tokens_details: { thinking_tokens: reasoning } } : {}),
   };
 }
 

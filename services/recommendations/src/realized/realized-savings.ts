@@ -42,6 +42,7 @@ export class RealizedSavingsMeter {
     const { scope } = view;
     switch (view.kind) {
       case 'model_rightsizing': {
+        if (view.appliedRoute) return this.measureRoute(view, view.appliedRoute, to);
         const rows = await this.days(
           `SELECT day::text AS day, ${SUMS} FROM recommendations.traffic_daily
            WHERE organization_id = $1 AND project_id = $2 AND day >= $3::date AND day < $4::date AND provider = $5 AND feature = $6
@@ -118,6 +119,35 @@ export class RealizedSavingsMeter {
       default:
         return null;
     }
+  }
+
+  /**
+   * Applied as a proxy route: the calls that route served since it was applied, as recorded, against the same tokens
+   * priced at the model the callers asked for (the model before the change), day by day.
+   */
+  private async measureRoute(
+    view: RecommendationView,
+    route: NonNullable<RecommendationView['appliedRoute']>,
+    to: string,
+  ): Promise<RealizedSavings | null> {
+    const from = route.appliedAt.slice(0, 10);
+    const rows = await this.days(
+      `SELECT day::text AS day, ${SUMS} FROM recommendations.route_daily
+       WHERE organization_id = $1 AND project_id = $2 AND route_id = $3 AND day >= $4::date AND day < $5::date
+       GROUP BY day ORDER BY day`,
+      [view.organizationId, view.projectId, route.routeId, from, to],
+    );
+    const { scope } = view;
+    const baseline = await this.price(view, rows, (r) => ({ provider: scope.provider!, model: scope.model!, usage: usageOf(r) }));
+    return (
+      baseline &&
+      result(
+        { from, to },
+        rows,
+        baseline,
+        `the calls the proxy route ${route.routeId} served since it was applied, priced at ${scope.model}, the model the callers asked for`,
+      )
+    );
   }
 
   private async days(sql: string, args: unknown[]): Promise<Tokens[]> {

@@ -39,6 +39,11 @@ export class RecommendationController {
     return handleRequest(s.accept, envelope, (p, ctx) => this.handler.accept(p, ctx));
   }
 
+  @MessagePattern(s.apply.subject)
+  apply(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.apply>>) {
+    return handleRequest(s.apply, envelope, (p, ctx) => this.handler.apply(p, ctx));
+  }
+
   @MessagePattern(s.dismiss.subject)
   dismiss(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.dismiss>>) {
     return handleRequest(s.dismiss, envelope, (p, ctx) => this.handler.dismiss(p, ctx));

@@ -6,7 +6,7 @@ import {
   type RecommendationStatus,
 } from '@llmlab/contracts';
 import { assertUnreachable, type Decider, Money } from '@llmlab/domain';
-import { RecommendationError, recommendationNotFound } from './recommendation.errors';
+import { RecommendationError, recommendationNotFound, recommendationResolved } from './recommendation.errors';
 
 /** How findings move a recommendation (docs/recommendations.md, "Lifecycle"). */
 export interface LifecyclePolicy {
@@ -25,7 +25,8 @@ interface Ref {
 export type RecommendationCommand =
   /** The recommender's finding on this scope at an evaluation; null when the pattern is not there (any more). */
   | { type: 'Evaluate'; data: Ref & { findings: RecommendationFindings | null; at: string; policy: LifecyclePolicy } }
-  | { type: 'Accept'; data: { organizationId: string; actorId: string; at: string } }
+  /** `routeId`: accepted and applied, by the proxy's route of that id (made for it before). */
+  | { type: 'Accept'; data: { organizationId: string; actorId: string; at: string; routeId?: string } }
   | { type: 'Dismiss'; data: { organizationId: string; actorId: string; reason: string | null; at: string } };
 
 export interface RecommendationAggregate {
@@ -33,9 +34,11 @@ export interface RecommendationAggregate {
   status: RecommendationStatus | null;
   findings: RecommendationFindings | null;
   savingsAtDismissal: MoneyAmount | null;
+  /** The proxy route that applies it, once applied. */
+  routeId: string | null;
 }
 
-const initialState = (): RecommendationAggregate => ({ ref: null, status: null, findings: null, savingsAtDismissal: null });
+const initialState = (): RecommendationAggregate => ({ ref: null, status: null, findings: null, savingsAtDismissal: null, routeId: null });
 
 export const MAX_DISMISS_REASON = 500;
 
@@ -90,11 +93,17 @@ function decide(command: RecommendationCommand, state: RecommendationAggregate):
       }
     }
     case 'Accept': {
-      const { organizationId, actorId, at } = command.data;
+      const { organizationId, actorId, at, routeId } = command.data;
       const ref = ownRef(state, organizationId);
-      if (state.status === 'resolved') throw resolved();
-      if (state.status === 'accepted') return [];
-      return [{ type: 'RecommendationAccepted', data: { ...ref, acceptedBy: actorId, acceptedAt: at, findings: state.findings! } }];
+      if (state.status === 'resolved') throw recommendationResolved();
+      const events: RecommendationEvent[] = [];
+      if (state.status !== 'accepted') {
+        events.push({ type: 'RecommendationAccepted', data: { ...ref, acceptedBy: actorId, acceptedAt: at, findings: state.findings! } });
+      }
+      if (routeId !== undefined && routeId !== state.routeId) {
+        events.push({ type: 'RecommendationApplied', data: { ...ref, routeId, appliedBy: actorId, appliedAt: at } });
+      }
+      return events;
     }
     case 'Dismiss': {
       const { organizationId, actorId, reason, at } = command.data;
@@ -104,7 +113,7 @@ function decide(command: RecommendationCommand, state: RecommendationAggregate):
           { field: '/reason', message: `must be a string of at most ${MAX_DISMISS_REASON} characters` },
         ]);
       }
-      if (state.status === 'resolved') throw resolved();
+      if (state.status === 'resolved') throw recommendationResolved();
       if (state.status === 'dismissed') return [];
       return [
         {
@@ -129,13 +138,6 @@ function ownRef(state: RecommendationAggregate, organizationId: string): Ref {
   return state.ref;
 }
 
-function resolved(): RecommendationError {
-  return new RecommendationError(
-    RecommendationErrorCode.Resolved,
-    'the pattern this recommendation was about is gone: nothing to accept or dismiss',
-  );
-}
-
 function refOf(data: Ref): Ref {
   return { recommendationId: data.recommendationId, organizationId: data.organizationId, projectId: data.projectId };
 }
@@ -143,11 +145,13 @@ function refOf(data: Ref): Ref {
 function evolve(state: RecommendationAggregate, event: RecommendationEvent): RecommendationAggregate {
   switch (event.type) {
     case 'RecommendationOpened':
-      return { ref: refOf(event.data), status: 'open', findings: event.data.findings, savingsAtDismissal: null };
+      return { ref: refOf(event.data), status: 'open', findings: event.data.findings, savingsAtDismissal: null, routeId: null };
     case 'RecommendationUpdated':
       return { ...state, findings: event.data.findings };
     case 'RecommendationAccepted':
       return { ...state, status: 'accepted', findings: event.data.findings };
+    case 'RecommendationApplied':
+      return { ...state, routeId: event.data.routeId };
     case 'RecommendationDismissed':
       return { ...state, status: 'dismissed', savingsAtDismissal: event.data.savingsAtDismissal };
     case 'RecommendationReopened':

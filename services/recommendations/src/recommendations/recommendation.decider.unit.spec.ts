@@ -145,6 +145,29 @@ describe('recommendation lifecycle', () => {
       .then([expect.objectContaining({ type: 'RecommendationDismissed' })]);
   });
 
+  it('applies as a route with its acceptance, or after it, once per route', () => {
+    const ROUTE = '0192f3a1-0000-7000-8000-0000000000ee';
+    const applyWith = (routeId: string): RecommendationCommand => ({
+      type: 'Accept',
+      data: { organizationId: ref.organizationId, actorId: 'user:u1', at: later, routeId },
+    });
+    const applied: RecommendationEvent = {
+      type: 'RecommendationApplied',
+      data: { ...ref, routeId: ROUTE, appliedBy: 'user:u1', appliedAt: later },
+    };
+    spec
+      .given([opened()])
+      .when(applyWith(ROUTE))
+      .then([expect.objectContaining({ type: 'RecommendationAccepted' }), applied]);
+    const accepted: RecommendationEvent = {
+      type: 'RecommendationAccepted',
+      data: { ...ref, acceptedBy: 'user:u1', acceptedAt: at, findings: findings('120.50') },
+    };
+    spec.given([opened(), accepted]).when(applyWith(ROUTE)).then([applied]);
+    spec.given([opened(), accepted, applied]).when(applyWith(ROUTE)).thenNothing();
+    spec.given([opened(), accepted, applied]).when(accept).thenNothing();
+  });
+
   it("answers another organization's or an unknown recommendation as not found, and bounds the reason", () => {
     spec.given([]).when(accept).thenThrows({ code: 'RECOMMENDATION_NOT_FOUND' });
     spec

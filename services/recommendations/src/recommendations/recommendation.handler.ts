@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import {
   recommendationsStreams,
+  routeSubjects,
   type DismissRecommendationRequest,
   type RecommendationRef,
   type RecommendationsRefreshed,
   type RecommendationView,
   type RequestContext,
+  type RouteTarget,
 } from '@llmlab/contracts';
 import { isUuid, organizationScope, type ProjectScope } from '@llmlab/domain';
 import { RecommendationEvaluator } from '../evaluation/recommendation.evaluator';
 import { WriteEffects } from '@llmlab/messaging';
 import { CommandRunner, metadataFromContext } from '@llmlab/service-kit';
 import { recommendationDecider, type RecommendationCommand } from './recommendation.decider';
-import { recommendationNotFound } from './recommendation.errors';
+import { recommendationNotApplicable, recommendationNotFound, recommendationResolved } from './recommendation.errors';
+import { ServiceRequests } from '../outbound/service-requests';
 import { RecommendationQueries } from './recommendation.queries';
 
 /** Who acted, for the `...By` fields of events. */
@@ -28,6 +31,7 @@ export class RecommendationHandler {
     private readonly effects: WriteEffects,
     private readonly queries: RecommendationQueries,
     private readonly evaluator: RecommendationEvaluator,
+    private readonly requests: ServiceRequests,
   ) {}
 
   /** Evaluates the project now, as the hourly evaluation does, and answers once the list shows the result. */
@@ -42,6 +46,34 @@ export class RecommendationHandler {
     return this.decide(request.recommendationId, context, {
       type: 'Accept',
       data: { organizationId, actorId: actorId(context), at: new Date().toISOString() },
+    });
+  }
+
+  /**
+   * Accepts a model right-sizing recommendation and applies it: the proxy's route for its model (and feature) sends
+   * those calls to the target model. The route is set first (setting it again is a no-op), then the acceptance
+   * names it, so a retry after any failure ends in the same state.
+   */
+  async apply(request: RecommendationRef, context: RequestContext): Promise<RecommendationView> {
+    if (!isUuid(request.recommendationId)) throw recommendationNotFound();
+    const found = await this.queries.get(organizationScope(context), request.recommendationId);
+    if (found.kind !== 'model_rightsizing' || !found.target || !found.scope.model) throw recommendationNotApplicable(found.kind);
+    if (found.status === 'resolved') throw recommendationResolved();
+    const route = await this.requests.ask(
+      routeSubjects.setRoute,
+      {
+        model: found.scope.model,
+        feature: found.scope.feature,
+        // The proxy names the providers it can reach: another is refused there, naming the field.
+        targets: [found.target as RouteTarget],
+        recommendationId: found.id,
+      },
+      { ...context, organizationId: found.organizationId, projectId: found.projectId },
+    );
+    const { organizationId } = organizationScope(context);
+    return this.decide(request.recommendationId, context, {
+      type: 'Accept',
+      data: { organizationId, actorId: actorId(context), at: new Date().toISOString(), routeId: route.routeId },
     });
   }
 

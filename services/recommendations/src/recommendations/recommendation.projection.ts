@@ -11,6 +11,7 @@ const RECOMMENDATION_EVENT_TYPES: ReadonlySet<string> = new Set<RecommendationEv
   'RecommendationOpened',
   'RecommendationUpdated',
   'RecommendationAccepted',
+  'RecommendationApplied',
   'RecommendationDismissed',
   'RecommendationReopened',
   'RecommendationResolved',
@@ -69,6 +70,12 @@ export class RecommendationProjection {
            dismissed_at = NULL, dismissed_by = NULL, dismiss_reason = NULL`,
           [JSON.stringify(event.data.findings), savingsOf(event.data.findings), event.data.acceptedAt, event.data.acceptedBy],
         );
+      case 'RecommendationApplied':
+        return this.update(tx, id, revision, `applied_route_id = $3, applied_at = $4, applied_by = $5, updated_at = $4`, [
+          event.data.routeId,
+          event.data.appliedAt,
+          event.data.appliedBy,
+        ]);
       case 'RecommendationDismissed':
         return this.update(
           tx,

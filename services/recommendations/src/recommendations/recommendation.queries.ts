@@ -37,11 +37,14 @@ interface Row {
   dismissed_by: string | null;
   dismiss_reason: string | null;
   resolved_at: Date | null;
+  applied_route_id: string | null;
+  applied_at: Date | null;
+  applied_by: string | null;
   revision: string;
 }
 
 const COLUMNS = `id, organization_id, project_id, kind, status, findings, estimated_monthly_savings::text AS savings, opened_at, updated_at,
-  accepted_at, accepted_by, dismissed_at, dismissed_by, dismiss_reason, resolved_at, revision`;
+  accepted_at, accepted_by, dismissed_at, dismissed_by, dismiss_reason, resolved_at, applied_route_id, applied_at, applied_by, revision`;
 
 function view(row: Row): RecommendationView {
   const f = row.findings;
@@ -67,6 +70,10 @@ function view(row: Row): RecommendationView {
     dismissedBy: row.dismissed_by,
     dismissReason: row.dismiss_reason,
     resolvedAt: row.resolved_at?.toISOString() ?? null,
+    appliedRoute:
+      row.applied_route_id && row.applied_at
+        ? { routeId: row.applied_route_id, appliedAt: row.applied_at.toISOString(), appliedBy: row.applied_by ?? '' }
+        : null,
     realizedSavings: null,
     revision: Number(row.revision),
   };

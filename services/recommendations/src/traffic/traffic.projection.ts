@@ -10,6 +10,7 @@ import type {
 } from '@llmlab/contracts';
 import { applyInTransaction } from '@llmlab/messaging';
 import { PG_POOL, UsageLedgerKeyClient } from '@llmlab/service-kit';
+import { isUuid } from '@llmlab/domain';
 import type { Pool, PoolClient } from 'pg';
 
 export const TRAFFIC_PROJECTION = { schema: 'recommendations', projection: 'traffic' } as const;
@@ -37,11 +38,12 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     event_id text, day date, provider text, model text, feature text, prefix_hash text, prefix_tokens bigint, prefix_tools int,
     is_error boolean, with_user boolean, batch_tagged boolean, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
-    output_tokens bigint, reasoning_tokens bigint, cost numeric, cost_status text, output_bucket int, input_bucket int, hour int)
+    output_tokens bigint, reasoning_tokens bigint, cost numeric, cost_status text, output_bucket int, input_bucket int, hour int, route_id uuid)
 ),
 claimed AS (
-  INSERT INTO recommendations.usage_claims (project_id, event_id, organization_id, day, provider, model, feature, prefix_hash, is_error, cost, cost_status)
-  SELECT $3::uuid, event_id, $2::uuid, day, provider, model, feature, prefix_hash, is_error, cost, cost_status FROM input
+  INSERT INTO recommendations.usage_claims (project_id, event_id, organization_id, day, provider, model, feature, prefix_hash, is_error, cost,
+    cost_status, route_id)
+  SELECT $3::uuid, event_id, $2::uuid, day, provider, model, feature, prefix_hash, is_error, cost, cost_status, route_id FROM input
   ON CONFLICT DO NOTHING
   RETURNING event_id
 ),
@@ -81,6 +83,18 @@ prefixes AS (
     tools = GREATEST(p.tools, EXCLUDED.tools), input_tokens = p.input_tokens + EXCLUDED.input_tokens,
     cached_input_tokens = p.cached_input_tokens + EXCLUDED.cached_input_tokens,
     cache_write_tokens = p.cache_write_tokens + EXCLUDED.cache_write_tokens, cost = p.cost + EXCLUDED.cost
+),
+routes AS (
+  INSERT INTO recommendations.route_daily AS r (organization_id, project_id, route_id, day, calls, input_tokens, cached_input_tokens,
+    cache_write_tokens, output_tokens, reasoning_tokens, cost)
+  SELECT $2::uuid, $3::uuid, route_id, day, count(*), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
+    sum(output_tokens), sum(reasoning_tokens), coalesce(sum(cost), 0)
+  FROM src WHERE route_id IS NOT NULL GROUP BY route_id, day
+  ON CONFLICT (organization_id, project_id, route_id, day) DO UPDATE SET
+    calls = r.calls + EXCLUDED.calls, input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+    cached_input_tokens = r.cached_input_tokens + EXCLUDED.cached_input_tokens,
+    cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, cost = r.cost + EXCLUDED.cost
 )
 SELECT count(*)::int AS counted FROM src`;
 
@@ -94,7 +108,7 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS c(event_id text, cost numeric, cost_status text)
 ),
 old AS (
-  SELECT u.organization_id, u.project_id, u.event_id, u.day, u.provider, u.model, u.feature, u.prefix_hash, u.is_error,
+  SELECT u.organization_id, u.project_id, u.event_id, u.day, u.provider, u.model, u.feature, u.prefix_hash, u.is_error, u.route_id,
     coalesce(i.cost, 0) - coalesce(u.cost, 0) AS delta, i.cost AS new_cost, i.cost_status AS new_status,
     ((i.cost_status = 'unpriced')::int - (u.cost_status = 'unpriced')::int)::bigint AS unpriced
   FROM input i JOIN recommendations.usage_claims u ON u.project_id = $2::uuid AND u.event_id = i.event_id
@@ -118,6 +132,12 @@ prefixes AS (
     FROM old WHERE prefix_hash IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6) d
   WHERE p.organization_id = d.organization_id AND p.project_id = d.project_id AND p.provider = d.provider
     AND p.model = d.model AND p.prefix_hash = d.prefix_hash AND p.day = d.day
+),
+routes AS (
+  UPDATE recommendations.route_daily r SET cost = r.cost + d.delta
+  FROM (SELECT organization_id, project_id, route_id, day, sum(delta) AS delta
+    FROM old WHERE route_id IS NOT NULL GROUP BY 1, 2, 3, 4) d
+  WHERE r.organization_id = d.organization_id AND r.project_id = d.project_id AND r.route_id = d.route_id AND r.day = d.day
 )
 SELECT count(*)::int AS counted FROM old`;
 
@@ -244,5 +264,13 @@ function toTrafficRow(record: UsageRecordData) {
     output_bucket: tokenBucket(usage.outputTokens),
     input_bucket: tokenBucket(usage.inputTokens),
     hour: Number(record.timestamp.slice(11, 13)),
+    route_id: routeIdOf(record),
   };
+}
+
+/** The proxy route that served the call (`metadata.proxy.route.routeId`), when it names one; anything else is none. */
+export function routeIdOf(record: UsageRecordData): string | null {
+  const proxy = (record.metadata as { proxy?: { route?: { routeId?: unknown } } } | undefined)?.proxy;
+  const id = proxy?.route?.routeId;
+  return isUuid(id) ? id.toLowerCase() : null;
 }

@@ -10,8 +10,10 @@ const chatDefault = {
     { provider: 'openai', model: 'gpt-4o-mini' },
     { provider: 'openai', model: 'gpt-4.1-nano' },
   ],
+  feature: null,
   timeoutMs: null,
   cacheTtlSeconds: null,
+  recommendationId: null,
   updatedAt: '2026-12-04T07:30:00.000Z',
   updatedBy: 'user:u1',
 };
@@ -19,9 +21,22 @@ const claude = {
   routeId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f61',
   model: 'claude-sonnet-4-5',
   targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }],
+  feature: null,
   timeoutMs: 30_000,
   cacheTtlSeconds: null,
+  recommendationId: null,
   updatedAt: '2026-12-01T09:00:00.000Z',
+  updatedBy: 'user:u1',
+};
+const applied = {
+  routeId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f62',
+  model: 'gpt-4o',
+  feature: 'classify',
+  targets: [{ provider: 'openai', model: 'gpt-4o-mini' }],
+  timeoutMs: null,
+  cacheTtlSeconds: null,
+  recommendationId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f99',
+  updatedAt: '2026-12-05T10:00:00.000Z',
   updatedBy: 'user:u1',
 };
 const problem = (status: number, body: object) =>
@@ -138,7 +153,8 @@ describe('proxy routes', () => {
     renderApp(PAGE);
     const form = await routeForm();
     await userEvent.type(within(form).getByLabelText('Model name'), 'claude-sonnet-4-5');
-    await userEvent.selectOptions(within(form).getByLabelText('Provider'), 'anthropic');
+    // The fallbacks added then are of the provider of the target before them.
+    await userEvent.selectOptions(within(form).getByLabelText('Target 1 provider'), 'anthropic');
     const add = within(form).getByRole('button', { name: 'Add fallback' });
     for (let i = 0; i < 4; i++) await userEvent.click(add);
     expect(add).toBeDisabled();
@@ -175,7 +191,7 @@ describe('proxy routes', () => {
     const model = within(edited).getByLabelText('Model name');
     expect(model).toHaveValue('claude-sonnet-4-5');
     expect(model).toHaveFocus();
-    expect(within(edited).getByLabelText('Provider')).toHaveValue('anthropic');
+    expect(within(edited).getByLabelText('Target 1 provider')).toHaveValue('anthropic');
     expect(within(edited).getByLabelText('Target model 1')).toHaveValue('claude-sonnet-4-5');
     expect(within(edited).queryByLabelText('Target model 2')).not.toBeInTheDocument();
     expect(within(edited).getByLabelText('Timeout in seconds (optional)')).toHaveValue(30);
@@ -188,6 +204,46 @@ describe('proxy routes', () => {
     expect(puts(calls)).toEqual([
       { model: 'claude-sonnet-4-5', targets: [{ provider: 'anthropic', model: 'claude-sonnet-4-5' }], timeoutMs: 45_000 },
     ]);
+  });
+
+  it('lists and saves a route whose targets are of both providers, naming the provider where it changes', async () => {
+    const mixed = {
+      ...chatDefault,
+      routeId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f63',
+      model: 'chat-any',
+      targets: [
+        { provider: 'openai', model: 'gpt-4o-mini' },
+        { provider: 'anthropic', model: 'claude-haiku-4-5' },
+        { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      ],
+    };
+    let saved = false;
+    const calls = signedIn({
+      'GET /v1/projects/*/provider-keys': [],
+      'GET /v1/projects/*/routes': () => (saved ? [mixed] : []),
+      'PUT /v1/projects/*/routes': () => {
+        saved = true;
+        return mixed;
+      },
+    });
+    renderApp(PAGE);
+    expect(await screen.findByRole('region', { name: 'Routes' })).toHaveTextContent('a chat call to a target of the other format');
+    const form = await routeForm();
+    await userEvent.type(within(form).getByLabelText('Model name'), 'chat-any');
+    await userEvent.type(within(form).getByLabelText('Target model 1'), 'gpt-4o-mini');
+    await userEvent.click(within(form).getByRole('button', { name: 'Add fallback' }));
+    expect(within(form).getByLabelText('Target 2 provider')).toHaveValue('openai');
+    await userEvent.selectOptions(within(form).getByLabelText('Target 2 provider'), 'anthropic');
+    await userEvent.type(within(form).getByLabelText('Target model 2'), 'claude-haiku-4-5');
+    await userEvent.click(within(form).getByRole('button', { name: 'Add fallback' }));
+    expect(within(form).getByLabelText('Target 3 provider')).toHaveValue('anthropic');
+    await userEvent.type(within(form).getByLabelText('Target model 3'), 'claude-sonnet-4-5');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save route' }));
+    expect(await screen.findByText('Route chat-any saved.')).toBeInTheDocument();
+    expect(puts(calls)).toEqual([{ model: 'chat-any', targets: mixed.targets }]);
+    expect(await screen.findByRole('table', { name: 'Routes' })).toHaveTextContent(
+      'OpenAI: gpt-4o-mini → Anthropic: claude-haiku-4-5 → claude-sonnet-4-5',
+    );
   });
 
   it('removes a route once confirmed', async () => {
@@ -212,5 +268,27 @@ describe('proxy routes', () => {
     expect(await screen.findByText('No routes: calls go to the model they ask for.')).toBeInTheDocument();
     expect(calls.find((c) => c.method === 'DELETE')?.path).toBe(`/v1/projects/${PROJECT}/routes/${chatDefault.routeId}`);
     confirm.mockRestore();
+  });
+
+  it('shows a route for one feature and the recommendation it applies, and sets a route for a feature', async () => {
+    const calls = signedIn({
+      'GET /v1/projects/*/provider-keys': [],
+      'GET /v1/projects/*/routes': [applied],
+      'PUT /v1/projects/*/routes': { ...applied, feature: 'search', recommendationId: null },
+    });
+    renderApp(PAGE);
+    const table = await screen.findByRole('table', { name: 'Routes' });
+    const header = within(table).getAllByRole('rowheader')[0];
+    expect(header).toHaveTextContent('gpt-4o feature classify');
+    expect(within(header).getByText('recommendation')).toHaveAttribute('title', `Applies recommendation ${applied.recommendationId}`);
+
+    const form = await routeForm();
+    await userEvent.type(within(form).getByLabelText('Model name'), 'gpt-4o');
+    await userEvent.type(within(form).getByLabelText(/^Feature/), 'search');
+    await userEvent.type(within(form).getByLabelText('Target model 1'), 'gpt-4o-mini');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save route' }));
+    await vi.waitFor(() =>
+      expect(puts(calls)).toEqual([{ model: 'gpt-4o', feature: 'search', targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] }]),
+    );
   });
 });

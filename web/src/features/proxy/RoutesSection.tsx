@@ -6,6 +6,7 @@ import { PROVIDER_NAMES, useRemoveRoute, useRoutes, useSetRoute, type Provider, 
 
 /** The API's limit: the first target and 4 fallbacks. */
 const MAX_TARGETS = 5;
+const PROVIDER_OPTIONS = (Object.keys(PROVIDER_NAMES) as Provider[]).map((value) => ({ value, label: PROVIDER_NAMES[value] }));
 /** Whether the refusal names only fields the form shows beside their inputs: the notice would repeat them. */
 const onlyBesideInputs = (error: unknown, fields: readonly string[]) =>
   error instanceof ApiError && !!error.problem?.errors?.length && error.problem.errors.every((e) => fields.includes(e.field));
@@ -24,9 +25,11 @@ export function RoutesSection({ projectId }: { projectId: string }) {
       <p className="muted">
         A route serves the calls that ask for its model name (an alias such as <code>chat-default</code>, or a real model name) with its
         targets, in order. The first target&apos;s model replaces the one asked. On a 429, a 5xx, a timeout or a connection error, after
-        retries that honour Retry-After, the next target is tried; any other 4xx error of the caller is returned as it is. Every target uses
-        the project&apos;s stored provider key, or the caller&apos;s own key. An OpenAI route applies to the calls sent to the OpenAI
-        address above, an Anthropic route to those sent to the Anthropic one.
+        retries that honour Retry-After, the next target is tried; any other 4xx error of the caller is returned as it is. A route applies
+        to the calls sent to either address above. A target of the caller&apos;s own format uses the project&apos;s stored provider key, or
+        the caller&apos;s own key; a chat call to a target of the other format (OpenAI ⇄ Anthropic) is translated, both ways, and uses the
+        project&apos;s stored key for that provider. A call that does not translate (embeddings, or several choices, for instance) skips
+        such a target.
       </p>
       {remove.isError && <ErrorNotice error={remove.error} />}
       <QueryView query={routes} label="Loading the routes">
@@ -83,6 +86,14 @@ function RoutesTable({
                 <code className="truncate" title={r.model}>
                   {r.model}
                 </code>
+                {r.feature !== null && (
+                  <span className="muted small nowrap"> feature {r.feature === '' ? '(none)' : <code>{r.feature}</code>}</span>
+                )}
+                {r.recommendationId && (
+                  <span className="badge" title={`Applies recommendation ${r.recommendationId}`}>
+                    recommendation
+                  </span>
+                )}
               </th>
               <td>
                 {/* A line breaks before an arrow, never inside a target. */}
@@ -90,7 +101,9 @@ function RoutesTable({
                   <Fragment key={i}>
                     {i > 0 && ' '}
                     <span className="nowrap">
-                      {i === 0 ? `${PROVIDER_NAMES[t.provider]}: ` : '→ '}
+                      {i > 0 && '→ '}
+                      {/* The provider once, and again where it changes. */}
+                      {(i === 0 || t.provider !== r.targets[i - 1].provider) && `${PROVIDER_NAMES[t.provider]}: `}
                       <code className="truncate" title={t.model}>
                         {t.model}
                       </code>
@@ -131,13 +144,13 @@ function RoutesTable({
   );
 }
 
-type TargetRow = { key: number; model: string };
+type TargetRow = { key: number; provider: Provider; model: string };
 
 function RouteForm({ projectId, routes, initial, focus }: { projectId: string; routes: Route[]; initial?: Route; focus: boolean }) {
   const [model, setModel] = useState(initial?.model ?? '');
-  const [provider, setProvider] = useState<Provider>(initial?.targets[0].provider ?? 'openai');
+  const [feature, setFeature] = useState(initial?.feature ?? '');
   const [targets, setTargets] = useState<TargetRow[]>(() =>
-    (initial?.targets ?? [{ model: '' }]).map((t, key) => ({ key, model: t.model })),
+    (initial?.targets ?? [{ provider: 'openai' as const, model: '' }]).map((t, key) => ({ key, provider: t.provider, model: t.model })),
   );
   const [nextKey, setNextKey] = useState(initial?.targets.length ?? 1);
   const [seconds, setSeconds] = useState(initial?.timeoutMs ? String(initial.timeoutMs / 1000) : '');
@@ -146,9 +159,9 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
   const error = save.error;
   const form = useRef<HTMLFormElement>(null);
   const targetsId = useId();
-  const existing = routes.find((r) => r.model === model.trim());
+  const existing = routes.find((r) => r.model === model.trim() && (r.feature ?? '') === feature.trim());
   /** The fields shown beside their inputs; the rest of a refusal goes in the notice. */
-  const fields = ['/model', '/timeoutMs', '/cacheTtlSeconds', ...targets.map((_, i) => `/targets/${i}/model`)];
+  const fields = ['/model', '/feature', '/timeoutMs', '/cacheTtlSeconds', ...targets.map((_, i) => `/targets/${i}/model`)];
 
   useEffect(() => {
     if (focus) (form.current?.elements.namedItem('model') as HTMLInputElement | null)?.focus();
@@ -161,14 +174,16 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
     save.mutate(
       {
         model: model.trim(),
-        targets: targets.map((t) => ({ provider, model: t.model.trim() })),
+        ...(feature.trim() ? { feature: feature.trim() } : {}),
+        targets: targets.map((t) => ({ provider: t.provider, model: t.model.trim() })),
         ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
         ...(cache ? { cacheTtlSeconds: Math.round(Number(cache)) } : {}),
       },
       {
         onSuccess: () => {
           setModel('');
-          setTargets([{ key: nextKey, model: '' }]);
+          setFeature('');
+          setTargets([{ key: nextKey, provider: 'openai', model: '' }]);
           setNextKey(nextKey + 1);
           setSeconds('');
           setCacheSeconds('');
@@ -202,14 +217,16 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
             hint="What callers send as the model: an alias of your own, or a real model name to give its calls fallbacks."
             error={fieldError(error, '/model')}
           />
-          <SelectField
-            label="Provider"
-            value={provider}
-            onChange={(e) => setProvider(e.target.value as Provider)}
-            options={[
-              { value: 'openai', label: 'OpenAI' },
-              { value: 'anthropic', label: 'Anthropic' },
-            ]}
+          <Field
+            label="Feature (optional)"
+            name="feature"
+            value={feature}
+            onChange={(e) => setFeature(e.target.value)}
+            maxLength={256}
+            autoComplete="off"
+            spellCheck={false}
+            hint="Only calls tagged X-LLMLab-Tags: feature=… with this value. Empty: every call for the model name."
+            error={fieldError(error, '/feature')}
           />
           <Field
             label="Timeout in seconds (optional)"
@@ -238,10 +255,16 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
         </div>
         <div role="group" aria-labelledby={targetsId}>
           <p id={targetsId} className="small">
-            <strong>Target models</strong>, all of the provider above, tried in order: up to {MAX_TARGETS}.
+            <strong>Targets</strong>, tried in order: up to {MAX_TARGETS}, of either provider.
           </p>
           {targets.map((t, i) => (
             <div className="inline-form" key={t.key}>
+              <SelectField
+                label={`Target ${i + 1} provider`}
+                value={t.provider}
+                onChange={(e) => setTargets((ts) => ts.map((x) => (x.key === t.key ? { ...x, provider: e.target.value as Provider } : x)))}
+                options={PROVIDER_OPTIONS}
+              />
               {/* Not `required`: an empty one is sent, and the answer names it beside its input. */}
               <Field
                 label={`Target model ${i + 1}`}
@@ -276,7 +299,8 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
             className="btn btn-small"
             disabled={targets.length >= MAX_TARGETS}
             onClick={() => {
-              setTargets((ts) => [...ts, { key: nextKey, model: '' }]);
+              // A fallback of the same provider as the target before it, unless changed.
+              setTargets((ts) => [...ts, { key: nextKey, provider: ts[ts.length - 1].provider, model: '' }]);
               setNextKey(nextKey + 1);
             }}
           >

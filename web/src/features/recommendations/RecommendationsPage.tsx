@@ -46,6 +46,8 @@ export default function RecommendationsPage() {
     onSuccess: invalidate,
   });
   const canDecide = atLeast(role, 'member');
+  // Applying sets a proxy route: where the project's spend goes is for owners and admins.
+  const canApply = atLeast(role, 'admin');
 
   return (
     <>
@@ -102,7 +104,7 @@ export default function RecommendationsPage() {
             <>
               <ul className="recommendations" aria-label="Recommendations">
                 {page.data.map((r) => (
-                  <RecommendationCard key={r.id} recommendation={r} canDecide={canDecide} onDecided={invalidate} />
+                  <RecommendationCard key={r.id} recommendation={r} canDecide={canDecide} canApply={canApply} onDecided={invalidate} />
                 ))}
               </ul>
               <nav className="pager" aria-label="Pages">
@@ -125,24 +127,24 @@ export default function RecommendationsPage() {
 function RecommendationCard({
   recommendation: r,
   canDecide,
+  canApply,
   onDecided,
 }: {
   recommendation: Recommendation;
   canDecide: boolean;
+  canApply: boolean;
   onDecided: () => void;
 }) {
   const decide = useMutation({
-    mutationFn: async (action: 'accept' | 'dismiss') =>
-      unwrap(
-        action === 'accept'
-          ? await api.POST('/v1/recommendations/{recommendationId}/accept', { params: { path: { recommendationId: r.id } } })
-          : await api.POST('/v1/recommendations/{recommendationId}/dismiss', {
-              params: { path: { recommendationId: r.id } },
-              body: { reason: null },
-            }),
-      ),
+    mutationFn: async (action: 'accept' | 'apply' | 'dismiss') => {
+      const params = { params: { path: { recommendationId: r.id } } };
+      if (action === 'accept') return unwrap(await api.POST('/v1/recommendations/{recommendationId}/accept', params));
+      if (action === 'apply') return unwrap(await api.POST('/v1/recommendations/{recommendationId}/apply', params));
+      return unwrap(await api.POST('/v1/recommendations/{recommendationId}/dismiss', { ...params, body: { reason: null } }));
+    },
     onSuccess: onDecided,
   });
+  const applicable = r.kind === 'model_rightsizing' && r.target !== null && r.scope.model !== null && !r.appliedRoute;
   const figures = Object.entries(r.evidence.figures);
   return (
     <li className="card recommendation" aria-labelledby={`rec-${r.id}`}>
@@ -181,6 +183,13 @@ function RecommendationCard({
           {formatMoney(r.realizedSavings.baseline)}, {r.realizedSavings.method}.
         </p>
       )}
+      {r.appliedRoute && (
+        <p className="muted">
+          Applied as a proxy route {formatShortDateTime(r.appliedRoute.appliedAt)}: calls through the proxy for {r.scope.model}
+          {r.scope.feature !== null ? ` tagged feature=${r.scope.feature || '(none)'}` : ''} go to {r.target?.model}; savings are measured
+          on that route’s calls (Proxy page).
+        </p>
+      )}
       {r.caveats.length > 0 && (
         <ul className="caveats">
           {r.caveats.map((c) => (
@@ -197,6 +206,17 @@ function RecommendationCard({
         {canDecide && (r.status === 'open' || r.status === 'dismissed') && (
           <button type="button" className="btn btn-primary" onClick={() => decide.mutate('accept')} disabled={decide.isPending}>
             Accept
+          </button>
+        )}
+        {canApply && applicable && r.status !== 'resolved' && (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => decide.mutate('apply')}
+            disabled={decide.isPending}
+            title="Accept, and set the proxy route that sends these calls to the cheaper model"
+          >
+            Apply as proxy route
           </button>
         )}
         {canDecide && (r.status === 'open' || r.status === 'accepted') && (

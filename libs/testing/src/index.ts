@@ -19,6 +19,7 @@ export * from './chaos/accounting';
 export * from './chaos/usage-load';
 export * from './chaos/private-postgres';
 export * from './chaos/private-nats';
+export * from './chaos/tcp-link';
 export * from './seeded-random';
 export * from './spend-series/synthetic-series';
 export * from './spend-series/forecast-backtest';

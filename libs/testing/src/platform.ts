@@ -51,6 +51,8 @@ export interface PlatformOptions {
   services?: ServiceName[];
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Extra environment for one service, over `env` (its own NATS_URL through a TcpLink a test cuts, say). */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
   /** The NATS server the services use (a fault test's own); the machine's by default. */
   natsUrl?: string;
   /**
@@ -153,6 +155,7 @@ export class TestPlatform {
         ...(service === 'gateway' && this.ports.has('proxy') ? { PROXY_URL: `http://127.0.0.1:${this.ports.get('proxy')}` } : {}),
         ...(service === 'proxy' ? { PROXY_SPOOL_DIR: this.proxySpoolDir } : {}),
         ...this.options.env,
+        ...this.options.serviceEnv?.[service],
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -108,6 +108,9 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
       cost: { status: 'priced' },
     });
     expect(Number(record.cost.amount)).toBeGreaterThan(0);
+    // The whole answer carries its cost, the amount its record has.
+    expect(response.headers.get('x-llmlab-cost-status')).toBe('priced');
+    expect(response.headers.get('x-llmlab-cost')).toBe(record.cost.amount);
   });
 
   it('streams chunk by chunk, asks for usage in the stream and keeps that chunk from a caller who did not ask', async () => {
@@ -124,6 +127,8 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
     const record = await recordOf(tenant, response.headers.get('x-llmlab-usage-id')!);
     expect(record).toMatchObject({ model: CHAT_MODEL, status: 'success', usage: { inputTokens: 1_200, outputTokens: 80 } });
     expect(record.metadata).toEqual({ proxy: { operation: 'chat.completions', status: 200, stream: true } });
+    // A stream is never held: its cost is its record's (`x-llmlab-usage-id`), not a header.
+    expect(response.headers.get('x-llmlab-cost')).toBeNull();
   });
 
   it('records embeddings, and passes through what it does not record (the model list)', async () => {
@@ -151,6 +156,7 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
     expect(sent.authorization ?? sent['x-api-key']).toMatch(/sk-ant-callers-own-key/);
     expect(Object.keys(sent).filter((h) => h.startsWith('x-llmlab'))).toEqual([]);
     const plain = await recordOf(tenant, response.headers.get('x-llmlab-usage-id')!);
+    expect(response.headers.get('x-llmlab-cost')).toBe(plain.cost.amount);
     expect(plain).toMatchObject({
       provider: 'anthropic',
       model: MESSAGE_MODEL,

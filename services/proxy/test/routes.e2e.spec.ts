@@ -163,6 +163,7 @@ describe('proxy: routes with aliases and fallbacks', () => {
     const before = upstream.requests.length;
     const third = await ask('What is 2 + 2?');
     expect(third.response.headers.get('x-llmlab-cache')).toBe('hit');
+    expect([third.response.headers.get('x-llmlab-cost'), first.response.headers.get('x-llmlab-cost-status')]).toEqual(['0', 'priced']);
     expect(upstream.requests).toHaveLength(before);
     // Another question is another entry; a stream is never cached.
     expect((await ask('What is 3 + 3?')).response.headers.get('x-llmlab-cache')).toBe('miss');

@@ -15,22 +15,33 @@ export class CallPricer {
     private readonly logger: Logger,
   ) {}
 
-  /** The amount, or undefined when the model is unpriced or the ingestion service did not answer. */
+  /** The amount in whole millionths, rounded up, or undefined when the model is unpriced or prices cannot be asked. */
   async price(
     call: { organizationId: string; provider: string; model: string },
     usage: UsageCounts,
     correlationId: string,
   ): Promise<string | undefined> {
+    const quote = await this.quote(call, usage, correlationId);
+    return quote?.status === 'priced' ? fromUnits(toUnits(quote.amount, 'up')) : undefined;
+  }
+
+  /** The exact amount at `at` (now by default), as a record of that call is priced; undefined when prices cannot be asked. */
+  async quote(
+    call: { organizationId: string; provider: string; model: string },
+    usage: UsageCounts,
+    correlationId: string,
+    at = new Date(),
+  ): Promise<{ status: 'priced'; amount: string } | { status: 'unpriced' } | undefined> {
     const context: RequestContext = { correlationId, organizationId: call.organizationId, actor: { type: 'system', id: 'proxy' } };
     try {
       const reply = await this.client.ask(
         ingestionSubjects.priceQuotes,
-        { quotes: [{ provider: call.provider, model: call.model, at: new Date().toISOString(), usage }] },
+        { quotes: [{ provider: call.provider, model: call.model, at: at.toISOString(), usage }] },
         context,
       );
       if (!reply.ok) throw new CodedError(reply.error.code, reply.error.message);
       const quote = reply.data.quotes[0];
-      return quote?.status === 'priced' && quote.amount !== null ? fromUnits(toUnits(quote.amount, 'up')) : undefined;
+      return quote?.status === 'priced' && quote.amount !== null ? { status: 'priced', amount: quote.amount } : { status: 'unpriced' };
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, model: call.model }, 'a price quote failed');
       return undefined;

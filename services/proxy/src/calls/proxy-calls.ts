@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -257,29 +257,45 @@ export class ProxyCalls {
       return;
     }
     const status = upstream.status;
-    res.writeHead(status, downstreamHeaders(upstream.headers));
-    const { outcome, body: answered } = await this.relay(upstream, res, reader, cached !== undefined);
+    // A routed call names the provider that answered it, which may not be the caller's format.
+    const provider = upstream.provider ?? format;
+    const head = { status, headers: downstreamHeaders(upstream.headers) };
+    // A whole (not streamed) answer is held until priced, so that its headers carry its cost; a stream never waits.
+    const isJson = /json/i.test(String(upstream.headers['content-type'] ?? ''));
+    const priceable = reader !== undefined && !streamed && status < 400 && isJson;
+    if (!priceable) res.writeHead(head.status, head.headers);
+    const costHeaders = () => this.costHeaders(owner, provider, reader!.outcome(), startedAt);
+    const recordAs = (outcome: RelayOutcome) => {
+      const read = reader!.outcome();
+      // A client may hang up once it has read the end of a stream (the OpenAI SDK does at `[DONE]`): with the
+      // final usage seen, the call completed.
+      const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
+      const failed = status >= 400 || !ended;
+      return this.record(owner, {
+        ...draft,
+        provider,
+        model: read.model ?? upstream.model ?? requestModel ?? 'unknown',
+        usage: read.usage ?? { inputTokens: 0, outputTokens: 0 },
+        latencyMs: elapsed(startedAt),
+        status: failed ? 'error' : 'success',
+        ...(failed ? { errorType: status >= 400 ? `http_${status}` : outcome } : {}),
+        metadata: {
+          proxy: { operation: reader!.operation, status, stream: streamed, ...(upstream.route ? { route: upstream.route } : {}) },
+        },
+      });
+    };
+    // A complete answer's usage is on the spool before its end goes out: a caller never holds a whole answer whose
+    // usage a crash of this process could still lose (services/proxy/test/proxy-crash.e2e.spec.ts).
+    const { outcome, body: answered } = await this.relay(upstream, res, reader, {
+      keep: cached !== undefined,
+      held: priceable ? { ...head, costHeaders } : undefined,
+      beforeEnd: reader ? () => recordAs('complete') : undefined,
+    });
 
     if (!reader) return;
     const read = reader.outcome();
-    // A client may hang up once it has read the end of a stream (the OpenAI SDK does at `[DONE]`): with the
-    // final usage seen, the call completed.
-    const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
-    const failed = status >= 400 || !ended;
-    // A routed call names the provider that answered it, which may not be the caller's format.
-    const provider = upstream.provider ?? format;
-    await this.record(owner, {
-      ...draft,
-      provider,
-      model: read.model ?? upstream.model ?? requestModel ?? 'unknown',
-      usage: read.usage ?? { inputTokens: 0, outputTokens: 0 },
-      latencyMs: elapsed(startedAt),
-      status: failed ? 'error' : 'success',
-      ...(failed ? { errorType: status >= 400 ? `http_${status}` : outcome } : {}),
-      metadata: {
-        proxy: { operation: reader.operation, status, stream: streamed, ...(upstream.route ? { route: upstream.route } : {}) },
-      },
-    });
+    const failed = status >= 400 || !(outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined));
+    if (outcome !== 'complete') await recordAs(outcome);
     if (hold) {
       const spent = status >= 400 ? 'free' : { provider, model: read.model, usage: read.usage };
       await this.deps.budgets.settle(hold, spent, correlationId);
@@ -325,7 +341,7 @@ export class ProxyCalls {
       res.setHeader('x-llmlab-cache', 'miss');
       return { key, replayed: false };
     }
-    res.writeHead(200, { 'content-type': hit.contentType, 'x-llmlab-cache': 'hit' }).end(hit.body);
+
     await this.record(owner, {
       ...draft,
       provider: hit.provider ?? format,
@@ -343,6 +359,10 @@ export class ProxyCalls {
         },
       },
     });
+    // Recorded first, as every answer: the caller never holds an answer whose record a crash could lose.
+    res
+      .writeHead(200, { 'content-type': hit.contentType, 'x-llmlab-cache': 'hit', 'x-llmlab-cost': '0', 'x-llmlab-cost-status': 'priced' })
+      .end(hit.body);
     return { key, replayed: true };
   }
 
@@ -595,9 +615,20 @@ export class ProxyCalls {
     upstream: UpstreamAnswer,
     res: ServerResponse,
     reader: UsageReader | undefined,
-    /** Whether to hand back a JSON answer's bytes (to cache it). */
-    keep = false,
-  ): Promise<{ outcome: 'complete' | 'client_closed' | 'upstream_broke'; body?: Buffer }> {
+    options: {
+      /** Whether to hand back a JSON answer's bytes (to cache it). */
+      keep?: boolean;
+      /**
+       * A whole answer's status and headers, sent once it has arrived and been priced, with its cost (or, past
+       * `MAX_READ_BYTES`, at once without it); absent, they were sent before.
+       */
+      held?: { status: number; headers: OutgoingHttpHeaders; costHeaders: () => Promise<Record<string, string>> };
+      /** Runs before what tells the caller its answer is complete goes out (its usage onto the spool). */
+      beforeEnd?: () => Promise<void>;
+    } = {},
+  ): Promise<{ outcome: RelayOutcome; body?: Buffer }> {
+    const { keep = false, beforeEnd } = options;
+    let held = options.held;
     const type = String(upstream.headers['content-type'] ?? '');
     const parser = reader && /text\/event-stream/i.test(type) ? new SseParser() : undefined;
     const reframe = parser !== undefined && reader!.reframes;
@@ -606,8 +637,16 @@ export class ProxyCalls {
     let keptBytes = 0;
     let clientGone = false;
     res.once('close', () => (clientGone = !res.writableFinished));
-    const write = async (chunk: Uint8Array | string) => {
+    const send = async (chunk: Uint8Array | string) => {
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    };
+    // What tells the caller its answer is complete waits for `beforeEnd`: a stream's last frame and what follows it,
+    // a plain answer's last piece (each piece goes out when the next one arrives). Nothing before is delayed.
+    const tail: (Uint8Array | string)[] = [];
+    let holdingTail = false;
+    const write = async (chunk: Uint8Array | string) => {
+      if (holdingTail) tail.push(chunk);
+      else await send(chunk);
     };
     try {
       for await (const chunk of upstream.body) {
@@ -616,15 +655,28 @@ export class ProxyCalls {
           for (const frame of parser.feed(chunk)) {
             const data = frame.data === '[DONE]' ? undefined : parseJson(frame.data);
             if (data !== undefined) reader!.event(data, frame.event);
+            if (beforeEnd && endsStream(frame)) holdingTail = true;
             if (reframe && (data === undefined || !reader!.hides(data))) await write(encodeSse(frame));
           }
           if (!reframe) await write(chunk);
           continue;
         }
-        await write(chunk);
+        if (held) {
+          // Held whole until priced: kept below.
+        } else if (beforeEnd) {
+          tail.push(chunk);
+          if (tail.length > 1) await send(tail.shift()!);
+        } else await send(chunk);
         if (reader && isJson && keptBytes < MAX_READ_BYTES) {
           kept.push(chunk);
           keptBytes += chunk.length;
+        }
+        if (held && keptBytes >= MAX_READ_BYTES) {
+          // Too large to hold: sent as it comes, without its cost (its last piece still waits for `beforeEnd`).
+          res.writeHead(held.status, { ...held.headers, 'x-llmlab-cost-status': 'unknown' });
+          held = undefined;
+          for (const part of kept.slice(0, -1)) await send(part);
+          tail.push(kept.at(-1)!);
         }
       }
       if (!upstream.complete()) throw new Error('the provider cut its answer short');
@@ -633,13 +685,45 @@ export class ProxyCalls {
         const document = parseJson(whole.toString('utf8'));
         if (document !== undefined) reader!.json(document);
       }
-      res.end();
+      if (held) {
+        const [cost] = await Promise.all([held.costHeaders(), beforeEnd?.()]);
+        res.writeHead(held.status, { ...held.headers, ...cost });
+        res.end(whole);
+      } else {
+        await beforeEnd?.();
+        for (const piece of tail) await send(piece);
+        res.end();
+      }
       return { outcome: 'complete', ...(keep && whole && keptBytes < MAX_READ_BYTES ? { body: whole } : {}) };
     } catch {
       upstream.cancel();
       res.destroy();
       return { outcome: clientGone ? 'client_closed' : 'upstream_broke' };
     }
+  }
+
+  /**
+   * What a whole answer's headers say of its cost, priced as its record will be (the price in force when the call
+   * started, the organization's own prices first): `x-llmlab-cost` in USD and `x-llmlab-cost-status` `priced`;
+   * `unpriced` for a model without a price; `unknown` when the answer names no usage or prices cannot be asked now.
+   */
+  private async costHeaders(
+    owner: UsageOwner,
+    provider: WireFormat,
+    read: ReturnType<UsageReader['outcome']>,
+    startedAt: Date,
+  ): Promise<Record<string, string>> {
+    if (!read.usage || !read.model) return { 'x-llmlab-cost-status': 'unknown' };
+    const quote = await this.deps.pricer.quote(
+      { organizationId: owner.organizationId, provider, model: read.model },
+      read.usage,
+      owner.correlationId!,
+      startedAt,
+    );
+    if (!quote) return { 'x-llmlab-cost-status': 'unknown' };
+    return quote.status === 'priced'
+      ? { 'x-llmlab-cost': quote.amount, 'x-llmlab-cost-status': 'priced' }
+      : { 'x-llmlab-cost-status': 'unpriced' };
   }
 
   /** After the answer: a failure here is logged (the spool refused, or a defect), the caller already has its answer. */
@@ -673,6 +757,14 @@ function usageEvent(
     ...(annotations.sessionId ? { sessionId: annotations.sessionId } : {}),
     ...(annotations.traceId ? { traceId: annotations.traceId } : {}),
   };
+}
+
+/** How a relayed answer ended. */
+type RelayOutcome = 'complete' | 'client_closed' | 'upstream_broke';
+
+/** The last frame of a stream: OpenAI chat's `[DONE]`, Anthropic's `message_stop`, the Responses API's `response.completed`. */
+function endsStream(frame: { data: string; event?: string }): boolean {
+  return frame.data === '[DONE]' || frame.event === 'message_stop' || frame.event === 'response.completed';
 }
 
 /** The request header a field of the usage event came from, for the caller's error message. */

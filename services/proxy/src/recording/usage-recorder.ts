@@ -21,7 +21,10 @@ export interface UsageRecorderOptions {
   /** The NATS server's `max_payload`: what one message may hold. */
   maxPayload: () => number;
   logger: Logger;
-  /** Calls recorded within this window travel in one batch per owner. */
+  /**
+   * Calls recorded within this window travel in one batch per owner: 2 ms, as the end of each answer waits for its
+   * record to be on disk (the spool flushes concurrent batches together).
+   */
   lingerMs?: number;
   /** A batch is cut at this many events even within the window. */
   maxBatchEvents?: number;
@@ -60,7 +63,7 @@ export class UsageRecorder {
 
   constructor(private readonly options: UsageRecorderOptions) {
     this.o = {
-      lingerMs: options.lingerMs ?? 20,
+      lingerMs: options.lingerMs ?? 2,
       maxBatchEvents: options.maxBatchEvents ?? 500,
       publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
       maxInFlight: options.maxInFlight ?? 16,

@@ -166,7 +166,8 @@ describe('k8s manifests', () => {
     expect(secretEnv('alerts')).toEqual(common);
     // The audit service's tree-head signing key is wrapped by the master key.
     expect(secretEnv('audit')).toEqual(common);
-    expect(secretEnv('provider-sync')).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'MASTER_ENCRYPTION_KEY']);
+    // The provider connections' admin keys are sealed under data keys the master key wraps.
+    expect(secretEnv('provider-sync')).toEqual(common);
     for (const name of ['ingestion', 'recommendations']) expect(secretEnv(name)).toEqual(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING']);
     // The event store switch is optional: absent from the Secret means PostgreSQL.
     const eventstore = find(baseDocs, 'Deployment', 'auth')!.spec.template.spec.containers[0].env.find(
@@ -174,7 +175,7 @@ describe('k8s manifests', () => {
     );
     expect(eventstore.valueFrom.secretKeyRef.optional).toBe(true);
     // So is the previous master key: the Secret holds it only during a rotation.
-    for (const name of ['auth', 'alerts'])
+    for (const name of ['auth', 'alerts', 'audit', 'provider-sync', 'proxy'])
       expect(containerEnv(baseDocs, name).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS')).toMatchObject({
         key: 'MASTER_ENCRYPTION_KEY_PREVIOUS',
         optional: true,

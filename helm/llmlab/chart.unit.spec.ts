@@ -419,7 +419,7 @@ describe('helm/llmlab', () => {
     });
 
     withHelm(
-      'gives auth, alerts, audit and the proxy the previous master key during a rotation, and only then puts it in the Secret',
+      'gives auth, alerts, audit, provider-sync and the proxy the previous master key during a rotation, and only then puts it in the Secret',
       () => {
         const previous = Buffer.alloc(32, 9).toString('base64');
         const docs = render(['-f', exampleFile, '--set', `secrets.masterEncryptionKeyPrevious=${previous}`]);
@@ -430,7 +430,7 @@ describe('helm/llmlab', () => {
           const key = deploymentEnv(docs, deployment(name)).env.get('MASTER_ENCRYPTION_KEY_PREVIOUS');
           expect({ name, key }).toEqual({
             name,
-            key: ['auth', 'alerts', 'audit', 'proxy'].includes(name)
+            key: ['auth', 'alerts', 'audit', 'provider-sync', 'proxy'].includes(name)
               ? { secret: 'rel-llmlab-secrets', key: 'MASTER_ENCRYPTION_KEY_PREVIOUS', optional: true, from: 'Secret rel-llmlab-secrets' }
               : undefined,
           });

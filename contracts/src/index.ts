@@ -18,6 +18,7 @@ export * from './provider-sync/provider-sync.subjects';
 export * from './proxy/proxy-errors';
 export * from './proxy/provider-keys';
 export * from './proxy/routes';
+export * from './proxy/proxy-providers';
 export * from './recommendations';
 export * from './audit';
 export * from './platform-events';

@@ -1,6 +1,6 @@
 import { defineSubject } from '../messaging';
 import { streamName } from '../envelope';
-import type { Provider } from '../provider-sync/provider-sync.events';
+import type { ProxyProvider } from './proxy-providers';
 
 /**
  * A provider key sealed with libs/crypto (AES-256-GCM): the stored key's own data key, kept in the proxy's key table
@@ -20,7 +20,7 @@ export type ProviderKeyEvent =
         providerKeyId: string;
         organizationId: string;
         projectId: string;
-        provider: Provider;
+        provider: ProxyProvider;
         /** The upstream base the proxy calls with this key; null: the operator's default for the provider. */
         baseUrl: string | null;
         sealed: SealedProviderKey;
@@ -34,22 +34,22 @@ export type ProviderKeyEvent =
     }
   | {
       type: 'ProviderKeyRemoved';
-      data: { providerKeyId: string; organizationId: string; projectId: string; provider: Provider; removedBy: string; at: string };
+      data: { providerKeyId: string; organizationId: string; projectId: string; provider: ProxyProvider; removedBy: string; at: string };
     };
 
 export const proxyStreams = {
   /** One project's key for one provider: at most one at a time, replaced by storing again. */
-  providerKey: (projectId: string, provider: Provider) => streamName('proxy', 'provider-key', `${projectId}-${provider}`),
+  providerKey: (projectId: string, provider: ProxyProvider) => streamName('proxy', 'provider-key', `${projectId}-${provider}`),
 };
 
 export interface StoreProviderKeyRequest {
-  provider: Provider;
+  provider: ProxyProvider;
   key: string;
   baseUrl?: string | null;
 }
 
 export interface ProviderKeyView {
-  provider: Provider;
+  provider: ProxyProvider;
   baseUrl: string | null;
   /** The key's last 4 characters; the key itself is never returned. */
   keyHint: string;

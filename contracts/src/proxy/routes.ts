@@ -1,10 +1,10 @@
 import { defineSubject } from '../messaging';
 import { streamName } from '../envelope';
-import type { Provider } from '../provider-sync/provider-sync.events';
+import type { ProxyProvider } from './proxy-providers';
 
 /** One place a route sends a call: a provider (the project's stored key for it, or the caller's own) and a model there. */
 export interface RouteTarget {
-  provider: Provider;
+  provider: ProxyProvider;
   model: string;
 }
 

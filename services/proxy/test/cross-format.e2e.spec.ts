@@ -33,11 +33,17 @@ describe('proxy: fallbacks across formats', () => {
   let session: PlatformSession;
   let openaiUpstream: FakeOpenAI;
   let anthropicUpstream: FakeAnthropic;
+  /** Another provider speaking OpenAI's format at its own address (Groq, Azure OpenAI...). */
+  let compatibleUpstream: FakeOpenAI;
   let tenant: TestSession;
   let proxyUrl: string;
 
   beforeAll(async () => {
-    [openaiUpstream, anthropicUpstream] = await Promise.all([startFakeOpenAI(), startFakeAnthropic()]);
+    [openaiUpstream, anthropicUpstream, compatibleUpstream] = await Promise.all([
+      startFakeOpenAI(),
+      startFakeAnthropic(),
+      startFakeOpenAI({ answer: ({ body }) => ({ model: String(body.model) }) }),
+    ]);
     session = await startPlatformSession({
       services: ['gateway', 'auth', 'ingestion', 'proxy'],
       env: {
@@ -48,6 +54,8 @@ describe('proxy: fallbacks across formats', () => {
         // One try per target: a failure moves to the next target at once; the breakers stay closed throughout.
         PROXY_UPSTREAM_MAX_RETRIES: '0',
         PROXY_BREAKER_FAILURE_THRESHOLD: '1000',
+        // The compatible provider's stored base is a local address: trusted by the operator.
+        PROXY_TRUSTED_ORIGINS: new URL(compatibleUpstream.baseURL).origin,
       },
     });
     proxyUrl = session.platform.serviceUrl('proxy');
@@ -67,7 +75,7 @@ describe('proxy: fallbacks across formats', () => {
 
   afterAll(async () => {
     await session?.stop();
-    await Promise.all([openaiUpstream?.close(), anthropicUpstream?.close()]);
+    await Promise.all([openaiUpstream?.close(), anthropicUpstream?.close(), compatibleUpstream?.close()]);
   });
 
   const openaiTarget = { provider: 'openai', model: 'gpt-4o-mini' };
@@ -319,5 +327,62 @@ describe('proxy: fallbacks across formats', () => {
       attempts: 0,
       reason: 'this project has no stored anthropic key',
     });
+  });
+
+  it("serves a caller whose project has no key of the caller's format through a route to the other format", async () => {
+    const other = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
+    expect(
+      (await other.agent.post(`/v1/projects/${other.projectId}/provider-keys`, { provider: 'anthropic', key: ANTHROPIC_KEY })).status,
+    ).toBe(201);
+    expect((await other.agent.put(routesOf(other), { model: 'claude-only', targets: [claudeTarget] })).status).toBe(200);
+    const client = openai(other.apiKey.key);
+    const { data, response } = await client.chat.completions
+      .create({ model: 'claude-only', messages: [{ role: 'user', content: 'hi' }], max_tokens: 8 })
+      .withResponse();
+    expect(data.object).toBe('chat.completion');
+    expect(anthropicUpstream.requests.at(-1)!.headers['x-api-key']).toBe(ANTHROPIC_KEY);
+    const record = await recorded(response.headers.get('x-llmlab-usage-id'), other);
+    expect(record).toMatchObject({ provider: 'anthropic', model: MESSAGE_MODEL, status: 'success' });
+    // Without such a route, the call has no key to go with: 401, as before.
+    const refused = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((refused as Error).message).toContain('this project has no stored openai key');
+  });
+
+  it("falls back to another provider of the caller's format (Groq, Azure OpenAI) with its stored key and base, untranslated", async () => {
+    const keys = `/v1/projects/${tenant.projectId}/provider-keys`;
+    const base = compatibleUpstream.baseURL;
+    const azureRefused = await tenant.agent.post(keys, { provider: 'azure', key: 'azure-resource-key-0303' });
+    expect(azureRefused.status).toBe(400);
+    expect(azureRefused.body.errors).toEqual([{ field: '/baseUrl', message: expect.stringContaining('required for azure') }]);
+    expect((await tenant.agent.post(keys, { provider: 'groq', key: 'gsk_stored-groq-key-0404', baseUrl: base })).status).toBe(201);
+    expect((await tenant.agent.post(keys, { provider: 'azure', key: 'azure-resource-key-0303', baseUrl: base })).status).toBe(201);
+    const targets = [
+      openaiTarget,
+      { provider: 'groq', model: 'llama-3.3-70b-versatile' },
+      { provider: 'azure', model: 'gpt-4o-deployment' },
+    ];
+    expect((await tenant.agent.put(routesOf(tenant), { model: 'fast-chat', targets })).status).toBe(200);
+
+    failOpenAI();
+    const { data, response } = await openai()
+      .chat.completions.create({ model: 'fast-chat', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    expect(data.model).toBe('llama-3.3-70b-versatile');
+    const sent = compatibleUpstream.requests.at(-1)!;
+    expect(sent.headers.authorization).toBe('Bearer gsk_stored-groq-key-0404');
+    expect((sent.body as { model: string; messages: unknown[] }).messages).toEqual([{ role: 'user', content: 'hi' }]);
+    const record = await recorded(response.headers.get('x-llmlab-usage-id'));
+    expect(record).toMatchObject({ provider: 'groq', model: 'llama-3.3-70b-versatile', status: 'success', usage: OPENAI_TOKENS });
+
+    // Azure OpenAI reads its key from `api-key`.
+    failOpenAI();
+    compatibleUpstream.failNext({ status: 503, type: 'server_error', message: 'Groq is over capacity' });
+    const azure = await openai().chat.completions.create({ model: 'fast-chat', messages: [{ role: 'user', content: 'hi' }] });
+    expect(azure.model).toBe('gpt-4o-deployment');
+    const toAzure = compatibleUpstream.requests.at(-1)!;
+    expect([toAzure.headers['api-key'], toAzure.headers.authorization]).toEqual(['azure-resource-key-0303', undefined]);
   });
 });

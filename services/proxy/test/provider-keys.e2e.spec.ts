@@ -192,7 +192,7 @@ describe('proxy: stored provider keys', () => {
       });
       expect(JSON.stringify(res.body)).toContain(field);
     }
-    const unknown = await tenant.agent.post(keysPath(), { provider: 'mistral', key: 'sk-proj-valid-key-xyz' });
+    const unknown = await tenant.agent.post(keysPath(), { provider: 'acme', key: 'sk-proj-valid-key-xyz' });
     expect(unknown.status).toBe(400);
     expect(JSON.stringify(unknown.body)).toContain('provider');
     expect((await tenant.agent.get(keysPath())).body).toHaveLength(1);

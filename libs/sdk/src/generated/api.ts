@@ -4503,24 +4503,24 @@ export interface components {
         };
         StoreProviderKeyDto: {
             /**
-             * @description Which of the proxy's formats uses the key: `/proxy/openai/v1/*` or `/proxy/anthropic/*`.
+             * @description Whose key: `openai` and `anthropic` serve the calls of their format (`/proxy/openai/v1/*`, `/proxy/anthropic/*`) that bring an LLMLab key in place of a provider key; every provider serves the route targets that name it (the others speak OpenAI's format at their own base URL). One key per provider and project.
              * @enum {string}
              */
-            provider: "openai" | "anthropic";
+            provider: "openai" | "anthropic" | "azure" | "deepseek" | "groq" | "openrouter" | "mistral" | "together" | "fireworks" | "x-ai";
             /**
              * @description The provider's API key, sent upstream by the proxy for the project's calls. Write-only: never returned.
              * @example sk-proj-…
              */
             key: string;
             /**
-             * @description The upstream base the key is used with, in place of the operator's default (Azure OpenAI, OpenRouter, an on-premises gateway). A public HTTPS URL, checked like a webhook URL; anything else only for an origin in PROXY_TRUSTED_ORIGINS.
+             * @description The upstream base the key is used with, in place of the provider's (the operator's for openai and anthropic): required for azure (https://<resource>.openai.azure.com/openai/v1); an on-premises gateway. A public HTTPS URL, checked like a webhook URL; anything else only for an origin in PROXY_TRUSTED_ORIGINS.
              * @example https://openrouter.ai/api/v1
              */
             baseUrl?: string | null;
         };
         ProviderKeyDto: {
             /** @enum {string} */
-            provider: "openai" | "anthropic";
+            provider: "openai" | "anthropic" | "azure" | "deepseek" | "groq" | "openrouter" | "mistral" | "together" | "fireworks" | "x-ai";
             /**
              * @description Null: the operator's default base for the provider.
              * @example null
@@ -4541,10 +4541,10 @@ export interface components {
         };
         RouteTargetDto: {
             /**
-             * @description The provider format, either one: a chat call to a target of the other format is translated.
+             * @description The provider, called with the project's stored key for it (or, for the caller's own format, the caller's key): a call to a provider of the same format goes as it came, a chat call to one of the other format is translated.
              * @enum {string}
              */
-            provider: "openai" | "anthropic";
+            provider: "openai" | "anthropic" | "azure" | "deepseek" | "groq" | "openrouter" | "mistral" | "together" | "fireworks" | "x-ai";
             /**
              * @description The model asked of this target.
              * @example gpt-4o-mini
@@ -13838,7 +13838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                provider: "openai" | "anthropic";
+                provider: "openai" | "anthropic" | "azure" | "deepseek" | "groq" | "openrouter" | "mistral" | "together" | "fireworks" | "x-ai";
                 projectId: string;
             };
             cookie?: never;

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { PROVIDERS, proxySubjects, type RequestContext } from '@llmlab/contracts';
+import { PROXY_PROVIDER_IDS, proxySubjects, type RequestContext } from '@llmlab/contracts';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
 import { ApiProblems } from '../openapi/problem-responses';
@@ -43,7 +43,7 @@ export class ProviderKeysController {
   @Delete(':provider')
   @HttpCode(204)
   @Access('provider-keys:manage')
-  @ApiParam({ name: 'provider', enum: PROVIDERS })
+  @ApiParam({ name: 'provider', enum: PROXY_PROVIDER_IDS })
   @ApiOperation({
     operationId: 'removeProviderKey',
     summary: "Remove the project's key for a provider: destroyed, out of use within seconds",

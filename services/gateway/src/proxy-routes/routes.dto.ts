@@ -14,15 +14,17 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { PROVIDERS, ROUTE_LIMITS, type Provider } from '@llmlab/contracts';
+import { PROXY_PROVIDER_IDS, ROUTE_LIMITS, type ProxyProvider } from '@llmlab/contracts';
 
 export class RouteTargetDto {
   @ApiProperty({
-    enum: PROVIDERS,
-    description: 'The provider format, either one: a chat call to a target of the other format is translated.',
+    enum: PROXY_PROVIDER_IDS,
+    description:
+      "The provider, called with the project's stored key for it (or, for the caller's own format, the caller's key): a call to a " +
+      'provider of the same format goes as it came, a chat call to one of the other format is translated.',
   })
-  @IsIn(PROVIDERS)
-  provider!: Provider;
+  @IsIn(PROXY_PROVIDER_IDS)
+  provider!: ProxyProvider;
 
   @ApiProperty({ example: 'gpt-4o-mini', maxLength: ROUTE_LIMITS.maxModelLength, description: 'The model asked of this target.' })
   @IsString()

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { stringify } from 'safe-stable-stringify';
+import type { ProxyProvider } from '@llmlab/contracts';
 
 export type WireFormat = 'openai' | 'anthropic';
 
@@ -19,7 +20,7 @@ export interface CachedResponse {
   contentType: string;
   body: Buffer;
   /** The provider that answered the cached call (a route's target may be of the other format); absent: the caller's. */
-  provider?: WireFormat;
+  provider?: ProxyProvider;
   /** The model that answered the cached call. */
   model: string;
   /** The cached call's cost, a decimal string; null when it was not priced. */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { providerErrorBody, type RouteTarget } from '@llmlab/contracts';
+import { providerErrorBody, proxyProvider, type ProxyProvider, type RouteTarget } from '@llmlab/contracts';
 import {
   AnthropicToOpenAIStream,
   OPENAI_DONE,
@@ -65,7 +65,12 @@ export function toTargetRequest(
         })
       : toOpenAIChatRequest(body as unknown as AnthropicMessagesRequest, { model: target.model });
   if (!translated.ok) return { ok: false, reason: `${translated.field}: ${translated.reason}` };
-  return { ok: true, path: CHAT_PATH[target.provider], body: Buffer.from(JSON.stringify(translated.body)), dropped: translated.dropped };
+  return {
+    ok: true,
+    path: CHAT_PATH[proxyProvider(target.provider).format],
+    body: Buffer.from(JSON.stringify(translated.body)),
+    dropped: translated.dropped,
+  };
 }
 
 /**
@@ -73,12 +78,13 @@ export function toTargetRequest(
  * Anthropic, the API version. Nothing of the caller's: its headers (`openai-*`, `anthropic-*`, its SDK's) are for
  * its own provider.
  */
-export function targetHeaders(provider: WireFormat, key: string): Record<string, string> {
+export function targetHeaders(provider: ProxyProvider, key: string): Record<string, string> {
+  const { format, keyHeader } = proxyProvider(provider);
   return {
     'content-type': 'application/json',
     'accept-encoding': 'identity',
-    ...providerKeyHeader(provider, key),
-    ...(provider === 'anthropic' ? { 'anthropic-version': ANTHROPIC_VERSION } : {}),
+    ...(keyHeader ? { [keyHeader]: key } : providerKeyHeader(format, key)),
+    ...(format === 'anthropic' ? { 'anthropic-version': ANTHROPIC_VERSION } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import {
   proxyFormatOf,
   scopesAllow,
   validateUsageEvent,
+  proxyProvider,
+  type ProxyProvider,
   type RouteTarget,
   type UsageEventInput,
 } from '@llmlab/contracts';
@@ -152,6 +154,8 @@ export class ProxyCalls {
       );
     }
     let stored: StoredUpstream | undefined;
+    // Why the caller's format has no usable stored key: answered below, unless a route can serve the call elsewhere.
+    let noStored: { kind: 'authentication' | 'upstream_unreachable'; message: string; header?: string } | undefined;
     if (!credentials.ownProviderKey) {
       let found: StoredUpstreamResult;
       try {
@@ -161,18 +165,14 @@ export class ProxyCalls {
         return sendProviderError(res, format, 'unavailable', "the project's stored provider key cannot be read now");
       }
       if (!found.found) {
-        return sendProviderError(
-          res,
-          format,
-          'authentication',
-          `this project has no stored ${format} key: store one (POST /v1/projects/{projectId}/provider-keys), or send your provider key in its usual header and your LLMLab key in X-LLMLab-Key`,
-          'X-LLMLab-Key',
-        );
-      }
-      if ('refused' in found) {
-        return sendProviderError(res, format, 'upstream_unreachable', `the stored baseUrl may not be called now: ${found.refused}`);
-      }
-      stored = found.upstream;
+        noStored = {
+          kind: 'authentication',
+          message: `this project has no stored ${format} key: store one (POST /v1/projects/{projectId}/provider-keys), or send your provider key in its usual header and your LLMLab key in X-LLMLab-Key`,
+          header: 'X-LLMLab-Key',
+        };
+      } else if ('refused' in found) {
+        noStored = { kind: 'upstream_unreachable', message: `the stored baseUrl may not be called now: ${found.refused}` };
+      } else stored = found.upstream;
     }
     if (!this.deps.recorder.hasRoom()) {
       return sendProviderError(res, format, 'unavailable', 'usage cannot be recorded now (the spool is full): the call was not forwarded');
@@ -207,6 +207,10 @@ export class ProxyCalls {
         this.logger.warn({ err: (err as Error).message }, 'route lookup failed');
         return sendProviderError(res, format, 'unavailable', "the project's routes cannot be read now: the call was not forwarded");
       }
+    }
+    // Without a usable stored key of its format, only a route with a target of the other format can serve the call.
+    if (noStored && !route?.targets.some((t) => t.provider !== format)) {
+      return sendProviderError(res, format, noStored.kind, noStored.message, noStored.header);
     }
     // Checked before the call: usage that would be refused later must not be a call already made.
     const draft = usageEvent(owner, annotations.value, { startedAt, model: requestModel ?? 'unknown', provider: format, id: uuidv7() });
@@ -375,7 +379,7 @@ export class ProxyCalls {
     annotations: CallAnnotations,
     format: WireFormat,
     /** Whose prices: the route's first target's provider, or the caller's. */
-    provider: WireFormat,
+    provider: ProxyProvider,
     model: string | undefined,
     body: Record<string, unknown> | undefined,
     bodyBytes: number,
@@ -554,23 +558,32 @@ export class ProxyCalls {
     const ownBase = stored?.baseUrl ?? this.defaultBase(format);
     const ownHeaders = upstreamHeaders(req.headers, credentials);
     if (stored) Object.assign(ownHeaders, providerKeyHeader(format, stored.key));
-    // Every target of the other format is of the one other provider: its stored key is looked up once.
-    let other: Promise<StoredUpstream | string> | undefined;
+    // Each other provider's stored key is looked up once per call.
+    const storedKeys = new Map<ProxyProvider, Promise<StoredUpstream | string>>();
     const legs: RouteLeg[] = [];
     for (const t of route.targets) {
       if (t.provider === format) {
+        if (!stored && !credentials.ownProviderKey) {
+          legs.push({ route: t, skipped: `this project has no usable stored ${format} key` });
+          continue;
+        }
         const body = Buffer.from(JSON.stringify({ ...prepared, model: t.model }));
         const target = upstreamTarget({ provider: format, baseUrl: ownBase, model: t.model, timeoutMs });
         legs.push({ route: t, target, url: `${ownBase}/${rest}`, headers: ownHeaders, body, lookup: stored?.lookup });
         continue;
       }
-      const request = toTargetRequest(format, rest.split('?')[0], prepared, t, this.options.translatedMaxTokens);
+      // Another provider: of the caller's format, the call as it came (its model replaced); of the other, translated.
+      const sameFormat = proxyProvider(t.provider).format === format;
+      const request = sameFormat
+        ? { ok: true as const, path: rest, body: Buffer.from(JSON.stringify({ ...prepared, model: t.model })), dropped: [] }
+        : toTargetRequest(format, rest.split('?')[0], prepared, t, this.options.translatedMaxTokens);
       if (!request.ok) {
         legs.push({ route: t, skipped: request.reason });
         continue;
       }
-      other ??= this.storedFor(projectId, t.provider);
-      const upstream = await other;
+      let lookup = storedKeys.get(t.provider);
+      if (!lookup) storedKeys.set(t.provider, (lookup = this.storedFor(projectId, t.provider)));
+      const upstream = await lookup;
       if (typeof upstream === 'string') {
         legs.push({ route: t, skipped: upstream });
         continue;
@@ -583,14 +596,14 @@ export class ProxyCalls {
         headers: targetHeaders(t.provider, upstream.key),
         body: request.body,
         lookup: upstream.lookup,
-        translated: { dropped: request.dropped },
+        ...(sameFormat ? {} : { translated: { dropped: request.dropped } }),
       });
     }
     return legs;
   }
 
-  /** The project's stored key for a target of the other format, or why it cannot be used. */
-  private async storedFor(projectId: string, provider: WireFormat): Promise<StoredUpstream | string> {
+  /** The project's stored key for a target of another provider, or why it cannot be used. */
+  private async storedFor(projectId: string, provider: ProxyProvider): Promise<StoredUpstream | string> {
     let found: StoredUpstreamResult;
     try {
       found = await this.deps.storedUpstreams.resolve(projectId, provider);
@@ -603,8 +616,11 @@ export class ProxyCalls {
     return found.upstream;
   }
 
-  private defaultBase(format: WireFormat): string {
-    return format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl;
+  /** Where a provider is called when its stored key names no base: the operator's for the two formats, else its own. */
+  private defaultBase(provider: ProxyProvider): string {
+    const known = proxyProvider(provider);
+    if (known.baseUrl) return known.baseUrl;
+    return known.format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl;
   }
 
   /**
@@ -709,7 +725,7 @@ export class ProxyCalls {
    */
   private async costHeaders(
     owner: UsageOwner,
-    provider: WireFormat,
+    provider: ProxyProvider,
     read: ReturnType<UsageReader['outcome']>,
     startedAt: Date,
   ): Promise<Record<string, string>> {
@@ -742,7 +758,7 @@ export class ProxyCalls {
 function usageEvent(
   owner: UsageOwner,
   annotations: CallAnnotations,
-  call: { startedAt: Date; model: string; provider: WireFormat; id: string },
+  call: { startedAt: Date; model: string; provider: ProxyProvider; id: string },
 ): UsageEventInput {
   return {
     id: call.id,
@@ -811,7 +827,7 @@ interface UpstreamAnswer {
   complete(): boolean;
   cancel(): void;
   /** A routed call's: the provider and model of the target that answered, and what each target came to. */
-  provider?: WireFormat;
+  provider?: ProxyProvider;
   model?: string;
   route?: RouteRecord;
 }

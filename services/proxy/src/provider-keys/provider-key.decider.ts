@@ -1,4 +1,4 @@
-import type { Provider, ProviderKeyEvent, SealedProviderKey } from '@llmlab/contracts';
+import type { ProxyProvider, ProviderKeyEvent, SealedProviderKey } from '@llmlab/contracts';
 import { assertUnreachable, type Decider } from '@llmlab/domain';
 import { providerKeyNotFound } from '../proxy.errors';
 
@@ -10,7 +10,7 @@ export type ProviderKeyCommand =
         providerKeyId: string;
         organizationId: string;
         projectId: string;
-        provider: Provider;
+        provider: ProxyProvider;
         baseUrl: string | null;
         sealed: SealedProviderKey;
         keyHint: string;
@@ -22,7 +22,7 @@ export type ProviderKeyCommand =
 
 export interface ProviderKeyState {
   /** The key stored now, or null (never stored, or removed). */
-  current: { providerKeyId: string; organizationId: string; projectId: string; provider: Provider } | null;
+  current: { providerKeyId: string; organizationId: string; projectId: string; provider: ProxyProvider } | null;
 }
 
 function decide(command: ProviderKeyCommand, state: ProviderKeyState): ProviderKeyEvent[] {

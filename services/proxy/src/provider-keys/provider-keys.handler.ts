@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  PROVIDERS,
+  PROXY_PROVIDER_IDS,
+  isProxyProvider,
   proxyStreams,
-  type Provider,
   type ProviderKeyRef,
   type ProviderKeyView,
   type RequestContext,
@@ -21,7 +21,6 @@ import { ProviderKeysRepository } from './provider-keys.repository';
 
 export const PROXY_OUTBOUND = Symbol('PROXY_OUTBOUND');
 
-const isProvider = (value: unknown): value is Provider => (PROVIDERS as readonly unknown[]).includes(value);
 const actorOf = (context: RequestContext) => (context.actor ? `${context.actor.type}:${context.actor.id}` : 'system:proxy');
 /** Printable ASCII without spaces: what goes into an HTTP header as it is (no header injection). */
 const KEY_SHAPE = /^[\x21-\x7e]{8,500}$/;
@@ -45,7 +44,11 @@ export class ProviderKeysHandler {
   async store(request: StoreProviderKeyRequest, context: RequestContext): Promise<ProviderKeyView> {
     const scope = projectScope(context);
     const errors = new FieldErrors();
-    if (!isProvider(request.provider)) errors.add('/provider', `must be one of ${PROVIDERS.join(', ')}`);
+    if (!isProxyProvider(request.provider)) errors.add('/provider', `must be one of ${PROXY_PROVIDER_IDS.join(', ')}`);
+    // An Azure OpenAI resource has its own address: there is no default to call.
+    else if (request.provider === 'azure' && !request.baseUrl) {
+      errors.add('/baseUrl', "is required for azure: the resource's OpenAI v1 address, https://<resource>.openai.azure.com/openai/v1");
+    }
     if (typeof request.key !== 'string' || !KEY_SHAPE.test(request.key)) {
       errors.add('/key', 'must be the provider API key: 8 to 500 printable characters, no spaces');
     } else if (request.key.startsWith('llm_')) {
@@ -91,7 +94,7 @@ export class ProviderKeysHandler {
 
   async remove(request: ProviderKeyRef, context: RequestContext): Promise<Record<string, never>> {
     const scope = projectScope(context);
-    if (!isProvider(request.provider)) throw providerKeyNotFound();
+    if (!isProxyProvider(request.provider)) throw providerKeyNotFound();
     const result = await this.runner.run(
       proxyStreams.providerKey(scope.projectId, request.provider),
       providerKeyDecider,

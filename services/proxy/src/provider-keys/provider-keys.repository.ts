@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Provider, ProviderKeyView, SealedProviderKey } from '@llmlab/contracts';
+import type { ProxyProvider, ProviderKeyView, SealedProviderKey } from '@llmlab/contracts';
 import type { ProjectScope } from '@llmlab/domain';
 import { PrismaClient } from '../read-models/prisma';
 
@@ -20,7 +20,7 @@ export class ProviderKeysRepository {
       orderBy: { provider: 'asc' },
     });
     return rows.map((row) => ({
-      provider: row.provider as Provider,
+      provider: row.provider as ProxyProvider,
       baseUrl: row.baseUrl,
       keyHint: row.keyHint,
       storedAt: row.storedAt.toISOString(),
@@ -28,7 +28,7 @@ export class ProviderKeysRepository {
     }));
   }
 
-  async sealed(projectId: string, provider: Provider): Promise<StoredProviderKeyRow | undefined> {
+  async sealed(projectId: string, provider: ProxyProvider): Promise<StoredProviderKeyRow | undefined> {
     const row = await this.prisma.providerKey.findUnique({
       where: { projectId_provider: { projectId, provider } },
       select: { providerKeyId: true, baseUrl: true, sealed: true },

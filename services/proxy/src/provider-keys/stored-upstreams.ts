@@ -1,6 +1,6 @@
 import type { LookupFunction } from 'node:net';
 import { TtlCache } from '@llmlab/api-keys';
-import type { Provider } from '@llmlab/contracts';
+import type { ProxyProvider } from '@llmlab/contracts';
 import { pinnedLookup, type OutboundClient } from '@llmlab/notifications';
 import type { ProviderKeyCipher } from './provider-key.cipher';
 import type { ProviderKeysRepository } from './provider-keys.repository';
@@ -36,11 +36,11 @@ export class StoredUpstreams {
     this.cache = new TtlCache(ttlMs);
   }
 
-  resolve(projectId: string, provider: Provider): Promise<StoredUpstreamResult> {
+  resolve(projectId: string, provider: ProxyProvider): Promise<StoredUpstreamResult> {
     return this.cache.load(`${projectId}:${provider}`, () => this.load(projectId, provider));
   }
 
-  private async load(projectId: string, provider: Provider): Promise<StoredUpstreamResult> {
+  private async load(projectId: string, provider: ProxyProvider): Promise<StoredUpstreamResult> {
     const row = await this.repository.sealed(projectId, provider);
     if (!row) return { found: false };
     const key = await this.cipher.open(row.providerKeyId, row.sealed);

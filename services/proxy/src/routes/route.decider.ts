@@ -1,4 +1,4 @@
-import { PROVIDERS, ROUTE_LIMITS, type Provider, type RouteEvent, type RouteTarget } from '@llmlab/contracts';
+import { isProxyProvider, PROXY_PROVIDER_IDS, ROUTE_LIMITS, type RouteEvent, type RouteTarget } from '@llmlab/contracts';
 import { assertUnreachable, FieldErrors, isUuid, type Decider } from '@llmlab/domain';
 import { invalidRoute, routeLimitReached, routeNotFound, routeTaken } from '../proxy.errors';
 
@@ -63,9 +63,8 @@ function checkTargets(value: unknown, errors: FieldErrors): RouteTarget[] {
   // Targets may be of either format: the proxy translates a chat call for a target of the other one.
   return value.map((entry: unknown, i) => {
     const t = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (!(PROVIDERS as readonly unknown[]).includes(t.provider))
-      errors.add(`/targets/${i}/provider`, `must be one of ${PROVIDERS.join(', ')}`);
-    return { provider: t.provider as Provider, model: checkModel(t.model, `/targets/${i}/model`, errors) };
+    if (!isProxyProvider(t.provider)) errors.add(`/targets/${i}/provider`, `must be one of ${PROXY_PROVIDER_IDS.join(', ')}`);
+    return { provider: t.provider as RouteTarget['provider'], model: checkModel(t.model, `/targets/${i}/model`, errors) };
   });
 }
 

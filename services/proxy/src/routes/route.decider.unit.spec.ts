@@ -40,14 +40,14 @@ describe('route decider', () => {
   it('names every invalid field, an unknown provider at any place included', () => {
     spec
       .given([])
-      .when(set({ model: ' padded', targets: [{ provider: 'mistral', model: '' }], timeoutMs: 10 }))
+      .when(set({ model: ' padded', targets: [{ provider: 'acme', model: '' }], timeoutMs: 10 }))
       .thenThrows({
         code: 'PROXY_ROUTE_INVALID',
         errors: [{ field: '/model' }, { field: '/targets/0/provider' }, { field: '/targets/0/model' }, { field: '/timeoutMs' }],
       });
     spec
       .given([])
-      .when(set({ model: 'mixed', targets: [targets[0], { provider: 'mistral', model: 'mistral-small' }] }))
+      .when(set({ model: 'mixed', targets: [targets[0], { provider: 'acme', model: 'acme-small' }] }))
       .thenThrows({ code: 'PROXY_ROUTE_INVALID', errors: [{ field: '/targets/1/provider' }] });
     spec
       .given([])

@@ -4,6 +4,7 @@ import { formatDateTime } from '../../shared/dates';
 import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/ui/ui';
 import {
   PROVIDER_NAMES,
+  PROVIDER_OPTIONS,
   useProviderKeys,
   useRemoveProviderKey,
   useStoreProviderKey,
@@ -11,10 +12,14 @@ import {
   type ProviderKey,
 } from './proxy.queries';
 
-const KEY_HINTS: Record<Provider, string> = {
-  openai: 'An OpenAI API key (sk-…). Stored encrypted; only its last 4 characters are shown again.',
-  anthropic: 'An Anthropic API key (sk-ant-…). Stored encrypted; only its last 4 characters are shown again.',
+const STORED = 'Stored encrypted; only its last 4 characters are shown again.';
+const KEY_HINTS: Partial<Record<Provider, string>> = {
+  openai: `An OpenAI API key (sk-…). ${STORED}`,
+  anthropic: `An Anthropic API key (sk-ant-…). ${STORED}`,
+  azure: `An Azure OpenAI resource key; give the resource's base URL too. ${STORED}`,
 };
+const keyHint = (provider: Provider) =>
+  KEY_HINTS[provider] ?? `A ${PROVIDER_NAMES[provider]} API key, for the routes that name it. ${STORED}`;
 /** The fields the form shows beside their inputs; the rest of a refusal goes in the notice. */
 const FIELDS = ['/key', '/baseUrl'];
 /** A refusal that names only fields shown beside their inputs: the notice would repeat them. */
@@ -30,7 +35,10 @@ export function ProviderKeysSection({ projectId }: { projectId: string }) {
   const remove = useRemoveProviderKey(projectId);
   return (
     <Card title="Provider keys">
-      <p className="muted">One key per provider, used for the calls of this project that bring an LLMLab key in place of a provider key.</p>
+      <p className="muted">
+        One key per provider. The OpenAI and Anthropic keys serve the calls of this project that bring an LLMLab key in place of a provider
+        key; every key serves the route targets that name its provider.
+      </p>
       {remove.isError && <ErrorNotice error={remove.error} />}
       <QueryView query={keys} label="Loading the provider keys">
         {(list) => (
@@ -134,10 +142,7 @@ function StoreKey({ projectId, stored }: { projectId: string; stored: ProviderKe
             setProvider(e.target.value as Provider);
             store.reset();
           }}
-          options={[
-            { value: 'openai', label: 'OpenAI' },
-            { value: 'anthropic', label: 'Anthropic' },
-          ]}
+          options={PROVIDER_OPTIONS}
         />
         <Field
           label="Provider API key"
@@ -147,7 +152,7 @@ function StoreKey({ projectId, stored }: { projectId: string; stored: ProviderKe
           required
           minLength={8}
           maxLength={500}
-          hint={KEY_HINTS[provider]}
+          hint={keyHint(provider)}
           error={fieldError(error, '/key')}
         />
         <Field
@@ -166,8 +171,8 @@ function StoreKey({ projectId, stored }: { projectId: string; stored: ProviderKe
       </form>
       {existing && (
         <p className="muted small">
-          An {PROVIDER_NAMES[provider]} key ending in <code>{existing.keyHint}</code> is stored: storing replaces it and its base URL (enter
-          the base URL again if it needs one), and the old key is destroyed.
+          The {PROVIDER_NAMES[provider]} key ending in <code>{existing.keyHint}</code> is stored: storing replaces it and its base URL
+          (enter the base URL again if it needs one), and the old key is destroyed.
         </p>
       )}
       {store.isError && !onlyBesideInputs(error) && <ErrorNotice error={error} fields={FIELDS} />}

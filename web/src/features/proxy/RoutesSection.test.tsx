@@ -227,7 +227,9 @@ describe('proxy routes', () => {
       },
     });
     renderApp(PAGE);
-    expect(await screen.findByRole('region', { name: 'Routes' })).toHaveTextContent('a chat call to a target of the other format');
+    expect(await screen.findByRole('region', { name: 'Routes' })).toHaveTextContent(
+      'a chat call to the other format (OpenAI ⇄ Anthropic) is translated',
+    );
     const form = await routeForm();
     await userEvent.type(within(form).getByLabelText('Model name'), 'chat-any');
     await userEvent.type(within(form).getByLabelText('Target model 1'), 'gpt-4o-mini');

@@ -2,11 +2,10 @@ import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from 're
 import { ApiError, fieldError } from '../../shared/api/problem';
 import { formatDateTime } from '../../shared/dates';
 import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/ui/ui';
-import { PROVIDER_NAMES, useRemoveRoute, useRoutes, useSetRoute, type Provider, type Route } from './proxy.queries';
+import { PROVIDER_NAMES, PROVIDER_OPTIONS, useRemoveRoute, useRoutes, useSetRoute, type Provider, type Route } from './proxy.queries';
 
 /** The API's limit: the first target and 4 fallbacks. */
 const MAX_TARGETS = 5;
-const PROVIDER_OPTIONS = (Object.keys(PROVIDER_NAMES) as Provider[]).map((value) => ({ value, label: PROVIDER_NAMES[value] }));
 /** Whether the refusal names only fields the form shows beside their inputs: the notice would repeat them. */
 const onlyBesideInputs = (error: unknown, fields: readonly string[]) =>
   error instanceof ApiError && !!error.problem?.errors?.length && error.problem.errors.every((e) => fields.includes(e.field));
@@ -26,10 +25,11 @@ export function RoutesSection({ projectId }: { projectId: string }) {
         A route serves the calls that ask for its model name (an alias such as <code>chat-default</code>, or a real model name) with its
         targets, in order. The first target&apos;s model replaces the one asked. On a 429, a 5xx, a timeout or a connection error, after
         retries that honour Retry-After, the next target is tried; any other 4xx error of the caller is returned as it is. A route applies
-        to the calls sent to either address above. A target of the caller&apos;s own format uses the project&apos;s stored provider key, or
-        the caller&apos;s own key; a chat call to a target of the other format (OpenAI ⇄ Anthropic) is translated, both ways, and uses the
-        project&apos;s stored key for that provider. A call that does not translate (embeddings, or several choices, for instance) skips
-        such a target.
+        to the calls sent to either address above. A target of the caller&apos;s own provider uses the project&apos;s stored key for it, or
+        the caller&apos;s own key; a target of another provider uses the project&apos;s stored key for that provider (store it above). Of
+        the same format (OpenAI, Groq, DeepSeek, Azure OpenAI…) the call goes as it came; a chat call to the other format (OpenAI ⇄
+        Anthropic) is translated, both ways. A call that does not translate (embeddings, or several choices, for instance) skips such a
+        target.
       </p>
       {remove.isError && <ErrorNotice error={remove.error} />}
       <QueryView query={routes} label="Loading the routes">
@@ -255,7 +255,7 @@ function RouteForm({ projectId, routes, initial, focus }: { projectId: string; r
         </div>
         <div role="group" aria-labelledby={targetsId}>
           <p id={targetsId} className="small">
-            <strong>Targets</strong>, tried in order: up to {MAX_TARGETS}, of either provider.
+            <strong>Targets</strong>, tried in order: up to {MAX_TARGETS}, of any provider.
           </p>
           {targets.map((t, i) => (
             <div className="inline-form" key={t.key}>

@@ -6,7 +6,21 @@ import type { Schemas } from '../../shared/api/schema';
 export type ProviderKey = Schemas['ProviderKeyDto'];
 export type Provider = ProviderKey['provider'];
 
-export const PROVIDER_NAMES: Record<Provider, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
+/** The proxy's providers (contracts/src/proxy/proxy-providers.ts), as people write them. */
+export const PROVIDER_NAMES: Record<Provider, string> = {
+  openai: 'OpenAI',
+  anthropic: 'Anthropic',
+  azure: 'Azure OpenAI',
+  deepseek: 'DeepSeek',
+  groq: 'Groq',
+  openrouter: 'OpenRouter',
+  mistral: 'Mistral',
+  together: 'Together AI',
+  fireworks: 'Fireworks',
+  'x-ai': 'xAI',
+};
+
+export const PROVIDER_OPTIONS = (Object.keys(PROVIDER_NAMES) as Provider[]).map((value) => ({ value, label: PROVIDER_NAMES[value] }));
 
 export const proxyKeys = {
   providerKeys: (projectId: string) => ['provider-keys', projectId] as const,

@@ -455,10 +455,11 @@ export class ProxyCalls {
   /**
    * A routed call: the route's targets in order, each with the model it names, through `callWithFallbacks` (retries
    * with backoff honouring `Retry-After`, a circuit breaker per target, the next target on 429, 5xx, a timeout or a
-   * connection error). A target of the caller's format gets the call as it came, with the call's provider key and base
-   * (the project's stored key, or the caller's own); one of the other format gets it translated (chat only), with the
-   * project's stored key for that format, and its answer comes back translated. A target that cannot take the call is
-   * skipped, and the record says why. Undefined when the caller went away.
+   * connection error). A target of the caller's own provider gets the call as it came, with the call's provider key and
+   * base (the project's stored key, or the caller's own); a target of another provider gets it with the project's
+   * stored key of that provider: as it came when that provider speaks the caller's format, translated (chat only) when
+   * not, its answer then translated back. A target that cannot take the call is skipped, and the record says why.
+   * Undefined when the caller went away.
    */
   private async forwardRouted(
     req: IncomingMessage,
@@ -540,9 +541,10 @@ export class ProxyCalls {
   }
 
   /**
-   * How each target of a route is called: the call as it came for a target of the caller's format; translated, with
-   * the project's stored key of its format, for one of the other format; or skipped, saying why (another operation
-   * than chat, a request that does not translate, no stored key: the caller's own key is for its own provider only).
+   * How each target of a route is called: the call as it came for the caller's own provider, with the call's key; with
+   * the project's stored key of its provider for any other, as it came (same format) or translated (the other); or
+   * skipped, saying why (another operation than chat, a request that does not translate, no stored key: the caller's
+   * own key is for its own provider only).
    */
   private async routeLegs(
     req: IncomingMessage,

@@ -271,10 +271,7 @@ export class ProxyCalls {
     const costHeaders = () => this.costHeaders(owner, provider, reader!.outcome(), startedAt);
     const recordAs = (outcome: RelayOutcome) => {
       const read = reader!.outcome();
-      // A client may hang up once it has read the end of a stream (the OpenAI SDK does at `[DONE]`): with the
-      // final usage seen, the call completed.
-      const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
-      const failed = status >= 400 || !ended;
+      const failed = callFailed(status, outcome, read);
       return this.record(owner, {
         ...draft,
         provider,
@@ -298,7 +295,7 @@ export class ProxyCalls {
 
     if (!reader) return;
     const read = reader.outcome();
-    const failed = status >= 400 || !(outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined));
+    const failed = callFailed(status, outcome, read);
     if (outcome !== 'complete') await recordAs(outcome);
     if (hold) {
       const spent = status >= 400 ? 'free' : { provider, model: read.model, usage: read.usage };
@@ -779,6 +776,15 @@ function usageEvent(
 
 /** How a relayed answer ended. */
 type RelayOutcome = 'complete' | 'client_closed' | 'upstream_broke';
+
+/**
+ * Whether a relayed call is recorded as failed: an error status, or an answer that did not end. A client may hang up
+ * once it has read the end of a stream (the OpenAI SDK does at `[DONE]`): with the final usage seen, the call completed.
+ */
+function callFailed(status: number, outcome: RelayOutcome, read: { usage?: unknown }): boolean {
+  const ended = outcome === 'complete' || (outcome === 'client_closed' && read.usage !== undefined);
+  return status >= 400 || !ended;
+}
 
 /** The last frame of a stream: OpenAI chat's `[DONE]`, Anthropic's `message_stop`, the Responses API's `response.completed`. */
 function endsStream(frame: { data: string; event?: string }): boolean {

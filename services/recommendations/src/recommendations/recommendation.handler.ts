@@ -56,7 +56,7 @@ export class RecommendationHandler {
    */
   async apply(request: RecommendationRef, context: RequestContext): Promise<RecommendationView> {
     if (!isUuid(request.recommendationId)) throw recommendationNotFound();
-    const found = await this.queries.get(organizationScope(context), request.recommendationId);
+    const found = await this.queries.getStored(organizationScope(context), request.recommendationId);
     if (found.kind !== 'model_rightsizing' || !found.target || !found.scope.model) throw recommendationNotApplicable(found.kind);
     if (found.status === 'resolved') throw recommendationResolved();
     const route = await this.requests.ask(

@@ -112,13 +112,18 @@ export class RecommendationQueries {
   }
 
   async get(scope: OrganizationScope, id: string): Promise<RecommendationView> {
+    return this.withRealized(await this.getStored(scope, id));
+  }
+
+  /** As stored, without measuring what it saved (a price request): for a command that only checks what it is. */
+  async getStored(scope: OrganizationScope, id: string): Promise<RecommendationView> {
     if (!isUuid(id)) throw recommendationNotFound();
     const { rows } = await this.pool.query<Row>(
       `SELECT ${COLUMNS} FROM recommendations.recommendations WHERE id = $1 AND organization_id = $2`,
       [id, scope.organizationId],
     );
     if (!rows[0]) throw recommendationNotFound();
-    return this.withRealized(view(rows[0]));
+    return view(rows[0]);
   }
 
   /** Whose a recommendation is, for the gateway's tenant check; not found for a malformed or unknown id. */

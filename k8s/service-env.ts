@@ -127,12 +127,13 @@ export type EnvSource = { value: string; from: string } | { secret: string; key:
 const findObject = (docs: K8sObject[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata.name === name);
 
 /**
- * The environment of a Deployment's container as Kubernetes assembles it: envFrom ConfigMaps in order, then env
+ * The environment of a service's container (its Deployment, or StatefulSet: the proxy with a persistent spool) as
+ * Kubernetes assembles it: envFrom ConfigMaps in order, then env
  * entries. A variable that two sources set is an error: which one wins is easy to get wrong when editing.
  */
 export function deploymentEnv(docs: K8sObject[], deployment: string): { env: Map<string, EnvSource>; errors: string[] } {
-  const found = findObject(docs, 'Deployment', deployment);
-  if (!found) throw new Error(`no Deployment ${deployment}`);
+  const found = findObject(docs, 'Deployment', deployment) ?? findObject(docs, 'StatefulSet', deployment);
+  if (!found) throw new Error(`no Deployment or StatefulSet ${deployment}`);
   const [container] = found.spec.template.spec.containers;
   const env = new Map<string, EnvSource>();
   const errors: string[] = [];

@@ -325,7 +325,10 @@ describe('helm/llmlab', () => {
 
     it('render the objects the chart promises', () => {
       const kinds = (file: string) => [...(templates.find((t) => t.file === file)?.text ?? '').matchAll(/^kind: (\w+)/gm)].map((m) => m[1]);
-      expect(kinds('templates/deployments.yaml')).toEqual(['Deployment']);
+      // A Deployment per service; the proxy's is a StatefulSet when its spool is to outlive its pods.
+      expect(templates.find((t) => t.file === 'templates/deployments.yaml')!.text).toMatch(
+        /^kind: \{\{ if \$persistentSpool \}\}StatefulSet\{\{ else \}\}Deployment\{\{ end \}\}$/m,
+      );
       expect(kinds('templates/hpa.yaml')).toEqual(['HorizontalPodAutoscaler']);
       expect(kinds('templates/pdb.yaml')).toEqual(['PodDisruptionBudget', 'PodDisruptionBudget']);
       expect(kinds('templates/nats.yaml')).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);
@@ -539,6 +542,46 @@ describe('helm/llmlab', () => {
         ALERTS_APP_URL: 'https://app.example.com',
         ALERTS_TRUSTED_ORIGINS: 'http://mattermost.internal:8065,https://relay.internal',
       });
+    });
+
+    withHelm('runs the proxy as a StatefulSet with a volume per pod when its spool is to outlive the pod', () => {
+      const persistent = [
+        '--set',
+        'services.proxy.spool.persistence.enabled=true',
+        '--set',
+        'services.proxy.spool.persistence.storageClassName=fast-ssd',
+        '--set',
+        'services.proxy.spool.size=5Gi',
+        '--set',
+        'services.proxy.autoscaling.enabled=true',
+      ];
+      const docs = render(['-f', exampleFile, ...persistent]);
+      expect(check(docs)).toEqual([]);
+      const named = (kind: string) => docs.filter((d) => d.kind === kind && d.metadata.name === 'rel-llmlab-proxy');
+      expect(named('Deployment')).toEqual([]);
+      const [proxy] = named('StatefulSet');
+      expect(proxy.spec).toMatchObject({ serviceName: 'rel-llmlab-proxy', podManagementPolicy: 'Parallel' });
+      expect(proxy.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenScaled: 'Retain', whenDeleted: 'Retain' });
+      expect(proxy.spec.volumeClaimTemplates).toHaveLength(1);
+      expect(proxy.spec.volumeClaimTemplates[0].metadata.name).toBe('spool');
+      expect(proxy.spec.volumeClaimTemplates[0].spec).toEqual({
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: 'fast-ssd',
+        resources: { requests: { storage: '5Gi' } },
+      });
+      // The claim, not an emptyDir, is what the spool directory is mounted from.
+      const pod = proxy.spec.template.spec;
+      const spoolDir = deploymentEnv(docs, 'rel-llmlab-proxy').env.get('PROXY_SPOOL_DIR');
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'spool', mountPath: (spoolDir as { value: string }).value });
+      expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('spool');
+      const hpa = docs.find((d) => d.kind === 'HorizontalPodAutoscaler' && d.metadata.name === 'rel-llmlab-proxy')!;
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'rel-llmlab-proxy' });
+      // The other services stay Deployments; by default so does the proxy, on an emptyDir of the size asked.
+      expect(docs.filter((d) => d.kind === 'StatefulSet').map((d) => d.metadata.name)).not.toContain('rel-llmlab-gateway');
+      const plain = render(['-f', exampleFile, '--set', 'services.proxy.spool.size=3Gi']);
+      const [deployed] = plain.filter((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-proxy');
+      expect(deployed.spec.template.spec.volumes).toContainEqual({ name: 'spool', emptyDir: { sizeLimit: '3Gi' } });
+      expect(plain.some((d) => d.kind === 'StatefulSet' && d.metadata.name === 'rel-llmlab-proxy')).toBe(false);
     });
 
     withHelm('renders with an existing Secret, external NATS and Redis, EventStoreDB and no autoscaling', () => {

@@ -21,7 +21,7 @@ import type {
   UsageRecordsPage,
   UsageRecordsRequest,
 } from './ingestion.messages';
-import type { PriceOverrideData, PriceQuoteRequest, PriceQuotes } from './pricing';
+import type { PriceOverrideData, PriceQuoteRequest, PriceQuotes, PricesInForce, PricesInForceRequest } from './pricing';
 import type { UsageLedgerKeysReply, UsageLedgerKeysRequest } from './usage-ledger';
 import type {
   ContentErasedResult,
@@ -52,6 +52,7 @@ export const ingestionSubjects = {
   pricingModels: defineSubject<PricingModelsRequest, PricingModelsPage>('ingestion.query.pricing-models'),
   /** Hypothetical calls priced at catalog and organization prices, for the recommendations service (no gateway route). */
   priceQuotes: defineSubject<PriceQuoteRequest, PriceQuotes>('ingestion.query.price-quotes'),
+  pricesInForce: defineSubject<PricesInForceRequest, PricesInForce>('ingestion.query.prices-in-force'),
   listPriceOverrides: defineSubject<Record<string, never>, PriceOverrideList>('ingestion.query.list-price-overrides'),
   createPriceOverride: defineSubject<CreatePriceOverrideRequest, PriceOverrideData>('ingestion.cmd.create-price-override'),
   deletePriceOverride: defineSubject<PriceOverrideRef, Record<string, never>>('ingestion.cmd.delete-price-override'),

@@ -104,6 +104,28 @@ export interface PriceQuoteRequest {
   quotes: { provider: string; model: string; at: string; usage: UsageCounts }[];
 }
 
+/**
+ * The prices in force for calls of an organization (its own prices first), each with the span around its instant over
+ * which it stays in force: a caller that prices many calls of one model (the proxy's cost headers) keeps the answer
+ * for the span, up to its own cache time, and computes each call's cost itself, exactly as the ingestion service
+ * prices the call's record (`computeCost` of `libs/pricing` with this price).
+ */
+export interface PricesInForceRequest {
+  prices: { provider: string; model: string; at: string }[];
+}
+
+export interface PricesInForce {
+  /** In the request's order. `price` null: nothing prices the model then (its calls are `unpriced`). */
+  prices: {
+    price: PriceEntryData | null;
+    origin: 'override' | 'catalog' | null;
+    /** RFC 3339, inclusive; null: since always. */
+    validFrom: string | null;
+    /** RFC 3339, exclusive; null: until further notice. */
+    validUntil: string | null;
+  }[];
+}
+
 export interface PriceQuotes {
   /** In the request's order; `unpriced` (no amount, never zero) when no price is in force for the model then. */
   quotes: { status: 'priced' | 'unpriced'; amount: string | null; priceEntryId: string | null }[];

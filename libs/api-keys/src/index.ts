@@ -4,3 +4,4 @@ export * from './request-client';
 export * from './ttl-cache';
 export * from './auth-cache-invalidations';
 export * from './rate-limiter';
+export * from './buffered-rate-limiter';

@@ -178,6 +178,64 @@ export function resolvePrice(catalog: PriceCatalog, query: PriceQuery): Resolved
   return undefined;
 }
 
+/** What `resolvePrice` answers for a query, and the instants around its `at` between which it answers the same. */
+export interface PriceSpan {
+  readonly price?: ResolvedPrice;
+  /** Epoch milliseconds (inclusive): `-Infinity` when nothing changes before `at`. */
+  readonly from: number;
+  /** Epoch milliseconds (exclusive): `Infinity` when nothing changes after `at`. */
+  readonly until: number;
+}
+
+/**
+ * `resolvePrice`, with the span of instants around `at` over which its answer stays the same for the same catalog,
+ * overrides and model: for the same usage, a call at any instant of the span costs the same. A caller can keep the
+ * answer for the span (the proxy prices its calls' headers that way) instead of asking again for each call. The span
+ * ends at the nearest instant where any price of a model the query can match starts or stops, or where one of their
+ * daily windows opens or closes: in between, which entries are in force, hence which one wins, cannot change.
+ */
+export function resolvePriceSpan(catalog: PriceCatalog, query: PriceQuery): PriceSpan {
+  const price = resolvePrice(catalog, query);
+  const at = query.at.getTime();
+  const provider = normalizeProvider(query.provider);
+  const sources: [PriceCatalog, string][] = [];
+  if (query.organizationOverrides) sources.push([query.organizationOverrides, provider]);
+  sources.push([catalog, provider]);
+  for (const fallback of Object.hasOwn(catalog.providerFallbacks, provider) ? catalog.providerFallbacks[provider] : []) {
+    sources.push([catalog, fallback]);
+  }
+  let from = -Infinity;
+  let until = Infinity;
+  const boundary = (instant: number) => {
+    if (instant <= at) from = Math.max(from, instant);
+    else until = Math.min(until, instant);
+  };
+  const day = Math.floor(at / MS_PER_DAY) * MS_PER_DAY;
+  for (const modelId of modelIdCandidates(provider, query.model)) {
+    for (const [source, sourceProvider] of sources) {
+      const index = source[INDEX].get(sourceProvider);
+      if (!index) continue;
+      const groups = [
+        ...(index.byId.has(modelId) ? [index.byId.get(modelId)!] : []),
+        ...(index.byAlias.get(modelId) ?? []),
+        ...index.withPatterns.filter((group) => group.matchers.some((matches) => matches(modelId))),
+      ];
+      for (const group of groups) {
+        for (const entry of group.entries) {
+          if (Number.isFinite(entry.from)) boundary(entry.from);
+          if (Number.isFinite(entry.to)) boundary(entry.to);
+          if (!entry.window || query.ignoreTimeOfDay) continue;
+          for (const d of [day - MS_PER_DAY, day, day + MS_PER_DAY]) {
+            boundary(d + entry.window.from * 1000);
+            boundary(d + entry.window.to * 1000);
+          }
+        }
+      }
+    }
+  }
+  return { ...(price ? { price } : {}), from, until };
+}
+
 /** Model ids are compared without case or surrounding blanks, as genai-prices compares them. */
 export function normalizeModelId(model: string): string {
   return model.trim().toLowerCase();

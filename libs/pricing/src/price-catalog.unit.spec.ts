@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { countRegexPatterns, createPriceCatalog, PATTERN_LIMITS, resolvePrice, type PriceCatalog } from './price-catalog';
+import { countRegexPatterns, createPriceCatalog, PATTERN_LIMITS, resolvePrice, resolvePriceSpan, type PriceCatalog } from './price-catalog';
 import type { PriceEntry } from './price-entry';
 import { PricingError, PricingErrorCode } from './pricing.errors';
 import { normalizeProvider } from './provider-names';
@@ -289,6 +289,107 @@ describe('resolvePrice', () => {
       expect(price('My-LLM', 'house-model')).toMatchObject({ origin: 'override' });
       expect(resolveAt(catalog, 'my-llm', 'house-model')).toBeUndefined();
     });
+  });
+});
+
+describe('resolvePriceSpan', () => {
+  const ms = (iso: string) => Date.parse(iso);
+  const span = (catalog: PriceCatalog, model: string, when: string, overrides?: PriceCatalog, provider = 'openai') =>
+    resolvePriceSpan(catalog, { provider, model, at: at(when), organizationOverrides: overrides });
+
+  it('runs from the price that is in force to the next change of any price of the model', () => {
+    const catalog = createPriceCatalog([
+      entry({ provider: 'openai', model: 'o3', effectiveTo: '2025-06-10T00:00:00Z', rates: rates('10', '40') }),
+      entry({ provider: 'openai', model: 'o3', effectiveFrom: '2025-06-10T00:00:00Z', rates: rates('2', '8') }),
+      entry({ provider: 'openai', model: 'gpt-4o', effectiveFrom: '2025-03-01T00:00:00Z' }),
+    ]);
+    const before = span(catalog, 'o3', '2025-06-01T00:00:00Z');
+    expect(before.price?.entry.rates.input).toBe('10');
+    // Another model's change is not this one's.
+    expect({ from: before.from, until: before.until }).toEqual({ from: -Infinity, until: ms('2025-06-10T00:00:00Z') });
+    const after = span(catalog, 'o3', '2025-06-10T00:00:00Z');
+    expect(after.price?.entry.rates.input).toBe('2');
+    expect({ from: after.from, until: after.until }).toEqual({ from: ms('2025-06-10T00:00:00Z'), until: Infinity });
+  });
+
+  it("ends where an organization's price starts, and says so of a model nothing prices yet", () => {
+    const catalog = createPriceCatalog([entry({ provider: 'openai', model: 'o3', rates: rates('10') })]);
+    const overrides = createPriceCatalog(
+      [entry({ provider: 'openai', model: 'o3', effectiveFrom: '2025-02-01T00:00:00Z', rates: rates('7') })],
+      { unsupportedRegex: 'never-match' },
+    );
+    const now = span(catalog, 'o3', JAN_1, overrides);
+    expect(now.price?.origin).toBe('catalog');
+    expect(now.until).toBe(ms('2025-02-01T00:00:00Z'));
+    expect(span(catalog, 'o3', '2025-02-01T00:00:00Z', overrides).price?.origin).toBe('override');
+    const later = createPriceCatalog([entry({ provider: 'openai', model: 'o9', effectiveFrom: '2025-03-01T00:00:00Z' })]);
+    const unpriced = span(later, 'o9', JAN_1);
+    expect(unpriced.price).toBeUndefined();
+    expect(unpriced.until).toBe(ms('2025-03-01T00:00:00Z'));
+  });
+
+  it('ends where a daily window opens or closes, and follows aliases, patterns and fallback providers', () => {
+    const catalog = createPriceCatalog(
+      [
+        entry({ provider: 'deepseek', model: 'deepseek-chat', rates: rates('0.27') }),
+        entry({ provider: 'deepseek', model: 'deepseek-chat', timeOfDay: { from: '16:30:00', to: '00:30:00' }, rates: rates('0.135') }),
+        entry({ provider: 'openai', model: 'gpt-4o', aliases: ['gpt-4o-latest'], effectiveTo: '2025-05-01T00:00:00Z' }),
+        entry({ provider: 'openai', model: 'o1', patterns: [{ kind: 'prefix', value: 'o1-' }], effectiveTo: '2025-04-01T00:00:00Z' }),
+      ],
+      { providerFallbacks: { azure: ['openai'] } },
+    );
+    const day = span(catalog, 'deepseek-chat', '2025-01-01T12:00:00Z', undefined, 'deepseek');
+    expect(day.price?.entry.rates.input).toBe('0.27');
+    expect({ from: day.from, until: day.until }).toEqual({ from: ms('2025-01-01T00:30:00Z'), until: ms('2025-01-01T16:30:00Z') });
+    const night = span(catalog, 'deepseek-chat', '2025-01-01T23:00:00Z', undefined, 'deepseek');
+    expect(night.price?.entry.rates.input).toBe('0.135');
+    expect({ from: night.from, until: night.until }).toEqual({ from: ms('2025-01-01T16:30:00Z'), until: ms('2025-01-02T00:30:00Z') });
+    expect(span(catalog, 'gpt-4o-latest', JAN_1, undefined, 'azure').until).toBe(ms('2025-05-01T00:00:00Z'));
+    expect(span(catalog, 'o1-mini', JAN_1).until).toBe(ms('2025-04-01T00:00:00Z'));
+  });
+
+  it('answers as resolvePrice does at every instant of the span (random catalogs)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const instant = (lo: number, hi: number) => new Date(lo + Math.floor(random() * (hi - lo)));
+    const start = ms('2025-01-01T00:00:00Z');
+    const end = ms('2025-01-11T00:00:00Z');
+    const hhmm = () => `${String(Math.floor(random() * 24)).padStart(2, '0')}:${random() < 0.5 ? '00' : '30'}:00`;
+    for (let round = 0; round < 40; round++) {
+      // Consecutive periods of one model, some with a daily window, in the catalog and among overrides.
+      const periods = (source: string, count: number) => {
+        const cuts = Array.from({ length: count - 1 }, () => instant(start, end).getTime()).sort((a, b) => a - b);
+        const bounds = [null, ...cuts.map((c) => new Date(c).toISOString()), null];
+        return bounds.slice(0, -1).flatMap((from, i) => {
+          const base = entry({
+            provider: 'openai',
+            model: 'm',
+            effectiveFrom: from,
+            effectiveTo: bounds[i + 1],
+            rates: rates(`${source}${i}`),
+          });
+          let window = { from: hhmm(), to: hhmm() };
+          while (window.from === window.to) window = { from: hhmm(), to: hhmm() };
+          return random() < 0.4
+            ? [base, { ...entry({ provider: 'openai', model: 'm' }), effectiveFrom: from, effectiveTo: bounds[i + 1], timeOfDay: window }]
+            : [base];
+        });
+      };
+      const catalog = createPriceCatalog(periods('1', 1 + Math.floor(random() * 4)));
+      const overrides = random() < 0.5 ? createPriceCatalog(periods('9', 1 + Math.floor(random() * 3))) : undefined;
+      for (let probe = 0; probe < 10; probe++) {
+        const when = instant(start, end);
+        const found = resolvePriceSpan(catalog, { provider: 'openai', model: 'm', at: when, organizationOverrides: overrides });
+        const lo = Math.max(found.from, start - 86_400_000);
+        const hi = Math.min(found.until, end + 86_400_000);
+        expect(lo).toBeLessThanOrEqual(when.getTime());
+        expect(hi).toBeGreaterThan(when.getTime());
+        for (const t of [lo, hi - 1, ...Array.from({ length: 8 }, () => instant(lo, hi).getTime())]) {
+          const there = resolvePrice(catalog, { provider: 'openai', model: 'm', at: new Date(t), organizationOverrides: overrides });
+          expect(there?.entry.id).toBe(found.price?.entry.id);
+        }
+      }
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import {
 import { trustedScope } from '@llmlab/domain';
 import type { Provider } from '@pydantic/genai-prices';
 import { PriceBook } from '../src/price-catalog/price-book';
-import { loadGenaiPricesProviders } from '@llmlab/pricing';
+import { computeCost, loadGenaiPricesProviders, type PriceEntry } from '@llmlab/pricing';
 import { pseudonymOf } from '../src/end-users/end-user-pseudonyms';
 import { usageRecordedEvents } from '../src/usage/usage-recording.handler';
 import { IngestionHarness } from './ingestion.harness';
@@ -289,6 +289,41 @@ describe('pricing', () => {
       '/quotes/0/provider',
       '/quotes/0/at',
       '/quotes/0/usage/cachedInputTokens',
+    ]);
+  });
+
+  it('gives the prices in force with their spans, and computeCost of one is the quote of the same call', async () => {
+    const tenant = newTenant();
+    const scope = { organizationId: tenant.organizationId };
+    const cut = new Date(Date.now() + 3_600_000).toISOString();
+    await override(tenant, { provider: 'acme', model: 'acme-span', rates: { input: '0.5', output: '1.5' }, effectiveTo: cut });
+    await override(tenant, { provider: 'acme', model: 'acme-span', rates: { input: '0.25', output: '1' }, effectiveFrom: cut });
+    const at = new Date().toISOString();
+    const usage = { inputTokens: 10_000, cachedInputTokens: 4_000, outputTokens: 1_000 };
+    const asked = [
+      { provider: 'openai', model: 'gpt-4o-mini', at },
+      { provider: 'acme', model: 'acme-span', at },
+      { provider: 'acme', model: 'acme-span', at: cut },
+      { provider: 'acme', model: 'acme-unknown', at },
+    ];
+    const { prices } = await h.request(ingestionSubjects.pricesInForce, { prices: asked }, scope);
+    expect(prices.map((p) => [p.origin, p.price?.rates.input ?? null, p.validUntil === cut, p.validFrom === cut])).toEqual([
+      ['catalog', '0.15', false, false],
+      ['override', '0.5', true, false],
+      ['override', '0.25', false, true],
+      [null, null, false, false],
+    ]);
+    // The proxy prices a call from such a price itself: exactly what the quote (and the call's record) says.
+    const { quotes } = await h.request(
+      ingestionSubjects.priceQuotes,
+      { quotes: asked.slice(0, 3).map((call) => ({ ...call, usage })) },
+      scope,
+    );
+    expect(prices.slice(0, 3).map((p) => computeCost(usage, p.price as PriceEntry).amount)).toEqual(quotes.map((q) => q.amount));
+    const bad = await h.reply(ingestionSubjects.pricesInForce, { prices: [{ provider: 'acme', model: '', at: 'soon' }] }, scope);
+    expect((bad as { error: { errors: { field: string }[] } }).error.errors.map((e) => e.field)).toEqual([
+      '/prices/0/model',
+      '/prices/0/at',
     ]);
   });
 

@@ -21,6 +21,11 @@ export const proxyEnv = {
   PROXY_SPOOL_DIR: z.string().min(1).default('.llmlab/proxy-spool'),
   /** Past this the spool refuses new usage, and the proxy refuses calls rather than forward them unrecorded. */
   PROXY_SPOOL_MAX_BYTES: positiveInt(1 << 30),
+  /**
+   * `always`: the end of an answer waits until its usage is on disk (it survives the machine going down). `none`: until
+   * the operating system has it (it survives a crash or kill of the proxy, not of the machine), for less latency.
+   */
+  PROXY_SPOOL_SYNC: z.enum(['always', 'none']).default('always'),
   /** The upstream of `/proxy/openai/v1/*`: OpenAI's API, or another OpenAI-compatible base (operator setting). */
   PROXY_OPENAI_BASE_URL: baseUrl('https://api.openai.com/v1'),
   /** The upstream of `/proxy/anthropic/*`: Anthropic's API, or a compatible base (operator setting). */
@@ -44,6 +49,11 @@ export const proxyEnv = {
   PROXY_TRUSTED_ORIGINS: trustedOriginsEnv,
   /** How long this process keeps a project's opened provider key: a replaced or removed key is out of use after it. */
   PROXY_PROVIDER_KEY_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * How long a price asked of the ingestion service (for the cost headers, enforced budgets and cache savings) is
+   * used, within the span it is in force: a price set meanwhile applies after it.
+   */
+  PROXY_PRICE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** How long a provider-key command waits for the read model to apply its events before answering anyway. */
   PROXY_READ_YOUR_WRITES_TIMEOUT_MS: positiveInt(5_000),
   /** How long a project's enforced budgets (asked of the alerts service) are used before they are asked again. */
@@ -67,6 +77,7 @@ export const proxyEnv = {
 export interface ProxyConfig extends DomainServiceConfig, UpstreamConfig {
   PROXY_SPOOL_DIR: string;
   PROXY_SPOOL_MAX_BYTES: number;
+  PROXY_SPOOL_SYNC: 'always' | 'none';
   PROXY_OPENAI_BASE_URL: string;
   PROXY_ANTHROPIC_BASE_URL: string;
   PROXY_UPSTREAM_TIMEOUT_MS: number;
@@ -75,6 +86,7 @@ export interface ProxyConfig extends DomainServiceConfig, UpstreamConfig {
   PROXY_TRUSTED_ORIGINS: string[];
   PROXY_PROVIDER_KEY_CACHE_MS: number;
   PROXY_READ_YOUR_WRITES_TIMEOUT_MS: number;
+  PROXY_PRICE_CACHE_MS: number;
   PROXY_BUDGET_CACHE_MS: number;
   PROXY_BUDGET_STALE_MS: number;
   PROXY_BUDGET_UNAVAILABLE: 'refuse' | 'allow';

@@ -62,7 +62,8 @@ const ON_CALL_REQUEST_TIMEOUT_MS = 2_000;
     {
       provide: CallPricer,
       inject: [RUNTIME, ON_CALL_REQUESTS],
-      useFactory: ({ logger }: ServiceRuntime<ProxyConfig>, client: RequestClient) => new CallPricer(client, logger),
+      useFactory: ({ config, logger }: ServiceRuntime<ProxyConfig>, client: RequestClient) =>
+        new CallPricer(client, logger, { cacheMs: config.PROXY_PRICE_CACHE_MS }),
     },
     {
       provide: BudgetGuard,

@@ -183,6 +183,16 @@ describe('proxy: kill -9 while INGEST is unreachable', () => {
       );
       await link.cut();
       traffic.phase = 'ingest down';
+      // What operators watch: the spool holds batches JetStream has not acknowledged.
+      await until(
+        () => traffic.count('ingest down') >= 3,
+        'calls answered with INGEST out of reach',
+        30_000,
+        () => explain(traffic),
+      );
+      const during = await spoolGauges(platform.serviceUrl('proxy'));
+      expect(during.backlog).toBeGreaterThan(0);
+      expect(during.bytes).toBeGreaterThan(0);
       await until(
         () => killedAt > 0,
         '20 calls answered with INGEST out of reach',
@@ -221,6 +231,8 @@ describe('proxy: kill -9 while INGEST is unreachable', () => {
     }
     await sleep(2_000);
     listed = await listedIds();
+    // The restarted proxy sent what its spool held.
+    expect((await spoolGauges(platform.serviceUrl('proxy'))).backlog).toBe(0);
     const keys = platformUsageLedgerKeys(platform.natsPrefix);
     const ledger = (await ledgerUsageRecords(session.pool, tenant.projectId, keys).finally(() => keys.onApplicationShutdown())).map(
       (r) => r.id,
@@ -263,3 +275,10 @@ describe('proxy: kill -9 while INGEST is unreachable', () => {
     expect({ lost: lost(ids()), duplicated: twice(ids()) }).toEqual({ lost: [], duplicated: [] });
   });
 });
+
+/** The proxy's spool gauges, from its /metrics. */
+async function spoolGauges(proxyUrl: string): Promise<{ backlog: number; bytes: number }> {
+  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
+  return { backlog: gauge('llmlab_proxy_spool_backlog_batches'), bytes: gauge('llmlab_proxy_spool_bytes') };
+}

@@ -25,6 +25,11 @@ export class PricingController {
     return handleRequest(s.priceQuotes, envelope, (p, ctx) => this.quotes.quote(organizationScope(ctx), p));
   }
 
+  @MessagePattern(s.pricesInForce.subject)
+  pricesInForce(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.pricesInForce>>) {
+    return handleRequest(s.pricesInForce, envelope, (p, ctx) => this.quotes.pricesInForce(organizationScope(ctx), p));
+  }
+
   @MessagePattern(s.pricingModels.subject)
   pricingModels(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.pricingModels>>) {
     return handleRequest(s.pricingModels, envelope, (p) => this.models.list(p));

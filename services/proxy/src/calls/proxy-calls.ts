@@ -4,7 +4,7 @@ import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
-import type { ApiKeyAuthenticator, RateLimiter } from '@llmlab/api-keys';
+import type { ApiKeyAuthenticator, BufferedRateLimiter } from '@llmlab/api-keys';
 import {
   PROXY_PATH_PREFIXES,
   proxyFormatOf,
@@ -54,7 +54,7 @@ export interface ProxyCallsDeps {
   storedUpstreams: StoredUpstreams;
   routes: StoredRoutes;
   budgets: BudgetGuard;
-  limiter: RateLimiter;
+  limiter: Pick<BufferedRateLimiter, 'hit'>;
   cache: ResponseCache;
   pricer: CallPricer;
 }
@@ -245,7 +245,7 @@ export class ProxyCalls {
     }
     const upstream =
       route && prepared
-        ? await this.forwardRouted(req, format, rest, credentials, stored, prepared, route, owner.projectId, res)
+        ? await this.forwardRouted({ req, format, rest, credentials, stored, prepared, projectId: owner.projectId }, route, res)
         : await this.forward(req, format, rest, credentials, stored, forwarded, res);
     if (!upstream || 'unanswered' in upstream) {
       if (hold) await this.deps.budgets.settle(hold, 'free', correlationId);
@@ -458,19 +458,10 @@ export class ProxyCalls {
    * not, its answer then translated back. A target that cannot take the call is skipped, and the record says why.
    * Undefined when the caller went away.
    */
-  private async forwardRouted(
-    req: IncomingMessage,
-    format: WireFormat,
-    rest: string,
-    credentials: ReturnType<typeof callerCredentials>,
-    stored: StoredUpstream | undefined,
-    prepared: Record<string, unknown>,
-    route: StoredRoute,
-    projectId: string,
-    res: ServerResponse,
-  ): Promise<UpstreamAnswer | Unanswered | undefined> {
+  private async forwardRouted(call: RoutedCall, route: StoredRoute, res: ServerResponse): Promise<UpstreamAnswer | Unanswered | undefined> {
+    const { req, format, prepared } = call;
     const model = String(prepared.model);
-    const legs = await this.routeLegs(req, format, rest, credentials, stored, prepared, route, projectId);
+    const legs = await this.routeLegs(call, route);
     const routeRecord = (reports: readonly TargetReport[]): RouteRecord => ({
       routeId: route.routeId,
       model,
@@ -543,16 +534,8 @@ export class ProxyCalls {
    * skipped, saying why (another operation than chat, a request that does not translate, no stored key: the caller's
    * own key is for its own provider only).
    */
-  private async routeLegs(
-    req: IncomingMessage,
-    format: WireFormat,
-    rest: string,
-    credentials: ReturnType<typeof callerCredentials>,
-    stored: StoredUpstream | undefined,
-    prepared: Record<string, unknown>,
-    route: StoredRoute,
-    projectId: string,
-  ): Promise<RouteLeg[]> {
+  private async routeLegs(call: RoutedCall, route: StoredRoute): Promise<RouteLeg[]> {
+    const { req, format, rest, credentials, stored, prepared, projectId } = call;
     const timeoutMs = route.timeoutMs ?? this.options.upstreamTimeoutMs;
     const ownBase = stored?.baseUrl ?? this.defaultBase(format);
     const ownHeaders = upstreamHeaders(req.headers, credentials);
@@ -566,7 +549,7 @@ export class ProxyCalls {
           legs.push({ route: t, skipped: `this project has no usable stored ${format} key` });
           continue;
         }
-        const body = Buffer.from(JSON.stringify({ ...prepared, model: t.model }));
+        const body = withModel(prepared, t.model);
         const target = upstreamTarget({ provider: format, baseUrl: ownBase, model: t.model, timeoutMs });
         legs.push({ route: t, target, url: `${ownBase}/${rest}`, headers: ownHeaders, body, lookup: stored?.lookup });
         continue;
@@ -574,7 +557,7 @@ export class ProxyCalls {
       // Another provider: of the caller's format, the call as it came (its model replaced); of the other, translated.
       const sameFormat = proxyProvider(t.provider).format === format;
       const request = sameFormat
-        ? { ok: true as const, path: rest, body: Buffer.from(JSON.stringify({ ...prepared, model: t.model })), dropped: [] }
+        ? { ok: true as const, path: rest, body: withModel(prepared, t.model), dropped: [] }
         : toTargetRequest(format, rest.split('?')[0], prepared, t, this.options.translatedMaxTokens);
       if (!request.ok) {
         legs.push({ route: t, skipped: request.reason });
@@ -670,7 +653,7 @@ export class ProxyCalls {
           for (const frame of parser.feed(chunk)) {
             const data = frame.data === '[DONE]' ? undefined : parseJson(frame.data);
             if (data !== undefined) reader!.event(data, frame.event);
-            if (beforeEnd && endsStream(frame)) holdingTail = true;
+            if (beforeEnd && reader!.ends(frame)) holdingTail = true;
             if (reframe && (data === undefined || !reader!.hides(data))) await write(encodeSse(frame));
           }
           if (!reframe) await write(chunk);
@@ -786,9 +769,23 @@ function callFailed(status: number, outcome: RelayOutcome, read: { usage?: unkno
   return status >= 400 || !ended;
 }
 
-/** The last frame of a stream: OpenAI chat's `[DONE]`, Anthropic's `message_stop`, the Responses API's `response.completed`. */
-function endsStream(frame: { data: string; event?: string }): boolean {
-  return frame.data === '[DONE]' || frame.event === 'message_stop' || frame.event === 'response.completed';
+/** A call a route serves, as it came: what each of the route's targets is made from. */
+interface RoutedCall {
+  req: IncomingMessage;
+  /** The caller's format, and its path after the format's prefix. */
+  format: WireFormat;
+  rest: string;
+  credentials: ReturnType<typeof callerCredentials>;
+  /** The project's stored key of the caller's format, unless the caller sent its own. */
+  stored: StoredUpstream | undefined;
+  /** The JSON body as forwarded (`UsageReader.prepare`). */
+  prepared: Record<string, unknown>;
+  projectId: string;
+}
+
+/** The body of a call with another model in it. */
+function withModel(body: Record<string, unknown>, model: string): Buffer {
+  return Buffer.from(JSON.stringify({ ...body, model }));
 }
 
 /** The request header a field of the usage event came from, for the caller's error message. */

@@ -1,7 +1,7 @@
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OnModuleInit } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { RateLimiter } from '@llmlab/api-keys';
+import { BufferedRateLimiter, RateLimiter } from '@llmlab/api-keys';
 import { proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
 import { breakerOptions, retryOptions, UpstreamBreakers } from '../upstream';
@@ -19,6 +19,7 @@ import { ProxyCalls, type ProxyCallsDeps } from './proxy-calls';
 export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
   readonly name = 'proxy data path';
   private calls?: ProxyCalls;
+  private limiter?: BufferedRateLimiter;
 
   constructor(
     private readonly adapter: HttpAdapterHost,
@@ -43,11 +44,13 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
 
   async start(): Promise<void> {
     const { config, logger } = this.runtime;
+    // The gateway's buckets, counted in memory between round trips to Redis but near a key's limit.
+    this.limiter = new BufferedRateLimiter(new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger), logger);
     this.calls = new ProxyCalls(
       {
         ...this.collaborators,
         recorder: this.recording.recorder!,
-        limiter: new RateLimiter(this.runtime.redis, config.NATS_PREFIX, logger),
+        limiter: this.limiter,
       },
       {
         openaiBaseUrl: config.PROXY_OPENAI_BASE_URL,
@@ -67,5 +70,6 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     const calls = this.calls;
     this.calls = undefined;
     await calls?.drain();
+    await this.limiter?.flushAll();
   }
 }

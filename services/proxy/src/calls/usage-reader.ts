@@ -3,6 +3,7 @@ import { mergeDeltaUsage } from '../translation/usage.translation';
 import { usageFromAnthropic, usageFromOpenAIChat, usageFromOpenAIResponses, type AnthropicUsageWire, type TokenUsage } from '@llmlab/sdk';
 
 import type { ProxyWireFormat as WireFormat } from '@llmlab/contracts';
+import type { SseMessage } from '../translation/sse.parser';
 
 export type { WireFormat };
 
@@ -27,6 +28,11 @@ export interface UsageReader {
   json(document: unknown): void;
   event(data: unknown, name?: string): void;
   hides(data: unknown): boolean;
+  /**
+   * Whether a stream's frame is its last: what tells the caller the answer is complete (the proxy holds it, and what
+   * follows, until the call's usage is on its spool).
+   */
+  ends(frame: SseMessage): boolean;
   outcome(): CallOutcome;
 }
 
@@ -65,6 +71,10 @@ class OpenAIChatReader implements UsageReader {
     return this.injected && Array.isArray(chunk?.choices) && chunk.choices.length === 0 && record(chunk?.usage) !== undefined;
   }
 
+  ends(frame: SseMessage): boolean {
+    return frame.data === '[DONE]';
+  }
+
   outcome(): CallOutcome {
     return this.state;
   }
@@ -91,6 +101,11 @@ class OpenAIResponsesReader implements UsageReader {
 
   hides() {
     return false;
+  }
+
+  /** The response's last event, however it ended. */
+  ends(frame: SseMessage): boolean {
+    return frame.event === 'response.completed' || frame.event === 'response.incomplete' || frame.event === 'response.failed';
   }
 
   outcome(): CallOutcome {
@@ -127,6 +142,11 @@ class OpenAIEmbeddingsReader implements UsageReader {
     return false;
   }
 
+  /** Embeddings are never streamed. */
+  ends(): boolean {
+    return false;
+  }
+
   outcome(): CallOutcome {
     return this.state;
   }
@@ -159,6 +179,11 @@ class AnthropicMessagesReader implements UsageReader {
 
   hides() {
     return false;
+  }
+
+  /** `message_stop`, or an `error` event, which ends a stream that failed after it began. */
+  ends(frame: SseMessage): boolean {
+    return frame.event === 'message_stop' || frame.event === 'error';
   }
 
   outcome(): CallOutcome {

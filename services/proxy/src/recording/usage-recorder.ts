@@ -21,11 +21,6 @@ export interface UsageRecorderOptions {
   /** The NATS server's `max_payload`: what one message may hold. */
   maxPayload: () => number;
   logger: Logger;
-  /**
-   * Calls recorded within this window travel in one batch per owner: 2 ms, as the end of each answer waits for its
-   * record to be on disk (the spool flushes concurrent batches together).
-   */
-  lingerMs?: number;
   /** A batch is cut at this many events even within the window. */
   maxBatchEvents?: number;
   publishTimeoutMs?: number;
@@ -54,7 +49,10 @@ interface Buffered {
 export class UsageRecorder {
   private readonly buffers = new Map<string, Buffered>();
   private readonly outbox: { position: SpoolPosition; batch: SpooledBatch }[] = [];
-  private lingerTimer?: NodeJS.Timeout;
+  /** A spooling of what is buffered is due on the next turn of the event loop. */
+  private scheduled = false;
+  /** Appends to the spool under way. */
+  private spooling = 0;
   private draining?: Promise<void>;
   private wake?: () => void;
   private stopped = false;
@@ -63,7 +61,6 @@ export class UsageRecorder {
 
   constructor(private readonly options: UsageRecorderOptions) {
     this.o = {
-      lingerMs: options.lingerMs ?? 2,
       maxBatchEvents: options.maxBatchEvents ?? 500,
       publishTimeoutMs: options.publishTimeoutMs ?? 5_000,
       maxInFlight: options.maxInFlight ?? 16,
@@ -81,8 +78,13 @@ export class UsageRecorder {
   }
 
   /**
-   * Resolves once the event is on disk. Rejects for an event the ingest path would refuse (a defect of the caller
-   * of `record`, never of the proxied client) and when the spool is full (`SpoolFullError`).
+   * Resolves once the event is on disk. Nothing waits for a timer: an event recorded while the spool is idle is
+   * spooled on the next turn of the event loop (with whatever else that turn recorded), and events recorded while
+   * an append is under way are gathered and spooled together, per owner, as soon as it ends. The end of every answer
+   * waits for its record to be on disk, so a fixed linger would be added to each answer; this way a lone call waits
+   * for one durable write, and under load the batches grow by themselves. Rejects for an event the ingest path
+   * would refuse (a defect of the caller of `record`, never of the proxied client) and when the spool is full
+   * (`SpoolFullError`).
    */
   record(event: UsageEventInput, owner: UsageOwner): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('the usage recorder is stopped'));
@@ -94,7 +96,7 @@ export class UsageRecorder {
     buffer.events.push(checked.event);
     const spooled = new Promise<void>((resolve, reject) => buffer.waiters.push({ resolve, reject }));
     if (buffer.events.length >= this.o.maxBatchEvents) void this.spoolBuffer(key);
-    else this.lingerTimer ??= setTimeout(() => void this.spoolAll(), this.o.lingerMs);
+    else if (this.spooling === 0) this.schedule();
     return spooled;
   }
 
@@ -116,9 +118,16 @@ export class UsageRecorder {
     await this.draining;
   }
 
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.spoolAll();
+    });
+  }
+
   private async spoolAll(): Promise<void> {
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
     await Promise.all([...this.buffers.keys()].map((key) => this.spoolBuffer(key)));
   }
 
@@ -138,13 +147,18 @@ export class UsageRecorder {
       batchId: p.batchId,
       payload: p.payload,
     }));
+    this.spooling++;
     try {
       const positions = await this.options.spool.append(batches);
       batches.forEach((batch, i) => this.outbox.push({ position: positions[i], batch }));
-      this.wake?.();
       for (const w of waiters) w.resolve();
+      // The answers waiting for these events go out first; publishing them starts on the next turn.
+      setImmediate(() => this.wake?.());
     } catch (err) {
       for (const w of waiters) w.reject(err);
+    } finally {
+      // What was recorded meanwhile goes next, together.
+      if (--this.spooling === 0 && this.buffers.size > 0) this.schedule();
     }
   }
 

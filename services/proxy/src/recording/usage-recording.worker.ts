@@ -1,5 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
+import { Gauge } from 'prom-client';
 import { INGEST_USAGE_SUBJECT } from '@llmlab/contracts';
 import { repositoryRoot } from '@llmlab/persistence';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
@@ -20,7 +21,9 @@ export class UsageRecordingWorker implements BackgroundWorker {
   private spool?: UsageSpool;
   private started?: UsageRecorder;
 
-  constructor(private readonly runtime: ServiceRuntime<ProxyConfig>) {}
+  constructor(private readonly runtime: ServiceRuntime<ProxyConfig>) {
+    this.registerMetrics();
+  }
 
   /** The recorder, once started; undefined before (the proxy then refuses calls). */
   get recorder(): UsageRecorder | undefined {
@@ -30,7 +33,7 @@ export class UsageRecordingWorker implements BackgroundWorker {
   async start(): Promise<void> {
     const { config, nats, logger } = this.runtime;
     const dir = isAbsolute(config.PROXY_SPOOL_DIR) ? config.PROXY_SPOOL_DIR : join(repositoryRoot(), config.PROXY_SPOOL_DIR);
-    this.spool = await UsageSpool.open({ dir, maxBytes: config.PROXY_SPOOL_MAX_BYTES });
+    this.spool = await UsageSpool.open({ dir, maxBytes: config.PROXY_SPOOL_MAX_BYTES, sync: config.PROXY_SPOOL_SYNC });
     const recorder = new UsageRecorder({
       spool: this.spool,
       js: jetstream(nats),
@@ -40,6 +43,28 @@ export class UsageRecordingWorker implements BackgroundWorker {
     });
     await recorder.start();
     this.started = recorder;
+  }
+
+  private registerMetrics(): void {
+    const registers = [this.runtime.metrics.registry];
+    const backlog = () => this.started?.backlog ?? 0;
+    const bytes = () => this.spool?.bytes ?? 0;
+    new Gauge({
+      name: 'llmlab_proxy_spool_backlog_batches',
+      help: 'Batches of recorded usage in the spool that JetStream has not acknowledged yet',
+      registers,
+      collect() {
+        this.set(backlog());
+      },
+    });
+    new Gauge({
+      name: 'llmlab_proxy_spool_bytes',
+      help: "Bytes of the spool's segments on disk (PROXY_SPOOL_MAX_BYTES is its limit)",
+      registers,
+      collect() {
+        this.set(bytes());
+      },
+    });
   }
 
   async stop(): Promise<void> {

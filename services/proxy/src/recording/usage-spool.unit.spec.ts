@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpoolFullError, SpoolInUseError, UsageSpool } from './usage-spool';
@@ -25,6 +25,38 @@ describe('UsageSpool', () => {
     expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toBe(`${hostname()} ${process.pid}`);
     await spool.close();
     expect(readdirSync(dir)).not.toContain('LOCK');
+  });
+
+  /** The open flags (octal) of this process's descriptors on the spool's segments, as Linux reports them. */
+  const segmentFlags = () =>
+    readdirSync('/proc/self/fd')
+      .filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir) && readlinkSync(`/proc/self/fd/${fd}`).endsWith('.spool');
+        } catch {
+          return false;
+        }
+      })
+      .map((fd) => parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1], 8));
+
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  linuxOnly('writes its segments with O_DSYNC unless told that the operating system is enough (PROXY_SPOOL_SYNC)', async () => {
+    for (const [sync, durable] of [
+      [undefined, true],
+      ['always', true],
+      ['none', false],
+    ] as const) {
+      const spool = await UsageSpool.open({ dir, ...(sync ? { sync } : {}) });
+      await spool.append([batch(1)]);
+      const flags = segmentFlags();
+      expect(flags).toHaveLength(1);
+      expect({ sync, dsync: (flags[0] & constants.O_DSYNC) !== 0, append: (flags[0] & constants.O_APPEND) !== 0 }).toEqual({
+        sync,
+        dsync: durable,
+        append: true,
+      });
+      await spool.close();
+    }
   });
 
   it('keeps what was appended, in order, for the next process; acknowledged batches are not sent again', async () => {

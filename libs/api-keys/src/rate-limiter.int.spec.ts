@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { testEnv, uniqueSuffix } from '@llmlab/testing';
+import { BufferedRateLimiter } from './buffered-rate-limiter';
 import { RateLimiter } from './rate-limiter';
 
 describe('rate limiter (Redis)', () => {
@@ -41,7 +42,7 @@ describe('rate limiter (Redis)', () => {
     expect((await replicaB.hit('key:k-2', 2)).allowed).toBe(true);
   });
 
-  it('lets requests through when Redis is unreachable', async () => {
+  it('lets requests through when Redis is unreachable (both limiters)', async () => {
     const down = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
@@ -49,8 +50,12 @@ describe('rate limiter (Redis)', () => {
       retryStrategy: () => null,
     });
     down.on('error', () => undefined);
-    const result = await new RateLimiter(down, 'x', pino({ level: 'silent' })).hit('b', 1);
-    expect(result).toMatchObject({ allowed: true, limit: 1 });
+    const limiter = new RateLimiter(down, 'x', pino({ level: 'silent' }));
+    expect(await limiter.hit('b', 1)).toMatchObject({ allowed: true, limit: 1 });
+    // The proxy's limiter too, on a bucket's first request (asked of Redis) as on the next (counted in memory).
+    const buffered = new BufferedRateLimiter(limiter, pino({ level: 'silent' }));
+    expect(await buffered.hit('b', 1)).toMatchObject({ allowed: true, limit: 1 });
+    expect(await buffered.hit('b', 1)).toMatchObject({ allowed: true, limit: 1 });
     down.disconnect();
   });
 });

@@ -21,7 +21,7 @@ export interface UsageRecorderOptions {
   /** The NATS server's `max_payload`: what one message may hold. */
   maxPayload: () => number;
   logger: Logger;
-  /** A batch is cut at this many events even within the window. */
+  /** An owner's batch is spooled at once when it holds this many events, without waiting for the spool to be idle. */
   maxBatchEvents?: number;
   publishTimeoutMs?: number;
   /** Messages in flight to JetStream at once. */

@@ -27,7 +27,7 @@ interface Bucket {
   pending: number;
   timer?: NodeJS.Timeout;
   /** The bucket's first request of the window, under way: the others wait for what it learns. */
-  learning?: Promise<unknown>;
+  learning?: Promise<number | undefined>;
 }
 
 /**
@@ -69,7 +69,8 @@ export class BufferedRateLimiter {
     }
     if (!bucket) bucket = this.add({ name, window, at: now, known: -1, inflight: 0, pending: 0 });
     if (bucket.learning) {
-      await bucket.learning;
+      // Redis failed the first request: these pass as it did, rather than each asking again in turn.
+      if ((await bucket.learning) === undefined) return { allowed: true, limit, remaining: limit, resetSeconds };
       return this.hit(name, limit, now);
     }
     const margin = Math.max(this.minMargin, Math.ceil(limit * this.marginShare));

@@ -160,14 +160,8 @@ export function resolvePrice(catalog: PriceCatalog, query: PriceQuery): Resolved
   const at = query.at.getTime();
   if (Number.isNaN(at)) throw new RangeError('at: invalid date');
   const provider = normalizeProvider(query.provider);
-  const sources: [PriceCatalog, string, ResolvedPrice['origin']][] = [];
-  if (query.organizationOverrides) sources.push([query.organizationOverrides, provider, 'override']);
-  sources.push([catalog, provider, 'catalog']);
-  const fallbacks = Object.hasOwn(catalog.providerFallbacks, provider) ? catalog.providerFallbacks[provider] : [];
-  for (const fallback of fallbacks) sources.push([catalog, fallback, 'catalog']);
-
   const modelIds = modelIdCandidates(provider, query.model);
-  for (const [source, sourceProvider, origin] of sources) {
+  for (const [source, sourceProvider, origin] of priceSources(catalog, provider, query.organizationOverrides)) {
     const index = source[INDEX].get(sourceProvider);
     if (!index) continue;
     for (const modelId of modelIds) {
@@ -176,6 +170,20 @@ export function resolvePrice(catalog: PriceCatalog, query: PriceQuery): Resolved
     }
   }
   return undefined;
+}
+
+/** Where a provider's prices are looked for, in order: the organization's, the catalog's, its fallback providers'. */
+function priceSources(
+  catalog: PriceCatalog,
+  provider: string,
+  overrides: PriceCatalog | undefined,
+): [PriceCatalog, string, ResolvedPrice['origin']][] {
+  const sources: [PriceCatalog, string, ResolvedPrice['origin']][] = [];
+  if (overrides) sources.push([overrides, provider, 'override']);
+  sources.push([catalog, provider, 'catalog']);
+  const fallbacks = Object.hasOwn(catalog.providerFallbacks, provider) ? catalog.providerFallbacks[provider] : [];
+  for (const fallback of fallbacks) sources.push([catalog, fallback, 'catalog']);
+  return sources;
 }
 
 /** What `resolvePrice` answers for a query, and the instants around its `at` between which it answers the same. */
@@ -198,12 +206,7 @@ export function resolvePriceSpan(catalog: PriceCatalog, query: PriceQuery): Pric
   const price = resolvePrice(catalog, query);
   const at = query.at.getTime();
   const provider = normalizeProvider(query.provider);
-  const sources: [PriceCatalog, string][] = [];
-  if (query.organizationOverrides) sources.push([query.organizationOverrides, provider]);
-  sources.push([catalog, provider]);
-  for (const fallback of Object.hasOwn(catalog.providerFallbacks, provider) ? catalog.providerFallbacks[provider] : []) {
-    sources.push([catalog, fallback]);
-  }
+  const sources = priceSources(catalog, provider, query.organizationOverrides);
   let from = -Infinity;
   let until = Infinity;
   const boundary = (instant: number) => {

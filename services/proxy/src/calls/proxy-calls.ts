@@ -208,7 +208,7 @@ export class ProxyCalls {
         return sendProviderError(res, format, 'unavailable', "the project's routes cannot be read now: the call was not forwarded");
       }
     }
-    // Without a usable stored key of its format, only a route with a target of the other format can serve the call.
+    // Without a usable stored key of its format, only a route with a target of another provider can serve the call.
     if (noStored && !route?.targets.some((t) => t.provider !== format)) {
       return sendProviderError(res, format, noStored.kind, noStored.message, noStored.header);
     }
@@ -419,7 +419,7 @@ export class ProxyCalls {
     body: Buffer | undefined,
     res: ServerResponse,
   ): Promise<UpstreamAnswer | undefined> {
-    const base = stored?.baseUrl ?? (format === 'openai' ? this.options.openaiBaseUrl : this.options.anthropicBaseUrl);
+    const base = stored?.baseUrl ?? this.defaultBase(format);
     const headers = upstreamHeaders(req.headers, credentials);
     if (stored) Object.assign(headers, providerKeyHeader(format, stored.key));
     const call = upstreamRequest(`${base}/${rest}`, req.method ?? 'GET', headers, body, this.options.upstreamTimeoutMs, stored?.lookup);

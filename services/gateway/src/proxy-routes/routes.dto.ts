@@ -28,7 +28,7 @@ export class RouteTargetDto {
 
   @ApiProperty({ example: 'gpt-4o-mini', maxLength: ROUTE_LIMITS.maxModelLength, description: 'The model asked of this target.' })
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'must not be empty' })
   @MaxLength(ROUTE_LIMITS.maxModelLength)
   model!: string;
 }
@@ -41,7 +41,7 @@ export class SetRouteDto {
       'The model name callers send: an alias of your own, or a real model whose calls get fallbacks. Setting it again replaces the route.',
   })
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'must not be empty' })
   @MaxLength(ROUTE_LIMITS.maxModelLength)
   model!: string;
 

@@ -22,7 +22,7 @@ import type { JwksCache } from './jwks.cache';
 import type { OperatorToken } from './operator-token';
 import { JWT_STRATEGY } from './jwt.strategy';
 import type { Principal } from './principal';
-import type { RateLimiter, RateLimitResult } from '@llmlab/api-keys';
+import type { BufferedRateLimiter, RateLimiter, RateLimitResult } from '@llmlab/api-keys';
 import type { ResourceOwners } from './resource-owners';
 import { isUuid } from '@llmlab/domain';
 
@@ -37,7 +37,13 @@ export interface IdentityDependencies {
   apiKeys: ApiKeyAuthenticator;
   access: AccessResolver;
   owners: ResourceOwners;
+  /** Per client IP, before authentication (the public auth routes, failed authentications): each request in Redis. */
   limiter: RateLimiter;
+  /**
+   * Per user or API key, once authenticated: counted in memory far from the limit and added to Redis every few
+   * milliseconds, exact near it (docs/security.md, "Rate limits"); no Redis round trip on most requests.
+   */
+  callers: BufferedRateLimiter;
   limits: RateLimitDefaults;
   operator: OperatorToken;
   /**
@@ -123,7 +129,7 @@ export class IdentityGuard implements CanActivate {
     const limit = ingest
       ? (overrides?.ingestPerHour ?? this.deps.limits.ingestPerHour)
       : (overrides?.managementPerHour ?? this.deps.limits.managementPerHour);
-    await this.limit(reply, `${ingest ? 'ingest' : 'management'}:${subject}`, limit);
+    await this.limit(reply, `${ingest ? 'ingest' : 'management'}:${subject}`, limit, this.deps.callers);
 
     req.identity = { principal, context };
     return true;
@@ -253,8 +259,13 @@ export class IdentityGuard implements CanActivate {
     }
   }
 
-  private async limit(reply: FastifyReply, bucket: string, limit: number): Promise<void> {
-    const result = await this.deps.limiter.hit(bucket, limit);
+  private async limit(
+    reply: FastifyReply,
+    bucket: string,
+    limit: number,
+    limiter: Pick<RateLimiter, 'hit'> = this.deps.limiter,
+  ): Promise<void> {
+    const result = await limiter.hit(bucket, limit);
     if (!result.allowed) throw tooManyRequests(result);
     void reply.headers(rateLimitHeaders(result));
   }

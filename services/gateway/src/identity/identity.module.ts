@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
@@ -15,7 +15,7 @@ import { IdentityGuard } from './identity.guard';
 import { JwksCache } from './jwks.cache';
 import { JwtStrategy } from './jwt.strategy';
 import { OperatorToken } from './operator-token';
-import { RateLimiter } from '@llmlab/api-keys';
+import { BufferedRateLimiter, RateLimiter } from '@llmlab/api-keys';
 import { ResourceOwners } from './resource-owners';
 
 export interface IdentityModuleDependencies {
@@ -24,6 +24,15 @@ export interface IdentityModuleDependencies {
   logger: Logger;
   messaging: MessagingClient;
   nats: NatsConnection;
+}
+
+/** On shutdown, the requests counted in memory go to Redis before its connection closes. */
+class CallerCountFlush implements OnModuleDestroy {
+  constructor(private readonly callers: BufferedRateLimiter) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.callers.flushAll();
+  }
 }
 
 /**
@@ -44,6 +53,7 @@ export class IdentityModule {
       clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
     });
     const owners = new ResourceOwners(config.IDENTITY_MEMORY_CACHE_MS);
+    const limiter = new RateLimiter(redis, config.NATS_PREFIX, logger);
     const identity = {
       jwks,
       apiKeys: new ApiKeyAuthenticator(
@@ -59,7 +69,8 @@ export class IdentityModule {
       ),
       access: new AccessResolver(client, redis, cache, logger),
       owners,
-      limiter: new RateLimiter(redis, config.NATS_PREFIX, logger),
+      limiter,
+      callers: new BufferedRateLimiter(limiter, logger),
       limits: {
         managementPerHour: config.RATE_LIMIT_MANAGEMENT_PER_HOUR,
         ingestPerHour: config.RATE_LIMIT_INGEST_PER_HOUR,
@@ -86,6 +97,7 @@ export class IdentityModule {
           useFactory: () => new CacheInvalidationListener(deps.nats, config.NATS_PREFIX, identity.apiKeys, identity.access, logger),
         },
         { provide: AccessResolver, useValue: identity.access },
+        { provide: CallerCountFlush, useFactory: () => new CallerCountFlush(identity.callers) },
       ],
       exports: [ResourceOwners, AccessResolver],
     };

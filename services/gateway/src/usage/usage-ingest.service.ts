@@ -104,10 +104,10 @@ export class UsageIngestService {
     const idsOf = (list: PartOutcome[]) => list.flatMap((o) => o.part.indexes.map((i) => fresh[i].id));
     const failed = outcomes.filter((o): o is Extract<PartOutcome, { ok: false }> => !o.ok);
     if (seen) {
-      await Promise.all([
-        this.hints.acknowledge(projectId, idsOf(outcomes.filter((o) => o.ok))),
-        this.hints.release(projectId, idsOf(failed), token),
-      ]);
+      // Not awaited: the 202 does not wait for the hint (the events are durable already). Sent on the same Redis
+      // connection before the answer, so a resend's claim is executed after it and finds the ids acknowledged.
+      void this.hints.acknowledge(projectId, idsOf(outcomes.filter((o) => o.ok)));
+      await this.hints.release(projectId, idsOf(failed), token);
     }
     if (failed.length > 0) throw ingestUnavailable(failed, parts.length, this.logger);
     return { accepted: fresh.length, duplicates };

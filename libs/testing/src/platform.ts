@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { Mailbox } from './mailbox';
 import { recordedPersonalData, scanForPersonalData, type PersonalDataFinding } from './personal-data';
+import { deleteRedisKeys } from './redis-keys';
 import { testEnv, uniqueSuffix } from './test-env';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -258,7 +259,8 @@ export class TestPlatform {
 
   /**
    * Stops every service, scans for the personal data the test sent (see PlatformOptions.personalDataScan), then
-   * deletes this run's JetStream streams (their names end with the prefix) and log files. A finding fails the test.
+   * deletes this run's JetStream streams (their names end with the prefix), Redis keys (named with it) and log files.
+   * A finding fails the test.
    */
   async stop(): Promise<void> {
     const audited = this.running.has('audit');
@@ -277,6 +279,7 @@ export class TestPlatform {
       await nc.close();
     }
     rmSync(this.proxySpoolDir, { recursive: true, force: true });
+    await deleteRedisKeys(`*${this.natsPrefix}*`);
     if (findings.length)
       throw new Error(`personal data in clear (logs kept in ${this.logDir}):\n${findings.map((f) => `${f.where}: ${f.value}`).join('\n')}`);
     if (incidents.length)

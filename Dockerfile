@@ -84,7 +84,7 @@ RUN test -f "dist/services/${SERVICE}/src/main.js" \
 USER 1000:1000
 
 # The gateway answers on PORT (default 3000), the others on HTTP_PORT (defaults 3101-3107, as in
-# contracts/src/services.ts); there is no EXPOSE because the port is the deployment's choice. The slim image has no
+# contracts/src/services.ts; the proxy's calls on PROXY_PORT, 3008); there is no EXPOSE because the port is the deployment's choice. The slim image has no
 # curl or wget, so Node's own fetch probes. Liveness (/health), not readiness: /health/ready also fails while a
 # dependency is down, which is not the container's fault (docker-compose.yml probes readiness where it orders
 # start-up).

@@ -55,7 +55,7 @@ async function main() {
     const session = await createSession(platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
     const base: Record<Path, string> = {
       direct: upstream.baseURL,
-      proxy: `${platform.serviceUrl('proxy')}/proxy/openai/v1`,
+      proxy: `${platform.proxyUrl}/proxy/openai/v1`,
       gateway: `${platform.gatewayUrl}/proxy/openai/v1`,
     };
     const headers = { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-llmlab-key': session.apiKey.key };

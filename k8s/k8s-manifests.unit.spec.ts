@@ -8,7 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync,
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_HTTP_PORTS, SERVICE_NAMES, type ServiceName } from '@llmlab/contracts';
+import { DEFAULT_HTTP_PORTS, DEFAULT_PROXY_PORT, SERVICE_NAMES, type ServiceName } from '@llmlab/contracts';
 import {
   crossReferenceErrors,
   declarationReaderWorks,
@@ -133,9 +133,20 @@ describe('k8s manifests', () => {
       expect(deployment).toBeDefined();
       const [container] = deployment!.spec.template.spec.containers;
       const port = DEFAULT_HTTP_PORTS[name];
-      // The gateway's /metrics and detailed readiness: on its internal listener, INTERNAL_PORT's default.
+      // The gateway's /metrics and detailed readiness: on its internal listener, INTERNAL_PORT's default; the proxy's
+      // calls on a port of their own (PROXY_PORT's default), apart from its health and metrics.
       const internal = name === 'gateway' ? [{ name: 'internal', containerPort: 3100, protocol: 'TCP' }] : [];
-      expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }, ...internal]);
+      const data = name === 'proxy' ? [{ name: 'proxy', containerPort: DEFAULT_PROXY_PORT, protocol: 'TCP' }] : [];
+      expect(container.ports).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }, ...internal, ...data]);
+      if (name === 'proxy') {
+        expect(container.env).toContainEqual({ name: 'PROXY_PORT', value: String(DEFAULT_PROXY_PORT) });
+        expect(find(baseDocs, 'Service', name)!.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port])).toEqual([
+          ['http', port],
+          ['proxy', DEFAULT_PROXY_PORT],
+        ]);
+        const gatewayEnv = find(baseDocs, 'Deployment', 'gateway')!.spec.template.spec.containers[0].env;
+        expect(gatewayEnv).toContainEqual({ name: 'PROXY_URL', value: `http://proxy:${DEFAULT_PROXY_PORT}` });
+      }
       const portVar = name === 'gateway' ? 'PORT' : 'HTTP_PORT';
       expect(container.env.find((e: { name: string }) => e.name === portVar)).toEqual({ name: portVar, value: String(port) });
       expect(container.image).toMatch(new RegExp(`^llmlab/${name}:`));

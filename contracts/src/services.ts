@@ -19,3 +19,6 @@ export const DEFAULT_HTTP_PORTS: Record<ServiceName, number> = {
   audit: 3106,
   proxy: 3107,
 };
+
+/** The proxy's data path (`/proxy/*`), on a port of its own: its `HTTP_PORT` serves health and metrics. */
+export const DEFAULT_PROXY_PORT = 3008;

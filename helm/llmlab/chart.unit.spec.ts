@@ -469,17 +469,28 @@ describe('helm/llmlab', () => {
         'PROXY_URL',
         'OPERATOR_API_TOKEN',
       ]);
-      // /proxy/* goes to the proxy's Service, on its port; the proxy spools onto a volume of its own.
+      // /proxy/* goes to the proxy's Service, on its data port (its service port keeps health and metrics, which only
+      // the kubelet and the scrapers reach); the proxy spools onto a volume of its own.
       const envOf = (name: string) =>
         docs.find((d) => d.kind === 'Deployment' && d.metadata.name === name)!.spec.template.spec.containers[0].env;
-      expect(envOf('rel-llmlab-gateway').find((e: { name: string }) => e.name === 'PROXY_URL').value).toBe('http://rel-llmlab-proxy:3107');
-      expect(docs.some((d) => d.kind === 'Service' && d.metadata.name === 'rel-llmlab-proxy')).toBe(true);
+      expect(envOf('rel-llmlab-gateway').find((e: { name: string }) => e.name === 'PROXY_URL').value).toBe('http://rel-llmlab-proxy:3008');
+      expect(envOf('rel-llmlab-proxy').find((e: { name: string }) => e.name === 'PROXY_PORT').value).toBe('3008');
+      const proxyService = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'rel-llmlab-proxy')!;
+      expect(proxyService.spec.ports).toEqual([
+        { name: 'http', port: 3107, targetPort: 'http', protocol: 'TCP' },
+        { name: 'proxy', port: 3008, targetPort: 'proxy', protocol: 'TCP' },
+      ]);
       const proxy = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-llmlab-proxy')!.spec.template.spec;
       const spoolDir = envOf('rel-llmlab-proxy').find((e: { name: string }) => e.name === 'PROXY_SPOOL_DIR').value;
       expect(proxy.containers[0].volumeMounts).toContainEqual({ name: 'spool', mountPath: spoolDir });
       expect(proxy.volumes).toContainEqual({ name: 'spool', emptyDir: { sizeLimit: '2Gi' } });
       const proxyIngress = docs.find((d) => d.kind === 'NetworkPolicy' && d.metadata.name === 'rel-llmlab-proxy-ingress')!;
       expect(proxyIngress.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/component']).toBe('gateway');
+      expect(proxyIngress.spec.ingress[0].ports).toEqual([{ port: 'proxy', protocol: 'TCP' }]);
+      expect(proxy.containers[0].ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort])).toEqual([
+        ['http', 3107],
+        ['proxy', 3008],
+      ]);
       // /metrics and the detailed readiness: on the internal listener, behind a ClusterIP Service of its own.
       const services = docs.filter((d) => d.kind === 'Service');
       const publicPorts = services.find((d) => d.metadata.name === 'rel-llmlab-gateway')!.spec.ports;

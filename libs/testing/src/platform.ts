@@ -80,6 +80,8 @@ export class TestPlatform {
   readonly ports = new Map<ServiceName, number>();
   /** The gateway's internal listener (/metrics, detailed readiness): a free port of its own, never the default. */
   private internalPort?: number;
+  /** The proxy's data path (`/proxy/*`): a port of its own beside its HTTP port (health, metrics). */
+  private proxyPort?: number;
   /** Every service's whole output (stdout and stderr), one file per service, scanned for personal data at stop(). */
   readonly logDir = join(tmpdir(), `llmlab-platform-${this.natsPrefix}`);
   /** The proxy's spool, beside the logs (whose personal-data scan reads files only), removed at stop. */
@@ -97,6 +99,7 @@ export class TestPlatform {
     const services = options.services ?? (['gateway', ...DOMAIN_SERVICES] as ServiceName[]);
     for (const s of services) platform.ports.set(s, await freePort());
     if (services.includes('gateway')) platform.internalPort = await freePort();
+    if (services.includes('proxy')) platform.proxyPort = await freePort();
     const started = await Promise.allSettled(services.map((s) => platform.startService(s, START_TIMEOUT_MS)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -120,8 +123,14 @@ export class TestPlatform {
     return `http://127.0.0.1:${this.internalPort}`;
   }
 
+  /** A service's HTTP port: its /health, /health/ready and /metrics. */
   serviceUrl(service: ServiceName): string {
     return `http://127.0.0.1:${this.ports.get(service)}`;
+  }
+
+  /** The proxy's data path, where its clients call `/proxy/openai/v1/*` and `/proxy/anthropic/*` directly. */
+  get proxyUrl(): string {
+    return `http://127.0.0.1:${this.proxyPort}`;
   }
 
   /** Starts one service and resolves when its own /health answers (its readiness is the test's business). */
@@ -129,6 +138,7 @@ export class TestPlatform {
     const port = this.ports.get(service) ?? (await freePort());
     this.ports.set(service, port);
     if (service === 'gateway') this.internalPort ??= await freePort();
+    if (service === 'proxy') this.proxyPort ??= await freePort();
     // SERVICE_NODE_ARGS: extra Node flags for the services (a benchmark's `--cpu-prof --cpu-prof-dir=…`, which
     // NODE_OPTIONS does not allow).
     const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -153,8 +163,8 @@ export class TestPlatform {
         AUDIT_FULL_VERIFICATION_INTERVAL_MS: '5000',
         ...(service === 'gateway' ? { INTERNAL_PORT: String(this.internalPort), INTERNAL_HOST: '127.0.0.1' } : {}),
         // The gateway's `/proxy/*` reaches this platform's proxy; each proxy spools into a directory of its own.
-        ...(service === 'gateway' && this.ports.has('proxy') ? { PROXY_URL: `http://127.0.0.1:${this.ports.get('proxy')}` } : {}),
-        ...(service === 'proxy' ? { PROXY_SPOOL_DIR: this.proxySpoolDir } : {}),
+        ...(service === 'gateway' && this.proxyPort !== undefined ? { PROXY_URL: this.proxyUrl } : {}),
+        ...(service === 'proxy' ? { PROXY_PORT: String(this.proxyPort), PROXY_SPOOL_DIR: this.proxySpoolDir } : {}),
         ...this.options.env,
         ...this.options.serviceEnv?.[service],
       },

@@ -1,4 +1,5 @@
-import { z } from '@llmlab/config';
+import { configHelpers, z } from '@llmlab/config';
+import { DEFAULT_PROXY_PORT } from '@llmlab/contracts';
 import { trustedOriginsEnv } from '@llmlab/notifications';
 import { upstreamEnv, type UpstreamConfig } from './upstream';
 import type { DomainServiceConfig } from '@llmlab/service-kit';
@@ -14,6 +15,11 @@ const baseUrl = (fallback: string) =>
 /** The proxy service's own environment, validated with the common variables at start. */
 export const proxyEnv = {
   ...upstreamEnv,
+  /**
+   * The data path's port (`/proxy/openai/v1/*`, `/proxy/anthropic/*`), which the gateway streams to and clients in the
+   * cluster may call; `HTTP_PORT` keeps health and metrics, as every service's.
+   */
+  PROXY_PORT: configHelpers.port(DEFAULT_PROXY_PORT),
   /**
    * Where recorded usage waits on disk until JetStream has it (the write-ahead spool): a directory of its own per
    * replica, on a volume that outlives the process (Kubernetes: a persistent volume, or at least an emptyDir).
@@ -75,6 +81,7 @@ export const proxyEnv = {
 };
 
 export interface ProxyConfig extends DomainServiceConfig, UpstreamConfig {
+  PROXY_PORT: number;
   PROXY_SPOOL_DIR: string;
   PROXY_SPOOL_MAX_BYTES: number;
   PROXY_SPOOL_SYNC: 'always' | 'none';

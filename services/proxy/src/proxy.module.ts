@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { ApiKeyAuthenticator, ApiKeyUseRecorder, type RequestClient } from '@llmlab/api-keys';
 import { authSubjects } from '@llmlab/contracts';
 import { CodedError } from '@llmlab/domain';
@@ -118,19 +117,8 @@ const ON_CALL_REQUEST_TIMEOUT_MS = 2_000;
     },
     {
       provide: ProxyHttpWorker,
-      inject: [
-        HttpAdapterHost,
-        RUNTIME,
-        UsageRecordingWorker,
-        ApiKeyAuthenticator,
-        StoredUpstreams,
-        StoredRoutes,
-        BudgetGuard,
-        ResponseCache,
-        CallPricer,
-      ],
+      inject: [RUNTIME, UsageRecordingWorker, ApiKeyAuthenticator, StoredUpstreams, StoredRoutes, BudgetGuard, ResponseCache, CallPricer],
       useFactory: (
-        adapter: HttpAdapterHost,
         runtime: ServiceRuntime<ProxyConfig>,
         recording: UsageRecordingWorker,
         authenticator: ApiKeyAuthenticator,
@@ -139,7 +127,7 @@ const ON_CALL_REQUEST_TIMEOUT_MS = 2_000;
         budgets: BudgetGuard,
         cache: ResponseCache,
         pricer: CallPricer,
-      ) => new ProxyHttpWorker(adapter, runtime, recording, { authenticator, storedUpstreams, routes, budgets, cache, pricer }),
+      ) => new ProxyHttpWorker(runtime, recording, { authenticator, storedUpstreams, routes, budgets, cache, pricer }),
     },
     // The read models first (stored provider keys); then the recorder: calls are taken once it runs, and on
     // shutdown they end before it stops.

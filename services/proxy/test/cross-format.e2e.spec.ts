@@ -58,7 +58,7 @@ describe('proxy: fallbacks across formats', () => {
         PROXY_TRUSTED_ORIGINS: new URL(compatibleUpstream.baseURL).origin,
       },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     tenant = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
     const keys = `/v1/projects/${tenant.projectId}/provider-keys`;
     expect((await tenant.agent.post(keys, { provider: 'openai', key: OPENAI_KEY })).status).toBe(201);

@@ -24,7 +24,7 @@ describe('proxy: enforced budgets', () => {
       services: ['gateway', 'auth', 'ingestion', 'alerts', 'proxy'],
       env: { PROXY_OPENAI_BASE_URL: upstream.baseURL, PROXY_BUDGET_CACHE_MS: '0', PROXY_BUDGET_STALE_MS: '1' },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     tenant = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
   });
 

@@ -52,7 +52,7 @@ describe('proxy: stored provider keys', () => {
         OPERATOR_API_TOKEN,
       },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     [tenant, other] = await Promise.all([
       createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] }),
       createSession(session.platform.gatewayUrl, { apiKeyScopes: ['admin'] }),

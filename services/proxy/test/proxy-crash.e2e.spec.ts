@@ -158,7 +158,7 @@ describe('proxy: kill -9 while INGEST is unreachable', () => {
     const { platform } = session;
     const client = new OpenAI({
       apiKey: 'sk-callers-own-key',
-      baseURL: `${platform.serviceUrl('proxy')}/proxy/openai/v1`,
+      baseURL: `${platform.proxyUrl}/proxy/openai/v1`,
       maxRetries: 0,
       timeout: 15_000,
       defaultHeaders: { 'X-LLMLab-Key': tenant.apiKey.key },
@@ -277,8 +277,8 @@ describe('proxy: kill -9 while INGEST is unreachable', () => {
 });
 
 /** The proxy's spool gauges, from its /metrics. */
-async function spoolGauges(proxyUrl: string): Promise<{ backlog: number; bytes: number }> {
-  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+async function spoolGauges(serviceUrl: string): Promise<{ backlog: number; bytes: number }> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
   return { backlog: gauge('llmlab_proxy_spool_backlog_batches'), bytes: gauge('llmlab_proxy_spool_bytes') };
 }

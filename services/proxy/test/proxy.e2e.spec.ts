@@ -37,7 +37,7 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
         PROXY_BUDGET_UNAVAILABLE: 'allow',
       },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     [tenant, other] = await Promise.all([
       createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] }),
       createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] }),
@@ -237,6 +237,24 @@ describe('proxy: OpenAI and Anthropic clients with their own provider keys', () 
       .create({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+
+  it('serves calls on its data port only, and its metrics and health on its service port only', async () => {
+    const service = session.platform.serviceUrl('proxy');
+    const metrics = await fetch(`${service}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('llmlab_proxy_spool_backlog_batches');
+    for (const path of ['/metrics', '/health', '/health/ready']) {
+      const res = await fetch(`${proxyUrl}${path}`);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 404, 'application/problem+json']);
+      expect(await res.text()).not.toContain('llmlab_');
+    }
+    const call = await fetch(`${service}/proxy/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tenant.apiKey.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(call.status).toBe(404);
   });
 
   it('answers 503, without calling the provider, when the key cannot be checked (the auth service is down)', async () => {

@@ -29,7 +29,7 @@ describe('proxy: routes with aliases and fallbacks', () => {
         PROXY_UPSTREAM_BACKOFF_MAX_MS: '20',
       },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     tenant = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
   });
 

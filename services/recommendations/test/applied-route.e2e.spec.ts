@@ -38,7 +38,7 @@ describe('applying a right-sizing recommendation as a proxy route', () => {
       services: ['gateway', 'auth', 'ingestion', 'recommendations', 'proxy'],
       env: { PROXY_OPENAI_BASE_URL: upstream.baseURL, PROXY_BUDGET_UNAVAILABLE: 'allow', PROXY_PROVIDER_KEY_CACHE_MS: '0' },
     });
-    proxyUrl = session.platform.serviceUrl('proxy');
+    proxyUrl = session.platform.proxyUrl;
     owner = await createSession(session.platform.gatewayUrl, { apiKeyScopes: ['ingest', 'read'] });
     foreign = await createSession(session.platform.gatewayUrl);
   }, 180_000);

@@ -1,8 +1,7 @@
-import { HttpAdapterHost } from '@nestjs/core';
-import type { OnModuleInit } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BufferedRateLimiter, RateLimiter } from '@llmlab/api-keys';
-import { proxyFormatOf } from '@llmlab/contracts';
+import { PROXY_PATH_PREFIXES, proxyFormatOf } from '@llmlab/contracts';
 import type { BackgroundWorker, ServiceRuntime } from '@llmlab/service-kit';
 import { breakerOptions, retryOptions, UpstreamBreakers } from '../upstream';
 import type { ProxyConfig } from '../proxy.config';
@@ -10,37 +9,27 @@ import type { UsageRecordingWorker } from '../recording/usage-recording.worker';
 import { sendProviderError } from './provider-errors';
 import { ProxyCalls, type ProxyCallsDeps } from './proxy-calls';
 
+/** Above the idle timeout of Node's and most load balancers' keep-alive clients (5 s, 60 s), as Fastify's default. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 /**
- * Serves `/proxy/openai/v1/*` and `/proxy/anthropic/*` on the service's HTTP port, beside its health and metrics:
- * such a request leaves Fastify's lifecycle before its body is read (the proxy streams both ways itself). Calls
- * are taken once the recorder runs; on shutdown new calls are refused (503) and those under way run to their end
- * before the recorder stops.
+ * Serves `/proxy/openai/v1/*` and `/proxy/anthropic/*` on a listener of its own (`PROXY_PORT`), apart from the
+ * service's HTTP port with its health and metrics, which callers of the proxy have no business reading. The proxy
+ * streams both ways itself: no framework reads a body. Calls are taken once the recorder runs; on shutdown new calls
+ * are refused (503) and those under way run to their end before the recorder stops.
  */
-export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
+export class ProxyHttpWorker implements BackgroundWorker {
   readonly name = 'proxy data path';
   private calls?: ProxyCalls;
   private limiter?: BufferedRateLimiter;
+  private server?: Server;
 
   constructor(
-    private readonly adapter: HttpAdapterHost,
     private readonly runtime: ServiceRuntime<ProxyConfig>,
     private readonly recording: UsageRecordingWorker,
     /** The data path's collaborators, but for the recorder (once it runs) and the rate limiter (made here). */
     private readonly collaborators: Omit<ProxyCallsDeps, 'recorder' | 'limiter'>,
   ) {}
-
-  onModuleInit(): void {
-    const fastify = this.adapter.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', async (request, reply) => {
-      const format = proxyFormatOf(request.url);
-      if (!format) return;
-      reply.hijack();
-      const calls = this.calls;
-      if (calls) void calls.handle(request.raw, reply.raw);
-      else sendProviderError(reply.raw, format, 'unavailable', 'the proxy is starting or stopping');
-      return reply;
-    });
-  }
 
   async start(): Promise<void> {
     const { config, logger } = this.runtime;
@@ -64,6 +53,26 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
       },
       logger,
     );
+    const server = createServer((req, res) => this.serve(req, res));
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PROXY_PORT, config.HOST, () => resolve());
+    });
+    logger.info({ port: (server.address() as AddressInfo).port }, 'proxy data path listening: /proxy/openai/v1, /proxy/anthropic');
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    const format = proxyFormatOf(req.url ?? '/');
+    if (!format) {
+      const detail = `this port serves ${PROXY_PATH_PREFIXES.openai}* and ${PROXY_PATH_PREFIXES.anthropic}* only`;
+      res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ status: 404, title: 'Not Found', detail }));
+      return;
+    }
+    const calls = this.calls;
+    if (calls) void calls.handle(req, res);
+    else sendProviderError(res, format, 'unavailable', 'the proxy is starting or stopping');
   }
 
   async stop(): Promise<void> {
@@ -71,5 +80,10 @@ export class ProxyHttpWorker implements OnModuleInit, BackgroundWorker {
     this.calls = undefined;
     await calls?.drain();
     await this.limiter?.flushAll();
+    const server = this.server;
+    if (server?.listening) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 }

@@ -91,6 +91,8 @@ describe('recommendations page', () => {
     await expect(cards.nth(0).textContent()).resolves.toContain(failed.title);
     await expect(cards.nth(0).textContent()).resolves.toContain(formatMoney(failed.estimatedMonthlySavings!));
     await expect(cards.nth(0).textContent()).resolves.toMatch(/failed calls15/);
+    // Amounts read as money, never as the API's twelve decimals.
+    await expect(cards.nth(0).textContent()).resolves.toMatch(/failed cost\$0\.\d+/);
     await expect(cards.nth(1).textContent()).resolves.toContain(unpriced.title);
     await expect(cards.nth(1).textContent()).resolves.toMatch(/unknown/);
     await page.screenshot({ path: join(SCREENSHOTS, 'recommendations.png'), fullPage: true });
@@ -99,7 +101,9 @@ describe('recommendations page', () => {
 
     await cards.nth(0).getByRole('button', { name: 'Accept' }).click();
     await page.getByLabel('Status').selectOption('accepted');
-    await list.getByRole('listitem').filter({ hasText: failed.title }).waitFor();
+    const acceptedCard = list.getByRole('listitem').filter({ hasText: failed.title });
+    await acceptedCard.getByText('Saved since accepted').waitFor();
+    await expect(acceptedCard.textContent()).resolves.not.toMatch(/\d\.\d{12}/);
     // What if gpt-4o had been gpt-4o-mini: the page shows what the API prices.
     const today = new Date().toISOString().slice(0, 10);
     const body = {

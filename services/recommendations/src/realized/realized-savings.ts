@@ -113,7 +113,7 @@ export class RealizedSavingsMeter {
           actual: usd(actual),
           baseline: usd(base),
           saved: usd(base.minus(actual)),
-          method: `the failed calls' cost since then against their daily cost before the change (${toMoneyString(perDay)} USD a day)`,
+          method: `the failed calls' cost since then against their daily cost before the change (${new Money(toMoneyString(perDay)).toFixed()} USD a day)`,
         };
       }
       default:

@@ -8,7 +8,7 @@ import { formatMoney } from '../../shared/money';
 import { useScope } from '../../shared/scope';
 import { Card, EmptyState, ErrorNotice, PageHeader, QueryView, SelectField } from '../../shared/ui/ui';
 import { useUrlPatch, useUrlState } from '../../shared/url-state';
-import { figureLabel, RECOMMENDATION_KIND_OPTIONS, recommendationKind, scopeText } from './recommendation-text';
+import { figureLabel, figureText, RECOMMENDATION_KIND_OPTIONS, recommendationKind, scopeText } from './recommendation-text';
 import { WhatIfPanel } from './WhatIfPanel';
 
 type Recommendation = Schemas['RecommendationDto'];
@@ -172,7 +172,7 @@ function RecommendationCard({
         {figures.map(([name, value]) => (
           <div key={name}>
             <dt>{figureLabel(name)}</dt>
-            <dd>{String(value)}</dd>
+            <dd>{figureText(name, value)}</dd>
           </div>
         ))}
       </dl>

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { testEnv } from './test-env';
 
 /**
- * Deletes a run's keys from the shared Redis. Left there (usage-id hints live 36 days), they pile up run after run on
+ * Deletes a run's keys from the shared Redis by pattern (SCAN, never FLUSHALL: other work uses that Redis). Left there (usage-id hints live 36 days), they pile up run after run on
  * a machine, and every later scan of the keyspace (the personal-data scan's) reads them all.
  */
 export async function deleteRedisKeys(pattern: string): Promise<void> {

@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Decimal } from 'decimal.js';
-import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { ServiceName } from '@llmlab/contracts';
 import { platformUsageLedgerKeys } from '../ledger-events';
 import { TestPlatform } from '../platform';
+import { deleteRedisKeys } from '../redis-keys';
 import { Agent, createSession, type TestSession } from '../session';
-import { testEnv } from '../test-env';
 import { Receiver } from '../webhook-receiver';
 import { account, accountingFailures, formatAccounting, type Accounting } from './accounting';
 import { PrivateNats } from './private-nats';
@@ -193,22 +192,6 @@ async function migrate(databaseUrl: string): Promise<void> {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
   });
-}
-
-/** Deletes the run's keys from the shared Redis by pattern (SCAN, never FLUSHALL: other work uses that Redis). */
-async function deleteRedisKeys(pattern: string): Promise<void> {
-  const redis = new Redis(testEnv.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', '1000');
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs: number, everyMs = 250): Promise<T> {

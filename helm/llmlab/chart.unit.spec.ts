@@ -326,9 +326,13 @@ describe('helm/llmlab', () => {
     it('render the objects the chart promises', () => {
       const kinds = (file: string) => [...(templates.find((t) => t.file === file)?.text ?? '').matchAll(/^kind: (\w+)/gm)].map((m) => m[1]);
       // A Deployment per service; the proxy's is a StatefulSet when its spool is to outlive its pods.
-      expect(templates.find((t) => t.file === 'templates/deployments.yaml')!.text).toMatch(
-        /^kind: \{\{ if \$persistentSpool \}\}StatefulSet\{\{ else \}\}Deployment\{\{ end \}\}$/m,
+      // One helper decides the kind, for the workload and for its HPA's target alike.
+      expect(templates.find((t) => t.file === 'templates/_helpers.tpl')!.text).toMatch(
+        /define "llmlab\.workloadKind"[\s\S]*?StatefulSet\{\{- else -\}\}Deployment/,
       );
+      for (const file of ['templates/deployments.yaml', 'templates/hpa.yaml'])
+        expect(templates.find((t) => t.file === file)!.text).toContain('include "llmlab.workloadKind"');
+      expect(templates.find((t) => t.file === 'templates/deployments.yaml')!.text).toMatch(/^kind: \{\{ \$kind \}\}$/m);
       expect(kinds('templates/hpa.yaml')).toEqual(['HorizontalPodAutoscaler']);
       expect(kinds('templates/pdb.yaml')).toEqual(['PodDisruptionBudget', 'PodDisruptionBudget']);
       expect(kinds('templates/nats.yaml')).toEqual(['ConfigMap', 'Service', 'Service', 'StatefulSet']);

@@ -106,6 +106,12 @@ replicas on CPU would only add idle ones.
 {{- if eq . "gateway" -}}edge{{- else -}}service{{- end -}}
 {{- end -}}
 
+{{/* A service's workload kind: the proxy with a persistent spool is a StatefulSet (each pod with a volume of its own
+that outlives it), every other service a Deployment. Arguments: name (the service), values (its values). */}}
+{{- define "llmlab.workloadKind" -}}
+{{- if and (eq .name "proxy") .values.spool.persistence.enabled -}}StatefulSet{{- else -}}Deployment{{- end -}}
+{{- end -}}
+
 {{- define "llmlab.serviceFullname" -}}
 {{- printf "%s-%s" (include "llmlab.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

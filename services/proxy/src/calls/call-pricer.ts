@@ -26,7 +26,6 @@ interface KeptPrice {
 interface Pending {
   key: string;
   call: { provider: string; model: string; at: string };
-  at: number;
   correlationId: string;
   resolve: (price: KeptPrice | undefined) => void;
 }
@@ -100,7 +99,6 @@ export class CallPricer {
       const pending: Pending = {
         key,
         call: { provider, model: call.model, at: new Date(at).toISOString() },
-        at,
         correlationId,
         resolve,
       };

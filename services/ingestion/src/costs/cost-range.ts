@@ -87,6 +87,16 @@ function buckets(grain: Grain, from: Date, to: Date): number {
   return months + (floor('month', to).getTime() < to.getTime() ? 1 : 0);
 }
 
+/**
+ * The bucket a rollup piece is, when it is exactly one bucket of its grain: its rows are those whose bucket is that
+ * instant, which an index on the bucket and a key finds by equality (a range of one bucket reads every key of it).
+ */
+export function oneBucket(piece: RangePiece): Date | undefined {
+  if (piece.source === 'records') return undefined;
+  const aligned = floor(piece.source, piece.from).getTime() === piece.from.getTime();
+  return aligned && ceil(piece.source, new Date(piece.from.getTime() + 1)).getTime() === piece.to.getTime() ? piece.from : undefined;
+}
+
 /** The period of the same length that ends where this one starts. */
 export function previousPeriod(from: Date, to: Date): Interval {
   const length = to.getTime() - from.getTime();

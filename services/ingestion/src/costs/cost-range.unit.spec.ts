@@ -1,4 +1,4 @@
-import { planRange, previousPeriod, type Grain, type RangePiece } from './cost-range';
+import { oneBucket, planRange, previousPeriod, type Grain, type RangePiece } from './cost-range';
 
 const d = (iso: string) => new Date(iso);
 const show = (pieces: RangePiece[]) =>
@@ -113,6 +113,25 @@ describe('planRange', () => {
         }
       }
     }
+  });
+});
+
+describe('oneBucket', () => {
+  const piece = (source: RangePiece['source'], from: string, to: string): RangePiece => ({ source, from: d(from), to: d(to), sign: 1 });
+
+  it('is the bucket of a piece that is exactly one bucket of its grain', () => {
+    expect(oneBucket(piece('month', '2025-02-01T00:00:00Z', '2025-03-01T00:00:00Z'))).toEqual(d('2025-02-01T00:00:00Z'));
+    expect(oneBucket(piece('month', '2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z'))).toEqual(d('2025-12-01T00:00:00Z'));
+    expect(oneBucket(piece('day', '2025-02-28T00:00:00Z', '2025-03-01T00:00:00Z'))).toEqual(d('2025-02-28T00:00:00Z'));
+    expect(oneBucket(piece('hour', '2025-02-28T23:00:00Z', '2025-03-01T00:00:00Z'))).toEqual(d('2025-02-28T23:00:00Z'));
+  });
+
+  it('is none for several buckets, a part of one, or the records', () => {
+    expect(oneBucket(piece('month', '2025-02-01T00:00:00Z', '2025-04-01T00:00:00Z'))).toBeUndefined();
+    expect(oneBucket(piece('day', '2025-02-01T00:00:00Z', '2025-02-03T00:00:00Z'))).toBeUndefined();
+    expect(oneBucket(piece('day', '2025-02-01T00:00:00Z', '2025-02-01T12:00:00Z'))).toBeUndefined();
+    expect(oneBucket(piece('hour', '2025-02-01T00:30:00Z', '2025-02-01T01:30:00Z'))).toBeUndefined();
+    expect(oneBucket(piece('records', '2025-02-01T00:00:00Z', '2025-02-02T00:00:00Z'))).toBeUndefined();
   });
 });
 

@@ -4,7 +4,7 @@ import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmla
 import { PG_POOL } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
 import type { RollupMetric } from '../read-models/usage-projection.repository';
-import { planRange, type Grain, type Interval } from './cost-range';
+import { oneBucket, planRange, type Grain, type Interval, type RangePiece } from './cost-range';
 
 /** Whether a scope is one project's (a project scope is its organization's scope narrowed to the project). */
 export function isProjectScope(scope: OrganizationScope): scope is ProjectScope {
@@ -60,6 +60,8 @@ const RECORD_METRICS: Record<Exclude<RollupMetric, 'latency_ms_sum'>, string> = 
 const METRICS = Object.keys(RECORD_METRICS) as (keyof typeof RECORD_METRICS)[];
 /** Enough for the hash table of 10,000 users' sums; set for one statement, so at most one such per connection. */
 const GROUPING_WORK_MEM = '32MB';
+/** One round trip: the transaction and its settings for a grouping into thousands of keys (simple protocol, no parameters). */
+const GROUPING_SETTINGS = `BEGIN READ ONLY; SET LOCAL work_mem = '${GROUPING_WORK_MEM}'; SET LOCAL max_parallel_workers_per_gather = 0`;
 
 interface SumRow {
   key: string | null;
@@ -124,14 +126,18 @@ export class CostRepository {
     const add = (value: unknown) => `$${params.push(value)}`;
     const organization = `organization_id = ${add(scope.organizationId)}::uuid`;
     const project = isProjectScope(scope) ? `project_id = ${add(scope.projectId)}::uuid` : undefined;
-    const where = (source: Source, column: string, interval: Interval) =>
-      [
+    const where = (piece: RangePiece, column: string) => {
+      const bucket = oneBucket(piece);
+      return [
         organization,
         // A project's scope reads its project's rollups only, never the organization's (they have no project).
         ...(project ? [project] : []),
-        `${column} >= ${add(interval.from)}::timestamptz AND ${column} < ${add(interval.to)}::timestamptz`,
-        ...(spec.filter?.[source] ? [spec.filter[source]] : []),
+        bucket
+          ? `${column} = ${add(bucket)}::timestamptz`
+          : `${column} >= ${add(piece.from)}::timestamptz AND ${column} < ${add(piece.to)}::timestamptz`,
+        ...(spec.filter?.[piece.source] ? [spec.filter[piece.source]] : []),
       ].join(' AND ');
+    };
 
     const pieces = planRange(range.from, range.to, spec.grains);
     /**
@@ -145,7 +151,7 @@ export class CostRepository {
           const records = piece.source === 'records';
           const values = metrics.map((m) => `${negate(records ? RECORD_METRICS[m] : m)} AS ${m}`).join(', ');
           const [table, column] = records ? ['usage_records', 'occurred_at'] : [spec.tables[piece.source as Grain], 'bucket'];
-          const rows = where(piece.source, column, piece);
+          const rows = where(piece, column);
           if (ranked) {
             return `SELECT r.key, r.split, ${values}
          FROM ${ranked} r JOIN ingestion.${table} ON ${rows} AND ${spec.keyMatch![piece.source]!('r.key')}`;
@@ -177,11 +183,12 @@ export class CostRepository {
        ${keep} ${order}${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
     if (!spec.manyKeys) return (await this.pool.query<SumRow>(statement, params)).rows;
     // Thousands of users or tag values over a month: with the server's default work_mem (4 MB) the grouping sorts
-    // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md).
+    // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md). Without
+    // parallel workers: the planner may split the grouping across two more processes, which on a few cores shared
+    // by concurrent queries costs their start and a final grouping and gains nothing (docs/benchmarks.md).
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN READ ONLY');
-      await client.query(`SET LOCAL work_mem = '${GROUPING_WORK_MEM}'`);
+      await client.query(GROUPING_SETTINGS);
       const { rows } = await client.query<SumRow>(statement, params);
       await client.query('COMMIT');
       return rows;

@@ -4,9 +4,10 @@
 //   1. seeds BENCH_RECORDS (10 million) usage records over the last 30 days straight into ingestion.usage_records
 //      (generated server-side by INSERT ... SELECT generate_series, in chunks over BENCH_SEED_CONNECTIONS sessions,
 //      into the monthly partitions the service's own function creates), then builds every rollup the projection keeps
-//      from those records with the projection's own statement fragments (one UTC day per statement), and VACUUM
-//      ANALYZEs;
-//   2. measures every query through the gateway, as a client does: BENCH_REQUESTS requests (after a warm-up) from
+//      from those records with the projection's own statement fragments (one UTC day per statement, in one session
+//      as the projection writes them), and VACUUM ANALYZEs;
+//   2. measures every query (or those whose name contains BENCH_CASES, e.g. `export page`, to profile one with
+//      SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=<dir>") through the gateway, as a client does: BENCH_REQUESTS requests (after a warm-up) from
 //      BENCH_CLIENTS concurrent clients, p50/p95/p99 and requests/s, next to the same query run in this process
 //      straight on the repository code (PostgreSQL and the service's SQL alone, no HTTP or NATS);
 //   3. export throughput: the CSV export of the largest project's 30 days, against PostgreSQL's own
@@ -561,7 +562,7 @@ async function main() {
 
     const results: [Case, Measured][] = [];
     const plans: string[] = [];
-    for (const c of cases) {
+    for (const c of cases.filter((each) => !process.env.BENCH_CASES || each.name.includes(process.env.BENCH_CASES))) {
       token = await login(baseUrl, s);
       process.stderr.write(`${c.name}: `);
       const m = await measure(baseUrl, c);

@@ -247,8 +247,8 @@ describe('rollups', () => {
 
   /**
    * The projection adds each batch's sums to the rows of the current buckets: on the rows' own pages, as heap-only
-   * tuples (no new index entries, no dead pages left for the ranking to read), batch after batch, because the
-   * rollups keep half of each page free (fillfactor 50) and each update prunes the versions before it.
+   * tuples (no new index entries, no dead pages left for the ranking to read), batch after batch, because the daily
+   * and monthly rollups keep half of each page free (fillfactor 50) and each update prunes the versions before it.
    */
   it('are updated in place, on the pages their rows are on', async () => {
     const tenant = newTenant();

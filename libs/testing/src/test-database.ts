@@ -29,8 +29,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url: withDatabase(testEnv.adminDatabaseUrl, name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () => admin((c) => dropDatabase(c, name)),
   };
+}
+
+/** How long a drop waits for the database's connections to leave on their own before it ends them. */
+const LEAVING_MS = 500;
+
+/**
+ * Drops a test database once the connections already leaving it have left: a pool's `end()` resolves as soon as its
+ * clients are told to end, before their backends have read that, and a `DROP … WITH (FORCE)` at that moment sends
+ * those clients a 57P01 that their pool re-emits as an unhandled 'error' (failing whatever test runs then). What is
+ * still connected after `LEAVING_MS` (a test that left a connection open) is ended by FORCE as before.
+ */
+async function dropDatabase(c: Client, name: string): Promise<void> {
+  for (const until = Date.now() + LEAVING_MS; Date.now() < until;) {
+    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+    if (rows[0].n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 /**

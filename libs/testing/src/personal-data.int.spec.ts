@@ -81,6 +81,12 @@ describe('the personal-data scan', () => {
     await pg.connect();
     await pg.query(`CREATE SCHEMA planted; CREATE TABLE planted.people (id int, note text, doc jsonb)`);
     await pg.query(`INSERT INTO planted.people VALUES (1, $1, $2)`, [`contact ${email.toUpperCase()}`, JSON.stringify({ who: { name } })]);
+    // A partitioned table is read through its parent, once: the finding names the parent.
+    await pg.query(
+      `CREATE TABLE planted.calls (at date, who varchar(200), tags text[]) PARTITION BY RANGE (at);
+       CREATE TABLE planted.calls_2026 PARTITION OF planted.calls FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`,
+    );
+    await pg.query(`INSERT INTO planted.calls VALUES ('2026-05-01', 'nobody', ARRAY['x', $1])`, [name.toLowerCase()]);
     await pg.end();
 
     const nc = await connect({ servers: testEnv.natsUrl });
@@ -103,6 +109,7 @@ describe('the personal-data scan', () => {
       expect.arrayContaining([
         { where: 'postgres:planted.people.note', value: email },
         { where: 'postgres:planted.people.doc', value: name },
+        { where: 'postgres:planted.calls.tags', value: name },
         { where: `jetstream:${stream}#1`, value: email },
         { where: `jetstream:${stream}#2`, value: email },
         { where: `redis:${prefix}:planted`, value: email },
@@ -110,6 +117,6 @@ describe('the personal-data scan', () => {
         { where: 'log:auth.log', value: email },
       ]),
     );
-    expect(findings).toHaveLength(7);
+    expect(findings).toHaveLength(8);
   });
 });

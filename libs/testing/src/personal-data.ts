@@ -75,30 +75,43 @@ function hits(text: string, values: string[]): string[] {
   return values.filter((v) => lower.includes(v.toLowerCase()));
 }
 
+/**
+ * One pass over each table (a partitioned table once, through its parent): the rows whose text columns, joined and
+ * lowercased once, contain a value; then which column holds it. A query per column and value (`ILIKE ANY`) took
+ * 30 s at a platform's stop once a test had ingested a few thousand records.
+ */
 async function scanPostgres(databaseUrl: string, values: string[]): Promise<PersonalDataFinding[]> {
   const findings: PersonalDataFinding[] = [];
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows: columns } = await client.query<{ table_schema: string; table_name: string; column_name: string }>(
-      `SELECT c.table_schema, c.table_name, c.column_name
-         FROM information_schema.columns c
-         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-        WHERE t.table_type = 'BASE TABLE' AND c.table_schema <> ALL($1)
-          AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', 'ARRAY')`,
+    const { rows: tables } = await client.query<{ table_schema: string; table_name: string; columns: string[] }>(
+      `SELECT n.nspname AS table_schema, c.relname AS table_name, array_agg(a.attname::text ORDER BY a.attnum) AS columns
+         FROM pg_class c
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         JOIN pg_type t ON t.oid = a.atttypid
+        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname <> ALL($1) AND n.nspname NOT LIKE 'pg_temp%'
+          AND (t.typcategory IN ('S', 'A') OR t.typname IN ('json', 'jsonb'))
+        GROUP BY n.nspname, c.relname`,
       [SKIPPED_SCHEMAS],
     );
     const patterns = values.map((v) => `%${v.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    for (const c of columns) {
-      const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-      const { rows } = await client.query<{ value: string }>(
-        `SELECT ${ident(c.column_name)}::text AS value FROM ${ident(c.table_schema)}.${ident(c.table_name)}
-          WHERE ${ident(c.column_name)}::text ILIKE ANY($1)`,
+    const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+    for (const table of tables) {
+      const columns = table.columns.map((c) => `${ident(c)}::text`);
+      // A separator no value holds, so that no match spans two columns.
+      const joined = columns.map((c) => `coalesce(${c}, '')`).join(` || E'\\x01' || `);
+      const { rows } = await client.query<Record<string, string | null>>(
+        `SELECT ${columns.map((c, i) => `${c} AS c${i}`).join(', ')} FROM ${ident(table.table_schema)}.${ident(table.table_name)}
+          WHERE lower(${joined}) LIKE ANY (ARRAY(SELECT lower(p) FROM unnest($1::text[]) AS p))`,
         [patterns],
       );
       for (const row of rows)
-        for (const value of hits(row.value, values))
-          findings.push({ where: `postgres:${c.table_schema}.${c.table_name}.${c.column_name}`, value });
+        table.columns.forEach((column, i) => {
+          for (const value of hits(row[`c${i}`] ?? '', values))
+            findings.push({ where: `postgres:${table.table_schema}.${table.table_name}.${column}`, value });
+        });
     }
   } finally {
     await client.end();

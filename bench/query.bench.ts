@@ -21,7 +21,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool, type Client } from 'pg';
-import type { RequestContext } from '@llmlab/contracts';
+import type { RequestContext, UsageRecordsPage } from '@llmlab/contracts';
 import { organizationScope, projectScope, type OrganizationScope } from '@llmlab/domain';
 import { createSession, type TestSession } from '@llmlab/testing';
 import { CostQueries } from '../services/ingestion/src/costs/cost.queries';
@@ -30,7 +30,7 @@ import { UsageExporter } from '../services/ingestion/src/costs/usage-export';
 import { UsageRecordRepository } from '../services/ingestion/src/costs/usage-record.repository';
 import { encodeKeysetCursor } from '../services/ingestion/src/keyset-cursor';
 import { rollupCtes, ROLLUPS } from '../services/ingestion/src/read-models/usage-projection.repository';
-import { percentile, startIngestBench, versions, type IngestBench } from './measure';
+import { cpuSeconds, cpuSpent, percentile, startIngestBench, versions, type IngestBench } from './measure';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -331,11 +331,19 @@ interface Measured {
   rate: number;
   direct50: number;
   direct95: number;
+  /** CPU ms per request of the concurrent phase, by component (`cpuSeconds`), and in total. */
+  cpu: { total: number; by: Map<string, number> };
   /** Answers other than 200, by status. */
   failures: string;
 }
 
-async function measure(baseUrl: string, c: Case): Promise<Measured> {
+/** `total (gateway, ingestion, PostgreSQL, driver)` in ms per request; PostgreSQL counts its exited backends too. */
+function cpuCell({ total, by }: Measured['cpu']): string {
+  const of = (...names: string[]) => names.reduce((n, name) => n + (by.get(name) ?? 0), 0).toFixed(1);
+  return `${total.toFixed(1)} (${of('gateway')}, ${of('ingestion')}, ${of('postgresql', 'postgresql (exited backends)')}, ${of('bench driver')})`;
+}
+
+async function measure(baseUrl: string, c: Case, cpu: () => Map<string, number>): Promise<Measured> {
   const headers = c.headers();
   // A request the gateway gave up on (504 after its 5 s NATS timeout) counts with its time, and is reported.
   const failures = new Map<number, number>();
@@ -350,6 +358,7 @@ async function measure(baseUrl: string, c: Case): Promise<Measured> {
   for (let i = 0; i < WARMUP && performance.now() < warmUntil; i++) await get();
   failures.clear();
   const latencies: number[] = [];
+  const cpuBefore = cpu();
   const started = performance.now();
   const deadline = started + CASE_SECONDS * 1000;
   let sent = 0;
@@ -362,6 +371,7 @@ async function measure(baseUrl: string, c: Case): Promise<Measured> {
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const spent = cpuSpent(cpuBefore, cpu()).map(([component, seconds]) => [component, (seconds * 1000) / latencies.length] as const);
   const direct: number[] = [];
   for (let i = 0; i < DIRECT_RUNS; i++) {
     const t = performance.now();
@@ -374,13 +384,15 @@ async function measure(baseUrl: string, c: Case): Promise<Measured> {
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     rate: latencies.length / wall,
+    cpu: { total: spent.reduce((n, [, ms]) => n + ms, 0), by: new Map(spent) },
     direct50: percentile(direct, 50),
     direct95: percentile(direct, 95),
     failures: [...failures].map(([status, n]) => `${n} x ${status}`).join(', '),
   };
 }
 
-const isQuery = (s: Statement) => /^\s*(SELECT|WITH)\b/i.test(s.text);
+const COPY_OF_QUERY = /^\s*COPY \(([\s\S]*)\) TO STDOUT[\s\S]*$/i;
+const isQuery = (s: Statement) => /^\s*(SELECT|WITH)\b/i.test(s.text) || COPY_OF_QUERY.test(s.text);
 
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of each query, with the parameters the repository bound, on one connection in the
@@ -395,7 +407,9 @@ async function explain(pool: Pool, statements: Statement[]): Promise<string[]> {
         await client.query(s.text, s.values);
         continue;
       }
-      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, s.values);
+      // A COPY of a query (the records page) is explained as its query.
+      const text = s.text.replace(COPY_OF_QUERY, '$1');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, s.values);
       plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
     }
   } finally {
@@ -489,7 +503,9 @@ async function main() {
     const context = { organizationId: s.organizationId } as RequestContext;
     const orgScope: OrganizationScope = organizationScope(context);
     const projScope = projectScope({ ...context, projectId: project } as RequestContext);
-    const page1 = await queries.usageRecords(projScope, { from, to, model: pick.model, userId: pick.user_id });
+    const page1 = JSON.parse(
+      (await queries.usageRecords(projScope, { from, to, model: pick.model, userId: pick.user_id })).toString(),
+    ) as UsageRecordsPage;
     const cursor = page1.nextCursor ?? '';
     // An export page from the middle of the range: where a keyset page's cost shows.
     const { rows: middle } = await sql.query<{ at: Date; id: string }>(
@@ -565,7 +581,7 @@ async function main() {
     for (const c of cases.filter((each) => !process.env.BENCH_CASES || each.name.includes(process.env.BENCH_CASES))) {
       token = await login(baseUrl, s);
       process.stderr.write(`${c.name}: `);
-      const m = await measure(baseUrl, c);
+      const m = await measure(baseUrl, c, () => cpuSeconds(platform.natsPrefix, db.name));
       process.stderr.write(`p95 ${m.p95.toFixed(1)} ms\n`);
       results.push([c, m]);
       const sent = await capturing.capture(() => c.direct());
@@ -645,11 +661,11 @@ async function main() {
       `${CLIENTS} concurrent clients, ${REQUESTS} requests per query after ${WARMUP} warm-up requests (or ${CASE_SECONDS} s); ` +
         `"in process" = the same query on the repository code in this process, no HTTP or NATS (${DIRECT_RUNS} runs, one at a time).`,
       '',
-      '| query | goal p95 | p50 ms | p95 ms | p99 ms | req/s | requests | in process p50 / p95 ms |',
-      '|---|---|---|---|---|---|---|---|',
+      '| query | goal p95 | p50 ms | p95 ms | p99 ms | req/s | requests | in process p50 / p95 ms | CPU ms per request: total (gateway, ingestion, PostgreSQL, driver) |',
+      '|---|---|---|---|---|---|---|---|---|',
       ...results.map(
         ([c, m]) =>
-          `| ${c.name} | < ${c.goalMs} ms | ${ms(m.p50)} | **${ms(m.p95)}**${m.p95 < c.goalMs && !m.failures ? '' : ' (missed)'} | ${ms(m.p99)} | ${m.rate.toFixed(0)} | ${m.requests}${m.failures ? ` (${m.failures})` : ''} | ${ms(m.direct50)} / ${ms(m.direct95)} |`,
+          `| ${c.name} | < ${c.goalMs} ms | ${ms(m.p50)} | **${ms(m.p95)}**${m.p95 < c.goalMs && !m.failures ? '' : ' (missed)'} | ${ms(m.p99)} | ${m.rate.toFixed(0)} | ${m.requests}${m.failures ? ` (${m.failures})` : ''} | ${ms(m.direct50)} / ${ms(m.direct95)} | ${cpuCell(m.cpu)} |`,
       ),
       '',
       '| export (CSV, largest project, 30 days) | goal | rows | MB | rows/s |',

@@ -18,7 +18,6 @@ import type {
   UsageImportRef,
   UsageImportView,
   UsageExportRequest,
-  UsageRecordsPage,
   UsageRecordsRequest,
 } from './ingestion.messages';
 import type { PriceOverrideData, PriceQuoteRequest, PriceQuotes, PricesInForce, PricesInForceRequest } from './pricing';
@@ -41,7 +40,12 @@ import type { SessionRef, SessionsPage, SessionsRequest, SessionView, TraceRef, 
 export const ingestionSubjects = {
   costSummary: defineSubject<CostSummaryRequest, CostSummary>('ingestion.query.cost-summary'),
   costBreakdown: defineSubject<CostBreakdownRequest, CostBreakdown>('ingestion.query.cost-breakdown'),
-  usageRecords: defineSubject<UsageRecordsRequest, UsageRecordsPage>('ingestion.query.usage-records'),
+  /**
+   * A page of usage records as the bytes of its JSON (a `UsageRecordsPage`, up to 1 MiB), sent by the gateway as the
+   * HTTP body as they are: a chunk stream like the export, not a reply, so that neither side parses or writes a page
+   * of 1,000 records as JSON again, and no reply's size limit applies. A bad request is refused before any chunk.
+   */
+  usageRecords: defineSubject<UsageRecordsRequest, Uint8Array>('ingestion.query.usage-records'),
   /**
    * The usage export's file (CSV or JSON Lines bytes, newest first), not a reply: a chunk stream with credit-based
    * flow control (`openChunkStream`/`serveChunkStreams` in libs/messaging). A bad request is refused before any chunk.

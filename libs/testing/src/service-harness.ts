@@ -15,7 +15,7 @@ import {
   type UsageRecordedData,
   type UsageRepricedData,
 } from '@llmlab/contracts';
-import { createMessagingClient, natsSubject, type MessagingClient } from '@llmlab/messaging';
+import { ChunkStreamError, createMessagingClient, natsSubject, openChunkStream, type MessagingClient } from '@llmlab/messaging';
 import { startDomainService, type DomainServiceDefinition, type RunningDomainService } from '@llmlab/service-kit';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnv, uniqueSuffix } from './test-env';
@@ -125,6 +125,27 @@ export class ServiceHarness {
     const reply = await this.reply(subject, payload, context);
     if (!reply.ok) throw new Error(`${subject.subject} failed: ${JSON.stringify(reply.error)}`);
     return reply.data;
+  }
+
+  /** The whole answer of a chunk-stream subject (libs/messaging), or the error it was refused or failed with. */
+  async streamed<S extends Subject<unknown, Uint8Array>>(
+    subject: S,
+    payload: RequestOf<S>,
+    context: Partial<RequestContext> = {},
+  ): Promise<Reply<Buffer>> {
+    const reply = await openChunkStream<S>(this.runtime.nats, natsSubject(subject, this.prefix), payload, {
+      correlationId: `test-${uniqueSuffix(3)}`,
+      ...context,
+    });
+    if (!reply.ok) return reply;
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of reply.data) chunks.push(Buffer.from(chunk));
+    } catch (err) {
+      if (err instanceof ChunkStreamError) return { ok: false, error: err.reply };
+      throw err;
+    }
+    return { ok: true, data: Buffer.concat(chunks) };
   }
 
   async rows<T extends Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {

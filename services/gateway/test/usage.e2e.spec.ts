@@ -156,6 +156,8 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       expect(seen).toEqual(all.body.data.map((r: { id: string }) => r.id));
 
       const errors = await s.keyAgent.get(`/v1/projects/${s.projectId}/usage?status=error&${range()}`);
+      // The service's JSON text, sent as it is, with the media type of any JSON answer.
+      expect(errors.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(errors.body.data.map((r: { id: string }) => r.id)).toEqual([events[2].id]);
       const byUser = await s.keyAgent.get(`/v1/projects/${s.projectId}/usage?userId=u-2&model=gpt-4o-mini&${range()}`);
       expect(byUser.body.data.map((r: { id: string }) => r.id)).toEqual([events[1].id]);

@@ -25,7 +25,7 @@ import { RecordedSpendQueries } from './costs/recorded-spend.queries';
 import { RecordedSpendRepository } from './costs/recorded-spend.repository';
 import { UsageRecordRepository } from './costs/usage-record.repository';
 import { UsageExporter } from './costs/usage-export';
-import { UsageExportServer } from './costs/usage-export.server';
+import { UsageRecordsServer } from './costs/usage-records.server';
 import type { IngestionConfig } from './ingestion.config';
 import { CatalogPollWorker } from './price-catalog/catalog-poll.worker';
 import { CatalogSeedWorker } from './price-catalog/catalog-seed.worker';
@@ -127,7 +127,7 @@ function runsIn(entry: (typeof WORKERS)[number], role: IngestionConfig['INGESTIO
     UsageRecordRepository,
     CostQueries,
     UsageExporter,
-    UsageExportServer,
+    UsageRecordsServer,
     RecordedSpendRepository,
     RecordedSpendQueries,
     TraceQueryRepository,

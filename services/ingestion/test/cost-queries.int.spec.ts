@@ -1,4 +1,4 @@
-import { ingestionSubjects, type CostBreakdownRequest } from '@llmlab/contracts';
+import { ingestionSubjects, type CostBreakdownRequest, type RequestOf, type UsageRecordsPage } from '@llmlab/contracts';
 import { IngestionHarness } from './ingestion.harness';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
 import { usageEvent } from '@llmlab/testing';
@@ -16,6 +16,15 @@ describe('cost queries', () => {
   /** The request context the gateway sends for a project route, and for an organization route. */
   const project = (t: Tenant) => ({ organizationId: t.organizationId, projectId: t.projectId });
   const org = (t: Tenant) => ({ organizationId: t.organizationId });
+  /** A page of usage records: the bytes of its JSON, in a chunk stream, which the gateway sends on as they are. */
+  const recordsPage = async (
+    request: RequestOf<typeof ingestionSubjects.usageRecords>,
+    context: { organizationId: string; projectId?: string },
+  ) => {
+    const reply = await h.streamed(ingestionSubjects.usageRecords, request, context);
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+    return JSON.parse(reply.data.toString('utf8')) as UsageRecordsPage;
+  };
 
   beforeAll(async () => {
     h = await IngestionHarness.start();
@@ -189,7 +198,7 @@ describe('cost queries', () => {
     const stranger = { organizationId: newTenant().organizationId, projectId: p1.projectId };
     const summary = await h.request(ingestionSubjects.costSummary, { from: iso(0), to: iso(3) }, stranger);
     expect(summary.current.requests).toBe(0);
-    const records = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3) }, stranger);
+    const records = await recordsPage({ from: iso(0), to: iso(3) }, stranger);
     expect(records.data).toEqual([]);
   });
 
@@ -207,17 +216,13 @@ describe('cost queries', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await h.request(
-        ingestionSubjects.usageRecords,
-        { from: iso(0), to: iso(3), limit: 3, ...(cursor ? { cursor } : {}) },
-        project(p1),
-      );
+      const page = await recordsPage({ from: iso(0), to: iso(3), limit: 3, ...(cursor ? { cursor } : {}) }, project(p1));
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(['e4', 'e3', 'e2', 'e1']);
 
-    const page = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), userId: 'u1', model: 'm-a' }, project(p1));
+    const page = await recordsPage({ from: iso(0), to: iso(3), userId: 'u1', model: 'm-a' }, project(p1));
     expect(page.data.map((r) => r.id)).toEqual(['e3', 'e1']);
     expect(page.data[0]).toMatchObject({
       provider: 'acme',
@@ -226,12 +231,12 @@ describe('cost queries', () => {
       cost: { status: 'priced', amount: '0.500000000000', currency: 'USD', priceOrigin: 'override' },
       errorType: null,
     });
-    const errors = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), status: 'error' }, project(p1));
+    const errors = await recordsPage({ from: iso(0), to: iso(3), status: 'error' }, project(p1));
     expect(errors.data.map((r) => [r.id, r.errorType])).toEqual([['e2', 'Timeout']]);
-    const unpriced = await h.request(ingestionSubjects.usageRecords, { from: iso(2), to: iso(3) }, project(p1));
+    const unpriced = await recordsPage({ from: iso(2), to: iso(3) }, project(p1));
     expect(unpriced.data[0].cost).toEqual({ status: 'unpriced', amount: null, currency: 'USD', priceEntryId: null, priceOrigin: null });
 
-    const bad = await h.reply(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), cursor: 'not-a-cursor' }, project(p1));
+    const bad = await h.streamed(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), cursor: 'not-a-cursor' }, project(p1));
     expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_CURSOR' } });
   });
 
@@ -255,11 +260,7 @@ describe('cost queries', () => {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await h.request(
-          ingestionSubjects.usageRecords,
-          { from: iso(0), to: iso(3), limit, ...(cursor ? { cursor } : {}) },
-          project(p3),
-        );
+        const page = await recordsPage({ from: iso(0), to: iso(3), limit, ...(cursor ? { cursor } : {}) }, project(p3));
         seen.push(...page.data.map((r) => r.id));
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -267,7 +268,7 @@ describe('cost queries', () => {
     }
   });
 
-  it('cuts a page of large records short so that the reply fits in one NATS message, and the cursor goes on from there', async () => {
+  it('cuts a page of large records short at 1 MiB, and the cursor goes on from there', async () => {
     const heavy = newTenant();
     const events = Array.from({ length: 120 }, (_, i) =>
       usageEvent({
@@ -282,13 +283,14 @@ describe('cost queries', () => {
       'the heavy records',
     );
 
-    const first = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), limit: 1000 }, project(heavy));
+    const first = await recordsPage({ from: iso(0), to: iso(3), limit: 1000 }, project(heavy));
+    // At most 1 MiB of the page's JSON: 69 of these records.
     expect(first.data.length).toBeGreaterThan(1);
-    expect(first.data.length).toBeLessThan(40);
+    expect(first.data.length).toBeLessThan(80);
     expect(first.nextCursor).not.toBeNull();
     const seen = first.data.map((r) => r.id);
     for (let cursor = first.nextCursor; cursor;) {
-      const page = await h.request(ingestionSubjects.usageRecords, { from: iso(0), to: iso(3), limit: 1000, cursor }, project(heavy));
+      const page = await recordsPage({ from: iso(0), to: iso(3), limit: 1000, cursor }, project(heavy));
       seen.push(...page.data.map((r) => r.id));
       cursor = page.nextCursor;
     }

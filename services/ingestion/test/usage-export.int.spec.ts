@@ -216,20 +216,82 @@ describe('usage export (COPY binary, streamed)', () => {
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  /** What the paged export wrote: pages of 1,000 views, each through the reference encoder. */
-  async function paged(t: Tenant, format: UsageImportFormat, filters: Partial<UsageExportRequest> = {}): Promise<string> {
-    let out = format === 'csv' ? USAGE_CSV_COLUMNS.join(',') + '\r\n' : '';
-    for (let cursor: string | null | undefined = undefined; cursor !== null;) {
-      const page: UsageRecordsPage = await h.request(
-        ingestionSubjects.usageRecords,
-        { from, to, limit: 1000, ...filters, ...(cursor ? { cursor } : {}) },
-        project(t),
-      );
-      out += page.data.map(reference[format]).join('');
-      cursor = page.nextCursor;
+  /**
+   * The views of a project's records as the records page built them before it was written from the COPY: a plain
+   * SELECT through the driver, each row mapped field by field. The reference for the page and the export.
+   */
+  async function views(t: Tenant, filters: Partial<UsageExportRequest> = {}): Promise<UsageRecordView[]> {
+    const params: unknown[] = [t.organizationId, t.projectId, from, to];
+    const where = ['organization_id = $1', 'project_id = $2', 'occurred_at >= $3', 'occurred_at < $4'];
+    for (const [field, column] of [
+      ['model', 'model'],
+      ['userId', 'user_id'],
+      ['status', 'status'],
+    ] as const) {
+      if (filters[field] !== undefined) where.push(`${column} = $${params.push(filters[field])}`);
     }
-    return out;
+    const counts = USAGE_COUNT_FIELDS.map((f) => f.replace(/[A-Z0-9]+/g, (m) => '_' + m.toLowerCase()));
+    const { rows } = await h.sql.query(
+      `SELECT event_id, occurred_at, provider, model, status, error_type, latency_ms, user_id, trace_id, span_id, tags, metadata,
+         ${counts.join(', ')}, cost::text AS cost, cost_status, price_entry_id, price_origin, received_at
+       FROM ingestion.usage_records WHERE ${where.join(' AND ')} ORDER BY occurred_at DESC, event_id DESC`,
+      params,
+    );
+    return rows.map((row: Record<string, never>) => ({
+      id: row.event_id,
+      timestamp: (row.occurred_at as Date).toISOString(),
+      provider: row.provider,
+      model: row.model,
+      usage: Object.fromEntries(USAGE_COUNT_FIELDS.map((f, i) => [f, Number(row[counts[i]])])) as UsageRecordView['usage'],
+      latencyMs: row.latency_ms,
+      status: row.status,
+      errorType: row.error_type,
+      userId: row.user_id,
+      traceId: row.trace_id,
+      spanId: row.span_id,
+      tags: row.tags,
+      metadata: row.metadata,
+      cost: { status: row.cost_status, amount: row.cost, currency: 'USD', priceEntryId: row.price_entry_id, priceOrigin: row.price_origin },
+      receivedAt: (row.received_at as Date).toISOString(),
+    }));
   }
+
+  /** What the paged export wrote: the views, each through the reference encoder. */
+  async function paged(t: Tenant, format: UsageImportFormat, filters: Partial<UsageExportRequest> = {}): Promise<string> {
+    const header = format === 'csv' ? USAGE_CSV_COLUMNS.join(',') + '\r\n' : '';
+    return header + (await views(t, filters)).map(reference[format]).join('');
+  }
+
+  it.each([
+    [{}, 1000],
+    [{}, 7],
+    [{ model: 'm-three', userId: 'u-3' }, 100],
+    [{ status: 'error' as const }, 1000],
+  ])(
+    'answers the records page %j (limit %d) as the bytes of its JSON: each record JSON.stringify of its view, in order',
+    async (filters, limit) => {
+      const expected = await views(p1, filters);
+      const seen: UsageRecordView[] = [];
+      for (let cursor: string | null | undefined = undefined; cursor !== null;) {
+        const reply = await h.streamed(
+          ingestionSubjects.usageRecords,
+          { from, to, limit, ...filters, ...(cursor ? { cursor } : {}) },
+          project(p1),
+        );
+        if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+        const text = reply.data.toString('utf8');
+        const page = JSON.parse(text) as UsageRecordsPage;
+        // Byte for byte: the records as JSON.stringify writes the reference views, then the cursor.
+        const views = expected.slice(seen.length, seen.length + page.data.length);
+        expect(text).toBe(JSON.stringify({ data: views, nextCursor: page.nextCursor }));
+        expect(page.data.length).toBe(Math.min(limit, expected.length - seen.length));
+        seen.push(...page.data);
+        cursor = page.nextCursor;
+      }
+      expect(seen.map((r) => r.id)).toEqual(expected.map((r) => r.id));
+      expect(seen.length).toBeGreaterThan(100);
+    },
+  );
 
   it.each(['csv', 'jsonl'] as const)('writes %s byte for byte as the paged export did, every awkward value included', async (format) => {
     const [streamed, expected] = await Promise.all([exported(p1, { format }), paged(p1, format)]);

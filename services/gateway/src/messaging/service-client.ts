@@ -1,13 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Reply, RequestContext, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
-import { MessagingClient, natsSubject, openChunkStream, type ChunkStream, type ChunkStreamOptions } from '@llmlab/messaging';
+import {
+  ChunkStreamError,
+  MessagingClient,
+  natsSubject,
+  openChunkStream,
+  type ChunkStream,
+  type ChunkStreamOptions,
+} from '@llmlab/messaging';
 import { ServiceReplyError } from '../http/problem';
 
 /**
  * How controllers reach the services: typed request/reply over NATS, subjects prefixed for this deployment.
  * `call` returns the data or throws the coded error for the problem filter; `ask` returns the reply as is;
- * `stream` opens a chunk stream (a file too large for a reply), or throws the coded error it was refused with.
+ * `stream` opens a chunk stream (a file too large for a reply), or throws the coded error it was refused with;
+ * `bytes` reads the whole of one (a JSON page the service wrote, sent on as it is).
  */
 @Injectable()
 export class ServiceClient {
@@ -45,5 +53,20 @@ export class ServiceClient {
     const reply = await openChunkStream<S>(this.nats, natsSubject(subject, this.natsPrefix), payload, context, options);
     if (!reply.ok) throw new ServiceReplyError(reply.error);
     return reply.data;
+  }
+
+  /**
+   * The whole answer of a stream subject, as one buffer: for an answer of a bounded size (a page of records, at most
+   * 1 MiB) that is sent on whole or not at all. Waits no longer than a reply would for the service; throws the coded
+   * error the stream was refused with or failed with.
+   */
+  async bytes<S extends Subject<unknown, Uint8Array>>(subject: S, payload: RequestOf<S>, context: RequestContext): Promise<Buffer> {
+    const chunks: Uint8Array[] = [];
+    try {
+      for await (const chunk of await this.stream(subject, payload, context, { idleTimeoutMs: this.defaultTimeoutMs })) chunks.push(chunk);
+    } catch (err) {
+      throw err instanceof ChunkStreamError ? new ServiceReplyError(err.reply) : err;
+    }
+    return Buffer.concat(chunks);
   }
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { auditAccessSubjects, ingestionSubjects, type RequestContext } from '@llmlab/contracts';
 import { resolveRange } from '../http/date-range.dto';
@@ -61,9 +61,11 @@ export class UsageRecordsController {
   })
   @ApiOkResponse({ type: UsageRecordPageDto })
   @ApiProblems([400, 'Invalid range, filter, cursor or limit'], [403, 'The API key lacks the read scope'])
-  list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext) {
+  // The service writes the page's JSON (up to 1 MiB for 1,000 records): sent as it is, not parsed and written again.
+  @Header('content-type', 'application/json; charset=utf-8')
+  list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext): Promise<Buffer> {
     const { from, to, ...filters } = query;
-    return this.client.call(ingestionSubjects.usageRecords, { ...resolveRange({ from, to }), ...filters }, caller);
+    return this.client.bytes(ingestionSubjects.usageRecords, { ...resolveRange({ from, to }), ...filters }, caller);
   }
 
   @Get('export')

@@ -28,11 +28,6 @@ export class CostController {
     return handleRequest(s.costBreakdown, envelope, (p, ctx) => this.costs.breakdown(costScope(ctx), p));
   }
 
-  @MessagePattern(s.usageRecords.subject)
-  usageRecords(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.usageRecords>>) {
-    return handleRequest(s.usageRecords, envelope, (p, ctx) => this.costs.usageRecords(projectScope(ctx), p));
-  }
-
   @MessagePattern(s.recordedSpend.subject)
   recordedSpend(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.recordedSpend>>) {
     return handleRequest(s.recordedSpend, envelope, (p, ctx) => this.spend.page(organizationScope(ctx), p));

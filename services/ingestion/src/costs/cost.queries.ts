@@ -7,9 +7,7 @@ import {
   type CostSummary,
   type CostSummaryRequest,
   type FieldError,
-  type UsageRecordsPage,
   type UsageRecordsRequest,
-  type UsageRecordView,
 } from '@llmlab/contracts';
 import { Injectable } from '@nestjs/common';
 import type { OrganizationScope, ProjectScope } from '@llmlab/domain';
@@ -17,13 +15,14 @@ import { validationFailed } from '../ingestion.errors';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../keyset-cursor';
 import { previousPeriod, type Interval } from './cost-range';
 import { CostRepository, isProjectScope } from './cost.repository';
-import { UsageRecordRepository } from './usage-record.repository';
+import { iso } from './usage-export.encoding';
+import { UsageRecordRepository, type UsageRecordLine } from './usage-record.repository';
 
 const FIXED_GROUPS: readonly string[] = ['provider', 'model', 'day', 'hour', 'user', 'project', 'trace'];
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
-/** Half of NATS' default `max_payload`: room for the reply envelope and the rest of the page. */
-const REPLY_BUDGET_BYTES = 512 * 1024;
+/** The most of a records page's JSON, in bytes, past which it ends early (at least one record). */
+const PAGE_BUDGET_BYTES = 1024 * 1024;
 
 /**
  * Cost and usage queries of a project or an organization: the scope the gateway resolved and checked the caller's
@@ -69,8 +68,11 @@ export class CostQueries {
     return { groupBy, ...(splitBy ? { splitBy } : {}), from: range.from.toISOString(), to: range.to.toISOString(), rows };
   }
 
-  /** Newest first, keyset-paginated on (timestamp, event id), so pages stay stable while records arrive. */
-  async usageRecords(scope: ProjectScope, request: UsageRecordsRequest): Promise<UsageRecordsPage> {
+  /**
+   * Newest first, keyset-paginated on (timestamp, event id), so pages stay stable while records arrive. The page is
+   * the bytes of its JSON (a `UsageRecordsPage`), its records written straight from the rows, sent on as they are.
+   */
+  async usageRecords(scope: ProjectScope, request: UsageRecordsRequest): Promise<Buffer> {
     const errors: FieldError[] = [];
     const range = checkRange(request, errors);
     const limit = checkLimit(request.limit, errors);
@@ -79,23 +81,41 @@ export class CostQueries {
     const cursor = request.cursor ? decodeKeysetCursor(request.cursor) : undefined;
     const filters = { model: request.model, userId: request.userId, status: request.status };
     const rows = await this.records.list(scope, range, filters, cursor, limit + 1);
-    const page = withinReplyBudget(rows.slice(0, limit));
-    const last = page.at(-1);
-    return {
-      data: page,
-      nextCursor: rows.length > page.length && last ? encodeKeysetCursor({ at: last.timestamp, id: last.id }) : null,
-    };
+    return writePage(rows, limit);
   }
 }
 
 /**
- * The records of a page that fit in one NATS reply: a record may carry 16 KiB of metadata, so 1,000 of them could
- * exceed the server's 1 MiB `max_payload`, and a reply that does not fit is never delivered. At least one record.
+ * The page's JSON, each record's written once, straight into one buffer (joining the records' strings and encoding
+ * the result took several times as long). The records after `limit`, or past PAGE_BUDGET_BYTES (a record may carry
+ * 16 KiB of metadata), are left for the next page; at least one is written.
  */
-function withinReplyBudget(rows: UsageRecordView[]): UsageRecordView[] {
-  let bytes = 0;
-  const fits = rows.findIndex((row, i) => (bytes += Buffer.byteLength(JSON.stringify(row)) + 1) > REPLY_BUDGET_BYTES && i > 0);
-  return fits === -1 ? rows : rows.slice(0, fits);
+function writePage(rows: UsageRecordLine[], limit: number): Buffer {
+  let longest = 0;
+  let chars = 0;
+  for (const row of rows) {
+    longest = Math.max(longest, row.json.length);
+    chars += row.json.length + 1;
+  }
+  // Room for every byte written: at most 3 per UTF-16 unit, the page stops one record past the budget, and the
+  // brackets and the cursor take less than 4 KiB.
+  const out = Buffer.allocUnsafe(Math.min(3 * chars, PAGE_BUDGET_BYTES + 3 * longest) + 4096);
+  let at = out.write('{"data":[', 0, 'latin1');
+  let taken = 0;
+  for (const row of rows.slice(0, limit)) {
+    const start = at;
+    if (taken > 0) at += out.write(',', at, 'latin1');
+    at += out.write(row.json, at, 'utf8');
+    if (at > PAGE_BUDGET_BYTES && taken > 0) {
+      at = start;
+      break;
+    }
+    taken++;
+  }
+  const last = rows[taken - 1];
+  const nextCursor = rows.length > taken && last ? encodeKeysetCursor({ at: iso(last.at), id: last.id }) : null;
+  at += out.write(`],"nextCursor":${JSON.stringify(nextCursor)}}`, at, 'latin1');
+  return out.subarray(0, at);
 }
 
 export function checkStatus(status: unknown, errors: FieldError[]): void {

@@ -1,5 +1,4 @@
-import { csvText, USAGE_CSV_COLUMNS, type UsageImportFormat } from '@llmlab/contracts';
-import { COUNT_COLUMNS } from './usage-record.repository';
+import { csvText, USAGE_CSV_COLUMNS, type UsageImportFormat, type UsageRecordView } from '@llmlab/contracts';
 
 /**
  * The usage export's rows as PostgreSQL sends them in `COPY ... TO STDOUT (FORMAT binary)`, decoded, and written as
@@ -7,6 +6,22 @@ import { COUNT_COLUMNS } from './usage-record.repository';
  * of the view; the CSV of its cells), which `usage-imports` reads back: usage-export.int.spec.ts compares the two on
  * records with every awkward value.
  */
+
+/** The token counts: the view's field and the column, in the view's (and the export's) order. */
+export const COUNT_COLUMNS = [
+  ['inputTokens', 'input_tokens'],
+  ['outputTokens', 'output_tokens'],
+  ['cachedInputTokens', 'cached_input_tokens'],
+  ['cacheWriteTokens', 'cache_write_tokens'],
+  ['cacheWrite1hTokens', 'cache_write_1h_tokens'],
+  ['reasoningTokens', 'reasoning_tokens'],
+  ['inputAudioTokens', 'input_audio_tokens'],
+  ['cachedInputAudioTokens', 'cached_input_audio_tokens'],
+  ['outputAudioTokens', 'output_audio_tokens'],
+  ['inputImageTokens', 'input_image_tokens'],
+  ['cachedInputImageTokens', 'cached_input_image_tokens'],
+  ['outputImageTokens', 'output_image_tokens'],
+] as const satisfies readonly (readonly [keyof UsageRecordView['usage'], string])[];
 
 /** The CSV's columns the COPY selects under another name; `currency` is always USD and not selected. */
 const SELECTED_AS: Readonly<Record<string, string>> = {
@@ -30,8 +45,12 @@ const TWO_32 = 4_294_967_296;
 /** `PGCOPY\n\377\r\n\0`, the flags word and the header extension length. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 
-/** One decoded row: strings for text, numbers for integers and timestamps (Unix ms), jsonb as its text; null for NULL. */
-type Row = (string | number | null)[];
+/**
+ * One decoded row, in EXPORT_SELECT_LIST's order (the event id first, then the timestamp): strings for text, numbers
+ * for integers and timestamps (Unix ms), jsonb as its text; null for NULL.
+ */
+export type ExportRow = (string | number | null)[];
+type Row = ExportRow;
 export type RowHandler = (row: Row) => void;
 
 /**
@@ -179,7 +198,31 @@ class Memo {
  */
 const normalizeJson = (jsonb: string) => (jsonb === '{}' ? jsonb : JSON.stringify(JSON.parse(jsonb)));
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const DAY_MS = 86_400_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let isoDay = NaN;
+let isoDate = '';
+
+/**
+ * `new Date(ms).toISOString()`, the date part kept from the last call: a page or an export's records fall on few
+ * days, and formatting the date each time was a tenth of the encoder's time.
+ */
+export function iso(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    isoDay = day;
+    // Everything before the time of day, whatever the year's form (`+010000-01-01T` too).
+    isoDate = new Date(day * DAY_MS).toISOString().slice(0, -13);
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${isoDate}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`;
+}
 const str = (value: string | number | null) => (value === null ? 'null' : JSON.stringify(value));
 
 /** Writes decoded rows as lines of the export's format. */
@@ -211,8 +254,12 @@ export class ExportLineEncoder {
     );
   }
 
-  /** JSON.stringify(view), written piece by piece in the view's key order. */
   private jsonl(r: Row): string {
+    return this.record(r) + '\n';
+  }
+
+  /** The record as `JSON.stringify(view)` writes its `UsageRecordView`, piece by piece in the view's key order. */
+  record(r: Row): string {
     let usage = '';
     for (let i = 0; i < COUNTS; i++) usage += `${i === 0 ? '' : ','}${COUNT_KEYS[i]}:${String(r[10 + i])}`;
     const c = 10 + COUNTS;
@@ -221,7 +268,7 @@ export class ExportLineEncoder {
       `"latencyMs":${r[9] === null ? 'null' : String(r[9])},"status":${str(r[4])},"errorType":${str(r[5])},"userId":${str(r[6])},` +
       `"traceId":${str(r[7])},"spanId":${str(r[8])},"tags":${this.json.get(r[c + 4] as string)},"metadata":${this.json.get(r[c + 5] as string)},` +
       `"cost":{"status":${str(r[c + 1])},"amount":${str(r[c])},"currency":"USD","priceEntryId":${str(r[c + 2])},"priceOrigin":${str(r[c + 3])}},` +
-      `"receivedAt":"${iso(r[c + 6] as number)}"}\n`
+      `"receivedAt":"${iso(r[c + 6] as number)}"}`
     );
   }
 }

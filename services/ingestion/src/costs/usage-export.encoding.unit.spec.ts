@@ -1,5 +1,5 @@
 import { csvText } from '@llmlab/contracts';
-import { ExportLineEncoder, ExportRowDecoder } from './usage-export.encoding';
+import { ExportLineEncoder, ExportRowDecoder, iso } from './usage-export.encoding';
 
 /** A binary COPY stream of `rows` in the export's column order (29 fields: see EXPORT_SELECT_LIST). */
 function copyStream(rows: (Buffer | null)[][]): Buffer {
@@ -114,5 +114,12 @@ describe('the export encoding', () => {
     expect(csvText('@cmd')).toBe("'@cmd");
     expect(csvText('=HYPERLINK("x","y")')).toBe(`"'=HYPERLINK(""x"",""y"")"`);
     expect(csvText(null)).toBe('');
+  });
+
+  it('writes instants exactly as toISOString does, across days, years and the epoch', () => {
+    const samples = [0, -1, 1, 86_399_999, 86_400_000, -86_400_001, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(1969, 11, 31, 12)];
+    samples.push(253_402_300_800_000, -62_198_755_200_001); // +010000-01-01 and -000001-12-31
+    for (let i = 0; i < 5_000; i++) samples.push(Math.floor((Math.random() - 0.3) * 4e12));
+    for (const ms of samples) expect([ms, iso(ms)]).toEqual([ms, new Date(ms).toISOString()]);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { escapeLiteral, type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { MessagingErrorCode, USAGE_IMPORT_FORMATS, type FieldError, type UsageExportRequest } from '@llmlab/contracts';
 import { CodedError, type ProjectScope } from '@llmlab/domain';
@@ -8,6 +8,7 @@ import { validationFailed } from '../ingestion.errors';
 import type { IngestionConfig } from '../ingestion.config';
 import { checkRange, checkStatus } from './cost.queries';
 import { EXPORT_SELECT_LIST, ExportLineEncoder, ExportRowDecoder, type RowHandler } from './usage-export.encoding';
+import { usageRecordsWhere } from './usage-record.repository';
 
 /** Bytes of output gathered into one chunk of the stream (a record may take it a little past). */
 export const EXPORT_CHUNK_BYTES = 128 * 1024;
@@ -46,18 +47,8 @@ export class UsageExporter {
     if (this.running >= this.concurrency) {
       throw new CodedError(MessagingErrorCode.ServiceUnavailable, 'too many usage exports are running; retry later');
     }
-    // COPY takes no bind parameters: every value is a quoted literal.
-    const where = [
-      `organization_id = ${escapeLiteral(scope.organizationId)}::uuid`,
-      `project_id = ${escapeLiteral(scope.projectId)}::uuid`,
-      `occurred_at >= ${escapeLiteral(range.from.toISOString())}::timestamptz`,
-      `occurred_at < ${escapeLiteral(range.to.toISOString())}::timestamptz`,
-    ];
-    if (request.model !== undefined) where.push(`model = ${escapeLiteral(request.model)}`);
-    if (request.userId !== undefined) where.push(`user_id = ${escapeLiteral(request.userId)}`);
-    if (request.status !== undefined) where.push(`status = ${escapeLiteral(request.status)}`);
     const sql =
-      `COPY (SELECT ${EXPORT_SELECT_LIST} FROM ingestion.usage_records WHERE ${where.join(' AND ')} ` +
+      `COPY (SELECT ${EXPORT_SELECT_LIST} FROM ingestion.usage_records WHERE ${usageRecordsWhere(scope, range, request)} ` +
       `ORDER BY occurred_at DESC, event_id DESC) TO STDOUT (FORMAT binary)`;
     this.running++;
     let client: PoolClient;

@@ -15,7 +15,7 @@ import { ServiceReplyError } from '../http/problem';
  * How controllers reach the services: typed request/reply over NATS, subjects prefixed for this deployment.
  * `call` returns the data or throws the coded error for the problem filter; `ask` returns the reply as is;
  * `stream` opens a chunk stream (a file too large for a reply), or throws the coded error it was refused with;
- * `bytes` reads the whole of one (a JSON page the service wrote, sent on as it is).
+ * `chunks` reads the whole of one (a JSON page the service wrote, sent on as it is).
  */
 @Injectable()
 export class ServiceClient {
@@ -56,17 +56,17 @@ export class ServiceClient {
   }
 
   /**
-   * The whole answer of a stream subject, as one buffer: for an answer of a bounded size (a page of records, at most
-   * 1 MiB) that is sent on whole or not at all. Waits no longer than a reply would for the service; throws the coded
-   * error the stream was refused with or failed with.
+   * The whole answer of a stream subject, its chunks as they came: for an answer of a bounded size (a page of
+   * records, at most 1 MiB) that is sent on whole or not at all. Waits no longer than a reply would for the service;
+   * throws the coded error the stream was refused with or failed with.
    */
-  async bytes<S extends Subject<unknown, Uint8Array>>(subject: S, payload: RequestOf<S>, context: RequestContext): Promise<Buffer> {
+  async chunks<S extends Subject<unknown, Uint8Array>>(subject: S, payload: RequestOf<S>, context: RequestContext): Promise<Uint8Array[]> {
     const chunks: Uint8Array[] = [];
     try {
       for await (const chunk of await this.stream(subject, payload, context, { idleTimeoutMs: this.defaultTimeoutMs })) chunks.push(chunk);
     } catch (err) {
       throw err instanceof ChunkStreamError ? new ServiceReplyError(err.reply) : err;
     }
-    return Buffer.concat(chunks);
+    return chunks;
   }
 }

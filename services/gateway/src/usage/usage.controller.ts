@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { Body, Controller, Get, Header, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { auditAccessSubjects, ingestionSubjects, type RequestContext } from '@llmlab/contracts';
 import { resolveRange } from '../http/date-range.dto';
@@ -61,11 +61,15 @@ export class UsageRecordsController {
   })
   @ApiOkResponse({ type: UsageRecordPageDto })
   @ApiProblems([400, 'Invalid range, filter, cursor or limit'], [403, 'The API key lacks the read scope'])
-  // The service writes the page's JSON (up to 1 MiB for 1,000 records): sent as it is, not parsed and written again.
-  @Header('content-type', 'application/json; charset=utf-8')
-  list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext): Promise<Buffer> {
+  async list(@Query() query: UsageRecordsQueryDto, @Caller() caller: RequestContext): Promise<StreamableFile> {
     const { from, to, ...filters } = query;
-    return this.client.bytes(ingestionSubjects.usageRecords, { ...resolveRange({ from, to }), ...filters }, caller);
+    // The service writes the page's JSON (up to 1 MiB for 1,000 records), read whole before a byte is sent: sent on
+    // as it came, neither parsed and written again nor copied into one buffer.
+    const chunks = await this.client.chunks(ingestionSubjects.usageRecords, { ...resolveRange({ from, to }), ...filters }, caller);
+    return new StreamableFile(Readable.from(chunks, { objectMode: false }), {
+      type: 'application/json; charset=utf-8',
+      length: chunks.reduce((n, chunk) => n + chunk.byteLength, 0),
+    });
   }
 
   @Get('export')

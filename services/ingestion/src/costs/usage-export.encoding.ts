@@ -49,8 +49,7 @@ const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
  * One decoded row, in EXPORT_SELECT_LIST's order (the event id first, then the timestamp): strings for text, numbers
  * for integers and timestamps (Unix ms), jsonb as its text; null for NULL.
  */
-export type ExportRow = (string | number | null)[];
-type Row = ExportRow;
+type Row = (string | number | null)[];
 export type RowHandler = (row: Row) => void;
 
 /**

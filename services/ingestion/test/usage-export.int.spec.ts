@@ -209,11 +209,9 @@ describe('usage export (COPY binary, streamed)', () => {
   }
 
   async function exported(t: Tenant, request: Partial<UsageExportRequest>): Promise<string> {
-    const reply = await open(t, request);
+    const reply = await h.streamed(ingestionSubjects.usageExport, { from, to, format: 'csv', ...request }, project(t));
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));
-    const chunks: Buffer[] = [];
-    for await (const chunk of reply.data) chunks.push(Buffer.from(chunk));
-    return Buffer.concat(chunks).toString('utf8');
+    return reply.data.toString('utf8');
   }
 
   /**

@@ -1,4 +1,4 @@
-import { csvText, USAGE_CSV_COLUMNS, type UsageImportFormat, type UsageRecordView } from '@llmlab/contracts';
+import { csvText, USAGE_COUNT_FIELDS, USAGE_CSV_COLUMNS, type UsageImportFormat } from '@llmlab/contracts';
 
 /**
  * The usage export's rows as PostgreSQL sends them in `COPY ... TO STDOUT (FORMAT binary)`, decoded, and written as
@@ -6,22 +6,6 @@ import { csvText, USAGE_CSV_COLUMNS, type UsageImportFormat, type UsageRecordVie
  * of the view; the CSV of its cells), which `usage-imports` reads back: usage-export.int.spec.ts compares the two on
  * records with every awkward value.
  */
-
-/** The token counts: the view's field and the column, in the view's (and the export's) order. */
-export const COUNT_COLUMNS = [
-  ['inputTokens', 'input_tokens'],
-  ['outputTokens', 'output_tokens'],
-  ['cachedInputTokens', 'cached_input_tokens'],
-  ['cacheWriteTokens', 'cache_write_tokens'],
-  ['cacheWrite1hTokens', 'cache_write_1h_tokens'],
-  ['reasoningTokens', 'reasoning_tokens'],
-  ['inputAudioTokens', 'input_audio_tokens'],
-  ['cachedInputAudioTokens', 'cached_input_audio_tokens'],
-  ['outputAudioTokens', 'output_audio_tokens'],
-  ['inputImageTokens', 'input_image_tokens'],
-  ['cachedInputImageTokens', 'cached_input_image_tokens'],
-  ['outputImageTokens', 'output_image_tokens'],
-] as const satisfies readonly (readonly [keyof UsageRecordView['usage'], string])[];
 
 /** The CSV's columns the COPY selects under another name; `currency` is always USD and not selected. */
 const SELECTED_AS: Readonly<Record<string, string>> = {
@@ -36,9 +20,9 @@ export const EXPORT_SELECT_LIST = USAGE_CSV_COLUMNS.filter((c) => c !== 'currenc
   .map((c) => SELECTED_AS[c] ?? c)
   .join(', ');
 
-const COUNTS = COUNT_COLUMNS.length;
+const COUNTS = USAGE_COUNT_FIELDS.length;
 const FIELDS = 10 + COUNTS + 7;
-const COUNT_KEYS = COUNT_COLUMNS.map(([field]) => JSON.stringify(field));
+const COUNT_KEYS = USAGE_COUNT_FIELDS.map((field) => JSON.stringify(field));
 /** 2000-01-01T00:00:00Z, PostgreSQL's epoch for timestamps, in Unix milliseconds. */
 const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;

@@ -7,8 +7,8 @@ import { PG_POOL, SERVICE_CONFIG } from '@llmlab/service-kit';
 import { validationFailed } from '../ingestion.errors';
 import type { IngestionConfig } from '../ingestion.config';
 import { checkRange, checkStatus } from './cost.queries';
-import { EXPORT_SELECT_LIST, ExportLineEncoder, ExportRowDecoder, type RowHandler } from './usage-export.encoding';
-import { usageRecordsWhere } from './usage-record.repository';
+import { ExportLineEncoder, ExportRowDecoder, type RowHandler } from './usage-export.encoding';
+import { usageRecordsCopy } from './usage-record.repository';
 
 /** Bytes of output gathered into one chunk of the stream (a record may take it a little past). */
 export const EXPORT_CHUNK_BYTES = 128 * 1024;
@@ -47,9 +47,7 @@ export class UsageExporter {
     if (this.running >= this.concurrency) {
       throw new CodedError(MessagingErrorCode.ServiceUnavailable, 'too many usage exports are running; retry later');
     }
-    const sql =
-      `COPY (SELECT ${EXPORT_SELECT_LIST} FROM ingestion.usage_records WHERE ${usageRecordsWhere(scope, range, request)} ` +
-      `ORDER BY occurred_at DESC, event_id DESC) TO STDOUT (FORMAT binary)`;
+    const sql = usageRecordsCopy(scope, range, request);
     this.running++;
     let client: PoolClient;
     try {

@@ -23,10 +23,16 @@ export interface UsageRecordLine {
 }
 
 /**
- * The WHERE of a project's records in a range, every value a quoted literal (COPY takes no bind parameters). The
- * organization id is part of every query.
+ * The binary COPY of a project's records in a range, newest first, in the export's columns (EXPORT_SELECT_LIST): the
+ * export's whole range, or a page of `limit` after a cursor. Every value is a quoted literal (COPY takes no bind
+ * parameters); the organization id is part of every query.
  */
-export function usageRecordsWhere(scope: ProjectScope, range: Interval, filters: UsageRecordFilters, after?: KeysetCursor): string {
+export function usageRecordsCopy(
+  scope: ProjectScope,
+  range: Interval,
+  filters: UsageRecordFilters,
+  page?: { after?: KeysetCursor; limit: number },
+): string {
   const where = [
     `organization_id = ${escapeLiteral(scope.organizationId)}::uuid`,
     `project_id = ${escapeLiteral(scope.projectId)}::uuid`,
@@ -36,14 +42,17 @@ export function usageRecordsWhere(scope: ProjectScope, range: Interval, filters:
   if (filters.model !== undefined) where.push(`model = ${escapeLiteral(filters.model)}`);
   if (filters.userId !== undefined) where.push(`user_id = ${escapeLiteral(filters.userId)}`);
   if (filters.status !== undefined) where.push(`status = ${escapeLiteral(filters.status)}`);
-  if (after) {
+  if (page?.after) {
     // The row comparison is an index condition (a page starts reading at the cursor; an OR of the two cases would
     // be a filter, every page reading again all the records before it), and the bound on occurred_at alone lets
     // the planner skip the months after the cursor.
-    const at = `${escapeLiteral(after.at)}::timestamptz`;
-    where.push(`occurred_at <= ${at}`, `(occurred_at, event_id) < (${at}, ${escapeLiteral(after.id)})`);
+    const at = `${escapeLiteral(page.after.at)}::timestamptz`;
+    where.push(`occurred_at <= ${at}`, `(occurred_at, event_id) < (${at}, ${escapeLiteral(page.after.id)})`);
   }
-  return where.join(' AND ');
+  return (
+    `COPY (SELECT ${EXPORT_SELECT_LIST} FROM ingestion.usage_records WHERE ${where.join(' AND ')} ` +
+    `ORDER BY occurred_at DESC, event_id DESC${page ? ` LIMIT ${Math.trunc(page.limit)}` : ''}) TO STDOUT (FORMAT binary)`
+  );
 }
 
 /**
@@ -62,9 +71,7 @@ export class UsageRecordRepository {
     after: KeysetCursor | undefined,
     take: number,
   ): Promise<UsageRecordLine[]> {
-    const sql =
-      `COPY (SELECT ${EXPORT_SELECT_LIST} FROM ingestion.usage_records WHERE ${usageRecordsWhere(scope, range, filters, after)} ` +
-      `ORDER BY occurred_at DESC, event_id DESC LIMIT ${Math.trunc(take)}) TO STDOUT (FORMAT binary)`;
+    const sql = usageRecordsCopy(scope, range, filters, { after, limit: take });
     const client = await this.pool.connect();
     const decoder = new ExportRowDecoder();
     const encoder = new ExportLineEncoder('jsonl');

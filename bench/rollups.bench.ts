@@ -8,8 +8,10 @@
 // now), before and after its own months of end users, in the same run on the same rows: BENCH_QUERY_RECORDS
 // (1,000,000; 0 skips it) records of 30 days (one organization, 100 projects, 10,000 end users, 5 % of records
 // without one) go through `rollupCtes` a thirtieth at a time, once with each end user in one project (bench:query's
-// shape) and once with each in ten; the statement `CostRepository` runs (after) and the same statement reading the
-// projects' months of end users instead (before, as main ran it) are timed alternately, BENCH_QUERY_RUNS (20) times
+// shape) and once with each in ten; the statement with which `CostRepository` groups every end user of the range (since
+// 2026-12-07 only when the top of each month does not settle the page: its last statement, captured after the rounds
+// that read the top) (after) and the same statement reading the projects' months of end users instead (before, as
+// main ran it) are timed alternately, BENCH_QUERY_RUNS (20) times
 // each, inside the read-only transaction and `work_mem` the repository sets, and their answers compared.
 // The database is dropped at the end.
 import 'reflect-metadata';
@@ -77,7 +79,8 @@ async function userRanking(client: Client, spread: number): Promise<void> {
       `${await rows('usage_rollups_org_monthly_users')}, usage_rollups_daily_users ${await rows('usage_rollups_daily_users')}\n`,
   );
 
-  // The statement the repository runs (captured, not run), and the same on the projects' months.
+  // The grouping statement the repository runs last (captured, not run: the rounds before it answer no rows, so they
+  // settle nothing), and the same on the projects' months.
   let after: { text: string; values: unknown[] } | undefined;
   const capturing = {
     connect: async () => ({

@@ -1,5 +1,7 @@
 import { ingestionSubjects, type CostBreakdownRequest, type RequestContext } from '@llmlab/contracts';
+import { RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { usageEvent } from '@llmlab/testing';
+import type { Counter } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { EndUserErasure } from '../src/end-users/end-user.erasure';
 import { UsageRetentionJob } from '../src/usage/usage-retention.job';
@@ -162,29 +164,32 @@ describe('rollups', () => {
    * records for partial days) is the records' ranking: the same rows in the same order (cost descending, then the
    * user, no user last), and each shorter page its first rows.
    */
-  const expectUserRankingToBeTheRecords = async () => {
+  const expectUserRankingToBeTheRecords = async (
+    organizationId = p1.organizationId,
+    ranges?: [number, number][],
+    limits = (keys: number) => [1, 3, keys - 1, 1000],
+  ) => {
     const now = Date.now();
     const midnight = Math.floor(now / DAY) * DAY;
-    const ranges: [number, number][] = [
+    for (const [from, to] of ranges ?? [
       [midnight - 29 * DAY, now],
       [now - 33 * DAY + 17 * 60_000, now - 2 * DAY + 5 * HOUR + 13 * 60_000],
       [midnight - 40 * DAY, midnight + DAY],
-    ];
-    for (const [from, to] of ranges) {
+    ]) {
       const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
         `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
            count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
          FROM ingestion.usage_records WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3
          GROUP BY user_id ORDER BY sum(coalesce(cost, 0)) DESC, user_id ASC NULLS LAST`,
-        [p1.organizationId, new Date(from), new Date(to)],
+        [organizationId, new Date(from), new Date(to)],
       );
       const expected = rows.map((r) => r.row);
       expect(expected.length).toBeGreaterThan(3);
-      for (const limit of [1, 3, expected.length - 1, 1000]) {
+      for (const limit of limits(expected.length)) {
         const page = await h.request(
           ingestionSubjects.costBreakdown,
           { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: 'user', limit },
-          org(p1),
+          { organizationId },
         );
         expect([from, to, limit, page.rows.map((r) => [r.key, r.cost.amount, r.requests, r.errors, r.tokens.input])]).toEqual([
           from,
@@ -200,6 +205,71 @@ describe('rollups', () => {
     await expectRollupsToBeTheRecordSums();
     await expectQueriesToBeTheRecordSums();
     await expectUserRankingToBeTheRecords();
+  }, 60_000);
+
+  /**
+   * An organization's ranking of its end users reads the top of each month the range touches and stops when no key
+   * left unread can enter the page (migration 1768200000000, `rankFromTheTop`). Here the month's top holds decoys: end
+   * users who spent most just before the range starts. The page is still the records' ranking when the first round
+   * settles it (the decoys in the range), when only the deeper round does (the decoys outside it, users behind them),
+   * and when neither does and every key is grouped (a page of one: the deeper round reads decoys only).
+   */
+  it('rank an organization’s end users from the top of each month, never stopping while an unread key could enter the page', async () => {
+    const tenant = newTenant();
+    await h.request(
+      ingestionSubjects.createPriceOverride,
+      { provider: 'acme', model: 'm-a', rates: { input: '1', output: '0' } },
+      org(tenant),
+    );
+    // Noon of a day 28 or 29 days ago, not the first of its month: two hours either side stay in its month.
+    const now = Date.now();
+    let from = Math.floor((now - 29 * DAY) / DAY) * DAY + 12 * HOUR;
+    if (new Date(from).getUTCDate() === 1) from += DAY;
+    const call = (userId: string | undefined, at: number, inputTokens: number) =>
+      usageEvent({
+        timestamp: new Date(at).toISOString(),
+        provider: 'acme',
+        model: 'm-a',
+        usage: { inputTokens, outputTokens: 0 },
+        ...(userId ? { userId } : {}),
+      });
+    const events = [
+      // Eight decoys, $2.00 to $3.40 two hours before the range and a thousandth of a dollar in it.
+      ...Array.from({ length: 8 }, (_, k) => [
+        call(`decoy-${k}`, from - 2 * HOUR, 2_000_000 + 200_000 * k),
+        call(`decoy-${k}`, from + HOUR, 1_000),
+      ]).flat(),
+      // Twelve users in the range, from $1 down by a factor of 1.3 each; some usage without a user.
+      ...Array.from({ length: 12 }, (_, i) =>
+        call(`user-${String(i).padStart(2, '0')}`, from + 2 * HOUR, Math.round(1_000_000 / 1.3 ** i)),
+      ),
+      call(undefined, from + 3 * HOUR, 10_000),
+    ];
+    await h.publish(usageBatch(tenant, events));
+    const recorded = () => h.count('SELECT count(*) AS n FROM ingestion.usage_records WHERE organization_id = $1', [tenant.organizationId]);
+    await h.until(async () => (await recorded()) === events.length, 'the records');
+    await h.settled();
+
+    const rankings = h.get<ServiceRuntime>(RUNTIME).metrics.registry.getSingleMetric('llmlab_cost_rankings_total') as Counter;
+    const ended = async () => new Map((await rankings.get()).values.map((v) => [String(v.labels.outcome), v.value]));
+    const count = async (rank: () => Promise<void>) => {
+      const before = await ended();
+      await rank();
+      const after = await ended();
+      return Object.fromEntries([...after].map(([outcome, n]) => [outcome, n - (before.get(outcome) ?? 0)]).filter(([, n]) => n !== 0));
+    };
+    // Decoys in the range: the first round's page (two decoys) is above what its unread rows could hold.
+    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from - 3 * HOUR, now]], () => [2]))).toEqual({
+      first_round: 1,
+    });
+    // Decoys before the range: the first round reads decoys only; the deeper one reads users behind them (a page of
+    // two: eight of them; of three: every row). A page of every key reads every row in the first round.
+    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from, now]], (keys) => [2, 3, keys]))).toEqual({
+      deeper_round: 2,
+      first_round: 1,
+    });
+    // A page of one: both rounds read decoys only, and every key is grouped.
+    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from, now]], () => [1]))).toEqual({ grouped: 1 });
   }, 60_000);
 
   it('take a repricing’s differences', async () => {

@@ -97,6 +97,18 @@ export function oneBucket(piece: RangePiece): Date | undefined {
   return aligned && ceil(piece.source, new Date(piece.from.getTime() + 1)).getTime() === piece.to.getTime() ? piece.from : undefined;
 }
 
+/** The UTC months `[from, to)` overlaps, each as its first instant, in order; past `max` of them, `max + 1` only. */
+export function monthsOf(range: Interval, max = Infinity): Date[] {
+  const months: Date[] = [];
+  if (range.from.getTime() >= range.to.getTime()) return months;
+  let month = floor('month', range.from);
+  while (month.getTime() < range.to.getTime() && months.length <= max) {
+    months.push(month);
+    month = ceil('month', new Date(month.getTime() + 1));
+  }
+  return months;
+}
+
 /** The period of the same length that ends where this one starts. */
 export function previousPeriod(from: Date, to: Date): Interval {
   const length = to.getTime() - from.getTime();

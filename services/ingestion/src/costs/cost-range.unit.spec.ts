@@ -1,4 +1,4 @@
-import { oneBucket, planRange, previousPeriod, type Grain, type RangePiece } from './cost-range';
+import { monthsOf, oneBucket, planRange, previousPeriod, type Grain, type RangePiece } from './cost-range';
 
 const d = (iso: string) => new Date(iso);
 const show = (pieces: RangePiece[]) =>
@@ -141,5 +141,27 @@ describe('previousPeriod', () => {
       from: d('2025-06-02T12:00:00Z'),
       to: d('2025-06-10T00:00:00Z'),
     });
+  });
+});
+
+describe('monthsOf', () => {
+  it('is every UTC month a range overlaps, in order, however it is cut', () => {
+    const months = (from: string, to: string, max?: number) => monthsOf({ from: d(from), to: d(to) }, max).map((m) => m.toISOString());
+    expect(months('2025-11-08T00:00:00Z', '2025-12-07T06:48:03Z')).toEqual(['2025-11-01T00:00:00.000Z', '2025-12-01T00:00:00.000Z']);
+    expect(months('2025-12-01T00:00:00Z', '2026-01-01T00:00:00Z')).toEqual(['2025-12-01T00:00:00.000Z']);
+    expect(months('2025-12-31T23:59:59.999Z', '2026-01-01T00:00:00.001Z')).toEqual([
+      '2025-12-01T00:00:00.000Z',
+      '2026-01-01T00:00:00.000Z',
+    ]);
+    expect(months('2024-01-31T00:00:00Z', '2024-03-02T00:00:00Z')).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2024-02-01T00:00:00.000Z',
+      '2024-03-01T00:00:00.000Z',
+    ]);
+    expect(months('2025-06-10T00:00:00Z', '2025-06-10T00:00:00Z')).toEqual([]);
+  });
+
+  it('stops one past the most asked for', () => {
+    expect(monthsOf({ from: d('2000-01-01T00:00:00Z'), to: d('2999-01-01T00:00:00Z') }, 13)).toHaveLength(14);
   });
 });

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { CostBreakdownRow, CostGroupBy, CostSplitBy, CostTotals, TraceCounts } from '@llmlab/contracts';
 import { toMoneyString, type OrganizationScope, type ProjectScope } from '@llmlab/domain';
-import { PG_POOL } from '@llmlab/service-kit';
+import { PG_POOL, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import type { Pool } from 'pg';
+import { Counter } from 'prom-client';
 import type { RollupMetric } from '../read-models/usage-projection.repository';
-import { oneBucket, planRange, type Grain, type Interval, type RangePiece } from './cost-range';
+import { monthsOf, oneBucket, planRange, type Grain, type Interval, type RangePiece } from './cost-range';
 
 /** Whether a scope is one project's (a project scope is its organization's scope narrowed to the project). */
 export function isProjectScope(scope: OrganizationScope): scope is ProjectScope {
@@ -28,6 +29,11 @@ interface GroupSpec {
    * has: with it, a ranking is computed in two phases (see `sum`).
    */
   keyMatch?: Partial<Record<Source, (key: string) => string>>;
+  /**
+   * The month table keeps each row's `cost_tier`, indexed by (organization, bucket, tier descending): a page of keys
+   * is ranked from the top of each month the range touches (see `rankFromTheTop`).
+   */
+  costTiers?: boolean;
 }
 
 /** A breakdown's second dimension and filters. */
@@ -60,6 +66,13 @@ const RECORD_METRICS: Record<Exclude<RollupMetric, 'latency_ms_sum'>, string> = 
 const METRICS = Object.keys(RECORD_METRICS) as (keyof typeof RECORD_METRICS)[];
 /** Enough for the hash table of 10,000 users' sums; set for one statement, so at most one such per connection. */
 const GROUPING_WORK_MEM = '32MB';
+/**
+ * A ranking from the top of each month (`costTiers`): the rows read per month in each round, as multiples of the page
+ * asked; when the last round does not settle the page, the ranking groups every key of the range.
+ */
+const THRESHOLD_ROUNDS = [2, 8];
+/** Beyond a year of months, the bound of what each month's top leaves unread grows loose: every key is grouped. */
+const THRESHOLD_MAX_MONTHS = 13;
 /** One round trip: the transaction and its settings for a grouping into thousands of keys (simple protocol, no parameters). */
 const GROUPING_SETTINGS = `BEGIN READ ONLY; SET LOCAL work_mem = '${GROUPING_WORK_MEM}'; SET LOCAL max_parallel_workers_per_gather = 0`;
 
@@ -83,7 +96,20 @@ interface SumRow {
  */
 @Injectable()
 export class CostRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  /** How rankings from the top of each month ended: whether the top of the months suffices on an install's data. */
+  private readonly rankings: Counter<'outcome'>;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Optional() @Inject(RUNTIME) runtime?: ServiceRuntime,
+  ) {
+    this.rankings = new Counter({
+      name: 'llmlab_cost_rankings_total',
+      help: 'Rankings of an organization’s end users read from the top of each month, by how they ended: first_round, deeper_round, or grouped (every key of the range grouped)',
+      labelNames: ['outcome'],
+      registers: runtime ? [runtime.metrics.registry] : [],
+    });
+  }
 
   async totals(scope: OrganizationScope, range: Interval): Promise<CostTotals> {
     const [row] = await this.sum(scope, range, {
@@ -122,6 +148,59 @@ export class CostRepository {
   }
 
   private async sum(scope: OrganizationScope, range: Interval, spec: GroupSpec, limit?: number, extra: unknown[] = []): Promise<SumRow[]> {
+    const pieces = planRange(range.from, range.to, spec.grains);
+    const twoPhase = limit !== undefined && spec.keyMatch !== undefined && spec.split === undefined && spec.grains.length > 0;
+    const months = spec.costTiers && twoPhase ? monthsOf(range, THRESHOLD_MAX_MONTHS) : [];
+    const rounds = months.length > 0 && months.length <= THRESHOLD_MAX_MONTHS ? THRESHOLD_ROUNDS.map((n) => n * limit!) : [];
+    const statement = statementOf(scope, spec, pieces, extra);
+    const grouping = twoPhase ? statement(rankTwoPhase(limit)) : statement(groupAll(limit));
+    if (!spec.manyKeys) return (await this.pool.query<SumRow>(grouping.text, grouping.params)).rows;
+    // Thousands of users or tag values over a month: with the server's default work_mem (4 MB) the grouping sorts
+    // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md). Without
+    // parallel workers: the planner may split the grouping across two more processes, which on a few cores shared
+    // by concurrent queries costs their start and a final grouping and gains nothing (docs/benchmarks.md).
+    const client = await this.pool.connect();
+    try {
+      await client.query(GROUPING_SETTINGS);
+      for (const [i, depth] of rounds.entries()) {
+        const round = statement(rankFromTheTop(spec, months, depth, limit!));
+        const { rows } = await client.query<SumRow & { settled: boolean }>(round.text, round.params);
+        if (rows[0]?.settled) {
+          await client.query('COMMIT');
+          this.rankings.inc({ outcome: i === 0 ? 'first_round' : 'deeper_round' });
+          // A page of no key is one row of nulls (the bound's, joined to nothing).
+          return rows.filter((row) => row.cost !== null);
+        }
+      }
+      const { rows } = await client.query<SumRow>(grouping.text, grouping.params);
+      await client.query('COMMIT');
+      if (rounds.length > 0) this.rankings.inc({ outcome: 'grouped' });
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/** What a statement's text is written with: its parameters, the scope's condition and the range's pieces. */
+interface StatementParts {
+  add: (value: unknown) => string;
+  organization: string;
+  /**
+   * The pieces' rows as key, split and `metrics`; a piece subtracted (a bucket's part outside the range) gives its
+   * sums negated (see planRange). With `ranked`, only the rows of the keys ranked, each named by its ranked key.
+   */
+  parts: (metrics: readonly Metric[], ranked?: string) => string;
+}
+
+type Metric = (typeof METRICS)[number];
+
+/** Writes statements over a range's pieces, each with its own parameters (`extra` first: the spec's own). */
+function statementOf(scope: OrganizationScope, spec: GroupSpec, pieces: readonly RangePiece[], extra: readonly unknown[]) {
+  return (write: (parts: StatementParts) => string): { text: string; params: unknown[] } => {
     const params = [...extra];
     const add = (value: unknown) => `$${params.push(value)}`;
     const organization = `organization_id = ${add(scope.organizationId)}::uuid`;
@@ -138,13 +217,7 @@ export class CostRepository {
         ...(spec.filter?.[piece.source] ? [spec.filter[piece.source]] : []),
       ].join(' AND ');
     };
-
-    const pieces = planRange(range.from, range.to, spec.grains);
-    /**
-     * The pieces' rows as key, split and `metrics`; a piece subtracted (a bucket's part outside the range) gives its
-     * sums negated (see planRange). With `ranked`, only the rows of the keys ranked, each named by its ranked key.
-     */
-    const parts = (metrics: readonly (typeof METRICS)[number][], ranked?: string) =>
+    const parts = (metrics: readonly Metric[], ranked?: string) =>
       pieces
         .map((piece) => {
           const negate = (expr: string) => (piece.sign < 0 ? `-${expr}` : expr);
@@ -160,45 +233,70 @@ export class CostRepository {
          FROM ingestion.${table} WHERE ${rows}`;
         })
         .join('\nUNION ALL\n');
-    const sums = `sum(cost)::text AS cost, sum(requests)::text AS requests, sum(errors)::text AS errors,
-         sum(unpriced)::text AS unpriced, sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens,
-         sum(cached_input_tokens)::text AS cached_input_tokens, sum(cache_write_tokens)::text AS cache_write_tokens,
-         sum(reasoning_tokens)::text AS reasoning_tokens`;
-    const order = 'ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC';
-    // A key whose rows cancel out (its usage all in a bucket's part outside the range) had no request in the range.
-    const keep = 'GROUP BY key, split HAVING sum(requests) <> 0';
-    // Thousands of keys, a page of them asked: rank them on the two sums the order and the filter need, then sum every
-    // metric for the page's keys only (an organization's 10,000 end users: about half the time of summing nine metrics,
-    // a NUMERIC among them, for every key; docs/benchmarks.md). The same rows, the same order, the same sums.
-    const twoPhase = limit !== undefined && spec.keyMatch !== undefined && spec.split === undefined && spec.grains.length > 0;
-    const statement = twoPhase
-      ? `WITH ranked AS MATERIALIZED (
-         SELECT key, split FROM (${parts(['cost', 'requests'])}) s
-         ${keep} ${order} LIMIT ${add(limit)}
-       )
-       SELECT key, split, ${sums} FROM (${parts(METRICS, 'ranked')}) s
-       GROUP BY key, split ${order}`
-      : `SELECT key, split, ${sums}
+    return { text: write({ add, organization, parts }), params };
+  };
+}
+
+const SUMS = METRICS.map((m) => `sum(${m})::text AS ${m}`).join(', ');
+const ORDER = 'ORDER BY sum(cost) DESC, key ASC NULLS LAST, split ASC';
+// A key whose rows cancel out (its usage all in a bucket's part outside the range) had no request in the range.
+const KEEP = 'GROUP BY key, split HAVING sum(requests) <> 0';
+
+/** Every key of the range grouped, ordered, and the first `limit` kept. */
+function groupAll(limit: number | undefined) {
+  return ({ add, parts }: StatementParts) =>
+    `SELECT key, split, ${SUMS}
        FROM (${parts(METRICS)}) s
-       ${keep} ${order}${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
-    if (!spec.manyKeys) return (await this.pool.query<SumRow>(statement, params)).rows;
-    // Thousands of users or tag values over a month: with the server's default work_mem (4 MB) the grouping sorts
-    // on disk; with more for this statement only, it is one hash table in memory (docs/query-plans.md). Without
-    // parallel workers: the planner may split the grouping across two more processes, which on a few cores shared
-    // by concurrent queries costs their start and a final grouping and gains nothing (docs/benchmarks.md).
-    const client = await this.pool.connect();
-    try {
-      await client.query(GROUPING_SETTINGS);
-      const { rows } = await client.query<SumRow>(statement, params);
-      await client.query('COMMIT');
-      return rows;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
+       ${KEEP} ${ORDER}${limit === undefined ? '' : ` LIMIT ${add(limit)}`}`;
+}
+
+/**
+ * Thousands of keys, a page of them asked: rank them on the two sums the order and the filter need, then sum every
+ * metric for the page's keys only (an organization's 10,000 end users: about half the time of summing nine metrics,
+ * a NUMERIC among them, for every key; docs/benchmarks.md). The same rows, the same order, the same sums.
+ */
+function rankTwoPhase(limit: number | undefined) {
+  return ({ add, parts }: StatementParts) => `WITH ranked AS MATERIALIZED (
+         SELECT key, split FROM (${parts(['cost', 'requests'])}) s
+         ${KEEP} ${ORDER} LIMIT ${add(limit)}
+       )
+       SELECT key, split, ${SUMS} FROM (${parts(METRICS, 'ranked')}) s
+       GROUP BY key, split ${ORDER}`;
+}
+
+/**
+ * A page of keys ranked from the top of each month the range touches (`costTiers`), without grouping every key of
+ * the range. A key's cost in the range is at most the sum of its months' costs (a record's cost is never negative),
+ * and a month's row not among the `depth` read from its top (so of the last tier read, t, or below) costs less than
+ * exp((t + 1) / 12) millionths of a dollar (migration 1768200000000): a key read in no month costs less than
+ * `unread`, the sum of those bounds over the months not read to their end. The keys read are summed exactly over the
+ * range's pieces; when the page is full and its last key costs more than `unread`, or every month was read to its
+ * end, no key left unread can enter it: the page is the one the grouping of every key gives (`settled`).
+ */
+function rankFromTheTop(spec: GroupSpec, months: readonly Date[], depth: number, limit: number) {
+  return ({ add, organization, parts }: StatementParts) => {
+    const lists = months.map(
+      (month, i) => `month${i} AS MATERIALIZED (SELECT ${spec.key.month} AS key, cost_tier FROM ingestion.${spec.tables.month}
+         WHERE ${organization} AND bucket = ${add(month)}::timestamptz ORDER BY cost_tier DESC LIMIT ${add(depth)})`,
+    );
+    // 1.001: a margin over the float rounding of the tier's computation (exp here is NUMERIC's).
+    const unread = months.map(
+      (_, i) => `(SELECT CASE WHEN count(*) < ${add(depth)} THEN 0 ELSE exp((min(cost_tier) + 1.001) / 12.0) / 1000000 END FROM month${i})`,
+    );
+    return `WITH ${lists.join(',\n')},
+       candidates AS MATERIALIZED (
+         SELECT DISTINCT key, NULL::text AS split FROM (${months.map((_, i) => `SELECT key FROM month${i}`).join(' UNION ALL ')}) l
+       ),
+       page AS MATERIALIZED (
+         SELECT key, split, ${METRICS.map((m) => `sum(${m}) AS ${m}`).join(', ')}
+         FROM (${parts(METRICS, 'candidates')}) s ${KEEP} ${ORDER} LIMIT ${add(limit)}
+       ),
+       bound AS (SELECT ${unread.join(' + ')} AS unread)
+       SELECT p.key, p.split, ${METRICS.map((m) => `p.${m}::text AS ${m}`).join(', ')},
+         b.unread = 0 OR ((SELECT count(*) FROM page) = ${add(limit)} AND (SELECT min(cost) FROM page) > b.unread) AS settled
+       FROM bound b LEFT JOIN page p ON true
+       ORDER BY p.cost DESC, p.key ASC NULLS LAST, p.split ASC`;
+  };
 }
 
 /** The rollups by provider and model a scope reads: a project's own, or the organization's without the project. */
@@ -253,6 +351,7 @@ function groupSpec(scope: OrganizationScope, groupBy: CostGroupBy, add: (value: 
           day: 'usage_rollups_daily_users',
         },
         manyKeys: true,
+        costTiers: !isProjectScope(scope),
         key: { month: "nullif(user_id, '')", day: "nullif(user_id, '')", records: 'user_id' },
         // The rollups keep a record without an end user under '' (the null key).
         keyMatch: {

@@ -161,11 +161,11 @@ describe('rollups', () => {
 
   /**
    * The organization's ranking of its end users (its own months of end users, the projects' days at the edges, the
-   * records for partial days) is the records' ranking: the same rows in the same order (cost descending, then the
-   * user, no user last), and each shorter page its first rows.
+   * records for partial days), and a project's (its months and days), is the records' ranking: the same rows in the
+   * same order (cost descending, then the user, no user last), and each shorter page its first rows.
    */
   const expectUserRankingToBeTheRecords = async (
-    organizationId = p1.organizationId,
+    scopes: { organizationId: string; projectId?: string }[] = [org(p1), project(p1)],
     ranges?: [number, number][],
     limits = (keys: number) => [1, 3, keys - 1, 1000],
   ) => {
@@ -176,27 +176,31 @@ describe('rollups', () => {
       [now - 33 * DAY + 17 * 60_000, now - 2 * DAY + 5 * HOUR + 13 * 60_000],
       [midnight - 40 * DAY, midnight + DAY],
     ]) {
-      const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
-        `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
-           count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
-         FROM ingestion.usage_records WHERE organization_id = $1 AND occurred_at >= $2 AND occurred_at < $3
-         GROUP BY user_id ORDER BY sum(coalesce(cost, 0)) DESC, user_id ASC NULLS LAST`,
-        [organizationId, new Date(from), new Date(to)],
-      );
-      const expected = rows.map((r) => r.row);
-      expect(expected.length).toBeGreaterThan(3);
-      for (const limit of limits(expected.length)) {
-        const page = await h.request(
-          ingestionSubjects.costBreakdown,
-          { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: 'user', limit },
-          { organizationId },
+      for (const scope of scopes) {
+        const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
+          `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
+             count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
+           FROM ingestion.usage_records
+           WHERE organization_id = $1 AND ($2::uuid IS NULL OR project_id = $2) AND occurred_at >= $3 AND occurred_at < $4
+           GROUP BY user_id ORDER BY sum(coalesce(cost, 0)) DESC, user_id ASC NULLS LAST`,
+          [scope.organizationId, scope.projectId ?? null, new Date(from), new Date(to)],
         );
-        expect([from, to, limit, page.rows.map((r) => [r.key, r.cost.amount, r.requests, r.errors, r.tokens.input])]).toEqual([
-          from,
-          to,
-          limit,
-          expected.slice(0, limit),
-        ]);
+        const expected = rows.map((r) => r.row);
+        expect(expected.length).toBeGreaterThan(3);
+        for (const limit of limits(expected.length)) {
+          const page = await h.request(
+            ingestionSubjects.costBreakdown,
+            { from: new Date(from).toISOString(), to: new Date(to).toISOString(), groupBy: 'user', limit },
+            scope,
+          );
+          expect([from, to, scope, limit, page.rows.map((r) => [r.key, r.cost.amount, r.requests, r.errors, r.tokens.input])]).toEqual([
+            from,
+            to,
+            scope,
+            limit,
+            expected.slice(0, limit),
+          ]);
+        }
       }
     }
   };
@@ -208,13 +212,13 @@ describe('rollups', () => {
   }, 60_000);
 
   /**
-   * An organization's ranking of its end users reads the top of each month the range touches and stops when no key
-   * left unread can enter the page (migration 1768200000000, `rankFromTheTop`). Here the month's top holds decoys: end
-   * users who spent most just before the range starts. The page is still the records' ranking when the first round
-   * settles it (the decoys in the range), when only the deeper round does (the decoys outside it, users behind them),
-   * and when neither does and every key is grouped (a page of one: the deeper round reads decoys only).
+   * A ranking of end users (an organization's or a project's) reads the top of each month the range touches and stops
+   * when no key left unread can enter the page (migration 1768200000000, `rankFromTheTop`). Here the month's top holds
+   * decoys: end users who spent most just before the range starts. The page is still the records' ranking when the
+   * first round settles it (the decoys in the range), when only the deeper round does (the decoys outside it, users
+   * behind them), and when neither does and every key is grouped (a page of one: the deeper round reads decoys only).
    */
-  it('rank an organization’s end users from the top of each month, never stopping while an unread key could enter the page', async () => {
+  it('rank end users from the top of each month, never stopping while an unread one could enter the page', async () => {
     const tenant = newTenant();
     await h.request(
       ingestionSubjects.createPriceOverride,
@@ -259,17 +263,19 @@ describe('rollups', () => {
       return Object.fromEntries([...after].map(([outcome, n]) => [outcome, n - (before.get(outcome) ?? 0)]).filter(([, n]) => n !== 0));
     };
     // Decoys in the range: the first round's page (two decoys) is above what its unread rows could hold.
-    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from - 3 * HOUR, now]], () => [2]))).toEqual({
-      first_round: 1,
+    // Both the organization's ranking and its project's (the one project holds every call).
+    const scopes = [org(tenant), project(tenant)];
+    expect(await count(() => expectUserRankingToBeTheRecords(scopes, [[from - 3 * HOUR, now]], () => [2]))).toEqual({
+      first_round: 2,
     });
     // Decoys before the range: the first round reads decoys only; the deeper one reads users behind them (a page of
     // two: eight of them; of three: every row). A page of every key reads every row in the first round.
-    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from, now]], (keys) => [2, 3, keys]))).toEqual({
-      deeper_round: 2,
-      first_round: 1,
+    expect(await count(() => expectUserRankingToBeTheRecords(scopes, [[from, now]], (keys) => [2, 3, keys]))).toEqual({
+      deeper_round: 4,
+      first_round: 2,
     });
     // A page of one: both rounds read decoys only, and every key is grouped.
-    expect(await count(() => expectUserRankingToBeTheRecords(tenant.organizationId, [[from, now]], () => [1]))).toEqual({ grouped: 1 });
+    expect(await count(() => expectUserRankingToBeTheRecords(scopes, [[from, now]], () => [1]))).toEqual({ grouped: 2 });
   }, 60_000);
 
   it('take a repricing’s differences', async () => {

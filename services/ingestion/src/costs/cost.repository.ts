@@ -30,8 +30,8 @@ interface GroupSpec {
    */
   keyMatch?: Partial<Record<Source, (key: string) => string>>;
   /**
-   * The month table keeps each row's `cost_tier`, indexed by (organization, bucket, tier descending): a page of keys
-   * is ranked from the top of each month the range touches (see `rankFromTheTop`).
+   * The month table keeps each row's `cost_tier`, indexed by (organization or project, bucket, tier descending): a
+   * page of keys is ranked from the top of each month the range touches (see `rankFromTheTop`).
    */
   costTiers?: boolean;
 }
@@ -105,7 +105,7 @@ export class CostRepository {
   ) {
     this.rankings = new Counter({
       name: 'llmlab_cost_rankings_total',
-      help: 'Rankings of an organization’s end users read from the top of each month, by how they ended: first_round, deeper_round, or grouped (every key of the range grouped)',
+      help: 'Rankings of end users (an organization’s or a project’s) read from the top of each month, by how they ended: first_round, deeper_round, or grouped (every user of the range grouped)',
       labelNames: ['outcome'],
       registers: runtime ? [runtime.metrics.registry] : [],
     });
@@ -188,7 +188,8 @@ export class CostRepository {
 /** What a statement's text is written with: its parameters, the scope's condition and the range's pieces. */
 interface StatementParts {
   add: (value: unknown) => string;
-  organization: string;
+  /** The scope's rows: its organization's, and its project's for a project. */
+  tenant: string;
   /**
    * The pieces' rows as key, split and `metrics`; a piece subtracted (a bucket's part outside the range) gives its
    * sums negated (see planRange). With `ranked`, only the rows of the keys ranked, each named by its ranked key.
@@ -205,12 +206,12 @@ function statementOf(scope: OrganizationScope, spec: GroupSpec, pieces: readonly
     const add = (value: unknown) => `$${params.push(value)}`;
     const organization = `organization_id = ${add(scope.organizationId)}::uuid`;
     const project = isProjectScope(scope) ? `project_id = ${add(scope.projectId)}::uuid` : undefined;
+    // A project's scope reads its project's rollups only, never the organization's (they have no project).
+    const tenant = project ? `${organization} AND ${project}` : organization;
     const where = (piece: RangePiece, column: string) => {
       const bucket = oneBucket(piece);
       return [
-        organization,
-        // A project's scope reads its project's rollups only, never the organization's (they have no project).
-        ...(project ? [project] : []),
+        tenant,
         bucket
           ? `${column} = ${add(bucket)}::timestamptz`
           : `${column} >= ${add(piece.from)}::timestamptz AND ${column} < ${add(piece.to)}::timestamptz`,
@@ -233,7 +234,7 @@ function statementOf(scope: OrganizationScope, spec: GroupSpec, pieces: readonly
          FROM ingestion.${table} WHERE ${rows}`;
         })
         .join('\nUNION ALL\n');
-    return { text: write({ add, organization, parts }), params };
+    return { text: write({ add, tenant, parts }), params };
   };
 }
 
@@ -274,10 +275,10 @@ function rankTwoPhase(limit: number | undefined) {
  * end, no key left unread can enter it: the page is the one the grouping of every key gives (`settled`).
  */
 function rankFromTheTop(spec: GroupSpec, months: readonly Date[], depth: number, limit: number) {
-  return ({ add, organization, parts }: StatementParts) => {
+  return ({ add, tenant, parts }: StatementParts) => {
     const lists = months.map(
       (month, i) => `month${i} AS MATERIALIZED (SELECT ${spec.key.month} AS key, cost_tier FROM ingestion.${spec.tables.month}
-         WHERE ${organization} AND bucket = ${add(month)}::timestamptz ORDER BY cost_tier DESC LIMIT ${add(depth)})`,
+         WHERE ${tenant} AND bucket = ${add(month)}::timestamptz ORDER BY cost_tier DESC LIMIT ${add(depth)})`,
     );
     // 1.001: a margin over the float rounding of the tier's computation (exp here is NUMERIC's).
     const unread = months.map(
@@ -351,7 +352,7 @@ function groupSpec(scope: OrganizationScope, groupBy: CostGroupBy, add: (value: 
           day: 'usage_rollups_daily_users',
         },
         manyKeys: true,
-        costTiers: !isProjectScope(scope),
+        costTiers: true,
         key: { month: "nullif(user_id, '')", day: "nullif(user_id, '')", records: 'user_id' },
         // The rollups keep a record without an end user under '' (the null key).
         keyMatch: {

@@ -15,7 +15,7 @@ import {
   type UsageRecordedData,
   type UsageRepricedData,
 } from '@llmlab/contracts';
-import { ChunkStreamError, createMessagingClient, natsSubject, openChunkStream, type MessagingClient } from '@llmlab/messaging';
+import { createMessagingClient, natsSubject, openChunkStream, readWholeStream, type MessagingClient } from '@llmlab/messaging';
 import { startDomainService, type DomainServiceDefinition, type RunningDomainService } from '@llmlab/service-kit';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnv, uniqueSuffix } from './test-env';
@@ -138,14 +138,8 @@ export class ServiceHarness {
       ...context,
     });
     if (!reply.ok) return reply;
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of reply.data) chunks.push(Buffer.from(chunk));
-    } catch (err) {
-      if (err instanceof ChunkStreamError) return { ok: false, error: err.reply };
-      throw err;
-    }
-    return { ok: true, data: Buffer.concat(chunks) };
+    const whole = await readWholeStream(reply.data);
+    return whole.ok ? { ok: true, data: Buffer.concat(whole.data) } : whole;
   }
 
   async rows<T extends Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {

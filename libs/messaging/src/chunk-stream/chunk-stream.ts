@@ -223,6 +223,21 @@ export class ChunkStream implements AsyncIterableIterator<Uint8Array> {
 }
 
 /**
+ * Every chunk of a stream, in order, for an answer of a bounded size read whole before any of it is used; or the
+ * coded error the stream failed with, never the part before the failure.
+ */
+export async function readWholeStream(stream: AsyncIterable<Uint8Array>): Promise<Reply<Uint8Array[]>> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of stream) chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof ChunkStreamError) return { ok: false, error: err.reply };
+    throw err;
+  }
+  return { ok: true, data: chunks };
+}
+
+/**
  * Asks `subject` (already prefixed for the deployment) for a chunk stream. Resolves once the service accepted or
  * refused the request, before any chunk, so a refusal (a bad request) can still be answered as such: a coded error
  * reply, like `MessagingClient.request`, also for no responder and a service that does not answer in time.

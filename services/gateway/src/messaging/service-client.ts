@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Reply, RequestContext, RequestOf, ResponseOf, Subject } from '@llmlab/contracts';
 import {
-  ChunkStreamError,
   MessagingClient,
   natsSubject,
   openChunkStream,
+  readWholeStream,
   type ChunkStream,
   type ChunkStreamOptions,
 } from '@llmlab/messaging';
@@ -61,12 +61,8 @@ export class ServiceClient {
    * throws the coded error the stream was refused with or failed with.
    */
   async chunks<S extends Subject<unknown, Uint8Array>>(subject: S, payload: RequestOf<S>, context: RequestContext): Promise<Uint8Array[]> {
-    const chunks: Uint8Array[] = [];
-    try {
-      for await (const chunk of await this.stream(subject, payload, context, { idleTimeoutMs: this.defaultTimeoutMs })) chunks.push(chunk);
-    } catch (err) {
-      throw err instanceof ChunkStreamError ? new ServiceReplyError(err.reply) : err;
-    }
-    return chunks;
+    const whole = await readWholeStream(await this.stream(subject, payload, context, { idleTimeoutMs: this.defaultTimeoutMs }));
+    if (!whole.ok) throw new ServiceReplyError(whole.error);
+    return whole.data;
   }
 }

@@ -11,6 +11,8 @@ const { extractClusterTools } = require('./cluster-tools');
 const { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+// The sources compiled once per run: every service a test boots loads them instead of transpiling at each start.
+const TEST_BUILD = join(root, '.llmlab', 'test-build');
 const started = Date.now();
 const clock = () => {
   const s = Math.round((Date.now() - started) / 1000);
@@ -25,7 +27,7 @@ function jestTier(tier, extra, totals) {
   const res = spawnSync(bin('jest'), ['--selectProjects', tier, '--ci', '--json', `--outputFile=${out}`, ...extra], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR },
+    env: { ...process.env, FORCE_COLOR: process.env.CI ? '0' : process.env.FORCE_COLOR, LLMLAB_TEST_BUILD: TEST_BUILD },
   });
   try {
     const r = JSON.parse(readFileSync(out, 'utf8'));
@@ -95,6 +97,7 @@ async function main() {
   ensurePrismaClients();
 
   step('Static checks: type checks beside formatting, lint, module boundaries and the OpenAPI lint');
+  rmSync(TEST_BUILD, { recursive: true, force: true });
   const npmScript = (title, script) => ({ title, cmd: 'npm', args: ['run', '--silent', script] });
   const tsc = (title, ...args) => ({ title, cmd: bin('tsc'), args: ['--noEmit', ...args] });
   await runLanes([
@@ -104,7 +107,13 @@ async function main() {
       // The k6 scripts against k6's own type definitions (no Node, no DOM): bench/k6/tsconfig.json.
       tsc('Type check: the k6 scripts', '-p', 'bench/k6/tsconfig.json'),
       // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
-      tsc('Type check: the build configuration', '-p', 'tsconfig.build.json', '--incremental', 'false'),
+      // Its output is kept for the tiers below, whose services then start compiled (libs/testing's nodeEntry).
+      {
+        title: 'Type check and build: the build configuration',
+        cmd: bin('tsc'),
+        args: ['-p', 'tsconfig.build.json', '--incremental', 'false', '--outDir', TEST_BUILD],
+      },
+      { title: 'Path aliases of the build', cmd: bin('tsc-alias'), args: ['-p', 'tsconfig.build.json', '--outDir', TEST_BUILD] },
     ],
     [
       npmScript('Formatting (Prettier)', 'format:check'),

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestDatabase, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, nodeEntry, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -11,7 +11,7 @@ describe('service start-up with a bad environment', () => {
     ['alerts', { HTTP_PORT: 'eighty' }, 'HTTP_PORT'],
     ['gateway', { PORT: '70000' }, 'PORT'],
   ])('%s exits 1 naming %j', (service, env, expected) => {
-    const res = spawnSync(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
+    const res = spawnSync(process.execPath, nodeEntry(join(ROOT, 'services', service, 'src', 'main.ts')), {
       cwd: ROOT,
       env: { ...process.env, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
       encoding: 'utf8',
@@ -35,7 +35,7 @@ describe('a SIGTERM during start-up', () => {
   afterAll(() => db.drop());
 
   function startService(service: string) {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, nodeEntry(join(ROOT, 'services', service, 'src', 'main.ts')), {
       cwd: ROOT,
       env: {
         ...process.env,

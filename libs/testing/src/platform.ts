@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
+import { nodeEntry } from './node-entry';
 import { Mailbox } from './mailbox';
 import { recordedPersonalData, scanForPersonalData, type PersonalDataFinding } from './personal-data';
 import { deleteRedisKeys } from './redis-keys';
@@ -142,7 +143,7 @@ export class TestPlatform {
     // SERVICE_NODE_ARGS: extra Node flags for the services (a benchmark's `--cpu-prof --cpu-prof-dir=…`, which
     // NODE_OPTIONS does not allow).
     const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', join(ROOT, 'services', service, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...nodeArgs, ...nodeEntry(join(ROOT, 'services', service, 'src', 'main.ts'))], {
       cwd: ROOT,
       env: {
         ...process.env,

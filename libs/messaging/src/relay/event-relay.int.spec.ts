@@ -1,6 +1,6 @@
 import type { NewEvent, RecordedEvent } from '@llmlab/contracts';
 import { createEventStore, type EventStore } from '@llmlab/event-store';
-import { createTestDatabase, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
+import { createTestDatabase, nodeEntry, testEnv, uniqueSuffix, type TestDatabase } from '@llmlab/testing';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -90,7 +90,7 @@ class Fixture {
   }
 
   spawnRelay(): ChildProcess {
-    const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/messaging/src/relay/relay.main.ts'], {
+    const proc = spawn(process.execPath, nodeEntry(resolve(repositoryRoot, 'libs/messaging/src/relay/relay.main.ts')), {
       cwd: repositoryRoot,
       env: {
         ...process.env,

@@ -6,6 +6,7 @@ import { Decimal } from 'decimal.js';
 import { Client } from 'pg';
 import type { ServiceName } from '@llmlab/contracts';
 import { platformUsageLedgerKeys } from '../ledger-events';
+import { nodeEntry } from '../node-entry';
 import { TestPlatform } from '../platform';
 import { deleteRedisKeys } from '../redis-keys';
 import { Agent, createSession, type TestSession } from '../session';
@@ -188,7 +189,7 @@ const ROOT = join(__dirname, '..', '..', '..', '..');
  * process of its own: node-pg-migrate is ESM-only, which Jest's CommonJS sandbox cannot load.
  */
 async function migrate(databaseUrl: string): Promise<void> {
-  await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'libs', 'persistence', 'src', 'migrate.main.ts')], {
+  await promisify(execFile)(process.execPath, nodeEntry(join(ROOT, 'libs', 'persistence', 'src', 'migrate.main.ts')), {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, SWC_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
   });

@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { fieldError } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
+import { PROXY_PROVIDERS } from '../../../../contracts/src/proxy/proxy-providers';
 import { atLeast, useProjects, useRole } from '../../shared/api/tenancy';
 import { addDays, formatDateTime, isoDay, presetRange } from '../../shared/dates';
 import { formatCount, formatMoney } from '../../shared/money';
@@ -23,7 +24,6 @@ import {
 } from './providers.queries';
 
 type Provider = Connection['provider'];
-const PROVIDER_NAMES: Record<Provider, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
 const KEY_HINTS: Record<Provider, string> = {
   openai: 'An OpenAI admin key (sk-admin-…), from the organization settings: it reads the Costs and Usage APIs.',
   anthropic: 'An Anthropic Admin API key (sk-ant-admin…): it reads the cost and usage reports.',
@@ -155,8 +155,8 @@ function AddConnection({ orgId, onAdded }: { orgId: string; onAdded: (connection
         </div>
       </form>
       <p className="muted small">
-        The key is checked with {PROVIDER_NAMES[provider]} before it is kept, then stored encrypted; only its last 4 characters are ever
-        shown again.
+        The key is checked with {PROXY_PROVIDERS[provider].name} before it is kept, then stored encrypted; only its last 4 characters are
+        ever shown again.
       </p>
       {register.isError && <ErrorNotice error={error} fields={fields} />}
     </Card>
@@ -204,7 +204,7 @@ function ConnectionsTable({
                     {c.name}
                   </button>
                 </th>
-                <td>{PROVIDER_NAMES[c.provider]}</td>
+                <td>{PROXY_PROVIDERS[c.provider].name}</td>
                 <td>
                   <code>…{c.keyHint}</code>
                 </td>
@@ -233,7 +233,7 @@ function ImportedCosts({ orgId }: { orgId: string }) {
           <div className="stats">
             {report.rows.map((r) => (
               <div className="stat" key={r.key ?? 'none'}>
-                <p className="stat-label">{r.key ? (PROVIDER_NAMES[r.key as Provider] ?? r.key) : 'No provider named'}</p>
+                <p className="stat-label">{r.key ? (PROXY_PROVIDERS[r.key as Provider]?.name ?? r.key) : 'No provider named'}</p>
                 <p className="stat-value">{formatMoney({ amount: r.amount, currency: r.currency })}</p>
               </div>
             ))}
@@ -249,7 +249,7 @@ function ImportedCosts({ orgId }: { orgId: string }) {
 }
 
 function TestOutcome({ result, provider }: { result: Schemas['ConnectionTestResultDto']; provider: Provider }) {
-  const name = PROVIDER_NAMES[provider];
+  const name = PROXY_PROVIDERS[provider].name;
   switch (result.outcome) {
     case 'accepted':
       return <>{`${name} accepted the key (${result.durationMs} ms).`}</>;
@@ -265,7 +265,7 @@ function ConnectionDetail({ orgId, connection, onRemoved }: { orgId: string; con
   const test = useTestConnection(connection.connectionId);
   return (
     <Card
-      title={`${connection.name} (${PROVIDER_NAMES[connection.provider]})`}
+      title={`${connection.name} (${PROXY_PROVIDERS[connection.provider].name})`}
       actions={
         <div className="row-actions">
           <button type="button" className="btn btn-small" disabled={test.isPending} onClick={() => test.mutate()}>
@@ -362,7 +362,7 @@ function RotateKey({ orgId, connection }: { orgId: string; connection: Connectio
         required
         minLength={8}
         maxLength={500}
-        hint={`Checked with ${PROVIDER_NAMES[connection.provider]} first; the current key stays if it is refused.`}
+        hint={`Checked with ${PROXY_PROVIDERS[connection.provider].name} first; the current key stays if it is refused.`}
         error={fieldError(update.error, '/credentials/adminKey')}
       />
       <div className="form-actions">
@@ -371,7 +371,7 @@ function RotateKey({ orgId, connection }: { orgId: string; connection: Connectio
         </button>
       </div>
       <p role="status" className="small">
-        {update.isSuccess ? `Accepted by ${PROVIDER_NAMES[connection.provider]}: the key now ends in ${update.data.keyHint}.` : ''}
+        {update.isSuccess ? `Accepted by ${PROXY_PROVIDERS[connection.provider].name}: the key now ends in ${update.data.keyHint}.` : ''}
       </p>
       {update.isError && <ErrorNotice error={update.error} fields={['/credentials/adminKey']} />}
     </form>

@@ -2,23 +2,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
+import { PROXY_PROVIDERS, type ProxyProvider } from '../../../../contracts/src/proxy/proxy-providers';
 
 export type ProviderKey = Schemas['ProviderKeyDto'];
 export type Provider = ProviderKey['provider'];
 
-/** The proxy's providers (contracts/src/proxy/proxy-providers.ts), as people write them. */
-export const PROVIDER_NAMES: Record<Provider, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  azure: 'Azure OpenAI',
-  deepseek: 'DeepSeek',
-  groq: 'Groq',
-  openrouter: 'OpenRouter',
-  mistral: 'Mistral',
-  together: 'Together AI',
-  fireworks: 'Fireworks',
-  'x-ai': 'xAI',
-};
+/** The proxy's providers as people write them: the contracts' own table, which the OpenAPI enum is made from. */
+export const PROVIDER_NAMES: Record<Provider, string> = Object.fromEntries(
+  Object.entries(PROXY_PROVIDERS).map(([id, info]) => [id, info.name]),
+) as Record<ProxyProvider, string>;
 
 export const PROVIDER_OPTIONS = (Object.keys(PROVIDER_NAMES) as Provider[]).map((value) => ({ value, label: PROVIDER_NAMES[value] }));
 

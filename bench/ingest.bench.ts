@@ -20,7 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createSession, freePort, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
+import { createSession, freePort, nodeEntry, testEnv, TestPlatform, type TestDatabase, type TestSession } from '@llmlab/testing';
 import {
   copyCeiling,
   cpuSeconds,
@@ -185,7 +185,7 @@ async function extraIngestionReplicas(
   const children: ChildProcess[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'services', 'ingestion', 'src', 'main.ts')], {
+    const child = spawn(process.execPath, nodeEntry(join(root, 'services', 'ingestion', 'src', 'main.ts')), {
       cwd: root,
       stdio: 'ignore',
       env: {

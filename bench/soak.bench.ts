@@ -85,7 +85,7 @@ function servicePids(prefix: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1];
+      const service = /services\/([a-z-]+)\/src\/main\.[jt]s/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1];
       if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) out.set(service, Number(pid));
     } catch {
       // The process ended while it was read.

@@ -6,54 +6,37 @@
 // keys, routes, traces, the audit log), once the services settled (BENCH_SETTLE_SECONDS, 20). Its baseline, measured
 // in the same run: the RSS of a Node process that loads nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { createSession, usageEvent } from '@llmlab/testing';
-import { postUsage, sleep, startIngestBench } from './measure';
+import { postUsage, rssMiB, servicePids, sleep, startIngestBench } from './measure';
 
 const ROOT = join(__dirname, '..');
+// scripts/lib.js's TEST_BUILD, where scripts/build-for-tests.js writes.
 const BUILD = join(ROOT, '.llmlab', 'test-build');
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 20) * 1000;
 
-function build(): void {
-  for (const [cmd, args] of [
-    ['tsc', ['-p', 'tsconfig.build.json', '--incremental', 'false', '--outDir', BUILD]],
-    ['tsc-alias', ['-p', 'tsconfig.build.json', '--outDir', BUILD]],
-  ] as const) {
-    const res = spawnSync(join(ROOT, 'node_modules', '.bin', cmd), [...args], { cwd: ROOT, stdio: 'inherit' });
-    if (res.status !== 0) throw new Error(`${cmd} failed`);
-  }
-}
-
-/** Each service's process of this run (its NATS prefix in its environment) and its RSS in MiB. */
+/** Each service's RSS in MiB, for this run's services (their NATS prefix). */
 function rssByService(prefix: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const service = /services\/([a-z-]+)\/src\/main\.[jt]s/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1];
-      if (!service || !readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) continue;
-      const kib = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      out.set(service, (out.get(service) ?? 0) + kib / 1024);
-    } catch {
-      // a process that ended meanwhile
-    }
-  }
-  return out;
+  return new Map([...servicePids(prefix)].map(([service, pid]) => [service, rssMiB(pid)]));
 }
 
 /** The same-run baseline: a Node process that loads nothing, its RSS once started. */
 async function bareNodeMiB(): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await sleep(2000);
-  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+  const mib = rssMiB(child.pid!);
   child.kill();
-  return kib / 1024;
+  return mib;
 }
 
 async function main() {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-  if (process.env.BENCH_NO_BUILD !== '1') build();
+  if (process.env.BENCH_NO_BUILD !== '1') {
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-for-tests.js')], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('the build configuration did not build');
+  }
   process.env.LLMLAB_TEST_BUILD = BUILD;
   const services: ServiceName[] = ['gateway', ...DOMAIN_SERVICES];
   const bench = await startIngestBench(services);

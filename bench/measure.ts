@@ -112,6 +112,26 @@ export async function versions(sql: Client) {
 }
 
 /** Resolves after `ms` (at once when it is not positive: a schedule already late). */
+/** The services' process ids, by their NATS prefix (the platform starts each once), run from sources or compiled. */
+export function servicePids(prefix: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const service = /services\/([a-z-]+)\/src\/main\.[jt]s/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1];
+      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) out.set(service, Number(pid));
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return out;
+}
+
+/** A process's resident memory (VmRSS) in MiB. */
+export function rssMiB(pid: number): number {
+  const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) / 1024;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** The value below which `p` percent of `values` fall (nearest rank); NaN when there are none. */

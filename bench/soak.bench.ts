@@ -14,13 +14,12 @@
 //      (exit 1), and so does a batch not queryable within 60 s.
 // The idle footprint (every service's RSS after start, before any load) is printed first.
 import 'reflect-metadata';
-import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { Client } from 'pg';
 import { DOMAIN_SERVICES, type ServiceName } from '@llmlab/contracts';
 import { createSession, type TestPlatform, type TestSession } from '@llmlab/testing';
-import { percentile, postUsage, queryableRequests, sleep, startIngestBench, versions } from './measure';
+import { percentile, postUsage, queryableRequests, rssMiB, servicePids, sleep, startIngestBench, versions } from './measure';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const windowSeconds = Number(process.env.SOAK_WINDOW_SECONDS ?? 60);
@@ -78,25 +77,6 @@ async function probe(s: TestSession, sql: Client): Promise<number> {
   );
   while ((await queryableRequests(sql, s.projectId)) < before + accepted) await sleep(100);
   return (accepted * 1000) / (Date.now() - started);
-}
-
-/** The services' process ids, by their NATS prefix (the platform starts each once). */
-function servicePids(prefix: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const service = /services\/([a-z-]+)\/src\/main\.[jt]s/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '))?.[1];
-      if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) out.set(service, Number(pid));
-    } catch {
-      // The process ended while it was read.
-    }
-  }
-  return out;
-}
-
-function rssMiB(pid: number): number {
-  const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kib) / 1024;
 }
 
 function metricsUrl(platform: TestPlatform, service: string): string {

@@ -6,6 +6,8 @@ const net = require('node:net');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
+// The sources compiled once per `npm test` (scripts/build-for-tests.js): the services the tests boot load them.
+const TEST_BUILD = join(root, '.llmlab', 'test-build');
 
 function run(cmd, args, options = {}) {
   const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options });
@@ -96,4 +98,15 @@ function ensureChromium() {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], { env });
 }
 
-module.exports = { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, canConnect, DEFAULTS, mtime };
+module.exports = {
+  root,
+  TEST_BUILD,
+  run,
+  ensureInstalled,
+  ensurePrismaClients,
+  ensureChromium,
+  checkDependencies,
+  canConnect,
+  DEFAULTS,
+  mtime,
+};

@@ -8,11 +8,9 @@ const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { extractClusterTools } = require('./cluster-tools');
-const { root, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
+const { root, TEST_BUILD, run, ensureInstalled, ensurePrismaClients, ensureChromium, checkDependencies, DEFAULTS } = require('./lib');
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-// The sources compiled once per run: every service a test boots loads them instead of transpiling at each start.
-const TEST_BUILD = join(root, '.llmlab', 'test-build');
 const started = Date.now();
 const clock = () => {
   const s = Math.round((Date.now() - started) / 1000);
@@ -97,7 +95,6 @@ async function main() {
   ensurePrismaClients();
 
   step('Static checks: type checks beside formatting, lint, module boundaries and the OpenAPI lint');
-  rmSync(TEST_BUILD, { recursive: true, force: true });
   const npmScript = (title, script) => ({ title, cmd: 'npm', args: ['run', '--silent', script] });
   const tsc = (title, ...args) => ({ title, cmd: bin('tsc'), args: ['--noEmit', ...args] });
   await runLanes([
@@ -107,13 +104,8 @@ async function main() {
       // The k6 scripts against k6's own type definitions (no Node, no DOM): bench/k6/tsconfig.json.
       tsc('Type check: the k6 scripts', '-p', 'bench/k6/tsconfig.json'),
       // The build configuration compiles the sources alone, as `npm start` and the image do: it must type-check too.
-      // Its output is kept for the tiers below, whose services then start compiled (libs/testing's nodeEntry).
-      {
-        title: 'Type check and build: the build configuration',
-        cmd: bin('tsc'),
-        args: ['-p', 'tsconfig.build.json', '--incremental', 'false', '--outDir', TEST_BUILD],
-      },
-      { title: 'Path aliases of the build', cmd: bin('tsc-alias'), args: ['-p', 'tsconfig.build.json', '--outDir', TEST_BUILD] },
+      // Its output is kept for the tiers below: every service a test boots loads it instead of transpiling at each start.
+      { title: 'Type check and build: the build configuration', cmd: process.execPath, args: ['scripts/build-for-tests.js'] },
     ],
     [
       npmScript('Formatting (Prettier)', 'format:check'),

@@ -24,7 +24,7 @@ export function cpuSeconds(prefix: string, database: string): Map<string, number
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const service = /services\/([a-z-]+)\/src\/main\.ts/.exec(cmd)?.[1];
+      const service = /services\/([a-z-]+)\/src\/main\.[jt]s/.exec(cmd)?.[1];
       if (service && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`\0NATS_PREFIX=${prefix}\0`)) component = service;
       else if (Number(pid) === process.pid) component = 'bench driver';
       else if (
@@ -129,6 +129,16 @@ export function servicePids(prefix: string): Map<string, number> {
 /** A process's resident memory (VmRSS) in MiB. */
 export function rssMiB(pid: number): number {
   const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kib) / 1024;
+}
+
+/**
+ * A process's proportional set size in MiB (/proc/<pid>/smaps_rollup): its resident memory with each page it shares
+ * with other processes (the Node binary's code, the libraries) divided among them. The sum over processes is the
+ * memory they take from the machine, which the sum of their RSS overstates by every shared page counted again.
+ */
+export function pssMiB(pid: number): number {
+  const kib = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
   return Number(kib) / 1024;
 }
 

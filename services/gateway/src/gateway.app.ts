@@ -54,7 +54,8 @@ export async function createGatewayApp(config: GatewayConfig = loadConfig(gatewa
   const deps = await connectGatewayDependencies(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    maxParamLength: MAX_PATH_PARAM_LENGTH,
+    // Fastify 5 takes router options here; at the top level they are deprecated (FSTDEP022, a warning at start).
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: routerProblem,
     trustProxy: trustProxySetting(config.TRUST_PROXY),
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {

@@ -19,6 +19,7 @@ const ROOT = join(__dirname, '..');
 const BUILD = join(ROOT, '.llmlab', 'test-build');
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 120) * 1000;
 const SAMPLE_MS = 10_000;
+if (!(SETTLE_MS >= SAMPLE_MS)) throw new Error('BENCH_SETTLE_SECONDS must be at least 10 (one sample)');
 
 interface Sample {
   seconds: number;

@@ -243,7 +243,7 @@ async function main() {
         `${Math.round(rate)} events/s (${fixedRate ? 'SOAK_RATE' : 'half the probed sustained rate'}) for ${minutes} min, ` +
         `${sent.length} batches of ${BATCH}, ${refused} refused, ${unseen} not queryable within 60 s`,
       '',
-      `Idle footprint after start (services run from TypeScript through @swc-node/register): ${totalIdle.toFixed(0)} MiB in total`,
+      `Footprint right after start (services ${process.env.LLMLAB_TEST_BUILD ? 'compiled' : 'run from TypeScript through @swc-node/register'}; not yet settled, see bench:footprint): ${totalIdle.toFixed(0)} MiB in total`,
       '',
       `RSS is each window's median of a sample every ${RSS_SAMPLE_MS / 1000} s; the first window starts after ${warmupSeconds} s of the hold.`,
       '',

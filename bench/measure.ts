@@ -111,7 +111,6 @@ export async function versions(sql: Client) {
   return { pg, redis, nats };
 }
 
-/** Resolves after `ms` (at once when it is not positive: a schedule already late). */
 /** The services' process ids, by their NATS prefix (the platform starts each once), run from sources or compiled. */
 export function servicePids(prefix: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -142,6 +141,7 @@ export function pssMiB(pid: number): number {
   return Number(kib) / 1024;
 }
 
+/** Resolves after `ms` (at once when it is not positive: a schedule already late). */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** The value below which `p` percent of `values` fall (nearest rank); NaN when there are none. */

@@ -12,7 +12,8 @@
 //      minute 2 to minute 5, then flat to the end), and a leak is what keeps climbing after that;
 //   3. prints them side by side with each service's growth; a service whose memory grew 10 % or more fails the run
 //      (exit 1), and so does a batch not queryable within 60 s.
-// The idle footprint (every service's RSS after start, before any load) is printed first.
+// Every service's RSS right after start, before any load, is printed first: the start-up's peak, not the settled
+// footprint (npm run bench:footprint measures that).
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';

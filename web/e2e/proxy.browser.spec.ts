@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createSession, startPlatformSession, verifyEmail, type PlatformSession, type TestSession } from '@llmlab/testing';
+import { createSession, eventually, startPlatformSession, verifyEmail, type PlatformSession, type TestSession } from '@llmlab/testing';
+import { startFakeOpenAI, type FakeOpenAI } from '../../libs/sdk/src/testing/fake-openai.server';
 import { ensureWebBuild, launchChromium, loggedInPage, SCREENSHOTS, seriousA11yViolations, WEB_DIST } from './browser';
 
 jest.setTimeout(120_000);
@@ -22,6 +23,7 @@ describe('proxy page in a browser', () => {
   let browser: Browser;
   let page: Page;
   let base: string;
+  let upstream: FakeOpenAI;
   const consoleErrors: string[] = [];
 
   async function expectAccessible(name: string) {
@@ -43,7 +45,16 @@ describe('proxy page in a browser', () => {
   beforeAll(async () => {
     ensureWebBuild();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    session = await startPlatformSession({ env: { WEB_DIST_DIR: WEB_DIST, PROXY_TRUSTED_ORIGINS: TRUSTED_ORIGIN } });
+    // The provider the route's calls reach: a local server speaking OpenAI's wire format; one failure makes a fallback.
+    upstream = await startFakeOpenAI();
+    session = await startPlatformSession({
+      env: {
+        WEB_DIST_DIR: WEB_DIST,
+        PROXY_TRUSTED_ORIGINS: TRUSTED_ORIGIN,
+        PROXY_OPENAI_BASE_URL: upstream.baseURL,
+        PROXY_UPSTREAM_MAX_RETRIES: '0',
+      },
+    });
     platform = session.platform;
     owner = await createSession(platform.gatewayUrl, { organizationName: 'Acme', projectName: 'checkout-bot' });
     await verifyEmail(platform.mailbox, owner);
@@ -55,6 +66,7 @@ describe('proxy page in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await session?.stop();
+    await upstream?.close();
   }, 60_000);
 
   it('explains the proxy and says what callers send while no key is stored', async () => {
@@ -143,6 +155,7 @@ describe('proxy page in a browser', () => {
     expect(await row.locator('td').allTextContents()).toEqual([
       'OpenAI: gpt-4o-mini → gpt-4.1-nano',
       '30 s, cache 600 s',
+      'no calls',
       expect.stringMatching(/ UTC$/),
       'Edit Remove',
     ]);
@@ -156,6 +169,36 @@ describe('proxy page in a browser', () => {
       cacheTtlSeconds: 600,
     };
     expect(await storedRoutes()).toMatchObject([route]);
+
+    // Three calls through the proxy with the caller's own provider key: answered by the first target (its answer
+    // cached), the same question again from the cache, and another one answered by the fallback.
+    const ask = (content: string) =>
+      fetch(`${platform.proxyUrl}/proxy/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-callers-own', 'x-llmlab-key': owner.apiKey.key },
+        body: JSON.stringify({ model: 'chat-default', messages: [{ role: 'user', content }] }),
+      });
+    expect((await ask('What is 2 + 2?')).headers.get('x-llmlab-cache')).toBe('miss');
+    await eventually(async () => (await ask('What is 2 + 2?')).headers.get('x-llmlab-cache') === 'hit', 'a cache hit', 10_000);
+    upstream.failNext({ status: 503, type: 'server_error', message: 'overloaded' });
+    expect((await ask('What is 3 + 3?')).status).toBe(200);
+    // The calls reach the route's figures through the ledger; the page shows them once reloaded.
+    await eventually(
+      async () => {
+        await page.reload();
+        const cell = page
+          .getByRole('table', { name: 'Routes' })
+          .getByRole('row', { name: /chat-default/ })
+          .locator('td')
+          .nth(2);
+        return /by a fallback/.test((await cell.textContent()) ?? '');
+      },
+      "the route's calls on the page",
+      30_000,
+    );
+    expect(await row.locator('td').nth(2).textContent()).toMatch(
+      /^(\d+) calls, \$0\.\d+1 by a fallback · (\d+) from the cache, \$0\.\d+ saved$/,
+    );
 
     // Edit fills the form; the fallback emptied is refused, named beside its input, and the route stays as it was.
     await row.getByRole('button', { name: 'Edit the route for chat-default' }).click();

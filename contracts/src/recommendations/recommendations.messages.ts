@@ -241,3 +241,33 @@ export interface UpdateModelEquivalenceRequest {
   overrides: Record<string, string[]>;
   expectedRevision?: number;
 }
+
+/** The context's project's proxy routes' traffic over the UTC days the range `[from, to)` touches. */
+export interface RouteTrafficRequest {
+  from: string;
+  to: string;
+}
+
+/** What one proxy route served in the window (`metadata.proxy` of the calls it recorded). */
+export interface RouteTrafficRow {
+  routeId: string;
+  /** Every call the route served, cache hits and failures included. */
+  calls: number;
+  /** Calls recorded as errors: every target failed, or the answer was an error. */
+  errors: number;
+  /** Calls answered by a target after the first (a fallback). */
+  fallbacks: number;
+  /** Calls answered from the route's response cache, at no cost. */
+  cacheHits: number;
+  /** What the route's calls cost as recorded (cache hits cost nothing). */
+  cost: MoneyAmount;
+  /** What the cache hits would have cost: the cost of the calls whose answers they replayed. */
+  cacheSaved: MoneyAmount;
+}
+
+export interface RouteTrafficView {
+  /** The UTC days counted, `[from, to)`. */
+  window: { from: string; to: string };
+  /** Routes with at least one call in the window, most calls first; a removed route keeps its figures. */
+  routes: RouteTrafficRow[];
+}

@@ -11,6 +11,8 @@ import type {
   RecommendationsRefreshed,
   RecommendationView,
   ResolveRecommendationOwnerRequest,
+  RouteTrafficRequest,
+  RouteTrafficView,
   WhatIfRequest,
   WhatIfResult,
 } from './recommendations.messages';
@@ -40,6 +42,8 @@ export const recommendationsSubjects = {
   whatIf: defineSubject<WhatIfRequest, WhatIfResult>('recommendations.query.what-if'),
   /** The context's project's (or, without a project, the organization's) month-end forecast. */
   forecast: defineSubject<Empty, ForecastView>('recommendations.query.forecast'),
+  /** The context's project's proxy routes: calls, errors, fallbacks and cache hits per route, with their cost and savings. */
+  routeTraffic: defineSubject<RouteTrafficRequest, RouteTrafficView>('recommendations.query.route-traffic'),
   /** The context's organization's right-sizing table. */
   getModelEquivalence: defineSubject<Empty, ModelEquivalenceView>('recommendations.query.model-equivalence'),
   updateModelEquivalence: defineSubject<UpdateModelEquivalenceRequest, ModelEquivalenceView>(

@@ -15,11 +15,13 @@ describe('proxy: routes with aliases and fallbacks', () => {
   let tenant: TestSession;
   let proxyUrl: string;
   let routeId: string;
+  /** What the cache test sent on its route: calls, and the hits among them. */
+  const cachedChat = { calls: 0, hits: 0 };
 
   beforeAll(async () => {
     upstream = await startFakeOpenAI();
     session = await startPlatformSession({
-      services: ['gateway', 'auth', 'ingestion', 'proxy'],
+      services: ['gateway', 'auth', 'ingestion', 'proxy', 'recommendations'],
       env: {
         PROXY_OPENAI_BASE_URL: upstream.baseURL,
         PROXY_BUDGET_UNAVAILABLE: 'allow',
@@ -141,10 +143,14 @@ describe('proxy: routes with aliases and fallbacks', () => {
       cacheTtlSeconds: 60,
     });
     expect(set.body.cacheTtlSeconds).toBe(60);
-    const ask = (content: string, user?: string) =>
-      client()
+    const ask = async (content: string, user?: string) => {
+      const answer = await client()
         .chat.completions.create({ model: 'cached-chat', messages: [{ role: 'user', content }], ...(user ? { user } : {}) })
         .withResponse();
+      cachedChat.calls++;
+      if (answer.response.headers.get('x-llmlab-cache') === 'hit') cachedChat.hits++;
+      return answer;
+    };
     const from = upstream.requests.length;
     const first = await ask('What is 2 + 2?', 'end-user-1');
     expect(first.response.headers.get('x-llmlab-cache')).toBe('miss');
@@ -168,6 +174,7 @@ describe('proxy: routes with aliases and fallbacks', () => {
     // Another question is another entry; a stream is never cached.
     expect((await ask('What is 3 + 3?')).response.headers.get('x-llmlab-cache')).toBe('miss');
     for await (const chunk of (await chat('cached-chat', true)) as unknown as AsyncIterable<unknown>) void chunk;
+    cachedChat.calls++;
     expect(upstream.requests).toHaveLength(before + 2);
     expect(asked(from).every((m) => m === 'gpt-4o-mini')).toBe(true);
 
@@ -187,6 +194,56 @@ describe('proxy: routes with aliases and fallbacks', () => {
       'the hit recorded at no cost, with the money saved',
       30_000,
     );
+  });
+
+  it("tells each route's calls, errors, fallbacks and cache hits, with their cost and what the cache saved", async () => {
+    const cachedRoute = (await tenant.agent.get(routes())).body.find((r: { model: string }) => r.model === 'cached-chat').routeId;
+    type Row = {
+      routeId: string;
+      calls: number;
+      errors: number;
+      fallbacks: number;
+      cacheHits: number;
+      cost: { amount: string };
+      cacheSaved: { amount: string };
+    };
+    let rows: Row[] = [];
+    // The usage reaches the recommendations service's read model through the ledger: a moment after the answers.
+    await eventually(
+      async () => {
+        const res = await tenant.keyAgent.get(`${routes()}/traffic`);
+        rows = res.body?.routes ?? [];
+        const calls = Object.fromEntries(rows.map((r) => [r.routeId, r.calls]));
+        return calls[routeId] === 4 && calls[cachedRoute] === cachedChat.calls;
+      },
+      "both routes' calls counted",
+      30_000,
+    );
+    const of = (id: string) => rows.find((r) => r.routeId === id)!;
+    // chat-default: one answered by its first target, two by the fallback (5xx, 429), one caller's mistake (400).
+    expect(of(routeId)).toMatchObject({ calls: 4, errors: 1, fallbacks: 2, cacheHits: 0, cacheSaved: { amount: '0.000000000000' } });
+    expect(Number(of(routeId).cost.amount)).toBeGreaterThan(0);
+    // cached-chat: every hit saved what the call whose answer it replayed cost, as its usage record says.
+    expect(of(cachedRoute)).toMatchObject({ errors: 0, fallbacks: 0, cacheHits: cachedChat.hits });
+    expect(cachedChat.hits).toBeGreaterThanOrEqual(2);
+    const records = (await tenant.keyAgent.get(`/v1/projects/${tenant.projectId}/usage?limit=100`)).body.data as {
+      metadata: { proxy?: { route?: { routeId: string }; cache?: { saved: string } } };
+    }[];
+    const saved = records
+      .filter((r) => r.metadata.proxy?.route?.routeId === cachedRoute && r.metadata.proxy?.cache)
+      .map((r) => Number(r.metadata.proxy!.cache!.saved));
+    expect(saved).toHaveLength(cachedChat.hits);
+    expect(Number(of(cachedRoute).cacheSaved.amount)).toBeCloseTo(
+      saved.reduce((a, b) => a + b, 0),
+      12,
+    );
+    expect(Number(of(cachedRoute).cacheSaved.amount)).toBeGreaterThan(0);
+
+    const outside = await tenant.keyAgent.get(`${routes()}/traffic?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z`);
+    expect(outside.body).toEqual({ window: { from: '2020-01-01', to: '2020-02-01' }, routes: [] });
+    const inverted = await tenant.keyAgent.get(`${routes()}/traffic?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`);
+    expect(inverted.status).toBe(400);
+    expect(JSON.stringify(inverted.body)).toContain('to');
   });
 
   it('sends a model with no route as asked, and the route no more once it is removed', async () => {

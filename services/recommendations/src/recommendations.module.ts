@@ -19,6 +19,7 @@ import { RecommendationQueries } from './recommendations/recommendation.queries'
 import { RecommendationWorker } from './recommendations/recommendation.worker';
 import type { RecommendationsConfig } from './recommendations.config';
 import { TrafficModule } from './traffic/traffic.module';
+import { RouteTrafficQueries } from './traffic/route-traffic.queries';
 import { TrafficRepository } from './traffic/traffic.repository';
 import { TrafficWorker } from './traffic/traffic.worker';
 import { WhatIfQueries } from './what-if/what-if.queries';
@@ -39,6 +40,7 @@ import { WhatIfQueries } from './what-if/what-if.queries';
     PriceQuoteClient,
     WhatIfQueries,
     ForecastQueries,
+    RouteTrafficQueries,
     RealizedSavingsMeter,
     ModelEquivalenceHandler,
     RecommenderRegistry,

@@ -1,4 +1,4 @@
-import type { TracesEvaluatedData } from '@llmlab/contracts';
+import { recommendationsSubjects as s, type TracesEvaluatedData } from '@llmlab/contracts';
 import { newTenant, usageRecord, usageRecorded, usageRepriced } from '@llmlab/testing';
 import { tokenBucket, TOKEN_BUCKETS } from '../src/traffic/traffic.projection';
 import { RecommendationsHarness } from './recommendations.harness';
@@ -140,6 +140,86 @@ describe('the traffic read model', () => {
     expect(rows).toEqual([
       { route_id: routeId, day: '2026-11-30', calls: 2, input_tokens: 2000, output_tokens: 100, cost: '0.000600000000' },
     ]);
+  });
+
+  it("counts a route's errors, fallbacks and cache hits with what the cache saved, and answers them per route over the range's days", async () => {
+    const tenant = newTenant();
+    const [routeId, otherRouteId] = ['0192f3a1-0000-7000-8000-0000000000cd', '0192f3a1-0000-7000-8000-0000000000ef'];
+    const call = (timestamp: string, proxy: Record<string, unknown>, extra: Partial<Parameters<typeof usageRecord>[0]> = {}) =>
+      usageRecord({
+        timestamp,
+        model: 'gpt-4o-mini',
+        usage: { inputTokens: 100, outputTokens: 10 },
+        metadata: { proxy },
+        cost: '0.001',
+        ...extra,
+      });
+    const route = (id: string, ...results: string[]) => ({
+      routeId: id,
+      model: 'chat-default',
+      targets: results.map((result, i) => ({ provider: 'openai', model: `m${i}`, result, attempts: 1 })),
+    });
+    const cacheHit = (saved: unknown, currency: unknown = 'USD') => ({
+      route: { routeId, model: 'chat-default' },
+      cache: { hit: true, saved, currency, storedAt: '2026-11-30T09:00:00.000Z' },
+    });
+    const calls = [
+      call('2026-11-29T10:00:00.000Z', { route: route(routeId, 'answered') }),
+      // The first target failed or was skipped: a later one answered.
+      call('2026-11-30T10:00:00.000Z', { route: route(routeId, 'retries-exhausted', 'answered') }),
+      call('2026-11-30T10:01:00.000Z', { route: route(routeId, 'skipped', 'circuit-open', 'answered') }),
+      // No target answered: an error, not a fallback.
+      call('2026-11-30T10:02:00.000Z', { route: route(routeId, 'retries-exhausted', 'retries-exhausted') }, { status: 'error', cost: '0' }),
+      call('2026-11-30T10:03:00.000Z', cacheHit('0.0025'), { cost: '0' }),
+      call('2026-11-30T10:04:00.000Z', cacheHit('0.0025'), { cost: '0' }),
+      // What the caller could send itself: a saving that is no amount, or in another currency, saves nothing.
+      call('2026-11-30T10:05:00.000Z', cacheHit('1e400'), { cost: '0' }),
+      call('2026-11-30T10:06:00.000Z', cacheHit('0.5', 'EUR'), { cost: '0' }),
+      call('2026-11-30T10:07:00.000Z', { route: route(otherRouteId, 'answered') }),
+      // Out of the range asked below.
+      call('2026-11-27T10:00:00.000Z', { route: route(routeId, 'retries-exhausted', 'answered') }),
+    ];
+    await h.appendUsage(usageRecorded(tenant, calls));
+    await h.settled();
+
+    const context = { organizationId: tenant.organizationId, projectId: tenant.projectId };
+    const range = { from: '2026-11-28T15:00:00Z', to: '2026-11-30T23:00:00Z' };
+    expect(await h.request(s.routeTraffic, range, context)).toEqual({
+      window: { from: '2026-11-28', to: '2026-12-01' },
+      routes: [
+        {
+          routeId,
+          calls: 8,
+          errors: 1,
+          fallbacks: 2,
+          cacheHits: 4,
+          cost: { amount: '0.003000000000', currency: 'USD' },
+          cacheSaved: { amount: '0.005000000000', currency: 'USD' },
+        },
+        {
+          routeId: otherRouteId,
+          calls: 1,
+          errors: 0,
+          fallbacks: 0,
+          cacheHits: 0,
+          cost: { amount: '0.001000000000', currency: 'USD' },
+          cacheSaved: { amount: '0.000000000000', currency: 'USD' },
+        },
+      ],
+    });
+    // Another project of the same organization sees none of it.
+    expect(await h.request(s.routeTraffic, range, { ...context, projectId: newTenant().projectId })).toEqual({
+      window: { from: '2026-11-28', to: '2026-12-01' },
+      routes: [],
+    });
+    expect(await h.reply(s.routeTraffic, { from: range.to, to: range.from }, context)).toMatchObject({
+      ok: false,
+      error: { code: 'RECOMMENDATION_INVALID', errors: [{ field: '/to', message: 'must be after from' }] },
+    });
+    expect(await h.reply(s.routeTraffic, { from: '2025-01-01T00:00:00Z', to: range.to }, context)).toMatchObject({
+      ok: false,
+      error: { code: 'RECOMMENDATION_INVALID', errors: [{ field: '/from', message: 'must be at most 366 days before to' }] },
+    });
   });
 
   it("keeps each trace's latest verdict with its cost, per project", async () => {

@@ -1275,6 +1275,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/routes/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each of the project's proxy routes served: calls, errors, fallbacks, cache hits, their cost and what the cache saved
+         * @description Counted per UTC day from the usage the proxy recorded (`metadata.proxy`), over every day the range touches (default: the 30 days before now). A fallback is a call answered by a target after the first; a cache hit costs nothing and saves what the call it replayed cost.
+         */
+        get: operations["projectRouteTraffic"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{orgId}/forecast": {
         parameters: {
             query?: never;
@@ -4060,6 +4080,31 @@ export interface components {
             intervals: components["schemas"]["ForecastIntervalsDto"] | null;
             uncertainty: components["schemas"]["ForecastUncertaintyDto"];
             daily: components["schemas"]["ForecastDayDto"][];
+        };
+        RouteTrafficRowDto: {
+            /**
+             * Format: uuid
+             * @description The route (GET /v1/projects/{projectId}/routes); a removed route keeps its figures.
+             */
+            routeId: string;
+            /** @description Every call the route served, cache hits and failures included. */
+            calls: number;
+            /** @description Calls recorded as errors: no target answered, or the answer was an error. */
+            errors: number;
+            /** @description Calls answered by a target after the first: a fallback. */
+            fallbacks: number;
+            /** @description Calls answered from the route's response cache, at no cost. */
+            cacheHits: number;
+            /** @description What the route's calls cost as recorded (cache hits cost nothing). */
+            cost: components["schemas"]["MoneyDto"];
+            /** @description What the cache hits would have cost: the recorded cost of the calls whose answers they replayed. */
+            cacheSaved: components["schemas"]["MoneyDto"];
+        };
+        RouteTrafficDto: {
+            /** @description The UTC days counted: every day the range touches. */
+            window: components["schemas"]["TrafficWindowDto"];
+            /** @description Routes with at least one call in the window, most calls first. */
+            routes: components["schemas"]["RouteTrafficRowDto"][];
         };
         ModelEquivalenceDto: {
             /** Format: uuid */
@@ -11685,6 +11730,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ForecastDto"];
+                };
+            };
+            /** @description Missing, invalid or expired credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or owned by another organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After and RateLimit-* headers */
+            429: {
+                headers: {
+                    /** @description Seconds until a request may succeed */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed in the window (one hour) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    projectRouteTraffic: {
+        parameters: {
+            query?: {
+                /** @description Start of the range, included. Default: 30 days before `to`. */
+                from?: string;
+                /** @description End of the range, excluded. Default: now. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteTrafficDto"];
+                };
+            };
+            /** @description Invalid range, or longer than 366 days */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, invalid or expired credentials */

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { recommendationsSubjects, type RequestContext } from '@llmlab/contracts';
+import { DateRangeQueryDto, resolveRange } from '../http/date-range.dto';
 import { EtagInterceptor, IfMatch } from '../http/etag';
 import { Access, Caller } from '../identity/identity.decorators';
 import { ServiceClient } from '../messaging/service-client';
@@ -13,6 +14,7 @@ import {
   RecommendationDto,
   RecommendationListDto,
   RecommendationsRefreshedDto,
+  RouteTrafficDto,
   UpdateModelEquivalenceDto,
   WhatIfDto,
   WhatIfResultDto,
@@ -220,6 +222,29 @@ export class OrganizationForecastController {
   @ApiProblems([403, 'API keys cannot read across projects'])
   forecast(@Caller() caller: RequestContext) {
     return this.client.call(recommendationsSubjects.forecast, {}, caller);
+  }
+}
+
+@ApiTags('proxy')
+@ApiParam({ name: 'projectId', format: 'uuid' })
+@Controller('v1/projects/:projectId/routes/traffic')
+export class ProjectRouteTrafficController {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Get()
+  @Access('project-data:read')
+  @ApiOperation({
+    operationId: 'projectRouteTraffic',
+    summary: "What each of the project's proxy routes served: calls, errors, fallbacks, cache hits, their cost and what the cache saved",
+    description:
+      'Counted per UTC day from the usage the proxy recorded (`metadata.proxy`), over every day the range touches (default: the 30 days ' +
+      'before now). A fallback is a call answered by a target after the first; a cache hit costs nothing and saves what the call it ' +
+      'replayed cost.',
+  })
+  @ApiOkResponse({ type: RouteTrafficDto })
+  @ApiProblems([400, 'Invalid range, or longer than 366 days'])
+  traffic(@Query() query: DateRangeQueryDto, @Caller() caller: RequestContext) {
+    return this.client.call(recommendationsSubjects.routeTraffic, resolveRange(query), caller);
   }
 }
 

@@ -315,3 +315,24 @@ export class ModelEquivalenceDto {
   overrides!: Record<string, string[]>;
   @ApiProperty({ example: -1, description: 'Also the ETag; -1 while the organization uses the repository table alone.' }) revision!: number;
 }
+
+export class RouteTrafficRowDto {
+  @ApiProperty({ format: 'uuid', description: 'The route (GET /v1/projects/{projectId}/routes); a removed route keeps its figures.' })
+  routeId!: string;
+  @ApiProperty({ description: 'Every call the route served, cache hits and failures included.' }) calls!: number;
+  @ApiProperty({ description: 'Calls recorded as errors: no target answered, or the answer was an error.' }) errors!: number;
+  @ApiProperty({ description: 'Calls answered by a target after the first: a fallback.' }) fallbacks!: number;
+  @ApiProperty({ description: "Calls answered from the route's response cache, at no cost." }) cacheHits!: number;
+  @ApiProperty({ type: MoneyDto, description: "What the route's calls cost as recorded (cache hits cost nothing)." }) cost!: MoneyDto;
+  @ApiProperty({
+    type: MoneyDto,
+    description: 'What the cache hits would have cost: the recorded cost of the calls whose answers they replayed.',
+  })
+  cacheSaved!: MoneyDto;
+}
+
+export class RouteTrafficDto {
+  @ApiProperty({ type: TrafficWindowDto, description: 'The UTC days counted: every day the range touches.' }) window!: TrafficWindowDto;
+  @ApiProperty({ type: [RouteTrafficRowDto], description: 'Routes with at least one call in the window, most calls first.' })
+  routes!: RouteTrafficRowDto[];
+}

@@ -8,6 +8,7 @@ import { RecommendationQueries } from './recommendation.queries';
 import { WhatIfQueries } from '../what-if/what-if.queries';
 import { ForecastQueries } from '../forecasts/forecast.queries';
 import { ModelEquivalenceHandler } from '../model-equivalence/model-equivalence.handler';
+import { RouteTrafficQueries } from '../traffic/route-traffic.queries';
 
 @Controller()
 export class RecommendationController {
@@ -17,6 +18,7 @@ export class RecommendationController {
     private readonly whatIfQueries: WhatIfQueries,
     private readonly forecasts: ForecastQueries,
     private readonly equivalence: ModelEquivalenceHandler,
+    private readonly routeTrafficQueries: RouteTrafficQueries,
   ) {}
 
   @MessagePattern(s.listProject.subject)
@@ -67,6 +69,11 @@ export class RecommendationController {
   @MessagePattern(s.forecast.subject)
   forecast(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.forecast>>) {
     return handleRequest(s.forecast, envelope, (_p, ctx) => this.forecasts.forecast(ctx));
+  }
+
+  @MessagePattern(s.routeTraffic.subject)
+  routeTraffic(@Payload() envelope: RequestEnvelope<RequestOf<typeof s.routeTraffic>>) {
+    return handleRequest(s.routeTraffic, envelope, (p, ctx) => this.routeTrafficQueries.routeTraffic(ctx, p));
   }
 
   @MessagePattern(s.whatIf.subject)

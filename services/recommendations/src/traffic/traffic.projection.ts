@@ -38,7 +38,8 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
     event_id text, day date, provider text, model text, feature text, prefix_hash text, prefix_tokens bigint, prefix_tools int,
     is_error boolean, with_user boolean, batch_tagged boolean, input_tokens bigint, cached_input_tokens bigint, cache_write_tokens bigint,
-    output_tokens bigint, reasoning_tokens bigint, cost numeric, cost_status text, output_bucket int, input_bucket int, hour int, route_id uuid)
+    output_tokens bigint, reasoning_tokens bigint, cost numeric, cost_status text, output_bucket int, input_bucket int, hour int, route_id uuid,
+    fallback boolean, cache_hit boolean, cache_saved numeric)
 ),
 claimed AS (
   INSERT INTO recommendations.usage_claims (project_id, event_id, organization_id, day, provider, model, feature, prefix_hash, is_error, cost,
@@ -86,15 +87,18 @@ prefixes AS (
 ),
 routes AS (
   INSERT INTO recommendations.route_daily AS r (organization_id, project_id, route_id, day, calls, input_tokens, cached_input_tokens,
-    cache_write_tokens, output_tokens, reasoning_tokens, cost)
+    cache_write_tokens, output_tokens, reasoning_tokens, cost, errors, fallbacks, cache_hits, cache_saved)
   SELECT $2::uuid, $3::uuid, route_id, day, count(*), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-    sum(output_tokens), sum(reasoning_tokens), coalesce(sum(cost), 0)
+    sum(output_tokens), sum(reasoning_tokens), coalesce(sum(cost), 0), count(*) FILTER (WHERE is_error), count(*) FILTER (WHERE fallback),
+    count(*) FILTER (WHERE cache_hit), coalesce(sum(cache_saved) FILTER (WHERE cache_hit), 0)
   FROM src WHERE route_id IS NOT NULL GROUP BY route_id, day
   ON CONFLICT (organization_id, project_id, route_id, day) DO UPDATE SET
     calls = r.calls + EXCLUDED.calls, input_tokens = r.input_tokens + EXCLUDED.input_tokens,
     cached_input_tokens = r.cached_input_tokens + EXCLUDED.cached_input_tokens,
     cache_write_tokens = r.cache_write_tokens + EXCLUDED.cache_write_tokens, output_tokens = r.output_tokens + EXCLUDED.output_tokens,
-    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, cost = r.cost + EXCLUDED.cost
+    reasoning_tokens = r.reasoning_tokens + EXCLUDED.reasoning_tokens, cost = r.cost + EXCLUDED.cost,
+    errors = r.errors + EXCLUDED.errors, fallbacks = r.fallbacks + EXCLUDED.fallbacks, cache_hits = r.cache_hits + EXCLUDED.cache_hits,
+    cache_saved = r.cache_saved + EXCLUDED.cache_saved
 )
 SELECT count(*)::int AS counted FROM src`;
 
@@ -265,6 +269,7 @@ function toTrafficRow(record: UsageRecordData) {
     input_bucket: tokenBucket(usage.inputTokens),
     hour: Number(record.timestamp.slice(11, 13)),
     route_id: routeIdOf(record),
+    ...routeOutcomeOf(record),
   };
 }
 
@@ -273,4 +278,24 @@ export function routeIdOf(record: UsageRecordData): string | null {
   const proxy = (record.metadata as { proxy?: { route?: { routeId?: unknown } } } | undefined)?.proxy;
   const id = proxy?.route?.routeId;
   return isUuid(id) ? id.toLowerCase() : null;
+}
+
+/** A decimal amount as the proxy writes one: anything else (the metadata is the caller's to send too) counts as none. */
+const AMOUNT = /^\d{1,16}(\.\d{1,24})?$/;
+
+/**
+ * How a routed call was served (`metadata.proxy`): by a target after the first (`route.targets`, the first
+ * `answered` one), or from the route's cache, with what the replayed call had cost (`cache.saved`, USD).
+ */
+export function routeOutcomeOf(record: UsageRecordData): { fallback: boolean; cache_hit: boolean; cache_saved: string | null } {
+  const proxy = (
+    record.metadata as { proxy?: { route?: { targets?: unknown }; cache?: { hit?: unknown; saved?: unknown; currency?: unknown } } }
+  )?.proxy;
+  const targets = Array.isArray(proxy?.route?.targets) ? (proxy.route.targets as { result?: unknown }[]) : [];
+  const answeredAt = targets.findIndex((t) => t?.result === 'answered');
+  const cache = proxy?.cache;
+  const hit = cache?.hit === true;
+  const saved =
+    hit && typeof cache.saved === 'string' && AMOUNT.test(cache.saved) && (cache.currency ?? 'USD') === 'USD' ? cache.saved : null;
+  return { fallback: answeredAt > 0, cache_hit: hit, cache_saved: saved };
 }

@@ -48,9 +48,37 @@ const puts = (calls: { method: string; path: string; body: unknown }[]) =>
 
 describe('proxy routes', () => {
   it('lists the routes: their model, their targets in order with the provider once, the timeout and when they changed', async () => {
-    signedIn({ 'GET /v1/projects/*/provider-keys': [], 'GET /v1/projects/*/routes': [chatDefault, claude] });
+    signedIn({
+      'GET /v1/projects/*/provider-keys': [],
+      'GET /v1/projects/*/routes': [chatDefault, claude],
+      'GET /v1/projects/*/routes/traffic': {
+        window: { from: '2026-11-06', to: '2026-12-07' },
+        routes: [
+          {
+            routeId: chatDefault.routeId,
+            calls: 1234,
+            errors: 1,
+            fallbacks: 17,
+            cacheHits: 200,
+            cost: { amount: '0.420000000000', currency: 'USD' },
+            cacheSaved: { amount: '0.068000000000', currency: 'USD' },
+          },
+          // A route removed since: not listed.
+          {
+            routeId: '0192f0c2-6a3e-7cc1-9f3a-7b1d2c3e4f6f',
+            calls: 5,
+            errors: 0,
+            fallbacks: 0,
+            cacheHits: 0,
+            cost: { amount: '0.01', currency: 'USD' },
+            cacheSaved: { amount: '0', currency: 'USD' },
+          },
+        ],
+      },
+    });
     renderApp(PAGE);
     const table = await screen.findByRole('table', { name: 'Routes' });
+    await within(table).findByText('$0.42');
     const rows = within(table).getAllByRole('row');
     expect(rows.map((r) => within(r).queryByRole('rowheader')?.textContent)).toEqual([undefined, 'chat-default', 'claude-sonnet-4-5']);
     expect(
@@ -61,13 +89,31 @@ describe('proxy routes', () => {
       ),
     ).toEqual([
       [],
-      ['OpenAI: gpt-4o-mini → gpt-4.1-nano', 'default, no cache', '4 Dec 2026, 07:30 UTC', 'Edit Remove'],
-      ['Anthropic: claude-sonnet-4-5', '30 s, no cache', '1 Dec 2026, 09:00 UTC', 'Edit Remove'],
+      [
+        'OpenAI: gpt-4o-mini → gpt-4.1-nano',
+        'default, no cache',
+        '1,234 calls, $0.4217 by a fallback · 1 error · 200 from the cache, $0.068 saved',
+        '4 Dec 2026, 07:30 UTC',
+        'Edit Remove',
+      ],
+      ['Anthropic: claude-sonnet-4-5', '30 s, no cache', 'no calls', '1 Dec 2026, 09:00 UTC', 'Edit Remove'],
     ]);
     expect(within(rows[1]).getByText('chat-default').tagName).toBe('CODE');
     const routes = screen.getByRole('region', { name: 'Routes' });
     expect(routes).toHaveTextContent("The first target's model replaces the one asked.");
     expect(within(await routeForm()).getByRole('button', { name: 'Save route' })).toBeInTheDocument();
+  });
+
+  it('lists the routes without their traffic when it cannot be read, saying so', async () => {
+    signedIn({
+      'GET /v1/projects/*/provider-keys': [],
+      'GET /v1/projects/*/routes': [claude],
+      'GET /v1/projects/*/routes/traffic': problem(503, { code: 'SERVICE_UNAVAILABLE', title: 'Service Unavailable', detail: 'down' }),
+    });
+    renderApp(PAGE);
+    const table = await screen.findByRole('table', { name: 'Routes' });
+    expect(await within(table).findByText('not available')).toBeInTheDocument();
+    expect(within(table).getByRole('rowheader')).toHaveTextContent('claude-sonnet-4-5');
   });
 
   it('says that calls go to the model they ask for while there is no route', async () => {

@@ -1,8 +1,19 @@
 import { Fragment, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { ApiError, fieldError } from '../../shared/api/problem';
 import { formatDateTime } from '../../shared/dates';
+import { formatCount, formatMoney } from '../../shared/money';
 import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/ui/ui';
-import { PROVIDER_NAMES, PROVIDER_OPTIONS, useRemoveRoute, useRoutes, useSetRoute, type Provider, type Route } from './proxy.queries';
+import {
+  PROVIDER_NAMES,
+  PROVIDER_OPTIONS,
+  useRemoveRoute,
+  useRoutes,
+  useRouteTraffic,
+  useSetRoute,
+  type Provider,
+  type Route,
+  type RouteTraffic,
+} from './proxy.queries';
 
 /** The API's limit: the first target and 4 fallbacks. */
 const MAX_TARGETS = 5;
@@ -17,6 +28,13 @@ const onlyBesideInputs = (error: unknown, fields: readonly string[]) =>
 export function RoutesSection({ projectId }: { projectId: string }) {
   const routes = useRoutes(projectId);
   const remove = useRemoveRoute(projectId);
+  const trafficQuery = useRouteTraffic(projectId);
+  // The figures are an aside: the routes show without them while they load, or if they cannot be read.
+  const traffic = trafficQuery.isSuccess
+    ? new Map(trafficQuery.data.routes.map((r) => [r.routeId, r]))
+    : trafficQuery.isError
+      ? ('unavailable' as const)
+      : ('loading' as const);
   // Edit fills the form: a new form (its key), with the route's values and the focus.
   const [editing, setEditing] = useState<{ route?: Route; version: number }>({ version: 0 });
   return (
@@ -40,6 +58,7 @@ export function RoutesSection({ projectId }: { projectId: string }) {
             ) : (
               <RoutesTable
                 routes={list}
+                traffic={traffic}
                 removing={remove.isPending}
                 onEdit={(route) => setEditing((e) => ({ route, version: e.version + 1 }))}
                 onRemove={(route) => remove.mutate(route.routeId)}
@@ -55,11 +74,13 @@ export function RoutesSection({ projectId }: { projectId: string }) {
 
 function RoutesTable({
   routes,
+  traffic,
   removing,
   onEdit,
   onRemove,
 }: {
   routes: Route[];
+  traffic: Map<string, RouteTraffic> | 'loading' | 'unavailable';
   removing: boolean;
   onEdit: (route: Route) => void;
   onRemove: (route: Route) => void;
@@ -73,6 +94,7 @@ function RoutesTable({
             <th scope="col">Model</th>
             <th scope="col">Targets, in order</th>
             <th scope="col">Timeout, cache</th>
+            <th scope="col">Last 30 days</th>
             <th scope="col">Updated</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -117,7 +139,20 @@ function RoutesTable({
                   {r.cacheTtlSeconds === null ? <span className="muted">no cache</span> : `cache ${r.cacheTtlSeconds} s`}
                 </span>
               </td>
-              <td className="nowrap">{formatDateTime(r.updatedAt)}</td>
+              <td>
+                <TrafficCell traffic={typeof traffic === 'string' ? traffic : traffic.get(r.routeId)} />
+              </td>
+              <td>
+                {/* Breaks between the day and the time, never inside either. */}
+                {formatDateTime(r.updatedAt)
+                  .split(', ')
+                  .map((part, i, parts) => (
+                    <Fragment key={i}>
+                      {i > 0 && ' '}
+                      <span className="nowrap">{i < parts.length - 1 ? `${part},` : part}</span>
+                    </Fragment>
+                  ))}
+              </td>
               <td className="nowrap">
                 <button type="button" className="btn btn-small" aria-label={`Edit the route for ${r.model}`} onClick={() => onEdit(r)}>
                   Edit
@@ -146,6 +181,29 @@ function RoutesTable({
 
 type TargetRow = { key: number; provider: Provider; model: string };
 
+/**
+ * A route's last 30 days: its calls and their cost, then only what happened (calls answered by a fallback, errors,
+ * cache hits with the money they saved).
+ */
+function TrafficCell({ traffic }: { traffic: RouteTraffic | undefined | 'loading' | 'unavailable' }) {
+  if (traffic === 'loading') return <span className="muted">…</span>;
+  if (traffic === 'unavailable') return <span className="muted">not available</span>;
+  if (!traffic) return <span className="muted">no calls</span>;
+  const details = [
+    traffic.fallbacks > 0 && `${formatCount(traffic.fallbacks)} by a fallback`,
+    traffic.errors > 0 && `${formatCount(traffic.errors)} ${traffic.errors === 1 ? 'error' : 'errors'}`,
+    traffic.cacheHits > 0 && `${formatCount(traffic.cacheHits)} from the cache, ${formatMoney(traffic.cacheSaved)} saved`,
+  ].filter((d): d is string => typeof d === 'string');
+  return (
+    <>
+      <span className="nowrap">
+        {formatCount(traffic.calls)} {traffic.calls === 1 ? 'call' : 'calls'},
+      </span>{' '}
+      <span className="nowrap">{formatMoney(traffic.cost)}</span>
+      {details.length > 0 && <div className="muted small">{details.join(' · ')}</div>}
+    </>
+  );
+}
 function RouteForm({ projectId, routes, initial, focus }: { projectId: string; routes: Route[]; initial?: Route; focus: boolean }) {
   const [model, setModel] = useState(initial?.model ?? '');
   const [feature, setFeature] = useState(initial?.feature ?? '');

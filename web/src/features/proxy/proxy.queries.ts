@@ -17,6 +17,7 @@ export const PROVIDER_OPTIONS = (Object.keys(PROVIDER_NAMES) as Provider[]).map(
 export const proxyKeys = {
   providerKeys: (projectId: string) => ['provider-keys', projectId] as const,
   routes: (projectId: string) => ['proxy-routes', projectId] as const,
+  routeTraffic: (projectId: string) => ['proxy-route-traffic', projectId] as const,
 };
 
 /** The project's stored provider keys: never the keys, their last 4 characters. */
@@ -73,5 +74,15 @@ export function useRemoveRoute(projectId: string) {
     mutationFn: async (routeId: string) =>
       unwrap(await api.DELETE('/v1/projects/{projectId}/routes/{routeId}', { params: { path: { projectId, routeId } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: proxyKeys.routes(projectId) }),
+  });
+}
+
+export type RouteTraffic = Schemas['RouteTrafficRowDto'];
+
+/** What each route served over the last 30 days (the API's default range): calls, errors, fallbacks, cache hits. */
+export function useRouteTraffic(projectId: string) {
+  return useQuery({
+    queryKey: proxyKeys.routeTraffic(projectId),
+    queryFn: async () => unwrap(await api.GET('/v1/projects/{projectId}/routes/traffic', { params: { path: { projectId } } })),
   });
 }

@@ -76,6 +76,7 @@ describe('proxy page in a browser', () => {
     const connect = page.getByRole('region', { name: 'Connect a client' });
     expect(await connect.getByLabel('TypeScript (openai)').textContent()).toContain(`baseURL: '${base}/proxy/openai/v1'`);
     expect(await connect.getByLabel('Python (openai)').textContent()).toContain(`base_url="${base}/proxy/openai/v1"`);
+    expect(await connect.getByLabel('Python (anthropic)').textContent()).toContain(`base_url="${base}/proxy/anthropic"`);
     await connect.getByRole('link', { name: 'API keys' }).waitFor();
     await expectAccessible('proxy, no key');
     await shoot('proxy-empty');

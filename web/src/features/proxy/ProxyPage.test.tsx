@@ -42,6 +42,8 @@ describe('proxy', () => {
     expect(within(rows[1]).getByRole('rowheader')).toHaveTextContent('OpenAI');
     expect(screen.getByLabelText('TypeScript (openai)')).toHaveTextContent("baseURL: 'http://localhost:3000/proxy/openai/v1'");
     expect(screen.getByLabelText('Python (openai)')).toHaveTextContent('base_url="http://localhost:3000/proxy/openai/v1"');
+    expect(screen.getByLabelText('Python (anthropic)')).toHaveTextContent('base_url="http://localhost:3000/proxy/anthropic"');
+    expect(screen.getByText(/Optional headers are recorded/)).toHaveTextContent('X-LLMLab-Tags: feature=search');
     expect(screen.getByText('http://localhost:3000/proxy/anthropic')).toBeInTheDocument();
     const connect = screen.getByRole('region', { name: 'Connect a client' });
     expect(within(connect).getByRole('link', { name: 'API keys' })).toHaveAttribute('href', `/orgs/${ORG}/api-keys?project=${PROJECT}`);

@@ -57,6 +57,15 @@ function ConnectClient() {
     '  apiKey: process.env.LLMLAB_API_KEY, // an LLMLab key of this project (ingest scope)',
     '});',
   ].join('\n');
+  const anthropic = [
+    'import os',
+    'from anthropic import Anthropic',
+    '',
+    'client = Anthropic(',
+    `    base_url="${origin}/proxy/anthropic",`,
+    '    api_key=os.environ["LLMLAB_API_KEY"],  # an LLMLab key of this project (ingest scope)',
+    ')',
+  ].join('\n');
   return (
     <Card title="Connect a client">
       <p>
@@ -69,6 +78,13 @@ function ConnectClient() {
       </p>
       <Snippet label="Python (openai)" code={python} />
       <Snippet label="TypeScript (openai)" code={typescript} />
+      <Snippet label="Python (anthropic)" code={anthropic} />
+      <p className="muted">
+        Optional headers are recorded on each call&apos;s usage: <code>X-LLMLab-Tags: feature=search</code> (what the cost explorer breaks
+        down by, and what routes and budgets can be narrowed to), <code>X-LLMLab-User</code> (the end user, kept as an erasable pseudonym),{' '}
+        <code>X-LLMLab-Session</code> and <code>X-LLMLab-Trace</code>. Each answer names its usage record in <code>X-LLMLab-Usage-Id</code>;
+        a whole answer carries its cost in <code>X-LLMLab-Cost</code>.
+      </p>
     </Card>
   );
 }

@@ -13,6 +13,7 @@
 // BENCH_INGESTION_REPLICAS (1) runs more ingestion processes: the ingest consumer is shared by replicas.
 // BENCH_INGESTION_SPLIT=1 gives those the intake role and the projection a process of its own (INGESTION_ROLE).
 // BENCH_PACED_RATE fixes phase 2's rate (events/s), to compare runs at the same load.
+// On a server that preloads pg_stat_statements (TEST_ADMIN_DATABASE_URL), phase 1's statements are listed by time.
 // It stops by itself; every phase is bounded.
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +32,7 @@ import {
   queryableRequests,
   sleep,
   startIngestBench,
+  statementStats,
   versions,
 } from './measure';
 
@@ -226,7 +228,10 @@ async function main() {
     const warm = await queryableRequests(sql, s.projectId);
     process.stderr.write(`warmed up; sustained phase: ${connections} connections x batches of ${batchSize} for ${seconds} s\n`);
 
+    const statements = await statementStats(sql);
+    const statementsBefore = await statements?.snapshot();
     const high = await sustained(s, sql, () => cpuSeconds(platform.natsPrefix, db.name));
+    const statementsAfter = await statements?.snapshot();
     process.stderr.write(`sustained ${Math.round(high.endToEndRate)} events/s end to end; paced phase at half that rate\n`);
     const half = await paced(s, sql, pacedRate ?? high.endToEndRate / 2);
     const summary = await s.keyAgent.get(
@@ -259,6 +264,16 @@ async function main() {
       '',
       `Autovacuum in that phase, on this database's tables: ${high.autovacuum.vacuums} vacuum(s), ${high.autovacuum.analyzes} analyze(s) ` +
         `(their workers' CPU is in "exited backends", with the pools' closed connections and any other database's).`,
+      '',
+      ...(statements && statementsBefore && statementsAfter
+        ? [
+            `PostgreSQL's statements in that phase, by time (pg_stat_statements; time is each statement's own, waits included):`,
+            '',
+            ...statements.table(statementsBefore, statementsAfter, high.accepted, 'event'),
+          ]
+        : [
+            'Per statement: this server does not preload pg_stat_statements (point TEST_ADMIN_DATABASE_URL at one that does, docs/benchmarks.md).',
+          ]),
       '',
       `Queries agree: the project's summary counts ${summary.body.current.requests} requests (${total} accepted), ` +
         `${summary.body.current.unpriced} unpriced, cost ${summary.body.current.cost.amount} USD.` +

@@ -73,6 +73,79 @@ export function cpuTable(spent: [string, number][], units: number, unit: string,
   ];
 }
 
+/** One statement's counters in `pg_stat_statements`, cumulative. */
+interface StatementCounters {
+  query: string;
+  calls: number;
+  ms: number;
+  rows: number;
+  bufferHits: number;
+  walBytes: number;
+}
+
+/**
+ * PostgreSQL's time per statement in the run's database, when the server preloads `pg_stat_statements` (the machine's
+ * shared server does not: point `TEST_ADMIN_DATABASE_URL` at a server of your own that does, docs/benchmarks.md).
+ * `snapshot()` reads the counters; `table()` prints what changed between two snapshots, by time, per `unit`.
+ * Undefined without the library.
+ */
+export async function statementStats(sql: Client) {
+  const { rows } = await sql.query<{ loaded: boolean }>(
+    `SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded`,
+  );
+  if (!rows[0].loaded) return undefined;
+  await sql.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  return {
+    async snapshot(): Promise<Map<string, StatementCounters>> {
+      const { rows: stats } = await sql.query<{
+        id: string;
+        query: string;
+        calls: string;
+        ms: number;
+        rows: string;
+        hits: string;
+        wal: string;
+      }>(
+        `SELECT queryid::text || ':' || userid::text AS id, query, calls::text, total_exec_time AS ms, rows::text,
+           shared_blks_hit::text AS hits, wal_bytes::text AS wal
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      return new Map(
+        stats.map((r) => [
+          r.id,
+          { query: r.query, calls: Number(r.calls), ms: r.ms, rows: Number(r.rows), bufferHits: Number(r.hits), walBytes: Number(r.wal) },
+        ]),
+      );
+    },
+    table(before: Map<string, StatementCounters>, after: Map<string, StatementCounters>, units: number, unit: string, top = 8): string[] {
+      const changed = [...after].map(([id, a]) => {
+        const b = before.get(id);
+        return {
+          query: a.query.replace(/\s+/g, ' ').trim().slice(0, 80).replace(/\|/g, '\\|'),
+          calls: a.calls - (b?.calls ?? 0),
+          ms: a.ms - (b?.ms ?? 0),
+          rows: a.rows - (b?.rows ?? 0),
+          bufferHits: a.bufferHits - (b?.bufferHits ?? 0),
+          walBytes: a.walBytes - (b?.walBytes ?? 0),
+        };
+      });
+      return [
+        `| statement | calls | ms | ms per call | rows | µs per ${unit} | buffer hits per ${unit} | WAL bytes per ${unit} |`,
+        '|---|---|---|---|---|---|---|---|',
+        ...changed
+          .filter((c) => c.calls > 0)
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, top)
+          .map(
+            (c) =>
+              `| \`${c.query}\` | ${c.calls} | ${Math.round(c.ms)} | ${(c.ms / c.calls).toFixed(1)} | ${c.rows} | ${((c.ms * 1000) / units).toFixed(1)} | ` +
+              `${(c.bufferHits / units).toFixed(1)} | ${Math.round(c.walBytes / units)} |`,
+          ),
+      ];
+    },
+  };
+}
+
 /**
  * PostgreSQL COPY of the rows `select` returns into a scratch table created `LIKE source INCLUDING ALL` (same columns,
  * primary key and indexes), the COPY alone timed (one statement, one transaction); the table is dropped after.

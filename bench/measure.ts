@@ -90,10 +90,14 @@ interface StatementCounters {
  * Undefined without the library.
  */
 export async function statementStats(sql: Client) {
-  const { rows } = await sql.query<{ loaded: boolean }>(
-    `SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded`,
-  );
-  if (!rows[0].loaded) return undefined;
+  // Only a superuser (or pg_read_all_settings) may read the setting: anyone else gets no table, not a failed run.
+  const loaded = await sql
+    .query<{ loaded: boolean }>(
+      `SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS loaded`,
+    )
+    .then((r) => r.rows[0].loaded)
+    .catch(() => false);
+  if (!loaded) return undefined;
   await sql.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   return {
     async snapshot(): Promise<Map<string, StatementCounters>> {
@@ -106,7 +110,7 @@ export async function statementStats(sql: Client) {
         hits: string;
         wal: string;
       }>(
-        `SELECT queryid::text || ':' || userid::text AS id, query, calls::text, total_exec_time AS ms, rows::text,
+        `SELECT queryid::text || ':' || userid::text || ':' || toplevel::text AS id, query, calls::text, total_exec_time AS ms, rows::text,
            shared_blks_hit::text AS hits, wal_bytes::text AS wal
          FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );

@@ -175,6 +175,10 @@ describe('the traffic read model', () => {
       // What the caller could send itself: a saving that is no amount, or in another currency, saves nothing.
       call('2026-11-30T10:05:00.000Z', cacheHit('1e400'), { cost: '0' }),
       call('2026-11-30T10:06:00.000Z', cacheHit('0.5', 'EUR'), { cost: '0' }),
+      // Nor do amounts no cached call costs: summed per route and day, they would overflow the column.
+      call('2026-11-30T10:06:10.000Z', cacheHit('9999999999999999.9999999999999'), { cost: '0' }),
+      call('2026-11-30T10:06:20.000Z', cacheHit('9000000000000000'), { cost: '0' }),
+      call('2026-11-30T10:06:30.000Z', cacheHit('9000000000000000'), { cost: '0' }),
       call('2026-11-30T10:07:00.000Z', { route: route(otherRouteId, 'answered') }),
       // Out of the range asked below.
       call('2026-11-27T10:00:00.000Z', { route: route(routeId, 'retries-exhausted', 'answered') }),
@@ -189,10 +193,10 @@ describe('the traffic read model', () => {
       routes: [
         {
           routeId,
-          calls: 8,
+          calls: 11,
           errors: 1,
           fallbacks: 2,
-          cacheHits: 4,
+          cacheHits: 7,
           cost: { amount: '0.003000000000', currency: 'USD' },
           cacheSaved: { amount: '0.005000000000', currency: 'USD' },
         },
@@ -219,6 +223,15 @@ describe('the traffic read model', () => {
     expect(await h.reply(s.routeTraffic, { from: '2025-01-01T00:00:00Z', to: range.to }, context)).toMatchObject({
       ok: false,
       error: { code: 'RECOMMENDATION_INVALID', errors: [{ field: '/from', message: 'must be at most 366 days before to' }] },
+    });
+    // 366 days exactly, from noon to noon: 367 UTC days touched, and allowed.
+    expect((await h.request(s.routeTraffic, { from: '2025-11-30T12:00:00Z', to: '2026-12-01T12:00:00Z' }, context)).window).toEqual({
+      from: '2025-11-30',
+      to: '2026-12-02',
+    });
+    expect(await h.reply(s.routeTraffic, { from: '9999-12-01T00:00:00Z', to: '9999-12-31T23:00:00Z' }, context)).toMatchObject({
+      ok: false,
+      error: { code: 'RECOMMENDATION_INVALID', errors: [{ field: '/to', message: 'must be before 9999-12-31' }] },
     });
   });
 

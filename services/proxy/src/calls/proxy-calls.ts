@@ -348,6 +348,8 @@ export class ProxyCalls {
       provider: hit.provider ?? format,
       model: hit.model,
       usage: { inputTokens: 0, outputTokens: 0 },
+      // Nothing was asked of a provider: its cost is 0 as given, even for a model priced per request.
+      cost: { amount: '0', currency: 'USD' },
       latencyMs: elapsed(startedAt),
       status: 'success',
       metadata: {

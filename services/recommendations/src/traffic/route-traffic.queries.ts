@@ -12,8 +12,10 @@ import type { Pool } from 'pg';
 import { RecommendationError } from '../recommendations/recommendation.errors';
 
 const DAY_MS = 86_400_000;
-/** The longest window asked at once: a year of days per route. */
+/** The longest range asked at once: a year of days per route. */
 export const ROUTE_TRAFFIC_MAX_DAYS = 366;
+/** The last UTC day a date of four digits can name. */
+const LAST_DAY = Date.UTC(9999, 11, 31) / DAY_MS;
 
 /**
  * What each proxy route of the context's project served over the UTC days a range touches, from the daily route
@@ -71,7 +73,9 @@ function daysOf(request: RouteTrafficRequest): { from: string; to: string } {
   if (from !== undefined && to !== undefined && !(to > from)) errors.add('/to', 'must be after from');
   const first = from === undefined ? 0 : Math.floor(from / DAY_MS);
   const end = to === undefined ? 0 : Math.ceil(to / DAY_MS);
-  if (errors.empty && end - first > ROUTE_TRAFFIC_MAX_DAYS) errors.add('/from', `must be at most ${ROUTE_TRAFFIC_MAX_DAYS} days before to`);
+  if (errors.empty && to! - from! > ROUTE_TRAFFIC_MAX_DAYS * DAY_MS)
+    errors.add('/from', `must be at most ${ROUTE_TRAFFIC_MAX_DAYS} days before to`);
+  if (errors.empty && end > LAST_DAY) errors.add('/to', 'must be before 9999-12-31');
   if (!errors.empty) throw new RecommendationError(RecommendationErrorCode.Invalid, 'invalid route traffic range', errors.errors);
   const day = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
   return { from: day(first), to: day(end) };

@@ -280,8 +280,12 @@ export function routeIdOf(record: UsageRecordData): string | null {
   return isUuid(id) ? id.toLowerCase() : null;
 }
 
-/** A decimal amount as the proxy writes one: anything else (the metadata is the caller's to send too) counts as none. */
-const AMOUNT = /^\d{1,16}(\.\d{1,24})?$/;
+/**
+ * What one cache hit can have saved: a decimal of at most 6 integer and 12 fraction digits, as the proxy writes one.
+ * Anything else counts as none: the metadata is the caller's to send too, and a larger amount, summed per route and
+ * day, could overflow the column and fail the projection for every tenant.
+ */
+const AMOUNT = /^\d{1,6}(\.\d{1,12})?$/;
 
 /**
  * How a routed call was served (`metadata.proxy`): by a target after the first (`route.targets`, the first

@@ -48,7 +48,7 @@ const puts = (calls: { method: string; path: string; body: unknown }[]) =>
 
 describe('proxy routes', () => {
   it('lists the routes: their model, their targets in order with the provider once, the timeout and when they changed', async () => {
-    signedIn({
+    const calls = signedIn({
       'GET /v1/projects/*/provider-keys': [],
       'GET /v1/projects/*/routes': [chatDefault, claude],
       'GET /v1/projects/*/routes/traffic': {
@@ -79,6 +79,11 @@ describe('proxy routes', () => {
     renderApp(PAGE);
     const table = await screen.findByRole('table', { name: 'Routes' });
     await within(table).findByText('$0.42');
+    // The last 30 UTC days, today included: from the midnight 29 days before today's.
+    const asked = new URLSearchParams(calls.find((c) => c.path === `/v1/projects/${PROJECT}/routes/traffic`)!.search);
+    const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00.000Z`);
+    expect(asked.get('from')).toBe(new Date(today.getTime() - 29 * 86_400_000).toISOString());
+    expect(within(table).getByRole('columnheader', { name: 'Last 30 days' })).toBeInTheDocument();
     const rows = within(table).getAllByRole('row');
     expect(rows.map((r) => within(r).queryByRole('rowheader')?.textContent)).toEqual([undefined, 'chat-default', 'claude-sonnet-4-5']);
     expect(
@@ -92,7 +97,7 @@ describe('proxy routes', () => {
       [
         'OpenAI: gpt-4o-mini → gpt-4.1-nano',
         'default, no cache',
-        '1,234 calls, $0.4217 by a fallback · 1 error · 200 from the cache, $0.068 saved',
+        '1,234 calls, $0.42 17 by a fallback · 1 error · 200 from the cache, $0.068 saved',
         '4 Dec 2026, 07:30 UTC',
         'Edit Remove',
       ],

@@ -6,6 +6,7 @@ import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/u
 import {
   PROVIDER_NAMES,
   PROVIDER_OPTIONS,
+  ROUTE_TRAFFIC_DAYS,
   useRemoveRoute,
   useRoutes,
   useRouteTraffic,
@@ -94,7 +95,7 @@ function RoutesTable({
             <th scope="col">Model</th>
             <th scope="col">Targets, in order</th>
             <th scope="col">Timeout, cache</th>
-            <th scope="col">Last 30 days</th>
+            <th scope="col">Last {ROUTE_TRAFFIC_DAYS} days</th>
             <th scope="col">Updated</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -182,11 +183,17 @@ function RoutesTable({
 type TargetRow = { key: number; provider: Provider; model: string };
 
 /**
- * A route's last 30 days: its calls and their cost, then only what happened (calls answered by a fallback, errors,
+ * A route's last 30 UTC days, today included: its calls and their cost, then only what happened (calls answered by a fallback, errors,
  * cache hits with the money they saved).
  */
 function TrafficCell({ traffic }: { traffic: RouteTraffic | undefined | 'loading' | 'unavailable' }) {
-  if (traffic === 'loading') return <span className="muted">…</span>;
+  if (traffic === 'loading')
+    return (
+      <span className="muted">
+        <span aria-hidden="true">…</span>
+        <span className="visually-hidden">loading</span>
+      </span>
+    );
   if (traffic === 'unavailable') return <span className="muted">not available</span>;
   if (!traffic) return <span className="muted">no calls</span>;
   const details = [
@@ -200,7 +207,12 @@ function TrafficCell({ traffic }: { traffic: RouteTraffic | undefined | 'loading
         {formatCount(traffic.calls)} {traffic.calls === 1 ? 'call' : 'calls'},
       </span>{' '}
       <span className="nowrap">{formatMoney(traffic.cost)}</span>
-      {details.length > 0 && <div className="muted small">{details.join(' · ')}</div>}
+      {details.length > 0 && (
+        <>
+          {/* A line of its own on screen; a space between the two when read as text. */}{' '}
+          <div className="muted small">{details.join(' · ')}</div>
+        </>
+      )}
     </>
   );
 }

@@ -79,10 +79,21 @@ export function useRemoveRoute(projectId: string) {
 
 export type RouteTraffic = Schemas['RouteTrafficRowDto'];
 
-/** What each route served over the last 30 days (the API's default range): calls, errors, fallbacks, cache hits. */
+/** UTC days the routes' figures cover: today and the 29 before it. */
+export const ROUTE_TRAFFIC_DAYS = 30;
+
+/** What each route served over the last 30 UTC days, today included: calls, errors, fallbacks, cache hits. */
 export function useRouteTraffic(projectId: string) {
   return useQuery({
     queryKey: proxyKeys.routeTraffic(projectId),
-    queryFn: async () => unwrap(await api.GET('/v1/projects/{projectId}/routes/traffic', { params: { path: { projectId } } })),
+    queryFn: async () => {
+      const now = new Date();
+      const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (ROUTE_TRAFFIC_DAYS - 1))).toISOString();
+      return unwrap(
+        await api.GET('/v1/projects/{projectId}/routes/traffic', {
+          params: { path: { projectId }, query: { from, to: now.toISOString() } },
+        }),
+      );
+    },
   });
 }

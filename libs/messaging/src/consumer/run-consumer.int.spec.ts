@@ -128,6 +128,23 @@ describe('runConsumer', () => {
     expect(await countMessages(topology.deadLetter.name, topology.subject(`dlq.${durable}`))).toBe(1);
   });
 
+  it('dead-letters at once a message whose handler failed on its data (a PostgreSQL data exception)', async () => {
+    let attempts = 0;
+    const { subject, durable } = await start({
+      backoffMs: [60_000],
+      handler: async () => {
+        attempts += 1;
+        throw Object.assign(new Error('numeric field overflow'), { code: '22003' });
+      },
+    });
+    await js.publish(subject, JSON.stringify({ cost: '9999999999999999' }));
+    const dead = await deadLetterOf(durable);
+    // Not redelivered after a minute's backoff: the same data would fail the same way.
+    expect(dead.header.get(DeadLetterHeaders.Deliveries)).toBe('1');
+    expect(dead.header.get(DeadLetterHeaders.Error)).toBe('numeric field overflow');
+    expect(attempts).toBe(1);
+  });
+
   it('dead-letters, without running the handler again, a message whose last attempt never answered', async () => {
     const calls: number[] = [];
     const { subject, durable, handle } = await start({ handler: async (msg) => void calls.push(msg.info.deliveryCount) });

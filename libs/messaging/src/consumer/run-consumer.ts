@@ -12,6 +12,7 @@ import {
 import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { Logger } from '@nestjs/common';
 import { errorMessage, headerValue } from '../error-text';
+import { isDataException } from '../request-reply/request-handler';
 
 /** Headers a dead-lettered message carries, next to the original message's own. */
 export const DeadLetterHeaders = {
@@ -193,7 +194,9 @@ class ConsumerLoop {
       });
       return;
     }
-    if (delivery >= this.options.maxDeliver) {
+    // A data exception (PostgreSQL class 22) fails the same way on every delivery: dead-lettered at once, so that a
+    // consumer holding one message at a time does not keep the others waiting through its backoff.
+    if (delivery >= this.options.maxDeliver || isDataException(failure)) {
       await this.deadLetter(msg, errorMessage(failure));
       return;
     }

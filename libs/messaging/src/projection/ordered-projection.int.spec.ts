@@ -12,6 +12,8 @@ interface TestEvent {
   position: number;
   poison?: boolean;
   unavailableTimes?: number;
+  /** Applying it overflows a numeric column in PostgreSQL: a data exception. */
+  overflow?: boolean;
 }
 
 describe('runOrderedProjection', () => {
@@ -55,6 +57,7 @@ describe('runOrderedProjection', () => {
     const name = `case${n}`;
     const subject = topology.subject(`events.case${n}`);
     const unavailable = new Map<number, number>();
+    const tried = new Map<number, number>();
     const start = async (instance: string, overrides: Partial<OrderedProjectionOptions<TestEvent>> = {}) => {
       const handle = await runOrderedProjection<TestEvent>({
         js,
@@ -69,7 +72,9 @@ describe('runOrderedProjection', () => {
         deadLetterSubject: topology.subject(`dlq.${name}`),
         apply: async (tx, events) => {
           for (const event of events) {
+            tried.set(event.position, (tried.get(event.position) ?? 0) + 1);
             if (event.poison) throw new Error(`event ${event.position} cannot be applied`);
+            if (event.overflow) await tx.query('SELECT 1e20::numeric(5, 0)');
             const failures = unavailable.get(event.position) ?? 0;
             if (failures < (event.unavailableTimes ?? 0)) {
               unavailable.set(event.position, failures + 1);
@@ -100,7 +105,7 @@ describe('runOrderedProjection', () => {
       );
       return rows[0] ? { position: Number(rows[0].position), streamSequence: Number(rows[0].stream_sequence) } : undefined;
     };
-    return { name, subject, start, publish, applied, checkpoint };
+    return { name, subject, start, publish, applied, checkpoint, tried };
   }
 
   const positions = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ position: from + 2 * i }));
@@ -156,6 +161,18 @@ describe('runOrderedProjection', () => {
       position: 3,
       poison: true,
     });
+  });
+
+  it('dead-letters an event that fails on its data at the first failure alone, without retrying it', async () => {
+    const c = projectionCase();
+    await c.publish([{ position: 1 }, { position: 2, overflow: true }, { position: 3 }]);
+    await c.start('a', { maxAttempts: 5 });
+    await eventually(async () => (await c.checkpoint())?.position === 3, 'checkpoint at 3');
+    expect((await c.applied()).map((r) => r.position)).toEqual([1, 3]);
+    // Once in its run, once alone: a numeric overflow fails the same way every time, so it is not retried.
+    expect(c.tried.get(2)).toBe(2);
+    const dlq = await jsm.streams.getMessage(topology.deadLetter.name, { last_by_subj: topology.subject(`dlq.${c.name}`) });
+    expect(dlq!.header.get(DeadLetterHeaders.Error)).toContain('numeric field overflow');
   });
 
   it('waits out an unreachable database without counting it as a failure', async () => {

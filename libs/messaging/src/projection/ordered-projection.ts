@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
 import { DeadLetterHeaders, backoffDelay, type ConsumerHandle } from '../consumer/run-consumer';
 import { errorMessage, headerValue } from '../error-text';
-import { isDatabaseUnavailable } from '../request-reply/request-handler';
+import { isDatabaseUnavailable, isDataException } from '../request-reply/request-handler';
 import type { ProjectionRef } from './apply-in-transaction';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -224,7 +224,8 @@ class OrderedProjection<E extends PositionedEvent> {
 
   /**
    * Applies a run in one transaction, retrying it; a run that keeps failing is applied one event at a time, and an
-   * event that keeps failing alone is dead-lettered. Resolves with the checkpoint after the run.
+   * event that keeps failing alone is dead-lettered. A data exception (PostgreSQL class 22) is not retried: it
+   * would fail again, and every tenant's events wait behind it. Resolves with the checkpoint after the run.
    */
   private async applyRun(run: JsMsg[], checkpoint: Checkpoint, aborted: () => boolean): Promise<Checkpoint> {
     const whole = await this.attempt(run, 3, aborted);
@@ -262,7 +263,8 @@ class OrderedProjection<E extends PositionedEvent> {
         failures += 1;
         const first = run[0].info.streamSequence;
         this.logger.warn(`events at stream sequence ${first} (+${run.length - 1}) failed (attempt ${failures}): ${errorMessage(err)}`);
-        if (failures >= attempts) return { ok: false, error: err };
+        // A data exception fails the same way every time: split the run, or dead-letter the event, at once.
+        if (failures >= attempts || isDataException(err)) return { ok: false, error: err };
         await this.sleep(backoffDelay(this.backoffMs, failures));
       }
     }

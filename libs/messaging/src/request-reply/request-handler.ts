@@ -72,6 +72,16 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 }
 
 /**
+ * PostgreSQL's class 22, "data exception" (a value out of range, a numeric field overflow, text that is no number):
+ * the data itself cannot be stored, so retrying the same work changes nothing. Consumers give such work up at once
+ * (dead-lettered) instead of retrying it with backoff while the events behind it wait.
+ */
+export function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
+/**
  * Command handlers let the store's concurrency errors through once their retries are spent: both are conflicts.
  * A malformed stream name or append is a bug in the service, so it stays a 500.
  */

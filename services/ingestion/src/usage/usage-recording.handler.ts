@@ -14,7 +14,7 @@ import {
 import { trustedScope } from '@llmlab/domain';
 import type { EventStore } from '@llmlab/event-store';
 import { sealUsageRecords, usageMonths } from '@llmlab/crypto';
-import { DeadLetterHeaders } from '@llmlab/messaging';
+import { DeadLetterHeaders, isDataException } from '@llmlab/messaging';
 import { EVENT_STORE, RUNTIME, type ServiceRuntime } from '@llmlab/service-kit';
 import { derivedEventId } from '../derived-event-id';
 import { PriceBook } from '../price-catalog/price-book';
@@ -33,12 +33,6 @@ import {
 export interface IngestMessageOrigin {
   readonly stream: string;
   readonly sequence: number;
-}
-
-/** PostgreSQL's class 22, "data exception": the data itself cannot be stored, retrying changes nothing. */
-function isDataException(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('22');
 }
 
 /**

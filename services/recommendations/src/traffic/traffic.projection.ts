@@ -268,16 +268,8 @@ function toTrafficRow(record: UsageRecordData) {
     output_bucket: tokenBucket(usage.outputTokens),
     input_bucket: tokenBucket(usage.inputTokens),
     hour: Number(record.timestamp.slice(11, 13)),
-    route_id: routeIdOf(record),
-    ...routeOutcomeOf(record),
+    ...routeOf(record),
   };
-}
-
-/** The proxy route that served the call (`metadata.proxy.route.routeId`), when it names one; anything else is none. */
-export function routeIdOf(record: UsageRecordData): string | null {
-  const proxy = (record.metadata as { proxy?: { route?: { routeId?: unknown } } } | undefined)?.proxy;
-  const id = proxy?.route?.routeId;
-  return isUuid(id) ? id.toLowerCase() : null;
 }
 
 /**
@@ -287,19 +279,27 @@ export function routeIdOf(record: UsageRecordData): string | null {
  */
 const AMOUNT = /^\d{1,6}(\.\d{1,12})?$/;
 
+interface ProxyMetadata {
+  route?: { routeId?: unknown; targets?: unknown };
+  cache?: { hit?: unknown; saved?: unknown; currency?: unknown };
+}
+
 /**
- * How a routed call was served (`metadata.proxy`): by a target after the first (`route.targets`, the first
- * `answered` one), or from the route's cache, with what the replayed call had cost (`cache.saved`, USD).
+ * The proxy route that served the call (`metadata.proxy.route.routeId`, none unless a UUID) and how: by a target after
+ * the first (`route.targets`, the first `answered` one), or from the route's cache, with what the replayed call had
+ * cost (`cache.saved`, USD). Read once per record, whatever the caller put there.
  */
-export function routeOutcomeOf(record: UsageRecordData): { fallback: boolean; cache_hit: boolean; cache_saved: string | null } {
-  const proxy = (
-    record.metadata as { proxy?: { route?: { targets?: unknown }; cache?: { hit?: unknown; saved?: unknown; currency?: unknown } } }
-  )?.proxy;
+function routeOf(record: UsageRecordData): { route_id: string | null; fallback: boolean; cache_hit: boolean; cache_saved: string | null } {
+  const proxy = (record.metadata as { proxy?: ProxyMetadata } | undefined)?.proxy;
+  const id = proxy?.route?.routeId;
   const targets = Array.isArray(proxy?.route?.targets) ? (proxy.route.targets as { result?: unknown }[]) : [];
-  const answeredAt = targets.findIndex((t) => t?.result === 'answered');
   const cache = proxy?.cache;
   const hit = cache?.hit === true;
-  const saved =
-    hit && typeof cache.saved === 'string' && AMOUNT.test(cache.saved) && (cache.currency ?? 'USD') === 'USD' ? cache.saved : null;
-  return { fallback: answeredAt > 0, cache_hit: hit, cache_saved: saved };
+  return {
+    route_id: isUuid(id) ? id.toLowerCase() : null,
+    fallback: targets.findIndex((t) => t?.result === 'answered') > 0,
+    cache_hit: hit,
+    cache_saved:
+      hit && typeof cache.saved === 'string' && AMOUNT.test(cache.saved) && (cache.currency ?? 'USD') === 'USD' ? cache.saved : null,
+  };
 }

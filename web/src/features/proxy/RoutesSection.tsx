@@ -6,7 +6,6 @@ import { Card, ErrorNotice, Field, QueryView, SelectField } from '../../shared/u
 import {
   PROVIDER_NAMES,
   PROVIDER_OPTIONS,
-  ROUTE_TRAFFIC_DAYS,
   useRemoveRoute,
   useRoutes,
   useRouteTraffic,
@@ -95,7 +94,7 @@ function RoutesTable({
             <th scope="col">Model</th>
             <th scope="col">Targets, in order</th>
             <th scope="col">Timeout, cache</th>
-            <th scope="col">Last {ROUTE_TRAFFIC_DAYS} days</th>
+            <th scope="col">Last 30 days</th>
             <th scope="col">Updated</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../shared/api/client';
 import { unwrap } from '../../shared/api/problem';
 import type { Schemas } from '../../shared/api/schema';
+import { presetRange } from '../../shared/dates';
 import { PROXY_PROVIDERS, type ProxyProvider } from '../../../../contracts/src/proxy/proxy-providers';
 
 export type ProviderKey = Schemas['ProviderKeyDto'];
@@ -79,21 +80,11 @@ export function useRemoveRoute(projectId: string) {
 
 export type RouteTraffic = Schemas['RouteTrafficRowDto'];
 
-/** UTC days the routes' figures cover: today and the 29 before it. */
-export const ROUTE_TRAFFIC_DAYS = 30;
-
-/** What each route served over the last 30 UTC days, today included: calls, errors, fallbacks, cache hits. */
+/** What each route served over the last 30 UTC days, today included (the `30d` range): calls, errors, fallbacks, cache hits. */
 export function useRouteTraffic(projectId: string) {
   return useQuery({
     queryKey: proxyKeys.routeTraffic(projectId),
-    queryFn: async () => {
-      const now = new Date();
-      const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (ROUTE_TRAFFIC_DAYS - 1))).toISOString();
-      return unwrap(
-        await api.GET('/v1/projects/{projectId}/routes/traffic', {
-          params: { path: { projectId }, query: { from, to: now.toISOString() } },
-        }),
-      );
-    },
+    queryFn: async () =>
+      unwrap(await api.GET('/v1/projects/{projectId}/routes/traffic', { params: { path: { projectId }, query: presetRange('30d') } })),
   });
 }

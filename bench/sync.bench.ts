@@ -108,7 +108,7 @@ const PROJECTS_PER_MODEL = 3;
 
 /**
  * A decimal string built from integers only (`units` millionths, then a tail of digits): long decimals that a float
- * would round, within the 12 decimal places of dollars the read model keeps (NUMERIC(28, 12)).
+ * would round, within the 12 decimal places of dollars the read model keeps (NUMERIC(60, 12)).
  */
 const decimal = (units: number, tail: number) => `${Math.floor(units / 1_000_000)}.${String(units % 1_000_000).padStart(6, '0')}${tail}`;
 

@@ -41,7 +41,7 @@ export const BUDGET_LIMITS = {
   maxTagKeyLength: 64,
   maxTagValueLength: 256,
   maxUserIdLength: 256,
-  /** Digits of an amount: the `NUMERIC(28, 12)` money columns. */
+  /** Digits of an amount: 16 before the point, 12 after, as a cost a caller gives. */
   maxAmountIntegerDigits: 16,
   maxAmountFractionDigits: 12,
 } as const;

@@ -83,7 +83,7 @@ export type PriceOrigin = 'catalog' | 'override';
 /**
  * The cost of one usage record. `priced`: tokens × the price in force at the event's timestamp; `unpriced`: no
  * price found, `amount` null (never a silent zero); `override`: the client's explicit `cost`, kept as sent.
- * Amounts have exactly 12 decimals (`"0.035250000000"`), as the `NUMERIC(28, 12)` columns print them.
+ * Amounts have exactly 12 decimals (`"0.035250000000"`), as the `NUMERIC(60, 12)` columns print them.
  */
 export interface RecordCostData {
   readonly status: CostStatus;

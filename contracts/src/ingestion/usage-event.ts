@@ -169,7 +169,7 @@ export const USAGE_LIMITS = {
   maxLatencyMs: 24 * 3600 * 1000,
   maxFutureSkewMs: 5 * 60 * 1000,
   maxAgeMs: 35 * 24 * 3600 * 1000,
-  /** Digits of a cost override: the `NUMERIC(28, 12)` columns that store amounts. */
+  /** Digits of a cost override: 16 before the point, 12 after (the money columns, `NUMERIC(60, 12)`, hold any sum of them). */
   maxAmountIntegerDigits: 16,
   maxAmountFractionDigits: 12,
   /** A prompt prefix longer than any model's context window is a mistake. */

@@ -545,6 +545,77 @@ describe('usage ingestion and cost analytics through the gateway', () => {
     });
   });
 
+  describe('amounts no sum can overflow', () => {
+    // The largest cost a caller may give, and a priced cost larger still (the largest rate an organization may set
+    // times the largest token count): every read model sums them as given, none dead-letters them.
+    const MAX_EXPLICIT = '9999999999999999.999999999999';
+    const huge = { provider: 'acme', model: 'acme-huge', rates: { input: '999999999999', output: '0' } };
+    const HUGE_TOKENS = Number.MAX_SAFE_INTEGER;
+    const Exact = Decimal.clone({ precision: 80 });
+
+    it('counts them in every sum: summaries, breakdowns, the trace, the budget and the recorded traffic', async () => {
+      const s = await session();
+      expect((await s.agent.post(`/v1/organizations/${s.organizationId}/pricing/overrides`, huge)).status).toBe(201);
+      const budget = await s.agent.post(`/v1/organizations/${s.organizationId}/budgets`, {
+        name: 'Everything',
+        scope: { type: 'project', projectId: s.projectId },
+        period: 'monthly',
+        amount: { amount: MAX_EXPLICIT, currency: 'USD' },
+      });
+      expect(budget.status).toBe(201);
+      const traceId = randomBytes(16).toString('hex');
+      // Now, not a minute ago: the budget's month and the day read below are the events' own.
+      const timestamp = new Date().toISOString();
+      const common = { timestamp, userId: 'big-spender', tags: { feature: 'max' }, traceId };
+      const explicit = Array.from({ length: 3 }, () => usageEvent({ ...common, cost: { amount: MAX_EXPLICIT, currency: 'USD' } }));
+      const priced = usageEvent({
+        ...common,
+        provider: huge.provider,
+        model: huge.model,
+        usage: { inputTokens: HUGE_TOKENS, outputTokens: 0 },
+      });
+      expect((await ingest(s, [...explicit, priced])).body).toMatchObject({ accepted: 4, rejected: [] });
+
+      const pricedCost = new Exact(HUGE_TOKENS).times(huge.rates.input).div(1_000_000).toFixed(12);
+      const total = new Exact(MAX_EXPLICIT).times(3).plus(pricedCost).toFixed(12);
+      expect(total).toBe('9007229254731983800745.259008999997');
+
+      const current = (await settledRequests(s.keyAgent, s.projectId, 4)).body.current;
+      expect(current).toMatchObject({ unpriced: 0, cost: { amount: total } });
+      const records = (await s.keyAgent.get(`/v1/projects/${s.projectId}/usage?${range()}&model=${huge.model}`)).body.data;
+      expect(records.map((r: { cost: { amount: string } }) => r.cost.amount)).toEqual([pricedCost]);
+      for (const groupBy of ['user', 'tag:feature', 'model', 'day', 'hour']) {
+        const rows = (await s.keyAgent.get(`/v1/projects/${s.projectId}/costs/breakdown?groupBy=${groupBy}&${range()}`)).body.rows;
+        const sum = rows.reduce((n: Decimal, r: { cost: { amount: string } }) => n.plus(r.cost.amount), new Exact(0));
+        expect([groupBy, sum.toFixed(12)]).toEqual([groupBy, total]);
+      }
+      const org = await s.agent.get(`/v1/organizations/${s.organizationId}/costs/summary?${range()}`);
+      expect(org.body.current.cost.amount).toBe(total);
+      const orgUsers = await s.agent.get(`/v1/organizations/${s.organizationId}/costs/breakdown?groupBy=user&${range()}`);
+      expect(orgUsers.body.rows).toEqual([expect.objectContaining({ key: 'big-spender', cost: { amount: total, currency: 'USD' } })]);
+
+      const trace = await eventually(async () => {
+        const r = await s.keyAgent.get(`/v1/projects/${s.projectId}/traces/${traceId}`);
+        return r.status === 200 ? r.body : undefined;
+      }, 'the trace');
+      expect(trace.cost.amount).toBe(total);
+
+      const spend = await eventually(async () => {
+        const r = await s.agent.get(`/v1/budgets/${budget.body.id}`);
+        return r.body.current?.spend.amount === total ? r.body.current : undefined;
+      }, "the budget's spend");
+      expect(spend.thresholdsReached).toEqual(expect.arrayContaining([100]));
+
+      const day = timestamp.slice(0, 10);
+      const next = new Date(Date.parse(day) + DAY).toISOString().slice(0, 10);
+      const whatIf = await eventually(async () => {
+        const r = await s.keyAgent.post(`/v1/projects/${s.projectId}/what-if`, { from: day, to: next });
+        return r.body.actual?.amount === total ? r.body : undefined;
+      }, 'the recorded traffic');
+      expect(whatIf.actual.amount).toBe(total);
+    });
+  });
+
   describe('tenancy and permissions', () => {
     it("answers 404 on another tenant's project and organization, and 403 to the wrong credentials in one's own", async () => {
       const a = await session();

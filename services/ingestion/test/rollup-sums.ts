@@ -17,7 +17,7 @@ const RECORD_SUMS: Record<(typeof ROLLUP_METRICS)[number], string> = {
   cached_input_tokens: 'sum(cached_input_tokens)',
   cache_write_tokens: 'sum(cache_write_tokens)',
   reasoning_tokens: 'sum(reasoning_tokens)',
-  cost: 'sum(coalesce(cost, 0))::numeric(28,12)',
+  cost: 'sum(coalesce(cost, 0))::numeric(60,12)',
   latency_ms_sum: 'coalesce(sum(latency_ms), 0)',
 };
 

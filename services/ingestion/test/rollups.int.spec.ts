@@ -106,7 +106,7 @@ describe('rollups', () => {
       'tag:feature': `tags ->> 'feature'`,
     };
     const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
-      `SELECT json_build_array(${key[groupBy]}, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
+      `SELECT json_build_array(${key[groupBy]}, sum(coalesce(cost, 0))::numeric(60,12)::text, count(*),
          count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
        FROM ingestion.usage_records
        WHERE organization_id = $1 AND ($2::uuid IS NULL OR project_id = $2) AND occurred_at >= $3 AND occurred_at < $4
@@ -178,7 +178,7 @@ describe('rollups', () => {
     ]) {
       for (const scope of scopes) {
         const { rows } = await h.sql.query<{ row: [string | null, string, number, number, number] }>(
-          `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(28,12)::text, count(*),
+          `SELECT json_build_array(user_id, sum(coalesce(cost, 0))::numeric(60,12)::text, count(*),
              count(*) FILTER (WHERE status = 'error'), sum(input_tokens)) AS row
            FROM ingestion.usage_records
            WHERE organization_id = $1 AND ($2::uuid IS NULL OR project_id = $2) AND occurred_at >= $3 AND occurred_at < $4

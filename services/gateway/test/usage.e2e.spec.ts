@@ -614,6 +614,42 @@ describe('usage ingestion and cost analytics through the gateway', () => {
       }, 'the recorded traffic');
       expect(whatIf.actual.amount).toBe(total);
     });
+
+    it("counts a bucket's tokens beyond what a bigint holds: 1,025 events of the largest count", async () => {
+      const s = await session();
+      const traceId = randomBytes(16).toString('hex');
+      const timestamp = new Date().toISOString();
+      const events = Array.from({ length: 1_025 }, () =>
+        usageEvent({ timestamp, userId: 'heavy', tags: { feature: 'max' }, traceId, usage: { inputTokens: HUGE_TOKENS, outputTokens: 1 } }),
+      );
+      expect((await ingest(s, events.slice(0, 1_000))).body).toMatchObject({ accepted: 1_000, rejected: [] });
+      expect((await ingest(s, events.slice(1_000))).body).toMatchObject({ accepted: 25, rejected: [] });
+
+      // 1,025 × (2^53 - 1) is above 2^63 - 1; JSON carries it as the nearest double.
+      const input = Number(BigInt(HUGE_TOKENS) * 1_025n);
+      expect(BigInt(HUGE_TOKENS) * 1_025n > 2n ** 63n - 1n).toBe(true);
+      const current = (await settledRequests(s.keyAgent, s.projectId, 1_025, 30_000)).body.current;
+      expect(current.tokens).toMatchObject({ input, output: 1_025 });
+      const org = await s.agent.get(`/v1/organizations/${s.organizationId}/costs/summary?${range()}`);
+      expect(org.body.current).toMatchObject({ requests: 1_025, tokens: { input }, cost: current.cost });
+      for (const groupBy of ['user', 'tag:feature', 'model', 'day', 'hour']) {
+        const rows = (await s.keyAgent.get(`/v1/projects/${s.projectId}/costs/breakdown?groupBy=${groupBy}&${range()}`)).body.rows;
+        expect([groupBy, rows]).toEqual([groupBy, [expect.objectContaining({ requests: 1_025, cost: current.cost })]]);
+      }
+      const trace = await eventually(async () => {
+        const r = await s.keyAgent.get(`/v1/projects/${s.projectId}/traces/${traceId}`);
+        return r.body.modelCalls === 1_025 ? r.body : undefined;
+      }, 'the trace');
+      expect(trace.cost).toEqual(current.cost);
+
+      const day = timestamp.slice(0, 10);
+      const next = new Date(Date.parse(day) + DAY).toISOString().slice(0, 10);
+      const whatIf = await eventually(async () => {
+        const r = await s.keyAgent.post(`/v1/projects/${s.projectId}/what-if`, { from: day, to: next });
+        return r.body.actual?.amount === current.cost.amount ? r : undefined;
+      }, 'the recorded traffic');
+      expect(whatIf.status).toBe(200);
+    });
   });
 
   describe('tenancy and permissions', () => {

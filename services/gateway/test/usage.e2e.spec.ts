@@ -649,6 +649,13 @@ describe('usage ingestion and cost analytics through the gateway', () => {
         return r.body.actual?.amount === current.cost.amount ? r : undefined;
       }, 'the recorded traffic');
       expect(whatIf.status).toBe(200);
+      // A day's sum beyond what one call can count cannot be repriced: the projection is unknown, not an error.
+      const substituted = await s.keyAgent.post(`/v1/projects/${s.projectId}/what-if`, {
+        from: day,
+        to: next,
+        substitutions: [{ match: { provider: 'openai', model: 'gpt-4o-mini' }, use: { provider: 'openai', model: 'gpt-4o' } }],
+      });
+      expect(substituted).toMatchObject({ status: 200, body: { actual: current.cost, projected: null, difference: null } });
     });
   });
 

@@ -150,8 +150,9 @@ describe('ingestion projection, a run of UsageRecorded events', () => {
     );
     const traces = (p: Tenant) =>
       h.rows(
-        `SELECT trace_id, started_at, ended_at, span_count, error_spans, model_calls, input_tokens, output_tokens, cost::text,
-           unpriced, session_id, user_id FROM ingestion.traces WHERE project_id = $1`,
+        `SELECT trace_id, started_at, ended_at, span_count::float8 AS span_count, error_spans::float8 AS error_spans,
+           model_calls::float8 AS model_calls, input_tokens, output_tokens, cost::text, unpriced::float8 AS unpriced,
+           session_id, user_id FROM ingestion.traces WHERE project_id = $1`,
         [p.projectId],
       );
     const spans = (p: Tenant) =>

@@ -43,12 +43,14 @@ describe('traces ingestion', () => {
   }, 60_000);
   afterAll(() => h?.stop());
 
+  // The trace's counts are bigint, which the driver gives as text: read as numbers.
   const trace = async (t: Tenant, id: string): Promise<TraceRow | undefined> =>
     (
-      await h.rows<TraceRow & Record<string, unknown>>('SELECT * FROM ingestion.traces WHERE project_id = $1 AND trace_id = $2', [
-        t.projectId,
-        id,
-      ])
+      await h.rows<TraceRow & Record<string, unknown>>(
+        `SELECT *, span_count::float8 AS span_count, model_calls::float8 AS model_calls, error_spans::float8 AS error_spans,
+           unpriced::float8 AS unpriced FROM ingestion.traces WHERE project_id = $1 AND trace_id = $2`,
+        [t.projectId, id],
+      )
     )[0];
   const spans = (t: Tenant, id: string) =>
     h.rows<{

@@ -118,7 +118,7 @@ export class TraceEvaluationWorker implements BackgroundWorker {
 
   private async evaluateBatch(tx: PoolClient): Promise<boolean> {
     const { rows: pending } = await tx.query<PendingRow>(
-      `SELECT organization_id, project_id, trace_id, name, span_count, cost::text AS cost, last_activity_at
+      `SELECT organization_id, project_id, trace_id, name, span_count::float8 AS span_count, cost::text AS cost, last_activity_at
        FROM ingestion.traces
        WHERE evaluated_at IS NULL AND last_activity_at < now() - make_interval(secs => $1::double precision / 1000)
        ORDER BY last_activity_at LIMIT $2 FOR UPDATE SKIP LOCKED`,

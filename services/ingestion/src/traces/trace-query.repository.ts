@@ -35,8 +35,9 @@ const at = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-D
 const ms = (interval: string) => `(extract(epoch FROM ${interval}) * 1000)::float8`;
 
 const SUMMARY_COLUMNS = `t.trace_id, t.name, ${at('t.started_at')} AS started_at, ${ms('t.ended_at - t.started_at')} AS duration_ms,
-  t.span_count, t.model_calls, t.error_spans, t.input_tokens::text, t.output_tokens::text, t.cached_input_tokens::text,
-  t.cache_write_tokens::text, t.reasoning_tokens::text, t.cost::text, t.unpriced, t.flags, t.session_id, t.user_id,
+  t.span_count::float8 AS span_count, t.model_calls::float8 AS model_calls, t.error_spans::float8 AS error_spans,
+  t.input_tokens::text, t.output_tokens::text, t.cached_input_tokens::text, t.cache_write_tokens::text,
+  t.reasoning_tokens::text, t.cost::text, t.unpriced::float8 AS unpriced, t.flags, t.session_id, t.user_id,
   t.evaluated_at IS NOT NULL AS complete`;
 
 interface SummaryRow {

@@ -71,6 +71,32 @@ describe('BudgetReservations (Redis)', () => {
     expect(await reservations.held(org, 'organization')).toBe('0.020000');
   });
 
+  it('compares limits and spends beyond what Redis holds exactly (about $9e9) as they are', async () => {
+    // A budget of $10 billion with nothing spent has room; a call of any cost is checked, not refused as unavailable.
+    const large = { budgetId: 'large', limit: '10000000000', spent: '0' };
+    expect((await reservations.reserve(org, [large], '0.02', 'a', now)).ok).toBe(true);
+    expect((await reservations.reserve(org, [large], '20000000000', 'b', now)).ok).toBe(false);
+    await reservations.settle(org, { id: 'a', budgetIds: ['large'] }, '12000000000', now);
+    expect(await reservations.held(org, 'large')).toBe('9007199254.740991');
+    // The largest spend a caller can record, one cent short of the limit: exactly what is left fits, a cent more not.
+    const full = { budgetId: 'full', limit: '9999999999999999.99', spent: '9999999999999999.98' };
+    expect(await reservations.reserve(org, [full], '0.02', 'c', now)).toEqual({
+      ok: false,
+      budgetId: 'full',
+      limit: '9999999999999999.99',
+      committed: '9999999999999999.980000',
+    });
+    expect((await reservations.reserve(org, [full], '0.01', 'd', now)).ok).toBe(true);
+    // Overspent far beyond the bound: refused, and the answer says by how much.
+    const over = { budgetId: 'over', limit: '1', spent: '50000000000000' };
+    expect(await reservations.reserve(org, [over], '0.01', 'e', now)).toEqual({
+      ok: false,
+      budgetId: 'over',
+      limit: '1',
+      committed: '50000000000000.000000',
+    });
+  });
+
   it('keeps organizations and deployments apart', async () => {
     const budget = { budgetId: 'b', limit: '1', spent: '0' };
     expect((await reservations.reserve('org-a', [budget], '1', 'a', now)).ok).toBe(true);
@@ -88,6 +114,6 @@ describe('amounts in millionths', () => {
     expect(toUnits('-0.0000001', 'down')).toBe(-1n);
     expect(fromUnits(-1_500_000n)).toBe('-1.500000');
     expect(() => toUnits('1e3', 'up')).toThrow('not a decimal');
-    expect(() => toUnits('9007199255', 'up')).toThrow('out of range');
+    expect(toUnits('9999999999999999.999999999999', 'up')).toBe(10n ** 22n);
   });
 });

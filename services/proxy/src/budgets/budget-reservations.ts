@@ -34,6 +34,15 @@ export interface BudgetReservationsOptions {
 const UNITS_PER_ONE = 1_000_000n;
 const MAX_UNITS = 2n ** 53n - 1n;
 
+/**
+ * What Redis is given of an amount: its units, or ±(2^53 − 1) beyond them (about $9.007e9). A budget's room is
+ * computed exactly before it is bounded, so a limit or a spend of any size is compared right; only a room, an
+ * estimate or a cost beyond the bound is taken as the bound, which refuses earlier, never later.
+ */
+function bounded(units: bigint): bigint {
+  return units > MAX_UNITS ? MAX_UNITS : units < -MAX_UNITS ? -MAX_UNITS : units;
+}
+
 /** A decimal string in millionths, rounded toward refusing: a limit down, an estimate or a spend up. */
 export function toUnits(amount: string, rounding: 'down' | 'up'): bigint {
   const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(amount.trim());
@@ -44,7 +53,6 @@ export function toUnits(amount: string, rounding: 'down' | 'up'): bigint {
   if (m[1] === '-') units = -units;
   if (rest && rounding === 'up' && m[1] !== '-') units += 1n;
   if (rest && rounding === 'down' && m[1] === '-') units -= 1n;
-  if (units > MAX_UNITS || units < -MAX_UNITS) throw new Error(`amount out of range for a reservation: ${amount}`);
   return units;
 }
 
@@ -77,10 +85,9 @@ for b = 0, n - 1 do
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', holds, '-inf', now) end
 end
 for b = 0, n - 1 do
-  local limit = tonumber(ARGV[5 + b * 2])
-  local spent = tonumber(ARGV[6 + b * 2])
+  local room = tonumber(ARGV[5 + b])
   local held = tonumber(redis.call('GET', KEYS[b * 3 + 3]) or '0')
-  if spent + held + estimate > limit then return { b + 1, string.format('%.0f', spent + held) } end
+  if held + estimate > room then return { b + 1, string.format('%.0f', held) } end
 end
 for b = 0, n - 1 do
   redis.call('HSET', KEYS[b * 3 + 2], id, estimate)
@@ -145,25 +152,27 @@ export class BudgetReservations {
   ): Promise<ReserveResult> {
     const reservation = { id: reservationId, budgetIds: budgets.map((b) => b.budgetId) };
     if (budgets.length === 0) return { ok: true, reservation };
-    const args = budgets.flatMap((b) => [String(toUnits(b.limit, 'down')), String(toUnits(b.spent, 'up'))]);
-    const [refused, committed] = (await this.redis.eval(
+    // The room left on each budget (limit down, spend up), exact whatever their size, then bounded for Redis.
+    const spent = budgets.map((b) => toUnits(b.spent, 'up'));
+    const rooms = budgets.map((b, i) => String(bounded(toUnits(b.limit, 'down') - spent[i])));
+    const [refused, held] = (await this.redis.eval(
       RESERVE,
       budgets.length * 3,
       ...this.keys(organizationId, reservation.budgetIds),
       now,
       reservationId,
-      String(toUnits(estimate, 'up')),
+      String(bounded(toUnits(estimate, 'up'))),
       now + this.holdTtlMs,
-      ...args,
+      ...rooms,
     )) as [number, string];
     if (refused === 0) return { ok: true, reservation };
     const budget = budgets[refused - 1];
-    return { ok: false, budgetId: budget.budgetId, limit: budget.limit, committed: fromUnits(BigInt(committed)) };
+    return { ok: false, budgetId: budget.budgetId, limit: budget.limit, committed: fromUnits(spent[refused - 1] + BigInt(held)) };
   }
 
   /** The call cost `actual`: it keeps counting until the ledger's spend has caught up with it. */
   settle(organizationId: string, reservation: Reservation, actual: string, now = Date.now()): Promise<void> {
-    const units = toUnits(actual, 'up');
+    const units = bounded(toUnits(actual, 'up'));
     return this.update(organizationId, reservation, units > 0n ? units : 0n, now);
   }
 

@@ -19,7 +19,8 @@ import { RecommendationError, recommendationNotFound } from './recommendation.er
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
-const DECIMAL = /^-?\d{1,16}(\.\d{1,12})?$/;
+/** A cursor's savings: an amount of `estimated_monthly_savings` (NUMERIC(60,12)), 48 digits before the point. */
+const DECIMAL = /^-?\d{1,48}(\.\d{1,12})?$/;
 
 interface Row {
   id: string;

@@ -1,6 +1,13 @@
 import type { Currency, UsageCounts } from './usage-event';
 
 /**
+ * Digits before the point of a rate (USD per million tokens, or per request): a record's cost then stays below 10^23,
+ * which the money columns hold summed any number of times (docs/ingestion.md, "Money"). The catalog's rates are far
+ * below it; the gateway and the pricing engine both refuse a larger one.
+ */
+export const MAX_RATE_INTEGER_DIGITS = 12;
+
+/**
  * Prices as they travel in events and replies. The ingestion service's pricing engine (`PriceEntry`) has exactly
  * this shape; `docs/pricing.md` explains every field. Rates are decimal strings in plain notation, USD per
  * million tokens (`perRequest`: USD per request).

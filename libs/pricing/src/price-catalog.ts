@@ -1,3 +1,4 @@
+import { MAX_RATE_INTEGER_DIGITS } from '@llmlab/contracts';
 import { isDecimalString } from '@llmlab/domain';
 import { RE2JS } from 're2js';
 import type { ModelPattern, PriceEntry, PriceRates, PriceTier, TimeOfDayWindow } from './price-entry';
@@ -320,6 +321,9 @@ function assertRates(rates: PriceRates, path: string): void {
     if (!known.has(field)) invalid(`${path}/${field}`, `unknown rate (known: ${RATE_FIELDS.join(', ')})`);
     if (value !== undefined && !isDecimalString(value)) {
       invalid(`${path}/${field}`, 'must be a non-negative decimal string such as "0.075"');
+    }
+    if (value !== undefined && value.split('.')[0].replace(/^0+(?=\d)/, '').length > MAX_RATE_INTEGER_DIGITS) {
+      invalid(`${path}/${field}`, `must have at most ${MAX_RATE_INTEGER_DIGITS} digits before the point`);
     }
   }
   if (rates.input === undefined) invalid(`${path}/input`, 'is required');

@@ -407,6 +407,7 @@ describe('createPriceCatalog', () => {
   it.each([
     ['a rate in exponent notation', [entry({ ...base, rates: rates('1e-7', '1') })], 'entries/0/rates/input'],
     ['a negative rate', [entry({ ...base, rates: { input: '-1', output: '1' } })], 'entries/0/rates/input'],
+    ['a rate of 13 digits before the point', [entry({ ...base, rates: rates('1', '1000000000000') })], 'entries/0/rates/output'],
     ['a numeric rate', [entry({ ...base, rates: { input: 1, output: '1' } as never })], 'entries/0/rates/input'],
     ['a missing output rate', [entry({ ...base, rates: { input: '1' } as never })], 'entries/0/rates/output'],
     ['an unknown rate', [entry({ ...base, rates: { ...rates('1'), cached: '1' } as never })], 'entries/0/rates/cached'],

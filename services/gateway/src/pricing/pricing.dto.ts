@@ -2,11 +2,11 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min, ValidateNested } from 'class-validator';
-import { USAGE_LIMITS } from '@llmlab/contracts';
+import { MAX_RATE_INTEGER_DIGITS, USAGE_LIMITS } from '@llmlab/contracts';
 import { NoQuery, WithCursorPaging } from '../http/paging.dto';
 import { IsInstant } from '../http/date-range.dto';
 
-const RATE = /^\d{1,12}(\.\d{1,12})?$/;
+const RATE = new RegExp(`^\\d{1,${MAX_RATE_INTEGER_DIGITS}}(\\.\\d{1,12})?$`);
 const RATE_MESSAGE = 'must be a decimal string (USD per million tokens), e.g. "0.15"';
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
 const PATTERN_KINDS = ['exact', 'prefix', 'suffix', 'contains', 'regex', 'all', 'any'] as const;

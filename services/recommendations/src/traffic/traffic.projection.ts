@@ -273,9 +273,10 @@ function toTrafficRow(record: UsageRecordData) {
 }
 
 /**
- * What one cache hit can have saved: a decimal of at most 6 integer and 12 fraction digits, as the proxy writes one.
- * Anything else counts as none: the metadata is the caller's to send too, and a larger amount, summed per route and
- * day, could overflow the column and fail the projection for every tenant.
+ * What one cache hit can have saved: a decimal of at most 6 integer and 12 fraction digits, as the proxy writes one
+ * (the cost of one call, below a million dollars at any real price). Anything else counts as none: the metadata is
+ * the caller's to send too, and a route's savings should not read a forged `1e400` or a billion. (The column holds
+ * any sum; before it did, the bound also kept a forged amount from overflowing it.)
  */
 const AMOUNT = /^\d{1,6}(\.\d{1,12})?$/;
 

@@ -14,6 +14,9 @@ import { IngestionHarness } from './ingestion.harness';
 import { span, spanBatch, spanId, traceId } from './span.fixtures';
 import { newTenant, usageBatch, type Tenant } from './usage.fixtures';
 
+/** A trace's counts, bigint columns. */
+const TRACE_COUNTS = ['span_count', 'model_calls', 'error_spans', 'unpriced'] as const;
+
 interface TraceRow {
   name: string | null;
   root_span_id: string | null;
@@ -44,14 +47,13 @@ describe('traces ingestion', () => {
   afterAll(() => h?.stop());
 
   // The trace's counts are bigint, which the driver gives as text: read as numbers.
-  const trace = async (t: Tenant, id: string): Promise<TraceRow | undefined> =>
-    (
-      await h.rows<TraceRow & Record<string, unknown>>(
-        `SELECT *, span_count::float8 AS span_count, model_calls::float8 AS model_calls, error_spans::float8 AS error_spans,
-           unpriced::float8 AS unpriced FROM ingestion.traces WHERE project_id = $1 AND trace_id = $2`,
-        [t.projectId, id],
-      )
-    )[0];
+  const trace = async (t: Tenant, id: string): Promise<TraceRow | undefined> => {
+    const [row] = await h.rows<TraceRow & Record<string, unknown>>(
+      'SELECT * FROM ingestion.traces WHERE project_id = $1 AND trace_id = $2',
+      [t.projectId, id],
+    );
+    return row && { ...row, ...Object.fromEntries(TRACE_COUNTS.map((c) => [c, Number(row[c])])) };
+  };
   const spans = (t: Tenant, id: string) =>
     h.rows<{
       span_id: string;

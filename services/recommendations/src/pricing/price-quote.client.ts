@@ -28,7 +28,8 @@ export class PriceQuoteClient {
       organizationId: scope.organizationId,
       actor: { type: 'system', id: 'recommendations' },
     };
-    const quotable = calls.filter(countsFit);
+    const fits = calls.map(countsFit);
+    const quotable = calls.filter((_, i) => fits[i]);
     const answered: Quote[] = [];
     for (let i = 0; i < quotable.length; i += PRICE_QUOTE_LIMIT) {
       const reply = await this.requests.ask(
@@ -40,7 +41,7 @@ export class PriceQuoteClient {
       answered.push(...reply.quotes);
     }
     let next = 0;
-    return calls.map((call) => (countsFit(call) ? answered[next++] : UNQUOTABLE));
+    return fits.map((fit) => (fit ? answered[next++] : UNQUOTABLE));
   }
 }
 
